@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages libami builds against, only when something is missing.
+# Needs root (or sudo) to install; otherwise says exactly what to install.
+set -eu
+need=()
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+[ -f /usr/share/duktape/duktape.c ] || need+=(duktape-dev)
+have_pc sqlite3 || need+=(libsqlite3-dev)
+have_pc jansson || need+=(libjansson-dev)
+have_pc libcurl || need+=(libcurl4-openssl-dev)
+have_pc openssl || need+=(libssl-dev)
+have_pc libmicrohttpd || need+=(libmicrohttpd-dev)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+if [ "${AMI_WANT_BENCH:-0}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "deps: missing Debian packages: ${need[*]}" >&2
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+    echo "deps: not root; install them with: sudo apt-get install -y ${need[*]}" >&2; exit 1; fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || {
+  echo "deps: apt-get install failed; install by hand: apt-get install ${need[*]}" >&2; exit 1; }
+echo "deps: installed ${need[*]}" >&2
