@@ -1,0 +1,12 @@
+/*
+ * ami.h — the umbrella header: everything a host or a binding needs.
+ */
+#ifndef AMI_H
+#define AMI_H
+
+#include "ami/common.h"
+#include "ami/store.h"
+#include "ami/worker.h"
+#include "ami/registry.h"
+
+#endif

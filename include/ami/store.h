@@ -1,0 +1,154 @@
+/*
+ * ami/store.h — the shared key-value store: keys, entries, atomic commits,
+ * expiry and the change feed.  Keys and values are Jansson values:
+ *   key   = JSON array of parts, each a string, a number or a boolean
+ *   value = any JSON value (stored as JSON text, at most 64 KiB)
+ *   entry = {"key": [...], "value": <JSON|null>, "versionstamp": "<20 hex>"|null}
+ * Functions that take a json_t* borrow it; a json_t** out is the caller's
+ * (one reference, json_decref it).
+ */
+#ifndef AMI_STORE_H
+#define AMI_STORE_H
+
+#include <jansson.h>
+#include "ami/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque handle to an open store; thread-safe (calls are serialised internally). */
+typedef struct ami_store ami_store;
+
+#define AMI_KEY_MAX_BYTES     2048     /* encoded key */
+#define AMI_VALUE_MAX_BYTES   65536    /* JSON text of a value */
+#define AMI_VERSIONSTAMP_LEN  20       /* hex digits */
+
+/** A versionstamp: 20 lowercase hex digits + NUL; "" means none/absent. */
+typedef char ami_versionstamp[AMI_VERSIONSTAMP_LEN + 1];
+
+/**
+ * Open a store.  `uri` is "sqlite:PATH", "sqlite:PATH?sync=full", or a bare
+ * PATH (SQLite).  "etcd://…" is reserved (AMI_EUNSUPPORTED for now).  The
+ * file is created when missing.  Several processes may open one file.
+ * Errors: AMI_EINVAL (bad URI), AMI_EIO (cannot open/create), AMI_EUNSUPPORTED.
+ */
+AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri);
+/** Close the store and free it (NULL is fine). */
+AMI_EXTERN(void) ami_store_free(ami_store *store);
+
+/** Capability bits of the store's backend (AMI_STORE_CAP_*, see sys/store_backend.h). */
+AMI_EXTERN(unsigned int) ami_store_capabilities(const ami_store *store);
+
+/* ---- keys ---- */
+
+/**
+ * Encode a key (a JSON array of string/number/boolean parts) into its
+ * order-preserving bytes (appended to `out`).  Errors: AMI_EINVAL (not an
+ * array, empty, or a part of another type, NaN/inf), AMI_EKEYTOOLARGE.
+ */
+AMI_EXTERN(int) ami_key_encode(ami_buf *out, const json_t *key);
+/** Decode bytes made by ami_key_encode into a new JSON array (*out is the caller's). AMI_EINVAL on malformed bytes. */
+AMI_EXTERN(int) ami_key_decode(json_t **out, const void *bytes, size_t len);
+/** Compare two keys in store order: <0, 0, >0.  Keys that fail to encode compare as equal (check first). */
+AMI_EXTERN(int) ami_key_compare(const json_t *a, const json_t *b);
+
+/* ---- reads ---- */
+
+/**
+ * Read one key.  *out is a new entry object; a missing or expired key gives
+ * {"key", "value": null, "versionstamp": null} and returns 0.
+ * Errors: AMI_EINVAL/AMI_EKEYTOOLARGE (bad key), AMI_EIO.
+ */
+AMI_EXTERN(int) ami_store_get(json_t **out, ami_store *store, const json_t *key);
+
+/**
+ * Read one key as raw JSON text, without building JSON values (fast path).
+ * On a hit, `value` receives the JSON text and `vs` the versionstamp and 0 is
+ * returned; on a miss AMI_ENOTFOUND with `value` untouched and vs "".
+ */
+AMI_EXTERN(int) ami_store_get_text(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key);
+
+/** Options for ami_store_list.  Initialise with AMI_LIST_OPTIONS_INIT. */
+typedef struct ami_list_options {
+    unsigned int version;      /* AMI_LIST_OPTIONS_VERSION */
+    const json_t *prefix;      /* entries strictly under this key (NULL or [] = everything) */
+    const json_t *start;       /* inclusive lower bound (NULL = none) */
+    const json_t *end;         /* exclusive upper bound (NULL = none) */
+    size_t limit;              /* 0 = no limit */
+    int reverse;               /* non-zero: descending key order */
+} ami_list_options;
+#define AMI_LIST_OPTIONS_VERSION 1
+#define AMI_LIST_OPTIONS_INIT { AMI_LIST_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+
+/**
+ * List live entries in key order.  A prefix never matches a longer first
+ * part (["ab"] is not under ["a"]) and does not match the prefix key itself.
+ * *out is a new JSON array of entry objects.  Errors: AMI_EINVAL, AMI_EIO.
+ */
+AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_options *opts);
+
+/* ---- atomic commits ---- */
+
+/** An all-or-nothing batch of checks and mutations. */
+typedef struct ami_atomic ami_atomic;
+
+/** Start a new empty batch (free with ami_atomic_free). AMI_ENOMEM on failure. */
+AMI_EXTERN(int) ami_atomic_new(ami_atomic **out);
+/** Free a batch (NULL is fine). */
+AMI_EXTERN(void) ami_atomic_free(ami_atomic *atomic);
+/**
+ * Require `key` to be at `versionstamp` at commit time; NULL or "" means the
+ * key must be absent (or expired).  Errors: AMI_EINVAL, AMI_EKEYTOOLARGE.
+ */
+AMI_EXTERN(int) ami_atomic_check(ami_atomic *atomic, const json_t *key, const char *versionstamp);
+/**
+ * Set `key` to `value` (borrowed; serialised now).  expire_in_ms > 0 makes the
+ * entry disappear that long after the commit; 0 means never.
+ * Errors: AMI_EINVAL, AMI_EKEYTOOLARGE, AMI_EVALUETOOLARGE.
+ */
+AMI_EXTERN(int) ami_atomic_set(ami_atomic *atomic, const json_t *key, const json_t *value, int64_t expire_in_ms);
+/** Delete `key` (no error if absent). Errors: AMI_EINVAL, AMI_EKEYTOOLARGE. */
+AMI_EXTERN(int) ami_atomic_delete(ami_atomic *atomic, const json_t *key);
+
+/**
+ * Commit a batch.  When every check holds, all mutations are written with one
+ * new versionstamp: *committed = 1 and `vs` receives it.  When a check fails
+ * nothing is written: *committed = 0, vs = "", and 0 is returned — a
+ * conflict is a result, not an error.  Errors: AMI_EIO, AMI_EBUSY.
+ * The batch may be committed again (e.g. after re-reading).
+ */
+AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int *committed, ami_versionstamp vs);
+
+/** Convenience: set one key unconditionally. */
+AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t *value, int64_t expire_in_ms, ami_versionstamp vs);
+/** Convenience: delete one key unconditionally. */
+AMI_EXTERN(int) ami_store_delete(ami_store *store, const json_t *key);
+
+/* ---- change feed ---- */
+
+/** The newest committed versionstamp in the store ("" on an empty store). */
+AMI_EXTERN(int) ami_store_current(ami_store *store, ami_versionstamp vs);
+
+/**
+ * Wait until a commit newer than `after` touches a key under `prefix`
+ * (NULL or [] = any key), by this or another process.  Returns 0 with `vs` set
+ * to the newest such commit, AMI_ETIMEOUT when `timeout_ms` passes first
+ * (timeout_ms < 0 waits forever), AMI_ESTOPPED when ami_store_wake() was
+ * called.  Another process's commit is seen within 50 ms.
+ */
+AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const char *after,
+                                int timeout_ms, ami_versionstamp vs);
+
+/** Make every ami_store_watch() waiting on this handle return AMI_ESTOPPED now. */
+AMI_EXTERN(void) ami_store_wake(ami_store *store);
+
+/* ---- helpers ---- */
+
+/** Build a key from parts: ami_key_new("ami", "worker", sid, NULL) → ["ami","worker",sid]. Caller owns it. */
+AMI_EXTERN(json_t *) ami_key_new(const char *first, ...);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,38 @@
+/* Error table, ami_strerror, and the per-thread last error. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/core.h"
+
+static _Thread_local char last_msg[1024];
+static _Thread_local int last_code;
+
+AMI_EXTERN(const char *) ami_strerror(int code)
+{
+    switch (code) {
+#define AMI__ERR_CASE(name, value, msg) case value: return msg;
+    AMI_ERROR_TABLE(AMI__ERR_CASE)
+#undef AMI__ERR_CASE
+    default: return "unknown error";
+    }
+}
+
+AMI_EXTERN(const char *) ami_error_last(void) { return last_msg; }
+AMI_EXTERN(int) ami_error_last_code(void) { return last_code; }
+AMI_EXTERN(void) ami_error_clear(void) { last_msg[0] = '\0'; last_code = 0; }
+
+int ami__error_set(int code, const char *fmt, ...)
+{
+    char tmp[sizeof(last_msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    /* Format into a temporary: callers may pass ami_error_last() as an argument. */
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    memcpy(last_msg, tmp, sizeof(tmp));
+    last_code = code;
+    return code;
+}
+
+int ami__error_code(int code) { return ami__error_set(code, "%s", ami_strerror(code)); }
+int ami__error_oom(void) { return ami__error_set(AMI_ENOMEM, "out of memory"); }

@@ -1,0 +1,31 @@
+/* Internal utilities (never exported): strings, random ids, hashing, logging. */
+#ifndef AMI_UTIL_H
+#define AMI_UTIL_H
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+#include "ami/common.h"
+
+/* Copies through ami_malloc; NULL on failure (free with ami_free). */
+char *ami__strdup(const char *s);
+char *ami__strndup(const char *s, size_t n);
+
+/* Fill `buf` with cryptographically random bytes (getrandom). 0 or AMI_EIO. */
+int ami__random_bytes(void *buf, size_t len);
+/* Random UUID v4, lowercase, NUL-terminated into out[37]. */
+int ami__uuid4(char out[37]);
+/* Lowercase hex of SHA-256(data) into out[65]. */
+void ami__sha256_hex(const void *data, size_t len, char out[65]);
+/* Lowercase hex encoding of `len` bytes into out (2*len+1 bytes). */
+void ami__hex_encode(const void *data, size_t len, char *out);
+
+/* Sleep on the monotonic clock. */
+void ami__sleep_ms(int64_t ms);
+/* ISO-8601 UTC with milliseconds ("2025-10-15T12:00:00.000Z") into out[25]. */
+void ami__iso_time(int64_t ms, char out[32]);
+
+/* Diagnostic logging to stderr; level from AMI_LOG (error|warn|info|debug, default warn). */
+enum { AMI__LOG_ERROR, AMI__LOG_WARN, AMI__LOG_INFO, AMI__LOG_DEBUG };
+void ami__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,61 @@
+#include <stdlib.h>
+#include <unistd.h>
+#include "check.h"
+
+int check_failures;
+static char tmpdir[256];
+
+static void rm_tmp(void)
+{
+    if (!tmpdir[0] || getenv("AMI_KEEP_TMP")) return;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd)) {}
+}
+
+const char *check_tmpdir(void)
+{
+    if (!tmpdir[0]) {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/ami-test-XXXXXX");
+        REQUIRE(mkdtemp(tmpdir));
+        atexit(rm_tmp);
+    }
+    return tmpdir;
+}
+
+const char *check_path(const char *name)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/%s", check_tmpdir(), name);
+    return p;
+}
+
+const char *check_build_dir(void)
+{
+    const char *b = getenv("AMI_BUILD");
+    return b && *b ? b : "build";
+}
+
+json_t *check_json(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
+    if (!j) { fprintf(stderr, "bad JSON in test: %s: %s\n", err.text, text); exit(1); }
+    return j;
+}
+
+int check_json_equal(const json_t *a, const json_t *b, const char *file, int line)
+{
+    if (a && b && json_equal((json_t *)a, (json_t *)b)) return 1;
+    char *sa = a ? json_dumps(a, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    char *sb = b ? json_dumps(b, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    fprintf(stderr, "%s:%d: JSON differs\n  got:      %s\n  expected: %s\n", file, line, sa ? sa : "(null)", sb ? sb : "(null)");
+    free(sa); free(sb);
+    return 0;
+}
+
+int check_done(void)
+{
+    if (check_failures) fprintf(stderr, "%d check(s) failed\n", check_failures);
+    return check_failures ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+/* Tiny test helpers: each test program makes one claim, in a few named cases. */
+#ifndef AMI_TEST_CHECK_H
+#define AMI_TEST_CHECK_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include "ami.h"
+
+extern int check_failures;
+
+#define CHECK(cond) do { if (!(cond)) { check_failures++; \
+    fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, ami_error_last()); } } while (0)
+#define CHECK_RC(expr) do { int rc_ = (expr); if (rc_ != 0) { check_failures++; \
+    fprintf(stderr, "%s:%d: %s returned %d (%s): %s\n", __FILE__, __LINE__, #expr, rc_, ami_strerror(rc_), ami_error_last()); } } while (0)
+#define CHECK_INT(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); if (a_ != b_) { check_failures++; \
+    fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_, #b, b_); } } while (0)
+#define CHECK_STR(a, b) do { const char *a_ = (a), *b_ = (b); if (!a_ || !b_ || strcmp(a_, b_)) { check_failures++; \
+    fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } } while (0)
+/* Abort the program when a precondition fails (later checks would be noise). */
+#define REQUIRE(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: REQUIRE failed: %s (last error: %s)\n", \
+    __FILE__, __LINE__, #cond, ami_error_last()); exit(1); } } while (0)
+
+/* Run a named case; prints its name and result. */
+#define RUN(fn) do { int before_ = check_failures; fn(); \
+    fprintf(stderr, "%s %s\n", check_failures == before_ ? "  pass" : "  FAIL", #fn); } while (0)
+/* End of main: prints a summary and returns the exit status. */
+int check_done(void);
+
+/* A fresh temporary directory for this test (removed at exit unless AMI_KEEP_TMP is set). */
+const char *check_tmpdir(void);
+/* Path inside check_tmpdir(): returns a static buffer (copy it if you need two). */
+const char *check_path(const char *name);
+/* The build directory (AMI_BUILD, default "build"). */
+const char *check_build_dir(void);
+/* Parse JSON text or abort. */
+json_t *check_json(const char *text);
+/* Compare JSON values; prints both on mismatch. */
+#define CHECK_JSON_EQ(a, b) do { if (!check_json_equal((a), (b), __FILE__, __LINE__)) check_failures++; } while (0)
+int check_json_equal(const json_t *a, const json_t *b, const char *file, int line);
+#endif
