@@ -23,7 +23,8 @@ void lw_lex_init(lw_lexer *L, const char *src, size_t len)
 static unsigned utf8(const unsigned char *p, size_t n, int *sz)
 {
     unsigned c = p[0];
-    if (c < 0x80 || n < 2) { *sz = 1; return c; }
+    if (c < 0x80) { *sz = 1; return c; }
+    if (n < 2) { *sz = 1; return 0xFFFD0000u | c; }
     if ((c & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) { *sz = 2; return ((c & 0x1F) << 6) | (p[1] & 0x3F); }
     if ((c & 0xF0) == 0xE0 && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
         *sz = 3; return ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
@@ -49,14 +50,22 @@ int lw_is_id_start(unsigned c)
 {
     if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '$' || c == '_';
     if (c > 0x10FFFF || c == 0xA0 || c == 0xFEFF || c == 0x2028 || c == 0x2029) return 0;
+    if (c < 0xC0) return c == 0xAA || c == 0xB5 || c == 0xBA;
+    if (c == 0xD7 || c == 0xF7) return 0;
     if (c >= 0x2000 && c <= 0x200A) return 0;
     if (c == 0x1680 || c == 0x202F || c == 0x205F || c == 0x3000) return 0;
+    /* punctuation, symbols, arrows, dingbats, emoji: not identifier characters */
+    if (c >= 0x2000 && c <= 0x2BFF && !(c >= 0x2100 && c <= 0x214F) && !(c >= 0x2070 && c <= 0x209F)) return 0;
+    if (c >= 0x3000 && c <= 0x303F) return 0;
+    if (c >= 0x1F000 && c <= 0x1FAFF) return 0;
+    if (c == 0xFFFD || (c >= 0xD800 && c <= 0xDFFF)) return 0;
     return 1;   /* letters of other scripts: accepted loosely */
 }
 
 int lw_is_id_part(unsigned c)
 {
-    return lw_is_id_start(c) || (c >= '0' && c <= '9') || c == 0x200C || c == 0x200D;
+    return lw_is_id_start(c) || (c >= '0' && c <= '9') || c == 0x200C || c == 0x200D || (c >= 0x0300 && c <= 0x036F) ||
+           (c >= 0xFE00 && c <= 0xFE0F);
 }
 
 static int is_ws(unsigned c)
@@ -414,8 +423,8 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
         }
         int sz;
         unsigned u = utf8((const unsigned char *)L->src + L->pos, L->len - L->pos, &sz);
-        if (u >= 0xFFFD0000u) u = 0xFFFD;
-        sb_put(&raw, L->src + L->pos, (size_t)sz);
+        if (u >= 0xFFFD0000u) { u = 0xFFFD; sb_put(&raw, "\xEF\xBF\xBD", 3); }
+        else sb_put(&raw, L->src + L->pos, (size_t)sz);
         L->pos += (size_t)sz;
         sb_code(&b, u);
     }
@@ -432,6 +441,159 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
     }
 }
 
+/* Regular expression syntax as Duktape accepts it: errors that Node also
+ * reports, and Annex B leniencies Duktape lacks reported as unsupported. */
+static void regex_check(lw_ctx *C, const char *s, size_t n, int line, int col)
+{
+#define RX_FAIL(...) lw_fail(C, line, col, __VA_ARGS__)
+    int ngroups = 0, in_class = 0;
+    for (size_t p = 0; p < n; p++) {
+        if (s[p] == '\\') { p++; continue; }
+        if (s[p] == '[') in_class = 1;
+        else if (s[p] == ']') in_class = 0;
+        else if (!in_class && s[p] == '(' && !(p + 1 < n && s[p + 1] == '?')) ngroups++;
+    }
+    char kinds[256];
+    int depth = 0, atom = 0;
+    for (size_t p = 0; p < n; p++) {
+        unsigned char c = (unsigned char)s[p];
+        if (c == '\\') {
+            if (p + 1 >= n) RX_FAIL("Invalid regular expression: \\ at end of pattern");
+            unsigned char x = (unsigned char)s[++p];
+            atom = !(x == 'b' || x == 'B');
+            if (x == 'c') {
+                if (!(p + 1 < n && ((s[p + 1] | 0x20) >= 'a' && (s[p + 1] | 0x20) <= 'z')))
+                    RX_FAIL("Unsupported regular expression escape '\\c' without a letter");
+                p++;
+            } else if (x == 'x') {
+                if (!(p + 2 < n && hexval((unsigned char)s[p + 1]) >= 0 && hexval((unsigned char)s[p + 2]) >= 0))
+                    RX_FAIL("Unsupported regular expression escape: \\x needs two hex digits");
+                p += 2;
+            } else if (x == 'u') {
+                if (p + 1 < n && s[p + 1] == '{') RX_FAIL("Unsupported regular expression escape \\u{...} (the u flag is not supported)");
+                for (int k = 1; k <= 4; k++)
+                    if (!(p + (size_t)k < n && hexval((unsigned char)s[p + (size_t)k]) >= 0))
+                        RX_FAIL("Unsupported regular expression escape: \\u needs four hex digits");
+                p += 4;
+            } else if (x >= '1' && x <= '9') {
+                long v = x - '0';
+                while (p + 1 < n && s[p + 1] >= '0' && s[p + 1] <= '9' && v < 100000) v = v * 10 + (s[++p] - '0');
+                if (v > ngroups) RX_FAIL("Unsupported regular expression: backreference \\%ld to a missing group", v);
+            } else if (x >= 0x80) {
+                while (p + 1 < n && ((unsigned char)s[p + 1] & 0xC0) == 0x80) p++;
+            }
+            continue;
+        }
+        if (c == '[') {
+            long prev = -1;
+            int range = 0;
+            p++;
+            if (p < n && s[p] == '^') p++;
+            for (; p < n && s[p] != ']'; p++) {
+                long cur = -1;
+                unsigned char d = (unsigned char)s[p];
+                if (d == '\\') {
+                    if (p + 1 >= n) RX_FAIL("Invalid regular expression: \\ at end of pattern");
+                    unsigned char x = (unsigned char)s[++p];
+                    if (x == 'x' && p + 2 < n && hexval((unsigned char)s[p + 1]) >= 0 && hexval((unsigned char)s[p + 2]) >= 0) {
+                        cur = hexval((unsigned char)s[p + 1]) * 16 + hexval((unsigned char)s[p + 2]); p += 2;
+                    } else if (x == 'x') RX_FAIL("Unsupported regular expression escape: \\x needs two hex digits");
+                    else if (x == 'u') {
+                        if (p + 1 < n && s[p + 1] == '{') RX_FAIL("Unsupported regular expression escape \\u{...} (the u flag is not supported)");
+                        long v = 0;
+                        for (int k = 1; k <= 4; k++) {
+                            if (!(p + (size_t)k < n && hexval((unsigned char)s[p + (size_t)k]) >= 0))
+                                RX_FAIL("Unsupported regular expression escape: \\u needs four hex digits");
+                            v = v * 16 + hexval((unsigned char)s[p + (size_t)k]);
+                        }
+                        cur = v; p += 4;
+                    } else if (x == 'c') {
+                        if (!(p + 1 < n && ((s[p + 1] | 0x20) >= 'a' && (s[p + 1] | 0x20) <= 'z')))
+                            RX_FAIL("Unsupported regular expression escape '\\c' without a letter");
+                        cur = s[p + 1] & 31; p++;
+                    } else if (x == 'n') cur = '\n';
+                    else if (x == 't') cur = '\t';
+                    else if (x == 'r') cur = '\r';
+                    else if (x == 'f') cur = '\f';
+                    else if (x == 'v') cur = '\v';
+                    else if (x == 'b') cur = '\b';
+                    else if (x == '0') cur = 0;
+                    else if (x == 'd' || x == 'D' || x == 'w' || x == 'W' || x == 's' || x == 'S') cur = -2;
+                    else if (x >= '1' && x <= '9') RX_FAIL("Unsupported regular expression: backreference in a character class");
+                    else if (x < 0x80) cur = x;
+                    else { while (p + 1 < n && ((unsigned char)s[p + 1] & 0xC0) == 0x80) p++; cur = -2; }
+                } else if (d >= 0x80) {
+                    int sz;
+                    cur = (long)utf8((const unsigned char *)s + p, n - p, &sz);
+                    p += (size_t)sz - 1;
+                } else {
+                    cur = d;
+                }
+                if (range) {
+                    if (prev == -2 || cur == -2) RX_FAIL("Unsupported regular expression: class escape in a range");
+                    if (prev > cur) RX_FAIL("Invalid regular expression: Range out of order in character class");
+                    range = 0;
+                    prev = -1;
+                    continue;
+                }
+                if (d == '-' && prev != -1 && p + 1 < n && s[p + 1] != ']') { range = 1; continue; }
+                prev = cur;
+            }
+            if (p >= n) RX_FAIL("Invalid regular expression: missing ]");
+            atom = 1;
+            continue;
+        }
+        if (c == '(') {
+            if (depth >= 250) RX_FAIL("Regular expression groups nested too deeply");
+            char k = 'c';
+            if (p + 1 < n && s[p + 1] == '?') {
+                char q = p + 2 < n ? s[p + 2] : 0;
+                if (q == ':') k = 'n';
+                else if (q == '=' || q == '!') k = 'a';
+                else RX_FAIL("Invalid regular expression: Invalid group");
+                p += 2;
+            }
+            kinds[depth++] = k;
+            atom = 0;
+            continue;
+        }
+        if (c == ')') {
+            if (depth == 0) RX_FAIL("Invalid regular expression: Unmatched ')'");
+            depth--;
+            atom = kinds[depth] == 'a' ? 2 : 1;
+            continue;
+        }
+        if (c == '|' || c == '^' || c == '$') { atom = 0; continue; }
+        if (c == '*' || c == '+' || c == '?' ||
+            (c == '{' && p + 1 < n && s[p + 1] >= '0' && s[p + 1] <= '9')) {
+            if (c == '{') {
+                size_t q = p + 1;
+                long lo = 0, hi = -1;
+                while (q < n && s[q] >= '0' && s[q] <= '9') { if (lo < 1000000000) lo = lo * 10 + (s[q] - '0'); q++; }
+                if (q < n && s[q] == ',') {
+                    q++;
+                    if (q < n && s[q] >= '0' && s[q] <= '9') {
+                        hi = 0;
+                        while (q < n && s[q] >= '0' && s[q] <= '9') { if (hi < 1000000000) hi = hi * 10 + (s[q] - '0'); q++; }
+                    }
+                } else hi = lo;
+                if (!(q < n && s[q] == '}')) { atom = 1; continue; }   /* a literal '{' */
+                if (hi >= 0 && lo > hi) RX_FAIL("Invalid regular expression: numbers out of order in {} quantifier");
+                p = q;
+            }
+            if (atom == 2) RX_FAIL("Unsupported regular expression: quantified lookahead");
+            if (!atom) RX_FAIL("Invalid regular expression: Nothing to repeat");
+            if (p + 1 < n && s[p + 1] == '?') p++;
+            atom = 0;
+            continue;
+        }
+        if (c >= 0x80) while (p + 1 < n && ((unsigned char)s[p + 1] & 0xC0) == 0x80) p++;
+        atom = 1;
+    }
+    if (depth) RX_FAIL("Invalid regular expression: Unterminated group");
+#undef RX_FAIL
+}
+
 static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
 {
     int line = L->line, col = col_of(L);
@@ -441,10 +603,22 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
     for (;;) {
         if (L->pos >= L->len || lt_at(L)) lw_fail(C, line, col, "Invalid regular expression: missing /");
         unsigned c = CUR(L);
-        if (c == '\\') { L->pos++; if (L->pos >= L->len || lt_at(L)) continue; L->pos++; continue; }
+        if (c == '\\') {
+            L->pos++;
+            if (L->pos >= L->len || lt_at(L)) continue;
+            c = CUR(L);
+            if (c < 0x80) { L->pos++; continue; }
+        }
         if (c == '[') in_class = 1;
         else if (c == ']') in_class = 0;
         else if (c == '/' && !in_class) break;
+        if (c >= 0x80) {
+            int sz;
+            unsigned u = utf8((const unsigned char *)L->src + L->pos, L->len - L->pos, &sz);
+            if (u >= 0xFFFD0000u || (u >= 0xD800 && u <= 0xDFFF)) lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
+            L->pos += (size_t)sz;
+            continue;
+        }
         L->pos++;
     }
     size_t body_end = L->pos;
@@ -477,6 +651,7 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
             lw_fail(C, line, col + (int)(p - start), "Named capture groups are not supported");
         }
     }
+    regex_check(C, L->src + start + 1, body_end - start - 1, line, col);
     t->type = TK_REGEX;
     t->val = lw_strndup(C, L->src + start, L->pos - start);
     t->vlen = L->pos - start;

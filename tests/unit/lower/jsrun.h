@@ -127,7 +127,7 @@ static int js_eval_global(duk_context *ctx, const char *src, const char *what)
     return 0;
 }
 
-static duk_context *js_new_heap(void)
+__attribute__((unused)) static duk_context *js_new_heap(void)
 {
     if (js_load()) return NULL;
     duk_context *ctx = js.create_heap(NULL, NULL, NULL, NULL, NULL);
@@ -153,7 +153,7 @@ typedef struct js_result {
 /* Lower `src`, compile it as a function body, run it, then drain the job
  * queue.  Output of print() is appended to js_out.  compile_only: stop
  * after compiling. */
-static void js_run(duk_context *ctx, const char *src, size_t len, js_result *r, int compile_only)
+__attribute__((unused)) static void js_run(duk_context *ctx, const char *src, size_t len, js_result *r, int compile_only)
 {
     memset(r, 0, sizeof *r);
     ami_buf code = AMI_BUF_INIT;
