@@ -18,6 +18,9 @@ typedef struct P {
     int no_in;
     int depth;
     int in_func;        /* return allowed: always (script is a function body) */
+    size_t *akey;       /* arrow-lookahead cache: '(' offset + 1 -> is arrow */
+    char *aval;
+    size_t acap, an;
 } P;
 
 static int tok_is(P *p, const char *s)
@@ -927,30 +930,90 @@ static int is_assign_op(P *p)
     return 0;
 }
 
-/* At '(' : is this the parameter list of an arrow function? */
+/* At '(' : is this the parameter list of an arrow function?  The scan to the
+ * matching ')' records the answer for every '(' it passes, so nested parens
+ * cost linear time overall. */
+static int arrow_cache_get(P *p, size_t off, int *res)
+{
+    if (!p->acap) return 0;
+    for (size_t i = (off * 2654435761u) & (p->acap - 1);; i = (i + 1) & (p->acap - 1)) {
+        if (!p->akey[i]) return 0;
+        if (p->akey[i] == off + 1) { *res = p->aval[i]; return 1; }
+    }
+}
+
+static void arrow_cache_put(P *p, size_t off, int res)
+{
+    if (p->an * 2 + 2 > p->acap) {
+        size_t cap = p->acap ? p->acap * 2 : 64;
+        size_t *k = lw_alloc(p->C, cap * sizeof *k);
+        char *v = lw_alloc(p->C, cap);
+        for (size_t i = 0; i < p->acap; i++) {
+            if (!p->akey[i]) continue;
+            size_t j = ((p->akey[i] - 1) * 2654435761u) & (cap - 1);
+            while (k[j]) j = (j + 1) & (cap - 1);
+            k[j] = p->akey[i];
+            v[j] = p->aval[i];
+        }
+        p->akey = k;
+        p->aval = v;
+        p->acap = cap;
+    }
+    size_t i = (off * 2654435761u) & (p->acap - 1);
+    while (p->akey[i] && p->akey[i] != off + 1) i = (i + 1) & (p->acap - 1);
+    if (!p->akey[i]) p->an++;
+    p->akey[i] = off + 1;
+    p->aval[i] = (char)res;
+}
+
 static int paren_is_arrow(P *p)
 {
+    int cached;
+    if (arrow_cache_get(p, p->tok.start, &cached)) return cached;
     lw_lexer save = p->L;
     lw_token t = p->tok, prev = p->tok;
-    int depth = 0, result = 0;
+    size_t *opens = NULL;   /* offsets of '(' (or SIZE_MAX for other brackets) */
+    size_t nopen = 0, capopen = 0;
+    int result = 0;
     for (;;) {
         if (t.type == TK_EOF) break;
+        int is_open = 0, is_close = 0;
         if (t.type == TK_PUNCT) {
-            if (!strcmp(t.val, "(") || !strcmp(t.val, "[") || !strcmp(t.val, "{")) depth++;
-            else if (!strcmp(t.val, ")") || !strcmp(t.val, "]") || !strcmp(t.val, "}")) {
-                if (--depth == 0) {
-                    lw_token n;
-                    lw_lex_next(p->C, &p->L, &n, 0);
-                    result = n.type == TK_PUNCT && strcmp(n.val, "=>") == 0 && !n.nl_before;
-                    break;
-                }
+            if (!strcmp(t.val, "(") || !strcmp(t.val, "[") || !strcmp(t.val, "{")) is_open = 1;
+            else if (!strcmp(t.val, ")") || !strcmp(t.val, "]") || !strcmp(t.val, "}")) is_close = 1;
+        }
+        if (t.type == TK_TEMPLATE && t.tpl == TPL_HEAD) is_open = 1;
+        if (t.type == TK_TEMPLATE && t.tpl == TPL_TAIL) is_close = 1;
+        if (is_open) {
+            if (nopen == capopen) {
+                size_t cap = capopen ? capopen * 2 : 32;
+                size_t *n = lw_alloc(p->C, cap * sizeof *n);
+                if (nopen) memcpy(n, opens, nopen * sizeof *n);
+                opens = n;
+                capopen = cap;
+            }
+            opens[nopen++] = (t.type == TK_PUNCT && t.val[0] == '(') ? t.start : (size_t)-1;
+        } else if (is_close) {
+            if (!nopen) break;
+            size_t off = opens[--nopen];
+            if (off != (size_t)-1 && t.type == TK_PUNCT && t.val[0] == ')') {
+                lw_lexer s2 = p->L;
+                lw_token n;
+                lw_lex_next(p->C, &p->L, &n, 0);
+                p->L = s2;
+                int r = n.type == TK_PUNCT && strcmp(n.val, "=>") == 0 && !n.nl_before;
+                arrow_cache_put(p, off, r);
+                if (nopen == 0) { result = r; break; }
+            } else if (nopen == 0) {
+                break;
             }
         }
-        if (t.type == TK_TEMPLATE && (t.tpl == TPL_HEAD)) depth++;
-        if (t.type == TK_TEMPLATE && (t.tpl == TPL_TAIL)) depth--;
         prev = t;
         lw_lex_next(p->C, &p->L, &t, regex_allowed_after(&prev));
     }
+    /* parens never closed cannot start arrows */
+    for (size_t i = 0; i < nopen; i++)
+        if (opens[i] != (size_t)-1) arrow_cache_put(p, opens[i], 0);
     p->L = save;
     return result;
 }

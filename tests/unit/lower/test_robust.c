@@ -73,7 +73,7 @@ static void load_dir(const char *dir)
 static void prefixes(void)
 {
     for (int f = 0; f < nfiles; f++) {
-        size_t step = lens[f] / 250 + 1;   /* at most ~250 prefixes per file */
+        size_t step = lens[f] / 150 + 1;   /* at most ~150 prefixes per file */
         for (size_t n = 0; n <= lens[f]; n += step) one(files[f], n, "prefix");
     }
     fprintf(stderr, "  %d prefixes: %d code, %d errors\n", total, ok_code, ok_err);
