@@ -728,7 +728,7 @@ static void assign_target(E *e, node *target, val v, int decl, int *first);
 
 static const char *to_temp(E *e, val v, int *first)
 {
-    if (!v.dflt && !v.expr && strncmp(v.name, "__ami_", 6) == 0) return v.name;
+    if (!v.dflt && !v.expr && strncmp(v.name, "__ami_", 6) == 0 && !strpbrk(v.name, ".[(")) return v.name;
     const char *t = temp(e);
     sep(e, first);
     P(t);
@@ -1090,7 +1090,17 @@ static void emit_expr(E *e, node *n)
         if (n->list || n->end_line != n->line || 1) emit_args(e, n);
         return;
     case N_MEMBER:
-        if (n->a->type == N_SUPER) { emit_super_base(e, n->a); emit_member_tail(e, n); return; }
+        if (n->a->type == N_SUPER) {
+            /* getters found through super run with this */
+            P("__ami_sget(");
+            emit_super_base(e, n->a);
+            P(", ");
+            if (n->flags & NF_COMPUTED) emit_expr(e, n->b); else emit_key_string(e, n->b);
+            P(", ");
+            P(this_name(e));
+            P(")");
+            return;
+        }
         emit_expr(e, n->a);
         emit_member_tail(e, n);
         return;
@@ -1387,9 +1397,23 @@ static void emit_loop_body(E *e, node *loop, jump *j, lw_scope *head, prefix_fn 
         }
     }
     P("){");
+    /* writes to the loop variables inside the body reach the next iteration */
+    const char *back[64];
+    int nback = 0;
+    if (body->scope->wrap == 2 && head)
+        for (lw_binding *b = head->bindings; b && nback < 64; b = b->next)
+            if (b->kind == BK_LET) back[nback++] = temp(e);
     fnctx *f = fn_push(e, body->scope, 1, 1);
     f->wrap_loop = j;
+    if (nback) P(" try {");
     emit_body_block_inner(e, body);
+    if (nback) {
+        P(" } finally {");
+        int k = 0;
+        for (lw_binding *b = head->bindings; b && k < nback; b = b->next)
+            if (b->kind == BK_LET) { P(" "); P(back[k++]); P(" = "); P(b->out); P(";"); }
+        P(" }");
+    }
     exitrec *exits = f->exits;
     fn_pop(e);
     sync(e, body->end_line);
@@ -1403,6 +1427,11 @@ static void emit_loop_body(E *e, node *loop, jump *j, lw_scope *head, prefix_fn 
         }
     }
     P("); ");
+    if (nback) {
+        int k = 0;
+        for (lw_binding *b = head->bindings; b && k < nback; b = b->next)
+            if (b->kind == BK_LET) { P(b->out); P(" = "); P(back[k++]); P("; "); }
+    }
     emit_exit_checks(e, loop, exits, r);
     P("}");
 }

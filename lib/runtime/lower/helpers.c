@@ -104,5 +104,12 @@ const char ami__lower_helpers_js[] =
 "  try { v = fn.apply(self, args); } catch (e) { return Promise.reject(e); }\n"
 "  return Promise.resolve(v);\n"
 "});\n"
+"def('__ami_sget', function (proto, k, self) {\n"
+"  for (var o = proto; o != null; o = Object.getPrototypeOf(o)) {\n"
+"    var d = Object.getOwnPropertyDescriptor(o, k);\n"
+"    if (d) return d.get ? d.get.call(self) : d.value;\n"
+"  }\n"
+"  return void 0;\n"
+"});\n"
 "def('__ami_const', function (name) { throw new TypeError('Assignment to constant variable.'); });\n"
 "})(new Function('return this')());\n";

@@ -32,6 +32,8 @@
  *   __ami_prop(o, k, v)    defines an enumerable data property; returns o.
  *   __ami_super(self, B, args) runs B's constructor on self (copies `message`
  *                          and `stack` when B is Error-like); returns self.
+ *   __ami_sget(proto, k, self) super.k: the property k found from proto up
+ *                          its chain; a getter runs with `self` as this.
  *   __ami_async(fn, self, args) calls fn.apply(self, args) and returns
  *                          Promise.resolve(result), or Promise.reject(e) if it
  *                          threw.  Needs the runtime's Promise.
