@@ -36,6 +36,7 @@ typedef struct E {
     int ntemp;
     jump *jumps;
     lw_buf tplvars;
+    int base_fields;        /* the constructor being emitted starts with __ami_fields.call(this) */
 } E;
 
 static void oom(E *e) __attribute__((noreturn));
@@ -405,6 +406,7 @@ static void emit_call(E *e, node *c)
     if (callee->type == N_SUPER) {
         if (!e->cur->in_ctor) fail(e, callee, "'super' keyword unexpected here");
         sync(e, callee->line);
+        if (e->cur->in_ctor == 2) P("__ami_fields.call(");
         P("__ami_super(");
         P(this_name(e));
         P(", __super, ");
@@ -416,6 +418,7 @@ static void emit_call(E *e, node *c)
         }
         sync(e, c->end_line);
         P(")");
+        if (e->cur->in_ctor == 2) P(")");
         return;
     }
     if (callee->type == N_MEMBER && callee->a->type == N_SUPER) {
@@ -1222,10 +1225,11 @@ static void emit_function(E *e, node *fn, const char *name)
     if (!arrow) {
         f->has_super = (fn->flags & NF_METHOD) && outer->has_super;
         f->method_static = outer->method_static;
-        f->in_ctor = (fn->flags & NF_CTOR) != 0;
+        f->in_ctor = (fn->flags & NF_CTOR) ? outer->in_ctor : 0;
         if (!(fn->flags & NF_METHOD)) { f->has_super = 0; f->in_ctor = 0; }
     }
     emit_prologue(e, fn, pnames);
+    if (f->in_ctor && e->base_fields) { P("__ami_fields.call(this);"); e->base_fields = 0; }
     if (fn->flags & NF_EXPR_BODY) {
         P("return (");
         emit_expr(e, body);
@@ -1242,6 +1246,27 @@ static void emit_function(E *e, node *fn, const char *name)
 }
 
 /* ---- classes */
+
+/* fields of one kind (static or not) as a function run with this = target */
+static void emit_fields(E *e, node *c, node *fnode, int is_static)
+{
+    P(is_static ? " function __ami_sfields(){" : " function __ami_fields(){");
+    fnctx *f = fn_push(e, fnode->scope, 0, 0);
+    f->has_super = 1;
+    f->method_static = is_static;
+    for (node *m = c->list; m; m = m->next) {
+        if (m->kind != PK_INIT || ((m->flags & NF_STATIC) != 0) != is_static) continue;
+        sync(e, m->line);
+        P(" __ami_prop(this, ");
+        emit_key_string(e, m->a);
+        P(", ");
+        if (m->b) emit_expr(e, m->b); else P("void 0");
+        P(");");
+    }
+    P(" return this;");
+    fn_pop(e);
+    P(" }");
+}
 
 static void emit_class(E *e, node *c, const char *name)
 {
@@ -1262,19 +1287,28 @@ static void emit_class(E *e, node *c, const char *name)
     if (!ctor) {
         P("function ");
         P(cname);
-        if (c->b) P("(){ return __ami_super(this, __super, arguments); }");
-        else P("(){}");
+        if (c->b) P(c->c ? "(){ return __ami_fields.call(__ami_super(this, __super, arguments)); }"
+                         : "(){ return __ami_super(this, __super, arguments); }");
+        else P(c->c ? "(){ __ami_fields.call(this); }" : "(){}");
     }
     if (c->b) { P(" __ami_inherits("); P(cname); P(", __super);"); }
+    int done_fields = 0, done_sfields = 0;
     for (node *m = c->list; m; m = m->next) {
         sync(e, m->line);
         e->cur->method_static = (m->flags & NF_STATIC) != 0;
+        if (m->kind == PK_INIT) {
+            if (m->flags & NF_STATIC) { if (!done_sfields++) emit_fields(e, c, c->d, 1); }
+            else if (!done_fields++) emit_fields(e, c, c->c, 0);
+            continue;
+        }
         if (m == ctor) {
-            e->cur->in_ctor = 1;
+            e->cur->in_ctor = (c->c && c->b) ? 2 : 1;
             e->cur->method_static = 0;
+            e->base_fields = c->c && !c->b;
             P(" ");
             emit_function(e, m->b, cname);
             e->cur->in_ctor = 0;
+            e->base_fields = 0;
             continue;
         }
         P(m->kind == PK_METHOD ? " __ami_method(" : " __ami_accessor(");
@@ -1292,6 +1326,7 @@ static void emit_class(E *e, node *c, const char *name)
     e->cur->has_super = save_super;
     e->cur->in_ctor = save_ctor;
     sync(e, c->end_line);
+    if (c->d) { P(" __ami_sfields.call("); P(cname); P(");"); }
     P(" return ");
     P(cname);
     P("; })");

@@ -1285,9 +1285,32 @@ static node *parse_class(P *p, int is_decl)
         if (p->tok.type == TK_PRIVATE) lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
         m->a = parse_prop_key(p, m);
         if (!tok_is(p, "(")) {
-            if (tok_is(p, "=") || tok_is(p, ";") || tok_is(p, "}") || p->tok.nl_before)
-                lw_fail(p->C, mt.line, mt.col, "Class fields are not supported (assign them in the constructor)");
-            unexpected(p);
+            if (!(tok_is(p, "=") || tok_is(p, ";") || tok_is(p, "}") || p->tok.nl_before) || kind != PK_METHOD || fflags)
+                unexpected(p);
+            /* field: initialisers run in a synthetic method (one per class
+             * for instance fields, one for static ones) */
+            if (m->flags & NF_COMPUTED) lw_fail(p->C, mt.line, mt.col, "Computed class field names are not supported");
+            if (m->a->type == N_STR && strcmp(m->a->str, "constructor") == 0) lw_fail(p->C, mt.line, mt.col, "Classes may not have a field named 'constructor'");
+            node **slot = (m->flags & NF_STATIC) ? &c->d : &c->c;
+            if (!*slot) {
+                node *fn = mk(p, N_FUNC, &mt);
+                fn->flags = NF_METHOD | (c->flags & NF_DERIVED);
+                push_scope(p, SC_FUNC, fn);
+                pop_scope(p);
+                *slot = fn;
+            }
+            m->kind = PK_INIT;
+            if (eat(p, "=")) {
+                lw_scope *saved = p->scope;
+                p->scope = (*slot)->scope;
+                fnstate fs = fn_enter(p, 0);
+                m->b = parse_assign_in(p);
+                fn_leave(p, fs);
+                p->scope = saved;
+            }
+            if (!eat(p, ";") && !tok_is(p, "}") && !p->tok.nl_before) unexpected(p);
+            nl_add(&l, m);
+            continue;
         }
         m->kind = kind;
         int is_ctor = !(m->flags & (NF_STATIC | NF_COMPUTED)) && m->a->type == N_STR &&
