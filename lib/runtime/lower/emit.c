@@ -1489,7 +1489,7 @@ static void forof_prefix(E *e, node *loop, void *arg)
 {
     forof_arg *fa = arg;
     node *left = loop->a;
-    char *value = fmt(e, loop->type == N_FOROF ? "%s.value" : "%s", fa->s, NULL);
+    const char *value = fa->s;
     P(" ");
     if (left->type == N_VAR) {
         node *d = left->list;
@@ -1560,17 +1560,21 @@ static void emit_for(E *e, node *n)
             emit_loop_body(e, n, j, n->scope, forof_prefix, &fa);
         }
     } else {
-        const char *it = temp(e), *s = temp(e);
+        /* arrays take an index loop (no iterator objects); anything else __ami_iter */
+        const char *t = temp(e), *i = temp(e), *a = temp(e), *it = temp(e), *s = temp(e);
         P("for (");
-        P(it);
-        P(" = __ami_iter(");
-        emit_expr(e, n->b);
-        P("); !(");
-        P(s);
+        P(t);
         P(" = ");
-        P(it);
-        P(".next()).done; ) ");
-        forof_arg fa = { s };
+        emit_expr(e, n->b);
+        P(", ");
+        char buf[400];
+        snprintf(buf, sizeof buf, "%s = 0, %s = Array.isArray(%s), %s = %s ? null : __ami_iter(%s); %s ? %s < %s.length : !(%s = %s.next()).done; %s++) ",
+                 i, a, t, it, a, t, a, i, t, s, it, i);
+        P(buf);
+        forof_arg fa = { NULL };
+        char vbuf[200];
+        snprintf(vbuf, sizeof vbuf, "(%s ? %s[%s] : %s.value)", a, t, i, s);
+        fa.s = lw_strndup(e->C, vbuf, strlen(vbuf));
         emit_loop_body(e, n, j, n->scope, forof_prefix, &fa);
     }
     e->jumps = j->prev;
