@@ -414,10 +414,14 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
             size_t s0 = L->pos;
             L->pos++;
             if (!lex_escape(C, L, &b, 1)) ok = 0;
-            for (size_t i = s0; i < L->pos; i++) {
+            for (size_t i = s0; i < L->pos;) {
                 char ch = L->src[i];
-                if (ch == '\r') { if (i + 1 < L->pos && L->src[i + 1] == '\n') continue; ch = '\n'; }
-                sb_putc(&raw, ch);
+                if (ch == '\r') { i++; if (i < L->pos && L->src[i] == '\n') continue; sb_putc(&raw, '\n'); continue; }
+                int sz;
+                unsigned u = utf8((const unsigned char *)L->src + i, L->pos - i, &sz);
+                if (u >= 0xFFFD0000u) sb_put(&raw, "\xEF\xBF\xBD", 3);
+                else sb_put(&raw, L->src + i, (size_t)sz);
+                i += (size_t)sz;
             }
             continue;
         }
