@@ -1562,6 +1562,22 @@ static void emit_for(E *e, node *n)
     } else {
         /* arrays take an index loop (no iterator objects); anything else __ami_iter */
         const char *t = temp(e), *i = temp(e), *a = temp(e), *it = temp(e), *s = temp(e);
+        if (n->flags & NF_AWAIT_OF) {
+            /* blocking await: each step of the (async) iterator is awaited */
+            P("for (");
+            P(it);
+            P(" = __ami_aiter(");
+            emit_expr(e, n->b);
+            P("); !(");
+            P(s);
+            P(" = ");
+            P(it);
+            P(".next()).done; ) ");
+            forof_arg fa = { fmt(e, "%s.value", s, NULL) };
+            emit_loop_body(e, n, j, n->scope, forof_prefix, &fa);
+            e->jumps = j->prev;
+            return;
+        }
         P("for (");
         P(t);
         P(" = ");

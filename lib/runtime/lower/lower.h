@@ -8,13 +8,17 @@
  *
  * Lowered code calls these helpers; the runtime evaluates
  * ami__lower_helpers_js (helpers.c) in the global scope before user code.
- * All are plain ES5 functions:
+ * All are plain ES5 functions (the file also defines Symbol.asyncIterator
+ * when Duktape lacks it):
  *
  *   __ami_iter(x)          iterator ({next()}) for x: arrays and array-likes,
  *                          strings (by code point), objects with
  *                          [Symbol.iterator] or "@@iterator" methods, Map/Set
  *                          (entries()/values()), or anything with .next.
  *                          TypeError "x is not iterable" otherwise.
+ *   __ami_aiter(x)         iterator for `for await`: x's Symbol.asyncIterator /
+ *                          "@@asyncIterator" iterator with each next() result
+ *                          awaited, else __ami_iter(x) with each value awaited.
  *   __ami_arr(x)           x itself if an Array, else a new Array of its
  *                          iterated values (array destructuring source).
  *   __ami_spread(x)        a new Array of x's iterated values (spread).

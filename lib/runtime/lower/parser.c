@@ -1405,7 +1405,12 @@ static node *parse_for(P *p)
 {
     lw_token st = p->tok;
     next(p);
-    if (tok_ident(p, "await")) lw_fail(p->C, p->tok.line, p->tok.col, "for await is not supported");
+    int is_await = 0;
+    if (tok_ident(p, "await")) {
+        if (!p->await_ok) unexpected(p);
+        is_await = 1;
+        next(p);
+    }
     expect(p, "(");
     node *f = mk(p, N_FOR, &st);
     push_scope(p, SC_BLOCK, f);
@@ -1423,6 +1428,8 @@ static node *parse_for(P *p)
         init = parse_expr(p);
     }
     p->no_in = 0;
+    if (is_await && !(init && tok_ident(p, "of"))) lw_fail(p->C, st.line, st.col, "for await requires an of loop");
+    if (is_await) f->flags |= NF_AWAIT_OF;
     if (init && (tok_ident(p, "of") || tok_is(p, "in"))) {
         int is_of = tok_ident(p, "of");
         f->type = is_of ? N_FOROF : N_FORIN;
