@@ -32,8 +32,12 @@ static int tok_ident(P *p, const char *s)
     return p->tok.type == TK_IDENT && !p->tok.escaped && strcmp(p->tok.val, s) == 0;
 }
 
-static int regex_allowed_after(const lw_token *t)
+/* whether a '/' after token t (preceded by `before`) starts a regex */
+static int regex_allowed_after2(const lw_token *t, const lw_token *before)
 {
+    /* obj.default / 2: a keyword after '.' is a property name */
+    if (t->type == TK_KEYWORD && before && before->type == TK_PUNCT &&
+        (strcmp(before->val, ".") == 0 || strcmp(before->val, "?.") == 0)) return 0;
     switch (t->type) {
     case TK_NUM: case TK_STR: case TK_REGEX: case TK_IDENT: case TK_PRIVATE: return 0;
     case TK_TEMPLATE: return !(t->tpl == TPL_FULL || t->tpl == TPL_TAIL);
@@ -47,10 +51,12 @@ static int regex_allowed_after(const lw_token *t)
     }
 }
 
+
 static void next(P *p)
 {
+    lw_token before = p->prev;
     p->prev = p->tok;
-    lw_lex_next(p->C, &p->L, &p->tok, regex_allowed_after(&p->prev));
+    lw_lex_next(p->C, &p->L, &p->tok, regex_allowed_after2(&p->prev, &before));
 }
 
 static void unexpected(P *p) __attribute__((noreturn));
@@ -971,7 +977,7 @@ static int paren_is_arrow(P *p)
     int cached;
     if (arrow_cache_get(p, p->tok.start, &cached)) return cached;
     lw_lexer save = p->L;
-    lw_token t = p->tok, prev = p->tok;
+    lw_token t = p->tok, prev = p->tok, before = p->prev;
     size_t *opens = NULL;   /* offsets of '(' (or SIZE_MAX for other brackets) */
     size_t nopen = 0, capopen = 0;
     int result = 0;
@@ -1008,8 +1014,9 @@ static int paren_is_arrow(P *p)
                 break;
             }
         }
+        before = prev;
         prev = t;
-        lw_lex_next(p->C, &p->L, &t, regex_allowed_after(&prev));
+        lw_lex_next(p->C, &p->L, &t, regex_allowed_after2(&prev, &before));
     }
     /* parens never closed cannot start arrows */
     for (size_t i = 0; i < nopen; i++)

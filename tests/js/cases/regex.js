@@ -11,3 +11,6 @@ let t = 1;
 t /= 2;
 print(t);
 print(typeof /=/.source);
+const kw = { default: 8, return: 4, new: 2 };
+print(kw.default / 2 / 2, kw.return /2/ 1, kw?.new / 2);
+if (kw) /ok/.test("ok") && print("regex after paren again");
