@@ -37,6 +37,7 @@ typedef struct E {
     jump *jumps;
     lw_buf tplvars;
     int base_fields;        /* the constructor being emitted starts with __ami_fields.call(this) */
+    int chain_delete;       /* the chain being emitted is the operand of delete */
 } E;
 
 static void oom(E *e) __attribute__((noreturn));
@@ -490,6 +491,8 @@ static void chain_apply(E *e, node *op, const char *this_tmp)
 
 static void emit_chain(E *e, node *ch)
 {
+    int del = e->chain_delete;
+    e->chain_delete = 0;
     node *ops[512];
     int n = 0;
     node *x = ch->a;
@@ -499,6 +502,9 @@ static void emit_chain(E *e, node *ch)
         x = x->a;
     }
     node *base = x;
+    for (int i = 0; i + 1 < n; i++)
+        if (ops[i]->type == N_CALL && has_spread(ops[i]->list) && !(ops[i]->flags & NF_OPTIONAL) && ops[i + 1]->type == N_MEMBER)
+            fail(e, ops[i], "Spread arguments in a method call inside an optional chain are not supported");
     /* reverse: innermost first */
     for (int i = 0; i < n / 2; i++) { node *t = ops[i]; ops[i] = ops[n - 1 - i]; ops[n - 1 - i] = t; }
     sync(e, ch->line);
@@ -535,7 +541,7 @@ static void emit_chain(E *e, node *ch)
         cur_this = tthis;
         seg = k;
     }
-    P(" ? void 0 : ");
+    P(del ? " ? true : delete " : " ? void 0 : ");
     if (cur) P(cur); else emit_expr(e, base);
     for (int i = seg; i < n; i++) chain_apply(e, ops[i], (i == seg) ? cur_this : NULL);
     P(")");
@@ -870,6 +876,19 @@ static int is_const_ident(node *n)
     return n->type == N_IDENT && n->bind && n->bind->kind == BK_CONST;
 }
 
+/* super.x as an assignment target writes this.x */
+static void emit_target(E *e, node *t)
+{
+    if (t->type == N_MEMBER && t->a->type == N_SUPER) {
+        if (!e->cur->has_super) fail(e, t->a, "'super' keyword unexpected here");
+        sync(e, t->line);
+        P(this_name(e));
+        emit_member_tail(e, t);
+        return;
+    }
+    emit_expr(e, t);
+}
+
 static void emit_assign(E *e, node *a)
 {
     const char *op = a->str;
@@ -902,7 +921,7 @@ static void emit_assign(E *e, node *a)
     int logical = !strcmp(op, "&&=") || !strcmp(op, "||=") || !strcmp(op, "?\?=");
     int expo = !strcmp(op, "**=");
     if (!logical && !expo) {
-        emit_expr(e, t);
+        emit_target(e, t);
         P(" ");
         P(op);
         P(" ");
@@ -915,8 +934,29 @@ static void emit_assign(E *e, node *a)
     const char *obj = NULL, *key = NULL;
     P("(");
     /* read */
+    if (tt->type == N_MEMBER && tt->a->type == N_SUPER) {
+        /* read through super (getters see this), write to this */
+        if ((tt->flags & NF_COMPUTED) && !is_simple(tt->b)) fail(e, tt, "Logical assignment to a computed super property is not supported");
+        const char *v = !strcmp(op, "?\?=") ? temp(e) : NULL;
+        if (v) { P("("); P(v); P(" = "); }
+        if (expo) { emit_target(e, tt); P(" = Math.pow("); }
+        P("__ami_sget(");
+        emit_super_base(e, tt->a);
+        P(", ");
+        if (tt->flags & NF_COMPUTED) emit_expr(e, tt->b); else emit_key_string(e, tt->b);
+        P(", ");
+        P(this_name(e));
+        P(")");
+        if (expo) { P(", "); emit_expr(e, a->b); P("))"); return; }
+        if (v) { P(") != null ? "); P(v); P(" : ("); }
+        else P(!strcmp(op, "&&=") ? " && (" : " || (");
+        emit_target(e, tt);
+        P(" = ");
+        emit_expr(e, a->b);
+        P("))");
+        return;
+    }
     if (tt->type == N_MEMBER) {
-        if (tt->a->type == N_SUPER) fail(e, tt, "Logical assignment to super properties is not supported");
         if (!is_simple(tt->a)) {
             obj = temp(e);
         }
@@ -1013,6 +1053,7 @@ static void emit_expr(E *e, node *n)
     case N_CLASS: emit_class(e, n, NULL); return;
     case N_UNARY:
         sync(e, n->line);
+        if (!strcmp(n->str, "delete") && n->a->type == N_CHAIN) { e->chain_delete = 1; emit_chain(e, n->a); return; }
         P(n->str);
         if (n->str[0] >= 'a') P(" ");
         emit_expr(e, n->a);
@@ -1027,8 +1068,8 @@ static void emit_expr(E *e, node *n)
             P(")");
             return;
         }
-        if (n->flags & NF_PREFIX) { sync(e, n->line); P(n->str); emit_expr(e, n->a); }
-        else { emit_expr(e, n->a); P(n->str); }
+        if (n->flags & NF_PREFIX) { sync(e, n->line); P(n->str); emit_target(e, n->a); }
+        else { emit_target(e, n->a); P(n->str); }
         return;
     case N_BINARY:
         if (!strcmp(n->str, "**")) {

@@ -50,3 +50,5 @@ new Chain().inc().inc();
 print(cnt);
 class Ctor { constructor(a = 1, ...rest) { this.a = a; this.r = rest.length; } }
 print(new Ctor().a, new Ctor(5, 6, 7).r);
+class SupSet { m() { super.x = 5; super.y ??= 1; return this.x + this.y; } }
+print(new SupSet().m());

@@ -28,3 +28,5 @@ let ki = 0;
 keyed[`k${ki++}`] ??= "first";
 keyed[`k${--ki}`] ??= "second";
 print(JSON.stringify(keyed), ki);
+const del = { a: 1, b: { c: 2 } };
+print(delete del?.a, "a" in del, delete del.zz?.c, delete del.b?.c, JSON.stringify(del));
