@@ -40,7 +40,8 @@
  *                          its chain; a getter runs with `self` as this.
  *   __ami_async(fn, self, args) calls fn.apply(self, args) and returns
  *                          Promise.resolve(result), or Promise.reject(e) if it
- *                          threw.  Needs the runtime's Promise.
+ *                          threw.  Needs the runtime's Promise; defined
+ *                          only when the runtime has not defined it already.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
  *
  * Provided by the runtime (not in helpers.c), because it drives the job queue:
