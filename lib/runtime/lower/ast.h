@@ -41,7 +41,7 @@ typedef struct lw_token {
     int end_line;           /* line where the token ends (strings/templates span lines) */
 } lw_token;
 
-#define LW_TPL_MAX 128
+#define LW_TPL_MAX 32
 typedef struct lw_lexer {
     const char *src;
     size_t len, pos;

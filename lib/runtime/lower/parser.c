@@ -92,7 +92,7 @@ static void semicolon(P *p)
     unexpected(p);
 }
 
-static lw_token peek(P *p)
+__attribute__((noinline)) static lw_token peek(P *p)
 {
     lw_lexer save = p->L;
     lw_token t;
@@ -972,7 +972,7 @@ static void arrow_cache_put(P *p, size_t off, int res)
     p->aval[i] = (char)res;
 }
 
-static int paren_is_arrow(P *p)
+__attribute__((noinline)) static int paren_is_arrow(P *p)
 {
     int cached;
     if (arrow_cache_get(p, p->tok.start, &cached)) return cached;
@@ -1025,39 +1025,38 @@ static int paren_is_arrow(P *p)
     return result;
 }
 
+/* At `async`: does an async arrow follow?  If so, consumes `async`. */
+__attribute__((noinline)) static int async_arrow_ahead(P *p)
+{
+    lw_token nx = peek(p);
+    if (!nx.nl_before && nx.type == TK_IDENT) {
+        lw_lexer save = p->L;
+        lw_token a, b;
+        lw_lex_next(p->C, &p->L, &a, 0);
+        lw_lex_next(p->C, &p->L, &b, 0);
+        p->L = save;
+        if (b.type == TK_PUNCT && strcmp(b.val, "=>") == 0 && !b.nl_before) { next(p); return 1; }
+    } else if (!nx.nl_before && nx.type == TK_PUNCT && strcmp(nx.val, "(") == 0) {
+        lw_lexer save = p->L;
+        lw_token savetok = p->tok, saveprev = p->prev;
+        next(p);
+        if (paren_is_arrow(p)) return 1;
+        p->L = save;
+        p->tok = savetok;
+        p->prev = saveprev;
+    }
+    return 0;
+}
+
 static node *parse_assign(P *p)
 {
     enter(p);
     lw_token st = p->tok;
     node *r;
-    if (st.type == TK_IDENT && !st.escaped && strcmp(st.val, "async") == 0) {
-        lw_token nx = peek(p);
-        if (!nx.nl_before && nx.type == TK_IDENT) {
-            /* async x => ... */
-            lw_lexer save = p->L;
-            lw_token a, b;
-            lw_lex_next(p->C, &p->L, &a, 0);
-            lw_lex_next(p->C, &p->L, &b, 0);
-            p->L = save;
-            if (b.type == TK_PUNCT && strcmp(b.val, "=>") == 0 && !b.nl_before) {
-                next(p);
-                r = parse_arrow(p, &st, 1);
-                leave(p);
-                return r;
-            }
-        } else if (!nx.nl_before && nx.type == TK_PUNCT && strcmp(nx.val, "(") == 0) {
-            lw_lexer save = p->L;
-            lw_token savetok = p->tok, saveprev = p->prev;
-            next(p);
-            if (paren_is_arrow(p)) {
-                r = parse_arrow(p, &st, 1);
-                leave(p);
-                return r;
-            }
-            p->L = save;
-            p->tok = savetok;
-            p->prev = saveprev;
-        }
+    if (st.type == TK_IDENT && !st.escaped && strcmp(st.val, "async") == 0 && async_arrow_ahead(p)) {
+        r = parse_arrow(p, &st, 1);
+        leave(p);
+        return r;
     }
     if (st.type == TK_IDENT) {
         lw_token nx = peek(p);

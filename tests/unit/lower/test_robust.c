@@ -3,6 +3,7 @@
  * code that Duktape compiles or an error with a position (run under ASan by
  * `make asan`).  Counts are bounded to keep this to a few seconds. */
 #include <dirent.h>
+#include <pthread.h>
 #include "jsrun.h"
 
 static unsigned rng = 12345;
@@ -115,6 +116,46 @@ static void mutations(void)
     fprintf(stderr, "  %d mutations\n", total - before);
 }
 
+/* the lowering recurses; its nesting limit keeps it within a small thread stack */
+#ifdef __SANITIZE_ADDRESS__
+#define SMALL_STACK (1024 * 1024)
+#else
+#define SMALL_STACK (256 * 1024)
+#endif
+static const char *th_src;
+static size_t th_len;
+static int th_rc;
+static void *lower_thread(void *arg)
+{
+    (void)arg;
+    ami_buf out = AMI_BUF_INIT;
+    ami_lower_error err;
+    th_rc = ami__lower(th_src, th_len, &out, &err);
+    ami_buf_dispose(&out);
+    return NULL;
+}
+
+static void deep_nesting_on_small_stack(void)
+{
+    static const char *const open[] = { "(", "[", "{a:", "x=>", "async (x = ", "{ if (x) ", "a?.[", "[a, {b: ", "`${", "class A extends (" };
+    for (size_t k = 0; k < sizeof open / sizeof open[0]; k++) {
+        ami_buf b = AMI_BUF_INIT;
+        ami_buf_puts(&b, "x = ");
+        for (int i = 0; i < 5000; i++) ami_buf_puts(&b, open[k]);
+        th_src = b.ptr;
+        th_len = b.size;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setstacksize(&at, SMALL_STACK);
+        pthread_t t;
+        REQUIRE(pthread_create(&t, &at, lower_thread, NULL) == 0);
+        pthread_join(t, NULL);
+        pthread_attr_destroy(&at);
+        CHECK_INT(th_rc, AMI_ESCRIPT);
+        ami_buf_dispose(&b);
+    }
+}
+
 static void deep_nesting(void)
 {
     /* recursion is bounded: deep nesting is an error, not a stack overflow */
@@ -145,6 +186,7 @@ int main(void)
     RUN(prefixes);
     RUN(mutations);
     RUN(deep_nesting);
+    RUN(deep_nesting_on_small_stack);
     for (int i = 0; i < nfiles; i++) free(files[i]);
     js.destroy_heap(ctx);
     ami_buf_dispose(&js_out);
