@@ -9,7 +9,7 @@
  * Lowered code calls these helpers; the runtime evaluates
  * ami__lower_helpers_js (helpers.c) in the global scope before user code.
  * All are plain ES5 functions (the file also defines Symbol.asyncIterator
- * when Duktape lacks it):
+ * and String.raw when Duktape lacks them):
  *
  *   __ami_iter(x)          iterator ({next()}) for x: arrays and array-likes,
  *                          strings (by code point), objects with

@@ -18,4 +18,4 @@ function same(s) { sites.push(s); return s; }
 for (let i = 0; i < 2; i++) same`x`;
 print(sites[0] === sites[1], Object.isFrozen(sites[0]));
 print(`${"}"}`, `{${"{"}}`);
-print(String.raw ? "raw" : "raw");
+print(String.raw`a\n${1 + 1}\t`, String.raw({ raw: ["x", "y", "z"] }, 1, 2, 3));
