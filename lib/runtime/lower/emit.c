@@ -33,6 +33,7 @@ typedef struct E {
     fnctx *cur;
     int line;
     char last;
+    int last_num;           /* the last token was a number literal (1 .x needs the space) */
     int ntemp;
     jump *jumps;
     lw_buf tplvars;
@@ -48,6 +49,7 @@ static void raw(E *e, const char *s, size_t n)
     if (!n) return;
     if (lw_buf_put(e->C, &e->cur->body, s, n)) oom(e);
     e->last = s[n - 1];
+    e->last_num = 0;
 }
 
 static int idch(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' || c == '\\' || (unsigned char)c >= 0x80; }
@@ -57,7 +59,7 @@ static void put(E *e, const char *s, size_t n)
     if (!n) return;
     char a = e->last, b = s[0];
     if ((idch(a) && idch(b)) || (a == '+' && b == '+') || (a == '-' && b == '-') || (a == '/' && (b == '/' || b == '*')) ||
-        (a >= '0' && a <= '9' && b == '.') || (a == '<' && b == '!') || (a == '-' && b == '>'))
+        (a >= '0' && a <= '9' && b == '.' && e->last_num) || (a == '<' && b == '!') || (a == '-' && b == '>'))
         raw(e, " ", 1);
     raw(e, s, n);
 }
@@ -1022,7 +1024,7 @@ static void emit_expr(E *e, node *n)
 {
     switch (n->type) {
     case N_IDENT: emit_ident(e, n); return;
-    case N_NUM: sync(e, n->line); put(e, n->str, n->slen); return;
+    case N_NUM: sync(e, n->line); put(e, n->str, n->slen); e->last_num = 1; return;
     case N_STR: sync(e, n->line); emit_strlit(e, n->str, n->slen); return;
     case N_LIT: sync(e, n->line); put(e, n->str, n->slen); return;
     case N_REGEX: sync(e, n->line); put(e, n->str, n->slen); return;

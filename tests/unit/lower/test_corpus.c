@@ -1,5 +1,6 @@
 /* Claim: every case in tests/js/cases, lowered and run in Duktape, prints
- * exactly what Node printed for the original (recorded in .expected). */
+ * exactly what Node printed for the original (recorded in .expected), also
+ * when the file has CRLF line ends. */
 #include <dirent.h>
 #include "jsrun.h"
 
@@ -31,20 +32,30 @@ static void corpus_matches_node(void)
         char *want = js_read_file(epath, NULL);
         CHECK(src && want);
         if (!src || !want) { fprintf(stderr, "  missing %s or its .expected\n", path); free(src); free(want); free(names[i]); continue; }
-        duk_context *ctx = js_new_heap();
-        REQUIRE(ctx);
-        ami_buf_clear(&js_out);
-        js_result r;
-        js_run(ctx, src, len, &r, 0);
-        if (!r.lowered || !r.compiled) ami_buf_printf(&js_out, "LOWER/COMPILE ERROR %s\n", r.error);
-        else if (r.threw) ami_buf_printf(&js_out, "UNCAUGHT %s\n", r.error);
-        const char *got = js_out.ptr ? js_out.ptr : "";
-        if (strcmp(got, want) != 0) {
-            check_failures++;
-            fprintf(stderr, "  MISMATCH %s\n--- expected (node)\n%s--- got (lowered, duktape)\n%s---\n", names[i], want, got);
+        /* as written, and with CRLF line ends (scripts edited on Windows) */
+        for (int crlf = 0; crlf < 2; crlf++) {
+            ami_buf in = AMI_BUF_INIT;
+            for (size_t k = 0; k < len; k++) {
+                if (crlf && src[k] == '\n') ami_buf_put(&in, "\r", 1);
+                ami_buf_put(&in, src + k, 1);
+            }
+            duk_context *ctx = js_new_heap();
+            REQUIRE(ctx);
+            ami_buf_clear(&js_out);
+            js_result r;
+            js_run(ctx, in.ptr ? in.ptr : "", in.size, &r, 0);
+            if (!r.lowered || !r.compiled) ami_buf_printf(&js_out, "LOWER/COMPILE ERROR %s\n", r.error);
+            else if (r.threw) ami_buf_printf(&js_out, "UNCAUGHT %s\n", r.error);
+            const char *got = js_out.ptr ? js_out.ptr : "";
+            if (strcmp(got, want) != 0) {
+                check_failures++;
+                fprintf(stderr, "  MISMATCH %s%s\n--- expected (node)\n%s--- got (lowered, duktape)\n%s---\n", names[i],
+                        crlf ? " (CRLF)" : "", want, got);
+            }
+            js.destroy_heap(ctx);
+            ami_buf_dispose(&in);
         }
         ran++;
-        js.destroy_heap(ctx);
         free(src);
         free(want);
         free(names[i]);
