@@ -854,6 +854,14 @@ static void assign_target(E *e, node *target, val v, int decl, int *first)
     while (target->type == N_PAREN) target = target->a;
     if (target->type == N_IDENT) {
         sep(e, first);
+        if (!decl && target->bind && target->bind->kind == BK_CONST) {
+            /* assigning a const through destructuring throws, like Node */
+            sync(e, target->line);
+            P("__ami_const(");
+            emit_rawlit(e, target->str, target->slen);
+            P(")");
+            return;
+        }
         if (decl) { sync(e, target->line); P(ident_out(target)); }
         else emit_expr(e, target);
         P(" = ");
