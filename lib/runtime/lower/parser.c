@@ -506,7 +506,13 @@ static node *parse_args(P *p, node *call)
         } else {
             nl_add(&l, parse_assign_in(p));
         }
-        if (!tok_is(p, ")")) expect(p, ",");
+        if (!tok_is(p, ")")) {
+            if (!tok_is(p, ",")) {
+                if (p->tok.type == TK_EOF) unexpected(p);
+                lw_fail(p->C, p->tok.line, p->tok.col, "missing ) after argument list");
+            }
+            next(p);
+        }
     }
     call->end_line = p->tok.line;
     next(p);
@@ -1073,6 +1079,7 @@ static node *parse_assign(P *p)
     }
     if (st.type == TK_IDENT && !st.escaped && strcmp(st.val, "yield") == 0 && 0) unexpected(p);
     node *left = parse_conditional(p);
+    if (tok_is(p, "=>")) lw_fail(p->C, left->line, left->col, "Malformed arrow function parameter list");
     if (is_assign_op(p)) {
         lw_token op = p->tok;
         if (strcmp(op.val, "=") == 0) {
