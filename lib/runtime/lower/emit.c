@@ -145,6 +145,9 @@ static void emit_stmt(E *e, node *n);
 static void emit_stmts(E *e, node *list);
 static void emit_function(E *e, node *fn, const char *name);
 static void emit_class(E *e, node *c, const char *name);
+static int is_const_ident(node *n);
+static void emit_rawlit(E *e, const char *s, size_t n);
+static void emit_const_error(E *e, node *id);
 
 /* ---- names */
 
@@ -153,9 +156,18 @@ static const char *ident_out(node *id)
     return id->bind ? id->bind->out : id->str;
 }
 
+static void emit_tdz(E *e, node *id)
+{
+    sync(e, id->line);
+    P("__ami_tdz(");
+    emit_rawlit(e, id->str, id->slen);
+    P(")");
+}
+
 static void emit_ident(E *e, node *id)
 {
     sync(e, id->line);
+    if (id->flags & NF_TDZ) { emit_tdz(e, id); return; }
     if (!id->bind && strcmp(id->str, "arguments") == 0 && e->cur->arrowlike) { P("__ami_args"); return; }
     P(ident_out(id));
 }
@@ -854,12 +866,9 @@ static void assign_target(E *e, node *target, val v, int decl, int *first)
     while (target->type == N_PAREN) target = target->a;
     if (target->type == N_IDENT) {
         sep(e, first);
-        if (!decl && target->bind && target->bind->kind == BK_CONST) {
+        if (!decl && is_const_ident(target)) {
             /* assigning a const through destructuring throws, like Node */
-            sync(e, target->line);
-            P("__ami_const(");
-            emit_rawlit(e, target->str, target->slen);
-            P(")");
+            emit_const_error(e, target);
             return;
         }
         if (decl) { sync(e, target->line); P(ident_out(target)); }
@@ -883,7 +892,17 @@ static void assign_target(E *e, node *target, val v, int decl, int *first)
 static int is_const_ident(node *n)
 {
     while (n->type == N_PAREN) n = n->a;
-    return n->type == N_IDENT && n->bind && n->bind->kind == BK_CONST;
+    return n->type == N_IDENT && n->bind && (n->bind->kind == BK_CONST || (n->flags & NF_TDZ));
+}
+
+/* the error a write to a const (or to a name in its dead zone) throws */
+static void emit_const_error(E *e, node *id)
+{
+    while (id->type == N_PAREN) id = id->a;
+    sync(e, id->line);
+    P((id->flags & NF_TDZ) ? "__ami_tdz(" : "__ami_const(");
+    emit_rawlit(e, id->str, id->slen);
+    P(")");
 }
 
 /* super.x as an assignment target writes this.x */
@@ -921,11 +940,9 @@ static void emit_assign(E *e, node *a)
     if (is_const_ident(t)) {
         P("(");
         emit_expr(e, a->b);
-        P(", __ami_const(");
-        node *id = t;
-        while (id->type == N_PAREN) id = id->a;
-        emit_rawlit(e, id->str, id->slen);
-        P("))");
+        P(", ");
+        emit_const_error(e, t);
+        P(")");
         return;
     }
     int logical = !strcmp(op, "&&=") || !strcmp(op, "||=") || !strcmp(op, "?\?=");
@@ -1070,12 +1087,7 @@ static void emit_expr(E *e, node *n)
         return;
     case N_UPDATE:
         if (is_const_ident(n->a)) {
-            sync(e, n->line);
-            P("__ami_const(");
-            node *id = n->a;
-            while (id->type == N_PAREN) id = id->a;
-            emit_rawlit(e, id->str, id->slen);
-            P(")");
+            emit_const_error(e, n->a);
             return;
         }
         if (n->flags & NF_PREFIX) { sync(e, n->line); P(n->str); emit_target(e, n->a); }

@@ -130,4 +130,5 @@ const char ami__lower_helpers_js[] =
 "  return void 0;\n"
 "});\n"
 "def('__ami_const', function (name) { throw new TypeError('Assignment to constant variable.'); });\n"
+"def('__ami_tdz', function (name) { throw new ReferenceError(\"Cannot access '\" + name + \"' before initialization\"); });\n"
 "})(new Function('return this')());\n";

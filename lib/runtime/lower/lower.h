@@ -43,6 +43,9 @@
  *                          threw.  Needs the runtime's Promise; defined
  *                          only when the runtime has not defined it already.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
+ *   __ami_tdz(name)        throws ReferenceError "Cannot access 'name' before
+ *                          initialization" (a use above a let/const/class
+ *                          declaration in the same function).
  *
  * Provided by the runtime (not in helpers.c), because it drives the job queue:
  *   __ami_await(x)         if x is a thenable, run the instance's job queue

@@ -159,6 +159,19 @@ static void declare(P *p, node *id, int kind)
 {
     lw_scope *s = (kind == BK_VAR) ? func_scope(p->scope) : p->scope;
     if (kind == BK_FUNC && p->scope->kind != SC_BLOCK) s = p->scope;
+    if (kind == BK_FUNC && p->scope->kind == SC_BLOCK && !p->scope->is_switch) {
+        /* Annex B (scripts are sloppy mode): a function declared in a block is
+         * also a var of the enclosing function, unless a let/const/class of
+         * the same name is in the way.  Duktape hoists it that way too. */
+        int conflict = 0;
+        lw_scope *f = func_scope(p->scope);
+        for (lw_scope *q = p->scope; q && !conflict; q = q->parent) {
+            for (lw_binding *b = q->bindings; b; b = b->next)
+                if (strcmp(b->name, id->str) == 0 && (lexical(b->kind) || b->kind == BK_CATCH || b->kind == BK_FNAME)) conflict = 1;
+            if (q == f) break;
+        }
+        if (!conflict) s = f;
+    }
     if (strcmp(id->str, "let") == 0 && lexical(kind))
         lw_fail(p->C, id->line, id->col, "let is disallowed as a lexically bound name");
     for (lw_binding *b = s->bindings; b; b = b->next) {
@@ -184,6 +197,8 @@ static void declare(P *p, node *id, int kind)
     b->kind = kind;
     b->scope = s;
     b->out = id->str;
+    b->line = id->line;
+    b->col = id->col;
     b->next = s->bindings;
     s->bindings = b;
     id->bind = b;
