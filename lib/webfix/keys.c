@@ -20,11 +20,14 @@ static int pubkey_hex(char out[AMI_WEBFIX_PUBKEY_HEX + 1], EVP_PKEY *pkey)
     if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen) ||
         strcmp(group, "secp256k1"))
         return ami__error_set(AMI_EINVAL, "the key is not a secp256k1 key (group %s)", group[0] ? group : "unknown");
-    /* Ask for the compressed SEC1 form whatever the file's key prefers. */
-    if (!EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed") ||
-        !EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub, sizeof pub, &len) ||
-        len != 33)
-        return ami__error_set(AMI_EINVAL, "cannot encode the public key");
+    /* Compress by hand: 0x02/0x03 by the parity of y, then x. */
+    if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &len))
+        return ami__error_set(AMI_EINVAL, "cannot read the public key");
+    if (len == 65 && pub[0] == 4) {
+        pub[0] = (unsigned char)(2 | (pub[64] & 1));
+        len = 33;
+    }
+    if (len != 33 || (pub[0] != 2 && pub[0] != 3)) return ami__error_set(AMI_EINVAL, "cannot encode the public key");
     ami__hex_encode(pub, 33, out);
     return 0;
 }
