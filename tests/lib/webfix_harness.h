@@ -22,7 +22,7 @@ typedef struct hs {
 } hs;
 
 /* Start a server on `db` with `owners` (NULL-terminated list, may be NULL). */
-static void hs_start_opts(hs *s, const char *db, const char *const *owners, int64_t ttl_ms, int allow_viewers,
+static __attribute__((unused)) void hs_start_opts(hs *s, const char *db, const char *const *owners, int64_t ttl_ms, int allow_viewers,
                           const char *nid)
 {
     memset(s, 0, sizeof *s);
@@ -52,12 +52,12 @@ static void hs_start_opts(hs *s, const char *db, const char *const *owners, int6
     s->port = amid_http_port(s->http);
 }
 
-static void hs_start(hs *s, const char *db, const char *const *owners)
+static __attribute__((unused)) void hs_start(hs *s, const char *db, const char *const *owners)
 {
     hs_start_opts(s, db, owners, 0, 1, NULL);
 }
 
-static void hs_stop(hs *s)
+static __attribute__((unused)) void hs_stop(hs *s)
 {
     amid_http_stop(s->http);
     ami_webfix_free(s->wf);
@@ -68,9 +68,9 @@ static void hs_stop(hs *s)
 
 /* Child mode: `prog --serve DB [OWNER]` serves until SIGTERM, printing its port first. */
 static volatile sig_atomic_t hs_term;
-static void hs_on_term(int sig) { (void)sig; hs_term = 1; }
+static __attribute__((unused)) void hs_on_term(int sig) { (void)sig; hs_term = 1; }
 
-static int hs_child_main(int argc, char **argv)
+static __attribute__((unused)) int hs_child_main(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[1], "--serve")) return -1;
     const char *owners[2] = { argc > 3 ? argv[3] : NULL, NULL };
@@ -85,7 +85,7 @@ static int hs_child_main(int argc, char **argv)
 }
 
 /* Start a child server process; returns its pid and sets *port. */
-static pid_t hs_spawn(const char *self, const char *db, const char *owner, int *port)
+static __attribute__((unused)) pid_t hs_spawn(const char *self, const char *db, const char *owner, int *port)
 {
     int fd[2];
     REQUIRE(pipe(fd) == 0);
@@ -104,7 +104,7 @@ static pid_t hs_spawn(const char *self, const char *db, const char *owner, int *
     return pid;
 }
 
-static void hs_kill(pid_t pid)
+static __attribute__((unused)) void hs_kill(pid_t pid)
 {
     int st;
     kill(pid, SIGTERM);
@@ -113,14 +113,14 @@ static void hs_kill(pid_t pid)
 
 /* ---- client ---- */
 
-static size_t hc_write(char *p, size_t sz, size_t n, void *ud)
+static __attribute__((unused)) size_t hc_write(char *p, size_t sz, size_t n, void *ud)
 {
     ami_buf_put(ud, p, sz * n);
     return sz * n;
 }
 
 /* One HTTP request: method "GET"/"POST"; returns the status (0 on transport failure); body text into *out. */
-static long hc_request(int port, const char *method, const char *path, const char *session, const char *ctype,
+static __attribute__((unused)) long hc_request(int port, const char *method, const char *path, const char *session, const char *ctype,
                        const char *body, size_t len, ami_buf *out)
 {
     CURL *c = curl_easy_init();
@@ -159,7 +159,7 @@ static long hc_request(int port, const char *method, const char *path, const cha
 }
 
 /* POST a WebFIX request (JSON text); *resp is the parsed reply (caller decrefs; NULL if not JSON). */
-static long hc_call(int port, const char *session, const char *req, json_t **resp)
+static __attribute__((unused)) long hc_call(int port, const char *session, const char *req, json_t **resp)
 {
     ami_buf out = AMI_BUF_INIT;
     long st = hc_request(port, "POST", "/", session, "application/json", req, strlen(req), &out);
@@ -169,7 +169,7 @@ static long hc_call(int port, const char *session, const char *req, json_t **res
 }
 
 /* Build and POST {"webfix":"1.0","method":M,"body":BODY}; body is JSON text or NULL. */
-static long hc_method(int port, const char *session, const char *method, const char *body, json_t **resp)
+static __attribute__((unused)) long hc_method(int port, const char *session, const char *method, const char *body, json_t **resp)
 {
     char *req = malloc(strlen(method) + (body ? strlen(body) : 0) + 64);
     sprintf(req, "{\"webfix\":\"1.0\",\"method\":\"%s\",\"params\":[]%s%s}", method, body ? ",\"body\":" : "",
@@ -199,7 +199,7 @@ static char *hc_login(int port, const char *keyfile, char *role, size_t rolelen)
 }
 
 /* Generate a key in the test dir; returns the public key hex (static buffer per name). */
-static void hc_keygen(const char *name, char pub[AMI_WEBFIX_PUBKEY_HEX + 1])
+static __attribute__((unused)) void hc_keygen(const char *name, char pub[AMI_WEBFIX_PUBKEY_HEX + 1])
 {
     REQUIRE(ami_webfix_keygen(pub, check_path(name)) == 0);
 }
