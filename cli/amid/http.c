@@ -129,6 +129,8 @@ static int stream_append(stream *s, const char *data, size_t len)
     return 0;
 }
 
+static int stream_puts(stream *s, const char *text) { return stream_append(s, text, strlen(text)); }
+
 /* Append lines (array of log objects) as SSE events; remembers the newest ts. */
 static void stream_add_lines(stream *s, json_t *lines)
 {
@@ -211,7 +213,7 @@ static void *pump_main(void *arg)
             pthread_mutex_lock(&s->lock);
             if (lines) stream_add_lines(s, lines);
             json_decref(lines);
-            if (!s->plen && now_ms() - s->last_send_ms > keepalive_ms) stream_append(s, ": keepalive\n\n", 13);
+            if (!s->plen && now_ms() - s->last_send_ms > keepalive_ms) stream_puts(s, ": keepalive\n\n");
             int resume = s->suspended && s->plen;
             if (resume) s->suspended = 0;
             pthread_mutex_unlock(&s->lock);
@@ -255,7 +257,7 @@ static enum MHD_Result serve_stream(amid_http *h, struct MHD_Connection *c)
         stream_free(s);
         return ok;
     }
-    stream_append(s, ": stream open\n\n", 16);   /* lets the client see the headers at once */
+    stream_puts(s, ": stream open\n\n");   /* lets the client see the headers at once */
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_done);
     if (!r) {
         stream_free(s);
