@@ -322,9 +322,19 @@ static enum MHD_Result serve_webfix(amid_http *h, struct MHD_Connection *c, requ
         ami_buf_dispose(&out);
         return reply_json_error(h, c, R_WEBFIX, 500, "Internal server error");
     }
-    enum MHD_Result ok = reply(h, c, R_WEBFIX, (unsigned int)status, "application/json", out.ptr ? out.ptr : "{}",
-                               out.ptr ? out.size : 2);
-    ami_buf_dispose(&out);
+    /* Hand the text to MHD without another copy (responses can be large). */
+    size_t len = out.size;
+    char *text = ami_buf_detach(&out);
+    struct MHD_Response *r = text ? MHD_create_response_from_buffer_with_free_callback(len, text, ami_free) : NULL;
+    if (!r) {
+        ami_free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned int)status, r);
+    MHD_destroy_response(r);
+    count(h, R_WEBFIX, (unsigned int)status);
     return ok;
 }
 

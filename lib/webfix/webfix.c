@@ -12,7 +12,16 @@
 #include "ami/registry.h"
 
 typedef struct ami_webfix ami_webfix;
-typedef int (*method_fn)(ami_webfix *wf, const json_t *body, json_t **out);
+/* A method sets *out to its JSON result, or leaves it NULL and writes ready JSON text into `text`. */
+typedef int (*method_fn)(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text);
+
+/* Serialised JSON kept while the store has not changed (versionstamp `vs`). */
+typedef struct text_cache {
+    pthread_mutex_t lock;
+    ami_versionstamp vs;
+    char *text;
+    size_t len;
+} text_cache;
 
 enum { NEED_NONE, NEED_VIEWER, NEED_OWNER };
 
@@ -29,6 +38,8 @@ struct ami_webfix {
     ami_webfix_templates_fn templates_fn;
     void *templates_payload;
     atomic_ulong calls[N_METHODS + 1][N_STATUS];   /* last row: unknown methods and bad envelopes */
+    text_cache list_cache;    /* listWorkers */
+    text_cache stats_cache;   /* getWorkerStats from the store, without its timestamp */
 };
 
 /* ---- the node, when there is one ---- */
@@ -150,7 +161,7 @@ static const char *body_sid(json_t **out, int *status, const json_t *body)
 
 /* ---- methods ---- */
 
-static int m_set_worker(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_set_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     static const field_rule rules[] = {
         { "dependencies", T_STRARRAY }, { "version", T_STR }, { "executionMode", T_STR }, { "priority", T_STR },
@@ -162,13 +173,42 @@ static int m_set_worker(ami_webfix *wf, const json_t *body, json_t **out)
     return rc ? lib_error(out, rc) : 200;
 }
 
-static int m_list_workers(ami_webfix *wf, const json_t *body, json_t **out)
+/* Copy the cached text when the store is still at the versionstamp it was made at. */
+static int cache_get(text_cache *c, const char *vs, ami_buf *text)
 {
-    int rc = ami_registry_list(out, wf->store);
-    return rc ? lib_error(out, rc) : 200;
+    int hit = 0;
+    pthread_mutex_lock(&c->lock);
+    if (c->text && vs[0] && !strcmp(c->vs, vs)) hit = !ami_buf_put(text, c->text, c->len);
+    pthread_mutex_unlock(&c->lock);
+    return hit;
 }
 
-static int m_get_worker(ami_webfix *wf, const json_t *body, json_t **out)
+static void cache_put(text_cache *c, const char *vs, const json_t *j)
+{
+    if (!vs[0]) return;
+    char *s = json_dumps(j, JSON_COMPACT);
+    if (!s) return;
+    pthread_mutex_lock(&c->lock);
+    free(c->text);
+    c->text = s;
+    c->len = strlen(s);
+    memcpy(c->vs, vs, sizeof c->vs);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int m_list_workers(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    /* Read the versionstamp first: a commit racing the list only makes the cache older, never wrong. */
+    ami_versionstamp vs = "";
+    if (ami_store_current(wf->store, vs)) vs[0] = '\0';
+    if (cache_get(&wf->list_cache, vs, text)) return 200;
+    int rc = ami_registry_list(out, wf->store);
+    if (rc) return lib_error(out, rc);
+    cache_put(&wf->list_cache, vs, *out);
+    return 200;
+}
+
+static int m_get_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     int st = 0;
     const char *sid = body_sid(out, &st, body);
@@ -177,7 +217,7 @@ static int m_get_worker(ami_webfix *wf, const json_t *body, json_t **out)
     return rc ? lib_error(out, rc) : 200;
 }
 
-static int m_update_worker(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_update_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     static const field_rule top[] = { { "raw", T_OBJECT }, { "versionstamp", T_STR | T_NULL }, { NULL, 0 } };
     static const field_rule raw_rules[] = {
@@ -197,7 +237,7 @@ static int m_update_worker(ami_webfix *wf, const json_t *body, json_t **out)
     return rc ? lib_error(out, rc) : 200;
 }
 
-static int m_delete_worker(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_delete_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     int st = 0;
     const char *sid = body_sid(out, &st, body);
@@ -210,7 +250,7 @@ static int m_delete_worker(ami_webfix *wf, const json_t *body, json_t **out)
     return 200;
 }
 
-static int m_stop_all(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_stop_all(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     int partial = 0;
     int rc = ami_registry_stop_all(out, &partial, wf->store);
@@ -235,6 +275,10 @@ static int stats_from_store(ami_webfix *wf, json_t **out)
     json_decref(prefix);
     if (rc) return rc;
     json_t *workers = json_array();
+    if (!workers) {
+        json_decref(entries);
+        return ami__error_oom();
+    }
     json_int_t running = 0, execs = 0, errs = 0, nerr = 0, cerr = 0;
     size_t i;
     json_t *e;
@@ -250,22 +294,37 @@ static int stats_from_store(ami_webfix *wf, json_t **out)
     }
     json_decref(entries);
     json_int_t total = (json_int_t)json_array_size(workers);
-    *out = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I}", "totalWorkers", total, "runningWorkers", running,
+    *out = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "totalWorkers", total, "runningWorkers", running,
                      "stoppedWorkers", total - running, "totalExecutions", execs, "totalErrors", errs,
-                     "totalNetworkErrors", nerr, "totalCriticalErrors", cerr, "workers", workers,
-                     "timestamp", (json_int_t)ami_time_now_ms());
+                     "totalNetworkErrors", nerr, "totalCriticalErrors", cerr, "workers", workers);
     return *out ? 0 : ami__error_oom();
 }
 
 static int worker_stats(ami_webfix *wf, json_t **out)
 {
-    return stats_from_store(wf, out);
+    int rc = stats_from_store(wf, out);
+    if (!rc) json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
+    return rc;
 }
 
-static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
-    int rc = worker_stats(wf, out);
-    return rc ? lib_error(out, rc) : 200;
+    /* From the store: cache the text by versionstamp and stamp each answer with the time. */
+    ami_versionstamp vs = "";
+    if (ami_store_current(wf->store, vs)) vs[0] = '\0';
+    ami_buf cached = AMI_BUF_INIT;
+    if (!cache_get(&wf->stats_cache, vs, &cached)) {
+        int rc = stats_from_store(wf, out);
+        if (rc) return lib_error(out, rc);
+        cache_put(&wf->stats_cache, vs, *out);
+        json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
+        return 200;
+    }
+    int rc = ami_buf_put(text, cached.ptr, cached.size - 1);   /* drop the closing brace */
+    if (!rc) rc = ami_buf_printf(text, ",\"timestamp\":%lld}", (long long)ami_time_now_ms());
+    ami_buf_dispose(&cached);
+    if (rc) return lib_error(out, rc);
+    return 200;
 }
 
 /* getLeaderInfo from the lease key (the same shape the node gives). */
@@ -293,7 +352,7 @@ static int leader_info(ami_webfix *wf, const char *sid, json_t **out)
     return *out ? 0 : ami__error_oom();
 }
 
-static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     const char *sid = json_string_value(json_object_get(body, "workerId"));
     if (!sid || !*sid || strlen(sid) > 200) return err(out, 400, "Invalid workerId");
@@ -301,7 +360,7 @@ static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out)
     return rc ? lib_error(out, rc) : 200;
 }
 
-static int m_list_nodes(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_list_nodes(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     json_t *prefix = ami_key_new("ami", "node", NULL), *entries = NULL;
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
@@ -320,7 +379,7 @@ static int m_list_nodes(ami_webfix *wf, const json_t *body, json_t **out)
     return 200;
 }
 
-static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     static const field_rule rules[] = { { "sid", T_STR }, { "limit", T_INT }, { "after", T_INT }, { NULL, 0 } };
     int st = check_fields(out, body, "", rules);
@@ -334,7 +393,7 @@ static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out)
     return rc ? lib_error(out, rc) : 200;
 }
 
-static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     if (!wf->templates_fn) {
         *out = json_array();
@@ -352,7 +411,7 @@ static void parse_position(const char *msg, long *line, long *col)
     *col = c ? strtol(c + 7, NULL, 10) : -1;
 }
 
-static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     json_t *js = json_object_get(body, "script");
     if (!json_is_string(js)) return err(out, 400, "Invalid request body: script must be a string");
@@ -370,8 +429,9 @@ static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out)
     return 200;
 }
 
-static int m_connection_node(ami_webfix *wf, const json_t *body, json_t **out)
+static int m_connection_node(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
+    (void)text;
     return ami__auth_login(out, &wf->auth, body, ami_time_now_ms());
 }
 
@@ -397,13 +457,14 @@ static const struct method {
 
 /* ---- dispatcher ---- */
 
-static int dispatch(ami_webfix *wf, const char *text, size_t len, const char *session, json_t **out, int *midx)
+static int dispatch(ami_webfix *wf, const char *reqtext, size_t len, const char *session, json_t **out, ami_buf *text,
+                    int *midx)
 {
     *midx = N_METHODS;
     if (len > AMI_WEBFIX_MAX_BODY)
         return errf(out, 413, "Request body too large (limit %zu bytes)", AMI_WEBFIX_MAX_BODY);
     json_error_t jerr;
-    json_t *req = json_loadb(text, len, 0, &jerr);
+    json_t *req = json_loadb(reqtext, len, 0, &jerr);
     if (!req) {
         char msg[300];
         snprintf(msg, sizeof msg, "Invalid WebFIX request structure: malformed JSON: %s (line %d, column %d)", jerr.text,
@@ -443,7 +504,7 @@ static int dispatch(ami_webfix *wf, const char *text, size_t len, const char *se
                 json_t *empty = NULL;
                 if (!json_is_object(body)) body = empty = json_object();
                 ami_error_clear();
-                status = m->fn(wf, body, out);
+                status = m->fn(wf, body, out, text);
                 json_decref(empty);
             }
         }
@@ -459,7 +520,14 @@ AMI_EXTERN(int) ami_webfix_handle(ami_webfix *wf, const char *body, size_t len, 
         return ami__error_set(AMI_EINVAL, "webfix_handle: wf, http_status and response are required");
     json_t *out = NULL;
     int midx;
-    int status = dispatch(wf, body ? body : "", len, session, &out, &midx);
+    size_t before = response->size;
+    int status = dispatch(wf, body ? body : "", len, session, &out, response, &midx);
+    if (!out && response->size > before) {
+        for (size_t i = 0; i < N_STATUS; i++)
+            if (statuses[i] == status) atomic_fetch_add(&wf->calls[midx][i], 1);
+        *http_status = status;
+        return 0;
+    }
     if (!out) {
         status = 500;
         out = json_pack("{s:s}", "error", "Internal server error");
@@ -606,6 +674,8 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     ami_webfix *wf = ami_malloc(sizeof *wf);
     if (!wf) return ami__error_oom();
     memset(wf, 0, sizeof *wf);
+    pthread_mutex_init(&wf->list_cache.lock, NULL);
+    pthread_mutex_init(&wf->stats_cache.lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
     wf->node = opts->node;
     wf->store = store;
@@ -627,6 +697,10 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
 {
     if (!wf) return;
     ami__auth_dispose(&wf->auth);
+    free(wf->list_cache.text);
+    pthread_mutex_destroy(&wf->list_cache.lock);
+    free(wf->stats_cache.text);
+    pthread_mutex_destroy(&wf->stats_cache.lock);
     ami_free(wf->nid);
     ami_free(wf->network);
     ami_free(wf);

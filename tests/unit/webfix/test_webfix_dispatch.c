@@ -167,6 +167,9 @@ static void list_get_update_delete(void)
     int st;
     json_t *j = call("listWorkers", NULL, &st);
     CHECK_INT(st, 200);
+    json_t *again = call("listWorkers", NULL, &st);   /* cached */
+    CHECK_JSON_EQ(again, j);
+    json_decref(again);
     CHECK_INT(json_array_size(j), 1);
     check_entry_shape(json_array_get(j, 0), sid1);
     char vs[32];
@@ -316,7 +319,27 @@ static void leader_stats_nodes(void)
     CHECK_INT(json_integer_value(json_object_get(j, "totalNetworkErrors")), 3);
     CHECK_INT(json_integer_value(json_object_get(j, "totalCriticalErrors")), 2);
     CHECK_JSON_EQ(json_array_get(json_object_get(j, "workers"), 0), s1);
+    /* Asked again with nothing changed: the same answer (served from the cache), a fresh timestamp. */
+    json_t *again = call("getWorkerStats", NULL, &st);
+    CHECK_INT(st, 200);
+    CHECK(json_is_integer(json_object_get(again, "timestamp")));
+    json_object_del(again, "timestamp");
+    json_object_del(j, "timestamp");
+    CHECK_JSON_EQ(again, j);
+    json_decref(again);
     json_decref(j);
+    /* A change to the stats shows at once. */
+    json_object_set_new(s1, "executions", json_integer(10001));
+    key = ami_key_new("ami", "stats", "s-0001", "w1", NULL);
+    CHECK_RC(ami_store_set(store, key, s1, 0, NULL));
+    json_decref(key);
+    j = call("getWorkerStats", NULL, &st);
+    CHECK_INT(json_integer_value(json_object_get(j, "totalExecutions")), 10001);
+    json_decref(j);
+    json_object_set_new(s1, "executions", json_integer(10000));
+    key = ami_key_new("ami", "stats", "s-0001", "w1", NULL);
+    CHECK_RC(ami_store_set(store, key, s1, 0, NULL));
+    json_decref(key);
     json_decref(s1);
 
     /* Metrics expose them. */
@@ -327,7 +350,7 @@ static void leader_stats_nodes(void)
     CHECK(m.ptr && strstr(m.ptr, "ami_worker_running{sid=\"w1\"} 1"));
     CHECK(m.ptr && strstr(m.ptr, "ami_worker_leader{sid=\"w1\"} 1"));
     CHECK(m.ptr && strstr(m.ptr, "ami_node_info{nid=\"s-0001\""));
-    CHECK(m.ptr && strstr(m.ptr, "ami_webfix_calls_total{method=\"getWorkerStats\",status=\"200\"} 2"));
+    CHECK(m.ptr && strstr(m.ptr, "ami_webfix_calls_total{method=\"getWorkerStats\",status=\"200\"} 4"));
     ami_buf_dispose(&m);
 
     json_t *hb = check_json("{\"nid\":\"s-0001\",\"network\":\"localnet\",\"startedAt\":1,\"heartbeatAt\":2,\"running\":0,"
