@@ -338,12 +338,35 @@ static enum MHD_Result serve_webfix(amid_http *h, struct MHD_Connection *c, requ
     return ok;
 }
 
+/* Open mode serves only loopback clients by name: a Host that is not a loopback
+ * literal or localhost is a DNS-rebinding page posing as same-origin. */
+static int host_allowed(const char *host)
+{
+    if (!host) return 1;   /* HTTP/1.0 clients */
+    char name[300];
+    snprintf(name, sizeof name, "%s", host);
+    char *end = name[0] == '[' ? strchr(name, ']') : strrchr(name, ':');
+    if (name[0] == '[') {
+        if (!end) return 0;
+        *end = '\0';
+        memmove(name, name + 1, strlen(name));
+    } else if (end) {
+        *end = '\0';
+    }
+    if (!strcasecmp(name, "localhost") || !strcmp(name, "::1")) return 1;
+    struct in_addr a;
+    return inet_pton(AF_INET, name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
     amid_http *h = cls;
     (void)version;
+    if (!h->cfg.owners_count && !*con_cls &&
+        !host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+        return reply_json_error(h, c, R_OTHER, 403, "Forbidden: Host not allowed (open mode serves loopback names only)");
     int is_post = !strcmp(method, MHD_HTTP_METHOD_POST);
     if (is_post && !strcmp(url, "/")) {
         request *rq = *con_cls;

@@ -198,6 +198,17 @@ int ami__auth_login(json_t **out, ami__auth *auth, const json_t *body, int64_t n
         pthread_mutex_unlock(&auth->lock);
         return fail(out, 401, "Login nonce already used");
     }
+    if (json_object_size(auth->sessions) >= auth->max_sessions && owner) {
+        /* Owners are never locked out by a flood of viewer logins: drop a viewer session. */
+        const char *k;
+        json_t *sv;
+        json_object_foreach(auth->sessions, k, sv) {
+            if (json_integer_value(json_array_get(sv, 0)) == AMI_WEBFIX_ROLE_VIEWER) {
+                json_object_del(auth->sessions, k);
+                break;
+            }
+        }
+    }
     if (json_object_size(auth->sessions) >= auth->max_sessions) {
         pthread_mutex_unlock(&auth->lock);
         return fail(out, 503, "Too many sessions");

@@ -268,6 +268,29 @@ static void refuses_public_without_owners(void)
     CHECK_INT(amid_http_start(&h, &c, w, NULL), 0);
     /* Open mode: no session needed on loopback. */
     CHECK_INT(hc_method(amid_http_port(h), NULL, "setWorker", "{}", NULL), 200);
+    /* ... but a page reached through another name (DNS rebinding) is refused. */
+    CURL *cu = curl_easy_init();
+    char url[100];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", amid_http_port(h));
+    struct curl_slist *hd = curl_slist_append(NULL, "Host: evil.example:80");
+    curl_easy_setopt(cu, CURLOPT_URL, url);
+    curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, hc_write);
+    ami_buf ob = AMI_BUF_INIT;
+    curl_easy_setopt(cu, CURLOPT_WRITEDATA, &ob);
+    long code = 0;
+    CHECK(curl_easy_perform(cu) == CURLE_OK);
+    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code);
+    CHECK_INT(code, 403);
+    curl_slist_free_all(hd);
+    hd = curl_slist_append(NULL, "Host: localhost:3000");
+    curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hd);
+    CHECK(curl_easy_perform(cu) == CURLE_OK);
+    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code);
+    CHECK_INT(code, 200);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(cu);
+    ami_buf_dispose(&ob);
     amid_http_stop(h);
     c.address = "not-an-address";
     CHECK_INT(amid_http_start(&h, &c, w, NULL), -1);

@@ -220,6 +220,25 @@ static void expiry_and_closed(void)
     wf = keep;
     ami_webfix_free(w2);
 
+    /* A full session table refuses viewers (503) but an owner still gets in. */
+    o.session_ttl_ms = 0;
+    o.allow_viewers = 1;
+    o.max_sessions = 2;
+    REQUIRE(ami_webfix_new(&w2, &o) == 0);
+    wf = w2;
+    for (int i = 0; i < 3; i++) {
+        CHECK_RC(ami_webfix_sign_login(&req, check_path("viewer.pem")));
+        json_decref(handle(req, NULL, &st));
+        ami_free(req);
+        CHECK_INT(st, i < 2 ? 200 : 503);
+    }
+    CHECK_RC(ami_webfix_sign_login(&req, check_path("owner.pem")));
+    json_decref(handle(req, NULL, &st));
+    ami_free(req);
+    CHECK_INT(st, 200);
+    wf = keep;
+    ami_webfix_free(w2);
+
     /* Bad owner keys are refused at creation. */
     const char *bad[] = { "02zz" };
     o.owners = bad;
