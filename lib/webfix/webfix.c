@@ -10,6 +10,7 @@
 #include "util/util.h"
 #include "webfix/webfix_internal.h"
 #include "ami/registry.h"
+#include "ami/election.h"
 
 typedef struct ami_webfix ami_webfix;
 /* A method sets *out to its JSON result, or leaves it NULL and writes ready JSON text into `text`. */
@@ -327,29 +328,10 @@ static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_
     return 200;
 }
 
-/* getLeaderInfo from the lease key (the same shape the node gives). */
+/* getLeaderInfo from the lease key (lib/election builds spec 003's shape). */
 static int leader_info(ami_webfix *wf, const char *sid, json_t **out)
 {
-    json_t *key = ami_key_new("ami", "leader", sid, NULL), *entry = NULL;
-    int rc = ami_store_get(&entry, wf->store, key);
-    json_decref(key);
-    if (rc) return rc;
-    json_t *lease = unwrap(json_object_get(entry, "value"));
-    int64_t now = ami_time_now_ms();
-    if (!json_is_object(lease) || !json_is_string(json_object_get(lease, "leader"))) {
-        *out = json_pack("{s:s,s:b,s:s}", "workerId", sid, "hasLeader", 0, "message", "No leader elected yet");
-    } else {
-        json_int_t exp = json_integer_value(json_object_get(lease, "expiresAt"));
-        *out = json_pack("{s:s,s:b,s:O,s:I,s:I,s:I,s:I,s:b}", "workerId", sid, "hasLeader", 1,
-                         "leader", json_object_get(lease, "leader"),
-                         "timestamp", json_integer_value(json_object_get(lease, "timestamp")),
-                         "expiresAt", exp, "renewedAt", json_integer_value(json_object_get(lease, "renewedAt")),
-                         "expiresIn", exp > now ? exp - (json_int_t)now : (json_int_t)0, "isExpired", exp <= now);
-        json_t *term = json_object_get(lease, "term");
-        if (*out && json_is_integer(term)) json_object_set(*out, "term", term);
-    }
-    json_decref(entry);
-    return *out ? 0 : ami__error_oom();
+    return ami_election_leader_info(out, wf->store, sid);
 }
 
 static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
