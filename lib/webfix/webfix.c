@@ -41,6 +41,7 @@ struct ami_webfix {
     atomic_ulong calls[N_METHODS + 1][N_STATUS];   /* last row: unknown methods and bad envelopes */
     text_cache list_cache;    /* listWorkers */
     text_cache stats_cache;   /* getWorkerStats from the store, without its timestamp */
+    json_t *worker_prefix, *stats_prefix;   /* ["ami","worker"], ["ami","stats",nid] */
 };
 
 /* ---- the node, when there is one ---- */
@@ -174,14 +175,27 @@ static int m_set_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_bu
     return rc ? lib_error(out, rc) : 200;
 }
 
-/* Copy the cached text when the store is still at the versionstamp it was made at. */
-static int cache_get(text_cache *c, const char *vs, ami_buf *text)
+/*
+ * Copy the cached text when nothing under `prefix` was committed since it was
+ * built (a zero-timeout change-feed query: unrelated writes keep it valid).
+ * On a miss, *vs receives the current versionstamp, read before the caller
+ * rebuilds: a commit racing the rebuild only makes the cache older, never wrong.
+ */
+static int cache_get(text_cache *c, ami_store *store, const json_t *prefix, ami_versionstamp vs, ami_buf *text)
 {
-    int hit = 0;
+    ami_versionstamp built = "", newer;
     pthread_mutex_lock(&c->lock);
-    if (c->text && vs[0] && !strcmp(c->vs, vs)) hit = !ami_buf_put(text, c->text, c->len);
+    if (c->text) memcpy(built, c->vs, sizeof built);
     pthread_mutex_unlock(&c->lock);
-    return hit;
+    if (built[0] && ami_store_watch(store, prefix, built, 0, newer) == AMI_ETIMEOUT) {
+        int hit = 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->text && !strcmp(c->vs, built)) hit = !ami_buf_put(text, c->text, c->len);
+        pthread_mutex_unlock(&c->lock);
+        if (hit) return 1;
+    }
+    if (ami_store_current(store, vs)) vs[0] = '\0';
+    return 0;
 }
 
 static void cache_put(text_cache *c, const char *vs, const json_t *j)
@@ -199,10 +213,8 @@ static void cache_put(text_cache *c, const char *vs, const json_t *j)
 
 static int m_list_workers(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
-    /* Read the versionstamp first: a commit racing the list only makes the cache older, never wrong. */
     ami_versionstamp vs = "";
-    if (ami_store_current(wf->store, vs)) vs[0] = '\0';
-    if (cache_get(&wf->list_cache, vs, text)) return 200;
+    if (cache_get(&wf->list_cache, wf->store, wf->worker_prefix, vs, text)) return 200;
     int rc = ami_registry_list(out, wf->store);
     if (rc) return lib_error(out, rc);
     cache_put(&wf->list_cache, vs, *out);
@@ -312,9 +324,8 @@ static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_
 {
     /* From the store: cache the text by versionstamp and stamp each answer with the time. */
     ami_versionstamp vs = "";
-    if (ami_store_current(wf->store, vs)) vs[0] = '\0';
     ami_buf cached = AMI_BUF_INIT;
-    if (!cache_get(&wf->stats_cache, vs, &cached)) {
+    if (!cache_get(&wf->stats_cache, wf->store, wf->stats_prefix, vs, &cached)) {
         int rc = stats_from_store(wf, out);
         if (rc) return lib_error(out, rc);
         cache_put(&wf->stats_cache, vs, *out);
@@ -667,6 +678,11 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     wf->templates_fn = opts->templates_fn;
     wf->templates_payload = opts->templates_payload;
     if (!rc && (!wf->nid || !wf->network)) rc = ami__error_oom();
+    if (!rc) {
+        wf->worker_prefix = ami_key_new("ami", "worker", NULL);
+        wf->stats_prefix = ami_key_new("ami", "stats", wf->nid, NULL);
+        if (!wf->worker_prefix || !wf->stats_prefix) rc = ami__error_oom();
+    }
     if (rc) {
         ami_webfix_free(wf);
         return rc;
@@ -683,6 +699,8 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     pthread_mutex_destroy(&wf->list_cache.lock);
     free(wf->stats_cache.text);
     pthread_mutex_destroy(&wf->stats_cache.lock);
+    json_decref(wf->worker_prefix);
+    json_decref(wf->stats_prefix);
     ami_free(wf->nid);
     ami_free(wf->network);
     ami_free(wf);
