@@ -5,13 +5,17 @@
 #include "webfix_harness.h"
 
 static char static_body[1024];
+static char *big_body;      /* as large as the listWorkers answer */
+static size_t big_len;
 
 static enum MHD_Result static_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
     if (!*con_cls) { *con_cls = (void *)1; return MHD_YES; }
     if (*upload_size) { *upload_size = 0; return MHD_YES; }
-    struct MHD_Response *r = MHD_create_response_from_buffer(sizeof static_body, static_body, MHD_RESPMEM_PERSISTENT);
+    int big = !strcmp(url, "/big");
+    struct MHD_Response *r = MHD_create_response_from_buffer(big ? big_len : sizeof static_body,
+                                                             big ? big_body : static_body, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, "Content-Type", "application/json");
     enum MHD_Result ok = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
@@ -19,7 +23,7 @@ static enum MHD_Result static_handler(void *cls, struct MHD_Connection *c, const
 }
 
 /* Run wrk against port with a Lua script posting `body`; returns requests/s (0 on failure). */
-static double run_wrk(int port, const char *session, const char *body, int seconds)
+static double run_wrk(int port, const char *path, const char *session, const char *body, int seconds)
 {
     char lua[600], cmd[1200];
     snprintf(lua, sizeof lua, "%s/bench_webfix.lua", check_tmpdir());
@@ -28,7 +32,7 @@ static double run_wrk(int port, const char *session, const char *body, int secon
     fprintf(f, "wrk.method = \"POST\"\nwrk.body = '%s'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", body);
     if (session) fprintf(f, "wrk.headers[\"stels-session\"] = \"%s\"\n", session);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "wrk -t2 -c32 -d%ds -s %s http://127.0.0.1:%d/ 2>&1", seconds, lua, port);
+    snprintf(cmd, sizeof cmd, "wrk -t2 -c32 -d%ds -s %s http://127.0.0.1:%d%s 2>&1", seconds, lua, port, path);
     FILE *p = popen(cmd, "r");
     REQUIRE(p);
     char line[512];
@@ -87,13 +91,25 @@ int main(void)
     int secs = getenv("AMI_BENCH_SECONDS") ? atoi(getenv("AMI_BENCH_SECONDS")) : 3;
     printf("# wrk -t2 -c32 -d%ds on loopback; amid HTTP layer with a 2-thread epoll pool, SQLite sync=NORMAL; "
            "baseline: libmicrohttpd static 1 KB body, same pool\n", secs);
-    double base = run_wrk(sport, NULL, "{}", secs);
-    double lw = run_wrk(srv.port, session, "{\"webfix\":\"1.0\",\"method\":\"listWorkers\"}", secs);
-    double gs = run_wrk(srv.port, session, "{\"webfix\":\"1.0\",\"method\":\"getWorkerStats\"}", secs);
-    double lt = run_wrk(srv.port, session, "{\"webfix\":\"1.0\",\"method\":\"listTemplates\"}", secs);
+    json_t *list = NULL;
+    REQUIRE(hc_method(srv.port, session, "listWorkers", NULL, &list) == 200);
+    char *lt_text = json_dumps(list, JSON_COMPACT);
+    big_len = strlen(lt_text);
+    big_body = malloc(big_len);
+    memset(big_body, 'x', big_len);
+    free(lt_text);
+    json_decref(list);
+    double base = run_wrk(sport, "/", NULL, "{}", secs);
+    double lw = run_wrk(srv.port, "/", session, "{\"webfix\":\"1.0\",\"method\":\"listWorkers\"}", secs);
+    double gs = run_wrk(srv.port, "/", session, "{\"webfix\":\"1.0\",\"method\":\"getWorkerStats\"}", secs);
+    double lt = run_wrk(srv.port, "/", session, "{\"webfix\":\"1.0\",\"method\":\"listTemplates\"}", secs);
+    double bigbase = run_wrk(sport, "/big", NULL, "{}", secs);
+    printf("# listWorkers answers %zu bytes; the last row compares it with a static body of that size\n", big_len);
     printf("webfix listWorkers (100 workers)\t%.0f\treq/s\tmhd static 1KB\t%.0f\n", lw, base);
     printf("webfix getWorkerStats (100 workers)\t%.0f\treq/s\tmhd static 1KB\t%.0f\n", gs, base);
     printf("webfix listTemplates (dispatch+auth only)\t%.0f\treq/s\tmhd static 1KB\t%.0f\n", lt, base);
+    printf("webfix listWorkers (100 workers)\t%.0f\treq/s\tmhd static same size\t%.0f\n", lw, bigbase);
+    free(big_body);
     MHD_stop_daemon(d);
     free(session);
     hs_stop(&srv);
