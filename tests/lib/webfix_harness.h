@@ -180,7 +180,7 @@ static __attribute__((unused)) long hc_method(int port, const char *session, con
 }
 
 /* Log in with a PEM key; returns the session (malloc'd) and sets *role. */
-static char *hc_login(int port, const char *keyfile, char *role, size_t rolelen)
+static __attribute__((unused)) char *hc_login(int port, const char *keyfile, char *role, size_t rolelen)
 {
     char *req = NULL;
     REQUIRE(ami_webfix_sign_login(&req, keyfile) == 0);
