@@ -139,11 +139,15 @@ static void stream_add_lines(stream *s, json_t *lines)
     json_array_foreach(lines, i, line) {
         char *txt = json_dumps(line, JSON_COMPACT);
         if (!txt) continue;
-        stream_append(s, "data: ", 6);
-        stream_append(s, txt, strlen(txt));
-        stream_append(s, "\n\n", 2);
-        free(txt);
+        /* the id is the line's ts, so a reconnecting EventSource resumes after it (Last-Event-ID) */
         json_int_t ts = json_integer_value(json_object_get(line, "ts"));
+        char id[40];
+        snprintf(id, sizeof id, "id: %lld\n", (long long)ts);
+        stream_puts(s, id);
+        stream_puts(s, "data: ");
+        stream_puts(s, txt);
+        stream_puts(s, "\n\n");
+        free(txt);
         if (ts > s->last_ts) s->last_ts = ts;
     }
 }
@@ -248,8 +252,11 @@ static enum MHD_Result serve_stream(amid_http *h, struct MHD_Connection *c)
     snprintf(s->sid, sizeof s->sid, "%s", sid);
     s->conn = c;
     s->last_send_ms = now_ms();
+    const char *last_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+    int64_t after = last_id ? strtoll(last_id, NULL, 10) : 0;
+    s->last_ts = after > 0 ? after : 0;
     json_t *lines = NULL;
-    if (!ami_webfix_logs(&lines, h->wf, sid, 0, (size_t)limit)) stream_add_lines(s, lines);
+    if (!ami_webfix_logs(&lines, h->wf, sid, s->last_ts, after > 0 ? 0 : (size_t)limit)) stream_add_lines(s, lines);
     json_decref(lines);
 
     if (!do_follow) {

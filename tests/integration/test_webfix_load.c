@@ -164,6 +164,23 @@ static void sse_follow(void)
     ami_buf out = AMI_BUF_INIT;
     CHECK_INT(hc_request(srv.port, "GET", "/api/worker/logs/stream?sid=w-sse&limit=2", owner_s, NULL, NULL, 0, &out), 200);
     CHECK(out.ptr && strstr(out.ptr, "fresh line") && !strstr(out.ptr, "old line"));
+    CHECK(out.ptr && strstr(out.ptr, "id: 1000\n") == NULL && strstr(out.ptr, "id: "));
+    ami_buf_dispose(&out);
+    /* Resuming with Last-Event-ID gives only newer lines. */
+    CURL *c = curl_easy_init();
+    char url[200], h[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/worker/logs/stream?sid=w-sse", srv.port);
+    snprintf(h, sizeof h, "stels-session: %s", owner_s);
+    struct curl_slist *hdr = curl_slist_append(NULL, h);
+    hdr = curl_slist_append(hdr, "Last-Event-ID: 1000");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hc_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    CHECK(curl_easy_perform(c) == CURLE_OK);
+    CHECK(out.ptr && strstr(out.ptr, "fresh line") && !strstr(out.ptr, "old line") && strstr(out.ptr, "after abort"));
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
     ami_buf_dispose(&out);
 }
 
