@@ -444,16 +444,26 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     *con_cls = NULL;
 }
 
-static int is_loopback(const struct sockaddr *sa)
+/* By family and address bytes (no sockaddr casts: they trip strict aliasing). */
+static int is_loopback(int family, const void *addr)
 {
-    if (sa->sa_family == AF_INET)
-        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-    if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    if (family == AF_INET) return (ntohl(((const struct in_addr *)addr)->s_addr) >> 24) == 127;
+    if (family == AF_INET6) {
+        const struct in6_addr *a = addr;
         if (IN6_IS_ADDR_LOOPBACK(a)) return 1;
         if (IN6_IS_ADDR_V4MAPPED(a)) return a->s6_addr[12] == 127;
     }
     return 0;
+}
+
+int amid_http_address_is_loopback(const char *address)
+{
+    if (!address || !*address || !strcmp(address, "localhost")) return 1;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, address, &a4) == 1) return is_loopback(AF_INET, &a4);
+    if (inet_pton(AF_INET6, address, &a6) == 1) return is_loopback(AF_INET6, &a6);
+    return -1;
 }
 
 int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf, ami_node *node)
@@ -470,22 +480,29 @@ int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf
     if (c.poll_ms <= 0) c.poll_ms = def.poll_ms;
     if (c.port < 0 || c.port > 65535) return fail("invalid port %d", c.port);
 
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
+    /* Build the listen address in the sockaddr type of its family. */
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+    memset(&v4, 0, sizeof v4);
+    memset(&v6, 0, sizeof v6);
+    const struct sockaddr *sa;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, c.address, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)c.port);
-    } else if (inet_pton(AF_INET6, c.address, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)c.port);
+    int loop;
+    if (inet_pton(AF_INET, c.address, &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons((uint16_t)c.port);
+        sa = (const struct sockaddr *)&v4;
+        loop = is_loopback(AF_INET, &v4.sin_addr);
+    } else if (inet_pton(AF_INET6, c.address, &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons((uint16_t)c.port);
+        sa = (const struct sockaddr *)&v6;
         flags |= MHD_USE_IPv6;
+        loop = is_loopback(AF_INET6, &v6.sin6_addr);
     } else {
         return fail("invalid listen address \"%s\" (use an IPv4 or IPv6 literal)", c.address);
     }
-    if (!c.owners_count && !is_loopback((struct sockaddr *)&ss))
+    if (!c.owners_count && !loop)
         return fail("refusing to listen on non-loopback address %s without owners configured "
                     "(add owner keys, see `amictl keygen`)", c.address);
 
@@ -496,7 +513,7 @@ int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf
     h->cfg = c;
     pthread_mutex_init(&h->streams_lock, NULL);
     h->daemon = MHD_start_daemon(flags, (uint16_t)c.port, NULL, NULL, on_request, h,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                 MHD_OPTION_SOCK_ADDR, sa,
                                  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c.threads,
                                  MHD_OPTION_CONNECTION_TIMEOUT, c.connection_timeout_s,
                                  MHD_OPTION_CONNECTION_LIMIT, c.max_connections,

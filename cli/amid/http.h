@@ -30,6 +30,8 @@ typedef struct amid_http_config {
  * port in use.
  */
 int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf, ami_node *node);
+/** 1 when `address` (an IPv4/IPv6 literal or "localhost") is a loopback address, 0 when not, -1 when invalid. */
+int amid_http_address_is_loopback(const char *address);
 /** Why the last amid_http_start on this thread failed (static text, never NULL). */
 const char *amid_http_error(void);
 /** The port actually bound (useful with port 0). */

@@ -104,6 +104,13 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
         s->owners_count++;
         p += n;
     }
+    if (!s->disabled) {
+        int lo = amid_http_address_is_loopback(s->address);
+        if (lo < 0) return bad(err, errlen, "listen: '%s' is not an IPv4 or IPv6 address%s", s->address, "");
+        if (!lo && !s->owners_count)
+            return bad(err, errlen, "refusing to listen on %s without owners configured (set owners = KEY; "
+                       "make a key with `amictl keygen --out FILE`)%s", s->address, "");
+    }
     return 0;
 }
 

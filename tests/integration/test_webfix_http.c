@@ -292,6 +292,12 @@ static void refuses_public_without_owners(void)
     curl_easy_cleanup(cu);
     ami_buf_dispose(&ob);
     amid_http_stop(h);
+    CHECK_INT(amid_http_address_is_loopback("127.0.0.2"), 1);
+    CHECK_INT(amid_http_address_is_loopback("::1"), 1);
+    CHECK_INT(amid_http_address_is_loopback("localhost"), 1);
+    CHECK_INT(amid_http_address_is_loopback("10.0.0.1"), 0);
+    CHECK_INT(amid_http_address_is_loopback("::"), 0);
+    CHECK_INT(amid_http_address_is_loopback("nope"), -1);
     c.address = "not-an-address";
     CHECK_INT(amid_http_start(&h, &c, w, NULL), -1);
     ami_webfix_free(w);
