@@ -70,6 +70,7 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
     const char *listen = amid_config_get(cfg, "listen");
     if (listen && (!strcmp(listen, "off") || !strcmp(listen, "none"))) s->disabled = 1;
     else if (listen && *listen && parse_listen(s, listen, err, errlen)) return -1;
+    s->explicit_listen = listen && *listen;
 
     long long threads = s->http.threads, timeout = s->http.connection_timeout_s, maxc = s->http.max_connections;
     if (int_key(cfg, "http_threads", 1, 256, &threads, err, errlen) ||
@@ -133,6 +134,10 @@ int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errle
         snprintf(err, errlen, "%s", amid_http_error());
         ami_webfix_free(s->wf);
         s->wf = NULL;
+        if (!s->explicit_listen) {
+            fprintf(stderr, "amid: warning: %s; running without the WebFIX API (set listen = ADDRESS:PORT)\n", err);
+            return 0;
+        }
         return -1;
     }
     fprintf(stderr, "amid: WebFIX API on http://%s%s%s:%d/ (%zu owner%s%s)\n", strchr(s->address, ':') ? "[" : "",

@@ -18,13 +18,18 @@ typedef struct amid_http_setup {
     int allow_viewers;
     long long session_ttl_s;
     int disabled;              /* listen = off */
+    int explicit_listen;       /* listen was configured (else the default is best effort) */
     ami_webfix *wf;
     amid_http *server;
 } amid_http_setup;
 
 /* Read and claim the HTTP keys from cfg.  0, or -1 with a message in err (a usage error). */
 int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t errlen);
-/* Build the dispatcher over `node` and start listening.  0, or -1 with a message in err. */
+/*
+ * Build the dispatcher over `node` and start listening.  0, or -1 with a
+ * message in err.  When `listen` was not configured and the default address
+ * is taken (another amid on this host), warn and go on without HTTP.
+ */
 int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errlen);
 /* Stop serving and free everything (safe on a setup that never launched). */
 void amid_http_teardown(amid_http_setup *s);
