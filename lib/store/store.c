@@ -162,9 +162,10 @@ static json_t *make_entry(const json_t *key, json_t *value, const char *vs)
 {
     json_t *e = json_object();
     if (!e) { json_decref(value); return NULL; }
-    if (json_object_set_new(e, "key", json_deep_copy(key)) ||
-        json_object_set_new(e, "value", value ? value : json_null()) ||
-        json_object_set_new(e, "versionstamp", vs && *vs ? json_string(vs) : json_null())) {
+    if (json_object_set_new_nocheck(e, "key", json_deep_copy(key)) ||
+        json_object_set_new_nocheck(e, "value", value ? value : json_null()) ||
+        json_object_set_new_nocheck(e, "versionstamp",
+                                    vs && *vs ? json_stringn_nocheck(vs, AMI_VERSIONSTAMP_LEN) : json_null())) {
         json_decref(e);
         return NULL;
     }
@@ -389,14 +390,23 @@ AMI_EXTERN(int) ami_atomic_set(ami_atomic *atomic, const json_t *key, const json
         atomic_unpush(atomic, op);
         return ami__error_set(AMI_EINVAL, "value is NULL");
     }
-    /* serialise straight into the arena (plus its NUL) */
-    size_t off = atomic->arena.size;
-    size_t n = json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (n == 0) rc = ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
-    else if (n > AMI_VALUE_MAX_BYTES)
-        rc = ami__error_set(AMI_EVALUETOOLARGE, "value is %zu bytes of JSON, over %d", n, AMI_VALUE_MAX_BYTES);
-    else if (!(rc = ami_buf_grow(&atomic->arena, n + 1))) {
-        json_dumpb(value, atomic->arena.ptr + off, n, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* serialise straight into the arena's spare room (plus a NUL); grow and redo when it does not fit */
+    size_t off = atomic->arena.size, n = 0;
+    if (!(rc = ami_buf_grow(&atomic->arena, 256))) {
+        for (;;) {
+            size_t room = atomic->arena.asize - off - 1;
+            n = json_dumpb(value, atomic->arena.ptr + off, room, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (n == 0) rc = ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
+            else if (n > AMI_VALUE_MAX_BYTES)
+                rc = ami__error_set(AMI_EVALUETOOLARGE, "value is %zu bytes of JSON, over %d", n, AMI_VALUE_MAX_BYTES);
+            else if (n + 1 > room)
+                rc = ami_buf_grow(&atomic->arena, n + 1);
+            else
+                break;
+            if (rc) break;
+        }
+    }
+    if (!rc) {
         atomic->arena.ptr[off + n] = '\0';
         atomic->arena.size = off + n + 1;
         atomic->arena.ptr[atomic->arena.size] = '\0';
