@@ -129,6 +129,8 @@ AMI_EXTERN(void) ami_store_free(ami_store *store)
     ami_free(store);
 }
 
+ami_store_backend *ami__store_backend(ami_store *store) { return store ? store->be : NULL; }
+
 AMI_EXTERN(unsigned int) ami_store_capabilities(const ami_store *store)
 {
     return store ? store->be->capabilities : 0;

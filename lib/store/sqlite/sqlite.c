@@ -77,6 +77,7 @@ typedef struct {
     sqlite3_stmt *st[S_COUNT];
     int64_t last_purge_ms;
     uint64_t rng;
+    sqlite3_int64 log_keep, log_prune_every;
 
     /* change feed, all under wmu */
     pthread_mutex_t wmu;
@@ -335,9 +336,9 @@ static int commit_once(sq_backend *b, const ami_store_op *ops, size_t n_ops, int
         }
         if (!rc) b->last_purge_ms = now;
     }
-    if (!rc && newvs % LOG_PRUNE_EVERY == 0 && newvs > LOG_KEEP) {
+    if (!rc && newvs % b->log_prune_every == 0 && newvs > b->log_keep) {
         st = b->st[S_PRUNE];
-        sqlite3_bind_int64(st, 1, newvs - LOG_KEEP);
+        sqlite3_bind_int64(st, 1, newvs - b->log_keep);
         rc = step_done(b, st, "prune log");
     }
     if (!rc) rc = step_done(b, b->st[S_COMMIT], "commit");
@@ -563,6 +564,8 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     b->base.watch = sq_watch;
     b->base.wake = sq_wake;
     b->base.free = sq_free;
+    b->log_keep = LOG_KEEP;
+    b->log_prune_every = LOG_PRUNE_EVERY;
     b->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ami_time_now_ms() ^ (uint64_t)(uintptr_t)b;
     if (!b->rng) b->rng = 88172645463325252ull;
     pthread_condattr_t ca;
@@ -625,4 +628,12 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     b->last_dv = data_version(b);
     *out = &b->base;
     return 0;
+}
+
+void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every)
+{
+    sq_backend *b = (sq_backend *)be;
+    if (!be || strcmp(be->name, "sqlite")) return;
+    if (log_keep > 0) b->log_keep = log_keep;
+    if (log_prune_every > 0) b->log_prune_every = log_prune_every;
 }
