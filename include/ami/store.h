@@ -79,7 +79,8 @@ AMI_EXTERN(int) ami_key_compare(const json_t *a, const json_t *b);
 /* ---- reads ---- */
 
 /**
- * Read one key.  *out is a new entry object; a missing or expired key gives
+ * Read one key.  *out is a new entry object (its "key" holds a reference to
+ * `key`, as json_object_set would); a missing or expired key gives
  * {"key", "value": null, "versionstamp": null} and returns 0.
  * Errors: AMI_EINVAL/AMI_EKEYTOOLARGE (bad key), AMI_EIO.
  */
@@ -143,7 +144,8 @@ AMI_EXTERN(int) ami_atomic_delete(ami_atomic *atomic, const json_t *key);
  * nothing is written: *committed = 0, vs = "", and 0 is returned — a
  * conflict is a result, not an error.  A batch with only checks (or nothing)
  * also gets a new versionstamp.  Expiry times are counted from this call.
- * Errors: AMI_EIO, AMI_EBUSY (locked by other processes past the retry budget).
+ * Errors: AMI_EIO, AMI_EBUSY (locked by other processes past the retry budget),
+ * AMI_EUNSUPPORTED (checks or expiry on a backend without CAS or TTL).
  * The batch may be committed again (e.g. after re-reading); `vs` may be NULL.
  */
 AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int *committed, ami_versionstamp vs);

@@ -159,12 +159,15 @@ static int value_text(ami_buf *buf, const json_t *value)
     }
 }
 
-/* New entry object; key is borrowed (copied), value is stolen (NULL → null). */
+/*
+ * New entry object; key is borrowed and shared (one more reference, as
+ * json_object_set does), value is stolen (NULL → null).
+ */
 static json_t *make_entry(const json_t *key, json_t *value, const char *vs)
 {
     json_t *e = json_object();
     if (!e) { json_decref(value); return NULL; }
-    if (json_object_set_new_nocheck(e, "key", json_deep_copy(key)) ||
+    if (json_object_set_nocheck(e, "key", (json_t *)key) ||
         json_object_set_new_nocheck(e, "value", value ? value : json_null()) ||
         json_object_set_new_nocheck(e, "versionstamp",
                                     vs && *vs ? json_stringn_nocheck(vs, AMI_VERSIONSTAMP_LEN) : json_null())) {
@@ -454,6 +457,13 @@ AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int
     if (!store || !atomic) return ami__error_set(AMI_EINVAL, "NULL argument");
     ami_versionstamp tmpvs;
     if (!vs) vs = tmpvs;
+    unsigned caps = store->be->capabilities;
+    for (size_t i = 0; i < atomic->n; i++) {
+        if (atomic->ops[i].type == AMI_STORE_OP_CHECK && !(caps & AMI_STORE_CAP_CAS))
+            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot check versionstamps", store->be->name);
+        if (atomic->ops[i].expire_in_ms > 0 && !(caps & AMI_STORE_CAP_TTL))
+            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", store->be->name);
+    }
     int64_t now = ami_time_now_ms();
     pthread_mutex_lock(&store->mu);
     int rc = ensure_ops(store, atomic->n);
@@ -488,6 +498,8 @@ AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t 
     vs[0] = '\0';
     if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
     if (expire_in_ms < 0) return ami__error_set(AMI_EINVAL, "expire_in_ms must not be negative");
+    if (expire_in_ms > 0 && !(store->be->capabilities & AMI_STORE_CAP_TTL))
+        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", store->be->name);
     int64_t now = expire_in_ms > 0 ? ami_time_now_ms() : 0;
     pthread_mutex_lock(&store->mu);
     ami_buf_clear(&store->key);

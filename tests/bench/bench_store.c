@@ -5,7 +5,7 @@
  *
  * Output rows (see tests/bench/run):  name TAB value TAB unit TAB baseline-name TAB baseline-value
  * Lines starting with '#' are notes.  AMI_BENCH_SYNC=full measures synchronous=FULL;
- * AMI_BENCH_SECONDS sets the length of a round (default 0.25 s; 7 alternating rounds per row, best kept).
+ * AMI_BENCH_SECONDS sets the length of a round (default 0.15 s; 12 alternating rounds per row, best kept).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,9 +16,9 @@
 #include <unistd.h>
 #include "ami.h"
 
-enum { NKEYS = 1000, ROUNDS = 7 };
+enum { NKEYS = 1000, ROUNDS = 12 };
 
-static double round_s = 0.25;
+static double round_s = 0.15;
 static int sync_full;
 static char dir[512];
 
