@@ -19,7 +19,6 @@ struct ami_store {
     pthread_mutex_t mu;
     /* scratch reused under `mu` so hot paths do not allocate */
     ami_buf key;
-    ami_buf key2;
     ami_buf value;
     ami_store_op *ops;
     size_t ops_cap;
@@ -40,6 +39,8 @@ struct ami_atomic {
 };
 
 /* ---- open / free ---- */
+
+static const char *be_name(const ami_store *s) { return s->be->name ? s->be->name : "custom"; }
 
 AMI_EXTERN(int) ami_store_open_backend(ami_store **out, ami_store_backend *backend)
 {
@@ -123,7 +124,6 @@ AMI_EXTERN(void) ami_store_free(ami_store *store)
     store->be->free(store->be);
     pthread_mutex_destroy(&store->mu);
     ami_buf_dispose(&store->key);
-    ami_buf_dispose(&store->key2);
     ami_buf_dispose(&store->value);
     ami_free(store->ops);
     ami_free(store);
@@ -276,9 +276,6 @@ AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_op
         if ((rc = ami_buf_put(&hi, lo.ptr, lo.size))) goto done;
         if ((rc = ami_buf_put(&lo, "\x00", 1)) || (rc = ami_buf_put(&hi, "\xff", 1))) goto done;
         have_lo = have_hi = 1;
-    } else if (opts->prefix && !json_is_array(opts->prefix)) {
-        rc = ami__error_set(AMI_EINVAL, "list prefix must be a JSON array");
-        goto done;
     }
     if (opts->start) {
         if ((rc = ami_key_encode(&tmp, opts->start))) goto done;
@@ -460,9 +457,9 @@ AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int
     unsigned caps = store->be->capabilities;
     for (size_t i = 0; i < atomic->n; i++) {
         if (atomic->ops[i].type == AMI_STORE_OP_CHECK && !(caps & AMI_STORE_CAP_CAS))
-            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot check versionstamps", store->be->name);
+            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot check versionstamps", be_name(store));
         if (atomic->ops[i].expire_in_ms > 0 && !(caps & AMI_STORE_CAP_TTL))
-            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", store->be->name);
+            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", be_name(store));
     }
     int64_t now = ami_time_now_ms();
     pthread_mutex_lock(&store->mu);
@@ -499,7 +496,7 @@ AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t 
     if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
     if (expire_in_ms < 0) return ami__error_set(AMI_EINVAL, "expire_in_ms must not be negative");
     if (expire_in_ms > 0 && !(store->be->capabilities & AMI_STORE_CAP_TTL))
-        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", store->be->name);
+        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", be_name(store));
     int64_t now = expire_in_ms > 0 ? ami_time_now_ms() : 0;
     pthread_mutex_lock(&store->mu);
     ami_buf_clear(&store->key);
@@ -563,7 +560,7 @@ AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const ch
     vs[0] = '\0';
     if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
     if (!(store->be->capabilities & AMI_STORE_CAP_WATCH) || !store->be->watch)
-        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend has no change feed", store->be->name);
+        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend has no change feed", be_name(store));
     uint64_t c;
     int rc = ami__vs_parse(&c, after);
     if (rc) return rc;
