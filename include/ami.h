@@ -8,5 +8,7 @@
 #include "ami/store.h"
 #include "ami/worker.h"
 #include "ami/registry.h"
+#include "ami/classify.h"
+#include "ami/election.h"
 
 #endif

@@ -1,0 +1,114 @@
+/*
+ * ami/node.h — a node: the scheduler that runs this node's share of the
+ * workers in the shared store (DESIGN §5–7), with lease election for leader
+ * workers, the error policy, stats, logs and heartbeats.
+ *
+ * A host opens a node with options, starts it (threads run in the
+ * background), queries it, and stops it (graceful shutdown releases leases,
+ * writes final stats and removes the heartbeat).
+ */
+#ifndef AMI_NODE_H
+#define AMI_NODE_H
+
+#include <jansson.h>
+#include "ami/common.h"
+#include "ami/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque node handle. All functions are thread-safe. */
+typedef struct ami_node ami_node;
+
+/** One worker log line, as handed to a log sink (borrowed for the duration of the call). */
+typedef struct ami_node_log_record {
+    int64_t ts;           /* ms since epoch */
+    const char *level;    /* "info" | "warn" | "error" | "debug" */
+    const char *nid;
+    const char *sid;
+    const char *msg;
+} ami_node_log_record;
+
+/** Receives every worker log line (called from worker threads; must be thread-safe and quick). */
+typedef void (*ami_node_log_fn)(const ami_node_log_record *rec, void *payload);
+
+/** Node options.  Initialise with AMI_NODE_OPTIONS_INIT, then set what you need. */
+typedef struct ami_node_options {
+    unsigned int version;          /* AMI_NODE_OPTIONS_VERSION */
+    const char *store_uri;         /* shared store (required), e.g. "sqlite:/var/lib/ami/ami.db" */
+    const char *local_store_uri;   /* node-local store; NULL = "<shared path>.<nid>.local" */
+    const char *nid;               /* node id (required), e.g. "s-0001" */
+    const char *network;           /* network name, default "localnet" */
+    int capacity;                  /* max running workers, default 1024 */
+    int lease_ms;                  /* leader lease, default 60000 */
+    int renew_ms;                  /* renew interval, default 20000 */
+    int retry_ms;                  /* campaign/renew retry, default 2000 */
+    int heartbeat_ms;              /* heartbeat interval, default 5000 (expiry 3x) */
+    int graceful_shutdown_ms;      /* wait before interrupting on stop, default 5000 */
+    int stats_ms;                  /* persist stats every, default 2000 */
+    int resync_ms;                 /* full registry resync at least every, default 5000 */
+    size_t heap_bytes;             /* per instance, default 64 MiB */
+    int slice_ms;                  /* max synchronous slice, default 5000 */
+    size_t log_line_bytes;         /* max log line, default 65536 */
+    int log_ring;                  /* log lines kept per worker in memory, default 1000 */
+    ami_node_log_fn log_fn;        /* optional sink for worker log lines */
+    void *log_payload;
+} ami_node_options;
+
+#define AMI_NODE_OPTIONS_VERSION 1
+#define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
+                                2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL }
+
+/**
+ * Open a node: opens both stores and validates options (AMI_EINVAL with a
+ * message naming the bad option; AMI_EIO when a store cannot be opened).
+ * Nothing runs until ami_node_start.
+ */
+AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts);
+
+/** Start the scheduler, election, heartbeat and stats threads. AMI_EINVAL if already started. */
+AMI_EXTERN(int) ami_node_start(ami_node *node);
+
+/**
+ * Graceful shutdown: stop accepting work, ask every instance to stop, wait up
+ * to graceful_shutdown_ms, interrupt the rest, release held leases, write
+ * final stats, remove the heartbeat.  Idempotent; returns when all is done.
+ */
+AMI_EXTERN(int) ami_node_stop(ami_node *node);
+
+/** Stop (if running) and free the node and its stores (NULL is fine). */
+AMI_EXTERN(void) ami_node_free(ami_node *node);
+
+/** The node's id (borrowed, lives as long as the node). */
+AMI_EXTERN(const char *) ami_node_id(const ami_node *node);
+/** The shared store the node uses (borrowed). */
+AMI_EXTERN(ami_store *) ami_node_store(ami_node *node);
+/** The node-local store (borrowed). */
+AMI_EXTERN(ami_store *) ami_node_local_store(ami_node *node);
+
+/**
+ * This node's worker stats in the getWorkerStats shape of spec 003 §5
+ * (totals + workers[] with sid, started, uptime, executions, errors,
+ * networkErrors, criticalErrors, consecutiveErrors, errorRate, lastError,
+ * lastErrorType, lastRun, lastRunAgo, scriptHash, isRunning, plus state,
+ * term, nid).  *out is the caller's.
+ */
+AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node);
+
+/**
+ * A worker's recent log lines on this node, oldest first, at most `limit`
+ * (0 = all kept): array of {ts, level, nid, sid, msg}.  *out is the caller's.
+ */
+AMI_EXTERN(int) ami_node_logs(json_t **out, ami_node *node, const char *sid, size_t limit);
+
+/** getLeaderInfo of spec 003 §6 for a worker (reads the lease from the store). *out is the caller's. */
+AMI_EXTERN(int) ami_node_leader_info(json_t **out, ami_node *node, const char *sid);
+
+/** Live nodes from their heartbeats: array of {nid, network, startedAt, heartbeatAt, running, capacity, version}. */
+AMI_EXTERN(int) ami_node_list(json_t **out, ami_store *store);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
