@@ -17,8 +17,10 @@
  * "0000" (the first commit is "00000000000000010000").  Compare them as strings.
  *
  * Expiry uses the wall clock (ami_time_now_ms) of the committing and the
- * reading process.  An expired entry reads as absent at once; its row is
- * purged by a later commit, which also reports it on the change feed.
+ * reading process.  An expired entry reads as absent at once.  Its removal
+ * is a commit of its own on the change feed: made within a few ms of the
+ * expiry while any handle on the store is inside ami_store_watch(), else by
+ * a later commit (SQLite backend).
  *
  * A handle may be shared by threads; do not use one across fork().
  */

@@ -235,6 +235,27 @@ static void log_is_pruned(void)
     sqlite3_close(db);
 }
 
+/* An entry that expires shows on the feed (purged by the watching handle) soon after its expiry. */
+static void expiry_shows_on_the_feed(void)
+{
+    json_t *k = check_json("[\"lease\",\"w1\"]"), *v = json_string("node-a"), *p = check_json("[\"lease\"]");
+    ami_versionstamp vs, got;
+    CHECK_RC(ami_store_set(S, k, v, 200, vs));
+    int64_t t0 = mono_us();
+    int rc = ami_store_watch(S, p, vs, 3000, got);
+    int64_t waited = mono_us() - t0;
+    CHECK_RC(rc);
+    CHECK(strcmp(got, vs) > 0);
+    CHECK(waited >= 150000);           /* not before it expired (allowing for clock granularity) */
+    CHECK(waited < 1500000);
+    json_t *e = NULL;
+    CHECK_RC(ami_store_get(&e, S, k));
+    CHECK(json_is_null(json_object_get(e, "value")));
+    json_decref(e);
+    printf("expiry seen on the change feed %.1f ms after the set (expire_in_ms 200)\n", waited / 1000.0);
+    json_decref(k); json_decref(v); json_decref(p);
+}
+
 /* ---- another process ---- */
 
 static int child_main(const char *path, const char *fd_text)
@@ -323,6 +344,7 @@ int main(int argc, char **argv)
     RUN(another_handle_is_seen);
     RUN(pruned_log_reports_change);
     RUN(log_is_pruned);
+    RUN(expiry_shows_on_the_feed);
     RUN(another_process_is_seen);
     ami_store_free(S);
     return check_done();
