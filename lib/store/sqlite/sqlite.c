@@ -113,7 +113,7 @@ typedef struct {
     int poller_active;
 } sq_backend;
 
-#define RETRY 1   /* internal: SQLITE_BUSY, try again */
+#define RETRY 99  /* internal: SQLITE_BUSY, try again (distinct from the 0/1 results below) */
 
 static int is_busy(int rc)
 {
@@ -502,7 +502,7 @@ static void expire_if_due(sq_backend *b)
         b->change_seq++;
         pthread_cond_broadcast(&b->wcv);
     }
-    if (rc >= 0) b->next_exp_stale = 1;                     /* purged, nothing, or busy: look again */
+    if (rc >= 0) b->next_exp_stale = 1;                     /* purged, nothing, or busy (RETRY): look again */
     else b->next_exp = ami_time_now_ms() + PURGE_EVERY_MS;    /* an error: back off */
 }
 
