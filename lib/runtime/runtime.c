@@ -170,9 +170,38 @@ static int find_column(duk_context *ctx, const char *src, size_t len, int line, 
     return 1;
 }
 
+/* Duktape compiles a function expression and ignores whatever follows its
+ * closing brace, so a script with a stray "}" would silently lose its tail.
+ * A body that closes the wrapper early cannot parse both inside "( … )" and
+ * inside "[ … ]" (what follows the early close would have to close both), so
+ * two program-mode parses catch it.  (Once the lowering runs first, its own
+ * parser rejects such scripts too.) */
+static int check_closes_early(duk_context *ctx, const char *src, size_t len)
+{
+    static const char *const open[2] = { "(function(){", "[function(){" };
+    static const char *const close[2] = { "\n})", "\n}]" };
+    for (int i = 0; i < 2; i++) {
+        size_t olen = strlen(open[i]), n = olen + len + 3;
+        char *buf = duk_push_fixed_buffer(ctx, n);
+        memcpy(buf, open[i], olen);
+        memcpy(buf + olen, src, len);
+        memcpy(buf + olen + len, close[i], 3);
+        duk_push_string(ctx, AMI__SCRIPT_FILENAME);
+        int rc = duk_pcompile_lstring_filename(ctx, 0, buf, n);
+        duk_pop_2(ctx);
+        if (rc) return 1;
+    }
+    return 0;
+}
+
 int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *errbuf, size_t errlen)
 {
-    if (compile_wrapped(ctx, src, len) == 0) return 0;
+    if (compile_wrapped(ctx, src, len) == 0) {
+        if (!check_closes_early(ctx, src, len)) return 0;
+        duk_pop(ctx);
+        if (errbuf && errlen) snprintf(errbuf, errlen, "SyntaxError: unbalanced '}' closes the script early");
+        return AMI_ESCRIPT;
+    }
     char msg[512];
     int line;
     split_syntax_message(duk_safe_to_string(ctx, -1), msg, sizeof msg, &line);

@@ -98,4 +98,10 @@ static inline json_t *rt_get(ami_store *st, const char *keyjson)
 }
 
 static inline int64_t rt_now_ms(void) { return ami_time_mono_ms(); }
+
+
+/* JS assertion helper prepended to test scripts: eq(actual, expected, label). */
+#define RT_EQ_JS \
+    "function eq(a, b, what) { var sa = JSON.stringify(a), sb = JSON.stringify(b);\n" \
+    "  if (sa !== sb) throw new Error(what + ': got ' + sa + ', expected ' + sb); }\n"
 #endif
