@@ -432,14 +432,20 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
         d->message = ami__strdup(duk_get_string(ctx, e));
         return 0;
     }
-    if (!duk_is_object(ctx, e)) {
+    if (duk_is_symbol(ctx, e)) {
         d->name = ami__strdup("Error");
-        duk_push_sprintf(ctx, "Uncaught %s", duk_safe_to_string(ctx, e));
+        d->message = ami__strdup("Uncaught Symbol");
+        return 0;
+    }
+    if (!duk_is_object(ctx, e) || duk_is_function(ctx, e)) {
+        d->name = ami__strdup("Error");
+        if (duk_is_function(ctx, e)) duk_push_string(ctx, "Uncaught function");
+        else duk_push_sprintf(ctx, "Uncaught %s", duk_safe_to_string(ctx, e));
         d->message = dup_top_string(ctx);
         return 0;
     }
     duk_get_prop_string(ctx, e, "name");
-    d->name = ami__strdup(duk_is_string(ctx, -1) ? duk_get_string(ctx, -1) : "Error");
+    d->name = ami__strdup(duk_is_string(ctx, -1) && duk_get_length(ctx, -1) ? duk_get_string(ctx, -1) : "Error");
     duk_pop(ctx);
     duk_get_prop_string(ctx, e, "message");
     if (duk_is_undefined(ctx, -1)) {
