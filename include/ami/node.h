@@ -54,11 +54,13 @@ typedef struct ami_node_options {
     int log_ring;                  /* log lines kept per worker in memory, default 1000 */
     ami_node_log_fn log_fn;        /* optional sink for worker log lines */
     void *log_payload;
+    int loop_delay_ms;             /* delay between loop iterations; < 0 (default) = the priority's
+                                      (critical 1, high 10, normal 100, low 1000 ms); 0 = none (benchmarks) */
 } ami_node_options;
 
 #define AMI_NODE_OPTIONS_VERSION 1
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
-                                2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL }
+                                2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1 }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a
