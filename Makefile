@@ -164,7 +164,7 @@ install: all
 	install -m 755 $(B)/libami.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libami.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libami.so.$(SOVERSION)
 	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libami.so
-	install -m 644 $(B)/libami.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libami.pc
 	$(if $(PROG_BINS),install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/)
 	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
 	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \

@@ -37,7 +37,11 @@ AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri);
 /** Close the store and free it (NULL is fine). */
 AMI_EXTERN(void) ami_store_free(ami_store *store);
 
-/** Capability bits of the store's backend (AMI_STORE_CAP_*, see sys/store_backend.h). */
+#define AMI_STORE_CAP_CAS   (1u << 0)  /* commits honour checks atomically */
+#define AMI_STORE_CAP_WATCH (1u << 1)  /* ami_store_watch() works */
+#define AMI_STORE_CAP_TTL   (1u << 2)  /* expire_in_ms is honoured */
+
+/** Capability bits of the store's backend (AMI_STORE_CAP_*). */
 AMI_EXTERN(unsigned int) ami_store_capabilities(const ami_store *store);
 
 /* ---- keys ---- */

@@ -22,9 +22,7 @@ extern "C" {
 
 #define AMI_STORE_BACKEND_VERSION 1
 
-#define AMI_STORE_CAP_CAS   (1u << 0)  /* commit() honours checks atomically */
-#define AMI_STORE_CAP_WATCH (1u << 1)  /* watch() is implemented */
-#define AMI_STORE_CAP_TTL   (1u << 2)  /* expire_in_ms is honoured */
+/* Capability bits AMI_STORE_CAP_* are in ami/store.h. */
 
 /** One check or mutation handed to commit(). */
 typedef struct ami_store_op {

@@ -1,0 +1,423 @@
+/* Worker records: defaults, validation, JSON shapes of spec 003, CRUD with optimistic locking. */
+#include <string.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "ami/registry.h"
+
+#define DEFAULT_SCRIPT "\nlogger.info(\"Worker script initialized!\");\n"
+#define DEFAULT_VERSION "1.19.2"
+#define DEFAULT_DEPENDENCY "gliesereum"
+#define CONFLICT_MSG "Update Worker Error: version mismatch or not found"
+
+/* ---- compile-check hook ---- */
+
+static int builtin_check(const char *script, size_t len, char *errbuf, size_t errlen, void *payload)
+{
+    (void)script; (void)len; (void)errbuf; (void)errlen; (void)payload;
+    return 0; /* type, emptiness and size are checked before any hook runs */
+}
+
+static ami_script_check_fn check_fn = builtin_check;
+static void *check_payload;
+
+AMI_EXTERN(void) ami_registry_set_script_check(ami_script_check_fn fn, void *payload)
+{
+    check_fn = fn ? fn : builtin_check;
+    check_payload = fn ? payload : NULL;
+}
+
+AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len)
+{
+    if (!script) return ami__error_set(AMI_EVALIDATION, "Invalid script content: script must be a string");
+    if (len == 0 || strspn(script, " \t\r\n") == len)
+        return ami__error_set(AMI_EVALIDATION, "Invalid script content: script is empty");
+    if (len > AMI_SCRIPT_MAX_BYTES)
+        return ami__error_set(AMI_EVALIDATION, "Invalid script content: script is %zu bytes, over the %d byte limit",
+                              len, AMI_SCRIPT_MAX_BYTES);
+    char err[512] = "";
+    if (check_fn(script, len, err, sizeof err, check_payload))
+        return ami__error_set(AMI_EVALIDATION, "Invalid script content: %s", err[0] ? err : "does not compile");
+    return 0;
+}
+
+/* ---- field validation shared by create and update ---- */
+
+static int check_enum(const json_t *v, const char *field, int (*parse)(int *, const char *))
+{
+    if (!json_is_string(v))
+        return ami__error_set(AMI_EVALIDATION, "Invalid %s: expected a string", field);
+    int tmp;
+    if (parse(&tmp, json_string_value(v))) return ami__error_set(AMI_EVALIDATION, "%s", ami_error_last());
+    return 0;
+}
+
+static int parse_exec(int *o, const char *s) { ami_exec_mode m; int rc = ami_exec_mode_parse(&m, s); *o = (int)m; return rc; }
+static int parse_prio(int *o, const char *s) { ami_priority m; int rc = ami_priority_parse(&m, s); *o = (int)m; return rc; }
+static int parse_run(int *o, const char *s) { ami_run_mode m; int rc = ami_run_mode_parse(&m, s); *o = (int)m; return rc; }
+static int parse_scope(int *o, const char *s) { ami_scope m; int rc = ami_scope_parse(&m, s); *o = (int)m; return rc; }
+
+static int check_string_or_null(const json_t *v, const char *field)
+{
+    if (json_is_null(v) || json_is_string(v)) return 0;
+    return ami__error_set(AMI_EVALIDATION, "Invalid %s: expected a string or null", field);
+}
+
+static int check_dependencies(const json_t *v)
+{
+    if (!json_is_array(v))
+        return ami__error_set(AMI_EVALIDATION, "Invalid dependencies: expected an array of strings");
+    size_t i;
+    json_t *d;
+    json_array_foreach(v, i, d)
+        if (!json_is_string(d))
+            return ami__error_set(AMI_EVALIDATION, "Invalid dependencies: expected an array of strings");
+    return 0;
+}
+
+/*
+ * Validate one raw field (name as in WorkerScript).  Returns 0, or
+ * AMI_EVALIDATION with the user-facing message.  Unknown names are rejected
+ * so a typo ("priorty") is not silently dropped.
+ */
+static int validate_field(const char *name, const json_t *v)
+{
+    if (!strcmp(name, "script")) {
+        if (!json_is_string(v)) return ami__error_set(AMI_EVALIDATION, "Invalid script content: script must be a string");
+        return ami_registry_check_script(json_string_value(v), json_string_length(v));
+    }
+    if (!strcmp(name, "executionMode")) return check_enum(v, name, parse_exec);
+    if (!strcmp(name, "priority")) return check_enum(v, name, parse_prio);
+    if (!strcmp(name, "mode")) return check_enum(v, name, parse_run);
+    if (!strcmp(name, "scope")) return check_enum(v, name, parse_scope);
+    if (!strcmp(name, "accountId") || !strcmp(name, "assignedNode")) return check_string_or_null(v, name);
+    if (!strcmp(name, "note")) return check_string_or_null(v, name);
+    if (!strcmp(name, "dependencies")) return check_dependencies(v);
+    if (!strcmp(name, "version")) {
+        if (!json_is_string(v)) return ami__error_set(AMI_EVALIDATION, "Invalid version: expected a string");
+        return 0;
+    }
+    if (!strcmp(name, "active")) {
+        if (!json_is_boolean(v)) return ami__error_set(AMI_EVALIDATION, "Invalid active: expected true or false");
+        return 0;
+    }
+    if (!strcmp(name, "timestamp")) {
+        if (!json_is_number(v)) return ami__error_set(AMI_EVALIDATION, "Invalid timestamp: expected a number");
+        return 0;
+    }
+    if (!strcmp(name, "sid") || !strcmp(name, "nid")) {
+        if (!json_is_string(v)) return ami__error_set(AMI_EVALIDATION, "Invalid %s: expected a string", name);
+        return 0;
+    }
+    return ami__error_set(AMI_EVALIDATION, "Unknown field in raw: '%s'", name);
+}
+
+static int check_exclusive(const json_t *raw)
+{
+    const json_t *mode = json_object_get(raw, "executionMode");
+    const json_t *node = json_object_get(raw, "assignedNode");
+    if (json_is_string(mode) && !strcmp(json_string_value(mode), "exclusive") &&
+        (!json_is_string(node) || json_string_length(node) == 0))
+        return ami__error_set(AMI_EVALIDATION, "Exclusive mode requires assignedNode parameter");
+    return 0;
+}
+
+/* ---- shapes ---- */
+
+static json_t *worker_key(const char *sid) { return ami_key_new("ami", "worker", sid, NULL); }
+
+/* WorkerData around raw (raw is stolen). */
+static json_t *worker_data(const char *sid, json_t *raw, int64_t ts)
+{
+    char channel[128];
+    snprintf(channel, sizeof channel, "ami.worker.%s", sid);
+    char widget[160];
+    snprintf(widget, sizeof widget, "widget.%s", channel);
+    return json_pack("{s:s, s:s, s:s, s:o, s:I}", "channel", channel, "module", "worker", "widget", widget,
+                     "raw", raw, "timestamp", (json_int_t)ts);
+}
+
+static json_t *make_entry(const char *sid, json_t *value, const char *vs)
+{
+    return json_pack("{s:o, s:O, s:s}", "key", worker_key(sid), "value", value, "versionstamp", vs);
+}
+
+/* Copy `field` from body (under the body's name) into raw, or the default. */
+static int take(json_t *raw, const char *field, const json_t *body, const char *body_name, json_t *def)
+{
+    json_t *v = body ? json_object_get(body, body_name) : NULL;
+    if (v) {
+        json_decref(def);
+        int rc = validate_field(field, v);
+        if (rc) return rc;
+        return json_object_set(raw, field, v) ? ami__error_oom() : 0;
+    }
+    return json_object_set_new(raw, field, def) ? ami__error_oom() : 0;
+}
+
+static int commit_worker(ami_store *store, const char *sid, json_t *value, const char *expect_vs,
+                         ami_versionstamp out_vs, int *committed)
+{
+    ami_atomic *at = NULL;
+    json_t *key = worker_key(sid);
+    int rc = ami_atomic_new(&at);
+    if (!rc) rc = ami_atomic_check(at, key, expect_vs);
+    if (!rc) rc = ami_atomic_set(at, key, value, 0);
+    if (!rc) rc = ami_store_commit(store, at, committed, out_vs);
+    ami_atomic_free(at);
+    json_decref(key);
+    return rc;
+}
+
+/* setWorker body fields; the first column is the WorkerScript name, the second the body's. */
+static const char *const create_known[] = {
+    "scriptContent", "dependencies", "version", "executionMode", "priority", "accountId", "assignedNode",
+    "mode", "scope", "note", "active", NULL
+};
+
+AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *nid, const json_t *body)
+{
+    if (!out || !store || !nid || !*nid) return ami__error_set(AMI_EINVAL, "registry_create: store and nid are required");
+    *out = NULL;
+    if (body && json_is_null(body)) body = NULL;
+    if (body && !json_is_object(body)) return ami__error_set(AMI_EVALIDATION, "Invalid request body");
+    if (body) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)body, k, v) {
+            int known = 0;
+            for (int i = 0; create_known[i]; i++) known |= !strcmp(k, create_known[i]);
+            if (!known) return ami__error_set(AMI_EVALIDATION, "Unknown field in request body: '%s'", k);
+        }
+    }
+
+    char sid[37];
+    int rc = ami__uuid4(sid);
+    if (rc) return rc;
+    int64_t now = ami_time_now_ms();
+    json_t *raw = json_object();
+    if (!raw) return ami__error_oom();
+    json_object_set_new(raw, "sid", json_string(sid));
+    json_object_set_new(raw, "nid", json_string(nid));
+    rc = take(raw, "active", body, "active", json_false());
+    if (!rc) rc = take(raw, "mode", body, "mode", json_string("loop"));
+    if (!rc) rc = take(raw, "scope", body, "scope", json_string("network"));
+    if (!rc) rc = take(raw, "executionMode", body, "executionMode", json_string("parallel"));
+    if (!rc) rc = take(raw, "priority", body, "priority", json_string("normal"));
+    if (!rc) rc = take(raw, "accountId", body, "accountId", json_null());
+    if (!rc) rc = take(raw, "assignedNode", body, "assignedNode", json_null());
+    if (!rc) {
+        char iso[32], note[128];
+        ami__iso_time(now, iso);
+        snprintf(note, sizeof note, "Worker script Stels SDK %s - %s", sid, iso);
+        rc = take(raw, "note", body, "note", json_string(note));
+        if (!rc && json_is_null(json_object_get(raw, "note")))
+            json_object_set_new(raw, "note", json_string(note));
+    }
+    if (!rc) rc = take(raw, "script", body, "scriptContent", json_string(DEFAULT_SCRIPT));
+    if (!rc) rc = take(raw, "dependencies", body, "dependencies", json_pack("[s]", DEFAULT_DEPENDENCY));
+    if (!rc) rc = take(raw, "version", body, "version", json_string(DEFAULT_VERSION));
+    if (!rc) rc = check_exclusive(raw);
+    if (rc) { json_decref(raw); return rc; }
+    json_object_set_new(raw, "timestamp", json_integer((json_int_t)now));
+
+    json_t *value = worker_data(sid, raw, now);
+    ami_versionstamp vs;
+    int committed = 0;
+    rc = commit_worker(store, sid, value, NULL, vs, &committed);
+    if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, "worker %s already exists", sid);
+    if (!rc) *out = make_entry(sid, value, vs);
+    json_decref(value);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_list(json_t **out, ami_store *store)
+{
+    json_t *prefix = json_pack("[ss]", "ami", "worker");
+    ami_list_options opts = AMI_LIST_OPTIONS_INIT;
+    opts.prefix = prefix;
+    int rc = ami_store_list(out, store, &opts);
+    json_decref(prefix);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_get(json_t **out, ami_store *store, const char *sid)
+{
+    if (!sid || !*sid) return ami__error_set(AMI_EINVAL, "worker id is required");
+    json_t *key = worker_key(sid), *entry = NULL;
+    int rc = ami_store_get(&entry, store, key);
+    json_decref(key);
+    if (rc) return rc;
+    if (json_is_null(json_object_get(entry, "value"))) {
+        json_decref(entry);
+        return ami__error_set(AMI_ENOTFOUND, "Worker not found: %s", sid);
+    }
+    *out = entry;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const char *prefix)
+{
+    if (!prefix || !*prefix) return ami__error_set(AMI_EINVAL, "worker id is required");
+    json_t *all = NULL;
+    int rc = ami_registry_list(&all, store);
+    if (rc) return rc;
+    size_t plen = strlen(prefix), i, matches = 0;
+    const char *found = NULL;
+    ami_buf cands = AMI_BUF_INIT;
+    json_t *e;
+    json_array_foreach(all, i, e) {
+        const char *sid = json_string_value(json_array_get(json_object_get(e, "key"), 2));
+        if (!sid) continue;
+        if (!strcmp(sid, prefix)) { found = sid; matches = 1; break; }
+        if (!strncmp(sid, prefix, plen)) {
+            found = sid;
+            matches++;
+            ami_buf_printf(&cands, "%s%s", matches > 1 ? ", " : "", sid);
+        }
+    }
+    if (matches == 1) {
+        *out_sid = ami__strdup(found);
+        rc = *out_sid ? 0 : ami__error_oom();
+    } else if (matches == 0) {
+        rc = ami__error_set(AMI_ENOTFOUND, "no worker matches '%s'", prefix);
+    } else {
+        rc = ami__error_set(AMI_EAMBIGUOUS, "'%s' matches %zu workers: %s", prefix, matches, cands.ptr);
+    }
+    ami_buf_dispose(&cands);
+    json_decref(all);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *sid, const json_t *patch,
+                                    const char *versionstamp)
+{
+    if (!sid || !*sid) return ami__error_set(AMI_EINVAL, "worker id is required");
+    if (!json_is_object(patch)) return ami__error_set(AMI_EVALIDATION, "Invalid request body: raw must be an object");
+    json_t *entry = NULL;
+    int rc = ami_registry_get(&entry, store, sid);
+    if (rc == AMI_ENOTFOUND) return ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
+    if (rc) return rc;
+    const char *read_vs = json_string_value(json_object_get(entry, "versionstamp"));
+    if (versionstamp && *versionstamp && strcmp(versionstamp, read_vs)) {
+        json_decref(entry);
+        return ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
+    }
+    json_t *raw = json_deep_copy(json_object_get(json_object_get(entry, "value"), "raw"));
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)patch, k, v) {
+        if ((!strcmp(k, "sid") || !strcmp(k, "nid")) && json_is_string(v)) {
+            const char *cur = json_string_value(json_object_get(raw, k));
+            if (cur && strcmp(cur, json_string_value(v))) {
+                rc = ami__error_set(AMI_EVALIDATION, "Invalid %s: %s cannot change", k, k);
+                break;
+            }
+            continue;
+        }
+        if (!strcmp(k, "timestamp")) continue; /* set by the store on every update */
+        if (json_is_null(v)) {
+            if (!strcmp(k, "accountId") || !strcmp(k, "assignedNode")) {
+                json_object_set_new(raw, k, json_null());
+                continue;
+            }
+            if (!strcmp(k, "note")) {
+                json_object_set_new(raw, k, json_string(""));
+                continue;
+            }
+            rc = ami__error_set(AMI_EVALIDATION, "Invalid %s: cannot be null", k);
+            break;
+        }
+        if ((rc = validate_field(k, v))) break;
+        json_object_set(raw, k, v);
+    }
+    if (!rc) rc = check_exclusive(raw);
+    if (rc) {
+        json_decref(raw);
+        json_decref(entry);
+        return rc;
+    }
+    int64_t now = ami_time_now_ms();
+    json_object_set_new(raw, "timestamp", json_integer((json_int_t)now));
+    json_t *value = worker_data(sid, raw, now);
+    ami_versionstamp vs;
+    int committed = 0;
+    rc = commit_worker(store, sid, value, read_vs, vs, &committed);
+    if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
+    if (!rc && out) *out = make_entry(sid, value, vs);
+    json_decref(value);
+    json_decref(entry);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_set_active(json_t **out, ami_store *store, const char *sid, int active)
+{
+    json_t *patch = json_pack("{s:b}", "active", active);
+    int rc = ami_registry_update(out, store, sid, patch, NULL);
+    json_decref(patch);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
+{
+    json_t *entry = NULL;
+    int rc = ami_registry_get(&entry, store, sid);
+    if (rc) return rc;
+    json_t *key = worker_key(sid);
+    ami_atomic *at = NULL;
+    int committed = 0;
+    ami_versionstamp vs;
+    rc = ami_atomic_new(&at);
+    if (!rc) rc = ami_atomic_check(at, key, json_string_value(json_object_get(entry, "versionstamp")));
+    if (!rc) rc = ami_atomic_delete(at, key);
+    if (!rc) rc = ami_store_commit(store, at, &committed, vs);
+    if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, "worker %s changed while deleting; try again", sid);
+    ami_atomic_free(at);
+    json_decref(key);
+    json_decref(entry);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_stop_all(json_t **out, int *partial, ami_store *store)
+{
+    json_t *all = NULL;
+    int rc = ami_registry_list(&all, store);
+    if (rc) return rc;
+    size_t total = json_array_size(all), stopped = 0, failed = 0, i;
+    if (partial) *partial = 0;
+    if (total == 0) {
+        json_decref(all);
+        *out = json_pack("{s:s, s:i, s:i, s:i, s:[]}", "message", "No workers found", "total", 0, "stopped", 0,
+                         "failed", 0, "workers");
+        return 0;
+    }
+    json_t *errors = json_array(), *workers = json_array(), *e;
+    json_array_foreach(all, i, e) {
+        json_t *value = json_object_get(e, "value");
+        const char *sid = json_string_value(json_array_get(json_object_get(e, "key"), 2));
+        const char *channel = json_string_value(json_object_get(value, "channel"));
+        const char *status = "stopped";
+        /* As spec 003's example: "stopped" counts workers that are stopped now, already or by us. */
+        if (!json_is_true(json_object_get(json_object_get(value, "raw"), "active"))) {
+            status = "already_stopped";
+            stopped++;
+        } else {
+            /* One retry: another writer may have touched the record since the list. */
+            int r = ami_registry_set_active(NULL, store, sid, 0);
+            if (r == AMI_ECONFLICT) r = ami_registry_set_active(NULL, store, sid, 0);
+            if (r) {
+                status = "failed";
+                failed++;
+                json_array_append_new(errors, json_pack("{s:s, s:s}", "channel", channel, "error",
+                                                        ami_error_last()[0] ? ami_error_last() : "Failed to stop worker"));
+            } else {
+                stopped++;
+            }
+        }
+        json_array_append_new(workers, json_pack("{s:s, s:s}", "channel", channel, "status", status));
+    }
+    json_decref(all);
+    if (partial) *partial = failed > 0;
+    *out = json_pack("{s:I, s:I, s:I, s:o, s:o}", "total", (json_int_t)total, "stopped", (json_int_t)stopped,
+                     "failed", (json_int_t)failed, "errors", errors, "workers", workers);
+    return 0;
+}

@@ -1,0 +1,558 @@
+/*
+ * The store front end: URIs, JSON <-> text, entry objects, list ranges,
+ * atomic batches, expiry times, and one mutex per handle.  Backends see only
+ * encoded keys and JSON text (ami/sys/store_backend.h).
+ *
+ * Every call but watch/wake runs under the handle's mutex; watch runs outside
+ * it (the backend serves it from its own connection) so a waiting watcher
+ * never blocks reads and commits on the same handle.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "store/store_internal.h"
+
+struct ami_store {
+    ami_store_backend *be;
+    pthread_mutex_t mu;
+    /* scratch reused under `mu` so hot paths do not allocate */
+    ami_buf key;
+    ami_buf key2;
+    ami_buf value;
+    ami_store_op *ops;
+    size_t ops_cap;
+};
+
+/* A batch keeps its keys and value texts in one arena; ops refer to offsets. */
+typedef struct {
+    int type;
+    size_t key_off, key_len;
+    size_t val_off, val_len;   /* SET: value text; CHECK: versionstamp text ("" = absent) */
+    int64_t expire_in_ms;
+} atomic_op;
+
+struct ami_atomic {
+    atomic_op *ops;
+    size_t n, cap;
+    ami_buf arena;
+};
+
+/* ---- open / free ---- */
+
+AMI_EXTERN(int) ami_store_open_backend(ami_store **out, ami_store_backend *backend)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!backend) return ami__error_set(AMI_EINVAL, "backend is NULL");
+    if (backend->version != AMI_STORE_BACKEND_VERSION)
+        return ami__error_set(AMI_EINVAL, "store backend version %u is not %d", backend->version,
+                              AMI_STORE_BACKEND_VERSION);
+    if (!backend->get || !backend->list || !backend->commit || !backend->current || !backend->free)
+        return ami__error_set(AMI_EINVAL, "store backend \"%s\" lacks a required method",
+                              backend->name ? backend->name : "?");
+    if ((backend->capabilities & AMI_STORE_CAP_WATCH) && (!backend->watch || !backend->wake))
+        return ami__error_set(AMI_EINVAL, "store backend claims watch but has no watch()/wake()");
+    ami_store *s = ami_malloc(sizeof *s);
+    if (!s) return ami__error_oom();
+    memset(s, 0, sizeof *s);
+    if (pthread_mutex_init(&s->mu, NULL)) {
+        ami_free(s);
+        return ami__error_set(AMI_ERROR, "cannot create a mutex");
+    }
+    s->be = backend;
+    *out = s;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!uri || !*uri) return ami__error_set(AMI_EINVAL, "empty store URI");
+    if (!strncmp(uri, "etcd:", 5) || !strncmp(uri, "etcd+", 5))
+        return ami__error_set(AMI_EUNSUPPORTED, "store URI \"%s\": the etcd backend is not available in this build", uri);
+
+    const char *path = uri;
+    int sync_full = 0;
+    char *owned = NULL;
+    if (!strncmp(uri, "sqlite:", 7)) {
+        path = uri + 7;
+        if (!strncmp(path, "//", 2)) path += 2;   /* sqlite:///abs/path */
+        const char *q = strchr(path, '?');
+        if (q) {
+            owned = ami__strndup(path, (size_t)(q - path));
+            if (!owned) return ami__error_oom();
+            path = owned;
+            /* only one query parameter exists: sync=normal|full */
+            const char *qs = q + 1;
+            if (!strcmp(qs, "sync=full")) sync_full = 1;
+            else if (!strcmp(qs, "sync=normal") || !*qs) sync_full = 0;
+            else {
+                ami_free(owned);
+                return ami__error_set(AMI_EINVAL, "store URI \"%s\": unknown option \"%s\" (expected sync=normal or sync=full)", uri, qs);
+            }
+        }
+    } else {
+        /* a scheme we do not know is an error, not a file name */
+        const char *colon = strstr(uri, "://");
+        if (colon) {
+            return ami__error_set(AMI_EINVAL, "store URI \"%s\": unknown scheme (expected sqlite:PATH, a path, or etcd://)", uri);
+        }
+    }
+    if (!*path) {
+        ami_free(owned);
+        return ami__error_set(AMI_EINVAL, "store URI \"%s\": empty path", uri);
+    }
+    if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5)) {
+        ami_free(owned);
+        return ami__error_set(AMI_EINVAL, "store URI \"%s\": a file path is required (the store uses several connections)", uri);
+    }
+    ami_store_backend *be = NULL;
+    int rc = ami__sqlite_backend_open(&be, path, sync_full);
+    ami_free(owned);
+    if (rc) return rc;
+    if ((rc = ami_store_open_backend(out, be))) be->free(be);
+    return rc;
+}
+
+AMI_EXTERN(void) ami_store_free(ami_store *store)
+{
+    if (!store) return;
+    store->be->free(store->be);
+    pthread_mutex_destroy(&store->mu);
+    ami_buf_dispose(&store->key);
+    ami_buf_dispose(&store->key2);
+    ami_buf_dispose(&store->value);
+    ami_free(store->ops);
+    ami_free(store);
+}
+
+AMI_EXTERN(unsigned int) ami_store_capabilities(const ami_store *store)
+{
+    return store ? store->be->capabilities : 0;
+}
+
+/* ---- JSON helpers ---- */
+
+/* Compact JSON text of `value` into buf (replacing its content), without a malloc once warm. */
+static int value_text(ami_buf *buf, const json_t *value)
+{
+    ami_buf_clear(buf);
+    if (!value) return ami__error_set(AMI_EINVAL, "value is NULL");
+    for (;;) {
+        size_t room = buf->asize > 0 ? buf->asize - 1 : 0;
+        size_t n = json_dumpb(value, buf->ptr, room, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (n == 0) return ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
+        if (n > AMI_VALUE_MAX_BYTES)
+            return ami__error_set(AMI_EVALUETOOLARGE, "value is %zu bytes of JSON, over %d", n, AMI_VALUE_MAX_BYTES);
+        if (n <= room) {
+            buf->size = n;
+            buf->ptr[n] = '\0';
+            return 0;
+        }
+        int rc = ami_buf_grow(buf, n);
+        if (rc) return rc;
+    }
+}
+
+/* New entry object; key is borrowed (copied), value is stolen (NULL → null). */
+static json_t *make_entry(const json_t *key, json_t *value, const char *vs)
+{
+    json_t *e = json_object();
+    if (!e) { json_decref(value); return NULL; }
+    if (json_object_set_new(e, "key", json_deep_copy(key)) ||
+        json_object_set_new(e, "value", value ? value : json_null()) ||
+        json_object_set_new(e, "versionstamp", vs && *vs ? json_string(vs) : json_null())) {
+        json_decref(e);
+        return NULL;
+    }
+    return e;
+}
+
+static json_t *parse_value(const char *text, size_t len)
+{
+    return json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+}
+
+/* ---- reads ---- */
+
+AMI_EXTERN(int) ami_store_get(json_t **out, ami_store *store, const json_t *key)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
+    ami_versionstamp vs = "";
+    json_t *value = NULL;
+    pthread_mutex_lock(&store->mu);
+    ami_buf_clear(&store->key);
+    int rc = ami_key_encode(&store->key, key);
+    if (!rc) rc = store->be->get(store->be, (const unsigned char *)store->key.ptr, store->key.size, &store->value, vs);
+    if (rc == AMI_ENOTFOUND) {
+        rc = 0;
+        vs[0] = '\0';
+    } else if (!rc) {
+        value = parse_value(store->value.ptr, store->value.size);
+        if (!value) rc = ami__error_set(AMI_EIO, "stored value is not valid JSON");
+    }
+    pthread_mutex_unlock(&store->mu);
+    if (rc) return rc;
+    *out = make_entry(key, value, vs);
+    return *out ? 0 : ami__error_oom();
+}
+
+AMI_EXTERN(int) ami_store_get_text(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key)
+{
+    if (vs) vs[0] = '\0';
+    if (!value || !vs || !store) return ami__error_set(AMI_EINVAL, "NULL argument");
+    pthread_mutex_lock(&store->mu);
+    ami_buf_clear(&store->key);
+    int rc = ami_key_encode(&store->key, key);
+    if (!rc) rc = store->be->get(store->be, (const unsigned char *)store->key.ptr, store->key.size, value, vs);
+    pthread_mutex_unlock(&store->mu);
+    if (rc == AMI_ENOTFOUND) {
+        vs[0] = '\0';
+        ami__error_set(AMI_ENOTFOUND, "key not found");
+    }
+    return rc;
+}
+
+typedef struct {
+    json_t *arr;
+    int rc;
+} list_ctx;
+
+static int list_cb(const unsigned char *key, size_t key_len, const char *value, size_t value_len,
+                   const char *versionstamp, void *payload)
+{
+    list_ctx *c = payload;
+    json_t *k = NULL;
+    int rc = ami_key_decode(&k, key, key_len);
+    if (rc) { c->rc = rc; return 1; }
+    json_t *v = parse_value(value, value_len);
+    if (!v) {
+        json_decref(k);
+        c->rc = ami__error_set(AMI_EIO, "stored value is not valid JSON");
+        return 1;
+    }
+    json_t *e = make_entry(k, v, versionstamp);
+    json_decref(k);
+    if (!e || json_array_append_new(c->arr, e)) {
+        c->rc = ami__error_oom();
+        return 1;
+    }
+    return 0;
+}
+
+static int bytes_cmp(const ami_buf *a, const ami_buf *b)
+{
+    size_t n = a->size < b->size ? a->size : b->size;
+    int r = n ? memcmp(a->ptr, b->ptr, n) : 0;
+    return r ? r : (a->size > b->size) - (a->size < b->size);
+}
+
+AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_options *opts)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
+    ami_list_options def = AMI_LIST_OPTIONS_INIT;
+    if (!opts) opts = &def;
+    if (opts->version != AMI_LIST_OPTIONS_VERSION)
+        return ami__error_set(AMI_EINVAL, "ami_list_options version %u is not %d", opts->version, AMI_LIST_OPTIONS_VERSION);
+
+    /* lo/hi: the prefix range [enc(P)+0x00, enc(P)+0xFF) narrowed by start/end */
+    ami_buf lo = AMI_BUF_INIT, hi = AMI_BUF_INIT, tmp = AMI_BUF_INIT;
+    int have_lo = 0, have_hi = 0, rc = 0;
+    if (opts->prefix && !(json_is_array(opts->prefix) && json_array_size(opts->prefix) == 0)) {
+        if ((rc = ami_key_encode(&lo, opts->prefix))) goto done;
+        if ((rc = ami_buf_put(&hi, lo.ptr, lo.size))) goto done;
+        if ((rc = ami_buf_put(&lo, "\x00", 1)) || (rc = ami_buf_put(&hi, "\xff", 1))) goto done;
+        have_lo = have_hi = 1;
+    } else if (opts->prefix && !json_is_array(opts->prefix)) {
+        rc = ami__error_set(AMI_EINVAL, "list prefix must be a JSON array");
+        goto done;
+    }
+    if (opts->start) {
+        if ((rc = ami_key_encode(&tmp, opts->start))) goto done;
+        if (!have_lo || bytes_cmp(&tmp, &lo) > 0) {
+            ami_buf_clear(&lo);
+            if ((rc = ami_buf_put(&lo, tmp.ptr, tmp.size))) goto done;
+            have_lo = 1;
+        }
+        ami_buf_clear(&tmp);
+    }
+    if (opts->end) {
+        if ((rc = ami_key_encode(&tmp, opts->end))) goto done;
+        if (!have_hi || bytes_cmp(&tmp, &hi) < 0) {
+            ami_buf_clear(&hi);
+            if ((rc = ami_buf_put(&hi, tmp.ptr, tmp.size))) goto done;
+            have_hi = 1;
+        }
+    }
+    list_ctx c = { json_array(), 0 };
+    if (!c.arr) { rc = ami__error_oom(); goto done; }
+    if (have_lo && have_hi && bytes_cmp(&lo, &hi) >= 0) {
+        *out = c.arr;   /* empty range */
+        goto done;
+    }
+    pthread_mutex_lock(&store->mu);
+    rc = store->be->list(store->be, have_lo ? (const unsigned char *)lo.ptr : NULL, lo.size,
+                         have_hi ? (const unsigned char *)hi.ptr : NULL, hi.size, opts->limit,
+                         opts->reverse, list_cb, &c);
+    pthread_mutex_unlock(&store->mu);
+    if (!rc) rc = c.rc;
+    if (rc) json_decref(c.arr);
+    else *out = c.arr;
+done:
+    ami_buf_dispose(&lo);
+    ami_buf_dispose(&hi);
+    ami_buf_dispose(&tmp);
+    return rc;
+}
+
+/* ---- atomic batches ---- */
+
+AMI_EXTERN(int) ami_atomic_new(ami_atomic **out)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = ami_malloc(sizeof **out);
+    if (!*out) return ami__error_oom();
+    memset(*out, 0, sizeof **out);
+    return 0;
+}
+
+AMI_EXTERN(void) ami_atomic_free(ami_atomic *atomic)
+{
+    if (!atomic) return;
+    ami_free(atomic->ops);
+    ami_buf_dispose(&atomic->arena);
+    ami_free(atomic);
+}
+
+/* Append an op whose key is encoded into the arena; *op_out is valid until the next push. */
+static int atomic_push(ami_atomic *a, int type, const json_t *key, atomic_op **op_out)
+{
+    if (!a) return ami__error_set(AMI_EINVAL, "atomic is NULL");
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4;
+        atomic_op *ops = ami_realloc(a->ops, cap * sizeof *ops);
+        if (!ops) return ami__error_oom();
+        a->ops = ops;
+        a->cap = cap;
+    }
+    size_t off = a->arena.size;
+    int rc = ami_key_encode(&a->arena, key);
+    if (rc) return rc;
+    atomic_op *op = &a->ops[a->n];
+    memset(op, 0, sizeof *op);
+    op->type = type;
+    op->key_off = off;
+    op->key_len = a->arena.size - off;
+    *op_out = op;
+    return 0;
+}
+
+/* Drop the arena bytes of an op that was not completed. */
+static void atomic_unpush(ami_atomic *a, atomic_op *op)
+{
+    a->arena.size = op->key_off;
+    if (a->arena.ptr) a->arena.ptr[a->arena.size] = '\0';
+}
+
+AMI_EXTERN(int) ami_atomic_check(ami_atomic *atomic, const json_t *key, const char *versionstamp)
+{
+    uint64_t c;
+    int rc = ami__vs_parse(&c, versionstamp);
+    if (rc) return rc;
+    atomic_op *op;
+    if ((rc = atomic_push(atomic, AMI_STORE_OP_CHECK, key, &op))) return rc;
+    size_t len = versionstamp ? strlen(versionstamp) : 0;
+    op->val_off = atomic->arena.size;
+    op->val_len = len;
+    if ((rc = ami_buf_put(&atomic->arena, versionstamp ? versionstamp : "", len + 1))) {
+        atomic_unpush(atomic, op);
+        return rc;
+    }
+    atomic->n++;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_atomic_set(ami_atomic *atomic, const json_t *key, const json_t *value, int64_t expire_in_ms)
+{
+    if (expire_in_ms < 0) return ami__error_set(AMI_EINVAL, "expire_in_ms must not be negative");
+    atomic_op *op;
+    int rc = atomic_push(atomic, AMI_STORE_OP_SET, key, &op);
+    if (rc) return rc;
+    if (!value) {
+        atomic_unpush(atomic, op);
+        return ami__error_set(AMI_EINVAL, "value is NULL");
+    }
+    /* serialise straight into the arena (plus its NUL) */
+    size_t off = atomic->arena.size;
+    size_t n = json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (n == 0) rc = ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
+    else if (n > AMI_VALUE_MAX_BYTES)
+        rc = ami__error_set(AMI_EVALUETOOLARGE, "value is %zu bytes of JSON, over %d", n, AMI_VALUE_MAX_BYTES);
+    else if (!(rc = ami_buf_grow(&atomic->arena, n + 1))) {
+        json_dumpb(value, atomic->arena.ptr + off, n, JSON_COMPACT | JSON_ENCODE_ANY);
+        atomic->arena.ptr[off + n] = '\0';
+        atomic->arena.size = off + n + 1;
+        atomic->arena.ptr[atomic->arena.size] = '\0';
+    }
+    if (rc) {
+        atomic_unpush(atomic, op);
+        return rc;
+    }
+    op->val_off = off;
+    op->val_len = n;
+    op->expire_in_ms = expire_in_ms;
+    atomic->n++;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_atomic_delete(ami_atomic *atomic, const json_t *key)
+{
+    atomic_op *op;
+    int rc = atomic_push(atomic, AMI_STORE_OP_DELETE, key, &op);
+    if (rc) return rc;
+    atomic->n++;
+    return 0;
+}
+
+static int ensure_ops(ami_store *s, size_t n)
+{
+    if (n <= s->ops_cap) return 0;
+    size_t cap = s->ops_cap ? s->ops_cap : 8;
+    while (cap < n) cap *= 2;
+    ami_store_op *ops = ami_realloc(s->ops, cap * sizeof *ops);
+    if (!ops) return ami__error_oom();
+    s->ops = ops;
+    s->ops_cap = cap;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int *committed, ami_versionstamp vs)
+{
+    int dummy;
+    if (!committed) committed = &dummy;
+    *committed = 0;
+    if (vs) vs[0] = '\0';
+    if (!store || !atomic) return ami__error_set(AMI_EINVAL, "NULL argument");
+    ami_versionstamp tmpvs;
+    if (!vs) vs = tmpvs;
+    int64_t now = ami_time_now_ms();
+    pthread_mutex_lock(&store->mu);
+    int rc = ensure_ops(store, atomic->n);
+    if (!rc) {
+        const char *base = atomic->arena.ptr;
+        for (size_t i = 0; i < atomic->n; i++) {
+            const atomic_op *a = &atomic->ops[i];
+            ami_store_op *o = &store->ops[i];
+            memset(o, 0, sizeof *o);
+            o->type = a->type;
+            o->key = (const unsigned char *)base + a->key_off;
+            o->key_len = a->key_len;
+            if (a->type == AMI_STORE_OP_CHECK) o->versionstamp = base + a->val_off;
+            if (a->type == AMI_STORE_OP_SET) {
+                o->value = base + a->val_off;
+                o->value_len = a->val_len;
+                o->expire_at_ms = a->expire_in_ms > 0 ? now + a->expire_in_ms : 0;
+            }
+        }
+        rc = store->be->commit(store->be, store->ops, atomic->n, committed, vs);
+    }
+    pthread_mutex_unlock(&store->mu);
+    if (rc || !*committed) vs[0] = '\0';
+    return rc;
+}
+
+AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t *value, int64_t expire_in_ms,
+                              ami_versionstamp vs)
+{
+    ami_versionstamp tmpvs;
+    if (!vs) vs = tmpvs;
+    vs[0] = '\0';
+    if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
+    if (expire_in_ms < 0) return ami__error_set(AMI_EINVAL, "expire_in_ms must not be negative");
+    int64_t now = expire_in_ms > 0 ? ami_time_now_ms() : 0;
+    pthread_mutex_lock(&store->mu);
+    ami_buf_clear(&store->key);
+    int rc = ami_key_encode(&store->key, key);
+    if (!rc) rc = value_text(&store->value, value);
+    if (!rc) {
+        ami_store_op op;
+        memset(&op, 0, sizeof op);
+        op.type = AMI_STORE_OP_SET;
+        op.key = (const unsigned char *)store->key.ptr;
+        op.key_len = store->key.size;
+        op.value = store->value.ptr;
+        op.value_len = store->value.size;
+        op.expire_at_ms = expire_in_ms > 0 ? now + expire_in_ms : 0;
+        int committed = 0;
+        rc = store->be->commit(store->be, &op, 1, &committed, vs);
+    }
+    pthread_mutex_unlock(&store->mu);
+    if (rc) vs[0] = '\0';
+    return rc;
+}
+
+AMI_EXTERN(int) ami_store_delete(ami_store *store, const json_t *key)
+{
+    if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
+    ami_versionstamp vs;
+    pthread_mutex_lock(&store->mu);
+    ami_buf_clear(&store->key);
+    int rc = ami_key_encode(&store->key, key);
+    if (!rc) {
+        ami_store_op op;
+        memset(&op, 0, sizeof op);
+        op.type = AMI_STORE_OP_DELETE;
+        op.key = (const unsigned char *)store->key.ptr;
+        op.key_len = store->key.size;
+        int committed = 0;
+        rc = store->be->commit(store->be, &op, 1, &committed, vs);
+    }
+    pthread_mutex_unlock(&store->mu);
+    return rc;
+}
+
+/* ---- change feed ---- */
+
+AMI_EXTERN(int) ami_store_current(ami_store *store, ami_versionstamp vs)
+{
+    if (!store || !vs) return ami__error_set(AMI_EINVAL, "NULL argument");
+    vs[0] = '\0';
+    pthread_mutex_lock(&store->mu);
+    int rc = store->be->current(store->be, vs);
+    pthread_mutex_unlock(&store->mu);
+    if (rc) vs[0] = '\0';
+    return rc;
+}
+
+AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const char *after, int timeout_ms,
+                                ami_versionstamp vs)
+{
+    ami_versionstamp tmpvs;
+    if (!vs) vs = tmpvs;
+    vs[0] = '\0';
+    if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
+    if (!(store->be->capabilities & AMI_STORE_CAP_WATCH) || !store->be->watch)
+        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend has no change feed", store->be->name);
+    uint64_t c;
+    int rc = ami__vs_parse(&c, after);
+    if (rc) return rc;
+    /* not under store->mu: the backend serves watch from its own connection */
+    ami_buf p = AMI_BUF_INIT;
+    if (prefix && (rc = ami__key_encode_any(&p, prefix))) return rc;
+    rc = store->be->watch(store->be, (const unsigned char *)p.ptr, p.size, after ? after : "", timeout_ms, vs);
+    ami_buf_dispose(&p);
+    if (rc) vs[0] = '\0';
+    return rc;
+}
+
+AMI_EXTERN(void) ami_store_wake(ami_store *store)
+{
+    if (store && store->be->wake) store->be->wake(store->be);
+}

@@ -1,0 +1,29 @@
+/* Internal to the store area: key bytes, versionstamps, and backend constructors. */
+#ifndef AMI_STORE_INTERNAL_H
+#define AMI_STORE_INTERNAL_H
+#include <stdint.h>
+#include "ami/store.h"
+#include "ami/sys/store_backend.h"
+
+/*
+ * Key encoding type bytes (FoundationDB tuple-layer codes, as Deno KV uses
+ * them), which also fix the order between types: string < number < false < true.
+ * No encoded key contains a leading 0xFF, so enc(P)+0xFF bounds every key under P.
+ */
+#define AMI__KEY_STRING 0x02
+#define AMI__KEY_NUMBER 0x21
+#define AMI__KEY_FALSE  0x26
+#define AMI__KEY_TRUE   0x27
+
+/* Like ami_key_encode, but an empty array is allowed (encodes to nothing). */
+int ami__key_encode_any(ami_buf *out, const json_t *key);
+
+/* Versionstamp <-> commit counter: 16 hex digits of the counter, then "0000". */
+void ami__vs_format(ami_versionstamp out, uint64_t counter);
+/* Parse a versionstamp; "" or NULL gives 0.  AMI_EINVAL (with message) when malformed. */
+int ami__vs_parse(uint64_t *out, const char *vs);
+
+/* Open the SQLite backend on `path` (created when missing). sync_full: synchronous=FULL. */
+int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync_full);
+
+#endif

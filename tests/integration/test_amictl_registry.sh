@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Claim: amictl --db drives the registry from a shell: create/list/show/start/stop/delete,
+# exact JSON with --json, errors on stderr with exit 1, usage errors exit 2.
+set -u
+B=${AMI_BUILD:-build}
+A=$(realpath "$B/amictl"); JQ=$(realpath tests/lib/jq.py)
+dir=$(mktemp -d /tmp/ami-ctl-XXXXXX); trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+fail=0
+check() { if eval "$2"; then echo "  ok: $1"; else echo "  FAILED: $1"; fail=1; fi; }
+printf 'logger.info("hi");\n' > w.js
+"$A" --db t.db --json create --file w.js --priority high --mode leader --note "my note" > c.json
+sid=$($JQ 'j["value"]["raw"]["sid"]' < c.json)
+check "create prints the entry" '[ ${#sid} -eq 36 ]'
+check "create keeps fields" '$JQ "j[\"value\"][\"raw\"][\"priority\"]==\"high\" and j[\"value\"][\"raw\"][\"executionMode\"]==\"leader\" and j[\"value\"][\"raw\"][\"note\"]==\"my note\" and j[\"value\"][\"raw\"][\"active\"] is False" < c.json'
+check "script stored as written" '$JQ "j[\"value\"][\"raw\"][\"script\"]==open(\"w.js\").read()" < c.json'
+echo 'logger.info(1)' | "$A" --db t.db create --file - >/dev/null
+check "create from stdin" '[ "$("$A" --db t.db --json list | $JQ "len(j)")" = 2 ]'
+check "list table shows short sid" '"$A" --db t.db list | grep -q "^${sid:0:8} "'
+check "show by prefix" '"$A" --db t.db --json show "${sid:0:8}" | $JQ "j[\"key\"][2]==a[0]" "$sid"'
+check "start" '"$A" --db t.db --json start "${sid:0:6}" | $JQ "j[\"value\"][\"raw\"][\"active\"] is True"'
+check "stop" '"$A" --db t.db --json stop "$sid" | $JQ "j[\"value\"][\"raw\"][\"active\"] is False"'
+AMI_DB=t.db "$A" start "$sid" >/dev/null
+check "stop-all json report" '"$A" --db t.db --json stop-all | $JQ "j[\"total\"]==2 and j[\"stopped\"]==2 and j[\"failed\"]==0"'
+"$A" --db t.db show nosuchworker >out.txt 2>err.txt; rc=$?
+check "unknown worker: exit 1, message on stderr" '[ $rc -eq 1 ] && grep -q "no worker matches" err.txt && [ ! -s out.txt ]'
+"$A" --db t.db show >/dev/null 2>err.txt; rc=$?
+check "missing argument: exit 2" '[ $rc -eq 2 ] && [ -s err.txt ]'
+"$A" --db t.db frobnicate >/dev/null 2>err.txt; rc=$?
+check "unknown command: exit 2" '[ $rc -eq 2 ] && grep -q "unknown command" err.txt'
+printf '{}' > x.js; "$A" --db t.db create --file x.js --mode exclusive >/dev/null 2>err.txt; rc=$?
+check "exclusive without node: exit 1 with the spec message" '[ $rc -eq 1 ] && grep -q "Exclusive mode requires assignedNode parameter" err.txt'
+check "help on stdout" '"$A" help | grep -q "commands:" && "$A" create --help | grep -q -- "--file"'
+check "delete" '"$A" --db t.db delete "$sid" >/dev/null && ! "$A" --db t.db show "$sid" 2>/dev/null'
+exit $fail

@@ -1,0 +1,82 @@
+/* Claim: bad setWorker/updateWorker input is refused with the exact message, and nothing is written. */
+#include "check.h"
+
+static ami_store *s;
+
+static void expect_create_error(const char *body_text, const char *message)
+{
+    json_t *body = check_json(body_text), *e = NULL;
+    int rc = ami_registry_create(&e, s, "s-0001", body);
+    CHECK_INT(rc, AMI_EVALIDATION);
+    if (strncmp(ami_error_last(), message, strlen(message)))
+        { check_failures++; fprintf(stderr, "  body %s: message '%s', expected '%s…'\n", body_text, ami_error_last(), message); }
+    CHECK(e == NULL);
+    json_decref(body);
+}
+
+static void create_messages(void)
+{
+    expect_create_error("{\"scriptContent\":42}", "Invalid script content");
+    expect_create_error("{\"scriptContent\":\"\"}", "Invalid script content");
+    expect_create_error("{\"scriptContent\":\"  \\n \"}", "Invalid script content");
+    expect_create_error("{\"executionMode\":\"exclusive\"}", "Exclusive mode requires assignedNode parameter");
+    expect_create_error("{\"executionMode\":\"exclusive\",\"assignedNode\":\"\"}", "Exclusive mode requires assignedNode parameter");
+    expect_create_error("{\"executionMode\":\"everywhere\"}", "Invalid executionMode: 'everywhere'");
+    expect_create_error("{\"priority\":\"urgent\"}", "Invalid priority: 'urgent'");
+    expect_create_error("{\"priority\":1}", "Invalid priority: expected a string");
+    expect_create_error("{\"mode\":\"twice\"}", "Invalid mode: 'twice'");
+    expect_create_error("{\"scope\":\"planet\"}", "Invalid scope: 'planet'");
+    expect_create_error("{\"dependencies\":\"gliesereum\"}", "Invalid dependencies");
+    expect_create_error("{\"dependencies\":[1]}", "Invalid dependencies");
+    expect_create_error("{\"active\":\"yes\"}", "Invalid active");
+    expect_create_error("{\"priorty\":\"high\"}", "Unknown field in request body: 'priorty'");
+    expect_create_error("[1,2]", "Invalid request body");
+    /* a script over 64 KiB */
+    size_t n = 70000;
+    char *big = malloc(n + 64);
+    strcpy(big, "{\"scriptContent\":\"");
+    memset(big + 18, 'x', n);
+    strcpy(big + 18 + n, "\"}");
+    expect_create_error(big, "Invalid script content");
+    free(big);
+    json_t *all = NULL;
+    CHECK_RC(ami_registry_list(&all, s));
+    CHECK_INT(json_array_size(all), 0);
+    json_decref(all);
+}
+
+static int reject_with_line(const char *script, size_t len, char *err, size_t errlen, void *payload)
+{
+    (void)len; (void)payload;
+    if (strstr(script, "syntax error")) { snprintf(err, errlen, "SyntaxError: bad (line 2, column 5)"); return 1; }
+    return 0;
+}
+
+static void compile_hook_is_used(void)
+{
+    ami_registry_set_script_check(reject_with_line, NULL);
+    expect_create_error("{\"scriptContent\":\"ok\\nsyntax error\"}", "Invalid script content: SyntaxError: bad (line 2, column 5)");
+    json_t *e = NULL, *body = check_json("{\"scriptContent\":\"fine\"}");
+    CHECK_RC(ami_registry_create(&e, s, "s-0001", body));
+    const char *sid = json_string_value(json_object_get(json_object_get(json_object_get(e, "value"), "raw"), "sid"));
+    json_t *patch = check_json("{\"script\":\"syntax error\"}"), *out = NULL;
+    CHECK_INT(ami_registry_update(&out, s, sid, patch, NULL), AMI_EVALIDATION);
+    CHECK(!strncmp(ami_error_last(), "Invalid script content", 22));
+    json_t *again = NULL;
+    CHECK_RC(ami_registry_get(&again, s, sid));
+    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(again, "value"), "raw"), "script")), "fine");
+    json_decref(again);
+    json_decref(patch);
+    json_decref(body);
+    json_decref(e);
+    ami_registry_set_script_check(NULL, NULL);
+}
+
+int main(void)
+{
+    REQUIRE(ami_store_open(&s, check_path("val.db")) == 0);
+    RUN(create_messages);
+    RUN(compile_hook_is_used);
+    ami_store_free(s);
+    return check_done();
+}

@@ -1,0 +1,299 @@
+/*
+ * Claim: watch wakes on commits under its prefix — from this handle, another
+ * handle, or another process (seen well within 1 s; the measured latency is
+ * printed) — ignores other prefixes, stops on wake(), and never blocks other
+ * calls on the same handle.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "check.h"
+
+static ami_store *S;
+static char dbpath[512];
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void set_key(ami_store *s, const char *key_json, ami_versionstamp vs)
+{
+    json_t *k = json_loads(key_json, JSON_ALLOW_NUL, NULL), *v = json_integer(1);
+    REQUIRE(k);
+    CHECK_RC(ami_store_set(s, k, v, 0, vs));
+    json_decref(k); json_decref(v);
+}
+
+typedef struct {
+    const char *prefix_json;
+    ami_versionstamp after;
+    int timeout_ms;
+    int rc;
+    ami_versionstamp vs;
+    int64_t done_us;
+    pthread_t th;
+} watcher;
+
+static void *watch_thread(void *arg)
+{
+    watcher *w = arg;
+    json_t *p = w->prefix_json ? check_json(w->prefix_json) : NULL;
+    w->rc = ami_store_watch(S, p, w->after, w->timeout_ms, w->vs);
+    w->done_us = mono_us();
+    json_decref(p);
+    return NULL;
+}
+
+static void start(watcher *w, const char *prefix_json, int timeout_ms)
+{
+    memset(w, 0, sizeof *w);
+    w->prefix_json = prefix_json;
+    w->timeout_ms = timeout_ms;
+    w->rc = 99;
+    CHECK_RC(ami_store_current(S, w->after));
+    pthread_create(&w->th, NULL, watch_thread, w);
+}
+
+static void local_commits_wake_matching_watchers(void)
+{
+    watcher a, b, c, any;
+    start(&a, "[\"w\",\"a\"]", 3000);
+    start(&b, "[\"w\",\"b\"]", 3000);
+    start(&c, "[\"w\",\"a\",\"deep\"]", 400);
+    start(&any, NULL, 3000);
+    sleep_ms(50);
+    ami_versionstamp vs_a, vs_b;
+    set_key(S, "[\"w\",\"a\",1]", vs_a);       /* under a, not under a/deep */
+    pthread_join(a.th, NULL);
+    pthread_join(any.th, NULL);
+    CHECK_RC(a.rc);
+    CHECK_STR(a.vs, vs_a);
+    CHECK_RC(any.rc);
+    CHECK_STR(any.vs, vs_a);
+    set_key(S, "[\"w\",\"b\"]", vs_b);         /* the prefix key itself counts */
+    pthread_join(b.th, NULL);
+    CHECK_RC(b.rc);
+    CHECK_STR(b.vs, vs_b);
+    pthread_join(c.th, NULL);
+    CHECK_INT(c.rc, AMI_ETIMEOUT);
+    CHECK_STR(c.vs, "");
+}
+
+static void other_prefixes_do_not_wake(void)
+{
+    watcher w;
+    start(&w, "[\"p\",\"a\"]", 500);
+    sleep_ms(30);
+    ami_versionstamp vs;
+    set_key(S, "[\"p\",\"ab\"]", vs);         /* a longer first part is not under ["p","a"] */
+    set_key(S, "[\"p\",\"a\\u0000\"]", vs);   /* nor is a string with an escaped NUL */
+    set_key(S, "[\"p\"]", vs);
+    set_key(S, "[\"q\",\"a\"]", vs);
+    pthread_join(w.th, NULL);
+    CHECK_INT(w.rc, AMI_ETIMEOUT);
+}
+
+static void past_commits_return_at_once(void)
+{
+    ami_versionstamp before, vs, got;
+    CHECK_RC(ami_store_current(S, before));
+    set_key(S, "[\"past\",1]", vs);
+    json_t *p = check_json("[\"past\"]");
+    int64_t t0 = mono_us();
+    CHECK_RC(ami_store_watch(S, p, before, 2000, got));
+    CHECK(mono_us() - t0 < 500000);
+    CHECK_STR(got, vs);
+    CHECK_INT(ami_store_watch(S, p, vs, 0, got), AMI_ETIMEOUT);   /* nothing newer */
+    CHECK_INT(ami_store_watch(S, p, "bogus", 0, got), AMI_EINVAL);
+    json_decref(p);
+}
+
+static void wake_stops_waiters(void)
+{
+    watcher w1, w2;
+    start(&w1, "[\"never\"]", -1);
+    start(&w2, NULL, 10000);
+    sleep_ms(50);
+    int64_t t0 = mono_us();
+    ami_store_wake(S);
+    pthread_join(w1.th, NULL);
+    pthread_join(w2.th, NULL);
+    CHECK_INT(w1.rc, AMI_ESTOPPED);
+    CHECK_INT(w2.rc, AMI_ESTOPPED);
+    CHECK(w1.done_us - t0 < 500000);
+    /* a later watch is not affected by an earlier wake */
+    json_t *p = check_json("[\"never\"]");
+    ami_versionstamp cur, got;
+    CHECK_RC(ami_store_current(S, cur));
+    CHECK_INT(ami_store_watch(S, p, cur, 20, got), AMI_ETIMEOUT);
+    json_decref(p);
+}
+
+static void watch_does_not_block_the_handle(void)
+{
+    watcher w;
+    start(&w, "[\"idle\"]", -1);
+    sleep_ms(20);
+    int64_t t0 = mono_us();
+    for (int i = 0; i < 200; i++) {
+        ami_versionstamp vs;
+        set_key(S, "[\"busy\",1]", vs);
+        json_t *k = check_json("[\"busy\",1]"), *e = NULL;
+        CHECK_RC(ami_store_get(&e, S, k));
+        json_decref(e); json_decref(k);
+    }
+    int64_t took = mono_us() - t0;
+    CHECK(took < 5000000);
+    CHECK_INT(w.rc, 99);               /* still waiting */
+    ami_store_wake(S);
+    pthread_join(w.th, NULL);
+    CHECK_INT(w.rc, AMI_ESTOPPED);
+}
+
+static void another_handle_is_seen(void)
+{
+    ami_store *s2 = NULL;
+    REQUIRE(ami_store_open(&s2, dbpath) == 0);
+    watcher w;
+    start(&w, "[\"h2\"]", 3000);
+    sleep_ms(30);
+    ami_versionstamp vs;
+    int64_t t0 = mono_us();
+    set_key(s2, "[\"h2\",\"x\"]", vs);
+    pthread_join(w.th, NULL);
+    CHECK_RC(w.rc);
+    CHECK_STR(w.vs, vs);
+    CHECK(w.done_us - t0 < 1000000);
+    ami_store_free(s2);
+}
+
+/* Commits older than the change log's horizon (pruned rows) are reported as a change. */
+static void pruned_log_reports_change(void)
+{
+    ami_versionstamp old, vs;
+    CHECK_RC(ami_store_current(S, old));
+    set_key(S, "[\"prune\",1]", vs);
+    set_key(S, "[\"prune\",2]", vs);
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open(dbpath, &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 2000);
+    char sql[200];
+    /* drop every log row up to the commit before the last one (as pruning would) */
+    char hex[17];
+    memcpy(hex, vs, 16);
+    hex[16] = 0;
+    unsigned long long last = strtoull(hex, NULL, 16);
+    snprintf(sql, sizeof sql, "DELETE FROM changelog WHERE vs <= %llu", last - 1);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    json_t *p = check_json("[\"elsewhere\"]");
+    ami_versionstamp got;
+    CHECK_RC(ami_store_watch(S, p, old, 0, got));   /* cannot know: says changed */
+    CHECK_STR(got, vs);
+    CHECK_INT(ami_store_watch(S, p, vs, 0, got), AMI_ETIMEOUT);
+    json_decref(p);
+}
+
+/* ---- another process ---- */
+
+static int child_main(const char *path, const char *fd_text)
+{
+    int fd = atoi(fd_text);
+    ami_store *s = NULL;
+    if (ami_store_open(&s, path)) { fprintf(stderr, "child: %s\n", ami_error_last()); return 1; }
+    json_t *k = ami_key_new("xproc", "k", NULL);
+    for (int round = 0; round < 5; round++) {
+        char c;
+        if (read(fd, &c, 1) != 1) break;          /* the parent says: watching now */
+        sleep_ms(20);
+        json_t *v = json_integer(round);
+        int64_t t = mono_us();
+        ami_versionstamp vs;
+        int rc = ami_store_set(s, k, v, 0, vs);
+        json_decref(v);
+        char line[64];
+        int n = snprintf(line, sizeof line, "%lld %s\n", (long long)t, rc ? "error" : vs);
+        if (write(STDOUT_FILENO, line, (size_t)n) != n) break;
+    }
+    json_decref(k);
+    ami_store_free(s);
+    return 0;
+}
+
+static void another_process_is_seen(void)
+{
+    int to_child[2], from_child[2];
+    REQUIRE(pipe(to_child) == 0 && pipe(from_child) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        dup2(from_child[1], STDOUT_FILENO);
+        close(from_child[0]);
+        close(to_child[1]);
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", to_child[0]);
+        execl("/proc/self/exe", "test_store_watch", "child", dbpath, fd, (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    FILE *in = fdopen(from_child[0], "r");
+    json_t *p = check_json("[\"xproc\"]");
+    int64_t worst = 0, total = 0;
+    int rounds = 0;
+    for (int round = 0; round < 5; round++) {
+        ami_versionstamp after, got;
+        CHECK_RC(ami_store_current(S, after));
+        REQUIRE(write(to_child[1], "g", 1) == 1);
+        int rc = ami_store_watch(S, p, after, 5000, got);
+        int64_t seen = mono_us();
+        CHECK_RC(rc);
+        long long t_commit = 0;
+        char vs[64] = "";
+        REQUIRE(fscanf(in, "%lld %63s", &t_commit, vs) == 2);
+        CHECK_STR(got, vs);
+        int64_t lat = seen - t_commit;
+        CHECK(lat < 1000000);
+        if (lat > worst) worst = lat;
+        total += lat;
+        rounds++;
+    }
+    close(to_child[1]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    fclose(in);
+    json_decref(p);
+    if (rounds)
+        printf("watch latency from another process (commit start to watcher wake): mean %.2f ms, max %.2f ms over %d commits\n",
+               total / 1000.0 / rounds, worst / 1000.0, rounds);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "child")) return child_main(argv[2], argv[3]);
+    snprintf(dbpath, sizeof dbpath, "%s", check_path("watch.db"));
+    REQUIRE(ami_store_open(&S, dbpath) == 0);
+    RUN(local_commits_wake_matching_watchers);
+    RUN(other_prefixes_do_not_wake);
+    RUN(past_commits_return_at_once);
+    RUN(wake_stops_waiters);
+    RUN(watch_does_not_block_the_handle);
+    RUN(another_handle_is_seen);
+    RUN(pruned_log_reports_change);
+    RUN(another_process_is_seen);
+    ami_store_free(S);
+    return check_done();
+}
