@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "ami/common.h"
 #include "ami/store.h"
+#include "ami/classify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +69,14 @@ typedef struct ami_node_options {
  * Nothing runs until ami_node_start.
  */
 AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts);
+
+/**
+ * Replace the node's retry policy (copied; DESIGN §7 numbers, see ami/classify.h).
+ * Takes effect for the next error of every instance.  AMI_EINVAL on a NULL
+ * policy or an unknown version.  Errors are classified with the process
+ * default classifier (ami_classifier_default), which the host may extend.
+ */
+AMI_EXTERN(int) ami_node_set_policy(ami_node *node, const ami_policy *policy);
 
 /** Start the scheduler, election, heartbeat and stats threads. AMI_EINVAL if already started. */
 AMI_EXTERN(int) ami_node_start(ami_node *node);

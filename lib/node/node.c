@@ -423,6 +423,16 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     return 0;
 }
 
+AMI_EXTERN(int) ami_node_set_policy(ami_node *node, const ami_policy *policy)
+{
+    if (!node || !policy) return ami__error_set(AMI_EINVAL, "ami_node_set_policy: NULL argument");
+    if (policy->version != AMI_POLICY_VERSION) return ami__error_set(AMI_EINVAL, "ami_node_set_policy: unknown policy version");
+    pthread_mutex_lock(&node->mu);
+    node->policy = *policy;
+    pthread_mutex_unlock(&node->mu);
+    return 0;
+}
+
 AMI_EXTERN(int) ami_node_start(ami_node *node)
 {
     if (!node) return bad_opt("node", "is NULL");

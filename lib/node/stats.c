@@ -34,11 +34,16 @@ int ami__worker_stats_listed(ami_node *node, const ami__worker *w)
 
 static json_t *opt_int(int64_t v) { return v ? json_integer(v) : json_null(); }
 
+void ami__error_rate(char out[32], uint64_t errors, uint64_t executions)
+{
+    if (errors == 0 || executions == 0) snprintf(out, 32, "0%%");
+    else snprintf(out, 32, "%.2f%%", (double)errors * 100.0 / (double)executions);
+}
+
 json_t *ami__worker_stats_json(ami_node *node, ami__worker *w, int64_t now)
 {
     char rate[32];
-    if (w->ps.errors == 0 || w->ps.executions == 0) snprintf(rate, sizeof rate, "0%%");
-    else snprintf(rate, sizeof rate, "%.2f%%", (double)w->ps.errors * 100.0 / (double)w->ps.executions);
+    ami__error_rate(rate, w->ps.errors, w->ps.executions);
     json_t *o = json_object();
     json_object_set_new(o, "sid", json_string(w->sid));
     json_object_set_new(o, "started", opt_int(w->started));
