@@ -74,6 +74,8 @@ static int64_t pass(ami_node *node)
         int elig = ami__node_leader_eligible(node, w);
         int act = ACT_NONE;
         if (w->lease.versionstamp[0]) {
+            /* while shutting down, a leader still finishing its iteration keeps its tenure */
+            if (!elig && node->stopping && w->held && w->thr_state == AMI__THR_LIVE) elig = 1;
             if (!elig) {
                 if (w->thr_state == AMI__THR_NONE) act = ACT_RELEASE;   /* only once the instance is gone */
                 else if (!w->quit) ami__worker_interrupt(w);

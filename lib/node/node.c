@@ -116,6 +116,7 @@ static ami__worker *pick_victim(ami_node *node, ami_priority prio)
 void ami__node_reconcile(ami_node *node, ami__worker *w)
 {
     join_if_exited(node, w);
+    if (node->stopping) return;   /* ami_node_stop winds instances down itself */
     int want = ami__node_wants(node, w);
     if (w->thr_state == AMI__THR_LIVE) {
         if (!want) {

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
 #include "check.h"
 #include "ami/node.h"
 #include "ami/election.h"
