@@ -90,6 +90,8 @@ typedef struct ami__worker {
     int64_t term;
     int stats_dirty;
     int stats_persisted;
+    uint64_t persisted_execs; /* executions at the last write */
+    int64_t persisted_at;     /* monotonic ms of the last write */
 
     /* log ring, guarded by node->log_mu */
     ami__logline *ring;

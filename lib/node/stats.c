@@ -14,6 +14,8 @@
 #define AMI__LOG_KEEP_FACTOR 5
 /* Pending lines kept in memory when the local store cannot keep up. */
 #define AMI__LOG_PENDING_MAX 50000
+/* Unchanged stats are rewritten this often anyway (uptime, lastRunAgo). */
+#define AMI__STATS_REFRESH_MS 30000
 
 /* ---- stats ---- */
 
@@ -97,15 +99,18 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
 void ami__stats_persist(ami_node *node, int all)
 {
     json_t *sets = json_array(), *dels = json_array();
-    int64_t now = ami_time_now_ms();
+    int64_t now = ami_time_now_ms(), mono = ami_time_mono_ms();
     pthread_mutex_lock(&node->mu);
     for (ami__worker *w = node->workers; w; w = w->next) {
         if (ami__worker_stats_listed(node, w)) {
-            /* running instances change every run; the rest only when marked */
-            if (all || w->stats_dirty || is_running(w)) {
+            /* what changed, and the rest now and then (uptime, lastRunAgo) */
+            if (all || w->stats_dirty || w->ps.executions != w->persisted_execs ||
+                mono - w->persisted_at >= AMI__STATS_REFRESH_MS) {
                 json_array_append_new(sets, ami__worker_stats_json(node, w, now));
                 w->stats_dirty = 0;
                 w->stats_persisted = 1;
+                w->persisted_execs = w->ps.executions;
+                w->persisted_at = mono;
             }
         } else if (w->stats_persisted && !w->deleted) {
             json_array_append_new(dels, json_string(w->sid));
