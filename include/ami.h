@@ -9,5 +9,6 @@
 #include "ami/worker.h"
 #include "ami/registry.h"
 #include "ami/classify.h"
+#include "ami/election.h"
 
 #endif
