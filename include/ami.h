@@ -10,5 +10,6 @@
 #include "ami/registry.h"
 #include "ami/classify.h"
 #include "ami/election.h"
+#include "ami/node.h"
 
 #endif
