@@ -77,8 +77,9 @@ static int64_t pass(ami_node *node)
             /* while shutting down, a leader still finishing its iteration keeps its tenure */
             if (!elig && node->stopping && w->held && w->thr_state == AMI__THR_LIVE) elig = 1;
             if (!elig) {
-                if (w->thr_state == AMI__THR_NONE) act = ACT_RELEASE;   /* only once the instance is gone */
-                else if (!w->quit) ami__worker_interrupt(w);
+                /* release only once no instance depends on the lease */
+                if (w->thr_state == AMI__THR_NONE || !w->inst_leader) act = ACT_RELEASE;
+                else if (!w->quit && !node->stopping) ami__worker_interrupt(w);
                 w->held = 0;
             } else if (w->held && now > w->renewed_mono + lease_ms - ami__fence_margin(lease_ms)) {
                 /* self-fence: not renewed in time by our own clock; stop now, the lease lapses */

@@ -121,7 +121,8 @@ void ami__node_reconcile(ami_node *node, ami__worker *w)
     if (w->thr_state == AMI__THR_LIVE) {
         if (!want) {
             if (!w->quit) ami__worker_interrupt(w);
-        } else if (strcmp(w->inst_hash, w->hash) && !w->reload && !w->quit) {
+        } else if ((strcmp(w->inst_hash, w->hash) || w->inst_leader != (w->exec == AMI_EXEC_LEADER)) &&
+                   !w->reload && !w->quit) {
             /* hot reload at the next safe point: the running body is interrupted */
             w->reload = 1;
             if (w->rt) ami_runtime_stop(w->rt);

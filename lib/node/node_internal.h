@@ -68,6 +68,7 @@ typedef struct ami__worker {
     int reload;               /* start again with the latest raw */
     int evict;                /* displaced by a critical worker */
     char inst_hash[9];        /* script the instance runs */
+    int inst_leader;          /* the instance runs as a leader worker (fenced writes) */
     char finished_hash[9];    /* single mode: done for this script ("" = not) */
     char stopped_hash[9];     /* stopped by policy for this script ("" = not) */
     int waiting;              /* due but no capacity */

@@ -176,6 +176,7 @@ static int generation(ami_node *node, ami__worker *w)
     memcpy(hash, w->hash, sizeof hash);
     memcpy(w->inst_hash, hash, sizeof hash);
     int leader = w->exec == AMI_EXEC_LEADER;
+    w->inst_leader = leader;
     int single = w->mode == AMI_RUN_SINGLE;
     int64_t term = leader ? w->lease.term : 0;
     w->term = term;
