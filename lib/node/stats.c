@@ -22,7 +22,7 @@
 static int is_running(const ami__worker *w)
 {
     return w->thr_state == AMI__THR_LIVE && w->state != AMI__ST_FINISHED && w->state != AMI__ST_STOPPED &&
-           w->state != AMI__ST_WAITING && !w->quit;
+           w->state != AMI__ST_WAITING;
 }
 
 int ami__worker_stats_listed(ami_node *node, const ami__worker *w)

@@ -5,7 +5,7 @@
 set -u
 B=${AMI_BUILD:-build}
 D=$(realpath "$B/amid"); C=$(realpath "$B/amictl")
-dir=$(mktemp -d /tmp/ami-amid-XXXXXX); trap 'kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
+dir=$(mktemp -d /tmp/ami-amid-XXXXXX); trap '[ "$pid" -gt 0 ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 pid=0
 cd "$dir"
 fail=0
