@@ -11,5 +11,6 @@
 #include "ami/classify.h"
 #include "ami/election.h"
 #include "ami/runtime.h"
+#include "ami/node.h"
 
 #endif
