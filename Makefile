@@ -170,5 +170,9 @@ install: all
 	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
 	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi
 
+# A demo node on ./data (scripts/demo.sh): a parallel ticker writer and a leader aggregator.
+run: all
+	@scripts/demo.sh $(B)
+
 clean:
 	rm -rf build

@@ -12,5 +12,7 @@
 #include "ami/election.h"
 #include "ami/node.h"
 #include "ami/webfix.h"
+#include "ami/runtime.h"
+#include "ami/node.h"
 
 #endif
