@@ -8,5 +8,6 @@
 #include "ami/store.h"
 #include "ami/worker.h"
 #include "ami/registry.h"
+#include "ami/templates.h"
 
 #endif
