@@ -8,6 +8,7 @@
 #include "ami/store.h"
 #include "ami/worker.h"
 #include "ami/registry.h"
+#include "ami/classify.h"
 #include "ami/templates.h"
 
 #endif
