@@ -9,6 +9,7 @@
 #include "ami/worker.h"
 #include "ami/registry.h"
 #include "ami/classify.h"
+#include "ami/election.h"
 #include "ami/templates.h"
 
 #endif

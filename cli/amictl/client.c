@@ -117,30 +117,10 @@ static int m_worker_stats(json_t **out, const json_t *body)
     return 0;   /* totals are computed by the caller after filtering */
 }
 
-/* getLeaderInfo (spec 003 §6) from the lease key, plus the fencing term. */
+/* getLeaderInfo (spec 003 §6) from the lease key, as the nodes and amid give it. */
 static int m_leader_info(json_t **out, const json_t *body)
 {
-    const char *sid = json_string_value(json_object_get(body, "workerId"));
-    json_t *key = ami_key_new("ami", "leader", sid, NULL), *entry = NULL;
-    int rc = ami_store_get(&entry, store, key);
-    json_decref(key);
-    if (rc) return rc;
-    json_t *lease = unwrap(json_object_get(entry, "value"));
-    json_int_t now = (json_int_t)ami_time_now_ms();
-    if (!json_is_object(lease) || !json_is_string(json_object_get(lease, "leader"))) {
-        *out = json_pack("{s:s,s:b,s:s}", "workerId", sid, "hasLeader", 0, "message", "No leader elected yet");
-    } else {
-        json_int_t exp = json_integer_value(json_object_get(lease, "expiresAt"));
-        *out = json_pack("{s:s,s:b,s:O,s:I,s:I,s:I,s:I,s:b}", "workerId", sid, "hasLeader", 1,
-                         "leader", json_object_get(lease, "leader"),
-                         "timestamp", json_integer_value(json_object_get(lease, "timestamp")), "expiresAt", exp,
-                         "renewedAt", json_integer_value(json_object_get(lease, "renewedAt")),
-                         "expiresIn", exp > now ? exp - now : (json_int_t)0, "isExpired", exp <= now);
-        json_t *term = json_object_get(lease, "term");
-        if (json_is_integer(term)) json_object_set(*out, "term", term);
-    }
-    json_decref(entry);
-    return 0;
+    return ami_election_leader_info(out, store, json_string_value(json_object_get(body, "workerId")));
 }
 
 static int m_list_nodes(json_t **out, const json_t *body)

@@ -1,0 +1,253 @@
+/* Lease election: compare-and-set on ["ami","leader",sid] (see ami/election.h for the decisions). */
+#include <string.h>
+#include "ami/election.h"
+#include "core/core.h"
+
+static int check_id(const char *what, const char *id)
+{
+    if (!id || !id[0]) return ami__error_set(AMI_EINVAL, "election: %s is empty", what);
+    if (strlen(id) >= AMI_LEASE_ID_MAX)
+        return ami__error_set(AMI_EINVAL, "election: %s is longer than %d bytes", what, AMI_LEASE_ID_MAX - 1);
+    return 0;
+}
+
+static json_t *lease_key(const char *sid)
+{
+    json_t *k = ami_key_new("ami", "leader", sid, NULL);
+    if (!k) ami__error_oom();
+    return k;
+}
+
+static void compute_expiry(ami_lease *l, int64_t now)
+{
+    l->expired = l->expires_at <= now;
+    l->expires_in = l->expired ? 0 : l->expires_at - now;
+}
+
+static int64_t int_field(const json_t *obj, const char *name, int *ok)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (json_is_integer(v)) return (int64_t)json_integer_value(v);
+    if (json_is_real(v)) return (int64_t)json_real_value(v);
+    *ok = 0;
+    return 0;
+}
+
+/* Parse a stored LeaderLease (a missing term reads as 0: written by something older). */
+static int parse_lease(ami_lease *out, const json_t *value, const char *vs, const char *sid)
+{
+    memset(out, 0, sizeof *out);
+    const char *leader = json_string_value(json_object_get(value, "leader"));
+    int ok = json_is_object(value) && leader && strlen(leader) < AMI_LEASE_ID_MAX;
+    out->timestamp = int_field(value, "timestamp", &ok);
+    out->renewed_at = int_field(value, "renewedAt", &ok);
+    out->expires_at = int_field(value, "expiresAt", &ok);
+    int term_ok = 1;
+    out->term = int_field(value, "term", &term_ok);
+    if (!ok) return ami__error_set(AMI_EINVAL, "election: the lease of %s is not a LeaderLease", sid);
+    snprintf(out->sid, sizeof out->sid, "%s", sid);
+    snprintf(out->leader, sizeof out->leader, "%s", leader);
+    snprintf(out->versionstamp, sizeof out->versionstamp, "%s", vs ? vs : "");
+    return 0;
+}
+
+/* Read the lease of `sid`: 0 with *present set (out zeroed when absent). */
+static int read_lease(ami_lease *out, int *present, ami_store *store, const json_t *key, const char *sid)
+{
+    json_t *entry = NULL;
+    memset(out, 0, sizeof *out);
+    *present = 0;
+    int rc = ami_store_get(&entry, store, key);
+    if (rc) return rc;
+    const json_t *value = json_object_get(entry, "value");
+    if (value && !json_is_null(value)) {
+        rc = parse_lease(out, value, json_string_value(json_object_get(entry, "versionstamp")), sid);
+        if (!rc) *present = 1;
+    }
+    json_decref(entry);
+    return rc;
+}
+
+static json_t *lease_value(const ami_lease *l)
+{
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "leader", l->leader, "workerId", l->sid,
+                     "timestamp", (json_int_t)l->timestamp, "renewedAt", (json_int_t)l->renewed_at,
+                     "expiresAt", (json_int_t)l->expires_at, "term", (json_int_t)l->term);
+}
+
+/*
+ * Write `l` at `key` if the entry is still at `expect_vs` ("" = absent).
+ * *committed tells; on success l->versionstamp is the new one.
+ */
+static int cas_write(int *committed, ami_store *store, const json_t *key, const char *expect_vs, ami_lease *l)
+{
+    ami_atomic *a = NULL;
+    json_t *value = lease_value(l);
+    if (!value) return ami__error_oom();
+    int rc = ami_atomic_new(&a);
+    if (!rc) rc = ami_atomic_check(a, key, expect_vs[0] ? expect_vs : NULL);
+    if (!rc) rc = ami_atomic_set(a, key, value, 0);
+    ami_versionstamp vs = "";
+    if (!rc) rc = ami_store_commit(store, a, committed, vs);
+    if (!rc && *committed) memcpy(l->versionstamp, vs, sizeof vs);
+    ami_atomic_free(a);
+    json_decref(value);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_election_try_acquire(ami_lease *out, int *acquired, ami_store *store,
+                                         const char *sid, const char *nid, int64_t lease_ms)
+{
+    if (!out || !acquired || !store) return ami__error_set(AMI_EINVAL, "ami_election_try_acquire: NULL argument");
+    *acquired = 0;
+    memset(out, 0, sizeof *out);
+    int rc;
+    if ((rc = check_id("sid", sid)) || (rc = check_id("nid", nid))) return rc;
+    if (lease_ms <= 0) return ami__error_set(AMI_EINVAL, "election: lease_ms must be positive");
+    json_t *key = lease_key(sid);
+    if (!key) return AMI_ENOMEM;
+
+    ami_lease cur;
+    int present;
+    rc = read_lease(&cur, &present, store, key, sid);
+    if (rc) goto done;
+    int64_t now = ami_time_now_ms();
+    if (present) compute_expiry(&cur, now);
+    if (present && !cur.expired) {
+        *out = cur;                         /* held by someone (maybe an earlier us) */
+        goto done;
+    }
+
+    ami_lease mine;
+    memset(&mine, 0, sizeof mine);
+    snprintf(mine.sid, sizeof mine.sid, "%s", sid);
+    snprintf(mine.leader, sizeof mine.leader, "%s", nid);
+    mine.term = present ? cur.term + 1 : 1;
+    mine.timestamp = mine.renewed_at = now;
+    mine.expires_at = now + lease_ms;
+    int committed = 0;
+    rc = cas_write(&committed, store, key, present ? cur.versionstamp : "", &mine);
+    if (rc) goto done;
+    if (committed) {
+        compute_expiry(&mine, now);
+        *out = mine;
+        *acquired = 1;
+    } else {
+        /* lost the race: report who won */
+        rc = read_lease(&cur, &present, store, key, sid);
+        if (!rc && present) {
+            compute_expiry(&cur, ami_time_now_ms());
+            *out = cur;
+        }
+    }
+done:
+    json_decref(key);
+    return rc;
+}
+
+/* Rewrite a held lease with new renewedAt/expiresAt if its versionstamp is unchanged. */
+static int rewrite_held(ami_lease *lease, ami_store *store, int64_t renewed_at, int64_t expires_at, const char *verb)
+{
+    int rc = check_id("sid", lease->sid);
+    if (!rc) rc = check_id("leader", lease->leader);
+    if (rc) return rc;
+    if (!lease->versionstamp[0]) return ami__error_set(AMI_EINVAL, "election: %s of a lease without a versionstamp", verb);
+    json_t *key = lease_key(lease->sid);
+    if (!key) return AMI_ENOMEM;
+    ami_lease next = *lease;
+    next.renewed_at = renewed_at;
+    next.expires_at = expires_at;
+    int committed = 0;
+    rc = cas_write(&committed, store, key, lease->versionstamp, &next);
+    json_decref(key);
+    if (rc) return rc;
+    if (!committed)
+        return ami__error_set(AMI_ELEASE, "election: %s failed: the lease of %s (term %lld) is no longer held by %s",
+                              verb, lease->sid, (long long)lease->term, lease->leader);
+    compute_expiry(&next, renewed_at);
+    *lease = next;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_election_renew(ami_lease *lease, ami_store *store, int64_t lease_ms)
+{
+    if (!lease || !store) return ami__error_set(AMI_EINVAL, "ami_election_renew: NULL argument");
+    if (lease_ms <= 0) return ami__error_set(AMI_EINVAL, "election: lease_ms must be positive");
+    int64_t now = ami_time_now_ms();
+    return rewrite_held(lease, store, now, now + lease_ms, "renewal");
+}
+
+AMI_EXTERN(int) ami_election_release(ami_store *store, const ami_lease *lease)
+{
+    if (!lease || !store) return ami__error_set(AMI_EINVAL, "ami_election_release: NULL argument");
+    ami_lease copy = *lease;
+    int64_t now = ami_time_now_ms();
+    return rewrite_held(&copy, store, now, now, "release");
+}
+
+AMI_EXTERN(int) ami_election_get(ami_lease *out, ami_store *store, const char *sid)
+{
+    if (!out || !store) return ami__error_set(AMI_EINVAL, "ami_election_get: NULL argument");
+    memset(out, 0, sizeof *out);
+    int rc = check_id("sid", sid);
+    if (rc) return rc;
+    json_t *key = lease_key(sid);
+    if (!key) return AMI_ENOMEM;
+    int present = 0;
+    rc = read_lease(out, &present, store, key, sid);
+    json_decref(key);
+    if (rc) return rc;
+    if (!present) return ami__error_set(AMI_ENOTFOUND, "election: no leader elected yet for %s", sid);
+    compute_expiry(out, ami_time_now_ms());
+    return 0;
+}
+
+AMI_EXTERN(int) ami_election_refresh(ami_lease *lease, ami_store *store)
+{
+    if (!lease || !store) return ami__error_set(AMI_EINVAL, "ami_election_refresh: NULL argument");
+    ami_lease cur;
+    int rc = ami_election_get(&cur, store, lease->sid);
+    if (rc && rc != AMI_ENOTFOUND) return rc;
+    if (rc == AMI_ENOTFOUND || cur.term != lease->term || strcmp(cur.leader, lease->leader) != 0 || cur.expired)
+        return ami__error_set(AMI_ELEASE, "election: %s no longer leads %s (term %lld is over)", lease->leader,
+                              lease->sid, (long long)lease->term);
+    *lease = cur;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_election_add_fence(ami_atomic *atomic, const ami_lease *lease)
+{
+    if (!atomic || !lease) return ami__error_set(AMI_EINVAL, "ami_election_add_fence: NULL argument");
+    int rc = check_id("sid", lease->sid);
+    if (rc) return rc;
+    if (!lease->versionstamp[0]) return ami__error_set(AMI_EINVAL, "election: fence with a lease without a versionstamp");
+    json_t *key = lease_key(lease->sid);
+    if (!key) return AMI_ENOMEM;
+    rc = ami_atomic_check(atomic, key, lease->versionstamp);
+    json_decref(key);
+    return rc;
+}
+
+AMI_EXTERN(json_t *) ami_lease_info_json(const char *sid, const ami_lease *lease, int64_t now_ms)
+{
+    if (!sid) sid = lease ? lease->sid : "";
+    if (!lease)
+        return json_pack("{s:s, s:b, s:s}", "workerId", sid, "hasLeader", 0, "message", "No leader elected yet");
+    int expired = lease->expires_at <= now_ms;
+    return json_pack("{s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:b}", "workerId", sid, "hasLeader", 1,
+                     "leader", lease->leader, "timestamp", (json_int_t)lease->timestamp,
+                     "expiresAt", (json_int_t)lease->expires_at, "renewedAt", (json_int_t)lease->renewed_at,
+                     "expiresIn", (json_int_t)(expired ? 0 : lease->expires_at - now_ms), "isExpired", expired);
+}
+
+AMI_EXTERN(int) ami_election_leader_info(json_t **out, ami_store *store, const char *sid)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "ami_election_leader_info: NULL argument");
+    *out = NULL;
+    ami_lease l;
+    int rc = ami_election_get(&l, store, sid);
+    if (rc && rc != AMI_ENOTFOUND) return rc;
+    if (rc == AMI_ENOTFOUND) ami_error_clear();
+    *out = ami_lease_info_json(sid, rc ? NULL : &l, ami_time_now_ms());
+    return *out ? 0 : ami__error_oom();
+}
