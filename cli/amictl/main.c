@@ -97,8 +97,10 @@ static void usage(FILE *f)
 
 static void command_help(const struct command *c)
 {
-    printf("usage: amictl [global options] %s\n\n%s.\n", c->usage, c->summary);
-    if (c->help[0]) printf("\n%s", c->help);
+    /* entries added with only {name, fn, summary} still get a usable help */
+    printf("usage: amictl [global options] %s\n\n%s%s\n", c->usage ? c->usage : c->name, c->summary,
+           c->usage ? "." : "");
+    if (c->help && c->help[0]) printf("\n%s", c->help);
 }
 
 static const struct command *find(const char *name)
