@@ -260,7 +260,8 @@ int amictl_call(json_t **out, int *partial, const char *method, json_t *body)
                                                       : json_string_value(err);
                 const char *detail = json_string_value(json_object_get(res, "message"));
                 if (detail && msg && strcmp(detail, msg)) amictl_error("%s: %s (HTTP %d)", msg, detail, status);
-                else amictl_error("%s (HTTP %d)", msg ? msg : "request failed", status);
+                else amictl_error("%s (HTTP %d)%s", msg ? msg : "request failed", status,
+                                  status == 401 && !amictl_opts.key ? "; log in with --key FILE (or AMI_KEY)" : "");
                 json_decref(res);
             }
         }

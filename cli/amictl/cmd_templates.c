@@ -54,7 +54,9 @@ int cmd_validate(int argc, char **argv)
                         "column", col > 0 ? json_integer(col) : json_null());
         /* compiler style, so editors can jump to it */
         const char *m = strncmp(msg, "Invalid script content: ", 24) ? msg : msg + 24;
-        if (line > 0) fprintf(stderr, "%s:%ld:%ld: %s\n", argv[1], line, col > 0 ? col : 1, m);
+        const char *pos = strstr(m, " (line ");   /* the position is already in front */
+        if (line > 0) fprintf(stderr, "%s:%ld:%ld: %.*s\n", argv[1], line, col > 0 ? col : 1,
+                              (int)(pos ? (size_t)(pos - m) : strlen(m)), m);
         else fprintf(stderr, "%s: %s\n", argv[1], m);
     }
     if (amictl_opts.json) amictl_print_json(res);
