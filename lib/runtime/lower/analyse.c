@@ -7,12 +7,6 @@
 #include "runtime/lower/ast.h"
 
 static int is_fn(const lw_scope *s) { return s->kind != SC_BLOCK; }
-/* where lexical declarations of s end up as `var` */
-static lw_scope *hoist_target(lw_scope *s)
-{
-    while (s->kind == SC_BLOCK && !s->wrap) s = s->parent;
-    return s;
-}
 static lw_scope *real_fn(lw_scope *s)
 {
     while (!is_fn(s)) s = s->parent;
@@ -188,5 +182,4 @@ void lw_analyse(lw_ctx *C, node *prog)
     }
     /* 4. renames */
     rename_all(C, C->root);
-    (void)hoist_target;
 }

@@ -250,15 +250,7 @@ static jump *find_jump(E *e, node *n, int is_continue, const char *label)
     for (jump *j = e->jumps; j; j = j->prev) {
         if (j->kind == 'F') break;
         if (label) {
-            if (j->label && strcmp(j->label, label) == 0) {
-                if (is_continue) {
-                    /* the label must name a loop: the loop entry follows its labels */
-                    jump *k = j;
-                    while (k && k->kind == 'b' && k->label) { if (k->prev && k->prev->kind == 'l' && 0) break; k = k->prev; }
-                    (void)k;
-                }
-                return j;
-            }
+            if (j->label && strcmp(j->label, label) == 0) return j;
         } else if (j->kind == 'l' || (j->kind == 's' && !is_continue)) {
             return j;
         }
@@ -296,9 +288,8 @@ static void emit_jump(E *e, node *n, int is_continue, const char *label)
         P(";");
         return;
     }
-    /* crossing a per-iteration IIFE */
-    if (is_continue && (j == e->cur->wrap_loop || (label && e->cur->wrap_loop && j->label && j->owner == e->cur->wrap_loop->owner &&
-                                                   0))) {
+    /* crossing a per-iteration IIFE: continuing its own loop is returning */
+    if (is_continue && j == e->cur->wrap_loop) {
         P("return;");
         return;
     }
@@ -790,14 +781,10 @@ static void assign_pattern(E *e, node *pat, val v, int decl, int *first)
         lw_buf keys = { 0 };
         for (node *p = pat->list; p; p = p->next) {
             if (p->type == N_REST) {
-                val rv = { NULL, NULL, NULL };
-                lw_buf_put(e->C, &keys, "", 0);
-                char *acc = lw_alloc(e->C, keys.size + strlen(src) + 40);
-                snprintf(acc, keys.size + strlen(src) + 40, "__ami_objrest(%s, [%s])", src, keys.ptr ? keys.ptr : "");
-                rv.name = acc;
-                
+                size_t n = keys.size + strlen(src) + 40;
+                char *acc = lw_alloc(e->C, n);
+                snprintf(acc, n, "__ami_objrest(%s, [%s])", src, keys.ptr ? keys.ptr : "");
                 val tv = { acc, NULL, NULL };
-                (void)rv;
                 assign_target(e, p->a, tv, decl, first);
                 return;
             }
@@ -1194,13 +1181,6 @@ static void emit_expr(E *e, node *n)
 
 /* ---- functions */
 
-static void emit_params_and_prologue(E *e, node *fn, void *prologue_names)
-{
-    (void)prologue_names;
-    (void)e;
-    (void)fn;
-}
-
 /* The parameter list written in the function head */
 static void emit_param_list(E *e, node *fn, const char **pnames)
 {
@@ -1273,8 +1253,6 @@ static void emit_function(E *e, node *fn, const char *name)
         else if (fn->a && !(fn->flags & NF_METHOD)) { P(" "); P(ident_out(fn->a)); }
     }
     /* sync to the parameter list's line happens through params */
-    int save_static = e->cur->method_static, save_super = e->cur->has_super, save_ctor = e->cur->in_ctor;
-    (void)save_static; (void)save_super; (void)save_ctor;
     emit_param_list(e, fn, pnames);
     node *body = fn->b;
     if (!(fn->flags & NF_EXPR_BODY)) sync(e, body->line);
@@ -1305,7 +1283,6 @@ static void emit_function(E *e, node *fn, const char *name)
     if (async) P("}, this, arguments);");
     P("}");
     if (arrow) P(")");
-    (void)emit_params_and_prologue;
 }
 
 /* ---- classes */
@@ -1427,11 +1404,6 @@ static void emit_decls(E *e, node *v, int in_for_init)
         }
         /* pattern */
         if (!d->b) fail(e, d, "Missing initializer in destructuring declaration");
-        if (as_assign) {
-            /* names become function vars */
-            lw_binding *dummy = NULL;
-            (void)dummy;
-        }
         val v0 = { NULL, NULL, d->b };
         const char *tmp = to_temp(e, v0, &first);
         val vv = { tmp, NULL, NULL };
@@ -1532,12 +1504,6 @@ static void emit_loop_body(E *e, node *loop, jump *j, lw_scope *head, prefix_fn 
     }
     emit_exit_checks(e, loop, exits, r);
     P("}");
-}
-
-static void take_labels(E *e, jump *j)
-{
-    (void)e;
-    (void)j;
 }
 
 static jump *loop_jump(E *e)
@@ -1829,7 +1795,6 @@ static void emit_stmt(E *e, node *n)
         /* a label on a loop also names the loop for continue */
         emit_stmt(e, body);
         e->jumps = j->prev;
-        take_labels(e, j);
         return;
     }
     default:
@@ -1853,15 +1818,11 @@ void lw_emit(lw_ctx *C, node *prog, ami_buf *out)
     e.C = C;
     e.line = 1;
     e.last = ' ';
-    fnctx root;
-    memset(&root, 0, sizeof root);
-    root.scope = C->root;
     /* a sentinel parent that receives the final text */
     fnctx top;
     memset(&top, 0, sizeof top);
     e.cur = &top;
     fnctx *f = fn_push(&e, C->root, 0, 0);
-    (void)root;
     for (node *s = prog->list; s; s = s->next) {
         emit_stmt(&e, s);
         puts_(&e, " ");
