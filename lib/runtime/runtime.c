@@ -8,6 +8,7 @@
 #include <string.h>
 #include <errno.h>
 #include "runtime/internal.h"
+#include "runtime/lower/lower.h"
 #include "ami/registry.h"
 #include "core/core.h"
 #include "util/util.h"
@@ -102,13 +103,9 @@ int ami__runtime_exec_timeout_check(void *udata)
 
 int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen)
 {
-    /* The modern-JS lowering (ami__lower in lib/runtime/lower/lower.h) goes
-     * here: it turns ES2020 syntax into ES5.1 keeping every token on its line,
-     * and reports unsupported syntax with line and column.  Until it is wired
-     * in, scripts must already be ES5 and are passed through unchanged. */
-    (void)errbuf; (void)errlen;
-    ami_buf_clear(out);
-    return ami_buf_put(out, src, len);
+    /* ES2020 syntax to ES5.1, every token kept on its line; unsupported
+     * syntax is reported with line and column (lib/runtime/lower). */
+    return ami__lower_prepare(src, len, out, errbuf, errlen);
 }
 
 /* Compile "function(){" + src + "\n}" as a function expression; 0 or a Duktape error on the stack. */
@@ -237,6 +234,7 @@ static duk_ret_t setup_prelude(duk_context *ctx, void *udata)
         duk_put_prop_string(ctx, -2, hooks[i]);
     }
     duk_pop_2(ctx);
+    duk_eval_string_noresult(ctx, ami__lower_helpers_js);   /* the __ami_* helpers lowered code calls */
     duk_push_global_object(ctx);
     for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
     duk_pop(ctx);

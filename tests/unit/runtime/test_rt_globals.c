@@ -21,7 +21,10 @@ static void global_names_are_exactly_the_list(void)
        "  'Int8Array', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError',\n"
        "  'ReferenceError', 'Reflect', 'RegExp', 'Set', 'Stels', 'String', 'Symbol', 'SyntaxError', 'TypeError',\n"
        "  'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',\n"
-       "  '__ami_async', '__ami_await', '__ami_values', 'decodeURI', 'decodeURIComponent', 'encodeURI',\n"
+       "  '__ami_accessor', '__ami_aiter', '__ami_arr', '__ami_async', '__ami_await', '__ami_class', '__ami_const',\n"
+       "  '__ami_inherits', '__ami_iter', '__ami_method', '__ami_new', '__ami_objrest', '__ami_objspread',\n"
+       "  '__ami_prop', '__ami_sget', '__ami_spread', '__ami_super', '__ami_tdz', '__ami_tpl',\n"
+       "  '__ami_values', 'decodeURI', 'decodeURIComponent', 'encodeURI',\n"
        "  'encodeURIComponent', 'escape', 'eval', 'globalThis', 'isFinite', 'isNaN', 'logger', 'parseFloat',\n"
        "  'parseInt', 'undefined', 'unescape'], 'globals');\n"
        "eq(Object.keys(globalThis), [], 'nothing enumerable');\n");
