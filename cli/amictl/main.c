@@ -19,6 +19,7 @@ static const struct {
     { "stop",     cmd_stop,     "deactivate a worker: stop SID" },
     { "stop-all", cmd_stop_all, "deactivate every worker" },
     { "delete",   cmd_delete,   "delete a worker: delete SID" },
+    { "run",      cmd_run,      "execute a script now, in this process: run FILE|- [--iterations N] [--delay MS] [--wait MS] [--network NET] [--local PATH]" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
         if (strcmp(commands[c].name, name)) continue;
         if (amictl_wants_help(argc - i, argv + i)) { printf("amictl %s\n", commands[c].summary); return AMICTL_OK; }
         ami_init();
+        ami_runtime_install_check();
         int rc = commands[c].fn(argc - i, argv + i);
         ami_shutdown();
         return rc;

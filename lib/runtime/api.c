@@ -21,13 +21,8 @@ static ami_runtime *instance_of(duk_context *ctx)
     return mf.udata;
 }
 
-duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt, ...)
+static void push_named_error(duk_context *ctx, const char *name, const char *msg)
 {
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     int type = !strcmp(name, "TypeError") ? DUK_ERR_TYPE_ERROR : !strcmp(name, "RangeError") ? DUK_ERR_RANGE_ERROR
                                                                                              : DUK_ERR_ERROR;
     duk_push_error_object(ctx, type, "%s", msg);
@@ -35,16 +30,31 @@ duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt
         duk_push_string(ctx, name);
         duk_put_prop_string(ctx, -2, "name");
     }
+}
+
+duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    push_named_error(ctx, name, msg);
     duk_throw_raw(ctx);
     for (;;) {}   /* not reached: duk_throw_raw does not return */
 }
 
+/* The error is made before the run is marked as aborting (which refuses
+ * allocations), so it keeps its stack and the user's line. */
 static void throw_stopped(duk_context *ctx, ami_runtime *r)
 {
-    int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+    int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE), running = r->running;
+    r->running = 0;
+    if (s == AMI__ABORT_LEASE) push_named_error(ctx, "LeaseLost", "the leader lease was lost");
+    else push_named_error(ctx, "Stopped", "the worker was stopped");
+    r->running = running;
     r->abort = s ? s : AMI__ABORT_STOP;
-    if (s == AMI__ABORT_LEASE) ami__runtime_throw(ctx, "LeaseLost", "the leader lease was lost");
-    ami__runtime_throw(ctx, "Stopped", "the worker was stopped");
+    duk_throw_raw(ctx);
 }
 
 void ami__runtime_host_enter(duk_context *ctx, ami_runtime *r)
