@@ -71,6 +71,9 @@ struct ami_runtime {
     unsigned long ops[AMI__OP_COUNT];
 };
 
+/* Milliseconds on the coarse monotonic clock (slice deadlines). */
+int64_t ami__runtime_slice_clock(void);
+
 /* Turn a user script into what Duktape compiles (an ES5 function body).
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
  * ami__lower) plugs in; until it does, the source is copied as is.

@@ -4,7 +4,8 @@
  * It is compiled as `function (host, G)` and called once with the native host
  * functions (lib/runtime/api.c) and the global object; `host` is never
  * reachable from worker code.  It returns the hooks the C side keeps in the
- * heap stash: runJobs, dispatch, endOfRun, setTerm.
+ * heap stash: runJobs, dispatch, endOfRun, setTerm, and the jobs and
+ * unhandled arrays (kept on the value stack for a cheap emptiness check).
  */
 #include "runtime/internal.h"
 
@@ -790,11 +791,13 @@ return {
     },
     endOfRun: function () {
         runJobs();
-        var u = unhandled;
-        unhandled = [];
+        var u = unhandled.slice();
+        unhandled.length = 0;
         for (var i = 0; i < u.length; i++)
             if (!u[i]._h) host.log(3, 'Unhandled promise rejection: ' + format(u[i]._v));
     },
-    setTerm: function (t) { config.term = t; }
+    setTerm: function (t) { config.term = t; },
+    jobs: jobs,              /* C skips endOfRun when both are empty */
+    unhandled: unhandled
 };
 })JS";
