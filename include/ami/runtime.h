@@ -79,6 +79,11 @@ typedef struct ami_runtime_options {
 #define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
                                    0, 0, 0, 0, NULL, NULL, NULL, NULL }
 
+/* The smallest thread stack on which every recursion limit of the bundled
+ * Duktape (native calls, compiler, JSON, RegExp) ends in a RangeError rather
+ * than a crash: about 640 KiB is used at -O2; sanitizer builds need 4 MiB. */
+#define AMI_RUNTIME_STACK_MIN         (1024u * 1024u)
+
 #define AMI_RUNTIME_HEAP_DEFAULT      (64u * 1024u * 1024u)
 #define AMI_RUNTIME_SLICE_DEFAULT_MS  5000
 #define AMI_RUNTIME_LOG_LINE_DEFAULT  (64u * 1024u)
