@@ -17,6 +17,8 @@ enum {
     AMI__ABORT_SLICE      /* synchronous slice too long */
 };
 
+#define AMI__SLICE_ARMED (-1)
+
 /* Host operations counted for Deno.metrics(). */
 enum { AMI__OP_GET, AMI__OP_SET, AMI__OP_DELETE, AMI__OP_LIST, AMI__OP_SUBSCRIBE,
        AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_COUNT };
@@ -40,12 +42,13 @@ struct ami_runtime {
     int heap_hit;             /* an allocation was refused during this run */
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;
+    unsigned hook_ticks;
 
     /* stop and slice (exec-timeout hook) */
     int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */
     int abort;                /* sticky reason while unwinding the current run */
     int64_t slice_ms;         /* <= 0: none */
-    int64_t slice_deadline;   /* monotonic ms; 0 = not in a slice */
+    int64_t slice_deadline;   /* coarse monotonic ms; 0 = not in a slice; AMI__SLICE_ARMED = started, not stamped yet */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 

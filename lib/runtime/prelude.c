@@ -116,6 +116,7 @@ def(String.prototype, ITER, function () { return arrayIterator(stringChars(Strin
 var jobs = [], jobHead = 0;
 var unhandled = [];
 
+function noop() {}
 function enqueue(fn, a, b) { jobs.push(fn, a, b); }
 function runJobs() {
     while (jobHead < jobs.length) {
@@ -137,7 +138,10 @@ function settle(p, state, value) {
     var rs = p._r;
     p._r = null;
     for (var i = 0; i < rs.length; i++) enqueue(reactionJob, rs[i], p);
-    if (state === REJECTED && !p._h) unhandled.push(p);
+    if (state === REJECTED && !p._h) {
+        unhandled.push(p);
+        enqueue(noop, undefined, undefined);   /* a pending job makes the C side look at unhandled */
+    }
 }
 function resolveWith(p, v) {
     if (v === p) return settle(p, REJECTED, new TypeError('Chaining cycle detected for promise'));
@@ -797,7 +801,7 @@ return {
             if (!u[i]._h) host.log(3, 'Unhandled promise rejection: ' + format(u[i]._v));
     },
     setTerm: function (t) { config.term = t; },
-    jobs: jobs,              /* C skips endOfRun when both are empty */
+    jobs: jobs,              /* C skips endOfRun while it is empty */
     unhandled: unhandled
 };
 })JS";

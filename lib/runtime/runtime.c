@@ -106,7 +106,18 @@ int ami__runtime_exec_timeout_check(void *udata)
     if (r->abort) return 1;
     int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
     if (s) { r->abort = s; return 1; }
-    if (r->slice_deadline && ami__runtime_slice_clock() > r->slice_deadline) { r->abort = AMI__ABORT_SLICE; return 1; }
+    /* Duktape also calls this once per entry from C (every run), so the
+     * clock is read on every 4th call only, and a slice is stamped with its
+     * start time then (not when it starts): a busy loop calls this every few
+     * ms, which keeps the slice precise enough and a trivial run clock-free. */
+    if (r->slice_deadline && !(++r->hook_ticks & 3)) {
+        int64_t now = ami__runtime_slice_clock();
+        if (r->slice_deadline == AMI__SLICE_ARMED) r->slice_deadline = now + r->slice_ms;
+        else if (now > r->slice_deadline) {
+            r->abort = AMI__ABORT_SLICE;
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -383,6 +394,10 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     duk_get_prop_string(ctx, -2, "unhandled");
     duk_remove(ctx, -3);
     if (duk_get_top(ctx) != 3) return fail_new(r, ami__error_set(AMI_ERROR, "runtime: unexpected value stack"));
+    /* drop the setup garbage and the slack of the prelude's objects: an idle
+     * instance should cost as little as possible */
+    duk_gc(ctx, DUK_GC_COMPACT);
+    duk_gc(ctx, 0);
     *out = r;
     return 0;
 }
@@ -635,7 +650,7 @@ void ami__runtime_run_jobs(duk_context *ctx)
 
 static void slice_start(ami_runtime *r)
 {
-    r->slice_deadline = r->slice_ms > 0 ? ami__runtime_slice_clock() + r->slice_ms : 0;
+    r->slice_deadline = r->slice_ms > 0 ? AMI__SLICE_ARMED : 0;
 }
 
 AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
@@ -656,7 +671,7 @@ AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
     duk_dup(ctx, STACK_BODY);
     r->running = 1;
     int rc = duk_pcall(ctx, 0);
-    if (rc == 0 && (duk_get_length(ctx, STACK_JOBS) || duk_get_length(ctx, STACK_UNHANDLED))) {
+    if (rc == 0 && duk_get_length(ctx, STACK_JOBS)) {
         /* promise jobs left by the body, and unhandled rejections */
         duk_pop(ctx);
         slice_start(r);
