@@ -61,7 +61,7 @@ void ami__runtime_host_enter(duk_context *ctx, ami_runtime *r)
 {
     if (r->abort == AMI__ABORT_SLICE) ami__runtime_throw(ctx, "RangeError", "execution timeout");
     if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) throw_stopped(ctx, r);
-    if (r->slice_ms > 0) r->slice_deadline = AMI__SLICE_ARMED;
+    if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
 }
 
 /* Map a store error to a named script error (never returns). */
@@ -378,7 +378,7 @@ static int poll_subs(duk_context *ctx, ami_runtime *r)
         }
     }
     if (!n) { ami_free(ch); return 0; }
-    if (r->slice_ms > 0) r->slice_deadline = AMI__SLICE_ARMED;
+    if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
     int rc = duk_safe_call(ctx, dispatch_changes, ch, 0, 1);
     for (int i = 0; i < n; i++) ami_free(ch[i].text);
     ami_free(ch);
@@ -398,7 +398,7 @@ int ami__runtime_wait(duk_context *ctx, ami_runtime *r, int64_t ms, int until_ev
             int n = poll_subs(ctx, r);
             if (n) {
                 delivered += n;
-                if (r->slice_ms > 0) r->slice_deadline = AMI__SLICE_ARMED;
+                if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
                 ami__runtime_run_jobs(ctx);
             }
             live = ami__runtime_live_subs(r);

@@ -106,11 +106,11 @@ int ami__runtime_exec_timeout_check(void *udata)
     if (r->abort) return 1;
     int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
     if (s) { r->abort = s; return 1; }
-    /* Duktape also calls this once per entry from C (every run), so the
-     * clock is read on every 4th call only, and a slice is stamped with its
-     * start time then (not when it starts): a busy loop calls this every few
-     * ms, which keeps the slice precise enough and a trivial run clock-free. */
-    if (r->slice_deadline && !(++r->hook_ticks & 3)) {
+    /* Duktape also calls this once per entry from C (every run): that first
+     * call of a slice does not read the clock, and the slice is stamped with
+     * its start time at the second (one interrupt interval, a few ms, late),
+     * so a trivial run never reads the clock. */
+    if (r->slice_deadline && ++r->hook_ticks > 1) {
         int64_t now = ami__runtime_slice_clock();
         if (r->slice_deadline == AMI__SLICE_ARMED) r->slice_deadline = now + r->slice_ms;
         else if (now > r->slice_deadline) {
@@ -651,6 +651,7 @@ void ami__runtime_run_jobs(duk_context *ctx)
 static void slice_start(ami_runtime *r)
 {
     r->slice_deadline = r->slice_ms > 0 ? AMI__SLICE_ARMED : 0;
+    r->hook_ticks = 0;
 }
 
 AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
