@@ -38,7 +38,7 @@ typedef struct ami_log_record {
     const char *level_name;   /* "info", … */
     const char *nid;
     const char *sid;
-    const char *msg;          /* NUL-terminated UTF-8 (CESU-8 for lone surrogates) */
+    const char *msg;          /* NUL-terminated UTF-8 (a lone surrogate becomes U+FFFD) */
     size_t msg_len;
 } ami_log_record;
 

@@ -87,17 +87,24 @@ static ami_store *arg_store(duk_context *ctx, ami_runtime *r, const char *op)
     return r->stores[which];
 }
 
-/* Parse JSON text made by JSON.stringify (integers beyond 64 bits become reals). */
-static json_t *parse_json(const char *text)
+/* Parse JSON text made by JSON.stringify (CESU-8; integers beyond 64 bits become reals). */
+static json_t *parse_json(const char *text, size_t len)
 {
-    json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
-    if (!j) j = json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    ami_buf tmp = AMI_BUF_INIT;
+    const char *t;
+    size_t n;
+    if (ami__cesu8_to_utf8(text, len, &tmp, &t, &n)) { ami_buf_dispose(&tmp); return NULL; }
+    json_t *j = json_loadb(t, n, JSON_DECODE_ANY, NULL);
+    if (!j) j = json_loadb(t, n, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    ami_buf_dispose(&tmp);
     return j;
 }
 
 static json_t *arg_json(duk_context *ctx, duk_idx_t idx, const char *what)
 {
-    json_t *j = parse_json(duk_require_string(ctx, idx));
+    duk_size_t len;
+    const char *text = duk_require_lstring(ctx, idx, &len);
+    json_t *j = parse_json(text, len);
     if (!j) ami__runtime_throw(ctx, "TypeError", "%s: value cannot be stored as JSON", what);
     return j;
 }
@@ -111,12 +118,21 @@ static duk_ret_t push_text_unsafe(duk_context *ctx, void *udata)
     return 1;
 }
 
-/* Push a copy of C text that must be freed afterwards: an allocation failure
- * (heap cap) must not longjmp past the caller's free. 0 or non-zero (error on top). */
+/* Push a copy of JSON text (UTF-8) that the caller frees afterwards: an
+ * allocation failure (heap cap) must not longjmp past that free.
+ * 0 or non-zero (error on top). */
 static int push_text(duk_context *ctx, const char *p, size_t n)
 {
+    ami_buf tmp = AMI_BUF_INIT;
     text_arg t = { p, n };
-    return duk_safe_call(ctx, push_text_unsafe, &t, 0, 1);
+    if (ami__json_for_duktape(p, n, &tmp, &t.p, &t.n)) {
+        ami_buf_dispose(&tmp);
+        duk_push_string(ctx, "out of memory");
+        return 1;
+    }
+    int rc = duk_safe_call(ctx, push_text_unsafe, &t, 0, 1);
+    ami_buf_dispose(&tmp);
+    return rc;
 }
 
 /* host.get(which, keyText) -> null | [valueText, versionstamp] */
@@ -187,9 +203,10 @@ static duk_ret_t h_set(duk_context *ctx)
     (void)arg_store(ctx, r, "set");
     int which = duk_get_int(ctx, 0);
     const char *what = which ? "Stels.local.set" : "Stels.net.set";
-    const char *valtext = duk_require_string(ctx, 2);
+    duk_size_t vlen;
+    const char *valtext = duk_require_lstring(ctx, 2, &vlen);
     json_t *key = arg_json(ctx, 1, what);
-    json_t *val = parse_json(valtext);
+    json_t *val = parse_json(valtext, vlen);
     if (!val) { json_decref(key); ami__runtime_throw(ctx, "TypeError", "%s: value cannot be stored as JSON", what); }
     ami_versionstamp vs = "";
     int rc = mutate(ctx, r, which, key, val, vs, what);
@@ -370,7 +387,15 @@ static int poll_subs(duk_context *ctx, ami_runtime *r)
                     ch = nc;
                 }
                 ch[n].id = s->id;
-                ch[n].text = rc == 0 ? ami_buf_detach(&val) : NULL;
+                ch[n].text = NULL;
+                if (rc == 0) {
+                    ami_buf esc = AMI_BUF_INIT;
+                    const char *t;
+                    size_t tn;
+                    if (ami__json_for_duktape(val.ptr ? val.ptr : "null", val.ptr ? val.size : 4, &esc, &t, &tn) == 0)
+                        ch[n].text = t == esc.ptr ? ami_buf_detach(&esc) : ami_buf_detach(&val);
+                    ami_buf_dispose(&esc);
+                }
                 n++;
                 ch[n].id = 0;
             }
@@ -466,6 +491,8 @@ void ami__runtime_log(ami_runtime *r, ami_log_level level, const char *msg, size
 {
     r->ops[AMI__OP_LOG]++;
     if (!r->log) return;
+    ami_buf utf8 = AMI_BUF_INIT;
+    if (ami__cesu8_to_utf8(msg, len, &utf8, &msg, &len)) { ami_buf_dispose(&utf8); return; }
     int64_t ts = ami_time_now_ms();
     if (ts <= r->last_log_ts) ts = r->last_log_ts + 1;
     r->last_log_ts = ts;
@@ -488,6 +515,7 @@ void ami__runtime_log(ami_runtime *r, ami_log_level level, const char *msg, size
     ami_log_record rec = { ts, level, ami_log_level_name(level), r->nid, r->sid, msg, len };
     r->log(&rec, r->log_payload);
     ami_free(copy);
+    ami_buf_dispose(&utf8);
 }
 
 /* host.log(level, text) */

@@ -112,6 +112,14 @@ void ami__runtime_run_jobs(duk_context *ctx);
 void ami__runtime_subs_free(ami_runtime *inst);
 int ami__runtime_live_subs(const ami_runtime *inst);
 
+/* CESU-8 (Duktape's strings) to UTF-8: surrogate pairs become 4-byte
+ * sequences, lone surrogates U+FFFD.  The result (res, reslen) is `in` when nothing
+ * changes, else at the text of `out`.  0 or AMI_ENOMEM. */
+int ami__cesu8_to_utf8(const char *in, size_t len, ami_buf *out, const char **res, size_t *reslen);
+/* JSON text (UTF-8) for JSON.parse in Duktape: characters outside the BMP
+ * become \uXXXX surrogate escape pairs.  Same conventions. */
+int ami__json_for_duktape(const char *in, size_t len, ami_buf *out, const char **res, size_t *reslen);
+
 /* Emit one log record (truncating to the line cap). */
 void ami__runtime_log(ami_runtime *inst, ami_log_level level, const char *msg, size_t len);
 

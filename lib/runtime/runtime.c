@@ -477,9 +477,31 @@ typedef struct {
     int line;
 } described;
 
+/* A copy of Duktape text as UTF-8 (ami_malloc'd). */
+static char *dup_utf8(const char *s, size_t len)
+{
+    ami_buf tmp = AMI_BUF_INIT;
+    const char *t;
+    size_t n;
+    char *out = NULL;
+    if (ami__cesu8_to_utf8(s, len, &tmp, &t, &n) == 0) out = ami__strndup(t, n);
+    ami_buf_dispose(&tmp);
+    return out;
+}
+
 static char *dup_top_string(duk_context *ctx)
 {
-    return ami__strdup(duk_safe_to_string(ctx, -1));
+    duk_size_t len;
+    duk_safe_to_string(ctx, -1);
+    const char *s = duk_get_lstring(ctx, -1, &len);
+    return dup_utf8(s, len);
+}
+
+static char *dup_string_at(duk_context *ctx, duk_idx_t idx)
+{
+    duk_size_t len;
+    const char *s = duk_get_lstring(ctx, idx, &len);
+    return dup_utf8(s ? s : "", s ? len : 0);
 }
 
 /* The user's line: the first stack frame in the worker script. */
@@ -497,7 +519,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
     duk_idx_t e = duk_get_top_index(ctx);
     if (duk_is_string(ctx, e)) {
         d->name = ami__strdup("Error");
-        d->message = ami__strdup(duk_get_string(ctx, e));
+        d->message = dup_string_at(ctx, e);
         return 0;
     }
     if (duk_is_symbol(ctx, e)) {
@@ -513,7 +535,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
         return 0;
     }
     duk_get_prop_string(ctx, e, "name");
-    d->name = ami__strdup(duk_is_string(ctx, -1) && duk_get_length(ctx, -1) ? duk_get_string(ctx, -1) : "Error");
+    d->name = duk_is_string(ctx, -1) && duk_get_length(ctx, -1) ? dup_string_at(ctx, -1) : ami__strdup("Error");
     duk_pop(ctx);
     duk_get_prop_string(ctx, e, "message");
     if (duk_is_undefined(ctx, -1)) {
@@ -527,7 +549,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
     d->message = dup_top_string(ctx);
     duk_pop(ctx);
     duk_get_prop_string(ctx, e, "stack");
-    if (duk_is_string(ctx, -1)) d->stack = ami__strdup(duk_get_string(ctx, -1));
+    if (duk_is_string(ctx, -1)) d->stack = dup_string_at(ctx, -1);
     duk_pop(ctx);
     duk_get_prop_string(ctx, e, "fileName");
     int in_script = duk_is_string(ctx, -1) && !strcmp(duk_get_string(ctx, -1), AMI__SCRIPT_FILENAME);
