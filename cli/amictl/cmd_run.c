@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "amictl.h"
 
-#define RUN_USAGE "run FILE|- [--db PATH] [--nid N] [--network NET] [--local PATH] [--iterations N] [--delay MS] [--wait MS]"
+#define RUN_USAGE "run FILE|- [--iterations N] [--delay MS] [--wait MS] [--local PATH] [--db PATH] [--nid N] [--network NET]"
 
 static void print_log(const ami_log_record *rec, void *payload)
 {
@@ -74,7 +74,7 @@ static int report(const char *file, const ami_runtime_result *res, int iteration
 
 int cmd_run(int argc, char **argv)
 {
-    const char *file = NULL, *db = amictl_opts.db, *nid = amictl_opts.nid, *network = "localnet", *local_path = NULL;
+    const char *file = NULL, *db = amictl_opts.db, *nid = amictl_opts.nid, *network = amictl_opts.network, *local_path = NULL;
     long iterations = 1, delay = 0, wait_ms = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
