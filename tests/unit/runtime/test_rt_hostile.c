@@ -242,12 +242,17 @@ static void *recurse_in_thread(void *p)
         "var o = {}; o.toString = function () { return String(o); }; String(o);",
         "var s = ''; for (var i = 0; i < 3000; i++) s += '['; eval(s);",
         "var s = ''; for (var i = 0; i < 3000; i++) s += '['; JSON.parse(s);",
+        "new RegExp(new Array(12001).join('(?:') + 'a' + new Array(12001).join(')'));",
+        "new RegExp(new Array(9991).join('(') + 'a' + new Array(9991).join(')')).exec('a');",
         NULL
     };
     for (int i = 0; recs[i]; i++) {
         ami_runtime_result res;
         int rc = rt_run(net, local, recs[i], NULL, &res);
-        if (rc != AMI_ESCRIPT || !res.name || (strcmp(res.name, "RangeError") && strcmp(res.name, "SyntaxError"))) (*fails)++;
+        if (rc != AMI_ESCRIPT || !res.name || (strcmp(res.name, "RangeError") && strcmp(res.name, "SyntaxError"))) {
+            fprintf(stderr, "  not contained (rc %d, %s): %s\n", rc, res.name ? res.name : "-", recs[i]);
+            (*fails)++;
+        }
         ami_runtime_result_dispose(&res);
     }
     return NULL;
