@@ -70,6 +70,13 @@ static const struct command {
     { "nodes", cmd_nodes, "live nodes (from their heartbeats)", "nodes", "" },
     { "templates", cmd_templates, "list the built-in templates, or print one's script", "templates [NAME]",
       "With NAME, prints the template's script (save it, edit it, create --file it).\n" },
+    { "run", cmd_run, "execute a script now, in this process, against the store", "run FILE|- [options]",
+      "  --iterations N      run the body N times (default 1); the first failure ends the command\n"
+      "  --delay MS          pause between iterations (default 0)\n"
+      "  --wait MS           afterwards, serve live subscriptions this long (default: until interrupted)\n"
+      "  --local PATH        Stels.local store (default <db>.<nid>.local, the node's own)\n"
+      "  --db, --nid, --network may also follow the command.\n"
+      "Log lines go to stdout (JSON records with --json); a throw or a syntax error exits 1.\n" },
     { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
       "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
       "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n" },
