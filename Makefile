@@ -124,7 +124,7 @@ $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
-$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS)
+$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/libami.a $(LDLIBS_AMI)
 

@@ -44,4 +44,5 @@ int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_stop_all(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 #endif

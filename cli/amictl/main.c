@@ -19,6 +19,7 @@ static const struct {
     { "stop",     cmd_stop,     "deactivate a worker: stop SID" },
     { "stop-all", cmd_stop_all, "deactivate every worker" },
     { "delete",   cmd_delete,   "delete a worker: delete SID" },
+    { "keygen",   cmd_keygen,   "write a secp256k1 key for amid login: keygen --out FILE (prints the public key)" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

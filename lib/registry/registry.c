@@ -369,6 +369,10 @@ AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
     rc = ami_atomic_new(&at);
     if (!rc) rc = ami_atomic_check(at, key, json_string_value(json_object_get(entry, "versionstamp")));
     if (!rc) rc = ami_atomic_delete(at, key);
+    /* The lease record outlives expiry (it keeps the term); it goes with its worker. */
+    json_t *lease_key = ami_key_new("ami", "leader", sid, NULL);
+    if (!rc) rc = ami_atomic_delete(at, lease_key);
+    json_decref(lease_key);
     if (!rc) rc = ami_store_commit(store, at, &committed, vs);
     if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, "worker %s changed while deleting; try again", sid);
     ami_atomic_free(at);

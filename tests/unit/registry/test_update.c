@@ -125,8 +125,16 @@ static void delete_and_resolve(void)
         else { ami_free(full); full = NULL; }
     }
     CHECK(ambiguous);
+    json_t *lease_key = ami_key_new("ami", "leader", sid, NULL), *lease = json_pack("{s:s}", "leader", "s-0001");
+    CHECK_RC(ami_store_set(s, lease_key, lease, 0, NULL));
     CHECK_RC(ami_registry_delete(s, sid));
     json_t *e = NULL;
+    CHECK_RC(ami_store_get(&e, s, lease_key));
+    CHECK(json_is_null(json_object_get(e, "value")));   /* the lease went with the worker */
+    json_decref(e);
+    e = NULL;
+    json_decref(lease_key);
+    json_decref(lease);
     CHECK_INT(ami_registry_get(&e, s, sid), AMI_ENOTFOUND);
     CHECK_INT(ami_registry_delete(s, sid), AMI_ENOTFOUND);
     CHECK_INT(ami_registry_resolve(&full, s, sid), AMI_ENOTFOUND);
