@@ -79,6 +79,7 @@ typedef struct ami__worker {
     int64_t renewed_mono;     /* monotonic ms before the last successful acquire/renew */
     int64_t next_renew;
     int64_t next_campaign;
+    int64_t guard_at;         /* monotonic ms of the last fenced write (renewals step around it) */
 
     /* stats (spec 003 §5) */
     ami_policy_state ps;
