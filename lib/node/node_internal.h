@@ -132,6 +132,7 @@ struct ami_node {
     int stop_done;
     int threads_quit;         /* service threads must leave */
     int kick;                 /* the scheduler should reconcile now */
+    int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     int64_t started_at;
 
     pthread_t sched_thr, elect_thr, hk_thr;
