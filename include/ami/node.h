@@ -108,13 +108,16 @@ AMI_EXTERN(ami_store *) ami_node_local_store(ami_node *node);
  * (totals + workers[] with sid, started, uptime, executions, errors,
  * networkErrors, criticalErrors, consecutiveErrors, errorRate, lastError,
  * lastErrorType, lastRun, lastRunAgo, scriptHash, isRunning, plus state,
- * term, nid).  *out is the caller's.
+ * term, nid; stopReason when the policy stopped it).  Lists the workers this
+ * node has scheduled (leader workers on their leader only).  *out is the caller's.
  */
 AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node);
 
 /**
  * A worker's recent log lines on this node, oldest first, at most `limit`
- * (0 = all kept): array of {ts, level, nid, sid, msg}.  *out is the caller's.
+ * (0 = all kept): array of {ts, level, nid, sid, msg}.  From the in-memory
+ * ring, or from the node-local store when the ring is empty (e.g. after a
+ * restart).  *out is the caller's.
  */
 AMI_EXTERN(int) ami_node_logs(json_t **out, ami_node *node, const char *sid, size_t limit);
 
