@@ -13,6 +13,6 @@
 #include "ami/node.h"
 #include "ami/webfix.h"
 #include "ami/runtime.h"
-#include "ami/node.h"
+#include "ami/templates.h"
 
 #endif
