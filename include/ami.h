@@ -13,6 +13,5 @@
 #include "ami/node.h"
 #include "ami/webfix.h"
 #include "ami/runtime.h"
-#include "ami/node.h"
 
 #endif
