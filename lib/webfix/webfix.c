@@ -544,6 +544,8 @@ AMI_EXTERN(int) ami_webfix_handle(ami_webfix *wf, const char *body, size_t len, 
     return rc;
 }
 
+AMI_EXTERN(const char *) ami_webfix_nid(const ami_webfix *wf) { return wf ? wf->nid : ""; }
+
 AMI_EXTERN(int) ami_webfix_session_check(ami_webfix_role *out, ami_webfix *wf, const char *session)
 {
     if (!out || !wf) return ami__error_set(AMI_EINVAL, "session_check: out and wf are required");
