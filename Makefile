@@ -46,6 +46,14 @@ ifneq ($(wildcard lib/runtime/*.c),)
 LIB_OBJS    += $(DUKDIR)/duktape.o
 endif
 HDRS        := $(shell find include lib -name '*.h')
+# Built-in worker templates: lib/templates/*.js become C data at build time.
+TPL_JS      := $(sort $(wildcard lib/templates/*.js))
+ifneq ($(TPL_JS),)
+LIB_OBJS    += $(B)/obj/$(B)/gen/templates_data.o
+$(B)/gen/templates_data.c: $(TPL_JS) scripts/gen_templates.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/gen_templates.sh $@ $(TPL_JS)
+endif
 
 PROGS       := $(notdir $(patsubst %/,%,$(dir $(wildcard cli/*/main.c))))
 PROG_BINS   := $(addprefix $(B)/,$(PROGS))

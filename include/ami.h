@@ -13,5 +13,6 @@
 #include "ami/node.h"
 #include "ami/webfix.h"
 #include "ami/runtime.h"
+#include "ami/templates.h"
 
 #endif

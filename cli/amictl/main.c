@@ -1,4 +1,4 @@
-/* amictl: manage libami workers from a shell. */
+/* amictl: manage libami workers from a shell, on the store directly or through amid. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,65 +7,177 @@
 
 amictl_options amictl_opts;
 
-static const struct {
+static const struct command {
     const char *name;
     amictl_cmd_fn fn;
     const char *summary;
+    const char *usage;
+    const char *help;   /* options, one per line */
 } commands[] = {
-    { "create",   cmd_create,   "create a worker: create --file F|- [--mode M] [--priority P] [--run loop|single] [--node N] [--scope S] [--note T] [--start]" },
-    { "list",     cmd_list,     "list workers" },
-    { "show",     cmd_show,     "show one worker: show SID" },
-    { "start",    cmd_start,    "activate a worker: start SID" },
-    { "stop",     cmd_stop,     "deactivate a worker: stop SID" },
-    { "stop-all", cmd_stop_all, "deactivate every worker" },
-    { "delete",   cmd_delete,   "delete a worker: delete SID" },
-    { "keygen",   cmd_keygen,   "write a secp256k1 key for amid login: keygen --out FILE (prints the public key)" },
+    { "create", cmd_create, "create a worker from a template or a script file",
+      "create (--template NAME | --file F|-) [options]",
+      "  --template NAME     start from a built-in template (see 'amictl templates'); its\n"
+      "                      mode, priority and run mode apply unless given below\n"
+      "  --file F|-          the script (JavaScript; - reads stdin); with --template, replaces its script\n"
+      "  --mode M            executionMode: parallel | leader | exclusive (default parallel)\n"
+      "  --priority P        critical | high | normal | low (default normal)\n"
+      "  --run R             loop | single (default loop)\n"
+      "  --node NID          assignedNode (required by --mode exclusive)\n"
+      "  --scope S           network | local (default network)\n"
+      "  --note TEXT         a description (default: the template's title, or a generated note)\n"
+      "  --account ID        accountId\n"
+      "  --version V         runtime version string (default 1.19.2)\n"
+      "  --start             create it active (running)\n" },
+    { "list", cmd_list, "list workers", "list [--active | --inactive]",
+      "  --active            only running workers\n"
+      "  --inactive          only stopped workers\n"
+      "Columns: short sid, status, execution mode, run mode, priority, node (assigned or creator), age, note.\n" },
+    { "show", cmd_show, "show one worker with its script", "show SID", "" },
+    { "update", cmd_update, "change a worker's fields or script", "update SID [options]",
+      "  --file F|-          a new script\n"
+      "  --mode M            executionMode: parallel | leader | exclusive\n"
+      "  --priority P        critical | high | normal | low\n"
+      "  --run R             loop | single\n"
+      "  --node NID          assignedNode          --clear-node     remove assignedNode\n"
+      "  --scope S           network | local\n"
+      "  --note TEXT         note\n"
+      "  --account ID        accountId             --clear-account  remove accountId\n"
+      "  --version V         runtime version string\n"
+      "  --deps A,B          dependencies (comma-separated; \"\" for none)\n"
+      "  --active true|false start or stop\n"
+      "  --versionstamp VS   only update if the worker is still at this versionstamp (else exit 1)\n"
+      "Fields not given keep their value.\n" },
+    { "start", cmd_start, "activate a worker", "start SID", "" },
+    { "stop", cmd_stop, "deactivate a worker", "stop SID", "" },
+    { "stop-all", cmd_stop_all, "deactivate every worker", "stop-all",
+      "Exit status 1 when some worker could not be stopped.\n" },
+    { "delete", cmd_delete, "delete a worker", "delete SID", "" },
+    { "stats", cmd_stats, "execution statistics per node and worker", "stats [SID] [--node NID] [--watch] [--interval S]",
+      "  --node NID          only this node's workers\n"
+      "  --watch             refresh every --interval seconds (default 2) until interrupted;\n"
+      "                      redraws in place on a terminal\n"
+      "  --count N           with --watch: stop after N refreshes\n"
+      "Embedded mode reads the stats every node writes to the store (every few seconds);\n"
+      "remote mode shows the stats of the node amictl talks to.\n" },
+    { "leader", cmd_leader, "leader election status of a leader-mode worker", "leader SID [--watch] [--count N]",
+      "  --watch             refresh every second until interrupted (live \"expires in\")\n"
+      "  --count N           with --watch: stop after N refreshes\n" },
+    { "logs", cmd_logs, "a worker's log lines", "logs SID [-n N] [-f]",
+      "  -n N                the last N lines (default 100)\n"
+      "  -f, --follow        keep printing new lines until interrupted\n"
+      "  --timeout S         with -f: stop after S seconds\n"
+      "Embedded mode reads every node's local store next to the shared one (<db>.<nid>.local).\n" },
+    { "nodes", cmd_nodes, "live nodes (from their heartbeats)", "nodes", "" },
+    { "templates", cmd_templates, "list the built-in templates, or print one's script", "templates [NAME]",
+      "With NAME, prints the template's script (save it, edit it, create --file it).\n" },
+    { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
+      "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
+      "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n" },
+    { "keygen", cmd_keygen, "write a secp256k1 key pair for signed amid login", "keygen --out FILE",
+      "Writes the private key as PEM (mode 0600) and prints the public key (hex) to list as an owner in amid's config.\n" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: amictl [--db PATH] [--nid NID] [--json] COMMAND [ARGS]\n\n"
-               "Manage libami workers in a store (--db, or $AMI_DB, default ./ami.db).\n"
-               "Worker ids may be given as unique prefixes.\n\ncommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nexit status: 0 ok, 1 failure, 2 usage error\n");
+    fprintf(f, "usage: amictl [--db PATH | --url URL --key FILE] [--json] COMMAND [ARGS]\n\n"
+               "Manage libami workers: on a store directly (--db, $AMI_DB, default ./ami.db)\n"
+               "or through amid's WebFIX API (--url, $AMI_URL, with --key or $AMI_KEY).\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nglobal options:\n"
+               "  --db PATH       store: a SQLite file path or URI (sqlite:PATH?sync=full)\n"
+               "  --url URL       talk to amid at URL instead (remote mode)\n"
+               "  --key FILE      PEM secp256k1 private key for the signed login (remote mode);\n"
+               "                  the session is cached under $XDG_CACHE_HOME/ami (mode 0600)\n"
+               "  --nid NID       node id recorded as a new worker's creator (embedded; default s-0001)\n"
+               "  --network NAME  network of the log keys (embedded; default localnet)\n"
+               "  --json          exact JSON on stdout (same in both modes)\n"
+               "\nWorker ids (SID) may be given as unique prefixes.\n"
+               "'amictl help COMMAND' or 'amictl COMMAND --help' describes a command.\n"
+               "Exit status: 0 ok, 1 failure, 2 usage error.  NO_COLOR turns colour off.\n");
+}
+
+static void command_help(const struct command *c)
+{
+    /* entries added with only {name, fn, summary} still get a usable help */
+    printf("usage: amictl [global options] %s\n\n%s%s\n", c->usage ? c->usage : c->name, c->summary,
+           c->usage ? "." : "");
+    if (c->help && c->help[0]) printf("\n%s", c->help);
+}
+
+static const struct command *find(const char *name)
+{
+    for (size_t c = 0; c < N_COMMANDS; c++)
+        if (!strcmp(commands[c].name, name)) return &commands[c];
+    return NULL;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
 }
 
 int main(int argc, char **argv)
 {
-    amictl_opts.db = getenv("AMI_DB") && *getenv("AMI_DB") ? getenv("AMI_DB") : "./ami.db";
-    amictl_opts.nid = getenv("AMI_NID") && *getenv("AMI_NID") ? getenv("AMI_NID") : "s-0001";
-    int i = 1;
+    amictl_opts.db = env("AMI_DB") ? env("AMI_DB") : "./ami.db";
+    amictl_opts.url = env("AMI_URL");
+    amictl_opts.key = env("AMI_KEY");
+    amictl_opts.nid = env("AMI_NID") ? env("AMI_NID") : "s-0001";
+    amictl_opts.network = env("AMI_NETWORK") ? env("AMI_NETWORK") : "localnet";
+    amictl_opts.color = isatty(1) && !getenv("NO_COLOR");
+    amictl_opts.cmd = NULL;
+    int i = 1, db_given = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--json")) amictl_opts.json = 1;
-        else if (!strcmp(argv[i], "--db") && i + 1 < argc) amictl_opts.db = argv[++i];
-        else if (!strcmp(argv[i], "--nid") && i + 1 < argc) amictl_opts.nid = argv[++i];
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return AMICTL_OK; }
-        else { fprintf(stderr, "amictl: unknown option '%s'\n", argv[i]); usage(stderr); return AMICTL_USAGE; }
+        const char *a = argv[i];
+        const char **target = !strcmp(a, "--db") ? &amictl_opts.db : !strcmp(a, "--url") ? &amictl_opts.url
+                            : !strcmp(a, "--key") ? &amictl_opts.key : !strcmp(a, "--nid") ? &amictl_opts.nid
+                            : !strcmp(a, "--network") ? &amictl_opts.network : NULL;
+        if (target) {
+            if (i + 1 >= argc || !*argv[i + 1]) { fprintf(stderr, "amictl: %s needs a value\n", a); return AMICTL_USAGE; }
+            *target = argv[++i];
+            if (target == &amictl_opts.db) db_given = 1;
+        } else if (!strcmp(a, "--json")) {
+            amictl_opts.json = 1;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return AMICTL_OK;
+        } else {
+            fprintf(stderr, "amictl: unknown option '%s' (see 'amictl help')\n", a);
+            return AMICTL_USAGE;
+        }
     }
     if (i >= argc) { usage(stderr); return AMICTL_USAGE; }
     const char *name = argv[i];
     if (!strcmp(name, "help")) {
         if (i + 1 < argc) {
-            for (size_t c = 0; c < N_COMMANDS; c++)
-                if (!strcmp(commands[c].name, argv[i + 1])) { printf("amictl %s\n", commands[c].summary); return AMICTL_OK; }
-            fprintf(stderr, "amictl: no such command '%s'\n", argv[i + 1]);
-            return AMICTL_USAGE;
+            const struct command *c = find(argv[i + 1]);
+            if (!c) { fprintf(stderr, "amictl: no such command '%s' (see 'amictl help')\n", argv[i + 1]); return AMICTL_USAGE; }
+            command_help(c);
+            return AMICTL_OK;
         }
         usage(stdout);
         return AMICTL_OK;
     }
-    for (size_t c = 0; c < N_COMMANDS; c++) {
-        if (strcmp(commands[c].name, name)) continue;
-        if (amictl_wants_help(argc - i, argv + i)) { printf("amictl %s\n", commands[c].summary); return AMICTL_OK; }
-        ami_init();
-        int rc = commands[c].fn(argc - i, argv + i);
-        ami_shutdown();
-        return rc;
+    const struct command *c = find(name);
+    if (!c) {
+        fprintf(stderr, "amictl: unknown command '%s' (see 'amictl help')\n", name);
+        return AMICTL_USAGE;
     }
-    fprintf(stderr, "amictl: unknown command '%s' (see 'amictl help')\n", name);
-    return AMICTL_USAGE;
+    if (amictl_wants_help(argc - i, argv + i)) { command_help(c); return AMICTL_OK; }
+    if (amictl_opts.url && db_given) {
+        fprintf(stderr, "amictl: --db and --url exclude each other\n");
+        return AMICTL_USAGE;
+    }
+    amictl_opts.cmd = c->name;
+    ami_init();
+#ifdef AMI_RUNTIME_H
+    ami_runtime_install_check();   /* create/update/validate compile scripts for real */
+#endif
+    int rc = c->fn(argc - i, argv + i);
+    amictl_client_close();
+    ami_shutdown();
+    return rc;
 }
 
 int amictl_wants_help(int argc, char **argv)
@@ -75,19 +187,21 @@ int amictl_wants_help(int argc, char **argv)
     return 0;
 }
 
-ami_store *amictl_open_store(void)
-{
-    ami_store *s = NULL;
-    if (ami_store_open(&s, amictl_opts.db)) {
-        fprintf(stderr, "amictl: cannot open store '%s': %s\n", amictl_opts.db, ami_error_last());
-        return NULL;
-    }
-    return s;
-}
-
 int amictl_fail(const char *what)
 {
-    fprintf(stderr, "amictl: %s: %s\n", what, ami_error_last()[0] ? ami_error_last() : "failed");
+    fprintf(stderr, "amictl %s: %s: %s\n", amictl_opts.cmd ? amictl_opts.cmd : "", what,
+            ami_error_last()[0] ? ami_error_last() : "failed");
+    return AMICTL_FAIL;
+}
+
+int amictl_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "amictl %s: ", amictl_opts.cmd ? amictl_opts.cmd : "");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
     return AMICTL_FAIL;
 }
 
@@ -107,16 +221,14 @@ void amictl_print_json(const json_t *j)
     size_t flags = JSON_ENCODE_ANY | (isatty(1) ? JSON_INDENT(2) : JSON_COMPACT);
     char *s = json_dumps(j, flags);
     if (s) { puts(s); free(s); }
+    fflush(stdout);
 }
 
-char *amictl_resolve_sid(ami_store *store, const char *prefix)
+long amictl_parse_count(const char *s)
 {
-    char *sid = NULL;
-    if (ami_registry_resolve(&sid, store, prefix)) {
-        fprintf(stderr, "amictl: %s\n", ami_error_last());
-        return NULL;
-    }
-    return sid;
+    char *end = NULL;
+    long v = s && *s ? strtol(s, &end, 10) : -1;
+    return end && !*end && v >= 0 ? v : -1;
 }
 
 char *amictl_read_file(const char *path, size_t *len)
