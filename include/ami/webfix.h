@@ -40,7 +40,7 @@ typedef struct ami_webfix_options {
     int64_t session_ttl_ms;        /* default 24 h */
     int64_t clock_skew_ms;         /* login timestamp tolerance, default 5 min */
     size_t max_sessions;           /* live sessions kept, default 100000 (503 beyond) */
-    ami_webfix_templates_fn templates_fn;  /* listTemplates; NULL = [] */
+    ami_webfix_templates_fn templates_fn;  /* listTemplates; NULL = the built-in ones (ami_template_list) */
     void *templates_payload;
 } ami_webfix_options;
 

@@ -11,6 +11,7 @@
 #include "webfix/webfix_internal.h"
 #include "ami/registry.h"
 #include "ami/election.h"
+#include "ami/templates.h"
 
 typedef struct ami_webfix ami_webfix;
 /* A method sets *out to its JSON result, or leaves it NULL and writes ready JSON text into `text`. */
@@ -397,8 +398,8 @@ static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     if (!wf->templates_fn) {
-        *out = json_array();
-        return 200;
+        int rc = ami_template_list(out);
+        return rc ? lib_error(out, rc) : 200;
     }
     int rc = wf->templates_fn(out, wf->templates_payload);
     return rc ? lib_error(out, rc) : 200;
