@@ -142,6 +142,8 @@ int main(int argc, char **argv)
     if (amid_http_configure(&http, cfg, err, sizeof err)) {
         fprintf(stderr, "amid: %s\n", err);
         amid_http_teardown(&http);
+        amid_config_free(cfg);
+        amid_config_free(cli);
         return 2;
     }
 
@@ -181,6 +183,8 @@ int main(int argc, char **argv)
         ami_node_stop(node);
         ami_node_free(node);
         ami_shutdown();
+        amid_config_free(cfg);
+        amid_config_free(cli);
         return 1;
     }
 
