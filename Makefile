@@ -132,7 +132,7 @@ $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
-$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS)
+$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/libami.a $(LDLIBS_AMI)
 
@@ -177,6 +177,10 @@ install: all
 	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
 	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
 	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi
+
+# A demo node on ./data (scripts/demo.sh): a parallel ticker writer and a leader aggregator.
+run: all
+	@scripts/demo.sh $(B)
 
 clean:
 	rm -rf build

@@ -11,5 +11,8 @@
 #include "ami/classify.h"
 #include "ami/election.h"
 #include "ami/templates.h"
+#include "ami/node.h"
+#include "ami/webfix.h"
+#include "ami/runtime.h"
 
 #endif

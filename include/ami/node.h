@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "ami/common.h"
 #include "ami/store.h"
+#include "ami/classify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,11 +55,13 @@ typedef struct ami_node_options {
     int log_ring;                  /* log lines kept per worker in memory, default 1000 */
     ami_node_log_fn log_fn;        /* optional sink for worker log lines */
     void *log_payload;
+    int loop_delay_ms;             /* delay between loop iterations; < 0 (default) = the priority's
+                                      (critical 1, high 10, normal 100, low 1000 ms); 0 = none (benchmarks) */
 } ami_node_options;
 
 #define AMI_NODE_OPTIONS_VERSION 1
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
-                                2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL }
+                                2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1 }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a
@@ -66,6 +69,14 @@ typedef struct ami_node_options {
  * Nothing runs until ami_node_start.
  */
 AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts);
+
+/**
+ * Replace the node's retry policy (copied; DESIGN §7 numbers, see ami/classify.h).
+ * Takes effect for the next error of every instance.  AMI_EINVAL on a NULL
+ * policy or an unknown version.  Errors are classified with the process
+ * default classifier (ami_classifier_default), which the host may extend.
+ */
+AMI_EXTERN(int) ami_node_set_policy(ami_node *node, const ami_policy *policy);
 
 /** Start the scheduler, election, heartbeat and stats threads. AMI_EINVAL if already started. */
 AMI_EXTERN(int) ami_node_start(ami_node *node);

@@ -2,10 +2,27 @@
  * ami/store.h — the shared key-value store: keys, entries, atomic commits,
  * expiry and the change feed.  Keys and values are Jansson values:
  *   key   = JSON array of parts, each a string, a number or a boolean
- *   value = any JSON value (stored as JSON text, at most 64 KiB)
+ *   value = any JSON value (stored as compact JSON text, at most 64 KiB)
  *   entry = {"key": [...], "value": <JSON|null>, "versionstamp": "<20 hex>"|null}
  * Functions that take a json_t* borrow it; a json_t** out is the caller's
  * (one reference, json_decref it).
+ *
+ * Key order: part by part; parts of different types order
+ * string < number < false < true; strings by their UTF-8 bytes, numbers
+ * numerically (integers and reals alike; -0 is 0), and a key sorts before
+ * the keys that extend it (["a"] < ["a", 1] < ["ab"]).
+ *
+ * Versionstamps are 20 lowercase hex digits: a 16-digit commit counter that
+ * grows by one per commit across every process sharing the store, then
+ * "0000" (the first commit is "00000000000000010000").  Compare them as strings.
+ *
+ * Expiry uses the wall clock (ami_time_now_ms) of the committing and the
+ * reading process.  An expired entry reads as absent at once.  Its removal
+ * is a commit of its own on the change feed: made within a few ms of the
+ * expiry while any handle on the store is inside ami_store_watch(), else by
+ * a later commit (SQLite backend).
+ *
+ * A handle may be shared by threads; do not use one across fork().
  */
 #ifndef AMI_STORE_H
 #define AMI_STORE_H
@@ -28,13 +45,17 @@ typedef struct ami_store ami_store;
 typedef char ami_versionstamp[AMI_VERSIONSTAMP_LEN + 1];
 
 /**
- * Open a store.  `uri` is "sqlite:PATH", "sqlite:PATH?sync=full", or a bare
- * PATH (SQLite).  "etcd://…" is reserved (AMI_EUNSUPPORTED for now).  The
- * file is created when missing.  Several processes may open one file.
- * Errors: AMI_EINVAL (bad URI), AMI_EIO (cannot open/create), AMI_EUNSUPPORTED.
+ * Open a store.  `uri` is "sqlite:PATH", "sqlite:PATH?sync=full" (every
+ * commit durable; default sync=normal: a crash loses nothing committed, a
+ * power loss may lose the last commits), "sqlite:///abs/path", or a bare
+ * PATH (SQLite, WAL mode).  "etcd://…" is reserved (AMI_EUNSUPPORTED for
+ * now).  The file is created when missing.  Several processes may open one
+ * file (a local file system: SQLite's WAL needs shared memory).
+ * Errors: AMI_EINVAL (bad URI, ":memory:"), AMI_EIO (cannot open/create, not
+ * a database), AMI_EBUSY, AMI_EUNSUPPORTED.
  */
 AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri);
-/** Close the store and free it (NULL is fine). */
+/** Close the store and free it (NULL is fine).  Wake and join any watchers first. */
 AMI_EXTERN(void) ami_store_free(ami_store *store);
 
 #define AMI_STORE_CAP_CAS   (1u << 0)  /* commits honour checks atomically */
@@ -54,13 +75,14 @@ AMI_EXTERN(unsigned int) ami_store_capabilities(const ami_store *store);
 AMI_EXTERN(int) ami_key_encode(ami_buf *out, const json_t *key);
 /** Decode bytes made by ami_key_encode into a new JSON array (*out is the caller's). AMI_EINVAL on malformed bytes. */
 AMI_EXTERN(int) ami_key_decode(json_t **out, const void *bytes, size_t len);
-/** Compare two keys in store order: <0, 0, >0.  Keys that fail to encode compare as equal (check first). */
+/** Compare two keys in store order: -1, 0, 1.  Keys that fail to encode compare as equal (check first). */
 AMI_EXTERN(int) ami_key_compare(const json_t *a, const json_t *b);
 
 /* ---- reads ---- */
 
 /**
- * Read one key.  *out is a new entry object; a missing or expired key gives
+ * Read one key.  *out is a new entry object (its "key" holds a reference to
+ * `key`, as json_object_set would); a missing or expired key gives
  * {"key", "value": null, "versionstamp": null} and returns 0.
  * Errors: AMI_EINVAL/AMI_EKEYTOOLARGE (bad key), AMI_EIO.
  */
@@ -68,8 +90,9 @@ AMI_EXTERN(int) ami_store_get(json_t **out, ami_store *store, const json_t *key)
 
 /**
  * Read one key as raw JSON text, without building JSON values (fast path).
- * On a hit, `value` receives the JSON text and `vs` the versionstamp and 0 is
- * returned; on a miss AMI_ENOTFOUND with `value` untouched and vs "".
+ * On a hit, `value`'s content is replaced by the JSON text, `vs` receives the
+ * versionstamp and 0 is returned; on a miss (or expired entry) AMI_ENOTFOUND
+ * with `value` untouched and vs "".  Errors: AMI_EINVAL, AMI_EKEYTOOLARGE, AMI_EIO.
  */
 AMI_EXTERN(int) ami_store_get_text(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key);
 
@@ -88,7 +111,9 @@ typedef struct ami_list_options {
 /**
  * List live entries in key order.  A prefix never matches a longer first
  * part (["ab"] is not under ["a"]) and does not match the prefix key itself.
- * *out is a new JSON array of entry objects.  Errors: AMI_EINVAL, AMI_EIO.
+ * With a prefix and start/end, the range is their intersection.  The list is
+ * one consistent snapshot.  *out is a new JSON array of entry objects.
+ * Errors: AMI_EINVAL, AMI_EKEYTOOLARGE, AMI_EIO.
  */
 AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_options *opts);
 
@@ -119,12 +144,15 @@ AMI_EXTERN(int) ami_atomic_delete(ami_atomic *atomic, const json_t *key);
  * Commit a batch.  When every check holds, all mutations are written with one
  * new versionstamp: *committed = 1 and `vs` receives it.  When a check fails
  * nothing is written: *committed = 0, vs = "", and 0 is returned — a
- * conflict is a result, not an error.  Errors: AMI_EIO, AMI_EBUSY.
- * The batch may be committed again (e.g. after re-reading).
+ * conflict is a result, not an error.  A batch with only checks (or nothing)
+ * also gets a new versionstamp.  Expiry times are counted from this call.
+ * Errors: AMI_EIO, AMI_EBUSY (locked by other processes past the retry budget),
+ * AMI_EUNSUPPORTED (checks or expiry on a backend without CAS or TTL).
+ * The batch may be committed again (e.g. after re-reading); `vs` may be NULL.
  */
 AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int *committed, ami_versionstamp vs);
 
-/** Convenience: set one key unconditionally. */
+/** Convenience: set one key unconditionally (expire_in_ms as ami_atomic_set); vs (may be NULL) receives the versionstamp. */
 AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t *value, int64_t expire_in_ms, ami_versionstamp vs);
 /** Convenience: delete one key unconditionally. */
 AMI_EXTERN(int) ami_store_delete(ami_store *store, const json_t *key);
@@ -135,16 +163,22 @@ AMI_EXTERN(int) ami_store_delete(ami_store *store, const json_t *key);
 AMI_EXTERN(int) ami_store_current(ami_store *store, ami_versionstamp vs);
 
 /**
- * Wait until a commit newer than `after` touches a key under `prefix`
- * (NULL or [] = any key), by this or another process.  Returns 0 with `vs` set
- * to the newest such commit, AMI_ETIMEOUT when `timeout_ms` passes first
- * (timeout_ms < 0 waits forever), AMI_ESTOPPED when ami_store_wake() was
- * called.  Another process's commit is seen within 50 ms.
+ * Wait until a commit newer than `after` touches `prefix` itself or a key
+ * under it (NULL or [] = any key), by this or another process.  `after` is
+ * a versionstamp you already saw (usually from ami_store_current() or a read;
+ * "" or NULL = since the beginning).  Returns 0 with `vs` set to the newest
+ * such commit (at once if one already happened), AMI_ETIMEOUT when
+ * `timeout_ms` passes first (timeout_ms < 0 waits forever; 0 only checks),
+ * AMI_ESTOPPED when ami_store_wake() was called meanwhile.  Another
+ * process's commit is seen within a few ms (≤ 50 ms).  Spurious wake-ups are
+ * possible (after a very old `after`, the store answers "changed"); re-read
+ * and watch again.  Does not block other calls on the handle.
+ * Errors: AMI_EINVAL, AMI_EUNSUPPORTED (no change feed), AMI_EIO.
  */
 AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const char *after,
                                 int timeout_ms, ami_versionstamp vs);
 
-/** Make every ami_store_watch() waiting on this handle return AMI_ESTOPPED now. */
+/** Make every ami_store_watch() waiting on this handle return AMI_ESTOPPED now (any thread; later watches are unaffected). */
 AMI_EXTERN(void) ami_store_wake(ami_store *store);
 
 /* ---- helpers ---- */

@@ -121,8 +121,8 @@ AMI_EXTERN(int) ami_key_decode(json_t **out, const void *bytes, size_t len)
                 break;
             }
             if (rc) break;
-            part = json_stringn_nocheck(s.ptr ? s.ptr : "", s.size);
-            if (part && !json_string_value(part)) { json_decref(part); part = NULL; }
+            part = json_stringn(s.ptr ? s.ptr : "", s.size);
+            if (!part) rc = ami__error_set(AMI_EINVAL, "malformed key: string is not valid UTF-8");
             break;
         }
         case AMI__KEY_NUMBER: {

@@ -19,7 +19,6 @@ struct ami_store {
     pthread_mutex_t mu;
     /* scratch reused under `mu` so hot paths do not allocate */
     ami_buf key;
-    ami_buf key2;
     ami_buf value;
     ami_store_op *ops;
     size_t ops_cap;
@@ -40,6 +39,8 @@ struct ami_atomic {
 };
 
 /* ---- open / free ---- */
+
+static const char *be_name(const ami_store *s) { return s->be->name ? s->be->name : "custom"; }
 
 AMI_EXTERN(int) ami_store_open_backend(ami_store **out, ami_store_backend *backend)
 {
@@ -123,11 +124,12 @@ AMI_EXTERN(void) ami_store_free(ami_store *store)
     store->be->free(store->be);
     pthread_mutex_destroy(&store->mu);
     ami_buf_dispose(&store->key);
-    ami_buf_dispose(&store->key2);
     ami_buf_dispose(&store->value);
     ami_free(store->ops);
     ami_free(store);
 }
+
+ami_store_backend *ami__store_backend(ami_store *store) { return store ? store->be : NULL; }
 
 AMI_EXTERN(unsigned int) ami_store_capabilities(const ami_store *store)
 {
@@ -157,14 +159,18 @@ static int value_text(ami_buf *buf, const json_t *value)
     }
 }
 
-/* New entry object; key is borrowed (copied), value is stolen (NULL → null). */
+/*
+ * New entry object; key is borrowed and shared (one more reference, as
+ * json_object_set does), value is stolen (NULL → null).
+ */
 static json_t *make_entry(const json_t *key, json_t *value, const char *vs)
 {
     json_t *e = json_object();
     if (!e) { json_decref(value); return NULL; }
-    if (json_object_set_new(e, "key", json_deep_copy(key)) ||
-        json_object_set_new(e, "value", value ? value : json_null()) ||
-        json_object_set_new(e, "versionstamp", vs && *vs ? json_string(vs) : json_null())) {
+    if (json_object_set_nocheck(e, "key", (json_t *)key) ||
+        json_object_set_new_nocheck(e, "value", value ? value : json_null()) ||
+        json_object_set_new_nocheck(e, "versionstamp",
+                                    vs && *vs ? json_stringn_nocheck(vs, AMI_VERSIONSTAMP_LEN) : json_null())) {
         json_decref(e);
         return NULL;
     }
@@ -270,9 +276,6 @@ AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_op
         if ((rc = ami_buf_put(&hi, lo.ptr, lo.size))) goto done;
         if ((rc = ami_buf_put(&lo, "\x00", 1)) || (rc = ami_buf_put(&hi, "\xff", 1))) goto done;
         have_lo = have_hi = 1;
-    } else if (opts->prefix && !json_is_array(opts->prefix)) {
-        rc = ami__error_set(AMI_EINVAL, "list prefix must be a JSON array");
-        goto done;
     }
     if (opts->start) {
         if ((rc = ami_key_encode(&tmp, opts->start))) goto done;
@@ -389,14 +392,23 @@ AMI_EXTERN(int) ami_atomic_set(ami_atomic *atomic, const json_t *key, const json
         atomic_unpush(atomic, op);
         return ami__error_set(AMI_EINVAL, "value is NULL");
     }
-    /* serialise straight into the arena (plus its NUL) */
-    size_t off = atomic->arena.size;
-    size_t n = json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (n == 0) rc = ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
-    else if (n > AMI_VALUE_MAX_BYTES)
-        rc = ami__error_set(AMI_EVALUETOOLARGE, "value is %zu bytes of JSON, over %d", n, AMI_VALUE_MAX_BYTES);
-    else if (!(rc = ami_buf_grow(&atomic->arena, n + 1))) {
-        json_dumpb(value, atomic->arena.ptr + off, n, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* serialise straight into the arena's spare room (plus a NUL); grow and redo when it does not fit */
+    size_t off = atomic->arena.size, n = 0;
+    if (!(rc = ami_buf_grow(&atomic->arena, 256))) {
+        for (;;) {
+            size_t room = atomic->arena.asize - off - 1;
+            n = json_dumpb(value, atomic->arena.ptr + off, room, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (n == 0) rc = ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
+            else if (n > AMI_VALUE_MAX_BYTES)
+                rc = ami__error_set(AMI_EVALUETOOLARGE, "value is %zu bytes of JSON, over %d", n, AMI_VALUE_MAX_BYTES);
+            else if (n + 1 > room)
+                rc = ami_buf_grow(&atomic->arena, n + 1);
+            else
+                break;
+            if (rc) break;
+        }
+    }
+    if (!rc) {
         atomic->arena.ptr[off + n] = '\0';
         atomic->arena.size = off + n + 1;
         atomic->arena.ptr[atomic->arena.size] = '\0';
@@ -442,6 +454,13 @@ AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int
     if (!store || !atomic) return ami__error_set(AMI_EINVAL, "NULL argument");
     ami_versionstamp tmpvs;
     if (!vs) vs = tmpvs;
+    unsigned caps = store->be->capabilities;
+    for (size_t i = 0; i < atomic->n; i++) {
+        if (atomic->ops[i].type == AMI_STORE_OP_CHECK && !(caps & AMI_STORE_CAP_CAS))
+            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot check versionstamps", be_name(store));
+        if (atomic->ops[i].expire_in_ms > 0 && !(caps & AMI_STORE_CAP_TTL))
+            return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", be_name(store));
+    }
     int64_t now = ami_time_now_ms();
     pthread_mutex_lock(&store->mu);
     int rc = ensure_ops(store, atomic->n);
@@ -476,6 +495,8 @@ AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t 
     vs[0] = '\0';
     if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
     if (expire_in_ms < 0) return ami__error_set(AMI_EINVAL, "expire_in_ms must not be negative");
+    if (expire_in_ms > 0 && !(store->be->capabilities & AMI_STORE_CAP_TTL))
+        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", be_name(store));
     int64_t now = expire_in_ms > 0 ? ami_time_now_ms() : 0;
     pthread_mutex_lock(&store->mu);
     ami_buf_clear(&store->key);
@@ -539,7 +560,7 @@ AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const ch
     vs[0] = '\0';
     if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
     if (!(store->be->capabilities & AMI_STORE_CAP_WATCH) || !store->be->watch)
-        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend has no change feed", store->be->name);
+        return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend has no change feed", be_name(store));
     uint64_t c;
     int rc = ami__vs_parse(&c, after);
     if (rc) return rc;

@@ -45,11 +45,11 @@ struct ami_store_backend {
     unsigned int capabilities;   /* AMI_STORE_CAP_* */
     const char *name;            /* "sqlite", "etcd", … */
 
-    /** Read one live key: 0 and fills value/vs on a hit; AMI_ENOTFOUND on a miss or expired key. */
+    /** Read one live key: 0 on a hit (value's content replaced, vs filled); AMI_ENOTFOUND on a miss or expired key (value untouched). */
     int (*get)(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value,
                ami_versionstamp vs);
 
-    /** Visit live entries with start <= key < end (either may be NULL for open), ascending or descending, at most `limit` (0 = all). */
+    /** Visit live entries with start <= key < end (either may be NULL for open), ascending or descending, at most `limit` (0 = all), from one snapshot. */
     int (*list)(ami_store_backend *be, const unsigned char *start, size_t start_len,
                 const unsigned char *end, size_t end_len, size_t limit, int reverse,
                 ami_store_list_cb cb, void *payload);
@@ -66,9 +66,11 @@ struct ami_store_backend {
     int (*current)(ami_store_backend *be, ami_versionstamp vs);
 
     /**
-     * Wait (up to timeout_ms; < 0 forever) for a commit newer than `after` that touched a key
-     * starting with `prefix` (prefix_len 0 = any).  0 with vs set; AMI_ETIMEOUT;
-     * AMI_ESTOPPED after wake().  NULL without AMI_STORE_CAP_WATCH.
+     * Wait (up to timeout_ms; < 0 forever) for a commit newer than `after` that touched an
+     * encoded key in [prefix, prefix+0xFF) — the prefix key and the keys under it
+     * (prefix_len 0 = any).  0 with vs set; AMI_ETIMEOUT; AMI_ESTOPPED after wake().
+     * Called WITHOUT the front end's lock, possibly from several threads at once,
+     * concurrently with the other methods.  NULL without AMI_STORE_CAP_WATCH.
      */
     int (*watch)(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len,
                  const char *after, int timeout_ms, ami_versionstamp vs);

@@ -20,7 +20,10 @@
  * The main connection is used under the front end's mutex.  watch() uses a
  * second connection under its own mutex: one waiting watcher (the "poller")
  * polls PRAGMA data_version every POLL_MS and wakes the others; local commits
- * and wake() signal the condition variable directly.
+ * and wake() signal the condition variable directly.  The poller also purges
+ * entries as they expire (a commit of its own that logs them), so expiry shows
+ * on the change feed within a few ms while anyone watches; otherwise expired
+ * rows are purged by ordinary commits, at most once a second per handle.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -63,6 +66,24 @@ static const char *const main_sql[S_COUNT] = {
     [S_PRUNE] = "DELETE FROM changelog WHERE vs<=?1",
 };
 
+/* Statements of the watch connection. */
+enum { W_DV, W_QUERY, W_NEXT_EXP, W_BEGIN, W_ANY_EXPIRED, W_MAXVS, W_PURGE_LOG, W_PURGE, W_COMMIT, W_ROLLBACK, W_COUNT };
+
+static const char *const watch_sql[W_COUNT] = {
+    [W_DV] = "PRAGMA data_version",
+    [W_QUERY] = "SELECT (SELECT min(vs) FROM changelog),"
+                " (SELECT max(vs) FROM changelog WHERE vs>?1 AND k>=?2 AND k<?3),"
+                " (SELECT max(vs) FROM changelog)",
+    [W_NEXT_EXP] = "SELECT min(exp) FROM kv WHERE exp IS NOT NULL",
+    [W_BEGIN] = "BEGIN IMMEDIATE",
+    [W_ANY_EXPIRED] = "SELECT 1 FROM kv WHERE exp IS NOT NULL AND exp<=?1 LIMIT 1",
+    [W_MAXVS] = "SELECT max(vs) FROM changelog",
+    [W_PURGE_LOG] = "INSERT OR IGNORE INTO changelog(vs, k) SELECT ?1, k FROM kv WHERE exp IS NOT NULL AND exp<=?2",
+    [W_PURGE] = "DELETE FROM kv WHERE exp IS NOT NULL AND exp<=?1",
+    [W_COMMIT] = "COMMIT",
+    [W_ROLLBACK] = "ROLLBACK",
+};
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS kv(k BLOB PRIMARY KEY, v TEXT NOT NULL, vs INTEGER NOT NULL, exp INTEGER) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS kv_exp ON kv(exp) WHERE exp IS NOT NULL;"
@@ -77,19 +98,22 @@ typedef struct {
     sqlite3_stmt *st[S_COUNT];
     int64_t last_purge_ms;
     uint64_t rng;
+    sqlite3_int64 log_keep, log_prune_every;
 
     /* change feed, all under wmu */
     pthread_mutex_t wmu;
     pthread_cond_t wcv;
     sqlite3 *wdb;
-    sqlite3_stmt *w_dv, *w_query;
+    sqlite3_stmt *wst[W_COUNT];
+    int64_t next_exp;       /* earliest expiry in the store (wall ms; INT64_MAX none) */
+    int next_exp_stale;     /* re-read next_exp before trusting it */
     uint64_t change_seq;    /* bumped whenever the file may have changed */
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
     int poller_active;
 } sq_backend;
 
-#define RETRY 1   /* internal: SQLITE_BUSY, try again */
+#define RETRY 99  /* internal: SQLITE_BUSY, try again (distinct from the 0/1 results below) */
 
 static int is_busy(int rc)
 {
@@ -335,9 +359,9 @@ static int commit_once(sq_backend *b, const ami_store_op *ops, size_t n_ops, int
         }
         if (!rc) b->last_purge_ms = now;
     }
-    if (!rc && newvs % LOG_PRUNE_EVERY == 0 && newvs > LOG_KEEP) {
+    if (!rc && newvs % b->log_prune_every == 0 && newvs > b->log_keep) {
         st = b->st[S_PRUNE];
-        sqlite3_bind_int64(st, 1, newvs - LOG_KEEP);
+        sqlite3_bind_int64(st, 1, newvs - b->log_keep);
         rc = step_done(b, st, "prune log");
     }
     if (!rc) rc = step_done(b, b->st[S_COMMIT], "commit");
@@ -376,8 +400,8 @@ static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_op
 static int64_t data_version(sq_backend *b)
 {
     int64_t v = -1;
-    if (sqlite3_step(b->w_dv) == SQLITE_ROW) v = sqlite3_column_int64(b->w_dv, 0);
-    sqlite3_reset(b->w_dv);
+    if (sqlite3_step(b->wst[W_DV]) == SQLITE_ROW) v = sqlite3_column_int64(b->wst[W_DV], 0);
+    sqlite3_reset(b->wst[W_DV]);
     return v;
 }
 
@@ -385,7 +409,7 @@ static int64_t data_version(sq_backend *b)
 static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, const unsigned char *hi,
                        size_t hi_len, sqlite3_int64 after, ami_versionstamp vs)
 {
-    sqlite3_stmt *st = b->w_query;
+    sqlite3_stmt *st = b->wst[W_QUERY];
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_blob(st, 2, lo, (int)lo_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, hi, (int)hi_len, SQLITE_STATIC);
@@ -408,6 +432,78 @@ static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, co
     }
     sqlite3_reset(st);
     return found;
+}
+
+/* Step a watch-connection statement that returns no rows (or ignores them). */
+static int wstep(sq_backend *b, int which, const char *what)
+{
+    sqlite3_stmt *st = b->wst[which];
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
+    if (is_busy(rc)) return RETRY;
+    return sq_error(b->wdb, what);
+}
+
+static void refresh_next_exp(sq_backend *b)
+{
+    sqlite3_stmt *st = b->wst[W_NEXT_EXP];
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        b->next_exp = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    b->next_exp_stale = rc != SQLITE_ROW;   /* busy: try again at the next poll */
+}
+
+/* Purge expired rows in a commit that logs them: 1 purged, 0 nothing to do, RETRY, or an error.  Under wmu. */
+static int purge_expired(sq_backend *b)
+{
+    int rc = wstep(b, W_BEGIN, "purge");
+    if (rc) return rc;
+    int64_t now = ami_time_now_ms();
+    sqlite3_stmt *st = b->wst[W_ANY_EXPIRED];
+    sqlite3_bind_int64(st, 1, now);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src == SQLITE_DONE) {
+        wstep(b, W_ROLLBACK, "purge");
+        return 0;
+    }
+    sqlite3_int64 newvs = 1;
+    if (src == SQLITE_ROW) {
+        st = b->wst[W_MAXVS];
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW) newvs = sqlite3_column_int64(st, 0) + 1;
+        sqlite3_reset(st);
+    }
+    if (src != SQLITE_ROW) {
+        rc = is_busy(src) ? RETRY : sq_error(b->wdb, "purge");
+    } else {
+        sqlite3_bind_int64(b->wst[W_PURGE_LOG], 1, newvs);
+        sqlite3_bind_int64(b->wst[W_PURGE_LOG], 2, now);
+        sqlite3_bind_int64(b->wst[W_PURGE], 1, now);
+        if (!(rc = wstep(b, W_PURGE_LOG, "purge log")) && !(rc = wstep(b, W_PURGE, "purge")))
+            rc = wstep(b, W_COMMIT, "purge commit");
+    }
+    if (rc) {
+        wstep(b, W_ROLLBACK, "purge");
+        return rc;
+    }
+    return 1;
+}
+
+/* The poller's housekeeping: purge once the earliest expiry has passed.  Under wmu. */
+static void expire_if_due(sq_backend *b)
+{
+    if (b->next_exp_stale) refresh_next_exp(b);
+    if (b->next_exp_stale || b->next_exp > ami_time_now_ms()) return;
+    int rc = purge_expired(b);
+    if (rc == 1) {
+        b->change_seq++;
+        pthread_cond_broadcast(&b->wcv);
+    }
+    if (rc >= 0) b->next_exp_stale = 1;                     /* purged, nothing, or busy (RETRY): look again */
+    else b->next_exp = ami_time_now_ms() + PURGE_EVERY_MS;    /* an error: back off */
 }
 
 static int timed_wait(sq_backend *b, int ms)
@@ -476,9 +572,11 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
                 if (dv != b->last_dv || dv < 0) {
                     b->last_dv = dv;
                     b->change_seq++;
+                    b->next_exp_stale = 1;
                     pthread_cond_broadcast(&b->wcv);
                 }
             }
+            if (poller) expire_if_due(b);
         }
         if (rc) break;
     }
@@ -511,8 +609,7 @@ static void sq_free(ami_store_backend *be)
     sq_backend *b = (sq_backend *)be;
     if (!b) return;
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(b->st[i]);
-    sqlite3_finalize(b->w_dv);
-    sqlite3_finalize(b->w_query);
+    for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(b->wst[i]);
     sqlite3_close(b->db);
     sqlite3_close(b->wdb);
     pthread_cond_destroy(&b->wcv);
@@ -525,8 +622,8 @@ static int open_conn(sq_backend *b, sqlite3 **out, int flags)
 {
     int rc = sqlite3_open_v2(b->path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        int r = ami__error_set(AMI_EIO, "cannot open store \"%s\": %s", b->path,
-                               *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+        int r = ami__error_set(AMI_EIO, "cannot open store \"%s\": %s (%d)", b->path,
+                               *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc), rc);
         sqlite3_close(*out);
         *out = NULL;
         return r;
@@ -563,6 +660,8 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     b->base.watch = sq_watch;
     b->base.wake = sq_wake;
     b->base.free = sq_free;
+    b->log_keep = LOG_KEEP;
+    b->log_prune_every = LOG_PRUNE_EVERY;
     b->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ami_time_now_ms() ^ (uint64_t)(uintptr_t)b;
     if (!b->rng) b->rng = 88172645463325252ull;
     pthread_condattr_t ca;
@@ -594,7 +693,7 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
             }
             sqlite3_finalize(st);
             if (!is_busy(src)) {
-                rc = ami__error_set(AMI_EIO, "cannot open store \"%s\": %s", b->path, sqlite3_errmsg(b->db));
+                rc = ami__error_set(AMI_EIO, "cannot open store \"%s\": %s (%d)", b->path, sqlite3_errmsg(b->db), sqlite3_extended_errcode(b->db));
                 break;
             }
             if ((rc = backoff(b, attempt, started))) break;
@@ -611,18 +710,22 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     }
     for (int i = 0; !rc && i < S_COUNT; i++) rc = prepare(b, b->db, main_sql[i], &b->st[i]);
     if (!rc) rc = open_conn(b, &b->wdb, SQLITE_OPEN_READWRITE);
-    if (!rc) rc = prepare(b, b->wdb, "PRAGMA data_version", &b->w_dv);
-    if (!rc)
-        rc = prepare(b, b->wdb,
-                     "SELECT (SELECT min(vs) FROM changelog),"
-                     " (SELECT max(vs) FROM changelog WHERE vs>?1 AND k>=?2 AND k<?3),"
-                     " (SELECT max(vs) FROM changelog)",
-                     &b->w_query);
+    if (!rc) rc = exec_retry(b, b->wdb, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", "synchronous");
+    for (int i = 0; !rc && i < W_COUNT; i++) rc = prepare(b, b->wdb, watch_sql[i], &b->wst[i]);
     if (rc) {
         sq_free(&b->base);
         return rc;
     }
     b->last_dv = data_version(b);
+    b->next_exp_stale = 1;
     *out = &b->base;
     return 0;
+}
+
+void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every)
+{
+    sq_backend *b = (sq_backend *)be;
+    if (!be || strcmp(be->name, "sqlite")) return;
+    if (log_keep > 0) b->log_keep = log_keep;
+    if (log_prune_every > 0) b->log_prune_every = log_prune_every;
 }

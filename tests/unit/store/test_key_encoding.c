@@ -213,6 +213,8 @@ static void rejects_bad_keys(void)
     CHECK_INT(ami_key_decode(&out, "\x02" "abc", 4), AMI_EINVAL);      /* unterminated */
     CHECK_INT(ami_key_decode(&out, "\x21\x80", 2), AMI_EINVAL);        /* short number */
     CHECK_INT(ami_key_decode(&out, "\x55", 1), AMI_EINVAL);            /* unknown type */
+    CHECK_INT(ami_key_decode(&out, "\x02\xc3\x28\x00", 4), AMI_EINVAL);  /* not UTF-8 */
+    CHECK_INT(ami_key_decode(&out, "\x02" "a\x00\x13", 4), AMI_EINVAL);   /* trailing junk */
     CHECK(out == NULL);
     ami_buf_dispose(&b);
 }

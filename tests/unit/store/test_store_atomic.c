@@ -1,4 +1,5 @@
 /* Claim: atomic commits are all-or-nothing on their checks, and versionstamps strictly increase. */
+#include <pthread.h>
 #include "check.h"
 
 static ami_store *S;
@@ -191,6 +192,47 @@ static void first_versionstamp_format(void)
     ami_store_free(s2);
 }
 
+/* threads sharing one handle: CAS increments are all kept */
+static void *incr_thread(void *arg)
+{
+    int *done = arg;
+    json_t *k = ami_key_new("threads", NULL);
+    ami_buf text = AMI_BUF_INIT;
+    while (*done < 200) {
+        ami_versionstamp vs;
+        long long cur = 0;
+        int rc = ami_store_get_text(&text, vs, S, k);
+        if (rc == 0) cur = atoll(text.ptr);
+        else if (rc != AMI_ENOTFOUND) break;
+        ami_atomic *a = NULL;
+        json_t *v = json_integer(cur + 1);
+        ami_atomic_new(&a);
+        ami_atomic_check(a, k, vs);
+        ami_atomic_set(a, k, v, 0);
+        int ok = 0;
+        rc = ami_store_commit(S, a, &ok, vs);
+        ami_atomic_free(a);
+        json_decref(v);
+        if (rc) break;
+        if (ok) (*done)++;
+    }
+    ami_buf_dispose(&text);
+    json_decref(k);
+    return NULL;
+}
+
+static void threads_share_a_handle(void)
+{
+    pthread_t th[4];
+    int done[4] = { 0 };
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, incr_thread, &done[i]);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    json_t *k = ami_key_new("threads", NULL), *v = value_of(k);
+    CHECK_INT(done[0] + done[1] + done[2] + done[3], 800);
+    CHECK_INT(json_integer_value(v), 800);
+    json_decref(k); json_decref(v);
+}
+
 int main(void)
 {
     REQUIRE(ami_store_open(&S, check_path("atomic.db")) == 0);
@@ -200,6 +242,7 @@ int main(void)
     RUN(batch_copies_at_call_time);
     RUN(versionstamps_increase);
     RUN(first_versionstamp_format);
+    RUN(threads_share_a_handle);
     ami_store_free(S);
     return check_done();
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "store/store_internal.h"
 
 static ami_store *S;
 static char dbpath[512];
@@ -206,6 +207,55 @@ static void pruned_log_reports_change(void)
     json_decref(p);
 }
 
+/* The real pruning: with a short log, an old `after` is answered "changed" and the log stays short. */
+static void log_is_pruned(void)
+{
+    ami_store *s2 = NULL;
+    REQUIRE(ami_store_open(&s2, check_path("prune.db")) == 0);
+    ami__sqlite_backend_tune(ami__store_backend(s2), 100, 16);
+    ami_versionstamp first, vs;
+    set_key(s2, "[\"quiet\"]", first);
+    for (int i = 0; i < 300; i++) set_key(s2, "[\"noisy\"]", vs);
+    json_t *p = check_json("[\"quiet\"]");
+    ami_versionstamp got;
+    CHECK_RC(ami_store_watch(s2, p, first, 0, got));   /* the log no longer reaches back to `first` */
+    CHECK_STR(got, vs);
+    CHECK_INT(ami_store_watch(s2, p, vs, 0, got), AMI_ETIMEOUT);
+    json_decref(p);
+    ami_store_free(s2);
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open(check_path("prune.db"), &db) == SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM changelog", -1, &st, NULL) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    int rows = sqlite3_column_int(st, 0);
+    CHECK(rows <= 100 + 16);
+    CHECK(rows >= 100);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* An entry that expires shows on the feed (purged by the watching handle) soon after its expiry. */
+static void expiry_shows_on_the_feed(void)
+{
+    json_t *k = check_json("[\"lease\",\"w1\"]"), *v = json_string("node-a"), *p = check_json("[\"lease\"]");
+    ami_versionstamp vs, got;
+    CHECK_RC(ami_store_set(S, k, v, 200, vs));
+    int64_t t0 = mono_us();
+    int rc = ami_store_watch(S, p, vs, 3000, got);
+    int64_t waited = mono_us() - t0;
+    CHECK_RC(rc);
+    CHECK(strcmp(got, vs) > 0);
+    CHECK(waited >= 150000);           /* not before it expired (allowing for clock granularity) */
+    CHECK(waited < 1500000);
+    json_t *e = NULL;
+    CHECK_RC(ami_store_get(&e, S, k));
+    CHECK(json_is_null(json_object_get(e, "value")));
+    json_decref(e);
+    printf("expiry seen on the change feed %.1f ms after the set (expire_in_ms 200)\n", waited / 1000.0);
+    json_decref(k); json_decref(v); json_decref(p);
+}
+
 /* ---- another process ---- */
 
 static int child_main(const char *path, const char *fd_text)
@@ -293,6 +343,8 @@ int main(int argc, char **argv)
     RUN(watch_does_not_block_the_handle);
     RUN(another_handle_is_seen);
     RUN(pruned_log_reports_change);
+    RUN(log_is_pruned);
+    RUN(expiry_shows_on_the_feed);
     RUN(another_process_is_seen);
     ami_store_free(S);
     return check_done();

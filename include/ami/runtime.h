@@ -1,0 +1,175 @@
+/*
+ * ami/runtime.h — the worker runtime: one sandboxed Duktape heap per running
+ * worker instance, with the Stels API, logger and Deno shims (DESIGN §8).
+ *
+ * An instance is used by one thread at a time (the thread that runs it);
+ * only ami_runtime_stop(), ami_runtime_heap_used() and
+ * ami_runtime_stop_requested() may be called from other threads.
+ */
+#ifndef AMI_RUNTIME_H
+#define AMI_RUNTIME_H
+
+#include <jansson.h>
+#include "ami/common.h"
+#include "ami/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A worker instance: a heap with the script compiled once. */
+typedef struct ami_runtime ami_runtime;
+
+/** Log levels of the `logger` object. */
+typedef enum { AMI_LOG_DEBUG, AMI_LOG_INFO, AMI_LOG_WARN, AMI_LOG_ERROR } ami_log_level;
+
+/** Static name of a log level ("debug", "info", "warn", "error"). */
+AMI_EXTERN(const char *) ami_log_level_name(ami_log_level level);
+
+/**
+ * One log line of a worker.  Every field is borrowed for the duration of the
+ * callback.  `ts` is milliseconds since the epoch and strictly increases
+ * within an instance (so [network,"logs",sid,ts] is unique per worker).
+ * `msg` is at most log_line_max bytes plus a truncation marker.
+ */
+typedef struct ami_log_record {
+    int64_t ts;
+    ami_log_level level;
+    const char *level_name;   /* "info", … */
+    const char *nid;
+    const char *sid;
+    const char *msg;          /* NUL-terminated UTF-8 (CESU-8 for lone surrogates) */
+    size_t msg_len;
+} ami_log_record;
+
+/** The host's log sink; called on the instance's thread. */
+typedef void (*ami_runtime_log_fn)(const ami_log_record *rec, void *payload);
+
+/**
+ * The net mutation guard: called on the instance's thread with the batch of
+ * every Stels.net mutation just before it is committed, so the host can add
+ * checks (e.g. the leader lease's versionstamp).  Return 1 when a check was
+ * added, 0 when not, a negative AMI_E… code to fail the mutation (the script
+ * gets a StoreError).  When a commit whose batch got a guard check conflicts,
+ * the script gets an error named LeaseLost and the instance stops
+ * (ami_runtime_stop semantics; the run ends with AMI_ELEASE).
+ */
+typedef int (*ami_runtime_guard_fn)(ami_atomic *batch, void *payload);
+
+/** Options for ami_runtime_new.  Initialise with AMI_RUNTIME_OPTIONS_INIT. */
+typedef struct ami_runtime_options {
+    unsigned int version;            /* AMI_RUNTIME_OPTIONS_VERSION */
+    ami_store *net;                  /* Stels.net: shared store (borrowed, must outlive the instance; NULL: calls throw StoreError) */
+    ami_store *local;                /* Stels.local: node-local store (same rules) */
+    const json_t *worker;            /* WorkerScript raw (borrowed; what is needed is copied): "script" required, "sid" */
+    const char *nid;                 /* node id for Stels.config.nid and log records (copied; NULL = "") */
+    const char *network;             /* Stels.config.network (copied; NULL = "") */
+    int64_t term;                    /* Stels.config.term for leader workers; <= 0 gives null */
+    const json_t *workers;           /* Stels.config.workers: a JSON array (borrowed, copied into the heap); NULL = [] */
+    size_t heap_max_bytes;           /* heap cap; 0 = 64 MiB */
+    int slice_ms;                    /* longest synchronous stretch without sleep/await/API call; 0 = 5000, < 0 = no limit */
+    size_t log_line_max;             /* bytes of one log line before truncation; 0 = 64 KiB */
+    int sub_poll_ms;                 /* how often subscriptions poll the store while waiting; 0 = 20 */
+    ami_runtime_log_fn log;          /* log sink (NULL: log lines are dropped) */
+    void *log_payload;
+    ami_runtime_guard_fn net_guard;  /* net mutation guard (NULL: none) */
+    void *guard_payload;
+} ami_runtime_options;
+#define AMI_RUNTIME_OPTIONS_VERSION 1
+#define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
+                                   0, 0, 0, 0, NULL, NULL, NULL, NULL }
+
+#define AMI_RUNTIME_HEAP_DEFAULT      (64u * 1024u * 1024u)
+#define AMI_RUNTIME_SLICE_DEFAULT_MS  5000
+#define AMI_RUNTIME_LOG_LINE_DEFAULT  (64u * 1024u)
+
+/**
+ * Create an instance: a fresh heap with the sandbox globals and the script
+ * compiled (once) as the body of a function.  *out is the caller's (free with
+ * ami_runtime_free).  Errors: AMI_EINVAL (bad options, no script),
+ * AMI_ESCRIPT (does not compile; ami_error_last() says
+ * "SyntaxError: … (line L, column C)"), AMI_ENOMEM (incl. the heap cap).
+ */
+AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *opts);
+
+/** Destroy an instance and its heap (NULL is fine).  Not while another thread runs it. */
+AMI_EXTERN(void) ami_runtime_free(ami_runtime *inst);
+
+/**
+ * What one run ended with.  Owned by the caller after a run; release with
+ * ami_runtime_result_dispose().  Initialise with AMI_RUNTIME_RESULT_INIT.
+ */
+typedef struct ami_runtime_result {
+    int ok;          /* 1: the body returned normally */
+    int code;        /* 0, or the run's AMI_E… code (AMI_ESCRIPT, AMI_ELIMIT, AMI_ESTOPPED, AMI_ELEASE) */
+    char *name;      /* error name ("TypeError", "Stopped", "SliceLimitExceeded", "HeapLimitExceeded", "LeaseLost", user names); NULL when ok */
+    char *message;   /* error message; NULL when ok */
+    char *stack;     /* Duktape stack trace, or NULL */
+    int line;        /* the user's script line the error comes from; 0 when unknown */
+} ami_runtime_result;
+#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0 }
+
+/** Free the strings of a result and reset it (NULL is fine). */
+AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);
+
+/**
+ * Call the compiled script body once, then run pending promise jobs.
+ * Returns 0 when it returned normally; otherwise AMI_ESCRIPT (it threw),
+ * AMI_ELIMIT (slice or heap limit: name SliceLimitExceeded /
+ * HeapLimitExceeded; recursion gives a RangeError and AMI_ESCRIPT),
+ * AMI_ESTOPPED (stop requested), AMI_ELEASE (a guarded net write lost the
+ * lease).  `result` (may be NULL) is filled either way (dispose it first if
+ * reused); ami_error_last() holds "Name: message".
+ */
+AMI_EXTERN(int) ami_runtime_run(ami_runtime *inst, ami_runtime_result *result);
+
+/**
+ * Deliver subscription updates and run promise jobs while the instance has
+ * live subscriptions (subscribe()d keys with an "update" handler, not
+ * closed), for at most timeout_ms (< 0: until none are left or stopped).
+ * Callback errors are logged (level error), not returned.  Returns 0 when no
+ * live subscription is left or the time is up, AMI_ESTOPPED when stopped,
+ * AMI_ELEASE when a guarded write lost the lease.
+ */
+AMI_EXTERN(int) ami_runtime_pump(ami_runtime *inst, int timeout_ms);
+
+/** Number of live subscriptions (those pump would serve). */
+AMI_EXTERN(int) ami_runtime_subscriptions(const ami_runtime *inst);
+
+/**
+ * Ask the instance to stop; thread-safe, returns at once.  A sleeping or
+ * waiting script wakes immediately, busy code is interrupted within 100 ms;
+ * the current and every later run/pump return AMI_ESTOPPED until
+ * ami_runtime_reset_stop().
+ */
+AMI_EXTERN(void) ami_runtime_stop(ami_runtime *inst);
+
+/** Whether a stop was requested (or the lease was lost) and not reset.  Thread-safe. */
+AMI_EXTERN(int) ami_runtime_stop_requested(const ami_runtime *inst);
+
+/** Clear a stop request so the instance can run again. Not while it runs. */
+AMI_EXTERN(void) ami_runtime_reset_stop(ami_runtime *inst);
+
+/** Update Stels.config.term (leader workers); applied at the next run. */
+AMI_EXTERN(void) ami_runtime_set_term(ami_runtime *inst, int64_t term);
+
+/** Bytes the instance's heap holds now (counting allocator).  Thread-safe. */
+AMI_EXTERN(size_t) ami_runtime_heap_used(const ami_runtime *inst);
+
+/** Highest heap_used seen so far.  Thread-safe. */
+AMI_EXTERN(size_t) ami_runtime_heap_peak(const ami_runtime *inst);
+
+/**
+ * Compile a script (as a worker body) without running it.  Returns 0, or
+ * AMI_ESCRIPT with "SyntaxError: … (line L, column C)" written into errbuf
+ * (and ami_error_last()).  errbuf may be NULL.
+ */
+AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, char *errbuf, size_t errlen);
+
+/** Install ami_runtime_check_script as the registry's compile check (ami_registry_set_script_check). */
+AMI_EXTERN(void) ami_runtime_install_check(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

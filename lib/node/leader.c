@@ -1,0 +1,225 @@
+/*
+ * The election thread: campaigns for every leader worker eligible here,
+ * renews held leases every renew_ms (retrying every retry_ms), fences itself
+ * by its own monotonic clock and releases leases it no longer needs
+ * (DESIGN §6).  Never runs on a worker's JS thread.
+ *
+ * Locks: node->lease_mu is held for a whole pass (so no slot is freed under
+ * it and shutdown's releases do not interleave with renewals); node->mu is
+ * taken only around reading and applying state, never across a store call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "node/node_internal.h"
+
+int64_t ami__fence_margin(int64_t lease_ms)
+{
+    /* room for the interrupt (≤ 100 ms) and scheduling noise, a fifth of the lease otherwise */
+    int64_t m = lease_ms / 5;
+    if (m < 150) m = 150;
+    if (m > lease_ms / 2) m = lease_ms / 2;
+    return m;
+}
+
+static int64_t jitter(int64_t range)
+{
+    if (range <= 0) return 0;
+    unsigned int r = 0;
+    ami__random_bytes(&r, sizeof r);
+    return (int64_t)(r % (unsigned int)range);
+}
+
+enum { ACT_NONE, ACT_RENEW, ACT_CAMPAIGN, ACT_RELEASE };
+
+typedef struct {
+    ami__worker *w;
+    int act;
+    ami_lease lease;
+    char sid[AMI_LEASE_ID_MAX];
+} item;
+
+void ami__leader_release(ami_node *node, ami__worker *w)
+{
+    pthread_mutex_lock(&node->lease_mu);
+    pthread_mutex_lock(&node->mu);
+    ami_lease l = w->lease;
+    w->held = 0;
+    pthread_mutex_unlock(&node->mu);
+    if (l.versionstamp[0]) {
+        int rc = ami_election_release(node->store, &l);
+        if (rc && rc != AMI_ELEASE)
+            ami__log(AMI__LOG_WARN, "node %s: releasing the lease of %s: %s", node->nid, w->sid, ami_error_last());
+    }
+    pthread_mutex_lock(&node->mu);
+    w->lease.versionstamp[0] = '\0';
+    pthread_mutex_unlock(&node->mu);
+    pthread_mutex_unlock(&node->lease_mu);
+}
+
+/* One pass over the leader workers; returns ms until the next thing is due. */
+static int64_t pass(ami_node *node)
+{
+    item *items = NULL;
+    size_t n = 0, cap = 0;
+    int64_t lease_ms = node->o.lease_ms;
+
+    pthread_mutex_lock(&node->lease_mu);
+    pthread_mutex_lock(&node->mu);
+    int64_t now = ami_time_mono_ms();
+    int room = node->running < node->o.capacity;
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        int elig = ami__node_leader_eligible(node, w);
+        int act = ACT_NONE;
+        if (w->lease.versionstamp[0]) {
+            /* while shutting down, a leader still finishing its iteration keeps its tenure */
+            if (!elig && node->stopping && w->held && w->thr_state == AMI__THR_LIVE) elig = 1;
+            if (!elig) {
+                /* release only once no instance depends on the lease */
+                if (w->thr_state == AMI__THR_NONE || !w->inst_leader) act = ACT_RELEASE;
+                else if (!w->quit && !node->stopping) ami__worker_interrupt(w);
+                w->held = 0;
+            } else if (w->held && now > w->renewed_mono + lease_ms - ami__fence_margin(lease_ms)) {
+                /* self-fence: not renewed in time by our own clock; stop now, the lease lapses */
+                w->held = 0;
+                w->lease.versionstamp[0] = '\0';
+                w->next_campaign = now + node->o.retry_ms;
+                ami__node_wlog(node, w, "warn", "self-fenced: lease of term %lld not renewed for %lld ms; instance stopped",
+                               (long long)w->lease.term, (long long)(now - w->renewed_mono));
+                ami__worker_interrupt(w);
+            } else if (w->held && now >= w->next_renew) {
+                act = ACT_RENEW;
+            }
+        } else if (elig && (room || w->thr_state == AMI__THR_LIVE) && now >= w->next_campaign) {
+            act = ACT_CAMPAIGN;
+        }
+        if (act == ACT_NONE) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            item *ni = realloc(items, cap * sizeof *ni);
+            if (!ni) break;
+            items = ni;
+        }
+        items[n].w = w;
+        items[n].act = act;
+        items[n].lease = w->lease;
+        snprintf(items[n].sid, sizeof items[n].sid, "%s", w->sid);
+        n++;
+    }
+    pthread_mutex_unlock(&node->mu);
+
+    for (size_t i = 0; i < n; i++) {
+        item *it = &items[i];
+        ami__worker *w = it->w;
+        int64_t t0 = ami_time_mono_ms();
+        if (it->act == ACT_RENEW) {
+            int rc = ami_election_renew(&it->lease, node->store, lease_ms);
+            pthread_mutex_lock(&node->mu);
+            now = ami_time_mono_ms();
+            if (rc == 0 && w->held) {
+                w->lease = it->lease;
+                w->renewed_mono = t0;
+                w->next_renew = t0 + node->o.renew_ms;
+            } else if (rc == AMI_ELEASE) {
+                if (w->held)
+                    ami__node_wlog(node, w, "warn", "lease of term %lld lost to another node; instance stopped",
+                                   (long long)w->lease.term);
+                w->held = 0;
+                w->lease.versionstamp[0] = '\0';
+                w->next_campaign = now;
+                ami__worker_interrupt(w);
+            } else if (rc) {
+                w->next_renew = now + node->o.retry_ms;
+            }
+            pthread_mutex_unlock(&node->mu);
+        } else if (it->act == ACT_CAMPAIGN) {
+            ami_lease l;
+            int acquired = 0;
+            int rc = ami_election_try_acquire(&l, &acquired, node->store, it->sid, node->nid, lease_ms);
+            pthread_mutex_lock(&node->mu);
+            now = ami_time_mono_ms();
+            if (rc == 0 && acquired) {
+                w->lease = l;
+                w->held = 1;
+                w->term = l.term;
+                w->renewed_mono = t0;
+                w->next_renew = t0 + node->o.renew_ms;
+                w->stats_dirty = 1;
+                ami__node_wlog(node, w, "info", "elected leader on %s (term %lld)", node->nid, (long long)l.term);
+                if (ami__node_leader_eligible(node, w)) ami__node_reconcile(node, w);
+            } else {
+                int64_t r = node->o.retry_ms;
+                int64_t next = now + r - r / 4 + jitter(r / 2 + 1);
+                if (rc == 0 && l.expires_at > 0) {
+                    int64_t left = l.expires_at - ami_time_now_ms();
+                    if (left < 0) left = 0;
+                    if (now + left + 5 < next) next = now + left + 1 + jitter(10);
+                }
+                w->next_campaign = next;
+            }
+            pthread_mutex_unlock(&node->mu);
+        } else if (it->act == ACT_RELEASE) {
+            int rc = ami_election_release(node->store, &it->lease);
+            pthread_mutex_lock(&node->mu);
+            if (rc == 0 || rc == AMI_ELEASE) w->lease.versionstamp[0] = '\0';
+            pthread_mutex_unlock(&node->mu);
+        }
+    }
+    free(items);
+
+    /* when is the next thing due? */
+    pthread_mutex_lock(&node->mu);
+    now = ami_time_mono_ms();
+    int64_t due = node->o.retry_ms;
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        if (w->held) {
+            int64_t d = w->next_renew - now;
+            int64_t f = w->renewed_mono + lease_ms - ami__fence_margin(lease_ms) - now + 1;
+            if (f < d) d = f;
+            if (d < due) due = d;
+        } else if (ami__node_leader_eligible(node, w)) {
+            int64_t d = w->next_campaign - now;
+            if (d < due) due = d;
+        } else if (w->lease.versionstamp[0] && w->thr_state != AMI__THR_LIVE) {
+            due = 0;
+        } else if (w->lease.versionstamp[0] && due > 20) {
+            due = 20;   /* waiting for an instance to leave before releasing */
+        }
+    }
+    pthread_mutex_unlock(&node->mu);
+    pthread_mutex_unlock(&node->lease_mu);
+    return due < 1 ? 1 : due;
+}
+
+void *ami__election_main(void *arg)
+{
+    ami_node *node = arg;
+    json_t *prefix = ami_key_new("ami", "leader", NULL);
+    ami_versionstamp seen = "";
+    ami_store_current(node->store, seen);
+    for (;;) {
+        pthread_mutex_lock(&node->mu);
+        int quit = node->threads_quit;
+        pthread_mutex_unlock(&node->mu);
+        if (quit) break;
+        int64_t due = pass(node);
+        if (due > 50) due = 50;   /* also notice registry-driven eligibility soon */
+        ami_versionstamp vs;
+        int rc = ami_store_watch(node->store, prefix, seen, (int)due, vs);
+        if (rc == 0) {
+            memcpy(seen, vs, sizeof seen);
+            /* a lease changed (released, taken, renewed): candidates look again now */
+            pthread_mutex_lock(&node->mu);
+            int64_t now = ami_time_mono_ms();
+            for (ami__worker *w = node->workers; w; w = w->next)
+                if (!w->held && !w->lease.versionstamp[0] && w->next_campaign > now) w->next_campaign = now;
+            pthread_mutex_unlock(&node->mu);
+        } else if (rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) {
+            ami__sleep_ms(10);
+        }
+    }
+    json_decref(prefix);
+    return NULL;
+}

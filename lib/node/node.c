@@ -1,0 +1,621 @@
+/*
+ * The node: options, lifecycle, the scheduler thread that follows the
+ * registry through the change feed, and the per-worker decision of what to
+ * run here (DESIGN §5).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "node/node_internal.h"
+
+const char *ami__state_name(ami__state st)
+{
+    switch (st) {
+    case AMI__ST_RUNNING: return "running";
+    case AMI__ST_SLEEPING: return "sleeping";
+    case AMI__ST_BACKOFF: return "backoff";
+    case AMI__ST_PAUSED: return "paused";
+    case AMI__ST_STOPPED: return "stopped";
+    case AMI__ST_FINISHED: return "finished";
+    case AMI__ST_WAITING: return "waiting-capacity";
+    default: return "stopped";
+    }
+}
+
+/* ---- enums (parsed here so the node only needs the raw JSON) ---- */
+
+static int parse_enum(const char *s, const char *const *names, int n, int dflt)
+{
+    if (!s) return dflt;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i])) return i;
+    return -1;
+}
+
+static const char *const EXEC_NAMES[] = { "parallel", "leader", "exclusive" };
+static const char *const PRIO_NAMES[] = { "critical", "high", "normal", "low" };
+static const char *const MODE_NAMES[] = { "loop", "single" };
+static const char *const SCOPE_NAMES[] = { "network", "local" };
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s;
+}
+
+ami__worker *ami__node_find(ami_node *node, const char *sid)
+{
+    for (ami__worker *w = node->workers; w; w = w->next)
+        if (!strcmp(w->sid, sid)) return w;
+    return NULL;
+}
+
+void ami__node_wlog(ami_node *node, ami__worker *w, const char *level, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ami__log_add(node, w, ami_time_now_ms(), level, msg);
+}
+
+/* ---- decisions ---- */
+
+static int scope_ok(ami_node *node, const ami__worker *w)
+{
+    return w->scope != AMI_SCOPE_LOCAL || (w->origin_nid && !strcmp(w->origin_nid, node->nid));
+}
+
+int ami__node_leader_eligible(ami_node *node, const ami__worker *w)
+{
+    return !w->deleted && w->active && w->exec == AMI_EXEC_LEADER && scope_ok(node, w) && !node->stopping;
+}
+
+int ami__node_wants(ami_node *node, const ami__worker *w)
+{
+    if (w->deleted || !w->active || node->stopping || !scope_ok(node, w)) return 0;
+    switch (w->exec) {
+    case AMI_EXEC_PARALLEL: return 1;
+    case AMI_EXEC_EXCLUSIVE: return w->assigned && !strcmp(w->assigned, node->nid);
+    case AMI_EXEC_LEADER: return w->held;
+    }
+    return 0;
+}
+
+void ami__worker_interrupt(ami__worker *w)
+{
+    w->quit = 1;
+    if (w->rt) ami_runtime_stop(w->rt);
+    pthread_cond_broadcast(&w->cv);
+}
+
+static void join_if_exited(ami_node *node, ami__worker *w)
+{
+    if (w->thr_state == AMI__THR_EXITED) {
+        pthread_join(w->thr, NULL);
+        w->thr_state = AMI__THR_NONE;
+    }
+}
+
+/* The running instance with the lowest priority below `prio` (not already leaving). */
+static ami__worker *pick_victim(ami_node *node, ami_priority prio)
+{
+    ami__worker *victim = NULL;
+    for (ami__worker *v = node->workers; v; v = v->next) {
+        if (v->thr_state != AMI__THR_LIVE || v->quit || v->evict) continue;
+        if (v->prio <= prio) continue;
+        if (!victim || v->prio > victim->prio) victim = v;
+    }
+    return victim;
+}
+
+void ami__node_reconcile(ami_node *node, ami__worker *w)
+{
+    join_if_exited(node, w);
+    if (node->stopping) return;   /* ami_node_stop winds instances down itself */
+    int want = ami__node_wants(node, w);
+    if (w->thr_state == AMI__THR_LIVE) {
+        if (!want) {
+            if (!w->quit) ami__worker_interrupt(w);
+        } else if ((strcmp(w->inst_hash, w->hash) || w->inst_leader != (w->exec == AMI_EXEC_LEADER)) &&
+                   !w->reload && !w->quit) {
+            /* hot reload at the next safe point: the running body is interrupted */
+            w->reload = 1;
+            if (w->rt) ami_runtime_stop(w->rt);
+            pthread_cond_broadcast(&w->cv);
+        }
+        return;
+    }
+    if (!want) {
+        if (w->waiting) { w->waiting = 0; if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED; w->stats_dirty = 1; }
+        if (w->state != AMI__ST_NONE && w->state != AMI__ST_STOPPED && w->state != AMI__ST_FINISHED) {
+            w->state = AMI__ST_STOPPED;
+            w->stats_dirty = 1;
+        }
+        return;
+    }
+    if (w->finished_hash[0] && !strcmp(w->finished_hash, w->hash) && w->mode == AMI_RUN_SINGLE) return;
+    if (w->stopped_hash[0] && !strcmp(w->stopped_hash, w->hash)) return;
+    if (node->running >= node->o.capacity) {
+        if (w->prio == AMI_PRIORITY_CRITICAL) {
+            /* displace unless a displacement for us is already on its way */
+            int leaving = 0;
+            for (ami__worker *v = node->workers; v; v = v->next)
+                if (v->thr_state == AMI__THR_LIVE && v->evict) leaving++;
+            int waiting_crit = 0;
+            for (ami__worker *v = node->workers; v; v = v->next)
+                if (v != w && v->waiting && v->prio == AMI_PRIORITY_CRITICAL && v->thr_state != AMI__THR_LIVE) waiting_crit++;
+            if (leaving <= waiting_crit) {
+                ami__worker *victim = pick_victim(node, w->prio);
+                if (victim) {
+                    victim->evict = 1;
+                    ami__node_wlog(node, victim, "warn", "displaced by critical worker %s (capacity %d)",
+                                   w->sid, node->o.capacity);
+                    ami__worker_interrupt(victim);
+                }
+            }
+        }
+        if (!w->waiting || w->state != AMI__ST_WAITING) {
+            w->waiting = 1;
+            w->state = AMI__ST_WAITING;
+            w->stats_dirty = 1;
+        }
+        return;
+    }
+    w->waiting = 0;
+    if (ami__runner_start(node, w) != 0)
+        ami__log(AMI__LOG_ERROR, "node %s: cannot start worker %s: %s", node->nid, w->sid, ami_error_last());
+}
+
+/* Reconcile every worker, higher priority first (so they get free slots first). */
+static void reconcile_all(ami_node *node)
+{
+    for (int p = AMI_PRIORITY_CRITICAL; p <= AMI_PRIORITY_LOW; p++)
+        for (ami__worker *w = node->workers; w; w = w->next)
+            if ((int)w->prio == p) ami__node_reconcile(node, w);
+}
+
+/* ---- following the registry ---- */
+
+static void worker_free(ami_node *node, ami__worker *w)
+{
+    pthread_mutex_lock(&node->log_mu);
+    ami__log_ring_free(w);
+    pthread_mutex_unlock(&node->log_mu);
+    json_decref(w->raw);
+    ami_free(w->sid);
+    ami_free(w->origin_nid);
+    ami_free(w->assigned);
+    ami_free(w->last_error);
+    pthread_cond_destroy(&w->cv);
+    ami_free(w);
+}
+
+/* Apply one registry entry; under mu. */
+static void apply_entry(ami_node *node, const json_t *entry)
+{
+    const json_t *value = json_object_get(entry, "value");
+    const json_t *raw = json_object_get(value, "raw");
+    const char *vs = jstr(entry, "versionstamp");
+    const json_t *key = json_object_get(entry, "key");
+    const char *sid = json_string_value(json_array_get(key, 2));
+    if (!sid || !json_is_object(raw)) return;
+    ami__worker *w = ami__node_find(node, sid);
+    if (w && !w->deleted) {
+        w->seen = 1;
+        if (vs && !strcmp(vs, w->vs)) return;
+    }
+    const char *script = jstr(raw, "script");
+    int exec = parse_enum(jstr(raw, "executionMode"), EXEC_NAMES, 3, AMI_EXEC_PARALLEL);
+    int prio = parse_enum(jstr(raw, "priority"), PRIO_NAMES, 4, AMI_PRIORITY_NORMAL);
+    int mode = parse_enum(jstr(raw, "mode"), MODE_NAMES, 2, AMI_RUN_LOOP);
+    int scope = parse_enum(jstr(raw, "scope"), SCOPE_NAMES, 2, AMI_SCOPE_NETWORK);
+    if (!script || exec < 0 || prio < 0 || mode < 0 || scope < 0) {
+        ami__log(AMI__LOG_WARN, "node %s: ignoring malformed worker %s", node->nid, sid);
+        return;
+    }
+    if (!w || w->deleted) {
+        if (w) return;   /* a deleted slot still winding down; the new record is picked up after */
+        w = ami_malloc(sizeof *w);
+        if (!w) return;
+        memset(w, 0, sizeof *w);
+        w->node = node;
+        w->sid = ami__strdup(sid);
+        pthread_cond_init(&w->cv, NULL);
+        w->next = node->workers;
+        node->workers = w;
+        node->nworkers++;
+        w->seen = 1;
+    }
+    json_decref(w->raw);
+    w->raw = json_deep_copy(raw);
+    snprintf(w->vs, sizeof w->vs, "%s", vs ? vs : "");
+    char hash[65];
+    ami__sha256_hex(script, strlen(script), hash);
+    hash[8] = '\0';
+    if (strcmp(hash, w->hash)) {
+        memcpy(w->hash, hash, 9);
+        w->stopped_hash[0] = '\0';     /* a new script gets a new chance */
+        w->stats_dirty = 1;
+    }
+    int active = json_is_true(json_object_get(raw, "active"));
+    if (!active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
+    if (active != w->active) w->stats_dirty = 1;
+    w->active = active;
+    w->exec = (ami_exec_mode)exec;
+    w->prio = (ami_priority)prio;
+    w->mode = (ami_run_mode)mode;
+    w->scope = (ami_scope)scope;
+    ami_free(w->origin_nid);
+    w->origin_nid = ami__strdup(jstr(raw, "nid"));
+    ami_free(w->assigned);
+    w->assigned = ami__strdup(jstr(raw, "assignedNode"));
+}
+
+/* List the registry and bring the table up to date; call without mu. */
+static int sync_registry(ami_node *node)
+{
+    json_t *prefix = ami_key_new("ami", "worker", NULL);
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    json_t *list = NULL;
+    int rc = ami_store_list(&list, node->store, &lo);
+    json_decref(prefix);
+    if (rc) {
+        ami__log(AMI__LOG_WARN, "node %s: registry list failed: %s", node->nid, ami_error_last());
+        return rc;
+    }
+    json_t *gone = json_array();
+    pthread_mutex_lock(&node->mu);
+    for (ami__worker *w = node->workers; w; w = w->next) w->seen = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) apply_entry(node, e);
+    for (ami__worker *w = node->workers; w; w = w->next)
+        if (!w->seen && !w->deleted) {
+            w->deleted = 1;
+            json_array_append_new(gone, json_string(w->sid));
+        }
+    reconcile_all(node);
+    pthread_mutex_unlock(&node->mu);
+    json_decref(list);
+
+    /* deleted workers: drop their persisted stats; the slot goes once its thread is joined */
+    json_array_foreach(gone, i, e) {
+        json_t *k = ami_key_new("ami", "stats", node->nid, json_string_value(e), NULL);
+        ami_store_delete(node->store, k);
+        json_decref(k);
+    }
+    json_decref(gone);
+    return 0;
+}
+
+/* Free deleted slots whose thread is gone and whose lease is released; under mu. */
+static void reap_deleted(ami_node *node)
+{
+    ami__worker **pp = &node->workers;
+    while (*pp) {
+        ami__worker *w = *pp;
+        join_if_exited(node, w);
+        if (w->deleted && w->thr_state == AMI__THR_NONE && !w->held && !w->lease.versionstamp[0]) {
+            *pp = w->next;
+            node->nworkers--;
+            worker_free(node, w);
+            continue;
+        }
+        pp = &w->next;
+    }
+}
+
+static void *scheduler_main(void *arg)
+{
+    ami_node *node = arg;
+    json_t *prefix = ami_key_new("ami", "worker", NULL);
+    ami_versionstamp seen = "";
+    ami_store_current(node->store, seen);
+    sync_registry(node);
+    int64_t last_sync = ami_time_mono_ms();
+    for (;;) {
+        pthread_mutex_lock(&node->mu);
+        int quit = node->threads_quit;
+        if (!quit) {
+            node->kick = 0;
+            reconcile_all(node);
+        }
+        pthread_mutex_unlock(&node->mu);
+        /* slots are freed only under lease_mu too (the election thread holds pointers across a pass) */
+        if (!quit && pthread_mutex_trylock(&node->lease_mu) == 0) {
+            pthread_mutex_lock(&node->mu);
+            reap_deleted(node);
+            pthread_mutex_unlock(&node->mu);
+            pthread_mutex_unlock(&node->lease_mu);
+        }
+        if (quit) break;
+        int64_t now = ami_time_mono_ms();
+        int timeout = (int)(node->o.resync_ms - (now - last_sync));
+        if (timeout > 50) timeout = 50;   /* re-check local events (exits, capacity) often */
+        if (timeout < 0) timeout = 0;
+        ami_versionstamp vs;
+        int rc = ami_store_watch(node->store, prefix, seen, timeout, vs);
+        now = ami_time_mono_ms();
+        if (rc == 0 || now - last_sync >= node->o.resync_ms) {
+            if (rc == 0) memcpy(seen, vs, sizeof seen);
+            sync_registry(node);
+            last_sync = now;
+        } else if (rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) {
+            ami__sleep_ms(20);
+        }
+    }
+    json_decref(prefix);
+    return NULL;
+}
+
+/* ---- lifecycle ---- */
+
+static int bad_opt(const char *name, const char *why)
+{
+    return ami__error_set(AMI_EINVAL, "node option %s: %s", name, why);
+}
+
+static char *local_uri_for(const char *store_uri, const char *nid)
+{
+    const char *path = store_uri;
+    if (!strncmp(path, "sqlite:", 7)) path += 7;
+    size_t n = strcspn(path, "?");
+    ami_buf b = AMI_BUF_INIT;
+    ami_buf_printf(&b, "sqlite:%.*s.%s.local", (int)n, path, nid);
+    return ami_buf_detach(&b);
+}
+
+AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
+{
+    if (!out) return bad_opt("out", "is NULL");
+    *out = NULL;
+    if (!opts || opts->version != AMI_NODE_OPTIONS_VERSION) return bad_opt("version", "unknown options version");
+    if (!opts->store_uri || !*opts->store_uri) return bad_opt("store_uri", "is required");
+    if (!opts->nid || !*opts->nid) return bad_opt("nid", "is required");
+    if (strlen(opts->nid) >= AMI_LEASE_ID_MAX) return bad_opt("nid", "is too long");
+    if (opts->capacity <= 0) return bad_opt("capacity", "must be > 0");
+    if (opts->lease_ms <= 0) return bad_opt("lease_ms", "must be > 0");
+    if (opts->renew_ms <= 0 || opts->renew_ms >= opts->lease_ms) return bad_opt("renew_ms", "must be > 0 and < lease_ms");
+    if (opts->retry_ms <= 0) return bad_opt("retry_ms", "must be > 0");
+    if (opts->heartbeat_ms <= 0) return bad_opt("heartbeat_ms", "must be > 0");
+    if (opts->graceful_shutdown_ms < 0) return bad_opt("graceful_shutdown_ms", "must be >= 0");
+    if (opts->stats_ms <= 0) return bad_opt("stats_ms", "must be > 0");
+    if (opts->resync_ms <= 0) return bad_opt("resync_ms", "must be > 0");
+    if (opts->log_ring < 0) return bad_opt("log_ring", "must be >= 0");
+
+    ami_node *node = ami_malloc(sizeof *node);
+    if (!node) return ami__error_oom();
+    memset(node, 0, sizeof *node);
+    node->o = *opts;
+    node->store_uri = ami__strdup(opts->store_uri);
+    node->nid = ami__strdup(opts->nid);
+    node->network = ami__strdup(opts->network && *opts->network ? opts->network : "localnet");
+    node->local_uri = opts->local_store_uri && *opts->local_store_uri ? ami__strdup(opts->local_store_uri)
+                                                                       : local_uri_for(opts->store_uri, opts->nid);
+    node->o.store_uri = node->store_uri;
+    node->o.nid = node->nid;
+    node->o.network = node->network;
+    node->o.local_store_uri = node->local_uri;
+    ami_policy pinit = AMI_POLICY_INIT;
+    node->policy = pinit;
+    pthread_mutex_init(&node->mu, NULL);
+    pthread_mutex_init(&node->lease_mu, NULL);
+    pthread_mutex_init(&node->log_mu, NULL);
+    pthread_cond_init(&node->cv, NULL);
+    node->log_counts = json_object();
+    if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
+        ami_node_free(node);
+        return ami__error_oom();
+    }
+    int rc = ami_store_open(&node->store, node->store_uri);
+    if (!rc) rc = ami_store_open(&node->local, node->local_uri);
+    if (rc) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", ami_error_last());
+        ami_node_free(node);
+        return ami__error_set(rc, "%s", msg);
+    }
+    *out = node;
+    return 0;
+}
+
+AMI_EXTERN(int) ami_node_set_policy(ami_node *node, const ami_policy *policy)
+{
+    if (!node || !policy) return ami__error_set(AMI_EINVAL, "ami_node_set_policy: NULL argument");
+    if (policy->version != AMI_POLICY_VERSION) return ami__error_set(AMI_EINVAL, "ami_node_set_policy: unknown policy version");
+    pthread_mutex_lock(&node->mu);
+    node->policy = *policy;
+    pthread_mutex_unlock(&node->mu);
+    return 0;
+}
+
+AMI_EXTERN(int) ami_node_start(ami_node *node)
+{
+    if (!node) return bad_opt("node", "is NULL");
+    pthread_mutex_lock(&node->mu);
+    if (node->started) {
+        pthread_mutex_unlock(&node->mu);
+        return ami__error_set(AMI_EINVAL, "node %s already started", node->nid);
+    }
+    node->started = 1;
+    node->started_at = ami_time_now_ms();
+    pthread_mutex_unlock(&node->mu);
+    ami__heartbeat(node, 0);
+    int rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
+    if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);
+    if (!rc) rc = pthread_create(&node->hk_thr, NULL, ami__housekeeping_main, node);
+    if (rc) {
+        ami__log(AMI__LOG_ERROR, "node %s: cannot start threads", node->nid);
+        abort();   /* a half-started node cannot be unwound safely */
+    }
+    return 0;
+}
+
+static int live_instances(ami_node *node)
+{
+    int n = 0;
+    for (ami__worker *w = node->workers; w; w = w->next)
+        if (w->thr_state == AMI__THR_LIVE) n++;
+    return n;
+}
+
+/* Release the leases of leader workers whose instance is gone (so a peer takes over now). */
+static void release_idle_leases(ami_node *node)
+{
+    for (;;) {
+        ami__worker *found = NULL;
+        pthread_mutex_lock(&node->mu);
+        for (ami__worker *w = node->workers; w; w = w->next) {
+            join_if_exited(node, w);
+            if (w->thr_state == AMI__THR_NONE && w->lease.versionstamp[0]) { found = w; break; }
+        }
+        pthread_mutex_unlock(&node->mu);
+        if (!found) return;
+        ami__leader_release(node, found);
+    }
+}
+
+static void timed_wait_ms(ami_node *node, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+}
+
+AMI_EXTERN(int) ami_node_stop(ami_node *node)
+{
+    if (!node) return 0;
+    pthread_mutex_lock(&node->mu);
+    if (!node->started || node->stop_done) {
+        pthread_mutex_unlock(&node->mu);
+        return 0;
+    }
+    node->stopping = 1;
+    /* ask: each instance leaves after its current run (delays wake now) */
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        w->quit = 1;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&node->mu);
+
+    int64_t deadline = ami_time_mono_ms() + node->o.graceful_shutdown_ms;
+    for (;;) {
+        release_idle_leases(node);
+        pthread_mutex_lock(&node->mu);
+        int live = live_instances(node);
+        int64_t now = ami_time_mono_ms();
+        if (live && now < deadline) timed_wait_ms(node, now + 10 < deadline ? 10 : (int)(deadline - now));
+        pthread_mutex_unlock(&node->mu);
+        if (!live || now >= deadline) break;
+    }
+    /* interrupt the rest */
+    pthread_mutex_lock(&node->mu);
+    for (ami__worker *w = node->workers; w; w = w->next)
+        if (w->thr_state == AMI__THR_LIVE) {
+            ami__node_wlog(node, w, "warn", "interrupted by shutdown after %d ms", node->o.graceful_shutdown_ms);
+            ami__worker_interrupt(w);
+        }
+    while (live_instances(node)) {
+        pthread_mutex_unlock(&node->mu);
+        release_idle_leases(node);
+        pthread_mutex_lock(&node->mu);
+        if (live_instances(node)) timed_wait_ms(node, 10);
+    }
+    node->threads_quit = 1;
+    pthread_cond_broadcast(&node->cv);
+    pthread_mutex_unlock(&node->mu);
+    ami_store_wake(node->store);
+    pthread_join(node->sched_thr, NULL);
+    pthread_join(node->elect_thr, NULL);
+    pthread_join(node->hk_thr, NULL);
+    release_idle_leases(node);
+
+    pthread_mutex_lock(&node->mu);
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        join_if_exited(node, w);
+        if (w->state != AMI__ST_NONE && w->state != AMI__ST_FINISHED && w->state != AMI__ST_STOPPED) {
+            w->state = AMI__ST_STOPPED;
+            w->stats_dirty = 1;
+        }
+    }
+    pthread_mutex_unlock(&node->mu);
+    ami__logs_flush(node);
+    ami__stats_persist(node, 1);
+    ami__heartbeat(node, 1);
+    pthread_mutex_lock(&node->mu);
+    node->stop_done = 1;
+    pthread_mutex_unlock(&node->mu);
+    return 0;
+}
+
+AMI_EXTERN(void) ami_node_free(ami_node *node)
+{
+    if (!node) return;
+    ami_node_stop(node);
+    while (node->workers) {
+        ami__worker *w = node->workers;
+        node->workers = w->next;
+        worker_free(node, w);
+    }
+    for (ami__pending_log *p = node->plog_head; p;) {
+        ami__pending_log *n = p->next;
+        ami_free(p->sid);
+        json_decref(p->value);
+        ami_free(p);
+        p = n;
+    }
+    json_decref(node->log_counts);
+    ami_store_free(node->store);
+    ami_store_free(node->local);
+    pthread_mutex_destroy(&node->mu);
+    pthread_mutex_destroy(&node->lease_mu);
+    pthread_mutex_destroy(&node->log_mu);
+    pthread_cond_destroy(&node->cv);
+    ami_free(node->store_uri);
+    ami_free(node->local_uri);
+    ami_free(node->nid);
+    ami_free(node->network);
+    ami_free(node);
+}
+
+AMI_EXTERN(const char *) ami_node_id(const ami_node *node) { return node ? node->nid : NULL; }
+AMI_EXTERN(ami_store *) ami_node_store(ami_node *node) { return node ? node->store : NULL; }
+AMI_EXTERN(ami_store *) ami_node_local_store(ami_node *node) { return node ? node->local : NULL; }
+
+AMI_EXTERN(int) ami_node_leader_info(json_t **out, ami_node *node, const char *sid)
+{
+    if (!out || !node || !sid) return ami__error_set(AMI_EINVAL, "ami_node_leader_info: NULL argument");
+    return ami_election_leader_info(out, node->store, sid);
+}
+
+AMI_EXTERN(int) ami_node_list(json_t **out, ami_store *store)
+{
+    if (!out || !store) return ami__error_set(AMI_EINVAL, "ami_node_list: NULL argument");
+    *out = NULL;
+    json_t *prefix = ami_key_new("ami", "node", NULL);
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    json_t *list = NULL;
+    int rc = ami_store_list(&list, store, &lo);
+    json_decref(prefix);
+    if (rc) return rc;
+    json_t *arr = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        json_t *v = json_object_get(e, "value");
+        if (json_is_object(v)) json_array_append(arr, v);
+    }
+    json_decref(list);
+    *out = arr;
+    return 0;
+}

@@ -1,0 +1,370 @@
+/*
+ * An instance thread: one Duktape heap running one worker's script in a loop
+ * (or once), with the error policy, hot reload, the lease fence on Stels.net
+ * writes and single-mode done markers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "node/node_internal.h"
+
+void ami__runner_log(const ami_log_record *rec, void *payload)
+{
+    ami__worker *w = payload;
+    ami__log_add(w->node, w, rec->ts, rec->level_name, rec->msg);
+}
+
+/* Whether W's self-fence deadline has passed (monotonic clock); under mu. */
+static int fenced(ami_node *node, const ami__worker *w)
+{
+    return ami_time_mono_ms() > w->renewed_mono + node->o.lease_ms - ami__fence_margin(node->o.lease_ms);
+}
+
+/* Every Stels.net mutation of a leader worker commits only while its tenure holds. */
+static int lease_guard(ami_atomic *batch, void *payload)
+{
+    ami__worker *w = payload;
+    ami_node *node = w->node;
+    pthread_mutex_lock(&node->mu);
+    ami_lease l = w->lease;
+    int ok = w->held && l.versionstamp[0] && !fenced(node, w);
+    pthread_mutex_unlock(&node->mu);
+    if (!ok) {
+        /* deposed or past the self-fence: fence with what we had (it conflicts
+         * when a peer took over); with nothing to check against, refuse */
+        if (!l.versionstamp[0]) return ami__error_set(AMI_ELEASE, "LeaseLost: not the leader");
+    }
+    int rc = ami_election_add_fence(batch, &l);
+    if (rc) return rc;
+    if (!ok) {
+        /* make sure the commit fails: also require the key to be absent while it exists */
+        json_t *k = ami_key_new("ami", "leader", w->sid, NULL);
+        ami_atomic_check(batch, k, NULL);
+        json_decref(k);
+    }
+    return 1;
+}
+
+/* Wait on W's condition for up to ms (or until quit/reload); under mu. */
+static void wait_ms(ami_node *node, ami__worker *w, int64_t ms)
+{
+    int64_t end = ami_time_mono_ms() + ms;
+    while (!w->quit && !w->reload) {
+        int64_t left = end - ami_time_mono_ms();
+        if (left <= 0) break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += left / 1000;
+        ts.tv_nsec += (left % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&w->cv, &node->mu, &ts);
+    }
+}
+
+/* Delay W for ms, serving its subscriptions meanwhile; under mu (dropped while pumping). */
+static void delay(ami_node *node, ami__worker *w, ami_runtime *rt, int64_t ms)
+{
+    if (ms <= 0 || w->quit || w->reload) return;
+    if (rt && ami_runtime_subscriptions(rt) > 0) {
+        pthread_mutex_unlock(&node->mu);
+        ami_runtime_pump(rt, ms > 0x7fffffff ? 0x7fffffff : (int)ms);
+        pthread_mutex_lock(&node->mu);
+        return;
+    }
+    wait_ms(node, w, ms);
+}
+
+static json_t *done_key(const char *sid, const char *who)
+{
+    return ami_key_new("ami", "done", sid, who, NULL);
+}
+
+/* Is this single-mode script already done (here, or cluster-wide for a leader worker)? */
+static int already_done(ami_node *node, const char *sid, const char *hash, int leader)
+{
+    json_t *k = done_key(sid, leader ? AMI__DONE_CLUSTER : node->nid);
+    json_t *e = NULL;
+    int done = 0;
+    if (ami_store_get(&e, node->store, k) == 0) {
+        const char *h = json_string_value(json_object_get(json_object_get(e, "value"), "scriptHash"));
+        done = h && !strcmp(h, hash);
+    }
+    json_decref(e);
+    json_decref(k);
+    return done;
+}
+
+/* Record a finished single run; a leader's markers commit only under its lease. */
+static int mark_done(ami_node *node, ami__worker *w, const char *hash, int leader)
+{
+    json_t *v = json_pack("{s:s, s:I}", "scriptHash", hash, "at", (json_int_t)ami_time_now_ms());
+    ami_atomic *a = NULL;
+    int rc = ami_atomic_new(&a);
+    json_t *k1 = done_key(w->sid, node->nid), *k2 = done_key(w->sid, AMI__DONE_CLUSTER);
+    if (!rc) rc = ami_atomic_set(a, k1, v, 0);
+    if (!rc && leader) {
+        rc = ami_atomic_set(a, k2, v, 0);
+        pthread_mutex_lock(&node->mu);
+        ami_lease l = w->lease;
+        pthread_mutex_unlock(&node->mu);
+        if (!rc) rc = ami_election_add_fence(a, &l);
+    }
+    int committed = 0;
+    ami_versionstamp vs;
+    if (!rc) rc = ami_store_commit(node->store, a, &committed, vs);
+    if (!rc && !committed) rc = AMI_ELEASE;
+    ami_atomic_free(a);
+    json_decref(k1);
+    json_decref(k2);
+    json_decref(v);
+    return rc;
+}
+
+/* Count a failed run and decide what comes next; under mu.  Returns the delay, or -1 to stop. */
+static int64_t on_failure(ami_node *node, ami__worker *w, const char *name, const char *message, int line)
+{
+    ami_errclass cls = ami_classifier_classify(node->cls, name, message, 0);
+    ami_policy_decision d;
+    memset(&d, 0, sizeof d);
+    if (ami_policy_on_error(&d, &w->ps, &node->policy, w->prio, cls) != 0) {
+        d.kind = AMI_DECISION_RETRY;
+        d.delay_ms = 1000;
+    }
+    ami_buf b = AMI_BUF_INIT;
+    if (name && *name && message && *message) ami_buf_printf(&b, "%s: %s", name, message);
+    else ami_buf_puts(&b, name && *name ? name : (message ? message : "Error"));
+    ami_free(w->last_error);
+    w->last_error = ami_buf_detach(&b);
+    w->last_class = cls;
+    w->stats_dirty = 1;
+    if (line > 0) ami__node_wlog(node, w, "error", "%s (line %d) [%s]", w->last_error, line, ami_errclass_name(cls));
+    else ami__node_wlog(node, w, "error", "%s [%s]", w->last_error, ami_errclass_name(cls));
+    if (d.kind == AMI_DECISION_STOP) {
+        snprintf(w->stop_reason, sizeof w->stop_reason, "stopped by policy: %s", d.reason);
+        ami__node_wlog(node, w, "error", "%s", w->stop_reason);
+        return -1;
+    }
+    if (d.kind == AMI_DECISION_PAUSE) {
+        w->state = AMI__ST_PAUSED;
+        ami__node_wlog(node, w, "warn", "%s", d.reason);
+    } else {
+        w->state = AMI__ST_BACKOFF;
+    }
+    return d.delay_ms;
+}
+
+static int64_t loop_delay(ami_node *node, const ami__worker *w)
+{
+    if (node->o.loop_delay_ms >= 0) return node->o.loop_delay_ms;
+    static const int d[4] = { 1, 10, 100, 1000 };
+    return d[w->prio];
+}
+
+/* What ended a generation. */
+enum { GEN_AGAIN, GEN_EXIT };
+
+/* Run one generation (one heap for one script); enters and leaves under mu. */
+static int generation(ami_node *node, ami__worker *w)
+{
+    w->reload = 0;
+    json_t *raw = json_incref(w->raw);
+    char hash[9];
+    memcpy(hash, w->hash, sizeof hash);
+    memcpy(w->inst_hash, hash, sizeof hash);
+    int leader = w->exec == AMI_EXEC_LEADER;
+    w->inst_leader = leader;
+    int single = w->mode == AMI_RUN_SINGLE;
+    int64_t term = leader ? w->lease.term : 0;
+    w->term = term;
+    pthread_mutex_unlock(&node->mu);
+
+    if (single && already_done(node, w->sid, hash, leader)) {
+        pthread_mutex_lock(&node->mu);
+        json_decref(raw);
+        memcpy(w->finished_hash, hash, sizeof hash);
+        w->state = AMI__ST_FINISHED;
+        w->stats_dirty = 1;
+        return GEN_EXIT;
+    }
+
+    ami_runtime_options ro = AMI_RUNTIME_OPTIONS_INIT;
+    ro.net = node->store;
+    ro.local = node->local;
+    ro.worker = raw;
+    ro.nid = node->nid;
+    ro.network = node->network;
+    ro.term = term;
+    ro.heap_max_bytes = node->o.heap_bytes;
+    ro.slice_ms = node->o.slice_ms;
+    ro.log_line_max = node->o.log_line_bytes;
+    ro.log = ami__runner_log;
+    ro.log_payload = w;
+    if (leader) {
+        ro.net_guard = lease_guard;
+        ro.guard_payload = w;
+    }
+    ami_runtime *rt = NULL;
+    int rc = ami_runtime_new(&rt, &ro);
+    char errmsg[512];
+    if (rc) snprintf(errmsg, sizeof errmsg, "%s", ami_error_last());
+
+    pthread_mutex_lock(&node->mu);
+    json_decref(raw);
+    if (!w->started) w->started = ami_time_now_ms();
+    if (rc) {
+        /* does not compile (or no memory): a critical failure of this script */
+        w->last_run = ami_time_now_ms();
+        const char *msg = errmsg;
+        char name[64] = "SyntaxError";
+        const char *colon = strstr(errmsg, ": ");
+        if (colon && colon - errmsg < (int)sizeof name) {
+            snprintf(name, sizeof name, "%.*s", (int)(colon - errmsg), errmsg);
+            msg = colon + 2;
+        }
+        int64_t d = on_failure(node, w, name, msg, 0);
+        if (d < 0) {
+            memcpy(w->stopped_hash, hash, sizeof hash);
+            w->state = AMI__ST_STOPPED;
+            return GEN_EXIT;
+        }
+        wait_ms(node, w, d);
+        return w->quit ? GEN_EXIT : GEN_AGAIN;
+    }
+    w->rt = rt;
+    if (w->quit || w->reload) ami_runtime_stop(rt);
+
+    int result = GEN_EXIT;
+    for (;;) {
+        if (w->quit) break;
+        if (w->reload) { result = GEN_AGAIN; break; }
+        if (leader) {
+            if (!w->held || fenced(node, w)) break;
+            if (w->lease.term != term) {
+                term = w->lease.term;
+                w->term = term;
+                ami_runtime_set_term(rt, term);
+            }
+        }
+        w->state = AMI__ST_RUNNING;
+        w->last_run = ami_time_now_ms();
+        w->stats_dirty = 1;
+        pthread_mutex_unlock(&node->mu);
+        ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+        rc = ami_runtime_run(rt, &res);
+        int lease_ours = 0;
+        if (rc == AMI_ELEASE) {
+            /* a fenced write conflicted: our own renewal in between, or a new leader */
+            pthread_mutex_lock(&node->lease_mu);
+            pthread_mutex_lock(&node->mu);
+            ami_lease l = w->lease;
+            int held = w->held;
+            pthread_mutex_unlock(&node->mu);
+            lease_ours = held && ami_election_refresh(&l, node->store) == 0;
+            pthread_mutex_unlock(&node->lease_mu);
+        }
+        pthread_mutex_lock(&node->mu);
+        if (rc == AMI_ESTOPPED) {
+            ami_runtime_result_dispose(&res);
+            if (w->reload && !w->quit) result = GEN_AGAIN;
+            break;
+        }
+        if (rc == AMI_ELEASE) {
+            ami_runtime_result_dispose(&res);
+            if (lease_ours && !w->quit && !w->reload) {
+                ami__node_wlog(node, w, "warn", "a fenced write raced with this node's own lease renewal; run again");
+                ami_runtime_reset_stop(rt);
+                continue;
+            }
+            ami__node_wlog(node, w, "warn", "LeaseLost: leadership of term %lld is over; instance stopped",
+                           (long long)term);
+            break;
+        }
+        int64_t d;
+        if (rc == 0) {
+            ami_policy_on_success(&w->ps);
+            w->stats_dirty = 1;
+            if (single) {
+                pthread_mutex_unlock(&node->mu);
+                int mrc = mark_done(node, w, hash, leader);
+                pthread_mutex_lock(&node->mu);
+                if (mrc) ami__node_wlog(node, w, "warn", "could not record the single run as done: %s", ami_strerror(mrc));
+                memcpy(w->finished_hash, hash, sizeof hash);
+                w->state = AMI__ST_FINISHED;
+                ami_runtime_result_dispose(&res);
+                /* keep serving subscriptions until stopped */
+                if (ami_runtime_subscriptions(rt) > 0 && !w->quit && !w->reload) {
+                    pthread_mutex_unlock(&node->mu);
+                    ami_runtime_pump(rt, -1);
+                    pthread_mutex_lock(&node->mu);
+                }
+                if (w->reload && !w->quit) result = GEN_AGAIN;
+                break;
+            }
+            w->state = AMI__ST_SLEEPING;
+            d = loop_delay(node, w);
+        } else {
+            d = on_failure(node, w, res.name, res.message, res.line);
+            if (d < 0) {
+                memcpy(w->stopped_hash, hash, sizeof hash);
+                w->state = AMI__ST_STOPPED;
+                ami_runtime_result_dispose(&res);
+                break;
+            }
+        }
+        ami_runtime_result_dispose(&res);
+        delay(node, w, rt, d);
+    }
+    w->rt = NULL;
+    pthread_mutex_unlock(&node->mu);
+    ami_runtime_free(rt);
+    pthread_mutex_lock(&node->mu);
+    return result;
+}
+
+static void *runner_main(void *arg)
+{
+    ami__worker *w = arg;
+    ami_node *node = w->node;
+    pthread_mutex_lock(&node->mu);
+    while (!w->quit) {
+        if (generation(node, w) != GEN_AGAIN) break;
+        if (!ami__node_wants(node, w)) break;
+    }
+    if (w->state != AMI__ST_FINISHED && !(w->stopped_hash[0] && !strcmp(w->stopped_hash, w->inst_hash))) {
+        w->state = w->evict ? AMI__ST_WAITING : AMI__ST_STOPPED;
+        w->waiting = w->evict;
+    }
+    w->stats_dirty = 1;
+    w->evict = 0;
+    w->thr_state = AMI__THR_EXITED;
+    node->running--;
+    node->kick = 1;
+    pthread_cond_broadcast(&node->cv);
+    pthread_mutex_unlock(&node->mu);
+    return NULL;
+}
+
+int ami__runner_start(ami_node *node, ami__worker *w)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, AMI__NODE_STACK_BYTES);
+    w->quit = 0;
+    w->reload = 0;
+    w->evict = 0;
+    w->state = AMI__ST_RUNNING;
+    w->stats_dirty = 1;
+    int rc = pthread_create(&w->thr, &attr, runner_main, w);
+    pthread_attr_destroy(&attr);
+    if (rc) {
+        w->state = AMI__ST_WAITING;
+        return ami__error_set(AMI_ENOMEM, "cannot create a thread for worker %s: %s", w->sid, strerror(rc));
+    }
+    w->thr_state = AMI__THR_LIVE;
+    node->running++;
+    return 0;
+}

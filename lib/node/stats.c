@@ -1,0 +1,409 @@
+/*
+ * Stats (spec 003 §5), heartbeats, worker logs (ring + node-local store) and
+ * the housekeeping thread that writes them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "node/node_internal.h"
+
+/* Lines kept per worker in the local store: this many times the ring size. */
+#define AMI__LOG_KEEP_FACTOR 5
+/* Pending lines kept in memory when the local store cannot keep up. */
+#define AMI__LOG_PENDING_MAX 50000
+/* Unchanged stats are rewritten this often anyway (uptime, lastRunAgo). */
+#define AMI__STATS_REFRESH_MS 30000
+
+/* ---- stats ---- */
+
+static int is_running(const ami__worker *w)
+{
+    return w->thr_state == AMI__THR_LIVE && w->state != AMI__ST_FINISHED && w->state != AMI__ST_STOPPED &&
+           w->state != AMI__ST_WAITING;
+}
+
+int ami__worker_stats_listed(ami_node *node, const ami__worker *w)
+{
+    if (w->deleted || w->state == AMI__ST_NONE) return 0;
+    /* leader workers show their stats on the leader only (spec 003 §5) */
+    if (w->exec == AMI_EXEC_LEADER && w->active && !w->held && w->thr_state != AMI__THR_LIVE && !node->stopping)
+        return 0;
+    return 1;
+}
+
+static json_t *opt_int(int64_t v) { return v ? json_integer(v) : json_null(); }
+
+void ami__error_rate(char out[32], uint64_t errors, uint64_t executions)
+{
+    if (errors == 0 || executions == 0) snprintf(out, 32, "0%%");
+    else snprintf(out, 32, "%.2f%%", (double)errors * 100.0 / (double)executions);
+}
+
+json_t *ami__worker_stats_json(ami_node *node, ami__worker *w, int64_t now)
+{
+    char rate[32];
+    ami__error_rate(rate, w->ps.errors, w->ps.executions);
+    json_t *o = json_object();
+    json_object_set_new(o, "sid", json_string(w->sid));
+    json_object_set_new(o, "started", opt_int(w->started));
+    json_object_set_new(o, "uptime", json_integer(w->started ? now - w->started : 0));
+    json_object_set_new(o, "executions", json_integer((json_int_t)w->ps.executions));
+    json_object_set_new(o, "errors", json_integer((json_int_t)w->ps.errors));
+    json_object_set_new(o, "networkErrors", json_integer((json_int_t)w->ps.network_errors));
+    json_object_set_new(o, "criticalErrors", json_integer((json_int_t)w->ps.critical_errors));
+    json_object_set_new(o, "consecutiveErrors", json_integer(w->ps.consecutive_errors));
+    json_object_set_new(o, "errorRate", json_string(rate));
+    json_object_set_new(o, "lastError", w->last_error ? json_string(w->last_error) : json_null());
+    const char *cls = ami_errclass_name(w->last_class);
+    json_object_set_new(o, "lastErrorType", cls ? json_string(cls) : json_null());
+    json_object_set_new(o, "lastRun", opt_int(w->last_run));
+    json_object_set_new(o, "lastRunAgo", w->last_run ? json_integer(now - w->last_run) : json_null());
+    json_object_set_new(o, "scriptHash", json_string(w->thr_state == AMI__THR_LIVE && w->inst_hash[0] ? w->inst_hash : w->hash));
+    json_object_set_new(o, "isRunning", json_boolean(is_running(w)));
+    json_object_set_new(o, "state", json_string(ami__state_name(w->state)));
+    json_object_set_new(o, "term", w->exec == AMI_EXEC_LEADER && w->term > 0 ? json_integer(w->term) : json_null());
+    json_object_set_new(o, "nid", json_string(node->nid));
+    if (w->state == AMI__ST_STOPPED && w->stopped_hash[0] && w->stop_reason[0])
+        json_object_set_new(o, "stopReason", json_string(w->stop_reason));
+    return o;
+}
+
+AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
+{
+    if (!out || !node) return ami__error_set(AMI_EINVAL, "ami_node_stats: NULL argument");
+    json_t *arr = json_array();
+    int64_t now = ami_time_now_ms();
+    json_int_t total = 0, running = 0, execs = 0, errs = 0, nerrs = 0, cerrs = 0;
+    pthread_mutex_lock(&node->mu);
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        if (!ami__worker_stats_listed(node, w)) continue;
+        json_array_append_new(arr, ami__worker_stats_json(node, w, now));
+        total++;
+        if (is_running(w)) running++;
+        execs += (json_int_t)w->ps.executions;
+        errs += (json_int_t)w->ps.errors;
+        nerrs += (json_int_t)w->ps.network_errors;
+        cerrs += (json_int_t)w->ps.critical_errors;
+    }
+    pthread_mutex_unlock(&node->mu);
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}",
+                     "totalWorkers", total, "runningWorkers", running, "stoppedWorkers", total - running,
+                     "totalExecutions", execs, "totalErrors", errs, "totalNetworkErrors", nerrs,
+                     "totalCriticalErrors", cerrs, "workers", arr, "timestamp", (json_int_t)now);
+    return *out ? 0 : ami__error_oom();
+}
+
+void ami__stats_persist(ami_node *node, int all)
+{
+    json_t *sets = json_array(), *dels = json_array();
+    int64_t now = ami_time_now_ms(), mono = ami_time_mono_ms();
+    pthread_mutex_lock(&node->mu);
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        if (ami__worker_stats_listed(node, w)) {
+            /* what changed, and the rest now and then (uptime, lastRunAgo) */
+            if (all || w->stats_dirty || w->ps.executions != w->persisted_execs ||
+                mono - w->persisted_at >= AMI__STATS_REFRESH_MS) {
+                json_array_append_new(sets, ami__worker_stats_json(node, w, now));
+                w->stats_dirty = 0;
+                w->stats_persisted = 1;
+                w->persisted_execs = w->ps.executions;
+                w->persisted_at = mono;
+            }
+        } else if (w->stats_persisted && !w->deleted) {
+            json_array_append_new(dels, json_string(w->sid));
+            w->stats_persisted = 0;
+        }
+    }
+    pthread_mutex_unlock(&node->mu);
+    size_t i = 0, total = json_array_size(sets);
+    while (i < total || (i == 0 && json_array_size(dels))) {
+        ami_atomic *a = NULL;
+        if (ami_atomic_new(&a)) break;
+        size_t end = i + 256 < total ? i + 256 : total;
+        for (; i < end; i++) {
+            json_t *v = json_array_get(sets, i);
+            json_t *k = ami_key_new("ami", "stats", node->nid, json_string_value(json_object_get(v, "sid")), NULL);
+            ami_atomic_set(a, k, v, 0);
+            json_decref(k);
+        }
+        if (i == total) {
+            size_t j;
+            json_t *s;
+            json_array_foreach(dels, j, s) {
+                json_t *k = ami_key_new("ami", "stats", node->nid, json_string_value(s), NULL);
+                ami_atomic_delete(a, k);
+                json_decref(k);
+            }
+            json_array_clear(dels);
+        }
+        int committed = 0;
+        ami_versionstamp vs;
+        if (ami_store_commit(node->store, a, &committed, vs))
+            ami__log(AMI__LOG_WARN, "node %s: writing stats: %s", node->nid, ami_error_last());
+        ami_atomic_free(a);
+        if (i >= total) break;
+    }
+    json_decref(sets);
+    json_decref(dels);
+}
+
+/* ---- heartbeat ---- */
+
+void ami__heartbeat(ami_node *node, int remove)
+{
+    json_t *k = ami_key_new("ami", "node", node->nid, NULL);
+    if (remove) {
+        ami_store_delete(node->store, k);
+    } else {
+        pthread_mutex_lock(&node->mu);
+        int running = node->running;
+        pthread_mutex_unlock(&node->mu);
+        json_t *v = json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:s}", "nid", node->nid, "network", node->network,
+                              "startedAt", (json_int_t)node->started_at, "heartbeatAt", (json_int_t)ami_time_now_ms(),
+                              "running", running, "capacity", node->o.capacity, "version", ami_version());
+        ami_versionstamp vs;
+        if (v && ami_store_set(node->store, k, v, (int64_t)node->o.heartbeat_ms * 3, vs))
+            ami__log(AMI__LOG_WARN, "node %s: heartbeat: %s", node->nid, ami_error_last());
+        json_decref(v);
+    }
+    json_decref(k);
+}
+
+/* ---- logs ---- */
+
+void ami__log_ring_free(ami__worker *w)
+{
+    if (!w->ring) return;
+    for (int i = 0; i < w->ring_len; i++) ami_free(w->ring[(w->ring_head + i) % w->ring_len].msg);
+    ami_free(w->ring);
+    w->ring = NULL;
+    w->ring_len = w->ring_head = 0;
+}
+
+/* The ring holds up to o.log_ring lines: ring_len used, oldest at ring_head. */
+static void ring_push(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg)
+{
+    int cap = node->o.log_ring;
+    if (cap <= 0) return;
+    if (!w->ring) {
+        w->ring = ami_malloc((size_t)cap * sizeof *w->ring);
+        if (!w->ring) return;
+        w->ring_len = w->ring_head = 0;
+    }
+    char *copy = ami__strdup(msg);
+    if (!copy) return;
+    if (w->ring_len < cap) {
+        w->ring[(w->ring_head + w->ring_len) % cap] = (ami__logline){ ts, level, copy };
+        w->ring_len++;
+    } else {
+        ami_free(w->ring[w->ring_head].msg);
+        w->ring[w->ring_head] = (ami__logline){ ts, level, copy };
+        w->ring_head = (w->ring_head + 1) % cap;
+    }
+}
+
+static const char *level_static(const char *level)
+{
+    if (!level) return "info";
+    if (!strcmp(level, "error")) return "error";
+    if (!strcmp(level, "warn")) return "warn";
+    if (!strcmp(level, "debug")) return "debug";
+    return "info";
+}
+
+void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg)
+{
+    level = level_static(level);
+    if (!msg) msg = "";
+    pthread_mutex_lock(&node->log_mu);
+    if (ts <= w->last_log_ts) ts = w->last_log_ts + 1;   /* unique per worker, across instances */
+    w->last_log_ts = ts;
+    ring_push(node, w, ts, level, msg);
+    if (node->plog_count < AMI__LOG_PENDING_MAX) {
+        ami__pending_log *p = ami_malloc(sizeof *p);
+        if (p) {
+            p->sid = ami__strdup(w->sid);
+            p->ts = ts;
+            p->value = json_pack("{s:I, s:s, s:s, s:s, s:s}", "ts", (json_int_t)ts, "level", level,
+                                 "nid", node->nid, "sid", w->sid, "msg", msg);
+            p->next = NULL;
+            if (!p->sid || !p->value) {
+                ami_free(p->sid);
+                json_decref(p->value);
+                ami_free(p);
+            } else {
+                if (node->plog_tail) node->plog_tail->next = p;
+                else node->plog_head = p;
+                node->plog_tail = p;
+                node->plog_count++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&node->log_mu);
+    if (node->o.log_fn) {
+        ami_node_log_record rec = { ts, level, node->nid, w->sid, msg };
+        node->o.log_fn(&rec, node->o.log_payload);
+    }
+}
+
+static void prune(ami_node *node, const char *sid)
+{
+    size_t keep = (size_t)(node->o.log_ring > 0 ? node->o.log_ring : 200) * AMI__LOG_KEEP_FACTOR;
+    json_t *prefix = json_pack("[s, s, s]", node->network, "logs", sid);
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    lo.reverse = 1;
+    lo.limit = keep;
+    json_t *newest = NULL;
+    if (ami_store_list(&newest, node->local, &lo) == 0 && json_array_size(newest) == keep) {
+        json_t *cutoff = json_object_get(json_array_get(newest, keep - 1), "key");
+        ami_list_options lo2 = AMI_LIST_OPTIONS_INIT;
+        lo2.prefix = prefix;
+        lo2.end = cutoff;
+        lo2.limit = 20000;
+        json_t *old = NULL;
+        if (ami_store_list(&old, node->local, &lo2) == 0 && json_array_size(old)) {
+            ami_atomic *a = NULL;
+            if (!ami_atomic_new(&a)) {
+                size_t i;
+                json_t *e;
+                json_array_foreach(old, i, e) ami_atomic_delete(a, json_object_get(e, "key"));
+                int committed;
+                ami_versionstamp vs;
+                ami_store_commit(node->local, a, &committed, vs);
+                ami_atomic_free(a);
+            }
+        }
+        json_decref(old);
+    }
+    json_decref(newest);
+    json_decref(prefix);
+}
+
+void ami__logs_flush(ami_node *node)
+{
+    pthread_mutex_lock(&node->log_mu);
+    ami__pending_log *head = node->plog_head;
+    node->plog_head = node->plog_tail = NULL;
+    node->plog_count = 0;
+    pthread_mutex_unlock(&node->log_mu);
+    if (!head) return;
+    size_t keep = (size_t)(node->o.log_ring > 0 ? node->o.log_ring : 200) * AMI__LOG_KEEP_FACTOR;
+    json_t *to_prune = json_array();
+    while (head) {
+        ami_atomic *a = NULL;
+        if (ami_atomic_new(&a)) break;
+        int n = 0;
+        while (head && n < 500) {
+            ami__pending_log *p = head;
+            head = p->next;
+            json_t *k = json_pack("[s, s, s, I]", node->network, "logs", p->sid, (json_int_t)p->ts);
+            ami_atomic_set(a, k, p->value, 0);
+            json_decref(k);
+            json_int_t c = json_integer_value(json_object_get(node->log_counts, p->sid)) + 1;
+            if ((size_t)c >= keep / 10 + 1) {
+                c = 0;
+                json_array_append_new(to_prune, json_string(p->sid));
+            }
+            json_object_set_new(node->log_counts, p->sid, json_integer(c));
+            ami_free(p->sid);
+            json_decref(p->value);
+            ami_free(p);
+            n++;
+        }
+        int committed = 0;
+        ami_versionstamp vs;
+        if (ami_store_commit(node->local, a, &committed, vs))
+            ami__log(AMI__LOG_WARN, "node %s: writing logs: %s", node->nid, ami_error_last());
+        ami_atomic_free(a);
+    }
+    while (head) {   /* only when a batch could not be allocated */
+        ami__pending_log *p = head;
+        head = p->next;
+        ami_free(p->sid);
+        json_decref(p->value);
+        ami_free(p);
+    }
+    size_t i;
+    json_t *s;
+    json_array_foreach(to_prune, i, s) prune(node, json_string_value(s));
+    json_decref(to_prune);
+}
+
+AMI_EXTERN(int) ami_node_logs(json_t **out, ami_node *node, const char *sid, size_t limit)
+{
+    if (!out || !node || !sid) return ami__error_set(AMI_EINVAL, "ami_node_logs: NULL argument");
+    *out = NULL;
+    json_t *arr = json_array();
+    int from_ring = 0;
+    pthread_mutex_lock(&node->mu);
+    pthread_mutex_lock(&node->log_mu);
+    ami__worker *w = ami__node_find(node, sid);
+    if (w && w->ring && w->ring_len > 0) {
+        from_ring = 1;
+        int n = w->ring_len;
+        int first = limit && (size_t)n > limit ? n - (int)limit : 0;
+        for (int i = first; i < n; i++) {
+            ami__logline *l = &w->ring[(w->ring_head + i) % node->o.log_ring];
+            json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}", "ts", (json_int_t)l->ts, "level", l->level,
+                                                 "nid", node->nid, "sid", sid, "msg", l->msg));
+        }
+    }
+    pthread_mutex_unlock(&node->log_mu);
+    pthread_mutex_unlock(&node->mu);
+    if (!from_ring) {
+        /* nothing in memory (e.g. after a restart): what the local store kept */
+        json_t *prefix = json_pack("[s, s, s]", node->network, "logs", sid);
+        ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+        lo.prefix = prefix;
+        lo.reverse = 1;
+        lo.limit = limit;
+        json_t *list = NULL;
+        int rc = ami_store_list(&list, node->local, &lo);
+        json_decref(prefix);
+        if (rc) {
+            json_decref(arr);
+            return rc;
+        }
+        for (size_t i = json_array_size(list); i-- > 0;)
+            json_array_append(arr, json_object_get(json_array_get(list, i), "value"));
+        json_decref(list);
+    }
+    *out = arr;
+    return 0;
+}
+
+/* ---- the housekeeping thread ---- */
+
+void *ami__housekeeping_main(void *arg)
+{
+    ami_node *node = arg;
+    int64_t next_hb = ami_time_mono_ms() + node->o.heartbeat_ms;
+    int64_t next_stats = ami_time_mono_ms() + node->o.stats_ms;
+    pthread_mutex_lock(&node->mu);
+    while (!node->threads_quit) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100L * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+        if (node->threads_quit) break;
+        pthread_mutex_unlock(&node->mu);
+        int64_t now = ami_time_mono_ms();
+        ami__logs_flush(node);
+        if (now >= next_hb) {
+            ami__heartbeat(node, 0);
+            next_hb = now + node->o.heartbeat_ms;
+        }
+        if (now >= next_stats) {
+            ami__stats_persist(node, 0);
+            next_stats = now + node->o.stats_ms;
+        }
+        pthread_mutex_lock(&node->mu);
+    }
+    pthread_mutex_unlock(&node->mu);
+    return NULL;
+}

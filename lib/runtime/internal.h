@@ -1,0 +1,112 @@
+/* Internal: the runtime instance and what its files share. */
+#ifndef AMI_RUNTIME_INTERNAL_H
+#define AMI_RUNTIME_INTERNAL_H
+#include <pthread.h>
+#include <jansson.h>
+#include "duktape.h"
+#include "ami/runtime.h"
+
+/* File name the worker script is compiled under (stack traces, line lookup). */
+#define AMI__SCRIPT_FILENAME "worker.js"
+
+/* Why the current run is being torn down; sticky until the run ends (stop: until reset). */
+enum {
+    AMI__ABORT_NONE = 0,
+    AMI__ABORT_STOP,      /* ami_runtime_stop */
+    AMI__ABORT_LEASE,     /* guarded net write conflicted */
+    AMI__ABORT_SLICE      /* synchronous slice too long */
+};
+
+/* Host operations counted for Deno.metrics(). */
+enum { AMI__OP_GET, AMI__OP_SET, AMI__OP_DELETE, AMI__OP_LIST, AMI__OP_SUBSCRIBE,
+       AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_COUNT };
+
+typedef struct ami__sub {
+    int id;
+    int which;                /* 0 net, 1 local */
+    json_t *key;
+    char vs[AMI_VERSIONSTAMP_LEN + 1];
+    int live;                 /* has an "update" handler and is not closed */
+    struct ami__sub *next;
+} ami__sub;
+
+struct ami_runtime {
+    duk_context *ctx;
+
+    /* counting allocator */
+    size_t heap_max;
+    size_t heap_used;         /* read by other threads with __atomic loads */
+    size_t heap_peak;
+    int heap_hit;             /* an allocation was refused during this run */
+    int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
+    unsigned alloc_tick;
+
+    /* stop and slice (exec-timeout hook) */
+    int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */
+    int abort;                /* sticky reason while unwinding the current run */
+    int64_t slice_ms;         /* <= 0: none */
+    int64_t slice_deadline;   /* monotonic ms; 0 = not in a slice */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+
+    /* identity and options */
+    ami_store *stores[2];     /* net, local */
+    char *nid, *sid, *network;
+    int64_t term, pending_term;
+    int term_dirty;
+    size_t log_max;
+    int poll_ms;
+    int64_t last_log_ts;
+    int64_t start_time;
+    ami_runtime_log_fn log;
+    void *log_payload;
+    ami_runtime_guard_fn guard;
+    void *guard_payload;
+
+    /* subscriptions */
+    ami__sub *subs;
+    int next_sub_id;
+    char seen[2][AMI_VERSIONSTAMP_LEN + 1];   /* store versionstamp at the last poll */
+
+    unsigned long ops[AMI__OP_COUNT];
+};
+
+/* Turn a user script into what Duktape compiles (an ES5 function body).
+ * This is the one place where the modern-JS lowering (lib/runtime/lower,
+ * ami__lower) plugs in; until it does, the source is copied as is.
+ * On failure returns AMI_ESCRIPT with "SyntaxError: … (line L, column C)"
+ * in errbuf. */
+int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen);
+
+/* Compile `src` (already prepared) as a worker body onto ctx's stack.
+ * On a syntax error returns AMI_ESCRIPT with the message (line, column) in errbuf. */
+int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *errbuf, size_t errlen);
+
+/* The prelude (ES5 polyfills and the Stels/logger/Deno objects), lib/runtime/prelude.c. */
+extern const char ami__prelude_js[];
+
+/* Register the native host functions on the object on top of the stack. */
+void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst);
+
+/* Throw an Error with the given name (never returns). */
+duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+/* Entry of every host call: throws when the run is being torn down, else restarts the slice. */
+void ami__runtime_host_enter(duk_context *ctx, ami_runtime *inst);
+
+/* Wait up to `ms` (< 0: until something happens) delivering subscription
+ * updates; returns the number of updates delivered.  Throws on stop. */
+int ami__runtime_wait(duk_context *ctx, ami_runtime *inst, int64_t ms, int until_event);
+
+/* Run the prelude's promise job queue (may throw). */
+void ami__runtime_run_jobs(duk_context *ctx);
+
+/* Free every subscription. */
+void ami__runtime_subs_free(ami_runtime *inst);
+int ami__runtime_live_subs(const ami_runtime *inst);
+
+/* Emit one log record (truncating to the line cap). */
+void ami__runtime_log(ami_runtime *inst, ami_log_level level, const char *msg, size_t len);
+
+#endif

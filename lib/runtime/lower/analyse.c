@@ -1,0 +1,172 @@
+/* Scope analysis: resolves references, decides which loop scopes need a fresh
+ * binding per iteration (emitted as an IIFE), which block-scoped names must
+ * be renamed when hoisted to `var`, and which functions capture this/arguments
+ * for arrows. */
+#include <stdio.h>
+#include <string.h>
+#include "runtime/lower/ast.h"
+
+static int is_fn(const lw_scope *s) { return s->kind != SC_BLOCK; }
+/* where lexical declarations of s end up as `var` */
+static lw_scope *hoist_target(lw_scope *s)
+{
+    while (s->kind == SC_BLOCK && !s->wrap) s = s->parent;
+    return s;
+}
+static lw_scope *real_fn(lw_scope *s)
+{
+    while (!is_fn(s)) s = s->parent;
+    return s;
+}
+
+static lw_binding *lookup(lw_scope *s, const char *name, lw_scope **where)
+{
+    for (; s; s = s->parent)
+        for (lw_binding *b = s->bindings; b; b = b->next)
+            if (strcmp(b->name, name) == 0) { *where = s; return b; }
+    *where = NULL;
+    return NULL;
+}
+
+static void add_pass(lw_ctx *C, lw_scope *s, const char *name)
+{
+    for (int i = 0; i < s->npass; i++) if (strcmp(s->pass[i], name) == 0) return;
+    if (s->npass == s->cappass) {
+        int cap = s->cappass ? s->cappass * 2 : 8;
+        const char **np = lw_alloc(C, sizeof *np * (size_t)cap);
+        if (s->npass) memcpy(np, s->pass, sizeof *np * (size_t)s->npass);
+        s->pass = np;
+        s->cappass = cap;
+    }
+    s->pass[s->npass++] = name;
+}
+static int has_pass(lw_scope *s, const char *name)
+{
+    for (int i = 0; i < s->npass; i++) if (strcmp(s->pass[i], name) == 0) return 1;
+    return 0;
+}
+
+static int has_captured_lexical(lw_scope *s)
+{
+    for (lw_binding *b = s->bindings; b; b = b->next)
+        if ((b->kind == BK_LET || b->kind == BK_CONST || b->kind == BK_CLASS || b->kind == BK_FUNC) && b->captured) return 1;
+    return 0;
+}
+
+/* loop_flag: a loop lies between this point and the current hoist target */
+static void decide_wraps(lw_scope *s, int loop_flag)
+{
+    for (lw_scope *c = s->first_child; c; c = c->next_sibling) {
+        if (is_fn(c)) { decide_wraps(c, 0); continue; }
+        int in_loop = loop_flag || c->is_loop_body;
+        c->in_loop = in_loop;
+        if (c->is_loop_head && has_captured_lexical(c)) {
+            /* body is the child scope marked is_loop_body */
+            for (lw_scope *b = c->first_child; b; b = b->next_sibling)
+                if (b->is_loop_body) { b->wrap = 2; break; }
+        }
+        if (!c->wrap && in_loop && !c->is_switch && !c->is_loop_head && c->owner && has_captured_lexical(c)) c->wrap = 1;
+        decide_wraps(c, c->wrap ? 0 : (in_loop || c->is_loop_head));
+    }
+}
+
+static const char *fresh_name(lw_ctx *C, const char *base)
+{
+    char buf[300];
+    for (int i = 1;; i++) {
+        snprintf(buf, sizeof buf, "%.250s$%d", base, i);
+        if (!lw_nameset_has(C, buf)) {
+            char *s = lw_strndup(C, buf, strlen(buf));
+            lw_nameset_add(C, s);
+            return s;
+        }
+    }
+}
+
+/* names declared directly in hoist target T (params, vars, functions, its own lets) */
+static int declared_in(lw_scope *T, const char *name, lw_binding *except)
+{
+    for (lw_binding *b = T->bindings; b; b = b->next)
+        if (b != except && strcmp(b->name, name) == 0) return 1;
+    return 0;
+}
+
+typedef struct used { const char *name; struct used *next; } used;
+
+static void rename_in(lw_ctx *C, lw_scope *T, lw_scope *s, used **u)
+{
+    for (lw_scope *c = s->first_child; c; c = c->next_sibling) {
+        if (is_fn(c) || c->wrap) continue;
+        for (lw_binding *b = c->bindings; b; b = b->next) {
+            if (b->kind == BK_FNAME || b->kind == BK_CATCH || b->kind == BK_VAR || b->kind == BK_PARAM) continue;
+            int clash = declared_in(T, b->name, NULL) || has_pass(T, b->name) || strcmp(b->name, "arguments") == 0;
+            for (used *x = *u; x && !clash; x = x->next) if (strcmp(x->name, b->name) == 0) clash = 1;
+            /* a catch parameter of the same name in an enclosing block would shadow the var */
+            for (lw_scope *q = c->parent; q && q != T && !clash; q = q->parent)
+                for (lw_binding *o = q->bindings; o; o = o->next)
+                    if (o->kind == BK_CATCH && strcmp(o->name, b->name) == 0) clash = 1;
+            if (clash) b->out = fresh_name(C, b->name);
+            used *n = lw_alloc(C, sizeof *n);
+            n->name = b->out;
+            n->next = *u;
+            *u = n;
+        }
+        rename_in(C, T, c, u);
+    }
+}
+
+static void rename_all(lw_ctx *C, lw_scope *s)
+{
+    if (is_fn(s) || s->wrap) {
+        used *u = NULL;
+        for (lw_binding *b = s->bindings; b; b = b->next) {
+            used *n = lw_alloc(C, sizeof *n);
+            n->name = b->name;
+            n->next = u;
+            u = n;
+        }
+        rename_in(C, s, s, &u);
+    }
+    for (lw_scope *c = s->first_child; c; c = c->next_sibling) rename_all(C, c);
+}
+
+void lw_analyse(lw_ctx *C, node *prog)
+{
+    (void)prog;
+    /* 1. resolve and mark captures */
+    for (lw_ref *r = C->refs; r; r = r->next) {
+        node *id = r->id;
+        if (id->type != N_IDENT) continue;
+        lw_scope *where;
+        lw_binding *b = lookup(id->ref_scope, id->str, &where);
+        id->bind = b;
+        if (b && real_fn(b->scope) != real_fn(id->ref_scope)) b->captured = 1;
+    }
+    /* 2. per-iteration scopes */
+    decide_wraps(C->root, 0);
+    /* 3. names passing through each hoist target, and this/arguments capture */
+    for (lw_ref *r = C->refs; r; r = r->next) {
+        node *id = r->id;
+        if (id->type == N_IDENT) {
+            lw_scope *stop = id->bind ? id->bind->scope : NULL;
+            for (lw_scope *s = id->ref_scope; s && s != stop; s = s->parent)
+                if (is_fn(s) || s->wrap) add_pass(C, s, id->str);
+            if (!id->bind && strcmp(id->str, "arguments") == 0) {
+                int crossed = 0;
+                for (lw_scope *s = id->ref_scope; s; s = s->parent) {
+                    if (s->kind == SC_FUNC) { if (crossed) s->needs_args = 1; break; }
+                    if (s->kind == SC_ARROW || s->wrap) crossed = 1;
+                }
+            }
+        } else {   /* this / super */
+            int crossed = 0;
+            for (lw_scope *s = id->ref_scope; s; s = s->parent) {
+                if (s->kind == SC_FUNC) { if (crossed) s->needs_this = 1; break; }
+                if (s->kind == SC_ARROW || s->wrap) crossed = 1;
+            }
+        }
+    }
+    /* 4. renames */
+    rename_all(C, C->root);
+    (void)hoist_target;
+}

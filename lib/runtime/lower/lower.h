@@ -1,0 +1,72 @@
+/*
+ * Internal: lowering of modern JavaScript (ES2020 script syntax, with
+ * top-level await and return) to ES5.1 that Duktape 2.7 compiles.
+ *
+ * The output is meant to be the body of a function (the runtime wraps it as
+ * `(function(){` + out + `\n})`, all on line 1 so lines stay the user's).
+ * Every output token is on its source line.
+ *
+ * Lowered code calls these helpers; the runtime evaluates
+ * ami__lower_helpers_js (helpers.c) in the global scope before user code.
+ * All are plain ES5 functions (the file also defines Symbol.asyncIterator
+ * and String.raw when Duktape lacks them):
+ *
+ *   __ami_iter(x)          iterator ({next()}) for x: arrays and array-likes,
+ *                          strings (by code point), objects with
+ *                          [Symbol.iterator] or "@@iterator" methods, Map/Set
+ *                          (entries()/values()), or anything with .next.
+ *                          TypeError "x is not iterable" otherwise.
+ *   __ami_aiter(x)         iterator for `for await`: x's Symbol.asyncIterator /
+ *                          "@@asyncIterator" iterator with each next() result
+ *                          awaited, else __ami_iter(x) with each value awaited.
+ *   __ami_arr(x)           x itself if an Array, else a new Array of its
+ *                          iterated values (array destructuring source).
+ *   __ami_spread(x)        a new Array of x's iterated values (spread).
+ *   __ami_objspread(t, s...) copies own enumerable properties of each source
+ *                          (null/undefined skipped) into t; returns t.
+ *   __ami_objrest(s, keys) new object with s's own enumerable properties
+ *                          except `keys` (array of strings).
+ *   __ami_new(C, args)     new C(...args).
+ *   __ami_tpl(cooked, raw) cooked array (frozen) with .raw = raw (frozen):
+ *                          a tagged template's strings object.
+ *   __ami_class(Base, fn)  checks Base (function or null) and returns fn(Base).
+ *   __ami_inherits(C, B)   C.prototype inherits B.prototype, C inherits B.
+ *   __ami_method(o, k, f)  defines a non-enumerable method.
+ *   __ami_accessor(o, k, get, set, enumerable) defines/merges a getter/setter.
+ *   __ami_prop(o, k, v)    defines an enumerable data property; returns o.
+ *   __ami_super(self, B, args) runs B's constructor on self (copies `message`
+ *                          and `stack` when B is Error-like); returns self.
+ *   __ami_sget(proto, k, self) super.k: the property k found from proto up
+ *                          its chain; a getter runs with `self` as this.
+ *   __ami_async(fn, self, args) calls fn.apply(self, args) and returns
+ *                          Promise.resolve(result), or Promise.reject(e) if it
+ *                          threw.  Needs the runtime's Promise; defined
+ *                          only when the runtime has not defined it already.
+ *   __ami_const(name)      throws TypeError "Assignment to constant variable."
+ *
+ * Provided by the runtime (not in helpers.c), because it drives the job queue:
+ *   __ami_await(x)         if x is a thenable, run the instance's job queue
+ *                          (and its sleeps/subscriptions) until x settles, then
+ *                          return its value or throw its reason; otherwise
+ *                          return x.
+ */
+#ifndef AMI_LOWER_H
+#define AMI_LOWER_H
+#include <stddef.h>
+#include "ami/common.h"
+
+typedef struct ami_lower_error {
+    int line, column;       /* 1-based position of the problem */
+    char message[256];      /* plain text, e.g. "Unexpected token '}'" */
+} ami_lower_error;
+
+/* Lower `src` (len bytes, UTF-8) to ES5 appended to `out`.  0 on success;
+ * AMI_ESCRIPT with err filled on a syntax error or unsupported construct;
+ * AMI_ENOMEM when out of memory.  Thread-safe (no global state); nesting
+ * is limited (200 levels) so it needs about 100 KB of stack. */
+int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err);
+
+/* ES5 source of the __ami_* helpers listed above (NUL-terminated). */
+extern const char ami__lower_helpers_js[];
+
+#endif

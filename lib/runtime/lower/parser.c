@@ -1,0 +1,1670 @@
+/* Recursive-descent parser for ES2020 scripts (function-body goal: top-level
+ * await and return allowed).  Builds the AST and the scope tree; records every
+ * identifier reference for the analysis pass. */
+#include <string.h>
+#include "runtime/lower/ast.h"
+
+#define MAX_DEPTH 200
+#define MAX_CHAIN 3000
+
+typedef struct P {
+    lw_ctx *C;
+    lw_lexer L;
+    lw_token tok, prev;
+    lw_scope *scope;
+    int fn_depth;       /* 0 at script level */
+    int in_async;
+    int await_ok;
+    int no_in;
+    int depth;
+    int in_func;        /* return allowed: always (script is a function body) */
+    size_t *akey;       /* arrow-lookahead cache: '(' offset + 1 -> is arrow */
+    char *aval;
+    size_t acap, an;
+} P;
+
+static int tok_is(P *p, const char *s)
+{
+    return (p->tok.type == TK_PUNCT || p->tok.type == TK_KEYWORD) && strcmp(p->tok.val, s) == 0;
+}
+static int tok_ident(P *p, const char *s)
+{
+    return p->tok.type == TK_IDENT && !p->tok.escaped && strcmp(p->tok.val, s) == 0;
+}
+
+/* whether a '/' after token t (preceded by `before`) starts a regex */
+static int regex_allowed_after2(const lw_token *t, const lw_token *before)
+{
+    /* obj.default / 2: a keyword after '.' is a property name */
+    if (t->type == TK_KEYWORD && before && before->type == TK_PUNCT &&
+        (strcmp(before->val, ".") == 0 || strcmp(before->val, "?.") == 0)) return 0;
+    switch (t->type) {
+    case TK_NUM: case TK_STR: case TK_REGEX: case TK_IDENT: case TK_PRIVATE: return 0;
+    case TK_TEMPLATE: return !(t->tpl == TPL_FULL || t->tpl == TPL_TAIL);
+    case TK_KEYWORD:
+        return !(strcmp(t->val, "this") == 0 || strcmp(t->val, "super") == 0 || strcmp(t->val, "null") == 0 ||
+                 strcmp(t->val, "true") == 0 || strcmp(t->val, "false") == 0);
+    case TK_PUNCT:
+        return !(strcmp(t->val, ")") == 0 || strcmp(t->val, "]") == 0 || strcmp(t->val, "}") == 0 ||
+                 strcmp(t->val, "++") == 0 || strcmp(t->val, "--") == 0);
+    default: return 1;
+    }
+}
+
+
+static void next(P *p)
+{
+    lw_token before = p->prev;
+    p->prev = p->tok;
+    lw_lex_next(p->C, &p->L, &p->tok, regex_allowed_after2(&p->prev, &before));
+}
+
+static void unexpected(P *p) __attribute__((noreturn));
+static void unexpected(P *p)
+{
+    lw_token *t = &p->tok;
+    if (t->type == TK_EOF) lw_fail(p->C, t->line, t->col, "Unexpected end of input");
+    if (t->type == TK_STR) lw_fail(p->C, t->line, t->col, "Unexpected string");
+    if (t->type == TK_NUM) lw_fail(p->C, t->line, t->col, "Unexpected number");
+    if (t->type == TK_TEMPLATE) lw_fail(p->C, t->line, t->col, "Unexpected template string");
+    if (t->type == TK_IDENT) lw_fail(p->C, t->line, t->col, "Unexpected identifier '%.100s'", t->val);
+    if (t->type == TK_PRIVATE) lw_fail(p->C, t->line, t->col, "Private class members (#names) are not supported");
+    if (t->type == TK_REGEX) lw_fail(p->C, t->line, t->col, "Unexpected regular expression");
+    lw_fail(p->C, t->line, t->col, "Unexpected token '%.100s'", t->val);
+}
+
+static void expect(P *p, const char *s)
+{
+    if (!tok_is(p, s)) unexpected(p);
+    next(p);
+}
+
+static int eat(P *p, const char *s)
+{
+    if (tok_is(p, s)) { next(p); return 1; }
+    return 0;
+}
+
+static void semicolon(P *p)
+{
+    if (eat(p, ";")) return;
+    if (tok_is(p, "}") || p->tok.type == TK_EOF || p->tok.nl_before) return;
+    unexpected(p);
+}
+
+__attribute__((noinline)) static lw_token peek(P *p)
+{
+    lw_lexer save = p->L;
+    lw_token t;
+    lw_lex_next(p->C, &p->L, &t, 0);
+    p->L = save;
+    return t;
+}
+
+static void enter(P *p)
+{
+    if (++p->depth > MAX_DEPTH) lw_fail(p->C, p->tok.line, p->tok.col, "Code nested too deeply");
+}
+static void leave(P *p) { p->depth--; }
+
+static node *mk(P *p, int type, const lw_token *t)
+{
+    node *n = lw_alloc(p->C, sizeof *n);
+    n->type = type;
+    n->line = t->line;
+    n->col = t->col;
+    n->end_line = t->line;
+    p->C->nodes++;
+    return n;
+}
+
+typedef struct nl { node *head, *tail; int n; } nl;
+static void nl_add(nl *l, node *n)
+{
+    n->next = NULL;
+    if (l->tail) l->tail->next = n; else l->head = n;
+    l->tail = n;
+    l->n++;
+}
+
+/* ---- scopes */
+
+static lw_scope *push_scope(P *p, int kind, node *owner)
+{
+    lw_scope *s = lw_alloc(p->C, sizeof *s);
+    s->kind = kind;
+    s->parent = p->scope;
+    s->owner = owner;
+    if (p->scope) {
+        /* append to keep source order */
+        lw_scope **pp = &p->scope->first_child;
+        while (*pp) pp = &(*pp)->next_sibling;
+        *pp = s;
+    }
+    p->scope = s;
+    if (owner) owner->scope = s;
+    return s;
+}
+static void pop_scope(P *p) { p->scope = p->scope->parent; }
+
+static lw_scope *func_scope(lw_scope *s)
+{
+    while (s->kind == SC_BLOCK) s = s->parent;
+    return s;
+}
+
+static int lexical(int k) { return k == BK_LET || k == BK_CONST || k == BK_CLASS; }
+
+static void declare(P *p, node *id, int kind)
+{
+    lw_scope *s = (kind == BK_VAR) ? func_scope(p->scope) : p->scope;
+    if (kind == BK_FUNC && p->scope->kind != SC_BLOCK) s = p->scope;
+    if (strcmp(id->str, "let") == 0 && lexical(kind))
+        lw_fail(p->C, id->line, id->col, "let is disallowed as a lexically bound name");
+    for (lw_binding *b = s->bindings; b; b = b->next) {
+        if (strcmp(b->name, id->str) != 0) continue;
+        if (lexical(kind) || lexical(b->kind) || (b->kind == BK_FUNC && kind == BK_FUNC && s->kind == SC_BLOCK))
+            if (!(b->kind == BK_PARAM && kind != BK_PARAM && s->kind != SC_BLOCK && !lexical(kind)))
+                lw_fail(p->C, id->line, id->col, "Identifier '%.100s' has already been declared", id->str);
+        if (kind == BK_VAR || kind == BK_PARAM || (kind == BK_FUNC && b->kind != BK_FNAME)) {
+            if (kind == BK_FUNC) b->kind = BK_FUNC;
+            id->bind = b;
+            return;
+        }
+    }
+    /* var through a block that declares the same name lexically */
+    if (kind == BK_VAR) {
+        for (lw_scope *q = p->scope; q != s; q = q->parent)
+            for (lw_binding *b = q->bindings; b; b = b->next)
+                if (strcmp(b->name, id->str) == 0 && lexical(b->kind))
+                    lw_fail(p->C, id->line, id->col, "Identifier '%.100s' has already been declared", id->str);
+    }
+    lw_binding *b = lw_alloc(p->C, sizeof *b);
+    b->name = id->str;
+    b->kind = kind;
+    b->scope = s;
+    b->out = id->str;
+    b->next = s->bindings;
+    s->bindings = b;
+    id->bind = b;
+}
+
+static void add_ref(P *p, node *id)
+{
+    id->ref_scope = p->scope;
+    lw_ref *r = lw_alloc(p->C, sizeof *r);
+    r->id = id;
+    r->next = p->C->refs;
+    p->C->refs = r;
+}
+
+/* ---- forward declarations */
+static node *parse_statement(P *p);
+static node *parse_expr(P *p);
+static node *parse_assign(P *p);
+static node *parse_unary(P *p);
+static node *parse_lhs(P *p, int allow_call);
+static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_expr);
+static node *parse_class(P *p, int is_decl);
+static node *parse_binding_target(P *p, int bkind);
+static node *parse_arrow(P *p, const lw_token *start, int is_async);
+
+static node *parse_expr_in(P *p)
+{
+    int s = p->no_in;
+    p->no_in = 0;
+    node *e = parse_expr(p);
+    p->no_in = s;
+    return e;
+}
+static node *parse_assign_in(P *p)
+{
+    int s = p->no_in;
+    p->no_in = 0;
+    node *e = parse_assign(p);
+    p->no_in = s;
+    return e;
+}
+
+static int is_reserved_ident(const char *s)
+{
+    return strcmp(s, "implements") == 0 || strcmp(s, "interface") == 0 || strcmp(s, "package") == 0 ||
+           strcmp(s, "private") == 0 || strcmp(s, "protected") == 0 || strcmp(s, "public") == 0;
+}
+
+static node *ident_node(P *p)
+{
+    if (p->tok.type != TK_IDENT) unexpected(p);
+    if (p->await_ok && strcmp(p->tok.val, "await") == 0) unexpected(p);
+    if (strcmp(p->tok.val, "yield") == 0 && 0) unexpected(p);
+    (void)is_reserved_ident;
+    node *n = mk(p, N_IDENT, &p->tok);
+    n->str = p->tok.val;
+    n->slen = p->tok.vlen;
+    lw_nameset_add(p->C, n->str);
+    next(p);
+    return n;
+}
+
+/* property name after '.', or as an object/class key (IdentifierName) */
+static node *name_key(P *p)
+{
+    if (p->tok.type == TK_PRIVATE) lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
+    if (p->tok.type != TK_IDENT && p->tok.type != TK_KEYWORD) unexpected(p);
+    node *n = mk(p, N_STR, &p->tok);
+    n->str = p->tok.val;
+    n->slen = p->tok.vlen;
+    n->kind = 1;   /* identifier name */
+    next(p);
+    return n;
+}
+
+/* ---- binding patterns */
+
+static node *parse_binding_element(P *p, int bkind)
+{
+    lw_token st = p->tok;
+    node *t = parse_binding_target(p, bkind);
+    if (tok_is(p, "=")) {
+        next(p);
+        node *d = mk(p, N_ASSIGN_PAT, &st);
+        d->a = t;
+        d->b = parse_assign_in(p);
+        return d;
+    }
+    return t;
+}
+
+static node *parse_binding_target(P *p, int bkind)
+{
+    enter(p);
+    node *r;
+    if (tok_is(p, "[")) {
+        r = mk(p, N_ARRAY_PAT, &p->tok);
+        next(p);
+        nl l = { 0 };
+        while (!tok_is(p, "]")) {
+            if (tok_is(p, ",")) { nl_add(&l, mk(p, N_HOLE, &p->tok)); next(p); continue; }
+            if (tok_is(p, "...")) {
+                node *rest = mk(p, N_REST, &p->tok);
+                next(p);
+                rest->a = parse_binding_target(p, bkind);
+                nl_add(&l, rest);
+                if (!tok_is(p, "]")) lw_fail(p->C, p->tok.line, p->tok.col, "Rest element must be last element");
+                break;
+            }
+            nl_add(&l, parse_binding_element(p, bkind));
+            if (!tok_is(p, "]")) expect(p, ",");
+        }
+        r->end_line = p->tok.line;
+        expect(p, "]");
+        r->list = l.head;
+    } else if (tok_is(p, "{")) {
+        r = mk(p, N_OBJ_PAT, &p->tok);
+        next(p);
+        nl l = { 0 };
+        while (!tok_is(p, "}")) {
+            if (tok_is(p, "...")) {
+                node *rest = mk(p, N_REST, &p->tok);
+                next(p);
+                rest->a = ident_node(p);
+                declare(p, rest->a, bkind);
+                nl_add(&l, rest);
+                if (!tok_is(p, "}")) lw_fail(p->C, p->tok.line, p->tok.col, "Rest element must be last element");
+                break;
+            }
+            node *prop = mk(p, N_PROP, &p->tok);
+            if (tok_is(p, "[")) {
+                next(p);
+                prop->a = parse_assign_in(p);
+                prop->flags |= NF_COMPUTED;
+                expect(p, "]");
+            } else if (p->tok.type == TK_STR || p->tok.type == TK_NUM) {
+                prop->a = mk(p, p->tok.type == TK_STR ? N_STR : N_NUM, &p->tok);
+                prop->a->str = p->tok.val;
+                prop->a->slen = p->tok.vlen;
+                next(p);
+            } else if (p->tok.type == TK_IDENT && !tok_is(p, ":") && peek(p).type == TK_PUNCT &&
+                       strcmp(peek(p).val, ":") != 0) {
+                /* shorthand {a} or {a = 1} */
+                lw_token st = p->tok;
+                node *id = ident_node(p);
+                declare(p, id, bkind);
+                prop->a = mk(p, N_STR, &st);
+                prop->a->str = id->str;
+                prop->a->slen = id->slen;
+                prop->a->kind = 1;
+                prop->b = id;
+                if (tok_is(p, "=")) {
+                    node *d = mk(p, N_ASSIGN_PAT, &st);
+                    next(p);
+                    d->a = id;
+                    d->b = parse_assign_in(p);
+                    prop->b = d;
+                }
+                nl_add(&l, prop);
+                if (!tok_is(p, "}")) expect(p, ",");
+                continue;
+            } else {
+                prop->a = name_key(p);
+            }
+            expect(p, ":");
+            prop->b = parse_binding_element(p, bkind);
+            nl_add(&l, prop);
+            if (!tok_is(p, "}")) expect(p, ",");
+        }
+        r->end_line = p->tok.line;
+        expect(p, "}");
+        r->list = l.head;
+    } else {
+        r = ident_node(p);
+        if (strcmp(r->str, "eval") == 0 && bkind != BK_VAR && 0) unexpected(p);
+        declare(p, r, bkind);
+    }
+    leave(p);
+    return r;
+}
+
+/* Convert an expression (cover grammar) into an assignment pattern. */
+static node *to_pattern(P *p, node *e, int top)
+{
+    switch (e->type) {
+    case N_IDENT:
+        if (strcmp(e->str, "eval") == 0 || strcmp(e->str, "arguments") == 0)
+            lw_fail(p->C, e->line, e->col, "Invalid left-hand side in assignment");
+        return e;
+    case N_MEMBER:
+        if (top < 0) break;
+        return e;
+    case N_PAREN: {
+        node *in = e->a;
+        while (in->type == N_PAREN) in = in->a;
+        if (in->type == N_IDENT || in->type == N_MEMBER) return to_pattern(p, in, top);
+        break;
+    }
+    case N_ARRAY: {
+        e->type = N_ARRAY_PAT;
+        for (node *x = e->list; x; x = x->next) {
+            node *conv;
+            if (x->type == N_HOLE) continue;
+            if (x->type == N_SPREAD) {
+                if (x->next) lw_fail(p->C, x->line, x->col, "Rest element must be last element");
+                x->type = N_REST;
+                x->a = to_pattern(p, x->a, 0);
+                continue;
+            }
+            if (x->type == N_ASSIGN && strcmp(x->str, "=") == 0) {
+                x->type = N_ASSIGN_PAT;
+                x->a = to_pattern(p, x->a, 0);
+                continue;
+            }
+            conv = to_pattern(p, x, 0);
+            (void)conv;
+            if (conv != x) {   /* parenthesised target: replace in place */
+                node *nx = x->next;
+                *x = *conv;
+                x->next = nx;
+            }
+        }
+        return e;
+    }
+    case N_OBJECT:
+        e->type = N_OBJ_PAT;
+        for (node *x = e->list; x; x = x->next) {
+            if (x->kind == PK_SPREAD) {
+                x->type = N_REST;
+                x->a = to_pattern(p, x->a, 0);
+                if (x->next) lw_fail(p->C, x->line, x->col, "Rest element must be last element");
+                continue;
+            }
+            if (x->kind != PK_INIT && x->kind != PK_SHORTHAND) break;
+            if (x->kind == PK_SHORTHAND) {
+                /* b = ident, c = default (cover initializer) */
+                if (x->c) {
+                    node *d = mk(p, N_ASSIGN_PAT, &p->tok);
+                    d->line = x->line; d->col = x->col;
+                    d->a = x->b;
+                    d->b = x->c;
+                    x->b = d;
+                    x->c = NULL;
+                }
+                x->kind = PK_INIT;
+                continue;
+            }
+            node *v = x->b;
+            if (v->type == N_ASSIGN && strcmp(v->str, "=") == 0) {
+                v->type = N_ASSIGN_PAT;
+                v->a = to_pattern(p, v->a, 0);
+            } else {
+                x->b = to_pattern(p, v, 0);
+            }
+        }
+        for (node *x = e->list; x; x = x->next)
+            if (x->type == N_PROP && x->kind != PK_INIT)
+                lw_fail(p->C, x->line, x->col, "Invalid destructuring assignment target");
+        return e;
+    default:
+        break;
+    }
+    lw_fail(p->C, e->line, e->col, "Invalid left-hand side in assignment");
+}
+
+static int simple_target(node *e)
+{
+    while (e->type == N_PAREN) e = e->a;
+    if (e->type == N_IDENT) return strcmp(e->str, "eval") != 0 && strcmp(e->str, "arguments") != 0;
+    return e->type == N_MEMBER;
+}
+
+/* ---- expressions */
+
+static node *parse_template(P *p, node *tag)
+{
+    node *t = mk(p, N_TEMPLATE, &p->tok);
+    nl quasis = { 0 }, exprs = { 0 };
+    for (;;) {
+        if (p->tok.type != TK_TEMPLATE) unexpected(p);
+        node *q = mk(p, N_STR, &p->tok);
+        q->str = p->tok.val;
+        q->slen = p->tok.vlen;
+        q->raw = p->tok.raw;
+        q->rawlen = p->tok.rawlen;
+        q->cooked_ok = p->tok.cooked_ok;
+        q->end_line = p->tok.end_line;
+        if (!tag && !q->cooked_ok) lw_fail(p->C, p->tok.line, p->tok.col, "Invalid escape sequence in template");
+        nl_add(&quasis, q);
+        int tp = p->tok.tpl;
+        t->end_line = p->tok.end_line;
+        next(p);
+        if (tp == TPL_FULL || tp == TPL_TAIL) break;
+        nl_add(&exprs, parse_expr_in(p));
+        if (p->tok.type != TK_TEMPLATE || (p->tok.tpl != TPL_MIDDLE && p->tok.tpl != TPL_TAIL)) unexpected(p);
+    }
+    t->list = quasis.head;
+    t->list2 = exprs.head;
+    if (tag) {
+        node *tt = mk(p, N_TAGGED, &p->prev);
+        tt->line = tag->line; tt->col = tag->col;
+        tt->a = tag;
+        tt->b = t;
+        tt->id = ++p->C->ntemplates;
+        return tt;
+    }
+    return t;
+}
+
+static node *parse_args(P *p, node *call)
+{
+    expect(p, "(");
+    nl l = { 0 };
+    while (!tok_is(p, ")")) {
+        if (tok_is(p, "...")) {
+            node *s = mk(p, N_SPREAD, &p->tok);
+            next(p);
+            s->a = parse_assign_in(p);
+            nl_add(&l, s);
+        } else {
+            nl_add(&l, parse_assign_in(p));
+        }
+        if (!tok_is(p, ")")) expect(p, ",");
+    }
+    call->end_line = p->tok.line;
+    next(p);
+    call->list = l.head;
+    return call;
+}
+
+static node *parse_array(P *p)
+{
+    node *a = mk(p, N_ARRAY, &p->tok);
+    next(p);
+    nl l = { 0 };
+    while (!tok_is(p, "]")) {
+        if (tok_is(p, ",")) { nl_add(&l, mk(p, N_HOLE, &p->tok)); next(p); continue; }
+        if (tok_is(p, "...")) {
+            node *s = mk(p, N_SPREAD, &p->tok);
+            next(p);
+            s->a = parse_assign_in(p);
+            nl_add(&l, s);
+        } else {
+            nl_add(&l, parse_assign_in(p));
+        }
+        if (!tok_is(p, "]")) expect(p, ",");
+    }
+    a->end_line = p->tok.line;
+    next(p);
+    a->list = l.head;
+    return a;
+}
+
+/* property key for object literals and classes; sets NF_COMPUTED on prop */
+static node *parse_prop_key(P *p, node *prop)
+{
+    if (tok_is(p, "[")) {
+        next(p);
+        node *k = parse_assign_in(p);
+        expect(p, "]");
+        prop->flags |= NF_COMPUTED;
+        return k;
+    }
+    if (p->tok.type == TK_STR || p->tok.type == TK_NUM) {
+        node *k = mk(p, p->tok.type == TK_STR ? N_STR : N_NUM, &p->tok);
+        k->str = p->tok.val;
+        k->slen = p->tok.vlen;
+        next(p);
+        return k;
+    }
+    return name_key(p);
+}
+
+static int is_key_start(lw_token *t)
+{
+    if (t->type == TK_IDENT || t->type == TK_KEYWORD || t->type == TK_STR || t->type == TK_NUM || t->type == TK_PRIVATE) return 1;
+    return t->type == TK_PUNCT && (strcmp(t->val, "[") == 0 || strcmp(t->val, "*") == 0);
+}
+
+static node *parse_method(P *p, const lw_token *st, unsigned flags)
+{
+    return parse_function(p, flags | NF_METHOD, st, 1);
+}
+
+static node *parse_object(P *p)
+{
+    node *o = mk(p, N_OBJECT, &p->tok);
+    next(p);
+    nl l = { 0 };
+    while (!tok_is(p, "}")) {
+        node *prop = mk(p, N_PROP, &p->tok);
+        lw_token st = p->tok;
+        if (tok_is(p, "...")) {
+            next(p);
+            prop->kind = PK_SPREAD;
+            prop->a = parse_assign_in(p);
+            nl_add(&l, prop);
+            if (!tok_is(p, "}")) expect(p, ",");
+            continue;
+        }
+        unsigned mflags = 0;
+        int kind = PK_INIT;
+        if ((tok_ident(p, "get") || tok_ident(p, "set") || tok_ident(p, "async"))) {
+            lw_token nx = peek(p);
+            if (is_key_start(&nx) && !(tok_ident(p, "async") && nx.nl_before)) {
+                if (tok_ident(p, "get")) kind = PK_GET;
+                else if (tok_ident(p, "set")) kind = PK_SET;
+                else { kind = PK_METHOD; mflags |= NF_ASYNC; }
+                next(p);
+            }
+        }
+        if (tok_is(p, "*")) lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        int ident_key = p->tok.type == TK_IDENT;
+        lw_token keytok = p->tok;
+        prop->a = parse_prop_key(p, prop);
+        if (tok_is(p, "(")) {
+            if (kind == PK_INIT) kind = PK_METHOD;
+            prop->kind = kind;
+            prop->b = parse_method(p, &st, mflags);
+        } else if (kind != PK_INIT) {
+            unexpected(p);
+        } else if (tok_is(p, ":")) {
+            next(p);
+            prop->kind = PK_INIT;
+            prop->b = parse_assign_in(p);
+        } else if (ident_key && !(prop->flags & NF_COMPUTED)) {
+            /* shorthand; `{a = 1}` is only valid as a pattern (checked when emitted) */
+            prop->kind = PK_SHORTHAND;
+            if (p->await_ok && strcmp(keytok.val, "await") == 0) lw_fail(p->C, keytok.line, keytok.col, "Unexpected reserved word");
+            node *id = mk(p, N_IDENT, &keytok);
+            id->str = keytok.val;
+            id->slen = keytok.vlen;
+            lw_nameset_add(p->C, id->str);
+            add_ref(p, id);
+            prop->b = id;
+            if (tok_is(p, "=")) {
+                next(p);
+                prop->c = parse_assign_in(p);
+            }
+        } else {
+            unexpected(p);
+        }
+        nl_add(&l, prop);
+        if (!tok_is(p, "}")) expect(p, ",");
+    }
+    o->end_line = p->tok.line;
+    next(p);
+    o->list = l.head;
+    return o;
+}
+
+static node *parse_primary(P *p)
+{
+    lw_token t = p->tok;
+    node *n;
+    switch (t.type) {
+    case TK_IDENT: {
+        if (!t.escaped && strcmp(t.val, "async") == 0) {
+            lw_token nx = peek(p);
+            if (nx.type == TK_KEYWORD && strcmp(nx.val, "function") == 0 && !nx.nl_before) {
+                next(p);
+                next(p);
+                return parse_function(p, NF_ASYNC, &t, 1);
+            }
+        }
+        n = ident_node(p);
+        add_ref(p, n);
+        return n;
+    }
+    case TK_NUM:
+        n = mk(p, N_NUM, &t); n->str = t.val; n->slen = t.vlen; next(p); return n;
+    case TK_STR:
+        n = mk(p, N_STR, &t); n->str = t.val; n->slen = t.vlen; n->end_line = t.end_line; next(p); return n;
+    case TK_TEMPLATE:
+        return parse_template(p, NULL);
+    case TK_REGEX:
+        n = mk(p, N_REGEX, &t); n->str = t.val; n->slen = t.vlen; next(p); return n;
+    case TK_PRIVATE:
+        unexpected(p);
+    case TK_KEYWORD:
+        if (strcmp(t.val, "this") == 0) { n = mk(p, N_THIS, &t); add_ref(p, n); next(p); return n; }
+        if (strcmp(t.val, "null") == 0 || strcmp(t.val, "true") == 0 || strcmp(t.val, "false") == 0) {
+            n = mk(p, N_LIT, &t); n->str = t.val; n->slen = t.vlen; next(p); return n;
+        }
+        if (strcmp(t.val, "function") == 0) { next(p); return parse_function(p, 0, &t, 1); }
+        if (strcmp(t.val, "class") == 0) return parse_class(p, 0);
+        if (strcmp(t.val, "super") == 0) {
+            n = mk(p, N_SUPER, &t);
+            add_ref(p, n);
+            next(p);
+            if (!tok_is(p, "(") && !tok_is(p, ".") && !tok_is(p, "[")) lw_fail(p->C, t.line, t.col, "'super' keyword unexpected here");
+            return n;
+        }
+        if (strcmp(t.val, "import") == 0) lw_fail(p->C, t.line, t.col, "Modules (import/export) are not supported");
+        unexpected(p);
+    case TK_PUNCT:
+        if (strcmp(t.val, "(") == 0) {
+            n = mk(p, N_PAREN, &t);
+            next(p);
+            n->a = parse_expr_in(p);
+            n->end_line = p->tok.line;
+            expect(p, ")");
+            return n;
+        }
+        if (strcmp(t.val, "[") == 0) return parse_array(p);
+        if (strcmp(t.val, "{") == 0) return parse_object(p);
+        if (strcmp(t.val, "/") == 0 || strcmp(t.val, "/=") == 0) {
+            /* the lexer guessed division; this is a regular expression */
+            p->L.pos = t.start;
+            p->L.line = t.line;
+            p->L.line_start = t.start - (size_t)(t.col - 1);
+            lw_lex_next(p->C, &p->L, &p->tok, 1);
+            n = mk(p, N_REGEX, &p->tok);
+            n->str = p->tok.val;
+            n->slen = p->tok.vlen;
+            next(p);
+            return n;
+        }
+        unexpected(p);
+    default:
+        unexpected(p);
+    }
+}
+
+static node *parse_lhs(P *p, int allow_call)
+{
+    enter(p);
+    lw_token st = p->tok;
+    node *e;
+    if (tok_is(p, "new")) {
+        next(p);
+        if (tok_is(p, ".")) {
+            next(p);
+            if (!tok_ident(p, "target")) unexpected(p);
+            lw_fail(p->C, st.line, st.col, "new.target is not supported");
+        }
+        node *callee = parse_lhs(p, 0);
+        e = mk(p, N_NEW, &st);
+        e->a = callee;
+        if (tok_is(p, "(")) parse_args(p, e);
+        else e->end_line = p->prev.end_line;
+    } else {
+        e = parse_primary(p);
+    }
+    int chained = 0, count = 0;
+    for (;;) {
+        if (++count > MAX_CHAIN) lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
+        lw_token t = p->tok;
+        if (tok_is(p, ".")) {
+            next(p);
+            node *m = mk(p, N_MEMBER, &t);
+            m->a = e;
+            m->b = name_key(p);
+            e = m;
+        } else if (tok_is(p, "?.")) {
+            if (!allow_call) lw_fail(p->C, t.line, t.col, "Invalid optional chain from new expression");
+            next(p);
+            chained = 1;
+            if (tok_is(p, "(")) {
+                node *c = mk(p, N_CALL, &t);
+                c->a = e;
+                c->flags |= NF_OPTIONAL;
+                parse_args(p, c);
+                e = c;
+            } else if (tok_is(p, "[")) {
+                next(p);
+                node *m = mk(p, N_MEMBER, &t);
+                m->a = e;
+                m->b = parse_expr_in(p);
+                m->flags |= NF_COMPUTED | NF_OPTIONAL;
+                expect(p, "]");
+                e = m;
+            } else if (p->tok.type == TK_TEMPLATE) {
+                lw_fail(p->C, t.line, t.col, "Invalid tagged template on optional chain");
+            } else {
+                node *m = mk(p, N_MEMBER, &t);
+                m->a = e;
+                m->b = name_key(p);
+                m->flags |= NF_OPTIONAL;
+                e = m;
+            }
+        } else if (tok_is(p, "[")) {
+            next(p);
+            node *m = mk(p, N_MEMBER, &t);
+            m->a = e;
+            m->b = parse_expr_in(p);
+            m->flags |= NF_COMPUTED;
+            expect(p, "]");
+            e = m;
+        } else if (p->tok.type == TK_TEMPLATE && (p->tok.tpl == TPL_FULL || p->tok.tpl == TPL_HEAD)) {
+            if (chained) lw_fail(p->C, t.line, t.col, "Invalid tagged template on optional chain");
+            e = parse_template(p, e);
+        } else if (allow_call && tok_is(p, "(")) {
+            node *c = mk(p, N_CALL, &t);
+            c->line = e->line; c->col = e->col;
+            c->a = e;
+            parse_args(p, c);
+            e = c;
+        } else {
+            break;
+        }
+    }
+    if (chained) {
+        node *ch = mk(p, N_CHAIN, &st);
+        ch->line = e->line; ch->col = e->col;
+        ch->a = e;
+        e = ch;
+    }
+    leave(p);
+    return e;
+}
+
+static node *parse_postfix(P *p)
+{
+    lw_token st = p->tok;
+    node *e = parse_lhs(p, 1);
+    if ((tok_is(p, "++") || tok_is(p, "--")) && !p->tok.nl_before) {
+        if (!simple_target(e)) lw_fail(p->C, st.line, st.col, "Invalid left-hand side expression in postfix operation");
+        node *u = mk(p, N_UPDATE, &p->tok);
+        u->line = e->line; u->col = e->col;
+        u->str = p->tok.val;
+        u->a = e;
+        next(p);
+        return u;
+    }
+    return e;
+}
+
+static node *parse_unary(P *p)
+{
+    enter(p);
+    lw_token t = p->tok;
+    node *r;
+    if (t.type == TK_PUNCT && (strcmp(t.val, "!") == 0 || strcmp(t.val, "~") == 0 || strcmp(t.val, "+") == 0 || strcmp(t.val, "-") == 0)) {
+        next(p);
+        r = mk(p, N_UNARY, &t);
+        r->str = t.val;
+        r->a = parse_unary(p);
+    } else if (t.type == TK_KEYWORD && (strcmp(t.val, "typeof") == 0 || strcmp(t.val, "void") == 0 || strcmp(t.val, "delete") == 0)) {
+        next(p);
+        r = mk(p, N_UNARY, &t);
+        r->str = t.val;
+        r->a = parse_unary(p);
+    } else if (t.type == TK_PUNCT && (strcmp(t.val, "++") == 0 || strcmp(t.val, "--") == 0)) {
+        next(p);
+        r = mk(p, N_UPDATE, &t);
+        r->str = t.val;
+        r->flags |= NF_PREFIX;
+        r->a = parse_unary(p);
+        if (!simple_target(r->a)) lw_fail(p->C, t.line, t.col, "Invalid left-hand side expression in prefix operation");
+    } else if (t.type == TK_IDENT && !t.escaped && strcmp(t.val, "await") == 0 && p->await_ok) {
+        next(p);
+        r = mk(p, N_AWAIT, &t);
+        r->a = parse_unary(p);
+        lw_scope *f = func_scope(p->scope);
+        (void)f;
+    } else {
+        r = parse_postfix(p);
+    }
+    leave(p);
+    return r;
+}
+
+static int binprec(P *p, int *right)
+{
+    *right = 0;
+    lw_token *t = &p->tok;
+    if (t->type == TK_KEYWORD) {
+        if (strcmp(t->val, "instanceof") == 0) return 8;
+        if (strcmp(t->val, "in") == 0) return p->no_in ? 0 : 8;
+        return 0;
+    }
+    if (t->type != TK_PUNCT) return 0;
+    const char *v = t->val;
+    static const struct { const char *op; int prec; } ops[] = {
+        {"??", 1}, {"||", 2}, {"&&", 3}, {"|", 4}, {"^", 5}, {"&", 6},
+        {"==", 7}, {"!=", 7}, {"===", 7}, {"!==", 7},
+        {"<", 8}, {">", 8}, {"<=", 8}, {">=", 8},
+        {"<<", 9}, {">>", 9}, {">>>", 9}, {"+", 10}, {"-", 10},
+        {"*", 11}, {"/", 11}, {"%", 11}, {"**", 12}, {NULL, 0}
+    };
+    for (int i = 0; ops[i].op; i++)
+        if (strcmp(v, ops[i].op) == 0) { *right = ops[i].prec == 12; return ops[i].prec; }
+    return 0;
+}
+
+static node *parse_binary(P *p, int minprec)
+{
+    enter(p);
+    lw_token st = p->tok;
+    node *left = parse_unary(p);
+    int count = 0;
+    for (;;) {
+        int right;
+        int prec = binprec(p, &right);
+        if (!prec || prec < minprec) break;
+        if (++count > MAX_CHAIN) lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
+        lw_token op = p->tok;
+        if (prec == 12 && left->type == N_UNARY)
+            lw_fail(p->C, op.line, op.col, "Unary operator used immediately before exponentiation expression. Parenthesis must be used to disambiguate operator precedence");
+        next(p);
+        node *r = parse_binary(p, right ? prec : prec + 1);
+        int logical = prec <= 3;
+        if (logical) {
+            /* ?? cannot mix with || or && without parentheses */
+            const char *o = op.val;
+            node *sides[2] = { left, r };
+            for (int i = 0; i < 2; i++)
+                if (sides[i]->type == N_LOGICAL && ((strcmp(o, "??") == 0) != (strcmp(sides[i]->str, "??") == 0)))
+                    lw_fail(p->C, op.line, op.col, "Unexpected token '%s'", o);
+        }
+        node *b = mk(p, logical ? N_LOGICAL : N_BINARY, &op);
+        b->line = left->line; b->col = left->col;
+        b->str = op.val;
+        b->a = left;
+        b->b = r;
+        b->c = NULL;
+        (void)st;
+        /* remember operator position for line placement */
+        b->kind = op.line;
+        left = b;
+    }
+    leave(p);
+    return left;
+}
+
+static node *parse_conditional(P *p)
+{
+    node *c = parse_binary(p, 1);
+    if (tok_is(p, "?")) {
+        lw_token t = p->tok;
+        next(p);
+        node *n = mk(p, N_COND, &t);
+        n->line = c->line; n->col = c->col;
+        n->a = c;
+        n->b = parse_assign_in(p);
+        expect(p, ":");
+        n->c = parse_assign(p);
+        return n;
+    }
+    return c;
+}
+
+static int is_assign_op(P *p)
+{
+    if (p->tok.type != TK_PUNCT) return 0;
+    static const char *const ops[] = { "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=",
+                                       "&=", "|=", "^=", "&&=", "||=", "?\?=", NULL };
+    for (int i = 0; ops[i]; i++) if (strcmp(p->tok.val, ops[i]) == 0) return 1;
+    return 0;
+}
+
+/* At '(' : is this the parameter list of an arrow function?  The scan to the
+ * matching ')' records the answer for every '(' it passes, so nested parens
+ * cost linear time overall. */
+static int arrow_cache_get(P *p, size_t off, int *res)
+{
+    if (!p->acap) return 0;
+    for (size_t i = (off * 2654435761u) & (p->acap - 1);; i = (i + 1) & (p->acap - 1)) {
+        if (!p->akey[i]) return 0;
+        if (p->akey[i] == off + 1) { *res = p->aval[i]; return 1; }
+    }
+}
+
+static void arrow_cache_put(P *p, size_t off, int res)
+{
+    if (p->an * 2 + 2 > p->acap) {
+        size_t cap = p->acap ? p->acap * 2 : 64;
+        size_t *k = lw_alloc(p->C, cap * sizeof *k);
+        char *v = lw_alloc(p->C, cap);
+        for (size_t i = 0; i < p->acap; i++) {
+            if (!p->akey[i]) continue;
+            size_t j = ((p->akey[i] - 1) * 2654435761u) & (cap - 1);
+            while (k[j]) j = (j + 1) & (cap - 1);
+            k[j] = p->akey[i];
+            v[j] = p->aval[i];
+        }
+        p->akey = k;
+        p->aval = v;
+        p->acap = cap;
+    }
+    size_t i = (off * 2654435761u) & (p->acap - 1);
+    while (p->akey[i] && p->akey[i] != off + 1) i = (i + 1) & (p->acap - 1);
+    if (!p->akey[i]) p->an++;
+    p->akey[i] = off + 1;
+    p->aval[i] = (char)res;
+}
+
+__attribute__((noinline)) static int paren_is_arrow(P *p)
+{
+    int cached;
+    if (arrow_cache_get(p, p->tok.start, &cached)) return cached;
+    lw_lexer save = p->L;
+    lw_token t = p->tok, prev = p->tok, before = p->prev;
+    size_t *opens = NULL;   /* offsets of '(' (or SIZE_MAX for other brackets) */
+    size_t nopen = 0, capopen = 0;
+    int result = 0;
+    for (;;) {
+        if (t.type == TK_EOF) break;
+        int is_open = 0, is_close = 0;
+        if (t.type == TK_PUNCT) {
+            if (!strcmp(t.val, "(") || !strcmp(t.val, "[") || !strcmp(t.val, "{")) is_open = 1;
+            else if (!strcmp(t.val, ")") || !strcmp(t.val, "]") || !strcmp(t.val, "}")) is_close = 1;
+        }
+        if (t.type == TK_TEMPLATE && t.tpl == TPL_HEAD) is_open = 1;
+        if (t.type == TK_TEMPLATE && t.tpl == TPL_TAIL) is_close = 1;
+        if (is_open) {
+            if (nopen == capopen) {
+                size_t cap = capopen ? capopen * 2 : 32;
+                size_t *n = lw_alloc(p->C, cap * sizeof *n);
+                if (nopen) memcpy(n, opens, nopen * sizeof *n);
+                opens = n;
+                capopen = cap;
+            }
+            opens[nopen++] = (t.type == TK_PUNCT && t.val[0] == '(') ? t.start : (size_t)-1;
+        } else if (is_close) {
+            if (!nopen) break;
+            size_t off = opens[--nopen];
+            if (off != (size_t)-1 && t.type == TK_PUNCT && t.val[0] == ')') {
+                lw_lexer s2 = p->L;
+                lw_token n;
+                lw_lex_next(p->C, &p->L, &n, 0);
+                p->L = s2;
+                int r = n.type == TK_PUNCT && strcmp(n.val, "=>") == 0 && !n.nl_before;
+                arrow_cache_put(p, off, r);
+                if (nopen == 0) { result = r; break; }
+            } else if (nopen == 0) {
+                break;
+            }
+        }
+        before = prev;
+        prev = t;
+        lw_lex_next(p->C, &p->L, &t, regex_allowed_after2(&prev, &before));
+    }
+    /* parens never closed cannot start arrows */
+    for (size_t i = 0; i < nopen; i++)
+        if (opens[i] != (size_t)-1) arrow_cache_put(p, opens[i], 0);
+    p->L = save;
+    return result;
+}
+
+/* At `async`: does an async arrow follow?  If so, consumes `async`. */
+__attribute__((noinline)) static int async_arrow_ahead(P *p)
+{
+    lw_token nx = peek(p);
+    if (!nx.nl_before && nx.type == TK_IDENT) {
+        lw_lexer save = p->L;
+        lw_token a, b;
+        lw_lex_next(p->C, &p->L, &a, 0);
+        lw_lex_next(p->C, &p->L, &b, 0);
+        p->L = save;
+        if (b.type == TK_PUNCT && strcmp(b.val, "=>") == 0 && !b.nl_before) { next(p); return 1; }
+    } else if (!nx.nl_before && nx.type == TK_PUNCT && strcmp(nx.val, "(") == 0) {
+        lw_lexer save = p->L;
+        lw_token savetok = p->tok, saveprev = p->prev;
+        next(p);
+        if (paren_is_arrow(p)) return 1;
+        p->L = save;
+        p->tok = savetok;
+        p->prev = saveprev;
+    }
+    return 0;
+}
+
+static node *parse_assign(P *p)
+{
+    enter(p);
+    lw_token st = p->tok;
+    node *r;
+    if (st.type == TK_IDENT && !st.escaped && strcmp(st.val, "async") == 0 && async_arrow_ahead(p)) {
+        r = parse_arrow(p, &st, 1);
+        leave(p);
+        return r;
+    }
+    if (st.type == TK_IDENT) {
+        lw_token nx = peek(p);
+        if (nx.type == TK_PUNCT && strcmp(nx.val, "=>") == 0 && !nx.nl_before) {
+            r = parse_arrow(p, &st, 0);
+            leave(p);
+            return r;
+        }
+    }
+    if (tok_is(p, "(") && paren_is_arrow(p)) {
+        r = parse_arrow(p, &st, 0);
+        leave(p);
+        return r;
+    }
+    if (st.type == TK_IDENT && !st.escaped && strcmp(st.val, "yield") == 0 && 0) unexpected(p);
+    node *left = parse_conditional(p);
+    if (is_assign_op(p)) {
+        lw_token op = p->tok;
+        if (strcmp(op.val, "=") == 0) {
+            if (left->type == N_ARRAY || left->type == N_OBJECT) left = to_pattern(p, left, 1);
+            else if (!simple_target(left)) lw_fail(p->C, left->line, left->col, "Invalid left-hand side in assignment");
+        } else if (!simple_target(left)) {
+            lw_fail(p->C, left->line, left->col, "Invalid left-hand side in assignment");
+        }
+        next(p);
+        node *a = mk(p, N_ASSIGN, &op);
+        a->line = left->line; a->col = left->col;
+        a->str = op.val;
+        a->a = left;
+        a->b = parse_assign(p);
+        leave(p);
+        return a;
+    }
+    leave(p);
+    return left;
+}
+
+static node *parse_expr(P *p)
+{
+    node *e = parse_assign(p);
+    if (tok_is(p, ",")) {
+        node *s = mk(p, N_SEQ, &p->tok);
+        s->line = e->line; s->col = e->col;
+        nl l = { 0 };
+        nl_add(&l, e);
+        int count = 0;
+        while (eat(p, ",")) {
+            if (++count > MAX_CHAIN) lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
+            nl_add(&l, parse_assign(p));
+        }
+        s->list = l.head;
+        return s;
+    }
+    return e;
+}
+
+/* ---- functions */
+
+static void parse_params(P *p, node *fn)
+{
+    expect(p, "(");
+    nl l = { 0 };
+    while (!tok_is(p, ")")) {
+        if (tok_is(p, "...")) {
+            node *rest = mk(p, N_REST, &p->tok);
+            next(p);
+            rest->a = parse_binding_target(p, BK_PARAM);
+            nl_add(&l, rest);
+            if (!tok_is(p, ")")) lw_fail(p->C, p->tok.line, p->tok.col, "Rest parameter must be last formal parameter");
+            break;
+        }
+        nl_add(&l, parse_binding_element(p, BK_PARAM));
+        if (!tok_is(p, ")")) expect(p, ",");
+    }
+    expect(p, ")");
+    fn->list = l.head;
+}
+
+static node *parse_body(P *p, node *fn)
+{
+    node *b = mk(p, N_BLOCK, &p->tok);
+    expect(p, "{");
+    nl l = { 0 };
+    while (!tok_is(p, "}")) {
+        if (p->tok.type == TK_EOF) unexpected(p);
+        nl_add(&l, parse_statement(p));
+    }
+    b->end_line = p->tok.line;
+    fn->end_line = p->tok.line;
+    next(p);
+    b->list = l.head;
+    return b;
+}
+
+typedef struct fnstate { int fn_depth, in_async, await_ok, no_in; } fnstate;
+static fnstate fn_enter(P *p, int is_async)
+{
+    fnstate s = { p->fn_depth, p->in_async, p->await_ok, p->no_in };
+    p->fn_depth++;
+    p->in_async = is_async;
+    p->await_ok = is_async;
+    p->no_in = 0;
+    return s;
+}
+static void fn_leave(P *p, fnstate s)
+{
+    p->fn_depth = s.fn_depth;
+    p->in_async = s.in_async;
+    p->await_ok = s.await_ok;
+    p->no_in = s.no_in;
+}
+
+/* after `function` (or at a method's name/params).  is_expr: expression vs declaration */
+static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_expr)
+{
+    node *fn = mk(p, N_FUNC, start);
+    fn->flags = flags;
+    if (!(flags & NF_METHOD)) {
+        if (tok_is(p, "*")) lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (p->tok.type == TK_IDENT) {
+            if (is_expr) {
+                fn->a = ident_node(p);
+            } else {
+                fn->a = ident_node(p);
+                declare(p, fn->a, BK_FUNC);
+            }
+        } else if (!is_expr) {
+            unexpected(p);
+        }
+    }
+    fnstate s = fn_enter(p, (flags & NF_ASYNC) != 0);
+    if (is_expr && fn->a) {
+        /* the name of a function expression lives in its own scope */
+        push_scope(p, SC_BLOCK, NULL);
+        lw_scope *ns = p->scope;
+        declare(p, fn->a, BK_FNAME);
+        push_scope(p, SC_FUNC, fn);
+        (void)ns;
+    } else {
+        push_scope(p, SC_FUNC, fn);
+    }
+    p->scope->is_async = (flags & NF_ASYNC) != 0;
+    parse_params(p, fn);
+    fn->b = parse_body(p, fn);
+    pop_scope(p);
+    if (is_expr && fn->a) pop_scope(p);
+    fn_leave(p, s);
+    return fn;
+}
+
+/* at the parameter(s) of an arrow (after `async` if any) */
+static node *parse_arrow(P *p, const lw_token *start, int is_async)
+{
+    node *fn = mk(p, N_FUNC, start);
+    fn->flags = NF_ARROW | (is_async ? NF_ASYNC : 0);
+    /* arrows inherit await-ability at top level only through async */
+    int outer_await = p->await_ok;
+    fnstate s = fn_enter(p, is_async);
+    (void)outer_await;
+    push_scope(p, SC_ARROW, fn);
+    p->scope->is_async = is_async;
+    if (tok_is(p, "(")) {
+        parse_params(p, fn);
+    } else {
+        node *id = ident_node(p);
+        declare(p, id, BK_PARAM);
+        fn->list = id;
+    }
+    if (!tok_is(p, "=>") || p->tok.nl_before) unexpected(p);
+    next(p);
+    if (tok_is(p, "{")) {
+        fn->b = parse_body(p, fn);
+    } else {
+        fn->flags |= NF_EXPR_BODY;
+        int ni = p->no_in;
+        p->no_in = s.no_in;
+        fn->b = parse_assign(p);
+        p->no_in = ni;
+        fn->end_line = p->prev.end_line;
+    }
+    pop_scope(p);
+    fn_leave(p, s);
+    return fn;
+}
+
+static node *parse_class(P *p, int is_decl)
+{
+    lw_token st = p->tok;
+    node *c = mk(p, N_CLASS, &st);
+    next(p);
+    if (is_decl) c->flags |= NF_DECL;
+    if (p->tok.type == TK_IDENT && !tok_is(p, "extends")) {
+        c->a = ident_node(p);
+        if (is_decl) declare(p, c->a, BK_CLASS);
+    } else if (is_decl) {
+        unexpected(p);
+    }
+    /* the class body sees its own name */
+    push_scope(p, SC_BLOCK, NULL);
+    c->scope = p->scope;
+    if (c->a && !is_decl) declare(p, c->a, BK_FNAME);
+    if (tok_is(p, "extends")) {
+        next(p);
+        c->b = parse_lhs(p, 1);
+        c->flags |= NF_DERIVED;
+    }
+    expect(p, "{");
+    nl l = { 0 };
+    while (!tok_is(p, "}")) {
+        if (eat(p, ";")) continue;
+        lw_token mt = p->tok;
+        node *m = mk(p, N_CLASS_MEMBER, &mt);
+        if (tok_ident(p, "static")) {
+            lw_token nx = peek(p);
+            if (!(nx.type == TK_PUNCT && (strcmp(nx.val, "(") == 0 || strcmp(nx.val, "=") == 0))) {
+                m->flags |= NF_STATIC;
+                next(p);
+            }
+        }
+        int kind = PK_METHOD;
+        unsigned fflags = 0;
+        if (tok_ident(p, "get") || tok_ident(p, "set") || tok_ident(p, "async")) {
+            lw_token nx = peek(p);
+            if (is_key_start(&nx) && !(tok_ident(p, "async") && nx.nl_before)) {
+                if (tok_ident(p, "get")) kind = PK_GET;
+                else if (tok_ident(p, "set")) kind = PK_SET;
+                else fflags |= NF_ASYNC;
+                next(p);
+            }
+        }
+        if (tok_is(p, "*")) lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (p->tok.type == TK_PRIVATE) lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
+        m->a = parse_prop_key(p, m);
+        if (!tok_is(p, "(")) {
+            if (!(tok_is(p, "=") || tok_is(p, ";") || tok_is(p, "}") || p->tok.nl_before) || kind != PK_METHOD || fflags)
+                unexpected(p);
+            /* field: initialisers run in a synthetic method (one per class
+             * for instance fields, one for static ones) */
+            if (m->flags & NF_COMPUTED) lw_fail(p->C, mt.line, mt.col, "Computed class field names are not supported");
+            if (m->a->type == N_STR && strcmp(m->a->str, "constructor") == 0) lw_fail(p->C, mt.line, mt.col, "Classes may not have a field named 'constructor'");
+            node **slot = (m->flags & NF_STATIC) ? &c->d : &c->c;
+            if (!*slot) {
+                node *fn = mk(p, N_FUNC, &mt);
+                fn->flags = NF_METHOD | (c->flags & NF_DERIVED);
+                push_scope(p, SC_FUNC, fn);
+                pop_scope(p);
+                *slot = fn;
+            }
+            m->kind = PK_INIT;
+            if (eat(p, "=")) {
+                lw_scope *saved = p->scope;
+                p->scope = (*slot)->scope;
+                fnstate fs = fn_enter(p, 0);
+                m->b = parse_assign_in(p);
+                fn_leave(p, fs);
+                p->scope = saved;
+            }
+            if (!eat(p, ";") && !tok_is(p, "}") && !p->tok.nl_before) unexpected(p);
+            nl_add(&l, m);
+            continue;
+        }
+        m->kind = kind;
+        int is_ctor = !(m->flags & (NF_STATIC | NF_COMPUTED)) && m->a->type == N_STR &&
+                      strcmp(m->a->str, "constructor") == 0;
+        if (is_ctor) {
+            if (kind != PK_METHOD || (fflags & NF_ASYNC)) lw_fail(p->C, mt.line, mt.col, "Class constructor may not be an accessor or async");
+            m->flags |= NF_CTOR;
+        }
+        fflags |= (c->flags & NF_DERIVED);
+        if (is_ctor) fflags |= NF_CTOR;
+        m->b = parse_method(p, &mt, fflags);
+        nl_add(&l, m);
+    }
+    c->end_line = p->tok.line;
+    next(p);
+    c->list = l.head;
+    pop_scope(p);
+    return c;
+}
+
+/* ---- statements */
+
+static node *parse_var(P *p, int kind, int in_for)
+{
+    node *v = mk(p, N_VAR, &p->tok);
+    v->kind = kind;
+    next(p);
+    int bk = kind == VK_VAR ? BK_VAR : kind == VK_LET ? BK_LET : BK_CONST;
+    nl l = { 0 };
+    for (;;) {
+        node *d = mk(p, N_DECL, &p->tok);
+        d->a = parse_binding_target(p, bk);
+        if (eat(p, "=")) {
+            d->b = parse_assign(p);
+        } else if (!(in_for && (tok_ident(p, "of") || tok_is(p, "in")))) {
+            if (kind == VK_CONST) lw_fail(p->C, d->line, d->col, "Missing initializer in const declaration");
+            if (d->a->type != N_IDENT) lw_fail(p->C, d->line, d->col, "Missing initializer in destructuring declaration");
+        }
+        nl_add(&l, d);
+        if (!eat(p, ",")) break;
+    }
+    v->list = l.head;
+    return v;
+}
+
+static int let_starts_decl(P *p)
+{
+    if (!tok_ident(p, "let")) return 0;
+    lw_token nx = peek(p);
+    if (nx.type == TK_IDENT) return !(strcmp(nx.val, "in") == 0 || strcmp(nx.val, "instanceof") == 0 || (strcmp(nx.val, "of") == 0 && 0));
+    if (nx.type == TK_PUNCT && (strcmp(nx.val, "[") == 0 || strcmp(nx.val, "{") == 0)) return 1;
+    if (nx.type == TK_KEYWORD && 0) return 1;
+    return 0;
+}
+
+static node *parse_block(P *p)
+{
+    node *b = mk(p, N_BLOCK, &p->tok);
+    expect(p, "{");
+    push_scope(p, SC_BLOCK, b);
+    nl l = { 0 };
+    while (!tok_is(p, "}")) {
+        if (p->tok.type == TK_EOF) unexpected(p);
+        nl_add(&l, parse_statement(p));
+    }
+    b->end_line = p->tok.line;
+    next(p);
+    pop_scope(p);
+    b->list = l.head;
+    return b;
+}
+
+/* loop bodies always get a scope (for per-iteration bindings) */
+static node *parse_loop_body(P *p)
+{
+    if (tok_is(p, "{")) {
+        node *b = parse_block(p);
+        b->scope->is_loop_body = 1;
+        return b;
+    }
+    node *b = mk(p, N_BLOCK, &p->tok);
+    b->flags |= NF_EXPR_BODY;   /* synthetic braces */
+    push_scope(p, SC_BLOCK, b);
+    p->scope->is_loop_body = 1;
+    b->list = parse_statement(p);
+    b->end_line = p->prev.end_line;
+    pop_scope(p);
+    return b;
+}
+
+static node *parse_for(P *p)
+{
+    lw_token st = p->tok;
+    next(p);
+    int is_await = 0;
+    if (tok_ident(p, "await")) {
+        if (!p->await_ok) unexpected(p);
+        is_await = 1;
+        next(p);
+    }
+    expect(p, "(");
+    node *f = mk(p, N_FOR, &st);
+    push_scope(p, SC_BLOCK, f);
+    node *init = NULL;
+    p->no_in = 1;
+    if (tok_is(p, ";")) {
+        init = NULL;
+    } else if (tok_is(p, "var")) {
+        init = parse_var(p, VK_VAR, 1);
+    } else if (tok_is(p, "const") || let_starts_decl(p)) {
+        int k = tok_is(p, "const") ? VK_CONST : VK_LET;
+        init = parse_var(p, k, 1);
+        p->scope->is_loop_head = 1;
+    } else {
+        init = parse_expr(p);
+    }
+    p->no_in = 0;
+    if (is_await && !(init && tok_ident(p, "of"))) lw_fail(p->C, st.line, st.col, "for await requires an of loop");
+    if (is_await) f->flags |= NF_AWAIT_OF;
+    if (init && (tok_ident(p, "of") || tok_is(p, "in"))) {
+        int is_of = tok_ident(p, "of");
+        f->type = is_of ? N_FOROF : N_FORIN;
+        if (init->type == N_VAR) {
+            if (init->list->next) lw_fail(p->C, init->line, init->col, "Invalid left-hand side in for-%s loop: Must have a single binding.", is_of ? "of" : "in");
+            if (init->list->b && (is_of || init->kind != VK_VAR || init->list->a->type != N_IDENT))
+                lw_fail(p->C, init->line, init->col, "for-%s loop variable declaration may not have an initializer.", is_of ? "of" : "in");
+        } else {
+            if (init->type == N_ARRAY || init->type == N_OBJECT) init = to_pattern(p, init, 1);
+            else if (!simple_target(init)) lw_fail(p->C, init->line, init->col, "Invalid left-hand side in for-loop");
+        }
+        next(p);
+        f->a = init;
+        f->b = is_of ? parse_assign_in(p) : parse_expr_in(p);
+        expect(p, ")");
+        f->d = parse_loop_body(p);
+        f->end_line = p->prev.end_line;
+        pop_scope(p);
+        return f;
+    }
+    if (init && init->type == N_VAR)
+        for (node *d = init->list; d; d = d->next)
+            if (!d->b && (init->kind == VK_CONST || d->a->type != N_IDENT))
+                lw_fail(p->C, d->line, d->col, "Missing initializer in declaration");
+    f->a = init;
+    expect(p, ";");
+    if (!tok_is(p, ";")) f->b = parse_expr_in(p);
+    expect(p, ";");
+    if (!tok_is(p, ")")) f->c = parse_expr_in(p);
+    expect(p, ")");
+    f->d = parse_loop_body(p);
+    f->end_line = p->prev.end_line;
+    pop_scope(p);
+    return f;
+}
+
+static node *parse_statement(P *p)
+{
+    enter(p);
+    lw_token t = p->tok;
+    node *s = NULL;
+    if (t.type == TK_PUNCT) {
+        if (strcmp(t.val, "{") == 0) { s = parse_block(p); goto out; }
+        if (strcmp(t.val, ";") == 0) { s = mk(p, N_EMPTY, &t); next(p); goto out; }
+    }
+    if (t.type == TK_KEYWORD) {
+        const char *k = t.val;
+        if (!strcmp(k, "var") || !strcmp(k, "const")) {
+            s = parse_var(p, k[0] == 'v' ? VK_VAR : VK_CONST, 0);
+            semicolon(p);
+            goto out;
+        }
+        if (!strcmp(k, "function")) {
+            next(p);
+            s = parse_function(p, NF_DECL, &t, 0);
+            goto out;
+        }
+        if (!strcmp(k, "class")) { s = parse_class(p, 1); goto out; }
+        if (!strcmp(k, "if")) {
+            next(p);
+            s = mk(p, N_IF, &t);
+            expect(p, "(");
+            s->a = parse_expr_in(p);
+            expect(p, ")");
+            s->b = parse_statement(p);
+            if (eat(p, "else")) s->c = parse_statement(p);
+            goto out;
+        }
+        if (!strcmp(k, "for")) { s = parse_for(p); goto out; }
+        if (!strcmp(k, "while")) {
+            next(p);
+            s = mk(p, N_WHILE, &t);
+            expect(p, "(");
+            s->a = parse_expr_in(p);
+            expect(p, ")");
+            s->d = parse_loop_body(p);
+            goto out;
+        }
+        if (!strcmp(k, "do")) {
+            next(p);
+            s = mk(p, N_DOWHILE, &t);
+            s->d = parse_loop_body(p);
+            expect(p, "while");
+            expect(p, "(");
+            s->a = parse_expr_in(p);
+            expect(p, ")");
+            eat(p, ";");
+            goto out;
+        }
+        if (!strcmp(k, "return")) {
+            next(p);
+            s = mk(p, N_RETURN, &t);
+            if (!tok_is(p, ";") && !tok_is(p, "}") && p->tok.type != TK_EOF && !p->tok.nl_before) s->a = parse_expr_in(p);
+            semicolon(p);
+            goto out;
+        }
+        if (!strcmp(k, "break") || !strcmp(k, "continue")) {
+            next(p);
+            s = mk(p, k[0] == 'b' ? N_BREAK : N_CONTINUE, &t);
+            if (p->tok.type == TK_IDENT && !p->tok.nl_before) { s->str = p->tok.val; next(p); }
+            semicolon(p);
+            goto out;
+        }
+        if (!strcmp(k, "throw")) {
+            next(p);
+            if (p->tok.nl_before) lw_fail(p->C, p->tok.line, p->tok.col, "Illegal newline after throw");
+            s = mk(p, N_THROW, &t);
+            s->a = parse_expr_in(p);
+            semicolon(p);
+            goto out;
+        }
+        if (!strcmp(k, "try")) {
+            next(p);
+            s = mk(p, N_TRY, &t);
+            s->a = parse_block(p);
+            if (tok_is(p, "catch")) {
+                lw_token ct = p->tok;
+                next(p);
+                node *h = mk(p, N_BLOCK, &ct);
+                push_scope(p, SC_BLOCK, h);
+                if (eat(p, "(")) {
+                    s->b = parse_binding_target(p, BK_CATCH);
+                    expect(p, ")");
+                }
+                h->a = parse_block(p);
+                pop_scope(p);
+                s->c = h;
+            }
+            if (eat(p, "finally")) s->d = parse_block(p);
+            if (!s->c && !s->d) lw_fail(p->C, p->tok.line, p->tok.col, "Missing catch or finally after try");
+            goto out;
+        }
+        if (!strcmp(k, "switch")) {
+            next(p);
+            s = mk(p, N_SWITCH, &t);
+            expect(p, "(");
+            s->a = parse_expr_in(p);
+            expect(p, ")");
+            expect(p, "{");
+            push_scope(p, SC_BLOCK, s);
+            p->scope->is_switch = 1;
+            nl cases = { 0 };
+            int seen_default = 0;
+            while (!tok_is(p, "}")) {
+                node *c = mk(p, N_CASE, &p->tok);
+                if (eat(p, "case")) {
+                    c->a = parse_expr_in(p);
+                } else {
+                    if (seen_default) lw_fail(p->C, p->tok.line, p->tok.col, "More than one default clause in switch statement");
+                    expect(p, "default");
+                    seen_default = 1;
+                }
+                expect(p, ":");
+                nl body = { 0 };
+                while (!tok_is(p, "case") && !tok_is(p, "default") && !tok_is(p, "}")) {
+                    if (p->tok.type == TK_EOF) unexpected(p);
+                    nl_add(&body, parse_statement(p));
+                }
+                c->list = body.head;
+                nl_add(&cases, c);
+            }
+            s->end_line = p->tok.line;
+            next(p);
+            pop_scope(p);
+            s->list = cases.head;
+            goto out;
+        }
+        if (!strcmp(k, "debugger")) { next(p); s = mk(p, N_DEBUGGER, &t); semicolon(p); goto out; }
+        if (!strcmp(k, "with")) lw_fail(p->C, t.line, t.col, "with statements are not supported");
+        if (!strcmp(k, "import") || !strcmp(k, "export")) {
+            lw_token nx = peek(p);
+            if (!(nx.type == TK_PUNCT && (strcmp(nx.val, "(") == 0 || strcmp(nx.val, ".") == 0)) || !strcmp(k, "export"))
+                lw_fail(p->C, t.line, t.col, "Modules (import/export) are not supported");
+        }
+        if (!strcmp(k, "enum")) unexpected(p);
+    }
+    if (t.type == TK_IDENT) {
+        if (let_starts_decl(p)) {
+            s = parse_var(p, VK_LET, 0);
+            semicolon(p);
+            goto out;
+        }
+        if (!t.escaped && strcmp(t.val, "async") == 0) {
+            lw_token nx = peek(p);
+            if (nx.type == TK_KEYWORD && strcmp(nx.val, "function") == 0 && !nx.nl_before) {
+                next(p);
+                next(p);
+                s = parse_function(p, NF_DECL | NF_ASYNC, &t, 0);
+                goto out;
+            }
+        }
+        lw_token nx = peek(p);
+        if (nx.type == TK_PUNCT && strcmp(nx.val, ":") == 0 && !(p->await_ok && strcmp(t.val, "await") == 0)) {
+            s = mk(p, N_LABELED, &t);
+            s->str = t.val;
+            next(p);
+            next(p);
+            if (tok_is(p, "function")) lw_fail(p->C, p->tok.line, p->tok.col, "Labelled function declarations are not supported");
+            s->a = parse_statement(p);
+            goto out;
+        }
+    }
+    s = mk(p, N_EXPR_STMT, &t);
+    s->a = parse_expr_in(p);
+    semicolon(p);
+out:
+    s->end_line = s->end_line > p->prev.end_line ? s->end_line : p->prev.end_line;
+    leave(p);
+    return s;
+}
+
+node *lw_parse(lw_ctx *C)
+{
+    P p;
+    memset(&p, 0, sizeof p);
+    p.C = C;
+    lw_lex_init(&p.L, C->src, C->len);
+    node *prog = lw_alloc(C, sizeof *prog);
+    prog->type = N_PROGRAM;
+    prog->line = 1;
+    push_scope(&p, SC_FUNC, prog);
+    C->root = p.scope;
+    p.await_ok = 1;       /* top-level await */
+    p.in_async = 1;
+    p.scope->is_async = 0;
+    lw_lex_next(C, &p.L, &p.tok, 1);
+    nl l = { 0 };
+    while (p.tok.type != TK_EOF) nl_add(&l, parse_statement(&p));
+    prog->list = l.head;
+    prog->end_line = p.tok.line;
+    return prog;
+}

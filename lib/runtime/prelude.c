@@ -1,0 +1,800 @@
+/*
+ * The runtime prelude: ES5 source compiled into every instance before the
+ * worker script (kept here as a GNU C raw string so it reads as JavaScript).
+ * It is compiled as `function (host, G)` and called once with the native host
+ * functions (lib/runtime/api.c) and the global object; `host` is never
+ * reachable from worker code.  It returns the hooks the C side keeps in the
+ * heap stash: runJobs, dispatch, endOfRun, setTerm.
+ */
+#include "runtime/internal.h"
+
+const char ami__prelude_js[] = R"JS(function (host, G) {
+/*
+ * libami runtime prelude (ES5).
+ *
+ * Global helpers for lowered code (non-enumerable; the lowering may add its
+ * own in its own file):
+ *   __ami_await(x)        blocking await: when x is a thenable, run the promise
+ *                         job queue (and deliver subscription updates) until
+ *                         it settles, then return its value or throw its
+ *                         reason; otherwise return x.
+ *   __ami_async(fn, self, args)
+ *                         call fn synchronously and return a promise settled
+ *                         with its result (async function semantics).
+ *   __ami_values(x)       an array of the values an iterable/array-like yields
+ *                         (arrays, strings, Map, Set, Symbol.iterator objects).
+ *
+ * Polyfills are defined only where Duktape lacks them: Promise (+ job queue),
+ * AggregateError, Map, Set, Object.values/entries/fromEntries/assign,
+ * Array.from/of/fromAsync, Array.prototype.find/findIndex/includes/flat/flatMap
+ * and [Symbol.iterator], String.prototype.includes/startsWith/endsWith/
+ * padStart/padEnd/repeat/trimStart/trimEnd and [Symbol.iterator],
+ * Number.isFinite/isInteger/parseFloat.
+ */
+'use strict';
+
+var hasSymbol = typeof Symbol === 'function' && typeof Symbol.iterator === 'symbol';
+var ITER = hasSymbol ? Symbol.iterator : '@@iterator';
+var isArray = Array.isArray;
+var objToString = Object.prototype.toString;
+
+function def(obj, name, value) {
+    if (obj[name] !== undefined) return;
+    Object.defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
+}
+function force(obj, name, value) {
+    Object.defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
+}
+function toLength(v) {
+    v = Number(v);
+    if (v !== v || v <= 0) return 0;
+    v = Math.floor(v);
+    return v > 9007199254740991 ? 9007199254740991 : v;
+}
+function toInt(v) {
+    v = Number(v);
+    if (v !== v) return 0;
+    if (v === Infinity || v === -Infinity) return v;
+    return v < 0 ? Math.ceil(v) : Math.floor(v);
+}
+function sameValueZero(a, b) { return a === b || (a !== a && b !== b); }
+function isCallable(f) { return typeof f === 'function'; }
+function isObject(x) { return x !== null && (typeof x === 'object' || typeof x === 'function'); }
+
+/* ---- iteration ---- */
+
+function arrayIterator(a, kind) {
+    var i = 0, done = false;
+    var it = {
+        next: function () {
+            if (!done && i < toLength(a.length)) {
+                var k = i++;
+                return { value: kind === 0 ? a[k] : kind === 1 ? k : [k, a[k]], done: false };
+            }
+            done = true;
+            return { value: undefined, done: true };
+        }
+    };
+    it[ITER] = function () { return this; };
+    return it;
+}
+
+/* Everything an iterable or array-like yields, as an array. */
+function values(x) {
+    if (x === null || x === undefined) throw new TypeError(String(x) + ' is not iterable');
+    if (isArray(x)) return Array.prototype.slice.call(x);
+    if (typeof x === 'string') return stringChars(x);
+    var f = x[ITER];
+    if (isCallable(f)) {
+        var it = f.call(x), out = [], r;
+        if (!isObject(it)) throw new TypeError('Result of the Symbol.iterator method is not an object');
+        while (!(r = it.next()).done) out.push(r.value);
+        return out;
+    }
+    if (isObject(x) && typeof x.length === 'number') return Array.prototype.slice.call(x);
+    throw new TypeError(typeof x + ' is not iterable');
+}
+function stringChars(s) {
+    var out = [];
+    for (var i = 0; i < s.length; i++) {
+        var c = s.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+            var d = s.charCodeAt(i + 1);
+            if (d >= 0xdc00 && d <= 0xdfff) { out.push(s.charAt(i) + s.charAt(i + 1)); i++; continue; }
+        }
+        out.push(s.charAt(i));
+    }
+    return out;
+}
+
+def(Array.prototype, ITER, function () { return arrayIterator(this, 0); });
+def(String.prototype, ITER, function () { return arrayIterator(stringChars(String(this)), 0); });
+
+/* ---- Promise with a job queue ---- */
+
+var jobs = [], jobHead = 0;
+var unhandled = [];
+
+function enqueue(fn, a, b) { jobs.push(fn, a, b); }
+function runJobs() {
+    while (jobHead < jobs.length) {
+        var f = jobs[jobHead], a = jobs[jobHead + 1], b = jobs[jobHead + 2];
+        jobs[jobHead] = jobs[jobHead + 1] = jobs[jobHead + 2] = undefined;
+        jobHead += 3;
+        f(a, b);
+    }
+    jobs.length = 0;
+    jobHead = 0;
+}
+
+var PENDING = 0, FULFILLED = 1, REJECTED = 2;
+
+function settle(p, state, value) {
+    if (p._s !== PENDING) return;
+    p._s = state;
+    p._v = value;
+    var rs = p._r;
+    p._r = null;
+    for (var i = 0; i < rs.length; i++) enqueue(reactionJob, rs[i], p);
+    if (state === REJECTED && !p._h) unhandled.push(p);
+}
+function resolveWith(p, v) {
+    if (v === p) return settle(p, REJECTED, new TypeError('Chaining cycle detected for promise'));
+    if (isObject(v)) {
+        var then;
+        try { then = v.then; } catch (e) { return settle(p, REJECTED, e); }
+        if (isCallable(then)) { enqueue(thenableJob, p, [v, then]); return; }
+    }
+    settle(p, FULFILLED, v);
+}
+function resolvers(p) {
+    var done = false;
+    return {
+        resolve: function (v) { if (!done) { done = true; resolveWith(p, v); } },
+        reject: function (r) { if (!done) { done = true; settle(p, REJECTED, r); } }
+    };
+}
+function thenableJob(p, vt) {
+    var r = resolvers(p);
+    try { vt[1].call(vt[0], r.resolve, r.reject); } catch (e) { r.reject(e); }
+}
+function reactionJob(re, p) {
+    var h = p._s === FULFILLED ? re.f : re.r;
+    if (!isCallable(h)) {
+        if (p._s === FULFILLED) re.c.resolve(p._v); else re.c.reject(p._v);
+        return;
+    }
+    var x;
+    try { x = h(p._v); } catch (e) { re.c.reject(e); return; }
+    re.c.resolve(x);
+}
+function newPending() {
+    var p = Object.create(PromiseImpl.prototype);
+    p._s = PENDING; p._v = undefined; p._r = []; p._h = false;
+    return p;
+}
+
+function PromiseImpl(executor) {
+    if (!(this instanceof PromiseImpl)) throw new TypeError("Promise constructor cannot be invoked without 'new'");
+    if (!isCallable(executor)) throw new TypeError('Promise resolver ' + String(executor) + ' is not a function');
+    this._s = PENDING; this._v = undefined; this._r = []; this._h = false;
+    var r = resolvers(this);
+    try { executor(r.resolve, r.reject); } catch (e) { r.reject(e); }
+}
+var Pp = PromiseImpl.prototype;
+force(Pp, 'then', function (onFulfilled, onRejected) {
+    if (!(this instanceof PromiseImpl)) throw new TypeError('Promise.prototype.then called on a non-promise');
+    var child = newPending();
+    var re = { f: onFulfilled, r: onRejected, c: resolvers(child) };
+    if (!this._h) {
+        this._h = true;
+        if (this._s === REJECTED) { var i = unhandled.indexOf(this); if (i >= 0) unhandled.splice(i, 1); }
+    }
+    if (this._s === PENDING) this._r.push(re); else enqueue(reactionJob, re, this);
+    return child;
+});
+force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
+force(Pp, 'finally', function (f) {
+    if (!isCallable(f)) return this.then(f, f);
+    return this.then(
+        function (v) { return PromiseImpl.resolve(f()).then(function () { return v; }); },
+        function (e) { return PromiseImpl.resolve(f()).then(function () { throw e; }); });
+});
+if (hasSymbol && Symbol.toStringTag) force(Pp, Symbol.toStringTag, 'Promise');
+
+force(PromiseImpl, 'resolve', function (v) {
+    if (v instanceof PromiseImpl) return v;
+    var p = newPending();
+    resolveWith(p, v);
+    return p;
+});
+force(PromiseImpl, 'reject', function (r) {
+    var p = newPending();
+    settle(p, REJECTED, r);
+    return p;
+});
+function combinator(list, onEach, onEmpty) {
+    return new PromiseImpl(function (resolve, reject) {
+        var items = values(list), n = items.length;
+        if (n === 0) { onEmpty(resolve, reject); return; }
+        for (var i = 0; i < n; i++) onEach(PromiseImpl.resolve(items[i]), i, n, resolve, reject);
+    });
+}
+force(PromiseImpl, 'all', function (list) {
+    var out = [], left;
+    return combinator(list, function (p, i, n, resolve, reject) {
+        if (left === undefined) left = n;
+        p.then(function (v) { out[i] = v; if (--left === 0) resolve(out); }, reject);
+    }, function (resolve) { resolve(out); });
+});
+force(PromiseImpl, 'allSettled', function (list) {
+    var out = [], left;
+    return combinator(list, function (p, i, n, resolve) {
+        if (left === undefined) left = n;
+        p.then(function (v) { out[i] = { status: 'fulfilled', value: v }; if (--left === 0) resolve(out); },
+               function (e) { out[i] = { status: 'rejected', reason: e }; if (--left === 0) resolve(out); });
+    }, function (resolve) { resolve(out); });
+});
+force(PromiseImpl, 'race', function (list) {
+    return combinator(list, function (p, i, n, resolve, reject) { p.then(resolve, reject); }, function () {});
+});
+
+function AggregateErrorImpl(errors, message) {
+    if (!(this instanceof AggregateErrorImpl)) return new AggregateErrorImpl(errors, message);
+    var e = new Error(message === undefined ? '' : String(message));
+    force(this, 'message', e.message);
+    force(this, 'errors', values(errors));
+    if (e.stack !== undefined) force(this, 'stack', e.stack);
+}
+AggregateErrorImpl.prototype = Object.create(Error.prototype);
+force(AggregateErrorImpl.prototype, 'constructor', AggregateErrorImpl);
+force(AggregateErrorImpl.prototype, 'name', 'AggregateError');
+force(AggregateErrorImpl.prototype, 'message', '');
+if (typeof G.AggregateError !== 'function') force(G, 'AggregateError', AggregateErrorImpl);
+
+force(PromiseImpl, 'any', function (list) {
+    var errs = [], left;
+    return combinator(list, function (p, i, n, resolve, reject) {
+        if (left === undefined) left = n;
+        p.then(resolve, function (e) {
+            errs[i] = e;
+            if (--left === 0) reject(new G.AggregateError(errs, 'All promises were rejected'));
+        });
+    }, function (resolve, reject) { reject(new G.AggregateError([], 'All promises were rejected')); });
+});
+
+if (typeof G.Promise !== 'function') force(G, 'Promise', PromiseImpl);
+
+function settledState(p) { return p._s; }
+
+function awaitValue(x) {
+    if (!isObject(x)) return x;
+    var then = x.then;
+    if (!isCallable(then)) return x;
+    host.mark();
+    var p = x instanceof PromiseImpl ? x : PromiseImpl.resolve(x);
+    if (!p._h) {
+        p._h = true;
+        if (p._s === REJECTED) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
+    }
+    runJobs();
+    while (settledState(p) === PENDING) {
+        if (!host.wait())
+            throw new Error('await: the promise can never settle (no pending jobs or live subscriptions)');
+        runJobs();
+    }
+    if (p._s === FULFILLED) return p._v;
+    throw p._v;
+}
+force(G, '__ami_await', awaitValue);
+force(G, '__ami_async', function (fn, self, args) {
+    try { return PromiseImpl.resolve(fn.apply(self, args || [])); }
+    catch (e) { return PromiseImpl.reject(e); }
+});
+force(G, '__ami_values', values);
+
+/* ---- Map and Set ---- */
+
+/* Entries live in insertion-ordered arrays with holes for deletions; primitive
+ * keys are indexed through a dictionary, object keys are searched. */
+var HOLE = {};
+function primKey(k) {
+    switch (typeof k) {
+    case 'string': return 's' + k;
+    case 'number': return 'n' + (k === 0 ? 0 : k);
+    case 'boolean': return 'b' + k;
+    case 'undefined': return 'u';
+    default: return k === null ? 'l' : null;
+    }
+}
+function Store_() { this.k = []; this.v = []; this.idx = Object.create(null); this.size = 0; this.iters = []; }
+Store_.prototype.find = function (key) {
+    var pk = primKey(key);
+    if (pk !== null) { var i = this.idx[pk]; return i === undefined ? -1 : i; }
+    for (var j = 0; j < this.k.length; j++) if (this.k[j] === key) return j;
+    return -1;
+};
+Store_.prototype.set = function (key, val) {
+    var i = this.find(key);
+    if (i >= 0) { this.v[i] = val; return; }
+    if (key === 0) key = 0; /* -0 becomes +0 */
+    var pk = primKey(key);
+    if (pk !== null) this.idx[pk] = this.k.length;
+    this.k.push(key); this.v.push(val); this.size++;
+};
+Store_.prototype.remove = function (key) {
+    var i = this.find(key);
+    if (i < 0) return false;
+    var pk = primKey(key);
+    if (pk !== null) delete this.idx[pk];
+    this.k[i] = HOLE; this.v[i] = undefined; this.size--;
+    if (this.k.length > 32 && this.size * 2 < this.k.length) this.compact();
+    return true;
+};
+Store_.prototype.compact = function () {
+    var k = [], v = [], map = [], n = 0;
+    for (var i = 0; i < this.k.length; i++) {
+        map[i] = n;
+        if (this.k[i] !== HOLE) { k.push(this.k[i]); v.push(this.v[i]); n++; }
+    }
+    map[this.k.length] = n;
+    for (var j = 0; j < this.iters.length; j++) this.iters[j].i = map[this.iters[j].i];
+    this.k = k; this.v = v; this.idx = Object.create(null);
+    for (i = 0; i < k.length; i++) { var pk = primKey(k[i]); if (pk !== null) this.idx[pk] = i; }
+};
+Store_.prototype.clear = function () {
+    for (var i = 0; i < this.k.length; i++) { this.k[i] = HOLE; this.v[i] = undefined; }
+    this.idx = Object.create(null); this.size = 0;
+    this.compact();
+};
+Store_.prototype.iterator = function (kind) {
+    var st = this, state = { i: 0 }, done = false;
+    st.iters.push(state);
+    var it = {
+        next: function () {
+            if (!done) {
+                while (state.i < st.k.length) {
+                    var i = state.i++;
+                    if (st.k[i] === HOLE) continue;
+                    return { value: kind === 0 ? st.k[i] : kind === 1 ? st.v[i] : [st.k[i], st.v[i]], done: false };
+                }
+                done = true;
+                var j = st.iters.indexOf(state);
+                if (j >= 0) st.iters.splice(j, 1);
+            }
+            return { value: undefined, done: true };
+        }
+    };
+    it[ITER] = function () { return this; };
+    return it;
+};
+Store_.prototype.forEach = function (fn, self, owner, isSet) {
+    if (!isCallable(fn)) throw new TypeError(String(fn) + ' is not a function');
+    var it = this.iterator(2), r;
+    while (!(r = it.next()).done) fn.call(self, isSet ? r.value[0] : r.value[1], r.value[0], owner);
+};
+
+function MapImpl(init) {
+    if (!(this instanceof MapImpl)) throw new TypeError("Constructor Map requires 'new'");
+    force(this, '_m', new Store_());
+    if (init !== undefined && init !== null) {
+        var items = values(init);
+        for (var i = 0; i < items.length; i++) {
+            if (!isObject(items[i])) throw new TypeError('Iterator value ' + String(items[i]) + ' is not an entry object');
+            this.set(items[i][0], items[i][1]);
+        }
+    }
+}
+var Mp = MapImpl.prototype;
+force(Mp, 'get', function (k) { var i = this._m.find(k); return i < 0 ? undefined : this._m.v[i]; });
+force(Mp, 'set', function (k, v) { this._m.set(k, v); return this; });
+force(Mp, 'has', function (k) { return this._m.find(k) >= 0; });
+force(Mp, 'delete', function (k) { return this._m.remove(k); });
+force(Mp, 'clear', function () { this._m.clear(); });
+force(Mp, 'forEach', function (fn, self) { this._m.forEach(fn, self, this, false); });
+force(Mp, 'keys', function () { return this._m.iterator(0); });
+force(Mp, 'values', function () { return this._m.iterator(1); });
+force(Mp, 'entries', function () { return this._m.iterator(2); });
+force(Mp, ITER, Mp.entries);
+Object.defineProperty(Mp, 'size', { get: function () { return this._m.size; }, configurable: true });
+if (hasSymbol && Symbol.toStringTag) force(Mp, Symbol.toStringTag, 'Map');
+
+function SetImpl(init) {
+    if (!(this instanceof SetImpl)) throw new TypeError("Constructor Set requires 'new'");
+    force(this, '_m', new Store_());
+    if (init !== undefined && init !== null) {
+        var items = values(init);
+        for (var i = 0; i < items.length; i++) this.add(items[i]);
+    }
+}
+var Sp = SetImpl.prototype;
+force(Sp, 'add', function (k) { this._m.set(k, k); return this; });
+force(Sp, 'has', function (k) { return this._m.find(k) >= 0; });
+force(Sp, 'delete', function (k) { return this._m.remove(k); });
+force(Sp, 'clear', function () { this._m.clear(); });
+force(Sp, 'forEach', function (fn, self) { this._m.forEach(fn, self, this, true); });
+force(Sp, 'values', function () { return this._m.iterator(0); });
+force(Sp, 'keys', Sp.values);
+force(Sp, 'entries', function () {
+    var it = this._m.iterator(2);
+    var out = { next: function () { var r = it.next(); if (!r.done) r.value = [r.value[0], r.value[0]]; return r; } };
+    out[ITER] = function () { return this; };
+    return out;
+});
+force(Sp, ITER, Sp.values);
+Object.defineProperty(Sp, 'size', { get: function () { return this._m.size; }, configurable: true });
+if (hasSymbol && Symbol.toStringTag) force(Sp, Symbol.toStringTag, 'Set');
+
+if (typeof G.Map !== 'function') force(G, 'Map', MapImpl);
+if (typeof G.Set !== 'function') force(G, 'Set', SetImpl);
+
+/* ---- Object ---- */
+
+def(Object, 'assign', function (target) {
+    if (target === null || target === undefined) throw new TypeError('Cannot convert undefined or null to object');
+    var to = Object(target);
+    for (var i = 1; i < arguments.length; i++) {
+        var src = arguments[i];
+        if (src === null || src === undefined) continue;
+        src = Object(src);
+        var ks = Object.keys(src);
+        for (var j = 0; j < ks.length; j++) to[ks[j]] = src[ks[j]];
+    }
+    return to;
+});
+def(Object, 'values', function (o) {
+    o = Object(o);
+    return Object.keys(o).map(function (k) { return o[k]; });
+});
+def(Object, 'entries', function (o) {
+    o = Object(o);
+    return Object.keys(o).map(function (k) { return [k, o[k]]; });
+});
+def(Object, 'fromEntries', function (it) {
+    var out = {}, items = values(it);
+    for (var i = 0; i < items.length; i++) {
+        if (!isObject(items[i])) throw new TypeError('Iterator value ' + String(items[i]) + ' is not an entry object');
+        out[items[i][0]] = items[i][1];
+    }
+    return out;
+});
+
+/* ---- Array ---- */
+
+def(Array, 'from', function (items, mapFn, self) {
+    if (mapFn !== undefined && !isCallable(mapFn)) throw new TypeError(String(mapFn) + ' is not a function');
+    var vs;
+    if (items === null || items === undefined) throw new TypeError(String(items) + ' is not iterable');
+    if (typeof items === 'string' || isCallable(Object(items)[ITER])) vs = values(items);
+    else {
+        var o = Object(items), n = toLength(o.length);
+        vs = new Array(n);
+        for (var i = 0; i < n; i++) vs[i] = o[i];
+    }
+    if (mapFn) for (var j = 0; j < vs.length; j++) vs[j] = mapFn.call(self, vs[j], j);
+    return vs;
+});
+def(Array, 'of', function () { return Array.prototype.slice.call(arguments); });
+def(Array, 'fromAsync', function (items, mapFn, self) {
+    try {
+        if (mapFn !== undefined && !isCallable(mapFn)) throw new TypeError(String(mapFn) + ' is not a function');
+        var vs = Array.from(items), out = [];
+        for (var i = 0; i < vs.length; i++) {
+            var v = awaitValue(vs[i]);
+            out.push(mapFn ? awaitValue(mapFn.call(self, v, i)) : v);
+        }
+        return PromiseImpl.resolve(out);
+    } catch (e) {
+        return PromiseImpl.reject(e);
+    }
+});
+var Ap = Array.prototype;
+def(Ap, 'find', function (pred, self) {
+    if (!isCallable(pred)) throw new TypeError(String(pred) + ' is not a function');
+    var o = Object(this), n = toLength(o.length);
+    for (var i = 0; i < n; i++) if (pred.call(self, o[i], i, o)) return o[i];
+    return undefined;
+});
+def(Ap, 'findIndex', function (pred, self) {
+    if (!isCallable(pred)) throw new TypeError(String(pred) + ' is not a function');
+    var o = Object(this), n = toLength(o.length);
+    for (var i = 0; i < n; i++) if (pred.call(self, o[i], i, o)) return i;
+    return -1;
+});
+def(Ap, 'includes', function (x, from) {
+    var o = Object(this), n = toLength(o.length), i = toInt(from);
+    if (i < 0) i = Math.max(n + i, 0);
+    for (; i < n; i++) if (sameValueZero(o[i], x)) return true;
+    return false;
+});
+function flatInto(out, src, depth) {
+    for (var i = 0; i < src.length; i++) {
+        if (!(i in src)) continue;
+        if (depth > 0 && isArray(src[i])) flatInto(out, src[i], depth - 1);
+        else out.push(src[i]);
+    }
+    return out;
+}
+def(Ap, 'flat', function (depth) {
+    var d = depth === undefined ? 1 : toInt(depth);
+    return flatInto([], Object(this), d);
+});
+def(Ap, 'flatMap', function (fn, self) {
+    if (!isCallable(fn)) throw new TypeError(String(fn) + ' is not a function');
+    var o = Object(this), n = toLength(o.length), out = [];
+    for (var i = 0; i < n; i++) {
+        if (!(i in o)) continue;
+        var r = fn.call(self, o[i], i, o);
+        if (isArray(r)) flatInto(out, r, 0); else out.push(r);
+    }
+    return out;
+});
+
+/* ---- String ---- */
+
+var Sproto = String.prototype;
+function thisString(s, name) {
+    if (s === null || s === undefined) throw new TypeError('String.prototype.' + name + ' called on null or undefined');
+    return String(s);
+}
+def(Sproto, 'includes', function (search, pos) {
+    if (objToString.call(search) === '[object RegExp]') throw new TypeError('First argument must not be a regular expression');
+    return thisString(this, 'includes').indexOf(String(search), pos) !== -1;
+});
+def(Sproto, 'startsWith', function (search, pos) {
+    var s = thisString(this, 'startsWith'), p = Math.max(0, Math.min(toInt(pos), s.length));
+    search = String(search);
+    return s.substr(p, search.length) === search;
+});
+def(Sproto, 'endsWith', function (search, end) {
+    var s = thisString(this, 'endsWith'), e = end === undefined ? s.length : Math.max(0, Math.min(toInt(end), s.length));
+    search = String(search);
+    return e - search.length >= 0 && s.substring(e - search.length, e) === search;
+});
+def(Sproto, 'repeat', function (count) {
+    var s = thisString(this, 'repeat'), n = toInt(count), out = '';
+    if (n < 0 || n === Infinity) throw new RangeError('Invalid count value: ' + count);
+    while (n > 0) { if (n & 1) out += s; n >>>= 1; s += s; }
+    return out;
+});
+function pad(s, len, fill, atStart) {
+    len = toLength(len);
+    fill = fill === undefined ? ' ' : String(fill);
+    if (len <= s.length || fill === '') return s;
+    var need = len - s.length, p = '';
+    while (p.length < need) p += fill;
+    p = p.slice(0, need);
+    return atStart ? p + s : s + p;
+}
+def(Sproto, 'padStart', function (len, fill) { return pad(thisString(this, 'padStart'), len, fill, true); });
+def(Sproto, 'padEnd', function (len, fill) { return pad(thisString(this, 'padEnd'), len, fill, false); });
+def(Sproto, 'trimStart', function () { return thisString(this, 'trimStart').replace(/^[\s\uFEFF\xA0]+/, ''); });
+def(Sproto, 'trimEnd', function () { return thisString(this, 'trimEnd').replace(/[\s\uFEFF\xA0]+$/, ''); });
+
+/* ---- Number ---- */
+
+def(Number, 'isFinite', function (v) { return typeof v === 'number' && isFinite(v); });
+def(Number, 'isInteger', function (v) { return typeof v === 'number' && isFinite(v) && Math.floor(v) === v; });
+def(Number, 'parseFloat', parseFloat);
+
+/* ---- logger ---- */
+
+function isError(v) { return v instanceof Error || objToString.call(v) === '[object Error]'; }
+function errorText(e) {
+    var n, m;
+    try { n = e.name; m = e.message; } catch (x) { return '[Error]'; }
+    n = n === undefined ? 'Error' : String(n);
+    m = m === undefined ? '' : String(m);
+    return m === '' ? n : n + ': ' + m;
+}
+function format(v) {
+    switch (typeof v) {
+    case 'string': return v;
+    case 'undefined': return 'undefined';
+    case 'function': return '[Function' + (v.name ? ': ' + v.name : ' (anonymous)') + ']';
+    case 'symbol': return v.toString();
+    case 'object':
+        if (v === null) return 'null';
+        if (isError(v)) return errorText(v);
+        if (v instanceof MapImpl || v instanceof SetImpl)
+            return (v instanceof MapImpl ? 'Map' : 'Set') + ' ' + format(values(v));
+        var seen = [];
+        try {
+            var s = JSON.stringify(v, function (k, x) {
+                if (isObject(x)) {
+                    if (isError(x)) return errorText(x);
+                    if (seen.indexOf(x) >= 0) return '[Circular]';
+                    seen.push(x);
+                }
+                return x;
+            });
+            return s === undefined ? String(v) : s;
+        } catch (e) {
+            return Object.prototype.toString.call(v);
+        }
+    default: return String(v);
+    }
+}
+function logAt(level) {
+    return function () {
+        var parts = [];
+        for (var i = 0; i < arguments.length; i++) parts.push(format(arguments[i]));
+        host.log(level, parts.join(' '));
+    };
+}
+var logger = {};
+force(logger, 'debug', logAt(0));
+force(logger, 'info', logAt(1));
+force(logger, 'warn', logAt(2));
+force(logger, 'error', logAt(3));
+force(G, 'logger', logger);
+
+/* ---- Stels ---- */
+
+function checkKey(key, what, allowEmpty) {
+    if (!isArray(key)) throw new TypeError(what + ': key must be an array of strings, numbers or booleans');
+    if (!allowEmpty && key.length === 0) throw new TypeError(what + ': key must not be empty');
+    for (var i = 0; i < key.length; i++) {
+        var t = typeof key[i];
+        if (t === 'number' ? !isFinite(key[i]) : t !== 'string' && t !== 'boolean')
+            throw new TypeError(what + ': key part ' + i + ' must be a string, a finite number or a boolean');
+    }
+    return JSON.stringify(key);
+}
+function jsonText(v, what) {
+    var s;
+    try { s = JSON.stringify(v); } catch (e) { throw new TypeError(what + ': value is not JSON-serializable (' + errorText(e) + ')'); }
+    return s === undefined ? 'null' : s;
+}
+function entryOf(key, hit) {
+    return { key: JSON.parse(key), value: hit ? JSON.parse(hit[0]) : null, versionstamp: hit ? hit[1] : null };
+}
+
+function Kv(which, label) {
+    var self = this;
+    function get(key) {
+        var k = checkKey(key, label + '.get', false);
+        return PromiseImpl.resolve(entryOf(k, host.get(which, k)));
+    }
+    function setRaw(key, value, what) {
+        var k = checkKey(key, what, false);
+        var vs = host.set(which, k, jsonText(value, what));
+        return PromiseImpl.resolve({ ok: true, versionstamp: vs });
+    }
+    function set(key, data) {
+        checkKey(key, label + '.set', false);
+        return setRaw(key, { channel: key.join('.'), raw: data === undefined ? null : data, timestamp: Date.now() }, label + '.set');
+    }
+    function del(key) {
+        var k = checkKey(key, label + '.delete', false);
+        host.del(which, k);
+        return PromiseImpl.resolve(undefined);
+    }
+    function list(opts) {
+        if (opts !== undefined && opts !== null && !isObject(opts)) throw new TypeError(label + '.list: options must be an object');
+        opts = opts || {};
+        var prefix = opts.prefix === undefined || opts.prefix === null ? [] : opts.prefix;
+        var p = checkKey(prefix, label + '.list', true);
+        var limit = opts.limit === undefined || opts.limit === null ? 0 : Number(opts.limit);
+        if (!(limit >= 0) || Math.floor(limit) !== limit) throw new TypeError(label + '.list: limit must be a non-negative integer');
+        return JSON.parse(host.list(which, p, limit, !!opts.reverse));
+    }
+    function subscribe(key) {
+        var k = checkKey(key, label + '.subscribe', false);
+        var id = host.sub(which, k), handlers = [], closed = false;
+        var sub = {};
+        force(sub, 'on', function (event, cb) {
+            if (event !== 'update') throw new TypeError(label + '.subscribe: unknown event "' + String(event) + '" (only "update")');
+            if (!isCallable(cb)) throw new TypeError(label + '.subscribe: the callback must be a function');
+            if (closed) return sub;
+            handlers.push(cb);
+            host.subLive(id, true);
+            return sub;
+        });
+        force(sub, 'close', function () {
+            if (closed) return;
+            closed = true;
+            handlers = [];
+            delete subs[id];
+            host.unsub(id);
+        });
+        subs[id] = function (value) {
+            var hs = handlers.slice();
+            for (var i = 0; i < hs.length; i++) {
+                try { hs[i].call(sub, value); }
+                catch (e) { host.log(3, 'subscription callback failed: ' + errorText(isError(e) ? e : { name: 'Error', message: format(e) })); }
+            }
+        };
+        return sub;
+    }
+    force(self, 'get', get);
+    force(self, 'set', set);
+    force(self, 'delete', del);
+    force(self, 'list', list);
+    force(self, 'subscribe', subscribe);
+    force(self, '_which', which);
+    force(self, '_setRaw', setRaw);
+}
+var subs = {};
+var net = new Kv(0, 'Stels.net'), local = new Kv(1, 'Stels.local');
+
+function webfix(req) {
+    if (!isObject(req)) throw new TypeError('Stels.webfix: the request must be an object');
+    var brain = req.brain === undefined || req.brain === null ? net : req.brain;
+    if (brain !== net && brain !== local) throw new TypeError('Stels.webfix: brain must be Stels.net or Stels.local');
+    var key;
+    if (typeof req.channel === 'string' && req.channel !== '') key = req.channel.split('.');
+    else if (isArray(req.channel) && req.channel.length) key = req.channel.slice();
+    else throw new TypeError('Stels.webfix: channel must be a non-empty string or array');
+    host.op(7);
+    var method = req.method === undefined ? 'set' : req.method;
+    if (method === 'get') return brain.get(key);
+    if (method === 'delete') return brain['delete'](key);
+    if (method !== 'set') throw new TypeError('Stels.webfix: method must be "set", "get" or "delete"');
+    checkKey(key, 'Stels.webfix', false);
+    var joined = key.join('.');
+    return brain._setRaw(key, {
+        channel: joined,
+        module: req.module === undefined ? null : req.module,
+        widget: 'widget.' + joined,
+        raw: req.raw === undefined ? null : req.raw,
+        timestamp: req.timestamp === undefined || req.timestamp === null ? Date.now() : req.timestamp
+    }, 'Stels.webfix');
+}
+
+var cfg = JSON.parse(host.config);
+var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.workers, term: cfg.term };
+var Stels = {};
+force(Stels, 'config', config);
+force(Stels, 'startTime', cfg.startTime);
+force(Stels, 'net', net);
+force(Stels, 'local', local);
+force(Stels, 'webfix', webfix);
+force(Stels, 'sleep', function (ms) {
+    ms = Number(ms);
+    host.sleep(ms !== ms || ms < 0 ? 0 : ms);
+    return PromiseImpl.resolve(undefined);
+});
+force(G, 'Stels', Stels);
+
+/* ---- Deno shims ---- */
+
+var Deno = {};
+force(Deno, 'memoryUsage', function () {
+    var m = host.mem();
+    return { rss: m[2], heapTotal: m[1], heapUsed: m[0], external: 0 };
+});
+force(Deno, 'loadavg', function () { return host.loadavg(); });
+force(Deno, 'metrics', function () {
+    var c = host.metrics(), names = ['op_kv_get', 'op_kv_set', 'op_kv_delete', 'op_kv_list', 'op_kv_watch',
+                                     'op_sleep', 'op_log', 'op_webfix'];
+    var ops = {}, total = 0;
+    for (var i = 0; i < names.length; i++) {
+        ops[names[i]] = { opsDispatched: c[i], opsDispatchedSync: c[i], opsDispatchedAsync: 0,
+                          opsCompleted: c[i], opsCompletedSync: c[i], opsCompletedAsync: 0 };
+        total += c[i];
+    }
+    return { opsDispatched: total, opsDispatchedSync: total, opsDispatchedAsync: 0, opsDispatchedAsyncUnref: 0,
+             opsCompleted: total, opsCompletedSync: total, opsCompletedAsync: 0, opsCompletedAsyncUnref: 0,
+             bytesSentControl: 0, bytesSentData: 0, bytesReceived: 0, ops: ops };
+});
+force(G, 'Deno', Deno);
+
+/* ---- hooks for the C side ---- */
+
+return {
+    runJobs: runJobs,
+    dispatch: function (id, text) {
+        var f = subs[id];
+        if (f) f(text === null ? null : JSON.parse(text));
+    },
+    endOfRun: function () {
+        runJobs();
+        var u = unhandled;
+        unhandled = [];
+        for (var i = 0; i < u.length; i++)
+            if (!u[i]._h) host.log(3, 'Unhandled promise rejection: ' + format(u[i]._v));
+    },
+    setTerm: function (t) { config.term = t; }
+};
+})JS";

@@ -1,0 +1,722 @@
+/*
+ * Worker instances: a Duktape heap per instance with a counting allocator,
+ * the sandbox globals, the script compiled once, runs, stop and pump.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include "runtime/internal.h"
+#include "ami/registry.h"
+#include "core/core.h"
+#include "util/util.h"
+
+#define PRELUDE_FILENAME "ami:prelude"
+#define BODY_PREFIX "function(){"
+
+/* ---- counting allocator: a header keeps each block's size ---- */
+
+#define HDR 16   /* keeps max_align_t alignment */
+
+static void count_add(ami_runtime *r, size_t add, size_t sub)
+{
+    size_t used = r->heap_used + add - sub;
+    __atomic_store_n(&r->heap_used, used, __ATOMIC_RELAXED);
+    if (used > r->heap_peak) __atomic_store_n(&r->heap_peak, used, __ATOMIC_RELAXED);
+}
+
+/* While a run is being torn down (stop, lost lease, slice), refuse
+ * allocations: Duktape counts only bytecode instructions between interrupt
+ * checks, so a loop spending its time in allocating built-ins (join, concat,
+ * …) would otherwise take minutes to reach the next check.  A refused
+ * allocation makes the built-in throw at once. */
+static int alloc_blocked(ami_runtime *r)
+{
+    if (!r->running) return 0;
+    if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_RELAXED)) return ami__runtime_exec_timeout_check(r);
+    if (++r->alloc_tick & 63) return 0;   /* look at the clock now and then */
+    return ami__runtime_exec_timeout_check(r);
+}
+
+static void *rt_alloc(void *udata, duk_size_t size)
+{
+    ami_runtime *r = udata;
+    if (size == 0) return NULL;
+    if (alloc_blocked(r)) return NULL;
+    if (r->heap_used + size + HDR > r->heap_max) { r->heap_hit = 1; return NULL; }
+    unsigned char *p = malloc(size + HDR);
+    if (!p) return NULL;
+    *(size_t *)p = size;
+    count_add(r, size + HDR, 0);
+    return p + HDR;
+}
+
+static void rt_free(void *udata, void *ptr)
+{
+    ami_runtime *r = udata;
+    if (!ptr) return;
+    unsigned char *p = (unsigned char *)ptr - HDR;
+    count_add(r, 0, *(size_t *)p + HDR);
+    free(p);
+}
+
+static void *rt_realloc(void *udata, void *ptr, duk_size_t size)
+{
+    ami_runtime *r = udata;
+    if (!ptr) return rt_alloc(udata, size);
+    if (size == 0) { rt_free(udata, ptr); return NULL; }
+    unsigned char *p = (unsigned char *)ptr - HDR;
+    size_t old = *(size_t *)p;
+    if (size > old && alloc_blocked(r)) return NULL;
+    if (size > old && r->heap_used + (size - old) > r->heap_max) { r->heap_hit = 1; return NULL; }
+    unsigned char *q = realloc(p, size + HDR);
+    if (!q) return NULL;
+    *(size_t *)q = size;
+    count_add(r, size, old);
+    return q + HDR;
+}
+
+static void rt_fatal(void *udata, const char *msg)
+{
+    (void)udata;
+    /* Duktape cannot continue after a fatal error (it only happens outside a
+     * protected call, i.e. a libami bug); there is no safe way back. */
+    fprintf(stderr, "libami: fatal Duktape error: %s\n", msg ? msg : "(none)");
+    abort();
+}
+
+/* Called by Duktape every ~256k bytecode instructions (duk_config.h). */
+int ami__runtime_exec_timeout_check(void *udata)
+{
+    ami_runtime *r = udata;
+    if (!r) return 0;
+    if (r->abort) return 1;
+    int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+    if (s) { r->abort = s; return 1; }
+    if (r->slice_deadline && ami_time_mono_ms() > r->slice_deadline) { r->abort = AMI__ABORT_SLICE; return 1; }
+    return 0;
+}
+
+/* ---- source preparation and compilation ---- */
+
+int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen)
+{
+    /* The modern-JS lowering (ami__lower in lib/runtime/lower/lower.h) goes
+     * here: it turns ES2020 syntax into ES5.1 keeping every token on its line,
+     * and reports unsupported syntax with line and column.  Until it is wired
+     * in, scripts must already be ES5 and are passed through unchanged. */
+    (void)errbuf; (void)errlen;
+    ami_buf_clear(out);
+    return ami_buf_put(out, src, len);
+}
+
+/* Compile "function(){" + src + "\n}" as a function expression; 0 or a Duktape error on the stack. */
+static int compile_wrapped(duk_context *ctx, const char *src, size_t len)
+{
+    size_t plen = sizeof BODY_PREFIX - 1, n = plen + len + 2;
+    char *buf = duk_push_fixed_buffer(ctx, n);
+    memcpy(buf, BODY_PREFIX, plen);
+    memcpy(buf + plen, src, len);
+    memcpy(buf + plen + len, "\n}", 2);
+    duk_push_string(ctx, AMI__SCRIPT_FILENAME);
+    int rc = duk_pcompile_lstring_filename(ctx, DUK_COMPILE_FUNCTION, buf, n);
+    duk_remove(ctx, -2);   /* the buffer */
+    return rc;
+}
+
+/* The message of the error on top without Duktape's " (line N)" suffix; *line gets N (0 if none). */
+static void split_syntax_message(const char *msg, char *out, size_t outlen, int *line)
+{
+    *line = 0;
+    snprintf(out, outlen, "%s", msg);
+    char *p = strstr(out, " (line ");
+    if (p) {
+        *line = atoi(p + 7);
+        *p = '\0';
+    }
+}
+
+static size_t line_start(const char *src, size_t len, int line)
+{
+    size_t off = 0;
+    for (int l = 1; l < line && off < len; off++)
+        if (src[off] == '\n') l++;
+    return off;
+}
+
+/* Duktape reports only a line; find the column by compiling ever longer
+ * prefixes of that line until the same error shows up at the same line. */
+static int find_column(duk_context *ctx, const char *src, size_t len, int line, const char *want)
+{
+    if (line <= 0) return 0;
+    size_t start = line_start(src, len, line), end = start;
+    while (end < len && src[end] != '\n') end++;
+    size_t maxcol = end - start < 1000 ? end - start : 1000;
+    for (size_t col = 1; col <= maxcol; col++) {
+        int found = 0;
+        if (compile_wrapped(ctx, src, start + col) != 0) {
+            char msg[512];
+            int l;
+            split_syntax_message(duk_safe_to_string(ctx, -1), msg, sizeof msg, &l);
+            found = l == line && !strcmp(msg, want);
+        }
+        duk_pop(ctx);
+        if (found) return (int)col;
+    }
+    /* not pinned down: the first non-blank character of the line */
+    for (size_t i = start; i < end; i++)
+        if (src[i] != ' ' && src[i] != '\t') return (int)(i - start) + 1;
+    return 1;
+}
+
+/* Duktape compiles a function expression and ignores whatever follows its
+ * closing brace, so a script with a stray "}" would silently lose its tail.
+ * A body that closes the wrapper early cannot parse both inside "( … )" and
+ * inside "[ … ]" (what follows the early close would have to close both), so
+ * two program-mode parses catch it.  (Once the lowering runs first, its own
+ * parser rejects such scripts too.) */
+static int check_closes_early(duk_context *ctx, const char *src, size_t len)
+{
+    static const char *const open[2] = { "(function(){", "[function(){" };
+    static const char *const close[2] = { "\n})", "\n}]" };
+    for (int i = 0; i < 2; i++) {
+        size_t olen = strlen(open[i]), n = olen + len + 3;
+        char *buf = duk_push_fixed_buffer(ctx, n);
+        memcpy(buf, open[i], olen);
+        memcpy(buf + olen, src, len);
+        memcpy(buf + olen + len, close[i], 3);
+        duk_push_string(ctx, AMI__SCRIPT_FILENAME);
+        int rc = duk_pcompile_lstring_filename(ctx, 0, buf, n);
+        duk_pop_2(ctx);
+        if (rc) return 1;
+    }
+    return 0;
+}
+
+int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *errbuf, size_t errlen)
+{
+    if (compile_wrapped(ctx, src, len) == 0) {
+        if (!check_closes_early(ctx, src, len)) return 0;
+        duk_pop(ctx);
+        if (errbuf && errlen) snprintf(errbuf, errlen, "SyntaxError: unbalanced '}' closes the script early");
+        return AMI_ESCRIPT;
+    }
+    char msg[512];
+    int line;
+    split_syntax_message(duk_safe_to_string(ctx, -1), msg, sizeof msg, &line);
+    duk_pop(ctx);
+    int col = find_column(ctx, src, len, line, msg);
+    if (errbuf && errlen) {
+        if (line > 0) snprintf(errbuf, errlen, "%s (line %d, column %d)", msg, line, col);
+        else snprintf(errbuf, errlen, "%s", msg);
+    }
+    return AMI_ESCRIPT;
+}
+
+/* ---- instance lifecycle ---- */
+
+static const char *const removed_globals[] = {
+    "Duktape", "CBOR", "Buffer", "TextEncoder", "TextDecoder", "performance",
+    "print", "alert", "require", "module", "exports", NULL
+};
+
+static duk_ret_t setup_prelude(duk_context *ctx, void *udata)
+{
+    ami_runtime *r = udata;
+    duk_push_string(ctx, PRELUDE_FILENAME);
+    duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
+    duk_push_object(ctx);
+    ami__runtime_push_host(ctx, r);   /* fills the object on top */
+    duk_push_global_object(ctx);
+    duk_call(ctx, 2);                 /* -> hooks object */
+    duk_push_global_stash(ctx);
+    static const char *const hooks[] = { "runJobs", "dispatch", "endOfRun", "setTerm", NULL };
+    for (int i = 0; hooks[i]; i++) {
+        duk_get_prop_string(ctx, -2, hooks[i]);
+        duk_put_prop_string(ctx, -2, hooks[i]);
+    }
+    duk_pop_2(ctx);
+    duk_push_global_object(ctx);
+    for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
+    duk_pop(ctx);
+    return 0;
+}
+
+static int fail_new(ami_runtime *r, int code)
+{
+    ami_runtime_free(r);
+    return code;
+}
+
+AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *opts)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "runtime: out is NULL");
+    *out = NULL;
+    if (!opts || opts->version != AMI_RUNTIME_OPTIONS_VERSION)
+        return ami__error_set(AMI_EINVAL, "runtime: missing options or bad version");
+    const json_t *script = opts->worker ? json_object_get(opts->worker, "script") : NULL;
+    if (!json_is_string(script)) return ami__error_set(AMI_EINVAL, "runtime: worker has no script");
+    if (opts->workers && !json_is_array(opts->workers))
+        return ami__error_set(AMI_EINVAL, "runtime: workers must be a JSON array");
+    const char *sid = json_string_value(json_object_get(opts->worker, "sid"));
+
+    ami_runtime *r = ami_malloc(sizeof *r);
+    if (!r) return ami__error_oom();
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    r->heap_max = opts->heap_max_bytes ? opts->heap_max_bytes : AMI_RUNTIME_HEAP_DEFAULT;
+    r->slice_ms = opts->slice_ms == 0 ? AMI_RUNTIME_SLICE_DEFAULT_MS : opts->slice_ms;
+    r->log_max = opts->log_line_max ? opts->log_line_max : AMI_RUNTIME_LOG_LINE_DEFAULT;
+    r->poll_ms = opts->sub_poll_ms > 0 ? opts->sub_poll_ms : 20;
+    r->stores[0] = opts->net;
+    r->stores[1] = opts->local;
+    r->term = opts->term;
+    r->log = opts->log;
+    r->log_payload = opts->log_payload;
+    r->guard = opts->net_guard;
+    r->guard_payload = opts->guard_payload;
+    r->next_sub_id = 1;
+    r->start_time = ami_time_now_ms();
+    r->nid = ami__strdup(opts->nid ? opts->nid : "");
+    r->sid = ami__strdup(sid ? sid : "");
+    r->network = ami__strdup(opts->network ? opts->network : "");
+    if (!r->nid || !r->sid || !r->network) return fail_new(r, ami__error_oom());
+
+    r->ctx = duk_create_heap(rt_alloc, rt_realloc, rt_free, r, rt_fatal);
+    if (!r->ctx) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: cannot create a heap within %zu bytes", r->heap_max));
+    duk_context *ctx = r->ctx;
+
+    /* Stels.config and startTime, handed to the prelude as JSON text */
+    json_t *cfg = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "nid", r->nid, "sid", r->sid, "network", r->network,
+                            "workers", opts->workers ? json_incref((json_t *)opts->workers) : json_array(),
+                            "term", opts->term > 0 ? json_integer(opts->term) : json_null(),
+                            "startTime", (json_int_t)r->start_time);
+    char *cfgtext = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
+    json_decref(cfg);
+    if (!cfgtext) return fail_new(r, ami__error_oom());
+    duk_push_global_stash(ctx);
+    duk_push_string(ctx, cfgtext);
+    free(cfgtext);
+    duk_put_prop_string(ctx, -2, "config");
+    duk_pop(ctx);
+
+    if (duk_safe_call(ctx, setup_prelude, r, 0, 1) != 0) {
+        int code = r->heap_hit ? AMI_ENOMEM : AMI_ERROR;
+        ami__error_set(code, "runtime: prelude failed: %s", duk_safe_to_string(ctx, -1));
+        return fail_new(r, code);
+    }
+    duk_pop(ctx);
+
+    ami_buf src = AMI_BUF_INIT;
+    char err[600];
+    const char *text = json_string_value(script);
+    size_t tlen = json_string_length(script);
+    int rc = ami__runtime_prepare_source(text, tlen, &src, err, sizeof err);
+    if (rc == AMI_ESCRIPT) { ami_buf_dispose(&src); return fail_new(r, ami__error_set(AMI_ESCRIPT, "%s", err)); }
+    if (rc) { ami_buf_dispose(&src); return fail_new(r, rc); }
+    rc = ami__runtime_compile(ctx, src.ptr ? src.ptr : "", src.size, err, sizeof err);
+    ami_buf_dispose(&src);
+    if (rc) {
+        if (r->heap_hit) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: heap limit reached while compiling"));
+        return fail_new(r, ami__error_set(AMI_ESCRIPT, "%s", err));
+    }
+    duk_push_global_stash(ctx);
+    duk_swap_top(ctx, -2);
+    duk_put_prop_string(ctx, -2, "body");
+    duk_pop(ctx);
+    *out = r;
+    return 0;
+}
+
+AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
+{
+    if (!r) return;
+    if (r->ctx) duk_destroy_heap(r->ctx);
+    ami__runtime_subs_free(r);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    ami_free(r->nid);
+    ami_free(r->sid);
+    ami_free(r->network);
+    ami_free(r);
+}
+
+/* ---- stop ---- */
+
+AMI_EXTERN(void) ami_runtime_stop(ami_runtime *r)
+{
+    if (!r) return;
+    pthread_mutex_lock(&r->mu);
+    int expected = 0;
+    __atomic_compare_exchange_n(&r->stop, &expected, AMI__ABORT_STOP, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+AMI_EXTERN(int) ami_runtime_stop_requested(const ami_runtime *r)
+{
+    return r && __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) != 0;
+}
+
+AMI_EXTERN(void) ami_runtime_reset_stop(ami_runtime *r)
+{
+    if (!r) return;
+    __atomic_store_n(&r->stop, 0, __ATOMIC_RELEASE);
+    r->abort = 0;
+}
+
+AMI_EXTERN(void) ami_runtime_set_term(ami_runtime *r, int64_t term)
+{
+    if (!r) return;
+    r->pending_term = term;
+    r->term_dirty = 1;
+}
+
+AMI_EXTERN(size_t) ami_runtime_heap_used(const ami_runtime *r)
+{
+    return r ? __atomic_load_n(&r->heap_used, __ATOMIC_RELAXED) : 0;
+}
+
+AMI_EXTERN(size_t) ami_runtime_heap_peak(const ami_runtime *r)
+{
+    return r ? __atomic_load_n(&r->heap_peak, __ATOMIC_RELAXED) : 0;
+}
+
+AMI_EXTERN(int) ami_runtime_subscriptions(const ami_runtime *r)
+{
+    return r ? ami__runtime_live_subs(r) : 0;
+}
+
+/* ---- results ---- */
+
+AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *res)
+{
+    if (!res) return;
+    ami_free(res->name);
+    ami_free(res->message);
+    ami_free(res->stack);
+    *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
+}
+
+typedef struct {
+    char *name, *message, *stack;
+    int line;
+} described;
+
+static char *dup_top_string(duk_context *ctx)
+{
+    return ami__strdup(duk_safe_to_string(ctx, -1));
+}
+
+/* The user's line: the first stack frame in the worker script. */
+static int line_from_stack(const char *stack)
+{
+    const char *tag = "(" AMI__SCRIPT_FILENAME ":";
+    const char *p = stack ? strstr(stack, tag) : NULL;
+    return p ? atoi(p + strlen(tag)) : 0;
+}
+
+/* [ err ] -> [ err ]; fills d (run under duk_safe_call: getters may throw). */
+static duk_ret_t describe_error(duk_context *ctx, void *udata)
+{
+    described *d = udata;
+    duk_idx_t e = duk_get_top_index(ctx);
+    if (duk_is_string(ctx, e)) {
+        d->name = ami__strdup("Error");
+        d->message = ami__strdup(duk_get_string(ctx, e));
+        return 0;
+    }
+    if (duk_is_symbol(ctx, e)) {
+        d->name = ami__strdup("Error");
+        d->message = ami__strdup("Uncaught Symbol");
+        return 0;
+    }
+    if (!duk_is_object(ctx, e) || duk_is_function(ctx, e)) {
+        d->name = ami__strdup("Error");
+        if (duk_is_function(ctx, e)) duk_push_string(ctx, "Uncaught function");
+        else duk_push_sprintf(ctx, "Uncaught %s", duk_safe_to_string(ctx, e));
+        d->message = dup_top_string(ctx);
+        return 0;
+    }
+    duk_get_prop_string(ctx, e, "name");
+    d->name = ami__strdup(duk_is_string(ctx, -1) && duk_get_length(ctx, -1) ? duk_get_string(ctx, -1) : "Error");
+    duk_pop(ctx);
+    duk_get_prop_string(ctx, e, "message");
+    if (duk_is_undefined(ctx, -1)) {
+        duk_pop(ctx);
+        duk_dup(ctx, e);
+        duk_json_encode(ctx, -1);
+        duk_push_sprintf(ctx, "Uncaught %s", duk_safe_to_string(ctx, -1));
+    } else {
+        duk_safe_to_string(ctx, -1);
+    }
+    d->message = dup_top_string(ctx);
+    duk_pop(ctx);
+    duk_get_prop_string(ctx, e, "stack");
+    if (duk_is_string(ctx, -1)) d->stack = ami__strdup(duk_get_string(ctx, -1));
+    duk_pop(ctx);
+    duk_get_prop_string(ctx, e, "fileName");
+    int in_script = duk_is_string(ctx, -1) && !strcmp(duk_get_string(ctx, -1), AMI__SCRIPT_FILENAME);
+    duk_pop(ctx);
+    if (in_script) {
+        duk_get_prop_string(ctx, e, "lineNumber");
+        d->line = duk_is_number(ctx, -1) ? duk_get_int(ctx, -1) : 0;
+        duk_pop(ctx);
+    }
+    if (!d->line) d->line = line_from_stack(d->stack);
+    return 0;
+}
+
+static void described_free(described *d)
+{
+    ami_free(d->name);
+    ami_free(d->message);
+    ami_free(d->stack);
+    memset(d, 0, sizeof *d);
+}
+
+/* Turn the error on top of the stack (popped) into a result and a code. */
+static int finish_error(ami_runtime *r, ami_runtime_result *res)
+{
+    duk_context *ctx = r->ctx;
+    described d = { 0 };
+    int abort_reason = r->abort;
+    r->abort = 0;   /* let the describing getters run */
+    r->running = 0;
+    if (duk_safe_call(ctx, describe_error, &d, 1, 1) != 0 || !d.name || !d.message) {
+        described_free(&d);
+        d.name = ami__strdup("Error");
+        d.message = ami__strdup("(the thrown value could not be described)");
+    }
+    duk_pop(ctx);
+    int code = AMI_ESCRIPT;
+    const char *name = NULL;
+    char msg[160] = "";
+    switch (abort_reason) {
+    case AMI__ABORT_STOP:
+        code = AMI_ESTOPPED; name = "Stopped";
+        snprintf(msg, sizeof msg, "the worker was stopped");
+        break;
+    case AMI__ABORT_LEASE:
+        code = AMI_ELEASE; name = "LeaseLost";
+        if (d.name && strcmp(d.name, "LeaseLost")) snprintf(msg, sizeof msg, "the leader lease was lost");
+        break;
+    case AMI__ABORT_SLICE:
+        code = AMI_ELIMIT; name = "SliceLimitExceeded";
+        snprintf(msg, sizeof msg, "the script ran %lld ms without sleeping, awaiting or calling the API",
+                 (long long)r->slice_ms);
+        break;
+    default:
+        if (r->heap_hit && d.message && strstr(d.message, "alloc failed")) {
+            code = AMI_ELIMIT; name = "HeapLimitExceeded";
+            snprintf(msg, sizeof msg, "the heap limit of %zu bytes was reached", r->heap_max);
+        }
+    }
+    if (name) {
+        ami_free(d.name);
+        d.name = ami__strdup(name);
+        if (msg[0]) { ami_free(d.message); d.message = ami__strdup(msg); }
+    }
+    ami__error_set(code, "%s: %s", d.name ? d.name : "Error", d.message ? d.message : "");
+    if (res) {
+        res->ok = 0;
+        res->code = code;
+        res->name = d.name;
+        res->message = d.message;
+        res->stack = d.stack;
+        res->line = d.line;
+    } else {
+        described_free(&d);
+    }
+    return code;
+}
+
+static int stopped_result(ami_runtime *r, ami_runtime_result *res)
+{
+    int lease = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) == AMI__ABORT_LEASE;
+    int code = lease ? AMI_ELEASE : AMI_ESTOPPED;
+    const char *name = lease ? "LeaseLost" : "Stopped";
+    const char *msg = lease ? "the leader lease was lost" : "the worker was stopped";
+    ami__error_set(code, "%s: %s", name, msg);
+    if (res) {
+        res->ok = 0;
+        res->code = code;
+        res->name = ami__strdup(name);
+        res->message = ami__strdup(msg);
+    }
+    return code;
+}
+
+static duk_ret_t call_hook(duk_context *ctx, void *udata)
+{
+    duk_push_global_stash(ctx);
+    duk_get_prop_string(ctx, -1, (const char *)udata);
+    duk_call(ctx, 0);
+    return 0;
+}
+
+static duk_ret_t apply_term(duk_context *ctx, void *udata)
+{
+    ami_runtime *r = udata;
+    duk_push_global_stash(ctx);
+    duk_get_prop_string(ctx, -1, "setTerm");
+    if (r->pending_term > 0) duk_push_number(ctx, (double)r->pending_term);
+    else duk_push_null(ctx);
+    duk_call(ctx, 1);
+    return 0;
+}
+
+void ami__runtime_run_jobs(duk_context *ctx)
+{
+    duk_push_global_stash(ctx);
+    duk_get_prop_string(ctx, -1, "runJobs");
+    duk_call(ctx, 0);
+    duk_pop_2(ctx);
+}
+
+static void slice_start(ami_runtime *r)
+{
+    r->slice_deadline = r->slice_ms > 0 ? ami_time_mono_ms() + r->slice_ms : 0;
+}
+
+AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
+{
+    if (res) *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
+    if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
+    if (ami_runtime_stop_requested(r)) return stopped_result(r, res);
+    duk_context *ctx = r->ctx;
+    r->abort = 0;
+    r->heap_hit = 0;
+    if (r->term_dirty) {
+        r->term_dirty = 0;
+        r->term = r->pending_term;
+        duk_safe_call(ctx, apply_term, r, 0, 1);
+        duk_pop(ctx);
+    }
+    slice_start(r);
+    duk_push_global_stash(ctx);
+    duk_get_prop_string(ctx, -1, "body");
+    duk_remove(ctx, -2);
+    r->running = 1;
+    int rc = duk_pcall(ctx, 0);
+    if (rc == 0) {
+        duk_pop(ctx);
+        /* promise jobs left by the body, and unhandled rejections */
+        slice_start(r);
+        rc = duk_safe_call(ctx, call_hook, (void *)"endOfRun", 0, 1);
+    }
+    int code = 0;
+    if (rc != 0) code = finish_error(r, res);
+    else {
+        duk_pop(ctx);
+        if (res) res->ok = 1;
+    }
+    r->running = 0;
+    r->slice_deadline = 0;
+    r->abort = 0;
+    return code;
+}
+
+/* ---- pump ---- */
+
+typedef struct { ami_runtime *r; int64_t ms; } pump_arg;
+
+static duk_ret_t pump_step(duk_context *ctx, void *udata)
+{
+    pump_arg *a = udata;
+    ami__runtime_wait(ctx, a->r, a->ms, 1);
+    ami__runtime_run_jobs(ctx);
+    return 0;
+}
+
+AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
+{
+    if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
+    int64_t deadline = timeout_ms < 0 ? 0 : ami_time_mono_ms() + timeout_ms;
+    for (;;) {
+        if (ami_runtime_stop_requested(r)) return stopped_result(r, NULL);
+        if (!ami__runtime_live_subs(r)) return 0;
+        int64_t left = -1;
+        if (deadline) {
+            left = deadline - ami_time_mono_ms();
+            if (left <= 0) return 0;
+        }
+        pump_arg a = { r, left };
+        r->abort = 0;
+        r->slice_deadline = 0;
+        r->running = 1;
+        int rc = duk_safe_call(r->ctx, pump_step, &a, 0, 1);
+        r->running = 0;
+        if (rc != 0) {
+            int reason = r->abort;
+            r->abort = 0;
+            if (reason == AMI__ABORT_STOP || reason == AMI__ABORT_LEASE || ami_runtime_stop_requested(r)) {
+                duk_pop(r->ctx);
+                r->slice_deadline = 0;
+                return stopped_result(r, NULL);
+            }
+            char line[300];
+            if (reason == AMI__ABORT_SLICE)
+                snprintf(line, sizeof line, "SliceLimitExceeded: a subscription callback ran %lld ms without yielding",
+                         (long long)r->slice_ms);
+            else
+                snprintf(line, sizeof line, "subscription delivery failed: %s", duk_safe_to_string(r->ctx, -1));
+            ami__runtime_log(r, AMI_LOG_ERROR, line, strlen(line));
+        }
+        duk_pop(r->ctx);
+        r->slice_deadline = 0;
+    }
+}
+
+/* ---- stand-alone compile check ---- */
+
+AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, char *errbuf, size_t errlen)
+{
+    if (errbuf && errlen) errbuf[0] = '\0';
+    if (!script) return ami__error_set(AMI_EINVAL, "runtime: script is NULL");
+    char err[600] = "";
+    ami_buf src = AMI_BUF_INIT;
+    int rc = ami__runtime_prepare_source(script, len, &src, err, sizeof err);
+    if (rc == 0) {
+        duk_context *ctx = duk_create_heap(NULL, NULL, NULL, NULL, rt_fatal);
+        if (!ctx) rc = ami__error_oom();
+        else {
+            rc = ami__runtime_compile(ctx, src.ptr ? src.ptr : "", src.size, err, sizeof err);
+            duk_destroy_heap(ctx);
+        }
+    }
+    ami_buf_dispose(&src);
+    if (rc == AMI_ESCRIPT) {
+        if (errbuf && errlen) snprintf(errbuf, errlen, "%s", err);
+        return ami__error_set(AMI_ESCRIPT, "%s", err);
+    }
+    return rc;
+}
+
+static int registry_check(const char *script, size_t len, char *errbuf, size_t errlen, void *payload)
+{
+    (void)payload;
+    return ami_runtime_check_script(script, len, errbuf, errlen) ? 1 : 0;
+}
+
+AMI_EXTERN(void) ami_runtime_install_check(void)
+{
+    ami_registry_set_script_check(registry_check, NULL);
+}
+
+AMI_EXTERN(const char *) ami_log_level_name(ami_log_level level)
+{
+    switch (level) {
+    case AMI_LOG_DEBUG: return "debug";
+    case AMI_LOG_INFO: return "info";
+    case AMI_LOG_WARN: return "warn";
+    case AMI_LOG_ERROR: return "error";
+    }
+    return "info";
+}

@@ -1,0 +1,708 @@
+/*
+ * The WebFIX dispatcher: request envelope, method table, session and role
+ * checks, and the methods of spec 003 plus ours (DESIGN §9).
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "webfix/webfix_internal.h"
+#include "ami/registry.h"
+#include "ami/election.h"
+#include "ami/templates.h"
+
+typedef struct ami_webfix ami_webfix;
+/* A method sets *out to its JSON result, or leaves it NULL and writes ready JSON text into `text`. */
+typedef int (*method_fn)(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text);
+
+/* Serialised JSON kept while the store has not changed (versionstamp `vs`). */
+typedef struct text_cache {
+    pthread_mutex_t lock;
+    ami_versionstamp vs;
+    char *text;
+    size_t len;
+} text_cache;
+
+enum { NEED_NONE, NEED_VIEWER, NEED_OWNER };
+
+/* Statuses the dispatcher can answer, for the per-method counters. */
+static const int statuses[] = { 200, 207, 400, 401, 403, 404, 409, 413, 500, 503 };
+#define N_STATUS (sizeof statuses / sizeof statuses[0])
+#define N_METHODS 13
+
+struct ami_webfix {
+    ami__auth auth;
+    ami_node *node;
+    ami_store *store, *local;
+    char *nid, *network;
+    ami_webfix_templates_fn templates_fn;
+    void *templates_payload;
+    atomic_ulong calls[N_METHODS + 1][N_STATUS];   /* last row: unknown methods and bad envelopes */
+    text_cache list_cache;    /* listWorkers */
+    text_cache stats_cache;   /* getWorkerStats from the store, without its timestamp */
+    json_t *worker_prefix, *stats_prefix;   /* ["ami","worker"], ["ami","stats",nid] */
+};
+
+/* ---- the node, when there is one ---- */
+
+/* TODO(node): call ami_node_store/local_store/id once lib/node lands. */
+static ami_store *node_store(ami_node *node) { (void)node; return NULL; }
+static ami_store *node_local_store(ami_node *node) { (void)node; return NULL; }
+static const char *node_id(ami_node *node) { (void)node; return NULL; }
+
+/* ---- small helpers ---- */
+
+static int err(json_t **out, int status, const char *msg)
+{
+    *out = json_pack("{s:s}", "error", msg);
+    return status;
+}
+
+static int errf(json_t **out, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int errf(json_t **out, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return err(out, status, msg);
+}
+
+static int envelope_error(json_t **out, int status, int code, const char *msg)
+{
+    *out = json_pack("{s:s,s:{s:i,s:s}}", "webfix", "1.0", "error", "code", code, "message", msg);
+    return status;
+}
+
+/* Map a library error to a status and body; `what` prefixes internal errors. */
+static int lib_error(json_t **out, int rc)
+{
+    const char *msg = ami_error_last();
+    switch (rc) {
+    case AMI_EVALIDATION: case AMI_EINVAL: case AMI_EAMBIGUOUS:
+    case AMI_EVALUETOOLARGE: case AMI_EKEYTOOLARGE:
+        return err(out, 400, *msg ? msg : ami_strerror(rc));
+    case AMI_ECONFLICT:
+        return err(out, 409, "Update Worker Error: version mismatch or not found");
+    case AMI_ENOTFOUND:
+        return err(out, 404, "Worker not found");
+    default:
+        *out = json_pack("{s:s,s:s}", "error", "Internal server error", "message", *msg ? msg : ami_strerror(rc));
+        return 500;
+    }
+}
+
+enum { T_STR = 1, T_NULL = 2, T_BOOL = 4, T_INT = 8, T_STRARRAY = 16, T_OBJECT = 32 };
+
+static const char *type_words(int kinds)
+{
+    switch (kinds) {
+    case T_STR: return "a string";
+    case T_STR | T_NULL: return "a string or null";
+    case T_BOOL: return "a boolean";
+    case T_INT: return "an integer";
+    case T_STRARRAY: return "an array of strings";
+    case T_OBJECT: return "an object";
+    default: return "of another type";
+    }
+}
+
+static int type_ok(const json_t *v, int kinds)
+{
+    if (json_is_null(v)) return !!(kinds & T_NULL);
+    if (json_is_string(v)) return !!(kinds & T_STR);
+    if (json_is_boolean(v)) return !!(kinds & T_BOOL);
+    if (json_is_integer(v)) return !!(kinds & T_INT);
+    if (json_is_object(v)) return !!(kinds & T_OBJECT);
+    if (json_is_array(v) && (kinds & T_STRARRAY)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) if (!json_is_string(e)) return 0;
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct { const char *name; int kinds; } field_rule;
+
+/* 0 when every present field has an allowed type; else a 400 naming the field. */
+static int check_fields(json_t **out, const json_t *obj, const char *prefix, const field_rule *rules)
+{
+    for (const field_rule *r = rules; r->name; r++) {
+        json_t *v = json_object_get(obj, r->name);
+        if (v && !type_ok(v, r->kinds))
+            return errf(out, 400, "Invalid request body: %s%s must be %s", prefix, r->name, type_words(r->kinds));
+    }
+    return 0;
+}
+
+/* The sid named by body.channel ("ami.worker.{sid}") or body.sid; NULL with a 400 in *out otherwise. */
+static const char *body_sid(json_t **out, int *status, const json_t *body)
+{
+    json_t *ch = json_object_get(body, "channel"), *sid = json_object_get(body, "sid");
+    if (ch) {
+        const char *c = json_string_value(ch);
+        if (!c || strncmp(c, "ami.worker.", 11) || !c[11]) {
+            *status = err(out, 400, "Invalid request body: channel must be \"ami.worker.{sid}\"");
+            return NULL;
+        }
+        return c + 11;
+    }
+    if (sid) {
+        if (!json_is_string(sid) || !*json_string_value(sid)) {
+            *status = err(out, 400, "Invalid request body: sid must be a non-empty string");
+            return NULL;
+        }
+        return json_string_value(sid);
+    }
+    *status = err(out, 400, "Invalid request body: channel (\"ami.worker.{sid}\") or sid is required");
+    return NULL;
+}
+
+/* ---- methods ---- */
+
+static int m_set_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    static const field_rule rules[] = {
+        { "dependencies", T_STRARRAY }, { "version", T_STR }, { "executionMode", T_STR }, { "priority", T_STR },
+        { "accountId", T_STR | T_NULL }, { "assignedNode", T_STR | T_NULL }, { "mode", T_STR }, { "scope", T_STR },
+        { "note", T_STR | T_NULL }, { "active", T_BOOL }, { NULL, 0 } };
+    int st = check_fields(out, body, "", rules);
+    if (st) return st;
+    int rc = ami_registry_create(out, wf->store, wf->nid, body);
+    return rc ? lib_error(out, rc) : 200;
+}
+
+/*
+ * Copy the cached text when nothing under `prefix` was committed since it was
+ * built (a zero-timeout change-feed query: unrelated writes keep it valid).
+ * On a miss, *vs receives the current versionstamp, read before the caller
+ * rebuilds: a commit racing the rebuild only makes the cache older, never wrong.
+ */
+static int cache_get(text_cache *c, ami_store *store, const json_t *prefix, ami_versionstamp vs, ami_buf *text)
+{
+    ami_versionstamp built = "", newer;
+    pthread_mutex_lock(&c->lock);
+    if (c->text) memcpy(built, c->vs, sizeof built);
+    pthread_mutex_unlock(&c->lock);
+    if (built[0] && ami_store_watch(store, prefix, built, 0, newer) == AMI_ETIMEOUT) {
+        int hit = 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->text && !strcmp(c->vs, built)) hit = !ami_buf_put(text, c->text, c->len);
+        pthread_mutex_unlock(&c->lock);
+        if (hit) return 1;
+    }
+    if (ami_store_current(store, vs)) vs[0] = '\0';
+    return 0;
+}
+
+static void cache_put(text_cache *c, const char *vs, const json_t *j)
+{
+    if (!vs[0]) return;
+    char *s = json_dumps(j, JSON_COMPACT);
+    if (!s) return;
+    pthread_mutex_lock(&c->lock);
+    free(c->text);
+    c->text = s;
+    c->len = strlen(s);
+    memcpy(c->vs, vs, sizeof c->vs);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int m_list_workers(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    ami_versionstamp vs = "";
+    if (cache_get(&wf->list_cache, wf->store, wf->worker_prefix, vs, text)) return 200;
+    int rc = ami_registry_list(out, wf->store);
+    if (rc) return lib_error(out, rc);
+    cache_put(&wf->list_cache, vs, *out);
+    return 200;
+}
+
+static int m_get_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    int st = 0;
+    const char *sid = body_sid(out, &st, body);
+    if (!sid) return st;
+    int rc = ami_registry_get(out, wf->store, sid);
+    return rc ? lib_error(out, rc) : 200;
+}
+
+static int m_update_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    static const field_rule top[] = { { "raw", T_OBJECT }, { "versionstamp", T_STR | T_NULL }, { NULL, 0 } };
+    static const field_rule raw_rules[] = {
+        { "sid", T_STR }, { "nid", T_STR }, { "active", T_BOOL }, { "mode", T_STR }, { "scope", T_STR },
+        { "executionMode", T_STR }, { "priority", T_STR }, { "accountId", T_STR | T_NULL },
+        { "assignedNode", T_STR | T_NULL }, { "note", T_STR | T_NULL }, { "dependencies", T_STRARRAY },
+        { "version", T_STR }, { "timestamp", T_INT }, { NULL, 0 } };
+    int st = 0;
+    const char *sid = body_sid(out, &st, body);
+    if (!sid) return st;
+    if ((st = check_fields(out, body, "", top))) return st;
+    json_t *raw = json_object_get(body, "raw");
+    if (!raw) return err(out, 400, "Invalid request body: raw is required");
+    if ((st = check_fields(out, raw, "raw.", raw_rules))) return st;
+    const char *vs = json_string_value(json_object_get(body, "versionstamp"));
+    int rc = ami_registry_update(out, wf->store, sid, raw, vs && *vs ? vs : NULL);
+    return rc ? lib_error(out, rc) : 200;
+}
+
+static int m_delete_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    int st = 0;
+    const char *sid = body_sid(out, &st, body);
+    if (!sid) return st;
+    char channel[300];
+    snprintf(channel, sizeof channel, "ami.worker.%s", sid);
+    int rc = ami_registry_delete(wf->store, sid);
+    if (rc) return lib_error(out, rc);
+    *out = json_pack("{s:s,s:s,s:b}", "sid", sid, "channel", channel, "deleted", 1);
+    return 200;
+}
+
+static int m_stop_all(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    int partial = 0;
+    int rc = ami_registry_stop_all(out, &partial, wf->store);
+    if (rc) return lib_error(out, rc);
+    return partial ? 207 : 200;
+}
+
+/* Unwrap a stored value that may be {channel, raw, timestamp} (Stels.net.set style). */
+static json_t *unwrap(json_t *v)
+{
+    json_t *raw = json_object_get(v, "raw");
+    return json_is_object(raw) ? raw : v;
+}
+
+/* getWorkerStats without a node: this nid's stats records from the shared store. */
+static int stats_from_store(ami_webfix *wf, json_t **out)
+{
+    json_t *prefix = ami_key_new("ami", "stats", wf->nid, NULL), *entries = NULL;
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    int rc = ami_store_list(&entries, wf->store, &lo);
+    json_decref(prefix);
+    if (rc) return rc;
+    json_t *workers = json_array();
+    if (!workers) {
+        json_decref(entries);
+        return ami__error_oom();
+    }
+    json_int_t running = 0, execs = 0, errs = 0, nerr = 0, cerr = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e) {
+        json_t *s = unwrap(json_object_get(e, "value"));
+        if (!json_is_object(s)) continue;
+        json_array_append(workers, s);
+        running += json_is_true(json_object_get(s, "isRunning"));
+        execs += json_integer_value(json_object_get(s, "executions"));
+        errs += json_integer_value(json_object_get(s, "errors"));
+        nerr += json_integer_value(json_object_get(s, "networkErrors"));
+        cerr += json_integer_value(json_object_get(s, "criticalErrors"));
+    }
+    json_decref(entries);
+    json_int_t total = (json_int_t)json_array_size(workers);
+    *out = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "totalWorkers", total, "runningWorkers", running,
+                     "stoppedWorkers", total - running, "totalExecutions", execs, "totalErrors", errs,
+                     "totalNetworkErrors", nerr, "totalCriticalErrors", cerr, "workers", workers);
+    return *out ? 0 : ami__error_oom();
+}
+
+static int worker_stats(ami_webfix *wf, json_t **out)
+{
+    int rc = stats_from_store(wf, out);
+    if (!rc) json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
+    return rc;
+}
+
+static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    /* From the store: cache the text by versionstamp and stamp each answer with the time. */
+    ami_versionstamp vs = "";
+    ami_buf cached = AMI_BUF_INIT;
+    if (!cache_get(&wf->stats_cache, wf->store, wf->stats_prefix, vs, &cached)) {
+        int rc = stats_from_store(wf, out);
+        if (rc) return lib_error(out, rc);
+        cache_put(&wf->stats_cache, vs, *out);
+        json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
+        return 200;
+    }
+    int rc = ami_buf_put(text, cached.ptr, cached.size - 1);   /* drop the closing brace */
+    if (!rc) rc = ami_buf_printf(text, ",\"timestamp\":%lld}", (long long)ami_time_now_ms());
+    ami_buf_dispose(&cached);
+    if (rc) return lib_error(out, rc);
+    return 200;
+}
+
+/* getLeaderInfo from the lease key (lib/election builds spec 003's shape). */
+static int leader_info(ami_webfix *wf, const char *sid, json_t **out)
+{
+    return ami_election_leader_info(out, wf->store, sid);
+}
+
+static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    const char *sid = json_string_value(json_object_get(body, "workerId"));
+    if (!sid || !*sid || strlen(sid) > 200) return err(out, 400, "Invalid workerId");
+    int rc = leader_info(wf, sid, out);
+    return rc ? lib_error(out, rc) : 200;
+}
+
+static int m_list_nodes(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    json_t *prefix = ami_key_new("ami", "node", NULL), *entries = NULL;
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    int rc = ami_store_list(&entries, wf->store, &lo);
+    json_decref(prefix);
+    if (rc) return lib_error(out, rc);
+    *out = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e) {
+        json_t *v = unwrap(json_object_get(e, "value"));
+        if (json_is_object(v)) json_array_append(*out, v);
+    }
+    json_decref(entries);
+    return 200;
+}
+
+static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    static const field_rule rules[] = { { "sid", T_STR }, { "limit", T_INT }, { "after", T_INT }, { NULL, 0 } };
+    int st = check_fields(out, body, "", rules);
+    if (st) return st;
+    const char *sid = json_string_value(json_object_get(body, "sid"));
+    if (!sid || !*sid) return err(out, 400, "Invalid request body: sid is required");
+    json_t *jl = json_object_get(body, "limit");
+    json_int_t limit = jl ? json_integer_value(jl) : 100;
+    if (limit < 0 || limit > 100000) return err(out, 400, "Invalid request body: limit must be between 0 and 100000");
+    int rc = ami_webfix_logs(out, wf, sid, json_integer_value(json_object_get(body, "after")), (size_t)limit);
+    return rc ? lib_error(out, rc) : 200;
+}
+
+static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    if (!wf->templates_fn) {   /* the built-in templates, unless the host supplies its own */
+        int r = ami_template_list(out);
+        return r ? lib_error(out, r) : 200;
+    }
+    int rc = wf->templates_fn(out, wf->templates_payload);
+    return rc ? lib_error(out, rc) : 200;
+}
+
+/* "… (line 3, column 7)" → 3, 7; -1 when absent. */
+static void parse_position(const char *msg, long *line, long *col)
+{
+    const char *l = strstr(msg, "line "), *c = strstr(msg, "column ");
+    *line = l ? strtol(l + 5, NULL, 10) : -1;
+    *col = c ? strtol(c + 7, NULL, 10) : -1;
+}
+
+static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    json_t *js = json_object_get(body, "script");
+    if (!json_is_string(js)) return err(out, 400, "Invalid request body: script must be a string");
+    int rc = ami_registry_check_script(json_string_value(js), json_string_length(js));
+    if (!rc) {
+        *out = json_pack("{s:b}", "valid", 1);
+        return 200;
+    }
+    if (rc != AMI_EVALIDATION) return lib_error(out, rc);
+    long line, col;
+    const char *msg = ami_error_last();
+    parse_position(msg, &line, &col);
+    *out = json_pack("{s:b,s:s,s:o,s:o}", "valid", 0, "error", msg, "line", line > 0 ? json_integer(line) : json_null(),
+                     "column", col > 0 ? json_integer(col) : json_null());
+    return 200;
+}
+
+static int m_connection_node(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
+{
+    (void)text;
+    return ami__auth_login(out, &wf->auth, body, ami_time_now_ms());
+}
+
+static const struct method {
+    const char *name;
+    method_fn fn;
+    int need;
+} methods[N_METHODS] = {
+    { "connectionNode", m_connection_node, NEED_NONE },
+    { "setWorker", m_set_worker, NEED_OWNER },
+    { "listWorkers", m_list_workers, NEED_VIEWER },
+    { "getWorker", m_get_worker, NEED_VIEWER },
+    { "updateWorker", m_update_worker, NEED_OWNER },
+    { "deleteWorker", m_delete_worker, NEED_OWNER },
+    { "stopAllWorkers", m_stop_all, NEED_OWNER },
+    { "getWorkerStats", m_worker_stats, NEED_VIEWER },
+    { "getLeaderInfo", m_leader_info, NEED_VIEWER },
+    { "listNodes", m_list_nodes, NEED_VIEWER },
+    { "getWorkerLogs", m_worker_logs, NEED_VIEWER },
+    { "listTemplates", m_list_templates, NEED_VIEWER },
+    { "validateScript", m_validate_script, NEED_VIEWER },
+};
+
+/* ---- dispatcher ---- */
+
+static int dispatch(ami_webfix *wf, const char *reqtext, size_t len, const char *session, json_t **out, ami_buf *text,
+                    int *midx)
+{
+    *midx = N_METHODS;
+    if (len > AMI_WEBFIX_MAX_BODY)
+        return errf(out, 413, "Request body too large (limit %zu bytes)", AMI_WEBFIX_MAX_BODY);
+    json_error_t jerr;
+    json_t *req = json_loadb(reqtext, len, 0, &jerr);
+    if (!req) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Invalid WebFIX request structure: malformed JSON: %s (line %d, column %d)", jerr.text,
+                 jerr.line, jerr.column);
+        return envelope_error(out, 400, 400, msg);
+    }
+    int status;
+    json_t *wv = json_object_get(req, "webfix"), *mv = json_object_get(req, "method");
+    json_t *params = json_object_get(req, "params"), *body = json_object_get(req, "body");
+    if (!json_is_object(req)) {
+        status = envelope_error(out, 400, 400, "Invalid WebFIX request structure: the request must be a JSON object");
+    } else if (!wv) {
+        status = envelope_error(out, 400, 400, "Invalid WebFIX request structure: missing \"webfix\" field");
+    } else if (!json_is_string(wv) || strcmp(json_string_value(wv), "1.0")) {
+        status = envelope_error(out, 400, 400, "Invalid WebFIX request structure: \"webfix\" must be \"1.0\"");
+    } else if (!json_is_string(mv)) {
+        status = envelope_error(out, 400, 400, "Invalid WebFIX request structure: \"method\" must be a string");
+    } else if (params && !json_is_array(params) && !json_is_null(params)) {
+        status = envelope_error(out, 400, 400, "Invalid WebFIX request structure: \"params\" must be an array");
+    } else {
+        const struct method *m = NULL;
+        for (int i = 0; i < N_METHODS; i++)
+            if (!strcmp(methods[i].name, json_string_value(mv))) { m = &methods[i]; *midx = i; }
+        if (!m) {
+            status = envelope_error(out, 404, 13, "WebFIX method not found");
+        } else {
+            ami_webfix_role role = m->need == NEED_NONE ? AMI_WEBFIX_ROLE_NONE
+                                                         : ami__auth_role(&wf->auth, session, ami_time_now_ms());
+            if (m->need != NEED_NONE && role == AMI_WEBFIX_ROLE_NONE) {
+                status = err(out, 401, session && *session ? "Unauthorized: invalid or expired session"
+                                                           : "Unauthorized: stels-session header required");
+            } else if (m->need == NEED_OWNER && role != AMI_WEBFIX_ROLE_OWNER) {
+                status = err(out, 403, "Forbidden: owner role required");
+            } else if (body && !json_is_object(body) && !json_is_null(body)) {
+                status = err(out, 400, "Invalid request body: body must be an object");
+            } else {
+                json_t *empty = NULL;
+                if (!json_is_object(body)) body = empty = json_object();
+                ami_error_clear();
+                status = m->fn(wf, body, out, text);
+                json_decref(empty);
+            }
+        }
+    }
+    json_decref(req);
+    return status;
+}
+
+AMI_EXTERN(int) ami_webfix_handle(ami_webfix *wf, const char *body, size_t len, const char *session,
+                                  int *http_status, ami_buf *response)
+{
+    if (!wf || (!body && len) || !http_status || !response)
+        return ami__error_set(AMI_EINVAL, "webfix_handle: wf, http_status and response are required");
+    json_t *out = NULL;
+    int midx;
+    size_t before = response->size;
+    int status = dispatch(wf, body ? body : "", len, session, &out, response, &midx);
+    if (!out && response->size > before) {
+        for (size_t i = 0; i < N_STATUS; i++)
+            if (statuses[i] == status) atomic_fetch_add(&wf->calls[midx][i], 1);
+        *http_status = status;
+        return 0;
+    }
+    if (!out) {
+        status = 500;
+        out = json_pack("{s:s}", "error", "Internal server error");
+    }
+    for (size_t i = 0; i < N_STATUS; i++)
+        if (statuses[i] == status) atomic_fetch_add(&wf->calls[midx][i], 1);
+    *http_status = status;
+    char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(out);
+    if (!s) return ami__error_oom();
+    int rc = ami_buf_put(response, s, strlen(s));
+    free(s);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_webfix_session_check(ami_webfix_role *out, ami_webfix *wf, const char *session)
+{
+    if (!out || !wf) return ami__error_set(AMI_EINVAL, "session_check: out and wf are required");
+    *out = ami__auth_role(&wf->auth, session, ami_time_now_ms());
+    if (*out == AMI_WEBFIX_ROLE_NONE) return ami__error_set(AMI_EAUTH, "missing, unknown or expired session");
+    return 0;
+}
+
+AMI_EXTERN(int) ami_webfix_logs(json_t **out, ami_webfix *wf, const char *sid, int64_t after_ts, size_t limit)
+{
+    if (!out || !wf || !sid) return ami__error_set(AMI_EINVAL, "webfix_logs: out, wf and sid are required");
+    *out = NULL;
+    if (!wf->local) {
+        *out = json_array();
+        return *out ? 0 : ami__error_oom();
+    }
+    json_t *prefix = json_pack("[s,s,s]", wf->network, "logs", sid);
+    json_t *start = json_pack("[s,s,s,I]", wf->network, "logs", sid, (json_int_t)(after_ts > 0 ? after_ts + 1 : 0));
+    json_t *entries = NULL;
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    lo.start = start;
+    lo.limit = limit;
+    lo.reverse = limit > 0;   /* the newest `limit` lines, put back in order below */
+    int rc = ami_store_list(&entries, wf->local, &lo);
+    json_decref(prefix);
+    json_decref(start);
+    if (rc) return rc;
+    json_t *lines = json_array();
+    size_t n = json_array_size(entries);
+    for (size_t k = 0; k < n; k++) {
+        json_t *e = json_array_get(entries, lo.reverse ? n - 1 - k : k);
+        json_t *v = unwrap(json_object_get(e, "value"));
+        json_t *line = json_is_object(v) ? json_deep_copy(v) : json_pack("{s:O}", "msg", v);
+        if (!line) continue;
+        json_t *ts = json_array_get(json_object_get(e, "key"), 3);
+        if (!json_object_get(line, "ts") && json_is_number(ts))
+            json_object_set_new(line, "ts", json_integer((json_int_t)json_number_value(ts)));
+        if (!json_object_get(line, "sid")) json_object_set_new(line, "sid", json_string(sid));
+        json_array_append_new(lines, line);
+    }
+    json_decref(entries);
+    *out = lines;
+    return 0;
+}
+
+static void prom_label(ami_buf *out, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '\\' || *s == '"') ami_buf_printf(out, "\\%c", *s);
+        else if (*s == '\n') ami_buf_puts(out, "\\n");
+        else ami_buf_put(out, s, 1);
+    }
+}
+
+AMI_EXTERN(int) ami_webfix_metrics(ami_webfix *wf, ami_buf *out)
+{
+    if (!wf || !out) return ami__error_set(AMI_EINVAL, "webfix_metrics: wf and out are required");
+    json_t *stats = NULL;
+    int rc = worker_stats(wf, &stats);
+    if (rc) return rc;
+    ami_buf_puts(out, "# HELP ami_node_info Node identity (value is always 1).\n# TYPE ami_node_info gauge\n");
+    ami_buf_puts(out, "ami_node_info{nid=\"");
+    prom_label(out, wf->nid);
+    ami_buf_printf(out, "\",network=\"");
+    prom_label(out, wf->network);
+    ami_buf_printf(out, "\",version=\"%s\"} 1\n", ami_version());
+    json_t *workers = json_object_get(stats, "workers");
+    static const struct { const char *name, *help, *type; } fam[] = {
+        { "ami_worker_executions_total", "Script runs of a worker on this node.", "counter" },
+        { "ami_worker_errors_total", "Failed runs of a worker on this node, by error type.", "counter" },
+        { "ami_worker_running", "1 when the worker runs on this node.", "gauge" },
+        { "ami_worker_leader", "1 when this node holds the worker's leader lease.", "gauge" },
+    };
+    for (size_t f = 0; f < 4; f++) {
+        ami_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help, fam[f].name, fam[f].type);
+        size_t i;
+        json_t *w;
+        json_array_foreach(workers, i, w) {
+            const char *sid = json_string_value(json_object_get(w, "sid"));
+            if (!sid) continue;
+            if (f == 1) {
+                static const char *types[] = { "network", "critical" }, *fields[] = { "networkErrors", "criticalErrors" };
+                for (int t = 0; t < 2; t++) {
+                    ami_buf_printf(out, "%s{sid=\"", fam[f].name);
+                    prom_label(out, sid);
+                    ami_buf_printf(out, "\",type=\"%s\"} %lld\n", types[t],
+                                   (long long)json_integer_value(json_object_get(w, fields[t])));
+                }
+                continue;
+            }
+            long long v = 0;
+            if (f == 0) v = json_integer_value(json_object_get(w, "executions"));
+            else if (f == 2) v = json_is_true(json_object_get(w, "isRunning"));
+            else {
+                json_t *li = NULL;
+                if (!leader_info(wf, sid, &li))
+                    v = json_is_true(json_object_get(li, "hasLeader")) && !json_is_true(json_object_get(li, "isExpired")) &&
+                        !strcmp(json_string_value(json_object_get(li, "leader")), wf->nid);
+                json_decref(li);
+            }
+            ami_buf_printf(out, "%s{sid=\"", fam[f].name);
+            prom_label(out, sid);
+            ami_buf_printf(out, "\"} %lld\n", v);
+        }
+    }
+    json_decref(stats);
+    ami_buf_puts(out, "# HELP ami_webfix_calls_total WebFIX calls by method and HTTP status.\n"
+                      "# TYPE ami_webfix_calls_total counter\n");
+    for (int m = 0; m <= N_METHODS; m++)
+        for (size_t s = 0; s < N_STATUS; s++) {
+            unsigned long n = atomic_load(&wf->calls[m][s]);
+            if (n)
+                ami_buf_printf(out, "ami_webfix_calls_total{method=\"%s\",status=\"%d\"} %lu\n",
+                               m < N_METHODS ? methods[m].name : "(invalid)", statuses[s], n);
+        }
+    return 0;
+}
+
+AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
+{
+    if (!out || !opts) return ami__error_set(AMI_EINVAL, "webfix_new: out and opts are required");
+    *out = NULL;
+    if (opts->version != AMI_WEBFIX_OPTIONS_VERSION)
+        return ami__error_set(AMI_EINVAL, "webfix_new: options version %u, expected %u", opts->version,
+                              AMI_WEBFIX_OPTIONS_VERSION);
+    ami_store *store = opts->store ? opts->store : node_store(opts->node);
+    if (!store) return ami__error_set(AMI_EINVAL, "webfix_new: a store (or a node) is required");
+    ami_webfix *wf = ami_malloc(sizeof *wf);
+    if (!wf) return ami__error_oom();
+    memset(wf, 0, sizeof *wf);
+    pthread_mutex_init(&wf->list_cache.lock, NULL);
+    pthread_mutex_init(&wf->stats_cache.lock, NULL);
+    int rc = ami__auth_init(&wf->auth, opts);
+    wf->node = opts->node;
+    wf->store = store;
+    wf->local = opts->local_store ? opts->local_store : node_local_store(opts->node);
+    wf->nid = ami__strdup(opts->nid ? opts->nid : node_id(opts->node) ? node_id(opts->node) : "local");
+    wf->network = ami__strdup(opts->network ? opts->network : "localnet");
+    wf->templates_fn = opts->templates_fn;
+    wf->templates_payload = opts->templates_payload;
+    if (!rc && (!wf->nid || !wf->network)) rc = ami__error_oom();
+    if (!rc) {
+        wf->worker_prefix = ami_key_new("ami", "worker", NULL);
+        wf->stats_prefix = ami_key_new("ami", "stats", wf->nid, NULL);
+        if (!wf->worker_prefix || !wf->stats_prefix) rc = ami__error_oom();
+    }
+    if (rc) {
+        ami_webfix_free(wf);
+        return rc;
+    }
+    *out = wf;
+    return 0;
+}
+
+AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
+{
+    if (!wf) return;
+    ami__auth_dispose(&wf->auth);
+    free(wf->list_cache.text);
+    pthread_mutex_destroy(&wf->list_cache.lock);
+    free(wf->stats_cache.text);
+    pthread_mutex_destroy(&wf->stats_cache.lock);
+    json_decref(wf->worker_prefix);
+    json_decref(wf->stats_prefix);
+    ami_free(wf->nid);
+    ami_free(wf->network);
+    ami_free(wf);
+}

@@ -1,0 +1,31 @@
+const { a, b: { c, d = 4 }, ...rest } = { a: 1, b: { c: 3 }, e: 5, f: 6 };
+print(a, c, d, JSON.stringify(rest));
+const [x, , y = 10, ...zs] = [1, 2, undefined, 4, 5];
+print(x, y, zs.join(","));
+let calls = 0;
+const side = () => { calls++; return "dflt"; };
+const { p = side(), q = side() } = { p: "given" };
+print(p, q, calls);
+let m, n;
+[m, n] = [1, 2];
+[m, n] = [n, m];
+print(m, n);
+({ m, n = 9 } = { m: 7 });
+print(m, n);
+function params({ u, v = 2 } = {}, [w, ...ws] = [0]) { return [u, v, w, ws.length].join(","); }
+print(params(), params({ u: 1, v: 3 }, [5, 6, 7]));
+const [s1, s2] = "hi";
+print(s1, s2);
+const key = "dyn";
+const { [key]: dv, ["li" + "t"]: lv } = { dyn: "D", lit: "L" };
+print(dv, lv);
+for (const [k, v] of [["a", 1], ["b", 2]]) print(k, v);
+for (const { id, tags: [t0] } of [{ id: 1, tags: ["x"] }]) print(id, t0);
+const o = {};
+[o.first, o["second"]] = ["F", "S"];
+print(o.first, o.second);
+try { const { z } = null; } catch (e) { print(e instanceof TypeError); }
+const [[deep1], { deep2 }] = [[1], { deep2: 2 }];
+print(deep1, deep2);
+const r = ({ a: aa } = { a: "expr" });
+print(aa, r.a);

@@ -1,0 +1,16 @@
+const s = "a/b/c";
+print(s.split(/\//).length, /[/]/.test(s), /a\/b/.test(s));
+const n = 4, m = 2, gi = 1;
+print(n / m / gi);
+print((n) / m);
+print([8][0] / 4);
+const r = /x/gi;
+print(r.flags === undefined ? r.global + "" + r.ignoreCase : r.flags);
+print("A1B2".replace(/\d/g, d => d * 2));
+let t = 1;
+t /= 2;
+print(t);
+print(typeof /=/.source);
+const kw = { default: 8, return: 4, new: 2 };
+print(kw.default / 2 / 2, kw.return /2/ 1, kw?.new / 2);
+if (kw) /ok/.test("ok") && print("regex after paren again");

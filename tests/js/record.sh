@@ -1,0 +1,19 @@
+#!/bin/sh
+# Records expected output from Node (run by a developer; the .expected files
+# are committed so `make test` needs no Node):
+#   tests/js/cases/*.js  run with print() only
+#   tests/js/spec/*.js   the spec's worker scripts, run with tests/js/stels_stub.js
+# Usage: tests/js/record.sh [file.js ...]   (default: all of them)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+command -v node >/dev/null || { echo "record.sh: node is required" >&2; exit 1; }
+[ $# -gt 0 ] || set -- "$here"/cases/*.js "$here"/spec/*.js
+n=0
+for f in "$@"; do
+  case "$f" in
+    */spec/*) node "$here/node-run.js" --stub "$here/stels_stub.js" "$f" > "${f%.js}.expected" ;;
+    *) node "$here/node-run.js" "$f" > "${f%.js}.expected" ;;
+  esac
+  n=$((n + 1))
+done
+echo "recorded $n file(s) with $(node --version)"

@@ -1,0 +1,1 @@
+const result = await Stels.net.get(channel);

@@ -1,0 +1,1 @@
+await Stels.net.set(channel, data);

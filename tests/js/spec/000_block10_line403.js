@@ -1,0 +1,5 @@
+const subscription = await Stels.net.subscribe(channel);
+
+subscription.on("update", (data) => {
+  // Handle real-time updates
+});

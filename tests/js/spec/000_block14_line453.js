@@ -1,0 +1,1 @@
+await Stels.sleep(milliseconds);

@@ -1,0 +1,3 @@
+logger.info("Worker started");
+
+// Your code here

@@ -1,0 +1,5 @@
+// Всегда указывайте зависимости
+{
+  dependencies: ['gliesereum'],  // Blockchain SDK
+  version: '1.19.2'
+}

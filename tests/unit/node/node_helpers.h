@@ -1,0 +1,105 @@
+/* Helpers shared by the node tests (header-only; each test is one program). */
+#ifndef AMI_TEST_NODE_HELPERS_H
+#define AMI_TEST_NODE_HELPERS_H
+#include <time.h>
+#include <unistd.h>
+#include "check.h"
+#include "ami/node.h"
+#include "ami/election.h"
+
+static inline void nap_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Short leases so tests run fast (DESIGN §6: 1000/300/100). */
+static inline ami_node *open_node(const char *db, const char *nid, void (*tweak)(ami_node_options *))
+{
+    ami_node_options o = AMI_NODE_OPTIONS_INIT;
+    char uri[600];
+    snprintf(uri, sizeof uri, "sqlite:%s", db);
+    o.store_uri = uri;
+    o.nid = nid;
+    o.lease_ms = 1000;
+    o.renew_ms = 300;
+    o.retry_ms = 100;
+    o.heartbeat_ms = 200;
+    o.stats_ms = 200;
+    o.resync_ms = 1000;
+    o.graceful_shutdown_ms = 1000;
+    if (tweak) tweak(&o);
+    ami_node *n = NULL;
+    int rc = ami_node_open(&n, &o);
+    if (rc) { fprintf(stderr, "ami_node_open: %s\n", ami_error_last()); exit(1); }
+    return n;
+}
+
+/* Create a worker from a setWorker-style JSON body; returns its sid (static buffer per call site: copy). */
+static inline char *make_worker(ami_store *st, const char *nid, const char *body_json)
+{
+    json_t *body = check_json(body_json);
+    json_t *e = NULL;
+    int rc = ami_registry_create(&e, st, nid, body);
+    json_decref(body);
+    if (rc) { fprintf(stderr, "ami_registry_create: %s\n", ami_error_last()); exit(1); }
+    char *sid = strdup(json_string_value(json_object_get(json_object_get(json_object_get(e, "value"), "raw"), "sid")));
+    json_decref(e);
+    return sid;
+}
+
+static inline void update_worker(ami_store *st, const char *sid, const char *raw_json)
+{
+    json_t *raw = check_json(raw_json);
+    json_t *e = NULL;
+    int rc = ami_registry_update(&e, st, sid, raw, NULL);
+    json_decref(raw);
+    json_decref(e);
+    if (rc) { fprintf(stderr, "ami_registry_update: %s\n", ami_error_last()); exit(1); }
+}
+
+/* This node's stats object for sid (owned), or NULL when not listed. */
+static inline json_t *worker_stats(ami_node *n, const char *sid)
+{
+    json_t *all = NULL;
+    if (ami_node_stats(&all, n)) return NULL;
+    json_t *found = NULL;
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(all, "workers"), i, w)
+        if (!strcmp(json_string_value(json_object_get(w, "sid")), sid)) found = json_incref(w);
+    json_decref(all);
+    return found;
+}
+
+static inline long long stat_int(ami_node *n, const char *sid, const char *field)
+{
+    json_t *s = worker_stats(n, sid);
+    long long v = s ? json_integer_value(json_object_get(s, field)) : -1;
+    json_decref(s);
+    return v;
+}
+
+/* stats field as a string ("" when absent). */
+static inline const char *stat_str(ami_node *n, const char *sid, const char *field)
+{
+    static char buf[256];
+    json_t *s = worker_stats(n, sid);
+    snprintf(buf, sizeof buf, "%s", s && json_string_value(json_object_get(s, field)) ? json_string_value(json_object_get(s, field)) : "");
+    json_decref(s);
+    return buf;
+}
+
+static inline int stat_running(ami_node *n, const char *sid)
+{
+    json_t *s = worker_stats(n, sid);
+    int r = s && json_is_true(json_object_get(s, "isRunning"));
+    json_decref(s);
+    return r;
+}
+
+/* Wait up to ms for cond (polled every 5 ms); returns elapsed ms or -1. */
+#define WAIT_FOR(cond, ms) ({ int64_t t0_ = ami_time_mono_ms(), r_ = -1; \
+    while (ami_time_mono_ms() - t0_ < (ms)) { if (cond) { r_ = ami_time_mono_ms() - t0_; break; } nap_ms(5); } r_; })
+
+#endif

@@ -1,0 +1,100 @@
+/* Claim: worker log lines reach the host's sink, a per-worker ring (log_ring
+ * lines, oldest first, ts strictly increasing) and the node-local store under
+ * [network,"logs",sid,ts], which is pruned to a bound; after a restart the
+ * lines are read back from the local store. */
+#include <pthread.h>
+#include "node_helpers.h"
+
+static int sink_lines;
+static pthread_mutex_t sink_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void sink(const ami_node_log_record *rec, void *payload)
+{
+    (void)payload;
+    pthread_mutex_lock(&sink_mu);
+    if (rec->sid && rec->msg && rec->level) sink_lines++;
+    pthread_mutex_unlock(&sink_mu);
+}
+
+static void small_ring(ami_node_options *o)
+{
+    o->log_ring = 20;
+    o->loop_delay_ms = 1;
+    o->log_fn = sink;
+}
+
+static size_t stored_lines(ami_node *n, const char *sid)
+{
+    json_t *prefix = json_pack("[s, s, s]", "localnet", "logs", sid), *list = NULL;
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    ami_store_list(&list, ami_node_local_store(n), &lo);
+    size_t c = json_array_size(list);
+    json_decref(list);
+    json_decref(prefix);
+    return c;
+}
+
+static void ring_store_and_prune(void)
+{
+    const char *db = check_path("ami.db");
+    char dbc[600];
+    snprintf(dbc, sizeof dbc, "%s", db);
+    ami_node *n = open_node(dbc, "s-0001", small_ring);
+    char *sid = make_worker(ami_node_store(n), "s-0001", "{\"scriptContent\":\"logger.info('tick');\",\"active\":true,\"priority\":\"critical\"}");
+    CHECK_RC(ami_node_start(n));
+    CHECK(WAIT_FOR(stat_int(n, sid, "executions") >= 300, 10000) >= 0);
+    nap_ms(300);   /* a flush or two */
+    json_t *logs = NULL;
+    CHECK_RC(ami_node_logs(&logs, n, sid, 0));
+    CHECK_INT(json_array_size(logs), 20);
+    int64_t prev = 0;
+    int increasing = 1;
+    size_t i;
+    json_t *l;
+    json_array_foreach(logs, i, l) {
+        int64_t ts = json_integer_value(json_object_get(l, "ts"));
+        if (ts <= prev) increasing = 0;
+        prev = ts;
+    }
+    CHECK(increasing);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(logs, 0), "sid")), sid);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(logs, 0), "nid")), "s-0001");
+    json_decref(logs);
+    CHECK_RC(ami_node_logs(&logs, n, sid, 5));
+    CHECK_INT(json_array_size(logs), 5);
+    json_decref(logs);
+    size_t stored = stored_lines(n, sid);
+    fprintf(stderr, "    %zu lines in the local store (bound 100 + 11)\n", stored);
+    CHECK(stored >= 20 && stored <= 111);
+    pthread_mutex_lock(&sink_mu);
+    CHECK(sink_lines >= 300);
+    pthread_mutex_unlock(&sink_mu);
+
+    /* after a restart (nothing in memory) the lines come from the local store */
+    update_worker(ami_node_store(n), sid, "{\"active\":false}");
+    nap_ms(200);
+    ami_node_free(n);
+    n = open_node(dbc, "s-0001", small_ring);
+    CHECK_RC(ami_node_logs(&logs, n, sid, 10));
+    CHECK_INT(json_array_size(logs), 10);
+    prev = 0;
+    increasing = 1;
+    json_array_foreach(logs, i, l) {
+        int64_t ts = json_integer_value(json_object_get(l, "ts"));
+        if (ts <= prev) increasing = 0;
+        prev = ts;
+    }
+    CHECK(increasing);
+    json_decref(logs);
+    ami_node_free(n);
+    free(sid);
+}
+
+int main(void)
+{
+    REQUIRE(ami_init() >= 0);
+    RUN(ring_store_and_prune);
+    ami_shutdown();
+    return check_done();
+}
