@@ -10,9 +10,9 @@
 #include "ami/registry.h"
 #include "ami/classify.h"
 #include "ami/election.h"
-#include "ami/templates.h"
 #include "ami/node.h"
 #include "ami/webfix.h"
 #include "ami/runtime.h"
+#include "ami/templates.h"
 
 #endif

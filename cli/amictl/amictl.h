@@ -92,11 +92,11 @@ int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_stop_all(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_leader(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_nodes(int argc, char **argv);
 int cmd_templates(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
-int cmd_keygen(int argc, char **argv);
 #endif
