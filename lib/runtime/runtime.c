@@ -241,20 +241,34 @@ int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *er
 static pthread_once_t prelude_once = PTHREAD_ONCE_INIT;
 static void *prelude_code;   /* process lifetime */
 static size_t prelude_size;
+static void *helpers_code;   /* the lowering's helpers as a function, same lifetime */
+static size_t helpers_size;
+
+static void *dump_top(duk_context *ctx, size_t *size)
+{
+    duk_dump_function(ctx);
+    duk_size_t n = 0;
+    void *p = duk_get_buffer_data(ctx, -1, &n);
+    void *copy = malloc(n);
+    if (copy) { memcpy(copy, p, n); *size = n; }
+    duk_pop(ctx);
+    return copy;
+}
 
 static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
 {
     (void)udata;
     duk_push_string(ctx, PRELUDE_FILENAME);
     duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
-    duk_dump_function(ctx);
-    duk_size_t n = 0;
-    void *p = duk_get_buffer_data(ctx, -1, &n);
-    prelude_code = malloc(n);
-    if (prelude_code) {
-        memcpy(prelude_code, p, n);
-        prelude_size = n;
-    }
+    prelude_code = dump_top(ctx, &prelude_size);
+    /* the helpers are global code: wrapped as a (non-strict) function body */
+    duk_push_string(ctx, "function(){");
+    duk_push_string(ctx, ami__lower_helpers_js);
+    duk_push_string(ctx, "\n}");
+    duk_concat(ctx, 3);
+    duk_push_string(ctx, "lowering-helpers");
+    duk_compile(ctx, DUK_COMPILE_FUNCTION);
+    helpers_code = dump_top(ctx, &helpers_size);
     return 0;
 }
 
@@ -294,7 +308,15 @@ static duk_ret_t setup_prelude(duk_context *ctx, void *udata)
         duk_put_prop_string(ctx, -2, hooks[i]);
     }
     duk_pop_2(ctx);
-    duk_eval_string_noresult(ctx, ami__lower_helpers_js);   /* the __ami_* helpers lowered code calls */
+    if (helpers_code) {   /* the __ami_* helpers lowered code calls (lib/runtime/lower) */
+        void *p = duk_push_fixed_buffer(ctx, helpers_size);
+        memcpy(p, helpers_code, helpers_size);
+        duk_load_function(ctx);
+        duk_call(ctx, 0);
+        duk_pop(ctx);
+    } else {
+        duk_eval_string_noresult(ctx, ami__lower_helpers_js);
+    }
     duk_push_global_object(ctx);
     for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
     duk_pop(ctx);
