@@ -99,4 +99,5 @@ int cmd_logs(int argc, char **argv);
 int cmd_nodes(int argc, char **argv);
 int cmd_templates(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 #endif

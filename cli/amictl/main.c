@@ -70,11 +70,20 @@ static const struct command {
     { "nodes", cmd_nodes, "live nodes (from their heartbeats)", "nodes", "" },
     { "templates", cmd_templates, "list the built-in templates, or print one's script", "templates [NAME]",
       "With NAME, prints the template's script (save it, edit it, create --file it).\n" },
+    { "run", cmd_run, "execute a script now, in this process, against the store", "run FILE|- [options]",
+      "  --iterations N      run the body N times (default 1); the first failure ends the command\n"
+      "  --delay MS          pause between iterations (default 0)\n"
+      "  --wait MS           afterwards, serve live subscriptions this long (default: until interrupted)\n"
+      "  --local PATH        Stels.local store (default <db>.<nid>.local, the node's own)\n"
+      "  --db, --nid, --network may also follow the command.\n"
+      "Log lines go to stdout (JSON records with --json); a throw or a syntax error exits 1.\n" },
     { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
       "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
       "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n" },
-    { "keygen", cmd_keygen, "write a secp256k1 key pair for signed amid login", "keygen --out FILE",
-      "Writes the private key as PEM (mode 0600) and prints the public key (hex) to list as an owner in amid's config.\n" },
+    { "keygen", cmd_keygen, "write a secp256k1 key pair for amid login", "keygen --out FILE",
+      "  --out FILE          where the private key goes (PEM, mode 0600; an existing file is refused)\n"
+      "Prints the public key (66 hex digits): list it as an owner in amid's configuration\n"
+      "(owners = KEY), then use --key FILE with --url.\n" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -38,7 +38,7 @@ typedef struct ami_log_record {
     const char *level_name;   /* "info", … */
     const char *nid;
     const char *sid;
-    const char *msg;          /* NUL-terminated UTF-8 (CESU-8 for lone surrogates) */
+    const char *msg;          /* NUL-terminated UTF-8 (a lone surrogate becomes U+FFFD) */
     size_t msg_len;
 } ami_log_record;
 
@@ -78,6 +78,13 @@ typedef struct ami_runtime_options {
 #define AMI_RUNTIME_OPTIONS_VERSION 1
 #define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
                                    0, 0, 0, 0, NULL, NULL, NULL, NULL }
+
+/* The smallest thread stack on which every recursion limit of the bundled
+ * Duktape (native calls, compiler, JSON, RegExp compiler and executor) ends
+ * in a RangeError rather than a crash (measured at -O2: RegExp nesting needs
+ * about 2 MiB, the rest 640 KiB; sanitizer builds need about four times
+ * more).  Threads that run instances must have at least this much stack. */
+#define AMI_RUNTIME_STACK_MIN         (2u * 1024u * 1024u)
 
 #define AMI_RUNTIME_HEAP_DEFAULT      (64u * 1024u * 1024u)
 #define AMI_RUNTIME_SLICE_DEFAULT_MS  5000

@@ -21,13 +21,8 @@ static ami_runtime *instance_of(duk_context *ctx)
     return mf.udata;
 }
 
-duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt, ...)
+static void push_named_error(duk_context *ctx, const char *name, const char *msg)
 {
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     int type = !strcmp(name, "TypeError") ? DUK_ERR_TYPE_ERROR : !strcmp(name, "RangeError") ? DUK_ERR_RANGE_ERROR
                                                                                              : DUK_ERR_ERROR;
     duk_push_error_object(ctx, type, "%s", msg);
@@ -35,23 +30,38 @@ duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt
         duk_push_string(ctx, name);
         duk_put_prop_string(ctx, -2, "name");
     }
+}
+
+duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    push_named_error(ctx, name, msg);
     duk_throw_raw(ctx);
     for (;;) {}   /* not reached: duk_throw_raw does not return */
 }
 
+/* The error is made before the run is marked as aborting (which refuses
+ * allocations), so it keeps its stack and the user's line. */
 static void throw_stopped(duk_context *ctx, ami_runtime *r)
 {
-    int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+    int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE), running = r->running;
+    r->running = 0;
+    if (s == AMI__ABORT_LEASE) push_named_error(ctx, "LeaseLost", "the leader lease was lost");
+    else push_named_error(ctx, "Stopped", "the worker was stopped");
+    r->running = running;
     r->abort = s ? s : AMI__ABORT_STOP;
-    if (s == AMI__ABORT_LEASE) ami__runtime_throw(ctx, "LeaseLost", "the leader lease was lost");
-    ami__runtime_throw(ctx, "Stopped", "the worker was stopped");
+    duk_throw_raw(ctx);
 }
 
 void ami__runtime_host_enter(duk_context *ctx, ami_runtime *r)
 {
     if (r->abort == AMI__ABORT_SLICE) ami__runtime_throw(ctx, "RangeError", "execution timeout");
     if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) throw_stopped(ctx, r);
-    if (r->slice_ms > 0) r->slice_deadline = ami_time_mono_ms() + r->slice_ms;
+    if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
 }
 
 /* Map a store error to a named script error (never returns). */
@@ -77,17 +87,24 @@ static ami_store *arg_store(duk_context *ctx, ami_runtime *r, const char *op)
     return r->stores[which];
 }
 
-/* Parse JSON text made by JSON.stringify (integers beyond 64 bits become reals). */
-static json_t *parse_json(const char *text)
+/* Parse JSON text made by JSON.stringify (CESU-8; integers beyond 64 bits become reals). */
+static json_t *parse_json(const char *text, size_t len)
 {
-    json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
-    if (!j) j = json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    ami_buf tmp = AMI_BUF_INIT;
+    const char *t;
+    size_t n;
+    if (ami__cesu8_to_utf8(text, len, &tmp, &t, &n)) { ami_buf_dispose(&tmp); return NULL; }
+    json_t *j = json_loadb(t, n, JSON_DECODE_ANY, NULL);
+    if (!j) j = json_loadb(t, n, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    ami_buf_dispose(&tmp);
     return j;
 }
 
 static json_t *arg_json(duk_context *ctx, duk_idx_t idx, const char *what)
 {
-    json_t *j = parse_json(duk_require_string(ctx, idx));
+    duk_size_t len;
+    const char *text = duk_require_lstring(ctx, idx, &len);
+    json_t *j = parse_json(text, len);
     if (!j) ami__runtime_throw(ctx, "TypeError", "%s: value cannot be stored as JSON", what);
     return j;
 }
@@ -101,12 +118,21 @@ static duk_ret_t push_text_unsafe(duk_context *ctx, void *udata)
     return 1;
 }
 
-/* Push a copy of C text that must be freed afterwards: an allocation failure
- * (heap cap) must not longjmp past the caller's free. 0 or non-zero (error on top). */
+/* Push a copy of JSON text (UTF-8) that the caller frees afterwards: an
+ * allocation failure (heap cap) must not longjmp past that free.
+ * 0 or non-zero (error on top). */
 static int push_text(duk_context *ctx, const char *p, size_t n)
 {
+    ami_buf tmp = AMI_BUF_INIT;
     text_arg t = { p, n };
-    return duk_safe_call(ctx, push_text_unsafe, &t, 0, 1);
+    if (ami__json_for_duktape(p, n, &tmp, &t.p, &t.n)) {
+        ami_buf_dispose(&tmp);
+        duk_push_string(ctx, "out of memory");
+        return 1;
+    }
+    int rc = duk_safe_call(ctx, push_text_unsafe, &t, 0, 1);
+    ami_buf_dispose(&tmp);
+    return rc;
 }
 
 /* host.get(which, keyText) -> null | [valueText, versionstamp] */
@@ -177,9 +203,10 @@ static duk_ret_t h_set(duk_context *ctx)
     (void)arg_store(ctx, r, "set");
     int which = duk_get_int(ctx, 0);
     const char *what = which ? "Stels.local.set" : "Stels.net.set";
-    const char *valtext = duk_require_string(ctx, 2);
+    duk_size_t vlen;
+    const char *valtext = duk_require_lstring(ctx, 2, &vlen);
     json_t *key = arg_json(ctx, 1, what);
-    json_t *val = parse_json(valtext);
+    json_t *val = parse_json(valtext, vlen);
     if (!val) { json_decref(key); ami__runtime_throw(ctx, "TypeError", "%s: value cannot be stored as JSON", what); }
     ami_versionstamp vs = "";
     int rc = mutate(ctx, r, which, key, val, vs, what);
@@ -360,7 +387,15 @@ static int poll_subs(duk_context *ctx, ami_runtime *r)
                     ch = nc;
                 }
                 ch[n].id = s->id;
-                ch[n].text = rc == 0 ? ami_buf_detach(&val) : NULL;
+                ch[n].text = NULL;
+                if (rc == 0) {
+                    ami_buf esc = AMI_BUF_INIT;
+                    const char *t;
+                    size_t tn;
+                    if (ami__json_for_duktape(val.ptr ? val.ptr : "null", val.ptr ? val.size : 4, &esc, &t, &tn) == 0)
+                        ch[n].text = t == esc.ptr ? ami_buf_detach(&esc) : ami_buf_detach(&val);
+                    ami_buf_dispose(&esc);
+                }
                 n++;
                 ch[n].id = 0;
             }
@@ -368,7 +403,7 @@ static int poll_subs(duk_context *ctx, ami_runtime *r)
         }
     }
     if (!n) { ami_free(ch); return 0; }
-    if (r->slice_ms > 0) r->slice_deadline = ami_time_mono_ms() + r->slice_ms;
+    if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
     int rc = duk_safe_call(ctx, dispatch_changes, ch, 0, 1);
     for (int i = 0; i < n; i++) ami_free(ch[i].text);
     ami_free(ch);
@@ -388,7 +423,7 @@ int ami__runtime_wait(duk_context *ctx, ami_runtime *r, int64_t ms, int until_ev
             int n = poll_subs(ctx, r);
             if (n) {
                 delivered += n;
-                if (r->slice_ms > 0) r->slice_deadline = ami_time_mono_ms() + r->slice_ms;
+                if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
                 ami__runtime_run_jobs(ctx);
             }
             live = ami__runtime_live_subs(r);
@@ -456,6 +491,8 @@ void ami__runtime_log(ami_runtime *r, ami_log_level level, const char *msg, size
 {
     r->ops[AMI__OP_LOG]++;
     if (!r->log) return;
+    ami_buf utf8 = AMI_BUF_INIT;
+    if (ami__cesu8_to_utf8(msg, len, &utf8, &msg, &len)) { ami_buf_dispose(&utf8); return; }
     int64_t ts = ami_time_now_ms();
     if (ts <= r->last_log_ts) ts = r->last_log_ts + 1;
     r->last_log_ts = ts;
@@ -478,6 +515,7 @@ void ami__runtime_log(ami_runtime *r, ami_log_level level, const char *msg, size
     ami_log_record rec = { ts, level, ami_log_level_name(level), r->nid, r->sid, msg, len };
     r->log(&rec, r->log_payload);
     ami_free(copy);
+    ami_buf_dispose(&utf8);
 }
 
 /* host.log(level, text) */

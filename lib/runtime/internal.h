@@ -17,6 +17,8 @@ enum {
     AMI__ABORT_SLICE      /* synchronous slice too long */
 };
 
+#define AMI__SLICE_ARMED (-1)
+
 /* Host operations counted for Deno.metrics(). */
 enum { AMI__OP_GET, AMI__OP_SET, AMI__OP_DELETE, AMI__OP_LIST, AMI__OP_SUBSCRIBE,
        AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_COUNT };
@@ -40,12 +42,13 @@ struct ami_runtime {
     int heap_hit;             /* an allocation was refused during this run */
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;
+    unsigned hook_ticks;
 
     /* stop and slice (exec-timeout hook) */
     int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */
     int abort;                /* sticky reason while unwinding the current run */
     int64_t slice_ms;         /* <= 0: none */
-    int64_t slice_deadline;   /* monotonic ms; 0 = not in a slice */
+    int64_t slice_deadline;   /* coarse monotonic ms; 0 = not in a slice; AMI__SLICE_ARMED = started, not stamped yet */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 
@@ -70,6 +73,9 @@ struct ami_runtime {
 
     unsigned long ops[AMI__OP_COUNT];
 };
+
+/* Milliseconds on the coarse monotonic clock (slice deadlines). */
+int64_t ami__runtime_slice_clock(void);
 
 /* Turn a user script into what Duktape compiles (an ES5 function body).
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
@@ -105,6 +111,14 @@ void ami__runtime_run_jobs(duk_context *ctx);
 /* Free every subscription. */
 void ami__runtime_subs_free(ami_runtime *inst);
 int ami__runtime_live_subs(const ami_runtime *inst);
+
+/* CESU-8 (Duktape's strings) to UTF-8: surrogate pairs become 4-byte
+ * sequences, lone surrogates U+FFFD.  The result (res, reslen) is `in` when nothing
+ * changes, else at the text of `out`.  0 or AMI_ENOMEM. */
+int ami__cesu8_to_utf8(const char *in, size_t len, ami_buf *out, const char **res, size_t *reslen);
+/* JSON text (UTF-8) for JSON.parse in Duktape: characters outside the BMP
+ * become \uXXXX surrogate escape pairs.  Same conventions. */
+int ami__json_for_duktape(const char *in, size_t len, ami_buf *out, const char **res, size_t *reslen);
 
 /* Emit one log record (truncating to the line cap). */
 void ami__runtime_log(ami_runtime *inst, ami_log_level level, const char *msg, size_t len);

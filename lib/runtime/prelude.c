@@ -4,7 +4,8 @@
  * It is compiled as `function (host, G)` and called once with the native host
  * functions (lib/runtime/api.c) and the global object; `host` is never
  * reachable from worker code.  It returns the hooks the C side keeps in the
- * heap stash: runJobs, dispatch, endOfRun, setTerm.
+ * heap stash: runJobs, dispatch, endOfRun, setTerm, and the jobs and
+ * unhandled arrays (kept on the value stack for a cheap emptiness check).
  */
 #include "runtime/internal.h"
 
@@ -115,6 +116,7 @@ def(String.prototype, ITER, function () { return arrayIterator(stringChars(Strin
 var jobs = [], jobHead = 0;
 var unhandled = [];
 
+function noop() {}
 function enqueue(fn, a, b) { jobs.push(fn, a, b); }
 function runJobs() {
     while (jobHead < jobs.length) {
@@ -136,7 +138,10 @@ function settle(p, state, value) {
     var rs = p._r;
     p._r = null;
     for (var i = 0; i < rs.length; i++) enqueue(reactionJob, rs[i], p);
-    if (state === REJECTED && !p._h) unhandled.push(p);
+    if (state === REJECTED && !p._h) {
+        unhandled.push(p);
+        enqueue(noop, undefined, undefined);   /* a pending job makes the C side look at unhandled */
+    }
 }
 function resolveWith(p, v) {
     if (v === p) return settle(p, REJECTED, new TypeError('Chaining cycle detected for promise'));
@@ -790,11 +795,13 @@ return {
     },
     endOfRun: function () {
         runJobs();
-        var u = unhandled;
-        unhandled = [];
+        var u = unhandled.slice();
+        unhandled.length = 0;
         for (var i = 0; i < u.length; i++)
             if (!u[i]._h) host.log(3, 'Unhandled promise rejection: ' + format(u[i]._v));
     },
-    setTerm: function (t) { config.term = t; }
+    setTerm: function (t) { config.term = t; },
+    jobs: jobs,              /* C skips endOfRun while it is empty */
+    unhandled: unhandled
 };
 })JS";

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <time.h>
 #include "runtime/internal.h"
 #include "ami/registry.h"
 #include "core/core.h"
 #include "util/util.h"
 
 #define PRELUDE_FILENAME "ami:prelude"
+enum { STACK_BODY = 0, STACK_JOBS = 1, STACK_UNHANDLED = 2 };
 #define BODY_PREFIX "function(){"
 
 /* ---- counting allocator: a header keeps each block's size ---- */
@@ -86,6 +88,16 @@ static void rt_fatal(void *udata, const char *msg)
     abort();
 }
 
+/* The slice clock: the coarse monotonic clock (a few ms resolution) costs a
+ * memory read, where the precise one is a third of a trivial run's time on
+ * some virtual machines. */
+int64_t ami__runtime_slice_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Called by Duktape every ~256k bytecode instructions (duk_config.h). */
 int ami__runtime_exec_timeout_check(void *udata)
 {
@@ -94,7 +106,18 @@ int ami__runtime_exec_timeout_check(void *udata)
     if (r->abort) return 1;
     int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
     if (s) { r->abort = s; return 1; }
-    if (r->slice_deadline && ami_time_mono_ms() > r->slice_deadline) { r->abort = AMI__ABORT_SLICE; return 1; }
+    /* Duktape also calls this once per entry from C (every run): that first
+     * call of a slice does not read the clock, and the slice is stamped with
+     * its start time at the second (one interrupt interval, a few ms, late),
+     * so a trivial run never reads the clock. */
+    if (r->slice_deadline && ++r->hook_ticks > 1) {
+        int64_t now = ami__runtime_slice_clock();
+        if (r->slice_deadline == AMI__SLICE_ARMED) r->slice_deadline = now + r->slice_ms;
+        else if (now > r->slice_deadline) {
+            r->abort = AMI__ABORT_SLICE;
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -216,6 +239,37 @@ int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *er
 
 /* ---- instance lifecycle ---- */
 
+/* The prelude is compiled once per process and kept as Duktape bytecode:
+ * loading it is several times cheaper than compiling it in every heap. */
+static pthread_once_t prelude_once = PTHREAD_ONCE_INIT;
+static void *prelude_code;   /* process lifetime */
+static size_t prelude_size;
+
+static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    duk_push_string(ctx, PRELUDE_FILENAME);
+    duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
+    duk_dump_function(ctx);
+    duk_size_t n = 0;
+    void *p = duk_get_buffer_data(ctx, -1, &n);
+    prelude_code = malloc(n);
+    if (prelude_code) {
+        memcpy(prelude_code, p, n);
+        prelude_size = n;
+    }
+    return 0;
+}
+
+static void prelude_compile_once(void)
+{
+    /* no udata: this heap has no instance, so no slice or stop applies */
+    duk_context *ctx = duk_create_heap(NULL, NULL, NULL, NULL, rt_fatal);
+    if (!ctx) return;   /* each instance then compiles the source itself */
+    duk_safe_call(ctx, dump_prelude, NULL, 0, 1);
+    duk_destroy_heap(ctx);
+}
+
 static const char *const removed_globals[] = {
     "Duktape", "CBOR", "Buffer", "TextEncoder", "TextDecoder", "performance",
     "print", "alert", "require", "module", "exports", NULL
@@ -224,14 +278,20 @@ static const char *const removed_globals[] = {
 static duk_ret_t setup_prelude(duk_context *ctx, void *udata)
 {
     ami_runtime *r = udata;
-    duk_push_string(ctx, PRELUDE_FILENAME);
-    duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
+    if (prelude_code) {
+        void *p = duk_push_fixed_buffer(ctx, prelude_size);
+        memcpy(p, prelude_code, prelude_size);
+        duk_load_function(ctx);
+    } else {
+        duk_push_string(ctx, PRELUDE_FILENAME);
+        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
+    }
     duk_push_object(ctx);
     ami__runtime_push_host(ctx, r);   /* fills the object on top */
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);
-    static const char *const hooks[] = { "runJobs", "dispatch", "endOfRun", "setTerm", NULL };
+    static const char *const hooks[] = { "runJobs", "dispatch", "endOfRun", "setTerm", "jobs", "unhandled", NULL };
     for (int i = 0; hooks[i]; i++) {
         duk_get_prop_string(ctx, -2, hooks[i]);
         duk_put_prop_string(ctx, -2, hooks[i]);
@@ -306,6 +366,7 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     duk_put_prop_string(ctx, -2, "config");
     duk_pop(ctx);
 
+    pthread_once(&prelude_once, prelude_compile_once);
     if (duk_safe_call(ctx, setup_prelude, r, 0, 1) != 0) {
         int code = r->heap_hit ? AMI_ENOMEM : AMI_ERROR;
         ami__error_set(code, "runtime: prelude failed: %s", duk_safe_to_string(ctx, -1));
@@ -326,10 +387,17 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
         if (r->heap_hit) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: heap limit reached while compiling"));
         return fail_new(r, ami__error_set(AMI_ESCRIPT, "%s", err));
     }
+    /* The value stack keeps [body, jobs, unhandled] at indices 0-2 for the
+     * instance's life: a run is then a dup + pcall (see STACK_*). */
     duk_push_global_stash(ctx);
-    duk_swap_top(ctx, -2);
-    duk_put_prop_string(ctx, -2, "body");
-    duk_pop(ctx);
+    duk_get_prop_string(ctx, -1, "jobs");
+    duk_get_prop_string(ctx, -2, "unhandled");
+    duk_remove(ctx, -3);
+    if (duk_get_top(ctx) != 3) return fail_new(r, ami__error_set(AMI_ERROR, "runtime: unexpected value stack"));
+    /* drop the setup garbage and the slack of the prelude's objects: an idle
+     * instance should cost as little as possible */
+    duk_gc(ctx, DUK_GC_COMPACT);
+    duk_gc(ctx, 0);
     *out = r;
     return 0;
 }
@@ -409,9 +477,31 @@ typedef struct {
     int line;
 } described;
 
+/* A copy of Duktape text as UTF-8 (ami_malloc'd). */
+static char *dup_utf8(const char *s, size_t len)
+{
+    ami_buf tmp = AMI_BUF_INIT;
+    const char *t;
+    size_t n;
+    char *out = NULL;
+    if (ami__cesu8_to_utf8(s, len, &tmp, &t, &n) == 0) out = ami__strndup(t, n);
+    ami_buf_dispose(&tmp);
+    return out;
+}
+
 static char *dup_top_string(duk_context *ctx)
 {
-    return ami__strdup(duk_safe_to_string(ctx, -1));
+    duk_size_t len;
+    duk_safe_to_string(ctx, -1);
+    const char *s = duk_get_lstring(ctx, -1, &len);
+    return dup_utf8(s, len);
+}
+
+static char *dup_string_at(duk_context *ctx, duk_idx_t idx)
+{
+    duk_size_t len;
+    const char *s = duk_get_lstring(ctx, idx, &len);
+    return dup_utf8(s ? s : "", s ? len : 0);
 }
 
 /* The user's line: the first stack frame in the worker script. */
@@ -429,7 +519,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
     duk_idx_t e = duk_get_top_index(ctx);
     if (duk_is_string(ctx, e)) {
         d->name = ami__strdup("Error");
-        d->message = ami__strdup(duk_get_string(ctx, e));
+        d->message = dup_string_at(ctx, e);
         return 0;
     }
     if (duk_is_symbol(ctx, e)) {
@@ -445,7 +535,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
         return 0;
     }
     duk_get_prop_string(ctx, e, "name");
-    d->name = ami__strdup(duk_is_string(ctx, -1) && duk_get_length(ctx, -1) ? duk_get_string(ctx, -1) : "Error");
+    d->name = duk_is_string(ctx, -1) && duk_get_length(ctx, -1) ? dup_string_at(ctx, -1) : ami__strdup("Error");
     duk_pop(ctx);
     duk_get_prop_string(ctx, e, "message");
     if (duk_is_undefined(ctx, -1)) {
@@ -459,7 +549,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
     d->message = dup_top_string(ctx);
     duk_pop(ctx);
     duk_get_prop_string(ctx, e, "stack");
-    if (duk_is_string(ctx, -1)) d->stack = ami__strdup(duk_get_string(ctx, -1));
+    if (duk_is_string(ctx, -1)) d->stack = dup_string_at(ctx, -1);
     duk_pop(ctx);
     duk_get_prop_string(ctx, e, "fileName");
     int in_script = duk_is_string(ctx, -1) && !strcmp(duk_get_string(ctx, -1), AMI__SCRIPT_FILENAME);
@@ -582,7 +672,8 @@ void ami__runtime_run_jobs(duk_context *ctx)
 
 static void slice_start(ami_runtime *r)
 {
-    r->slice_deadline = r->slice_ms > 0 ? ami_time_mono_ms() + r->slice_ms : 0;
+    r->slice_deadline = r->slice_ms > 0 ? AMI__SLICE_ARMED : 0;
+    r->hook_ticks = 0;
 }
 
 AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
@@ -600,14 +691,12 @@ AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
         duk_pop(ctx);
     }
     slice_start(r);
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "body");
-    duk_remove(ctx, -2);
+    duk_dup(ctx, STACK_BODY);
     r->running = 1;
     int rc = duk_pcall(ctx, 0);
-    if (rc == 0) {
-        duk_pop(ctx);
+    if (rc == 0 && duk_get_length(ctx, STACK_JOBS)) {
         /* promise jobs left by the body, and unhandled rejections */
+        duk_pop(ctx);
         slice_start(r);
         rc = duk_safe_call(ctx, call_hook, (void *)"endOfRun", 0, 1);
     }

@@ -234,6 +234,43 @@ static void deep_recursion_is_a_range_error(void)
     }
 }
 
+static void *recurse_in_thread(void *p)
+{
+    int *fails = p;
+    static const char *const recs[] = {
+        "function g(n) { return [n].map(function (x) { return g(x + 1); }); }\ng(0);",
+        "var o = {}; o.toString = function () { return String(o); }; String(o);",
+        "var s = ''; for (var i = 0; i < 3000; i++) s += '['; eval(s);",
+        "var s = ''; for (var i = 0; i < 3000; i++) s += '['; JSON.parse(s);",
+        "new RegExp(new Array(12001).join('(?:') + 'a' + new Array(12001).join(')'));",
+        "new RegExp(new Array(9991).join('(') + 'a' + new Array(9991).join(')')).exec('a');",
+        NULL
+    };
+    for (int i = 0; recs[i]; i++) {
+        ami_runtime_result res;
+        int rc = rt_run(net, local, recs[i], NULL, &res);
+        if (rc != AMI_ESCRIPT || !res.name || (strcmp(res.name, "RangeError") && strcmp(res.name, "SyntaxError"))) {
+            fprintf(stderr, "  not contained (rc %d, %s): %s\n", rc, res.name ? res.name : "-", recs[i]);
+            (*fails)++;
+        }
+        ami_runtime_result_dispose(&res);
+    }
+    return NULL;
+}
+
+static void recursion_is_contained_on_the_minimum_stack(void)
+{
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, (size_t)AMI_RUNTIME_STACK_MIN * (SLACK > 1 ? 4 : 1));
+    pthread_t t;
+    int fails = 0;
+    CHECK_INT(pthread_create(&t, &a, recurse_in_thread, &fails), 0);
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&a);
+    CHECK_INT(fails, 0);
+}
+
 static void odd_throws_and_huge_logs_are_contained(void)
 {
     static const char *const odd[] = { "throw 'str';", "throw {a: 1};", "throw undefined;", "throw Symbol('s');",
@@ -265,6 +302,7 @@ int main(void)
     RUN(slice_limit_ends_a_busy_run);
     RUN(memory_bomb_hits_the_heap_cap);
     RUN(deep_recursion_is_a_range_error);
+    RUN(recursion_is_contained_on_the_minimum_stack);
     RUN(odd_throws_and_huge_logs_are_contained);
     int before[BYSTANDERS];
     for (int i = 0; i < BYSTANDERS; i++) before[i] = bys[i].runs;

@@ -95,6 +95,21 @@ static void long_lines_are_truncated_with_a_marker(void)
     rt_logs_dispose(&logs);
 }
 
+static void unhandled_rejections_are_logged_at_the_end_of_a_run(void)
+{
+    rt_logs logs;
+    rt_logs_init(&logs);
+    run_logged("Promise.reject(new RangeError('nobody caught me'));\n"
+               "Promise.reject(new Error('handled later')).catch(function () {});\n"
+               "var p = Promise.reject('late'); p.then(null, function () {});\n"
+               "logger.info('body done');", &logs, 0);
+    CHECK_INT(json_array_size(logs.lines), 2);
+    CHECK_STR(rt_log_msg(&logs, 0), "body done");
+    CHECK_STR(rt_log_msg(&logs, 1), "Unhandled promise rejection: RangeError: nobody caught me");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(logs.lines, 1), "level")), "error");
+    rt_logs_dispose(&logs);
+}
+
 static void without_a_sink_lines_are_dropped(void)
 {
     ami_runtime_result res;
@@ -108,6 +123,7 @@ int main(void)
     RUN(levels_and_record_fields);
     RUN(arguments_are_formatted);
     RUN(long_lines_are_truncated_with_a_marker);
+    RUN(unhandled_rejections_are_logged_at_the_end_of_a_run);
     RUN(without_a_sink_lines_are_dropped);
     ami_store_free(net);
     ami_store_free(local);

@@ -15,10 +15,21 @@ typedef struct {
     int start_ms;
 } writer_arg;
 
-/* Write raw values 1..count to key, delay_ms apart. */
+/* Write raw values 1..count to key, delay_ms apart, once the script has
+ * subscribed (it sets Stels.local ["ready", key] then). */
 static void *writer(void *p)
 {
     writer_arg *a = p;
+    json_t *ready = json_pack("[s, s]", "ready", a->key);
+    int64_t until = ami_time_mono_ms() + 20000;
+    for (;;) {
+        json_t *e = NULL;
+        int set = ami_store_get(&e, local, ready) == 0 && !json_is_null(json_object_get(e, "value"));
+        json_decref(e);
+        if (set || ami_time_mono_ms() > until) break;
+        usleep(5000);
+    }
+    json_decref(ready);
     usleep((useconds_t)a->start_ms * 1000);
     json_t *key = check_json(a->key);
     for (int i = 1; i <= a->count; i++) {
@@ -46,10 +57,11 @@ static int run_with_writer(ami_store *wstore, const char *script, writer_arg *wa
 
 static void updates_arrive_during_sleep(void)
 {
-    writer_arg wa = { NULL, "[\"sub\",\"a\"]", 3, 150, 100 };
+    writer_arg wa = { NULL, "[\"sub\",\"a\"]", 3, 250, 100 };
     CHECK_INT(run_with_writer(net, RT_EQ_JS
         "var got = [], sub = __ami_await(Stels.net.subscribe(['sub', 'a']));\n"
         "eq(sub.on('update', function (v) { got.push(v); }) === sub, true, 'on chains');\n"
+        "Stels.local.set(['ready', '[\"sub\",\"a\"]'], 1);\n"
         "var t0 = Date.now();\n"
         "while (got.length < 3 && Date.now() - t0 < 10000) __ami_await(Stels.sleep(20));\n"
         "eq(got.map(function (v) { return v.raw; }), [1, 2, 3], 'values');\n"
@@ -67,6 +79,7 @@ static void another_connection_is_seen(void)
     CHECK_INT(run_with_writer(other, RT_EQ_JS
         "var got = [];\n"
         "Stels.net.subscribe(['sub', 'b']).on('update', function (v) { got.push(v.raw); });\n"
+        "Stels.local.set(['ready', '[\"sub\",\"b\"]'], 1);\n"
         "var t0 = Date.now();\n"
         "while (got.length < 2 && Date.now() - t0 < 10000) Stels.sleep(50);\n"
         "eq(got, [1, 2], 'values from another connection');\n", &wa, NULL), 0);
@@ -79,6 +92,7 @@ static void await_settles_from_a_callback_and_delete_gives_null(void)
     CHECK_INT(run_with_writer(net, RT_EQ_JS
         "var sub = Stels.local.subscribe(['never']);\n"
         "var n = Stels.net.subscribe(['sub', 'c']);\n"
+        "Stels.local.set(['ready', '[\"sub\",\"c\"]'], 1);\n"
         "var v = __ami_await(new Promise(function (resolve) { n.on('update', resolve); }));\n"
         "eq(v.raw, 1, 'awaited value');\n"
         "var gone = [];\n"
@@ -99,6 +113,7 @@ static void close_stops_delivery_and_errors_are_logged(void)
         "var s = Stels.net.subscribe(['sub', 'd']);\n"
         "s.on('update', function (v) { got.push(v.raw); if (got.length === 1) s.close(); });\n"
         "s.on('update', function (v) { throw new Error('callback broke'); });\n"
+        "Stels.local.set(['ready', '[\"sub\",\"d\"]'], 1);\n"
         "Stels.sleep(700);\n"
         "eq(got, [1], 'nothing after close');\n", &wa, &logs), 0);
     CHECK(strstr(rt_log_msg(&logs, 0), "subscription callback failed: Error: callback broke") != NULL);
@@ -120,6 +135,11 @@ static void pump_delivers_after_the_body(void)
     CHECK_RC(ami_runtime_run(inst, NULL));
     CHECK_INT(ami_runtime_subscriptions(inst), 1);
     writer_arg wa = { net, "[\"sub\",\"e\"]", 2, 150, 100 };
+    json_t *rk = json_pack("[s, s]", "ready", wa.key), *one = json_integer(1);
+    ami_versionstamp rvs;
+    CHECK_RC(ami_store_set(local, rk, one, 0, rvs));
+    json_decref(rk);
+    json_decref(one);
     pthread_t t;
     pthread_create(&t, NULL, writer, &wa);
     int64_t t0 = ami_time_mono_ms();

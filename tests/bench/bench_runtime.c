@@ -1,0 +1,246 @@
+/*
+ * Runtime benchmark: worker instances against raw Duktape doing the same work
+ * in the same process.
+ *   - iterations/s of a trivial worker body through ami_runtime_run vs a raw
+ *     duk_pcall of the same compiled function (goal: >= 0.8x);
+ *   - instance create+destroy/s vs raw duk_create_heap+duk_destroy_heap;
+ *   - bytes per idle instance vs a raw heap (counting allocator on both);
+ *   - stop latency of a busy loop (ms from ami_runtime_stop to run returning).
+ *
+ * Output rows (see tests/bench/run): name TAB value TAB unit TAB baseline-name TAB baseline-value [TAB lower]
+ * AMI_BENCH_SECONDS scales the time per measurement (default 0.5 s per round, best of 3 rounds).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "duktape.h"
+#include "ami.h"
+
+#define BODY "var x = 1 + 1;"
+enum { ROUNDS = 3 };
+
+static double round_s = 0.5;
+static ami_store *net, *local;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this thread: what a run costs, unaffected by other load on a shared machine. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_runtime: %s: %s\n", what, ami_error_last());
+    exit(1);
+}
+
+
+static ami_runtime *make_instance(const char *script)
+{
+    json_t *w = json_pack("{s:s, s:s}", "sid", "bench", "script", script);
+    ami_runtime_options o = AMI_RUNTIME_OPTIONS_INIT;
+    o.net = net;
+    o.local = local;
+    o.worker = w;
+    o.nid = "bench-node";
+    o.network = "benchnet";
+    ami_runtime *inst = NULL;
+    if (ami_runtime_new(&inst, &o)) die("ami_runtime_new");
+    json_decref(w);
+    return inst;
+}
+
+/* ---- iterations ----
+ * The machine may be shared: rounds of both sides alternate and the best
+ * round of each counts, so a burst of load hits both alike. */
+
+static double iteration_round(ami_runtime *inst, duk_context *raw)
+{
+    long n = 0;
+    double t0 = cpu_s(), t;
+    do {
+        for (int i = 0; i < 1000; i++) {
+            if (inst) {
+                if (ami_runtime_run(inst, NULL)) die("run");
+            } else {
+                duk_dup(raw, -1);
+                if (duk_pcall(raw, 0)) die("raw call");
+                duk_pop(raw);
+            }
+        }
+        n += 1000;
+    } while ((t = cpu_s() - t0) < round_s / 4);
+    return n / t;
+}
+
+static void iterations(double *ours, double *raw)
+{
+    ami_runtime *inst = make_instance(BODY);
+    duk_context *ctx = duk_create_heap_default();
+    duk_push_string(ctx, "bench");
+    if (duk_pcompile_string_filename(ctx, DUK_COMPILE_FUNCTION, "function(){" BODY "\n}")) die("raw compile");
+    *ours = *raw = 0;
+    for (int r = 0; r < ROUNDS * 4; r++) {
+        double o = iteration_round(inst, NULL), w = iteration_round(NULL, ctx);
+        if (o > *ours) *ours = o;
+        if (w > *raw) *raw = w;
+    }
+    duk_destroy_heap(ctx);
+    ami_runtime_free(inst);
+}
+
+/* ---- create + destroy ---- */
+
+static double ours_create(void)
+{
+    double best = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        long n = 0;
+        double t0 = cpu_s(), t;
+        do {
+            ami_runtime_free(make_instance(BODY));
+            n++;
+        } while ((t = cpu_s() - t0) < round_s);
+        if (n / t > best) best = n / t;
+    }
+    return best;
+}
+
+static double raw_create(void)
+{
+    double best = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        long n = 0;
+        double t0 = cpu_s(), t;
+        do {
+            duk_context *ctx = duk_create_heap_default();
+            duk_destroy_heap(ctx);
+            n++;
+        } while ((t = cpu_s() - t0) < round_s);
+        if (n / t > best) best = n / t;
+    }
+    return best;
+}
+
+/* ---- bytes ---- */
+
+static size_t raw_bytes;
+static void *cnt_alloc(void *u, duk_size_t n)
+{
+    (void)u;
+    size_t *p = malloc(n + 16);
+    if (!p) return NULL;
+    *p = n;
+    raw_bytes += n + 16;
+    return (char *)p + 16;
+}
+static void cnt_free(void *u, void *ptr)
+{
+    (void)u;
+    if (!ptr) return;
+    size_t *p = (size_t *)((char *)ptr - 16);
+    raw_bytes -= *p + 16;
+    free(p);
+}
+static void *cnt_realloc(void *u, void *ptr, duk_size_t n)
+{
+    if (!ptr) return cnt_alloc(u, n);
+    if (!n) { cnt_free(u, ptr); return NULL; }
+    size_t *p = (size_t *)((char *)ptr - 16), old = *p;
+    size_t *q = realloc(p, n + 16);
+    if (!q) return NULL;
+    *q = n;
+    raw_bytes += n;
+    raw_bytes -= old;
+    return (char *)q + 16;
+}
+
+static double raw_heap_bytes(void)
+{
+    duk_context *ctx = duk_create_heap(cnt_alloc, cnt_realloc, cnt_free, NULL, NULL);
+    duk_push_string(ctx, "bench");
+    duk_pcompile_string_filename(ctx, DUK_COMPILE_FUNCTION, "function(){" BODY "\n}");
+    duk_gc(ctx, 0);
+    double b = (double)raw_bytes;
+    duk_destroy_heap(ctx);
+    return b;
+}
+
+/* ---- stop latency ---- */
+
+typedef struct { ami_runtime *inst; double at; } stopper_arg;
+
+static void *stopper(void *p)
+{
+    stopper_arg *a = p;
+    usleep(100 * 1000);
+    a->at = now_s();
+    ami_runtime_stop(a->inst);
+    return NULL;
+}
+
+static double stop_latency_ms(const char *script)
+{
+    double worst = 0;
+    for (int r = 0; r < 5; r++) {
+        ami_runtime *inst = make_instance(script);
+        stopper_arg a = { inst, 0 };
+        pthread_t t;
+        pthread_create(&t, NULL, stopper, &a);
+        ami_runtime_run(inst, NULL);
+        double back = now_s();
+        pthread_join(t, NULL);
+        ami_runtime_free(inst);
+        if ((back - a.at) * 1000 > worst) worst = (back - a.at) * 1000;
+    }
+    return worst;
+}
+
+int main(void)
+{
+    const char *s = getenv("AMI_BENCH_SECONDS");
+    if (s && atof(s) > 0) round_s = atof(s);
+    ami_init();
+    char dir[512], p[600];
+    snprintf(dir, sizeof dir, "%s/bench-runtime-XXXXXX", getenv("AMI_BUILD") ? getenv("AMI_BUILD") : "/tmp");
+    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+    snprintf(p, sizeof p, "%s/net.db", dir);
+    if (ami_store_open(&net, p)) die("open");
+    snprintf(p, sizeof p, "%s/local.db", dir);
+    if (ami_store_open(&local, p)) die("open");
+
+    printf("# trivial body: \"%s\"; iterations: best of %d alternating rounds of %.2f s per side\n", BODY, ROUNDS * 4,
+           round_s / 4);
+    printf("# iterations and create+destroy are per second of this thread's CPU time (the machine may be shared)\n");
+    double ours, raw;
+    iterations(&ours, &raw);
+    printf("runtime iterations\t%.0f\titer/s\traw duk_pcall\t%.0f\n", ours, raw);
+    printf("# runtime/raw iteration ratio %.2f (goal >= 0.8)\n", ours / raw);
+    printf("instance create+destroy\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n", ours_create(), raw_create());
+    ami_runtime *idle = make_instance(BODY);
+    printf("bytes per idle instance\t%zu\tbytes\traw heap + compiled body\t%.0f\tlower\n",
+           ami_runtime_heap_used(idle), raw_heap_bytes());
+    ami_runtime_free(idle);
+    printf("stop latency, busy loop (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("while (true) {}"));
+    printf("stop latency, sleeping (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("Stels.sleep(60000);"));
+
+    ami_store_free(net);
+    ami_store_free(local);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd)) {}
+    ami_shutdown();
+    return 0;
+}
