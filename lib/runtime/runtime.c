@@ -2,6 +2,7 @@
  * Worker instances: a Duktape heap per instance with a counting allocator,
  * the sandbox globals, the script compiled once, runs, stop and pump.
  */
+#define _GNU_SOURCE 1   /* pthread_getattr_np */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -698,10 +699,29 @@ static void slice_start(ami_runtime *r)
     r->hook_ticks = 0;
 }
 
+/* Duktape's recursion limits are only safe on a large enough stack; say so
+ * (once per process) when an instance runs on a smaller one. */
+static void check_stack_once(ami_runtime *r)
+{
+    static int warned;
+    r->stack_checked = 1;
+    if (__atomic_load_n(&warned, __ATOMIC_RELAXED)) return;
+    pthread_attr_t attr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+    if (size && size < AMI_RUNTIME_STACK_MIN && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+        ami__log(AMI__LOG_WARN, "runtime: worker %s runs on a %zu KiB thread stack, below AMI_RUNTIME_STACK_MIN "
+                 "(%u KiB): a deeply recursive script may crash the process", r->sid, size / 1024,
+                 AMI_RUNTIME_STACK_MIN / 1024);
+}
+
 AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
 {
     if (res) *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
+    if (!r->stack_checked) check_stack_once(r);
     if (ami_runtime_stop_requested(r)) return stopped_result(r, res);
     duk_context *ctx = r->ctx;
     r->abort = 0;
