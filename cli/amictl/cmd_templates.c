@@ -55,9 +55,10 @@ int cmd_validate(int argc, char **argv)
         /* compiler style, so editors can jump to it */
         const char *m = strncmp(msg, "Invalid script content: ", 24) ? msg : msg + 24;
         const char *pos = strstr(m, " (line ");   /* the position is already in front */
-        if (line > 0) fprintf(stderr, "%s:%ld:%ld: %.*s\n", argv[1], line, col > 0 ? col : 1,
+        const char *name = strcmp(argv[1], "-") ? argv[1] : "<stdin>";
+        if (line > 0) fprintf(stderr, "%s:%ld:%ld: %.*s\n", name, line, col > 0 ? col : 1,
                               (int)(pos ? (size_t)(pos - m) : strlen(m)), m);
-        else fprintf(stderr, "%s: %s\n", argv[1], m);
+        else fprintf(stderr, "%s: %s\n", name, m);
     }
     if (amictl_opts.json) amictl_print_json(res);
     else if (!rc) printf("%s: ok\n", argv[1]);

@@ -80,8 +80,10 @@ static const struct command {
     { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
       "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
       "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n" },
-    { "keygen", cmd_keygen, "write a secp256k1 key pair for signed amid login", "keygen --out FILE",
-      "Writes the private key as PEM (mode 0600) and prints the public key (hex) to list as an owner in amid's config.\n" },
+    { "keygen", cmd_keygen, "write a secp256k1 key pair for amid login", "keygen --out FILE",
+      "  --out FILE          where the private key goes (PEM, mode 0600; an existing file is refused)\n"
+      "Prints the public key (66 hex digits): list it as an owner in amid's configuration\n"
+      "(owners = KEY), then use --key FILE with --url.\n" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

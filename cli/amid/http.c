@@ -416,9 +416,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     int is_get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
     if (!strcmp(url, "/healthz")) {
         if (!is_get) return reply_json_error(h, c, R_HEALTHZ, 405, "Method not allowed");
-        char body[128];
-        int n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"version\":\"%s\"}", ami_version());
-        return reply(h, c, R_HEALTHZ, 200, "application/json", body, (size_t)n);
+        json_t *j = json_pack("{s:s,s:s,s:s}", "status", "ok", "version", ami_version(), "nid", ami_webfix_nid(h->wf));
+        char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        if (!body) return MHD_NO;
+        enum MHD_Result ok = reply(h, c, R_HEALTHZ, 200, "application/json", body, strlen(body));
+        free(body);
+        return ok;
     }
     if (!strcmp(url, "/metrics")) {
         if (!is_get) return reply_json_error(h, c, R_METRICS, 405, "Method not allowed");

@@ -13,6 +13,7 @@
 #include "ami.h"
 #include "ami/node.h"
 #include "config.h"
+#include "http_setup.h"
 
 static void usage(FILE *f)
 {
@@ -137,7 +138,14 @@ int main(int argc, char **argv)
     o.store_uri = uri;
     o.log_fn = log_line;
 
-    /* ==== HTTP: read and claim the HTTP layer's keys here (amid_config_claim) ==== */
+    amid_http_setup http;
+    if (amid_http_configure(&http, cfg, err, sizeof err)) {
+        fprintf(stderr, "amid: %s\n", err);
+        amid_http_teardown(&http);
+        amid_config_free(cfg);
+        amid_config_free(cli);
+        return 2;
+    }
 
     for (const char *unknown; (unknown = amid_config_unknown(cfg));) {
         fprintf(stderr, "amid: warning: unknown config key '%s' (ignored)\n", unknown);
@@ -169,16 +177,22 @@ int main(int argc, char **argv)
     fprintf(stderr, "amid: node %s started on %s (network %s, capacity %d, lease %d/%d/%d ms, pid %ld)\n",
             o.nid, uri, o.network, o.capacity, o.lease_ms, o.renew_ms, o.retry_ms, (long)getpid());
 
-    /* ==== HTTP: start the WebFIX HTTP layer here (cli/amid/http.c) ====
-     * e.g. amid_http_start(&http, &http_cfg, wf, node) with its keys read
-     * from cfg/cli (claim them with amid_config_claim), and amid_http_stop(http)
-     * in the shutdown block below, before ami_node_stop. */
+    if (amid_http_launch(&http, node, err, sizeof err)) {
+        fprintf(stderr, "amid: %s\n", err);
+        amid_http_teardown(&http);
+        ami_node_stop(node);
+        ami_node_free(node);
+        ami_shutdown();
+        amid_config_free(cfg);
+        amid_config_free(cli);
+        return 1;
+    }
 
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "amid: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
-    /* ==== HTTP: stop it here (amid_http_stop) ==== */
+    amid_http_teardown(&http);   /* before the node: the dispatcher borrows it */
 
     ami_node_stop(node);
     ami_node_free(node);

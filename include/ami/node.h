@@ -31,14 +31,19 @@ typedef struct ami_node_log_record {
     const char *msg;
 } ami_node_log_record;
 
-/** Receives every worker log line (called from worker threads; must be thread-safe and quick). */
+/**
+ * Receives every worker log line — the script's logger.* lines and the node's own
+ * lines about that worker (elections, fencing, errors, policy stops).  Called
+ * from node and worker threads, possibly with node locks held: it must be
+ * thread-safe and quick, and must not call ami_node_* functions.
+ */
 typedef void (*ami_node_log_fn)(const ami_node_log_record *rec, void *payload);
 
 /** Node options.  Initialise with AMI_NODE_OPTIONS_INIT, then set what you need. */
 typedef struct ami_node_options {
     unsigned int version;          /* AMI_NODE_OPTIONS_VERSION */
     const char *store_uri;         /* shared store (required), e.g. "sqlite:/var/lib/ami/ami.db" */
-    const char *local_store_uri;   /* node-local store; NULL = "<shared path>.<nid>.local" */
+    const char *local_store_uri;   /* node-local store (Stels.local, worker logs); NULL = "sqlite:<shared path>.<nid>.local" */
     const char *nid;               /* node id (required), e.g. "s-0001" */
     const char *network;           /* network name, default "localnet" */
     int capacity;                  /* max running workers, default 1024 */
@@ -46,13 +51,13 @@ typedef struct ami_node_options {
     int renew_ms;                  /* renew interval, default 20000 */
     int retry_ms;                  /* campaign/renew retry, default 2000 */
     int heartbeat_ms;              /* heartbeat interval, default 5000 (expiry 3x) */
-    int graceful_shutdown_ms;      /* wait before interrupting on stop, default 5000 */
+    int graceful_shutdown_ms;      /* on stop, let iterations finish this long before interrupting, default 5000 */
     int stats_ms;                  /* persist stats every, default 2000 */
     int resync_ms;                 /* full registry resync at least every, default 5000 */
     size_t heap_bytes;             /* per instance, default 64 MiB */
     int slice_ms;                  /* max synchronous slice, default 5000 */
     size_t log_line_bytes;         /* max log line, default 65536 */
-    int log_ring;                  /* log lines kept per worker in memory, default 1000 */
+    int log_ring;                  /* log lines kept per worker in memory, default 1000 (the local store keeps 5x) */
     ami_node_log_fn log_fn;        /* optional sink for worker log lines */
     void *log_payload;
     int loop_delay_ms;             /* delay between loop iterations; < 0 (default) = the priority's
@@ -103,13 +108,16 @@ AMI_EXTERN(ami_store *) ami_node_local_store(ami_node *node);
  * (totals + workers[] with sid, started, uptime, executions, errors,
  * networkErrors, criticalErrors, consecutiveErrors, errorRate, lastError,
  * lastErrorType, lastRun, lastRunAgo, scriptHash, isRunning, plus state,
- * term, nid).  *out is the caller's.
+ * term, nid; stopReason when the policy stopped it).  Lists the workers this
+ * node has scheduled (leader workers on their leader only).  *out is the caller's.
  */
 AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node);
 
 /**
  * A worker's recent log lines on this node, oldest first, at most `limit`
- * (0 = all kept): array of {ts, level, nid, sid, msg}.  *out is the caller's.
+ * (0 = all kept): array of {ts, level, nid, sid, msg}.  From the in-memory
+ * ring, or from the node-local store when the ring is empty (e.g. after a
+ * restart).  *out is the caller's.
  */
 AMI_EXTERN(int) ami_node_logs(json_t **out, ami_node *node, const char *sid, size_t limit);
 

@@ -40,7 +40,7 @@ typedef struct ami_webfix_options {
     int64_t session_ttl_ms;        /* default 24 h */
     int64_t clock_skew_ms;         /* login timestamp tolerance, default 5 min */
     size_t max_sessions;           /* live sessions kept, default 100000 (503 beyond) */
-    ami_webfix_templates_fn templates_fn;  /* listTemplates; NULL = [] */
+    ami_webfix_templates_fn templates_fn;  /* listTemplates; NULL = the built-in ones (ami_template_list) */
     void *templates_payload;
 } ami_webfix_options;
 
@@ -49,7 +49,9 @@ typedef struct ami_webfix_options {
                                   (int64_t)24 * 3600 * 1000, (int64_t)5 * 60 * 1000, 100000, NULL, NULL }
 
 /**
- * Create a dispatcher.  Owner keys are checked (AMI_EINVAL naming a bad one);
+ * Create a dispatcher.  Scripts are checked with whatever compile check the
+ * registry has (call ami_runtime_install_check() first for the real one, as
+ * amid does).  Owner keys are checked (AMI_EINVAL naming a bad one);
  * a store is required (opts->store or opts->node).  Free with ami_webfix_free.
  */
 AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts);
@@ -65,6 +67,9 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf);
  */
 AMI_EXTERN(int) ami_webfix_handle(ami_webfix *wf, const char *body, size_t len, const char *session,
                                   int *http_status, ami_buf *response);
+
+/** The node id the dispatcher answers for (borrowed; lives as long as wf). */
+AMI_EXTERN(const char *) ami_webfix_nid(const ami_webfix *wf);
 
 /** Session roles. */
 typedef enum { AMI_WEBFIX_ROLE_NONE = 0, AMI_WEBFIX_ROLE_VIEWER = 1, AMI_WEBFIX_ROLE_OWNER = 2 } ami_webfix_role;

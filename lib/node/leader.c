@@ -115,6 +115,15 @@ static int64_t pass(ami_node *node)
         ami__worker *w = it->w;
         int64_t t0 = ami_time_mono_ms();
         if (it->act == ACT_RENEW) {
+            /* a renewal landing between a fenced write's check and its commit makes
+             * that write fail as LeaseLost; step around a write that is in flight */
+            pthread_mutex_lock(&node->mu);
+            int64_t since = ami_time_mono_ms() - w->guard_at;
+            pthread_mutex_unlock(&node->mu);
+            if (since <= 2) {
+                ami__sleep_ms(3);
+                t0 = ami_time_mono_ms();
+            }
             int rc = ami_election_renew(&it->lease, node->store, lease_ms);
             pthread_mutex_lock(&node->mu);
             now = ami_time_mono_ms();
@@ -164,6 +173,7 @@ static int64_t pass(ami_node *node)
             int rc = ami_election_release(node->store, &it->lease);
             pthread_mutex_lock(&node->mu);
             if (rc == 0 || rc == AMI_ELEASE) w->lease.versionstamp[0] = '\0';
+            node->kick = 1;
             pthread_mutex_unlock(&node->mu);
         }
     }
@@ -202,10 +212,12 @@ void *ami__election_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&node->mu);
         int quit = node->threads_quit;
+        int leaders = node->n_leader;
         pthread_mutex_unlock(&node->mu);
         if (quit) break;
-        int64_t due = pass(node);
-        if (due > 50) due = 50;   /* also notice registry-driven eligibility soon */
+        /* nothing to elect here: just wait (the scheduler wakes us when that changes) */
+        int64_t due = leaders ? pass(node) : 200;
+        if (leaders && due > 50) due = 50;   /* also notice registry-driven eligibility soon */
         ami_versionstamp vs;
         int rc = ami_store_watch(node->store, prefix, seen, (int)due, vs);
         if (rc == 0) {

@@ -281,8 +281,15 @@ static int sync_registry(ami_node *node)
             json_array_append_new(gone, json_string(w->sid));
         }
     reconcile_all(node);
+    int leaders = 0;
+    for (ami__worker *w = node->workers; w; w = w->next)
+        if (w->exec == AMI_EXEC_LEADER || w->lease.versionstamp[0]) leaders++;
+    int more = leaders > node->n_leader;
+    node->n_leader = leaders;
+    node->kick = 1;   /* reap what was deleted */
     pthread_mutex_unlock(&node->mu);
     json_decref(list);
+    if (more) ami_store_wake(node->store);   /* the election thread campaigns now */
 
     /* deleted workers: drop their persisted stats; the slot goes once its thread is joined */
     json_array_foreach(gone, i, e) {
@@ -322,17 +329,25 @@ static void *scheduler_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&node->mu);
         int quit = node->threads_quit;
-        if (!quit) {
+        /* only when something happened: an instance left, the registry changed, a lease was released */
+        int work = !quit && node->kick;
+        if (work) {
             node->kick = 0;
             reconcile_all(node);
         }
         pthread_mutex_unlock(&node->mu);
         /* slots are freed only under lease_mu too (the election thread holds pointers across a pass) */
-        if (!quit && pthread_mutex_trylock(&node->lease_mu) == 0) {
-            pthread_mutex_lock(&node->mu);
-            reap_deleted(node);
-            pthread_mutex_unlock(&node->mu);
-            pthread_mutex_unlock(&node->lease_mu);
+        if (work) {
+            if (pthread_mutex_trylock(&node->lease_mu) == 0) {
+                pthread_mutex_lock(&node->mu);
+                reap_deleted(node);
+                pthread_mutex_unlock(&node->mu);
+                pthread_mutex_unlock(&node->lease_mu);
+            } else {
+                pthread_mutex_lock(&node->mu);
+                node->kick = 1;
+                pthread_mutex_unlock(&node->mu);
+            }
         }
         if (quit) break;
         int64_t now = ami_time_mono_ms();

@@ -79,6 +79,7 @@ typedef struct ami__worker {
     int64_t renewed_mono;     /* monotonic ms before the last successful acquire/renew */
     int64_t next_renew;
     int64_t next_campaign;
+    int64_t guard_at;         /* monotonic ms of the last fenced write (renewals step around it) */
 
     /* stats (spec 003 §5) */
     ami_policy_state ps;
@@ -131,6 +132,7 @@ struct ami_node {
     int stop_done;
     int threads_quit;         /* service threads must leave */
     int kick;                 /* the scheduler should reconcile now */
+    int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     int64_t started_at;
 
     pthread_t sched_thr, elect_thr, hk_thr;

@@ -32,6 +32,7 @@ static int lease_guard(ami_atomic *batch, void *payload)
     pthread_mutex_lock(&node->mu);
     ami_lease l = w->lease;
     int ok = w->held && l.versionstamp[0] && !fenced(node, w);
+    w->guard_at = ami_time_mono_ms();
     pthread_mutex_unlock(&node->mu);
     if (!ok) {
         /* deposed or past the self-fence: fence with what we had (it conflicts

@@ -11,6 +11,7 @@
 #include "webfix/webfix_internal.h"
 #include "ami/registry.h"
 #include "ami/election.h"
+#include "ami/templates.h"
 
 typedef struct ami_webfix ami_webfix;
 /* A method sets *out to its JSON result, or leaves it NULL and writes ready JSON text into `text`. */
@@ -42,14 +43,14 @@ struct ami_webfix {
     text_cache list_cache;    /* listWorkers */
     text_cache stats_cache;   /* getWorkerStats from the store, without its timestamp */
     json_t *worker_prefix, *stats_prefix;   /* ["ami","worker"], ["ami","stats",nid] */
+    text_cache templates_cache;             /* the built-in templates' text */
 };
 
 /* ---- the node, when there is one ---- */
 
-/* TODO(node): call ami_node_store/local_store/id once lib/node lands. */
-static ami_store *node_store(ami_node *node) { (void)node; return NULL; }
-static ami_store *node_local_store(ami_node *node) { (void)node; return NULL; }
-static const char *node_id(ami_node *node) { (void)node; return NULL; }
+static ami_store *node_store(ami_node *node) { return node ? ami_node_store(node) : NULL; }
+static ami_store *node_local_store(ami_node *node) { return node ? ami_node_local_store(node) : NULL; }
+static const char *node_id(ami_node *node) { return node ? ami_node_id(node) : NULL; }
 
 /* ---- small helpers ---- */
 
@@ -315,6 +316,7 @@ static int stats_from_store(ami_webfix *wf, json_t **out)
 
 static int worker_stats(ami_webfix *wf, json_t **out)
 {
+    if (wf->node) return ami_node_stats(out, wf->node);
     int rc = stats_from_store(wf, out);
     if (!rc) json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
     return rc;
@@ -322,6 +324,10 @@ static int worker_stats(ami_webfix *wf, json_t **out)
 
 static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
+    if (wf->node) {
+        int rc = ami_node_stats(out, wf->node);
+        return rc ? lib_error(out, rc) : 200;
+    }
     /* From the store: cache the text by versionstamp and stamp each answer with the time. */
     ami_versionstamp vs = "";
     ami_buf cached = AMI_BUF_INIT;
@@ -355,6 +361,10 @@ static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 
 static int m_list_nodes(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
+    if (wf->node) {
+        int rc = ami_node_list(out, wf->store);
+        return rc ? lib_error(out, rc) : 200;
+    }
     json_t *prefix = ami_key_new("ami", "node", NULL), *entries = NULL;
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
@@ -389,7 +399,20 @@ static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     if (!wf->templates_fn) {
-        *out = json_array();
+        /* The built-ins never change: serialise them once. */
+        text_cache *c = &wf->templates_cache;
+        pthread_mutex_lock(&c->lock);
+        if (!c->text) {
+            json_t *all = NULL;
+            if (!ami_template_list(&all)) {
+                c->text = json_dumps(all, JSON_COMPACT);
+                c->len = c->text ? strlen(c->text) : 0;
+            }
+            json_decref(all);
+        }
+        int rc = c->text ? ami_buf_put(text, c->text, c->len) : AMI_ENOMEM;
+        pthread_mutex_unlock(&c->lock);
+        if (rc) return lib_error(out, ami__error_oom());
         return 200;
     }
     int rc = wf->templates_fn(out, wf->templates_payload);
@@ -536,6 +559,8 @@ AMI_EXTERN(int) ami_webfix_handle(ami_webfix *wf, const char *body, size_t len, 
     return rc;
 }
 
+AMI_EXTERN(const char *) ami_webfix_nid(const ami_webfix *wf) { return wf ? wf->nid : ""; }
+
 AMI_EXTERN(int) ami_webfix_session_check(ami_webfix_role *out, ami_webfix *wf, const char *session)
 {
     if (!out || !wf) return ami__error_set(AMI_EINVAL, "session_check: out and wf are required");
@@ -548,6 +573,20 @@ AMI_EXTERN(int) ami_webfix_logs(json_t **out, ami_webfix *wf, const char *sid, i
 {
     if (!out || !wf || !sid) return ami__error_set(AMI_EINVAL, "webfix_logs: out, wf and sid are required");
     *out = NULL;
+    if (wf->node) {
+        /* The node's in-memory ring has every line at once (the local store is written in batches). */
+        json_t *all = NULL;
+        int rc = ami_node_logs(&all, wf->node, sid, 0);
+        if (rc) return rc;
+        json_t *lines = json_array();
+        size_t n = json_array_size(all), first = 0;
+        while (first < n && json_integer_value(json_object_get(json_array_get(all, first), "ts")) <= after_ts) first++;
+        if (limit && n - first > limit) first = n - limit;
+        for (size_t k = first; k < n; k++) json_array_append(lines, json_array_get(all, k));
+        json_decref(all);
+        *out = lines;
+        return 0;
+    }
     if (!wf->local) {
         *out = json_array();
         return *out ? 0 : ami__error_oom();
@@ -669,6 +708,7 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     memset(wf, 0, sizeof *wf);
     pthread_mutex_init(&wf->list_cache.lock, NULL);
     pthread_mutex_init(&wf->stats_cache.lock, NULL);
+    pthread_mutex_init(&wf->templates_cache.lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
     wf->node = opts->node;
     wf->store = store;
@@ -699,6 +739,8 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     pthread_mutex_destroy(&wf->list_cache.lock);
     free(wf->stats_cache.text);
     pthread_mutex_destroy(&wf->stats_cache.lock);
+    free(wf->templates_cache.text);
+    pthread_mutex_destroy(&wf->templates_cache.lock);
     json_decref(wf->worker_prefix);
     json_decref(wf->stats_prefix);
     ami_free(wf->nid);

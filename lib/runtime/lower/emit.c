@@ -145,6 +145,9 @@ static void emit_stmt(E *e, node *n);
 static void emit_stmts(E *e, node *list);
 static void emit_function(E *e, node *fn, const char *name);
 static void emit_class(E *e, node *c, const char *name);
+static int is_const_ident(node *n);
+static void emit_rawlit(E *e, const char *s, size_t n);
+static void emit_const_error(E *e, node *id);
 
 /* ---- names */
 
@@ -153,9 +156,18 @@ static const char *ident_out(node *id)
     return id->bind ? id->bind->out : id->str;
 }
 
+static void emit_tdz(E *e, node *id)
+{
+    sync(e, id->line);
+    P("__ami_tdz(");
+    emit_rawlit(e, id->str, id->slen);
+    P(")");
+}
+
 static void emit_ident(E *e, node *id)
 {
     sync(e, id->line);
+    if (id->flags & NF_TDZ) { emit_tdz(e, id); return; }
     if (!id->bind && strcmp(id->str, "arguments") == 0 && e->cur->arrowlike) { P("__ami_args"); return; }
     P(ident_out(id));
 }
@@ -238,15 +250,7 @@ static jump *find_jump(E *e, node *n, int is_continue, const char *label)
     for (jump *j = e->jumps; j; j = j->prev) {
         if (j->kind == 'F') break;
         if (label) {
-            if (j->label && strcmp(j->label, label) == 0) {
-                if (is_continue) {
-                    /* the label must name a loop: the loop entry follows its labels */
-                    jump *k = j;
-                    while (k && k->kind == 'b' && k->label) { if (k->prev && k->prev->kind == 'l' && 0) break; k = k->prev; }
-                    (void)k;
-                }
-                return j;
-            }
+            if (j->label && strcmp(j->label, label) == 0) return j;
         } else if (j->kind == 'l' || (j->kind == 's' && !is_continue)) {
             return j;
         }
@@ -284,9 +288,8 @@ static void emit_jump(E *e, node *n, int is_continue, const char *label)
         P(";");
         return;
     }
-    /* crossing a per-iteration IIFE */
-    if (is_continue && (j == e->cur->wrap_loop || (label && e->cur->wrap_loop && j->label && j->owner == e->cur->wrap_loop->owner &&
-                                                   0))) {
+    /* crossing a per-iteration IIFE: continuing its own loop is returning */
+    if (is_continue && j == e->cur->wrap_loop) {
         P("return;");
         return;
     }
@@ -778,14 +781,10 @@ static void assign_pattern(E *e, node *pat, val v, int decl, int *first)
         lw_buf keys = { 0 };
         for (node *p = pat->list; p; p = p->next) {
             if (p->type == N_REST) {
-                val rv = { NULL, NULL, NULL };
-                lw_buf_put(e->C, &keys, "", 0);
-                char *acc = lw_alloc(e->C, keys.size + strlen(src) + 40);
-                snprintf(acc, keys.size + strlen(src) + 40, "__ami_objrest(%s, [%s])", src, keys.ptr ? keys.ptr : "");
-                rv.name = acc;
-                
+                size_t n = keys.size + strlen(src) + 40;
+                char *acc = lw_alloc(e->C, n);
+                snprintf(acc, n, "__ami_objrest(%s, [%s])", src, keys.ptr ? keys.ptr : "");
                 val tv = { acc, NULL, NULL };
-                (void)rv;
                 assign_target(e, p->a, tv, decl, first);
                 return;
             }
@@ -854,6 +853,11 @@ static void assign_target(E *e, node *target, val v, int decl, int *first)
     while (target->type == N_PAREN) target = target->a;
     if (target->type == N_IDENT) {
         sep(e, first);
+        if (!decl && is_const_ident(target)) {
+            /* assigning a const through destructuring throws, like Node */
+            emit_const_error(e, target);
+            return;
+        }
         if (decl) { sync(e, target->line); P(ident_out(target)); }
         else emit_expr(e, target);
         P(" = ");
@@ -875,7 +879,17 @@ static void assign_target(E *e, node *target, val v, int decl, int *first)
 static int is_const_ident(node *n)
 {
     while (n->type == N_PAREN) n = n->a;
-    return n->type == N_IDENT && n->bind && n->bind->kind == BK_CONST;
+    return n->type == N_IDENT && n->bind && (n->bind->kind == BK_CONST || (n->flags & NF_TDZ));
+}
+
+/* the error a write to a const (or to a name in its dead zone) throws */
+static void emit_const_error(E *e, node *id)
+{
+    while (id->type == N_PAREN) id = id->a;
+    sync(e, id->line);
+    P((id->flags & NF_TDZ) ? "__ami_tdz(" : "__ami_const(");
+    emit_rawlit(e, id->str, id->slen);
+    P(")");
 }
 
 /* super.x as an assignment target writes this.x */
@@ -913,11 +927,9 @@ static void emit_assign(E *e, node *a)
     if (is_const_ident(t)) {
         P("(");
         emit_expr(e, a->b);
-        P(", __ami_const(");
-        node *id = t;
-        while (id->type == N_PAREN) id = id->a;
-        emit_rawlit(e, id->str, id->slen);
-        P("))");
+        P(", ");
+        emit_const_error(e, t);
+        P(")");
         return;
     }
     int logical = !strcmp(op, "&&=") || !strcmp(op, "||=") || !strcmp(op, "?\?=");
@@ -1062,12 +1074,7 @@ static void emit_expr(E *e, node *n)
         return;
     case N_UPDATE:
         if (is_const_ident(n->a)) {
-            sync(e, n->line);
-            P("__ami_const(");
-            node *id = n->a;
-            while (id->type == N_PAREN) id = id->a;
-            emit_rawlit(e, id->str, id->slen);
-            P(")");
+            emit_const_error(e, n->a);
             return;
         }
         if (n->flags & NF_PREFIX) { sync(e, n->line); P(n->str); emit_target(e, n->a); }
@@ -1174,13 +1181,6 @@ static void emit_expr(E *e, node *n)
 
 /* ---- functions */
 
-static void emit_params_and_prologue(E *e, node *fn, void *prologue_names)
-{
-    (void)prologue_names;
-    (void)e;
-    (void)fn;
-}
-
 /* The parameter list written in the function head */
 static void emit_param_list(E *e, node *fn, const char **pnames)
 {
@@ -1253,8 +1253,6 @@ static void emit_function(E *e, node *fn, const char *name)
         else if (fn->a && !(fn->flags & NF_METHOD)) { P(" "); P(ident_out(fn->a)); }
     }
     /* sync to the parameter list's line happens through params */
-    int save_static = e->cur->method_static, save_super = e->cur->has_super, save_ctor = e->cur->in_ctor;
-    (void)save_static; (void)save_super; (void)save_ctor;
     emit_param_list(e, fn, pnames);
     node *body = fn->b;
     if (!(fn->flags & NF_EXPR_BODY)) sync(e, body->line);
@@ -1285,7 +1283,6 @@ static void emit_function(E *e, node *fn, const char *name)
     if (async) P("}, this, arguments);");
     P("}");
     if (arrow) P(")");
-    (void)emit_params_and_prologue;
 }
 
 /* ---- classes */
@@ -1407,11 +1404,6 @@ static void emit_decls(E *e, node *v, int in_for_init)
         }
         /* pattern */
         if (!d->b) fail(e, d, "Missing initializer in destructuring declaration");
-        if (as_assign) {
-            /* names become function vars */
-            lw_binding *dummy = NULL;
-            (void)dummy;
-        }
         val v0 = { NULL, NULL, d->b };
         const char *tmp = to_temp(e, v0, &first);
         val vv = { tmp, NULL, NULL };
@@ -1512,12 +1504,6 @@ static void emit_loop_body(E *e, node *loop, jump *j, lw_scope *head, prefix_fn 
     }
     emit_exit_checks(e, loop, exits, r);
     P("}");
-}
-
-static void take_labels(E *e, jump *j)
-{
-    (void)e;
-    (void)j;
 }
 
 static jump *loop_jump(E *e)
@@ -1809,7 +1795,6 @@ static void emit_stmt(E *e, node *n)
         /* a label on a loop also names the loop for continue */
         emit_stmt(e, body);
         e->jumps = j->prev;
-        take_labels(e, j);
         return;
     }
     default:
@@ -1833,15 +1818,11 @@ void lw_emit(lw_ctx *C, node *prog, ami_buf *out)
     e.C = C;
     e.line = 1;
     e.last = ' ';
-    fnctx root;
-    memset(&root, 0, sizeof root);
-    root.scope = C->root;
     /* a sentinel parent that receives the final text */
     fnctx top;
     memset(&top, 0, sizeof top);
     e.cur = &top;
     fnctx *f = fn_push(&e, C->root, 0, 0);
-    (void)root;
     for (node *s = prog->list; s; s = s->next) {
         emit_stmt(&e, s);
         puts_(&e, " ");

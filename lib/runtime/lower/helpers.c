@@ -1,5 +1,7 @@
 /* ES5 implementations of the __ami_* helpers that lowered code calls (see
- * lower.h for the contract).  Evaluated once per heap, before user code. */
+ * lower.h for the contract).  Evaluated once per heap, before user code, as
+ * global code or as a function body (it finds the global object itself and
+ * must stay non-strict for that). */
 #include "runtime/lower/lower.h"
 
 const char ami__lower_helpers_js[] =
@@ -130,4 +132,5 @@ const char ami__lower_helpers_js[] =
 "  return void 0;\n"
 "});\n"
 "def('__ami_const', function (name) { throw new TypeError('Assignment to constant variable.'); });\n"
-"})(new Function('return this')());\n";
+"def('__ami_tdz', function (name) { throw new ReferenceError(\"Cannot access '\" + name + \"' before initialization\"); });\n"
+"})((function () { return this; })());\n";

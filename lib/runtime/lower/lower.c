@@ -150,3 +150,15 @@ int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err)
     if (rc == AMI_ENOMEM) return ami__error_oom();
     return ami__error_set(AMI_ESCRIPT, "%d:%d: %s", err->line, err->column, err->message);
 }
+
+int ami__lower_prepare(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen)
+{
+    ami_lower_error err;
+    ami_buf_clear(out);
+    int rc = ami__lower(src, len, out, &err);
+    if (rc == AMI_ESCRIPT && errbuf && errlen)
+        snprintf(errbuf, errlen, "SyntaxError: %s (line %d, column %d)", err.message, err.line, err.column);
+    else if (rc && errbuf && errlen)
+        snprintf(errbuf, errlen, "%s", ami_error_last());
+    return rc;
+}

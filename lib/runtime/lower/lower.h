@@ -43,6 +43,9 @@
  *                          threw.  Needs the runtime's Promise; defined
  *                          only when the runtime has not defined it already.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
+ *   __ami_tdz(name)        throws ReferenceError "Cannot access 'name' before
+ *                          initialization" (a use above a let/const/class
+ *                          declaration in the same function).
  *
  * Provided by the runtime (not in helpers.c), because it drives the job queue:
  *   __ami_await(x)         if x is a thenable, run the instance's job queue
@@ -65,6 +68,11 @@ typedef struct ami_lower_error {
  * AMI_ENOMEM when out of memory.  Thread-safe (no global state); nesting
  * is limited (200 levels) so it needs about 100 KB of stack. */
 int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err);
+
+/* The runtime's source preparation in one call: `out` is cleared and gets
+ * the lowered script; on failure returns AMI_ESCRIPT (or AMI_ENOMEM) with
+ * "SyntaxError: <message> (line L, column C)" in errbuf. */
+int ami__lower_prepare(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen);
 
 /* ES5 source of the __ami_* helpers listed above (NUL-terminated). */
 extern const char ami__lower_helpers_js[];

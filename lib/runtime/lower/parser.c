@@ -159,6 +159,19 @@ static void declare(P *p, node *id, int kind)
 {
     lw_scope *s = (kind == BK_VAR) ? func_scope(p->scope) : p->scope;
     if (kind == BK_FUNC && p->scope->kind != SC_BLOCK) s = p->scope;
+    if (kind == BK_FUNC && p->scope->kind == SC_BLOCK && !p->scope->is_switch) {
+        /* Annex B (scripts are sloppy mode): a function declared in a block is
+         * also a var of the enclosing function, unless a let/const/class of
+         * the same name is in the way.  Duktape hoists it that way too. */
+        int conflict = 0;
+        lw_scope *f = func_scope(p->scope);
+        for (lw_scope *q = p->scope; q && !conflict; q = q->parent) {
+            for (lw_binding *b = q->bindings; b; b = b->next)
+                if (strcmp(b->name, id->str) == 0 && (lexical(b->kind) || b->kind == BK_CATCH || b->kind == BK_FNAME)) conflict = 1;
+            if (q == f) break;
+        }
+        if (!conflict) s = f;
+    }
     if (strcmp(id->str, "let") == 0 && lexical(kind))
         lw_fail(p->C, id->line, id->col, "let is disallowed as a lexically bound name");
     for (lw_binding *b = s->bindings; b; b = b->next) {
@@ -184,6 +197,8 @@ static void declare(P *p, node *id, int kind)
     b->kind = kind;
     b->scope = s;
     b->out = id->str;
+    b->line = id->line;
+    b->col = id->col;
     b->next = s->bindings;
     s->bindings = b;
     id->bind = b;
@@ -226,18 +241,10 @@ static node *parse_assign_in(P *p)
     return e;
 }
 
-static int is_reserved_ident(const char *s)
-{
-    return strcmp(s, "implements") == 0 || strcmp(s, "interface") == 0 || strcmp(s, "package") == 0 ||
-           strcmp(s, "private") == 0 || strcmp(s, "protected") == 0 || strcmp(s, "public") == 0;
-}
-
 static node *ident_node(P *p)
 {
     if (p->tok.type != TK_IDENT) unexpected(p);
     if (p->await_ok && strcmp(p->tok.val, "await") == 0) unexpected(p);
-    if (strcmp(p->tok.val, "yield") == 0 && 0) unexpected(p);
-    (void)is_reserved_ident;
     node *n = mk(p, N_IDENT, &p->tok);
     n->str = p->tok.val;
     n->slen = p->tok.vlen;
@@ -358,7 +365,6 @@ static node *parse_binding_target(P *p, int bkind)
         r->list = l.head;
     } else {
         r = ident_node(p);
-        if (strcmp(r->str, "eval") == 0 && bkind != BK_VAR && 0) unexpected(p);
         declare(p, r, bkind);
     }
     leave(p);
@@ -506,7 +512,13 @@ static node *parse_args(P *p, node *call)
         } else {
             nl_add(&l, parse_assign_in(p));
         }
-        if (!tok_is(p, ")")) expect(p, ",");
+        if (!tok_is(p, ")")) {
+            if (!tok_is(p, ",")) {
+                if (p->tok.type == TK_EOF) unexpected(p);
+                lw_fail(p->C, p->tok.line, p->tok.col, "missing ) after argument list");
+            }
+            next(p);
+        }
     }
     call->end_line = p->tok.line;
     next(p);
@@ -838,8 +850,6 @@ static node *parse_unary(P *p)
         next(p);
         r = mk(p, N_AWAIT, &t);
         r->a = parse_unary(p);
-        lw_scope *f = func_scope(p->scope);
-        (void)f;
     } else {
         r = parse_postfix(p);
     }
@@ -1071,8 +1081,8 @@ static node *parse_assign(P *p)
         leave(p);
         return r;
     }
-    if (st.type == TK_IDENT && !st.escaped && strcmp(st.val, "yield") == 0 && 0) unexpected(p);
     node *left = parse_conditional(p);
+    if (tok_is(p, "=>")) lw_fail(p->C, left->line, left->col, "Malformed arrow function parameter list");
     if (is_assign_op(p)) {
         lw_token op = p->tok;
         if (strcmp(op.val, "=") == 0) {
@@ -1191,10 +1201,8 @@ static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_
     if (is_expr && fn->a) {
         /* the name of a function expression lives in its own scope */
         push_scope(p, SC_BLOCK, NULL);
-        lw_scope *ns = p->scope;
         declare(p, fn->a, BK_FNAME);
         push_scope(p, SC_FUNC, fn);
-        (void)ns;
     } else {
         push_scope(p, SC_FUNC, fn);
     }
@@ -1212,10 +1220,8 @@ static node *parse_arrow(P *p, const lw_token *start, int is_async)
 {
     node *fn = mk(p, N_FUNC, start);
     fn->flags = NF_ARROW | (is_async ? NF_ASYNC : 0);
-    /* arrows inherit await-ability at top level only through async */
-    int outer_await = p->await_ok;
+    /* await inside an arrow needs the arrow to be async (as in Node) */
     fnstate s = fn_enter(p, is_async);
-    (void)outer_await;
     push_scope(p, SC_ARROW, fn);
     p->scope->is_async = is_async;
     if (tok_is(p, "(")) {
@@ -1366,10 +1372,8 @@ static int let_starts_decl(P *p)
 {
     if (!tok_ident(p, "let")) return 0;
     lw_token nx = peek(p);
-    if (nx.type == TK_IDENT) return !(strcmp(nx.val, "in") == 0 || strcmp(nx.val, "instanceof") == 0 || (strcmp(nx.val, "of") == 0 && 0));
-    if (nx.type == TK_PUNCT && (strcmp(nx.val, "[") == 0 || strcmp(nx.val, "{") == 0)) return 1;
-    if (nx.type == TK_KEYWORD && 0) return 1;
-    return 0;
+    if (nx.type == TK_IDENT) return 1;
+    return nx.type == TK_PUNCT && (strcmp(nx.val, "[") == 0 || strcmp(nx.val, "{") == 0);
 }
 
 static node *parse_block(P *p)

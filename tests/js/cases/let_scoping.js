@@ -23,3 +23,7 @@ var g = "global-ish";
 function usesOuter() { { let g = "mine"; } return g; }
 print(usesOuter());
 switch (1) { case 1: { let s = "case"; print(s); } }
+const fixed = 1;
+try { [fixed] = [2]; } catch (e) { print("destructuring const", e instanceof TypeError, fixed); }
+try { fixed += 1; } catch (e) { print("compound const", e instanceof TypeError, fixed); }
+try { for (const q of [1, 2]) { q++; } } catch (e) { print("const loop var", e instanceof TypeError); }

@@ -135,6 +135,36 @@ static void *lower_thread(void *arg)
     return NULL;
 }
 
+/* line-level edits keep more programs valid, which exercises the emitter */
+static void line_edits(void)
+{
+    int before = total, code_before = ok_code;
+    for (int i = 0; i < 1500; i++) {
+        int f = (int)(rnd() % (unsigned)nfiles);
+        const char *src = files[f];
+        size_t len = lens[f];
+        /* line starts */
+        size_t starts[2048];
+        int nl = 0;
+        starts[nl++] = 0;
+        for (size_t k = 0; k < len && nl < 2047; k++) if (src[k] == '\n') starts[nl++] = k + 1;
+        starts[nl] = len;
+        int a = (int)(rnd() % (unsigned)nl), b = (int)(rnd() % (unsigned)nl);
+        ami_buf out = AMI_BUF_INIT;
+        int op = (int)(rnd() % 3);
+        for (int l = 0; l < nl; l++) {
+            size_t s0 = starts[l], s1 = starts[l + 1];
+            if (op == 0 && l == a) continue;                                        /* delete a line */
+            if (op == 2 && l == a) { ami_buf_put(&out, src + starts[b], starts[b + 1] - starts[b]); continue; }  /* replace */
+            ami_buf_put(&out, src + s0, s1 - s0);
+            if (op == 1 && l == a) ami_buf_put(&out, src + starts[b], starts[b + 1] - starts[b]);              /* duplicate */
+        }
+        one(out.ptr ? out.ptr : "", out.size, "line edit");
+        ami_buf_dispose(&out);
+    }
+    fprintf(stderr, "  %d line edits, %d lowered and compiled\n", total - before, ok_code - code_before);
+}
+
 static void deep_nesting_on_small_stack(void)
 {
     static const char *const open[] = { "(", "[", "{a:", "x=>", "async (x = ", "{ if (x) ", "a?.[", "[a, {b: ", "`${", "class A extends (" };
@@ -185,6 +215,7 @@ int main(void)
     REQUIRE(nfiles > 10);
     RUN(prefixes);
     RUN(mutations);
+    RUN(line_edits);
     RUN(deep_nesting);
     RUN(deep_nesting_on_small_stack);
     for (int i = 0; i < nfiles; i++) free(files[i]);

@@ -49,6 +49,17 @@ static void hot_reload_and_priority_change(void)
     CHECK(stat_int(node, sid, "executions") > ex);
     CHECK_INT(stat_int(node, sid, "started"), started);
     CHECK(stat_running(node, sid));
+    /* an execution-mode change (parallel -> leader -> parallel) keeps the stats too */
+    update_worker(st, sid, "{\"executionMode\":\"leader\"}");
+    CHECK(WAIT_FOR(stat_int(node, sid, "term") >= 1 && stat_running(node, sid), 3000) >= 0);
+    long long ex2 = stat_int(node, sid, "executions");
+    CHECK(ex2 > ex);
+    CHECK_INT(stat_int(node, sid, "started"), started);
+    update_worker(st, sid, "{\"executionMode\":\"parallel\"}");
+    CHECK(WAIT_FOR(stat_running(node, sid) && stat_int(node, sid, "executions") > ex2 + 2, 3000) >= 0);
+    CHECK_INT(stat_int(node, sid, "started"), started);
+    ami_lease l;
+    CHECK(WAIT_FOR(ami_election_get(&l, st, sid) == 0 && l.expired, 3000) >= 0);   /* released: no instance needs it */
     update_worker(st, sid, "{\"active\":false}");
     free(sid);
 }
