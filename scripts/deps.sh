@@ -13,6 +13,7 @@ have_pc openssl || need+=(libssl-dev)
 have_pc libmicrohttpd || need+=(libmicrohttpd-dev)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ "${AMI_WANT_BENCH:-0}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: missing Debian packages: ${need[*]}" >&2
