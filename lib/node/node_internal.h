@@ -125,6 +125,7 @@ struct ami_node {
     pthread_mutex_t log_mu;
 
     ami__worker *workers;
+    json_t *index;            /* sid -> slot (pointer as an integer) */
     int nworkers;
     int running;              /* instance threads alive */
     int started;              /* ami_node_start ran */
