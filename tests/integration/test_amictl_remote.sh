@@ -77,7 +77,7 @@ check "same --json: templates" 'same templates'
 check "same --json: templates NAME" 'same templates health-check'
 check "same --json: nodes" 'same nodes'
 check "same --json: leader" 'same leader "$tick" && $JQ "j[\"hasLeader\"] and j[\"leader\"]==\"s-0001\"" < r.json'
-check "same --json: logs" 'same logs "$tick" -n 5 && $JQ "len(j)==5" < r.json'
+check "same --json: logs" 'same logs "$tick" -n 5 && $JQ "1 <= len(j) <= 5" < r.json'
 check "same --json: stats of one worker" 'same stats "$tick" && $JQ "len(j[\"workers\"])==1 and j[\"workers\"][0][\"sid\"]==a[0]" "$tick" < r.json'
 check "same --json: validate" 'same validate hello.js'
 run R --json update "$hello" --note changed --run single
