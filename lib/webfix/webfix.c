@@ -43,6 +43,7 @@ struct ami_webfix {
     text_cache list_cache;    /* listWorkers */
     text_cache stats_cache;   /* getWorkerStats from the store, without its timestamp */
     json_t *worker_prefix, *stats_prefix;   /* ["ami","worker"], ["ami","stats",nid] */
+    text_cache templates_cache;             /* the built-in templates' text */
 };
 
 /* ---- the node, when there is one ---- */
@@ -398,8 +399,21 @@ static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     if (!wf->templates_fn) {
-        int rc = ami_template_list(out);
-        return rc ? lib_error(out, rc) : 200;
+        /* The built-ins never change: serialise them once. */
+        text_cache *c = &wf->templates_cache;
+        pthread_mutex_lock(&c->lock);
+        if (!c->text) {
+            json_t *all = NULL;
+            if (!ami_template_list(&all)) {
+                c->text = json_dumps(all, JSON_COMPACT);
+                c->len = c->text ? strlen(c->text) : 0;
+            }
+            json_decref(all);
+        }
+        int rc = c->text ? ami_buf_put(text, c->text, c->len) : AMI_ENOMEM;
+        pthread_mutex_unlock(&c->lock);
+        if (rc) return lib_error(out, ami__error_oom());
+        return 200;
     }
     int rc = wf->templates_fn(out, wf->templates_payload);
     return rc ? lib_error(out, rc) : 200;
@@ -694,6 +708,7 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     memset(wf, 0, sizeof *wf);
     pthread_mutex_init(&wf->list_cache.lock, NULL);
     pthread_mutex_init(&wf->stats_cache.lock, NULL);
+    pthread_mutex_init(&wf->templates_cache.lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
     wf->node = opts->node;
     wf->store = store;
@@ -724,6 +739,8 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     pthread_mutex_destroy(&wf->list_cache.lock);
     free(wf->stats_cache.text);
     pthread_mutex_destroy(&wf->stats_cache.lock);
+    free(wf->templates_cache.text);
+    pthread_mutex_destroy(&wf->templates_cache.lock);
     json_decref(wf->worker_prefix);
     json_decref(wf->stats_prefix);
     ami_free(wf->nid);

@@ -102,12 +102,12 @@ int main(void)
     double base = run_wrk(sport, "/", NULL, "{}", secs);
     double lw = run_wrk(srv.port, "/", session, "{\"webfix\":\"1.0\",\"method\":\"listWorkers\"}", secs);
     double gs = run_wrk(srv.port, "/", session, "{\"webfix\":\"1.0\",\"method\":\"getWorkerStats\"}", secs);
-    double lt = run_wrk(srv.port, "/", session, "{\"webfix\":\"1.0\",\"method\":\"listTemplates\"}", secs);
+    double lt = run_wrk(srv.port, "/", session, "{\"webfix\":\"1.0\",\"method\":\"getLeaderInfo\",\"body\":{\"workerId\":\"w\"}}", secs);
     double bigbase = run_wrk(sport, "/big", NULL, "{}", secs);
     printf("# listWorkers answers %zu bytes; the last row compares it with a static body of that size\n", big_len);
     printf("webfix listWorkers (100 workers)\t%.0f\treq/s\tmhd static 1KB\t%.0f\n", lw, base);
     printf("webfix getWorkerStats (100 workers)\t%.0f\treq/s\tmhd static 1KB\t%.0f\n", gs, base);
-    printf("webfix listTemplates (dispatch+auth only)\t%.0f\treq/s\tmhd static 1KB\t%.0f\n", lt, base);
+    printf("webfix getLeaderInfo (auth + one store read)\t%.0f\treq/s\tmhd static 1KB\t%.0f\n", lt, base);
     printf("webfix listWorkers (100 workers)\t%.0f\treq/s\tmhd static same size\t%.0f\n", lw, bigbase);
     free(big_body);
     MHD_stop_daemon(d);
