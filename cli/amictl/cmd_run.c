@@ -76,6 +76,8 @@ int cmd_run(int argc, char **argv)
 {
     const char *file = NULL, *db = amictl_opts.db, *nid = amictl_opts.nid, *network = amictl_opts.network, *local_path = NULL;
     long iterations = 1, delay = 0, wait_ms = -1;
+    /* the script runs in this process against a store: there is no remote form */
+    if (amictl_remote()) return amictl_usage("run", "runs on a store directly (--db PATH), not through amid (--url)");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;

@@ -130,6 +130,8 @@ run "$A" stats --interval 0
 check "bad --interval: exit 2" '[ $rc -eq 2 ]'
 run "$A" logs
 check "logs without worker: exit 2" '[ $rc -eq 2 ]'
+run "$A" --url http://127.0.0.1:9 run ok.js
+check "run is embedded only: exit 2" '[ $rc -eq 2 ] && grep -q -- "--db" err.txt'
 run "$A" --url http://127.0.0.1:9 list
 check "remote, nothing listening: exit 1 with a message" '[ $rc -eq 1 ] && grep -q "cannot reach" err.txt'
 
