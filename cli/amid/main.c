@@ -158,6 +158,9 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* a shell starts background jobs with SIGINT ignored; an ignored signal never reaches sigwait */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
 
     if (ami_init() < 0) { fprintf(stderr, "amid: ami_init failed\n"); return 1; }

@@ -383,6 +383,8 @@ void *ami__housekeeping_main(void *arg)
     ami_node *node = arg;
     int64_t next_hb = ami_time_mono_ms() + node->o.heartbeat_ms;
     int64_t next_stats = ami_time_mono_ms() + node->o.stats_ms;
+    int64_t last_hb = ami_time_mono_ms();
+    int hb_running = 0;
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
         struct timespec ts;
@@ -394,8 +396,14 @@ void *ami__housekeeping_main(void *arg)
         pthread_mutex_unlock(&node->mu);
         int64_t now = ami_time_mono_ms();
         ami__logs_flush(node);
-        if (now >= next_hb) {
+        pthread_mutex_lock(&node->mu);
+        int running = node->running;
+        pthread_mutex_unlock(&node->mu);
+        /* on time, and sooner (at most once a second) when the number of running instances changed */
+        if (now >= next_hb || (running != hb_running && now >= last_hb + 1000)) {
             ami__heartbeat(node, 0);
+            hb_running = running;
+            last_hb = now;
             next_hb = now + node->o.heartbeat_ms;
         }
         if (now >= next_stats) {
