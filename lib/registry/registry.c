@@ -288,11 +288,11 @@ AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const cha
     return rc;
 }
 
-AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *sid, const json_t *patch,
-                                    const char *versionstamp)
+/* One read-merge-commit; *lost is set when the commit's check failed (someone wrote in between). */
+static int update_once(json_t **out, ami_store *store, const char *sid, const json_t *patch, const char *versionstamp,
+                       int *lost)
 {
-    if (!sid || !*sid) return ami__error_set(AMI_EINVAL, "worker id is required");
-    if (!json_is_object(patch)) return ami__error_set(AMI_EVALIDATION, "Invalid request body: raw must be an object");
+    *lost = 0;
     json_t *entry = NULL;
     int rc = ami_registry_get(&entry, store, sid);
     if (rc == AMI_ENOTFOUND) return ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
@@ -342,10 +342,34 @@ AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *
     ami_versionstamp vs;
     int committed = 0;
     rc = commit_worker(store, sid, value, read_vs, vs, &committed);
-    if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
+    if (!rc && !committed) {
+        *lost = 1;
+        rc = ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
+    }
     if (!rc && out) *out = make_entry(sid, value, vs);
     json_decref(value);
     json_decref(entry);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *sid, const json_t *patch,
+                                    const char *versionstamp)
+{
+    if (!sid || !*sid) return ami__error_set(AMI_EINVAL, "worker id is required");
+    if (!json_is_object(patch)) return ami__error_set(AMI_EVALIDATION, "Invalid request body: raw must be an object");
+    if (out) *out = NULL;
+    /* Without a caller's versionstamp the patch is merged into whatever is current, so a
+     * commit lost to another writer is redone on the fresh record instead of failing the
+     * user (nothing is overwritten: each attempt re-reads).  A caller's versionstamp is
+     * optimistic locking proper and is never retried. */
+    int explicit_vs = versionstamp && *versionstamp, lost = 0, rc = 0;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        rc = update_once(out, store, sid, patch, versionstamp, &lost);
+        if (!lost || explicit_vs) break;
+        unsigned char r = 0;
+        (void)ami__random_bytes(&r, 1);
+        ami__sleep_ms(1 + r % (attempt < 10 ? 3 : 10));   /* jitter: contenders do not retry in lockstep */
+    }
     return rc;
 }
 
