@@ -1,4 +1,5 @@
 /* Worker records: defaults, validation, JSON shapes of spec 003, CRUD with optimistic locking. */
+#include <stdlib.h>
 #include <string.h>
 #include "core/core.h"
 #include "util/util.h"
@@ -163,6 +164,15 @@ static int commit_worker(ami_store *store, const char *sid, json_t *value, const
     if (!rc) rc = ami_atomic_check(at, key, expect_vs);
     if (!rc) rc = ami_atomic_set(at, key, value, 0);
     if (!rc) rc = ami_store_commit(store, at, committed, out_vs);
+    if (rc == AMI_EVALUETOOLARGE) {
+        /* The script passed its own limit; the record around it (note, fields, JSON escapes) did not. */
+        char *text = json_dumps(value, JSON_COMPACT);
+        size_t n = text ? strlen(text) : 0;
+        free(text);
+        rc = ami__error_set(AMI_EVALUETOOLARGE,
+                            "Worker record too large: the script and fields take %zu bytes of JSON, over the %d-byte "
+                            "limit of a stored value (shorten the script or the note)", n, AMI_VALUE_MAX_BYTES);
+    }
     ami_atomic_free(at);
     json_decref(key);
     return rc;
