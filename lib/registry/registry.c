@@ -373,6 +373,12 @@ AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *
      * user (nothing is overwritten: each attempt re-reads).  A caller's versionstamp is
      * optimistic locking proper and is never retried. */
     int explicit_vs = versionstamp && *versionstamp, lost = 0, rc = 0;
+    if (explicit_vs) {
+        size_t n = strspn(versionstamp, "0123456789abcdef");
+        if (n != 20 || versionstamp[n])
+            return ami__error_set(AMI_EVALIDATION, "Invalid versionstamp: '%.40s' (expected 20 lowercase hex digits)",
+                                  versionstamp);
+    }
     for (int attempt = 0; attempt < 50; attempt++) {
         rc = update_once(out, store, sid, patch, versionstamp, &lost);
         if (!lost || explicit_vs) break;
