@@ -397,8 +397,10 @@ AMI_EXTERN(int) ami_registry_set_active(json_t **out, ami_store *store, const ch
     return rc;
 }
 
-AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
+/* One read-then-delete; *lost is set when another writer committed in between. */
+static int delete_once(ami_store *store, const char *sid, int *lost)
 {
+    *lost = 0;
     json_t *entry = NULL;
     int rc = ami_registry_get(&entry, store, sid);
     if (rc) return rc;
@@ -414,10 +416,28 @@ AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
     if (!rc) rc = ami_atomic_delete(at, lease_key);
     json_decref(lease_key);
     if (!rc) rc = ami_store_commit(store, at, &committed, vs);
-    if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, "worker %s changed while deleting; try again", sid);
+    if (!rc && !committed) {
+        *lost = 1;
+        rc = ami__error_set(AMI_ECONFLICT, "worker %s changed while deleting; try again", sid);
+    }
     ami_atomic_free(at);
     json_decref(key);
     json_decref(entry);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
+{
+    /* The caller asked for the worker to go whatever its version: a write that
+     * slipped in between our read and commit only means reading again. */
+    int lost = 0, rc = 0;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        rc = delete_once(store, sid, &lost);
+        if (!lost) break;
+        unsigned char r = 0;
+        (void)ami__random_bytes(&r, 1);
+        ami__sleep_ms(1 + r % (attempt < 10 ? 3 : 10));
+    }
     return rc;
 }
 
