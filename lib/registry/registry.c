@@ -313,6 +313,14 @@ static int update_once(json_t **out, ami_store *store, const char *sid, const js
         return ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
     }
     json_t *raw = json_deep_copy(json_object_get(json_object_get(entry, "value"), "raw"));
+    if (!json_is_object(raw)) {
+        /* Not written by the registry (e.g. a script's Stels.net.set): merging into it would
+         * answer success and store garbage. */
+        json_decref(raw);
+        json_decref(entry);
+        return ami__error_set(AMI_EVALIDATION, "Invalid worker record %s: raw is not an object (delete it and create "
+                              "the worker again)", sid);
+    }
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)patch, k, v) {
