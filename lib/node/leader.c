@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
@@ -213,11 +214,20 @@ void *ami__election_main(void *arg)
         pthread_mutex_lock(&node->mu);
         int quit = node->threads_quit;
         int leaders = node->n_leader;
+        if (!quit && !leaders) {
+            /* nothing to elect here: no store watch either; the scheduler signals when that changes */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200L * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+            pthread_mutex_unlock(&node->mu);
+            continue;
+        }
         pthread_mutex_unlock(&node->mu);
         if (quit) break;
-        /* nothing to elect here: just wait (the scheduler wakes us when that changes) */
-        int64_t due = leaders ? pass(node) : 200;
-        if (leaders && due > 50) due = 50;   /* also notice registry-driven eligibility soon */
+        int64_t due = pass(node);
+        if (due > 50) due = 50;   /* also notice registry-driven eligibility soon */
         ami_versionstamp vs;
         int rc = ami_store_watch(node->store, prefix, seen, (int)due, vs);
         if (rc == 0) {

@@ -4,6 +4,7 @@
  * run here (DESIGN §5).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,9 @@ static const char *jstr(const json_t *o, const char *k)
 
 ami__worker *ami__node_find(ami_node *node, const char *sid)
 {
-    for (ami__worker *w = node->workers; w; w = w->next)
-        if (!strcmp(w->sid, sid)) return w;
-    return NULL;
+    /* sid -> slot index (a Jansson object is a hash table) */
+    json_t *p = json_object_get(node->index, sid);
+    return p ? (ami__worker *)(intptr_t)json_integer_value(p) : NULL;
 }
 
 void ami__node_wlog(ami_node *node, ami__worker *w, const char *level, const char *fmt, ...)
@@ -229,6 +230,7 @@ static void apply_entry(ami_node *node, const json_t *entry)
         w->next = node->workers;
         node->workers = w;
         node->nworkers++;
+        json_object_set_new(node->index, sid, json_integer((json_int_t)(intptr_t)w));
         w->seen = 1;
     }
     json_decref(w->raw);
@@ -287,6 +289,7 @@ static int sync_registry(ami_node *node)
     int more = leaders > node->n_leader;
     node->n_leader = leaders;
     node->kick = 1;   /* reap what was deleted */
+    if (more) pthread_cond_broadcast(&node->cv);
     pthread_mutex_unlock(&node->mu);
     json_decref(list);
     if (more) ami_store_wake(node->store);   /* the election thread campaigns now */
@@ -311,6 +314,7 @@ static void reap_deleted(ami_node *node)
         if (w->deleted && w->thr_state == AMI__THR_NONE && !w->held && !w->lease.versionstamp[0]) {
             *pp = w->next;
             node->nworkers--;
+            json_object_del(node->index, w->sid);
             worker_free(node, w);
             continue;
         }
@@ -424,6 +428,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     pthread_mutex_init(&node->log_mu, NULL);
     pthread_cond_init(&node->cv, NULL);
     node->log_counts = json_object();
+    node->index = json_object();
     if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
         ami_node_free(node);
         return ami__error_oom();
@@ -589,6 +594,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
         p = n;
     }
     json_decref(node->log_counts);
+    json_decref(node->index);
     ami_store_free(node->store);
     ami_store_free(node->local);
     pthread_mutex_destroy(&node->mu);

@@ -9,10 +9,16 @@
 #include "ami/classify.h"
 #include "ami/election.h"
 
-/* Stack of an instance thread: Duktape recurses in C (calls, the compiler,
- * the lowering parser) up to its own limits, which fit well inside this;
- * only touched pages count towards RSS. */
-#define AMI__NODE_STACK_BYTES ((size_t)512 * 1024)
+/* Stack of an instance thread: Duktape recurses in C (the RegExp compiler,
+ * eval of nested literals) up to its own limits, which need about 2 MiB at
+ * -O2 (AMI_RUNTIME_STACK_MIN) and ~4x that under AddressSanitizer; less lets
+ * a one-line script overflow the stack and kill the node.  Only touched pages
+ * count towards RSS. */
+#if defined(__SANITIZE_ADDRESS__)
+#define AMI__NODE_STACK_BYTES ((size_t)AMI_RUNTIME_STACK_MIN * 4)
+#else
+#define AMI__NODE_STACK_BYTES ((size_t)AMI_RUNTIME_STACK_MIN)
+#endif
 
 /* Key part used for the cluster-wide done marker of leader single-mode
  * workers: ["ami","done",sid,"*"] (a nid never is "*"). */
@@ -125,6 +131,7 @@ struct ami_node {
     pthread_mutex_t log_mu;
 
     ami__worker *workers;
+    json_t *index;            /* sid -> slot (pointer as an integer) */
     int nworkers;
     int running;              /* instance threads alive */
     int started;              /* ami_node_start ran */

@@ -3,7 +3,10 @@
  * (or once), with the error policy, hot reload, the lease fence on Stels.net
  * writes and single-mode done markers.
  */
+#define _GNU_SOURCE   /* pthread_getattr_np */
 #include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +168,27 @@ static int64_t loop_delay(ami_node *node, const ami__worker *w)
     return d[w->prio];
 }
 
+/*
+ * Give back the stack pages a heap's creation used (the lowering and the
+ * compiler recurse deeply once, then an instance idles in shallow frames):
+ * everything well below the current frame is dead.  Saves tens of KB of RSS
+ * per sleeping instance.
+ */
+static void trim_stack(void)
+{
+    pthread_attr_t a;
+    void *lo = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &a)) return;
+    pthread_attr_getstack(&a, &lo, &size);
+    pthread_attr_destroy(&a);
+    char here;
+    uintptr_t page = 4096;
+    uintptr_t start = ((uintptr_t)lo + 64 * 1024 + page - 1) & ~(page - 1);   /* clear of any guard */
+    uintptr_t end = ((uintptr_t)&here - 32 * 1024) & ~(page - 1);
+    if (lo && end > start) madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 /* What ended a generation. */
 enum { GEN_AGAIN, GEN_EXIT };
 
@@ -210,6 +234,7 @@ static int generation(ami_node *node, ami__worker *w)
     }
     ami_runtime *rt = NULL;
     int rc = ami_runtime_new(&rt, &ro);
+    trim_stack();
     char errmsg[512];
     if (rc) snprintf(errmsg, sizeof errmsg, "%s", ami_error_last());
 

@@ -43,6 +43,7 @@ struct ami_runtime {
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;
     unsigned hook_ticks;
+    int stack_checked;        /* the running thread's stack size was looked at */
 
     /* stop and slice (exec-timeout hook) */
     int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */

@@ -2,6 +2,7 @@
  * Worker instances: a Duktape heap per instance with a counting allocator,
  * the sandbox globals, the script compiled once, runs, stop and pump.
  */
+#define _GNU_SOURCE 1   /* pthread_getattr_np */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <time.h>
 #include "runtime/internal.h"
+#include "runtime/lower/lower.h"
 #include "ami/registry.h"
 #include "core/core.h"
 #include "util/util.h"
@@ -125,13 +127,9 @@ int ami__runtime_exec_timeout_check(void *udata)
 
 int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen)
 {
-    /* The modern-JS lowering (ami__lower in lib/runtime/lower/lower.h) goes
-     * here: it turns ES2020 syntax into ES5.1 keeping every token on its line,
-     * and reports unsupported syntax with line and column.  Until it is wired
-     * in, scripts must already be ES5 and are passed through unchanged. */
-    (void)errbuf; (void)errlen;
-    ami_buf_clear(out);
-    return ami_buf_put(out, src, len);
+    /* ES2020 syntax to ES5.1, every token kept on its line; unsupported
+     * syntax is reported with line and column (lib/runtime/lower). */
+    return ami__lower_prepare(src, len, out, errbuf, errlen);
 }
 
 /* Compile "function(){" + src + "\n}" as a function expression; 0 or a Duktape error on the stack. */
@@ -244,20 +242,34 @@ int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *er
 static pthread_once_t prelude_once = PTHREAD_ONCE_INIT;
 static void *prelude_code;   /* process lifetime */
 static size_t prelude_size;
+static void *helpers_code;   /* the lowering's helpers as a function, same lifetime */
+static size_t helpers_size;
+
+static void *dump_top(duk_context *ctx, size_t *size)
+{
+    duk_dump_function(ctx);
+    duk_size_t n = 0;
+    void *p = duk_get_buffer_data(ctx, -1, &n);
+    void *copy = malloc(n);
+    if (copy) { memcpy(copy, p, n); *size = n; }
+    duk_pop(ctx);
+    return copy;
+}
 
 static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
 {
     (void)udata;
     duk_push_string(ctx, PRELUDE_FILENAME);
     duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
-    duk_dump_function(ctx);
-    duk_size_t n = 0;
-    void *p = duk_get_buffer_data(ctx, -1, &n);
-    prelude_code = malloc(n);
-    if (prelude_code) {
-        memcpy(prelude_code, p, n);
-        prelude_size = n;
-    }
+    prelude_code = dump_top(ctx, &prelude_size);
+    /* the helpers are global code: wrapped as a (non-strict) function body */
+    duk_push_string(ctx, "function(){");
+    duk_push_string(ctx, ami__lower_helpers_js);
+    duk_push_string(ctx, "\n}");
+    duk_concat(ctx, 3);
+    duk_push_string(ctx, "lowering-helpers");
+    duk_compile(ctx, DUK_COMPILE_FUNCTION);
+    helpers_code = dump_top(ctx, &helpers_size);
     return 0;
 }
 
@@ -275,9 +287,8 @@ static const char *const removed_globals[] = {
     "print", "alert", "require", "module", "exports", NULL
 };
 
-static duk_ret_t setup_prelude(duk_context *ctx, void *udata)
+static void setup_prelude(duk_context *ctx, ami_runtime *r)
 {
-    ami_runtime *r = udata;
     if (prelude_code) {
         void *p = duk_push_fixed_buffer(ctx, prelude_size);
         memcpy(p, prelude_code, prelude_size);
@@ -297,10 +308,47 @@ static duk_ret_t setup_prelude(duk_context *ctx, void *udata)
         duk_put_prop_string(ctx, -2, hooks[i]);
     }
     duk_pop_2(ctx);
+    if (helpers_code) {   /* the __ami_* helpers lowered code calls (lib/runtime/lower) */
+        void *p = duk_push_fixed_buffer(ctx, helpers_size);
+        memcpy(p, helpers_code, helpers_size);
+        duk_load_function(ctx);
+        duk_call(ctx, 0);
+        duk_pop(ctx);
+    } else {
+        duk_eval_string_noresult(ctx, ami__lower_helpers_js);
+    }
     duk_push_global_object(ctx);
     for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
     duk_pop(ctx);
-    return 0;
+}
+
+/* Everything that allocates in the heap runs protected: with a small heap
+ * cap any push may fail, and an error outside a protected call is fatal. */
+typedef struct {
+    ami_runtime *r;
+    const char *cfg;
+    const char *src;
+    size_t len;
+    char err[600];
+    int rc;
+} setup_arg;
+
+/* -> [body, jobs, unhandled] (the instance's permanent value stack, see STACK_*) */
+static duk_ret_t setup_instance(duk_context *ctx, void *udata)
+{
+    setup_arg *a = udata;
+    duk_push_global_stash(ctx);
+    duk_push_string(ctx, a->cfg);
+    duk_put_prop_string(ctx, -2, "config");
+    duk_pop(ctx);
+    setup_prelude(ctx, a->r);
+    a->rc = ami__runtime_compile(ctx, a->src, a->len, a->err, sizeof a->err);
+    if (a->rc) return 0;
+    duk_push_global_stash(ctx);
+    duk_get_prop_string(ctx, -1, "jobs");
+    duk_get_prop_string(ctx, -2, "unhandled");
+    duk_remove(ctx, -3);
+    return 3;
 }
 
 static int fail_new(ami_runtime *r, int code)
@@ -348,7 +396,11 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     r->network = ami__strdup(opts->network ? opts->network : "");
     if (!r->nid || !r->sid || !r->network) return fail_new(r, ami__error_oom());
 
+    /* Duktape cannot survive an allocation failure while it creates its
+     * built-ins, so the cap applies from the first allocation after that */
+    r->heap_max = (size_t)-1 / 2;
     r->ctx = duk_create_heap(rt_alloc, rt_realloc, rt_free, r, rt_fatal);
+    r->heap_max = opts->heap_max_bytes ? opts->heap_max_bytes : AMI_RUNTIME_HEAP_DEFAULT;
     if (!r->ctx) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: cannot create a heap within %zu bytes", r->heap_max));
     duk_context *ctx = r->ctx;
 
@@ -360,39 +412,30 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     char *cfgtext = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
     json_decref(cfg);
     if (!cfgtext) return fail_new(r, ami__error_oom());
-    duk_push_global_stash(ctx);
-    duk_push_string(ctx, cfgtext);
-    free(cfgtext);
-    duk_put_prop_string(ctx, -2, "config");
-    duk_pop(ctx);
-
-    pthread_once(&prelude_once, prelude_compile_once);
-    if (duk_safe_call(ctx, setup_prelude, r, 0, 1) != 0) {
-        int code = r->heap_hit ? AMI_ENOMEM : AMI_ERROR;
-        ami__error_set(code, "runtime: prelude failed: %s", duk_safe_to_string(ctx, -1));
-        return fail_new(r, code);
-    }
-    duk_pop(ctx);
 
     ami_buf src = AMI_BUF_INIT;
-    char err[600];
-    const char *text = json_string_value(script);
-    size_t tlen = json_string_length(script);
-    int rc = ami__runtime_prepare_source(text, tlen, &src, err, sizeof err);
-    if (rc == AMI_ESCRIPT) { ami_buf_dispose(&src); return fail_new(r, ami__error_set(AMI_ESCRIPT, "%s", err)); }
-    if (rc) { ami_buf_dispose(&src); return fail_new(r, rc); }
-    rc = ami__runtime_compile(ctx, src.ptr ? src.ptr : "", src.size, err, sizeof err);
-    ami_buf_dispose(&src);
+    setup_arg a;
+    memset(&a, 0, sizeof a);
+    int rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script), &src, a.err, sizeof a.err);
     if (rc) {
-        if (r->heap_hit) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: heap limit reached while compiling"));
-        return fail_new(r, ami__error_set(AMI_ESCRIPT, "%s", err));
+        free(cfgtext);
+        ami_buf_dispose(&src);
+        return fail_new(r, rc == AMI_ESCRIPT ? ami__error_set(AMI_ESCRIPT, "%s", a.err) : rc);
     }
-    /* The value stack keeps [body, jobs, unhandled] at indices 0-2 for the
-     * instance's life: a run is then a dup + pcall (see STACK_*). */
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "jobs");
-    duk_get_prop_string(ctx, -2, "unhandled");
-    duk_remove(ctx, -3);
+    pthread_once(&prelude_once, prelude_compile_once);
+    a.r = r;
+    a.cfg = cfgtext;
+    a.src = src.ptr ? src.ptr : "";
+    a.len = src.size;
+    rc = duk_safe_call(ctx, setup_instance, &a, 0, 3);
+    free(cfgtext);
+    ami_buf_dispose(&src);
+    if (rc != 0 || a.rc) {
+        if (r->heap_hit) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: the heap limit of %zu bytes is too small for the worker", r->heap_max));
+        if (a.rc) return fail_new(r, ami__error_set(AMI_ESCRIPT, "%s", a.err));
+        ami__error_set(AMI_ERROR, "runtime: setting up the sandbox failed: %s", duk_safe_to_string(ctx, -1));
+        return fail_new(r, AMI_ERROR);
+    }
     if (duk_get_top(ctx) != 3) return fail_new(r, ami__error_set(AMI_ERROR, "runtime: unexpected value stack"));
     /* drop the setup garbage and the slack of the prelude's objects: an idle
      * instance should cost as little as possible */
@@ -676,10 +719,29 @@ static void slice_start(ami_runtime *r)
     r->hook_ticks = 0;
 }
 
+/* Duktape's recursion limits are only safe on a large enough stack; say so
+ * (once per process) when an instance runs on a smaller one. */
+static void check_stack_once(ami_runtime *r)
+{
+    static int warned;
+    r->stack_checked = 1;
+    if (__atomic_load_n(&warned, __ATOMIC_RELAXED)) return;
+    pthread_attr_t attr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+    if (size && size < AMI_RUNTIME_STACK_MIN && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+        ami__log(AMI__LOG_WARN, "runtime: worker %s runs on a %zu KiB thread stack, below AMI_RUNTIME_STACK_MIN "
+                 "(%u KiB): a deeply recursive script may crash the process", r->sid, size / 1024,
+                 AMI_RUNTIME_STACK_MIN / 1024);
+}
+
 AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
 {
     if (res) *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
+    if (!r->stack_checked) check_stack_once(r);
     if (ami_runtime_stop_requested(r)) return stopped_result(r, res);
     duk_context *ctx = r->ctx;
     r->abort = 0;
@@ -765,6 +827,13 @@ AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
 
 /* ---- stand-alone compile check ---- */
 
+static duk_ret_t compile_only(duk_context *ctx, void *udata)
+{
+    setup_arg *a = udata;
+    a->rc = ami__runtime_compile(ctx, a->src, a->len, a->err, sizeof a->err);
+    return 0;
+}
+
 AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, char *errbuf, size_t errlen)
 {
     if (errbuf && errlen) errbuf[0] = '\0';
@@ -776,7 +845,12 @@ AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, char *e
         duk_context *ctx = duk_create_heap(NULL, NULL, NULL, NULL, rt_fatal);
         if (!ctx) rc = ami__error_oom();
         else {
-            rc = ami__runtime_compile(ctx, src.ptr ? src.ptr : "", src.size, err, sizeof err);
+            setup_arg a;
+            memset(&a, 0, sizeof a);
+            a.src = src.ptr ? src.ptr : "";
+            a.len = src.size;
+            if (duk_safe_call(ctx, compile_only, &a, 0, 1) != 0) rc = ami__error_oom();
+            else if ((rc = a.rc) != 0) snprintf(err, sizeof err, "%s", a.err);
             duk_destroy_heap(ctx);
         }
     }

@@ -79,7 +79,8 @@ static void decide_wraps(lw_scope *s, int loop_flag)
 static const char *fresh_name(lw_ctx *C, const char *base)
 {
     char buf[300];
-    for (int i = 1;; i++) {
+    /* one counter for all names keeps this linear (x$1, i$2, x$3, ...) */
+    for (int i = ++C->nfresh;; i = ++C->nfresh) {
         snprintf(buf, sizeof buf, "%.250s$%d", base, i);
         if (!lw_nameset_has(C, buf)) {
             char *s = lw_strndup(C, buf, strlen(buf));

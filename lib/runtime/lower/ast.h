@@ -169,6 +169,7 @@ struct lw_ctx {
     int ntemplates;
     int nodes;
     int oom;
+    int nfresh;             /* last suffix used for a renamed binding */
 };
 
 int lw_nameset_has(lw_ctx *C, const char *s);

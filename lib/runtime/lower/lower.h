@@ -2,12 +2,13 @@
  * Internal: lowering of modern JavaScript (ES2020 script syntax, with
  * top-level await and return) to ES5.1 that Duktape 2.7 compiles.
  *
- * The output is meant to be the body of a function (the runtime wraps it as
- * `(function(){` + out + `\n})`, all on line 1 so lines stay the user's).
- * Every output token is on its source line.
+ * The output is meant to be the body of a function (lib/runtime compiles
+ * `function(){` + out + `\n}`, the prefix on line 1 so lines stay the
+ * user's).  Every output token is on its source line.
  *
- * Lowered code calls these helpers; the runtime evaluates
- * ami__lower_helpers_js (helpers.c) in the global scope before user code.
+ * Lowered code calls these helpers; the runtime runs ami__lower_helpers_js
+ * (helpers.c; global code, or a non-strict function body) in every heap
+ * after its prelude and before user code (runtime.c keeps it as bytecode).
  * All are plain ES5 functions (the file also defines Symbol.asyncIterator
  * and String.raw when Duktape lacks them):
  *
