@@ -1,4 +1,5 @@
 /* Worker records: defaults, validation, JSON shapes of spec 003, CRUD with optimistic locking. */
+#include <stdlib.h>
 #include <string.h>
 #include "core/core.h"
 #include "util/util.h"
@@ -163,6 +164,15 @@ static int commit_worker(ami_store *store, const char *sid, json_t *value, const
     if (!rc) rc = ami_atomic_check(at, key, expect_vs);
     if (!rc) rc = ami_atomic_set(at, key, value, 0);
     if (!rc) rc = ami_store_commit(store, at, committed, out_vs);
+    if (rc == AMI_EVALUETOOLARGE) {
+        /* The script passed its own limit; the record around it (note, fields, JSON escapes) did not. */
+        char *text = json_dumps(value, JSON_COMPACT);
+        size_t n = text ? strlen(text) : 0;
+        free(text);
+        rc = ami__error_set(AMI_EVALUETOOLARGE,
+                            "Worker record too large: the script and fields take %zu bytes of JSON, over the %d-byte "
+                            "limit of a stored value (shorten the script or the note)", n, AMI_VALUE_MAX_BYTES);
+    }
     ami_atomic_free(at);
     json_decref(key);
     return rc;
@@ -288,11 +298,11 @@ AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const cha
     return rc;
 }
 
-AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *sid, const json_t *patch,
-                                    const char *versionstamp)
+/* One read-merge-commit; *lost is set when the commit's check failed (someone wrote in between). */
+static int update_once(json_t **out, ami_store *store, const char *sid, const json_t *patch, const char *versionstamp,
+                       int *lost)
 {
-    if (!sid || !*sid) return ami__error_set(AMI_EINVAL, "worker id is required");
-    if (!json_is_object(patch)) return ami__error_set(AMI_EVALIDATION, "Invalid request body: raw must be an object");
+    *lost = 0;
     json_t *entry = NULL;
     int rc = ami_registry_get(&entry, store, sid);
     if (rc == AMI_ENOTFOUND) return ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
@@ -303,6 +313,14 @@ AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *
         return ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
     }
     json_t *raw = json_deep_copy(json_object_get(json_object_get(entry, "value"), "raw"));
+    if (!json_is_object(raw)) {
+        /* Not written by the registry (e.g. a script's Stels.net.set): merging into it would
+         * answer success and store garbage. */
+        json_decref(raw);
+        json_decref(entry);
+        return ami__error_set(AMI_EVALIDATION, "Invalid worker record %s: raw is not an object (delete it and create "
+                              "the worker again)", sid);
+    }
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)patch, k, v) {
@@ -342,10 +360,40 @@ AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *
     ami_versionstamp vs;
     int committed = 0;
     rc = commit_worker(store, sid, value, read_vs, vs, &committed);
-    if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
+    if (!rc && !committed) {
+        *lost = 1;
+        rc = ami__error_set(AMI_ECONFLICT, CONFLICT_MSG);
+    }
     if (!rc && out) *out = make_entry(sid, value, vs);
     json_decref(value);
     json_decref(entry);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_update(json_t **out, ami_store *store, const char *sid, const json_t *patch,
+                                    const char *versionstamp)
+{
+    if (!sid || !*sid) return ami__error_set(AMI_EINVAL, "worker id is required");
+    if (!json_is_object(patch)) return ami__error_set(AMI_EVALIDATION, "Invalid request body: raw must be an object");
+    if (out) *out = NULL;
+    /* Without a caller's versionstamp the patch is merged into whatever is current, so a
+     * commit lost to another writer is redone on the fresh record instead of failing the
+     * user (nothing is overwritten: each attempt re-reads).  A caller's versionstamp is
+     * optimistic locking proper and is never retried. */
+    int explicit_vs = versionstamp && *versionstamp, lost = 0, rc = 0;
+    if (explicit_vs) {
+        size_t n = strspn(versionstamp, "0123456789abcdef");
+        if (n != 20 || versionstamp[n])
+            return ami__error_set(AMI_EVALIDATION, "Invalid versionstamp: '%.40s' (expected 20 lowercase hex digits)",
+                                  versionstamp);
+    }
+    for (int attempt = 0; attempt < 50; attempt++) {
+        rc = update_once(out, store, sid, patch, versionstamp, &lost);
+        if (!lost || explicit_vs) break;
+        unsigned char r = 0;
+        (void)ami__random_bytes(&r, 1);
+        ami__sleep_ms(1 + r % (attempt < 10 ? 3 : 10));   /* jitter: contenders do not retry in lockstep */
+    }
     return rc;
 }
 
@@ -357,8 +405,10 @@ AMI_EXTERN(int) ami_registry_set_active(json_t **out, ami_store *store, const ch
     return rc;
 }
 
-AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
+/* One read-then-delete; *lost is set when another writer committed in between. */
+static int delete_once(ami_store *store, const char *sid, int *lost)
 {
+    *lost = 0;
     json_t *entry = NULL;
     int rc = ami_registry_get(&entry, store, sid);
     if (rc) return rc;
@@ -374,10 +424,28 @@ AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
     if (!rc) rc = ami_atomic_delete(at, lease_key);
     json_decref(lease_key);
     if (!rc) rc = ami_store_commit(store, at, &committed, vs);
-    if (!rc && !committed) rc = ami__error_set(AMI_ECONFLICT, "worker %s changed while deleting; try again", sid);
+    if (!rc && !committed) {
+        *lost = 1;
+        rc = ami__error_set(AMI_ECONFLICT, "worker %s changed while deleting; try again", sid);
+    }
     ami_atomic_free(at);
     json_decref(key);
     json_decref(entry);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_delete(ami_store *store, const char *sid)
+{
+    /* The caller asked for the worker to go whatever its version: a write that
+     * slipped in between our read and commit only means reading again. */
+    int lost = 0, rc = 0;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        rc = delete_once(store, sid, &lost);
+        if (!lost) break;
+        unsigned char r = 0;
+        (void)ami__random_bytes(&r, 1);
+        ami__sleep_ms(1 + r % (attempt < 10 ? 3 : 10));
+    }
     return rc;
 }
 

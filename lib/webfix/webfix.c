@@ -480,7 +480,8 @@ static int dispatch(ami_webfix *wf, const char *reqtext, size_t len, const char 
     if (len > AMI_WEBFIX_MAX_BODY)
         return errf(out, 413, "Request body too large (limit %zu bytes)", AMI_WEBFIX_MAX_BODY);
     json_error_t jerr;
-    json_t *req = json_loadb(reqtext, len, 0, &jerr);
+    /* A repeated member name is ambiguous (Jansson would keep the last one), so it is malformed. */
+    json_t *req = json_loadb(reqtext, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!req) {
         char msg[300];
         snprintf(msg, sizeof msg, "Invalid WebFIX request structure: malformed JSON: %s (line %d, column %d)", jerr.text,

@@ -72,11 +72,33 @@ static void compile_hook_is_used(void)
     ami_registry_set_script_check(NULL, NULL);
 }
 
+/* A versionstamp that is not one is bad input (400), not a version conflict (409). */
+static void malformed_versionstamp(void)
+{
+    json_t *e = NULL;
+    CHECK_RC(ami_registry_create(&e, s, "s-0001", NULL));
+    const char *sid = json_string_value(json_array_get(json_object_get(e, "key"), 2));
+    json_t *patch = check_json("{\"active\":true}"), *out = NULL;
+    const char *bad[] = { "zz", "0000000000000000000G", "00000000000000010000x", "0000000000000001000" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_INT(ami_registry_update(&out, s, sid, patch, bad[i]), AMI_EVALIDATION);
+        CHECK(!strncmp(ami_error_last(), "Invalid versionstamp", 20));
+        CHECK(out == NULL);
+    }
+    json_t *again = NULL;
+    CHECK_RC(ami_registry_get(&again, s, sid));
+    CHECK_STR(json_string_value(json_object_get(again, "versionstamp")), json_string_value(json_object_get(e, "versionstamp")));
+    json_decref(again);
+    json_decref(patch);
+    json_decref(e);
+}
+
 int main(void)
 {
     REQUIRE(ami_store_open(&s, check_path("val.db")) == 0);
     RUN(create_messages);
     RUN(compile_hook_is_used);
+    RUN(malformed_versionstamp);
     ami_store_free(s);
     return check_done();
 }
