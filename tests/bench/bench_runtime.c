@@ -10,6 +10,7 @@
  * Output rows (see tests/bench/run): name TAB value TAB unit TAB baseline-name TAB baseline-value [TAB lower]
  * AMI_BENCH_SECONDS scales the time per measurement (default 0.5 s per round, best of 3 rounds).
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,35 +137,32 @@ static double raw_create(void)
 
 /* ---- bytes ---- */
 
+/* counted like the runtime's allocator: what malloc reports usable per block */
 static size_t raw_bytes;
 static void *cnt_alloc(void *u, duk_size_t n)
 {
     (void)u;
-    size_t *p = malloc(n + 16);
-    if (!p) return NULL;
-    *p = n;
-    raw_bytes += n + 16;
-    return (char *)p + 16;
+    void *p = malloc(n);
+    if (p) raw_bytes += malloc_usable_size(p);
+    return p;
 }
 static void cnt_free(void *u, void *ptr)
 {
     (void)u;
     if (!ptr) return;
-    size_t *p = (size_t *)((char *)ptr - 16);
-    raw_bytes -= *p + 16;
-    free(p);
+    raw_bytes -= malloc_usable_size(ptr);
+    free(ptr);
 }
 static void *cnt_realloc(void *u, void *ptr, duk_size_t n)
 {
     if (!ptr) return cnt_alloc(u, n);
     if (!n) { cnt_free(u, ptr); return NULL; }
-    size_t *p = (size_t *)((char *)ptr - 16), old = *p;
-    size_t *q = realloc(p, n + 16);
+    size_t old = malloc_usable_size(ptr);
+    void *q = realloc(ptr, n);
     if (!q) return NULL;
-    *q = n;
-    raw_bytes += n;
+    raw_bytes += malloc_usable_size(q);
     raw_bytes -= old;
-    return (char *)q + 16;
+    return q;
 }
 
 static double raw_heap_bytes(void)
