@@ -259,6 +259,37 @@ static long rss_kb(void)
     return kb;
 }
 
+/* Where the resident memory is, from /proc/self/smaps: instance thread
+ * stacks (anonymous read-write mappings of exactly the stack size), the main
+ * malloc heap ([heap]) and the other anonymous mappings (malloc's per-thread
+ * arenas, big blocks), in KiB. */
+static void rss_parts(long *stacks, long *heap, long *anon)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    long size = 0;
+    int kind = 0;   /* 0 other, 1 stack, 2 [heap], 3 anonymous */
+    *stacks = *heap = *anon = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[8], path[256] = "";
+        const char *dash = strchr(line, '-'), *sp = strchr(line, ' ');
+        if (dash && sp && dash < sp && sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perms, path) >= 3) {
+            size = (long)((hi - lo) / 1024);
+            if (!strcmp(path, "[heap]")) kind = 2;
+            else if (path[0] || perms[0] != 'r') kind = 0;
+            else kind = size == (long)(AMI_RUNTIME_STACK_MIN / 1024) ? 1 : 3;
+            path[0] = 0;
+        } else if (!strncmp(line, "Rss:", 4)) {
+            long kb = atol(line + 4);
+            if (kind == 1) *stacks += kb;
+            else if (kind == 2) *heap += kb;
+            else if (kind == 3) *anon += kb;
+        }
+    }
+    if (f) fclose(f);
+}
+
 static double cpu_s(void)
 {
     struct rusage ru;
@@ -275,6 +306,8 @@ static void per_worker(int count)
     if (ami_node_start(n)) die("start");
     nap_ms(300);
     long before = rss_kb();
+    long st0, hp0, an0;
+    rss_parts(&st0, &hp0, &an0);
     /* create them in one commit per 500 (the registry's create is one commit each) */
     for (int i = 0; i < count; i++) {
         char *sid = create(st, "{\"scriptContent\":\"Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}");
@@ -296,6 +329,8 @@ static void per_worker(int count)
     }
     nap_ms(1000);
     long after = rss_kb();
+    long st1, hp1, an1;
+    rss_parts(&st1, &hp1, &an1);
     double c0 = cpu_s();
     int64_t t0 = ami_time_mono_ms();
     nap_ms(3000);
@@ -305,6 +340,9 @@ static void per_worker(int count)
     int64_t stop_ms = ami_time_mono_ms() - s0;
     printf("# %d sleeping workers (%d running, in Stels.sleep): RSS %ld -> %ld KiB; stop of all took %lld ms "
            "(graceful wait %d ms, then interrupted)\n", count, running, before, after, (long long)stop_ms, 5000);
+    printf("# per sleeping worker: %.1f KiB thread stack, %.1f KiB main malloc heap, %.1f KiB other anonymous memory "
+           "(malloc's per-thread arenas); Duktape heap of an idle instance: see bench_runtime\n",
+           (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count);
     printf("RSS per sleeping worker (%d)\t%.0f\tKB\tgoal\t200\tlower\n", count, (double)(after - before) * 1.024 / count);
     printf("idle CPU with %d sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", count, cpu);
 }
