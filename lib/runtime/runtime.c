@@ -242,6 +242,9 @@ static void *prelude_code;   /* process lifetime */
 static size_t prelude_size;
 static void *helpers_code;   /* the lowering's helpers as a function, same lifetime */
 static size_t helpers_size;
+static void *mapset_code;    /* Map and Set, loaded on first use (host.lazy), same lifetime */
+static size_t mapset_size;
+#define MAPSET_FILENAME "ami:prelude-mapset"
 
 static void *dump_top(duk_context *ctx, size_t *size)
 {
@@ -268,6 +271,9 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     duk_push_string(ctx, "lowering-helpers");
     duk_compile(ctx, DUK_COMPILE_FUNCTION);
     helpers_code = dump_top(ctx, &helpers_size);
+    duk_push_string(ctx, MAPSET_FILENAME);
+    duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_mapset_js);
+    mapset_code = dump_top(ctx, &mapset_size);
     return 0;
 }
 
@@ -285,6 +291,21 @@ static const char *const removed_globals[] = {
     "print", "alert", "require", "module", "exports", NULL
 };
 
+/* host.lazy(i): the prelude's parts loaded on first use; 0 = Map and Set. */
+static duk_ret_t h_lazy(duk_context *ctx)
+{
+    if (duk_require_int(ctx, 0) != 0) return DUK_RET_RANGE_ERROR;
+    if (mapset_code) {
+        void *p = duk_push_fixed_buffer(ctx, mapset_size);
+        memcpy(p, mapset_code, mapset_size);
+        duk_load_function(ctx);
+    } else {
+        duk_push_string(ctx, MAPSET_FILENAME);
+        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_mapset_js);
+    }
+    return 1;
+}
+
 static void setup_prelude(duk_context *ctx, ami_runtime *r)
 {
     if (prelude_code) {
@@ -297,6 +318,8 @@ static void setup_prelude(duk_context *ctx, ami_runtime *r)
     }
     duk_push_object(ctx);
     ami__runtime_push_host(ctx, r);   /* fills the object on top */
+    duk_push_c_function(ctx, h_lazy, 1);
+    duk_put_prop_string(ctx, -2, "lazy");
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);
