@@ -242,6 +242,7 @@ static void *prelude_code;   /* process lifetime */
 static size_t prelude_size;
 static void *helpers_code;   /* the lowering's helpers as a function, same lifetime */
 static size_t helpers_size;
+static char **helper_names;  /* the globals the helpers define (NULL-terminated), same lifetime */
 static void *mapset_code;    /* Map and Set, loaded on first use (host.lazy), same lifetime */
 static size_t mapset_size;
 #define MAPSET_FILENAME "ami:prelude-mapset"
@@ -270,7 +271,28 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     duk_concat(ctx, 3);
     duk_push_string(ctx, "lowering-helpers");
     duk_compile(ctx, DUK_COMPILE_FUNCTION);
+    duk_dup_top(ctx);
     helpers_code = dump_top(ctx, &helpers_size);
+    /* run them here once to learn the names they define (on this heap's bare global) */
+    duk_call(ctx, 0);
+    duk_pop(ctx);
+    duk_push_global_object(ctx);
+    duk_enum(ctx, -1, DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_NONENUMERABLE);
+    size_t n = 0, cap = 0;
+    char **names = NULL;
+    while (duk_next(ctx, -1, 0)) {
+        const char *k = duk_get_string(ctx, -1);
+        if (k && !strncmp(k, "__ami_", 6) && n + 1 >= cap) {
+            char **grown = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
+            if (!grown) { duk_pop(ctx); break; }
+            names = grown;
+        }
+        if (k && !strncmp(k, "__ami_", 6) && (names[n] = strdup(k))) names[++n] = NULL;
+        duk_pop(ctx);
+    }
+    duk_pop_2(ctx);
+    helper_names = n ? names : NULL;   /* none found: every heap loads them at once */
+    if (!n) free(names);
     duk_push_string(ctx, MAPSET_FILENAME);
     duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_mapset_js);
     mapset_code = dump_top(ctx, &mapset_size);
@@ -306,6 +328,55 @@ static duk_ret_t h_lazy(duk_context *ctx)
     return 1;
 }
 
+/*
+ * The __ami_* helpers of lowered code (lib/runtime/lower) load on first use:
+ * a script needs them only when the lowering rewrote it into calls to them,
+ * and an idle instance is ~25 KB smaller without.  Until then each name is an
+ * accessor (Duktape passes getters the key, setters the value and the key)
+ * that loads all of them, which replace the accessors with data properties.
+ * Returns 0 when they were loaded already.
+ */
+static int helpers_load(duk_context *ctx)
+{
+    duk_push_global_stash(ctx);
+    int done = duk_get_prop_string(ctx, -1, "helpersLoaded");
+    duk_pop(ctx);
+    if (done) { duk_pop(ctx); return 0; }
+    duk_push_true(ctx);
+    duk_put_prop_string(ctx, -2, "helpersLoaded");
+    duk_pop(ctx);
+    if (helpers_code) {
+        void *p = duk_push_fixed_buffer(ctx, helpers_size);
+        memcpy(p, helpers_code, helpers_size);
+        duk_load_function(ctx);
+        duk_call(ctx, 0);
+        duk_pop(ctx);
+    } else {
+        duk_eval_string_noresult(ctx, ami__lower_helpers_js);
+    }
+    return 1;
+}
+
+static duk_ret_t h_helper_get(duk_context *ctx)
+{
+    if (!helpers_load(ctx)) return 0;   /* loaded, yet still this accessor: not one of theirs */
+    duk_push_global_object(ctx);
+    duk_dup(ctx, 0);
+    duk_get_prop(ctx, -2);
+    return 1;
+}
+
+static duk_ret_t h_helper_set(duk_context *ctx)
+{
+    helpers_load(ctx);
+    duk_push_global_object(ctx);
+    duk_dup(ctx, 1);
+    duk_dup(ctx, 0);
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_FORCE);
+    return 0;
+}
+
 static void setup_prelude(duk_context *ctx, ami_runtime *r)
 {
     if (prelude_code) {
@@ -329,14 +400,21 @@ static void setup_prelude(duk_context *ctx, ami_runtime *r)
         duk_put_prop_string(ctx, -2, hooks[i]);
     }
     duk_pop_2(ctx);
-    if (helpers_code) {   /* the __ami_* helpers lowered code calls (lib/runtime/lower) */
-        void *p = duk_push_fixed_buffer(ctx, helpers_size);
-        memcpy(p, helpers_code, helpers_size);
-        duk_load_function(ctx);
-        duk_call(ctx, 0);
-        duk_pop(ctx);
+    if (helpers_code && helper_names) {
+        /* the __ami_* helpers lowered code calls: accessors that load them on first use */
+        duk_push_global_object(ctx);
+        duk_push_c_function(ctx, h_helper_get, 1);
+        duk_push_c_function(ctx, h_helper_set, 2);
+        for (int i = 0; helper_names[i]; i++) {
+            duk_push_string(ctx, helper_names[i]);
+            duk_dup(ctx, -3);
+            duk_dup(ctx, -3);
+            duk_def_prop(ctx, -6, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER | DUK_DEFPROP_FORCE |
+                                      DUK_DEFPROP_SET_CONFIGURABLE | DUK_DEFPROP_CLEAR_ENUMERABLE);
+        }
+        duk_pop_3(ctx);
     } else {
-        duk_eval_string_noresult(ctx, ami__lower_helpers_js);
+        helpers_load(ctx);
     }
     duk_push_global_object(ctx);
     for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
