@@ -745,7 +745,8 @@ static int finish_error(ami_runtime *r, ami_runtime_result *res)
                  (long long)r->slice_ms);
         break;
     default:
-        if (r->heap_hit && d.message && strstr(d.message, "alloc failed")) {
+        /* a DoubleError: the heap was too full to build even the error */
+        if (r->heap_hit && ((d.message && strstr(d.message, "alloc failed")) || (d.name && !strcmp(d.name, "DoubleError")))) {
             code = AMI_ELIMIT; name = "HeapLimitExceeded";
             snprintf(msg, sizeof msg, "the heap limit of %zu bytes was reached", r->heap_max);
         }
