@@ -11,17 +11,21 @@
 # - DUK_USE_HOBJECT_HASH_PROP_LIMIT 8 -> 16: objects with fewer properties
 #   are searched linearly instead of getting a hash index (every strict
 #   function has ~8 properties, so each carried a 128-byte index): ~14 KB less
-#   per idle instance; big objects (dictionaries) are still hashed.
+#   per idle instance; big objects (dictionaries) are still hashed;
+# - no DUK_USE_LITCACHE_SIZE: the literal cache is a 4 KB array in every heap
+#   that only speeds up duk_push_literal, which libami barely uses.
 set -eu
 in=$1; out=$2
 grep -q '^#undef DUK_USE_EXEC_TIMEOUT_CHECK' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#undef DUK_USE_INTERRUPT_COUNTER' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#undef DUK_USE_LIGHTFUNC_BUILTINS' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 8$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
+grep -q '^#define DUK_USE_LITCACHE_SIZE 256$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeout_check(void *udata);\n#define DUK_USE_EXEC_TIMEOUT_CHECK(udata) ami__runtime_exec_timeout_check((udata))|' \
     -e 's|^#undef DUK_USE_INTERRUPT_COUNTER$|#define DUK_USE_INTERRUPT_COUNTER|' \
     -e 's|^#undef DUK_USE_LIGHTFUNC_BUILTINS$|#define DUK_USE_LIGHTFUNC_BUILTINS|' \
     -e 's|^#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 8$|#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 16|' \
+    -e 's|^#define DUK_USE_LITCACHE_SIZE 256$|#undef DUK_USE_LITCACHE_SIZE|' \
     -e 's|visibility("default")|visibility("hidden")|g' \
     "$in" > "$out.tmp"
 mv "$out.tmp" "$out"
