@@ -604,7 +604,11 @@ void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst)
         { "metrics", h_metrics, 0 },
         { NULL, NULL, 0 }
     };
-    duk_put_function_list(ctx, -1, fns);
+    /* lightfuncs: no object per function (host is never reachable from scripts) */
+    for (int i = 0; fns[i].key; i++) {
+        duk_push_c_lightfunc(ctx, fns[i].value, fns[i].nargs, fns[i].nargs, 0);
+        duk_put_prop_string(ctx, -2, fns[i].key);
+    }
     duk_push_global_stash(ctx);
     duk_get_prop_string(ctx, -1, "config");
     duk_remove(ctx, -2);

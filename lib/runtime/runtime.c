@@ -389,7 +389,7 @@ static void setup_prelude(duk_context *ctx, ami_runtime *r)
     }
     duk_push_object(ctx);
     ami__runtime_push_host(ctx, r);   /* fills the object on top */
-    duk_push_c_function(ctx, h_lazy, 1);
+    duk_push_c_lightfunc(ctx, h_lazy, 1, 1, 0);
     duk_put_prop_string(ctx, -2, "lazy");
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
