@@ -92,6 +92,7 @@ int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *er
 /* The prelude (ES5 polyfills and the Stels/logger/Deno objects), lib/runtime/prelude.c. */
 extern const char ami__prelude_js[];
 extern const char ami__prelude_mapset_js[];   /* loaded on first use */
+extern const char ami__prelude_poly_js[];     /* loaded on first use */
 
 /* Register the native host functions on the object on top of the stack. */
 void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst);

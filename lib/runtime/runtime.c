@@ -243,9 +243,14 @@ static size_t prelude_size;
 static void *helpers_code;   /* the lowering's helpers as a function, same lifetime */
 static size_t helpers_size;
 static char **helper_names;  /* the globals the helpers define (NULL-terminated), same lifetime */
-static void *mapset_code;    /* Map and Set, loaded on first use (host.lazy), same lifetime */
-static size_t mapset_size;
-#define MAPSET_FILENAME "ami:prelude-mapset"
+/* the prelude's parts loaded on first use (host.lazy(i)), same lifetime */
+static const struct { const char *file; const char *src; } lazy_parts[] = {
+    { "ami:prelude-mapset", ami__prelude_mapset_js },   /* 0: Map and Set */
+    { "ami:prelude-poly", ami__prelude_poly_js },       /* 1: Object/Array/String/Number polyfills */
+};
+enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
+static void *lazy_code[LAZY_PARTS];
+static size_t lazy_size[LAZY_PARTS];
 
 static void *dump_top(duk_context *ctx, size_t *size)
 {
@@ -293,9 +298,11 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     duk_pop_2(ctx);
     helper_names = n ? names : NULL;   /* none found: every heap loads them at once */
     if (!n) free(names);
-    duk_push_string(ctx, MAPSET_FILENAME);
-    duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_mapset_js);
-    mapset_code = dump_top(ctx, &mapset_size);
+    for (int i = 0; i < LAZY_PARTS; i++) {
+        duk_push_string(ctx, lazy_parts[i].file);
+        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
+        lazy_code[i] = dump_top(ctx, &lazy_size[i]);
+    }
     return 0;
 }
 
@@ -313,17 +320,18 @@ static const char *const removed_globals[] = {
     "print", "alert", "require", "module", "exports", NULL
 };
 
-/* host.lazy(i): the prelude's parts loaded on first use; 0 = Map and Set. */
+/* host.lazy(i): the prelude's part i (lazy_parts), a function to call. */
 static duk_ret_t h_lazy(duk_context *ctx)
 {
-    if (duk_require_int(ctx, 0) != 0) return DUK_RET_RANGE_ERROR;
-    if (mapset_code) {
-        void *p = duk_push_fixed_buffer(ctx, mapset_size);
-        memcpy(p, mapset_code, mapset_size);
+    int i = duk_require_int(ctx, 0);
+    if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
+    if (lazy_code[i]) {
+        void *p = duk_push_fixed_buffer(ctx, lazy_size[i]);
+        memcpy(p, lazy_code[i], lazy_size[i]);
         duk_load_function(ctx);
     } else {
-        duk_push_string(ctx, MAPSET_FILENAME);
-        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_mapset_js);
+        duk_push_string(ctx, lazy_parts[i].file);
+        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
     }
     return 1;
 }
