@@ -93,6 +93,7 @@ int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *er
 extern const char ami__prelude_js[];
 extern const char ami__prelude_mapset_js[];   /* loaded on first use */
 extern const char ami__prelude_poly_js[];     /* loaded on first use */
+extern const char ami__prelude_promise_js[];  /* loaded on first use */
 
 /* Register the native host functions on the object on top of the stack. */
 void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst);

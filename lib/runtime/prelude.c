@@ -218,56 +218,6 @@ force(PromiseImpl, 'reject', function (r) {
     settle(p, REJECTED, r);
     return p;
 });
-function combinator(list, onEach, onEmpty) {
-    return new PromiseImpl(function (resolve, reject) {
-        var items = values(list), n = items.length;
-        if (n === 0) { onEmpty(resolve, reject); return; }
-        for (var i = 0; i < n; i++) onEach(PromiseImpl.resolve(items[i]), i, n, resolve, reject);
-    });
-}
-force(PromiseImpl, 'all', function (list) {
-    var out = [], left;
-    return combinator(list, function (p, i, n, resolve, reject) {
-        if (left === undefined) left = n;
-        p.then(function (v) { out[i] = v; if (--left === 0) resolve(out); }, reject);
-    }, function (resolve) { resolve(out); });
-});
-force(PromiseImpl, 'allSettled', function (list) {
-    var out = [], left;
-    return combinator(list, function (p, i, n, resolve) {
-        if (left === undefined) left = n;
-        p.then(function (v) { out[i] = { status: 'fulfilled', value: v }; if (--left === 0) resolve(out); },
-               function (e) { out[i] = { status: 'rejected', reason: e }; if (--left === 0) resolve(out); });
-    }, function (resolve) { resolve(out); });
-});
-force(PromiseImpl, 'race', function (list) {
-    return combinator(list, function (p, i, n, resolve, reject) { p.then(resolve, reject); }, function () {});
-});
-
-function AggregateErrorImpl(errors, message) {
-    if (!(this instanceof AggregateErrorImpl)) return new AggregateErrorImpl(errors, message);
-    var e = new Error(message === undefined ? '' : String(message));
-    force(this, 'message', e.message);
-    force(this, 'errors', values(errors));
-    if (e.stack !== undefined) force(this, 'stack', e.stack);
-}
-AggregateErrorImpl.prototype = Object.create(Error.prototype);
-force(AggregateErrorImpl.prototype, 'constructor', AggregateErrorImpl);
-force(AggregateErrorImpl.prototype, 'name', 'AggregateError');
-force(AggregateErrorImpl.prototype, 'message', '');
-if (typeof G.AggregateError !== 'function') force(G, 'AggregateError', AggregateErrorImpl);
-
-force(PromiseImpl, 'any', function (list) {
-    var errs = [], left;
-    return combinator(list, function (p, i, n, resolve, reject) {
-        if (left === undefined) left = n;
-        p.then(resolve, function (e) {
-            errs[i] = e;
-            if (--left === 0) reject(new G.AggregateError(errs, 'All promises were rejected'));
-        });
-    }, function (resolve, reject) { reject(new G.AggregateError([], 'All promises were rejected')); });
-});
-
 if (typeof G.Promise !== 'function') force(G, 'Promise', PromiseImpl);
 
 function settledState(p) { return p._s; }
@@ -324,8 +274,9 @@ function lazyGlobal(name) {
 if (typeof G.Map !== 'function') lazyGlobal('Map');
 if (typeof G.Set !== 'function') lazyGlobal('Set');
 
-/* ---- Object, Array, String and Number polyfills ----
- * Loaded on first use, like Map and Set (ami__prelude_poly_js, host.lazy(1)):
+/* ---- Object, Array, String and Number polyfills, Promise combinators ----
+ * Loaded on first use, like Map and Set (ami__prelude_poly_js and
+ * ami__prelude_promise_js, host.lazy(1) and (2)):
  * until then each missing name is an accessor shared by all of them (Duktape
  * passes getters the key and setters the value and the key) that loads them
  * all and then reads or assigns the real property. */
@@ -335,7 +286,9 @@ var polyNames = [
     [Array, ['from', 'of', 'fromAsync']],
     [Array.prototype, ['find', 'findIndex', 'includes', 'flat', 'flatMap']],
     [String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd']],
-    [Number, ['isFinite', 'isInteger', 'parseFloat']]
+    [Number, ['isFinite', 'isInteger', 'parseFloat']],
+    [PromiseImpl, ['all', 'allSettled', 'race', 'any']],
+    [G, ['AggregateError']]
 ];
 var polyPending = [];   /* [object, name] of each accessor still installed */
 function loadPoly() {
@@ -343,9 +296,11 @@ function loadPoly() {
     var pending = polyPending;
     polyPending = null;
     for (var i = 0; i < pending.length; i++) delete pending[i][0][pending[i][1]];
-    host.lazy(1)({ def: def, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
-                   toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
-                   objToString: objToString, awaitValue: awaitValue, PromiseImpl: PromiseImpl });
+    var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
+                toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
+                objToString: objToString, awaitValue: awaitValue, PromiseImpl: PromiseImpl, G: G };
+    host.lazy(1)(kit);
+    host.lazy(2)(kit);
 }
 var polyAccessor = {
     get: function (key) { loadPoly(); return this === undefined || this === null ? undefined : this[key]; },
@@ -884,5 +839,63 @@ def(Sproto, 'trimEnd', function () { return thisString(this, 'trimEnd').replace(
 def(Number, 'isFinite', function (v) { return typeof v === 'number' && isFinite(v); });
 def(Number, 'isInteger', function (v) { return typeof v === 'number' && isFinite(v) && Math.floor(v) === v; });
 def(Number, 'parseFloat', parseFloat);
+
+})JS";
+
+/* Promise.all/allSettled/race/any and AggregateError (DESIGN §8), compiled as
+ * `function (kit)` and loaded with the polyfills above on first use. */
+const char ami__prelude_promise_js[] = R"JS(function (kit) {
+'use strict';
+var force = kit.force, values = kit.values, PromiseImpl = kit.PromiseImpl, G = kit.G;
+
+function combinator(list, onEach, onEmpty) {
+    return new PromiseImpl(function (resolve, reject) {
+        var items = values(list), n = items.length;
+        if (n === 0) { onEmpty(resolve, reject); return; }
+        for (var i = 0; i < n; i++) onEach(PromiseImpl.resolve(items[i]), i, n, resolve, reject);
+    });
+}
+force(PromiseImpl, 'all', function (list) {
+    var out = [], left;
+    return combinator(list, function (p, i, n, resolve, reject) {
+        if (left === undefined) left = n;
+        p.then(function (v) { out[i] = v; if (--left === 0) resolve(out); }, reject);
+    }, function (resolve) { resolve(out); });
+});
+force(PromiseImpl, 'allSettled', function (list) {
+    var out = [], left;
+    return combinator(list, function (p, i, n, resolve) {
+        if (left === undefined) left = n;
+        p.then(function (v) { out[i] = { status: 'fulfilled', value: v }; if (--left === 0) resolve(out); },
+               function (e) { out[i] = { status: 'rejected', reason: e }; if (--left === 0) resolve(out); });
+    }, function (resolve) { resolve(out); });
+});
+force(PromiseImpl, 'race', function (list) {
+    return combinator(list, function (p, i, n, resolve, reject) { p.then(resolve, reject); }, function () {});
+});
+
+function AggregateErrorImpl(errors, message) {
+    if (!(this instanceof AggregateErrorImpl)) return new AggregateErrorImpl(errors, message);
+    var e = new Error(message === undefined ? '' : String(message));
+    force(this, 'message', e.message);
+    force(this, 'errors', values(errors));
+    if (e.stack !== undefined) force(this, 'stack', e.stack);
+}
+AggregateErrorImpl.prototype = Object.create(Error.prototype);
+force(AggregateErrorImpl.prototype, 'constructor', AggregateErrorImpl);
+force(AggregateErrorImpl.prototype, 'name', 'AggregateError');
+force(AggregateErrorImpl.prototype, 'message', '');
+if (typeof G.AggregateError !== 'function') force(G, 'AggregateError', AggregateErrorImpl);
+
+force(PromiseImpl, 'any', function (list) {
+    var errs = [], left;
+    return combinator(list, function (p, i, n, resolve, reject) {
+        if (left === undefined) left = n;
+        p.then(resolve, function (e) {
+            errs[i] = e;
+            if (--left === 0) reject(new G.AggregateError(errs, 'All promises were rejected'));
+        });
+    }, function (resolve, reject) { reject(new G.AggregateError([], 'All promises were rejected')); });
+});
 
 })JS";
