@@ -274,9 +274,9 @@ function lazyGlobal(name) {
 if (typeof G.Map !== 'function') lazyGlobal('Map');
 if (typeof G.Set !== 'function') lazyGlobal('Set');
 
-/* ---- Object, Array, String and Number polyfills, Promise combinators ----
- * Loaded on first use, like Map and Set (ami__prelude_poly_js and
- * ami__prelude_promise_js, host.lazy(1) and (2)):
+/* ---- Object, Array, String and Number polyfills, Promise combinators, Deno ----
+ * Loaded on first use, like Map and Set (ami__prelude_poly_js,
+ * ami__prelude_promise_js and ami__prelude_deno_js, host.lazy(1) to (3)):
  * until then each missing name is an accessor shared by all of them (Duktape
  * passes getters the key and setters the value and the key) that loads them
  * all and then reads or assigns the real property. */
@@ -288,7 +288,7 @@ var polyNames = [
     [String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd']],
     [Number, ['isFinite', 'isInteger', 'parseFloat']],
     [PromiseImpl, ['all', 'allSettled', 'race', 'any']],
-    [G, ['AggregateError']]
+    [G, ['AggregateError', 'Deno']]
 ];
 var polyPending = [];   /* [object, name] of each accessor still installed */
 function loadPoly() {
@@ -301,6 +301,7 @@ function loadPoly() {
                 objToString: objToString, awaitValue: awaitValue, PromiseImpl: PromiseImpl, G: G };
     host.lazy(1)(kit);
     host.lazy(2)(kit);
+    force(G, 'Deno', host.lazy(3)({ force: force, host: host }));
 }
 var polyAccessor = {
     get: function (key) { loadPoly(); return this === undefined || this === null ? undefined : this[key]; },
@@ -497,28 +498,7 @@ force(Stels, 'sleep', function (ms) {
 });
 force(G, 'Stels', Stels);
 
-/* ---- Deno shims ---- */
-
-var Deno = {};
-force(Deno, 'memoryUsage', function () {
-    var m = host.mem();
-    return { rss: m[2], heapTotal: m[1], heapUsed: m[0], external: 0 };
-});
-force(Deno, 'loadavg', function () { return host.loadavg(); });
-force(Deno, 'metrics', function () {
-    var c = host.metrics(), names = ['op_kv_get', 'op_kv_set', 'op_kv_delete', 'op_kv_list', 'op_kv_watch',
-                                     'op_sleep', 'op_log', 'op_webfix'];
-    var ops = {}, total = 0;
-    for (var i = 0; i < names.length; i++) {
-        ops[names[i]] = { opsDispatched: c[i], opsDispatchedSync: c[i], opsDispatchedAsync: 0,
-                          opsCompleted: c[i], opsCompletedSync: c[i], opsCompletedAsync: 0 };
-        total += c[i];
-    }
-    return { opsDispatched: total, opsDispatchedSync: total, opsDispatchedAsync: 0, opsDispatchedAsyncUnref: 0,
-             opsCompleted: total, opsCompletedSync: total, opsCompletedAsync: 0, opsCompletedAsyncUnref: 0,
-             bytesSentControl: 0, bytesSentData: 0, bytesReceived: 0, ops: ops };
-});
-force(G, 'Deno', Deno);
+/* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
 
 /* ---- hooks for the C side ---- */
 
@@ -898,4 +878,32 @@ force(PromiseImpl, 'any', function (list) {
     }, function (resolve, reject) { reject(new G.AggregateError([], 'All promises were rejected')); });
 });
 
+})JS";
+
+/* The Deno shims (DESIGN §8), compiled as `function (kit)` with kit.force and
+ * the host functions; returns the Deno object, loaded with the polyfills. */
+const char ami__prelude_deno_js[] = R"JS(function (kit) {
+'use strict';
+var force = kit.force, host = kit.host;
+
+var Deno = {};
+force(Deno, 'memoryUsage', function () {
+    var m = host.mem();
+    return { rss: m[2], heapTotal: m[1], heapUsed: m[0], external: 0 };
+});
+force(Deno, 'loadavg', function () { return host.loadavg(); });
+force(Deno, 'metrics', function () {
+    var c = host.metrics(), names = ['op_kv_get', 'op_kv_set', 'op_kv_delete', 'op_kv_list', 'op_kv_watch',
+                                     'op_sleep', 'op_log', 'op_webfix'];
+    var ops = {}, total = 0;
+    for (var i = 0; i < names.length; i++) {
+        ops[names[i]] = { opsDispatched: c[i], opsDispatchedSync: c[i], opsDispatchedAsync: 0,
+                          opsCompleted: c[i], opsCompletedSync: c[i], opsCompletedAsync: 0 };
+        total += c[i];
+    }
+    return { opsDispatched: total, opsDispatchedSync: total, opsDispatchedAsync: 0, opsDispatchedAsyncUnref: 0,
+             opsCompleted: total, opsCompletedSync: total, opsCompletedAsync: 0, opsCompletedAsyncUnref: 0,
+             bytesSentControl: 0, bytesSentData: 0, bytesReceived: 0, ops: ops };
+});
+return Deno;
 })JS";

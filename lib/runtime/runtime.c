@@ -248,6 +248,7 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-mapset", ami__prelude_mapset_js },   /* 0: Map and Set */
     { "ami:prelude-poly", ami__prelude_poly_js },       /* 1: Object/Array/String/Number polyfills */
     { "ami:prelude-promise", ami__prelude_promise_js }, /* 2: Promise combinators, AggregateError */
+    { "ami:prelude-deno", ami__prelude_deno_js },       /* 3: the Deno shims */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
