@@ -293,15 +293,23 @@ var polyNames = [
 var polyPending = [];   /* [object, name] of each accessor still installed */
 function loadPoly() {
     if (!polyPending) return;
-    var pending = polyPending;
+    var pending = polyPending, i;
     polyPending = null;
-    for (var i = 0; i < pending.length; i++) delete pending[i][0][pending[i][1]];
+    for (i = 0; i < pending.length; i++) delete pending[i][0][pending[i][1]];
     var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
                 toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
                 objToString: objToString, awaitValue: awaitValue, PromiseImpl: PromiseImpl, G: G };
-    host.lazy(1)(kit);
-    host.lazy(2)(kit);
-    force(G, 'Deno', host.lazy(3)({ force: force, host: host }));
+    try {
+        host.lazy(1)(kit);
+        host.lazy(2)(kit);
+        force(G, 'Deno', host.lazy(3)({ force: force, host: host }));
+    } catch (e) {
+        /* out of heap or stopped while loading: put back what is still missing, so a later use retries */
+        for (i = 0; i < pending.length; i++)
+            if (pending[i][0][pending[i][1]] === undefined) Object.defineProperty(pending[i][0], pending[i][1], polyAccessor);
+        polyPending = pending;
+        throw e;
+    }
 }
 var polyAccessor = {
     get: function (key) { loadPoly(); return this === undefined || this === null ? undefined : this[key]; },

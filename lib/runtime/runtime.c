@@ -346,24 +346,35 @@ static duk_ret_t h_lazy(duk_context *ctx)
  * that loads all of them, which replace the accessors with data properties.
  * Returns 0 when they were loaded already.
  */
+static duk_ret_t helpers_run(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    if (helpers_code) {
+        void *p = duk_push_fixed_buffer(ctx, helpers_size);
+        memcpy(p, helpers_code, helpers_size);
+        duk_load_function(ctx);
+        duk_call(ctx, 0);
+    } else {
+        duk_eval_string_noresult(ctx, ami__lower_helpers_js);
+        duk_push_undefined(ctx);
+    }
+    return 1;
+}
+
 static int helpers_load(duk_context *ctx)
 {
     duk_push_global_stash(ctx);
     int done = duk_get_prop_string(ctx, -1, "helpersLoaded");
     duk_pop(ctx);
     if (done) { duk_pop(ctx); return 0; }
-    duk_push_true(ctx);
+    duk_push_true(ctx);   /* set first: the helpers' own setup must not load them again */
     duk_put_prop_string(ctx, -2, "helpersLoaded");
-    duk_pop(ctx);
-    if (helpers_code) {
-        void *p = duk_push_fixed_buffer(ctx, helpers_size);
-        memcpy(p, helpers_code, helpers_size);
-        duk_load_function(ctx);
-        duk_call(ctx, 0);
-        duk_pop(ctx);
-    } else {
-        duk_eval_string_noresult(ctx, ami__lower_helpers_js);
+    if (duk_safe_call(ctx, helpers_run, NULL, 0, 1) != 0) {
+        /* out of heap or stopped while loading: a later use retries */
+        duk_del_prop_string(ctx, -2, "helpersLoaded");
+        (void)duk_throw(ctx);
     }
+    duk_pop_2(ctx);
     return 1;
 }
 
