@@ -56,11 +56,13 @@ ami__worker *ami__node_find(ami_node *node, const char *sid)
 
 void ami__node_wlog(ami_node *node, ami__worker *w, const char *level, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof msg)   /* a cut inside a UTF-8 character would make the line unstorable */
+        msg[ami__utf8_cut(msg, (size_t)n, sizeof msg - 1)] = '\0';
     ami__log_add(node, w, ami_time_now_ms(), level, msg);
 }
 

@@ -20,6 +20,15 @@ char *ami__strndup(const char *s, size_t n)
 
 char *ami__strdup(const char *s) { return s ? ami__strndup(s, strlen(s)) : NULL; }
 
+size_t ami__utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max) return len;
+    size_t n = max;
+    /* back up over continuation bytes to the lead byte of the cut character */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80 && max - n < 3) n--;
+    return n;
+}
+
 int ami__random_bytes(void *buf, size_t len)
 {
     unsigned char *p = buf;
