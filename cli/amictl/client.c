@@ -19,7 +19,7 @@ int amictl_remote(void) { return amictl_opts.url != NULL; }
 static ami_store *open_store(void)
 {
     if (!store && ami_store_open(&store, amictl_opts.db)) {
-        amictl_error("cannot open store '%s': %s", amictl_opts.db, ami_error_last());
+        amictl_error("%s", ami_error_last());   /* the store's message names the file */
         store = NULL;
     }
     return store;
