@@ -75,7 +75,8 @@ void amictl_fmt_time(char *out, size_t n, long long ms);
 /* A string field, or "-" when absent/null. */
 const char *amictl_str(const json_t *o, const char *k);
 
-void amictl_print_worker_table(const json_t *entries);
+/* nodes: listNodes result (live nodes) or NULL; exclusive workers assigned to a node not in it are flagged. */
+void amictl_print_worker_table(const json_t *entries, const json_t *nodes);
 void amictl_print_worker(const json_t *entry);
 void amictl_print_stats(const json_t *stats);
 void amictl_print_leader(const json_t *info, long long now);

@@ -19,7 +19,7 @@ int amictl_remote(void) { return amictl_opts.url != NULL; }
 static ami_store *open_store(void)
 {
     if (!store && ami_store_open(&store, amictl_opts.db)) {
-        amictl_error("cannot open store '%s': %s", amictl_opts.db, ami_error_last());
+        amictl_error("%s", ami_error_last());   /* the store's message names the file */
         store = NULL;
     }
     return store;
@@ -302,26 +302,10 @@ char *amictl_resolve_sid(const char *prefix)
     if (!prefix || !*prefix) { amictl_error("a worker id is required"); return NULL; }
     json_t *all = NULL;
     if (amictl_call(&all, NULL, "listWorkers", NULL)) return NULL;
-    size_t plen = strlen(prefix), i, matches = 0;
-    const char *found = NULL;
-    char cands[2048] = "";
-    size_t clen = 0;
-    json_t *e;
-    json_array_foreach(all, i, e) {
-        const char *sid = json_string_value(json_array_get(json_object_get(e, "key"), 2));
-        if (!sid) continue;
-        if (!strcmp(sid, prefix)) { found = sid; matches = 1; break; }
-        if (!strncmp(sid, prefix, plen)) {
-            found = sid;
-            matches++;
-            if (clen < sizeof cands)
-                clen += (size_t)snprintf(cands + clen, sizeof cands - clen, "%s%s", matches > 1 ? ", " : "", sid);
-        }
-    }
-    char *sid = NULL;
-    if (matches == 1) sid = strdup(found);
-    else if (matches == 0) amictl_error("no worker matches '%s'", prefix);
-    else amictl_error("'%s' matches %zu workers: %s", prefix, matches, cands);
+    /* resolved client-side over listWorkers so both modes give the same answer */
+    char *found = NULL, *sid = NULL;
+    if (ami_registry_resolve_in(&found, all, prefix)) amictl_error("%s", ami_error_last());
+    else { sid = strdup(found); ami_free(found); }
     json_decref(all);
     return sid;
 }

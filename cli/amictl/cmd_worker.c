@@ -123,7 +123,13 @@ int cmd_list(int argc, char **argv)
         all = kept;
     }
     if (amictl_opts.json) amictl_print_json(all);
-    else amictl_print_worker_table(all);
+    else {
+        /* DESIGN §5: an exclusive worker whose assigned node is not live is reported as such. */
+        json_t *nodes = NULL;
+        if (amictl_call(&nodes, NULL, "listNodes", NULL)) nodes = NULL;
+        amictl_print_worker_table(all, nodes);
+        json_decref(nodes);
+    }
     json_decref(all);
     return AMICTL_OK;
 }

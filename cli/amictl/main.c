@@ -1,4 +1,5 @@
 /* amictl: manage libami workers from a shell, on the store directly or through amid. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,7 +252,14 @@ char *amictl_read_file(const char *path, size_t *len)
         n += r;
         if (cap - n - 1 == 0) { char *q = realloc(p, cap *= 2); if (!q) { free(p); p = NULL; } else p = q; }
     }
+    int failed = ferror(f);   /* e.g. EISDIR: a directory opens but does not read */
+    int err = errno;
     if (f != stdin) fclose(f);
+    if (failed) {
+        free(p);
+        fprintf(stderr, "amictl: cannot read '%s': %s\n", path, strerror(err));
+        return NULL;
+    }
     if (!p) { fprintf(stderr, "amictl: out of memory reading '%s'\n", path); return NULL; }
     p[n] = '\0';
     if (len) *len = n;

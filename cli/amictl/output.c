@@ -69,7 +69,16 @@ static const char *prio_color(const char *p)
     return !strcmp(p, "critical") ? C_RED : !strcmp(p, "high") ? C_YELLOW : !strcmp(p, "normal") ? C_GREEN : C_BLUE;
 }
 
-void amictl_print_worker_table(const json_t *entries)
+static int node_is_live(const json_t *nodes, const char *nid)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+        if (!strcmp(amictl_str(n, "nid"), nid)) return 1;
+    return 0;
+}
+
+void amictl_print_worker_table(const json_t *entries, const json_t *nodes)
 {
     if (json_array_size(entries) == 0) { printf("no workers\n"); return; }
     printf("%s%-8s  %-8s  %-9s  %-6s  %-8s  %-10s  %-5s  %s%s\n", C_BOLD, "SID", "STATUS", "MODE", "RUN", "PRIORITY",
@@ -77,13 +86,19 @@ void amictl_print_worker_table(const json_t *entries)
     size_t i;
     json_t *e;
     long long now = (long long)ami_time_now_ms();
-    size_t active_n = 0;
+    size_t active_n = 0, orphans = 0;
     json_array_foreach(entries, i, e) {
         json_t *raw = json_object_get(json_object_get(e, "value"), "raw");
         int active = json_is_true(json_object_get(raw, "active"));
         active_n += active;
         const char *node = json_is_string(json_object_get(raw, "assignedNode")) ? amictl_str(raw, "assignedNode")
                                                                                  : amictl_str(raw, "nid");
+        char flagged[48];
+        if (nodes && !strcmp(amictl_str(raw, "executionMode"), "exclusive") && !node_is_live(nodes, node)) {
+            snprintf(flagged, sizeof flagged, "%.9s!", node);   /* "!": the assigned node is not live */
+            node = flagged;
+            orphans++;
+        }
         char age[32], note[64];
         fmt_age(age, sizeof age, now - num(raw, "timestamp"));
         const char *em = amictl_str(raw, "executionMode"), *pr = amictl_str(raw, "priority");
@@ -94,6 +109,9 @@ void amictl_print_worker_table(const json_t *entries)
     }
     printf("%s%zu workers: %zu active, %zu inactive%s\n", C_DIM, json_array_size(entries), active_n,
            json_array_size(entries) - active_n, C_RESET);
+    if (orphans)
+        printf("%s! %zu exclusive worker%s assigned to a node that is not live (no heartbeat): %s not running%s\n",
+               C_RED, orphans, orphans == 1 ? "" : "s", orphans == 1 ? "it is" : "they are", C_RESET);
 }
 
 void amictl_print_worker(const json_t *entry)

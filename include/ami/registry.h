@@ -57,6 +57,9 @@ AMI_EXTERN(int) ami_registry_get(json_t **out, ami_store *store, const char *sid
  */
 AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const char *prefix);
 
+/** The same resolution over a listWorkers result (borrowed), e.g. one fetched over HTTP. */
+AMI_EXTERN(int) ami_registry_resolve_in(char **out_sid, const json_t *entries, const char *prefix);
+
 /**
  * Update a worker with a partial raw (borrowed): fields present replace,
  * absent fields keep their value, null clears an optional field (accountId,

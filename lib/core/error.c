@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/core.h"
+#include "util/util.h"
 
 static _Thread_local char last_msg[1024];
 static _Thread_local int last_code;
@@ -29,16 +30,8 @@ int ami__error_set(int code, const char *fmt, ...)
     /* Format into a temporary: callers may pass ami_error_last() as an argument. */
     int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof(tmp)) {
-        /* Cut: do not leave half a UTF-8 character at the end (the message goes into JSON). */
-        size_t len = sizeof(tmp) - 1, lead = len;
-        while (lead > 0 && ((unsigned char)tmp[lead - 1] & 0xC0) == 0x80 && len - lead < 3) lead--;
-        if (lead > 0) {
-            unsigned char c = (unsigned char)tmp[lead - 1];
-            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-            if (need > 1 && len - (lead - 1) < need) tmp[lead - 1] = '\0';
-        }
-    }
+    if (n >= (int)sizeof(tmp))   /* no half UTF-8 character at the end: the message goes into JSON */
+        tmp[ami__utf8_cut(tmp, (size_t)n, sizeof(tmp) - 1)] = '\0';
     memcpy(last_msg, tmp, sizeof(tmp));
     last_code = code;
     return code;

@@ -56,11 +56,13 @@ ami__worker *ami__node_find(ami_node *node, const char *sid)
 
 void ami__node_wlog(ami_node *node, ami__worker *w, const char *level, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof msg)   /* a cut inside a UTF-8 character would make the line unstorable */
+        msg[ami__utf8_cut(msg, (size_t)n, sizeof msg - 1)] = '\0';
     ami__log_add(node, w, ami_time_now_ms(), level, msg);
 }
 
@@ -455,6 +457,25 @@ AMI_EXTERN(int) ami_node_set_policy(ami_node *node, const ami_policy *policy)
     return 0;
 }
 
+/* Two live nodes with one nid would share leases, exclusive workers and stats
+ * records.  Only a warning: a node restarted right after a crash finds its own
+ * old heartbeat until it expires (3x heartbeat_ms). */
+static void warn_if_nid_taken(ami_node *node)
+{
+    json_t *key = ami_key_new("ami", "node", node->nid, NULL), *e = NULL;
+    if (ami_store_get(&e, node->store, key) == 0) {
+        json_t *v = json_object_get(e, "value");
+        if (json_is_object(v)) {
+            long long ago = (long long)(ami_time_now_ms() - json_integer_value(json_object_get(v, "heartbeatAt")));
+            ami__log(AMI__LOG_WARN, "node %s: another node with this nid looks live (heartbeat %lld ms ago); "
+                     "two nodes with one nid share leases, exclusive workers and stats — give each its own --nid",
+                     node->nid, ago);
+        }
+    }
+    json_decref(e);
+    json_decref(key);
+}
+
 AMI_EXTERN(int) ami_node_start(ami_node *node)
 {
     if (!node) return bad_opt("node", "is NULL");
@@ -466,6 +487,7 @@ AMI_EXTERN(int) ami_node_start(ami_node *node)
     node->started = 1;
     node->started_at = ami_time_now_ms();
     pthread_mutex_unlock(&node->mu);
+    warn_if_nid_taken(node);
     ami__heartbeat(node, 0);
     int rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
     if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);

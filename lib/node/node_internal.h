@@ -20,6 +20,12 @@
 #define AMI__NODE_STACK_BYTES ((size_t)AMI_RUNTIME_STACK_MIN)
 #endif
 
+/* Longest lastError kept in stats (bytes); the full text is in the worker's log. */
+#define AMI__LAST_ERROR_MAX 1024
+
+/* Longest log message persisted to the node-local store (a value is at most 64 KiB). */
+#define AMI__LOG_STORE_MAX 60000
+
 /* Key part used for the cluster-wide done marker of leader single-mode
  * workers: ["ami","done",sid,"*"] (a nid never is "*"). */
 #define AMI__DONE_CLUSTER "*"

@@ -141,6 +141,12 @@ static int64_t on_failure(ami_node *node, ami__worker *w, const char *name, cons
     ami_buf b = AMI_BUF_INIT;
     if (name && *name && message && *message) ami_buf_printf(&b, "%s: %s", name, message);
     else ami_buf_puts(&b, name && *name ? name : (message ? message : "Error"));
+    /* lastError goes into the persisted stats record (64 KiB at most): keep it short. */
+    if (b.size > AMI__LAST_ERROR_MAX) {
+        b.size = ami__utf8_cut(b.ptr, b.size, AMI__LAST_ERROR_MAX - 3);
+        memcpy(b.ptr + b.size, "...", 4);
+        b.size += 3;
+    }
     ami_free(w->last_error);
     w->last_error = ami_buf_detach(&b);
     w->last_class = cls;

@@ -227,8 +227,19 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
         if (p) {
             p->sid = ami__strdup(w->sid);
             p->ts = ts;
-            p->value = json_pack("{s:I, s:s, s:s, s:s, s:s}", "ts", (json_int_t)ts, "level", level,
-                                 "nid", node->nid, "sid", w->sid, "msg", msg);
+            size_t mlen = strlen(msg), keep = ami__utf8_cut(msg, mlen, AMI__LOG_STORE_MAX);
+            p->value = json_pack("{s:I, s:s, s:s, s:s, s:s#}", "ts", (json_int_t)ts, "level", level,
+                                 "nid", node->nid, "sid", w->sid, "msg", msg, (int)keep);
+            if (p->value && keep < mlen) {   /* keep the line, say it was cut */
+                char note[96];
+                snprintf(note, sizeof note, "... [truncated for storage: %zu of %zu bytes]", keep, mlen);
+                json_t *m = json_object_get(p->value, "msg");
+                ami_buf t = AMI_BUF_INIT;
+                ami_buf_put(&t, json_string_value(m), json_string_length(m));
+                ami_buf_puts(&t, note);
+                json_object_set_new(p->value, "msg", json_stringn(t.ptr, t.size));
+                ami_buf_dispose(&t);
+            }
             p->next = NULL;
             if (!p->sid || !p->value) {
                 ami_free(p->sid);

@@ -265,17 +265,14 @@ AMI_EXTERN(int) ami_registry_get(json_t **out, ami_store *store, const char *sid
     return 0;
 }
 
-AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const char *prefix)
+AMI_EXTERN(int) ami_registry_resolve_in(char **out_sid, const json_t *entries, const char *prefix)
 {
     if (!prefix || !*prefix) return ami__error_set(AMI_EINVAL, "worker id is required");
-    json_t *all = NULL;
-    int rc = ami_registry_list(&all, store);
-    if (rc) return rc;
     size_t plen = strlen(prefix), i, matches = 0;
     const char *found = NULL;
     ami_buf cands = AMI_BUF_INIT;
     json_t *e;
-    json_array_foreach(all, i, e) {
+    json_array_foreach(entries, i, e) {
         const char *sid = json_string_value(json_array_get(json_object_get(e, "key"), 2));
         if (!sid) continue;
         if (!strcmp(sid, prefix)) { found = sid; matches = 1; break; }
@@ -285,6 +282,7 @@ AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const cha
             ami_buf_printf(&cands, "%s%s", matches > 1 ? ", " : "", sid);
         }
     }
+    int rc;
     if (matches == 1) {
         *out_sid = ami__strdup(found);
         rc = *out_sid ? 0 : ami__error_oom();
@@ -294,6 +292,16 @@ AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const cha
         rc = ami__error_set(AMI_EAMBIGUOUS, "'%s' matches %zu workers: %s", prefix, matches, cands.ptr);
     }
     ami_buf_dispose(&cands);
+    return rc;
+}
+
+AMI_EXTERN(int) ami_registry_resolve(char **out_sid, ami_store *store, const char *prefix)
+{
+    if (!prefix || !*prefix) return ami__error_set(AMI_EINVAL, "worker id is required");
+    json_t *all = NULL;
+    int rc = ami_registry_list(&all, store);
+    if (rc) return rc;
+    rc = ami_registry_resolve_in(out_sid, all, prefix);
     json_decref(all);
     return rc;
 }

@@ -72,6 +72,7 @@ static void throw_store(duk_context *ctx, int rc, const char *what)
     case AMI_EKEYTOOLARGE: ami__runtime_throw(ctx, "KeyTooLarge", "%s: %s", what, msg[0] ? msg : "key over 2 KiB");
     case AMI_EVALUETOOLARGE: ami__runtime_throw(ctx, "ValueTooLarge", "%s: %s", what, msg[0] ? msg : "value over 64 KiB");
     case AMI_EINVAL: ami__runtime_throw(ctx, "TypeError", "%s: %s", what, msg);
+    case AMI_EDENIED: ami__runtime_throw(ctx, "PermissionDenied", "%s: %s", what, msg);
     default: ami__runtime_throw(ctx, "StoreError", "%s: %s", what, msg[0] ? msg : ami_strerror(rc));
     }
 }
@@ -171,6 +172,11 @@ static int mutate(duk_context *ctx, ami_runtime *r, int which, const json_t *key
                   ami_versionstamp vs, const char *what)
 {
     ami_store *st = r->stores[which];
+    /* ["ami", …] in the shared store is the system's own key space (worker records,
+     * leases, heartbeats, stats, done markers): a script writing there would bypass
+     * setWorker's validation and the owner check, or forge a lease.  Reads stay allowed. */
+    if (which == 0 && json_is_string(json_array_get(key, 0)) && !strcmp(json_string_value(json_array_get(key, 0)), "ami"))
+        return ami__error_set(AMI_EDENIED, "keys under [\"ami\", ...] are reserved for the system (read-only to scripts)");
     if (which != 0 || !r->guard) {
         int rc = value ? ami_store_set(st, key, value, 0, vs) : ami_store_delete(st, key);
         return rc;

@@ -19,6 +19,10 @@ void ami__sha256_hex(const void *data, size_t len, char out[65]);
 /* Lowercase hex encoding of `len` bytes into out (2*len+1 bytes). */
 void ami__hex_encode(const void *data, size_t len, char *out);
 
+/* The longest prefix of s[0..len) of at most `max` bytes that does not end inside a
+ * UTF-8 sequence (text cut there stays valid UTF-8 if it was). */
+size_t ami__utf8_cut(const char *s, size_t len, size_t max);
+
 /* Sleep on the monotonic clock. */
 void ami__sleep_ms(int64_t ms);
 /* ISO-8601 UTC with milliseconds ("2025-10-15T12:00:00.000Z") into out[25]. */

@@ -30,6 +30,12 @@ check "missing argument: exit 2" '[ $rc -eq 2 ] && [ -s err.txt ]'
 check "unknown command: exit 2" '[ $rc -eq 2 ] && grep -q "unknown command" err.txt'
 printf '{}' > x.js; "$A" --db t.db create --file x.js --mode exclusive >/dev/null 2>err.txt; rc=$?
 check "exclusive without node: exit 1 with the spec message" '[ $rc -eq 1 ] && grep -q "Exclusive mode requires assignedNode parameter" err.txt'
+"$A" --db t.db create --file w.js --mode exclusive --node s-9999 --start >/dev/null
+check "exclusive worker on a node that is not live is flagged in list" '"$A" --db t.db list | grep -q "s-9999!" && "$A" --db t.db list | grep -q "not live"'
+"$A" --db t.db create --file "$dir" >/dev/null 2>err.txt; rc=$?
+check "a directory as script: exit 1, says why" '[ $rc -eq 1 ] && grep -q "Is a directory" err.txt'
+mkdir notadb; "$A" --db notadb list >/dev/null 2>err.txt; rc=$?
+check "store error names the file once" '[ $rc -eq 1 ] && [ $(grep -o notadb err.txt | wc -l) -eq 1 ]'
 check "help on stdout" '"$A" help | grep -q "commands:" && "$A" create --help | grep -q -- "--file"'
 check "delete" '"$A" --db t.db delete "$sid" >/dev/null && ! "$A" --db t.db show "$sid" 2>/dev/null'
 exit $fail

@@ -15,7 +15,7 @@ fail=0
 check() { if eval "$2"; then echo "  ok: $1"; else echo "  FAILED: $1"; fail=1; fi; }
 git clone -q "$ROOT" "$dir/libami" || { echo "git clone failed"; exit 1; }
 cd "$dir/libami"
-check "README gives the two commands" 'grep -q "^make  *#" README.md && grep -q "^make test  *#" README.md'
+check "README gives the two commands" 'grep -q "^make run  *#" README.md && grep -q "^make test  *#" README.md'
 check "make would build in the fresh clone (dry run)" 'make -n B="$dir/nobuild" all >/dev/null 2>make.err'
 # the walk-through: the sh block under "Workers from the command line"
 awk '/^## Workers from the command line/{on=1} on && /^```sh/{b=1; next} b && /^```/{exit} b' README.md > walk.txt
