@@ -1081,7 +1081,8 @@ static void emit_expr(E *e, node *n)
         else { emit_target(e, n->a); P(n->str); }
         return;
     case N_BINARY:
-        if (!strcmp(n->str, "**")) {
+    case N_LOGICAL:
+        if (n->type == N_BINARY && !strcmp(n->str, "**")) {
             sync(e, n->line);
             P("Math.pow(");
             emit_expr(e, n->a);
@@ -1090,15 +1091,7 @@ static void emit_expr(E *e, node *n)
             P(")");
             return;
         }
-        emit_expr(e, n->a);
-        sync(e, n->kind);
-        P(" ");
-        P(n->str);
-        P(" ");
-        emit_expr(e, n->b);
-        return;
-    case N_LOGICAL:
-        if (!strcmp(n->str, "??")) {
+        if (n->type == N_LOGICAL && !strcmp(n->str, "??")) {
             const char *t = temp(e);
             sync(e, n->line);
             P("((");
@@ -1113,7 +1106,7 @@ static void emit_expr(E *e, node *n)
             return;
         }
         emit_expr(e, n->a);
-        sync(e, n->kind);
+        sync(e, n->kind);   /* kind holds the operator's line (parser) */
         P(" ");
         P(n->str);
         P(" ");
