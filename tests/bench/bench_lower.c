@@ -21,21 +21,7 @@ static char *files[256];
 static size_t lens[256];
 static int nfiles;
 
-static void load_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d)) && nfiles < 256) {
-        size_t l = strlen(de->d_name);
-        if (l < 4 || strcmp(de->d_name + l - 3, ".js") != 0) continue;
-        char path[600];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        files[nfiles] = js_read_file(path, &lens[nfiles]);
-        if (files[nfiles]) nfiles++;
-    }
-    closedir(d);
-}
+static void load_dir(const char *dir) { nfiles = js_load_dir(dir, files, lens, nfiles, 256); }
 
 static const char modern[] =
     "const points = [];\n"

@@ -14,12 +14,7 @@ static const char *run(int *rc, const char *args)
     static char out[1 << 17];
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "NO_COLOR=1 %s --db '%s' %s 2>>%s", amictl, db, args, check_path("amictl.err"));
-    FILE *p = popen(cmd, "r");
-    size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
-    out[n] = '\0';
-    int st = p ? pclose(p) : -1;
-    if (rc) *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
+    return check_run(out, sizeof out, rc, cmd);
 }
 
 static json_t *run_json(const char *fmt, const char *arg)

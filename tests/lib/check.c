@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -58,4 +59,14 @@ int check_done(void)
 {
     if (check_failures) fprintf(stderr, "%d check(s) failed\n", check_failures);
     return check_failures ? 1 : 0;
+}
+
+const char *check_run(char *out, size_t cap, int *rc, const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, cap - 1, p) : 0;
+    out[n] = '\0';
+    int st = p ? pclose(p) : -1;
+    if (rc) *rc = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
 }

@@ -33,6 +33,9 @@ const char *check_tmpdir(void);
 const char *check_path(const char *name);
 /* The build directory (AMI_BUILD, default "build"). */
 const char *check_build_dir(void);
+/* Run a shell command; its stdout (at most cap-1 bytes) goes into out, NUL-terminated;
+ * *rc (may be NULL) gets the exit status (-1 when it did not exit). Returns out. */
+const char *check_run(char *out, size_t cap, int *rc, const char *cmd);
 /* Parse JSON text or abort. */
 json_t *check_json(const char *text);
 /* Compare JSON values; prints both on mismatch. */

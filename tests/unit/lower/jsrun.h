@@ -7,6 +7,7 @@
  * __ami_await stand-ins) and print(), which appends a line to `out`. */
 #ifndef AMI_TEST_JSRUN_H
 #define AMI_TEST_JSRUN_H
+#include <dirent.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,24 @@ static char *js_read_file(const char *path, size_t *len)
     fclose(f);
     if (p) { p[n] = 0; if (len) *len = (size_t)n; }
     return p;
+}
+
+/* Load every *.js file of `dir` (up to `max`) into files[]/lens[] (malloc'd); returns how many. */
+static inline int js_load_dir(const char *dir, char **files, size_t *lens, int n, int max)
+{
+    DIR *d = opendir(dir);
+    if (!d) return n;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < max) {
+        size_t l = strlen(de->d_name);
+        if (l < 4 || strcmp(de->d_name + l - 3, ".js") != 0) continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        files[n] = js_read_file(path, &lens[n]);
+        if (files[n]) n++;
+    }
+    closedir(d);
+    return n;
 }
 
 /* Evaluate ES5 source as global code; 0 or -1 (message printed). */
