@@ -4,29 +4,18 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "ami/registry.h"
+#include "ami/runtime.h"
 
 #define DEFAULT_SCRIPT "\nlogger.info(\"Worker script initialized!\");\n"
 #define DEFAULT_VERSION "1.19.2"
 #define DEFAULT_DEPENDENCY "gliesereum"
 #define CONFLICT_MSG "Update Worker Error: version mismatch or not found"
 
-/* ---- compile-check hook ---- */
+/* ---- script check ---- */
 
-static int builtin_check(const char *script, size_t len, char *errbuf, size_t errlen, void *payload)
-{
-    (void)script; (void)len; (void)errbuf; (void)errlen; (void)payload;
-    return 0; /* type, emptiness and size are checked before any hook runs */
-}
-
-static ami_script_check_fn check_fn = builtin_check;
-static void *check_payload;
-
-AMI_EXTERN(void) ami_registry_set_script_check(ami_script_check_fn fn, void *payload)
-{
-    check_fn = fn ? fn : builtin_check;
-    check_payload = fn ? payload : NULL;
-}
-
+/* Type, emptiness and size here; whether it compiles is the runtime's
+ * answer (lowering + Duktape's compiler in a throw-away heap).  No hook: every
+ * create and update compiles, whoever calls (docs/design.md §2, layering). */
 AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len)
 {
     if (!script) return ami__error_set(AMI_EVALIDATION, "Invalid script content: script must be a string");
@@ -35,10 +24,10 @@ AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len)
     if (len > AMI_SCRIPT_MAX_BYTES)
         return ami__error_set(AMI_EVALIDATION, "Invalid script content: script is %zu bytes, over the %d byte limit",
                               len, AMI_SCRIPT_MAX_BYTES);
-    char err[512] = "";
-    if (check_fn(script, len, err, sizeof err, check_payload))
-        return ami__error_set(AMI_EVALIDATION, "Invalid script content: %s", err[0] ? err : "does not compile");
-    return 0;
+    ami_script_error se;
+    int rc = ami_runtime_check_script(script, len, &se);
+    if (rc == AMI_ESCRIPT) return ami__error_script(AMI_EVALIDATION, &se, "Invalid script content: ");
+    return rc;
 }
 
 /* ---- field validation shared by create and update ---- */

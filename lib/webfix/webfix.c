@@ -419,14 +419,6 @@ static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out, am
     return rc ? lib_error(out, rc) : 200;
 }
 
-/* "… (line 3, column 7)" → 3, 7; -1 when absent. */
-static void parse_position(const char *msg, long *line, long *col)
-{
-    const char *l = strstr(msg, "line "), *c = strstr(msg, "column ");
-    *line = l ? strtol(l + 5, NULL, 10) : -1;
-    *col = c ? strtol(c + 7, NULL, 10) : -1;
-}
-
 static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     json_t *js = json_object_get(body, "script");
@@ -437,11 +429,11 @@ static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out, a
         return 200;
     }
     if (rc != AMI_EVALIDATION) return lib_error(out, rc);
-    long line, col;
-    const char *msg = ami_error_last();
-    parse_position(msg, &line, &col);
-    *out = json_pack("{s:b,s:s,s:o,s:o}", "valid", 0, "error", msg, "line", line > 0 ? json_integer(line) : json_null(),
-                     "column", col > 0 ? json_integer(col) : json_null());
+    ami_script_error se = AMI_SCRIPT_ERROR_INIT;   /* no position for type, emptiness or size */
+    (void)ami_error_last_script(&se);
+    *out = json_pack("{s:b,s:s,s:o,s:o}", "valid", 0, "error", ami_error_last(),
+                     "line", se.line > 0 ? json_integer(se.line) : json_null(),
+                     "column", se.column > 0 ? json_integer(se.column) : json_null());
     return 200;
 }
 
