@@ -1,10 +1,12 @@
-/* Internal utilities (never exported): strings, random ids, hashing, logging. */
+/* Internal utilities (never exported): strings, random ids, hashing, time, logging.
+ * util sits on core (allocation, errors) and is below every other area. */
 #ifndef AMI_UTIL_H
 #define AMI_UTIL_H
 #include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "ami/common.h"
+#include "core/core.h"
 
 /* Copies through ami_malloc; NULL on failure (free with ami_free). */
 char *ami__strdup(const char *s);
@@ -18,10 +20,6 @@ int ami__uuid4(char out[37]);
 void ami__sha256_hex(const void *data, size_t len, char out[65]);
 /* Lowercase hex encoding of `len` bytes into out (2*len+1 bytes). */
 void ami__hex_encode(const void *data, size_t len, char *out);
-
-/* The longest prefix of s[0..len) of at most `max` bytes that does not end inside a
- * UTF-8 sequence (text cut there stays valid UTF-8 if it was). */
-size_t ami__utf8_cut(const char *s, size_t len, size_t max);
 
 /* Sleep on the monotonic clock. */
 void ami__sleep_ms(int64_t ms);
