@@ -211,17 +211,25 @@ typedef struct {
     ami_runtime *rt;
     int rc;
     char err[512];
+    ami_script_error se;   /* when it does not compile */
+    int has_se;
 } build_arg;
 
 static void *build_main(void *p)
 {
     build_arg *b = p;
     b->rc = ami_runtime_new(&b->rt, b->ro);
-    if (b->rc) snprintf(b->err, sizeof b->err, "%s", ami_error_last());   /* the message is per thread */
+    if (b->rc) {   /* the last error is per thread */
+        snprintf(b->err, sizeof b->err, "%s", ami_error_last());
+        b->has_se = ami_error_last_script(&b->se) == 0;
+    }
     return NULL;
 }
 
-static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char *err, size_t errlen)
+/* On failure err gets the message; *se the compile error's name, reason and position
+ * (has_se set) when the script does not compile. */
+static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char *err, size_t errlen,
+                          ami_script_error *se, int *has_se)
 {
     build_arg b;
     memset(&b, 0, sizeof b);
@@ -235,6 +243,8 @@ static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char
     pthread_attr_destroy(&attr);
     *out = b.rt;
     snprintf(err, errlen, "%s", b.err);
+    *has_se = b.has_se;
+    if (b.has_se) *se = b.se;
     return b.rc;
 }
 
@@ -283,7 +293,9 @@ static int generation(ami_node *node, ami__worker *w)
     }
     ami_runtime *rt = NULL;
     char errmsg[512];
-    int rc = build_instance(&rt, &ro, errmsg, sizeof errmsg);
+    ami_script_error se;
+    int has_se = 0;
+    int rc = build_instance(&rt, &ro, errmsg, sizeof errmsg, &se, &has_se);
     trim_stack();
 
     pthread_mutex_lock(&node->mu);
@@ -292,12 +304,13 @@ static int generation(ami_node *node, ami__worker *w)
     if (rc) {
         /* does not compile (or no memory): a critical failure of this script */
         w->last_run = ami_time_now_ms();
-        const char *msg = errmsg;
-        char name[64] = "SyntaxError";
-        const char *colon = strstr(errmsg, ": ");
-        if (colon && colon - errmsg < (int)sizeof name) {
-            snprintf(name, sizeof name, "%.*s", (int)(colon - errmsg), errmsg);
-            msg = colon + 2;
+        char msg[640];
+        const char *name = "Error";   /* no memory, or no thread */
+        snprintf(msg, sizeof msg, "%s", errmsg);
+        if (has_se) {
+            name = se.name;
+            if (se.line > 0) snprintf(msg, sizeof msg, "%s (line %d, column %d)", se.message, se.line, se.column);
+            else snprintf(msg, sizeof msg, "%s", se.message);
         }
         int64_t d = on_failure(node, w, name, msg, 0);
         if (d < 0) {
