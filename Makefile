@@ -46,6 +46,15 @@ ifneq ($(wildcard lib/runtime/*.c),)
 LIB_OBJS    += $(DUKDIR)/duktape.o
 endif
 HDRS        := $(shell find include lib -name '*.h')
+# JavaScript shipped inside libami (the runtime prelude, the lowering's
+# helpers): lib/runtime/js/*.js become C data at build time (scripts/js2c.sh).
+RT_JS       := $(sort $(wildcard lib/runtime/js/*.js))
+ifneq ($(RT_JS),)
+LIB_OBJS    += $(B)/obj/$(B)/gen/js_data.o
+$(B)/gen/js_data.c: $(RT_JS) scripts/js2c.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/js2c.sh $@ $(RT_JS)
+endif
 # Built-in worker templates: lib/templates/*.js become C data at build time.
 TPL_JS      := $(sort $(wildcard lib/templates/*.js))
 ifneq ($(TPL_JS),)
