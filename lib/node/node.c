@@ -394,6 +394,8 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     if (!node) return ami__error_oom();
     memset(node, 0, sizeof *node);
     node->o = *opts;
+    if (!node->o.log_lines_per_s) node->o.log_lines_per_s = 200;
+    if (!node->o.log_bytes_per_s) node->o.log_bytes_per_s = 262144;
     node->store_uri = ami__strdup(opts->store_uri);
     node->nid = ami__strdup(opts->nid);
     node->network = ami__strdup(opts->network && *opts->network ? opts->network : "localnet");
@@ -409,7 +411,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     pthread_mutex_init(&node->lease_mu, NULL);
     pthread_mutex_init(&node->log_mu, NULL);
     pthread_cond_init(&node->cv, NULL);
-    node->log_counts = json_object();
+    node->log_fifos = json_object();
     node->index = json_object();
     if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
         ami_node_free(node);
@@ -472,6 +474,7 @@ AMI_EXTERN(int) ami_node_start(ami_node *node)
     int rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
     if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);
     if (!rc) rc = pthread_create(&node->hk_thr, NULL, ami__housekeeping_main, node);
+    if (!rc) rc = pthread_create(&node->log_thr, NULL, ami__logs_main, node);
     if (rc) {
         ami__log(AMI__LOG_ERROR, "node %s: cannot start threads", node->nid);
         abort();   /* a half-started node cannot be unwound safely */
@@ -559,6 +562,7 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
     pthread_join(node->sched_thr, NULL);
     pthread_join(node->elect_thr, NULL);
     pthread_join(node->hk_thr, NULL);
+    pthread_join(node->log_thr, NULL);
     release_idle_leases(node);
 
     pthread_mutex_lock(&node->mu);
@@ -595,7 +599,8 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
         ami_free(p);
         p = n;
     }
-    json_decref(node->log_counts);
+    ami__logs_free(node);
+    json_decref(node->log_fifos);
     json_decref(node->index);
     ami_store_free(node->store);
     ami_store_free(node->local);

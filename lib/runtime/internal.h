@@ -23,6 +23,9 @@ enum {
 enum { AMI__OP_GET, AMI__OP_SET, AMI__OP_DELETE, AMI__OP_LIST, AMI__OP_SUBSCRIBE,
        AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_COUNT };
 
+/* Tries of one guarded net write whose check conflicted while the guard says the tenure holds. */
+#define AMI__GUARD_RETRIES 20
+
 typedef struct ami__sub {
     int id;
     int which;                /* 0 net, 1 local */
