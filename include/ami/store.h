@@ -51,10 +51,28 @@ typedef char ami_versionstamp[AMI_VERSIONSTAMP_LEN + 1];
  * PATH (SQLite, WAL mode).  "etcd://…" is reserved (AMI_EUNSUPPORTED for
  * now).  The file is created when missing.  Several processes may open one
  * file (a local file system: SQLite's WAL needs shared memory).
- * Errors: AMI_EINVAL (bad URI, ":memory:"), AMI_EIO (cannot open/create, not
- * a database), AMI_EBUSY, AMI_EUNSUPPORTED.
+ *
+ * "sqlite::memory:" (or ":memory:") opens a new, empty, private in-memory
+ * store: every open gives another one, only this handle sees it (share the
+ * handle between threads, or give it to a node through
+ * ami_node_options.store), and it is gone when the handle is freed.  Watch,
+ * CAS and expiry work as on a file.
+ * Errors: AMI_EINVAL (bad URI, "file:" URIs), AMI_EIO (cannot open/create,
+ * not a database), AMI_EBUSY, AMI_EUNSUPPORTED.
  */
 AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri);
+
+/**
+ * Open a throw-away store: a new SQLite file in a fresh directory under
+ * $TMPDIR (default /tmp).  *out_uri (may be NULL; free with ami_free) is its
+ * "sqlite:…" URI, which other handles, nodes and processes may open while this
+ * handle lives.  ami_store_free() of this handle removes the directory and
+ * everything in it (the store, its WAL, node-local stores that default to
+ * sit beside it): close the other handles and nodes first.
+ * Errors: AMI_EIO (cannot create the directory or the file), AMI_ENOMEM.
+ */
+AMI_EXTERN(int) ami_store_open_temp(ami_store **out, char **out_uri);
+
 /** Close the store and free it (NULL is fine).  Wake and join any watchers first. */
 AMI_EXTERN(void) ami_store_free(ami_store *store);
 
