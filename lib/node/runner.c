@@ -149,6 +149,7 @@ static int64_t on_failure(ami_node *node, ami__worker *w, const char *name, cons
     }
     ami_free(w->last_error);
     w->last_error = ami_buf_detach(&b);
+    w->iter_errors++;
     w->last_class = cls;
     w->stats_dirty = 1;
     if (line > 0) ami__node_wlog(node, w, "error", "%s (line %d) [%s]", w->last_error, line, ami_errclass_name(cls));
@@ -236,6 +237,22 @@ static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char
     *out = b.rt;
     snprintf(err, errlen, "%s", b.err);
     return b.rc;
+}
+
+/* The host's iteration callback (no lock held). */
+static void report_iteration(ami_node *node, ami__worker *w, int rc, const ami_runtime_result *res, int64_t ms)
+{
+    pthread_mutex_lock(&node->mu);
+    uint64_t n = w->iterations + 1;
+    pthread_mutex_unlock(&node->mu);
+    ami_buf err = AMI_BUF_INIT;
+    if (rc) {
+        if (res->name && res->message) ami_buf_printf(&err, "%s: %s", res->name, res->message);
+        else ami_buf_puts(&err, res->name ? res->name : res->message ? res->message : ami_strerror(rc));
+    }
+    ami_node_iteration it = { w->sid, node->nid, rc, rc ? err.ptr : NULL, ms, n };
+    node->o.on_iteration(&it, node->o.iteration_payload);
+    ami_buf_dispose(&err);
 }
 
 /* What ended a generation. */
@@ -328,7 +345,9 @@ static int generation(ami_node *node, ami__worker *w)
         w->stats_dirty = 1;
         pthread_mutex_unlock(&node->mu);
         ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+        int64_t t0 = ami_time_mono_ms();
         rc = ami_runtime_run(rt, &res);
+        if (node->o.on_iteration) report_iteration(node, w, rc, &res, ami_time_mono_ms() - t0);
         int lease_ours = 0;
         if (rc == AMI_ELEASE) {
             /* a fenced write conflicted: our own renewal in between, or a new leader */
@@ -341,6 +360,8 @@ static int generation(ami_node *node, ami__worker *w)
             pthread_mutex_unlock(&node->lease_mu);
         }
         pthread_mutex_lock(&node->mu);
+        w->iterations++;
+        pthread_cond_broadcast(&node->wait_cv);
         if (rc == AMI_ESTOPPED) {
             ami_runtime_result_dispose(&res);
             if (w->reload && !w->quit) result = GEN_AGAIN;
@@ -418,6 +439,7 @@ static void *runner_main(void *arg)
     node->running--;
     node->kick = 1;
     pthread_cond_broadcast(&node->cv);
+    pthread_cond_broadcast(&node->wait_cv);
     pthread_mutex_unlock(&node->mu);
     return NULL;
 }
