@@ -201,6 +201,11 @@ AMI_EXTERN(void) ami_store_wake(ami_store *store);
 
 /* ---- helpers ---- */
 
+/** An entry's "value" (borrowed from `entry`; JSON null for an absent key); NULL when `entry` is not an object. */
+AMI_EXTERN(json_t *) ami_entry_value(const json_t *entry);
+/** An entry's versionstamp (borrowed from `entry`); NULL for an absent key or when `entry` is not an entry. */
+AMI_EXTERN(const char *) ami_entry_versionstamp(const json_t *entry);
+
 /** Build a key from parts: ami_key_new("ami", "worker", sid, NULL) → ["ami","worker",sid]. Caller owns it. */
 AMI_EXTERN(json_t *) ami_key_new(const char *first, ...);
 

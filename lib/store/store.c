@@ -629,3 +629,13 @@ AMI_EXTERN(void) ami_store_wake(ami_store *store)
 {
     if (store && store->be->wake) store->be->wake(store->be);
 }
+
+AMI_EXTERN(json_t *) ami_entry_value(const json_t *entry)
+{
+    return json_object_get(entry, "value");
+}
+
+AMI_EXTERN(const char *) ami_entry_versionstamp(const json_t *entry)
+{
+    return json_string_value(json_object_get(entry, "versionstamp"));
+}
