@@ -201,6 +201,17 @@ AMI_EXTERN(void) ami_store_wake(ami_store *store);
 
 /* ---- helpers ---- */
 
+/*
+ * JSON for callers that cannot use Jansson's inline functions or allocator
+ * (language bindings): text in, json_t out and back.
+ */
+/** Parse JSON text (`len` bytes; any value, not only objects) into *out (the caller's reference). AMI_EINVAL with line and column. */
+AMI_EXTERN(int) ami_json_parse(json_t **out, const char *text, size_t len);
+/** Compact JSON text of `value` (NULL gives "null"); free with ami_free.  NULL only when out of memory or for NaN/infinity. */
+AMI_EXTERN(char *) ami_json_text(const json_t *value);
+/** json_decref() as a real function (NULL is fine). */
+AMI_EXTERN(void) ami_json_decref(json_t *value);
+
 /** An entry's "value" (borrowed from `entry`; JSON null for an absent key); NULL when `entry` is not an object. */
 AMI_EXTERN(json_t *) ami_entry_value(const json_t *entry);
 /** An entry's versionstamp (borrowed from `entry`); NULL for an absent key or when `entry` is not an entry. */

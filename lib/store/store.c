@@ -639,3 +639,40 @@ AMI_EXTERN(const char *) ami_entry_versionstamp(const json_t *entry)
 {
     return json_string_value(json_object_get(entry, "versionstamp"));
 }
+
+AMI_EXTERN(int) ami_json_parse(json_t **out, const char *text, size_t len)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!text) return ami__error_set(AMI_EINVAL, "JSON text is NULL");
+    json_error_t err;
+    *out = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    if (!*out) return ami__error_set(AMI_EINVAL, "invalid JSON: %s (line %d, column %d)", err.text, err.line, err.column);
+    return 0;
+}
+
+AMI_EXTERN(char *) ami_json_text(const json_t *value)
+{
+    ami_buf b = AMI_BUF_INIT;
+    if (!value) {
+        ami_buf_puts(&b, "null");
+        return ami_buf_detach(&b);
+    }
+    size_t n = json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (n == 0) {
+        ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
+        return NULL;
+    }
+    if (ami_buf_grow(&b, n + 1)) {
+        ami__error_oom();
+        return NULL;
+    }
+    b.size = json_dumpb(value, b.ptr, n, JSON_COMPACT | JSON_ENCODE_ANY);
+    b.ptr[b.size] = '\0';
+    return ami_buf_detach(&b);
+}
+
+AMI_EXTERN(void) ami_json_decref(json_t *value)
+{
+    json_decref(value);
+}
