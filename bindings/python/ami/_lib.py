@@ -185,6 +185,9 @@ ami_webfix_key_public = _fn("ami_webfix_key_public", c_int, PUBKEY, c_char_p)
 ami_webfix_sign_login = _fn("ami_webfix_sign_login", c_int, POINTER(c_void_p), c_char_p)
 
 ami_init()
+# scripts given to the registry are compile-checked (where the library still needs asking)
+if hasattr(lib, "ami_runtime_install_check"):
+    _fn("ami_runtime_install_check", None)()
 
 # ---- glue ----
 
@@ -222,7 +225,11 @@ class JSON:
         if value is None:
             text = b"null"
         else:
-            text = json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+            try:
+                text = json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+            except (TypeError, ValueError) as e:
+                from .errors import Invalid
+                raise Invalid(-3, "not a JSON value: %s" % e) from None
         p = json_p()
         check(ami_json_parse(byref(p), text, len(text)))
         self.ptr = p
