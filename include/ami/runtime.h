@@ -116,8 +116,10 @@ typedef struct ami_runtime_result {
     char *message;   /* error message; NULL when ok */
     char *stack;     /* Duktape stack trace, or NULL */
     int line;        /* the user's script line the error comes from; 0 when unknown */
+    char *value;     /* what the body returned, as compact JSON text ("42", "{\"a\":1}"; a promise: its
+                        settled value); NULL when it returned undefined, a function or failed */
 } ami_runtime_result;
-#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0 }
+#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0, NULL }
 
 /** Free the strings of a result and reset it (NULL is fine). */
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);

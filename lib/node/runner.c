@@ -193,6 +193,7 @@ static int64_t on_failure(ami_node *node, ami__worker *w, const char *name, cons
     }
     ami_free(w->last_error);
     w->last_error = ami_buf_detach(&b);
+    w->iter_errors++;
     w->last_class = cls;
     w->stats_dirty = 1;
     if (line > 0) ami__node_wlog(node, w, "error", "%s (line %d) [%s]", w->last_error, line, ami_errclass_name(cls));
@@ -292,6 +293,22 @@ static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char
     return b.rc;
 }
 
+/* The host's iteration callback (no lock held). */
+static void report_iteration(ami_node *node, ami__worker *w, int rc, const ami_runtime_result *res, int64_t ms)
+{
+    pthread_mutex_lock(&node->mu);
+    uint64_t n = w->iterations + 1;
+    pthread_mutex_unlock(&node->mu);
+    ami_buf err = AMI_BUF_INIT;
+    if (rc) {
+        if (res->name && res->message) ami_buf_printf(&err, "%s: %s", res->name, res->message);
+        else ami_buf_puts(&err, res->name ? res->name : res->message ? res->message : ami_strerror(rc));
+    }
+    ami_node_iteration it = { w->sid, node->nid, rc, rc ? err.ptr : NULL, ms, n };
+    node->o.on_iteration(&it, node->o.iteration_payload);
+    ami_buf_dispose(&err);
+}
+
 /* What ended a generation. */
 enum { GEN_AGAIN, GEN_EXIT };
 
@@ -385,8 +402,12 @@ static int generation(ami_node *node, ami__worker *w)
         w->stats_dirty = 1;
         pthread_mutex_unlock(&node->mu);
         ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+        int64_t t0 = ami_time_mono_ms();
         rc = ami_runtime_run(rt, &res);
+        if (node->o.on_iteration) report_iteration(node, w, rc, &res, ami_time_mono_ms() - t0);
         pthread_mutex_lock(&node->mu);
+        w->iterations++;
+        pthread_cond_broadcast(&node->wait_cv);
         if (rc == AMI_ESTOPPED) {
             ami_runtime_result_dispose(&res);
             if (w->reload && !w->quit) result = GEN_AGAIN;
@@ -461,6 +482,7 @@ static void *runner_main(void *arg)
     node->running--;
     node->kick = 1;
     pthread_cond_broadcast(&node->cv);
+    pthread_cond_broadcast(&node->wait_cv);
     pthread_mutex_unlock(&node->mu);
     return NULL;
 }
