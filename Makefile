@@ -132,7 +132,7 @@ $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
-$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
+$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch] cli/amid/console.[ch])
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/libami.a $(LDLIBS_AMI)
 
@@ -174,6 +174,8 @@ install: all
 	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libami.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libami.pc
 	$(if $(PROG_BINS),install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/)
+	install -d $(DESTDIR)$(PREFIX)/share/ami/console
+	install -m 644 $(wildcard console/*.html console/*.js console/*.css console/*.svg) $(DESTDIR)$(PREFIX)/share/ami/console/
 	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
 	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
 	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi
