@@ -172,13 +172,13 @@ function card(w) {
   const icon = el("span", "icon", "{}");
   if (r.active) icon.appendChild(el("span", "dot pulse"));
   head.appendChild(icon);
-  if (r.executionMode === "leader") head.appendChild(el("span", "crown", "\u{1F451}"));
+  if (r.executionMode === "leader") head.appendChild(el("span", "crown", "\u265B"));
   head.appendChild(el("span", "sid", r.sid));
   const created = state.created.get(r.sid);
   if (created && Date.now() - created < NEW_BADGE_MS) head.appendChild(el("span", "badge new", "NEW"));
   head.appendChild(el("span", "badge " + (r.active ? "ok" : "off"), r.active ? "ACTIVE" : "INACTIVE"));
   if (isOwner()) {
-    const del = el("button", "delete", "\u{1F5D1}");
+    const del = el("button", "delete", "\u2715");
     del.type = "button";
     del.title = "Delete worker";
     del.dataset.action = "delete";
@@ -337,8 +337,9 @@ function deselect() {
 }
 
 // Save script and notes with the versionstamp they were loaded at; 409 → conflict dialog.
+let saving = false;
 async function save(what = "all", overwrite = false) {
-  if (!state.base || !isOwner()) return;
+  if (!state.base || !isOwner() || saving) return;
   const d = dirty();
   const rawPatch = {};
   if ((what === "all" || what === "script") && (d.script || overwrite)) rawPatch.script = editor.getValue();
@@ -349,6 +350,7 @@ async function save(what = "all", overwrite = false) {
   }
   const body = { channel: "ami.worker." + state.selected, raw: rawPatch };
   if (!overwrite) body.versionstamp = state.base.versionstamp;
+  saving = true;
   try {
     const w = await call("updateWorker", body);
     takeSaved(w, rawPatch);
@@ -361,6 +363,8 @@ async function save(what = "all", overwrite = false) {
     }
     if (e instanceof WebfixError && e.status === 400 && /line \d+/.test(e.message)) editor.revalidate();
     handleError(e, "Save");
+  } finally {
+    saving = false;
   }
 }
 
@@ -444,8 +448,13 @@ async function refreshLeader() {
   if (!state.selected || !state.base || raw(state.base.entry).executionMode !== "leader") return;
   const sid = state.selected;
   try {
-    const info = await call("getLeaderInfo", { workerId: sid });
+    const [info, stats] = await Promise.all([call("getLeaderInfo", { workerId: sid }), call("getWorkerStats")]);
     if (sid !== state.selected) return;
+    // getLeaderInfo has spec 003's shape (no term): the term comes from the stats of the node that leads
+    if (info.term === undefined) {
+      const st = (stats.workers || []).find((x) => x.sid === sid && x.nid === info.leader);
+      if (st && st.term) info.term = st.term;
+    }
     state.leader = info;
     state.leaderFetchedAt = Date.now();
     renderLeader();
@@ -464,7 +473,7 @@ function renderLeader() {
   card.classList.add(!info.hasLeader ? "no-leader" : expired ? "expired" : "has-leader");
   $("leader-status").textContent = !info.hasLeader ? "\u26A0 No leader elected" : expired ? "\u2716 Lease expired" : "\u2714 Leader active";
   $("leader-node").textContent = info.leader || "-";
-  $("leader-term").textContent = info.term !== undefined ? String(info.term) : "-";
+  $("leader-term").textContent = info.term !== undefined && info.term !== null ? String(info.term) : "-";
   $("leader-elected").textContent = fmtTime(info.timestamp);
   $("leader-renewed").textContent = fmtTime(info.renewedAt);
   $("leader-expires").textContent = info.hasLeader ? (expired ? "expired" : Math.ceil(left / 1000) + "s") : "-";
@@ -811,6 +820,7 @@ function wire() {
   // Ctrl/Cmd+S anywhere in the editor panel (the code editor has its own binding too).
   document.addEventListener("keydown", (ev) => {
     if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "s") {
+      if (ev.defaultPrevented) return;   // the code editor saved already
       ev.preventDefault();
       if (state.selected && !$("editor-panel").hidden) save("all");
     }
@@ -823,7 +833,11 @@ function wire() {
     if (!document.hidden && !$("app").hidden) refreshList();
   }, LIST_REFRESH_MS);
   setInterval(() => {
-    if (state.leader && !$("leader-card").hidden) renderLeader();
+    if (!state.leader || $("leader-card").hidden) return;
+    renderLeader();
+    // the countdown ran out: ask again (the leader has most likely renewed meanwhile)
+    const left = state.leader.hasLeader ? state.leader.expiresIn - (Date.now() - state.leaderFetchedAt) : 1;
+    if ($("leader-auto").checked && left <= 0 && Date.now() - state.leaderFetchedAt > 2000) refreshLeader();
   }, 1000);
   setInterval(() => {
     if ($("leader-auto").checked && !$("leader-card").hidden) refreshLeader();
