@@ -4,7 +4,7 @@ import { adoptFragmentSession, call, dropSession, logStreamUrl, session, WebfixE
 import { createEditor } from "./editor.js";
 
 const $ = (id) => document.getElementById(id);
-const CARD_H = 124;          // px, fixed height of a worker card (virtualised list)
+const CARD_H = 108;          // px: a worker card (100) and its margins (virtualised list)
 const LIST_REFRESH_MS = 4000;
 const LEADER_REFRESH_MS = 10000;
 const STATS_REFRESH_MS = 15000;
@@ -215,7 +215,7 @@ async function refreshList() {
   try {
     const list = await call("listWorkers");
     state.workers = Array.isArray(list) ? list : [];
-    state.workers.sort((a, b) => (raw(b).timestamp || 0) - (raw(a).timestamp || 0));
+    state.workers.sort((a, b) => (raw(b).timestamp || 0) - (raw(a).timestamp || 0) || (raw(a).sid < raw(b).sid ? -1 : 1));
     applyFilters();
     syncSelected();
   } catch (e) {
@@ -431,7 +431,8 @@ async function validate(text) {
       v.textContent = "\u2713 compiles";
       v.className = "status-line ok";
     } else {
-      v.textContent = (r.line ? `line ${r.line}${r.column ? ", column " + r.column : ""}: ` : "") + r.error;
+      const msg = String(r.error || "").replace(/^Invalid script content: /, "").replace(/ \(line \d+(, column \d+)?\)$/, "");
+      v.textContent = "\u2716 " + (r.line ? `line ${r.line}${r.column ? ", column " + r.column : ""}: ` : "") + msg;
       v.className = "status-line error";
     }
     v.dataset.line = r.valid ? "" : String(r.line || "");
