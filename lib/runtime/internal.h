@@ -89,7 +89,8 @@ int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, char 
  * On a syntax error returns AMI_ESCRIPT with the message (line, column) in errbuf. */
 int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *errbuf, size_t errlen);
 
-/* The prelude (ES5 polyfills and the Stels/logger/Deno objects), lib/runtime/prelude.c. */
+/* The prelude (ES5 polyfills and the Stels/logger/Deno objects): lib/runtime/js/prelude*.js,
+ * turned into C data at build time by scripts/js2c.sh. */
 extern const char ami__prelude_js[];
 extern const char ami__prelude_mapset_js[];   /* loaded on first use */
 extern const char ami__prelude_poly_js[];     /* loaded on first use */
