@@ -199,6 +199,15 @@ try:
           wait(lambda: any("console-edit s-0001" in e.text for e in qs("#log-lines .log-line")), 40))
     check("the stream is live", "live" in q("#log-state").text)
     shot("07-logs")
+    js("const s = document.getElementById('log-level'); s.value = 'error'; s.dispatchEvent(new Event('change'));")
+    check("level filter: no info lines at 'error'", len(qs("#log-lines .log-line")) == 0)
+    js("const s = document.getElementById('log-level'); s.value = ''; s.dispatchEvent(new Event('change'));")
+    check("level filter back to all levels", len(qs("#log-lines .log-line")) >= 3)
+    q("#btn-log-pause").click()
+    n_paused = len(qs("#log-lines .log-line"))
+    check("pause holds new lines back", wait(lambda: "new)" in q("#log-state").text, 15) and len(qs("#log-lines .log-line")) == n_paused)
+    q("#btn-log-pause").click()
+    check("resume shows them", len(qs("#log-lines .log-line")) > n_paused and q("#btn-log-pause").text == "PAUSE")
 
     # ---- leader card: node, term, a falling countdown, green border
     check("leader card with the leader node", wait(lambda: visible("#leader-card") and q("#leader-node").text == "s-0001", 20))
