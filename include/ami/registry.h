@@ -35,6 +35,14 @@ AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len);
  */
 AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *nid, const json_t *body);
 
+/**
+ * A worker entry's sid (value.raw.sid, borrowed from `entry`), e.g. of what
+ * ami_registry_create gave back; NULL when `entry` is not a worker entry.
+ * ami_entry_versionstamp() (ami/store.h) gives the versionstamp to pass to
+ * ami_registry_update.
+ */
+AMI_EXTERN(const char *) ami_entry_sid(const json_t *entry);
+
 /** All workers as a JSON array of entries in key order. */
 AMI_EXTERN(int) ami_registry_list(json_t **out, ami_store *store);
 

@@ -50,9 +50,12 @@ typedef void (*ami_runtime_log_fn)(const ami_log_record *rec, void *payload);
  * every Stels.net mutation just before it is committed, so the host can add
  * checks (e.g. the leader lease's versionstamp).  Return 1 when a check was
  * added, 0 when not, a negative AMI_E… code to fail the mutation (the script
- * gets a StoreError).  When a commit whose batch got a guard check conflicts,
- * the script gets an error named LeaseLost and the instance stops
- * (ami_runtime_stop semantics; the run ends with AMI_ELEASE).
+ * gets a StoreError).  When a commit whose batch got a guard check conflicts
+ * (nothing of it landed), the runtime calls the guard again with batch NULL:
+ * a result > 0 means the tenure still holds (e.g. the host renewed the lease
+ * in between) and that one mutation is tried again with a fresh batch (up to
+ * 20 times); anything else gives the script an error named LeaseLost and the
+ * instance stops (ami_runtime_stop semantics; the run ends with AMI_ELEASE).
  */
 typedef int (*ami_runtime_guard_fn)(ami_atomic *batch, void *payload);
 
@@ -113,8 +116,10 @@ typedef struct ami_runtime_result {
     char *message;   /* error message; NULL when ok */
     char *stack;     /* Duktape stack trace, or NULL */
     int line;        /* the user's script line the error comes from; 0 when unknown */
+    char *value;     /* what the body returned, as compact JSON text ("42", "{\"a\":1}"; a promise: its
+                        settled value); NULL when it returned undefined, a function or failed */
 } ami_runtime_result;
-#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0 }
+#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0, NULL }
 
 /** Free the strings of a result and reset it (NULL is fine). */
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);

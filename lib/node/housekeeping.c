@@ -26,7 +26,6 @@ void *ami__housekeeping_main(void *arg)
         if (node->threads_quit) break;
         pthread_mutex_unlock(&node->mu);
         int64_t now = ami_time_mono_ms();
-        ami__logs_flush(node);
         pthread_mutex_lock(&node->mu);
         int running = node->running;
         pthread_mutex_unlock(&node->mu);

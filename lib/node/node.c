@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
@@ -367,17 +369,36 @@ static char *local_uri_for(const char *store_uri, const char *nid)
     const char *path = store_uri;
     if (!strncmp(path, "sqlite:", 7)) path += 7;
     size_t n = strcspn(path, "?");
+    if (n == 8 && !strncmp(path, ":memory:", 8)) return ami__strdup("sqlite::memory:");
     ami_buf b = AMI_BUF_INIT;
     ami_buf_printf(&b, "sqlite:%.*s.%s.local", (int)n, path, nid);
     return ami_buf_detach(&b);
 }
 
-AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
+/* How many bytes of ami_node_options each known version has. */
+static size_t options_size(unsigned int version)
+{
+    if (version == 1) return offsetof(ami_node_options, store);
+    if (version == AMI_NODE_OPTIONS_VERSION) return sizeof(ami_node_options);
+    return 0;
+}
+
+AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
 {
     if (!out) return bad_opt("out", "is NULL");
     *out = NULL;
-    if (!opts || opts->version != AMI_NODE_OPTIONS_VERSION) return bad_opt("version", "unknown options version");
-    if (!opts->store_uri || !*opts->store_uri) return bad_opt("store_uri", "is required");
+    if (!in || !options_size(in->version)) return bad_opt("version", "unknown options version");
+    /* a host built against an older header passed a shorter struct: read only that much */
+    ami_node_options o = AMI_NODE_OPTIONS_INIT;
+    memcpy(&o, in, options_size(in->version));
+    o.version = AMI_NODE_OPTIONS_VERSION;
+    if (in->version < 2) {
+        o.store = o.local_store = NULL;
+        o.on_iteration = NULL;
+        o.iteration_payload = NULL;
+    }
+    const ami_node_options *opts = &o;
+    if (!opts->store && (!opts->store_uri || !*opts->store_uri)) return bad_opt("store_uri", "is required (or a store handle)");
     if (!opts->nid || !*opts->nid) return bad_opt("nid", "is required");
     if (strlen(opts->nid) >= AMI_LEASE_ID_MAX) return bad_opt("nid", "is too long");
     if (opts->capacity <= 0) return bad_opt("capacity", "must be > 0");
@@ -394,11 +415,15 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     if (!node) return ami__error_oom();
     memset(node, 0, sizeof *node);
     node->o = *opts;
-    node->store_uri = ami__strdup(opts->store_uri);
+    if (!node->o.log_lines_per_s) node->o.log_lines_per_s = 200;
+    if (!node->o.log_bytes_per_s) node->o.log_bytes_per_s = 262144;
+    /* with a store handle and no URI, the URI only names things: a handle's local store is in memory */
+    const char *suri = opts->store && (!opts->store_uri || !*opts->store_uri) ? "sqlite::memory:" : opts->store_uri;
+    node->store_uri = ami__strdup(suri);
     node->nid = ami__strdup(opts->nid);
     node->network = ami__strdup(opts->network && *opts->network ? opts->network : "localnet");
     node->local_uri = opts->local_store_uri && *opts->local_store_uri ? ami__strdup(opts->local_store_uri)
-                                                                       : local_uri_for(opts->store_uri, opts->nid);
+                                                                       : local_uri_for(suri, opts->nid);
     node->o.store_uri = node->store_uri;
     node->o.nid = node->nid;
     node->o.network = node->network;
@@ -409,14 +434,18 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     pthread_mutex_init(&node->lease_mu, NULL);
     pthread_mutex_init(&node->log_mu, NULL);
     pthread_cond_init(&node->cv, NULL);
-    node->log_counts = json_object();
+    pthread_cond_init(&node->wait_cv, NULL);
+    node->log_fifos = json_object();
     node->index = json_object();
     if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
         ami_node_free(node);
         return ami__error_oom();
     }
-    int rc = ami_store_open(&node->store, node->store_uri);
-    if (!rc) rc = ami_store_open(&node->local, node->local_uri);
+    int rc = 0;
+    if (opts->store) node->store = opts->store;
+    else rc = ami_store_open(&node->store, node->store_uri);
+    if (!rc && opts->local_store) node->local = opts->local_store;
+    else if (!rc) rc = ami_store_open(&node->local, node->local_uri);
     if (rc) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", ami_error_last());
@@ -472,6 +501,7 @@ AMI_EXTERN(int) ami_node_start(ami_node *node)
     int rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
     if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);
     if (!rc) rc = pthread_create(&node->hk_thr, NULL, ami__housekeeping_main, node);
+    if (!rc) rc = pthread_create(&node->log_thr, NULL, ami__logs_main, node);
     if (rc) {
         ami__log(AMI__LOG_ERROR, "node %s: cannot start threads", node->nid);
         abort();   /* a half-started node cannot be unwound safely */
@@ -559,6 +589,7 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
     pthread_join(node->sched_thr, NULL);
     pthread_join(node->elect_thr, NULL);
     pthread_join(node->hk_thr, NULL);
+    pthread_join(node->log_thr, NULL);
     release_idle_leases(node);
 
     pthread_mutex_lock(&node->mu);
@@ -595,14 +626,16 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
         ami_free(p);
         p = n;
     }
-    json_decref(node->log_counts);
+    ami__logs_free(node);
+    json_decref(node->log_fifos);
     json_decref(node->index);
-    ami_store_free(node->store);
-    ami_store_free(node->local);
+    if (node->store != node->o.store) ami_store_free(node->store);
+    if (node->local != node->o.local_store) ami_store_free(node->local);
     pthread_mutex_destroy(&node->mu);
     pthread_mutex_destroy(&node->lease_mu);
     pthread_mutex_destroy(&node->log_mu);
     pthread_cond_destroy(&node->cv);
+    pthread_cond_destroy(&node->wait_cv);
     ami_free(node->store_uri);
     ami_free(node->local_uri);
     ami_free(node->nid);
@@ -618,6 +651,66 @@ AMI_EXTERN(int) ami_node_leader_info(json_t **out, ami_node *node, const char *s
 {
     if (!out || !node || !sid) return ami__error_set(AMI_EINVAL, "ami_node_leader_info: NULL argument");
     return ami_election_leader_info(out, node->store, sid);
+}
+
+static const char *const wait_names[] = { "?", "an iteration", "finished", "stopped", "an error" };
+
+/* Whether CONDITION holds for W (NULL: not known here now; `was_seen`: it was during this wait); under mu. */
+static int wait_holds(const ami__worker *w, int condition, int was_seen)
+{
+    if (!w) return condition == AMI_NODE_WAIT_STOPPED && was_seen;
+    switch (condition) {
+    case AMI_NODE_WAIT_ITERATION: return w->iterations > 0;
+    case AMI_NODE_WAIT_FINISHED: return w->state == AMI__ST_FINISHED;
+    case AMI_NODE_WAIT_STOPPED:
+        return (w->started || w->state == AMI__ST_FINISHED) && w->thr_state != AMI__THR_LIVE;
+    case AMI_NODE_WAIT_ERRORED: return w->iter_errors > 0;
+    default: return 0;
+    }
+}
+
+AMI_EXTERN(int) ami_node_wait(ami_node *node, const char *sid, int condition, int timeout_ms)
+{
+    if (!node || !sid || !*sid) return ami__error_set(AMI_EINVAL, "ami_node_wait: NULL argument");
+    if (condition < AMI_NODE_WAIT_ITERATION || condition > AMI_NODE_WAIT_ERRORED)
+        return ami__error_set(AMI_EINVAL, "ami_node_wait: unknown condition %d", condition);
+    int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
+    int rc = 0, seen = 0;
+    pthread_mutex_lock(&node->mu);
+    for (;;) {
+        const ami__worker *w = ami__node_find(node, sid);
+        if (w && !w->deleted) seen = 1;
+        if (w && w->deleted && w->thr_state != AMI__THR_LIVE) w = NULL;
+        if (wait_holds(w, condition, seen)) break;
+        if (node->stop_done || node->stopping) {
+            rc = ami__error_set(AMI_ESTOPPED, "node %s stopped while waiting for worker %s (%s)", node->nid, sid,
+                                wait_names[condition]);
+            break;
+        }
+        int64_t now = ami_time_mono_ms();
+        if (deadline >= 0 && now >= deadline) {
+            rc = ami__error_set(AMI_ETIMEOUT, "worker %s: not %s within %d ms (state %s, %llu iterations, %llu errors)",
+                                sid, wait_names[condition], timeout_ms,
+                                w ? ami__state_name(w->state) : "not scheduled on this node",
+                                w ? (unsigned long long)w->iterations : 0ULL,
+                                w ? (unsigned long long)w->iter_errors : 0ULL);
+            break;
+        }
+        if (!w) {
+            node->kick = 1;   /* a worker just created: let the scheduler look now */
+            pthread_cond_broadcast(&node->cv);
+        }
+        /* slices: slot removals and scheduler progress are not signalled on wait_cv */
+        int64_t slice = 50;
+        if (deadline >= 0 && deadline - now < slice) slice = deadline - now;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)slice * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&node->wait_cv, &node->mu, &ts);
+    }
+    pthread_mutex_unlock(&node->mu);
+    return rc;
 }
 
 AMI_EXTERN(int) ami_node_list(json_t **out, ami_store *store)

@@ -407,3 +407,8 @@ AMI_EXTERN(int) ami_registry_stop_all(json_t **out, int *partial, ami_store *sto
                      "failed", (json_int_t)failed, "errors", errors, "workers", workers);
     return 0;
 }
+
+AMI_EXTERN(const char *) ami_entry_sid(const json_t *entry)
+{
+    return json_string_value(json_object_get(json_object_get(json_object_get(entry, "value"), "raw"), "sid"));
+}

@@ -642,7 +642,44 @@ AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *res)
     ami_free(res->name);
     ami_free(res->message);
     ami_free(res->stack);
+    ami_free(res->value);
     *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
+}
+
+/* [value] -> [JSON text or undefined]: a settled promise gives its value (what `return await …` means). */
+static duk_ret_t encode_value(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    int promise = 0;
+    if (duk_is_object(ctx, -1)) {
+        duk_get_global_string(ctx, "Promise");
+        promise = duk_is_function(ctx, -1) && duk_instanceof(ctx, -2, -1);
+        duk_pop(ctx);
+    }
+    if (promise) {
+        duk_get_prop_string(ctx, -1, "_s");
+        int fulfilled = duk_get_int_default(ctx, -1, 0) == 1;
+        duk_pop(ctx);
+        if (fulfilled) duk_get_prop_string(ctx, -1, "_v");
+        else duk_push_undefined(ctx);
+    } else {
+        duk_dup_top(ctx);
+    }
+    if (duk_is_undefined(ctx, -1) || duk_is_function(ctx, -1)) return 1;
+    duk_json_encode(ctx, -1);
+    return 1;
+}
+
+/* The run's return value (on top) as JSON text into res->value (NULL for undefined or when it cannot be encoded). */
+static void keep_value(ami_runtime *r, ami_runtime_result *res)
+{
+    duk_context *ctx = r->ctx;
+    if (duk_safe_call(ctx, encode_value, NULL, 1, 1) == 0 && duk_is_string(ctx, -1)) {
+        duk_size_t n = 0;
+        const char *t = duk_get_lstring(ctx, -1, &n);
+        res->value = ami__strndup(t, n);
+    }
+    duk_pop(ctx);
 }
 
 typedef struct {
@@ -888,16 +925,21 @@ AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
     r->running = 1;
     int rc = duk_pcall(ctx, 0);
     if (rc == 0 && duk_get_length(ctx, STACK_JOBS)) {
-        /* promise jobs left by the body, and unhandled rejections */
-        duk_pop(ctx);
+        /* promise jobs left by the body, and unhandled rejections (the body's value stays below) */
         slice_start(r);
         rc = duk_safe_call(ctx, call_hook, (void *)"endOfRun", 0, 1);
+        if (rc == 0) duk_pop(ctx);
+        else duk_remove(ctx, -2);
     }
     int code = 0;
     if (rc != 0) code = finish_error(r, res);
     else {
-        duk_pop(ctx);
-        if (res) res->ok = 1;
+        if (res) {
+            res->ok = 1;
+            keep_value(r, res);   /* pops the value */
+        } else {
+            duk_pop(ctx);
+        }
     }
     r->running = 0;
     r->slice_deadline = 0;
