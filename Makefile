@@ -58,13 +58,15 @@ $(B)/gen/js_data.c: $(RT_JS) scripts/js2c.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/js2c.sh $@ $(RT_JS)
 endif
-# Built-in worker templates: lib/templates/*.js become C data at build time.
+# Built-in worker templates: lib/templates/*.js become C data at build time, by
+# the same generator, with a table of their "@key value" metadata.
 TPL_JS      := $(sort $(wildcard lib/templates/*.js))
 ifneq ($(TPL_JS),)
 LIB_OBJS    += $(B)/obj/$(B)/gen/templates_data.o
-$(B)/gen/templates_data.c: $(TPL_JS) scripts/gen_templates.sh
+$(B)/gen/templates_data.c: $(TPL_JS) scripts/js2c.sh
 	@mkdir -p $(dir $@)
-	$(Q)scripts/gen_templates.sh $@ $(TPL_JS)
+	$(Q)scripts/js2c.sh --prefix template_ --table ami__templates ami__template_def templates/templates_internal.h \
+	    "title category executionMode priority mode description" $@ $(TPL_JS)
 endif
 
 PROGS       := $(notdir $(patsubst %/,%,$(dir $(wildcard cli/*/main.c))))
