@@ -14,6 +14,8 @@ have_pc libmicrohttpd || need+=(libmicrohttpd-dev)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)       # the etcd backend's tests
+command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
 if [ "${AMI_WANT_BENCH:-0}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: missing Debian packages: ${need[*]}" >&2

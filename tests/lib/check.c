@@ -70,3 +70,22 @@ const char *check_run(char *out, size_t cap, int *rc, const char *cmd)
     if (rc) *rc = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return out;
 }
+
+int check_store_is_etcd(void)
+{
+    const char *e = getenv("AMI_TEST_ETCD");
+    return e && *e;
+}
+
+const char *check_store_uri(const char *name)
+{
+    static char u[1024];
+    static long long run_id;
+    if (!check_store_is_etcd()) {
+        snprintf(u, sizeof u, "%s", check_path(name));
+        return u;
+    }
+    if (!run_id) run_id = (long long)getpid() * 1000003LL + (long long)ami_time_now_ms() % 1000003LL;
+    snprintf(u, sizeof u, "etcd://%s/ami-test/%lld/%s", getenv("AMI_TEST_ETCD"), run_id, name);
+    return u;
+}

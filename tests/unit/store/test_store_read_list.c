@@ -37,7 +37,7 @@ static char *keys_of(const ami_list_options *o)
 
 static void setup(void)
 {
-    REQUIRE(ami_store_open(&S, check_path("rl.db")) == 0);
+    REQUIRE(ami_store_open(&S, check_store_uri("rl.db")) == 0);
     put("[\"a\"]", "\"root\"");
     put("[\"a\",1]", "{\"n\":1}");
     put("[\"a\",2]", "{\"n\":2}");
