@@ -603,6 +603,7 @@ typedef struct {
     ami_buf in;
     int64_t rev;        /* > 0: an event (or compaction) seen at this revision */
     int failed;         /* the stream said something we cannot use */
+    int stop;           /* rev or failed is set: stop reading */
     char err[256];
 } wstream;
 
@@ -645,10 +646,120 @@ static size_t watch_write(char *data, size_t size, size_t nmemb, void *ud)
             w->failed = 1;
         }
         json_decref(j);
-        if (w->rev > 0 || w->failed) return n;
+        if (w->rev > 0 || w->failed) {
+            w->stop = 1;
+            return n;
+        }
     }
     return n;
 }
+
+/* Has wake() been called since generation `gen`? */
+static int woken(ec_backend *b, uint64_t gen)
+{
+    pthread_mutex_lock(&b->wmu);
+    int w = b->wake_gen != gen;
+    pthread_mutex_unlock(&b->wmu);
+    return w;
+}
+
+/*
+ * Run the transfer of `c` on `multi` until it ends (0, *cc set), the write
+ * callback has what it wants (*early becomes 1), wake() (AMI_ESTOPPED) or the
+ * deadline (AMI_ETIMEOUT; -1 = none).
+ */
+static int multi_run(ec_backend *b, CURLM *multi, CURL *c, const int *early, uint64_t gen, int64_t deadline,
+                     CURLcode *cc)
+{
+    *cc = CURLE_OK;
+    curl_multi_add_handle(multi, c);
+    int rc = 0, running = 1;
+    for (;;) {
+        curl_multi_perform(multi, &running);
+        if (early && *early) break;
+        if (!running) {
+            int q;
+            CURLMsg *m;
+            while ((m = curl_multi_info_read(multi, &q)))
+                if (m->msg == CURLMSG_DONE) *cc = m->data.result;
+            break;
+        }
+        if (woken(b, gen)) { rc = AMI_ESTOPPED; break; }
+        int64_t now = ami_time_mono_ms();
+        if (deadline >= 0 && now >= deadline) { rc = AMI_ETIMEOUT; break; }
+        int slice = 1000;
+        if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
+        curl_multi_poll(multi, NULL, 0, slice > 0 ? slice : 1, NULL);
+    }
+    curl_multi_remove_handle(multi, c);
+    return rc;
+}
+
+/* POST `req` to `path` on endpoint `ep` through the watcher's multi handle: the parsed answer or NULL (*rc set). */
+static json_t *watch_post(ec_backend *b, CURLM *multi, CURL *c, const char *ep, const char *path, json_t *req,
+                          uint64_t gen, int64_t deadline, int *rc)
+{
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    if (!body) { *rc = ami__error_oom(); return NULL; }
+    ami_buf out = AMI_BUF_INIT;
+    char url[600];
+    snprintf(url, sizeof url, "%s%s", ep, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    CURLcode cc;
+    int64_t d = ami_time_mono_ms() + b->timeout_ms;
+    if (deadline >= 0 && deadline < d) d = deadline;
+    if (d < ami_time_mono_ms() + 200) d = ami_time_mono_ms() + 200;   /* even a 0 ms watch gets its answer */
+    *rc = multi_run(b, multi, c, NULL, gen, d, &cc);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    json_t *j = !*rc && cc == CURLE_OK && status == 200 && out.ptr ? json_loads(out.ptr, 0, NULL) : NULL;
+    if (!j && !*rc) *rc = AMI_EIO;
+    ami_buf_dispose(&out);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    free(body);
+    return j;
+}
+
+/*
+ * The quick answer before streaming: the newest key under the range modified
+ * after *after (*rev > 0), else the cluster's revision (*head).  A store that
+ * never committed has no history to replay: *after is raised to its first
+ * commit (the marker's create_revision) or to *head.  0, or an error (the
+ * stream then tries on its own).
+ */
+static int watch_peek(ec_backend *b, CURLM *multi, CURL *c, const char *ep, const json_t *k, const json_t *end,
+                      uint64_t *after, uint64_t gen, int64_t deadline, int64_t *rev, int64_t *head)
+{
+    *rev = *head = 0;
+    int rc = 0;
+    if (*after == 0) {
+        json_t *mk = b64_json_local(b->marker.ptr, b->marker.size);
+        json_t *req = mk ? json_pack("{sosb}", "key", mk, "keys_only", 1) : NULL;
+        json_t *j = watch_post(b, multi, c, ep, "/v3/kv/range", req, gen, deadline, &rc);
+        json_decref(req);
+        if (!j) return rc;
+        json_t *kv = json_array_get(json_object_get(j, "kvs"), 0);
+        int64_t first = kv ? json_i64(json_object_get(kv, "create_revision")) : 0;
+        int64_t h = json_i64(json_object_get(json_object_get(j, "header"), "revision"));
+        *after = (uint64_t)(first > 0 ? first - 1 : h);
+        json_decref(j);
+    }
+    json_t *req = json_pack("{sOsOsIsssssisb}", "key", k, "range_end", end, "min_mod_revision", (json_int_t)(*after + 1),
+                            "sort_target", "MOD", "sort_order", "DESCEND", "limit", 1, "keys_only", 1);
+    json_t *j = watch_post(b, multi, c, ep, "/v3/kv/range", req, gen, deadline, &rc);
+    json_decref(req);
+    if (!j) return rc;
+    json_t *kv = json_array_get(json_object_get(j, "kvs"), 0);
+    if (kv) *rev = json_i64(json_object_get(kv, "mod_revision"));
+    *head = json_i64(json_object_get(json_object_get(j, "header"), "revision"));
+    json_decref(j);
+    return 0;
+}
+
+#define HISTORY_WAIT_MS 250   /* etcd replays history to a watch from a past revision within ~100 ms */
 
 static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
                     int timeout_ms, ami_versionstamp vs)
@@ -662,29 +773,27 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     rc = full_key(b, &k, prefix, prefix_len);
     if (!rc) rc = full_key(b, &end, prefix, prefix_len);
     if (!rc) rc = ami_buf_put(&end, "\xff", 1);
-    char *body = NULL;
-    if (!rc) {
-        json_t *req = json_pack("{s{sososI}}", "create_request", "key", b64_json_local(k.ptr, k.size), "range_end",
-                                b64_json_local(end.ptr, end.size), "start_revision", (json_int_t)(a + 1));
-        body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-        json_decref(req);
-        if (!body) rc = ami__error_oom();
-    }
+    json_t *jk = rc ? NULL : b64_json_local(k.ptr, k.size), *jend = rc ? NULL : b64_json_local(end.ptr, end.size);
     ami_buf_dispose(&k);
     ami_buf_dispose(&end);
-    if (rc) return rc;
-
-    watcher me = { curl_multi_init(), NULL };
-    CURL *c = curl_easy_init();
-    if (!me.multi || !c) {
+    char *body = NULL;
+    if (!rc && (!jk || !jend)) rc = ami__error_oom();
+    watcher me = { NULL, NULL };
+    CURL *c = NULL;
+    if (!rc) {
+        me.multi = curl_multi_init();
+        c = curl_easy_init();
+        if (!me.multi || !c) rc = ami__error_oom();
+    }
+    if (rc) {
         if (me.multi) curl_multi_cleanup(me.multi);
         if (c) curl_easy_cleanup(c);
+        json_decref(jk);
+        json_decref(jend);
         free(body);
-        return ami__error_oom();
+        return rc;
     }
     setup_easy(b, c);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, watch_write);
     pthread_mutex_lock(&b->wmu);
     uint64_t gen = b->wake_gen;
     size_t ep = b->ep_hint;
@@ -692,76 +801,67 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     b->watchers = &me;
     pthread_mutex_unlock(&b->wmu);
 
-    int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
+    int64_t t0 = ami_time_mono_ms();
+    int64_t deadline = timeout_ms >= 0 ? t0 + timeout_ms : -1;
     wstream w;
     memset(&w, 0, sizeof w);
     ami_buf why = AMI_BUF_INIT;
-    int opened = 0;
-    rc = 0;
-    for (;;) {
-        /* (re)open the stream on endpoint `ep` */
+
+    /* a key set after `after` answers at once; otherwise a watch from the past needs etcd's replay */
+    int64_t peek_rev = 0, head = 0;
+    int prc = watch_peek(b, me.multi, c, b->eps[ep % b->n_eps], jk, jend, &a, gen, deadline, &peek_rev, &head);
+    if (prc == AMI_ESTOPPED) rc = AMI_ESTOPPED;
+    else if (!prc && peek_rev > 0) w.rev = peek_rev;
+    else if ((prc || (uint64_t)head > a) && deadline >= 0 && deadline < t0 + HISTORY_WAIT_MS)
+        deadline = t0 + HISTORY_WAIT_MS;   /* deletes and compaction only show on the stream */
+    if (!rc && !w.rev) {
+        json_t *req = json_pack("{s{sOsOsI}}", "create_request", "key", jk, "range_end", jend, "start_revision",
+                                (json_int_t)(a + 1));
+        body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+        json_decref(req);
+        if (!body) rc = ami__error_oom();
+    }
+
+    while (!rc && !w.rev) {
+        /* (re)open the stream on endpoint `ep`, from the same revision (nothing was consumed) */
         char url[600];
         snprintf(url, sizeof url, "%s/v3/watch", b->eps[ep % b->n_eps]);
         curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, watch_write);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &w);
         ami_buf_clear(&w.in);
         w.failed = 0;
-        curl_multi_add_handle(me.multi, c);
-        opened++;
-        int running = 1;
-        CURLcode done_cc = CURLE_OK;
-        while (running) {
-            curl_multi_perform(me.multi, &running);
-            if (w.rev > 0 || w.failed) break;
-            if (!running) {
-                int q;
-                CURLMsg *m;
-                while ((m = curl_multi_info_read(me.multi, &q)))
-                    if (m->msg == CURLMSG_DONE) done_cc = m->data.result;
-                break;
-            }
-            pthread_mutex_lock(&b->wmu);
-            int woken = b->wake_gen != gen;
-            pthread_mutex_unlock(&b->wmu);
-            if (woken) { rc = AMI_ESTOPPED; break; }
-            int64_t now = ami_time_mono_ms();
-            if (deadline >= 0 && now >= deadline) { rc = AMI_ETIMEOUT; break; }
-            int slice = 1000;
-            if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
-            curl_multi_poll(me.multi, NULL, 0, slice > 0 ? slice : 1, NULL);
-        }
-        curl_multi_remove_handle(me.multi, c);
+        w.stop = 0;
+        CURLcode cc;
+        rc = multi_run(b, me.multi, c, &w.stop, gen, deadline, &cc);
         if (rc || w.rev > 0) break;
-        /* the stream ended or failed without an event: note why, move on, reopen from the same revision */
         if (w.failed) ami_buf_printf(&why, "%s%s: %s", why.size ? "; " : "", ep_name(b->eps[ep % b->n_eps]), w.err);
         else ami_buf_printf(&why, "%s%s: %s", why.size ? "; " : "", ep_name(b->eps[ep % b->n_eps]),
-                            done_cc == CURLE_OK ? "stream closed" : curl_easy_strerror(done_cc));
+                            cc == CURLE_OK ? "stream closed" : curl_easy_strerror(cc));
         if (w.failed && strstr(w.err, "canceled")) {
             rc = ami__error_set(AMI_EIO, "etcd: watch: %s", why.ptr);
             break;
         }
         ep++;
-        if (why.size > 2000) {   /* keep the message short: only the recent failures */
-            ami_buf_clear(&why);
-        }
+        if (why.size > 2000) ami_buf_clear(&why);   /* keep only the recent failures */
         int64_t now = ami_time_mono_ms();
         if (deadline >= 0 && now >= deadline) { rc = AMI_ETIMEOUT; break; }
         int pause = WATCH_RETRY_MS;
         if (deadline >= 0 && deadline - now < pause) pause = (int)(deadline - now);
         curl_multi_poll(me.multi, NULL, 0, pause > 0 ? pause : 1, NULL);
-        pthread_mutex_lock(&b->wmu);
-        int woken = b->wake_gen != gen;
-        pthread_mutex_unlock(&b->wmu);
-        if (woken) { rc = AMI_ESTOPPED; break; }
+        if (woken(b, gen)) rc = AMI_ESTOPPED;
     }
 
     pthread_mutex_lock(&b->wmu);
-    for (watcher **p = &b->watchers; *p; p = &(*p)->next)
-        if (*p == &me) { *p = me.next; break; }
+    for (watcher **pp = &b->watchers; *pp; pp = &(*pp)->next)
+        if (*pp == &me) { *pp = me.next; break; }
     if (w.rev > 0) b->ep_hint = ep % b->n_eps;
     pthread_mutex_unlock(&b->wmu);
     curl_easy_cleanup(c);
     curl_multi_cleanup(me.multi);
+    json_decref(jk);
+    json_decref(jend);
     free(body);
     ami_buf_dispose(&w.in);
 
