@@ -26,6 +26,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 /usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || need+=(python3-selenium)
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)       # the etcd backend's tests
+command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
 if [ "${AMI_WANT_BENCH:-0}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: missing Debian packages: ${need[*]}" >&2
