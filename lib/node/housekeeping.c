@@ -18,11 +18,7 @@ void *ami__housekeeping_main(void *arg)
     int hb_running = 0;
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100L * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+        ami__cond_wait_ms(&node->cv, &node->mu, 100);
         if (node->threads_quit) break;
         pthread_mutex_unlock(&node->mu);
         int64_t now = ami_time_mono_ms();

@@ -314,11 +314,7 @@ void *ami__logs_main(void *arg)
     ami_node *node = arg;
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100L * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+        ami__cond_wait_ms(&node->cv, &node->mu, 100);
         if (node->threads_quit) break;
         budget_markers(node);
         pthread_mutex_unlock(&node->mu);

@@ -2,6 +2,7 @@
  * util sits on core (allocation, errors) and is below every other area. */
 #ifndef AMI_UTIL_H
 #define AMI_UTIL_H
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -28,6 +29,8 @@ int ami__base64_decode(ami_buf *out, const char *text, size_t len);
 
 /* Sleep on the monotonic clock. */
 void ami__sleep_ms(int64_t ms);
+/* Wait on cv (mu held, as pthread_cond_timedwait) for at most ms milliseconds. */
+void ami__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms);
 /* ISO-8601 UTC with milliseconds ("2025-10-15T12:00:00.000Z") into out[25]. */
 void ami__iso_time(int64_t ms, char out[32]);
 
