@@ -1,4 +1,5 @@
-/* Claim: amid processes sharing one SQLite file split the work as docs/design.md §5–6
+/* Claim: amid processes sharing one SQLite file (or, with AMI_TEST_ETCD set, one etcd
+ * cluster: tests/integration/test_node_cluster_etcd.sh) split the work as docs/design.md §5–6
  * say — parallel on all, exclusive on its node, leader on exactly one,
  * local-scope on its origin — and leadership moves after kill -9 (within
  * lease + renew) and SIGTERM (at once), never with two leaders' iterations
@@ -37,7 +38,9 @@ static pid_t spawn(int i)
     if (p == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", nids[i], "--db", db, "--lease-ms", "1000", "--renew-ms", "300",
+        char local[600];
+        snprintf(local, sizeof local, "sqlite:%s/%s.local", check_tmpdir(), nids[i]);
+        execl(amid, "amid", "--nid", nids[i], "--db", db, "--local-db", local, "--lease-ms", "1000", "--renew-ms", "300",
               "--retry-ms", "100", "--heartbeat-ms", "200", "--stats-ms", "200",
               "--graceful-shutdown-ms", "1000", (char *)NULL);
         _exit(127);
@@ -206,7 +209,7 @@ static int store_writable(void)
     if (p == 0) {
         ami_store *s2 = NULL;
         char uri[600];
-        snprintf(uri, sizeof uri, "sqlite:%s", db);
+        snprintf(uri, sizeof uri, "%s%s", check_store_is_etcd() ? "" : "sqlite:", db);
         if (ami_store_open(&s2, uri)) _exit(1);
         json_t *k = ami_key_new("probe", NULL), *v = json_true();
         ami_versionstamp vs;
@@ -297,9 +300,9 @@ static void history_has_no_double_leadership(void)
 int main(void)
 {
     REQUIRE(ami_init() >= 0);
-    snprintf(db, sizeof db, "%s", check_path("ami.db"));
+    snprintf(db, sizeof db, "%s", check_store_uri("ami.db"));
     char uri[600];
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
+    snprintf(uri, sizeof uri, "%s%s", check_store_is_etcd() ? "" : "sqlite:", db);
     REQUIRE(ami_store_open(&st, uri) == 0);
     for (int i = 0; i < 3; i++) pids[i] = spawn(i);
     RUN(modes_split_the_work);
