@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "cluster_history.h"
 #include "ami/node.h"
 #include "ami/election.h"
 
@@ -258,42 +259,13 @@ static void frozen_leader_fences_itself(void)
     CHECK(said);
 }
 
-static int by_start(const void *a, const void *b)
-{
-    const int64_t *x = a, *y = b;
-    return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
 static void history_has_no_double_leadership(void)
 {
     json_t *h = list("hist", lead);
-    size_t n = json_array_size(h);
-    int64_t (*rec)[3] = calloc(n ? n : 1, sizeof *rec);
-    size_t i;
-    json_t *e;
-    json_array_foreach(h, i, e) {
-        json_t *raw = json_object_get(json_object_get(e, "value"), "raw");
-        rec[i][0] = json_integer_value(json_object_get(raw, "start"));
-        rec[i][1] = json_integer_value(json_object_get(raw, "end"));
-        rec[i][2] = json_integer_value(json_object_get(raw, "term"));
-    }
-    qsort(rec, n, sizeof *rec, by_start);
-    int terms = 0, bad = 0;
-    for (i = 0; i < n; i++) {
-        CHECK(rec[i][2] >= 1);
-        if (i && rec[i][2] != rec[i - 1][2]) terms++;
-        if (i && rec[i][2] < rec[i - 1][2]) { bad++; fprintf(stderr, "    term went back at %zu\n", i); }
-        for (size_t j = 0; j < i; j++)
-            if (rec[j][2] != rec[i][2] && rec[j][1] > rec[i][0]) {
-                bad++;
-                fprintf(stderr, "    overlap: term %lld [%lld,%lld] vs term %lld [%lld,%lld]\n", (long long)rec[j][2],
-                        (long long)rec[j][0], (long long)rec[j][1], (long long)rec[i][2], (long long)rec[i][0], (long long)rec[i][1]);
-            }
-    }
-    fprintf(stderr, "    %zu iterations over %d changes of leader\n", n, terms);
+    int terms = 0;
+    CHECK_INT(cluster_history_overlaps(h, &terms), 0);
+    fprintf(stderr, "    %zu iterations over %d changes of leader\n", json_array_size(h), terms);
     CHECK(terms >= 3);
-    CHECK_INT(bad, 0);
-    free(rec);
     json_decref(h);
 }
 
