@@ -31,7 +31,7 @@ enum { NEED_NONE, NEED_VIEWER, NEED_OWNER };
 /* Statuses the dispatcher can answer, for the per-method counters. */
 static const int statuses[] = { 200, 207, 400, 401, 403, 404, 409, 413, 500, 503 };
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
-#define N_METHODS 13
+#define N_METHODS 15
 
 struct ami_webfix {
     ami__auth auth;
@@ -436,24 +436,48 @@ static int m_connection_node(ami_webfix *wf, const json_t *body, json_t **out, a
     return ami__auth_login(out, &wf->auth, body, ami_time_now_ms());
 }
 
+/* getSession: the caller's role and when the session expires (open mode: owner, no expiry). */
+static int m_get_session(ami_webfix *wf, const char *session, json_t **out)
+{
+    ami_webfix_role role;
+    int64_t expires;
+    ami__auth_session(&wf->auth, session, ami_time_now_ms(), &role, &expires);
+    *out = json_pack("{s:s,s:o,s:b,s:s}", "role", role == AMI_WEBFIX_ROLE_OWNER ? "owner" : "viewer", "expiresAt",
+                     expires ? json_integer(expires) : json_null(), "open", !wf->auth.owners_count, "nid", wf->nid);
+    return 200;
+}
+
+/* disconnectNode: log out, ending the session on this node. */
+static int m_disconnect_node(ami_webfix *wf, const char *session, json_t **out)
+{
+    int ended = ami__auth_logout(&wf->auth, session);
+    *out = json_pack("{s:b}", "disconnected", ended);
+    return 200;
+}
+
+typedef int (*session_fn)(ami_webfix *wf, const char *session, json_t **out);
+
 static const struct method {
     const char *name;
     method_fn fn;
     int need;
+    session_fn sfn;   /* methods about the caller's own session */
 } methods[N_METHODS] = {
-    { "connectionNode", m_connection_node, NEED_NONE },
-    { "setWorker", m_set_worker, NEED_OWNER },
-    { "listWorkers", m_list_workers, NEED_VIEWER },
-    { "getWorker", m_get_worker, NEED_VIEWER },
-    { "updateWorker", m_update_worker, NEED_OWNER },
-    { "deleteWorker", m_delete_worker, NEED_OWNER },
-    { "stopAllWorkers", m_stop_all, NEED_OWNER },
-    { "getWorkerStats", m_worker_stats, NEED_VIEWER },
-    { "getLeaderInfo", m_leader_info, NEED_VIEWER },
-    { "listNodes", m_list_nodes, NEED_VIEWER },
-    { "getWorkerLogs", m_worker_logs, NEED_VIEWER },
-    { "listTemplates", m_list_templates, NEED_VIEWER },
-    { "validateScript", m_validate_script, NEED_VIEWER },
+    { "connectionNode", m_connection_node, NEED_NONE, NULL },
+    { "setWorker", m_set_worker, NEED_OWNER, NULL },
+    { "listWorkers", m_list_workers, NEED_VIEWER, NULL },
+    { "getWorker", m_get_worker, NEED_VIEWER, NULL },
+    { "updateWorker", m_update_worker, NEED_OWNER, NULL },
+    { "deleteWorker", m_delete_worker, NEED_OWNER, NULL },
+    { "stopAllWorkers", m_stop_all, NEED_OWNER, NULL },
+    { "getWorkerStats", m_worker_stats, NEED_VIEWER, NULL },
+    { "getLeaderInfo", m_leader_info, NEED_VIEWER, NULL },
+    { "listNodes", m_list_nodes, NEED_VIEWER, NULL },
+    { "getWorkerLogs", m_worker_logs, NEED_VIEWER, NULL },
+    { "listTemplates", m_list_templates, NEED_VIEWER, NULL },
+    { "validateScript", m_validate_script, NEED_VIEWER, NULL },
+    { "getSession", NULL, NEED_VIEWER, m_get_session },
+    { "disconnectNode", NULL, NEED_VIEWER, m_disconnect_node },
 };
 
 /* ---- dispatcher ---- */
@@ -506,7 +530,7 @@ static int dispatch(ami_webfix *wf, const char *reqtext, size_t len, const char 
                 json_t *empty = NULL;
                 if (!json_is_object(body)) body = empty = json_object();
                 ami_error_clear();
-                status = m->fn(wf, body, out, text);
+                status = m->sfn ? m->sfn(wf, session, out) : m->fn(wf, body, out, text);
                 json_decref(empty);
             }
         }

@@ -185,9 +185,6 @@ ami_webfix_key_public = _fn("ami_webfix_key_public", c_int, PUBKEY, c_char_p)
 ami_webfix_sign_login = _fn("ami_webfix_sign_login", c_int, POINTER(c_void_p), c_char_p)
 
 ami_init()
-# scripts given to the registry are compile-checked (where the library still needs asking)
-if hasattr(lib, "ami_runtime_install_check"):
-    _fn("ami_runtime_install_check", None)()
 
 # ---- glue ----
 
