@@ -89,7 +89,7 @@ endif
 # Keep objects of every build (test helpers look intermediate to make).
 .SECONDARY:
 
-.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run
+.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run cluster
 .DEFAULT_GOAL := all
 
 all: lib progs $(B)/libami.pc
@@ -98,6 +98,7 @@ help:
 	@echo "make            build libami.so/.a, amictl, amid"
 	@echo "make test       build with -Werror, run every suite, then unit tests under ASan+UBSan"
 	@echo "make run        start a demo node on ./data (see README)"
+	@echo "make cluster    three etcd members + three amid nodes on loopback with the demo workers"
 	@echo "make bench      print benchmark figures with ratios against raw baselines"
 	@echo "make install    install under PREFIX (default /usr/local), honours DESTDIR"
 
@@ -213,6 +214,10 @@ install: all
 # A demo node on ./data (scripts/demo.sh): a parallel ticker writer and a leader aggregator.
 run: all
 	@scripts/demo.sh $(B)
+
+# Three etcd members and three amid nodes on loopback with the demo workers (scripts/cluster.sh).
+cluster: all
+	@scripts/cluster.sh $(B)
 
 clean:
 	rm -rf build
