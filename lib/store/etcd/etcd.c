@@ -463,6 +463,14 @@ static int superseded(const ami_store_op *ops, size_t n, size_t i)
     return 0;
 }
 
+/* Append `item` (stolen) to arr; a NULL item (out of memory) sets *rc, so no compare is silently dropped. */
+static void push(int *rc, json_t *arr, json_t *item)
+{
+    if (!item || json_array_append_new(arr, item)) {
+        if (!*rc) *rc = ami__error_oom();
+    }
+}
+
 /* One txn.  expired_rev[i]: for an absence CHECK, the mod_revision of the expired key met last time (0 none). */
 static int txn_once(ec_backend *b, const ami_store_op *ops, size_t n_ops, const int64_t *expired_rev,
                     int64_t lease, json_t **resp)
@@ -486,18 +494,18 @@ static int txn_once(ec_backend *b, const ami_store_op *ops, size_t n_ops, const 
             uint64_t want = 0;
             if ((rc = ami__vs_parse(&want, op->versionstamp))) { json_decref(k); break; }
             if (!want && expired_rev[i]) {
-                json_array_append_new(cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
+                push(&rc, cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
                                                      "mod_revision", (json_int_t)expired_rev[i]));
             } else if (!want) {
-                json_array_append_new(cmp, json_pack("{sOssssss}", "key", k, "target", "CREATE", "result", "EQUAL",
+                push(&rc, cmp, json_pack("{sOssssss}", "key", k, "target", "CREATE", "result", "EQUAL",
                                                      "create_revision", "0"));
             } else {
-                json_array_append_new(cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
+                push(&rc, cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
                                                      "mod_revision", (json_int_t)want));
-                json_array_append_new(cmp, json_pack("{sOssssso}", "key", k, "target", "VALUE", "result", "GREATER",
+                push(&rc, cmp, json_pack("{sOssssso}", "key", k, "target", "VALUE", "result", "GREATER",
                                                      "value", b64_json(b, live_bound, 17)));
             }
-            json_array_append_new(fail, json_pack("{s{sO}}", "request_range", "key", k));
+            push(&rc, fail, json_pack("{s{sO}}", "request_range", "key", k));
         } else if (!superseded(ops, n_ops, i)) {
             if (op->type == AMI_STORE_OP_SET) {
                 ami_buf_clear(&b->vbuf);
@@ -511,18 +519,18 @@ static int txn_once(ec_backend *b, const ami_store_op *ops, size_t n_ops, const 
                 if (!rc) rc = ami_buf_put(&b->vbuf, op->value, op->value_len);
                 json_t *put = rc ? NULL : json_pack("{sOso}", "key", k, "value", b64_json(b, b->vbuf.ptr, b->vbuf.size));
                 if (put && op->expire_at_ms > 0) json_object_set_new(put, "lease", json_integer(lease));
-                if (put) json_array_append_new(succ, json_pack("{so}", "request_put", put));
+                if (put) push(&rc, succ, json_pack("{so}", "request_put", put));
                 else if (!rc) rc = ami__error_oom();
             } else {
-                json_array_append_new(succ, json_pack("{s{sO}}", "request_delete_range", "key", k));
+                push(&rc, succ, json_pack("{s{sO}}", "request_delete_range", "key", k));
             }
         }
         json_decref(k);
     }
     if (!rc) {
         json_t *mk = b64_json(b, b->marker.ptr, b->marker.size), *mv = b64_json(b, "", 0);
-        json_array_append_new(succ, json_pack("{s{soso}}", "request_put", "key", mk, "value", mv));
-        rc = call(b, "/v3/kv/txn", req, SAFE_IF_UNSENT, resp);
+        push(&rc, succ, json_pack("{s{soso}}", "request_put", "key", mk, "value", mv));
+        if (!rc) rc = call(b, "/v3/kv/txn", req, SAFE_IF_UNSENT, resp);
     }
     json_decref(req);
     return rc;
