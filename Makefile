@@ -111,7 +111,7 @@ endif
 # Keep objects of every build (test helpers look intermediate to make).
 .SECONDARY:
 
-.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run clang-check
+.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run clang-check cluster
 .DEFAULT_GOAL := all
 
 all: lib progs $(B)/libami.pc
@@ -124,6 +124,7 @@ help:
 	@echo "make test J=4               four tests at a time (default 2)"
 	@echo "make CC=clang B=build/clang build with clang in its own directory"
 	@echo "make run        start a demo node on ./data (see README)"
+	@echo "make cluster    three etcd members + three amid nodes on loopback with the demo workers"
 	@echo "make bench      print benchmark figures with ratios against raw baselines"
 	@echo "make install    install under PREFIX (default /usr/local), honours DESTDIR"
 
@@ -250,6 +251,10 @@ install: all
 # A demo node on ./data (scripts/demo.sh): a parallel ticker writer and a leader aggregator.
 run: all
 	@scripts/demo.sh $(B)
+
+# Three etcd members and three amid nodes on loopback with the demo workers (scripts/cluster.sh).
+cluster: all
+	@scripts/cluster.sh $(B)
 
 clean:
 	rm -rf build

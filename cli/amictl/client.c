@@ -149,6 +149,8 @@ static int by_ts(const void *a, const void *b)
 static char *db_path(void)
 {
     const char *p = amictl_opts.db;
+    /* nodes on etcd keep their local stores as ./ami.NID.local (lib/node's default) */
+    if (!strncmp(p, "etcd://", 7) || !strncmp(p, "etcds://", 8)) return strdup("ami");
     if (!strncmp(p, "sqlite:", 7)) p += 7;
     return strndup(p, strcspn(p, "?"));
 }

@@ -366,6 +366,12 @@ static int bad_opt(const char *name, const char *why)
 
 static char *local_uri_for(const char *store_uri, const char *nid)
 {
+    /* a shared store on etcd has no file to sit next to: the local store goes in the working directory */
+    if (!strncmp(store_uri, "etcd://", 7) || !strncmp(store_uri, "etcds://", 8)) {
+        ami_buf e = AMI_BUF_INIT;
+        ami_buf_printf(&e, "sqlite:ami.%s.local", nid);
+        return ami_buf_detach(&e);
+    }
     const char *path = store_uri;
     if (!strncmp(path, "sqlite:", 7)) path += 7;
     size_t n = strcspn(path, "?");
