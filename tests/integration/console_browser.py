@@ -208,6 +208,11 @@ try:
     check("pause holds new lines back", wait(lambda: "new)" in q("#log-state").text, 15) and len(qs("#log-lines .log-line")) == n_paused)
     q("#btn-log-pause").click()
     check("resume shows them", len(qs("#log-lines .log-line")) > n_paused and q("#btn-log-pause").text == "PAUSE")
+    q("#btn-log-clear").click()
+    check("clear empties the panel", len(qs("#log-lines .log-line")) == 0)
+    q("#btn-log-older").click()
+    check("OLDER fetches the kept lines with getWorkerLogs",
+          wait(lambda: any("console-edit s-0001" in e.text for e in qs("#log-lines .log-line")), 10))
 
     # ---- leader card: node, term, a falling countdown, green border
     check("leader card with the leader node", wait(lambda: visible("#leader-card") and q("#leader-node").text == "s-0001", 20))
@@ -228,6 +233,21 @@ try:
     check("nodes panel lists s-0001", wait(lambda: "s-0001" in q("#nodes-body").text, 10))
     shot("10-nodes")
     q("#nodes-close").click()
+
+    # ---- notes Reset/Save and the banner's Revert
+    q("#notes").send_keys(" draft")
+    check("unsaved banner: NOTES", wait(lambda: visible("#unsaved") and q("#unsaved-what").text == "NOTES", 5))
+    q("#btn-notes-reset").click()
+    check("notes Reset restores the stored note", q("#notes").get_attribute("value") == "browser test worker" and not visible("#unsaved"))
+    editor_keys(Keys.CONTROL, Keys.END)
+    editor_keys(Keys.ENTER, "// draft")
+    check("unsaved banner: SCRIPT again", wait(lambda: q("#unsaved-what").text == "SCRIPT" and visible("#unsaved"), 5))
+    q("#btn-revert").click()
+    check("Revert drops the script edit", "// draft" not in js(CM + "return cm.getValue();") and not visible("#unsaved"))
+    q("#notes").send_keys(" v2")
+    q("#btn-notes-save").click()
+    check("notes Save stores the note", wait(lambda: not visible("#unsaved"), 10)
+          and show(sid)["value"]["raw"]["note"] == "browser test worker v2")
 
     # ---- a concurrent change by amictl makes the next save conflict
     q("#notes").send_keys(" (mine)")
