@@ -217,9 +217,11 @@ try:
     # ---- leader card: node, term, a falling countdown, green border
     check("leader card with the leader node", wait(lambda: visible("#leader-card") and q("#leader-node").text == "s-0001", 20))
     check("green border while a leader holds the lease", "has-leader" in q("#leader-card").get_attribute("class"))
+    q("#leader-auto").click()   # auto-refresh off: a renewal fetched meanwhile would move the countdown up
     e1 = int(re.sub(r"\D", "", q("#leader-expires").text) or -1)
     time.sleep(2.2)
     e2 = int(re.sub(r"\D", "", q("#leader-expires").text) or -1)
+    q("#leader-auto").click()
     check(f"the lease countdown falls ({e1}s, then {e2}s)", 0 < e2 < e1)
     check("term shown", q("#leader-term").text.isdigit())
     shot("08-leader")
