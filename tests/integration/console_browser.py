@@ -149,10 +149,10 @@ try:
     q("#create-submit").click()
     check("the new worker is selected in the editor", wait(lambda: visible("#editor-panel") and q("#ed-sid").text))
     sid = q("#ed-sid").text
+    check("its card has the NEW badge and the crown", card(sid) is not None and "NEW" in card(sid).text and "\u265B" in card(sid).text)
     w = show(sid)
     check("stored by setWorker with the dialog's settings",
           w and w["value"]["raw"]["executionMode"] == "leader" and w["value"]["raw"]["note"] == "browser test worker")
-    check("its card has the NEW badge and the crown", card(sid) is not None and "NEW" in card(sid).text and "\u265B" in card(sid).text)
     check("editor: line numbers and highlighting", len(qs("#code .CodeMirror-linenumber")) > 3 and len(qs("#code .cm-comment")) > 0)
 
     # ---- completion of the worker API
@@ -305,7 +305,7 @@ try:
           }
           done(n); })();""")
     check("1000 workers created", made == 1000)
-    check("the footer counts 1000", wait(lambda: q("#counts").text.startswith("1000 workers"), 15))
+    check("the footer counts 1000", wait(lambda: q("#counts").text.startswith("1000 workers"), 30))
     t = time.time()
     nodes_in_dom = len(qs("#list-items .worker-card"))
     check(f"only visible cards are rendered ({nodes_in_dom} of 1000)", 0 < nodes_in_dom < 60)
