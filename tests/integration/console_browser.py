@@ -366,6 +366,15 @@ try:
     check("the old session is refused (401)", status == 401)
     shot("16-logged-out")
     collect_console()
+
+    # ---- open mode (no owners, loopback): no login, owner rights, no log out
+    d.get(os.environ["OPEN_URL"])
+    check("open mode: ready without a session", wait(lambda: js("return document.body.dataset.ready") == "1")
+          and js("return sessionStorage.getItem('ami.session')") is None)
+    check("open mode: OPEN MODE badge, create enabled, no log out",
+          "OPEN MODE" in q("#role-badge").text and q("#btn-create").is_enabled() and not visible("#btn-logout"))
+    check("open mode: the node's id in the header", "s-0009" in q("#node-id").text)
+    collect_console()
 finally:
     try:
         collect_console()
