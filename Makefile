@@ -154,7 +154,7 @@ $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
-$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
+$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch] cli/amid/console.[ch])
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(LDLIBS_AMI)
 
@@ -204,6 +204,8 @@ install: all
 	$(if $(PROG_BINS),install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/)
 	install -d $(DESTDIR)$(PYSITE)/ami
 	install -m 644 bindings/python/ami/*.py $(DESTDIR)$(PYSITE)/ami/
+	install -d $(DESTDIR)$(PREFIX)/share/ami/console
+	install -m 644 $(wildcard console/*.html console/*.js console/*.css console/*.svg) $(DESTDIR)$(PREFIX)/share/ami/console/
 	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
 	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
 	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi

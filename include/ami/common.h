@@ -98,6 +98,29 @@ AMI_EXTERN(int) ami_error_last_code(void);
 /** Reset this thread's last error to "" and 0. */
 AMI_EXTERN(void) ami_error_clear(void);
 
+/**
+ * A script that does not compile: the error's class, its reason and where in
+ * the user's script (lines and columns are the user's, also after lowering).
+ * Filled by ami_runtime_check_script() and kept with this thread's last error
+ * by every call that compiles a script (ami_runtime_new, ami_registry_create
+ * and _update, the WebFIX methods that reach them).
+ */
+typedef struct ami_script_error {
+    char name[64];       /* error class, e.g. "SyntaxError" */
+    char message[512];   /* the reason, without the position, e.g. "unexpected token '}'" */
+    int line;            /* 1-based line; 0 when unknown */
+    int column;          /* 1-based column; 0 when unknown */
+} ami_script_error;
+#define AMI_SCRIPT_ERROR_INIT { "", "", 0, 0 }
+
+/**
+ * When this thread's last error is a script that does not compile, copy where
+ * and why into *out and return 0; otherwise return AMI_ENOTFOUND and leave
+ * *out alone.  ami_error_last() then holds the same error as text:
+ * "[context: ]Name: message (line L, column C)".
+ */
+AMI_EXTERN(int) ami_error_last_script(ami_script_error *out);
+
 /** Allocator hooks: all libami allocations (not SQLite's or Jansson's own) go through these. */
 typedef struct ami_allocator {
     unsigned int version;                 /* AMI_ALLOCATOR_VERSION */

@@ -93,12 +93,15 @@ typedef struct ami_node_options {
                                       `store` set and no local_store_uri: a private in-memory store */
     ami_node_iteration_fn on_iteration;   /* optional, see ami_node_iteration_fn */
     void *iteration_payload;
+    int log_lines_per_s;           /* a worker's script log lines per second, default 200; more are dropped
+                                      and a "N log lines dropped" line says so; 0 = default, < 0 = no limit */
+    int log_bytes_per_s;           /* a worker's script log bytes per second, default 262144; 0 = default, < 0 = no limit */
 } ami_node_options;
 
 #define AMI_NODE_OPTIONS_VERSION 2
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
                                 2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1, \
-                                NULL, NULL, NULL, NULL }
+                                NULL, NULL, NULL, NULL, 200, 262144 }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a

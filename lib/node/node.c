@@ -28,21 +28,6 @@ const char *ami__state_name(ami__state st)
     }
 }
 
-/* ---- enums (parsed here so the node only needs the raw JSON) ---- */
-
-static int parse_enum(const char *s, const char *const *names, int n, int dflt)
-{
-    if (!s) return dflt;
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i])) return i;
-    return -1;
-}
-
-static const char *const EXEC_NAMES[] = { "parallel", "leader", "exclusive" };
-static const char *const PRIO_NAMES[] = { "critical", "high", "normal", "low" };
-static const char *const MODE_NAMES[] = { "loop", "single" };
-static const char *const SCOPE_NAMES[] = { "network", "local" };
-
 static const char *jstr(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -214,12 +199,9 @@ static void apply_entry(ami_node *node, const json_t *entry)
         w->seen = 1;
         if (vs && !strcmp(vs, w->vs)) return;
     }
-    const char *script = jstr(raw, "script");
-    int exec = parse_enum(jstr(raw, "executionMode"), EXEC_NAMES, 3, AMI_EXEC_PARALLEL);
-    int prio = parse_enum(jstr(raw, "priority"), PRIO_NAMES, 4, AMI_PRIORITY_NORMAL);
-    int mode = parse_enum(jstr(raw, "mode"), MODE_NAMES, 2, AMI_RUN_LOOP);
-    int scope = parse_enum(jstr(raw, "scope"), SCOPE_NAMES, 2, AMI_SCOPE_NETWORK);
-    if (!script || exec < 0 || prio < 0 || mode < 0 || scope < 0) {
+    /* a reader's rules: what the node cannot schedule (no script, an unknown enum name) is skipped */
+    ami_worker_raw r;
+    if (ami_worker_raw_parse(&r, raw, AMI_WORKER_RAW_LENIENT) || !r.script) {
         ami__log(AMI__LOG_WARN, "node %s: ignoring malformed worker %s", node->nid, sid);
         return;
     }
@@ -240,26 +222,24 @@ static void apply_entry(ami_node *node, const json_t *entry)
     json_decref(w->raw);
     w->raw = json_deep_copy(raw);
     snprintf(w->vs, sizeof w->vs, "%s", vs ? vs : "");
-    char hash[65];
-    ami__sha256_hex(script, strlen(script), hash);
-    hash[8] = '\0';
+    char hash[9];
+    ami_worker_script_hash(hash, r.script, r.script_len);
     if (strcmp(hash, w->hash)) {
         memcpy(w->hash, hash, 9);
         w->stopped_hash[0] = '\0';     /* a new script gets a new chance */
         w->stats_dirty = 1;
     }
-    int active = json_is_true(json_object_get(raw, "active"));
-    if (!active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
-    if (active != w->active) w->stats_dirty = 1;
-    w->active = active;
-    w->exec = (ami_exec_mode)exec;
-    w->prio = (ami_priority)prio;
-    w->mode = (ami_run_mode)mode;
-    w->scope = (ami_scope)scope;
+    if (!r.active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
+    if (r.active != w->active) w->stats_dirty = 1;
+    w->active = r.active;
+    w->exec = r.exec;
+    w->prio = r.priority;
+    w->mode = r.mode;
+    w->scope = r.scope;
     ami_free(w->origin_nid);
-    w->origin_nid = ami__strdup(jstr(raw, "nid"));
+    w->origin_nid = ami__strdup(r.nid);
     ami_free(w->assigned);
-    w->assigned = ami__strdup(jstr(raw, "assignedNode"));
+    w->assigned = ami__strdup(r.assigned_node);
 }
 
 /* List the registry and bring the table up to date; call without mu. */
@@ -435,6 +415,8 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     if (!node) return ami__error_oom();
     memset(node, 0, sizeof *node);
     node->o = *opts;
+    if (!node->o.log_lines_per_s) node->o.log_lines_per_s = 200;
+    if (!node->o.log_bytes_per_s) node->o.log_bytes_per_s = 262144;
     /* with a store handle and no URI, the URI only names things: a handle's local store is in memory */
     const char *suri = opts->store && (!opts->store_uri || !*opts->store_uri) ? "sqlite::memory:" : opts->store_uri;
     node->store_uri = ami__strdup(suri);
@@ -453,7 +435,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     pthread_mutex_init(&node->log_mu, NULL);
     pthread_cond_init(&node->cv, NULL);
     pthread_cond_init(&node->wait_cv, NULL);
-    node->log_counts = json_object();
+    node->log_fifos = json_object();
     node->index = json_object();
     if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
         ami_node_free(node);
@@ -519,6 +501,7 @@ AMI_EXTERN(int) ami_node_start(ami_node *node)
     int rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
     if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);
     if (!rc) rc = pthread_create(&node->hk_thr, NULL, ami__housekeeping_main, node);
+    if (!rc) rc = pthread_create(&node->log_thr, NULL, ami__logs_main, node);
     if (rc) {
         ami__log(AMI__LOG_ERROR, "node %s: cannot start threads", node->nid);
         abort();   /* a half-started node cannot be unwound safely */
@@ -606,6 +589,7 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
     pthread_join(node->sched_thr, NULL);
     pthread_join(node->elect_thr, NULL);
     pthread_join(node->hk_thr, NULL);
+    pthread_join(node->log_thr, NULL);
     release_idle_leases(node);
 
     pthread_mutex_lock(&node->mu);
@@ -642,7 +626,8 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
         ami_free(p);
         p = n;
     }
-    json_decref(node->log_counts);
+    ami__logs_free(node);
+    json_decref(node->log_fifos);
     json_decref(node->index);
     if (node->store != node->o.store) ami_store_free(node->store);
     if (node->local != node->o.local_store) ami_store_free(node->local);

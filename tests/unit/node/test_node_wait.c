@@ -109,7 +109,6 @@ static void version_one(void)
 int main(void)
 {
     ami_init();
-    ami_runtime_install_check();
     RUN(waits);
     RUN(version_one);
     ami_shutdown();
