@@ -382,14 +382,25 @@ static int bad_opt(const char *name, const char *why)
     return ami__error_set(AMI_EINVAL, "node option %s: %s", name, why);
 }
 
-static char *local_uri_for(const char *store_uri, const char *nid)
+AMI_EXTERN(int) ami_node_local_uri(char **out, const char *store_uri, const char *nid)
 {
+    if (!out) return bad_opt("out", "is NULL");
+    *out = NULL;
+    if (!store_uri || !*store_uri || !nid || !*nid) return bad_opt("store_uri and nid", "are required");
     const char *path = store_uri;
     if (!strncmp(path, "sqlite:", 7)) path += 7;
     size_t n = strcspn(path, "?");
     ami_buf b = AMI_BUF_INIT;
     ami_buf_printf(&b, "sqlite:%.*s.%s.local", (int)n, path, nid);
-    return ami_buf_detach(&b);
+    *out = ami_buf_detach(&b);
+    return *out ? 0 : ami__error_oom();
+}
+
+static char *local_uri_for(const char *store_uri, const char *nid)
+{
+    char *uri = NULL;
+    ami_node_local_uri(&uri, store_uri, nid);
+    return uri;
 }
 
 AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
