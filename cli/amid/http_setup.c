@@ -63,7 +63,8 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
     memset(s, 0, sizeof *s);
     s->http = def;
     snprintf(s->address, sizeof s->address, "%s", def.address);
-    s->allow_viewers = 1;
+    s->allow_viewers = 0;   /* a login by any other key gets nothing unless this is turned on */
+    s->scope = AMI_WEBFIX_SCOPE_CLUSTER;
     s->session_ttl_s = 24 * 3600;
 
     amid_config_claim(cfg, "listen");
@@ -88,6 +89,14 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
         if (!strcmp(av, "true") || !strcmp(av, "yes") || !strcmp(av, "1")) s->allow_viewers = 1;
         else if (!strcmp(av, "false") || !strcmp(av, "no") || !strcmp(av, "0")) s->allow_viewers = 0;
         else return bad(err, errlen, "allow_viewers: expected true or false, got '%s'%s", av, "");
+    }
+
+    amid_config_claim(cfg, "scope");
+    const char *sc = amid_config_get(cfg, "scope");
+    if (sc && *sc) {
+        if (!strcmp(sc, "cluster")) s->scope = AMI_WEBFIX_SCOPE_CLUSTER;
+        else if (!strcmp(sc, "node")) s->scope = AMI_WEBFIX_SCOPE_NODE;
+        else return bad(err, errlen, "scope: expected cluster or node, got '%s'%s", sc, "");
     }
 
     /* owners: public keys separated by commas or spaces. */
@@ -126,6 +135,8 @@ int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errle
     o.owners_count = s->owners_count;
     o.allow_viewers = s->allow_viewers;
     o.session_ttl_ms = s->session_ttl_s * 1000;
+    o.scope = s->scope;
+    o.store_uri = s->store_uri;
     if (ami_webfix_new(&s->wf, &o)) {
         snprintf(err, errlen, "owners: %s", ami_error_last());
         return -1;

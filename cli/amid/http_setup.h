@@ -2,7 +2,7 @@
  * Glue between amid's configuration (config.h) and its HTTP layer (http.h):
  * reads and claims the HTTP/auth keys, builds the WebFIX dispatcher over the
  * node, and starts/stops the server.  Keys: listen, http_threads,
- * connection_timeout, max_connections, owners, allow_viewers, session_ttl.
+ * connection_timeout, max_connections, owners, allow_viewers, session_ttl, scope.
  */
 #ifndef AMID_HTTP_SETUP_H
 #define AMID_HTTP_SETUP_H
@@ -17,6 +17,8 @@ typedef struct amid_http_setup {
     size_t owners_count;
     int allow_viewers;
     long long session_ttl_s;
+    ami_webfix_scope scope;    /* scope = cluster (default) | node: what stats and logs answer for */
+    const char *store_uri;     /* the shared store (set by main): where the cluster's local stores are */
     int disabled;              /* listen = off */
     int explicit_listen;       /* listen was configured (else the default is best effort) */
     ami_webfix *wf;

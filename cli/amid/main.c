@@ -180,6 +180,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "amid: node %s started on %s (network %s, capacity %d, lease %d/%d/%d ms, pid %ld)\n",
             o.nid, uri, o.network, o.capacity, o.lease_ms, o.renew_ms, o.retry_ms, (long)getpid());
 
+    http.store_uri = uri;
     if (amid_http_launch(&http, node, err, sizeof err)) {
         fprintf(stderr, "amid: %s\n", err);
         amid_http_teardown(&http);
