@@ -7,7 +7,7 @@
  * user's).  Every output token is on its source line.
  *
  * Lowered code calls these helpers; the runtime runs ami__lower_helpers_js
- * (helpers.c; global code, or a non-strict function body) in every heap
+ * (lib/runtime/js/lower_helpers.js; global code, or a non-strict function body) in every heap
  * after its prelude and before user code (runtime.c keeps it as bytecode).
  * All are plain ES5 functions (the file also defines Symbol.asyncIterator
  * and String.raw when Duktape lacks them):
@@ -48,7 +48,7 @@
  *                          initialization" (a use above a let/const/class
  *                          declaration in the same function).
  *
- * Provided by the runtime (not in helpers.c), because it drives the job queue:
+ * Provided by the runtime (not in lower_helpers.js), because it drives the job queue:
  *   __ami_await(x)         if x is a thenable, run the instance's job queue
  *                          (and its sleeps/subscriptions) until x settles, then
  *                          return its value or throw its reason; otherwise
@@ -71,11 +71,12 @@ typedef struct ami_lower_error {
 int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err);
 
 /* The runtime's source preparation in one call: `out` is cleared and gets
- * the lowered script; on failure returns AMI_ESCRIPT (or AMI_ENOMEM) with
- * "SyntaxError: <message> (line L, column C)" in errbuf. */
-int ami__lower_prepare(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen);
+ * the lowered script; on failure returns AMI_ESCRIPT with *se filled (a
+ * SyntaxError with line and column; se may be NULL) or AMI_ENOMEM. */
+int ami__lower_prepare(const char *src, size_t len, ami_buf *out, ami_script_error *se);
 
-/* ES5 source of the __ami_* helpers listed above (NUL-terminated). */
+/* ES5 source of the __ami_* helpers listed above (NUL-terminated):
+ * lib/runtime/js/lower_helpers.js, turned into C data by scripts/js2c.sh. */
 extern const char ami__lower_helpers_js[];
 
 #endif

@@ -1,0 +1,159 @@
+/* The Object, Array, String and Number polyfills, compiled as
+ * `function (kit)` and loaded on first use of one of their names (the
+ * prelude's loadPoly); they define themselves with kit.def. */
+function (kit) {
+'use strict';
+var def = kit.def, values = kit.values, isObject = kit.isObject, isCallable = kit.isCallable, isArray = kit.isArray,
+    toLength = kit.toLength, toInt = kit.toInt, sameValueZero = kit.sameValueZero, ITER = kit.ITER,
+    objToString = kit.objToString, awaitValue = kit.awaitValue, PromiseImpl = kit.PromiseImpl;
+
+/* ---- Object ---- */
+
+def(Object, 'assign', function (target) {
+    if (target === null || target === undefined) throw new TypeError('Cannot convert undefined or null to object');
+    var to = Object(target);
+    for (var i = 1; i < arguments.length; i++) {
+        var src = arguments[i];
+        if (src === null || src === undefined) continue;
+        src = Object(src);
+        var ks = Object.keys(src);
+        for (var j = 0; j < ks.length; j++) to[ks[j]] = src[ks[j]];
+    }
+    return to;
+});
+def(Object, 'values', function (o) {
+    o = Object(o);
+    return Object.keys(o).map(function (k) { return o[k]; });
+});
+def(Object, 'entries', function (o) {
+    o = Object(o);
+    return Object.keys(o).map(function (k) { return [k, o[k]]; });
+});
+def(Object, 'fromEntries', function (it) {
+    var out = {}, items = values(it);
+    for (var i = 0; i < items.length; i++) {
+        if (!isObject(items[i])) throw new TypeError('Iterator value ' + String(items[i]) + ' is not an entry object');
+        out[items[i][0]] = items[i][1];
+    }
+    return out;
+});
+
+/* ---- Array ---- */
+
+def(Array, 'from', function (items, mapFn, self) {
+    if (mapFn !== undefined && !isCallable(mapFn)) throw new TypeError(String(mapFn) + ' is not a function');
+    var vs;
+    if (items === null || items === undefined) throw new TypeError(String(items) + ' is not iterable');
+    if (typeof items === 'string' || isCallable(Object(items)[ITER])) vs = values(items);
+    else {
+        var o = Object(items), n = toLength(o.length);
+        vs = new Array(n);
+        for (var i = 0; i < n; i++) vs[i] = o[i];
+    }
+    if (mapFn) for (var j = 0; j < vs.length; j++) vs[j] = mapFn.call(self, vs[j], j);
+    return vs;
+});
+def(Array, 'of', function () { return Array.prototype.slice.call(arguments); });
+def(Array, 'fromAsync', function (items, mapFn, self) {
+    try {
+        if (mapFn !== undefined && !isCallable(mapFn)) throw new TypeError(String(mapFn) + ' is not a function');
+        var vs = Array.from(items), out = [];
+        for (var i = 0; i < vs.length; i++) {
+            var v = awaitValue(vs[i]);
+            out.push(mapFn ? awaitValue(mapFn.call(self, v, i)) : v);
+        }
+        return PromiseImpl.resolve(out);
+    } catch (e) {
+        return PromiseImpl.reject(e);
+    }
+});
+var Ap = Array.prototype;
+def(Ap, 'find', function (pred, self) {
+    if (!isCallable(pred)) throw new TypeError(String(pred) + ' is not a function');
+    var o = Object(this), n = toLength(o.length);
+    for (var i = 0; i < n; i++) if (pred.call(self, o[i], i, o)) return o[i];
+    return undefined;
+});
+def(Ap, 'findIndex', function (pred, self) {
+    if (!isCallable(pred)) throw new TypeError(String(pred) + ' is not a function');
+    var o = Object(this), n = toLength(o.length);
+    for (var i = 0; i < n; i++) if (pred.call(self, o[i], i, o)) return i;
+    return -1;
+});
+def(Ap, 'includes', function (x, from) {
+    var o = Object(this), n = toLength(o.length), i = toInt(from);
+    if (i < 0) i = Math.max(n + i, 0);
+    for (; i < n; i++) if (sameValueZero(o[i], x)) return true;
+    return false;
+});
+function flatInto(out, src, depth) {
+    for (var i = 0; i < src.length; i++) {
+        if (!(i in src)) continue;
+        if (depth > 0 && isArray(src[i])) flatInto(out, src[i], depth - 1);
+        else out.push(src[i]);
+    }
+    return out;
+}
+def(Ap, 'flat', function (depth) {
+    var d = depth === undefined ? 1 : toInt(depth);
+    return flatInto([], Object(this), d);
+});
+def(Ap, 'flatMap', function (fn, self) {
+    if (!isCallable(fn)) throw new TypeError(String(fn) + ' is not a function');
+    var o = Object(this), n = toLength(o.length), out = [];
+    for (var i = 0; i < n; i++) {
+        if (!(i in o)) continue;
+        var r = fn.call(self, o[i], i, o);
+        if (isArray(r)) flatInto(out, r, 0); else out.push(r);
+    }
+    return out;
+});
+
+/* ---- String ---- */
+
+var Sproto = String.prototype;
+function thisString(s, name) {
+    if (s === null || s === undefined) throw new TypeError('String.prototype.' + name + ' called on null or undefined');
+    return String(s);
+}
+def(Sproto, 'includes', function (search, pos) {
+    if (objToString.call(search) === '[object RegExp]') throw new TypeError('First argument must not be a regular expression');
+    return thisString(this, 'includes').indexOf(String(search), pos) !== -1;
+});
+def(Sproto, 'startsWith', function (search, pos) {
+    var s = thisString(this, 'startsWith'), p = Math.max(0, Math.min(toInt(pos), s.length));
+    search = String(search);
+    return s.substr(p, search.length) === search;
+});
+def(Sproto, 'endsWith', function (search, end) {
+    var s = thisString(this, 'endsWith'), e = end === undefined ? s.length : Math.max(0, Math.min(toInt(end), s.length));
+    search = String(search);
+    return e - search.length >= 0 && s.substring(e - search.length, e) === search;
+});
+def(Sproto, 'repeat', function (count) {
+    var s = thisString(this, 'repeat'), n = toInt(count), out = '';
+    if (n < 0 || n === Infinity) throw new RangeError('Invalid count value: ' + count);
+    while (n > 0) { if (n & 1) out += s; n >>>= 1; s += s; }
+    return out;
+});
+function pad(s, len, fill, atStart) {
+    len = toLength(len);
+    fill = fill === undefined ? ' ' : String(fill);
+    if (len <= s.length || fill === '') return s;
+    var need = len - s.length, p = '';
+    while (p.length < need) p += fill;
+    p = p.slice(0, need);
+    return atStart ? p + s : s + p;
+}
+def(Sproto, 'padStart', function (len, fill) { return pad(thisString(this, 'padStart'), len, fill, true); });
+def(Sproto, 'padEnd', function (len, fill) { return pad(thisString(this, 'padEnd'), len, fill, false); });
+def(Sproto, 'trimStart', function () { return thisString(this, 'trimStart').replace(/^[\s\uFEFF\xA0]+/, ''); });
+def(Sproto, 'trimEnd', function () { return thisString(this, 'trimEnd').replace(/[\s\uFEFF\xA0]+$/, ''); });
+
+/* ---- Number ---- */
+
+def(Number, 'isFinite', function (v) { return typeof v === 'number' && isFinite(v); });
+def(Number, 'isInteger', function (v) { return typeof v === 'number' && isFinite(v) && Math.floor(v) === v; });
+def(Number, 'parseFloat', parseFloat);
+
+}
