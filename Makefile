@@ -148,9 +148,11 @@ $(B)/libami.pc: pkgconfig/libami.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # Programs link the static library so they run from the build tree.
+# amid tells systemd it is ready (sd_notify, Type=notify units).
+PROG_LIBS_amid := $(shell pkg-config --libs libsystemd 2>/dev/null)
 define PROG_RULE
 $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
-	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) $(B)/libami.a $$(LDLIBS_AMI)
+	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) $(B)/libami.a $$(LDLIBS_AMI) $$(PROG_LIBS_$(1))
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 

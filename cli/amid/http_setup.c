@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "console.h"
 #include "http_setup.h"
+#include "log.h"
 
 static int bad(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
 {
@@ -169,23 +170,23 @@ int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errle
         ami_webfix_free(s->wf);
         s->wf = NULL;
         if (!s->explicit_listen) {
-            fprintf(stderr, "amid: warning: %s; running without the WebFIX API (set listen = ADDRESS:PORT)\n", err);
+            amid_log("warn", "%s; running without the WebFIX API (set listen = ADDRESS:PORT)", err);
             return 0;
         }
         return -1;
     }
-    fprintf(stderr, "amid: WebFIX API on http://%s%s%s:%d/ (%zu owner%s%s)\n", strchr(s->address, ':') ? "[" : "",
+    amid_log("info", "WebFIX API on http://%s%s%s:%d/ (%zu owner%s%s)", strchr(s->address, ':') ? "[" : "",
             s->address, strchr(s->address, ':') ? "]" : "", amid_http_port(s->server), s->owners_count,
             s->owners_count == 1 ? "" : "s", s->owners_count ? "" : ": open mode, loopback only");
     if (s->console_dir[0]) {
         char cmjs[PATH_MAX + 32];
         struct stat st;
         snprintf(cmjs, sizeof cmjs, "%s/lib/codemirror.js", s->codemirror_dir);
-        fprintf(stderr, "amid: console on http://%s%s%s:%d/%s\n", strchr(s->address, ':') ? "[" : "", s->address,
+        amid_log("info", "console on http://%s%s%s:%d/%s", strchr(s->address, ':') ? "[" : "", s->address,
                 strchr(s->address, ':') ? "]" : "", amid_http_port(s->server),
                 s->owners_count ? " (log in with: amictl --url URL --key FILE console)" : "");
         if (stat(cmjs, &st))
-            fprintf(stderr, "amid: warning: no CodeMirror in %s (install libjs-codemirror); the console edits in plain text\n",
+            amid_log("warn", "no CodeMirror in %s (install libjs-codemirror); the console edits in plain text",
                     s->codemirror_dir);
     }
     return 0;
