@@ -1,5 +1,6 @@
 /* amid's HTTP keys: parse, validate, and start/stop the WebFIX server. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,19 @@ static int int_key(amid_config *cfg, const char *key, long long lo, long long hi
         return bad(err, errlen, "%s: not a valid number: '%s'", key, amid_config_get(cfg, key));
     if (r > 0) *out = v;
     return 0;
+}
+
+/* A whole (small) PEM file as text; NULL with errno set. */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char *buf = calloc(1, 1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    int bad_read = ferror(f) || !buf;
+    fclose(f);
+    if (bad_read || !n) { free(buf); errno = bad_read ? EIO : EINVAL; return NULL; }
+    return buf;
 }
 
 int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t errlen)
@@ -123,6 +137,18 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
     s->http.console_dir = s->console_dir[0] ? s->console_dir : NULL;
     s->http.codemirror_dir = s->codemirror_dir;
 
+    /* tls_cert + tls_key: HTTPS (both or neither; read now so a bad path is a configuration error) */
+    amid_config_claim(cfg, "tls_cert");
+    amid_config_claim(cfg, "tls_key");
+    const char *tc = amid_config_get(cfg, "tls_cert"), *tk = amid_config_get(cfg, "tls_key");
+    if ((tc && *tc) != (tk && *tk)) return bad(err, errlen, "tls_cert and tls_key go together%s%s", "", "");
+    if (tc && *tc) {
+        if (!(s->tls_cert = read_pem(tc))) return bad(err, errlen, "tls_cert: cannot read '%s': %s", tc, strerror(errno));
+        if (!(s->tls_key = read_pem(tk))) return bad(err, errlen, "tls_key: cannot read '%s': %s", tk, strerror(errno));
+        s->http.tls_cert_pem = s->tls_cert;
+        s->http.tls_key_pem = s->tls_key;
+    }
+
     /* owners: public keys separated by commas or spaces. */
     amid_config_claim(cfg, "owners");
     const char *ow = amid_config_get(cfg, "owners");
@@ -175,7 +201,8 @@ int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errle
         }
         return -1;
     }
-    amid_log("info", "WebFIX API on http://%s%s%s:%d/ (%zu owner%s%s)", strchr(s->address, ':') ? "[" : "",
+    amid_log("info", "WebFIX API on %s://%s%s%s:%d/ (%zu owner%s%s)", s->tls_cert ? "https" : "http",
+             strchr(s->address, ':') ? "[" : "",
             s->address, strchr(s->address, ':') ? "]" : "", amid_http_port(s->server), s->owners_count,
             s->owners_count == 1 ? "" : "s", s->owners_count ? "" : ": open mode, loopback only");
     if (s->console_dir[0]) {
@@ -201,5 +228,8 @@ void amid_http_teardown(amid_http_setup *s)
     for (size_t i = 0; i < s->owners_count; i++) free(s->owners[i]);
     free(s->owners);
     s->owners = NULL;
+    free(s->tls_cert);
+    free(s->tls_key);
+    s->tls_cert = s->tls_key = NULL;
     s->owners_count = 0;
 }

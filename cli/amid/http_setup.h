@@ -21,6 +21,7 @@ typedef struct amid_http_setup {
     long long session_ttl_s;
     ami_webfix_scope scope;    /* scope = cluster (default) | node: what stats and logs answer for */
     const char *store_uri;     /* the shared store (set by main): where the cluster's local stores are */
+    char *tls_cert, *tls_key;  /* PEM text read from tls_cert / tls_key; NULL = plain HTTP */
     int disabled;              /* listen = off */
     int explicit_listen;       /* listen was configured (else the default is best effort) */
     char console_dir[PATH_MAX];    /* the web console's files; "" = no console */
