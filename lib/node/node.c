@@ -566,8 +566,11 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
         return 0;
     }
     node->stopping = 1;
-    /* ask: each instance leaves after its current run (delays wake now) */
+    /* ask: each instance leaves after its current run (delays wake now); a
+     * leader is interrupted at once, even asleep or awaiting, so its lease is
+     * released and another node runs it without waiting for this one */
     for (ami__worker *w = node->workers; w; w = w->next) {
+        if (w->exec == AMI_EXEC_LEADER && w->thr_state == AMI__THR_LIVE) ami__worker_interrupt(w);
         w->quit = 1;
         pthread_cond_broadcast(&w->cv);
     }
