@@ -126,7 +126,8 @@ help:
 	@echo "make run        start a demo node on ./data (see README)"
 	@echo "make cluster    three etcd members + three amid nodes on loopback with the demo workers"
 	@echo "make bench      print benchmark figures with ratios against raw baselines"
-	@echo "make install    install under PREFIX (default /usr/local), honours DESTDIR"
+	@echo "make install    install under PREFIX (default /usr/local; LIBDIR, BINDIR, SYSCONFDIR…), honours DESTDIR"
+	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
 
 lib: $(B)/libami.a $(B)/libami.so.$(VERSION)
 progs: $(PROG_BINS)
@@ -172,12 +173,15 @@ $(B)/libami.so.$(VERSION): $(LIB_OBJS) scripts/libami.map
 	ln -sf libami.so.$(SOVERSION) $(B)/libami.so
 
 $(B)/libami.pc: pkgconfig/libami.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(or $(LIBDIR),$(PREFIX)/lib)|g' \
+	    -e 's|@INCLUDEDIR@|$(or $(INCLUDEDIR),$(PREFIX)/include)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # Programs link the static library so they run from the build tree.
+# amid tells systemd it is ready (sd_notify, Type=notify units).
+PROG_LIBS_amid := $(shell pkg-config --libs libsystemd 2>/dev/null)
 define PROG_RULE
 $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
-	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) $(B)/libami.a $$(LDLIBS_AMI)
+	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) $(B)/libami.a $$(LDLIBS_AMI) $$(PROG_LIBS_$(1))
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
@@ -228,25 +232,66 @@ PYTHON      ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo 
 PYVER       := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 PYSITE      ?= $(PREFIX)/lib/python$(PYVER)/$(if $(wildcard /usr/lib/python3/dist-packages),dist,site)-packages
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/include/ami/sys $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/ami.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 include/ami/*.h $(DESTDIR)$(PREFIX)/include/ami/
-	install -m 644 include/ami/sys/*.h $(DESTDIR)$(PREFIX)/include/ami/sys/
-	install -m 644 $(B)/libami.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libami.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libami.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libami.so.$(SOVERSION)
-	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libami.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libami.pc
-	$(if $(PROG_BINS),install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/)
+# Where `make install` puts things (all under DESTDIR when given).
+LIBDIR      ?= $(PREFIX)/lib
+BINDIR      ?= $(PREFIX)/bin
+INCLUDEDIR  ?= $(PREFIX)/include
+SYSCONFDIR  ?= $(PREFIX)/etc
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+
+# Installed programs link libami.so.0 (found in LIBDIR through their run path);
+# the build tree's programs stay static so they run from here.
+INST_BINS   := $(addprefix $(B)/inst/,$(PROGS))
+define INST_RULE
+$(B)/inst/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.so.$(VERSION)
+	@mkdir -p $$(dir $$@)
+	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) -L$(B) -lami -Wl,-rpath,$(LIBDIR) $$(LDLIBS_AMI) $$(PROG_LIBS_$(1))
+endef
+$(foreach p,$(PROGS),$(eval $(call INST_RULE,$(p))))
+
+install: all $(INST_BINS)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ami/sys $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/ami $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/site-functions
+	install -m 644 include/ami.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/ami/*.h $(DESTDIR)$(INCLUDEDIR)/ami/
+	install -m 644 include/ami/sys/*.h $(DESTDIR)$(INCLUDEDIR)/ami/sys/
+	install -m 644 $(B)/libami.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libami.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libami.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libami.so.$(SOVERSION)
+	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libami.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libami.pc
+	$(if $(INST_BINS),install -m 755 $(INST_BINS) $(DESTDIR)$(BINDIR)/)
+	@# an edited configuration is kept; the shipped one is always there as amid.conf.dist
+	install -m 644 docs/amid.conf $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf.dist
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf ] || install -m 644 docs/amid.conf $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf
+	$(B)/amictl completion bash > $(DESTDIR)$(DATADIR)/bash-completion/completions/amictl
+	$(B)/amictl completion zsh > $(DESTDIR)$(DATADIR)/zsh/site-functions/_amictl
 	install -d $(DESTDIR)$(PYSITE)/ami
 	install -m 644 bindings/python/ami/*.py $(DESTDIR)$(PYSITE)/ami/
-	install -d $(DESTDIR)$(PREFIX)/share/ami/console
-	install -m 644 $(wildcard console/*.html console/*.js console/*.css console/*.svg) $(DESTDIR)$(PREFIX)/share/ami/console/
-	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
-	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
-	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi
+	install -d $(DESTDIR)$(DATADIR)/ami/console
+	install -m 644 $(wildcard console/*.html console/*.js console/*.css console/*.svg) $(DESTDIR)$(DATADIR)/ami/console/
+	install -m 644 docs/amid.service $(DESTDIR)$(DATADIR)/ami/
+	@if [ -d docs/man ]; then install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8; \
+	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; \
+	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true; fi
+
+# Removes what `make install` put there (same PREFIX/DESTDIR); an edited amid.conf stays.
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/ami.h $(addprefix $(DESTDIR)$(INCLUDEDIR)/ami/,$(notdir $(wildcard include/ami/*.h))) \
+	    $(addprefix $(DESTDIR)$(INCLUDEDIR)/ami/sys/,$(notdir $(wildcard include/ami/sys/*.h)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/ami/sys $(DESTDIR)$(INCLUDEDIR)/ami 2>/dev/null
+	rm -f $(DESTDIR)$(LIBDIR)/libami.a $(DESTDIR)$(LIBDIR)/libami.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libami.so.$(SOVERSION) \
+	    $(DESTDIR)$(LIBDIR)/libami.so $(DESTDIR)$(LIBDIR)/pkgconfig/libami.pc
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGS))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf.dist
+	cmp -s docs/amid.conf $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf 2>/dev/null && rm -f $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf || true
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/ami 2>/dev/null
+	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/amictl $(DESTDIR)$(DATADIR)/zsh/site-functions/_amictl
+	rm -rf $(DESTDIR)$(PYSITE)/ami $(DESTDIR)$(DATADIR)/ami
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/man/*.1))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard docs/man/*.8)))
 
 # A demo node on ./data (scripts/demo.sh): a parallel ticker writer and a leader aggregator.
 run: all

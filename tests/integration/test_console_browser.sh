@@ -23,7 +23,7 @@ unset AMI_DB AMI_URL AMI_KEY
 pub=$("$A" keygen --out "$dir/owner.pem" 2>/dev/null)
 "$A" keygen --out "$dir/viewer.pem" >/dev/null 2>&1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$D" --nid s-0001 --db "$dir/ami.db" --listen "127.0.0.1:$port" --owners "$pub" --lease-ms 20000 --stats-ms 500 \
+"$D" --nid s-0001 --db "$dir/ami.db" --listen "127.0.0.1:$port" --owners "$pub" --allow-viewers true --lease-ms 20000 --stats-ms 500 \
      --heartbeat-ms 1000 2>"$dir/amid.log" &
 node=$!
 for i in $(seq 100); do grep -q "console on" "$dir/amid.log" && break; sleep 0.1; done
