@@ -232,7 +232,7 @@ int main(void)
            ami_runtime_heap_used(idle), raw_heap_bytes());
     ami_runtime_free(idle);
     printf("stop latency, busy loop (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("while (true) {}"));
-    printf("stop latency, sleeping (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("Stels.sleep(60000);"));
+    printf("stop latency, sleeping (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("await Stels.sleep(60000);"));
 
     ami_store_free(net);
     ami_store_free(local);
