@@ -9,6 +9,9 @@ SOVERSION   := 0
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 CC          ?= cc
+LD          ?= ld
+AR          ?= ar
+OBJCOPY     ?= objcopy
 B           ?= build
 SAN         ?=
 
@@ -121,9 +124,19 @@ $(B)/obj/%.o: %.c $(HDRS) $(DUKDIR)/duk_config.h $(DUKDIR)/duktape.h
 	@mkdir -p $(dir $@)
 	$(QCC)$(CC) $(CFLAGS_AMI) -c $< -o $@
 
+# libami.a exports only ami_*, like the .so: the objects (Duktape included) are
+# linked into one relocatable object whose hidden symbols (duk_*, ami__*) are
+# then made local, so a host's own Duktape can neither replace ours nor clash.
+# Tests reach internals through the plain archive of the same objects.
 $(B)/libami.a: $(LIB_OBJS)
+	@rm -f $@ $(B)/obj/libami-all.o
+	$(QLD)$(LD) -r -o $(B)/obj/libami-all.o $^
+	$(Q)$(OBJCOPY) --localize-hidden $(B)/obj/libami-all.o
+	$(Q)$(AR) rcs $@ $(B)/obj/libami-all.o
+
+$(B)/obj/libami-internal.a: $(LIB_OBJS)
 	@rm -f $@
-	$(Q)ar rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/libami.so.$(VERSION): $(LIB_OBJS) scripts/libami.map
 	$(QLD)$(CC) -shared -o $@ $(LIB_OBJS) -Wl,-soname,libami.so.$(SOVERSION) \
@@ -141,9 +154,9 @@ $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
-$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
+$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch] cli/amid/console.[ch])
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/libami.a $(LDLIBS_AMI)
+	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(LDLIBS_AMI)
 
 tests: $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS)
 
@@ -171,6 +184,12 @@ bench: all $(BENCH_BINS)
 	@AMI_WANT_BENCH=1 scripts/deps.sh
 	@tests/bench/run $(B) $(BENCH_BINS)
 
+# The Python binding (pure Python over libami.so.0) goes to PREFIX's site-packages: Debian's
+# python3 reads PREFIX/lib/python3.X/dist-packages, other builds PREFIX/lib/python3.X/site-packages.
+PYTHON      ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
+PYVER       := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYSITE      ?= $(PREFIX)/lib/python$(PYVER)/$(if $(wildcard /usr/lib/python3/dist-packages),dist,site)-packages
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/ami/sys $(DESTDIR)$(PREFIX)/bin
@@ -183,6 +202,10 @@ install: all
 	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libami.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libami.pc
 	$(if $(PROG_BINS),install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/)
+	install -d $(DESTDIR)$(PYSITE)/ami
+	install -m 644 bindings/python/ami/*.py $(DESTDIR)$(PYSITE)/ami/
+	install -d $(DESTDIR)$(PREFIX)/share/ami/console
+	install -m 644 $(wildcard console/*.html console/*.js console/*.css console/*.svg) $(DESTDIR)$(PREFIX)/share/ami/console/
 	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
 	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
 	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi

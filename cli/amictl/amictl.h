@@ -37,6 +37,10 @@ char *amictl_resolve_sid(const char *prefix);
 void amictl_client_close(void);
 /* Is this remote mode (--url)? */
 int amictl_remote(void);
+/* A fresh signed login with --key at --url (not cached): *out is {session, expiresAt, role}; prints errors. */
+int amictl_remote_new_session(json_t **out);
+/* One raw WebFIX call at --url with the given session (may be NULL): *out the parsed answer, *status the HTTP status. */
+int amictl_remote_post(json_t **out, int *status, const char *method, const char *session);
 
 /* ---- helpers ---- */
 
@@ -101,4 +105,5 @@ int cmd_nodes(int argc, char **argv);
 int cmd_templates(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_console(int argc, char **argv);
 #endif

@@ -81,6 +81,13 @@ static const struct command {
     { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
       "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
       "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n" },
+    { "console", cmd_console, "print a logged-in link to amid's web console", "console [--url URL] [--key FILE] [--open]",
+      "  --url URL           amid's address (default $AMI_URL, else http://127.0.0.1:3000/)\n"
+      "  --key FILE          sign a fresh login with this key (PEM); without it the node must be in open mode\n"
+      "  --open              also open the link with xdg-open (the link is then on its command line)\n"
+      "Prints URL#session=TOKEN: the console keeps the session in the tab's sessionStorage and clears\n"
+      "the fragment; LOG OUT in the console ends the session on the node. A key that is not an owner\n"
+      "gets a read-only viewer session.\n" },
     { "keygen", cmd_keygen, "write a secp256k1 key pair for amid login", "keygen --out FILE",
       "  --out FILE          where the private key goes (PEM, mode 0600; an existing file is refused)\n"
       "Prints the public key (66 hex digits): list it as an owner in amid's configuration\n"
@@ -181,9 +188,6 @@ int main(int argc, char **argv)
     }
     amictl_opts.cmd = c->name;
     ami_init();
-#ifdef AMI_RUNTIME_H
-    ami_runtime_install_check();   /* create/update/validate compile scripts for real */
-#endif
     int rc = c->fn(argc - i, argv + i);
     amictl_client_close();
     ami_shutdown();

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <microhttpd.h>
 #include "http.h"
+#include "console.h"
 
 static __thread char http_err[256];
 
@@ -33,8 +34,8 @@ static int fail(const char *fmt, ...)
 }
 
 /* Routes and statuses counted for /metrics. */
-enum { R_WEBFIX, R_HEALTHZ, R_METRICS, R_STREAM, R_OTHER, N_ROUTES };
-static const char *route_names[N_ROUTES] = { "webfix", "healthz", "metrics", "logstream", "other" };
+enum { R_WEBFIX, R_HEALTHZ, R_METRICS, R_STREAM, R_CONSOLE, R_OTHER, N_ROUTES };
+static const char *route_names[N_ROUTES] = { "webfix", "healthz", "metrics", "logstream", "console", "other" };
 static const int http_statuses[] = { 200, 207, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503 };
 #define N_HSTATUS (sizeof http_statuses / sizeof http_statuses[0])
 
@@ -345,6 +346,18 @@ static enum MHD_Result serve_webfix(amid_http *h, struct MHD_Connection *c, requ
     return ok;
 }
 
+/* The web console's static files (console.c). */
+static enum MHD_Result serve_console(amid_http *h, struct MHD_Connection *c, const char *url)
+{
+    unsigned int status = 404;
+    struct MHD_Response *r = amid_console_response(&status, h->cfg.console_dir, h->cfg.codemirror_dir, url);
+    if (!r) return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    count(h, R_CONSOLE, status);
+    return ok;
+}
+
 /* Open mode serves only loopback clients by name: a Host that is not a loopback
  * literal or localhost is a DNS-rebinding page posing as same-origin. */
 static int host_allowed(const char *host)
@@ -432,6 +445,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!is_get) return reply_json_error(h, c, R_STREAM, 405, "Method not allowed");
         return serve_stream(h, c);
     }
+    if (is_get && h->cfg.console_dir) return serve_console(h, c, url);
     if (!strcmp(url, "/")) return reply_json_error(h, c, R_WEBFIX, 405, "Method not allowed: use POST");
     return reply_json_error(h, c, R_OTHER, 404, "Not found");
 }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "console.h"
 #include "http_setup.h"
 
 static int bad(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
@@ -90,6 +92,27 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
         else return bad(err, errlen, "allow_viewers: expected true or false, got '%s'%s", av, "");
     }
 
+    /* console = off | DIR; by default the one next to the binary (build tree or $(PREFIX)/share/ami/console). */
+    amid_config_claim(cfg, "console");
+    const char *con = amid_config_get(cfg, "console");
+    if (con && (!strcmp(con, "off") || !strcmp(con, "none"))) {
+        s->console_dir[0] = '\0';
+    } else if (con && *con) {
+        char p[PATH_MAX + 16];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/index.html", con);
+        if (stat(p, &st) || !S_ISREG(st.st_mode))
+            return bad(err, errlen, "console: no index.html in '%s' (give the console directory, or off)%s", con, "");
+        if (!realpath(con, s->console_dir)) return bad(err, errlen, "console: cannot resolve '%s'%s", con, "");
+    } else if (amid_console_find(s->console_dir, sizeof s->console_dir)) {
+        s->console_dir[0] = '\0';
+    }
+    amid_config_claim(cfg, "codemirror");
+    const char *cm = amid_config_get(cfg, "codemirror");
+    snprintf(s->codemirror_dir, sizeof s->codemirror_dir, "%s", cm && *cm ? cm : AMID_CODEMIRROR_DIR);
+    s->http.console_dir = s->console_dir[0] ? s->console_dir : NULL;
+    s->http.codemirror_dir = s->codemirror_dir;
+
     /* owners: public keys separated by commas or spaces. */
     amid_config_claim(cfg, "owners");
     const char *ow = amid_config_get(cfg, "owners");
@@ -118,8 +141,6 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
 int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errlen)
 {
     if (s->disabled) return 0;
-    /* setWorker/updateWorker/validateScript compile scripts with the real runtime. */
-    ami_runtime_install_check();
     ami_webfix_options o = AMI_WEBFIX_OPTIONS_INIT;
     o.node = node;
     o.owners = (const char *const *)s->owners;
@@ -145,6 +166,17 @@ int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errle
     fprintf(stderr, "amid: WebFIX API on http://%s%s%s:%d/ (%zu owner%s%s)\n", strchr(s->address, ':') ? "[" : "",
             s->address, strchr(s->address, ':') ? "]" : "", amid_http_port(s->server), s->owners_count,
             s->owners_count == 1 ? "" : "s", s->owners_count ? "" : ": open mode, loopback only");
+    if (s->console_dir[0]) {
+        char cmjs[PATH_MAX + 32];
+        struct stat st;
+        snprintf(cmjs, sizeof cmjs, "%s/lib/codemirror.js", s->codemirror_dir);
+        fprintf(stderr, "amid: console on http://%s%s%s:%d/%s\n", strchr(s->address, ':') ? "[" : "", s->address,
+                strchr(s->address, ':') ? "]" : "", amid_http_port(s->server),
+                s->owners_count ? " (log in with: amictl --url URL --key FILE console)" : "");
+        if (stat(cmjs, &st))
+            fprintf(stderr, "amid: warning: no CodeMirror in %s (install libjs-codemirror); the console edits in plain text\n",
+                    s->codemirror_dir);
+    }
     return 0;
 }
 

@@ -488,6 +488,13 @@ static duk_ret_t take_body_error(duk_context *ctx, void *udata)
     return 1;
 }
 
+static duk_ret_t take_body_value(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    call_stash_hook(ctx, "bodyValue", 0);
+    return 1;
+}
+
 /* Log an error of a callback that ran after the body settled. */
 static void log_callback_error(ami_runtime *r)
 {
@@ -610,7 +617,14 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
     }
     if (r->loop.body_state == 1) {
         r->loop.started = 0;
-        if (res) res->ok = 1;
+        int vrc = duk_safe_call(ctx, take_body_value, NULL, 0, 1);
+        if (res) {
+            res->ok = 1;
+            if (vrc == 0) ami__runtime_keep_value(r, res);   /* pops it */
+            else duk_pop(ctx);
+        } else {
+            duk_pop(ctx);
+        }
         return AMI_RUNTIME_DONE;
     }
     if (r->loop.body_state == 2) {

@@ -23,6 +23,11 @@ void ami__hex_encode(const void *data, size_t len, char *out);
  * UTF-8 sequence (text cut there stays valid UTF-8 if it was). */
 size_t ami__utf8_cut(const char *s, size_t len, size_t max);
 
+/* Append standard base64 (with padding) of data to out; 0 or AMI_ENOMEM/AMI_EINVAL. */
+int ami__base64_encode(ami_buf *out, const void *data, size_t len);
+/* Append the bytes that base64 `text` (len a multiple of 4) encodes; AMI_EINVAL when malformed. */
+int ami__base64_decode(ami_buf *out, const char *text, size_t len);
+
 /* Sleep on the monotonic clock. */
 void ami__sleep_ms(int64_t ms);
 /* ISO-8601 UTC with milliseconds ("2025-10-15T12:00:00.000Z") into out[25]. */

@@ -1,5 +1,5 @@
 /*
- * Node benchmark (DESIGN §5–6): start latency, failover after kill -9 and
+ * Node benchmark (docs/design.md §5–6): start latency, failover after kill -9 and
  * SIGTERM (real amid processes), loop-iteration rate with zero delay against
  * the raw runtime, and RSS/idle CPU per sleeping worker at 1,000 workers
  * (10,000 with AMI_BENCH_10K=1).  Store: SQLite, synchronous=NORMAL.
@@ -353,7 +353,6 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/bench-node-XXXXXX", build);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (ami_init() < 0) return 1;
-    ami_runtime_install_check();
     const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|failover|mem */
     if (!only || !strcmp(only, "start")) start_latency();
     if (!only || !strcmp(only, "loop")) loop_rate();

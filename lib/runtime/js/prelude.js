@@ -594,9 +594,9 @@ force(G, 'Stels', Stels);
 
 /* ---- hooks for the C side ---- */
 
-var bodyError;
+var bodyError, bodyValue;
 /* the parked coroutines go with the run: an idle instance keeps none */
-function bodyFulfilled() { pool.length = 0; host.settled(1); }
+function bodyFulfilled(v) { pool.length = 0; bodyValue = v; host.settled(1); }
 function bodyRejected(e) { pool.length = 0; bodyError = e; host.settled(2); }
 function drain() {
     runJobs();
@@ -617,12 +617,13 @@ return {
         if (onCo) p = asyncCall(body, undefined, []);
         else {
             v = body();   /* a synchronous throw ends the run as it is (no catch: nothing to allocate while a stop unwinds) */
-            if (!isObject(v) || !isCallable(v.then)) { host.settled(1); return; }
+            if (!isObject(v) || !isCallable(v.then)) { bodyValue = v; host.settled(1); return; }
             p = PromiseImpl.resolve(v);
         }
         p.then(bodyFulfilled, bodyRejected);
     },
     bodyError: function () { var e = bodyError; bodyError = undefined; return e; },
+    bodyValue: function () { var v = bodyValue; bodyValue = undefined; return v; },
     drain: drain,
     fire: fire,
     /* after a failed or stopped run: nothing it left behind may run later */
@@ -633,7 +634,7 @@ return {
         for (var id in timers) delete timers[id];
         current = null;
         pool.length = 0;
-        bodyError = undefined;
+        bodyError = bodyValue = undefined;
     },
     setTerm: function (t) { config.term = t; }
 };
