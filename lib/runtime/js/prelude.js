@@ -77,18 +77,13 @@ function arrayIterator(a, kind) {
     return it;
 }
 
-/* Everything an iterable or array-like yields, as an array. */
+/* Everything an iterable or array-like yields, as an array.  Iterables go
+ * through the one iteration protocol of lowered code (__ami_spread in
+ * lib/runtime/js/lower_helpers.js: spread, destructuring, for-of, Array.from). */
 function values(x) {
     if (x === null || x === undefined) throw new TypeError(String(x) + ' is not iterable');
     if (isArray(x)) return Array.prototype.slice.call(x);
-    if (typeof x === 'string') return stringChars(x);
-    var f = x[ITER];
-    if (isCallable(f)) {
-        var it = f.call(x), out = [], r;
-        if (!isObject(it)) throw new TypeError('Result of the Symbol.iterator method is not an object');
-        while (!(r = it.next()).done) out.push(r.value);
-        return out;
-    }
+    if (typeof x === 'string' || isCallable(x[ITER]) || isCallable(x['@@iterator'])) return G.__ami_spread(x);
     if (isObject(x) && typeof x.length === 'number') return Array.prototype.slice.call(x);
     throw new TypeError(typeof x + ' is not iterable');
 }
@@ -239,7 +234,7 @@ function coMain(co) {
 }
 function newCo(fn, self, args, cont) {
     return { t: pool.length ? pool.pop() : new Thread(coMain), fn: fn, self: self, args: args, k: 0,
-             cont: cont, p: null, first: true };
+             cont: cont, p: null, first: true, gen: 0, g: null };
 }
 /* Resume co with v (thrown when isErr); returns what it yielded or returned, co.k says which. */
 function resumeRaw(co, v, isErr) {
@@ -295,6 +290,147 @@ function awaitValue(x) {
 }
 force(G, '__ami_await', awaitValue);
 force(G, '__ami_async', asyncCall);
+
+/* ---- generators on the same coroutines ----
+ * A generator object owns a coroutine record; next/throw/return resume it,
+ * `yield` (__ami_yield) yields it back.  return() throws a private signal at
+ * the paused yield so that finally blocks run. */
+
+if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
+    try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
+var AITER = hasSymbol && typeof Symbol.asyncIterator === 'symbol' ? Symbol.asyncIterator : '@@asyncIterator';
+var ST_START = 0, ST_PAUSED = 1, ST_RUNNING = 2, ST_DONE = 3;
+
+function genState(g, what) {
+    var s = isObject(g) ? g._g : undefined;
+    if (!s) throw new TypeError(what + ' method called on an incompatible receiver');
+    return s;
+}
+function iterResult(value, done) { return { value: value, done: done }; }
+function genResume(g, v, mode) {
+    var s = genState(g, mode === 0 ? 'next' : mode === 1 ? 'throw' : 'return');
+    if (s.st === ST_RUNNING) throw new TypeError('Generator is already running');
+    if (s.st === ST_START && mode !== 0) { s.st = ST_DONE; park(s.co); }
+    if (s.st === ST_DONE) {
+        if (mode === 1) throw v;
+        return iterResult(mode === 2 ? v : undefined, true);
+    }
+    var co = s.co, r, k;
+    if (mode === 2) v = s.ret = { r: v };
+    s.st = ST_RUNNING;
+    try { r = resumeRaw(co, v, mode !== 0); }
+    catch (e) { s.st = ST_DONE; throw e; }
+    k = co.k;
+    co.k = 0;
+    if (k === K_YIELD) { s.st = ST_PAUSED; return iterResult(r, false); }
+    s.st = ST_DONE;
+    park(co);
+    if (k === K_RETURN) return iterResult(r, true);
+    if (host.aborting()) throw r;
+    if (s.ret !== undefined && r === s.ret) return iterResult(r.r, true);
+    throw r;
+}
+function Generator() {}
+var Gp = Generator.prototype;
+force(Gp, 'next', function (v) { return genResume(this, v, 0); });
+force(Gp, 'throw', function (e) { return genResume(this, e, 1); });
+force(Gp, 'return', function (v) { return genResume(this, v, 2); });
+force(Gp, ITER, function () { return this; });
+if (hasSymbol && Symbol.toStringTag) force(Gp, Symbol.toStringTag, 'Generator');
+
+function newGen(proto, fn, self, args, gen, cont) {
+    var g = Object.create(proto), co = newCo(fn, self, args, cont);
+    co.gen = gen;
+    var st = { co: co, st: ST_START, ret: undefined, q: null };
+    co.g = st;
+    Object.defineProperty(g, '_g', { value: st });
+    return g;
+}
+function yieldRaw(v) {
+    var co = current;
+    if (co === null || !co.gen) throw new SyntaxError('yield is only valid in generator functions');
+    co.k = K_YIELD;
+    return yieldCo(v);
+}
+force(G, '__ami_gen', function (fn, self, args) { return newGen(Gp, fn, self, args, 1, null); });
+force(G, '__ami_yield', yieldRaw);
+force(G, '__ami_yield_star', function (x) {
+    var it = G.__ami_iter(x), v, r;
+    for (;;) {
+        r = it.next(v);
+        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
+        if (r.done) return r.value;
+        v = yieldRaw(r.value);
+    }
+});
+
+/* async generators: requests queue up; the coroutine awaits (K_AWAIT) and yields (K_YIELD) */
+function AsyncGenerator() {}
+var AGp = AsyncGenerator.prototype;
+function agenRequest(g, v, mode) {
+    var p = newPending(), s;
+    try { s = genState(g, mode === 0 ? 'next' : mode === 1 ? 'throw' : 'return'); }
+    catch (e) { settle(p, REJECTED, e); return p; }
+    (s.q || (s.q = [])).push({ m: mode, v: v, p: p });
+    if (s.st !== ST_RUNNING) agenNext(s);
+    return p;
+}
+function agenNext(s) {
+    while (s.q && s.q.length) {
+        var req = s.q[0];
+        if (s.st === ST_START && req.m !== 0) { s.st = ST_DONE; park(s.co); }
+        if (s.st === ST_DONE) {
+            s.q.shift();
+            if (req.m === 1) settle(req.p, REJECTED, req.v);
+            else resolveWith(req.p, iterResult(req.m === 2 ? req.v : undefined, true));
+            continue;
+        }
+        var v = req.v;
+        if (req.m === 2) v = s.ret = { r: v };
+        s.st = ST_RUNNING;
+        agenStep(s.co, v, req.m !== 0);
+        return;
+    }
+}
+function agenStep(co, v, isErr) {
+    var s = co.g, r = resumeRaw(co, v, isErr), k = co.k;
+    co.k = 0;
+    if (k === K_AWAIT) { awaitOn(co, r); return; }
+    var req = s.q.shift();
+    if (k === K_YIELD) {
+        s.st = ST_PAUSED;
+        resolveWith(req.p, iterResult(r, false));
+    } else {
+        s.st = ST_DONE;
+        park(co);
+        if (k === K_RETURN) resolveWith(req.p, iterResult(r, true));
+        else if (host.aborting()) throw r;
+        else if (s.ret !== undefined && r === s.ret) resolveWith(req.p, iterResult(r.r, true));
+        else settle(req.p, REJECTED, r);
+    }
+    agenNext(s);
+}
+force(AGp, 'next', function (v) { return agenRequest(this, v, 0); });
+force(AGp, 'throw', function (e) { return agenRequest(this, e, 1); });
+force(AGp, 'return', function (v) { return agenRequest(this, v, 2); });
+force(AGp, AITER, function () { return this; });
+if (hasSymbol && Symbol.toStringTag) force(AGp, Symbol.toStringTag, 'AsyncGenerator');
+force(G, '__ami_agen', function (fn, self, args) { return newGen(AGp, fn, self, args, 2, agenStep); });
+force(G, '__ami_ayield', function (v) { return yieldRaw(awaitValue(v)); });
+force(G, '__ami_ayield_star', function (x) {
+    var m = isObject(x) || typeof x === 'string' ? x[AITER] : undefined, it, v, r;
+    if (isCallable(m)) it = m.call(x);
+    else {
+        var sync = G.__ami_iter(x);
+        it = { next: function (a) { var q = sync.next(a); return isObject(q) && !q.done ? PromiseImpl.resolve(q.value).then(function (w) { return iterResult(w, false); }) : q; } };
+    }
+    for (;;) {
+        r = awaitValue(it.next(v));
+        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
+        if (r.done) return r.value;
+        v = yieldRaw(r.value);
+    }
+});
 force(G, '__ami_values', values);
 
 /* ---- Map and Set ----
