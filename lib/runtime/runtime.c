@@ -260,6 +260,7 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-promise", ami__prelude_promise_js }, /* 2: Promise combinators, AggregateError */
     { "ami:prelude-deno", ami__prelude_deno_js },       /* 3: the Deno shims */
     { "ami:prelude-timers", ami__prelude_timers_js },   /* 4: setTimeout & co. */
+    { "ami:prelude-gen", ami__prelude_gen_js },         /* 5: generators and async generators */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];

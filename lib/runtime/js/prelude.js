@@ -124,13 +124,13 @@ function runJobs() {
 var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 
 function settle(p, state, value) {
-    if (p._s !== PENDING) return;
+    if (p._s !== 0) return;
     p._s = state;
     p._v = value;
     var rs = p._r;
     p._r = null;
     for (var i = 0; i < rs.length; i++) enqueue(reactionJob, rs[i], p);
-    if (state === REJECTED && !p._h) {
+    if (state === 2 && !p._h) {
         unhandled.push(p);
         enqueue(noop, undefined, undefined);   /* a pending job makes the C side look at unhandled */
     }
@@ -156,10 +156,10 @@ function thenableJob(p, vt) {
     try { vt[1].call(vt[0], r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
 function reactionJob(re, p) {
-    if (re.co) { re.co.cont(re.co, p._v, p._s === REJECTED); return; }
-    var h = p._s === FULFILLED ? re.f : re.r;
+    if (re.co) { re.co.cont(re.co, p._v, p._s === 2); return; }
+    var h = p._s === 1 ? re.f : re.r;
     if (!isCallable(h)) {
-        if (p._s === FULFILLED) re.c.resolve(p._v); else re.c.reject(p._v);
+        if (p._s === 1) re.c.resolve(p._v); else re.c.reject(p._v);
         return;
     }
     var x;
@@ -220,15 +220,16 @@ if (typeof G.Promise !== 'function') force(G, 'Promise', PromiseImpl);
  * function stops at await and the caller goes on, as in Node. */
 
 var Thread = G.Duktape.Thread, resumeCo = Thread.resume, yieldCo = Thread.yield;
-var K_AWAIT = 1, K_RETURN = 2, K_THROW = 3, K_YIELD = 4;
+/* co.k, what a resume ended with: 1 await, 2 return, 3 throw, 4 yield (literals in the hot
+ * paths: Duktape looks names of outer functions up by name) */
 var current = null;   /* the coroutine record running now; null on the loop */
 var pool = [];        /* parked threads, ready for the next call */
 
 function coMain(co) {
     for (;;) {
         var v;
-        try { v = co.fn.apply(co.self, co.args); co.k = K_RETURN; }
-        catch (e) { v = e; co.k = K_THROW; }
+        try { v = co.fn.apply(co.self, co.args); co.k = 2; }
+        catch (e) { v = e; co.k = 3; }
         co = yieldCo(v);
     }
 }
@@ -241,8 +242,11 @@ function resumeRaw(co, v, isErr) {
     var prev = current;
     current = co;
     if (co.first) { co.first = false; v = co; isErr = false; }
-    try { return resumeCo(co.t, v, isErr); }
-    finally { current = prev; }
+    /* no try/finally: coMain catches what the body throws, so only a stop or
+     * slice error gets through, and it ends the run (reset clears current) */
+    var r = resumeCo(co.t, v, isErr);
+    current = prev;
+    return r;
 }
 function park(co) {
     if (pool.length < 4) pool.push(co.t);
@@ -252,12 +256,12 @@ function park(co) {
 function asyncStep(co, v, isErr) {
     var r = resumeRaw(co, v, isErr), k = co.k;
     co.k = 0;
-    if (k === K_AWAIT) { awaitOn(co, r); return; }
+    if (k === 1) { awaitOn(co, r); return; }
     park(co);
-    if (k === K_RETURN) resolveWith(co.p, r);
+    if (k === 2) resolveWith(co.p, r);
     else {
         if (host.aborting()) throw r;   /* a stop or slice error: not a rejection */
-        settle(co.p, REJECTED, r);
+        settle(co.p, 2, r);
     }
 }
 function valueJob(co, v) { co.cont(co, v, false); }
@@ -270,10 +274,10 @@ function awaitOn(co, x) {
     }
     if (!p._h) {
         p._h = true;
-        if (p._s === REJECTED) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
+        if (p._s === 2) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
     }
     var re = { f: null, r: null, c: null, co: co };
-    if (p._s === PENDING) p._r.push(re); else enqueue(reactionJob, re, p);
+    if (p._s === 0) p._r.push(re); else enqueue(reactionJob, re, p);
 }
 function asyncCall(fn, self, args) {
     var co = newCo(fn, self, args, asyncStep);
@@ -285,152 +289,38 @@ function awaitValue(x) {
     if (current === null || current.gen === 1)
         throw new SyntaxError('await is only valid in async functions and the top level bodies of modules');
     host.mark();
-    current.k = K_AWAIT;
+    current.k = 1;
     return yieldCo(x);
 }
 force(G, '__ami_await', awaitValue);
 force(G, '__ami_async', asyncCall);
 
-/* ---- generators on the same coroutines ----
- * A generator object owns a coroutine record; next/throw/return resume it,
- * `yield` (__ami_yield) yields it back.  return() throws a private signal at
- * the paused yield so that finally blocks run. */
+/* ---- generators: on the same coroutines, loaded on first use ----
+ * (ami__prelude_gen_js, host.lazy(5)): until then the helpers lowered
+ * generator code calls are accessors that load them. */
 
 if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
     try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
-var AITER = hasSymbol && typeof Symbol.asyncIterator === 'symbol' ? Symbol.asyncIterator : '@@asyncIterator';
-var ST_START = 0, ST_PAUSED = 1, ST_RUNNING = 2, ST_DONE = 3;
-
-function genState(g, what) {
-    var s = isObject(g) ? g._g : undefined;
-    if (!s) throw new TypeError(what + ' method called on an incompatible receiver');
-    return s;
-}
-function iterResult(value, done) { return { value: value, done: done }; }
-function genResume(g, v, mode) {
-    var s = genState(g, mode === 0 ? 'next' : mode === 1 ? 'throw' : 'return');
-    if (s.st === ST_RUNNING) throw new TypeError('Generator is already running');
-    if (s.st === ST_START && mode !== 0) { s.st = ST_DONE; park(s.co); }
-    if (s.st === ST_DONE) {
-        if (mode === 1) throw v;
-        return iterResult(mode === 2 ? v : undefined, true);
-    }
-    var co = s.co, r, k;
-    if (mode === 2) v = s.ret = { r: v };
-    s.st = ST_RUNNING;
-    try { r = resumeRaw(co, v, mode !== 0); }
-    catch (e) { s.st = ST_DONE; throw e; }
-    k = co.k;
-    co.k = 0;
-    if (k === K_YIELD) { s.st = ST_PAUSED; return iterResult(r, false); }
-    s.st = ST_DONE;
-    park(co);
-    if (k === K_RETURN) return iterResult(r, true);
-    if (host.aborting()) throw r;
-    if (s.ret !== undefined && r === s.ret) return iterResult(r.r, true);
-    throw r;
-}
-function Generator() {}
-var Gp = Generator.prototype;
-force(Gp, 'next', function (v) { return genResume(this, v, 0); });
-force(Gp, 'throw', function (e) { return genResume(this, e, 1); });
-force(Gp, 'return', function (v) { return genResume(this, v, 2); });
-force(Gp, ITER, function () { return this; });
-if (hasSymbol && Symbol.toStringTag) force(Gp, Symbol.toStringTag, 'Generator');
-
-function newGen(proto, fn, self, args, gen, cont) {
-    var g = Object.create(proto), co = newCo(fn, self, args, cont);
-    co.gen = gen;
-    var st = { co: co, st: ST_START, ret: undefined, q: null };
-    co.g = st;
-    Object.defineProperty(g, '_g', { value: st });
-    return g;
-}
-function yieldRaw(v) {
-    var co = current;
-    if (co === null || !co.gen) throw new SyntaxError('yield is only valid in generator functions');
-    co.k = K_YIELD;
-    return yieldCo(v);
-}
-force(G, '__ami_gen', function (fn, self, args) { return newGen(Gp, fn, self, args, 1, null); });
-force(G, '__ami_yield', yieldRaw);
-force(G, '__ami_yield_star', function (x) {
-    var it = G.__ami_iter(x), v, r;
-    for (;;) {
-        r = it.next(v);
-        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
-        if (r.done) return r.value;
-        v = yieldRaw(r.value);
-    }
-});
-
-/* async generators: requests queue up; the coroutine awaits (K_AWAIT) and yields (K_YIELD) */
-function AsyncGenerator() {}
-var AGp = AsyncGenerator.prototype;
-function agenRequest(g, v, mode) {
-    var p = newPending(), s;
-    try { s = genState(g, mode === 0 ? 'next' : mode === 1 ? 'throw' : 'return'); }
-    catch (e) { settle(p, REJECTED, e); return p; }
-    (s.q || (s.q = [])).push({ m: mode, v: v, p: p });
-    if (s.st !== ST_RUNNING) agenNext(s);
-    return p;
-}
-function agenNext(s) {
-    while (s.q && s.q.length) {
-        var req = s.q[0];
-        if (s.st === ST_START && req.m !== 0) { s.st = ST_DONE; park(s.co); }
-        if (s.st === ST_DONE) {
-            s.q.shift();
-            if (req.m === 1) settle(req.p, REJECTED, req.v);
-            else resolveWith(req.p, iterResult(req.m === 2 ? req.v : undefined, true));
-            continue;
-        }
-        var v = req.v;
-        if (req.m === 2) v = s.ret = { r: v };
-        s.st = ST_RUNNING;
-        agenStep(s.co, v, req.m !== 0);
-        return;
+var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star'];
+function loadGen() {
+    for (var i = 0; i < genNames.length; i++) delete G[genNames[i]];
+    try {
+        host.lazy(5)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isObject: isObject,
+                       isCallable: isCallable, PromiseImpl: PromiseImpl, newCo: newCo, park: park,
+                       resumeRaw: resumeRaw, cur: function () { return current; }, yieldCo: yieldCo,
+                       awaitOn: awaitOn, awaitValue: awaitValue, newPending: newPending, settle: settle,
+                       resolveWith: resolveWith });
+    } catch (e) {
+        for (i = 0; i < genNames.length; i++) if (G[genNames[i]] === undefined) Object.defineProperty(G, genNames[i], genAccessor);
+        throw e;
     }
 }
-function agenStep(co, v, isErr) {
-    var s = co.g, r = resumeRaw(co, v, isErr), k = co.k;
-    co.k = 0;
-    if (k === K_AWAIT) { awaitOn(co, r); return; }
-    var req = s.q.shift();
-    if (k === K_YIELD) {
-        s.st = ST_PAUSED;
-        resolveWith(req.p, iterResult(r, false));
-    } else {
-        s.st = ST_DONE;
-        park(co);
-        if (k === K_RETURN) resolveWith(req.p, iterResult(r, true));
-        else if (host.aborting()) throw r;
-        else if (s.ret !== undefined && r === s.ret) resolveWith(req.p, iterResult(r.r, true));
-        else settle(req.p, REJECTED, r);
-    }
-    agenNext(s);
-}
-force(AGp, 'next', function (v) { return agenRequest(this, v, 0); });
-force(AGp, 'throw', function (e) { return agenRequest(this, e, 1); });
-force(AGp, 'return', function (v) { return agenRequest(this, v, 2); });
-force(AGp, AITER, function () { return this; });
-if (hasSymbol && Symbol.toStringTag) force(AGp, Symbol.toStringTag, 'AsyncGenerator');
-force(G, '__ami_agen', function (fn, self, args) { return newGen(AGp, fn, self, args, 2, agenStep); });
-force(G, '__ami_ayield', function (v) { return yieldRaw(awaitValue(v)); });
-force(G, '__ami_ayield_star', function (x) {
-    var m = isObject(x) || typeof x === 'string' ? x[AITER] : undefined, it, v, r;
-    if (isCallable(m)) it = m.call(x);
-    else {
-        var sync = G.__ami_iter(x);
-        it = { next: function (a) { var q = sync.next(a); return isObject(q) && !q.done ? PromiseImpl.resolve(q.value).then(function (w) { return iterResult(w, false); }) : q; } };
-    }
-    for (;;) {
-        r = awaitValue(it.next(v));
-        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
-        if (r.done) return r.value;
-        v = yieldRaw(r.value);
-    }
-});
+var genAccessor = {
+    get: function (key) { loadGen(); return G[key]; },
+    set: function (v, key) { loadGen(); force(G, key, v); },
+    configurable: true, enumerable: false
+};
+for (var gi = 0; gi < genNames.length; gi++) Object.defineProperty(G, genNames[gi], genAccessor);
 force(G, '__ami_values', values);
 
 /* ---- Map and Set ----
