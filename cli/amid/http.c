@@ -530,17 +530,26 @@ int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf
     h->node = node;
     h->cfg = c;
     pthread_mutex_init(&h->streams_lock, NULL);
+    /* HTTPS when a certificate and key are given (libmicrohttpd's GnuTLS support) */
+    struct MHD_OptionItem tls[] = {
+        { c.tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)c.tls_cert_pem },
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)c.tls_key_pem },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    if (c.tls_cert_pem) flags |= MHD_USE_TLS;
     h->daemon = MHD_start_daemon(flags, (uint16_t)c.port, NULL, NULL, on_request, h,
                                  MHD_OPTION_SOCK_ADDR, sa,
                                  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c.threads,
                                  MHD_OPTION_CONNECTION_TIMEOUT, c.connection_timeout_s,
                                  MHD_OPTION_CONNECTION_LIMIT, c.max_connections,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                                 MHD_OPTION_ARRAY, tls,
                                  MHD_OPTION_END);
     if (!h->daemon) {
         pthread_mutex_destroy(&h->streams_lock);
         free(h);
-        return fail("cannot listen on %s:%d (address in use or not available)", c.address, c.port);
+        return fail("cannot listen on %s:%d (address in use or not available%s)", c.address, c.port,
+                    c.tls_cert_pem ? ", or the TLS certificate and key do not match" : "");
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : c.port;

@@ -23,9 +23,11 @@ typedef struct amid_http_config {
     int poll_ms;                  /* log stream poll interval, default 50 */
     const char *console_dir;      /* web console files served at GET /…; NULL = no console (GET / is 405) */
     const char *codemirror_dir;   /* served at /vendor/codemirror/…; NULL = not served */
+    const char *tls_cert_pem;     /* PEM text: serve HTTPS; NULL = plain HTTP */
+    const char *tls_key_pem;      /* PEM text of the certificate's key (with tls_cert_pem) */
 } amid_http_config;
 
-#define AMID_HTTP_CONFIG_INIT { "127.0.0.1", 3000, 4, 30, 1024, 0, 0, 50, NULL, NULL }
+#define AMID_HTTP_CONFIG_INIT { "127.0.0.1", 3000, 4, 30, 1024, 0, 0, 50, NULL, NULL, NULL, NULL }
 
 /**
  * Start serving `wf` (borrowed; `node` may be NULL).  Returns 0, or -1 with a

@@ -3,7 +3,7 @@
  * reads and claims the HTTP/auth keys, builds the WebFIX dispatcher over the
  * node, and starts/stops the server.  Keys: listen, http_threads,
  * connection_timeout, max_connections, owners, allow_viewers, session_ttl,
- * console, codemirror.
+ * scope, console, codemirror.
  */
 #ifndef AMID_HTTP_SETUP_H
 #define AMID_HTTP_SETUP_H
@@ -19,6 +19,9 @@ typedef struct amid_http_setup {
     size_t owners_count;
     int allow_viewers;
     long long session_ttl_s;
+    ami_webfix_scope scope;    /* scope = cluster (default) | node: what stats and logs answer for */
+    const char *store_uri;     /* the shared store (set by main): where the cluster's local stores are */
+    char *tls_cert, *tls_key;  /* PEM text read from tls_cert / tls_key; NULL = plain HTTP */
     int disabled;              /* listen = off */
     int explicit_listen;       /* listen was configured (else the default is best effort) */
     char console_dir[PATH_MAX];    /* the web console's files; "" = no console */

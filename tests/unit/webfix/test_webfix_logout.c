@@ -105,6 +105,7 @@ int main(void)
     o.store = store;
     o.owners = owners;
     o.owners_count = 1;
+    o.allow_viewers = 1;   /* off by default */
     REQUIRE(ami_webfix_new(&wf, &o) == 0);
     RUN(session_info_and_logout);
     RUN(open_mode);
