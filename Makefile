@@ -58,13 +58,15 @@ $(B)/gen/js_data.c: $(RT_JS) scripts/js2c.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/js2c.sh $@ $(RT_JS)
 endif
-# Built-in worker templates: lib/templates/*.js become C data at build time.
+# Built-in worker templates: lib/templates/*.js become C data at build time, by
+# the same generator, with a table of their "@key value" metadata.
 TPL_JS      := $(sort $(wildcard lib/templates/*.js))
 ifneq ($(TPL_JS),)
 LIB_OBJS    += $(B)/obj/$(B)/gen/templates_data.o
-$(B)/gen/templates_data.c: $(TPL_JS) scripts/gen_templates.sh
+$(B)/gen/templates_data.c: $(TPL_JS) scripts/js2c.sh
 	@mkdir -p $(dir $@)
-	$(Q)scripts/gen_templates.sh $@ $(TPL_JS)
+	$(Q)scripts/js2c.sh --prefix template_ --table ami__templates ami__template_def templates/templates_internal.h \
+	    "title category executionMode priority mode description" $@ $(TPL_JS)
 endif
 
 PROGS       := $(notdir $(patsubst %/,%,$(dir $(wildcard cli/*/main.c))))
@@ -76,6 +78,26 @@ UNIT_SRCS   := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 INTEG_SRCS  := $(shell find tests/integration -name 'test_*.c' 2>/dev/null | sort)
 INTEG_BINS  := $(patsubst tests/%.c,$(B)/tests/%,$(INTEG_SRCS))
+INTEG_SH    := $(sort $(wildcard tests/integration/test_*.sh))
+
+# Which tests `make test` (and `unit`, `integration`) runs: T=NAMES (file names,
+# with or without "test_", separated by commas or spaces), AREA=DIR (a directory
+# of tests/unit, or "integration"); J=N tests at a time (default 2).
+J           ?= 2
+comma       := ,
+T_NAMES     := $(subst $(comma), ,$(T))
+T_NAMES     := $(T_NAMES) $(addprefix test_,$(T_NAMES))
+pick_t       = $(if $(T),$(foreach f,$(1),$(if $(filter $(T_NAMES),$(basename $(notdir $(f)))),$(f))),$(1))
+pick_area    = $(if $(AREA),$(if $(filter integration,$(AREA)),$(2),$(filter $(B)/tests/unit/$(AREA)/% tests/unit/$(AREA)/%,$(1))),$(1) $(2))
+UNIT_SEL    := $(strip $(call pick_t,$(call pick_area,$(UNIT_BINS),)))
+INTEG_SEL   := $(strip $(call pick_t,$(call pick_area,,$(INTEG_BINS) $(INTEG_SH))))
+INTEG_SEL_BINS := $(filter-out %.sh,$(INTEG_SEL))
+ifneq ($(AREA),)
+ifeq ($(UNIT_SEL)$(INTEG_SEL),)
+$(error AREA=$(AREA): no such test area (a directory of tests/unit, or integration))
+endif
+endif
+
 BENCH_SRCS  := $(shell find tests/bench -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS  := $(patsubst tests/%.c,$(B)/tests/%,$(BENCH_SRCS))
 
@@ -89,15 +111,20 @@ endif
 # Keep objects of every build (test helpers look intermediate to make).
 .SECONDARY:
 
-.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run
+.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run clang-check cluster
 .DEFAULT_GOAL := all
 
 all: lib progs $(B)/libami.pc
 
 help:
 	@echo "make            build libami.so/.a, amictl, amid"
-	@echo "make test       build with -Werror, run every suite, then unit tests under ASan+UBSan"
+	@echo "make test       build with -Werror, run every suite, then unit tests under ASan+UBSan, then a clang build"
+	@echo "make test T=test_lease      one test by name (T=a,b for several)"
+	@echo "make test AREA=store        the tests of one area (a directory of tests/unit, or integration)"
+	@echo "make test J=4               four tests at a time (default 2)"
+	@echo "make CC=clang B=build/clang build with clang in its own directory"
 	@echo "make run        start a demo node on ./data (see README)"
+	@echo "make cluster    three etcd members + three amid nodes on loopback with the demo workers"
 	@echo "make bench      print benchmark figures with ratios against raw baselines"
 	@echo "make install    install under PREFIX (default /usr/local; LIBDIR, BINDIR, SYSCONFDIR…), honours DESTDIR"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
@@ -164,25 +191,36 @@ $(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(HDRS) $(wi
 
 tests: $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS)
 
-unit: $(UNIT_BINS)
-	@tests/run --build $(B) --name unit$(if $(SAN),-asan) $(UNIT_BINS)
+unit: $(UNIT_SEL)
+	@tests/run --build $(B) --name unit$(if $(SAN),-asan) -j $(J) $(UNIT_SEL)
 
-integration: $(INTEG_BINS) $(PROG_BINS) lib
-	@tests/run --build $(B) --name integration $(INTEG_BINS) $(wildcard tests/integration/test_*.sh)
+integration: $(INTEG_SEL_BINS) $(PROG_BINS) lib
+	@tests/run --build $(B) --name integration -j $(J) $(INTEG_SEL)
 
 asan:
 	$(MAKE) B=build/asan SAN=1 unit
 
 # Every suite, then the unit tests again under AddressSanitizer + UBSan.
 # The runner prints one closing "N passed, N failed" line over all suites.
-test: all tests
+# A full run (no T or AREA) also compiles the tree with clang at -Werror (into
+# build/clang; compile only), counted in the summary as "build/clang".
+test: all $(UNIT_SEL) $(INTEG_SEL_BINS)
 	@rm -f $(B)/results.txt build/asan/results.txt
 	@rc=0; \
-	 $(MAKE) --no-print-directory unit || rc=1; \
-	 $(MAKE) --no-print-directory integration || rc=1; \
-	 $(MAKE) --no-print-directory B=build/asan SAN=1 unit || rc=1; \
+	 $(if $(UNIT_SEL),$(MAKE) --no-print-directory unit || rc=1;) \
+	 $(if $(INTEG_SEL),$(MAKE) --no-print-directory integration || rc=1;) \
+	 $(if $(UNIT_SEL),$(MAKE) --no-print-directory B=build/asan SAN=1 unit || rc=1;) \
+	 $(if $(T)$(AREA),,$(MAKE) --no-print-directory clang-check || rc=1;) \
 	 tests/run --summary $(B)/results.txt build/asan/results.txt || rc=1; \
 	 exit $$rc
+
+# Compile everything (library, programs, tests) with clang; skipped with a note when clang is missing.
+clang-check:
+	@if command -v clang >/dev/null 2>&1; then \
+	   if $(MAKE) --no-print-directory -s CC=clang B=build/clang all tests >build/clang.log 2>&1; then \
+	     echo "clang: builds warning-free"; echo "PASS build:clang" >>$(B)/results.txt; \
+	   else echo "clang: FAILED (build/clang.log)"; tail -n 20 build/clang.log; echo "FAIL build:clang" >>$(B)/results.txt; exit 1; fi; \
+	 else echo "clang: not installed, clang build skipped"; fi
 
 bench: all $(BENCH_BINS)
 	@AMI_WANT_BENCH=1 scripts/deps.sh
@@ -258,6 +296,10 @@ uninstall:
 # A demo node on ./data (scripts/demo.sh): a parallel ticker writer and a leader aggregator.
 run: all
 	@scripts/demo.sh $(B)
+
+# Three etcd members and three amid nodes on loopback with the demo workers (scripts/cluster.sh).
+cluster: all
+	@scripts/cluster.sh $(B)
 
 clean:
 	rm -rf build

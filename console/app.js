@@ -1,4 +1,4 @@
-// AMI Editor: the web console served by amid (DESIGN §14). Talks only WebFIX
+// AMI Editor: the web console served by amid (docs/design.md §14). Talks only WebFIX
 // (POST /) and the SSE log stream, like any other client.
 import { adoptFragmentSession, call, dropSession, logStreamUrl, session, WebfixError } from "./api.js";
 import { createEditor } from "./editor.js";

@@ -19,6 +19,8 @@ python3 -c 'import pytest' 2>/dev/null || /usr/bin/python3 -c 'import pytest' 2>
 /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 /usr/bin/python3 -c 'import wheel' 2>/dev/null || python3 -c 'import wheel' 2>/dev/null || need+=(python3-wheel)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+# make test also compiles the tree with clang at -Werror (make clang-check)
+command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # the web console's editor (served by amid from its install location) and its browser tests
 [ -f /usr/share/javascript/codemirror/lib/codemirror.js ] || need+=(libjs-codemirror)

@@ -138,7 +138,7 @@ static void usage(FILE *f)
                "or through amid's WebFIX API (--url, $AMI_URL, with --key or $AMI_KEY).\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nglobal options (anywhere on the line; --opt=VALUE works too):\n"
-               "  --db PATH       store: a SQLite file path or URI (sqlite:PATH?sync=full)\n"
+               "  --db PATH       store: a SQLite file path or URI (sqlite:PATH?sync=full),\n                  or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]\n"
                "  --url URL       talk to amid at URL instead (remote mode)\n"
                "  --key FILE      PEM secp256k1 private key for the signed login (remote mode);\n"
                "                  the session is cached under $XDG_CACHE_HOME/ami (mode 0600)\n"

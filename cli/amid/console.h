@@ -1,5 +1,5 @@
 /*
- * amid's web console (DESIGN §14): static files under one directory, plus the
+ * amid's web console (docs/design.md §14): static files under one directory, plus the
  * Debian CodeMirror package under /vendor/codemirror/, answered with strict
  * security headers.  Paths are checked segment by segment (letters, digits,
  * '.', '-', '_'; no segment starting with '.'), so nothing outside the two

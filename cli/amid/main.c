@@ -263,6 +263,8 @@ int main(int argc, char **argv)
 
     o.nid = str_opt(cfg, "nid");
     db = str_opt(cfg, "db");
+    if (!db) db = str_opt(cfg, "store");   /* `store = etcd://…` reads better in a config file */
+    else str_opt(cfg, "store");
     o.local_store_uri = str_opt(cfg, "local_db");
     if (str_opt(cfg, "network")) o.network = str_opt(cfg, "network");
     int heap_mb = (int)(o.heap_bytes >> 20);
@@ -293,7 +295,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char uri[4096];
-    snprintf(uri, sizeof uri, "%s%s", strncmp(db, "sqlite:", 7) && strncmp(db, "etcd:", 5) ? "sqlite:" : "", db);
+    snprintf(uri, sizeof uri, "%s%s", strncmp(db, "sqlite:", 7) && strncmp(db, "etcd:", 5) && strncmp(db, "etcds:", 6) ? "sqlite:" : "", db);
     o.store_uri = uri;
     o.log_fn = log_line;
 

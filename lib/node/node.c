@@ -369,6 +369,13 @@ AMI_EXTERN(int) ami_node_local_uri(char **out, const char *store_uri, const char
     if (!out) return bad_opt("out", "is NULL");
     *out = NULL;
     if (!store_uri || !*store_uri || !nid || !*nid) return bad_opt("store_uri and nid", "are required");
+    /* a shared store on etcd has no file to sit next to: the local store goes in the working directory */
+    if (!strncmp(store_uri, "etcd://", 7) || !strncmp(store_uri, "etcds://", 8)) {
+        ami_buf e = AMI_BUF_INIT;
+        ami_buf_printf(&e, "sqlite:ami.%s.local", nid);
+        *out = ami_buf_detach(&e);
+        return *out ? 0 : ami__error_oom();
+    }
     const char *path = store_uri;
     if (!strncmp(path, "sqlite:", 7)) path += 7;
     size_t n = strcspn(path, "?");

@@ -146,7 +146,9 @@ static pid_t spawn(const char *db, const char *nid)
     if (p == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", nid, "--db", db, "--lease-ms", "1000", "--renew-ms", "300",
+        char local[700];
+        snprintf(local, sizeof local, "sqlite:%s/%s.local", dir, nid);
+        execl(amid, "amid", "--nid", nid, "--db", db, "--local-db", local, "--lease-ms", "1000", "--renew-ms", "300",
               "--retry-ms", "100", "--heartbeat-ms", "200", (char *)NULL);
         _exit(127);
     }
@@ -155,9 +157,12 @@ static pid_t spawn(const char *db, const char *nid)
 
 static void failover(void)
 {
+    /* AMI_BENCH_STORE (an etcd:// URI, from bench_etcd) replaces the SQLite file */
+    const char *other = getenv("AMI_BENCH_STORE");
     char db[600], uri[700];
     snprintf(db, sizeof db, "%s/failover.db", dir);
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
+    if (other && *other) snprintf(db, sizeof db, "%s", other);
+    snprintf(uri, sizeof uri, "%s%s", other && *other ? "" : "sqlite:", db);
     ami_store *st = NULL;
     if (ami_store_open(&st, uri)) die("open");
     const char *nids[3] = { "s-0001", "s-0002", "s-0003" };

@@ -149,10 +149,10 @@ try:
     q("#create-submit").click()
     check("the new worker is selected in the editor", wait(lambda: visible("#editor-panel") and q("#ed-sid").text))
     sid = q("#ed-sid").text
+    check("its card has the NEW badge and the crown", card(sid) is not None and "NEW" in card(sid).text and "\u265B" in card(sid).text)
     w = show(sid)
     check("stored by setWorker with the dialog's settings",
           w and w["value"]["raw"]["executionMode"] == "leader" and w["value"]["raw"]["note"] == "browser test worker")
-    check("its card has the NEW badge and the crown", card(sid) is not None and "NEW" in card(sid).text and "\u265B" in card(sid).text)
     check("editor: line numbers and highlighting", len(qs("#code .CodeMirror-linenumber")) > 3 and len(qs("#code .cm-comment")) > 0)
 
     # ---- completion of the worker API
@@ -208,13 +208,20 @@ try:
     check("pause holds new lines back", wait(lambda: "new)" in q("#log-state").text, 15) and len(qs("#log-lines .log-line")) == n_paused)
     q("#btn-log-pause").click()
     check("resume shows them", len(qs("#log-lines .log-line")) > n_paused and q("#btn-log-pause").text == "PAUSE")
+    q("#btn-log-clear").click()
+    check("clear empties the panel", len(qs("#log-lines .log-line")) == 0)
+    q("#btn-log-older").click()
+    check("OLDER fetches the kept lines with getWorkerLogs",
+          wait(lambda: any("console-edit s-0001" in e.text for e in qs("#log-lines .log-line")), 10))
 
     # ---- leader card: node, term, a falling countdown, green border
     check("leader card with the leader node", wait(lambda: visible("#leader-card") and q("#leader-node").text == "s-0001", 20))
     check("green border while a leader holds the lease", "has-leader" in q("#leader-card").get_attribute("class"))
+    q("#leader-auto").click()   # auto-refresh off: a renewal fetched meanwhile would move the countdown up
     e1 = int(re.sub(r"\D", "", q("#leader-expires").text) or -1)
     time.sleep(2.2)
     e2 = int(re.sub(r"\D", "", q("#leader-expires").text) or -1)
+    q("#leader-auto").click()
     check(f"the lease countdown falls ({e1}s, then {e2}s)", 0 < e2 < e1)
     check("term shown", q("#leader-term").text.isdigit())
     shot("08-leader")
@@ -228,6 +235,21 @@ try:
     check("nodes panel lists s-0001", wait(lambda: "s-0001" in q("#nodes-body").text, 10))
     shot("10-nodes")
     q("#nodes-close").click()
+
+    # ---- notes Reset/Save and the banner's Revert
+    q("#notes").send_keys(" draft")
+    check("unsaved banner: NOTES", wait(lambda: visible("#unsaved") and q("#unsaved-what").text == "NOTES", 5))
+    q("#btn-notes-reset").click()
+    check("notes Reset restores the stored note", q("#notes").get_attribute("value") == "browser test worker" and not visible("#unsaved"))
+    editor_keys(Keys.CONTROL, Keys.END)
+    editor_keys(Keys.ENTER, "// draft")
+    check("unsaved banner: SCRIPT again", wait(lambda: q("#unsaved-what").text == "SCRIPT" and visible("#unsaved"), 5))
+    q("#btn-revert").click()
+    check("Revert drops the script edit", "// draft" not in js(CM + "return cm.getValue();") and not visible("#unsaved"))
+    q("#notes").send_keys(" v2")
+    q("#btn-notes-save").click()
+    check("notes Save stores the note", wait(lambda: not visible("#unsaved"), 10)
+          and show(sid)["value"]["raw"]["note"] == "browser test worker v2")
 
     # ---- a concurrent change by amictl makes the next save conflict
     q("#notes").send_keys(" (mine)")
@@ -283,7 +305,7 @@ try:
           }
           done(n); })();""")
     check("1000 workers created", made == 1000)
-    check("the footer counts 1000", wait(lambda: q("#counts").text.startswith("1000 workers"), 15))
+    check("the footer counts 1000", wait(lambda: q("#counts").text.startswith("1000 workers"), 30))
     t = time.time()
     nodes_in_dom = len(qs("#list-items .worker-card"))
     check(f"only visible cards are rendered ({nodes_in_dom} of 1000)", 0 < nodes_in_dom < 60)
@@ -343,6 +365,15 @@ try:
           body: JSON.stringify({webfix: '1.0', method: 'listWorkers'})}).then((r) => done(r.status));""", token)
     check("the old session is refused (401)", status == 401)
     shot("16-logged-out")
+    collect_console()
+
+    # ---- open mode (no owners, loopback): no login, owner rights, no log out
+    d.get(os.environ["OPEN_URL"])
+    check("open mode: ready without a session", wait(lambda: js("return document.body.dataset.ready") == "1")
+          and js("return sessionStorage.getItem('ami.session')") is None)
+    check("open mode: OPEN MODE badge, create enabled, no log out",
+          "OPEN MODE" in q("#role-badge").text and q("#btn-create").is_enabled() and not visible("#btn-logout"))
+    check("open mode: the node's id in the header", "s-0009" in q("#node-id").text)
     collect_console()
 finally:
     try:

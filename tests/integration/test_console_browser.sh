@@ -2,7 +2,7 @@
 # Claim: the web console works end to end in a real browser (headless Chromium) against a real
 # amid with an owner key: log in through `amictl console`, create from a template, inline syntax
 # error markers at the right line, Ctrl+S save, start and see log lines arrive, the leader card's
-# falling countdown, stats and nodes, a 409 conflict dialog after a concurrent amictl update,
+# falling countdown, stats and nodes, open mode without login, a 409 conflict dialog after a concurrent amictl update,
 # stop, delete and stop-all with confirmation, 1000 workers without freezing, a read-only viewer
 # the node refuses, log out — with no errors in the browser console.  Screenshots of each panel
 # are kept in $AMI_BUILD/console-screens/.
@@ -15,8 +15,8 @@ done
 A=$(realpath "$B/amictl"); D=$(realpath "$B/amid"); SRC=$(pwd)
 SHOTS=$(realpath -m "$B/console-screens"); rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 dir=$(mktemp -d /tmp/ami-console-browser-XXXXXX)
-node=
-cleanup() { [ -n "$node" ] && kill "$node" 2>/dev/null && wait "$node" 2>/dev/null; rm -rf "$dir"; }
+node=; open_node=
+cleanup() { for p in $node $open_node; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$dir"; }
 trap cleanup EXIT
 export XDG_CACHE_HOME=$dir/cache NO_COLOR=1 HOME=$dir
 unset AMI_DB AMI_URL AMI_KEY
@@ -28,7 +28,12 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 node=$!
 for i in $(seq 100); do grep -q "console on" "$dir/amid.log" && break; sleep 0.1; done
 grep -q "console on" "$dir/amid.log" || { echo "FAIL: amid did not start its console"; cat "$dir/amid.log"; exit 1; }
-CONSOLE_URL=http://127.0.0.1:$port/ AMICTL=$A OWNER_KEY=$dir/owner.pem VIEWER_KEY=$dir/viewer.pem SHOTS=$SHOTS \
+# a second node in open mode (no owners, loopback): the console needs no login there
+oport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$D" --nid s-0009 --db "$dir/open.db" --listen "127.0.0.1:$oport" 2>"$dir/open.log" &
+open_node=$!
+for i in $(seq 100); do grep -q "console on" "$dir/open.log" && break; sleep 0.1; done
+OPEN_URL=http://localhost:$oport/ CONSOLE_URL=http://127.0.0.1:$port/ AMICTL=$A OWNER_KEY=$dir/owner.pem VIEWER_KEY=$dir/viewer.pem SHOTS=$SHOTS \
 PROFILE=$dir/profile /usr/bin/python3 "$SRC/tests/integration/console_browser.py"
 rc=$?
 echo "screenshots: $SHOTS"

@@ -2,7 +2,7 @@
 # Claim: amid serves the web console at GET / with the right content types and strict security
 # headers (CSP without inline script or style, nosniff, no referrer), serves Debian's CodeMirror
 # under /vendor/codemirror/, names nothing outside those two roots (traversal, dot files, encoded
-# dots, unknown types all 404), keeps the open-mode Host check, `console = off` restores the
+# dots, unknown types all 404), keeps the open-mode Host check, finds an installed console, `console = off` restores the
 # 405 on GET /, and `amictl console` prints a link whose fragment carries a working session.
 set -u
 B=${AMI_BUILD:-build}
@@ -21,7 +21,7 @@ start() {  # start LOG ARGS...: an amid on a free port; sets $U
   local log=$1; shift; local port; port=$(freeport)
   "$D" --nid s-0001 --db "$dir/ami.db" --listen "127.0.0.1:$port" "$@" 2>"$log" &
   nodes+=($!)
-  for i in $(seq 100); do grep -q "WebFIX API on" "$log" && break; sleep 0.1; done
+  for i in $(seq 100); do grep -qs "WebFIX API on" "$log" && break; sleep 0.1; done
   U=http://127.0.0.1:$port
 }
 hdr() { curl -s -o /dev/null -D - --path-as-is "$@" | tr -d '\r'; }
@@ -66,5 +66,10 @@ check "amictl console prints URL/#session=TOKEN" '[[ $link =~ ^http://127\.0\.0\
 wf() { curl -s -H "Content-Type: application/json" -H "stels-session: $s" -d "{\"webfix\":\"1.0\",\"method\":\"$1\"}" "$U/"; }
 check "the fragment's session is an owner session" 'wf getSession | grep -q "\"role\":\"owner\""'
 check "log out ends it on the node" 'wf disconnectNode | grep -q "\"disconnected\":true" && wf listWorkers | grep -q "Unauthorized"'
-check "the session never reached amictl's cache or the node's log" '! grep -rq "$s" cache owners.log 2>/dev/null'
+check "the session never reached amictl's cache or the node's log" '[ -f owners.log ] && ! grep -q "$s" owners.log && ! { [ -d cache ] && grep -rq "$s" cache; }'
+# installed: make install puts the console under PREFIX/share/ami/console, where the installed amid finds it
+make --no-print-directory -s -C "$SRC" install B="$(realpath -m "$SRC/$B")" DESTDIR="$dir/inst" PREFIX=/opt/ami >/dev/null 2>&1
+D=$dir/inst/opt/ami/bin/amid
+start installed.log
+check "make install: the installed amid serves the installed console" '[ -f "$dir/inst/opt/ami/share/ami/console/index.html" ] && grep -q "console on" installed.log && curl -s "$U/app.js" | cmp -s - "$dir/inst/opt/ami/share/ami/console/app.js"'
 exit $fail

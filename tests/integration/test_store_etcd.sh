@@ -12,7 +12,7 @@ etcd_start 1 || { etcd_stop; exit 1; }
 trap etcd_stop EXIT
 export AMI_TEST_ETCD=$ETCD_ENDPOINTS
 tests=(); for src in "$root"/tests/unit/store/test_*.c; do
-  grep -q check_store_uri "$src" || continue
+  grep -q "check_store_uri\|check_store_is_etcd" "$src" || continue
   n=$(basename "$src" .c); [ "$n" = test_store_watch ] && continue
   tests+=("$n")
 done

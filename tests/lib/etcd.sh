@@ -10,10 +10,15 @@
 #   etcd_kill I [SIG]      kill member I (0-based; default SIGKILL)
 #   etcd_restart I         start member I again on its old ports and data
 #   etcd_wait_healthy [S]  wait (up to S s, default 20) until every live member answers
-# As a command:
+# ETCD_HOST (default 127.0.0.1) is the address members listen on; ETCD_EXEC is a
+# command prefix members run under (e.g. "ip netns exec NS" for a network namespace).
+# As commands:
+#   tests/lib/etcd.sh start N DIR   start N members in the background, print the endpoints,
+#                                   write DIR/pids (stop them with: tests/lib/etcd.sh stop DIR)
 #   tests/lib/etcd.sh run N -- CMD…   start N members, run CMD with AMI_TEST_ETCD set to
 #                                       the endpoints, stop them, exit with CMD's status
 set -u
+ETCD_HOST=${ETCD_HOST:-127.0.0.1}
 
 etcd_free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -23,13 +28,13 @@ etcd_member_cmd() {   # I -> starts member I in the background, records its pid
   local i=$1
   local cluster="" j
   for j in $(seq 0 $((ETCD_N - 1))); do
-    cluster+="${cluster:+,}m$j=http://127.0.0.1:${ETCD_PEER_PORTS[$j]}"
+    cluster+="${cluster:+,}m$j=http://$ETCD_HOST:${ETCD_PEER_PORTS[$j]}"
   done
-  etcd --name "m$i" --data-dir "$ETCD_DIR/m$i" \
-    --listen-client-urls "http://127.0.0.1:${ETCD_CLIENT_PORTS[$i]}" \
-    --advertise-client-urls "http://127.0.0.1:${ETCD_CLIENT_PORTS[$i]}" \
-    --listen-peer-urls "http://127.0.0.1:${ETCD_PEER_PORTS[$i]}" \
-    --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER_PORTS[$i]}" \
+  ${ETCD_EXEC:-} etcd --name "m$i" --data-dir "$ETCD_DIR/m$i" \
+    --listen-client-urls "http://$ETCD_HOST:${ETCD_CLIENT_PORTS[$i]}" \
+    --advertise-client-urls "http://$ETCD_HOST:${ETCD_CLIENT_PORTS[$i]}" \
+    --listen-peer-urls "http://$ETCD_HOST:${ETCD_PEER_PORTS[$i]}" \
+    --initial-advertise-peer-urls "http://$ETCD_HOST:${ETCD_PEER_PORTS[$i]}" \
     --initial-cluster "$cluster" --initial-cluster-state new \
     --initial-cluster-token "$ETCD_TOKEN" \
     --heartbeat-interval 50 --election-timeout 500 \
@@ -47,7 +52,7 @@ etcd_start() {
     ETCD_CLIENT_PORTS[$i]=$(etcd_free_port); ETCD_PEER_PORTS[$i]=$(etcd_free_port)
   done
   ETCD_ENDPOINTS=""
-  for i in $(seq 0 $((ETCD_N - 1))); do ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}127.0.0.1:${ETCD_CLIENT_PORTS[$i]}"; done
+  for i in $(seq 0 $((ETCD_N - 1))); do ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}$ETCD_HOST:${ETCD_CLIENT_PORTS[$i]}"; done
   for i in $(seq 0 $((ETCD_N - 1))); do etcd_member_cmd "$i"; done
   export ETCD_ENDPOINTS
   etcd_wait_healthy 30
@@ -59,7 +64,7 @@ etcd_wait_healthy() {
     ok=1
     for i in "${!ETCD_PIDS[@]}"; do
       [ -n "${ETCD_PIDS[$i]}" ] || continue
-      curl -s -m 1 -X POST -d '{"key":"AA=="}' "http://127.0.0.1:${ETCD_CLIENT_PORTS[$i]}/v3/kv/range" 2>/dev/null | grep -q header || { ok=0; break; }
+      ${ETCD_EXEC:-} curl -s -m 1 -X POST -d '{"key":"AA=="}' "http://$ETCD_HOST:${ETCD_CLIENT_PORTS[$i]}/v3/kv/range" 2>/dev/null | grep -q header || { ok=0; break; }
     done
     [ $ok = 1 ] && return 0
     [ $SECONDS -ge $end ] && { echo "etcd.sh: members not healthy after ${limit}s" >&2; tail -n 5 "$ETCD_DIR"/m*.log >&2; return 1; }
@@ -89,6 +94,16 @@ etcd_stop() {
   return 0
 }
 
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = start ]; then
+  etcd_start "$2" "$3" >&2 || { etcd_stop; exit 1; }
+  echo "${ETCD_PIDS[*]}" >"$3/pids"
+  echo "$ETCD_ENDPOINTS"
+  exit 0
+fi
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = stop ]; then
+  for p in $(cat "$2/pids" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+  exit 0
+fi
 if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = run ]; then
   command -v etcd >/dev/null || { echo "etcd.sh: etcd is not installed (scripts/deps.sh installs etcd-server)" >&2; exit 1; }
   n=$2; shift 2; [ "${1:-}" = "--" ] && shift

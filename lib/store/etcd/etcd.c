@@ -44,12 +44,19 @@
  *
  * list reads one revision (the first page's), in pages of `page` keys.
  *
- * watch(prefix, after) opens a watch stream from revision after+1 and returns
- * at the first event (its revision).  A dropped stream is reopened (on the next
- * endpoint) from the same revision, since nothing was consumed; if etcd has
- * compacted past it, the watch answers "changed" with the newest revision (the
- * caller re-reads, as after a pruned SQLite change log).  wake() interrupts
- * every waiting watch through curl_multi_wakeup.
+ * watch: the first watch on a handle starts the hub, a thread holding one
+ * watch stream over the whole prefix from that watch's revision.  It keeps the
+ * last HUB_KEEP changes (revision, key) in memory; this handle's own commits go
+ * in at once, others' as the stream brings them (a few ms).  watch(prefix,
+ * after) answers from that record and waits on a condition variable; wake()
+ * broadcasts.  The stream is reopened after a drop (next member, from the
+ * revision after the last seen: nothing is lost); when etcd has compacted past
+ * it, or changes fall off the record, an `after` below that point is answered
+ * "changed" (the caller re-reads, as after a pruned SQLite change log).  A
+ * watch from before the hub's start gets a stream of its own: a range finds the
+ * newest key set after `after` at once, otherwise it waits on etcd's replay
+ * (deletes, compaction).  Expired entries show on the feed when etcd's lease
+ * deletes them (the envelope hides them earlier).
  *
  * Endpoint failover: a request goes to the endpoint that last answered; when
  * it cannot connect it moves to the next.  Reads also move on any failure; a
@@ -76,6 +83,15 @@
 #define EXPIRED_RETRIES    8       /* txn retries when an absence check met expired keys */
 #define WATCH_RETRY_MS     100     /* pause before reopening a dropped watch stream */
 
+/* One change the hub saw: a key (without the prefix) written or deleted at a revision. */
+typedef struct {
+    int64_t rev;
+    unsigned char *key;
+    size_t key_len;
+} hub_event;
+
+#define HUB_KEEP 8192   /* changes the hub remembers */
+
 typedef struct watcher {
     CURLM *multi;
     struct watcher *next;
@@ -96,15 +112,29 @@ typedef struct {
     /* under the front end's lock */
     CURL *curl;
     struct curl_slist *hdrs;
+    struct curl_slist *whdrs;  /* watches: also ask etcd to end the stream when its member loses the raft leader */
     ami_buf req, resp, kbuf, vbuf, tmp;
     int64_t lease_id;
     int64_t lease_end_ms; /* wall clock */
 
-    /* watchers */
+    /* watchers, all under wmu */
     pthread_mutex_t wmu;
+    pthread_cond_t wcv;
     uint64_t wake_gen;
     watcher *watchers;
-    size_t ep_hint;       /* endpoint a watcher tries first (under wmu) */
+    size_t ep_hint;       /* endpoint a watcher tries first */
+
+    /* the hub: one stream over the whole prefix, kept by a thread, feeding a log of recent changes */
+    int hub_state;        /* 0 not started, 1 running, 2 stopping */
+    pthread_t hub_thread;
+    CURLM *hub_multi;
+    int64_t hub_start;    /* the log is complete from this revision on ... */
+    int64_t hub_floor;    /* ... except below this one (dropped from the log, or compacted away) */
+    int64_t hub_next;     /* the stream resumes from this revision */
+    hub_event *ev;        /* ring of HUB_KEEP events */
+    size_t ev_head, ev_n;
+    uint64_t hub_seq;     /* bumped whenever the log grows */
+    int64_t hub_born;     /* monotonic ms the hub started: it needs a moment to replay history */
 } ec_backend;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -203,6 +233,10 @@ static void setup_easy(ec_backend *b, CURL *c)
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, b->hdrs);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    /* a watch stream waits for long: notice a peer that vanished without closing */
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 5L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 2L);
     curl_easy_setopt(c, CURLOPT_PROXY, "");
     if (b->tls) {
         if (b->cacert) curl_easy_setopt(c, CURLOPT_CAINFO, b->cacert);
@@ -428,6 +462,8 @@ static int ec_current(ami_store_backend *be, ami_versionstamp vs)
 
 /* ---- commit ---- */
 
+static void hub_add(ec_backend *b, int64_t rev, const unsigned char *key, size_t key_len);
+
 /* A lease that ends between expire_at + slack and that + LEASE_REUSE_MS; 0 with *id set. */
 static int lease_for(ec_backend *b, int64_t expire_at, int64_t *id)
 {
@@ -463,6 +499,14 @@ static int superseded(const ami_store_op *ops, size_t n, size_t i)
     return 0;
 }
 
+/* Append `item` (stolen) to arr; a NULL item (out of memory) sets *rc, so no compare is silently dropped. */
+static void push(int *rc, json_t *arr, json_t *item)
+{
+    if (!item || json_array_append_new(arr, item)) {
+        if (!*rc) *rc = ami__error_oom();
+    }
+}
+
 /* One txn.  expired_rev[i]: for an absence CHECK, the mod_revision of the expired key met last time (0 none). */
 static int txn_once(ec_backend *b, const ami_store_op *ops, size_t n_ops, const int64_t *expired_rev,
                     int64_t lease, json_t **resp)
@@ -486,18 +530,18 @@ static int txn_once(ec_backend *b, const ami_store_op *ops, size_t n_ops, const 
             uint64_t want = 0;
             if ((rc = ami__vs_parse(&want, op->versionstamp))) { json_decref(k); break; }
             if (!want && expired_rev[i]) {
-                json_array_append_new(cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
+                push(&rc, cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
                                                      "mod_revision", (json_int_t)expired_rev[i]));
             } else if (!want) {
-                json_array_append_new(cmp, json_pack("{sOssssss}", "key", k, "target", "CREATE", "result", "EQUAL",
+                push(&rc, cmp, json_pack("{sOssssss}", "key", k, "target", "CREATE", "result", "EQUAL",
                                                      "create_revision", "0"));
             } else {
-                json_array_append_new(cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
+                push(&rc, cmp, json_pack("{sOsssssI}", "key", k, "target", "MOD", "result", "EQUAL",
                                                      "mod_revision", (json_int_t)want));
-                json_array_append_new(cmp, json_pack("{sOssssso}", "key", k, "target", "VALUE", "result", "GREATER",
+                push(&rc, cmp, json_pack("{sOssssso}", "key", k, "target", "VALUE", "result", "GREATER",
                                                      "value", b64_json(b, live_bound, 17)));
             }
-            json_array_append_new(fail, json_pack("{s{sO}}", "request_range", "key", k));
+            push(&rc, fail, json_pack("{s{sO}}", "request_range", "key", k));
         } else if (!superseded(ops, n_ops, i)) {
             if (op->type == AMI_STORE_OP_SET) {
                 ami_buf_clear(&b->vbuf);
@@ -511,18 +555,18 @@ static int txn_once(ec_backend *b, const ami_store_op *ops, size_t n_ops, const 
                 if (!rc) rc = ami_buf_put(&b->vbuf, op->value, op->value_len);
                 json_t *put = rc ? NULL : json_pack("{sOso}", "key", k, "value", b64_json(b, b->vbuf.ptr, b->vbuf.size));
                 if (put && op->expire_at_ms > 0) json_object_set_new(put, "lease", json_integer(lease));
-                if (put) json_array_append_new(succ, json_pack("{so}", "request_put", put));
+                if (put) push(&rc, succ, json_pack("{so}", "request_put", put));
                 else if (!rc) rc = ami__error_oom();
             } else {
-                json_array_append_new(succ, json_pack("{s{sO}}", "request_delete_range", "key", k));
+                push(&rc, succ, json_pack("{s{sO}}", "request_delete_range", "key", k));
             }
         }
         json_decref(k);
     }
     if (!rc) {
         json_t *mk = b64_json(b, b->marker.ptr, b->marker.size), *mv = b64_json(b, "", 0);
-        json_array_append_new(succ, json_pack("{s{soso}}", "request_put", "key", mk, "value", mv));
-        rc = call(b, "/v3/kv/txn", req, SAFE_IF_UNSENT, resp);
+        push(&rc, succ, json_pack("{s{soso}}", "request_put", "key", mk, "value", mv));
+        if (!rc) rc = call(b, "/v3/kv/txn", req, SAFE_IF_UNSENT, resp);
     }
     json_decref(req);
     return rc;
@@ -558,8 +602,17 @@ static int ec_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_op
         }
         if (json_is_true(json_object_get(resp, "succeeded"))) {
             *committed = 1;
-            vs_from_rev(vs, json_i64(json_object_get(json_object_get(resp, "header"), "revision")));
+            int64_t rev = json_i64(json_object_get(json_object_get(resp, "header"), "revision"));
+            vs_from_rev(vs, rev);
             json_decref(resp);
+            /* this handle's watchers see its own commits at once (the hub's stream brings them again later) */
+            pthread_mutex_lock(&b->wmu);
+            if (b->hub_state == 1) {
+                for (size_t i = 0; i < n_ops; i++)
+                    if (ops[i].type != AMI_STORE_OP_CHECK) hub_add(b, rev, ops[i].key, ops[i].key_len);
+                pthread_cond_broadcast(&b->wcv);
+            }
+            pthread_mutex_unlock(&b->wmu);
             break;
         }
         /* judge the checks as SQLite would: an expired key is absent */
@@ -761,14 +814,11 @@ static int watch_peek(ec_backend *b, CURLM *multi, CURL *c, const char *ep, cons
 
 #define HISTORY_WAIT_MS 250   /* etcd replays history to a watch from a past revision within ~100 ms */
 
-static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
-                    int timeout_ms, ami_versionstamp vs)
+/* A watch of its own (a stream from `a`+1), for an `after` older than the hub's log. */
+static int watch_direct(ec_backend *b, const unsigned char *prefix, size_t prefix_len, uint64_t a, int timeout_ms,
+                        ami_versionstamp vs)
 {
-    ec_backend *b = (ec_backend *)be;
-    vs[0] = '\0';
-    uint64_t a = 0;
-    int rc = ami__vs_parse(&a, after);
-    if (rc) return rc;
+    int rc = 0;
     ami_buf k = AMI_BUF_INIT, end = AMI_BUF_INIT;
     rc = full_key(b, &k, prefix, prefix_len);
     if (!rc) rc = full_key(b, &end, prefix, prefix_len);
@@ -794,6 +844,7 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
         return rc;
     }
     setup_easy(b, c);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, b->whdrs);
     pthread_mutex_lock(&b->wmu);
     uint64_t gen = b->wake_gen;
     size_t ep = b->ep_hint;
@@ -876,12 +927,265 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     return rc;
 }
 
+
+/* ---- the hub ---- */
+
+/* Record a change (under wmu). */
+static void hub_add(ec_backend *b, int64_t rev, const unsigned char *key, size_t key_len)
+{
+    unsigned char *k = ami_malloc(key_len ? key_len : 1);
+    if (!k) {
+        if (rev - 1 > b->hub_floor) b->hub_floor = rev - 1;   /* cannot remember it: say "changed" instead */
+        return;
+    }
+    if (key_len) memcpy(k, key, key_len);
+    if (b->ev_n == HUB_KEEP) {
+        hub_event *old = &b->ev[b->ev_head];
+        if (old->rev > b->hub_floor) b->hub_floor = old->rev;
+        ami_free(old->key);
+        b->ev_head = (b->ev_head + 1) % HUB_KEEP;
+        b->ev_n--;
+    }
+    hub_event *e = &b->ev[(b->ev_head + b->ev_n) % HUB_KEEP];
+    e->rev = rev;
+    e->key = k;
+    e->key_len = key_len;
+    b->ev_n++;
+    b->hub_seq++;
+}
+
+/* The hub thread's view of its stream. */
+typedef struct {
+    ec_backend *b;
+    ami_buf in;
+    int stop;
+    int bad;     /* canceled or an error answer: reopen */
+} hub_stream;
+
+static size_t hub_write(char *data, size_t size, size_t nmemb, void *ud)
+{
+    hub_stream *h = ud;
+    ec_backend *b = h->b;
+    size_t n = size * nmemb;
+    if (ami_buf_put(&h->in, data, n)) return 0;
+    ami_buf key = AMI_BUF_INIT;
+    for (;;) {
+        char *nl = memchr(h->in.ptr, '\n', h->in.size);
+        if (!nl) break;
+        size_t len = (size_t)(nl - h->in.ptr);
+        json_t *j = json_loadb(h->in.ptr, len, 0, NULL);
+        memmove(h->in.ptr, nl + 1, h->in.size - len - 1);
+        h->in.size -= len + 1;
+        h->in.ptr[h->in.size] = '\0';
+        if (!j) continue;
+        json_t *res = json_object_get(j, "result");
+        int64_t compact = json_i64(json_object_get(res, "compact_revision"));
+        json_t *events = json_object_get(res, "events"), *ev;
+        size_t i;
+        pthread_mutex_lock(&b->wmu);
+        if (!res) {
+            h->bad = 1;
+        } else if (compact > 0) {
+            /* the revisions we asked for are gone: whatever was asked about them has "changed" */
+            if (compact - 1 > b->hub_floor) b->hub_floor = compact - 1;
+            if (compact > b->hub_next) b->hub_next = compact;
+            b->hub_seq++;
+            h->bad = 1;
+        } else if (json_is_true(json_object_get(res, "canceled"))) {
+            h->bad = 1;
+        }
+        json_array_foreach(events, i, ev) {
+            json_t *kv = json_object_get(ev, "kv");
+            int64_t rev = json_i64(json_object_get(kv, "mod_revision"));
+            if (b64_out(&key, json_object_get(kv, "key")) || key.size < b->pfx.size) continue;
+            hub_add(b, rev, (const unsigned char *)key.ptr + b->pfx.size, key.size - b->pfx.size);
+            if (rev + 1 > b->hub_next) b->hub_next = rev + 1;
+        }
+        pthread_cond_broadcast(&b->wcv);
+        if (b->hub_state == 2) h->stop = 1;
+        pthread_mutex_unlock(&b->wmu);
+        json_decref(j);
+        if (h->bad) break;
+    }
+    ami_buf_dispose(&key);
+    return n;
+}
+
+static void *hub_main(void *arg)
+{
+    ec_backend *b = arg;
+    CURL *c = curl_easy_init();
+    json_t *jk = b64_json_local(b->pfx.ptr, b->pfx.size);
+    ami_buf end = AMI_BUF_INIT;
+    ami_buf_put(&end, b->pfx.ptr, b->pfx.size);
+    ami_buf_put(&end, "\xff", 1);
+    json_t *jend = b64_json_local(end.ptr, end.size);
+    ami_buf_dispose(&end);
+    hub_stream h;
+    memset(&h, 0, sizeof h);
+    h.b = b;
+    if (c) {
+        setup_easy(b, c);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, b->whdrs);
+    }
+    pthread_mutex_lock(&b->wmu);
+    size_t ep = b->ep_hint;
+    while (c && jk && jend && b->hub_state == 1) {
+        json_t *req = json_pack("{s{sOsOsI}}", "create_request", "key", jk, "range_end", jend, "start_revision",
+                                (json_int_t)b->hub_next);
+        pthread_mutex_unlock(&b->wmu);
+        char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+        json_decref(req);
+        char url[600];
+        snprintf(url, sizeof url, "%s/v3/watch", b->eps[ep % b->n_eps]);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hub_write);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &h);
+        ami_buf_clear(&h.in);
+        h.bad = 0;
+        curl_multi_add_handle(b->hub_multi, c);
+        int running = 1;
+        while (running && !h.stop && !h.bad) {
+            curl_multi_perform(b->hub_multi, &running);
+            if (!running || h.stop || h.bad) break;
+            pthread_mutex_lock(&b->wmu);
+            int stopping = b->hub_state == 2;
+            pthread_mutex_unlock(&b->wmu);
+            if (stopping) break;
+            curl_multi_poll(b->hub_multi, NULL, 0, 1000, NULL);
+        }
+        curl_multi_remove_handle(b->hub_multi, c);
+        free(body);
+        pthread_mutex_lock(&b->wmu);
+        if (b->hub_state != 1) break;
+        /* the stream ended: reopen from where it stopped, on the next member after a pause */
+        ep++;
+        pthread_mutex_unlock(&b->wmu);
+        curl_multi_poll(b->hub_multi, NULL, 0, WATCH_RETRY_MS, NULL);
+        pthread_mutex_lock(&b->wmu);
+    }
+    pthread_mutex_unlock(&b->wmu);
+    if (c) curl_easy_cleanup(c);
+    json_decref(jk);
+    json_decref(jend);
+    ami_buf_dispose(&h.in);
+    return NULL;
+}
+
+/* Start the hub from revision `from` (under wmu).  0, or an error (then watches go direct). */
+static int hub_start(ec_backend *b, int64_t from)
+{
+    if (!b->ev && !(b->ev = ami_malloc(HUB_KEEP * sizeof *b->ev))) return ami__error_oom();
+    if (!(b->hub_multi = curl_multi_init())) return ami__error_oom();
+    b->hub_start = b->hub_next = from;
+    b->hub_floor = from - 1;
+    b->hub_born = ami_time_mono_ms();
+    b->hub_state = 1;
+    if (pthread_create(&b->hub_thread, NULL, hub_main, b)) {
+        b->hub_state = 0;
+        curl_multi_cleanup(b->hub_multi);
+        b->hub_multi = NULL;
+        return ami__error_set(AMI_ERROR, "etcd: cannot start the watch thread");
+    }
+    return 0;
+}
+
+static void hub_stop(ec_backend *b)
+{
+    pthread_mutex_lock(&b->wmu);
+    int running = b->hub_state == 1;
+    if (running) {
+        b->hub_state = 2;
+        curl_multi_wakeup(b->hub_multi);
+    }
+    pthread_mutex_unlock(&b->wmu);
+    if (running) pthread_join(b->hub_thread, NULL);
+    if (b->hub_multi) curl_multi_cleanup(b->hub_multi);
+    b->hub_multi = NULL;
+    for (size_t i = 0; i < b->ev_n; i++) ami_free(b->ev[(b->ev_head + i) % HUB_KEEP].key);
+    ami_free(b->ev);
+    b->ev = NULL;
+    b->ev_n = 0;
+}
+
+/* The newest logged change after `a` under [lo, hi), or the newest change at all when `a` is below the floor; 0 none.  Under wmu. */
+static int64_t hub_query(ec_backend *b, const unsigned char *prefix, size_t prefix_len, int64_t a)
+{
+    int64_t best = 0, newest = b->hub_floor;
+    for (size_t i = 0; i < b->ev_n; i++) {
+        const hub_event *e = &b->ev[(b->ev_head + i) % HUB_KEEP];
+        if (e->rev > newest) newest = e->rev;
+        if (e->rev <= a || e->rev <= best) continue;
+        /* under the prefix: the key starts with it (the prefix key itself included) */
+        /* in [P, P+0xFF): starts with P, and is P itself or goes on with a byte below 0xFF (an escaped NUL is 00 FF) */
+        if (e->key_len >= prefix_len && (!prefix_len || !memcmp(e->key, prefix, prefix_len)) && (prefix_len || e->key_len) &&
+            (e->key_len == prefix_len || e->key[prefix_len] != 0xFF))
+            best = e->rev;
+    }
+    if (!best && a < b->hub_floor) best = newest > a ? newest : b->hub_floor;   /* cannot know: "changed" */
+    return best;
+}
+
+static int timed_wait(ec_backend *b, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_cond_timedwait(&b->wcv, &b->wmu, &ts);
+}
+
+/*
+ * watch: served from the hub's log when `after` is within it (the first watch
+ * starts the hub from its `after`); an older `after` gets a stream of its own.
+ */
+static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
+                    int timeout_ms, ami_versionstamp vs)
+{
+    ec_backend *b = (ec_backend *)be;
+    vs[0] = '\0';
+    uint64_t a = 0;
+    int rc = ami__vs_parse(&a, after);
+    if (rc) return rc;
+    pthread_mutex_lock(&b->wmu);
+    if (!b->hub_state && a > 0) (void)hub_start(b, (int64_t)a + 1);   /* on failure: direct watches */
+    if (b->hub_state != 1 || (int64_t)a + 1 < b->hub_start) {
+        pthread_mutex_unlock(&b->wmu);
+        return watch_direct(b, prefix, prefix_len, a, timeout_ms, vs);
+    }
+    uint64_t gen = b->wake_gen;
+    int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
+    /* a hub started moments ago may still be replaying the history it started from */
+    if (deadline >= 0 && deadline < b->hub_born + HISTORY_WAIT_MS) deadline = b->hub_born + HISTORY_WAIT_MS;
+    int64_t got = 0;
+    for (;;) {
+        if (b->wake_gen != gen) { rc = AMI_ESTOPPED; break; }
+        if ((got = hub_query(b, prefix, prefix_len, (int64_t)a)) > 0) break;
+        int64_t now = ami_time_mono_ms();
+        if (deadline >= 0 && now >= deadline) { rc = AMI_ETIMEOUT; break; }
+        int slice = 1000;
+        if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
+        timed_wait(b, slice > 0 ? slice : 1);
+    }
+    pthread_mutex_unlock(&b->wmu);
+    if (!rc) vs_from_rev(vs, got);
+    else if (rc == AMI_ESTOPPED) ami__error_set(AMI_ESTOPPED, "watch stopped by ami_store_wake()");
+    else ami__error_set(AMI_ETIMEOUT, "no change within %d ms", timeout_ms);
+    return rc;
+}
+
 static void ec_wake(ami_store_backend *be)
 {
     ec_backend *b = (ec_backend *)be;
     pthread_mutex_lock(&b->wmu);
     b->wake_gen++;
     for (watcher *w = b->watchers; w; w = w->next) curl_multi_wakeup(w->multi);
+    pthread_cond_broadcast(&b->wcv);
     pthread_mutex_unlock(&b->wmu);
 }
 
@@ -891,8 +1195,10 @@ static void ec_free(ami_store_backend *be)
 {
     ec_backend *b = (ec_backend *)be;
     if (!b) return;
+    hub_stop(b);
     if (b->curl) curl_easy_cleanup(b->curl);
     curl_slist_free_all(b->hdrs);
+    curl_slist_free_all(b->whdrs);
     for (size_t i = 0; i < b->n_eps; i++) ami_free(b->eps[i]);
     ami_free(b->eps);
     ami_free(b->cacert);
@@ -906,6 +1212,7 @@ static void ec_free(ami_store_backend *be)
     ami_buf_dispose(&b->vbuf);
     ami_buf_dispose(&b->tmp);
     pthread_mutex_destroy(&b->wmu);
+    pthread_cond_destroy(&b->wcv);
     ami_free(b);
 }
 
@@ -1022,12 +1329,20 @@ int ami__etcd_backend_open(ami_store_backend **out, const char *uri)
     b->timeout_ms = DEFAULT_TIMEOUT_MS;
     b->page = DEFAULT_PAGE;
     pthread_mutex_init(&b->wmu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->wcv, &ca);
+    pthread_condattr_destroy(&ca);
     int rc = parse_uri(b, uri);
     if (!rc) {
         b->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
         if (b->hdrs) b->hdrs = curl_slist_append(b->hdrs, "Expect:");
+        b->whdrs = curl_slist_append(NULL, "Content-Type: application/json");
+        /* grpc-gateway passes Grpc-Metadata-* on as gRPC metadata; etcd's "hasleader" is clientv3's WithRequireLeader */
+        if (b->whdrs) b->whdrs = curl_slist_append(b->whdrs, "Grpc-Metadata-hasleader: true");
         b->curl = curl_easy_init();
-        if (!b->hdrs || !b->curl) rc = ami__error_oom();
+        if (!b->hdrs || !b->whdrs || !b->curl) rc = ami__error_oom();
         else setup_easy(b, b->curl);
     }
     /* reach the cluster once, so a wrong address fails at open */
