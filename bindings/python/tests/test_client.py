@@ -72,3 +72,12 @@ def test_unreachable():
     with pytest.raises(ami.Error) as e:
         ami.Client("http://127.0.0.1:9/", timeout=2).list()
     assert e.value.name == "AMI_EIO"
+
+
+def test_non_owner_refused_by_default(keys):
+    owner, pub, viewer, _ = keys
+    with Cluster(1, owners=[pub]) as c:          # allow_viewers is off by default
+        with pytest.raises(ami.Denied) as e:
+            ami.Client(c.url("n-1"), key_file=viewer).list()
+        assert "403" in e.value.message
+        assert ami.Client(c.url("n-1"), key_file=owner).list() == []
