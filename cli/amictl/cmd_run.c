@@ -114,12 +114,7 @@ int cmd_run(int argc, char **argv)
     json_object_set_new(w, "sid", json_string(sid));
 
     char *lpath = NULL;
-    if (!local_path) {
-        size_t n = strlen(db) + strlen(nid) + 16;
-        lpath = malloc(n);
-        if (lpath) snprintf(lpath, n, "%s.%s.local", db, nid);
-        local_path = lpath;
-    }
+    if (!local_path && !ami_node_local_uri(&lpath, db, nid)) local_path = lpath;   /* the node's own */
     ami_store *net = NULL, *local = NULL;
     int rc = AMICTL_FAIL;
     if (ami_store_open(&net, db)) {
@@ -185,6 +180,6 @@ out:
     ami_store_free(local);
     ami_store_free(net);
     json_decref(w);
-    free(lpath);
+    ami_free(lpath);
     return rc;
 }

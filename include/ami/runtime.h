@@ -1,6 +1,6 @@
 /*
  * ami/runtime.h — the worker runtime: one sandboxed Duktape heap per running
- * worker instance, with the Stels API, logger and Deno shims (DESIGN §8).
+ * worker instance, with the Stels API, logger and Deno shims (docs/design.md §8).
  *
  * An instance is used by one thread at a time (the thread that runs it);
  * only ami_runtime_stop(), ami_runtime_heap_used() and
@@ -99,7 +99,7 @@ typedef struct ami_runtime_options {
  * Create an instance: a fresh heap with the sandbox globals and the script
  * compiled (once) as the body of a function.  *out is the caller's (free with
  * ami_runtime_free).  Errors: AMI_EINVAL (bad options, no script),
- * AMI_ESCRIPT (does not compile; ami_error_last() says
+ * AMI_ESCRIPT (does not compile; ami_error_last_script() says where, ami_error_last() says
  * "SyntaxError: … (line L, column C)"), AMI_ENOMEM (incl. the heap cap).
  */
 AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *opts);
@@ -118,8 +118,10 @@ typedef struct ami_runtime_result {
     char *message;   /* error message; NULL when ok */
     char *stack;     /* Duktape stack trace, or NULL */
     int line;        /* the user's script line the error comes from; 0 when unknown */
+    char *value;     /* what the body returned, as compact JSON text ("42", "{\"a\":1}"; a promise: its
+                        settled value); NULL when it returned undefined, a function or failed */
 } ami_runtime_result;
-#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0 }
+#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0, NULL }
 
 /** Free the strings of a result and reset it (NULL is fine). */
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);
@@ -172,14 +174,15 @@ AMI_EXTERN(size_t) ami_runtime_heap_used(const ami_runtime *inst);
 AMI_EXTERN(size_t) ami_runtime_heap_peak(const ami_runtime *inst);
 
 /**
- * Compile a script (as a worker body) without running it.  Returns 0, or
- * AMI_ESCRIPT with "SyntaxError: … (line L, column C)" written into errbuf
- * (and ami_error_last()).  errbuf may be NULL.
+ * Compile a script (as a worker body: lowered, then compiled by Duktape)
+ * without running it.  Returns 0, or AMI_ESCRIPT with *err filled (class,
+ * reason, the user's line and column; err may be NULL) and the same error in
+ * ami_error_last() ("SyntaxError: … (line L, column C)") and
+ * ami_error_last_script().  AMI_EINVAL for a NULL script, AMI_ENOMEM.
+ * Thread-safe (a throw-away heap per call).  The registry calls it on every
+ * create and update that carries a script.
  */
-AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, char *errbuf, size_t errlen);
-
-/** Install ami_runtime_check_script as the registry's compile check (ami_registry_set_script_check). */
-AMI_EXTERN(void) ami_runtime_install_check(void);
+AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, ami_script_error *err);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
  * The election thread: campaigns for every leader worker eligible here,
  * renews held leases every renew_ms (retrying every retry_ms), fences itself
  * by its own monotonic clock and releases leases it no longer needs
- * (DESIGN §6).  Never runs on a worker's JS thread.
+ * (docs/design.md §6).  Never runs on a worker's JS thread.
  *
  * Locks: node->lease_mu is held for a whole pass (so no slot is freed under
  * it and shutdown's releases do not interleave with renewals); node->mu is
@@ -216,11 +216,7 @@ void *ami__election_main(void *arg)
         int leaders = node->n_leader;
         if (!quit && !leaders) {
             /* nothing to elect here: no store watch either; the scheduler signals when that changes */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200L * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-            pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+            ami__cond_wait_ms(&node->cv, &node->mu, 200);
             pthread_mutex_unlock(&node->mu);
             continue;
         }

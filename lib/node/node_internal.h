@@ -111,6 +111,8 @@ typedef struct ami__worker {
     ami__state state;
     char stop_reason[160];
     int64_t term;
+    uint64_t iterations;      /* runs ended on this node since it opened (ami_node_wait) */
+    uint64_t iter_errors;     /* failed runs and compile failures since it opened (ami_node_wait) */
     int stats_dirty;
     int stats_persisted;
     uint64_t persisted_execs; /* executions at the last write */
@@ -149,6 +151,7 @@ struct ami_node {
 
     pthread_mutex_t mu;
     pthread_cond_t cv;        /* instance exits, stop progress, housekeeping wakes */
+    pthread_cond_t wait_cv;   /* an iteration ended or an instance exited (ami_node_wait) */
     pthread_mutex_t lease_mu; /* serialises lease store calls (election thread vs shutdown) */
     pthread_mutex_t log_mu;
 
@@ -195,7 +198,7 @@ void ami__leader_release(ami_node *node, ami__worker *w);
 /* Self-fence margin for a lease length. */
 int64_t ami__fence_margin(int64_t lease_ms);
 
-/* ---- stats.c ---- */
+/* ---- stats.c, heartbeat.c, logs.c, housekeeping.c ---- */
 /* errorRate of spec 003: "0%" without errors, else errors/executions*100 with two decimals and "%". */
 void ami__error_rate(char out[32], uint64_t errors, uint64_t executions);
 /* One worker's stats object (spec 003 §5 + state, term, nid); under mu. */

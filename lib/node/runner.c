@@ -193,6 +193,7 @@ static int64_t on_failure(ami_node *node, ami__worker *w, const char *name, cons
     }
     ami_free(w->last_error);
     w->last_error = ami_buf_detach(&b);
+    w->iter_errors++;
     w->last_class = cls;
     w->stats_dirty = 1;
     if (line > 0) ami__node_wlog(node, w, "error", "%s (line %d) [%s]", w->last_error, line, ami_errclass_name(cls));
@@ -255,17 +256,25 @@ typedef struct {
     ami_runtime *rt;
     int rc;
     char err[512];
+    ami_script_error se;   /* when it does not compile */
+    int has_se;
 } build_arg;
 
 static void *build_main(void *p)
 {
     build_arg *b = p;
     b->rc = ami_runtime_new(&b->rt, b->ro);
-    if (b->rc) snprintf(b->err, sizeof b->err, "%s", ami_error_last());   /* the message is per thread */
+    if (b->rc) {   /* the last error is per thread */
+        snprintf(b->err, sizeof b->err, "%s", ami_error_last());
+        b->has_se = ami_error_last_script(&b->se) == 0;
+    }
     return NULL;
 }
 
-static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char *err, size_t errlen)
+/* On failure err gets the message; *se the compile error's name, reason and position
+ * (has_se set) when the script does not compile. */
+static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char *err, size_t errlen,
+                          ami_script_error *se, int *has_se)
 {
     build_arg b;
     memset(&b, 0, sizeof b);
@@ -279,7 +288,25 @@ static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char
     pthread_attr_destroy(&attr);
     *out = b.rt;
     snprintf(err, errlen, "%s", b.err);
+    *has_se = b.has_se;
+    if (b.has_se) *se = b.se;
     return b.rc;
+}
+
+/* The host's iteration callback (no lock held). */
+static void report_iteration(ami_node *node, ami__worker *w, int rc, const ami_runtime_result *res, int64_t ms)
+{
+    pthread_mutex_lock(&node->mu);
+    uint64_t n = w->iterations + 1;
+    pthread_mutex_unlock(&node->mu);
+    ami_buf err = AMI_BUF_INIT;
+    if (rc) {
+        if (res->name && res->message) ami_buf_printf(&err, "%s: %s", res->name, res->message);
+        else ami_buf_puts(&err, res->name ? res->name : res->message ? res->message : ami_strerror(rc));
+    }
+    ami_node_iteration it = { w->sid, node->nid, rc, rc ? err.ptr : NULL, ms, n };
+    node->o.on_iteration(&it, node->o.iteration_payload);
+    ami_buf_dispose(&err);
 }
 
 /* What ended a generation. */
@@ -327,7 +354,9 @@ static int generation(ami_node *node, ami__worker *w)
     }
     ami_runtime *rt = NULL;
     char errmsg[512];
-    int rc = build_instance(&rt, &ro, errmsg, sizeof errmsg);
+    ami_script_error se;
+    int has_se = 0;
+    int rc = build_instance(&rt, &ro, errmsg, sizeof errmsg, &se, &has_se);
     trim_stack();
 
     pthread_mutex_lock(&node->mu);
@@ -336,12 +365,13 @@ static int generation(ami_node *node, ami__worker *w)
     if (rc) {
         /* does not compile (or no memory): a critical failure of this script */
         w->last_run = ami_time_now_ms();
-        const char *msg = errmsg;
-        char name[64] = "SyntaxError";
-        const char *colon = strstr(errmsg, ": ");
-        if (colon && colon - errmsg < (int)sizeof name) {
-            snprintf(name, sizeof name, "%.*s", (int)(colon - errmsg), errmsg);
-            msg = colon + 2;
+        char msg[640];
+        const char *name = "Error";   /* no memory, or no thread */
+        snprintf(msg, sizeof msg, "%s", errmsg);
+        if (has_se) {
+            name = se.name;
+            if (se.line > 0) snprintf(msg, sizeof msg, "%s (line %d, column %d)", se.message, se.line, se.column);
+            else snprintf(msg, sizeof msg, "%s", se.message);
         }
         int64_t d = on_failure(node, w, name, msg, 0);
         if (d < 0) {
@@ -372,8 +402,12 @@ static int generation(ami_node *node, ami__worker *w)
         w->stats_dirty = 1;
         pthread_mutex_unlock(&node->mu);
         ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+        int64_t t0 = ami_time_mono_ms();
         rc = ami_runtime_run(rt, &res);
+        if (node->o.on_iteration) report_iteration(node, w, rc, &res, ami_time_mono_ms() - t0);
         pthread_mutex_lock(&node->mu);
+        w->iterations++;
+        pthread_cond_broadcast(&node->wait_cv);
         if (rc == AMI_ESTOPPED) {
             ami_runtime_result_dispose(&res);
             if (w->reload && !w->quit) result = GEN_AGAIN;
@@ -448,6 +482,7 @@ static void *runner_main(void *arg)
     node->running--;
     node->kick = 1;
     pthread_cond_broadcast(&node->cv);
+    pthread_cond_broadcast(&node->wait_cv);
     pthread_mutex_unlock(&node->mu);
     return NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * Node benchmark (DESIGN §5–6): start latency, failover after kill -9 and
+ * Node benchmark (docs/design.md §5–6): start latency, failover after kill -9 and
  * SIGTERM (real amid processes), loop-iteration rate with zero delay against
  * the raw runtime, and RSS/idle CPU per sleeping worker at 1,000 workers
  * (10,000 with AMI_BENCH_10K=1).  Store: SQLite, synchronous=NORMAL.
@@ -146,7 +146,9 @@ static pid_t spawn(const char *db, const char *nid)
     if (p == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", nid, "--db", db, "--lease-ms", "1000", "--renew-ms", "300",
+        char local[700];
+        snprintf(local, sizeof local, "sqlite:%s/%s.local", dir, nid);
+        execl(amid, "amid", "--nid", nid, "--db", db, "--local-db", local, "--lease-ms", "1000", "--renew-ms", "300",
               "--retry-ms", "100", "--heartbeat-ms", "200", (char *)NULL);
         _exit(127);
     }
@@ -155,9 +157,12 @@ static pid_t spawn(const char *db, const char *nid)
 
 static void failover(void)
 {
+    /* AMI_BENCH_STORE (an etcd:// URI, from bench_etcd) replaces the SQLite file */
+    const char *other = getenv("AMI_BENCH_STORE");
     char db[600], uri[700];
     snprintf(db, sizeof db, "%s/failover.db", dir);
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
+    if (other && *other) snprintf(db, sizeof db, "%s", other);
+    snprintf(uri, sizeof uri, "%s%s", other && *other ? "" : "sqlite:", db);
     ami_store *st = NULL;
     if (ami_store_open(&st, uri)) die("open");
     const char *nids[3] = { "s-0001", "s-0002", "s-0003" };
@@ -353,7 +358,6 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/bench-node-XXXXXX", build);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (ami_init() < 0) return 1;
-    ami_runtime_install_check();
     const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|failover|mem */
     if (!only || !strcmp(only, "start")) start_latency();
     if (!only || !strcmp(only, "loop")) loop_rate();

@@ -1,4 +1,4 @@
-/* Claim: a worker sees exactly the globals of DESIGN §8 (standard built-ins,
+/* Claim: a worker sees exactly the globals of docs/design.md §8 (standard built-ins,
  * Stels, logger, Deno shims, the documented helpers) and nothing else: no
  * console, require, file system, environment or process access. */
 #include "rt.h"
