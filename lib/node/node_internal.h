@@ -155,6 +155,7 @@ struct ami_node {
     pthread_mutex_t lease_mu; /* serialises lease store calls (election thread vs shutdown) */
     pthread_mutex_t log_mu;
 
+    json_t *corrupt;          /* unreadable worker records of the latest listing: [{key, sid, error}] */
     ami__worker *workers;
     json_t *index;            /* sid -> slot (pointer as an integer) */
     int nworkers;
