@@ -46,12 +46,20 @@ static int validate_field(const char *name, const json_t *v)
     return rc;
 }
 
+/* Empty or only white space: no node id ("   " would name no node ever). */
+static int blank(const char *s)
+{
+    if (!s) return 1;
+    for (; *s; s++) if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return 0;
+    return 1;
+}
+
 static int check_exclusive(const json_t *raw)
 {
     const json_t *mode = json_object_get(raw, "executionMode");
     const json_t *node = json_object_get(raw, "assignedNode");
     if (json_is_string(mode) && !strcmp(json_string_value(mode), "exclusive") &&
-        (!json_is_string(node) || json_string_length(node) == 0))
+        (!json_is_string(node) || blank(json_string_value(node))))
         return ami__error_set(AMI_EVALIDATION, "Exclusive mode requires assignedNode parameter");
     return 0;
 }
@@ -122,7 +130,7 @@ AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *
     r.dependencies = deps;
     r.version = DEFAULT_VERSION;
     if (body) rc = ami__worker_raw_from_body(&r, body, validate_field);
-    if (!rc && r.exec == AMI_EXEC_EXCLUSIVE && (!r.assigned_node || !*r.assigned_node))
+    if (!rc && r.exec == AMI_EXEC_EXCLUSIVE && blank(r.assigned_node))
         rc = ami__error_set(AMI_EVALIDATION, "Exclusive mode requires assignedNode parameter");
     json_t *raw = NULL;
     if (!rc) {

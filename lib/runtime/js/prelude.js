@@ -406,7 +406,7 @@ if (typeof G.Set !== 'function') lazyGlobal('Set');
 var polyNames = [
     [Object, ['assign', 'values', 'entries', 'fromEntries']],
     [Array, ['from', 'of', 'fromAsync']],
-    [Array.prototype, ['find', 'findIndex', 'includes', 'flat', 'flatMap']],
+    [Array.prototype, ['find', 'findIndex', 'fill', 'includes', 'flat', 'flatMap']],
     [String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd']],
     [Number, ['isFinite', 'isInteger', 'parseFloat']],
     [PromiseImpl, ['all', 'allSettled', 'race', 'any']],
