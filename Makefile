@@ -111,7 +111,7 @@ endif
 # Keep objects of every build (test helpers look intermediate to make).
 .SECONDARY:
 
-.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run clang-check cluster
+.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run torture clang-check cluster
 .DEFAULT_GOAL := all
 
 all: lib progs $(B)/libami.pc
@@ -199,6 +199,11 @@ integration: $(INTEG_SEL_BINS) $(PROG_BINS) lib
 
 asan:
 	$(MAKE) B=build/asan SAN=1 unit
+
+# Long runs of the fault harnesses (CI runs them short inside `make integration`).
+DURATION    ?= 600
+torture: $(B)/tests/integration/test_leader_torture $(PROG_BINS)
+	AMI_TORTURE_SECONDS=$(DURATION) $(B)/tests/integration/test_leader_torture
 
 # Every suite, then the unit tests again under AddressSanitizer + UBSan.
 # The runner prints one closing "N passed, N failed" line over all suites.
