@@ -105,6 +105,8 @@ def(String.prototype, ITER, function () { return arrayIterator(stringChars(Strin
 
 /* ---- Promise with a job queue ---- */
 
+/* ring (below) first: the collector marks it before the job queue */
+var ring = [], ringNext = 0, ringLive = 0, RING_MAX = 131072;
 var jobs = [], jobHead = 0;
 var unhandled = [];
 
@@ -137,7 +139,6 @@ var PENDING = 0, FULFILLED = 1, REJECTED = 2;
  * child leaves the ring when its reaction runs or when a newer one takes its
  * slot, and the ring is emptied whenever nothing is listed. */
 var AWAIT = {};
-var ring = [], ringNext = 0, ringLive = 0, RING_MAX = 131072;
 function track(c) {
     if (ring[ringNext] !== undefined) ringLive--;
     ring[ringNext] = c;
