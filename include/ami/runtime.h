@@ -138,7 +138,7 @@ typedef struct ami_runtime_result {
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);
 
 /**
- * One run of the script body, step by step (the event loop; DESIGN §8).
+ * One run of the script body, step by step (the event loop; docs/design.md §8).
  *
  * ami_runtime_start() begins a run: the body is called as an async function
  * at the first step.  ami_runtime_step() runs what is ready now — the body's
