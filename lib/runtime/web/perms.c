@@ -11,7 +11,7 @@
 #include "core/core.h"
 #include "util/util.h"
 
-void ami__perms_dispose(ami__perms *p)
+static void perms_dispose(ami__perms *p)
 {
     for (size_t i = 0; i < p->n_net; i++) ami_free(p->net[i].host);
     for (size_t i = 0; i < p->n_env; i++) ami_free(p->env[i]);
@@ -117,15 +117,33 @@ static int parse_env(ami__perms *p, const char *list)
     return 0;
 }
 
-int ami__perms_parse(ami__perms *p, const char *net, const char *listen, const char *env)
+int ami__perms_new(ami__perms **out, const char *net, const char *listen, const char *env)
 {
+    *out = NULL;
+    ami__perms *p = ami_malloc(sizeof *p);
+    if (!p) return ami__error_oom();
     memset(p, 0, sizeof *p);
     int rc = 0;
     if (!rc && net) rc = parse_net(p, net);
     if (!rc && listen) rc = parse_listen(p, listen);
     if (!rc && env) rc = parse_env(p, env);
-    if (rc) ami__perms_dispose(p);
-    return rc;
+    if (rc) { perms_dispose(p); ami_free(p); return rc; }
+    p->refs = 1;
+    *out = p;
+    return 0;
+}
+
+ami__perms *ami__perms_ref(ami__perms *p)
+{
+    if (p) __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+    return p;
+}
+
+void ami__perms_unref(ami__perms *p)
+{
+    if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
+    perms_dispose(p);
+    ami_free(p);
 }
 
 int ami__perms_net(const ami__perms *p, const char *host, int port)

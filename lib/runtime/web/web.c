@@ -30,7 +30,7 @@ int ami__web_new(ami__web **out, const ami_runtime_options *o)
     ami__web *w = ami_malloc(sizeof *w);
     if (!w) return ami__error_oom();
     memset(w, 0, sizeof *w);
-    int rc = ami__perms_parse(&w->perms, o->allow_net, o->allow_listen, o->allow_env);
+    int rc = ami__perms_new(&w->perms, o->allow_net, o->allow_listen, o->allow_env);
     if (rc) { ami_free(w); return rc; }
     if (o->ca_file && o->ca_file[0] && !(w->ca_file = ami__strdup(o->ca_file))) { ami__web_free(w); return ami__error_oom(); }
     w->timeout_ms = o->fetch_timeout_ms > 0 ? o->fetch_timeout_ms : AMI_RUNTIME_FETCH_TIMEOUT_DEFAULT_MS;
@@ -45,7 +45,7 @@ int ami__web_new(ami__web **out, const ami_runtime_options *o)
 void ami__web_free(ami__web *w)
 {
     if (!w) return;
-    ami__perms_dispose(&w->perms);
+    ami__perms_unref(w->perms);
     ami_free(w->ca_file);
     ami_free(w);
 }
@@ -340,7 +340,7 @@ static duk_ret_t w_env(duk_context *ctx)
 {
     ami_runtime *r = instance_of(ctx);
     const char *name = duk_require_string(ctx, 0);
-    if (!ami__perms_env(&r->web->perms, name))
+    if (!ami__perms_env(r->web->perms, name))
         ami__runtime_throw(ctx, "PermissionDenied", "Requires env access to \"%s\"; the node allows it with allow_env=%s",
                            name, name);
     const char *v = getenv(name);

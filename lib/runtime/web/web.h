@@ -15,6 +15,7 @@ typedef struct ami__net_rule {
 } ami__net_rule;
 
 typedef struct ami__perms {
+    int refs;
     ami__net_rule *net;
     size_t n_net;
     int (*listen)[2];   /* [lo, hi] port ranges */
@@ -25,8 +26,10 @@ typedef struct ami__perms {
 
 /* Parse the comma/space separated lists ("host", "host:port", "*.domain", "*";
  * "8080", "9000-9100"; "NAME").  0 or AMI_EINVAL with the bad item in ami_error_last(). */
-int ami__perms_parse(ami__perms *p, const char *allow_net, const char *allow_listen, const char *allow_env);
-void ami__perms_dispose(ami__perms *p);
+int ami__perms_new(ami__perms **out, const char *allow_net, const char *allow_listen, const char *allow_env);
+/* Shared by the instance and its in-flight requests (thread-safe counts). */
+ami__perms *ami__perms_ref(ami__perms *p);
+void ami__perms_unref(ami__perms *p);
 /* 1 when allowed.  host is as in a URL (IPv6 with or without brackets). */
 int ami__perms_net(const ami__perms *p, const char *host, int port);
 int ami__perms_listen(const ami__perms *p, int port);
@@ -39,7 +42,7 @@ int ami__perms_url(const ami__perms *p, const char *url, char *msg, size_t msgle
 /* ---- per-instance web state (web.c) ---- */
 
 typedef struct ami__web {
-    ami__perms perms;
+    ami__perms *perms;
     char *ca_file;
     int timeout_ms;
     size_t body_max;
