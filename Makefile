@@ -9,6 +9,9 @@ SOVERSION   := 0
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 CC          ?= cc
+LD          ?= ld
+AR          ?= ar
+OBJCOPY     ?= objcopy
 B           ?= build
 SAN         ?=
 
@@ -121,9 +124,19 @@ $(B)/obj/%.o: %.c $(HDRS) $(DUKDIR)/duk_config.h $(DUKDIR)/duktape.h
 	@mkdir -p $(dir $@)
 	$(QCC)$(CC) $(CFLAGS_AMI) -c $< -o $@
 
+# libami.a exports only ami_*, like the .so: the objects (Duktape included) are
+# linked into one relocatable object whose hidden symbols (duk_*, ami__*) are
+# then made local, so a host's own Duktape can neither replace ours nor clash.
+# Tests reach internals through the plain archive of the same objects.
 $(B)/libami.a: $(LIB_OBJS)
+	@rm -f $@ $(B)/obj/libami-all.o
+	$(QLD)$(LD) -r -o $(B)/obj/libami-all.o $^
+	$(Q)$(OBJCOPY) --localize-hidden $(B)/obj/libami-all.o
+	$(Q)$(AR) rcs $@ $(B)/obj/libami-all.o
+
+$(B)/obj/libami-internal.a: $(LIB_OBJS)
 	@rm -f $@
-	$(Q)ar rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/libami.so.$(VERSION): $(LIB_OBJS) scripts/libami.map
 	$(QLD)$(CC) -shared -o $@ $(LIB_OBJS) -Wl,-soname,libami.so.$(SOVERSION) \
@@ -141,9 +154,9 @@ $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
-$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/libami.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
+$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/libami.a $(LDLIBS_AMI)
+	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(LDLIBS_AMI)
 
 tests: $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS)
 

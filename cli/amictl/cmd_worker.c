@@ -124,7 +124,7 @@ int cmd_list(int argc, char **argv)
     }
     if (amictl_opts.json) amictl_print_json(all);
     else {
-        /* DESIGN §5: an exclusive worker whose assigned node is not live is reported as such. */
+        /* docs/design.md §5: an exclusive worker whose assigned node is not live is reported as such. */
         json_t *nodes = NULL;
         if (amictl_call(&nodes, NULL, "listNodes", NULL)) nodes = NULL;
         amictl_print_worker_table(all, nodes);

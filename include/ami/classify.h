@@ -1,6 +1,6 @@
 /*
  * ami/classify.h — error classes (network vs critical) and the retry policy
- * (DESIGN §7): a rule table as data that the host can extend, backoff
+ * (docs/design.md §7): a rule table as data that the host can extend, backoff
  * sequences, the network pause, the critical stop at the priority's
  * tolerance and the stop after too many consecutive errors of any kind.
  *
@@ -49,7 +49,7 @@ typedef struct ami_classify_rule {
 typedef struct ami_classifier ami_classifier;
 
 /**
- * A new classifier holding the default table of DESIGN §7 (network names
+ * A new classifier holding the default table of docs/design.md §7 (network names
  * RequestTimeout, NetworkError, RateLimitExceeded, InvalidAccessError,
  * AbortError, ExchangeNotAvailable, DDoSProtection, TimeoutError; messages
  * mentioning WebSocket, CloudFront, ECONNRESET, ECONNREFUSED, ETIMEDOUT,
@@ -90,7 +90,7 @@ AMI_EXTERN(ami_classifier *) ami_classifier_default(void);
 /* ---- policy ---- */
 
 /**
- * The retry policy: every number of DESIGN §7 in one struct.  A threshold of
+ * The retry policy: every number of docs/design.md §7 in one struct.  A threshold of
  * 0 disables that pause or stop.  Initialise with AMI_POLICY_INIT.
  *
  * Backoff after the k-th error of a class since the last success (k = 1, 2, …):

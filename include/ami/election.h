@@ -1,5 +1,5 @@
 /*
- * ami/election.h — lease election for leader-mode workers (DESIGN §6).
+ * ami/election.h — lease election for leader-mode workers (docs/design.md §6).
  *
  * One lease per worker at ["ami","leader",sid], value LeaderLease
  *   {leader: nid, workerId: sid, timestamp (elected at), renewedAt, expiresAt, term}

@@ -1,6 +1,6 @@
 /*
  * ami/node.h — a node: the scheduler that runs this node's share of the
- * workers in the shared store (DESIGN §5–7), with lease election for leader
+ * workers in the shared store (docs/design.md §5–7), with lease election for leader
  * workers, the error policy, stats, logs and heartbeats.
  *
  * A host opens a node with options, starts it (threads run in the
@@ -76,7 +76,7 @@ typedef struct ami_node_options {
 AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts);
 
 /**
- * Replace the node's retry policy (copied; DESIGN §7 numbers, see ami/classify.h).
+ * Replace the node's retry policy (copied; docs/design.md §7 numbers, see ami/classify.h).
  * Takes effect for the next error of every instance.  AMI_EINVAL on a NULL
  * policy or an unknown version.  Errors are classified with the process
  * default classifier (ami_classifier_default), which the host may extend.

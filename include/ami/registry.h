@@ -1,7 +1,7 @@
 /*
  * ami/registry.h — worker records in the shared store under ["ami","worker",sid].
  *
- * Every function returns the exact JSON shapes of spec 003 (see DESIGN §4):
+ * Every function returns the exact JSON shapes of spec 003 (see docs/design.md §4):
  * an entry is {"key":["ami","worker",sid], "value": WorkerData, "versionstamp"}.
  * Validation failures return AMI_EVALIDATION and ami_error_last() holds the
  * user-facing message (e.g. "Exclusive mode requires assignedNode parameter").
@@ -37,7 +37,7 @@ AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len);
 /**
  * Create a worker from a setWorker body (borrowed): scriptContent,
  * dependencies, version, executionMode, priority, accountId, assignedNode,
- * mode, scope, note, active — all optional, defaults per DESIGN §4.  `nid`
+ * mode, scope, note, active — all optional, defaults per docs/design.md §4.  `nid`
  * is the creating node.  *out is the new entry.
  * Errors: AMI_EVALIDATION ("Invalid script content…", "Exclusive mode requires
  * assignedNode parameter", "Invalid executionMode: …", …), AMI_EIO.

@@ -1,6 +1,6 @@
 /*
  * ami/runtime.h — the worker runtime: one sandboxed Duktape heap per running
- * worker instance, with the Stels API, logger and Deno shims (DESIGN §8).
+ * worker instance, with the Stels API, logger and Deno shims (docs/design.md §8).
  *
  * An instance is used by one thread at a time (the thread that runs it);
  * only ami_runtime_stop(), ami_runtime_heap_used() and

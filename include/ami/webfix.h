@@ -1,5 +1,5 @@
 /*
- * ami/webfix.h — the WebFIX API (DESIGN §9, spec 003) as a transport-free
+ * ami/webfix.h — the WebFIX API (docs/design.md §9, spec 003) as a transport-free
  * dispatcher: a WebFIX JSON request and a session header in, an HTTP status
  * and a JSON body out.  amid serves it over HTTP; hosts, bindings and tests
  * may call it directly.  Also the signed-login helpers (secp256k1 keys, PEM

@@ -2,7 +2,7 @@
  * The election thread: campaigns for every leader worker eligible here,
  * renews held leases every renew_ms (retrying every retry_ms), fences itself
  * by its own monotonic clock and releases leases it no longer needs
- * (DESIGN §6).  Never runs on a worker's JS thread.
+ * (docs/design.md §6).  Never runs on a worker's JS thread.
  *
  * Locks: node->lease_mu is held for a whole pass (so no slot is freed under
  * it and shutdown's releases do not interleave with renewals); node->mu is

@@ -1,7 +1,7 @@
 /*
  * The node: options, lifecycle, the scheduler thread that follows the
  * registry through the change feed, and the per-worker decision of what to
- * run here (DESIGN §5).
+ * run here (docs/design.md §5).
  */
 #include <stdarg.h>
 #include <stdint.h>

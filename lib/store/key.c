@@ -1,5 +1,5 @@
 /*
- * Order-preserving key encoding (FoundationDB tuple-layer style, DESIGN §4).
+ * Order-preserving key encoding (FoundationDB tuple-layer style, docs/design.md §4).
  *
  * Each part is a type byte and a payload:
  *   string  0x02, UTF-8 bytes with 0x00 escaped as 0x00 0xFF, then 0x00

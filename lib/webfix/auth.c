@@ -1,5 +1,5 @@
 /*
- * Signed owner login (DESIGN §9): secp256k1 ECDSA over SHA-256 of
+ * Signed owner login (docs/design.md §9): secp256k1 ECDSA over SHA-256 of
  * "ami-connect:" + timestamp + ":" + nonce, replay and clock checks, and
  * in-memory sessions stored by the SHA-256 of their token.
  */

@@ -1,6 +1,6 @@
 /*
  * The WebFIX dispatcher: request envelope, method table, session and role
- * checks, and the methods of spec 003 plus ours (DESIGN §9).
+ * checks, and the methods of spec 003 plus ours (docs/design.md §9).
  */
 #include <stdatomic.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * Node benchmark (DESIGN §5–6): start latency, failover after kill -9 and
+ * Node benchmark (docs/design.md §5–6): start latency, failover after kill -9 and
  * SIGTERM (real amid processes), loop-iteration rate with zero delay against
  * the raw runtime, and RSS/idle CPU per sleeping worker at 1,000 workers
  * (10,000 with AMI_BENCH_10K=1).  Store: SQLite, synchronous=NORMAL.

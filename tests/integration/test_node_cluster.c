@@ -1,4 +1,4 @@
-/* Claim: amid processes sharing one SQLite file split the work as DESIGN §5–6
+/* Claim: amid processes sharing one SQLite file split the work as docs/design.md §5–6
  * say — parallel on all, exclusive on its node, leader on exactly one,
  * local-scope on its origin — and leadership moves after kill -9 (within
  * lease + renew) and SIGTERM (at once), never with two leaders' iterations

@@ -39,7 +39,7 @@ static void add_pass(lw_ctx *C, lw_scope *s, const char *name)
     for (int i = 0; i < s->npass; i++) if (strcmp(s->pass[i], name) == 0) return;
     if (s->npass == s->cappass) {
         int cap = s->cappass ? s->cappass * 2 : 8;
-        const char **np = lw_alloc(C, sizeof *np * (size_t)cap);
+        const char **np = ami__lw_alloc(C, sizeof *np * (size_t)cap);
         if (s->npass) memcpy(np, s->pass, sizeof *np * (size_t)s->npass);
         s->pass = np;
         s->cappass = cap;
@@ -82,9 +82,9 @@ static const char *fresh_name(lw_ctx *C, const char *base)
     /* one counter for all names keeps this linear (x$1, i$2, x$3, ...) */
     for (int i = ++C->nfresh;; i = ++C->nfresh) {
         snprintf(buf, sizeof buf, "%.250s$%d", base, i);
-        if (!lw_nameset_has(C, buf)) {
-            char *s = lw_strndup(C, buf, strlen(buf));
-            lw_nameset_add(C, s);
+        if (!ami__lw_nameset_has(C, buf)) {
+            char *s = ami__lw_strndup(C, buf, strlen(buf));
+            ami__lw_nameset_add(C, s);
             return s;
         }
     }
@@ -113,7 +113,7 @@ static void rename_in(lw_ctx *C, lw_scope *T, lw_scope *s, used **u)
                 for (lw_binding *o = q->bindings; o; o = o->next)
                     if (o->kind == BK_CATCH && strcmp(o->name, b->name) == 0) clash = 1;
             if (clash) b->out = fresh_name(C, b->name);
-            used *n = lw_alloc(C, sizeof *n);
+            used *n = ami__lw_alloc(C, sizeof *n);
             n->name = b->out;
             n->next = *u;
             *u = n;
@@ -129,7 +129,7 @@ static void rename_all(lw_ctx *C, lw_scope *s)
         for (lw_binding *b = s->bindings; b; b = b->next) {
             /* a parameter default that reads an outer name the body redeclares */
             if (b->kind != BK_PARAM && b->kind != BK_FNAME && has_pass(s, b->name)) b->out = fresh_name(C, b->name);
-            used *n = lw_alloc(C, sizeof *n);
+            used *n = ami__lw_alloc(C, sizeof *n);
             n->name = b->out;
             n->next = u;
             u = n;
@@ -139,7 +139,7 @@ static void rename_all(lw_ctx *C, lw_scope *s)
     for (lw_scope *c = s->first_child; c; c = c->next_sibling) rename_all(C, c);
 }
 
-void lw_analyse(lw_ctx *C, node *prog)
+void ami__lw_analyse(lw_ctx *C, node *prog)
 {
     (void)prog;
     /* 1. resolve and mark captures */

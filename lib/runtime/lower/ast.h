@@ -10,16 +10,16 @@ typedef struct lw_chunk { struct lw_chunk *next; size_t used, cap; } lw_chunk;
 typedef struct lw_arena { lw_chunk *head; } lw_arena;
 
 typedef struct lw_ctx lw_ctx;
-void *lw_alloc(lw_ctx *C, size_t n);   /* zeroed; longjmps on OOM */
-char *lw_strndup(lw_ctx *C, const char *s, size_t n);
-void lw_arena_free(lw_arena *A);
+void *ami__lw_alloc(lw_ctx *C, size_t n);   /* zeroed; longjmps on OOM */
+char *ami__lw_strndup(lw_ctx *C, const char *s, size_t n);
+void ami__lw_arena_free(lw_arena *A);
 
 /* growable text in the arena (nothing to free on an error) */
 typedef struct lw_buf { char *ptr; size_t size, cap; } lw_buf;
-int lw_buf_put(lw_ctx *C, lw_buf *b, const char *s, size_t n);   /* always 0 (longjmps on OOM) */
-int lw_buf_puts(lw_ctx *C, lw_buf *b, const char *s);
+int ami__lw_buf_put(lw_ctx *C, lw_buf *b, const char *s, size_t n);   /* always 0 (longjmps on OOM) */
+int ami__lw_buf_puts(lw_ctx *C, lw_buf *b, const char *s);
 /* Report an error at line/col and unwind to ami__lower (never returns). */
-void lw_fail(lw_ctx *C, int line, int col, const char *fmt, ...)
+void ami__lw_fail(lw_ctx *C, int line, int col, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 4, 5)));
 
 /* ---- tokens */
@@ -52,11 +52,11 @@ typedef struct lw_lexer {
     int tpl_stack[LW_TPL_MAX];
 } lw_lexer;
 
-void lw_lex_init(lw_lexer *L, const char *src, size_t len);
+void ami__lw_lex_init(lw_lexer *L, const char *src, size_t len);
 /* Next token; '/' is lexed as a punctuator unless regex_ok. */
-void lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok);
-int lw_is_id_start(unsigned c);
-int lw_is_id_part(unsigned c);
+void ami__lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok);
+int ami__lw_is_id_start(unsigned c);
+int ami__lw_is_id_part(unsigned c);
 
 /* ---- AST */
 enum {
@@ -172,11 +172,11 @@ struct lw_ctx {
     int nfresh;             /* last suffix used for a renamed binding */
 };
 
-int lw_nameset_has(lw_ctx *C, const char *s);
-void lw_nameset_add(lw_ctx *C, const char *s);
+int ami__lw_nameset_has(lw_ctx *C, const char *s);
+void ami__lw_nameset_add(lw_ctx *C, const char *s);
 
-node *lw_parse(lw_ctx *C);
-void lw_analyse(lw_ctx *C, node *prog);
-void lw_emit(lw_ctx *C, node *prog, ami_buf *out);
+node *ami__lw_parse(lw_ctx *C);
+void ami__lw_analyse(lw_ctx *C, node *prog);
+void ami__lw_emit(lw_ctx *C, node *prog, ami_buf *out);
 
 #endif

@@ -42,12 +42,12 @@ typedef struct E {
 } E;
 
 static void oom(E *e) __attribute__((noreturn));
-static void oom(E *e) { lw_fail(e->C, 0, 0, "out of memory"); }
+static void oom(E *e) { ami__lw_fail(e->C, 0, 0, "out of memory"); }
 
 static void raw(E *e, const char *s, size_t n)
 {
     if (!n) return;
-    if (lw_buf_put(e->C, &e->cur->body, s, n)) oom(e);
+    if (ami__lw_buf_put(e->C, &e->cur->body, s, n)) oom(e);
     e->last = s[n - 1];
     e->last_num = 0;
 }
@@ -75,15 +75,15 @@ static void sync(E *e, int line)
 }
 
 static void fail(E *e, node *n, const char *msg) __attribute__((noreturn));
-static void fail(E *e, node *n, const char *msg) { lw_fail(e->C, n->line, n->col, "%s", msg); }
+static void fail(E *e, node *n, const char *msg) { ami__lw_fail(e->C, n->line, n->col, "%s", msg); }
 
 static const char *temp(E *e)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "__ami_t%d", ++e->ntemp);
-    char *s = lw_strndup(e->C, buf, strlen(buf));
+    char *s = ami__lw_strndup(e->C, buf, strlen(buf));
     fnctx *f = e->cur;
-    if ((f->vars.size && lw_buf_puts(e->C, &f->vars, ", ")) || lw_buf_puts(e->C, &f->vars, s)) oom(e);
+    if ((f->vars.size && ami__lw_buf_puts(e->C, &f->vars, ", ")) || ami__lw_buf_puts(e->C, &f->vars, s)) oom(e);
     return s;
 }
 
@@ -91,12 +91,12 @@ static void hoist_var(E *e, const char *name)
 {
     fnctx *f = e->cur;
     while (f->is_wrap) f = f->parent;
-    if ((f->vars.size && lw_buf_puts(e->C, &f->vars, ", ")) || lw_buf_puts(e->C, &f->vars, name)) oom(e);
+    if ((f->vars.size && ami__lw_buf_puts(e->C, &f->vars, ", ")) || ami__lw_buf_puts(e->C, &f->vars, name)) oom(e);
 }
 
 static fnctx *fn_push(E *e, lw_scope *scope, int arrowlike, int is_wrap)
 {
-    fnctx *f = lw_alloc(e->C, sizeof *f);
+    fnctx *f = ami__lw_alloc(e->C, sizeof *f);
     f->parent = e->cur;
     f->arrowlike = arrowlike || is_wrap;
     f->is_wrap = is_wrap;
@@ -108,7 +108,7 @@ static fnctx *fn_push(E *e, lw_scope *scope, int arrowlike, int is_wrap)
     }
     e->cur = f;
     if (!is_wrap) {
-        jump *j = lw_alloc(e->C, sizeof *j);
+        jump *j = ami__lw_alloc(e->C, sizeof *j);
         j->kind = 'F';
         j->owner = f;
         j->prev = e->jumps;
@@ -127,12 +127,12 @@ static void fn_pop(E *e)
     }
     lw_buf hdr = { 0 };
     int n = 0;
-    if (f->scope && f->scope->kind == SC_FUNC && f->scope->needs_this) { lw_buf_puts(e->C, &hdr, "__ami_this = this"); n++; }
-    if (f->scope && f->scope->kind == SC_FUNC && f->scope->needs_args) { lw_buf_puts(e->C, &hdr, n ? ", __ami_args = arguments" : "__ami_args = arguments"); n++; }
-    if (f->vars.size) { if (n) lw_buf_puts(e->C, &hdr, ", "); lw_buf_put(e->C, &hdr, f->vars.ptr, f->vars.size); n++; }
+    if (f->scope && f->scope->kind == SC_FUNC && f->scope->needs_this) { ami__lw_buf_puts(e->C, &hdr, "__ami_this = this"); n++; }
+    if (f->scope && f->scope->kind == SC_FUNC && f->scope->needs_args) { ami__lw_buf_puts(e->C, &hdr, n ? ", __ami_args = arguments" : "__ami_args = arguments"); n++; }
+    if (f->vars.size) { if (n) ami__lw_buf_puts(e->C, &hdr, ", "); ami__lw_buf_put(e->C, &hdr, f->vars.ptr, f->vars.size); n++; }
     int ok = 1;
-    if (n) ok = !lw_buf_puts(e->C, &e->cur->body, "var ") && !lw_buf_put(e->C, &e->cur->body, hdr.ptr, hdr.size) && !lw_buf_puts(e->C, &e->cur->body, "; ");
-    if (ok && f->body.size) ok = !lw_buf_put(e->C, &e->cur->body, f->body.ptr, f->body.size);
+    if (n) ok = !ami__lw_buf_puts(e->C, &e->cur->body, "var ") && !ami__lw_buf_put(e->C, &e->cur->body, hdr.ptr, hdr.size) && !ami__lw_buf_puts(e->C, &e->cur->body, "; ");
+    if (ok && f->body.size) ok = !ami__lw_buf_put(e->C, &e->cur->body, f->body.ptr, f->body.size);
     
     
     
@@ -232,7 +232,7 @@ static void emit_key_literal(E *e, node *k)
 
 static jump *push_jump(E *e, int kind, const char *label)
 {
-    jump *j = lw_alloc(e->C, sizeof *j);
+    jump *j = ami__lw_alloc(e->C, sizeof *j);
     j->kind = kind;
     j->label = label;
     j->owner = e->cur;
@@ -255,15 +255,15 @@ static jump *find_jump(E *e, node *n, int is_continue, const char *label)
             return j;
         }
     }
-    if (label) lw_fail(e->C, n->line, n->col, "Undefined label '%.100s'", label);
-    lw_fail(e->C, n->line, n->col, is_continue ? "Illegal continue statement: no surrounding iteration statement" : "Illegal break statement");
+    if (label) ami__lw_fail(e->C, n->line, n->col, "Undefined label '%.100s'", label);
+    ami__lw_fail(e->C, n->line, n->col, is_continue ? "Illegal continue statement: no surrounding iteration statement" : "Illegal break statement");
 }
 
 static void record_exit(E *e, int kind, const char *label)
 {
     for (exitrec *x = e->cur->exits; x; x = x->next)
         if (x->kind == kind && ((!x->label && !label) || (x->label && label && strcmp(x->label, label) == 0))) return;
-    exitrec *x = lw_alloc(e->C, sizeof *x);
+    exitrec *x = ami__lw_alloc(e->C, sizeof *x);
     x->kind = kind;
     x->label = label;
     x->next = e->cur->exits;
@@ -584,7 +584,7 @@ static void emit_tagged(E *e, node *tt)
     node *t = tt->b;
     char name[40];
     snprintf(name, sizeof name, "__ami_tpl%d", tt->id);
-    if ((e->tplvars.size && lw_buf_puts(e->C, &e->tplvars, ", ")) || lw_buf_puts(e->C, &e->tplvars, name)) oom(e);
+    if ((e->tplvars.size && ami__lw_buf_puts(e->C, &e->tplvars, ", ")) || ami__lw_buf_puts(e->C, &e->tplvars, name)) oom(e);
     node *tag = tt->a;
     if (tag->type == N_MEMBER && tag->a->type == N_SUPER) {
         emit_super_base(e, tag->a);
@@ -754,7 +754,7 @@ static const char *to_temp(E *e, val v, int *first)
 static char *fmt(E *e, const char *f, const char *a, const char *b)
 {
     size_t n = strlen(f) + strlen(a) + (b ? strlen(b) : 0) + 1;
-    char *s = lw_alloc(e->C, n);
+    char *s = ami__lw_alloc(e->C, n);
     snprintf(s, n, f, a, b ? b : "");
     return s;
 }
@@ -782,7 +782,7 @@ static void assign_pattern(E *e, node *pat, val v, int decl, int *first)
         for (node *p = pat->list; p; p = p->next) {
             if (p->type == N_REST) {
                 size_t n = keys.size + strlen(src) + 40;
-                char *acc = lw_alloc(e->C, n);
+                char *acc = ami__lw_alloc(e->C, n);
                 snprintf(acc, n, "__ami_objrest(%s, [%s])", src, keys.ptr ? keys.ptr : "");
                 val tv = { acc, NULL, NULL };
                 assign_target(e, p->a, tv, decl, first);
@@ -796,24 +796,24 @@ static void assign_pattern(E *e, node *pat, val v, int decl, int *first)
                 P(" = ");
                 emit_expr(e, p->a);
                 access = fmt(e, "%s[%s]", src, k);
-                if (keys.size) lw_buf_puts(e->C, &keys, ", ");
-                lw_buf_puts(e->C, &keys, k);
+                if (keys.size) ami__lw_buf_puts(e->C, &keys, ", ");
+                ami__lw_buf_puts(e->C, &keys, k);
             } else {
                 node *k = p->a;
                 if (k->kind == 1) {
                     access = fmt(e, "%s.%s", src, k->str);
-                    if (keys.size) lw_buf_puts(e->C, &keys, ", ");
-                    lw_buf_puts(e->C, &keys, fmt(e, "\"%s\"", k->str, NULL));
+                    if (keys.size) ami__lw_buf_puts(e->C, &keys, ", ");
+                    ami__lw_buf_puts(e->C, &keys, fmt(e, "\"%s\"", k->str, NULL));
                 } else if (k->type == N_NUM) {
                     access = fmt(e, "%s[%s]", src, k->str);
-                    if (keys.size) lw_buf_puts(e->C, &keys, ", ");
-                    lw_buf_puts(e->C, &keys, fmt(e, "String(%s)", k->str, NULL));
+                    if (keys.size) ami__lw_buf_puts(e->C, &keys, ", ");
+                    ami__lw_buf_puts(e->C, &keys, fmt(e, "String(%s)", k->str, NULL));
                 } else {
-                    char *q = lw_alloc(e->C, k->slen + 3);
+                    char *q = ami__lw_alloc(e->C, k->slen + 3);
                     snprintf(q, k->slen + 3, "\"%s\"", k->str);
                     access = fmt(e, "%s[%s]", src, q);
-                    if (keys.size) lw_buf_puts(e->C, &keys, ", ");
-                    lw_buf_puts(e->C, &keys, q);
+                    if (keys.size) ami__lw_buf_puts(e->C, &keys, ", ");
+                    ami__lw_buf_puts(e->C, &keys, q);
                 }
             }
             val pv = { access, NULL, NULL };
@@ -1188,7 +1188,7 @@ static void emit_param_list(E *e, node *fn, const char **pnames)
         else {
             char buf[32];
             snprintf(buf, sizeof buf, "__ami_p%d", ++e->ntemp);
-            pnames[i] = lw_strndup(e->C, buf, strlen(buf));
+            pnames[i] = ami__lw_strndup(e->C, buf, strlen(buf));
             P(pnames[i]);
         }
     }
@@ -1202,7 +1202,7 @@ static void emit_prologue(E *e, node *fn, const char **pnames)
         if (p->type == N_REST) {
             char buf[80];
             snprintf(buf, sizeof buf, "Array.prototype.slice.call(arguments, %d)", i);
-            char *s = lw_strndup(e->C, buf, strlen(buf));
+            char *s = ami__lw_strndup(e->C, buf, strlen(buf));
             P("var ");
             int first = 1;
             val v = { s, NULL, NULL };
@@ -1612,7 +1612,7 @@ static void emit_for(E *e, node *n)
         forof_arg fa = { NULL };
         char vbuf[200];
         snprintf(vbuf, sizeof vbuf, "(%s ? %s[%s] : %s.value)", a, t, i, s);
-        fa.s = lw_strndup(e->C, vbuf, strlen(vbuf));
+        fa.s = ami__lw_strndup(e->C, vbuf, strlen(vbuf));
         emit_loop_body(e, n, j, n->scope, forof_prefix, &fa);
     }
     e->jumps = j->prev;
@@ -1740,7 +1740,7 @@ static void emit_stmt(E *e, node *n)
             } else {
                 char buf[32];
                 snprintf(buf, sizeof buf, "__ami_e%d", ++e->ntemp);
-                char *nm = lw_strndup(e->C, buf, strlen(buf));
+                char *nm = ami__lw_strndup(e->C, buf, strlen(buf));
                 P(nm);
                 P(") ");
                 node *blk = n->c->a;
@@ -1804,7 +1804,7 @@ static void emit_stmts(E *e, node *list)
     }
 }
 
-void lw_emit(lw_ctx *C, node *prog, ami_buf *out)
+void ami__lw_emit(lw_ctx *C, node *prog, ami_buf *out)
 {
     E e;
     memset(&e, 0, sizeof e);
@@ -1822,11 +1822,11 @@ void lw_emit(lw_ctx *C, node *prog, ami_buf *out)
     }
     /* tagged template caches live for the whole script: declare them first */
     if (e.tplvars.size) {
-        if ((f->vars.size && lw_buf_puts(C, &f->vars, ", ")) || lw_buf_put(C, &f->vars, e.tplvars.ptr, e.tplvars.size)) {  oom(&e); }
+        if ((f->vars.size && ami__lw_buf_puts(C, &f->vars, ", ")) || ami__lw_buf_put(C, &f->vars, e.tplvars.ptr, e.tplvars.size)) {  oom(&e); }
     }
     
     fn_pop(&e);
     int rc = ami_buf_put(out, top.body.ptr ? top.body.ptr : "", top.body.size);
     
-    if (rc) lw_fail(C, 0, 0, "out of memory");
+    if (rc) ami__lw_fail(C, 0, 0, "out of memory");
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "runtime/lower/ast.h"
 
-void lw_lex_init(lw_lexer *L, const char *src, size_t len)
+void ami__lw_lex_init(lw_lexer *L, const char *src, size_t len)
 {
     memset(L, 0, sizeof *L);
     L->src = src;
@@ -46,7 +46,7 @@ static int put_utf8(char *o, unsigned c)
     return 4;
 }
 
-int lw_is_id_start(unsigned c)
+int ami__lw_is_id_start(unsigned c)
 {
     if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '$' || c == '_';
     if (c > 0x10FFFF || c == 0xA0 || c == 0xFEFF || c == 0x2028 || c == 0x2029) return 0;
@@ -62,9 +62,9 @@ int lw_is_id_start(unsigned c)
     return 1;   /* letters of other scripts: accepted loosely */
 }
 
-int lw_is_id_part(unsigned c)
+int ami__lw_is_id_part(unsigned c)
 {
-    return lw_is_id_start(c) || (c >= '0' && c <= '9') || c == 0x200C || c == 0x200D || (c >= 0x0300 && c <= 0x036F) ||
+    return ami__lw_is_id_start(c) || (c >= '0' && c <= '9') || c == 0x200C || c == 0x200D || (c >= 0x0300 && c <= 0x036F) ||
            (c >= 0xFE00 && c <= 0xFE0F);
 }
 
@@ -81,7 +81,7 @@ static void sb_reserve(sbuf *b, size_t more)
     if (b->n + more + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap < b->n + more + 1) cap *= 2;
-    char *np = lw_alloc(b->C, cap);
+    char *np = ami__lw_alloc(b->C, cap);
     if (b->n) memcpy(np, b->p, b->n);
     b->p = np;
     b->cap = cap;
@@ -131,7 +131,7 @@ static int skip_space(lw_ctx *C, lw_lexer *L)
             int line = L->line, col = col_of(L);
             L->pos += 2;
             for (;;) {
-                if (L->pos >= L->len) lw_fail(C, line, col, "Unterminated comment");
+                if (L->pos >= L->len) ami__lw_fail(C, line, col, "Unterminated comment");
                 if (CUR(L) == '*' && AT(L, 1) == '/') { L->pos += 2; break; }
                 int k2 = lt_at(L);
                 if (k2) { L->pos += (size_t)k2; newline(L); nl = 1; }
@@ -193,18 +193,18 @@ static void lex_ident(lw_ctx *C, lw_lexer *L, lw_token *t)
         unsigned c = CUR(L);
         unsigned cp;
         if (c == '\\') {
-            if (AT(L, 1) != 'u') lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
+            if (AT(L, 1) != 'u') ami__lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
             L->pos += 2;
             long v = read_uesc(L);
-            if (v < 0) lw_fail(C, L->line, col_of(L), "Invalid Unicode escape sequence");
+            if (v < 0) ami__lw_fail(C, L->line, col_of(L), "Invalid Unicode escape sequence");
             cp = (unsigned)v;
-            if (first ? !lw_is_id_start(cp) : !lw_is_id_part(cp))
-                lw_fail(C, L->line, col_of(L), "Invalid Unicode escape sequence");
+            if (first ? !ami__lw_is_id_start(cp) : !ami__lw_is_id_part(cp))
+                ami__lw_fail(C, L->line, col_of(L), "Invalid Unicode escape sequence");
             t->escaped = 1;
         } else {
             int sz;
             cp = utf8((const unsigned char *)L->src + L->pos, L->len - L->pos, &sz);
-            if (first ? !lw_is_id_start(cp) : !lw_is_id_part(cp)) break;
+            if (first ? !ami__lw_is_id_start(cp) : !ami__lw_is_id_part(cp)) break;
             L->pos += (size_t)sz;
         }
         char tmp[4];
@@ -237,7 +237,7 @@ static void lex_number(lw_ctx *C, lw_lexer *L, lw_token *t)
         for (;;) {
             unsigned d = CUR(L);
             if (d == '_') {
-                if (!nd || last_us) lw_fail(C, L->line, col_of(L), "Numeric separators are not allowed here");
+                if (!nd || last_us) ami__lw_fail(C, L->line, col_of(L), "Numeric separators are not allowed here");
                 last_us = 1; L->pos++; continue;
             }
             int h = hexval(d);
@@ -245,7 +245,7 @@ static void lex_number(lw_ctx *C, lw_lexer *L, lw_token *t)
             v = v * base + h;
             nd++; last_us = 0; L->pos++;
         }
-        if (!nd || last_us) lw_fail(C, line, col, "Invalid or unexpected token");
+        if (!nd || last_us) ami__lw_fail(C, line, col, "Invalid or unexpected token");
         char tmp[64];
         if (v < 9007199254740992.0) snprintf(tmp, sizeof tmp, "%.0f", v);
         else snprintf(tmp, sizeof tmp, "%.17g", v);
@@ -259,7 +259,7 @@ static void lex_number(lw_ctx *C, lw_lexer *L, lw_token *t)
             if (d == '_' && !legacy_octal) {
                 unsigned n2 = AT(L, 1);
                 if (!nd || last_us || !(n2 >= '0' && n2 <= '9'))
-                    lw_fail(C, L->line, col_of(L), "Numeric separators are not allowed here");
+                    ami__lw_fail(C, L->line, col_of(L), "Numeric separators are not allowed here");
                 last_us = 1; L->pos++; continue;
             }
             if (d == '.' && !seen_dot && !seen_e && !legacy_octal) { seen_dot = 1; sb_putc(&b, '.'); L->pos++; last_us = 0; continue; }
@@ -267,7 +267,7 @@ static void lex_number(lw_ctx *C, lw_lexer *L, lw_token *t)
                 unsigned n2 = AT(L, 1);
                 size_t skip = 1;
                 if (n2 == '+' || n2 == '-') { n2 = AT(L, 2); skip = 2; }
-                if (!(n2 >= '0' && n2 <= '9')) lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
+                if (!(n2 >= '0' && n2 <= '9')) ami__lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
                 sb_put(&b, L->src + L->pos, skip);
                 L->pos += skip;
                 seen_e = 1; nd = 0;
@@ -275,7 +275,7 @@ static void lex_number(lw_ctx *C, lw_lexer *L, lw_token *t)
             }
             break;
         }
-        if (last_us) lw_fail(C, L->line, col_of(L), "Numeric separators are not allowed at the end of numeric literals");
+        if (last_us) ami__lw_fail(C, L->line, col_of(L), "Numeric separators are not allowed at the end of numeric literals");
         if (legacy_octal) {
             /* 017 is octal unless a digit 8/9 appears: convert octal to decimal text */
             int oct = 1;
@@ -296,13 +296,13 @@ static void lex_number(lw_ctx *C, lw_lexer *L, lw_token *t)
         }
     }
     c = CUR(L);
-    if (c == 'n') lw_fail(C, line, col, "BigInt literals are not supported");
-    if (c == '\\' || (c < 0x80 && (lw_is_id_start(c) || (c >= '0' && c <= '9'))))
-        lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
+    if (c == 'n') ami__lw_fail(C, line, col, "BigInt literals are not supported");
+    if (c == '\\' || (c < 0x80 && (ami__lw_is_id_start(c) || (c >= '0' && c <= '9'))))
+        ami__lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
     if (c >= 0x80) {
         int sz;
         unsigned u = utf8((const unsigned char *)L->src + L->pos, L->len - L->pos, &sz);
-        if (lw_is_id_start(u) && !is_ws(u)) lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
+        if (ami__lw_is_id_start(u) && !is_ws(u)) ami__lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
     }
     t->type = TK_NUM;
     t->val = b.p;
@@ -368,14 +368,14 @@ static void lex_string(lw_ctx *C, lw_lexer *L, lw_token *t)
     sb_reserve(&b, 0);
     L->pos++;
     for (;;) {
-        if (L->pos >= L->len) lw_fail(C, line, col, "Invalid or unexpected token");
+        if (L->pos >= L->len) ami__lw_fail(C, line, col, "Invalid or unexpected token");
         unsigned c = CUR(L);
         if (c == q) { L->pos++; break; }
-        if (c == '\n' || c == '\r') lw_fail(C, line, col, "Invalid or unexpected token");
+        if (c == '\n' || c == '\r') ami__lw_fail(C, line, col, "Invalid or unexpected token");
         if (c == '\\') {
             L->pos++;
             int el = L->line, ec = col_of(L);
-            if (!lex_escape(C, L, &b, 0)) lw_fail(C, el, ec, "Invalid hexadecimal escape sequence");
+            if (!lex_escape(C, L, &b, 0)) ami__lw_fail(C, el, ec, "Invalid hexadecimal escape sequence");
             continue;
         }
         int sz;
@@ -398,7 +398,7 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
     sb_reserve(&raw, 0);
     int ok = 1, tail;
     for (;;) {
-        if (L->pos >= L->len) lw_fail(C, line, col, "Unterminated template literal");
+        if (L->pos >= L->len) ami__lw_fail(C, line, col, "Unterminated template literal");
         unsigned c = CUR(L);
         if (c == '`') { L->pos++; tail = 1; break; }
         if (c == '$' && AT(L, 1) == '{') { L->pos += 2; tail = 0; break; }
@@ -440,7 +440,7 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
     t->cooked_ok = ok;
     t->tpl = head ? (tail ? TPL_FULL : TPL_HEAD) : (tail ? TPL_TAIL : TPL_MIDDLE);
     if (!tail) {
-        if (L->tpl_sp >= LW_TPL_MAX) lw_fail(C, line, col, "Template literals nested too deeply");
+        if (L->tpl_sp >= LW_TPL_MAX) ami__lw_fail(C, line, col, "Template literals nested too deeply");
         L->tpl_stack[L->tpl_sp++] = L->brace_depth;
     }
 }
@@ -449,7 +449,7 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
  * reports, and Annex B leniencies Duktape lacks reported as unsupported. */
 static void regex_check(lw_ctx *C, const char *s, size_t n, int line, int col)
 {
-#define RX_FAIL(...) lw_fail(C, line, col, __VA_ARGS__)
+#define RX_FAIL(...) ami__lw_fail(C, line, col, __VA_ARGS__)
     int ngroups = 0, in_class = 0;
     for (size_t p = 0; p < n; p++) {
         if (s[p] == '\\') { p++; continue; }
@@ -605,7 +605,7 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
     int in_class = 0;
     L->pos++;
     for (;;) {
-        if (L->pos >= L->len || lt_at(L)) lw_fail(C, line, col, "Invalid regular expression: missing /");
+        if (L->pos >= L->len || lt_at(L)) ami__lw_fail(C, line, col, "Invalid regular expression: missing /");
         unsigned c = CUR(L);
         if (c == '\\') {
             L->pos++;
@@ -619,7 +619,7 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
         if (c >= 0x80) {
             int sz;
             unsigned u = utf8((const unsigned char *)L->src + L->pos, L->len - L->pos, &sz);
-            if (u >= 0xFFFD0000u || (u >= 0xD800 && u <= 0xDFFF)) lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
+            if (u >= 0xFFFD0000u || (u >= 0xD800 && u <= 0xDFFF)) ami__lw_fail(C, L->line, col_of(L), "Invalid or unexpected token");
             L->pos += (size_t)sz;
             continue;
         }
@@ -629,12 +629,12 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
     L->pos++;
     while (L->pos < L->len) {
         unsigned c = CUR(L);
-        if (!(c < 0x80 && lw_is_id_part(c))) { if (c == '\\' || c >= 0x80) lw_fail(C, L->line, col_of(L), "Invalid regular expression flags"); break; }
+        if (!(c < 0x80 && ami__lw_is_id_part(c))) { if (c == '\\' || c >= 0x80) ami__lw_fail(C, L->line, col_of(L), "Invalid regular expression flags"); break; }
         if (c == 's' || c == 'u' || c == 'y' || c == 'd')
-            lw_fail(C, line, col, "Regular expression flag '%c' is not supported", (char)c);
-        if (c != 'g' && c != 'i' && c != 'm') lw_fail(C, line, col, "Invalid regular expression flags");
+            ami__lw_fail(C, line, col, "Regular expression flag '%c' is not supported", (char)c);
+        if (c != 'g' && c != 'i' && c != 'm') ami__lw_fail(C, line, col, "Invalid regular expression flags");
         for (size_t p = body_end + 1; p < L->pos; p++)
-            if ((unsigned char)L->src[p] == c) lw_fail(C, line, col, "Invalid regular expression flags");
+            if ((unsigned char)L->src[p] == c) ami__lw_fail(C, line, col, "Invalid regular expression flags");
         L->pos++;
     }
     /* features Duktape's regexp engine lacks */
@@ -643,7 +643,7 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
         char c = L->src[p];
         if (c == '\\') {
             if (p + 1 < body_end && L->src[p + 1] == 'k' && p + 2 < body_end && L->src[p + 2] == '<')
-                lw_fail(C, line, col + (int)(p - start), "Named capture groups are not supported");
+                ami__lw_fail(C, line, col + (int)(p - start), "Named capture groups are not supported");
             p++;
             continue;
         }
@@ -651,13 +651,13 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
         else if (c == ']') in_class = 0;
         else if (!in_class && c == '(' && p + 2 < body_end && L->src[p + 1] == '?' && L->src[p + 2] == '<') {
             if (p + 3 < body_end && (L->src[p + 3] == '=' || L->src[p + 3] == '!'))
-                lw_fail(C, line, col + (int)(p - start), "Lookbehind assertions are not supported");
-            lw_fail(C, line, col + (int)(p - start), "Named capture groups are not supported");
+                ami__lw_fail(C, line, col + (int)(p - start), "Lookbehind assertions are not supported");
+            ami__lw_fail(C, line, col + (int)(p - start), "Named capture groups are not supported");
         }
     }
     regex_check(C, L->src + start + 1, body_end - start - 1, line, col);
     t->type = TK_REGEX;
-    t->val = lw_strndup(C, L->src + start, L->pos - start);
+    t->val = ami__lw_strndup(C, L->src + start, L->pos - start);
     t->vlen = L->pos - start;
 }
 
@@ -669,7 +669,7 @@ static const char *const puncts[] = {
     "^", "!", "~", "?", ":", "=", ".", "@", NULL
 };
 
-void lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok)
+void ami__lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok)
 {
     memset(t, 0, sizeof *t);
     t->nl_before = skip_space(C, L);
@@ -690,21 +690,21 @@ void lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok)
     if (c == '/' && regex_ok) { lex_regex(C, L, t); goto done; }
     if (c == '#') {
         L->pos++;
-        if (L->pos < L->len && (lw_is_id_start(CUR(L)) || CUR(L) == '\\' || CUR(L) >= 0x80)) {
+        if (L->pos < L->len && (ami__lw_is_id_start(CUR(L)) || CUR(L) == '\\' || CUR(L) >= 0x80)) {
             lex_ident(C, L, t);
             t->type = TK_PRIVATE;
             goto done;
         }
-        lw_fail(C, t->line, t->col, "Invalid or unexpected token");
+        ami__lw_fail(C, t->line, t->col, "Invalid or unexpected token");
     }
-    if (c == '\\' || c >= 0x80 || lw_is_id_start(c)) {
+    if (c == '\\' || c >= 0x80 || ami__lw_is_id_start(c)) {
         if (c >= 0x80) {
             int sz;
             unsigned u = utf8((const unsigned char *)L->src + L->pos, L->len - L->pos, &sz);
-            if (!lw_is_id_start(u) || u >= 0xFFFD0000u) lw_fail(C, t->line, t->col, "Invalid or unexpected token");
+            if (!ami__lw_is_id_start(u) || u >= 0xFFFD0000u) ami__lw_fail(C, t->line, t->col, "Invalid or unexpected token");
         }
         lex_ident(C, L, t);
-        if (t->vlen == 0) lw_fail(C, t->line, t->col, "Invalid or unexpected token");
+        if (t->vlen == 0) ami__lw_fail(C, t->line, t->col, "Invalid or unexpected token");
         for (int i = 0; keywords[i]; i++)
             if (strcmp(t->val, keywords[i]) == 0) { t->type = TK_KEYWORD; break; }
         goto done;
@@ -722,7 +722,7 @@ void lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok)
             goto done;
         }
     }
-    lw_fail(C, t->line, t->col, "Invalid or unexpected token");
+    ami__lw_fail(C, t->line, t->col, "Invalid or unexpected token");
 done:
     t->end = L->pos;
     t->end_line = L->line;

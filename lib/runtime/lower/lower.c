@@ -7,14 +7,14 @@
 
 #define CHUNK 65536
 
-void *lw_alloc(lw_ctx *C, size_t n)
+void *ami__lw_alloc(lw_ctx *C, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     lw_chunk *h = C->arena.head;
     if (!h || h->used + n > h->cap) {
         size_t cap = n > CHUNK ? n : CHUNK;
         lw_chunk *c = ami_malloc(sizeof(lw_chunk) + 16 + cap);
-        if (!c) lw_fail(C, 0, 0, "out of memory");
+        if (!c) ami__lw_fail(C, 0, 0, "out of memory");
         c->next = h;
         c->used = 0;
         c->cap = cap;
@@ -28,15 +28,15 @@ void *lw_alloc(lw_ctx *C, size_t n)
     return p;
 }
 
-char *lw_strndup(lw_ctx *C, const char *s, size_t n)
+char *ami__lw_strndup(lw_ctx *C, const char *s, size_t n)
 {
-    char *p = lw_alloc(C, n + 1);
+    char *p = ami__lw_alloc(C, n + 1);
     memcpy(p, s, n);
     p[n] = 0;
     return p;
 }
 
-void lw_arena_free(lw_arena *A)
+void ami__lw_arena_free(lw_arena *A)
 {
     lw_chunk *c = A->head;
     while (c) {
@@ -47,12 +47,12 @@ void lw_arena_free(lw_arena *A)
     A->head = NULL;
 }
 
-int lw_buf_put(lw_ctx *C, lw_buf *b, const char *s, size_t n)
+int ami__lw_buf_put(lw_ctx *C, lw_buf *b, const char *s, size_t n)
 {
     if (b->size + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
         while (cap < b->size + n + 1) cap *= 2;
-        char *np = lw_alloc(C, cap);
+        char *np = ami__lw_alloc(C, cap);
         if (b->size) memcpy(np, b->ptr, b->size);
         b->ptr = np;
         b->cap = cap;
@@ -63,9 +63,9 @@ int lw_buf_put(lw_ctx *C, lw_buf *b, const char *s, size_t n)
     return 0;
 }
 
-int lw_buf_puts(lw_ctx *C, lw_buf *b, const char *s) { return lw_buf_put(C, b, s, strlen(s)); }
+int ami__lw_buf_puts(lw_ctx *C, lw_buf *b, const char *s) { return ami__lw_buf_put(C, b, s, strlen(s)); }
 
-void lw_fail(lw_ctx *C, int line, int col, const char *fmt, ...)
+void ami__lw_fail(lw_ctx *C, int line, int col, const char *fmt, ...)
 {
     if (C->err) {
         C->err->line = line;
@@ -87,7 +87,7 @@ static size_t hash(const char *s)
     return h;
 }
 
-int lw_nameset_has(lw_ctx *C, const char *s)
+int ami__lw_nameset_has(lw_ctx *C, const char *s)
 {
     lw_nameset *S = &C->names;
     if (!S->cap) return 0;
@@ -97,12 +97,12 @@ int lw_nameset_has(lw_ctx *C, const char *s)
     }
 }
 
-void lw_nameset_add(lw_ctx *C, const char *s)
+void ami__lw_nameset_add(lw_ctx *C, const char *s)
 {
     lw_nameset *S = &C->names;
     if (S->n * 2 + 2 > S->cap) {
         size_t cap = S->cap ? S->cap * 2 : 256;
-        const char **slot = lw_alloc(C, cap * sizeof *slot);
+        const char **slot = ami__lw_alloc(C, cap * sizeof *slot);
         for (size_t i = 0; i < S->cap; i++) {
             if (!S->slot[i]) continue;
             size_t j = hash(S->slot[i]) & (cap - 1);
@@ -123,9 +123,9 @@ void lw_nameset_add(lw_ctx *C, const char *s)
 static int run(lw_ctx *C, ami_buf *out)
 {
     if (setjmp(C->jmp)) return C->oom ? AMI_ENOMEM : AMI_ESCRIPT;
-    node *prog = lw_parse(C);
-    lw_analyse(C, prog);
-    lw_emit(C, prog, out);
+    node *prog = ami__lw_parse(C);
+    ami__lw_analyse(C, prog);
+    ami__lw_emit(C, prog, out);
     return 0;
 }
 
@@ -143,7 +143,7 @@ int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err)
     C->len = len;
     size_t before = out->size;
     int rc = run(C, out);
-    lw_arena_free(&C->arena);
+    ami__lw_arena_free(&C->arena);
     ami_free(C);
     if (rc == 0) return 0;
     if (out->ptr) { out->size = before; out->ptr[before] = 0; }

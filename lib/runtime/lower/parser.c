@@ -56,21 +56,21 @@ static void next(P *p)
 {
     lw_token before = p->prev;
     p->prev = p->tok;
-    lw_lex_next(p->C, &p->L, &p->tok, regex_allowed_after2(&p->prev, &before));
+    ami__lw_lex_next(p->C, &p->L, &p->tok, regex_allowed_after2(&p->prev, &before));
 }
 
 static void unexpected(P *p) __attribute__((noreturn));
 static void unexpected(P *p)
 {
     lw_token *t = &p->tok;
-    if (t->type == TK_EOF) lw_fail(p->C, t->line, t->col, "Unexpected end of input");
-    if (t->type == TK_STR) lw_fail(p->C, t->line, t->col, "Unexpected string");
-    if (t->type == TK_NUM) lw_fail(p->C, t->line, t->col, "Unexpected number");
-    if (t->type == TK_TEMPLATE) lw_fail(p->C, t->line, t->col, "Unexpected template string");
-    if (t->type == TK_IDENT) lw_fail(p->C, t->line, t->col, "Unexpected identifier '%.100s'", t->val);
-    if (t->type == TK_PRIVATE) lw_fail(p->C, t->line, t->col, "Private class members (#names) are not supported");
-    if (t->type == TK_REGEX) lw_fail(p->C, t->line, t->col, "Unexpected regular expression");
-    lw_fail(p->C, t->line, t->col, "Unexpected token '%.100s'", t->val);
+    if (t->type == TK_EOF) ami__lw_fail(p->C, t->line, t->col, "Unexpected end of input");
+    if (t->type == TK_STR) ami__lw_fail(p->C, t->line, t->col, "Unexpected string");
+    if (t->type == TK_NUM) ami__lw_fail(p->C, t->line, t->col, "Unexpected number");
+    if (t->type == TK_TEMPLATE) ami__lw_fail(p->C, t->line, t->col, "Unexpected template string");
+    if (t->type == TK_IDENT) ami__lw_fail(p->C, t->line, t->col, "Unexpected identifier '%.100s'", t->val);
+    if (t->type == TK_PRIVATE) ami__lw_fail(p->C, t->line, t->col, "Private class members (#names) are not supported");
+    if (t->type == TK_REGEX) ami__lw_fail(p->C, t->line, t->col, "Unexpected regular expression");
+    ami__lw_fail(p->C, t->line, t->col, "Unexpected token '%.100s'", t->val);
 }
 
 static void expect(P *p, const char *s)
@@ -96,20 +96,20 @@ __attribute__((noinline)) static lw_token peek(P *p)
 {
     lw_lexer save = p->L;
     lw_token t;
-    lw_lex_next(p->C, &p->L, &t, 0);
+    ami__lw_lex_next(p->C, &p->L, &t, 0);
     p->L = save;
     return t;
 }
 
 static void enter(P *p)
 {
-    if (++p->depth > MAX_DEPTH) lw_fail(p->C, p->tok.line, p->tok.col, "Code nested too deeply");
+    if (++p->depth > MAX_DEPTH) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Code nested too deeply");
 }
 static void leave(P *p) { p->depth--; }
 
 static node *mk(P *p, int type, const lw_token *t)
 {
-    node *n = lw_alloc(p->C, sizeof *n);
+    node *n = ami__lw_alloc(p->C, sizeof *n);
     n->type = type;
     n->line = t->line;
     n->col = t->col;
@@ -131,7 +131,7 @@ static void nl_add(nl *l, node *n)
 
 static lw_scope *push_scope(P *p, int kind, node *owner)
 {
-    lw_scope *s = lw_alloc(p->C, sizeof *s);
+    lw_scope *s = ami__lw_alloc(p->C, sizeof *s);
     s->kind = kind;
     s->parent = p->scope;
     s->owner = owner;
@@ -173,12 +173,12 @@ static void declare(P *p, node *id, int kind)
         if (!conflict) s = f;
     }
     if (strcmp(id->str, "let") == 0 && lexical(kind))
-        lw_fail(p->C, id->line, id->col, "let is disallowed as a lexically bound name");
+        ami__lw_fail(p->C, id->line, id->col, "let is disallowed as a lexically bound name");
     for (lw_binding *b = s->bindings; b; b = b->next) {
         if (strcmp(b->name, id->str) != 0) continue;
         if (lexical(kind) || lexical(b->kind) || (b->kind == BK_FUNC && kind == BK_FUNC && s->kind == SC_BLOCK))
             if (!(b->kind == BK_PARAM && kind != BK_PARAM && s->kind != SC_BLOCK && !lexical(kind)))
-                lw_fail(p->C, id->line, id->col, "Identifier '%.100s' has already been declared", id->str);
+                ami__lw_fail(p->C, id->line, id->col, "Identifier '%.100s' has already been declared", id->str);
         if (kind == BK_VAR || kind == BK_PARAM || (kind == BK_FUNC && b->kind != BK_FNAME)) {
             if (kind == BK_FUNC) b->kind = BK_FUNC;
             id->bind = b;
@@ -190,9 +190,9 @@ static void declare(P *p, node *id, int kind)
         for (lw_scope *q = p->scope; q != s; q = q->parent)
             for (lw_binding *b = q->bindings; b; b = b->next)
                 if (strcmp(b->name, id->str) == 0 && lexical(b->kind))
-                    lw_fail(p->C, id->line, id->col, "Identifier '%.100s' has already been declared", id->str);
+                    ami__lw_fail(p->C, id->line, id->col, "Identifier '%.100s' has already been declared", id->str);
     }
-    lw_binding *b = lw_alloc(p->C, sizeof *b);
+    lw_binding *b = ami__lw_alloc(p->C, sizeof *b);
     b->name = id->str;
     b->kind = kind;
     b->scope = s;
@@ -207,7 +207,7 @@ static void declare(P *p, node *id, int kind)
 static void add_ref(P *p, node *id)
 {
     id->ref_scope = p->scope;
-    lw_ref *r = lw_alloc(p->C, sizeof *r);
+    lw_ref *r = ami__lw_alloc(p->C, sizeof *r);
     r->id = id;
     r->next = p->C->refs;
     p->C->refs = r;
@@ -248,7 +248,7 @@ static node *ident_node(P *p)
     node *n = mk(p, N_IDENT, &p->tok);
     n->str = p->tok.val;
     n->slen = p->tok.vlen;
-    lw_nameset_add(p->C, n->str);
+    ami__lw_nameset_add(p->C, n->str);
     next(p);
     return n;
 }
@@ -256,7 +256,7 @@ static node *ident_node(P *p)
 /* property name after '.', or as an object/class key (IdentifierName) */
 static node *name_key(P *p)
 {
-    if (p->tok.type == TK_PRIVATE) lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
+    if (p->tok.type == TK_PRIVATE) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
     if (p->tok.type != TK_IDENT && p->tok.type != TK_KEYWORD) unexpected(p);
     node *n = mk(p, N_STR, &p->tok);
     n->str = p->tok.val;
@@ -297,7 +297,7 @@ static node *parse_binding_target(P *p, int bkind)
                 next(p);
                 rest->a = parse_binding_target(p, bkind);
                 nl_add(&l, rest);
-                if (!tok_is(p, "]")) lw_fail(p->C, p->tok.line, p->tok.col, "Rest element must be last element");
+                if (!tok_is(p, "]")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Rest element must be last element");
                 break;
             }
             nl_add(&l, parse_binding_element(p, bkind));
@@ -317,7 +317,7 @@ static node *parse_binding_target(P *p, int bkind)
                 rest->a = ident_node(p);
                 declare(p, rest->a, bkind);
                 nl_add(&l, rest);
-                if (!tok_is(p, "}")) lw_fail(p->C, p->tok.line, p->tok.col, "Rest element must be last element");
+                if (!tok_is(p, "}")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Rest element must be last element");
                 break;
             }
             node *prop = mk(p, N_PROP, &p->tok);
@@ -377,7 +377,7 @@ static node *to_pattern(P *p, node *e, int top)
     switch (e->type) {
     case N_IDENT:
         if (strcmp(e->str, "eval") == 0 || strcmp(e->str, "arguments") == 0)
-            lw_fail(p->C, e->line, e->col, "Invalid left-hand side in assignment");
+            ami__lw_fail(p->C, e->line, e->col, "Invalid left-hand side in assignment");
         return e;
     case N_MEMBER:
         if (top < 0) break;
@@ -394,7 +394,7 @@ static node *to_pattern(P *p, node *e, int top)
             node *conv;
             if (x->type == N_HOLE) continue;
             if (x->type == N_SPREAD) {
-                if (x->next) lw_fail(p->C, x->line, x->col, "Rest element must be last element");
+                if (x->next) ami__lw_fail(p->C, x->line, x->col, "Rest element must be last element");
                 x->type = N_REST;
                 x->a = to_pattern(p, x->a, 0);
                 continue;
@@ -420,7 +420,7 @@ static node *to_pattern(P *p, node *e, int top)
             if (x->kind == PK_SPREAD) {
                 x->type = N_REST;
                 x->a = to_pattern(p, x->a, 0);
-                if (x->next) lw_fail(p->C, x->line, x->col, "Rest element must be last element");
+                if (x->next) ami__lw_fail(p->C, x->line, x->col, "Rest element must be last element");
                 continue;
             }
             if (x->kind != PK_INIT && x->kind != PK_SHORTHAND) break;
@@ -447,12 +447,12 @@ static node *to_pattern(P *p, node *e, int top)
         }
         for (node *x = e->list; x; x = x->next)
             if (x->type == N_PROP && x->kind != PK_INIT)
-                lw_fail(p->C, x->line, x->col, "Invalid destructuring assignment target");
+                ami__lw_fail(p->C, x->line, x->col, "Invalid destructuring assignment target");
         return e;
     default:
         break;
     }
-    lw_fail(p->C, e->line, e->col, "Invalid left-hand side in assignment");
+    ami__lw_fail(p->C, e->line, e->col, "Invalid left-hand side in assignment");
 }
 
 static int simple_target(node *e)
@@ -477,7 +477,7 @@ static node *parse_template(P *p, node *tag)
         q->rawlen = p->tok.rawlen;
         q->cooked_ok = p->tok.cooked_ok;
         q->end_line = p->tok.end_line;
-        if (!tag && !q->cooked_ok) lw_fail(p->C, p->tok.line, p->tok.col, "Invalid escape sequence in template");
+        if (!tag && !q->cooked_ok) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Invalid escape sequence in template");
         nl_add(&quasis, q);
         int tp = p->tok.tpl;
         t->end_line = p->tok.end_line;
@@ -515,7 +515,7 @@ static node *parse_args(P *p, node *call)
         if (!tok_is(p, ")")) {
             if (!tok_is(p, ",")) {
                 if (p->tok.type == TK_EOF) unexpected(p);
-                lw_fail(p->C, p->tok.line, p->tok.col, "missing ) after argument list");
+                ami__lw_fail(p->C, p->tok.line, p->tok.col, "missing ) after argument list");
             }
             next(p);
         }
@@ -607,7 +607,7 @@ static node *parse_object(P *p)
                 next(p);
             }
         }
-        if (tok_is(p, "*")) lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (tok_is(p, "*")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
         int ident_key = p->tok.type == TK_IDENT;
         lw_token keytok = p->tok;
         prop->a = parse_prop_key(p, prop);
@@ -624,11 +624,11 @@ static node *parse_object(P *p)
         } else if (ident_key && !(prop->flags & NF_COMPUTED)) {
             /* shorthand; `{a = 1}` is only valid as a pattern (checked when emitted) */
             prop->kind = PK_SHORTHAND;
-            if (p->await_ok && strcmp(keytok.val, "await") == 0) lw_fail(p->C, keytok.line, keytok.col, "Unexpected reserved word");
+            if (p->await_ok && strcmp(keytok.val, "await") == 0) ami__lw_fail(p->C, keytok.line, keytok.col, "Unexpected reserved word");
             node *id = mk(p, N_IDENT, &keytok);
             id->str = keytok.val;
             id->slen = keytok.vlen;
-            lw_nameset_add(p->C, id->str);
+            ami__lw_nameset_add(p->C, id->str);
             add_ref(p, id);
             prop->b = id;
             if (tok_is(p, "=")) {
@@ -686,10 +686,10 @@ static node *parse_primary(P *p)
             n = mk(p, N_SUPER, &t);
             add_ref(p, n);
             next(p);
-            if (!tok_is(p, "(") && !tok_is(p, ".") && !tok_is(p, "[")) lw_fail(p->C, t.line, t.col, "'super' keyword unexpected here");
+            if (!tok_is(p, "(") && !tok_is(p, ".") && !tok_is(p, "[")) ami__lw_fail(p->C, t.line, t.col, "'super' keyword unexpected here");
             return n;
         }
-        if (strcmp(t.val, "import") == 0) lw_fail(p->C, t.line, t.col, "Modules (import/export) are not supported");
+        if (strcmp(t.val, "import") == 0) ami__lw_fail(p->C, t.line, t.col, "Modules (import/export) are not supported");
         unexpected(p);
     case TK_PUNCT:
         if (strcmp(t.val, "(") == 0) {
@@ -707,7 +707,7 @@ static node *parse_primary(P *p)
             p->L.pos = t.start;
             p->L.line = t.line;
             p->L.line_start = t.start - (size_t)(t.col - 1);
-            lw_lex_next(p->C, &p->L, &p->tok, 1);
+            ami__lw_lex_next(p->C, &p->L, &p->tok, 1);
             n = mk(p, N_REGEX, &p->tok);
             n->str = p->tok.val;
             n->slen = p->tok.vlen;
@@ -730,7 +730,7 @@ static node *parse_lhs(P *p, int allow_call)
         if (tok_is(p, ".")) {
             next(p);
             if (!tok_ident(p, "target")) unexpected(p);
-            lw_fail(p->C, st.line, st.col, "new.target is not supported");
+            ami__lw_fail(p->C, st.line, st.col, "new.target is not supported");
         }
         node *callee = parse_lhs(p, 0);
         e = mk(p, N_NEW, &st);
@@ -742,7 +742,7 @@ static node *parse_lhs(P *p, int allow_call)
     }
     int chained = 0, count = 0;
     for (;;) {
-        if (++count > MAX_CHAIN) lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
+        if (++count > MAX_CHAIN) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
         lw_token t = p->tok;
         if (tok_is(p, ".")) {
             next(p);
@@ -751,7 +751,7 @@ static node *parse_lhs(P *p, int allow_call)
             m->b = name_key(p);
             e = m;
         } else if (tok_is(p, "?.")) {
-            if (!allow_call) lw_fail(p->C, t.line, t.col, "Invalid optional chain from new expression");
+            if (!allow_call) ami__lw_fail(p->C, t.line, t.col, "Invalid optional chain from new expression");
             next(p);
             chained = 1;
             if (tok_is(p, "(")) {
@@ -769,7 +769,7 @@ static node *parse_lhs(P *p, int allow_call)
                 expect(p, "]");
                 e = m;
             } else if (p->tok.type == TK_TEMPLATE) {
-                lw_fail(p->C, t.line, t.col, "Invalid tagged template on optional chain");
+                ami__lw_fail(p->C, t.line, t.col, "Invalid tagged template on optional chain");
             } else {
                 node *m = mk(p, N_MEMBER, &t);
                 m->a = e;
@@ -786,7 +786,7 @@ static node *parse_lhs(P *p, int allow_call)
             expect(p, "]");
             e = m;
         } else if (p->tok.type == TK_TEMPLATE && (p->tok.tpl == TPL_FULL || p->tok.tpl == TPL_HEAD)) {
-            if (chained) lw_fail(p->C, t.line, t.col, "Invalid tagged template on optional chain");
+            if (chained) ami__lw_fail(p->C, t.line, t.col, "Invalid tagged template on optional chain");
             e = parse_template(p, e);
         } else if (allow_call && tok_is(p, "(")) {
             node *c = mk(p, N_CALL, &t);
@@ -813,7 +813,7 @@ static node *parse_postfix(P *p)
     lw_token st = p->tok;
     node *e = parse_lhs(p, 1);
     if ((tok_is(p, "++") || tok_is(p, "--")) && !p->tok.nl_before) {
-        if (!simple_target(e)) lw_fail(p->C, st.line, st.col, "Invalid left-hand side expression in postfix operation");
+        if (!simple_target(e)) ami__lw_fail(p->C, st.line, st.col, "Invalid left-hand side expression in postfix operation");
         node *u = mk(p, N_UPDATE, &p->tok);
         u->line = e->line; u->col = e->col;
         u->str = p->tok.val;
@@ -845,7 +845,7 @@ static node *parse_unary(P *p)
         r->str = t.val;
         r->flags |= NF_PREFIX;
         r->a = parse_unary(p);
-        if (!simple_target(r->a)) lw_fail(p->C, t.line, t.col, "Invalid left-hand side expression in prefix operation");
+        if (!simple_target(r->a)) ami__lw_fail(p->C, t.line, t.col, "Invalid left-hand side expression in prefix operation");
     } else if (t.type == TK_IDENT && !t.escaped && strcmp(t.val, "await") == 0 && p->await_ok) {
         next(p);
         r = mk(p, N_AWAIT, &t);
@@ -890,10 +890,10 @@ static node *parse_binary(P *p, int minprec)
         int right;
         int prec = binprec(p, &right);
         if (!prec || prec < minprec) break;
-        if (++count > MAX_CHAIN) lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
+        if (++count > MAX_CHAIN) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
         lw_token op = p->tok;
         if (prec == 12 && left->type == N_UNARY)
-            lw_fail(p->C, op.line, op.col, "Unary operator used immediately before exponentiation expression. Parenthesis must be used to disambiguate operator precedence");
+            ami__lw_fail(p->C, op.line, op.col, "Unary operator used immediately before exponentiation expression. Parenthesis must be used to disambiguate operator precedence");
         next(p);
         node *r = parse_binary(p, right ? prec : prec + 1);
         int logical = prec <= 3;
@@ -903,7 +903,7 @@ static node *parse_binary(P *p, int minprec)
             node *sides[2] = { left, r };
             for (int i = 0; i < 2; i++)
                 if (sides[i]->type == N_LOGICAL && ((strcmp(o, "??") == 0) != (strcmp(sides[i]->str, "??") == 0)))
-                    lw_fail(p->C, op.line, op.col, "Unexpected token '%s'", o);
+                    ami__lw_fail(p->C, op.line, op.col, "Unexpected token '%s'", o);
         }
         node *b = mk(p, logical ? N_LOGICAL : N_BINARY, &op);
         b->line = left->line; b->col = left->col;
@@ -962,8 +962,8 @@ static void arrow_cache_put(P *p, size_t off, int res)
 {
     if (p->an * 2 + 2 > p->acap) {
         size_t cap = p->acap ? p->acap * 2 : 64;
-        size_t *k = lw_alloc(p->C, cap * sizeof *k);
-        char *v = lw_alloc(p->C, cap);
+        size_t *k = ami__lw_alloc(p->C, cap * sizeof *k);
+        char *v = ami__lw_alloc(p->C, cap);
         for (size_t i = 0; i < p->acap; i++) {
             if (!p->akey[i]) continue;
             size_t j = ((p->akey[i] - 1) * 2654435761u) & (cap - 1);
@@ -1003,7 +1003,7 @@ __attribute__((noinline)) static int paren_is_arrow(P *p)
         if (is_open) {
             if (nopen == capopen) {
                 size_t cap = capopen ? capopen * 2 : 32;
-                size_t *n = lw_alloc(p->C, cap * sizeof *n);
+                size_t *n = ami__lw_alloc(p->C, cap * sizeof *n);
                 if (nopen) memcpy(n, opens, nopen * sizeof *n);
                 opens = n;
                 capopen = cap;
@@ -1015,7 +1015,7 @@ __attribute__((noinline)) static int paren_is_arrow(P *p)
             if (off != (size_t)-1 && t.type == TK_PUNCT && t.val[0] == ')') {
                 lw_lexer s2 = p->L;
                 lw_token n;
-                lw_lex_next(p->C, &p->L, &n, 0);
+                ami__lw_lex_next(p->C, &p->L, &n, 0);
                 p->L = s2;
                 int r = n.type == TK_PUNCT && strcmp(n.val, "=>") == 0 && !n.nl_before;
                 arrow_cache_put(p, off, r);
@@ -1026,7 +1026,7 @@ __attribute__((noinline)) static int paren_is_arrow(P *p)
         }
         before = prev;
         prev = t;
-        lw_lex_next(p->C, &p->L, &t, regex_allowed_after2(&prev, &before));
+        ami__lw_lex_next(p->C, &p->L, &t, regex_allowed_after2(&prev, &before));
     }
     /* parens never closed cannot start arrows */
     for (size_t i = 0; i < nopen; i++)
@@ -1042,8 +1042,8 @@ __attribute__((noinline)) static int async_arrow_ahead(P *p)
     if (!nx.nl_before && nx.type == TK_IDENT) {
         lw_lexer save = p->L;
         lw_token a, b;
-        lw_lex_next(p->C, &p->L, &a, 0);
-        lw_lex_next(p->C, &p->L, &b, 0);
+        ami__lw_lex_next(p->C, &p->L, &a, 0);
+        ami__lw_lex_next(p->C, &p->L, &b, 0);
         p->L = save;
         if (b.type == TK_PUNCT && strcmp(b.val, "=>") == 0 && !b.nl_before) { next(p); return 1; }
     } else if (!nx.nl_before && nx.type == TK_PUNCT && strcmp(nx.val, "(") == 0) {
@@ -1082,14 +1082,14 @@ static node *parse_assign(P *p)
         return r;
     }
     node *left = parse_conditional(p);
-    if (tok_is(p, "=>")) lw_fail(p->C, left->line, left->col, "Malformed arrow function parameter list");
+    if (tok_is(p, "=>")) ami__lw_fail(p->C, left->line, left->col, "Malformed arrow function parameter list");
     if (is_assign_op(p)) {
         lw_token op = p->tok;
         if (strcmp(op.val, "=") == 0) {
             if (left->type == N_ARRAY || left->type == N_OBJECT) left = to_pattern(p, left, 1);
-            else if (!simple_target(left)) lw_fail(p->C, left->line, left->col, "Invalid left-hand side in assignment");
+            else if (!simple_target(left)) ami__lw_fail(p->C, left->line, left->col, "Invalid left-hand side in assignment");
         } else if (!simple_target(left)) {
-            lw_fail(p->C, left->line, left->col, "Invalid left-hand side in assignment");
+            ami__lw_fail(p->C, left->line, left->col, "Invalid left-hand side in assignment");
         }
         next(p);
         node *a = mk(p, N_ASSIGN, &op);
@@ -1114,7 +1114,7 @@ static node *parse_expr(P *p)
         nl_add(&l, e);
         int count = 0;
         while (eat(p, ",")) {
-            if (++count > MAX_CHAIN) lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
+            if (++count > MAX_CHAIN) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
             nl_add(&l, parse_assign(p));
         }
         s->list = l.head;
@@ -1135,7 +1135,7 @@ static void parse_params(P *p, node *fn)
             next(p);
             rest->a = parse_binding_target(p, BK_PARAM);
             nl_add(&l, rest);
-            if (!tok_is(p, ")")) lw_fail(p->C, p->tok.line, p->tok.col, "Rest parameter must be last formal parameter");
+            if (!tok_is(p, ")")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Rest parameter must be last formal parameter");
             break;
         }
         nl_add(&l, parse_binding_element(p, BK_PARAM));
@@ -1185,7 +1185,7 @@ static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_
     node *fn = mk(p, N_FUNC, start);
     fn->flags = flags;
     if (!(flags & NF_METHOD)) {
-        if (tok_is(p, "*")) lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (tok_is(p, "*")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
         if (p->tok.type == TK_IDENT) {
             if (is_expr) {
                 fn->a = ident_node(p);
@@ -1293,16 +1293,16 @@ static node *parse_class(P *p, int is_decl)
                 next(p);
             }
         }
-        if (tok_is(p, "*")) lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
-        if (p->tok.type == TK_PRIVATE) lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
+        if (tok_is(p, "*")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (p->tok.type == TK_PRIVATE) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
         m->a = parse_prop_key(p, m);
         if (!tok_is(p, "(")) {
             if (!(tok_is(p, "=") || tok_is(p, ";") || tok_is(p, "}") || p->tok.nl_before) || kind != PK_METHOD || fflags)
                 unexpected(p);
             /* field: initialisers run in a synthetic method (one per class
              * for instance fields, one for static ones) */
-            if (m->flags & NF_COMPUTED) lw_fail(p->C, mt.line, mt.col, "Computed class field names are not supported");
-            if (m->a->type == N_STR && strcmp(m->a->str, "constructor") == 0) lw_fail(p->C, mt.line, mt.col, "Classes may not have a field named 'constructor'");
+            if (m->flags & NF_COMPUTED) ami__lw_fail(p->C, mt.line, mt.col, "Computed class field names are not supported");
+            if (m->a->type == N_STR && strcmp(m->a->str, "constructor") == 0) ami__lw_fail(p->C, mt.line, mt.col, "Classes may not have a field named 'constructor'");
             node **slot = (m->flags & NF_STATIC) ? &c->d : &c->c;
             if (!*slot) {
                 node *fn = mk(p, N_FUNC, &mt);
@@ -1328,7 +1328,7 @@ static node *parse_class(P *p, int is_decl)
         int is_ctor = !(m->flags & (NF_STATIC | NF_COMPUTED)) && m->a->type == N_STR &&
                       strcmp(m->a->str, "constructor") == 0;
         if (is_ctor) {
-            if (kind != PK_METHOD || (fflags & NF_ASYNC)) lw_fail(p->C, mt.line, mt.col, "Class constructor may not be an accessor or async");
+            if (kind != PK_METHOD || (fflags & NF_ASYNC)) ami__lw_fail(p->C, mt.line, mt.col, "Class constructor may not be an accessor or async");
             m->flags |= NF_CTOR;
         }
         fflags |= (c->flags & NF_DERIVED);
@@ -1358,8 +1358,8 @@ static node *parse_var(P *p, int kind, int in_for)
         if (eat(p, "=")) {
             d->b = parse_assign(p);
         } else if (!(in_for && (tok_ident(p, "of") || tok_is(p, "in")))) {
-            if (kind == VK_CONST) lw_fail(p->C, d->line, d->col, "Missing initializer in const declaration");
-            if (d->a->type != N_IDENT) lw_fail(p->C, d->line, d->col, "Missing initializer in destructuring declaration");
+            if (kind == VK_CONST) ami__lw_fail(p->C, d->line, d->col, "Missing initializer in const declaration");
+            if (d->a->type != N_IDENT) ami__lw_fail(p->C, d->line, d->col, "Missing initializer in destructuring declaration");
         }
         nl_add(&l, d);
         if (!eat(p, ",")) break;
@@ -1438,18 +1438,18 @@ static node *parse_for(P *p)
         init = parse_expr(p);
     }
     p->no_in = 0;
-    if (is_await && !(init && tok_ident(p, "of"))) lw_fail(p->C, st.line, st.col, "for await requires an of loop");
+    if (is_await && !(init && tok_ident(p, "of"))) ami__lw_fail(p->C, st.line, st.col, "for await requires an of loop");
     if (is_await) f->flags |= NF_AWAIT_OF;
     if (init && (tok_ident(p, "of") || tok_is(p, "in"))) {
         int is_of = tok_ident(p, "of");
         f->type = is_of ? N_FOROF : N_FORIN;
         if (init->type == N_VAR) {
-            if (init->list->next) lw_fail(p->C, init->line, init->col, "Invalid left-hand side in for-%s loop: Must have a single binding.", is_of ? "of" : "in");
+            if (init->list->next) ami__lw_fail(p->C, init->line, init->col, "Invalid left-hand side in for-%s loop: Must have a single binding.", is_of ? "of" : "in");
             if (init->list->b && (is_of || init->kind != VK_VAR || init->list->a->type != N_IDENT))
-                lw_fail(p->C, init->line, init->col, "for-%s loop variable declaration may not have an initializer.", is_of ? "of" : "in");
+                ami__lw_fail(p->C, init->line, init->col, "for-%s loop variable declaration may not have an initializer.", is_of ? "of" : "in");
         } else {
             if (init->type == N_ARRAY || init->type == N_OBJECT) init = to_pattern(p, init, 1);
-            else if (!simple_target(init)) lw_fail(p->C, init->line, init->col, "Invalid left-hand side in for-loop");
+            else if (!simple_target(init)) ami__lw_fail(p->C, init->line, init->col, "Invalid left-hand side in for-loop");
         }
         next(p);
         f->a = init;
@@ -1463,7 +1463,7 @@ static node *parse_for(P *p)
     if (init && init->type == N_VAR)
         for (node *d = init->list; d; d = d->next)
             if (!d->b && (init->kind == VK_CONST || d->a->type != N_IDENT))
-                lw_fail(p->C, d->line, d->col, "Missing initializer in declaration");
+                ami__lw_fail(p->C, d->line, d->col, "Missing initializer in declaration");
     f->a = init;
     expect(p, ";");
     if (!tok_is(p, ";")) f->b = parse_expr_in(p);
@@ -1545,7 +1545,7 @@ static node *parse_statement(P *p)
         }
         if (!strcmp(k, "throw")) {
             next(p);
-            if (p->tok.nl_before) lw_fail(p->C, p->tok.line, p->tok.col, "Illegal newline after throw");
+            if (p->tok.nl_before) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Illegal newline after throw");
             s = mk(p, N_THROW, &t);
             s->a = parse_expr_in(p);
             semicolon(p);
@@ -1569,7 +1569,7 @@ static node *parse_statement(P *p)
                 s->c = h;
             }
             if (eat(p, "finally")) s->d = parse_block(p);
-            if (!s->c && !s->d) lw_fail(p->C, p->tok.line, p->tok.col, "Missing catch or finally after try");
+            if (!s->c && !s->d) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Missing catch or finally after try");
             goto out;
         }
         if (!strcmp(k, "switch")) {
@@ -1588,7 +1588,7 @@ static node *parse_statement(P *p)
                 if (eat(p, "case")) {
                     c->a = parse_expr_in(p);
                 } else {
-                    if (seen_default) lw_fail(p->C, p->tok.line, p->tok.col, "More than one default clause in switch statement");
+                    if (seen_default) ami__lw_fail(p->C, p->tok.line, p->tok.col, "More than one default clause in switch statement");
                     expect(p, "default");
                     seen_default = 1;
                 }
@@ -1608,11 +1608,11 @@ static node *parse_statement(P *p)
             goto out;
         }
         if (!strcmp(k, "debugger")) { next(p); s = mk(p, N_DEBUGGER, &t); semicolon(p); goto out; }
-        if (!strcmp(k, "with")) lw_fail(p->C, t.line, t.col, "with statements are not supported");
+        if (!strcmp(k, "with")) ami__lw_fail(p->C, t.line, t.col, "with statements are not supported");
         if (!strcmp(k, "import") || !strcmp(k, "export")) {
             lw_token nx = peek(p);
             if (!(nx.type == TK_PUNCT && (strcmp(nx.val, "(") == 0 || strcmp(nx.val, ".") == 0)) || !strcmp(k, "export"))
-                lw_fail(p->C, t.line, t.col, "Modules (import/export) are not supported");
+                ami__lw_fail(p->C, t.line, t.col, "Modules (import/export) are not supported");
         }
         if (!strcmp(k, "enum")) unexpected(p);
     }
@@ -1637,7 +1637,7 @@ static node *parse_statement(P *p)
             s->str = t.val;
             next(p);
             next(p);
-            if (tok_is(p, "function")) lw_fail(p->C, p->tok.line, p->tok.col, "Labelled function declarations are not supported");
+            if (tok_is(p, "function")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Labelled function declarations are not supported");
             s->a = parse_statement(p);
             goto out;
         }
@@ -1651,13 +1651,13 @@ out:
     return s;
 }
 
-node *lw_parse(lw_ctx *C)
+node *ami__lw_parse(lw_ctx *C)
 {
     P p;
     memset(&p, 0, sizeof p);
     p.C = C;
-    lw_lex_init(&p.L, C->src, C->len);
-    node *prog = lw_alloc(C, sizeof *prog);
+    ami__lw_lex_init(&p.L, C->src, C->len);
+    node *prog = ami__lw_alloc(C, sizeof *prog);
     prog->type = N_PROGRAM;
     prog->line = 1;
     push_scope(&p, SC_FUNC, prog);
@@ -1665,7 +1665,7 @@ node *lw_parse(lw_ctx *C)
     p.await_ok = 1;       /* top-level await */
     p.in_async = 1;
     p.scope->is_async = 0;
-    lw_lex_next(C, &p.L, &p.tok, 1);
+    ami__lw_lex_next(C, &p.L, &p.tok, 1);
     nl l = { 0 };
     while (p.tok.type != TK_EOF) nl_add(&l, parse_statement(&p));
     prog->list = l.head;

@@ -14,7 +14,7 @@
  * Versionstamps: 16 hex digits of the counter, then "0000".
  *
  * Concurrency: WAL; writes in BEGIN IMMEDIATE; SQLite's own busy handler is
- * kept short (it is unfair between processes under contention, DESIGN §6) and
+ * kept short (it is unfair between processes under contention, docs/design.md §6) and
  * we retry SQLITE_BUSY ourselves with jittered sleeps up to a budget.
  *
  * The main connection is used under the front end's mutex.  watch() uses a

@@ -1,4 +1,4 @@
-/* Claim: the default rule table classifies exactly as DESIGN §7 says, and host rules extend it. */
+/* Claim: the default rule table classifies exactly as docs/design.md §7 says, and host rules extend it. */
 #include <pthread.h>
 #include "check.h"
 

@@ -1,4 +1,4 @@
-/* Claim: the retry policy gives DESIGN §7's backoff sequences, pause and stops, and a success resets. */
+/* Claim: the retry policy gives docs/design.md §7's backoff sequences, pause and stops, and a success resets. */
 #include "check.h"
 
 static const ami_policy P = AMI_POLICY_INIT;

@@ -1,4 +1,4 @@
-/* Claim: lease election on a real SQLite store acquires, refuses, takes over, renews, releases and fences as DESIGN §6 says. */
+/* Claim: lease election on a real SQLite store acquires, refuses, takes over, renews, releases and fences as docs/design.md §6 says. */
 #include "check.h"
 #include "util/util.h"
 

@@ -13,7 +13,7 @@ static inline void nap_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* Short leases so tests run fast (DESIGN §6: 1000/300/100). */
+/* Short leases so tests run fast (docs/design.md §6: 1000/300/100). */
 static inline ami_node *open_node(const char *db, const char *nid, void (*tweak)(ami_node_options *))
 {
     ami_node_options o = AMI_NODE_OPTIONS_INIT;

@@ -1,7 +1,7 @@
-/* Claim: a worker sees exactly the globals of DESIGN §8 and §11 (standard
- * built-ins, Stels, logger, Deno shims, the web globals, the documented
- * helpers) and nothing else: no require, file system, environment (beyond
- * Deno.env behind allow_env) or process access. */
+/* Claim: a worker sees exactly the globals of docs/design.md §8 and §11
+ * (standard built-ins, Stels, logger, Deno shims, the web globals, the
+ * documented helpers) and nothing else: no require, file system, environment
+ * (beyond Deno.env behind allow_env) or process access. */
 #include "rt.h"
 
 static ami_store *net, *local;
