@@ -62,11 +62,22 @@ typedef struct ami_node_options {
     void *log_payload;
     int loop_delay_ms;             /* delay between loop iterations; < 0 (default) = the priority's
                                       (critical 1, high 10, normal 100, low 1000 ms); 0 = none (benchmarks) */
+    /* Worker network I/O (docs/scripting.md "Network"): permissions as lists separated by commas or
+     * blanks (copied; NULL or "" allows nothing) and limits (0 = the default). */
+    const char *allow_net;         /* hosts fetch/WebSocket may reach: "api.example.com", "host:8443", "*.example.com", "*" */
+    const char *allow_listen;      /* ports Deno.serve may bind: "8080", "9000-9100" */
+    const char *allow_env;         /* environment variables Deno.env.get may read: "TZ", "*" */
+    const char *ca_file;           /* extra PEM CA file for https/wss besides the system store */
+    int fetch_timeout_ms;          /* one HTTP request, default 30000 */
+    size_t fetch_body_bytes;       /* response body cap, default 16 MiB */
+    int fetch_max;                 /* requests in flight per instance, default 32 */
+    int sockets_max;               /* open WebSockets per instance, default 16 */
 } ami_node_options;
 
 #define AMI_NODE_OPTIONS_VERSION 1
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
-                                2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1 }
+                                2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1, \
+                                NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a

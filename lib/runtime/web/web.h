@@ -49,12 +49,19 @@ typedef struct ami__web {
     int fetch_max;
     int sockets_max;
     int64_t mono0_ns;           /* performance.now() origin */
+    void *fetches;              /* fetch.c: requests in flight (instance thread) */
+    int n_fetches;
+    int64_t next_id;
     int exit_code;              /* Deno.exit() */
 } ami__web;
 
 /* From the runtime options; 0 or AMI_EINVAL (bad permission list) / AMI_ENOMEM. */
 int ami__web_new(ami__web **out, const ami_runtime_options *opts);
 void ami__web_free(ami__web *w);
+
+/* W.fetch / W.fetchAbort (fetch.c) */
+duk_ret_t ami__web_fetch(duk_context *ctx);
+duk_ret_t ami__web_fetch_abort(duk_context *ctx);
 
 /* host.web(): pushes an object with the natives the lazy web prelude uses. */
 duk_ret_t ami__web_host(duk_context *ctx);
