@@ -52,6 +52,7 @@ typedef struct ami__web {
     void *fetches;              /* fetch.c: requests in flight (instance thread) */
     int n_fetches;
     int64_t next_id;
+    void *servers;              /* serve.c: listening servers (instance thread) */
     int exit_code;              /* Deno.exit() */
 } ami__web;
 
@@ -62,6 +63,11 @@ void ami__web_free(ami__web *w);
 /* W.fetch / W.fetchAbort (fetch.c) */
 duk_ret_t ami__web_fetch(duk_context *ctx);
 duk_ret_t ami__web_fetch_abort(duk_context *ctx);
+
+/* W.serve / W.serveClose / W.serveRespond (serve.c) */
+duk_ret_t ami__web_serve(duk_context *ctx);
+duk_ret_t ami__web_serve_close(duk_context *ctx);
+duk_ret_t ami__web_serve_respond(duk_context *ctx);
 
 /* host.web(): pushes an object with the natives the lazy web prelude uses. */
 duk_ret_t ami__web_host(duk_context *ctx);
