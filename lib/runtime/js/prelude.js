@@ -512,7 +512,8 @@ force(G, 'Stels', Stels);
 
 var webNames = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'structuredClone',
                 'performance', 'crypto', 'CryptoKey', 'console', 'DOMException', 'Event', 'EventTarget',
-                'AbortController', 'AbortSignal', 'Headers', 'Request', 'Response', 'fetch'];
+                'AbortController', 'AbortSignal', 'Headers', 'Request', 'Response', 'fetch',
+                'WebSocket', 'MessageEvent', 'CloseEvent', 'ErrorEvent'];
 var webKit = null;
 function loadWeb() {
     if (webKit) return webKit;

@@ -1134,6 +1134,95 @@ function netError(err) {
     return e;
 }
 kit.netError = netError;
+
+/* ---- WebSocket (lib/runtime/web/websocket.c) ---- */
+
+function MessageEvent(type, init) {
+    Event.call(this, type);
+    this.data = init && init.data !== undefined ? init.data : null;
+    this.origin = init && init.origin !== undefined ? init.origin : '';
+}
+subclass(MessageEvent, Event);
+function CloseEvent(type, init) {
+    Event.call(this, type);
+    this.code = init && init.code !== undefined ? init.code : 0;
+    this.reason = init && init.reason !== undefined ? init.reason : '';
+    this.wasClean = !!(init && init.wasClean);
+}
+subclass(CloseEvent, Event);
+function ErrorEvent(type, init) {
+    Event.call(this, type);
+    this.message = init && init.message !== undefined ? init.message : '';
+    this.error = init && init.error !== undefined ? init.error : null;
+}
+subclass(ErrorEvent, Event);
+out.MessageEvent = MessageEvent;
+out.CloseEvent = CloseEvent;
+out.ErrorEvent = ErrorEvent;
+
+function WebSocket(url, protocols) {
+    if (!(this instanceof WebSocket)) throw new TypeError("Failed to construct 'WebSocket': Please use the 'new' operator");
+    EventTarget.call(this);
+    var u;
+    try { u = new URL(String(url)); } catch (e) { throw domError('SyntaxError', "Failed to construct 'WebSocket': The URL '" + String(url) + "' is invalid."); }
+    if (u.protocol === 'http:') u.protocol = 'ws:';
+    else if (u.protocol === 'https:') u.protocol = 'wss:';
+    if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
+        throw domError('SyntaxError', "Failed to construct 'WebSocket': The URL's scheme must be either 'ws' or 'wss'.");
+    if (u.hash) throw domError('SyntaxError', "Failed to construct 'WebSocket': The URL contains a fragment identifier.");
+    var list = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : values(protocols).map(String);
+    force(this, 'url', u.href);
+    force(this, '_state', 0);
+    force(this, '_buffered', 0);
+    force(this, 'protocol', '');
+    force(this, 'extensions', '');
+    force(this, '_binaryType', 'arraybuffer');
+    var self = this;
+    if (!isCallable(W.wsOpen)) throw new TypeError('WebSocket: network I/O is not available in this build');
+    force(this, '_id', W.wsOpen(u.href, list.join(', '), function (type, data, code) {
+        if (type === 0) {
+            self._state = 1;
+            self.dispatchEvent(new Event('open'));
+        } else if (type === 1) {
+            if (self._state !== 1) return;
+            self.dispatchEvent(new MessageEvent('message', { data: data, origin: u.origin }));
+        } else if (type === 3) {
+            self.dispatchEvent(new ErrorEvent('error', { message: data }));
+        } else {
+            var clean = self._state === 2 || (code !== 1006 && code !== 1005);
+            self._state = 3;
+            self.dispatchEvent(new CloseEvent('close', { code: code, reason: data, wasClean: clean }));
+        }
+    }));
+}
+subclass(WebSocket, EventTarget);
+['open', 'message', 'close', 'error'].forEach(function (t) { handlerProp(WebSocket.prototype, t); });
+var WS_STATES = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+for (var wsk in WS_STATES) { force(WebSocket, wsk, WS_STATES[wsk]); force(WebSocket.prototype, wsk, WS_STATES[wsk]); }
+getter(WebSocket.prototype, 'readyState', function () { return this._state; });
+getter(WebSocket.prototype, 'bufferedAmount', function () { return 0; });
+getter(WebSocket.prototype, 'binaryType', function () { return this._binaryType; }, function (v) {
+    if (v === 'arraybuffer' || v === 'blob') this._binaryType = 'arraybuffer';
+});
+methods(WebSocket.prototype, {
+    send: function (data) {
+        if (this._state === 0) throw domError('InvalidStateError', "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.");
+        if (this._state !== 1) return;
+        if (typeof data === 'string') W.wsSend(this._id, data, false);
+        else if (isBufferLike(data)) W.wsSend(this._id, toBytes(data, 'WebSocket.send'), true);
+        else W.wsSend(this._id, String(data), false);
+    },
+    close: function (code, reason) {
+        if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999))
+            throw domError('InvalidAccessError', "Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. " + code + ' is neither.');
+        if (reason !== undefined && W.utf8Encode(String(reason)).length > 123)
+            throw domError('SyntaxError', "Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes.");
+        if (this._state >= 2) return;
+        this._state = 2;
+        W.wsClose(this._id, code === undefined ? 1000 : code, reason === undefined ? '' : String(reason));
+    }
+});
+out.WebSocket = WebSocket;
 kit.makeResponse = makeResponse;
 kit.signalAbort = signalAbort;
 kit.newSignal = newSignal;

@@ -53,6 +53,8 @@ typedef struct ami__web {
     int n_fetches;
     int64_t next_id;
     void *servers;              /* serve.c: listening servers (instance thread) */
+    void *sockets;              /* websocket.c: open WebSockets (instance thread) */
+    int n_sockets;
     int exit_code;              /* Deno.exit() */
 } ami__web;
 
@@ -68,6 +70,11 @@ duk_ret_t ami__web_fetch_abort(duk_context *ctx);
 duk_ret_t ami__web_serve(duk_context *ctx);
 duk_ret_t ami__web_serve_close(duk_context *ctx);
 duk_ret_t ami__web_serve_respond(duk_context *ctx);
+
+/* W.wsOpen / W.wsSend / W.wsClose (websocket.c) */
+duk_ret_t ami__web_ws_open(duk_context *ctx);
+duk_ret_t ami__web_ws_send(duk_context *ctx);
+duk_ret_t ami__web_ws_close(duk_context *ctx);
 
 /* host.web(): pushes an object with the natives the lazy web prelude uses. */
 duk_ret_t ami__web_host(duk_context *ctx);

@@ -18,7 +18,7 @@ static void global_names_are_exactly_the_list(void)
     ok(RT_EQ_JS
        "var web = ['AbortController', 'AbortSignal', 'CryptoKey', 'DOMException', 'Event', 'EventTarget', 'Headers',\n"
        "  'Request', 'Response', 'TextDecoder', 'TextEncoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'console',\n"
-       "  'crypto', 'fetch', 'performance', 'structuredClone'];\n"
+       "  'crypto', 'fetch', 'performance', 'structuredClone', 'WebSocket', 'MessageEvent', 'CloseEvent', 'ErrorEvent'];\n"
        /* helpers for lowered code are named __ami_*: functions, never enumerable */
        "var names = Object.getOwnPropertyNames(globalThis).filter(function (n) { return n.indexOf('__ami_') !== 0 && web.indexOf(n) < 0; }).sort();\n"
        "eq(web.filter(function (n) { return Object.getOwnPropertyNames(globalThis).indexOf(n) < 0; }), [], 'web globals');\n"
