@@ -184,6 +184,12 @@ bench: all $(BENCH_BINS)
 	@AMI_WANT_BENCH=1 scripts/deps.sh
 	@tests/bench/run $(B) $(BENCH_BINS)
 
+# The Python binding (pure Python over libami.so.0) goes to PREFIX's site-packages: Debian's
+# python3 reads PREFIX/lib/python3.X/dist-packages, other builds PREFIX/lib/python3.X/site-packages.
+PYTHON      ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
+PYVER       := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYSITE      ?= $(PREFIX)/lib/python$(PYVER)/$(if $(wildcard /usr/lib/python3/dist-packages),dist,site)-packages
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/ami/sys $(DESTDIR)$(PREFIX)/bin
@@ -196,6 +202,8 @@ install: all
 	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libami.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libami.pc
 	$(if $(PROG_BINS),install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/)
+	install -d $(DESTDIR)$(PYSITE)/ami
+	install -m 644 bindings/python/ami/*.py $(DESTDIR)$(PYSITE)/ami/
 	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
 	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
 	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi

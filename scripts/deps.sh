@@ -12,6 +12,11 @@ have_pc libcurl || need+=(libcurl4-openssl-dev)
 have_pc openssl || need+=(libssl-dev)
 have_pc libmicrohttpd || need+=(libmicrohttpd-dev)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# the Python binding's tests (tests/integration/test_python.sh) use Debian's pytest
+python3 -c 'import pytest' 2>/dev/null || /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+# `pip install bindings/python` offline in a venv (tests/integration/test_python_install.sh)
+/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
+/usr/bin/python3 -c 'import wheel' 2>/dev/null || python3 -c 'import wheel' 2>/dev/null || need+=(python3-wheel)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ "${AMI_WANT_BENCH:-0}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi

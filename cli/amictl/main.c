@@ -181,9 +181,6 @@ int main(int argc, char **argv)
     }
     amictl_opts.cmd = c->name;
     ami_init();
-#ifdef AMI_RUNTIME_H
-    ami_runtime_install_check();   /* create/update/validate compile scripts for real */
-#endif
     int rc = c->fn(argc - i, argv + i);
     amictl_client_close();
     ami_shutdown();

@@ -118,8 +118,6 @@ int amid_http_configure(amid_http_setup *s, amid_config *cfg, char *err, size_t 
 int amid_http_launch(amid_http_setup *s, ami_node *node, char *err, size_t errlen)
 {
     if (s->disabled) return 0;
-    /* setWorker/updateWorker/validateScript compile scripts with the real runtime. */
-    ami_runtime_install_check();
     ami_webfix_options o = AMI_WEBFIX_OPTIONS_INIT;
     o.node = node;
     o.owners = (const char *const *)s->owners;

@@ -76,19 +76,50 @@ typedef enum {
 #undef AMI__ERR_ENUM
 } ami_error_code;
 
-/** Initialise libami (idempotent, reference counted). Returns the new count, or a negative code. */
+/** Initialise libami (idempotent, reference counted; clears this thread's last error). Returns the new count, or a negative code. */
 AMI_EXTERN(int) ami_init(void);
 /** Undo one ami_init(); the last call releases global state. Returns the remaining count. */
 AMI_EXTERN(int) ami_shutdown(void);
 
 /** Static text for an error code; unknown codes give "unknown error". Never NULL. */
 AMI_EXTERN(const char *) ami_strerror(int code);
+/*
+ * The last error.  Every libami call that fails (returns a negative AMI_E…
+ * code) records a message and that code for the calling thread before it
+ * returns.  A call that succeeds does
+ * NOT reset them, so read them right after a call failed — not to learn
+ * whether it failed.  Only ami_error_clear() and ami_init() reset them.
+ * Other threads never see this thread's error.
+ */
 /** This thread's last error message (borrowed, valid until the next libami call on this thread). Never NULL; "" when none. */
 AMI_EXTERN(const char *) ami_error_last(void);
-/** This thread's last error code (0 when none). */
+/** The code that went with ami_error_last() (0 when none). */
 AMI_EXTERN(int) ami_error_last_code(void);
-/** Clear this thread's last error. */
+/** Reset this thread's last error to "" and 0. */
 AMI_EXTERN(void) ami_error_clear(void);
+
+/**
+ * A script that does not compile: the error's class, its reason and where in
+ * the user's script (lines and columns are the user's, also after lowering).
+ * Filled by ami_runtime_check_script() and kept with this thread's last error
+ * by every call that compiles a script (ami_runtime_new, ami_registry_create
+ * and _update, the WebFIX methods that reach them).
+ */
+typedef struct ami_script_error {
+    char name[64];       /* error class, e.g. "SyntaxError" */
+    char message[512];   /* the reason, without the position, e.g. "unexpected token '}'" */
+    int line;            /* 1-based line; 0 when unknown */
+    int column;          /* 1-based column; 0 when unknown */
+} ami_script_error;
+#define AMI_SCRIPT_ERROR_INIT { "", "", 0, 0 }
+
+/**
+ * When this thread's last error is a script that does not compile, copy where
+ * and why into *out and return 0; otherwise return AMI_ENOTFOUND and leave
+ * *out alone.  ami_error_last() then holds the same error as text:
+ * "[context: ]Name: message (line L, column C)".
+ */
+AMI_EXTERN(int) ami_error_last_script(ami_script_error *out);
 
 /** Allocator hooks: all libami allocations (not SQLite's or Jansson's own) go through these. */
 typedef struct ami_allocator {

@@ -39,7 +39,31 @@ typedef struct ami_node_log_record {
  */
 typedef void (*ami_node_log_fn)(const ami_node_log_record *rec, void *payload);
 
-/** Node options.  Initialise with AMI_NODE_OPTIONS_INIT, then set what you need. */
+/** One finished iteration (a run of the script body), as handed to an iteration callback. */
+typedef struct ami_node_iteration {
+    const char *sid;          /* the worker */
+    const char *nid;          /* this node */
+    int code;                 /* 0: the body returned; else its AMI_E… code (AMI_ESCRIPT, AMI_ELIMIT, AMI_ESTOPPED, AMI_ELEASE) */
+    const char *error;        /* "Name: message" when code != 0, else NULL */
+    int64_t duration_ms;      /* wall time of the run */
+    uint64_t iteration;       /* 1 for the first run of this worker on this node, then 2, 3, … */
+} ami_node_iteration;
+
+/**
+ * Called after every iteration of every worker on this node, on the worker's
+ * own thread, with no node lock held (every field is borrowed for the call).
+ * It may call ami_node_* query functions (stats, logs, leader info) but
+ * should be quick: the worker waits for it.  Must be thread-safe.
+ */
+typedef void (*ami_node_iteration_fn)(const ami_node_iteration *it, void *payload);
+
+/**
+ * Node options.  Initialise with AMI_NODE_OPTIONS_INIT, then set what you
+ * need.  New fields are only ever added at the end (with a new version), a
+ * zero or NULL field means its default, and a host built against an older
+ * header keeps working: ami_node_open reads only the fields of the version
+ * the host was compiled with.
+ */
 typedef struct ami_node_options {
     unsigned int version;          /* AMI_NODE_OPTIONS_VERSION */
     const char *store_uri;         /* shared store (required), e.g. "sqlite:/var/lib/ami/ami.db" */
@@ -62,7 +86,17 @@ typedef struct ami_node_options {
     void *log_payload;
     int loop_delay_ms;             /* delay between loop iterations; < 0 (default) = the priority's
                                       (critical 1, high 10, normal 100, low 1000 ms); 0 = none (benchmarks) */
-    /* Worker network I/O (docs/scripting.md "Network"): permissions as lists separated by commas or
+    /* version 2 */
+    ami_store *store;              /* shared store handle instead of store_uri (borrowed; must outlive the node),
+                                      e.g. a "sqlite::memory:" store the host also uses */
+    ami_store *local_store;        /* node-local store handle instead of local_store_uri (borrowed); NULL with
+                                      `store` set and no local_store_uri: a private in-memory store */
+    ami_node_iteration_fn on_iteration;   /* optional, see ami_node_iteration_fn */
+    void *iteration_payload;
+    int log_lines_per_s;           /* a worker's script log lines per second, default 200; more are dropped
+                                      and a "N log lines dropped" line says so; 0 = default, < 0 = no limit */
+    int log_bytes_per_s;           /* a worker's script log bytes per second, default 262144; 0 = default, < 0 = no limit */
+    /* version 3: worker network I/O (docs/scripting.md "Network"): permissions as lists separated by commas or
      * blanks (copied; NULL or "" allows nothing) and limits (0 = the default). */
     const char *allow_net;         /* hosts fetch/WebSocket may reach: "api.example.com", "host:8443", "*.example.com", "*" */
     const char *allow_listen;      /* ports Deno.serve may bind: "8080", "9000-9100" */
@@ -74,15 +108,17 @@ typedef struct ami_node_options {
     int sockets_max;               /* open WebSockets per instance, default 16 */
 } ami_node_options;
 
-#define AMI_NODE_OPTIONS_VERSION 1
+#define AMI_NODE_OPTIONS_VERSION 3
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
                                 2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1, \
+                                NULL, NULL, NULL, NULL, 200, 262144, \
                                 NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a
- * message naming the bad option; AMI_EIO when a store cannot be opened).
- * Nothing runs until ami_node_start.
+ * message naming the bad option or an unknown version; AMI_EIO when a store
+ * cannot be opened).  Accepts options of version 1 and 2.  Nothing runs
+ * until ami_node_start.
  */
 AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts);
 
@@ -134,6 +170,28 @@ AMI_EXTERN(int) ami_node_logs(json_t **out, ami_node *node, const char *sid, siz
 
 /** getLeaderInfo of spec 003 §6 for a worker (reads the lease from the store). *out is the caller's. */
 AMI_EXTERN(int) ami_node_leader_info(json_t **out, ami_node *node, const char *sid);
+
+/** What ami_node_wait waits for. */
+typedef enum {
+    AMI_NODE_WAIT_ITERATION = 1,  /* at least one iteration (successful or not) has ended on this node */
+    AMI_NODE_WAIT_FINISHED,       /* a single-mode worker completed its run (or was already done) */
+    AMI_NODE_WAIT_STOPPED,        /* the worker ran here and no longer runs: finished, stopped by policy,
+                                     deactivated, deleted or displaced */
+    AMI_NODE_WAIT_ERRORED         /* at least one iteration ended with an error (or the script did not compile) */
+} ami_node_wait_condition;
+
+/**
+ * Block until `condition` holds for worker `sid` on this node, or
+ * `timeout_ms` passes (< 0: no limit).  The worker need not be known yet: a
+ * worker just created in the registry is waited for (the node picks it up
+ * within its resync interval, usually at once through the change feed).
+ * Conditions hold from the start of the node (an iteration counted before
+ * the call satisfies ITERATION).  Returns 0 when the condition holds,
+ * AMI_ETIMEOUT (message says the worker's state), AMI_ESTOPPED when the node
+ * stops meanwhile, AMI_EINVAL on a bad argument.  Any thread; the GIL-free
+ * way for a binding to wait.
+ */
+AMI_EXTERN(int) ami_node_wait(ami_node *node, const char *sid, int condition, int timeout_ms);
 
 /** Live nodes from their heartbeats: array of {nid, network, startedAt, heartbeatAt, running, capacity, version}. */
 AMI_EXTERN(int) ami_node_list(json_t **out, ami_store *store);

@@ -18,20 +18,11 @@ extern "C" {
 #endif
 
 /**
- * The "does this script compile" hook.  Return 0 when `script` compiles;
- * otherwise non-zero and write a message with line and column into errbuf
- * (e.g. "SyntaxError: unexpected token (line 3, column 7)").
+ * Check a script as create and update do: a string, not empty, at most
+ * AMI_SCRIPT_MAX_BYTES, and it compiles (ami_runtime_check_script).  0, or
+ * AMI_EVALIDATION with "Invalid script content: …" in ami_error_last() and,
+ * for a compile error, its position in ami_error_last_script().
  */
-typedef int (*ami_script_check_fn)(const char *script, size_t len, char *errbuf, size_t errlen, void *payload);
-
-/**
- * Install the process-wide compile check used by create and update (NULL
- * restores the built-in check of type, emptiness and size).  The runtime
- * installs its own when it is initialised (ami_runtime_install_check).
- */
-AMI_EXTERN(void) ami_registry_set_script_check(ami_script_check_fn fn, void *payload);
-
-/** Run the current compile check on a script: 0, or AMI_EVALIDATION with "Invalid script content: …" in ami_error_last(). */
 AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len);
 
 /**
@@ -43,6 +34,14 @@ AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len);
  * assignedNode parameter", "Invalid executionMode: …", …), AMI_EIO.
  */
 AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *nid, const json_t *body);
+
+/**
+ * A worker entry's sid (value.raw.sid, borrowed from `entry`), e.g. of what
+ * ami_registry_create gave back; NULL when `entry` is not a worker entry.
+ * ami_entry_versionstamp() (ami/store.h) gives the versionstamp to pass to
+ * ami_registry_update.
+ */
+AMI_EXTERN(const char *) ami_entry_sid(const json_t *entry);
 
 /** All workers as a JSON array of entries in key order. */
 AMI_EXTERN(int) ami_registry_list(json_t **out, ami_store *store);

@@ -50,9 +50,12 @@ typedef void (*ami_runtime_log_fn)(const ami_log_record *rec, void *payload);
  * every Stels.net mutation just before it is committed, so the host can add
  * checks (e.g. the leader lease's versionstamp).  Return 1 when a check was
  * added, 0 when not, a negative AMI_E… code to fail the mutation (the script
- * gets a StoreError).  When a commit whose batch got a guard check conflicts,
- * the script gets an error named LeaseLost and the instance stops
- * (ami_runtime_stop semantics; the run ends with AMI_ELEASE).
+ * gets a StoreError).  When a commit whose batch got a guard check conflicts
+ * (nothing of it landed), the runtime calls the guard again with batch NULL:
+ * a result > 0 means the tenure still holds (e.g. the host renewed the lease
+ * in between) and that one mutation is tried again with a fresh batch (up to
+ * 20 times); anything else gives the script an error named LeaseLost and the
+ * instance stops (ami_runtime_stop semantics; the run ends with AMI_ELEASE).
  */
 typedef int (*ami_runtime_guard_fn)(ami_atomic *batch, void *payload);
 
@@ -109,7 +112,7 @@ typedef struct ami_runtime_options {
  * Create an instance: a fresh heap with the sandbox globals and the script
  * compiled (once) as the body of a function.  *out is the caller's (free with
  * ami_runtime_free).  Errors: AMI_EINVAL (bad options, no script),
- * AMI_ESCRIPT (does not compile; ami_error_last() says
+ * AMI_ESCRIPT (does not compile; ami_error_last_script() says where, ami_error_last() says
  * "SyntaxError: … (line L, column C)"), AMI_ENOMEM (incl. the heap cap).
  */
 AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *opts);
@@ -128,8 +131,10 @@ typedef struct ami_runtime_result {
     char *message;   /* error message; NULL when ok */
     char *stack;     /* Duktape stack trace, or NULL */
     int line;        /* the user's script line the error comes from; 0 when unknown */
+    char *value;     /* what the body returned, as compact JSON text ("42", "{\"a\":1}"; a promise: its
+                        settled value); NULL when it returned undefined, a function or failed */
 } ami_runtime_result;
-#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0 }
+#define AMI_RUNTIME_RESULT_INIT { 0, 0, NULL, NULL, NULL, 0, NULL }
 
 /** Free the strings of a result and reset it (NULL is fine). */
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);
@@ -182,14 +187,15 @@ AMI_EXTERN(size_t) ami_runtime_heap_used(const ami_runtime *inst);
 AMI_EXTERN(size_t) ami_runtime_heap_peak(const ami_runtime *inst);
 
 /**
- * Compile a script (as a worker body) without running it.  Returns 0, or
- * AMI_ESCRIPT with "SyntaxError: … (line L, column C)" written into errbuf
- * (and ami_error_last()).  errbuf may be NULL.
+ * Compile a script (as a worker body: lowered, then compiled by Duktape)
+ * without running it.  Returns 0, or AMI_ESCRIPT with *err filled (class,
+ * reason, the user's line and column; err may be NULL) and the same error in
+ * ami_error_last() ("SyntaxError: … (line L, column C)") and
+ * ami_error_last_script().  AMI_EINVAL for a NULL script, AMI_ENOMEM.
+ * Thread-safe (a throw-away heap per call).  The registry calls it on every
+ * create and update that carries a script.
  */
-AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, char *errbuf, size_t errlen);
-
-/** Install ami_runtime_check_script as the registry's compile check (ami_registry_set_script_check). */
-AMI_EXTERN(void) ami_runtime_install_check(void);
+AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, ami_script_error *err);
 
 #ifdef __cplusplus
 }

@@ -51,10 +51,28 @@ typedef char ami_versionstamp[AMI_VERSIONSTAMP_LEN + 1];
  * PATH (SQLite, WAL mode).  "etcd://…" is reserved (AMI_EUNSUPPORTED for
  * now).  The file is created when missing.  Several processes may open one
  * file (a local file system: SQLite's WAL needs shared memory).
- * Errors: AMI_EINVAL (bad URI, ":memory:"), AMI_EIO (cannot open/create, not
- * a database), AMI_EBUSY, AMI_EUNSUPPORTED.
+ *
+ * "sqlite::memory:" (or ":memory:") opens a new, empty, private in-memory
+ * store: every open gives another one, only this handle sees it (share the
+ * handle between threads, or give it to a node through
+ * ami_node_options.store), and it is gone when the handle is freed.  Watch,
+ * CAS and expiry work as on a file.
+ * Errors: AMI_EINVAL (bad URI, "file:" URIs), AMI_EIO (cannot open/create,
+ * not a database), AMI_EBUSY, AMI_EUNSUPPORTED.
  */
 AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri);
+
+/**
+ * Open a throw-away store: a new SQLite file in a fresh directory under
+ * $TMPDIR (default /tmp).  *out_uri (may be NULL; free with ami_free) is its
+ * "sqlite:…" URI, which other handles, nodes and processes may open while this
+ * handle lives.  ami_store_free() of this handle removes the directory and
+ * everything in it (the store, its WAL, node-local stores that default to
+ * sit beside it): close the other handles and nodes first.
+ * Errors: AMI_EIO (cannot create the directory or the file), AMI_ENOMEM.
+ */
+AMI_EXTERN(int) ami_store_open_temp(ami_store **out, char **out_uri);
+
 /** Close the store and free it (NULL is fine).  Wake and join any watchers first. */
 AMI_EXTERN(void) ami_store_free(ami_store *store);
 
@@ -182,6 +200,22 @@ AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const ch
 AMI_EXTERN(void) ami_store_wake(ami_store *store);
 
 /* ---- helpers ---- */
+
+/*
+ * JSON for callers that cannot use Jansson's inline functions or allocator
+ * (language bindings): text in, json_t out and back.
+ */
+/** Parse JSON text (`len` bytes; any value, not only objects) into *out (the caller's reference). AMI_EINVAL with line and column. */
+AMI_EXTERN(int) ami_json_parse(json_t **out, const char *text, size_t len);
+/** Compact JSON text of `value` (NULL gives "null"); free with ami_free.  NULL only when out of memory or for NaN/infinity. */
+AMI_EXTERN(char *) ami_json_text(const json_t *value);
+/** json_decref() as a real function (NULL is fine). */
+AMI_EXTERN(void) ami_json_decref(json_t *value);
+
+/** An entry's "value" (borrowed from `entry`; JSON null for an absent key); NULL when `entry` is not an object. */
+AMI_EXTERN(json_t *) ami_entry_value(const json_t *entry);
+/** An entry's versionstamp (borrowed from `entry`); NULL for an absent key or when `entry` is not an entry. */
+AMI_EXTERN(const char *) ami_entry_versionstamp(const json_t *entry);
 
 /** Build a key from parts: ami_key_new("ami", "worker", sid, NULL) → ["ami","worker",sid]. Caller owns it. */
 AMI_EXTERN(json_t *) ami_key_new(const char *first, ...);

@@ -49,9 +49,8 @@ typedef struct ami_webfix_options {
                                   (int64_t)24 * 3600 * 1000, (int64_t)5 * 60 * 1000, 100000, NULL, NULL }
 
 /**
- * Create a dispatcher.  Scripts are checked with whatever compile check the
- * registry has (call ami_runtime_install_check() first for the real one, as
- * amid does).  Owner keys are checked (AMI_EINVAL naming a bad one);
+ * Create a dispatcher.  setWorker, updateWorker and validateScript compile
+ * scripts through the registry (ami_registry_check_script).  Owner keys are checked (AMI_EINVAL naming a bad one);
  * a store is required (opts->store or opts->node).  Free with ami_webfix_free.
  */
 AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts);

@@ -9,5 +9,10 @@ int ami__error_set(int code, const char *fmt, ...) __attribute__((format(printf,
 int ami__error_code(int code);
 /* Record an out-of-memory error; returns AMI_ENOMEM. */
 int ami__error_oom(void);
+/* Record a script that does not compile: the text "<context>Name: message (line L,
+ * column C)" and the struct itself (ami_error_last_script); returns code. */
+int ami__error_script(int code, const ami_script_error *se, const char *context);
+/* "Name: message (line L, column C)" (the position only when known) into out. */
+void ami__script_error_format(const ami_script_error *se, char *out, size_t outlen);
 
 #endif

@@ -14,6 +14,7 @@ AMI_EXTERN(int) ami_init(void)
     pthread_mutex_lock(&init_lock);
     int n = ++init_count;
     pthread_mutex_unlock(&init_lock);
+    ami_error_clear();
     return n;
 }
 

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
@@ -26,21 +28,6 @@ const char *ami__state_name(ami__state st)
     default: return "stopped";
     }
 }
-
-/* ---- enums (parsed here so the node only needs the raw JSON) ---- */
-
-static int parse_enum(const char *s, const char *const *names, int n, int dflt)
-{
-    if (!s) return dflt;
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i])) return i;
-    return -1;
-}
-
-static const char *const EXEC_NAMES[] = { "parallel", "leader", "exclusive" };
-static const char *const PRIO_NAMES[] = { "critical", "high", "normal", "low" };
-static const char *const MODE_NAMES[] = { "loop", "single" };
-static const char *const SCOPE_NAMES[] = { "network", "local" };
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -213,12 +200,9 @@ static void apply_entry(ami_node *node, const json_t *entry)
         w->seen = 1;
         if (vs && !strcmp(vs, w->vs)) return;
     }
-    const char *script = jstr(raw, "script");
-    int exec = parse_enum(jstr(raw, "executionMode"), EXEC_NAMES, 3, AMI_EXEC_PARALLEL);
-    int prio = parse_enum(jstr(raw, "priority"), PRIO_NAMES, 4, AMI_PRIORITY_NORMAL);
-    int mode = parse_enum(jstr(raw, "mode"), MODE_NAMES, 2, AMI_RUN_LOOP);
-    int scope = parse_enum(jstr(raw, "scope"), SCOPE_NAMES, 2, AMI_SCOPE_NETWORK);
-    if (!script || exec < 0 || prio < 0 || mode < 0 || scope < 0) {
+    /* a reader's rules: what the node cannot schedule (no script, an unknown enum name) is skipped */
+    ami_worker_raw r;
+    if (ami_worker_raw_parse(&r, raw, AMI_WORKER_RAW_LENIENT) || !r.script) {
         ami__log(AMI__LOG_WARN, "node %s: ignoring malformed worker %s", node->nid, sid);
         return;
     }
@@ -239,26 +223,24 @@ static void apply_entry(ami_node *node, const json_t *entry)
     json_decref(w->raw);
     w->raw = json_deep_copy(raw);
     snprintf(w->vs, sizeof w->vs, "%s", vs ? vs : "");
-    char hash[65];
-    ami__sha256_hex(script, strlen(script), hash);
-    hash[8] = '\0';
+    char hash[9];
+    ami_worker_script_hash(hash, r.script, r.script_len);
     if (strcmp(hash, w->hash)) {
         memcpy(w->hash, hash, 9);
         w->stopped_hash[0] = '\0';     /* a new script gets a new chance */
         w->stats_dirty = 1;
     }
-    int active = json_is_true(json_object_get(raw, "active"));
-    if (!active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
-    if (active != w->active) w->stats_dirty = 1;
-    w->active = active;
-    w->exec = (ami_exec_mode)exec;
-    w->prio = (ami_priority)prio;
-    w->mode = (ami_run_mode)mode;
-    w->scope = (ami_scope)scope;
+    if (!r.active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
+    if (r.active != w->active) w->stats_dirty = 1;
+    w->active = r.active;
+    w->exec = r.exec;
+    w->prio = r.priority;
+    w->mode = r.mode;
+    w->scope = r.scope;
     ami_free(w->origin_nid);
-    w->origin_nid = ami__strdup(jstr(raw, "nid"));
+    w->origin_nid = ami__strdup(r.nid);
     ami_free(w->assigned);
-    w->assigned = ami__strdup(jstr(raw, "assignedNode"));
+    w->assigned = ami__strdup(r.assigned_node);
 }
 
 /* List the registry and bring the table up to date; call without mu. */
@@ -388,17 +370,37 @@ static char *local_uri_for(const char *store_uri, const char *nid)
     const char *path = store_uri;
     if (!strncmp(path, "sqlite:", 7)) path += 7;
     size_t n = strcspn(path, "?");
+    if (n == 8 && !strncmp(path, ":memory:", 8)) return ami__strdup("sqlite::memory:");
     ami_buf b = AMI_BUF_INIT;
     ami_buf_printf(&b, "sqlite:%.*s.%s.local", (int)n, path, nid);
     return ami_buf_detach(&b);
 }
 
-AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
+/* How many bytes of ami_node_options each known version has. */
+static size_t options_size(unsigned int version)
+{
+    if (version == 1) return offsetof(ami_node_options, store);
+    if (version == 2) return offsetof(ami_node_options, allow_net);
+    if (version == AMI_NODE_OPTIONS_VERSION) return sizeof(ami_node_options);
+    return 0;
+}
+
+AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
 {
     if (!out) return bad_opt("out", "is NULL");
     *out = NULL;
-    if (!opts || opts->version != AMI_NODE_OPTIONS_VERSION) return bad_opt("version", "unknown options version");
-    if (!opts->store_uri || !*opts->store_uri) return bad_opt("store_uri", "is required");
+    if (!in || !options_size(in->version)) return bad_opt("version", "unknown options version");
+    /* a host built against an older header passed a shorter struct: read only that much */
+    ami_node_options o = AMI_NODE_OPTIONS_INIT;
+    memcpy(&o, in, options_size(in->version));
+    o.version = AMI_NODE_OPTIONS_VERSION;
+    if (in->version < 2) {
+        o.store = o.local_store = NULL;
+        o.on_iteration = NULL;
+        o.iteration_payload = NULL;
+    }
+    const ami_node_options *opts = &o;
+    if (!opts->store && (!opts->store_uri || !*opts->store_uri)) return bad_opt("store_uri", "is required (or a store handle)");
     if (!opts->nid || !*opts->nid) return bad_opt("nid", "is required");
     if (strlen(opts->nid) >= AMI_LEASE_ID_MAX) return bad_opt("nid", "is too long");
     if (opts->capacity <= 0) return bad_opt("capacity", "must be > 0");
@@ -428,11 +430,15 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     if (!node) return ami__error_oom();
     memset(node, 0, sizeof *node);
     node->o = *opts;
-    node->store_uri = ami__strdup(opts->store_uri);
+    if (!node->o.log_lines_per_s) node->o.log_lines_per_s = 200;
+    if (!node->o.log_bytes_per_s) node->o.log_bytes_per_s = 262144;
+    /* with a store handle and no URI, the URI only names things: a handle's local store is in memory */
+    const char *suri = opts->store && (!opts->store_uri || !*opts->store_uri) ? "sqlite::memory:" : opts->store_uri;
+    node->store_uri = ami__strdup(suri);
     node->nid = ami__strdup(opts->nid);
     node->network = ami__strdup(opts->network && *opts->network ? opts->network : "localnet");
     node->local_uri = opts->local_store_uri && *opts->local_store_uri ? ami__strdup(opts->local_store_uri)
-                                                                       : local_uri_for(opts->store_uri, opts->nid);
+                                                                       : local_uri_for(suri, opts->nid);
     node->o.store_uri = node->store_uri;
     node->o.nid = node->nid;
     node->o.network = node->network;
@@ -449,14 +455,18 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts)
     pthread_mutex_init(&node->lease_mu, NULL);
     pthread_mutex_init(&node->log_mu, NULL);
     pthread_cond_init(&node->cv, NULL);
-    node->log_counts = json_object();
+    pthread_cond_init(&node->wait_cv, NULL);
+    node->log_fifos = json_object();
     node->index = json_object();
     if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
         ami_node_free(node);
         return ami__error_oom();
     }
-    int rc = ami_store_open(&node->store, node->store_uri);
-    if (!rc) rc = ami_store_open(&node->local, node->local_uri);
+    int rc = 0;
+    if (opts->store) node->store = opts->store;
+    else rc = ami_store_open(&node->store, node->store_uri);
+    if (!rc && opts->local_store) node->local = opts->local_store;
+    else if (!rc) rc = ami_store_open(&node->local, node->local_uri);
     if (rc) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", ami_error_last());
@@ -512,6 +522,7 @@ AMI_EXTERN(int) ami_node_start(ami_node *node)
     int rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
     if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);
     if (!rc) rc = pthread_create(&node->hk_thr, NULL, ami__housekeeping_main, node);
+    if (!rc) rc = pthread_create(&node->log_thr, NULL, ami__logs_main, node);
     if (rc) {
         ami__log(AMI__LOG_ERROR, "node %s: cannot start threads", node->nid);
         abort();   /* a half-started node cannot be unwound safely */
@@ -599,6 +610,7 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
     pthread_join(node->sched_thr, NULL);
     pthread_join(node->elect_thr, NULL);
     pthread_join(node->hk_thr, NULL);
+    pthread_join(node->log_thr, NULL);
     release_idle_leases(node);
 
     pthread_mutex_lock(&node->mu);
@@ -635,14 +647,16 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
         ami_free(p);
         p = n;
     }
-    json_decref(node->log_counts);
+    ami__logs_free(node);
+    json_decref(node->log_fifos);
     json_decref(node->index);
-    ami_store_free(node->store);
-    ami_store_free(node->local);
+    if (node->store != node->o.store) ami_store_free(node->store);
+    if (node->local != node->o.local_store) ami_store_free(node->local);
     pthread_mutex_destroy(&node->mu);
     pthread_mutex_destroy(&node->lease_mu);
     pthread_mutex_destroy(&node->log_mu);
     pthread_cond_destroy(&node->cv);
+    pthread_cond_destroy(&node->wait_cv);
     ami_free(node->store_uri);
     ami_free(node->local_uri);
     ami_free(node->nid);
@@ -659,6 +673,66 @@ AMI_EXTERN(int) ami_node_leader_info(json_t **out, ami_node *node, const char *s
 {
     if (!out || !node || !sid) return ami__error_set(AMI_EINVAL, "ami_node_leader_info: NULL argument");
     return ami_election_leader_info(out, node->store, sid);
+}
+
+static const char *const wait_names[] = { "?", "an iteration", "finished", "stopped", "an error" };
+
+/* Whether CONDITION holds for W (NULL: not known here now; `was_seen`: it was during this wait); under mu. */
+static int wait_holds(const ami__worker *w, int condition, int was_seen)
+{
+    if (!w) return condition == AMI_NODE_WAIT_STOPPED && was_seen;
+    switch (condition) {
+    case AMI_NODE_WAIT_ITERATION: return w->iterations > 0;
+    case AMI_NODE_WAIT_FINISHED: return w->state == AMI__ST_FINISHED;
+    case AMI_NODE_WAIT_STOPPED:
+        return (w->started || w->state == AMI__ST_FINISHED) && w->thr_state != AMI__THR_LIVE;
+    case AMI_NODE_WAIT_ERRORED: return w->iter_errors > 0;
+    default: return 0;
+    }
+}
+
+AMI_EXTERN(int) ami_node_wait(ami_node *node, const char *sid, int condition, int timeout_ms)
+{
+    if (!node || !sid || !*sid) return ami__error_set(AMI_EINVAL, "ami_node_wait: NULL argument");
+    if (condition < AMI_NODE_WAIT_ITERATION || condition > AMI_NODE_WAIT_ERRORED)
+        return ami__error_set(AMI_EINVAL, "ami_node_wait: unknown condition %d", condition);
+    int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
+    int rc = 0, seen = 0;
+    pthread_mutex_lock(&node->mu);
+    for (;;) {
+        const ami__worker *w = ami__node_find(node, sid);
+        if (w && !w->deleted) seen = 1;
+        if (w && w->deleted && w->thr_state != AMI__THR_LIVE) w = NULL;
+        if (wait_holds(w, condition, seen)) break;
+        if (node->stop_done || node->stopping) {
+            rc = ami__error_set(AMI_ESTOPPED, "node %s stopped while waiting for worker %s (%s)", node->nid, sid,
+                                wait_names[condition]);
+            break;
+        }
+        int64_t now = ami_time_mono_ms();
+        if (deadline >= 0 && now >= deadline) {
+            rc = ami__error_set(AMI_ETIMEOUT, "worker %s: not %s within %d ms (state %s, %llu iterations, %llu errors)",
+                                sid, wait_names[condition], timeout_ms,
+                                w ? ami__state_name(w->state) : "not scheduled on this node",
+                                w ? (unsigned long long)w->iterations : 0ULL,
+                                w ? (unsigned long long)w->iter_errors : 0ULL);
+            break;
+        }
+        if (!w) {
+            node->kick = 1;   /* a worker just created: let the scheduler look now */
+            pthread_cond_broadcast(&node->cv);
+        }
+        /* slices: slot removals and scheduler progress are not signalled on wait_cv */
+        int64_t slice = 50;
+        if (deadline >= 0 && deadline - now < slice) slice = deadline - now;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)slice * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&node->wait_cv, &node->mu, &ts);
+    }
+    pthread_mutex_unlock(&node->mu);
+    return rc;
 }
 
 AMI_EXTERN(int) ami_node_list(json_t **out, ami_store *store)

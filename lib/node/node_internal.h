@@ -23,12 +23,21 @@
 /* Longest lastError kept in stats (bytes); the full text is in the worker's log. */
 #define AMI__LAST_ERROR_MAX 1024
 
+/* Message bytes one worker's in-memory log ring holds at most (oldest lines go first). */
+#define AMI__LOG_RING_BYTES ((size_t)4 << 20)
+/* Bytes of log lines waiting for the local store, node-wide, at most (more are dropped and counted). */
+#define AMI__LOG_PENDING_BYTES ((size_t)16 << 20)
+
 /* Longest log message persisted to the node-local store (a value is at most 64 KiB). */
 #define AMI__LOG_STORE_MAX 60000
 
 /* Key part used for the cluster-wide done marker of leader single-mode
  * workers: ["ami","done",sid,"*"] (a nid never is "*"). */
 #define AMI__DONE_CLUSTER "*"
+
+/* How often one fenced write is tried again after a conflict with this
+ * node's own lease renewal (each try waits for the renewal to be applied). */
+#define AMI__FENCE_RETRIES 20
 
 /* Where an instance is (stats "state"). */
 typedef enum {
@@ -102,6 +111,8 @@ typedef struct ami__worker {
     ami__state state;
     char stop_reason[160];
     int64_t term;
+    uint64_t iterations;      /* runs ended on this node since it opened (ami_node_wait) */
+    uint64_t iter_errors;     /* failed runs and compile failures since it opened (ami_node_wait) */
     int stats_dirty;
     int stats_persisted;
     uint64_t persisted_execs; /* executions at the last write */
@@ -110,7 +121,13 @@ typedef struct ami__worker {
     /* log ring, guarded by node->log_mu */
     ami__logline *ring;
     int ring_len, ring_head;
+    size_t ring_bytes;        /* message bytes held by the ring */
     int64_t last_log_ts;
+    /* log budget (guarded by node->log_mu): the script's lines in the current second */
+    int64_t lb_window;        /* monotonic ms the window started */
+    int lb_lines;
+    size_t lb_bytes;
+    uint64_t lb_dropped;      /* lines dropped since the last marker */
 
     struct ami__worker *next;
 } ami__worker;
@@ -120,6 +137,7 @@ typedef struct ami__pending_log {
     char *sid;
     int64_t ts;
     json_t *value;
+    size_t bytes;             /* message bytes (counted in plog_bytes) */
     struct ami__pending_log *next;
 } ami__pending_log;
 
@@ -134,6 +152,7 @@ struct ami_node {
 
     pthread_mutex_t mu;
     pthread_cond_t cv;        /* instance exits, stop progress, housekeeping wakes */
+    pthread_cond_t wait_cv;   /* an iteration ended or an instance exited (ami_node_wait) */
     pthread_mutex_t lease_mu; /* serialises lease store calls (election thread vs shutdown) */
     pthread_mutex_t log_mu;
 
@@ -151,9 +170,10 @@ struct ami_node {
 
     pthread_t sched_thr, elect_thr, hk_thr;
 
+    pthread_t log_thr;        /* writes log lines to the local store (never the heartbeat's thread) */
     ami__pending_log *plog_head, *plog_tail;
-    size_t plog_count;
-    json_t *log_counts;       /* sid -> lines persisted since the last prune */
+    size_t plog_count, plog_bytes;
+    json_t *log_fifos;        /* sid -> ami__log_fifo* (as an integer): the log keys written, oldest first; log thread only */
 };
 
 /* ---- node.c ---- */
@@ -193,6 +213,12 @@ void ami__stats_persist(ami_node *node, int all);
 void ami__heartbeat(ami_node *node, int remove);
 /* Write pending log lines to the local store and prune. */
 void ami__logs_flush(ami_node *node);
+/* The log thread: flushes every 100 ms until threads_quit. */
+void *ami__logs_main(void *arg);
+/* Free the per-worker lists of written log keys (node teardown). */
+void ami__logs_free(ami_node *node);
+/* Pass one script log line through W's budget (lines and bytes per second) into its log. */
+void ami__log_script(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg, size_t len);
 /* Add one log line to W's ring and the pending queue. */
 void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg);
 /* Free W's ring (under log_mu or when no thread can log). */

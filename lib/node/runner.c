@@ -18,7 +18,7 @@
 void ami__runner_log(const ami_log_record *rec, void *payload)
 {
     ami__worker *w = payload;
-    ami__log_add(w->node, w, rec->ts, rec->level_name, rec->msg);
+    ami__log_script(w->node, w, rec->ts, rec->level_name, rec->msg, rec->msg_len);
 }
 
 /* Whether W's self-fence deadline has passed (monotonic clock); under mu. */
@@ -27,11 +27,41 @@ static int fenced(ami_node *node, const ami__worker *w)
     return ami_time_mono_ms() > w->renewed_mono + node->o.lease_ms - ami__fence_margin(node->o.lease_ms);
 }
 
-/* Every Stels.net mutation of a leader worker commits only while its tenure holds. */
+/*
+ * After a fenced commit conflicted: is the tenure still ours?  A renewal by
+ * this node changes the lease's versionstamp without changing the leadership;
+ * lease_mu waits for a renewal in flight to be applied, then the stored lease
+ * must still name this node with the same term, unexpired, and we are not
+ * past the self-fence.  On yes W's lease takes the stored versionstamp so the
+ * next fence checks against it.  1 or 0.
+ */
+static int tenure_holds(ami_node *node, ami__worker *w)
+{
+    pthread_mutex_lock(&node->lease_mu);
+    pthread_mutex_lock(&node->mu);
+    ami_lease l = w->lease;
+    int ok = w->held && l.versionstamp[0] && !fenced(node, w);
+    pthread_mutex_unlock(&node->mu);
+    int64_t term = l.term;
+    if (ok) ok = ami_election_refresh(&l, node->store) == 0 && l.term == term;
+    pthread_mutex_lock(&node->mu);
+    if (ok && w->held && w->lease.term == term) w->lease = l;
+    else ok = 0;
+    pthread_mutex_unlock(&node->mu);
+    pthread_mutex_unlock(&node->lease_mu);
+    if (!ok) ami_error_clear();
+    return ok;
+}
+
+/* Every Stels.net mutation of a leader worker commits only while its tenure
+ * holds.  Called with batch NULL after such a commit conflicted: 1 when it
+ * was only this node's own renewal (the runtime retries that one mutation,
+ * which did not land, with a fresh check; the iteration goes on). */
 static int lease_guard(ami_atomic *batch, void *payload)
 {
     ami__worker *w = payload;
     ami_node *node = w->node;
+    if (!batch) return tenure_holds(node, w);
     pthread_mutex_lock(&node->mu);
     ami_lease l = w->lease;
     int ok = w->held && l.versionstamp[0] && !fenced(node, w);
@@ -120,8 +150,22 @@ static int mark_done(ami_node *node, ami__worker *w, const char *hash, int leade
     int committed = 0;
     ami_versionstamp vs;
     if (!rc) rc = ami_store_commit(node->store, a, &committed, vs);
-    if (!rc && !committed) rc = AMI_ELEASE;
     ami_atomic_free(a);
+    a = NULL;
+    /* our own renewal in between: the markers did not land; again with the new versionstamp */
+    for (int tries = 0; !rc && !committed && leader && tries < AMI__FENCE_RETRIES && tenure_holds(node, w); tries++) {
+        rc = ami_atomic_new(&a);
+        if (!rc) rc = ami_atomic_set(a, k1, v, 0);
+        if (!rc) rc = ami_atomic_set(a, k2, v, 0);
+        pthread_mutex_lock(&node->mu);
+        ami_lease l = w->lease;
+        pthread_mutex_unlock(&node->mu);
+        if (!rc) rc = ami_election_add_fence(a, &l);
+        if (!rc) rc = ami_store_commit(node->store, a, &committed, vs);
+        ami_atomic_free(a);
+        a = NULL;
+    }
+    if (!rc && !committed) rc = AMI_ELEASE;
     json_decref(k1);
     json_decref(k2);
     json_decref(v);
@@ -149,6 +193,7 @@ static int64_t on_failure(ami_node *node, ami__worker *w, const char *name, cons
     }
     ami_free(w->last_error);
     w->last_error = ami_buf_detach(&b);
+    w->iter_errors++;
     w->last_class = cls;
     w->stats_dirty = 1;
     if (line > 0) ami__node_wlog(node, w, "error", "%s (line %d) [%s]", w->last_error, line, ami_errclass_name(cls));
@@ -211,17 +256,25 @@ typedef struct {
     ami_runtime *rt;
     int rc;
     char err[512];
+    ami_script_error se;   /* when it does not compile */
+    int has_se;
 } build_arg;
 
 static void *build_main(void *p)
 {
     build_arg *b = p;
     b->rc = ami_runtime_new(&b->rt, b->ro);
-    if (b->rc) snprintf(b->err, sizeof b->err, "%s", ami_error_last());   /* the message is per thread */
+    if (b->rc) {   /* the last error is per thread */
+        snprintf(b->err, sizeof b->err, "%s", ami_error_last());
+        b->has_se = ami_error_last_script(&b->se) == 0;
+    }
     return NULL;
 }
 
-static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char *err, size_t errlen)
+/* On failure err gets the message; *se the compile error's name, reason and position
+ * (has_se set) when the script does not compile. */
+static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char *err, size_t errlen,
+                          ami_script_error *se, int *has_se)
 {
     build_arg b;
     memset(&b, 0, sizeof b);
@@ -235,7 +288,25 @@ static int build_instance(ami_runtime **out, const ami_runtime_options *ro, char
     pthread_attr_destroy(&attr);
     *out = b.rt;
     snprintf(err, errlen, "%s", b.err);
+    *has_se = b.has_se;
+    if (b.has_se) *se = b.se;
     return b.rc;
+}
+
+/* The host's iteration callback (no lock held). */
+static void report_iteration(ami_node *node, ami__worker *w, int rc, const ami_runtime_result *res, int64_t ms)
+{
+    pthread_mutex_lock(&node->mu);
+    uint64_t n = w->iterations + 1;
+    pthread_mutex_unlock(&node->mu);
+    ami_buf err = AMI_BUF_INIT;
+    if (rc) {
+        if (res->name && res->message) ami_buf_printf(&err, "%s: %s", res->name, res->message);
+        else ami_buf_puts(&err, res->name ? res->name : res->message ? res->message : ami_strerror(rc));
+    }
+    ami_node_iteration it = { w->sid, node->nid, rc, rc ? err.ptr : NULL, ms, n };
+    node->o.on_iteration(&it, node->o.iteration_payload);
+    ami_buf_dispose(&err);
 }
 
 /* What ended a generation. */
@@ -291,7 +362,9 @@ static int generation(ami_node *node, ami__worker *w)
     }
     ami_runtime *rt = NULL;
     char errmsg[512];
-    int rc = build_instance(&rt, &ro, errmsg, sizeof errmsg);
+    ami_script_error se;
+    int has_se = 0;
+    int rc = build_instance(&rt, &ro, errmsg, sizeof errmsg, &se, &has_se);
     trim_stack();
 
     pthread_mutex_lock(&node->mu);
@@ -300,12 +373,13 @@ static int generation(ami_node *node, ami__worker *w)
     if (rc) {
         /* does not compile (or no memory): a critical failure of this script */
         w->last_run = ami_time_now_ms();
-        const char *msg = errmsg;
-        char name[64] = "SyntaxError";
-        const char *colon = strstr(errmsg, ": ");
-        if (colon && colon - errmsg < (int)sizeof name) {
-            snprintf(name, sizeof name, "%.*s", (int)(colon - errmsg), errmsg);
-            msg = colon + 2;
+        char msg[640];
+        const char *name = "Error";   /* no memory, or no thread */
+        snprintf(msg, sizeof msg, "%s", errmsg);
+        if (has_se) {
+            name = se.name;
+            if (se.line > 0) snprintf(msg, sizeof msg, "%s (line %d, column %d)", se.message, se.line, se.column);
+            else snprintf(msg, sizeof msg, "%s", se.message);
         }
         int64_t d = on_failure(node, w, name, msg, 0);
         if (d < 0) {
@@ -336,31 +410,21 @@ static int generation(ami_node *node, ami__worker *w)
         w->stats_dirty = 1;
         pthread_mutex_unlock(&node->mu);
         ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+        int64_t t0 = ami_time_mono_ms();
         rc = ami_runtime_run(rt, &res);
-        int lease_ours = 0;
-        if (rc == AMI_ELEASE) {
-            /* a fenced write conflicted: our own renewal in between, or a new leader */
-            pthread_mutex_lock(&node->lease_mu);
-            pthread_mutex_lock(&node->mu);
-            ami_lease l = w->lease;
-            int held = w->held;
-            pthread_mutex_unlock(&node->mu);
-            lease_ours = held && ami_election_refresh(&l, node->store) == 0;
-            pthread_mutex_unlock(&node->lease_mu);
-        }
+        if (node->o.on_iteration) report_iteration(node, w, rc, &res, ami_time_mono_ms() - t0);
         pthread_mutex_lock(&node->mu);
+        w->iterations++;
+        pthread_cond_broadcast(&node->wait_cv);
         if (rc == AMI_ESTOPPED) {
             ami_runtime_result_dispose(&res);
             if (w->reload && !w->quit) result = GEN_AGAIN;
             break;
         }
         if (rc == AMI_ELEASE) {
+            /* never run the iteration again here: writes of it may have landed
+             * (a conflict with our own renewal is retried inside the write) */
             ami_runtime_result_dispose(&res);
-            if (lease_ours && !w->quit && !w->reload) {
-                ami__node_wlog(node, w, "warn", "a fenced write raced with this node's own lease renewal; run again");
-                ami_runtime_reset_stop(rt);
-                continue;
-            }
             ami__node_wlog(node, w, "warn", "LeaseLost: leadership of term %lld is over; instance stopped",
                            (long long)term);
             break;
@@ -426,6 +490,7 @@ static void *runner_main(void *arg)
     node->running--;
     node->kick = 1;
     pthread_cond_broadcast(&node->cv);
+    pthread_cond_broadcast(&node->wait_cv);
     pthread_mutex_unlock(&node->mu);
     return NULL;
 }

@@ -181,9 +181,19 @@ void ami__log_ring_free(ami__worker *w)
     ami_free(w->ring);
     w->ring = NULL;
     w->ring_len = w->ring_head = 0;
+    w->ring_bytes = 0;
 }
 
-/* The ring holds up to o.log_ring lines: ring_len used, oldest at ring_head. */
+static void ring_drop_oldest(ami_node *node, ami__worker *w)
+{
+    int cap = node->o.log_ring;
+    w->ring_bytes -= strlen(w->ring[w->ring_head].msg);
+    ami_free(w->ring[w->ring_head].msg);
+    w->ring_head = (w->ring_head + 1) % cap;
+    w->ring_len--;
+}
+
+/* The ring holds up to o.log_ring lines and AMI__LOG_RING_BYTES of text: ring_len used, oldest at ring_head. */
 static void ring_push(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg)
 {
     int cap = node->o.log_ring;
@@ -192,17 +202,16 @@ static void ring_push(ami_node *node, ami__worker *w, int64_t ts, const char *le
         w->ring = ami_malloc((size_t)cap * sizeof *w->ring);
         if (!w->ring) return;
         w->ring_len = w->ring_head = 0;
+        w->ring_bytes = 0;
     }
+    size_t len = strlen(msg);
     char *copy = ami__strdup(msg);
     if (!copy) return;
-    if (w->ring_len < cap) {
-        w->ring[(w->ring_head + w->ring_len) % cap] = (ami__logline){ ts, level, copy };
-        w->ring_len++;
-    } else {
-        ami_free(w->ring[w->ring_head].msg);
-        w->ring[w->ring_head] = (ami__logline){ ts, level, copy };
-        w->ring_head = (w->ring_head + 1) % cap;
-    }
+    while (w->ring_len > 0 && (w->ring_len == cap || w->ring_bytes + len > AMI__LOG_RING_BYTES))
+        ring_drop_oldest(node, w);
+    w->ring[(w->ring_head + w->ring_len) % cap] = (ami__logline){ ts, level, copy };
+    w->ring_len++;
+    w->ring_bytes += len;
 }
 
 static const char *level_static(const char *level)
@@ -222,12 +231,14 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
     if (ts <= w->last_log_ts) ts = w->last_log_ts + 1;   /* unique per worker, across instances */
     w->last_log_ts = ts;
     ring_push(node, w, ts, level, msg);
-    if (node->plog_count < AMI__LOG_PENDING_MAX) {
+    size_t mlen = strlen(msg), keep = ami__utf8_cut(msg, mlen, AMI__LOG_STORE_MAX);
+    if (node->plog_count >= AMI__LOG_PENDING_MAX || node->plog_bytes + keep > AMI__LOG_PENDING_BYTES) {
+        w->lb_dropped++;   /* the local store is behind: said by the next marker line */
+    } else {
         ami__pending_log *p = ami_malloc(sizeof *p);
         if (p) {
             p->sid = ami__strdup(w->sid);
             p->ts = ts;
-            size_t mlen = strlen(msg), keep = ami__utf8_cut(msg, mlen, AMI__LOG_STORE_MAX);
             p->value = json_pack("{s:I, s:s, s:s, s:s, s:s#}", "ts", (json_int_t)ts, "level", level,
                                  "nid", node->nid, "sid", w->sid, "msg", msg, (int)keep);
             if (p->value && keep < mlen) {   /* keep the line, say it was cut */
@@ -246,10 +257,12 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
                 json_decref(p->value);
                 ami_free(p);
             } else {
+                p->bytes = keep;
                 if (node->plog_tail) node->plog_tail->next = p;
                 else node->plog_head = p;
                 node->plog_tail = p;
                 node->plog_count++;
+                node->plog_bytes += keep;
             }
         }
     }
@@ -260,37 +273,135 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
     }
 }
 
-static void prune(ami_node *node, const char *sid)
+/* Say how many lines were dropped, once W's budget window is over; under log_mu.
+ * Returns the count to report (the caller logs it without log_mu). */
+static uint64_t budget_roll(ami_node *node, ami__worker *w, int64_t now)
 {
-    size_t keep = (size_t)(node->o.log_ring > 0 ? node->o.log_ring : 200) * AMI__LOG_KEEP_FACTOR;
+    if (now - w->lb_window < 1000) return 0;
+    uint64_t d = w->lb_dropped;
+    w->lb_dropped = 0;
+    w->lb_window = now;
+    w->lb_lines = 0;
+    w->lb_bytes = 0;
+    (void)node;
+    return d;
+}
+
+static void say_dropped(ami_node *node, ami__worker *w, uint64_t dropped)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "%llu log lines dropped (budget: %d lines and %d bytes per second per worker)",
+             (unsigned long long)dropped, node->o.log_lines_per_s, node->o.log_bytes_per_s);
+    ami__log_add(node, w, ami_time_now_ms(), "warn", msg);
+}
+
+void ami__log_script(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg, size_t len)
+{
+    pthread_mutex_lock(&node->log_mu);
+    int64_t now = ami_time_mono_ms();
+    uint64_t dropped = budget_roll(node, w, now);
+    int lines_ok = node->o.log_lines_per_s < 0 || w->lb_lines < node->o.log_lines_per_s;
+    int bytes_ok = node->o.log_bytes_per_s < 0 || w->lb_bytes + len <= (size_t)node->o.log_bytes_per_s ||
+                   (w->lb_lines == 0 && len <= AMI__LOG_STORE_MAX + 1024);   /* one line always fits a window */
+    int admit = lines_ok && bytes_ok;
+    if (admit) {
+        w->lb_lines++;
+        w->lb_bytes += len;
+    } else {
+        w->lb_dropped++;
+    }
+    pthread_mutex_unlock(&node->log_mu);
+    if (dropped) say_dropped(node, w, dropped);
+    if (admit) ami__log_add(node, w, ts, level, msg);
+}
+
+/* Markers for workers that stopped logging while over budget; under mu. */
+static void budget_markers(ami_node *node)
+{
+    int64_t now = ami_time_mono_ms();
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        pthread_mutex_lock(&node->log_mu);
+        uint64_t d = w->lb_dropped ? budget_roll(node, w, now) : 0;
+        pthread_mutex_unlock(&node->log_mu);
+        if (d) say_dropped(node, w, d);
+    }
+}
+
+/* The log keys of one worker written by this node, oldest first (a ring of timestamps). */
+typedef struct ami__log_fifo {
+    int64_t *ts;
+    size_t cap, head, len;
+    int swept;                /* lines left by an earlier run of the node were pruned */
+} ami__log_fifo;
+
+static ami__log_fifo *fifo_of(ami_node *node, const char *sid, size_t keep)
+{
+    json_t *v = json_object_get(node->log_fifos, sid);
+    if (v) return (ami__log_fifo *)(uintptr_t)json_integer_value(v);
+    ami__log_fifo *f = ami_malloc(sizeof *f);
+    if (!f) return NULL;
+    memset(f, 0, sizeof *f);
+    f->cap = keep + 1;
+    f->ts = ami_malloc(f->cap * sizeof *f->ts);
+    if (!f->ts) { ami_free(f); return NULL; }
+    json_object_set_new(node->log_fifos, sid, json_integer((json_int_t)(uintptr_t)f));
+    return f;
+}
+
+void ami__logs_free(ami_node *node)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(node->log_fifos, k, v) {
+        ami__log_fifo *f = (ami__log_fifo *)(uintptr_t)json_integer_value(v);
+        ami_free(f->ts);
+        ami_free(f);
+    }
+    json_object_clear(node->log_fifos);
+}
+
+/*
+ * The local store keeps the newest `keep` lines of each worker: the keys
+ * written are remembered and the oldest are deleted by key in the commit that
+ * adds new ones, without reading anything.  Lines an earlier run of the node
+ * left (older than the first line this run wrote) are listed and deleted once.
+ */
+static void sweep(ami_node *node, const char *sid, int64_t first_ts)
+{
     json_t *prefix = json_pack("[s, s, s]", node->network, "logs", sid);
+    json_t *end = json_pack("[s, s, s, I]", node->network, "logs", sid, (json_int_t)first_ts);
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
-    lo.reverse = 1;
-    lo.limit = keep;
-    json_t *newest = NULL;
-    if (ami_store_list(&newest, node->local, &lo) == 0 && json_array_size(newest) == keep) {
-        json_t *cutoff = json_object_get(json_array_get(newest, keep - 1), "key");
-        ami_list_options lo2 = AMI_LIST_OPTIONS_INIT;
-        lo2.prefix = prefix;
-        lo2.end = cutoff;
-        lo2.limit = 20000;
-        json_t *old = NULL;
-        if (ami_store_list(&old, node->local, &lo2) == 0 && json_array_size(old)) {
-            ami_atomic *a = NULL;
-            if (!ami_atomic_new(&a)) {
-                size_t i;
-                json_t *e;
-                json_array_foreach(old, i, e) ami_atomic_delete(a, json_object_get(e, "key"));
-                int committed;
-                ami_versionstamp vs;
-                ami_store_commit(node->local, a, &committed, vs);
-                ami_atomic_free(a);
+    lo.end = end;
+    lo.limit = 20000;
+    json_t *old = NULL;
+    ami_atomic *a = NULL;
+    if (ami_store_list(&old, node->local, &lo) == 0 && json_array_size(old) && !ami_atomic_new(&a)) {
+        size_t i;
+        json_t *e;
+        size_t have = json_array_size(old);
+        size_t keep = (size_t)(node->o.log_ring > 0 ? node->o.log_ring : 200) * AMI__LOG_KEEP_FACTOR;
+        ami__log_fifo *f = fifo_of(node, sid, keep);
+        size_t room = f && f->len < keep ? keep - f->len : 0;
+        /* the newest of them stay while there is room, remembered as the oldest lines */
+        for (i = have; i-- > 0;) {
+            e = json_array_get(old, i);
+            if (have - i <= room) {
+                f->head = (f->head + f->cap - 1) % f->cap;
+                f->ts[f->head] = (int64_t)json_number_value(json_array_get(json_object_get(e, "key"), 3));
+                f->len++;
+            } else {
+                ami_atomic_delete(a, json_object_get(e, "key"));
             }
         }
-        json_decref(old);
+        int committed;
+        ami_versionstamp vs;
+        if (ami_store_commit(node->local, a, &committed, vs))
+            ami__log(AMI__LOG_WARN, "node %s: pruning logs: %s", node->nid, ami_error_last());
+        ami_atomic_free(a);
     }
-    json_decref(newest);
+    json_decref(old);
+    json_decref(end);
     json_decref(prefix);
 }
 
@@ -300,10 +411,11 @@ void ami__logs_flush(ami_node *node)
     ami__pending_log *head = node->plog_head;
     node->plog_head = node->plog_tail = NULL;
     node->plog_count = 0;
+    node->plog_bytes = 0;
     pthread_mutex_unlock(&node->log_mu);
     if (!head) return;
     size_t keep = (size_t)(node->o.log_ring > 0 ? node->o.log_ring : 200) * AMI__LOG_KEEP_FACTOR;
-    json_t *to_prune = json_array();
+    json_t *to_sweep = json_array();
     while (head) {
         ami_atomic *a = NULL;
         if (ami_atomic_new(&a)) break;
@@ -314,12 +426,23 @@ void ami__logs_flush(ami_node *node)
             json_t *k = json_pack("[s, s, s, I]", node->network, "logs", p->sid, (json_int_t)p->ts);
             ami_atomic_set(a, k, p->value, 0);
             json_decref(k);
-            json_int_t c = json_integer_value(json_object_get(node->log_counts, p->sid)) + 1;
-            if ((size_t)c >= keep / 10 + 1) {
-                c = 0;
-                json_array_append_new(to_prune, json_string(p->sid));
+            ami__log_fifo *f = fifo_of(node, p->sid, keep);
+            if (f) {
+                /* over the bound: the oldest line goes in the same commit, by key */
+                f->ts[(f->head + f->len) % f->cap] = p->ts;
+                f->len++;
+                while (f->len > keep) {
+                    json_t *old = json_pack("[s, s, s, I]", node->network, "logs", p->sid, (json_int_t)f->ts[f->head]);
+                    ami_atomic_delete(a, old);
+                    json_decref(old);
+                    f->head = (f->head + 1) % f->cap;
+                    f->len--;
+                }
+                if (!f->swept) {
+                    f->swept = 1;
+                    json_array_append_new(to_sweep, json_pack("[s, I]", p->sid, (json_int_t)p->ts));
+                }
             }
-            json_object_set_new(node->log_counts, p->sid, json_integer(c));
             ami_free(p->sid);
             json_decref(p->value);
             ami_free(p);
@@ -340,8 +463,29 @@ void ami__logs_flush(ami_node *node)
     }
     size_t i;
     json_t *s;
-    json_array_foreach(to_prune, i, s) prune(node, json_string_value(s));
-    json_decref(to_prune);
+    json_array_foreach(to_sweep, i, s)
+        sweep(node, json_string_value(json_array_get(s, 0)), json_integer_value(json_array_get(s, 1)));
+    json_decref(to_sweep);
+}
+
+void *ami__logs_main(void *arg)
+{
+    ami_node *node = arg;
+    pthread_mutex_lock(&node->mu);
+    while (!node->threads_quit) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100L * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+        if (node->threads_quit) break;
+        budget_markers(node);
+        pthread_mutex_unlock(&node->mu);
+        ami__logs_flush(node);
+        pthread_mutex_lock(&node->mu);
+    }
+    pthread_mutex_unlock(&node->mu);
+    return NULL;
 }
 
 AMI_EXTERN(int) ami_node_logs(json_t **out, ami_node *node, const char *sid, size_t limit)
@@ -406,7 +550,6 @@ void *ami__housekeeping_main(void *arg)
         if (node->threads_quit) break;
         pthread_mutex_unlock(&node->mu);
         int64_t now = ami_time_mono_ms();
-        ami__logs_flush(node);
         pthread_mutex_lock(&node->mu);
         int running = node->running;
         pthread_mutex_unlock(&node->mu);

@@ -4,29 +4,19 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "ami/registry.h"
+#include "ami/runtime.h"
+#include "registry/worker_internal.h"
 
 #define DEFAULT_SCRIPT "\nlogger.info(\"Worker script initialized!\");\n"
 #define DEFAULT_VERSION "1.19.2"
 #define DEFAULT_DEPENDENCY "gliesereum"
 #define CONFLICT_MSG "Update Worker Error: version mismatch or not found"
 
-/* ---- compile-check hook ---- */
+/* ---- script check ---- */
 
-static int builtin_check(const char *script, size_t len, char *errbuf, size_t errlen, void *payload)
-{
-    (void)script; (void)len; (void)errbuf; (void)errlen; (void)payload;
-    return 0; /* type, emptiness and size are checked before any hook runs */
-}
-
-static ami_script_check_fn check_fn = builtin_check;
-static void *check_payload;
-
-AMI_EXTERN(void) ami_registry_set_script_check(ami_script_check_fn fn, void *payload)
-{
-    check_fn = fn ? fn : builtin_check;
-    check_payload = fn ? payload : NULL;
-}
-
+/* Type, emptiness and size here; whether it compiles is the runtime's
+ * answer (lowering + Duktape's compiler in a throw-away heap).  No hook: every
+ * create and update compiles, whoever calls (docs/design.md §2, layering). */
 AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len)
 {
     if (!script) return ami__error_set(AMI_EVALIDATION, "Invalid script content: script must be a string");
@@ -35,81 +25,25 @@ AMI_EXTERN(int) ami_registry_check_script(const char *script, size_t len)
     if (len > AMI_SCRIPT_MAX_BYTES)
         return ami__error_set(AMI_EVALIDATION, "Invalid script content: script is %zu bytes, over the %d byte limit",
                               len, AMI_SCRIPT_MAX_BYTES);
-    char err[512] = "";
-    if (check_fn(script, len, err, sizeof err, check_payload))
-        return ami__error_set(AMI_EVALIDATION, "Invalid script content: %s", err[0] ? err : "does not compile");
-    return 0;
+    ami_script_error se;
+    int rc = ami_runtime_check_script(script, len, &se);
+    if (rc == AMI_ESCRIPT) return ami__error_script(AMI_EVALIDATION, &se, "Invalid script content: ");
+    return rc;
 }
 
 /* ---- field validation shared by create and update ---- */
 
-static int check_enum(const json_t *v, const char *field, int (*parse)(int *, const char *))
-{
-    if (!json_is_string(v))
-        return ami__error_set(AMI_EVALIDATION, "Invalid %s: expected a string", field);
-    int tmp;
-    if (parse(&tmp, json_string_value(v))) return ami__error_set(AMI_EVALIDATION, "%s", ami_error_last());
-    return 0;
-}
-
-static int parse_exec(int *o, const char *s) { ami_exec_mode m; int rc = ami_exec_mode_parse(&m, s); *o = (int)m; return rc; }
-static int parse_prio(int *o, const char *s) { ami_priority m; int rc = ami_priority_parse(&m, s); *o = (int)m; return rc; }
-static int parse_run(int *o, const char *s) { ami_run_mode m; int rc = ami_run_mode_parse(&m, s); *o = (int)m; return rc; }
-static int parse_scope(int *o, const char *s) { ami_scope m; int rc = ami_scope_parse(&m, s); *o = (int)m; return rc; }
-
-static int check_string_or_null(const json_t *v, const char *field)
-{
-    if (json_is_null(v) || json_is_string(v)) return 0;
-    return ami__error_set(AMI_EVALIDATION, "Invalid %s: expected a string or null", field);
-}
-
-static int check_dependencies(const json_t *v)
-{
-    if (!json_is_array(v))
-        return ami__error_set(AMI_EVALIDATION, "Invalid dependencies: expected an array of strings");
-    size_t i;
-    json_t *d;
-    json_array_foreach(v, i, d)
-        if (!json_is_string(d))
-            return ami__error_set(AMI_EVALIDATION, "Invalid dependencies: expected an array of strings");
-    return 0;
-}
-
 /*
- * Validate one raw field (name as in WorkerScript).  Returns 0, or
- * AMI_EVALIDATION with the user-facing message.  Unknown names are rejected
- * so a typo ("priorty") is not silently dropped.
+ * Validate one raw field (name as in WorkerScript) by the record parser's
+ * rules (lib/registry/worker.c), and a script by ami_registry_check_script.
+ * Returns 0, or AMI_EVALIDATION with the user-facing message.  Unknown names
+ * are rejected so a typo ("priorty") is not silently dropped.
  */
 static int validate_field(const char *name, const json_t *v)
 {
-    if (!strcmp(name, "script")) {
-        if (!json_is_string(v)) return ami__error_set(AMI_EVALIDATION, "Invalid script content: script must be a string");
-        return ami_registry_check_script(json_string_value(v), json_string_length(v));
-    }
-    if (!strcmp(name, "executionMode")) return check_enum(v, name, parse_exec);
-    if (!strcmp(name, "priority")) return check_enum(v, name, parse_prio);
-    if (!strcmp(name, "mode")) return check_enum(v, name, parse_run);
-    if (!strcmp(name, "scope")) return check_enum(v, name, parse_scope);
-    if (!strcmp(name, "accountId") || !strcmp(name, "assignedNode")) return check_string_or_null(v, name);
-    if (!strcmp(name, "note")) return check_string_or_null(v, name);
-    if (!strcmp(name, "dependencies")) return check_dependencies(v);
-    if (!strcmp(name, "version")) {
-        if (!json_is_string(v)) return ami__error_set(AMI_EVALIDATION, "Invalid version: expected a string");
-        return 0;
-    }
-    if (!strcmp(name, "active")) {
-        if (!json_is_boolean(v)) return ami__error_set(AMI_EVALIDATION, "Invalid active: expected true or false");
-        return 0;
-    }
-    if (!strcmp(name, "timestamp")) {
-        if (!json_is_number(v)) return ami__error_set(AMI_EVALIDATION, "Invalid timestamp: expected a number");
-        return 0;
-    }
-    if (!strcmp(name, "sid") || !strcmp(name, "nid")) {
-        if (!json_is_string(v)) return ami__error_set(AMI_EVALIDATION, "Invalid %s: expected a string", name);
-        return 0;
-    }
-    return ami__error_set(AMI_EVALIDATION, "Unknown field in raw: '%s'", name);
+    int rc = ami__worker_raw_field(NULL, name, v, AMI_WORKER_RAW_STRICT);
+    if (!rc && !strcmp(name, "script")) rc = ami_registry_check_script(json_string_value(v), json_string_length(v));
+    return rc;
 }
 
 static int check_exclusive(const json_t *raw)
@@ -142,19 +76,6 @@ static json_t *make_entry(const char *sid, json_t *value, const char *vs)
     return json_pack("{s:o, s:O, s:s}", "key", worker_key(sid), "value", value, "versionstamp", vs);
 }
 
-/* Copy `field` from body (under the body's name) into raw, or the default. */
-static int take(json_t *raw, const char *field, const json_t *body, const char *body_name, json_t *def)
-{
-    json_t *v = body ? json_object_get(body, body_name) : NULL;
-    if (v) {
-        json_decref(def);
-        int rc = validate_field(field, v);
-        if (rc) return rc;
-        return json_object_set(raw, field, v) ? ami__error_oom() : 0;
-    }
-    return json_object_set_new(raw, field, def) ? ami__error_oom() : 0;
-}
-
 static int commit_worker(ami_store *store, const char *sid, json_t *value, const char *expect_vs,
                          ami_versionstamp out_vs, int *committed)
 {
@@ -178,57 +99,42 @@ static int commit_worker(ami_store *store, const char *sid, json_t *value, const
     return rc;
 }
 
-/* setWorker body fields; the first column is the WorkerScript name, the second the body's. */
-static const char *const create_known[] = {
-    "scriptContent", "dependencies", "version", "executionMode", "priority", "accountId", "assignedNode",
-    "mode", "scope", "note", "active", NULL
-};
-
 AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *nid, const json_t *body)
 {
     if (!out || !store || !nid || !*nid) return ami__error_set(AMI_EINVAL, "registry_create: store and nid are required");
     *out = NULL;
     if (body && json_is_null(body)) body = NULL;
     if (body && !json_is_object(body)) return ami__error_set(AMI_EVALIDATION, "Invalid request body");
-    if (body) {
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)body, k, v) {
-            int known = 0;
-            for (int i = 0; create_known[i]; i++) known |= !strcmp(k, create_known[i]);
-            if (!known) return ami__error_set(AMI_EVALIDATION, "Unknown field in request body: '%s'", k);
-        }
-    }
 
     char sid[37];
     int rc = ami__uuid4(sid);
     if (rc) return rc;
     int64_t now = ami_time_now_ms();
-    json_t *raw = json_object();
-    if (!raw) return ami__error_oom();
-    json_object_set_new(raw, "sid", json_string(sid));
-    json_object_set_new(raw, "nid", json_string(nid));
-    rc = take(raw, "active", body, "active", json_false());
-    if (!rc) rc = take(raw, "mode", body, "mode", json_string("loop"));
-    if (!rc) rc = take(raw, "scope", body, "scope", json_string("network"));
-    if (!rc) rc = take(raw, "executionMode", body, "executionMode", json_string("parallel"));
-    if (!rc) rc = take(raw, "priority", body, "priority", json_string("normal"));
-    if (!rc) rc = take(raw, "accountId", body, "accountId", json_null());
-    if (!rc) rc = take(raw, "assignedNode", body, "assignedNode", json_null());
+    char iso[32], note[128];
+    ami__iso_time(now, iso);
+    snprintf(note, sizeof note, "Worker script Stels SDK %s - %s", sid, iso);
+    json_t *deps = json_pack("[s]", DEFAULT_DEPENDENCY);
+    if (!deps) return ami__error_oom();
+    ami_worker_raw r;
+    ami__worker_raw_defaults(&r);
+    r.script = DEFAULT_SCRIPT;
+    r.script_len = sizeof DEFAULT_SCRIPT - 1;
+    r.dependencies = deps;
+    r.version = DEFAULT_VERSION;
+    if (body) rc = ami__worker_raw_from_body(&r, body, validate_field);
+    if (!rc && r.exec == AMI_EXEC_EXCLUSIVE && (!r.assigned_node || !*r.assigned_node))
+        rc = ami__error_set(AMI_EVALIDATION, "Exclusive mode requires assignedNode parameter");
+    json_t *raw = NULL;
     if (!rc) {
-        char iso[32], note[128];
-        ami__iso_time(now, iso);
-        snprintf(note, sizeof note, "Worker script Stels SDK %s - %s", sid, iso);
-        rc = take(raw, "note", body, "note", json_string(note));
-        if (!rc && json_is_null(json_object_get(raw, "note")))
-            json_object_set_new(raw, "note", json_string(note));
+        r.sid = sid;
+        r.nid = nid;
+        if (!(r.present & AMI_WORKER_F_NOTE)) r.note = note;   /* none given, or null */
+        r.timestamp = now;
+        r.present = ~0u;   /* a new record has every field */
+        rc = ami_worker_raw_to_json(&raw, &r);
     }
-    if (!rc) rc = take(raw, "script", body, "scriptContent", json_string(DEFAULT_SCRIPT));
-    if (!rc) rc = take(raw, "dependencies", body, "dependencies", json_pack("[s]", DEFAULT_DEPENDENCY));
-    if (!rc) rc = take(raw, "version", body, "version", json_string(DEFAULT_VERSION));
-    if (!rc) rc = check_exclusive(raw);
-    if (rc) { json_decref(raw); return rc; }
-    json_object_set_new(raw, "timestamp", json_integer((json_int_t)now));
+    json_decref(deps);
+    if (rc) return rc;
 
     json_t *value = worker_data(sid, raw, now);
     ami_versionstamp vs;
@@ -500,4 +406,9 @@ AMI_EXTERN(int) ami_registry_stop_all(json_t **out, int *partial, ami_store *sto
     *out = json_pack("{s:I, s:I, s:I, s:o, s:o}", "total", (json_int_t)total, "stopped", (json_int_t)stopped,
                      "failed", (json_int_t)failed, "errors", errors, "workers", workers);
     return 0;
+}
+
+AMI_EXTERN(const char *) ami_entry_sid(const json_t *entry)
+{
+    return json_string_value(json_object_get(json_object_get(json_object_get(entry, "value"), "raw"), "sid"));
 }

@@ -65,6 +65,14 @@ void ami__runtime_host_enter(duk_context *ctx, ami_runtime *r)
     if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
 }
 
+/* Like ami__runtime_host_enter for calls that must not count as a pause of the
+ * synchronous slice (logger.*: a loop of them is still a busy loop). */
+static void host_enter_busy(duk_context *ctx, ami_runtime *r)
+{
+    if (r->abort == AMI__ABORT_SLICE) ami__runtime_throw(ctx, "RangeError", "execution timeout");
+    if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) throw_stopped(ctx, r);
+}
+
 /* Map a store error to a named script error (never returns). */
 static void throw_store(duk_context *ctx, int rc, const char *what)
 {
@@ -182,23 +190,25 @@ static int mutate(duk_context *ctx, ami_runtime *r, int which, const json_t *key
         int rc = value ? ami_store_set(st, key, value, 0, vs) : ami_store_delete(st, key);
         return rc;
     }
-    ami_atomic *a = NULL;
-    int rc = ami_atomic_new(&a);
-    if (!rc) rc = value ? ami_atomic_set(a, key, value, 0) : ami_atomic_delete(a, key);
-    if (rc) { ami_atomic_free(a); return rc; }
-    int added = r->guard(a, r->guard_payload);
-    if (added < 0) { ami_atomic_free(a); return added; }
-    int committed = 0;
-    rc = ami_store_commit(st, a, &committed, vs);
-    ami_atomic_free(a);
-    if (rc) return rc;
-    if (committed) return 0;
-    if (added > 0) {
-        /* the guard's check failed: this node no longer holds the lease */
+    for (int tries = 0;; tries++) {
+        ami_atomic *a = NULL;
+        int rc = ami_atomic_new(&a);
+        if (!rc) rc = value ? ami_atomic_set(a, key, value, 0) : ami_atomic_delete(a, key);
+        if (rc) { ami_atomic_free(a); return rc; }
+        int added = r->guard(a, r->guard_payload);
+        if (added < 0) { ami_atomic_free(a); return added; }
+        int committed = 0;
+        rc = ami_store_commit(st, a, &committed, vs);
+        ami_atomic_free(a);
+        if (rc) return rc;
+        if (committed) return 0;
+        if (!added) return ami__error_set(AMI_ECONFLICT, "%s: the write conflicted", what);
+        /* the guard's check failed and nothing landed: a renewal of the same
+         * tenure (try this one write again) or the lease is lost */
+        if (tries < AMI__GUARD_RETRIES && r->guard(NULL, r->guard_payload) > 0) continue;
         __atomic_store_n(&r->stop, AMI__ABORT_LEASE, __ATOMIC_RELEASE);
         return AMI_ELEASE;
     }
-    return ami__error_set(AMI_ECONFLICT, "%s: the write conflicted", what);
 }
 
 /* host.set(which, keyText, valueText) -> versionstamp */
@@ -529,7 +539,7 @@ void ami__runtime_log(ami_runtime *r, ami_log_level level, const char *msg, size
 static duk_ret_t h_log(duk_context *ctx)
 {
     ami_runtime *r = instance_of(ctx);
-    ami__runtime_host_enter(ctx, r);
+    host_enter_busy(ctx, r);
     int level = duk_require_int(ctx, 0);
     if (level < AMI_LOG_DEBUG || level > AMI_LOG_ERROR) level = AMI_LOG_INFO;
     duk_size_t len;

@@ -23,6 +23,9 @@ enum {
 enum { AMI__OP_GET, AMI__OP_SET, AMI__OP_DELETE, AMI__OP_LIST, AMI__OP_SUBSCRIBE,
        AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_NOW, AMI__OP_COUNT };
 
+/* Tries of one guarded net write whose check conflicted while the guard says the tenure holds. */
+#define AMI__GUARD_RETRIES 20
+
 typedef struct ami__sub {
     int id;
     int which;                /* 0 net, 1 local */
@@ -82,14 +85,13 @@ int64_t ami__runtime_slice_clock(void);
 
 /* Turn a user script into what Duktape compiles (an ES5 function body).
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
- * ami__lower) plugs in; until it does, the source is copied as is.
- * On failure returns AMI_ESCRIPT with "SyntaxError: … (line L, column C)"
- * in errbuf. */
-int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen);
+ * ami__lower) plugs in.  On failure returns AMI_ESCRIPT with *se filled
+ * (se may be NULL). */
+int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, ami_script_error *se);
 
 /* Compile `src` (already prepared) as a worker body onto ctx's stack.
- * On a syntax error returns AMI_ESCRIPT with the message (line, column) in errbuf. */
-int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *errbuf, size_t errlen);
+ * On a syntax error returns AMI_ESCRIPT with *se filled (name, message, line, column). */
+int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, ami_script_error *se);
 
 /* The prelude (ES5 polyfills and the Stels/logger/Deno objects): lib/runtime/js/prelude*.js,
  * turned into C data at build time by scripts/js2c.sh. */

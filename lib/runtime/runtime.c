@@ -13,7 +13,6 @@
 #include "runtime/internal.h"
 #include "runtime/lower/lower.h"
 #include "runtime/web/web.h"
-#include "ami/registry.h"
 #include "core/core.h"
 #include "util/util.h"
 
@@ -124,11 +123,11 @@ int ami__runtime_exec_timeout_check(void *udata)
 
 /* ---- source preparation and compilation ---- */
 
-int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen)
+int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, ami_script_error *se)
 {
     /* ES2020 syntax to ES5.1, every token kept on its line; unsupported
      * syntax is reported with line and column (lib/runtime/lower). */
-    return ami__lower_prepare(src, len, out, errbuf, errlen);
+    return ami__lower_prepare(src, len, out, se);
 }
 
 /* Compile "function(){" + src + "\n}" as a function expression; 0 or a Duktape error on the stack. */
@@ -214,12 +213,14 @@ static int check_closes_early(duk_context *ctx, const char *src, size_t len)
     return 0;
 }
 
-int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *errbuf, size_t errlen)
+int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, ami_script_error *se)
 {
+    ami_script_error dummy;
+    if (!se) se = &dummy;
     if (compile_wrapped(ctx, src, len) == 0) {
         if (!check_closes_early(ctx, src, len)) return 0;
         duk_pop(ctx);
-        if (errbuf && errlen) snprintf(errbuf, errlen, "SyntaxError: unbalanced '}' closes the script early");
+        *se = (ami_script_error){ "SyntaxError", "unbalanced '}' closes the script early", 0, 0 };
         return AMI_ESCRIPT;
     }
     char msg[512];
@@ -227,10 +228,19 @@ int ami__runtime_compile(duk_context *ctx, const char *src, size_t len, char *er
     split_syntax_message(duk_safe_to_string(ctx, -1), msg, sizeof msg, &line);
     duk_pop(ctx);
     int col = find_column(ctx, src, len, line, msg);
-    if (errbuf && errlen) {
-        if (line > 0) snprintf(errbuf, errlen, "%s (line %d, column %d)", msg, line, col);
-        else snprintf(errbuf, errlen, "%s", msg);
+    /* Duktape's text is "Name: message"; the name is the error's class. */
+    const char *colon = strstr(msg, ": ");
+    size_t nlen = colon ? (size_t)(colon - msg) : 0;
+    memset(se, 0, sizeof *se);
+    if (colon && nlen < sizeof se->name && strspn(msg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == nlen) {
+        memcpy(se->name, msg, nlen);
+        snprintf(se->message, sizeof se->message, "%s", colon + 2);
+    } else {
+        snprintf(se->name, sizeof se->name, "SyntaxError");
+        snprintf(se->message, sizeof se->message, "%s", msg);
     }
+    se->line = line > 0 ? line : 0;
+    se->column = line > 0 ? col : 0;
     return AMI_ESCRIPT;
 }
 
@@ -451,7 +461,7 @@ typedef struct {
     const char *cfg;
     const char *src;
     size_t len;
-    char err[600];
+    ami_script_error se;
     int rc;
 } setup_arg;
 
@@ -464,7 +474,7 @@ static duk_ret_t setup_instance(duk_context *ctx, void *udata)
     duk_put_prop_string(ctx, -2, "config");
     duk_pop(ctx);
     setup_prelude(ctx, a->r);
-    a->rc = ami__runtime_compile(ctx, a->src, a->len, a->err, sizeof a->err);
+    a->rc = ami__runtime_compile(ctx, a->src, a->len, &a->se);
     if (a->rc) return 0;
     duk_push_global_stash(ctx);
     duk_get_prop_string(ctx, -1, "jobs");
@@ -540,11 +550,11 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     ami_buf src = AMI_BUF_INIT;
     setup_arg a;
     memset(&a, 0, sizeof a);
-    int rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script), &src, a.err, sizeof a.err);
+    int rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script), &src, &a.se);
     if (rc) {
         free(cfgtext);
         ami_buf_dispose(&src);
-        return fail_new(r, rc == AMI_ESCRIPT ? ami__error_set(AMI_ESCRIPT, "%s", a.err) : rc);
+        return fail_new(r, rc == AMI_ESCRIPT ? ami__error_script(AMI_ESCRIPT, &a.se, NULL) : rc);
     }
     pthread_once(&prelude_once, prelude_compile_once);
     a.r = r;
@@ -556,7 +566,7 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     ami_buf_dispose(&src);
     if (rc != 0 || a.rc) {
         if (r->heap_hit) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: the heap limit of %zu bytes is too small for the worker", r->heap_max));
-        if (a.rc) return fail_new(r, ami__error_set(AMI_ESCRIPT, "%s", a.err));
+        if (a.rc) return fail_new(r, ami__error_script(AMI_ESCRIPT, &a.se, NULL));
         ami__error_set(AMI_ERROR, "runtime: setting up the sandbox failed: %s", duk_safe_to_string(ctx, -1));
         return fail_new(r, AMI_ERROR);
     }
@@ -637,7 +647,44 @@ AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *res)
     ami_free(res->name);
     ami_free(res->message);
     ami_free(res->stack);
+    ami_free(res->value);
     *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
+}
+
+/* [value] -> [JSON text or undefined]: a settled promise gives its value (what `return await …` means). */
+static duk_ret_t encode_value(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    int promise = 0;
+    if (duk_is_object(ctx, -1)) {
+        duk_get_global_string(ctx, "Promise");
+        promise = duk_is_function(ctx, -1) && duk_instanceof(ctx, -2, -1);
+        duk_pop(ctx);
+    }
+    if (promise) {
+        duk_get_prop_string(ctx, -1, "_s");
+        int fulfilled = duk_get_int_default(ctx, -1, 0) == 1;
+        duk_pop(ctx);
+        if (fulfilled) duk_get_prop_string(ctx, -1, "_v");
+        else duk_push_undefined(ctx);
+    } else {
+        duk_dup_top(ctx);
+    }
+    if (duk_is_undefined(ctx, -1) || duk_is_function(ctx, -1)) return 1;
+    duk_json_encode(ctx, -1);
+    return 1;
+}
+
+/* The run's return value (on top) as JSON text into res->value (NULL for undefined or when it cannot be encoded). */
+static void keep_value(ami_runtime *r, ami_runtime_result *res)
+{
+    duk_context *ctx = r->ctx;
+    if (duk_safe_call(ctx, encode_value, NULL, 1, 1) == 0 && duk_is_string(ctx, -1)) {
+        duk_size_t n = 0;
+        const char *t = duk_get_lstring(ctx, -1, &n);
+        res->value = ami__strndup(t, n);
+    }
+    duk_pop(ctx);
 }
 
 typedef struct {
@@ -883,16 +930,21 @@ AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
     r->running = 1;
     int rc = duk_pcall(ctx, 0);
     if (rc == 0 && duk_get_length(ctx, STACK_JOBS)) {
-        /* promise jobs left by the body, and unhandled rejections */
-        duk_pop(ctx);
+        /* promise jobs left by the body, and unhandled rejections (the body's value stays below) */
         slice_start(r);
         rc = duk_safe_call(ctx, call_hook, (void *)"endOfRun", 0, 1);
+        if (rc == 0) duk_pop(ctx);
+        else duk_remove(ctx, -2);
     }
     int code = 0;
     if (rc != 0) code = finish_error(r, res);
     else {
-        duk_pop(ctx);
-        if (res) res->ok = 1;
+        if (res) {
+            res->ok = 1;
+            keep_value(r, res);   /* pops the value */
+        } else {
+            duk_pop(ctx);
+        }
     }
     r->running = 0;
     r->slice_deadline = 0;
@@ -956,47 +1008,34 @@ AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
 static duk_ret_t compile_only(duk_context *ctx, void *udata)
 {
     setup_arg *a = udata;
-    a->rc = ami__runtime_compile(ctx, a->src, a->len, a->err, sizeof a->err);
+    a->rc = ami__runtime_compile(ctx, a->src, a->len, &a->se);
     return 0;
 }
 
-AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, char *errbuf, size_t errlen)
+AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, ami_script_error *err)
 {
-    if (errbuf && errlen) errbuf[0] = '\0';
     if (!script) return ami__error_set(AMI_EINVAL, "runtime: script is NULL");
-    char err[600] = "";
+    setup_arg a;
+    memset(&a, 0, sizeof a);
     ami_buf src = AMI_BUF_INIT;
-    int rc = ami__runtime_prepare_source(script, len, &src, err, sizeof err);
+    int rc = ami__runtime_prepare_source(script, len, &src, &a.se);
     if (rc == 0) {
         duk_context *ctx = duk_create_heap(NULL, NULL, NULL, NULL, rt_fatal);
         if (!ctx) rc = ami__error_oom();
         else {
-            setup_arg a;
-            memset(&a, 0, sizeof a);
             a.src = src.ptr ? src.ptr : "";
             a.len = src.size;
             if (duk_safe_call(ctx, compile_only, &a, 0, 1) != 0) rc = ami__error_oom();
-            else if ((rc = a.rc) != 0) snprintf(err, sizeof err, "%s", a.err);
+            else rc = a.rc;
             duk_destroy_heap(ctx);
         }
     }
     ami_buf_dispose(&src);
     if (rc == AMI_ESCRIPT) {
-        if (errbuf && errlen) snprintf(errbuf, errlen, "%s", err);
-        return ami__error_set(AMI_ESCRIPT, "%s", err);
+        if (err) *err = a.se;
+        return ami__error_script(AMI_ESCRIPT, &a.se, NULL);
     }
     return rc;
-}
-
-static int registry_check(const char *script, size_t len, char *errbuf, size_t errlen, void *payload)
-{
-    (void)payload;
-    return ami_runtime_check_script(script, len, errbuf, errlen) ? 1 : 0;
-}
-
-AMI_EXTERN(void) ami_runtime_install_check(void)
-{
-    ami_registry_set_script_check(registry_check, NULL);
 }
 
 AMI_EXTERN(const char *) ami_log_level_name(ami_log_level level)

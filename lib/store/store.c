@@ -7,9 +7,12 @@
  * it (the backend serves it from its own connection) so a waiting watcher
  * never blocks reads and commits on the same handle.
  */
+#include <dirent.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "core/core.h"
 #include "util/util.h"
 #include "store/store_internal.h"
@@ -22,6 +25,7 @@ struct ami_store {
     ami_buf value;
     ami_store_op *ops;
     size_t ops_cap;
+    char *temp_dir;   /* ami_store_open_temp: removed with everything in it on free */
 };
 
 /* A batch keeps its keys and value texts in one arena; ops refer to offsets. */
@@ -106,9 +110,9 @@ AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri)
         ami_free(owned);
         return ami__error_set(AMI_EINVAL, "store URI \"%s\": empty path", uri);
     }
-    if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5)) {
+    if (!strncmp(path, "file:", 5)) {
         ami_free(owned);
-        return ami__error_set(AMI_EINVAL, "store URI \"%s\": a file path is required (the store uses several connections)", uri);
+        return ami__error_set(AMI_EINVAL, "store URI \"%s\": give a file path or :memory: (SQLite URIs are not accepted)", uri);
     }
     ami_store_backend *be = NULL;
     int rc = ami__sqlite_backend_open(&be, path, sync_full);
@@ -118,10 +122,58 @@ AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri)
     return rc;
 }
 
+/* Remove a temporary store's directory and the files in it (store, WAL, node-local stores). */
+static void remove_temp_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char p[4096];
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+AMI_EXTERN(int) ami_store_open_temp(ami_store **out, char **out_uri)
+{
+    if (out_uri) *out_uri = NULL;
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    const char *tmp = getenv("TMPDIR");
+    ami_buf dir = AMI_BUF_INIT, uri = AMI_BUF_INIT;
+    if (ami_buf_printf(&dir, "%s/ami-store-XXXXXX", tmp && *tmp ? tmp : "/tmp")) return ami__error_oom();
+    if (!mkdtemp(dir.ptr)) {
+        int rc = ami__error_set(AMI_EIO, "cannot create a temporary directory \"%s\"", dir.ptr);
+        ami_buf_dispose(&dir);
+        return rc;
+    }
+    int rc = ami_buf_printf(&uri, "sqlite:%s/ami.db", dir.ptr);
+    if (!rc) rc = ami_store_open(out, uri.ptr);
+    if (rc) {
+        remove_temp_dir(dir.ptr);
+        ami_buf_dispose(&dir);
+        ami_buf_dispose(&uri);
+        return rc;
+    }
+    (*out)->temp_dir = ami_buf_detach(&dir);
+    if (out_uri) *out_uri = ami_buf_detach(&uri);
+    ami_buf_dispose(&uri);
+    return 0;
+}
+
 AMI_EXTERN(void) ami_store_free(ami_store *store)
 {
     if (!store) return;
     store->be->free(store->be);
+    if (store->temp_dir) {
+        remove_temp_dir(store->temp_dir);
+        ami_free(store->temp_dir);
+    }
     pthread_mutex_destroy(&store->mu);
     ami_buf_dispose(&store->key);
     ami_buf_dispose(&store->value);
@@ -576,4 +628,51 @@ AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const ch
 AMI_EXTERN(void) ami_store_wake(ami_store *store)
 {
     if (store && store->be->wake) store->be->wake(store->be);
+}
+
+AMI_EXTERN(json_t *) ami_entry_value(const json_t *entry)
+{
+    return json_object_get(entry, "value");
+}
+
+AMI_EXTERN(const char *) ami_entry_versionstamp(const json_t *entry)
+{
+    return json_string_value(json_object_get(entry, "versionstamp"));
+}
+
+AMI_EXTERN(int) ami_json_parse(json_t **out, const char *text, size_t len)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!text) return ami__error_set(AMI_EINVAL, "JSON text is NULL");
+    json_error_t err;
+    *out = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    if (!*out) return ami__error_set(AMI_EINVAL, "invalid JSON: %s (line %d, column %d)", err.text, err.line, err.column);
+    return 0;
+}
+
+AMI_EXTERN(char *) ami_json_text(const json_t *value)
+{
+    ami_buf b = AMI_BUF_INIT;
+    if (!value) {
+        ami_buf_puts(&b, "null");
+        return ami_buf_detach(&b);
+    }
+    size_t n = json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (n == 0) {
+        ami__error_set(AMI_EINVAL, "value cannot be serialised as JSON (NaN or infinity?)");
+        return NULL;
+    }
+    if (ami_buf_grow(&b, n + 1)) {
+        ami__error_oom();
+        return NULL;
+    }
+    b.size = json_dumpb(value, b.ptr, n, JSON_COMPACT | JSON_ENCODE_ANY);
+    b.ptr[b.size] = '\0';
+    return ami_buf_detach(&b);
+}
+
+AMI_EXTERN(void) ami_json_decref(json_t *value)
+{
+    json_decref(value);
 }

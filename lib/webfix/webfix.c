@@ -10,6 +10,7 @@
 #include "util/util.h"
 #include "webfix/webfix_internal.h"
 #include "ami/registry.h"
+#include "registry/worker_internal.h"
 #include "ami/election.h"
 #include "ami/templates.h"
 
@@ -95,16 +96,15 @@ static int lib_error(json_t **out, int rc)
     }
 }
 
-enum { T_STR = 1, T_NULL = 2, T_BOOL = 4, T_INT = 8, T_STRARRAY = 16, T_OBJECT = 32 };
+/* Request fields that are not worker-record fields (those follow the record parser's rules). */
+enum { T_STR = 1, T_NULL = 2, T_INT = 4, T_OBJECT = 8 };
 
 static const char *type_words(int kinds)
 {
     switch (kinds) {
     case T_STR: return "a string";
     case T_STR | T_NULL: return "a string or null";
-    case T_BOOL: return "a boolean";
     case T_INT: return "an integer";
-    case T_STRARRAY: return "an array of strings";
     case T_OBJECT: return "an object";
     default: return "of another type";
     }
@@ -114,15 +114,8 @@ static int type_ok(const json_t *v, int kinds)
 {
     if (json_is_null(v)) return !!(kinds & T_NULL);
     if (json_is_string(v)) return !!(kinds & T_STR);
-    if (json_is_boolean(v)) return !!(kinds & T_BOOL);
     if (json_is_integer(v)) return !!(kinds & T_INT);
     if (json_is_object(v)) return !!(kinds & T_OBJECT);
-    if (json_is_array(v) && (kinds & T_STRARRAY)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach(v, i, e) if (!json_is_string(e)) return 0;
-        return 1;
-    }
     return 0;
 }
 
@@ -137,6 +130,15 @@ static int check_fields(json_t **out, const json_t *obj, const char *prefix, con
             return errf(out, 400, "Invalid request body: %s%s must be %s", prefix, r->name, type_words(r->kinds));
     }
     return 0;
+}
+
+/* The worker-record fields of obj (a setWorker body, or an updateWorker raw) by the record
+ * parser's type rules; 0, or a 400 naming the first field of a wrong type. */
+static int check_record_types(json_t **out, const json_t *obj, int body, const char *prefix)
+{
+    ami__raw_fault f;
+    if (!ami__worker_raw_check_types(obj, body, &f)) return 0;
+    return errf(out, 400, "Invalid request body: %s%s must be %s", prefix, f.field, f.expected);
 }
 
 /* The sid named by body.channel ("ami.worker.{sid}") or body.sid; NULL with a 400 in *out otherwise. */
@@ -166,11 +168,7 @@ static const char *body_sid(json_t **out, int *status, const json_t *body)
 
 static int m_set_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
-    static const field_rule rules[] = {
-        { "dependencies", T_STRARRAY }, { "version", T_STR }, { "executionMode", T_STR }, { "priority", T_STR },
-        { "accountId", T_STR | T_NULL }, { "assignedNode", T_STR | T_NULL }, { "mode", T_STR }, { "scope", T_STR },
-        { "note", T_STR | T_NULL }, { "active", T_BOOL }, { NULL, 0 } };
-    int st = check_fields(out, body, "", rules);
+    int st = check_record_types(out, body, 1, "");
     if (st) return st;
     int rc = ami_registry_create(out, wf->store, wf->nid, body);
     return rc ? lib_error(out, rc) : 200;
@@ -234,18 +232,13 @@ static int m_get_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_bu
 static int m_update_worker(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     static const field_rule top[] = { { "raw", T_OBJECT }, { "versionstamp", T_STR | T_NULL }, { NULL, 0 } };
-    static const field_rule raw_rules[] = {
-        { "sid", T_STR }, { "nid", T_STR }, { "active", T_BOOL }, { "mode", T_STR }, { "scope", T_STR },
-        { "executionMode", T_STR }, { "priority", T_STR }, { "accountId", T_STR | T_NULL },
-        { "assignedNode", T_STR | T_NULL }, { "note", T_STR | T_NULL }, { "dependencies", T_STRARRAY },
-        { "version", T_STR }, { "timestamp", T_INT }, { NULL, 0 } };
     int st = 0;
     const char *sid = body_sid(out, &st, body);
     if (!sid) return st;
     if ((st = check_fields(out, body, "", top))) return st;
     json_t *raw = json_object_get(body, "raw");
     if (!raw) return err(out, 400, "Invalid request body: raw is required");
-    if ((st = check_fields(out, raw, "raw.", raw_rules))) return st;
+    if ((st = check_record_types(out, raw, 0, "raw."))) return st;
     const char *vs = json_string_value(json_object_get(body, "versionstamp"));
     int rc = ami_registry_update(out, wf->store, sid, raw, vs && *vs ? vs : NULL);
     return rc ? lib_error(out, rc) : 200;
@@ -419,14 +412,6 @@ static int m_list_templates(ami_webfix *wf, const json_t *body, json_t **out, am
     return rc ? lib_error(out, rc) : 200;
 }
 
-/* "… (line 3, column 7)" → 3, 7; -1 when absent. */
-static void parse_position(const char *msg, long *line, long *col)
-{
-    const char *l = strstr(msg, "line "), *c = strstr(msg, "column ");
-    *line = l ? strtol(l + 5, NULL, 10) : -1;
-    *col = c ? strtol(c + 7, NULL, 10) : -1;
-}
-
 static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     json_t *js = json_object_get(body, "script");
@@ -437,11 +422,11 @@ static int m_validate_script(ami_webfix *wf, const json_t *body, json_t **out, a
         return 200;
     }
     if (rc != AMI_EVALIDATION) return lib_error(out, rc);
-    long line, col;
-    const char *msg = ami_error_last();
-    parse_position(msg, &line, &col);
-    *out = json_pack("{s:b,s:s,s:o,s:o}", "valid", 0, "error", msg, "line", line > 0 ? json_integer(line) : json_null(),
-                     "column", col > 0 ? json_integer(col) : json_null());
+    ami_script_error se = AMI_SCRIPT_ERROR_INIT;   /* no position for type, emptiness or size */
+    (void)ami_error_last_script(&se);
+    *out = json_pack("{s:b,s:s,s:o,s:o}", "valid", 0, "error", ami_error_last(),
+                     "line", se.line > 0 ? json_integer(se.line) : json_null(),
+                     "column", se.column > 0 ? json_integer(se.column) : json_null());
     return 200;
 }
 

@@ -353,7 +353,6 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/bench-node-XXXXXX", build);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (ami_init() < 0) return 1;
-    ami_runtime_install_check();
     const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|failover|mem */
     if (!only || !strcmp(only, "start")) start_latency();
     if (!only || !strcmp(only, "loop")) loop_rate();

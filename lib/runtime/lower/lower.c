@@ -151,14 +151,16 @@ int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err)
     return ami__error_set(AMI_ESCRIPT, "%d:%d: %s", err->line, err->column, err->message);
 }
 
-int ami__lower_prepare(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen)
+int ami__lower_prepare(const char *src, size_t len, ami_buf *out, ami_script_error *se)
 {
     ami_lower_error err;
     ami_buf_clear(out);
     int rc = ami__lower(src, len, out, &err);
-    if (rc == AMI_ESCRIPT && errbuf && errlen)
-        snprintf(errbuf, errlen, "SyntaxError: %s (line %d, column %d)", err.message, err.line, err.column);
-    else if (rc && errbuf && errlen)
-        snprintf(errbuf, errlen, "%s", ami_error_last());
+    if (rc == AMI_ESCRIPT && se) {
+        snprintf(se->name, sizeof se->name, "SyntaxError");
+        snprintf(se->message, sizeof se->message, "%s", err.message);
+        se->line = err.line;
+        se->column = err.column;
+    }
     return rc;
 }

@@ -71,9 +71,9 @@ typedef struct ami_lower_error {
 int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err);
 
 /* The runtime's source preparation in one call: `out` is cleared and gets
- * the lowered script; on failure returns AMI_ESCRIPT (or AMI_ENOMEM) with
- * "SyntaxError: <message> (line L, column C)" in errbuf. */
-int ami__lower_prepare(const char *src, size_t len, ami_buf *out, char *errbuf, size_t errlen);
+ * the lowered script; on failure returns AMI_ESCRIPT with *se filled (a
+ * SyntaxError with line and column; se may be NULL) or AMI_ENOMEM. */
+int ami__lower_prepare(const char *src, size_t len, ami_buf *out, ami_script_error *se);
 
 /* ES5 source of the __ami_* helpers listed above (NUL-terminated):
  * lib/runtime/js/lower_helpers.js, turned into C data by scripts/js2c.sh. */

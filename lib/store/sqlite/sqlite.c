@@ -13,6 +13,10 @@
  *
  * Versionstamps: 16 hex digits of the counter, then "0000".
  *
+ * ":memory:" gives a private in-memory database per handle: both connections
+ * open one uniquely named shared-cache memory database (no WAL; table locks
+ * answer SQLITE_LOCKED, retried like SQLITE_BUSY); it is gone on close.
+ *
  * Concurrency: WAL; writes in BEGIN IMMEDIATE; SQLite's own busy handler is
  * kept short (it is unfair between processes under contention, docs/design.md §6) and
  * we retry SQLITE_BUSY ourselves with jittered sleeps up to a budget.
@@ -111,6 +115,7 @@ typedef struct {
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
     int poller_active;
+    int memory;             /* a private in-memory database (shared cache between our two connections) */
 } sq_backend;
 
 #define RETRY 99  /* internal: SQLITE_BUSY, try again (distinct from the 0/1 results below) */
@@ -620,6 +625,7 @@ static void sq_free(ami_store_backend *be)
 
 static int open_conn(sq_backend *b, sqlite3 **out, int flags)
 {
+    if (b->memory) flags |= SQLITE_OPEN_URI | SQLITE_OPEN_MEMORY | SQLITE_OPEN_SHAREDCACHE;
     int rc = sqlite3_open_v2(b->path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         int r = ami__error_set(AMI_EIO, "cannot open store \"%s\": %s (%d)", b->path,
@@ -670,13 +676,25 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     pthread_cond_init(&b->wcv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&b->wmu, NULL);
-    if (!(b->path = ami__strdup(path))) {
+    if (!strcmp(path, ":memory:")) {
+        /* one private database per handle, seen by both of its connections
+         * through SQLite's shared cache (a name no other handle uses) */
+        static unsigned long seq;
+        char name[96];
+        snprintf(name, sizeof name, "file:ami-mem-%ld-%lu?mode=memory&cache=shared", (long)getpid(),
+                 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+        b->memory = 1;
+        b->path = ami__strdup(name);
+    } else {
+        b->path = ami__strdup(path);
+    }
+    if (!b->path) {
         sq_free(&b->base);
         return ami__error_oom();
     }
 
     int rc = open_conn(b, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (!rc) {
+    if (!rc && !b->memory) {
         /* journal_mode answers with the mode in force; anything but wal is an error */
         int64_t started = ami_time_mono_ms();
         for (int attempt = 0;; attempt++) {

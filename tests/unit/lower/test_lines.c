@@ -70,12 +70,15 @@ static void lowering_errors_have_positions(void)
 static void prepare_reports_runtime_format(void)
 {
     ami_buf out = AMI_BUF_INIT;
-    char err[300];
+    ami_script_error se;
     ami_buf_puts(&out, "stale");
-    CHECK_RC(ami__lower_prepare("const a = 1;\n", 13, &out, err, sizeof err));
+    CHECK_RC(ami__lower_prepare("const a = 1;\n", 13, &out, &se));
     CHECK_STR(out.ptr, "var a = 1; ");
-    CHECK_INT(ami__lower_prepare("let x = 1;\nlet y = ;\n", 21, &out, err, sizeof err), AMI_ESCRIPT);
-    CHECK_STR(err, "SyntaxError: Unexpected token ';' (line 2, column 9)");
+    CHECK_INT(ami__lower_prepare("let x = 1;\nlet y = ;\n", 21, &out, &se), AMI_ESCRIPT);
+    CHECK_STR(se.name, "SyntaxError");
+    CHECK_STR(se.message, "Unexpected token ';'");
+    CHECK_INT(se.line, 2);
+    CHECK_INT(se.column, 9);
     ami_buf_dispose(&out);
 }
 

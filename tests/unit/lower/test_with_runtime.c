@@ -65,12 +65,16 @@ static void error_line_is_the_users(void)
 
 static void check_script_lowers(void)
 {
-    char err[300];
+    ami_script_error se;
     static const char ok[] = "const { a = 1 } = {};\nfor (const x of [a]) await Stels.sleep(x);\n";
-    CHECK_RC(ami_runtime_check_script(ok, sizeof ok - 1, err, sizeof err));
+    CHECK_RC(ami_runtime_check_script(ok, sizeof ok - 1, &se));
     static const char bad[] = "let x = 1;\nfunction* gen() {}\n";
-    CHECK_INT(ami_runtime_check_script(bad, sizeof bad - 1, err, sizeof err), AMI_ESCRIPT);
-    CHECK_STR(err, "SyntaxError: Generators are not supported (line 2, column 9)");
+    CHECK_INT(ami_runtime_check_script(bad, sizeof bad - 1, &se), AMI_ESCRIPT);
+    CHECK_STR(ami_error_last(), "SyntaxError: Generators are not supported (line 2, column 9)");
+    CHECK_STR(se.name, "SyntaxError");
+    CHECK_STR(se.message, "Generators are not supported");
+    CHECK_INT(se.line, 2);
+    CHECK_INT(se.column, 9);
 }
 
 int main(void)

@@ -45,31 +45,34 @@ static void create_messages(void)
     json_decref(all);
 }
 
-static int reject_with_line(const char *script, size_t len, char *err, size_t errlen, void *payload)
+/* No hook to install: create and update compile every script; the error keeps its position. */
+static void scripts_are_compiled(void)
 {
-    (void)len; (void)payload;
-    if (strstr(script, "syntax error")) { snprintf(err, errlen, "SyntaxError: bad (line 2, column 5)"); return 1; }
-    return 0;
-}
-
-static void compile_hook_is_used(void)
-{
-    ami_registry_set_script_check(reject_with_line, NULL);
-    expect_create_error("{\"scriptContent\":\"ok\\nsyntax error\"}", "Invalid script content: SyntaxError: bad (line 2, column 5)");
-    json_t *e = NULL, *body = check_json("{\"scriptContent\":\"fine\"}");
+    expect_create_error("{\"scriptContent\":\"var ok = 1;\\n  if (a {\\n}\"}", "Invalid script content: SyntaxError: ");
+    ami_script_error se = AMI_SCRIPT_ERROR_INIT;
+    CHECK_RC(ami_error_last_script(&se));
+    CHECK_STR(se.name, "SyntaxError");
+    CHECK_INT(se.line, 2);
+    CHECK(se.column > 0);
+    CHECK(strstr(ami_error_last(), "(line 2, column ") != NULL);
+    json_t *e = NULL, *body = check_json("{\"scriptContent\":\"return 1;\"}");
     CHECK_RC(ami_registry_create(&e, s, "s-0001", body));
     const char *sid = json_string_value(json_object_get(json_object_get(json_object_get(e, "value"), "raw"), "sid"));
-    json_t *patch = check_json("{\"script\":\"syntax error\"}"), *out = NULL;
+    json_t *patch = check_json("{\"script\":\"const x = ;\"}"), *out = NULL;
     CHECK_INT(ami_registry_update(&out, s, sid, patch, NULL), AMI_EVALIDATION);
-    CHECK(!strncmp(ami_error_last(), "Invalid script content", 22));
+    CHECK(!strncmp(ami_error_last(), "Invalid script content: SyntaxError: ", 37));
+    CHECK_RC(ami_error_last_script(&se));
+    CHECK_INT(se.line, 1);
     json_t *again = NULL;
     CHECK_RC(ami_registry_get(&again, s, sid));
-    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(again, "value"), "raw"), "script")), "fine");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(again, "value"), "raw"), "script")), "return 1;");
+    /* a later, unrelated error does not carry the old position */
+    CHECK_INT(ami_registry_get(&out, s, "no-such-worker"), AMI_ENOTFOUND);
+    CHECK_INT(ami_error_last_script(&se), AMI_ENOTFOUND);
     json_decref(again);
     json_decref(patch);
     json_decref(body);
     json_decref(e);
-    ami_registry_set_script_check(NULL, NULL);
 }
 
 /* A versionstamp that is not one is bad input (400), not a version conflict (409). */
@@ -97,7 +100,7 @@ int main(void)
 {
     REQUIRE(ami_store_open(&s, check_path("val.db")) == 0);
     RUN(create_messages);
-    RUN(compile_hook_is_used);
+    RUN(scripts_are_compiled);
     RUN(malformed_versionstamp);
     ami_store_free(s);
     return check_done();

@@ -71,30 +71,38 @@ static void syntax_errors_have_line_and_column(void)
     CHECK_STR(ami_error_last(), "SyntaxError: Unexpected token ';' (line 2, column 10)");   /* from the lowering */
     json_decref(w);
 
-    char err[256];
-    CHECK_INT(ami_runtime_check_script("logger.info('x');\n  if (a {\n}", 29, err, sizeof err), AMI_ESCRIPT);
-    CHECK(strstr(err, "SyntaxError") && strstr(err, "(line 2, column "));
-    CHECK_INT(ami_runtime_check_script("var s = 'unterminated;\n", 23, err, sizeof err), AMI_ESCRIPT);
-    CHECK(strstr(err, "(line 1, column "));
-    CHECK_INT(ami_runtime_check_script("return 1;", 9, err, sizeof err), 0);
-    CHECK_STR(err, "");
+    ami_script_error se;
+    CHECK_INT(ami_runtime_check_script("logger.info('x');\n  if (a {\n}", 29, &se), AMI_ESCRIPT);
+    CHECK_STR(se.name, "SyntaxError");
+    CHECK_INT(se.line, 2);
+    CHECK(se.column > 0 && se.message[0] && !strstr(se.message, "line"));
+    CHECK(strstr(ami_error_last(), "SyntaxError") && strstr(ami_error_last(), "(line 2, column "));
+    ami_script_error again;
+    CHECK_RC(ami_error_last_script(&again));
+    CHECK_STR(again.message, se.message);
+    CHECK_INT(ami_runtime_check_script("var s = 'unterminated;\n", 23, &se), AMI_ESCRIPT);
+    CHECK_INT(se.line, 1);
+    CHECK(se.column > 0);
+    CHECK_INT(ami_runtime_check_script("return 1;", 9, &se), 0);
     /* a script cannot close the wrapping function early */
-    CHECK_INT(ami_runtime_check_script("}); (function(){", 16, err, sizeof err), AMI_ESCRIPT);
-    CHECK_INT(ami_runtime_check_script("x", 1, NULL, 0), 0);
+    CHECK_INT(ami_runtime_check_script("}); (function(){", 16, &se), AMI_ESCRIPT);
+    CHECK_INT(ami_runtime_check_script("x", 1, NULL), 0);
 }
 
-static void registry_hook_rejects_bad_scripts(void)
+/* The registry compiles every script it stores, with no set-up call. */
+static void registry_rejects_bad_scripts(void)
 {
-    ami_runtime_install_check();
     json_t *body = check_json("{\"scriptContent\":\"logger.info('ok');\\nvar x = ;\"}"), *out = NULL;
     CHECK_INT(ami_registry_create(&out, net, "node-1", body), AMI_EVALIDATION);
     CHECK(strstr(ami_error_last(), "Invalid script content") && strstr(ami_error_last(), "line 2, column "));
+    ami_script_error se;
+    CHECK_RC(ami_error_last_script(&se));
+    CHECK_INT(se.line, 2);
     json_decref(body);
     body = check_json("{\"scriptContent\":\"logger.info('ok');\"}");
     CHECK_RC(ami_registry_create(&out, net, "node-1", body));
     json_decref(out);
     json_decref(body);
-    ami_registry_set_script_check(NULL, NULL);
 }
 
 int main(void)
@@ -104,7 +112,7 @@ int main(void)
     RUN(stack_is_kept);
     RUN(top_level_return_ends_the_run);
     RUN(syntax_errors_have_line_and_column);
-    RUN(registry_hook_rejects_bad_scripts);
+    RUN(registry_rejects_bad_scripts);
     ami_store_free(net);
     ami_store_free(local);
     return check_done();

@@ -14,6 +14,7 @@ typedef struct {
 static int guard(ami_atomic *batch, void *payload)
 {
     guard_state *g = payload;
+    if (!batch) return 0;   /* after a conflict: the tenure is over */
     g->calls++;
     return ami_atomic_check(batch, g->lease_key, g->vs) == 0 ? 1 : -1;
 }

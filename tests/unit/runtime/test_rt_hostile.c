@@ -167,6 +167,7 @@ static void slice_limit_ends_a_busy_run(void)
         "while (true) {}",
         "while (true) { try { while (true) {} } catch (e) {} }",
         "var s = 'x'; while (true) { s = new Array(100000).join('x'); }",
+        "while (true) { logger.info('spam'); }",                       /* logger calls are not a pause */
         NULL
     };
     for (int i = 0; loops[i]; i++) {
