@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A local test server for worker network I/O (tests only, loopback only).
 
-    net_server.py PORTFILE [--tls CERT KEY]
+    net_server.py PORTFILE [--tls CERT KEY] [--port N]
 
-Binds 127.0.0.1 on a free port, writes the port to PORTFILE, serves until
+Binds 127.0.0.1 on a free port (or N), writes the port to PORTFILE, serves until
 killed.  Routes (HTTP/1.1; with --tls over HTTPS):
   /json                 {"ok": true, "n": 42}
   /echo                 JSON of the request: method, path, query, headers, body (text)
@@ -31,6 +31,8 @@ from urllib.parse import parse_qs, urlparse
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16   # one write per response (flushed after each request)
 
     def log_message(self, *a):
         pass
@@ -159,14 +161,18 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
 
 def main():
     portfile = sys.argv[1]
-    srv = Server(("127.0.0.1", 0), Handler)
-    if len(sys.argv) >= 5 and sys.argv[2] == "--tls":
+    args = sys.argv[2:]
+    port = int(args[args.index("--port") + 1]) if "--port" in args else 0
+    srv = Server(("127.0.0.1", port), Handler)
+    if "--tls" in args:
+        i = args.index("--tls")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+        ctx.load_cert_chain(args[i + 1], args[i + 2])
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     tmp = portfile + ".tmp"
     with open(tmp, "w") as f:

@@ -341,7 +341,12 @@ out.console = console;
 var special = { 'ftp:': 21, 'file:': 0, 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
 function invalidUrl(input) { return new TypeError('Invalid URL: ' + String(input)); }
 
+var PLAIN = /^[A-Za-z0-9\-._~!$&'()*+,;=:@\/?%]*$/;   /* needs no encoding in any of the sets below */
 function pctEncode(s, keep) {
+    if (PLAIN.test(s)) {
+        for (var k = 0; k < keep.length; k++) if (s.indexOf(keep.charAt(k)) >= 0) break;
+        if (k === keep.length) return s;
+    }
     var r = '', i, c;
     for (i = 0; i < s.length; i++) {
         c = s.charCodeAt(i);
@@ -519,7 +524,9 @@ function resolvePath(base, path, isSpecial, scheme) {
 }
 
 function parseURL(input, base) {
-    var s = String(input).replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
+    var s = String(input);
+    if (s.charCodeAt(0) <= 0x20 || s.charCodeAt(s.length - 1) <= 0x20) s = s.replace(/^[\u0000-\u0020]+/, '').replace(/[\u0000-\u0020]+$/, '');
+    if (/[\t\n\r]/.test(s)) s = s.replace(/[\t\n\r]/g, '');
     var u = { scheme: '', user: '', pass: '', host: null, port: '', path: [], opaque: null, query: null, frag: null };
     var m = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/.exec(s), rest;
     var hashAt, qAt;
@@ -899,8 +906,7 @@ function checkValue(v) {
 }
 function Headers(init) {
     if (!(this instanceof Headers)) throw new TypeError("Failed to construct 'Headers': Please use the 'new' operator");
-    force(this, '_list', []);   /* [lowercase name, value] in insertion order */
-    force(this, '_guard', null);
+    force(this, '_list', []);   /* [lowercase name, value] in insertion order; _guard on the prototype unless immutable */
     if (init === undefined || init === null) return;
     if (init instanceof Headers) { this._list = init._list.map(function (e) { return [e[0], e[1]]; }); return; }
     if (!isObject(init)) throw new TypeError("Failed to construct 'Headers': The provided value is not of type 'HeadersInit'");
@@ -916,7 +922,14 @@ function Headers(init) {
     var keys = Object.keys(init);
     for (var j = 0; j < keys.length; j++) this.append(keys[j], init[keys[j]]);
 }
+force(Headers.prototype, '_guard', null);
 function guard(h) { if (h._guard === 'immutable') throw new TypeError('Headers are immutable'); }
+function headersOf(list, immutable) {   /* a Headers over a checked [name, value] list (no copy) */
+    var h = Object.create(Headers.prototype);
+    force(h, '_list', list);
+    if (immutable) force(h, '_guard', 'immutable');
+    return h;
+}
 methods(Headers.prototype, {
     append: function (n, v) { guard(this); this._list.push([checkName(n), checkValue(v)]); },
     'delete': function (n) { guard(this); n = checkName(n); this._list = this._list.filter(function (e) { return e[0] !== n; }); },
@@ -981,9 +994,10 @@ function extractBody(b) {
     return [W.utf8Encode(String(b)), 'text/plain;charset=UTF-8'];
 }
 function consume(self) {
-    if (self._used) return PromiseImpl.reject(new TypeError('Body is unusable: Body has already been read'));
-    force(self, '_used', true);
-    return PromiseImpl.resolve(self._body || new Uint8Array(0));
+    var st = self._s;
+    if (st.used) return PromiseImpl.reject(new TypeError('Body is unusable: Body has already been read'));
+    st.used = true;
+    return PromiseImpl.resolve(st.body || new Uint8Array(0));
 }
 var bodyMethods = {
     text: function () { return consume(this).then(function (b) { return W.utf8Decode(b, false, false); }); },
@@ -997,10 +1011,14 @@ var bodyMethods = {
     arrayBuffer: function () { return consume(this).then(function (b) { return copyBuffer(b); }); },
     bytes: function () { return consume(this).then(function (b) { return new Uint8Array(b); }); }
 };
-function bodyProps(C) {
+/* Request and Response keep their state in one hidden record (this._s) read
+ * through getters on the prototype, as the WHATWG classes do. */
+function bodyProps(C, fields) {
     methods(C.prototype, bodyMethods);
-    getter(C.prototype, 'bodyUsed', function () { return !!this._used; });
-    getter(C.prototype, 'body', function () { return this._body === null ? null : this._body; });
+    getter(C.prototype, 'bodyUsed', function () { return this._s.used; });
+    getter(C.prototype, 'body', function () { return this._s.body; });
+    getter(C.prototype, '_body', function () { return this._s.body; });
+    fields.forEach(function (f) { getter(C.prototype, f, function () { return this._s[f]; }); });
 }
 
 var METHODS = { DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
@@ -1014,24 +1032,21 @@ function Request(input, init) {
     if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
     if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK')
         throw new TypeError("Failed to construct 'Request': '" + method + "' HTTP method is unsupported");
-    force(this, 'url', url);
-    force(this, 'method', method);
-    force(this, 'headers', new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined));
+    var headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
     var redirect = init.redirect !== undefined ? String(init.redirect) : src ? src.redirect : 'follow';
     if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error')
         throw new TypeError("Failed to construct 'Request': redirect must be 'follow', 'manual' or 'error'");
-    force(this, 'redirect', redirect);
-    force(this, 'signal', init.signal !== undefined && init.signal !== null ? init.signal : src ? src.signal : newSignal());
     var body = init.body !== undefined ? extractBody(init.body) : src ? [src._body, null] : [null, null];
     if (body[0] !== null && (method === 'GET' || method === 'HEAD'))
         throw new TypeError("Failed to construct 'Request': Request with GET/HEAD method cannot have body.");
-    if (body[1] && !this.headers.has('content-type')) this.headers.set('content-type', body[1]);
-    force(this, '_body', body[0]);
-    force(this, '_used', false);
+    if (body[1] && !headers.has('content-type')) headers.set('content-type', body[1]);
+    force(this, '_s', { url: url, method: method, headers: headers, redirect: redirect, body: body[0], used: false,
+                        signal: init.signal !== undefined && init.signal !== null ? init.signal : src ? src._s.signal : null });
 }
-bodyProps(Request);
+bodyProps(Request, ['url', 'method', 'headers', 'redirect']);
+getter(Request.prototype, 'signal', function () { return this._s.signal || (this._s.signal = newSignal()); });
 force(Request.prototype, 'clone', function () {
-    if (this._used) throw new TypeError('Request.clone: Body has already been consumed');
+    if (this._s.used) throw new TypeError('Request.clone: Body has already been consumed');
     return new Request(this);
 });
 out.Request = Request;
@@ -1047,24 +1062,20 @@ function Response(body, init) {
     var status = init.status === undefined ? 200 : Number(init.status);
     if (!(status >= 200 && status <= 599) || Math.floor(status) !== status)
         throw new RangeError("Failed to construct 'Response': The status provided (" + init.status + ') is outside the range [200, 599].');
-    force(this, 'status', status);
-    force(this, 'statusText', init.statusText === undefined ? '' : String(init.statusText));
-    force(this, 'headers', new Headers(init.headers));
-    force(this, 'type', 'default');
-    force(this, 'url', '');
-    force(this, 'redirected', false);
+    var headers = new Headers(init.headers);
     var b = extractBody(body);
     if (b[0] !== null && (status === 204 || status === 205 || status === 304))
         throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
-    if (b[1] && !this.headers.has('content-type')) this.headers.set('content-type', b[1]);
-    force(this, '_body', b[0]);
-    force(this, '_used', false);
+    if (b[1] && !headers.has('content-type')) headers.set('content-type', b[1]);
+    force(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
+                        headers: headers, type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
-bodyProps(Response);
+bodyProps(Response, ['status', 'statusText', 'headers', 'type', 'url', 'redirected']);
 getter(Response.prototype, 'ok', function () { return this.status >= 200 && this.status <= 299; });
 force(Response.prototype, 'clone', function () {
-    if (this._used) throw new TypeError('Response.clone: Body has already been consumed');
-    return makeResponse(this.status, this.statusText, this.headers._list, this._body, this.url, this.redirected, this.type);
+    if (this._s.used) throw new TypeError('Response.clone: Body has already been consumed');
+    return makeResponse(this.status, this.statusText, this.headers._list.map(function (e) { return [e[0], e[1]]; }),
+                        this._body, this.url, this.redirected, this.type, false);
 });
 force(Response, 'json', function (data, init) {
     var text = JSON.stringify(data);
@@ -1076,55 +1087,79 @@ force(Response, 'json', function (data, init) {
     return r;
 });
 force(Response, 'error', function () {
-    var r = makeResponse(0, '', [], null, '', false, 'error');
-    r.headers._guard = 'immutable';
-    return r;
+    return makeResponse(0, '', [], null, '', false, 'error', true);
 });
 force(Response, 'redirect', function (url, status) {
     status = status === undefined ? 302 : Number(status);
     if ([301, 302, 303, 307, 308].indexOf(status) < 0) throw new RangeError('Response.redirect: invalid status ' + status);
-    return makeResponse(status, '', [['location', new URL(String(url)).href]], null, '', false, 'default');
+    return makeResponse(status, '', [['location', new URL(String(url)).href]], null, '', false, 'default', false);
 });
-/* a Response as the network or a clone makes it (any status, given fields) */
-function makeResponse(status, statusText, headerList, bytes, url, redirected, type) {
+/* a Response as the network or a clone makes it (any status, given fields; headerList is kept) */
+function makeResponse(status, statusText, headerList, bytes, url, redirected, type, immutable) {
     var r = Object.create(Response.prototype);
-    force(r, 'status', status);
-    force(r, 'statusText', statusText);
-    var h = new Headers();
-    h._list = headerList.map(function (e) { return [e[0], e[1]]; });
-    force(r, 'headers', h);
-    force(r, 'type', type);
-    force(r, 'url', url);
-    force(r, 'redirected', redirected);
-    force(r, '_body', bytes);
-    force(r, '_used', false);
+    force(r, '_s', { status: status, statusText: statusText, headers: headersOf(headerList, immutable), type: type,
+                     url: url, redirected: redirected, body: bytes, used: false });
     return r;
 }
 out.Response = Response;
 
 /* ---- fetch ---- */
 
+/* The request parts fetch needs: [method, url, header lines, body bytes, redirect, signal]. */
+var SIMPLE_URL = /^https?:\/\/[a-z0-9.\-]+(:[0-9]{1,5})?\/[A-Za-z0-9\-._~!$&'()*+,;=:@\/?%]*$/;
+function fetchParts(input, init) {
+    if (input instanceof Request && init === undefined) {
+        var rs = input._s, hl = [];
+        for (var k = 0; k < rs.headers._list.length; k++) hl.push(rs.headers._list[k][0] + ': ' + rs.headers._list[k][1]);
+        if (rs.used) throw new TypeError('fetch: the request body has already been read');
+        return [rs.method, rs.url, hl, rs.body, rs.redirect, rs.signal];
+    }
+    if (input instanceof Request || (init !== undefined && init !== null && !isObject(init)))
+        return fetchParts(new Request(input, init));
+    init = init || {};
+    var url = String(input);
+    /* the common case: an absolute http(s) URL already in normal form (no dot segments, no
+     * default port, lowercase host) is its own href; anything else goes through URL */
+    if (!SIMPLE_URL.test(url) || /\/\.|:80\/|:443\//.test(url)) url = new URL(url).href;
+    var method = init.method === undefined ? 'GET' : String(init.method);
+    if (!TOKEN.test(method)) throw new TypeError("fetch: '" + method + "' is not a valid HTTP method");
+    if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
+    var redirect = init.redirect === undefined ? 'follow' : String(init.redirect);
+    if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error')
+        throw new TypeError("fetch: redirect must be 'follow', 'manual' or 'error'");
+    var body = init.body === undefined ? [null, null] : extractBody(init.body);
+    if (body[0] !== null && (method === 'GET' || method === 'HEAD'))
+        throw new TypeError('fetch: Request with GET/HEAD method cannot have body.');
+    var lines = [], typed = false, h = init.headers;
+    if (h !== undefined && h !== null) {
+        var list = h instanceof Headers ? h._list : new Headers(h)._list;
+        for (var i = 0; i < list.length; i++) {
+            if (list[i][0] === 'content-type') typed = true;
+            lines.push(list[i][0] + ': ' + list[i][1]);
+        }
+    }
+    if (body[1] && !typed) lines.push('content-type: ' + body[1]);
+    return [method, url, lines, body[0], redirect, init.signal || null];
+}
+
 out.fetch = function fetch(input, init) {
-    var req;
+    var parts;
     try {
-        req = new Request(input, init);
-        if (req.signal.aborted) throw req.signal.reason;
+        parts = fetchParts(input, init);
+        if (parts[5] && parts[5].aborted) throw parts[5].reason;
     } catch (e) { return PromiseImpl.reject(e); }
     if (!isCallable(W.fetch)) return PromiseImpl.reject(new TypeError('fetch: network I/O is not available in this build'));
     return new PromiseImpl(function (resolve, reject) {
-        var heads = [], id;
-        for (var i = 0; i < req.headers._list.length; i++) heads.push(req.headers._list[i][0] + ': ' + req.headers._list[i][1]);
-        function onAbort() { if (id !== undefined) W.fetchAbort(id); reject(req.signal.reason); }
-        id = W.fetch(req.method, req.url, heads, req._body, req.redirect, function (err, status, statusText, url, headers, body, redirected) {
-            req.signal.removeEventListener('abort', onAbort);
+        var id, signal = parts[5];
+        function onAbort() { if (id !== undefined) W.fetchAbort(id); reject(signal.reason); }
+        id = W.fetch(parts[0], parts[1], parts[2], parts[3], parts[4], function (err, status, statusText, url, headers, body, redirected) {
+            if (signal) signal.removeEventListener('abort', onAbort);
             if (err) { reject(netError(err)); return; }
             var list = [];
             for (var j = 0; j < headers.length; j += 2) list.push([headers[j].toLowerCase(), headers[j + 1]]);
-            var res = makeResponse(status, statusText, list, body, url, redirected, 'basic');
-            res.headers._guard = 'immutable';
-            resolve(res);
+            resolve(makeResponse(status, statusText, list, body, url, redirected, 'basic', true));
         });
-        req.signal.addEventListener('abort', onAbort);
+        if (signal) signal.addEventListener('abort', onAbort);
     });
 };
 /* err = [name, message]: TypeError, PermissionDenied, or a network class name */
