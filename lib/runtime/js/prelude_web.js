@@ -493,6 +493,7 @@ function parseHost(s, isSpecial, input) {
         if (/[\u0000\t\n\r #\/:<>?@\[\\\]^|]/.test(s)) throw invalidUrl(input);
         return pctEncode(s, C0);
     }
+    if (/^[a-z][a-z0-9\-]*(\.[a-z][a-z0-9\-]*)*$/.test(s)) return s;   /* a plain lowercase domain name */
     var d = pctDecode(s);
     if (/[^\u0000-\u007f]/.test(d)) throw new TypeError('Invalid URL (non-ASCII host names are not supported): ' + String(input));
     d = d.toLowerCase();
@@ -893,7 +894,13 @@ out.AbortController = AbortController;
 /* ---- Headers ---- */
 
 var TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-function normValue(v) { return String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, ''); }
+function isWs(c) { return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; }
+function normValue(v) {
+    v = String(v);
+    if (v.length && (isWs(v.charCodeAt(0)) || isWs(v.charCodeAt(v.length - 1))))
+        v = v.replace(/^[\t\n\r ]+/, '').replace(/[\t\n\r ]+$/, '');
+    return v;
+}
 function checkName(n) {
     n = String(n);
     if (!TOKEN.test(n)) throw new TypeError('Headers: invalid header name "' + n + '"');
