@@ -58,13 +58,15 @@ $(B)/gen/js_data.c: $(RT_JS) scripts/js2c.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/js2c.sh $@ $(RT_JS)
 endif
-# Built-in worker templates: lib/templates/*.js become C data at build time.
+# Built-in worker templates: lib/templates/*.js become C data at build time, by
+# the same generator, with a table of their "@key value" metadata.
 TPL_JS      := $(sort $(wildcard lib/templates/*.js))
 ifneq ($(TPL_JS),)
 LIB_OBJS    += $(B)/obj/$(B)/gen/templates_data.o
-$(B)/gen/templates_data.c: $(TPL_JS) scripts/gen_templates.sh
+$(B)/gen/templates_data.c: $(TPL_JS) scripts/js2c.sh
 	@mkdir -p $(dir $@)
-	$(Q)scripts/gen_templates.sh $@ $(TPL_JS)
+	$(Q)scripts/js2c.sh --prefix template_ --table ami__templates ami__template_def templates/templates_internal.h \
+	    "title category executionMode priority mode description" $@ $(TPL_JS)
 endif
 
 PROGS       := $(notdir $(patsubst %/,%,$(dir $(wildcard cli/*/main.c))))
@@ -76,6 +78,26 @@ UNIT_SRCS   := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 INTEG_SRCS  := $(shell find tests/integration -name 'test_*.c' 2>/dev/null | sort)
 INTEG_BINS  := $(patsubst tests/%.c,$(B)/tests/%,$(INTEG_SRCS))
+INTEG_SH    := $(sort $(wildcard tests/integration/test_*.sh))
+
+# Which tests `make test` (and `unit`, `integration`) runs: T=NAMES (file names,
+# with or without "test_", separated by commas or spaces), AREA=DIR (a directory
+# of tests/unit, or "integration"); J=N tests at a time (default 2).
+J           ?= 2
+comma       := ,
+T_NAMES     := $(subst $(comma), ,$(T))
+T_NAMES     := $(T_NAMES) $(addprefix test_,$(T_NAMES))
+pick_t       = $(if $(T),$(foreach f,$(1),$(if $(filter $(T_NAMES),$(basename $(notdir $(f)))),$(f))),$(1))
+pick_area    = $(if $(AREA),$(if $(filter integration,$(AREA)),$(2),$(filter $(B)/tests/unit/$(AREA)/% tests/unit/$(AREA)/%,$(1))),$(1) $(2))
+UNIT_SEL    := $(strip $(call pick_t,$(call pick_area,$(UNIT_BINS),)))
+INTEG_SEL   := $(strip $(call pick_t,$(call pick_area,,$(INTEG_BINS) $(INTEG_SH))))
+INTEG_SEL_BINS := $(filter-out %.sh,$(INTEG_SEL))
+ifneq ($(AREA),)
+ifeq ($(UNIT_SEL)$(INTEG_SEL),)
+$(error AREA=$(AREA): no such test area (a directory of tests/unit, or integration))
+endif
+endif
+
 BENCH_SRCS  := $(shell find tests/bench -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS  := $(patsubst tests/%.c,$(B)/tests/%,$(BENCH_SRCS))
 
@@ -89,17 +111,23 @@ endif
 # Keep objects of every build (test helpers look intermediate to make).
 .SECONDARY:
 
-.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run
+.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run clang-check cluster
 .DEFAULT_GOAL := all
 
 all: lib progs $(B)/libami.pc
 
 help:
 	@echo "make            build libami.so/.a, amictl, amid"
-	@echo "make test       build with -Werror, run every suite, then unit tests under ASan+UBSan"
+	@echo "make test       build with -Werror, run every suite, then unit tests under ASan+UBSan, then a clang build"
+	@echo "make test T=test_lease      one test by name (T=a,b for several)"
+	@echo "make test AREA=store        the tests of one area (a directory of tests/unit, or integration)"
+	@echo "make test J=4               four tests at a time (default 2)"
+	@echo "make CC=clang B=build/clang build with clang in its own directory"
 	@echo "make run        start a demo node on ./data (see README)"
+	@echo "make cluster    three etcd members + three amid nodes on loopback with the demo workers"
 	@echo "make bench      print benchmark figures with ratios against raw baselines"
-	@echo "make install    install under PREFIX (default /usr/local), honours DESTDIR"
+	@echo "make install    install under PREFIX (default /usr/local; LIBDIR, BINDIR, SYSCONFDIR…), honours DESTDIR"
+	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
 
 lib: $(B)/libami.a $(B)/libami.so.$(VERSION)
 progs: $(PROG_BINS)
@@ -145,40 +173,54 @@ $(B)/libami.so.$(VERSION): $(LIB_OBJS) scripts/libami.map
 	ln -sf libami.so.$(SOVERSION) $(B)/libami.so
 
 $(B)/libami.pc: pkgconfig/libami.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(or $(LIBDIR),$(PREFIX)/lib)|g' \
+	    -e 's|@INCLUDEDIR@|$(or $(INCLUDEDIR),$(PREFIX)/include)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # Programs link the static library so they run from the build tree.
+# amid tells systemd it is ready (sd_notify, Type=notify units).
+PROG_LIBS_amid := $(shell pkg-config --libs libsystemd 2>/dev/null)
 define PROG_RULE
 $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.a
-	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) $(B)/libami.a $$(LDLIBS_AMI)
+	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) $(B)/libami.a $$(LDLIBS_AMI) $$(PROG_LIBS_$(1))
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
 
-$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch])
+$(B)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(HDRS) $(wildcard tests/lib/*.h cli/amid/http.[ch] cli/amid/console.[ch])
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(CFLAGS_AMI) -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(B)/obj/libami-internal.a $(LDLIBS_AMI)
 
 tests: $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS)
 
-unit: $(UNIT_BINS)
-	@tests/run --build $(B) --name unit$(if $(SAN),-asan) $(UNIT_BINS)
+unit: $(UNIT_SEL)
+	@tests/run --build $(B) --name unit$(if $(SAN),-asan) -j $(J) $(UNIT_SEL)
 
-integration: $(INTEG_BINS) $(PROG_BINS) lib
-	@tests/run --build $(B) --name integration $(INTEG_BINS) $(wildcard tests/integration/test_*.sh)
+integration: $(INTEG_SEL_BINS) $(PROG_BINS) lib
+	@tests/run --build $(B) --name integration -j $(J) $(INTEG_SEL)
 
 asan:
 	$(MAKE) B=build/asan SAN=1 unit
 
 # Every suite, then the unit tests again under AddressSanitizer + UBSan.
 # The runner prints one closing "N passed, N failed" line over all suites.
-test: all tests
+# A full run (no T or AREA) also compiles the tree with clang at -Werror (into
+# build/clang; compile only), counted in the summary as "build/clang".
+test: all $(UNIT_SEL) $(INTEG_SEL_BINS)
 	@rm -f $(B)/results.txt build/asan/results.txt
 	@rc=0; \
-	 $(MAKE) --no-print-directory unit || rc=1; \
-	 $(MAKE) --no-print-directory integration || rc=1; \
-	 $(MAKE) --no-print-directory B=build/asan SAN=1 unit || rc=1; \
+	 $(if $(UNIT_SEL),$(MAKE) --no-print-directory unit || rc=1;) \
+	 $(if $(INTEG_SEL),$(MAKE) --no-print-directory integration || rc=1;) \
+	 $(if $(UNIT_SEL),$(MAKE) --no-print-directory B=build/asan SAN=1 unit || rc=1;) \
+	 $(if $(T)$(AREA),,$(MAKE) --no-print-directory clang-check || rc=1;) \
 	 tests/run --summary $(B)/results.txt build/asan/results.txt || rc=1; \
 	 exit $$rc
+
+# Compile everything (library, programs, tests) with clang; skipped with a note when clang is missing.
+clang-check:
+	@if command -v clang >/dev/null 2>&1; then \
+	   if $(MAKE) --no-print-directory -s CC=clang B=build/clang all tests >build/clang.log 2>&1; then \
+	     echo "clang: builds warning-free"; echo "PASS build:clang" >>$(B)/results.txt; \
+	   else echo "clang: FAILED (build/clang.log)"; tail -n 20 build/clang.log; echo "FAIL build:clang" >>$(B)/results.txt; exit 1; fi; \
+	 else echo "clang: not installed, clang build skipped"; fi
 
 bench: all $(BENCH_BINS)
 	@AMI_WANT_BENCH=1 scripts/deps.sh
@@ -190,27 +232,74 @@ PYTHON      ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo 
 PYVER       := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 PYSITE      ?= $(PREFIX)/lib/python$(PYVER)/$(if $(wildcard /usr/lib/python3/dist-packages),dist,site)-packages
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/include/ami/sys $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/ami.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 include/ami/*.h $(DESTDIR)$(PREFIX)/include/ami/
-	install -m 644 include/ami/sys/*.h $(DESTDIR)$(PREFIX)/include/ami/sys/
-	install -m 644 $(B)/libami.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libami.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libami.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libami.so.$(SOVERSION)
-	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libami.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libami.pc
-	$(if $(PROG_BINS),install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/)
+# Where `make install` puts things (all under DESTDIR when given).
+LIBDIR      ?= $(PREFIX)/lib
+BINDIR      ?= $(PREFIX)/bin
+INCLUDEDIR  ?= $(PREFIX)/include
+SYSCONFDIR  ?= $(PREFIX)/etc
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+
+# Installed programs link libami.so.0 (found in LIBDIR through their run path);
+# the build tree's programs stay static so they run from here.
+INST_BINS   := $(addprefix $(B)/inst/,$(PROGS))
+define INST_RULE
+$(B)/inst/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard cli/$(1)/*.c)) $(B)/libami.so.$(VERSION)
+	@mkdir -p $$(dir $$@)
+	$$(QLD)$$(CC) $$(CFLAGS_AMI) -o $$@ $$(filter %.o,$$^) -L$(B) -lami -Wl,-rpath,$(LIBDIR) $$(LDLIBS_AMI) $$(PROG_LIBS_$(1))
+endef
+$(foreach p,$(PROGS),$(eval $(call INST_RULE,$(p))))
+
+install: all $(INST_BINS)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ami/sys $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/ami $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/site-functions
+	install -m 644 include/ami.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/ami/*.h $(DESTDIR)$(INCLUDEDIR)/ami/
+	install -m 644 include/ami/sys/*.h $(DESTDIR)$(INCLUDEDIR)/ami/sys/
+	install -m 644 $(B)/libami.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libami.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libami.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libami.so.$(SOVERSION)
+	ln -sf libami.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libami.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' pkgconfig/libami.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libami.pc
+	$(if $(INST_BINS),install -m 755 $(INST_BINS) $(DESTDIR)$(BINDIR)/)
+	@# an edited configuration is kept; the shipped one is always there as amid.conf.dist
+	install -m 644 docs/amid.conf $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf.dist
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf ] || install -m 644 docs/amid.conf $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf
+	$(B)/amictl completion bash > $(DESTDIR)$(DATADIR)/bash-completion/completions/amictl
+	$(B)/amictl completion zsh > $(DESTDIR)$(DATADIR)/zsh/site-functions/_amictl
 	install -d $(DESTDIR)$(PYSITE)/ami
 	install -m 644 bindings/python/ami/*.py $(DESTDIR)$(PYSITE)/ami/
-	@if [ -d docs/man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
-	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
-	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true; fi
+	install -d $(DESTDIR)$(DATADIR)/ami/console
+	install -m 644 $(wildcard console/*.html console/*.js console/*.css console/*.svg) $(DESTDIR)$(DATADIR)/ami/console/
+	install -m 644 docs/amid.service $(DESTDIR)$(DATADIR)/ami/
+	@if [ -d docs/man ]; then install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8; \
+	  for m in docs/man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; \
+	  for m in docs/man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true; fi
+
+# Removes what `make install` put there (same PREFIX/DESTDIR); an edited amid.conf stays.
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/ami.h $(addprefix $(DESTDIR)$(INCLUDEDIR)/ami/,$(notdir $(wildcard include/ami/*.h))) \
+	    $(addprefix $(DESTDIR)$(INCLUDEDIR)/ami/sys/,$(notdir $(wildcard include/ami/sys/*.h)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/ami/sys $(DESTDIR)$(INCLUDEDIR)/ami 2>/dev/null
+	rm -f $(DESTDIR)$(LIBDIR)/libami.a $(DESTDIR)$(LIBDIR)/libami.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libami.so.$(SOVERSION) \
+	    $(DESTDIR)$(LIBDIR)/libami.so $(DESTDIR)$(LIBDIR)/pkgconfig/libami.pc
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGS))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf.dist
+	cmp -s docs/amid.conf $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf 2>/dev/null && rm -f $(DESTDIR)$(SYSCONFDIR)/ami/amid.conf || true
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/ami 2>/dev/null
+	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/amictl $(DESTDIR)$(DATADIR)/zsh/site-functions/_amictl
+	rm -rf $(DESTDIR)$(PYSITE)/ami $(DESTDIR)$(DATADIR)/ami
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/man/*.1))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard docs/man/*.8)))
 
 # A demo node on ./data (scripts/demo.sh): a parallel ticker writer and a leader aggregator.
 run: all
 	@scripts/demo.sh $(B)
+
+# Three etcd members and three amid nodes on loopback with the demo workers (scripts/cluster.sh).
+cluster: all
+	@scripts/cluster.sh $(B)
 
 clean:
 	rm -rf build

@@ -18,6 +18,8 @@ fi
 echo "demo workers in $DB:"
 ctl list
 echo
+echo "web console: http://127.0.0.1:3000/ (open mode: no login on this machine)"
+echo
 echo "starting amid (Ctrl-C to stop); in another terminal try:"
 echo "  $B/amictl --db $DB list"
 echo "  $B/amictl --db $DB --json show <sid-prefix>"

@@ -12,6 +12,7 @@ have_pc libcurl || need+=(libcurl4-openssl-dev)
 have_pc openssl || need+=(libssl-dev)
 have_pc libmicrohttpd || need+=(libmicrohttpd-dev)
 have_pc libwebsockets || need+=(libwebsockets-dev)
+have_pc libsystemd || need+=(libsystemd-dev)               # amid's sd_notify (Type=notify)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # the Python binding's tests (tests/integration/test_python.sh) use Debian's pytest
 python3 -c 'import pytest' 2>/dev/null || /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
@@ -19,7 +20,16 @@ python3 -c 'import pytest' 2>/dev/null || /usr/bin/python3 -c 'import pytest' 2>
 /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 /usr/bin/python3 -c 'import wheel' 2>/dev/null || python3 -c 'import wheel' 2>/dev/null || need+=(python3-wheel)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+# make test also compiles the tree with clang at -Werror (make clang-check)
+command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# the web console's editor (served by amid from its install location) and its browser tests
+[ -f /usr/share/javascript/codemirror/lib/codemirror.js ] || need+=(libjs-codemirror)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || need+=(python3-selenium)
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)       # the etcd backend's tests
+command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
 if [ "${AMI_WANT_BENCH:-0}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps: missing Debian packages: ${need[*]}" >&2

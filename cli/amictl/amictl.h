@@ -11,7 +11,10 @@ typedef struct amictl_options {
     const char *key;     /* --key FILE, AMI_KEY: PEM private key for the signed login */
     const char *nid;     /* --nid N, AMI_NID, default s-0001 (creator of workers in embedded mode) */
     const char *network; /* --network NAME, AMI_NETWORK, default localnet (log keys in embedded mode) */
-    int json;            /* --json: exact JSON on stdout */
+    int json;            /* --json, -o json: exact JSON on stdout */
+    int wide;            /* -o wide: tables with every column and full ids */
+    ami_webfix_scope scope; /* --scope: stats and logs of the whole cluster (default) or of --nid only (embedded) */
+    int creates_store;   /* the command may create the store (create, run); others need an existing one */
     int color;           /* stdout is a terminal and NO_COLOR is unset */
     const char *cmd;     /* the command being run, for messages */
 } amictl_options;
@@ -35,8 +38,14 @@ int amictl_call(json_t **out, int *partial, const char *method, json_t *body);
 char *amictl_resolve_sid(const char *prefix);
 /* Close the embedded store / HTTP handle. */
 void amictl_client_close(void);
+/* Does the --db store exist (reading commands refuse to create one)? */
+int amictl_store_exists(void);
 /* Is this remote mode (--url)? */
 int amictl_remote(void);
+/* A fresh signed login with --key at --url (not cached): *out is {session, expiresAt, role}; prints errors. */
+int amictl_remote_new_session(json_t **out);
+/* One raw WebFIX call at --url with the given session (may be NULL): *out the parsed answer, *status the HTTP status. */
+int amictl_remote_post(json_t **out, int *status, const char *method, const char *session);
 
 /* ---- helpers ---- */
 
@@ -101,4 +110,5 @@ int cmd_nodes(int argc, char **argv);
 int cmd_templates(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_console(int argc, char **argv);
 #endif

@@ -120,12 +120,7 @@ int cmd_run(int argc, char **argv)
     json_object_set_new(w, "sid", json_string(sid));
 
     char *lpath = NULL;
-    if (!local_path) {
-        size_t n = strlen(db) + strlen(nid) + 16;
-        lpath = malloc(n);
-        if (lpath) snprintf(lpath, n, "%s.%s.local", db, nid);
-        local_path = lpath;
-    }
+    if (!local_path && !ami_node_local_uri(&lpath, db, nid)) local_path = lpath;   /* the node's own */
     ami_store *net = NULL, *local = NULL;
     int rc = AMICTL_FAIL;
     if (ami_store_open(&net, db)) {
@@ -176,13 +171,13 @@ int cmd_run(int argc, char **argv)
             /* sleep through pump so subscriptions keep being served and a signal ends it */
             int64_t until = ami_time_mono_ms() + delay;
             while (!ami_runtime_stop_requested(inst) && ami_time_mono_ms() < until) {
-                if (ami_runtime_subscriptions(inst)) ami_runtime_pump(inst, (int)(until - ami_time_mono_ms()));
+                if (ami_runtime_handles(inst)) ami_runtime_pump(inst, (int)(until - ami_time_mono_ms()));
                 else usleep(10000);
             }
         }
         if (ami_runtime_stop_requested(inst)) { fprintf(stderr, "amictl run: stopped\n"); rc = AMICTL_FAIL; break; }
     }
-    if (rc == AMICTL_OK && ami_runtime_subscriptions(inst) && wait_ms != 0) {
+    if (rc == AMICTL_OK && ami_runtime_handles(inst) && wait_ms != 0) {
         if (ami_runtime_pump(inst, (int)wait_ms) == AMI_ESTOPPED && sw.got) fprintf(stderr, "amictl run: stopped\n");
     }
     if (have_waiter) {
@@ -195,6 +190,6 @@ out:
     ami_store_free(local);
     ami_store_free(net);
     json_decref(w);
-    free(lpath);
+    ami_free(lpath);
     return rc;
 }

@@ -189,11 +189,10 @@ int cmd_delete(int argc, char **argv) { return with_worker("delete", argc, argv,
 
 int cmd_update(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-') return amictl_usage("update", "a worker id is required");
     json_t *raw = json_object();
-    const char *file = NULL, *vs = NULL;
+    const char *file = NULL, *vs = NULL, *prefix = NULL;
     int rc = AMICTL_USAGE;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 1; i < argc; i++) {
         int r = field_flag(raw, argc, argv, &i);
         if (r < 0) { amictl_usage("update", "%s needs a value", argv[i]); goto out; }
         if (r) continue;
@@ -213,14 +212,17 @@ int cmd_update(int argc, char **argv)
             free(copy);
             json_object_set_new(raw, "dependencies", deps);
             i++;
+        } else if (a[0] != '-' && !prefix) {
+            prefix = a;
         } else {
             amictl_usage("update", v || !strncmp(a, "--", 2) ? "unexpected argument '%s'" : "%s needs a value", a);
             goto out;
         }
     }
+    if (!prefix) { amictl_usage("update", "a worker id is required"); goto out; }
     if (file && load_script(raw, "script", file)) { rc = AMICTL_FAIL; goto out; }
     if (json_object_size(raw) == 0) { amictl_usage("update", "nothing to change: give at least one field option"); goto out; }
-    char *sid = amictl_resolve_sid(argv[1]);
+    char *sid = amictl_resolve_sid(prefix);
     if (!sid) { rc = AMICTL_FAIL; goto out; }
     rc = update(sid, raw, vs, "updated");
     raw = NULL;

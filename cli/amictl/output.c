@@ -81,7 +81,8 @@ static int node_is_live(const json_t *nodes, const char *nid)
 void amictl_print_worker_table(const json_t *entries, const json_t *nodes)
 {
     if (json_array_size(entries) == 0) { printf("no workers\n"); return; }
-    printf("%s%-8s  %-8s  %-9s  %-6s  %-8s  %-10s  %-5s  %s%s\n", C_BOLD, "SID", "STATUS", "MODE", "RUN", "PRIORITY",
+    int sw = amictl_opts.wide ? 36 : 8;   /* -o wide: full ids and notes */
+    printf("%s%-*s  %-8s  %-9s  %-6s  %-8s  %-10s  %-5s  %s%s\n", C_BOLD, sw, "SID", "STATUS", "MODE", "RUN", "PRIORITY",
            "NODE", "AGE", "NOTE", C_RESET);
     size_t i;
     json_t *e;
@@ -99,13 +100,13 @@ void amictl_print_worker_table(const json_t *entries, const json_t *nodes)
             node = flagged;
             orphans++;
         }
-        char age[32], note[64];
+        char age[32], note[1024];
         fmt_age(age, sizeof age, now - num(raw, "timestamp"));
         const char *em = amictl_str(raw, "executionMode"), *pr = amictl_str(raw, "priority");
-        printf("%-8.8s  %s%-8s%s  %s%-9s%s  %-6s  %s%-8s%s  %-10.10s  %-5s  %s\n", amictl_str(raw, "sid"),
+        printf("%-*.*s  %s%-8s%s  %s%-9s%s  %-6s  %s%-8s%s  %-10.10s  %-5s  %s\n", sw, sw, amictl_str(raw, "sid"),
                active ? C_GREEN : C_DIM, active ? "active" : "inactive", C_RESET, mode_color(em), em, C_RESET,
                amictl_str(raw, "mode"), prio_color(pr), pr, C_RESET, node, age,
-               cut(note, sizeof note, amictl_str(raw, "note"), 50));
+               cut(note, sizeof note, amictl_str(raw, "note"), amictl_opts.wide ? 1000 : 50));
     }
     printf("%s%zu workers: %zu active, %zu inactive%s\n", C_DIM, json_array_size(entries), active_n,
            json_array_size(entries) - active_n, C_RESET);
@@ -149,7 +150,7 @@ static const char *state_color(const char *st)
 {
     if (!strcmp(st, "running") || !strcmp(st, "sleeping")) return C_GREEN;
     if (!strcmp(st, "backoff") || !strcmp(st, "paused") || !strcmp(st, "waiting-capacity")) return C_YELLOW;
-    if (!strcmp(st, "stopped")) return C_RED;
+    if (!strcmp(st, "stopped") || !strcmp(st, "error") || !strcmp(st, "lost")) return C_RED;
     return C_DIM;
 }
 
@@ -160,9 +161,12 @@ void amictl_print_stats(const json_t *st)
            C_BOLD, C_RESET, num(st, "totalWorkers"), num(st, "runningWorkers"), num(st, "stoppedWorkers"), C_BOLD,
            C_RESET, num(st, "totalExecutions"), C_BOLD, C_RESET, num(st, "totalErrors"), num(st, "totalNetworkErrors"),
            num(st, "totalCriticalErrors"));
+    if (json_is_integer(json_object_get(st, "totalInstances")))
+        printf("%sinstances%s %lld (%lld running)\n", C_BOLD, C_RESET, num(st, "totalInstances"), num(st, "runningInstances"));
     json_t *ws = json_object_get(st, "workers");
     if (!json_array_size(ws)) { printf("no stats yet (no node has run a worker)\n"); return; }
-    printf("\n%s%-8s  %-10s  %-16s  %10s  %7s  %7s  %7s  %8s  %8s  %8s  %s%s\n", C_BOLD, "SID", "NODE", "STATE", "EXECS",
+    int sw = amictl_opts.wide ? 36 : 8;
+    printf("\n%s%-*s  %-10s  %-16s  %10s  %7s  %7s  %7s  %8s  %8s  %8s  %s%s\n", C_BOLD, sw, "SID", "NODE", "STATE", "EXECS",
            "ERRORS", "NET", "CRIT", "RATE", "LAST RUN", "UPTIME", "HASH", C_RESET);
     size_t i;
     json_t *s;
@@ -179,7 +183,7 @@ void amictl_print_stats(const json_t *st)
         if (json_is_integer(json_object_get(s, "term"))) snprintf(term, sizeof term, " t%lld", num(s, "term"));
         char statebuf[40];
         snprintf(statebuf, sizeof statebuf, "%s%s", state, term);
-        printf("%-8.8s  %-10.10s  %s%-16s%s  %10lld  %s%7lld%s  %7lld  %7lld  %8s  %8s  %8s  %s\n", amictl_str(s, "sid"),
+        printf("%-*.*s  %-10.10s  %s%-16s%s  %10lld  %s%7lld%s  %7lld  %7lld  %8s  %8s  %8s  %s\n", sw, sw, amictl_str(s, "sid"),
                amictl_str(s, "nid"), state_color(state), statebuf, C_RESET, num(s, "executions"),
                errs ? C_RED : "", errs, errs ? C_RESET : "", num(s, "networkErrors"), num(s, "criticalErrors"),
                amictl_str(s, "errorRate"), last, up, amictl_str(s, "scriptHash"));

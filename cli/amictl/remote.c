@@ -136,33 +136,59 @@ static void cache_drop(void)
     session = NULL;
 }
 
-/* connectionNode with a fresh signature from the key file. */
-static int login(void)
+/* connectionNode with a fresh signature from the key file: *res is the 200 answer {session, expiresAt, role}. */
+static int signed_login(json_t **res)
 {
+    *res = NULL;
     if (!amictl_opts.key) return amictl_error("%s needs a login: give --key FILE (or AMI_KEY)", amictl_opts.url);
 #ifdef AMI_WEBFIX_H
     char *text = NULL;
     if (ami_webfix_sign_login(&text, amictl_opts.key)) return amictl_fail("login");
-    json_t *res = NULL;
     int status = 0;
-    int rc = post(&res, &status, text, NULL);
+    int rc = post(res, &status, text, NULL);
     ami_free(text);
     if (rc) return rc;
-    const char *s = json_string_value(json_object_get(res, "session"));
-    if (status != 200 || !s) {
-        json_t *err = json_object_get(res, "error");
+    if (status != 200 || !json_string_value(json_object_get(*res, "session"))) {
+        json_t *err = json_object_get(*res, "error");
         const char *msg = json_is_object(err) ? json_string_value(json_object_get(err, "message")) : json_string_value(err);
         amictl_error("login refused by %s: %s (HTTP %d)", amictl_opts.url, msg ? msg : "no session", status);
-        json_decref(res);
+        json_decref(*res);
+        *res = NULL;
         return AMICTL_FAIL;
     }
-    session = strdup(s);
-    cache_store(s, json_integer_value(json_object_get(res, "expiresAt")));
-    json_decref(res);
     return AMICTL_OK;
 #else
     return amictl_error("remote login needs libami built with WebFIX support");
 #endif
+}
+
+static int login(void)
+{
+    json_t *res = NULL;
+    int rc = signed_login(&res);
+    if (rc) return rc;
+    const char *s = json_string_value(json_object_get(res, "session"));
+    session = strdup(s);
+#ifdef AMI_WEBFIX_H
+    cache_store(s, json_integer_value(json_object_get(res, "expiresAt")));
+#endif
+    json_decref(res);
+    return AMICTL_OK;
+}
+
+int amictl_remote_new_session(json_t **out)
+{
+    return signed_login(out);
+}
+
+int amictl_remote_post(json_t **out, int *status, const char *method, const char *sess)
+{
+    json_t *env = json_pack("{s:s,s:s,s:[],s:{}}", "webfix", "1.0", "method", method, "params", "body");
+    char *text = json_dumps(env, JSON_COMPACT);
+    json_decref(env);
+    int rc = text ? post(out, status, text, sess) : amictl_error("out of memory");
+    free(text);
+    return rc;
 }
 
 int amictl_remote_call(json_t **out, int *status, const char *method, const json_t *body)

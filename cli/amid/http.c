@@ -17,6 +17,7 @@
 #include <time.h>
 #include <microhttpd.h>
 #include "http.h"
+#include "console.h"
 
 static __thread char http_err[256];
 
@@ -33,8 +34,8 @@ static int fail(const char *fmt, ...)
 }
 
 /* Routes and statuses counted for /metrics. */
-enum { R_WEBFIX, R_HEALTHZ, R_METRICS, R_STREAM, R_OTHER, N_ROUTES };
-static const char *route_names[N_ROUTES] = { "webfix", "healthz", "metrics", "logstream", "other" };
+enum { R_WEBFIX, R_HEALTHZ, R_METRICS, R_STREAM, R_CONSOLE, R_OTHER, N_ROUTES };
+static const char *route_names[N_ROUTES] = { "webfix", "healthz", "metrics", "logstream", "console", "other" };
 static const int http_statuses[] = { 200, 207, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503 };
 #define N_HSTATUS (sizeof http_statuses / sizeof http_statuses[0])
 
@@ -242,14 +243,35 @@ static enum MHD_Result serve_stream(amid_http *h, struct MHD_Connection *c)
                                                              : "Unauthorized: stels-session header required");
     if (!sid || !*sid || strlen(sid) >= sizeof ((stream *)0)->sid)
         return reply_json_error(h, c, R_STREAM, 400, "Invalid request: sid is required");
+    /* the worker must exist: a unique prefix resolves to it, an unknown or ambiguous one is an error */
+    char *full = NULL;
+    {
+        static const char req[] = "{\"webfix\":\"1.0\",\"method\":\"listWorkers\"}";
+        ami_buf resp = AMI_BUF_INIT;
+        int st = 0;
+        json_t *all = NULL;
+        if (!ami_webfix_handle(h->wf, req, sizeof req - 1, session, &st, &resp) && st == 200)
+            all = json_loadb(resp.ptr, resp.size, 0, NULL);
+        ami_buf_dispose(&resp);
+        int rc = all ? ami_registry_resolve_in(&full, all, sid) : AMI_EIO;
+        json_decref(all);
+        if (rc) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", ami_error_last()[0] ? ami_error_last() : "cannot list workers");
+            return reply_json_error(h, c, R_STREAM, rc == AMI_ENOTFOUND ? 404 : rc == AMI_EAMBIGUOUS ? 400 : 500, msg);
+        }
+    }
+    sid = full;
     int do_follow = follow && (!strcmp(follow, "true") || !strcmp(follow, "1"));
     long limit = lim ? strtol(lim, NULL, 10) : 100;
     if (limit < 0 || limit > 100000) limit = 100;
 
     stream *s = calloc(1, sizeof *s);
-    if (!s) return MHD_NO;
+    if (!s) { ami_free(full); return MHD_NO; }
     pthread_mutex_init(&s->lock, NULL);
     snprintf(s->sid, sizeof s->sid, "%s", sid);
+    ami_free(full);
+    sid = s->sid;
     s->conn = c;
     s->last_send_ms = now_ms();
     const char *last_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
@@ -345,6 +367,18 @@ static enum MHD_Result serve_webfix(amid_http *h, struct MHD_Connection *c, requ
     return ok;
 }
 
+/* The web console's static files (console.c). */
+static enum MHD_Result serve_console(amid_http *h, struct MHD_Connection *c, const char *url)
+{
+    unsigned int status = 404;
+    struct MHD_Response *r = amid_console_response(&status, h->cfg.console_dir, h->cfg.codemirror_dir, url);
+    if (!r) return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    count(h, R_CONSOLE, status);
+    return ok;
+}
+
 /* Open mode serves only loopback clients by name: a Host that is not a loopback
  * literal or localhost is a DNS-rebinding page posing as same-origin. */
 static int host_allowed(const char *host)
@@ -432,6 +466,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!is_get) return reply_json_error(h, c, R_STREAM, 405, "Method not allowed");
         return serve_stream(h, c);
     }
+    if (is_get && h->cfg.console_dir) return serve_console(h, c, url);
     if (!strcmp(url, "/")) return reply_json_error(h, c, R_WEBFIX, 405, "Method not allowed: use POST");
     return reply_json_error(h, c, R_OTHER, 404, "Not found");
 }
@@ -516,17 +551,26 @@ int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf
     h->node = node;
     h->cfg = c;
     pthread_mutex_init(&h->streams_lock, NULL);
+    /* HTTPS when a certificate and key are given (libmicrohttpd's GnuTLS support) */
+    struct MHD_OptionItem tls[] = {
+        { c.tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)c.tls_cert_pem },
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)c.tls_key_pem },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    if (c.tls_cert_pem) flags |= MHD_USE_TLS;
     h->daemon = MHD_start_daemon(flags, (uint16_t)c.port, NULL, NULL, on_request, h,
                                  MHD_OPTION_SOCK_ADDR, sa,
                                  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c.threads,
                                  MHD_OPTION_CONNECTION_TIMEOUT, c.connection_timeout_s,
                                  MHD_OPTION_CONNECTION_LIMIT, c.max_connections,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                                 MHD_OPTION_ARRAY, tls,
                                  MHD_OPTION_END);
     if (!h->daemon) {
         pthread_mutex_destroy(&h->streams_lock);
         free(h);
-        return fail("cannot listen on %s:%d (address in use or not available)", c.address, c.port);
+        return fail("cannot listen on %s:%d (address in use or not available%s)", c.address, c.port,
+                    c.tls_cert_pem ? ", or the TLS certificate and key do not match" : "");
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : c.port;

@@ -1,7 +1,8 @@
 /*
  * amid's HTTP layer (libmicrohttpd, internal epoll thread pool): WebFIX on
  * POST /, GET /healthz, GET /metrics, and the log stream
- * GET /api/worker/logs/stream?sid=…&follow=true (server-sent events).
+ * GET /api/worker/logs/stream?sid=…&follow=true (server-sent events), and
+ * the web console's static files on other GETs (console.h).
  */
 #ifndef AMID_HTTP_H
 #define AMID_HTTP_H
@@ -20,9 +21,13 @@ typedef struct amid_http_config {
     size_t max_body;              /* request body cap, default (and at most) AMI_WEBFIX_MAX_BODY: 413 beyond */
     size_t owners_count;          /* owners configured; 0 refuses a non-loopback address */
     int poll_ms;                  /* log stream poll interval, default 50 */
+    const char *console_dir;      /* web console files served at GET /…; NULL = no console (GET / is 405) */
+    const char *codemirror_dir;   /* served at /vendor/codemirror/…; NULL = not served */
+    const char *tls_cert_pem;     /* PEM text: serve HTTPS; NULL = plain HTTP */
+    const char *tls_key_pem;      /* PEM text of the certificate's key (with tls_cert_pem) */
 } amid_http_config;
 
-#define AMID_HTTP_CONFIG_INIT { "127.0.0.1", 3000, 4, 30, 1024, 0, 0, 50 }
+#define AMID_HTTP_CONFIG_INIT { "127.0.0.1", 3000, 4, 30, 1024, 0, 0, 50, NULL, NULL, NULL, NULL }
 
 /**
  * Start serving `wf` (borrowed; `node` may be NULL).  Returns 0, or -1 with a

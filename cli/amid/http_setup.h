@@ -2,10 +2,12 @@
  * Glue between amid's configuration (config.h) and its HTTP layer (http.h):
  * reads and claims the HTTP/auth keys, builds the WebFIX dispatcher over the
  * node, and starts/stops the server.  Keys: listen, http_threads,
- * connection_timeout, max_connections, owners, allow_viewers, session_ttl.
+ * connection_timeout, max_connections, owners, allow_viewers, session_ttl,
+ * scope, console, codemirror.
  */
 #ifndef AMID_HTTP_SETUP_H
 #define AMID_HTTP_SETUP_H
+#include <limits.h>
 #include <stddef.h>
 #include "config.h"
 #include "http.h"
@@ -17,8 +19,13 @@ typedef struct amid_http_setup {
     size_t owners_count;
     int allow_viewers;
     long long session_ttl_s;
+    ami_webfix_scope scope;    /* scope = cluster (default) | node: what stats and logs answer for */
+    const char *store_uri;     /* the shared store (set by main): where the cluster's local stores are */
+    char *tls_cert, *tls_key;  /* PEM text read from tls_cert / tls_key; NULL = plain HTTP */
     int disabled;              /* listen = off */
     int explicit_listen;       /* listen was configured (else the default is best effort) */
+    char console_dir[PATH_MAX];    /* the web console's files; "" = no console */
+    char codemirror_dir[PATH_MAX]; /* the editor component's files; "" = none */
     ami_webfix *wf;
     amid_http *server;
 } amid_http_setup;

@@ -171,6 +171,14 @@ AMI_EXTERN(int) ami_node_logs(json_t **out, ami_node *node, const char *sid, siz
 /** getLeaderInfo of spec 003 §6 for a worker (reads the lease from the store). *out is the caller's. */
 AMI_EXTERN(int) ami_node_leader_info(json_t **out, ami_node *node, const char *sid);
 
+/**
+ * The node-local store a node with id `nid` uses by default next to the shared
+ * store `store_uri`: "sqlite:<shared path>.<nid>.local" (the shared URI's
+ * "sqlite:" and "?options" dropped).  The one place this naming lives: nodes,
+ * `amictl run` and the cluster-wide log readers all call it.  *out is the
+ * caller's (ami_free).  AMI_EINVAL when an argument is missing.
+ */
+AMI_EXTERN(int) ami_node_local_uri(char **out, const char *store_uri, const char *nid);
 /** What ami_node_wait waits for. */
 typedef enum {
     AMI_NODE_WAIT_ITERATION = 1,  /* at least one iteration (successful or not) has ended on this node */

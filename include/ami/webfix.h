@@ -26,6 +26,19 @@ typedef int (*ami_webfix_templates_fn)(json_t **out, void *payload);
 /** Largest request body accepted (bytes); larger ones get HTTP 413. */
 #define AMI_WEBFIX_MAX_BODY ((size_t)1 << 20)
 
+/**
+ * What getWorkerStats, getWorkerLogs and the log streams answer for.  The
+ * other methods read the shared store and do not depend on it.
+ *  - NODE: this node only — its live stats and log ring when there is a node,
+ *    else the stats records the node `nid` wrote and its local store.
+ *  - CLUSTER: every node — the node's own live rows (if any) plus the stats
+ *    records of the other nodes, and the lines of every node's local store
+ *    found next to the shared one (ami_node_local_uri, needs store_uri).
+ * Either way a stats row whose node has no live heartbeat reads as state
+ * "lost" (not running), and rows of deleted workers are left out.
+ */
+typedef enum { AMI_WEBFIX_SCOPE_NODE = 0, AMI_WEBFIX_SCOPE_CLUSTER = 1 } ami_webfix_scope;
+
 /** Dispatcher options.  Initialise with AMI_WEBFIX_OPTIONS_INIT. */
 typedef struct ami_webfix_options {
     unsigned int version;          /* AMI_WEBFIX_OPTIONS_VERSION */
@@ -42,11 +55,15 @@ typedef struct ami_webfix_options {
     size_t max_sessions;           /* live sessions kept, default 100000 (503 beyond) */
     ami_webfix_templates_fn templates_fn;  /* listTemplates; NULL = the built-in ones (ami_template_list) */
     void *templates_payload;
+    /* version 2: */
+    ami_webfix_scope scope;        /* default NODE */
+    const char *store_uri;         /* the shared store's URI: where CLUSTER scope finds the nodes' local stores */
 } ami_webfix_options;
 
-#define AMI_WEBFIX_OPTIONS_VERSION 1
-#define AMI_WEBFIX_OPTIONS_INIT { AMI_WEBFIX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, "localnet", NULL, 0, 1, \
-                                  (int64_t)24 * 3600 * 1000, (int64_t)5 * 60 * 1000, 100000, NULL, NULL }
+#define AMI_WEBFIX_OPTIONS_VERSION 2
+#define AMI_WEBFIX_OPTIONS_INIT { AMI_WEBFIX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, "localnet", NULL, 0, 0, \
+                                  (int64_t)24 * 3600 * 1000, (int64_t)5 * 60 * 1000, 100000, NULL, NULL, \
+                                  AMI_WEBFIX_SCOPE_NODE, NULL }
 
 /**
  * Create a dispatcher.  setWorker, updateWorker and validateScript compile

@@ -1,4 +1,6 @@
-/* Internal: error reporting helpers shared by every area. */
+/* Internal: the bottom layer — error reporting, allocation, UTF-8 cutting.
+ * core includes nothing of libami but the public headers; util and every
+ * area above build on it. */
 #ifndef AMI_CORE_INTERNAL_H
 #define AMI_CORE_INTERNAL_H
 #include "ami/common.h"
@@ -14,5 +16,9 @@ int ami__error_oom(void);
 int ami__error_script(int code, const ami_script_error *se, const char *context);
 /* "Name: message (line L, column C)" (the position only when known) into out. */
 void ami__script_error_format(const ami_script_error *se, char *out, size_t outlen);
+
+/* The longest prefix of s[0..len) of at most `max` bytes that does not end inside a
+ * UTF-8 sequence (text cut there stays valid UTF-8 if it was). */
+size_t ami__utf8_cut(const char *s, size_t len, size_t max);
 
 #endif

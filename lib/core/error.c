@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/core.h"
-#include "util/util.h"
 
 static _Thread_local char last_msg[1024];
 static _Thread_local int last_code;

@@ -216,11 +216,7 @@ void *ami__election_main(void *arg)
         int leaders = node->n_leader;
         if (!quit && !leaders) {
             /* nothing to elect here: no store watch either; the scheduler signals when that changes */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200L * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-            pthread_cond_timedwait(&node->cv, &node->mu, &ts);
+            ami__cond_wait_ms(&node->cv, &node->mu, 200);
             pthread_mutex_unlock(&node->mu);
             continue;
         }

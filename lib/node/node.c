@@ -365,15 +365,36 @@ static int bad_opt(const char *name, const char *why)
     return ami__error_set(AMI_EINVAL, "node option %s: %s", name, why);
 }
 
-static char *local_uri_for(const char *store_uri, const char *nid)
+AMI_EXTERN(int) ami_node_local_uri(char **out, const char *store_uri, const char *nid)
 {
+    if (!out) return bad_opt("out", "is NULL");
+    *out = NULL;
+    if (!store_uri || !*store_uri || !nid || !*nid) return bad_opt("store_uri and nid", "are required");
+    /* a shared store on etcd has no file to sit next to: the local store goes in the working directory */
+    if (!strncmp(store_uri, "etcd://", 7) || !strncmp(store_uri, "etcds://", 8)) {
+        ami_buf e = AMI_BUF_INIT;
+        ami_buf_printf(&e, "sqlite:ami.%s.local", nid);
+        *out = ami_buf_detach(&e);
+        return *out ? 0 : ami__error_oom();
+    }
     const char *path = store_uri;
     if (!strncmp(path, "sqlite:", 7)) path += 7;
     size_t n = strcspn(path, "?");
-    if (n == 8 && !strncmp(path, ":memory:", 8)) return ami__strdup("sqlite::memory:");
+    if (n == 8 && !strncmp(path, ":memory:", 8)) {
+        *out = ami__strdup("sqlite::memory:");
+        return *out ? 0 : ami__error_oom();
+    }
     ami_buf b = AMI_BUF_INIT;
     ami_buf_printf(&b, "sqlite:%.*s.%s.local", (int)n, path, nid);
-    return ami_buf_detach(&b);
+    *out = ami_buf_detach(&b);
+    return *out ? 0 : ami__error_oom();
+}
+
+static char *local_uri_for(const char *store_uri, const char *nid)
+{
+    char *uri = NULL;
+    ami_node_local_uri(&uri, store_uri, nid);
+    return uri;
 }
 
 /* How many bytes of ami_node_options each known version has. */
@@ -573,8 +594,11 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
         return 0;
     }
     node->stopping = 1;
-    /* ask: each instance leaves after its current run (delays wake now) */
+    /* ask: each instance leaves after its current run (delays wake now); a
+     * leader is interrupted at once, even asleep or awaiting, so its lease is
+     * released and another node runs it without waiting for this one */
     for (ami__worker *w = node->workers; w; w = w->next) {
+        if (w->exec == AMI_EXEC_LEADER && w->thr_state == AMI__THR_LIVE) ami__worker_interrupt(w);
         w->quit = 1;
         pthread_cond_broadcast(&w->cv);
     }

@@ -199,7 +199,7 @@ void ami__leader_release(ami_node *node, ami__worker *w);
 /* Self-fence margin for a lease length. */
 int64_t ami__fence_margin(int64_t lease_ms);
 
-/* ---- stats.c ---- */
+/* ---- stats.c, heartbeat.c, logs.c, housekeeping.c ---- */
 /* errorRate of spec 003: "0%" without errors, else errors/executions*100 with two decimals and "%". */
 void ami__error_rate(char out[32], uint64_t errors, uint64_t executions);
 /* One worker's stats object (spec 003 §5 + state, term, nid); under mu. */

@@ -76,8 +76,22 @@ AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri)
     if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
     *out = NULL;
     if (!uri || !*uri) return ami__error_set(AMI_EINVAL, "empty store URI");
-    if (!strncmp(uri, "etcd:", 5) || !strncmp(uri, "etcd+", 5))
-        return ami__error_set(AMI_EUNSUPPORTED, "store URI \"%s\": the etcd backend is not available in this build", uri);
+    /* a URI whose scheme names a registered backend goes to that backend; the rest is SQLite */
+    static const struct {
+        const char *scheme;
+        int (*open)(ami_store_backend **out, const char *uri);
+    } schemes[] = {
+        { "etcd://", ami__etcd_backend_open },
+        { "etcds://", ami__etcd_backend_open },
+    };
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        if (strncmp(uri, schemes[i].scheme, strlen(schemes[i].scheme))) continue;
+        ami_store_backend *be = NULL;
+        int rc = schemes[i].open(&be, uri);
+        if (rc) return rc;
+        if ((rc = ami_store_open_backend(out, be))) be->free(be);
+        return rc;
+    }
 
     const char *path = uri;
     int sync_full = 0;

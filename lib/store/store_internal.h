@@ -26,6 +26,9 @@ int ami__vs_parse(uint64_t *out, const char *vs);
 /* Open the SQLite backend on `path` (created when missing). sync_full: synchronous=FULL. */
 int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync_full);
 
+/* Open the etcd v3 backend on an etcd:// or etcds:// URI (lib/store/etcd/etcd.c). */
+int ami__etcd_backend_open(ami_store_backend **out, const char *uri);
+
 /* Tests: keep `log_keep` commits in the change log, pruning every `log_prune_every` commits. */
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
 /* The backend behind a store handle (borrowed). */

@@ -1,4 +1,5 @@
-/* Internal: the template table, generated from lib/templates/NAME.js by scripts/gen_templates.sh. */
+/* Internal: the template table, generated from lib/templates/NAME.js by scripts/js2c.sh --table
+ * (fields in the order js2c fills them: name, the @-metadata in the Makefile's order, script). */
 #ifndef AMI_TEMPLATES_INTERNAL_H
 #define AMI_TEMPLATES_INTERNAL_H
 #include <stddef.h>

@@ -1,10 +1,13 @@
-/* Internal utilities (never exported): strings, random ids, hashing, logging. */
+/* Internal utilities (never exported): strings, random ids, hashing, time, logging.
+ * util sits on core (allocation, errors) and is below every other area. */
 #ifndef AMI_UTIL_H
 #define AMI_UTIL_H
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "ami/common.h"
+#include "core/core.h"
 
 /* Copies through ami_malloc; NULL on failure (free with ami_free). */
 char *ami__strdup(const char *s);
@@ -19,12 +22,15 @@ void ami__sha256_hex(const void *data, size_t len, char out[65]);
 /* Lowercase hex encoding of `len` bytes into out (2*len+1 bytes). */
 void ami__hex_encode(const void *data, size_t len, char *out);
 
-/* The longest prefix of s[0..len) of at most `max` bytes that does not end inside a
- * UTF-8 sequence (text cut there stays valid UTF-8 if it was). */
-size_t ami__utf8_cut(const char *s, size_t len, size_t max);
+/* Append standard base64 (with padding) of data to out; 0 or AMI_ENOMEM/AMI_EINVAL. */
+int ami__base64_encode(ami_buf *out, const void *data, size_t len);
+/* Append the bytes that base64 `text` (len a multiple of 4) encodes; AMI_EINVAL when malformed. */
+int ami__base64_decode(ami_buf *out, const char *text, size_t len);
 
 /* Sleep on the monotonic clock. */
 void ami__sleep_ms(int64_t ms);
+/* Wait on cv (mu held, as pthread_cond_timedwait) for at most ms milliseconds. */
+void ami__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms);
 /* ISO-8601 UTC with milliseconds ("2025-10-15T12:00:00.000Z") into out[25]. */
 void ami__iso_time(int64_t ms, char out[32]);
 

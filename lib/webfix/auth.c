@@ -242,3 +242,35 @@ ami_webfix_role ami__auth_role(ami__auth *auth, const char *token, int64_t now)
     pthread_mutex_unlock(&auth->lock);
     return role;
 }
+
+int ami__auth_session(ami__auth *auth, const char *token, int64_t now, ami_webfix_role *role, int64_t *expires_at)
+{
+    *role = AMI_WEBFIX_ROLE_NONE;
+    *expires_at = 0;
+    if (!auth->owners_count) {
+        *role = AMI_WEBFIX_ROLE_OWNER;
+        return 0;
+    }
+    if (!token || !*token) return 0;
+    char hash[65];
+    ami__sha256_hex(token, strlen(token), hash);
+    pthread_mutex_lock(&auth->lock);
+    json_t *s = json_object_get(auth->sessions, hash);
+    if (s && json_integer_value(json_array_get(s, 1)) > now) {
+        *role = (ami_webfix_role)json_integer_value(json_array_get(s, 0));
+        *expires_at = json_integer_value(json_array_get(s, 1));
+    }
+    pthread_mutex_unlock(&auth->lock);
+    return 0;
+}
+
+int ami__auth_logout(ami__auth *auth, const char *token)
+{
+    if (!token || !*token) return 0;
+    char hash[65];
+    ami__sha256_hex(token, strlen(token), hash);
+    pthread_mutex_lock(&auth->lock);
+    int found = json_object_del(auth->sessions, hash) == 0;
+    pthread_mutex_unlock(&auth->lock);
+    return found;
+}

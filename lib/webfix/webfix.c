@@ -3,6 +3,8 @@
  * checks, and the methods of spec 003 plus ours (docs/design.md §9).
  */
 #include <stdatomic.h>
+#include <stddef.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,7 @@ enum { NEED_NONE, NEED_VIEWER, NEED_OWNER };
 /* Statuses the dispatcher can answer, for the per-method counters. */
 static const int statuses[] = { 200, 207, 400, 401, 403, 404, 409, 413, 500, 503 };
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
-#define N_METHODS 13
+#define N_METHODS 15
 
 struct ami_webfix {
     ami__auth auth;
@@ -42,8 +44,9 @@ struct ami_webfix {
     void *templates_payload;
     atomic_ulong calls[N_METHODS + 1][N_STATUS];   /* last row: unknown methods and bad envelopes */
     text_cache list_cache;    /* listWorkers */
-    text_cache stats_cache;   /* getWorkerStats from the store, without its timestamp */
-    json_t *worker_prefix, *stats_prefix;   /* ["ami","worker"], ["ami","stats",nid] */
+    json_t *worker_prefix;    /* ["ami","worker"] */
+    ami_webfix_scope scope;
+    char *store_uri;          /* NULL: no other node's local store can be found */
     text_cache templates_cache;             /* the built-in templates' text */
 };
 
@@ -272,70 +275,164 @@ static json_t *unwrap(json_t *v)
     return json_is_object(raw) ? raw : v;
 }
 
-/* getWorkerStats without a node: this nid's stats records from the shared store. */
-static int stats_from_store(ami_webfix *wf, json_t **out)
+/* The keys (element `at`) of every entry under `prefix`, as a set (object of key -> true); NULL on error. */
+static json_t *key_set(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field)
 {
-    json_t *prefix = ami_key_new("ami", "stats", wf->nid, NULL), *entries = NULL;
+    json_t *entries = NULL;
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
-    int rc = ami_store_list(&entries, wf->store, &lo);
+    int rc = ami_store_list(&entries, store, &lo);
     json_decref(prefix);
-    if (rc) return rc;
-    json_t *workers = json_array();
-    if (!workers) {
-        json_decref(entries);
-        return ami__error_oom();
-    }
-    json_int_t running = 0, execs = 0, errs = 0, nerr = 0, cerr = 0;
+    if (rc) return NULL;
+    json_t *set = json_object();
     size_t i;
     json_t *e;
     json_array_foreach(entries, i, e) {
-        json_t *s = unwrap(json_object_get(e, "value"));
-        if (!json_is_object(s)) continue;
-        json_array_append(workers, s);
-        running += json_is_true(json_object_get(s, "isRunning"));
+        const char *k = json_string_value(json_array_get(json_object_get(e, "key"), at));
+        if (field) k = json_string_value(json_object_get(unwrap(json_object_get(e, "value")), field));
+        if (k) json_object_set_new(set, k, json_true());
+    }
+    json_decref(entries);
+    return set;
+}
+
+/* Totals of spec 003 §5 over workers[] (rows: one per worker and node), plus instance counts. */
+static void stats_totals(json_t *stats)
+{
+    json_int_t rows = 0, running_rows = 0, execs = 0, errs = 0, nerr = 0, cerr = 0;
+    json_t *sids = json_object(), *running = json_object();
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(stats, "workers"), i, s) {
+        const char *sid = json_string_value(json_object_get(s, "sid"));
+        int up = json_is_true(json_object_get(s, "isRunning"));
+        rows++;
+        running_rows += up;
+        if (sid) json_object_set_new(sids, sid, json_true());
+        if (sid && up) json_object_set_new(running, sid, json_true());
         execs += json_integer_value(json_object_get(s, "executions"));
         errs += json_integer_value(json_object_get(s, "errors"));
         nerr += json_integer_value(json_object_get(s, "networkErrors"));
         cerr += json_integer_value(json_object_get(s, "criticalErrors"));
     }
-    json_decref(entries);
-    json_int_t total = (json_int_t)json_array_size(workers);
-    *out = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "totalWorkers", total, "runningWorkers", running,
-                     "stoppedWorkers", total - running, "totalExecutions", execs, "totalErrors", errs,
-                     "totalNetworkErrors", nerr, "totalCriticalErrors", cerr, "workers", workers);
-    return *out ? 0 : ami__error_oom();
+    json_int_t n = (json_int_t)json_object_size(sids), up = (json_int_t)json_object_size(running);
+    json_object_set_new(stats, "totalWorkers", json_integer(n));
+    json_object_set_new(stats, "runningWorkers", json_integer(up));
+    json_object_set_new(stats, "stoppedWorkers", json_integer(n - up));
+    json_object_set_new(stats, "totalInstances", json_integer(rows));
+    json_object_set_new(stats, "runningInstances", json_integer(running_rows));
+    json_object_set_new(stats, "totalExecutions", json_integer(execs));
+    json_object_set_new(stats, "totalErrors", json_integer(errs));
+    json_object_set_new(stats, "totalNetworkErrors", json_integer(nerr));
+    json_object_set_new(stats, "totalCriticalErrors", json_integer(cerr));
+    json_decref(sids);
+    json_decref(running);
 }
 
-static int worker_stats(ami_webfix *wf, json_t **out)
+static int by_sid_nid(const void *a, const void *b)
 {
-    if (wf->node) return ami_node_stats(out, wf->node);
-    int rc = stats_from_store(wf, out);
-    if (!rc) json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
-    return rc;
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    const char *p = json_string_value(json_object_get(x, "sid")), *q = json_string_value(json_object_get(y, "sid"));
+    int c = strcmp(p ? p : "", q ? q : "");
+    if (c) return c;
+    p = json_string_value(json_object_get(x, "nid"));
+    q = json_string_value(json_object_get(y, "nid"));
+    return strcmp(p ? p : "", q ? q : "");
 }
+
+/*
+ * getWorkerStats for the dispatcher's scope, filtered by sid and nid (NULL =
+ * all): the node's live rows when there is a node, the stats records the
+ * nodes wrote otherwise.  Rows of nodes without a live heartbeat read as
+ * "lost"; rows of workers no longer in the registry are left out.
+ */
+static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid)
+{
+    *out = NULL;
+    json_t *workers = json_array();
+    if (!workers) return ami__error_oom();
+    if (wf->node && (!want_nid || !strcmp(want_nid, wf->nid))) {
+        json_t *live = NULL;
+        int rc = ami_node_stats(&live, wf->node);
+        if (rc) { json_decref(workers); return rc; }
+        json_array_extend(workers, json_object_get(live, "workers"));
+        json_decref(live);
+    }
+    if (!wf->node || wf->scope == AMI_WEBFIX_SCOPE_CLUSTER) {
+        json_t *prefix = wf->scope == AMI_WEBFIX_SCOPE_CLUSTER ? ami_key_new("ami", "stats", NULL)
+                                                              : ami_key_new("ami", "stats", wf->nid, NULL);
+        json_t *entries = NULL;
+        ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+        lo.prefix = prefix;
+        int rc = ami_store_list(&entries, wf->store, &lo);
+        json_decref(prefix);
+        json_t *alive = rc ? NULL : key_set(wf->store, ami_key_new("ami", "node", NULL), 2, "nid");
+        json_t *known = rc || !alive ? NULL : key_set(wf->store, ami_key_new("ami", "worker", NULL), 2, NULL);
+        if (!known) {
+            json_decref(entries);
+            json_decref(alive);
+            json_decref(workers);
+            return rc ? rc : ami_error_last_code();
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(entries, i, e) {
+            json_t *key = json_object_get(e, "key");
+            const char *nid = json_string_value(json_array_get(key, 2)), *sid = json_string_value(json_array_get(key, 3));
+            json_t *s = unwrap(json_object_get(e, "value"));
+            if (!nid || !sid || !json_is_object(s) || !json_object_get(known, sid)) continue;
+            if (wf->node && !strcmp(nid, wf->nid)) continue;   /* the live rows above */
+            if (want_nid && strcmp(want_nid, nid)) continue;
+            s = json_deep_copy(s);
+            if (!s) continue;
+            if (!json_object_get(s, "nid")) json_object_set_new(s, "nid", json_string(nid));
+            if (!json_object_get(alive, nid)) {
+                json_object_set_new(s, "state", json_string("lost"));
+                json_object_set_new(s, "isRunning", json_false());
+            }
+            json_array_append_new(workers, s);
+        }
+        json_decref(entries);
+        json_decref(alive);
+        json_decref(known);
+    }
+    if (want_sid) {
+        json_t *kept = json_array();
+        size_t i;
+        json_t *s;
+        json_array_foreach(workers, i, s) {
+            const char *sid = json_string_value(json_object_get(s, "sid"));
+            if (sid && !strcmp(sid, want_sid)) json_array_append(kept, s);
+        }
+        json_decref(workers);
+        workers = kept;
+    }
+    /* one order in every scope and mode: by worker, then node */
+    size_t n = json_array_size(workers);
+    json_t **rows = malloc((n ? n : 1) * sizeof *rows);
+    if (!rows) { json_decref(workers); return ami__error_oom(); }
+    for (size_t i = 0; i < n; i++) rows[i] = json_incref(json_array_get(workers, i));
+    qsort(rows, n, sizeof *rows, by_sid_nid);
+    json_array_clear(workers);
+    for (size_t i = 0; i < n; i++) json_array_append_new(workers, rows[i]);
+    free(rows);
+    *out = json_pack("{s:o}", "workers", workers);
+    if (!*out) return ami__error_oom();
+    stats_totals(*out);
+    json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
+    return 0;
+}
+
+static int worker_stats(ami_webfix *wf, json_t **out) { return worker_stats_filtered(wf, out, NULL, NULL); }
 
 static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
-    if (wf->node) {
-        int rc = ami_node_stats(out, wf->node);
-        return rc ? lib_error(out, rc) : 200;
-    }
-    /* From the store: cache the text by versionstamp and stamp each answer with the time. */
-    ami_versionstamp vs = "";
-    ami_buf cached = AMI_BUF_INIT;
-    if (!cache_get(&wf->stats_cache, wf->store, wf->stats_prefix, vs, &cached)) {
-        int rc = stats_from_store(wf, out);
-        if (rc) return lib_error(out, rc);
-        cache_put(&wf->stats_cache, vs, *out);
-        json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
-        return 200;
-    }
-    int rc = ami_buf_put(text, cached.ptr, cached.size - 1);   /* drop the closing brace */
-    if (!rc) rc = ami_buf_printf(text, ",\"timestamp\":%lld}", (long long)ami_time_now_ms());
-    ami_buf_dispose(&cached);
-    if (rc) return lib_error(out, rc);
-    return 200;
+    static const field_rule rules[] = { { "sid", T_STR | T_NULL }, { "nid", T_STR | T_NULL }, { NULL, 0 } };
+    int st = check_fields(out, body, "", rules);
+    if (st) return st;
+    int rc = worker_stats_filtered(wf, out, json_string_value(json_object_get(body, "sid")),
+                                   json_string_value(json_object_get(body, "nid")));
+    return rc ? lib_error(out, rc) : 200;
 }
 
 /* getLeaderInfo from the lease key (lib/election builds spec 003's shape). */
@@ -348,31 +445,25 @@ static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 {
     const char *sid = json_string_value(json_object_get(body, "workerId"));
     if (!sid || !*sid || strlen(sid) > 200) return err(out, 400, "Invalid workerId");
-    int rc = leader_info(wf, sid, out);
+    /* only a leader-mode worker has a leader: an unknown or other worker is the caller's mistake */
+    json_t *w = NULL;
+    int rc = ami_registry_get(&w, wf->store, sid);
+    if (rc) return lib_error(out, rc);
+    const char *mode = json_string_value(json_object_get(json_object_get(json_object_get(w, "value"), "raw"), "executionMode"));
+    if (mode && strcmp(mode, "leader")) {
+        int st = errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, mode);
+        json_decref(w);
+        return st;
+    }
+    json_decref(w);
+    rc = leader_info(wf, sid, out);
     return rc ? lib_error(out, rc) : 200;
 }
 
 static int m_list_nodes(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
-    if (wf->node) {
-        int rc = ami_node_list(out, wf->store);
-        return rc ? lib_error(out, rc) : 200;
-    }
-    json_t *prefix = ami_key_new("ami", "node", NULL), *entries = NULL;
-    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
-    lo.prefix = prefix;
-    int rc = ami_store_list(&entries, wf->store, &lo);
-    json_decref(prefix);
-    if (rc) return lib_error(out, rc);
-    *out = json_array();
-    size_t i;
-    json_t *e;
-    json_array_foreach(entries, i, e) {
-        json_t *v = unwrap(json_object_get(e, "value"));
-        if (json_is_object(v)) json_array_append(*out, v);
-    }
-    json_decref(entries);
-    return 200;
+    int rc = ami_node_list(out, wf->store);   /* live heartbeats, with or without a node */
+    return rc ? lib_error(out, rc) : 200;
 }
 
 static int m_worker_logs(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
@@ -436,24 +527,48 @@ static int m_connection_node(ami_webfix *wf, const json_t *body, json_t **out, a
     return ami__auth_login(out, &wf->auth, body, ami_time_now_ms());
 }
 
+/* getSession: the caller's role and when the session expires (open mode: owner, no expiry). */
+static int m_get_session(ami_webfix *wf, const char *session, json_t **out)
+{
+    ami_webfix_role role;
+    int64_t expires;
+    ami__auth_session(&wf->auth, session, ami_time_now_ms(), &role, &expires);
+    *out = json_pack("{s:s,s:o,s:b,s:s}", "role", role == AMI_WEBFIX_ROLE_OWNER ? "owner" : "viewer", "expiresAt",
+                     expires ? json_integer(expires) : json_null(), "open", !wf->auth.owners_count, "nid", wf->nid);
+    return 200;
+}
+
+/* disconnectNode: log out, ending the session on this node. */
+static int m_disconnect_node(ami_webfix *wf, const char *session, json_t **out)
+{
+    int ended = ami__auth_logout(&wf->auth, session);
+    *out = json_pack("{s:b}", "disconnected", ended);
+    return 200;
+}
+
+typedef int (*session_fn)(ami_webfix *wf, const char *session, json_t **out);
+
 static const struct method {
     const char *name;
     method_fn fn;
     int need;
+    session_fn sfn;   /* methods about the caller's own session */
 } methods[N_METHODS] = {
-    { "connectionNode", m_connection_node, NEED_NONE },
-    { "setWorker", m_set_worker, NEED_OWNER },
-    { "listWorkers", m_list_workers, NEED_VIEWER },
-    { "getWorker", m_get_worker, NEED_VIEWER },
-    { "updateWorker", m_update_worker, NEED_OWNER },
-    { "deleteWorker", m_delete_worker, NEED_OWNER },
-    { "stopAllWorkers", m_stop_all, NEED_OWNER },
-    { "getWorkerStats", m_worker_stats, NEED_VIEWER },
-    { "getLeaderInfo", m_leader_info, NEED_VIEWER },
-    { "listNodes", m_list_nodes, NEED_VIEWER },
-    { "getWorkerLogs", m_worker_logs, NEED_VIEWER },
-    { "listTemplates", m_list_templates, NEED_VIEWER },
-    { "validateScript", m_validate_script, NEED_VIEWER },
+    { "connectionNode", m_connection_node, NEED_NONE, NULL },
+    { "setWorker", m_set_worker, NEED_OWNER, NULL },
+    { "listWorkers", m_list_workers, NEED_VIEWER, NULL },
+    { "getWorker", m_get_worker, NEED_VIEWER, NULL },
+    { "updateWorker", m_update_worker, NEED_OWNER, NULL },
+    { "deleteWorker", m_delete_worker, NEED_OWNER, NULL },
+    { "stopAllWorkers", m_stop_all, NEED_OWNER, NULL },
+    { "getWorkerStats", m_worker_stats, NEED_VIEWER, NULL },
+    { "getLeaderInfo", m_leader_info, NEED_VIEWER, NULL },
+    { "listNodes", m_list_nodes, NEED_VIEWER, NULL },
+    { "getWorkerLogs", m_worker_logs, NEED_VIEWER, NULL },
+    { "listTemplates", m_list_templates, NEED_VIEWER, NULL },
+    { "validateScript", m_validate_script, NEED_VIEWER, NULL },
+    { "getSession", NULL, NEED_VIEWER, m_get_session },
+    { "disconnectNode", NULL, NEED_VIEWER, m_disconnect_node },
 };
 
 /* ---- dispatcher ---- */
@@ -506,7 +621,7 @@ static int dispatch(ami_webfix *wf, const char *reqtext, size_t len, const char 
                 json_t *empty = NULL;
                 if (!json_is_object(body)) body = empty = json_object();
                 ami_error_clear();
-                status = m->fn(wf, body, out, text);
+                status = m->sfn ? m->sfn(wf, session, out) : m->fn(wf, body, out, text);
                 json_decref(empty);
             }
         }
@@ -555,41 +670,22 @@ AMI_EXTERN(int) ami_webfix_session_check(ami_webfix_role *out, ami_webfix *wf, c
     return 0;
 }
 
-AMI_EXTERN(int) ami_webfix_logs(json_t **out, ami_webfix *wf, const char *sid, int64_t after_ts, size_t limit)
+/* Append the lines of `sid` with ts > after_ts from one local store: the newest `limit` (0 = all), oldest first. */
+static int logs_from_store(json_t *lines, ami_store *local, const char *network, const char *sid, int64_t after_ts,
+                           size_t limit)
 {
-    if (!out || !wf || !sid) return ami__error_set(AMI_EINVAL, "webfix_logs: out, wf and sid are required");
-    *out = NULL;
-    if (wf->node) {
-        /* The node's in-memory ring has every line at once (the local store is written in batches). */
-        json_t *all = NULL;
-        int rc = ami_node_logs(&all, wf->node, sid, 0);
-        if (rc) return rc;
-        json_t *lines = json_array();
-        size_t n = json_array_size(all), first = 0;
-        while (first < n && json_integer_value(json_object_get(json_array_get(all, first), "ts")) <= after_ts) first++;
-        if (limit && n - first > limit) first = n - limit;
-        for (size_t k = first; k < n; k++) json_array_append(lines, json_array_get(all, k));
-        json_decref(all);
-        *out = lines;
-        return 0;
-    }
-    if (!wf->local) {
-        *out = json_array();
-        return *out ? 0 : ami__error_oom();
-    }
-    json_t *prefix = json_pack("[s,s,s]", wf->network, "logs", sid);
-    json_t *start = json_pack("[s,s,s,I]", wf->network, "logs", sid, (json_int_t)(after_ts > 0 ? after_ts + 1 : 0));
+    json_t *prefix = json_pack("[s,s,s]", network, "logs", sid);
+    json_t *start = json_pack("[s,s,s,I]", network, "logs", sid, (json_int_t)(after_ts > 0 ? after_ts + 1 : 0));
     json_t *entries = NULL;
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
     lo.start = start;
     lo.limit = limit;
     lo.reverse = limit > 0;   /* the newest `limit` lines, put back in order below */
-    int rc = ami_store_list(&entries, wf->local, &lo);
+    int rc = ami_store_list(&entries, local, &lo);
     json_decref(prefix);
     json_decref(start);
     if (rc) return rc;
-    json_t *lines = json_array();
     size_t n = json_array_size(entries);
     for (size_t k = 0; k < n; k++) {
         json_t *e = json_array_get(entries, lo.reverse ? n - 1 - k : k);
@@ -603,8 +699,91 @@ AMI_EXTERN(int) ami_webfix_logs(json_t **out, ami_webfix *wf, const char *sid, i
         json_array_append_new(lines, line);
     }
     json_decref(entries);
-    *out = lines;
     return 0;
+}
+
+/* Open the local store of node `nid` next to the shared store, if it exists (never creates one). */
+static ami_store *open_local_of(ami_webfix *wf, const char *nid)
+{
+    char *uri = NULL;
+    ami_store *local = NULL;
+    if (!wf->store_uri || ami_node_local_uri(&uri, wf->store_uri, nid)) return NULL;
+    const char *path = strncmp(uri, "sqlite:", 7) ? uri : uri + 7;
+    if (access(path, F_OK) == 0 && ami_store_open(&local, uri)) local = NULL;
+    ami_free(uri);
+    return local;
+}
+
+typedef struct { json_t *line; size_t at; } line_at;
+
+static int by_ts(const void *a, const void *b)
+{
+    const line_at *x = a, *y = b;
+    json_int_t p = json_integer_value(json_object_get(x->line, "ts")), q = json_integer_value(json_object_get(y->line, "ts"));
+    if (p != q) return p < q ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;   /* one node's lines keep their order */
+}
+
+AMI_EXTERN(int) ami_webfix_logs(json_t **out, ami_webfix *wf, const char *sid, int64_t after_ts, size_t limit)
+{
+    if (!out || !wf || !sid) return ami__error_set(AMI_EINVAL, "webfix_logs: out, wf and sid are required");
+    *out = NULL;
+    json_t *lines = json_array();
+    if (!lines) return ami__error_oom();
+    int rc = 0, own_done = 1;
+    if (wf->node) {
+        /* The node's in-memory ring has every line at once (the local store is written in batches). */
+        json_t *all = NULL;
+        rc = ami_node_logs(&all, wf->node, sid, 0);
+        size_t i;
+        json_t *l;
+        json_array_foreach(all, i, l)
+            if (json_integer_value(json_object_get(l, "ts")) > after_ts) json_array_append(lines, l);
+        json_decref(all);
+    } else if (wf->local) {
+        rc = logs_from_store(lines, wf->local, wf->network, sid, after_ts, limit);
+    } else {
+        own_done = 0;
+    }
+    json_t *nids = NULL;
+    if (!rc && wf->scope == AMI_WEBFIX_SCOPE_CLUSTER) {
+        nids = key_set(wf->store, ami_key_new("ami", "node", NULL), 2, "nid");
+        json_t *more = key_set(wf->store, ami_key_new("ami", "stats", NULL), 2, NULL);
+        if (!nids || !more) rc = ami_error_last_code() ? ami_error_last_code() : AMI_EIO;
+        else json_object_update(nids, more);
+        json_decref(more);
+        if (own_done && nids) json_object_del(nids, wf->nid);
+    } else if (!rc && !own_done) {
+        nids = json_pack("{s:b}", wf->nid, 1);
+    }
+    const char *nid;
+    json_t *ignored;
+    json_object_foreach(nids, nid, ignored) {
+        if (rc) break;
+        ami_store *local = open_local_of(wf, nid);
+        if (!local) continue;
+        rc = logs_from_store(lines, local, wf->network, sid, after_ts, limit);
+        ami_store_free(local);
+    }
+    json_decref(nids);
+    if (rc) {
+        json_decref(lines);
+        return rc;
+    }
+    /* merge the nodes' lines by time and keep the newest `limit` */
+    size_t n = json_array_size(lines);
+    line_at *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+        json_decref(lines);
+        return ami__error_oom();
+    }
+    for (size_t i = 0; i < n; i++) v[i] = (line_at){ json_array_get(lines, i), i };
+    qsort(v, n, sizeof *v, by_ts);
+    *out = json_array();
+    for (size_t i = limit && n > limit ? n - limit : 0; i < n; i++) json_array_append(*out, v[i].line);
+    free(v);
+    json_decref(lines);
+    return *out ? 0 : ami__error_oom();
 }
 
 static void prom_label(ami_buf *out, const char *s)
@@ -684,16 +863,21 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
 {
     if (!out || !opts) return ami__error_set(AMI_EINVAL, "webfix_new: out and opts are required");
     *out = NULL;
-    if (opts->version != AMI_WEBFIX_OPTIONS_VERSION)
+    if (opts->version != 1 && opts->version != AMI_WEBFIX_OPTIONS_VERSION)
         return ami__error_set(AMI_EINVAL, "webfix_new: options version %u, expected %u", opts->version,
                               AMI_WEBFIX_OPTIONS_VERSION);
+    /* a version-1 caller's struct ends before `scope`: take the defaults for the rest */
+    ami_webfix_options v2 = AMI_WEBFIX_OPTIONS_INIT;
+    memcpy(&v2, opts, opts->version == 1 ? offsetof(ami_webfix_options, scope) : sizeof v2);
+    opts = &v2;
+    if (opts->scope != AMI_WEBFIX_SCOPE_NODE && opts->scope != AMI_WEBFIX_SCOPE_CLUSTER)
+        return ami__error_set(AMI_EINVAL, "webfix_new: unknown scope %d", (int)opts->scope);
     ami_store *store = opts->store ? opts->store : node_store(opts->node);
     if (!store) return ami__error_set(AMI_EINVAL, "webfix_new: a store (or a node) is required");
     ami_webfix *wf = ami_malloc(sizeof *wf);
     if (!wf) return ami__error_oom();
     memset(wf, 0, sizeof *wf);
     pthread_mutex_init(&wf->list_cache.lock, NULL);
-    pthread_mutex_init(&wf->stats_cache.lock, NULL);
     pthread_mutex_init(&wf->templates_cache.lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
     wf->node = opts->node;
@@ -703,11 +887,12 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     wf->network = ami__strdup(opts->network ? opts->network : "localnet");
     wf->templates_fn = opts->templates_fn;
     wf->templates_payload = opts->templates_payload;
-    if (!rc && (!wf->nid || !wf->network)) rc = ami__error_oom();
+    wf->scope = opts->scope;
+    wf->store_uri = opts->store_uri ? ami__strdup(opts->store_uri) : NULL;
+    if (!rc && (!wf->nid || !wf->network || (opts->store_uri && !wf->store_uri))) rc = ami__error_oom();
     if (!rc) {
         wf->worker_prefix = ami_key_new("ami", "worker", NULL);
-        wf->stats_prefix = ami_key_new("ami", "stats", wf->nid, NULL);
-        if (!wf->worker_prefix || !wf->stats_prefix) rc = ami__error_oom();
+        if (!wf->worker_prefix) rc = ami__error_oom();
     }
     if (rc) {
         ami_webfix_free(wf);
@@ -723,12 +908,10 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     ami__auth_dispose(&wf->auth);
     free(wf->list_cache.text);
     pthread_mutex_destroy(&wf->list_cache.lock);
-    free(wf->stats_cache.text);
-    pthread_mutex_destroy(&wf->stats_cache.lock);
     free(wf->templates_cache.text);
     pthread_mutex_destroy(&wf->templates_cache.lock);
     json_decref(wf->worker_prefix);
-    json_decref(wf->stats_prefix);
+    ami_free(wf->store_uri);
     ami_free(wf->nid);
     ami_free(wf->network);
     ami_free(wf);

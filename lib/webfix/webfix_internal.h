@@ -29,6 +29,10 @@ void ami__auth_dispose(ami__auth *auth);
 int ami__auth_login(json_t **out, ami__auth *auth, const json_t *body, int64_t now);
 /* Role of a session token at `now` (NONE when missing/unknown/expired; owner in open mode). */
 ami_webfix_role ami__auth_role(ami__auth *auth, const char *token, int64_t now);
+/* Role and expiry (ms; 0 in open mode) of a session token at `now`; role NONE when unknown or expired. */
+int ami__auth_session(ami__auth *auth, const char *token, int64_t now, ami_webfix_role *role, int64_t *expires_at);
+/* End a session (log out): 1 when it existed, 0 when not. */
+int ami__auth_logout(ami__auth *auth, const char *token);
 
 /* Hex of 2n digits into n bytes; 0 or -1 when not hex or the wrong length. */
 int ami__hex_decode(unsigned char *out, size_t n, const char *hex);

@@ -97,7 +97,7 @@ static void start_latency(void)
     int64_t lat[N];
     int got = 0;
     for (int i = 0; i < N; i++) {
-        char *sid = create(st, "{\"scriptContent\":\"Stels.net.set(['b', Stels.config.sid], {t: Date.now()}); Stels.sleep(100000);\",\"priority\":\"high\"}");
+        char *sid = create(st, "{\"scriptContent\":\"Stels.net.set(['b', Stels.config.sid], {t: Date.now()}); await Stels.sleep(100000);\",\"priority\":\"high\"}");
         nap_ms(20);
         json_t *raw = json_pack("{s:b}", "active", 1), *e = NULL;
         int64_t t0 = ami_time_now_ms();
@@ -146,7 +146,9 @@ static pid_t spawn(const char *db, const char *nid)
     if (p == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", nid, "--db", db, "--lease-ms", "1000", "--renew-ms", "300",
+        char local[700];
+        snprintf(local, sizeof local, "sqlite:%s/%s.local", dir, nid);
+        execl(amid, "amid", "--nid", nid, "--db", db, "--local-db", local, "--lease-ms", "1000", "--renew-ms", "300",
               "--retry-ms", "100", "--heartbeat-ms", "200", (char *)NULL);
         _exit(127);
     }
@@ -155,9 +157,12 @@ static pid_t spawn(const char *db, const char *nid)
 
 static void failover(void)
 {
+    /* AMI_BENCH_STORE (an etcd:// URI, from bench_etcd) replaces the SQLite file */
+    const char *other = getenv("AMI_BENCH_STORE");
     char db[600], uri[700];
     snprintf(db, sizeof db, "%s/failover.db", dir);
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
+    if (other && *other) snprintf(db, sizeof db, "%s", other);
+    snprintf(uri, sizeof uri, "%s%s", other && *other ? "" : "sqlite:", db);
     ami_store *st = NULL;
     if (ami_store_open(&st, uri)) die("open");
     const char *nids[3] = { "s-0001", "s-0002", "s-0003" };
@@ -310,7 +315,7 @@ static void per_worker(int count)
     rss_parts(&st0, &hp0, &an0);
     /* create them in one commit per 500 (the registry's create is one commit each) */
     for (int i = 0; i < count; i++) {
-        char *sid = create(st, "{\"scriptContent\":\"Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}");
+        char *sid = create(st, "{\"scriptContent\":\"await Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}");
         free(sid);
     }
     int running = 0;

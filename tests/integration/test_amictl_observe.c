@@ -1,5 +1,6 @@
 /* Claim: amictl's stats, leader, logs and nodes (embedded mode) show what nodes leave in the stores:
- * every node's persisted stats, the lease with a live "expires in", live heartbeats only, and log
+ * every node's persisted stats (rows of a node without a heartbeat marked lost, workers and
+ * instances counted apart), the lease with a live "expires in", live heartbeats only, and log
  * lines merged from every node's local store, with -n, -f and --watch. */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,12 +93,27 @@ static void stats_from_every_node(void)
 {
     json_t *j = run_json("--json stats");
     REQUIRE(j);
-    CHECK_INT(json_integer_value(json_object_get(j, "totalWorkers")), 3);
-    CHECK_INT(json_integer_value(json_object_get(j, "runningWorkers")), 2);
+    /* two workers in three rows; s-0002 has no heartbeat: its rows are "lost", not running */
+    CHECK_INT(json_integer_value(json_object_get(j, "totalWorkers")), 2);
+    CHECK_INT(json_integer_value(json_object_get(j, "runningWorkers")), 1);
     CHECK_INT(json_integer_value(json_object_get(j, "stoppedWorkers")), 1);
+    CHECK_INT(json_integer_value(json_object_get(j, "totalInstances")), 3);
+    CHECK_INT(json_integer_value(json_object_get(j, "runningInstances")), 1);
+    size_t i;
+    json_t *w;
+    int lost = 0;
+    json_array_foreach(json_object_get(j, "workers"), i, w)
+        if (!strcmp(json_string_value(json_object_get(w, "nid")), "s-0002"))
+            lost += !strcmp(json_string_value(json_object_get(w, "state")), "lost") && json_is_false(json_object_get(w, "isRunning"));
+    CHECK_INT(lost, 2);
     CHECK_INT(json_integer_value(json_object_get(j, "totalExecutions")), 22);
     CHECK_INT(json_integer_value(json_object_get(j, "totalErrors")), 3);
-    CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "workers"), 0), "nid")), "s-0001");
+    /* rows in one order, by worker then node, each naming its node */
+    for (i = 1; i < json_array_size(json_object_get(j, "workers")); i++) {
+        json_t *a = json_array_get(json_object_get(j, "workers"), i - 1), *b = json_array_get(json_object_get(j, "workers"), i);
+        int c = strcmp(json_string_value(json_object_get(a, "sid")), json_string_value(json_object_get(b, "sid")));
+        CHECK(c < 0 || (c == 0 && strcmp(json_string_value(json_object_get(a, "nid")), json_string_value(json_object_get(b, "nid"))) < 0));
+    }
     json_decref(j);
     char args[128];
     snprintf(args, sizeof args, "--json stats %.6s --node s-0002", sid);

@@ -23,7 +23,7 @@ pub=$("$A" keygen --out owner.pem 2>/dev/null)
 "$A" keygen --out viewer.pem >/dev/null 2>&1
 check "keygen: a 66-hex public key, private key mode 0600" '[[ $pub =~ ^0[23][0-9a-f]{64}$ ]] && [ "$(stat -c %a owner.pem)" = 600 ]'
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$D" --nid s-0001 --db "$dir/ami.db" --listen "127.0.0.1:$port" --owners "$pub" --lease-ms 3000 --stats-ms 300 \
+"$D" --nid s-0001 --db "$dir/ami.db" --listen "127.0.0.1:$port" --owners "$pub" --allow-viewers true --lease-ms 3000 --stats-ms 300 \
      --heartbeat-ms 500 2>amid.log &
 node=$!
 for i in $(seq 100); do grep -q "WebFIX API on" amid.log && break; sleep 0.1; done
@@ -66,6 +66,11 @@ def strip(x):
     if isinstance(x, dict): return {k: strip(v) for k, v in x.items() if k not in volatile}
     if isinstance(x, list): return [strip(v) for v in x]
     return x
+import re
+if not open("e.json").read() and not open("r.json").read():   # an error: the same message on stderr
+    e, r = (re.sub(r" \(HTTP \d+\)", "", open(f).read()) for f in ("e.err", "r.err"))
+    if e != r or not e: print("embedded:", e); print("remote:  ", r); sys.exit(1)
+    sys.exit(0)
 e, r = json.load(open("e.json")), json.load(open("r.json"))
 if strip(e) != strip(r):
     print("embedded:", json.dumps(e)[:400]); print("remote:  ", json.dumps(r)[:400]); sys.exit(1)
@@ -80,6 +85,35 @@ check "same --json: leader" 'same leader "$tick" && $JQ "j[\"hasLeader\"] and j[
 check "same --json: logs" 'same logs "$tick" -n 5 && $JQ "1 <= len(j) <= 5" < r.json'
 check "same --json: stats of one worker" 'same stats "$tick" && $JQ "len(j[\"workers\"])==1 and j[\"workers\"][0][\"sid\"]==a[0]" "$tick" < r.json'
 check "same --json: validate" 'same validate hello.js'
+check "same --json: stats of the whole cluster" 'same stats'
+check "same --json: stats --node" 'same stats --node s-0001'
+check "same --json: logs of a worker without lines" 'same logs "$hello"'
+check "same --json: leader of an unknown worker (error)" 'same leader nosuchworker'
+# the writing commands: each mode acts on its own worker; the answers agree but for ids and times
+same_w() {  # same_w SID_E SID_R ARGS...: run "ARGS" on each mode's own worker (the SID goes last)
+  se=$1 sr=$2; shift 2
+  E --json "$@" "$se" > e.json 2>e.err; re=$?; R --json "$@" "$sr" > r.json 2>r.err; rr=$?
+  python3 - "$se" "$sr" <<'PY' && [ $re -eq $rr ]
+import json, sys
+volatile = {"timestamp", "versionstamp", "widget"}
+def strip(x, sid):
+    if isinstance(x, dict): return {k: strip(v, sid) for k, v in x.items() if k not in volatile}
+    if isinstance(x, list): return [strip(v, sid) for v in x]
+    if isinstance(x, str): return x.replace(sid, "SID")
+    return x
+e, r = json.load(open("e.json")), json.load(open("r.json"))
+if strip(e, sys.argv[1]) != strip(r, sys.argv[2]):
+    print("embedded:", json.dumps(e)[:400]); print("remote:  ", json.dumps(r)[:400]); sys.exit(1)
+PY
+}
+E --json create --file hello.js --note same --priority high > ce.json; R --json create --file hello.js --note same --priority high > cr.json
+we=$($JQ 'j["key"][2]' < ce.json); wr=$($JQ 'j["key"][2]' < cr.json)
+check "same --json: create" 'python3 -c "import json,sys; s=lambda f,i: json.dumps(json.load(open(f)),sort_keys=True).replace(i,\"SID\"); d=lambda t: {k:v for k,v in json.loads(t).items() if k!=\"versionstamp\"}; a=d(s(\"ce.json\",\"$we\")); b=d(s(\"cr.json\",\"$wr\")); [x[\"value\"][\"raw\"].pop(\"timestamp\") for x in (a,b)]; [x[\"value\"].pop(\"timestamp\",None) for x in (a,b)]; sys.exit(a!=b)"'
+check "same --json: update" 'same_w "$we" "$wr" update --note again --run single'
+check "same --json: start" 'same_w "$we" "$wr" start'
+check "same --json: stop" 'same_w "$we" "$wr" stop'
+check "same --json: show" 'same_w "$we" "$wr" show'
+check "same --json: delete" 'same_w "$we" "$wr" delete'
 run R --json update "$hello" --note changed --run single
 check "remote update" '[ $rc -eq 0 ] && $JQ "j[\"value\"][\"raw\"][\"note\"]==\"changed\" and j[\"value\"][\"raw\"][\"mode\"]==\"single\" and j[\"value\"][\"raw\"][\"priority\"]==\"low\"" < out.txt'
 vs=$($JQ 'j["versionstamp"]' < out.txt)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Claim: a program built only with `pkg-config --cflags --libs libami` against a
-# `make install DESTDIR=…` tree compiles, links to libami.so.0 and runs.
+# `make install DESTDIR=…` tree compiles, links to libami.so.0 and runs; libami.pc asks only for
+# libraries libami.so uses; the installed amictl and amid run on libami.so.0; amid.conf, the
+# completions and the unit file are installed; LIBDIR is honoured; `make uninstall` removes it all.
 set -eu
 B=${AMI_BUILD:-build}
 root=$(mktemp -d /tmp/ami-install-XXXXXX)
@@ -32,3 +34,24 @@ echo "$ldd_out" | grep -q "libami.so.0 => $root/opt/ami/lib/libami.so.0" || { ec
 out=$(LD_LIBRARY_PATH="$root/opt/ami/lib" "$root/hello" "$root/t.db")
 echo "$out"
 [ "$out" = "libami 0.1.0, 1 worker(s)" ]
+
+L=$root/opt/ami/lib
+# Requires.private: each one a library libami.so really needs
+for p in $(sed -n 's/^Requires.private: //p' "$L/pkgconfig/libami.pc"); do
+  lib=$(pkg-config --libs-only-l "$p" | awk '{print $1}'); lib=${lib#-l}
+  readelf -d "$L/libami.so.0" | grep -q "NEEDED.*lib$lib\.so" || { echo "libami.pc requires $p, which libami.so does not use"; exit 1; }
+done
+for prog in amictl amid; do
+  readelf -d "$root/opt/ami/bin/$prog" | grep -q "NEEDED.*libami.so.0" || { echo "$prog is not linked to libami.so.0"; exit 1; }
+  LD_LIBRARY_PATH=$L "$root/opt/ami/bin/$prog" --version | grep -q "0.1.0" || exit 1
+done
+[ -f "$root/opt/ami/etc/ami/amid.conf" ] && [ -s "$root/opt/ami/share/bash-completion/completions/amictl" ] \
+  && [ -s "$root/opt/ami/share/zsh/site-functions/_amictl" ] && [ -f "$root/opt/ami/share/ami/amid.service" ] || { echo "missing installed files"; exit 1; }
+bash -n "$root/opt/ami/share/bash-completion/completions/amictl" || exit 1
+# LIBDIR
+make --no-print-directory -s install B="$B" DESTDIR="$root/l" PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu >/dev/null
+[ -f "$root/l/usr/lib/x86_64-linux-gnu/libami.so.0" ] && grep -q "^libdir=/usr/lib/x86_64-linux-gnu" "$root/l/usr/lib/x86_64-linux-gnu/pkgconfig/libami.pc" || { echo "LIBDIR not honoured"; exit 1; }
+make --no-print-directory -s uninstall B="$B" DESTDIR="$root/l" PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu >/dev/null
+left=$(find "$root/l" -type f -o -type l)
+[ -z "$left" ] || { echo "make uninstall left: $left"; exit 1; }
+echo "installed programs on libami.so.0; uninstall removed everything"

@@ -1,7 +1,9 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <curl/curl.h>
 #include "check.h"
+#include "util/util.h"
 
 int check_failures;
 static char tmpdir[256];
@@ -69,4 +71,72 @@ const char *check_run(char *out, size_t cap, int *rc, const char *cmd)
     int st = p ? pclose(p) : -1;
     if (rc) *rc = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return out;
+}
+
+int check_store_is_etcd(void)
+{
+    const char *e = getenv("AMI_TEST_ETCD");
+    return e && *e;
+}
+
+static long long etcd_run_id(void)
+{
+    static long long run_id;
+    if (!run_id) run_id = (long long)getpid() * 1000003LL + (long long)ami_time_now_ms() % 1000003LL;
+    return run_id;
+}
+
+const char *check_store_uri(const char *name)
+{
+    static char u[1024];
+    if (!check_store_is_etcd()) {
+        snprintf(u, sizeof u, "%s", check_path(name));
+        return u;
+    }
+    snprintf(u, sizeof u, "etcd://%s/ami-test/%lld/%s", getenv("AMI_TEST_ETCD"), etcd_run_id(), name);
+    return u;
+}
+
+static size_t etcd_sink(char *d, size_t sz, size_t n, void *ud)
+{
+    return ami_buf_put(ud, d, sz * n) ? 0 : sz * n;
+}
+
+/* POST a JSON body to the first AMI_TEST_ETCD endpoint's gateway; the parsed answer or NULL. */
+json_t *check_etcd_post(const char *path, const char *body)
+{
+    const char *eps = getenv("AMI_TEST_ETCD");
+    if (!eps) return NULL;
+    char url[512];
+    snprintf(url, sizeof url, "http://%.*s%s", (int)strcspn(eps, ","), eps, path);
+    CURL *c = curl_easy_init();
+    ami_buf out = AMI_BUF_INIT;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, etcd_sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    json_t *j = cc == CURLE_OK && out.ptr ? json_loads(out.ptr, 0, NULL) : NULL;
+    ami_buf_dispose(&out);
+    return j;
+}
+
+long check_etcd_raw_count(const char *name)
+{
+    ami_buf p = AMI_BUF_INIT, k = AMI_BUF_INIT, e = AMI_BUF_INIT, body = AMI_BUF_INIT;
+    ami_buf_printf(&p, "/ami-test/%lld/%s", etcd_run_id(), name);
+    ami_buf_put(&p, "", 1);
+    ami__base64_encode(&k, p.ptr, p.size);
+    ami_buf_put(&p, "\xff", 1);
+    ami__base64_encode(&e, p.ptr, p.size);
+    ami_buf_printf(&body, "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}", k.ptr, e.ptr);
+    json_t *j = check_etcd_post("/v3/kv/range", body.ptr);
+    json_t *cnt = json_object_get(j, "count");
+    long n = !j ? -1 : json_is_string(cnt) ? atol(json_string_value(cnt)) : (long)json_integer_value(cnt);
+    json_decref(j);
+    ami_buf_dispose(&p); ami_buf_dispose(&k); ami_buf_dispose(&e); ami_buf_dispose(&body);
+    return n;
 }

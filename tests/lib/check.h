@@ -31,6 +31,16 @@ int check_done(void);
 const char *check_tmpdir(void);
 /* Path inside check_tmpdir(): returns a static buffer (copy it if you need two). */
 const char *check_path(const char *name);
+/* The store URI a store test opens as `name`: a SQLite file in check_tmpdir(), or, when
+ * AMI_TEST_ETCD holds etcd endpoints ("127.0.0.1:P[,…]", tests/lib/etcd.sh sets it), a fresh
+ * prefix of that etcd (the same name gives the same store within one run). Static buffer. */
+const char *check_store_uri(const char *name);
+/* Keys etcd holds under the store check_store_uri(name) opened (expired or not); -1 on error. */
+long check_etcd_raw_count(const char *name);
+/* POST JSON `body` to `path` of the first AMI_TEST_ETCD endpoint's gateway; the parsed answer or NULL. */
+json_t *check_etcd_post(const char *path, const char *body);
+/* Is AMI_TEST_ETCD set (the store tests run on etcd)? */
+int check_store_is_etcd(void);
 /* The build directory (AMI_BUILD, default "build"). */
 const char *check_build_dir(void);
 /* Run a shell command; its stdout (at most cap-1 bytes) goes into out, NUL-terminated;

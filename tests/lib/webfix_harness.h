@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "../../cli/amid/http.c"
+#include "../../cli/amid/console.c"
 
 typedef struct hs {
     ami_store *store, *local;

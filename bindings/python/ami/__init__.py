@@ -399,9 +399,13 @@ L.ami_node_store_handle = L._fn("ami_node_store", L.store_p, L.node_p)
 def check_script(script):
     """None when the script compiles, else the "SyntaxError: … (line L, column C)" text."""
     data = L.enc(script)
-    buf = create_string_buffer(1024)
-    rc = L.ami_runtime_check_script(data, len(data), buf, len(buf))
-    return None if rc == 0 else L.dec(buf.value)
+    err = L.ScriptErrorStruct()
+    rc = L.ami_runtime_check_script(data, len(data), byref(err))
+    if rc == 0:
+        return None
+    if not err.name:
+        return L.dec(L.ami_error_last())
+    return "%s: %s (line %d, column %d)" % (L.dec(err.name), L.dec(err.message), err.line, err.column)
 
 
 def run(script, store=None, local=None, *, sid="run", nid="local", network="localnet", logs=None,

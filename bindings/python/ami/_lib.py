@@ -167,7 +167,12 @@ ami_runtime_new = _fn("ami_runtime_new", c_int, POINTER(c_void_p), POINTER(Runti
 ami_runtime_free = _fn("ami_runtime_free", None, c_void_p)
 ami_runtime_run = _fn("ami_runtime_run", c_int, c_void_p, POINTER(RuntimeResult))
 ami_runtime_result_dispose = _fn("ami_runtime_result_dispose", None, POINTER(RuntimeResult))
-ami_runtime_check_script = _fn("ami_runtime_check_script", c_int, c_char_p, c_size_t, c_char_p, c_size_t)
+class ScriptErrorStruct(Structure):
+    """ami_script_error: where and why a script does not compile."""
+    _fields_ = [("name", c_char * 64), ("message", c_char * 512), ("line", c_int), ("column", c_int)]
+
+
+ami_runtime_check_script = _fn("ami_runtime_check_script", c_int, c_char_p, c_size_t, POINTER(ScriptErrorStruct))
 # node
 ami_node_open = _fn("ami_node_open", c_int, POINTER(node_p), POINTER(NodeOptions))
 ami_node_start = _fn("ami_node_start", c_int, node_p)
@@ -185,9 +190,6 @@ ami_webfix_key_public = _fn("ami_webfix_key_public", c_int, PUBKEY, c_char_p)
 ami_webfix_sign_login = _fn("ami_webfix_sign_login", c_int, POINTER(c_void_p), c_char_p)
 
 ami_init()
-# scripts given to the registry are compile-checked (where the library still needs asking)
-if hasattr(lib, "ami_runtime_install_check"):
-    _fn("ami_runtime_install_check", None)()
 
 # ---- glue ----
 

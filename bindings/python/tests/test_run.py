@@ -42,3 +42,21 @@ def test_check_script():
     assert ami.check_script("return 1;") is None
     msg = ami.check_script("return 1;\nlet x = ;")
     assert msg.startswith("SyntaxError") and "line 2" in msg and "column" in msg
+
+
+def test_gil_is_released_while_c_blocks():
+    import threading
+    import time
+    done = threading.Event()
+    t = threading.Thread(target=lambda: (ami.run("Stels.sleep(600); return 1;"), done.set()))
+    t0 = last = time.monotonic()
+    gap = 0.0
+    t.start()
+    while not done.is_set() and last - t0 < 10:
+        now = time.monotonic()      # pure Python: runs only while the other thread is outside the GIL
+        gap = max(gap, now - last)
+        last = now
+    t.join()
+    assert done.is_set() and last - t0 >= 0.5
+    # holding the GIL through the 600 ms sleep would stall this loop for 600 ms
+    assert gap < 0.45, "the main thread stalled for %.3f s" % gap

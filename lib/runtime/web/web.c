@@ -372,6 +372,14 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "hostname", w_hostname, 0 },
         { "env", w_env, 1 },
         { "exit", w_exit, 1 },
+        { "fetch", ami__web_fetch, 6 },
+        { "fetchAbort", ami__web_fetch_abort, 1 },
+        { "serve", ami__web_serve, 3 },
+        { "serveClose", ami__web_serve_close, 1 },
+        { "serveRespond", ami__web_serve_respond, 4 },
+        { "wsOpen", ami__web_ws_open, 3 },
+        { "wsSend", ami__web_ws_send, 3 },
+        { "wsClose", ami__web_ws_close, 3 },
         { NULL, NULL, 0 }
     };
     duk_push_object(ctx);

@@ -61,8 +61,8 @@ static const char *const main_sql[S_COUNT] = {
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_MAXVS] = "SELECT max(vs) FROM changelog",
-    [S_UPSERT] = "INSERT INTO kv(k, v, vs, exp) VALUES(?1, ?2, ?3, ?4) "
-                 "ON CONFLICT(k) DO UPDATE SET v=excluded.v, vs=excluded.vs, exp=excluded.exp",
+    [S_UPSERT] = ("INSERT INTO kv(k, v, vs, exp) VALUES(?1, ?2, ?3, ?4) "
+                  "ON CONFLICT(k) DO UPDATE SET v=excluded.v, vs=excluded.vs, exp=excluded.exp"),
     [S_DELETE] = "DELETE FROM kv WHERE k=?1",
     [S_LOG] = "INSERT OR IGNORE INTO changelog(vs, k) VALUES(?1, ?2)",
     [S_PURGE_LOG] = "INSERT OR IGNORE INTO changelog(vs, k) SELECT ?1, k FROM kv WHERE exp IS NOT NULL AND exp<=?2",
@@ -75,9 +75,9 @@ enum { W_DV, W_QUERY, W_NEXT_EXP, W_BEGIN, W_ANY_EXPIRED, W_MAXVS, W_PURGE_LOG, 
 
 static const char *const watch_sql[W_COUNT] = {
     [W_DV] = "PRAGMA data_version",
-    [W_QUERY] = "SELECT (SELECT min(vs) FROM changelog),"
-                " (SELECT max(vs) FROM changelog WHERE vs>?1 AND k>=?2 AND k<?3),"
-                " (SELECT max(vs) FROM changelog)",
+    [W_QUERY] = ("SELECT (SELECT min(vs) FROM changelog),"
+                 " (SELECT max(vs) FROM changelog WHERE vs>?1 AND k>=?2 AND k<?3),"
+                 " (SELECT max(vs) FROM changelog)"),
     [W_NEXT_EXP] = "SELECT min(exp) FROM kv WHERE exp IS NOT NULL",
     [W_BEGIN] = "BEGIN IMMEDIATE",
     [W_ANY_EXPIRED] = "SELECT 1 FROM kv WHERE exp IS NOT NULL AND exp<=?1 LIMIT 1",

@@ -235,7 +235,7 @@ static void threads_share_a_handle(void)
 
 int main(void)
 {
-    REQUIRE(ami_store_open(&S, check_path("atomic.db")) == 0);
+    REQUIRE(ami_store_open(&S, check_store_uri("atomic.db")) == 0);
     RUN(absent_check);
     RUN(versionstamp_check);
     RUN(conflict_writes_nothing);

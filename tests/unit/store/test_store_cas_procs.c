@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include "check.h"
 
-enum { NPROC = 4, PER_PROC = 500 };
+enum { NPROC = 4 };
+/* commits per process: etcd commits are raft round trips with an fsync, so fewer there */
+static int PER_PROC = 500;
 
 static int go_pipe[2];   /* children start together when the parent closes the write end */
 
@@ -120,7 +122,7 @@ static char *integrity(const char *db)
 static void four_processes_lose_nothing(void)
 {
     char db[512], side[NPROC][512];
-    snprintf(db, sizeof db, "%s", check_path("cas.db"));
+    snprintf(db, sizeof db, "%s", check_store_uri("cas.db"));
     pid_t pids[NPROC];
     REQUIRE(pipe(go_pipe) == 0);
     for (int i = 0; i < NPROC; i++) {
@@ -139,15 +141,17 @@ static void four_processes_lose_nothing(void)
     }
     CHECK_INT(sum, NPROC * PER_PROC);
     CHECK_INT(counter_value(db), sum);
-    char *ic = integrity(db);
-    CHECK_STR(ic, "ok");
-    free(ic);
+    if (!check_store_is_etcd()) {
+        char *ic = integrity(db);
+        CHECK_STR(ic, "ok");
+        free(ic);
+    }
 }
 
 static void sigkill_mid_run(void)
 {
     char db[512], side[NPROC][512];
-    snprintf(db, sizeof db, "%s", check_path("cas-kill.db"));
+    snprintf(db, sizeof db, "%s", check_store_uri("cas-kill.db"));
     pid_t pids[NPROC];
     REQUIRE(pipe(go_pipe) == 0);
     for (int i = 0; i < NPROC; i++) {
@@ -160,8 +164,8 @@ static void sigkill_mid_run(void)
     close(go_pipe[1]);
     /* kill process 0 once it is well into its run */
     int64_t deadline = ami_time_mono_ms() + 20000;
-    while (read_side(side[0]) < 100 && ami_time_mono_ms() < deadline) sleep_ms(2);
-    REQUIRE(read_side(side[0]) >= 100);
+    while (read_side(side[0]) < PER_PROC / 5 && ami_time_mono_ms() < deadline) sleep_ms(2);
+    REQUIRE(read_side(side[0]) >= PER_PROC / 5);
     CHECK_INT(kill(pids[0], SIGKILL), 0);
     int status = 0;
     waitpid(pids[0], &status, 0);
@@ -173,9 +177,11 @@ static void sigkill_mid_run(void)
         survivors += read_side(side[i]);
     }
     CHECK_INT(survivors, (NPROC - 1) * PER_PROC);
-    char *ic = integrity(db);
-    CHECK_STR(ic, "ok");
-    free(ic);
+    if (!check_store_is_etcd()) {
+        char *ic = integrity(db);
+        CHECK_STR(ic, "ok");
+        free(ic);
+    }
     long long final = counter_value(db);
     /* its last commit may have landed before it could report it */
     CHECK(final == survivors + killed || final == survivors + killed + 1);
@@ -185,6 +191,7 @@ static void sigkill_mid_run(void)
 int main(int argc, char **argv)
 {
     if (argc == 6 && !strcmp(argv[1], "child")) return child_main(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+    if (check_store_is_etcd()) PER_PROC = 100;
     RUN(four_processes_lose_nothing);
     RUN(sigkill_mid_run);
     return check_done();

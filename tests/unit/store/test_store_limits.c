@@ -94,7 +94,7 @@ static void value_limit(void)
 
 int main(void)
 {
-    REQUIRE(ami_store_open(&S, check_path("limits.db")) == 0);
+    REQUIRE(ami_store_open(&S, check_store_uri("limits.db")) == 0);
     RUN(key_limit);
     RUN(value_limit);
     ami_store_free(S);

@@ -1,4 +1,9 @@
-/* Claim: get and list return entries in key order with prefix, start, end, limit and reverse applied. */
+/*
+ * Claim: get and list return entries in key order with prefix, start, end,
+ * limit and reverse applied; a list is one snapshot even while another handle
+ * rewrites the range; on etcd, small pages give the same answers.
+ */
+#include <pthread.h>
 #include "check.h"
 
 static ami_store *S;
@@ -37,7 +42,7 @@ static char *keys_of(const ami_list_options *o)
 
 static void setup(void)
 {
-    REQUIRE(ami_store_open(&S, check_path("rl.db")) == 0);
+    REQUIRE(ami_store_open(&S, check_store_uri("rl.db")) == 0);
     put("[\"a\"]", "\"root\"");
     put("[\"a\",1]", "{\"n\":1}");
     put("[\"a\",2]", "{\"n\":2}");
@@ -186,6 +191,104 @@ static void overwrite_and_delete(void)
     json_decref(p); json_decref(k); json_decref(val);
 }
 
+/* list results as compact JSON text (keys, values, versionstamps) */
+static char *list_text(ami_store *s, const ami_list_options *o)
+{
+    json_t *arr = NULL;
+    CHECK_RC(ami_store_list(&arr, s, o));
+    char *t = arr ? json_dumps(arr, JSON_COMPACT) : strdup("error");
+    json_decref(arr);
+    return t;
+}
+
+/* etcd: a handle reading in pages of 2 keys lists exactly what one big page lists */
+static void pages_give_the_same_answers(void)
+{
+    char uri[1100];
+    snprintf(uri, sizeof uri, "%s?page=2", check_store_uri("rl.db"));
+    ami_store *p2 = NULL;
+    REQUIRE(ami_store_open(&p2, uri) == 0);
+    json_t *pa = check_json("[\"a\"]"), *st = check_json("[\"a\",2]");
+    ami_list_options opts[6];
+    for (int i = 0; i < 6; i++) {
+        ami_list_options d = AMI_LIST_OPTIONS_INIT;
+        opts[i] = d;
+    }
+    opts[1].reverse = 1;
+    opts[2].limit = 3;
+    opts[3].limit = 5; opts[3].reverse = 1;
+    opts[4].prefix = pa;
+    opts[5].prefix = pa; opts[5].start = st; opts[5].reverse = 1; opts[5].limit = 2;
+    for (int i = 0; i < 6; i++) {
+        char *a = list_text(S, &opts[i]), *b = list_text(p2, &opts[i]);
+        CHECK_STR(b, a);
+        free(a); free(b);
+    }
+    json_decref(pa); json_decref(st);
+    ami_store_free(p2);
+}
+
+enum { SNAP_KEYS = 40 };
+static volatile int snap_stop;
+
+/* rewrites every ["snap",i] to the same generation number in one commit, over and over */
+static void *snap_writer(void *arg)
+{
+    ami_store *w = arg;
+    for (int g = 1; !snap_stop && g < 100000; g++) {
+        ami_atomic *a = NULL;
+        ami_atomic_new(&a);
+        for (int i = 0; i < SNAP_KEYS; i++) {
+            json_t *k = json_pack("[si]", "snap", i), *v = json_integer(g);
+            ami_atomic_set(a, k, v, 0);
+            json_decref(k); json_decref(v);
+        }
+        int ok = 0;
+        ami_versionstamp vs;
+        int rc = ami_store_commit(w, a, &ok, vs);
+        ami_atomic_free(a);
+        if (rc) break;
+    }
+    return NULL;
+}
+
+static void list_is_one_snapshot(void)
+{
+    char uri[1100];
+    /* small pages on etcd, so one list spans many requests while the writer commits */
+    snprintf(uri, sizeof uri, "%s%s", check_store_uri("rl.db"), check_store_is_etcd() ? "?page=3" : "");
+    ami_store *r = NULL, *w = NULL;
+    REQUIRE(ami_store_open(&r, uri) == 0);
+    REQUIRE(ami_store_open(&w, check_store_uri("rl.db")) == 0);
+    snap_stop = 0;
+    pthread_t th;
+    pthread_create(&th, NULL, snap_writer, w);
+    json_t *p = check_json("[\"snap\"]");
+    ami_list_options o = AMI_LIST_OPTIONS_INIT;
+    o.prefix = p;
+    int full = 0, mixed = 0;
+    int64_t until = ami_time_mono_ms() + 1500;
+    while (ami_time_mono_ms() < until) {
+        json_t *arr = NULL;
+        CHECK_RC(ami_store_list(&arr, r, &o));
+        if (json_array_size(arr) == SNAP_KEYS) {
+            full++;
+            json_int_t g0 = json_integer_value(json_object_get(json_array_get(arr, 0), "value"));
+            for (size_t i = 1; i < SNAP_KEYS; i++)
+                if (json_integer_value(json_object_get(json_array_get(arr, i), "value")) != g0) { mixed++; break; }
+        }
+        json_decref(arr);
+    }
+    snap_stop = 1;
+    pthread_join(th, NULL);
+    CHECK(full > 3);
+    CHECK_INT(mixed, 0);
+    printf("snapshot lists: %d full, %d mixed\n", full, mixed);
+    json_decref(p);
+    ami_store_free(r);
+    ami_store_free(w);
+}
+
 int main(void)
 {
     setup();
@@ -194,6 +297,8 @@ int main(void)
     RUN(list_prefix);
     RUN(list_start_end);
     RUN(overwrite_and_delete);
+    if (check_store_is_etcd()) RUN(pages_give_the_same_answers);
+    RUN(list_is_one_snapshot);
     ami_store_free(S);
     return check_done();
 }

@@ -74,9 +74,20 @@ static void sqlite_scheme(void)
 static void refusals(void)
 {
     ami_store *s = (ami_store *)1;
-    CHECK_INT(ami_store_open(&s, "etcd://127.0.0.1:2379"), AMI_EUNSUPPORTED);
+    /* etcd:// goes to the etcd backend: nothing listens on port 1, and the error names the endpoints tried */
+    CHECK_INT(ami_store_open(&s, "etcd://127.0.0.1:1,127.0.0.2:1/net"), AMI_EIO);
     CHECK(s == NULL);
-    CHECK(strstr(ami_error_last(), "etcd") != NULL);
+    CHECK(strstr(ami_error_last(), "127.0.0.1:1") != NULL);
+    CHECK(strstr(ami_error_last(), "127.0.0.2:1") != NULL);
+    CHECK_INT(ami_store_open(&s, "etcd://"), AMI_EINVAL);
+    CHECK_INT(ami_store_open(&s, "etcd://127.0.0.1"), AMI_EINVAL);
+    CHECK(strstr(ami_error_last(), "port") != NULL);
+    CHECK_INT(ami_store_open(&s, "etcd://127.0.0.1:1?colour=red"), AMI_EINVAL);
+    CHECK(strstr(ami_error_last(), "colour") != NULL);
+    CHECK_INT(ami_store_open(&s, "etcd://127.0.0.1:1?cacert=/x"), AMI_EINVAL);
+    CHECK(strstr(ami_error_last(), "etcds") != NULL);
+    CHECK_INT(ami_store_open(&s, "etcd://user:secret@127.0.0.1:1"), AMI_EINVAL);
+    CHECK(strstr(ami_error_last(), "secret") == NULL);
     CHECK_INT(ami_store_open(&s, ""), AMI_EINVAL);
     CHECK_INT(ami_store_open(&s, NULL), AMI_EINVAL);
     CHECK_INT(ami_store_open(&s, "sqlite:"), AMI_EINVAL);

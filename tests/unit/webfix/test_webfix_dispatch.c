@@ -270,6 +270,21 @@ static void leader_stats_nodes(void)
     j = call("getLeaderInfo", "{\"workerId\":42}", &st);
     CHECK_INT(st, 400);
     json_decref(j);
+    /* an unknown worker: 404; a parallel one: 400 (it has no leader) */
+    j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
+    CHECK_INT(st, 404);
+    json_decref(j);
+    json_t *wkey = ami_key_new("ami", "worker", "w1", NULL);
+    json_t *wrec = json_pack("{s:s,s:{s:s,s:s}}", "channel", "ami.worker.w1", "raw", "sid", "w1", "executionMode", "parallel");
+    CHECK_RC(ami_store_set(store, wkey, wrec, 0, NULL));
+    j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
+    CHECK_INT(st, 400);
+    CHECK(strstr(errmsg(j), "not a leader-mode worker"));
+    json_decref(j);
+    json_object_set_new(json_object_get(wrec, "raw"), "executionMode", json_string("leader"));
+    CHECK_RC(ami_store_set(store, wkey, wrec, 0, NULL));
+    json_decref(wkey);
+    json_decref(wrec);
     j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
     CHECK_INT(st, 200);
     CHECK_JSON_TEXT(j, "{\"workerId\":\"w1\",\"hasLeader\":false,\"message\":\"No leader elected yet\"}");
@@ -289,6 +304,7 @@ static void leader_stats_nodes(void)
     CHECK_INT(json_integer_value(json_object_get(j, "timestamp")), now - 1000);
     CHECK(json_integer_value(json_object_get(j, "expiresIn")) > 50000);
     CHECK(json_is_false(json_object_get(j, "isExpired")));
+    CHECK_INT(json_integer_value(json_object_get(j, "term")), 3);
     json_decref(j);
     json_decref(key);
     json_decref(lease);
@@ -299,7 +315,12 @@ static void leader_stats_nodes(void)
     CHECK(json_is_array(json_object_get(j, "workers")));
     CHECK(json_is_integer(json_object_get(j, "timestamp")));
     json_decref(j);
-    /* Stats the node persisted for this nid (and one for another node, not counted). */
+    /* Stats the node persisted for this nid (and one for another node, not counted); the node is
+     * live (heartbeat) and the worker exists, else its rows would read "lost" or be left out. */
+    json_t *hbk = ami_key_new("ami", "node", "s-0001", NULL), *hbv = json_pack("{s:s}", "nid", "s-0001");
+    CHECK_RC(ami_store_set(store, hbk, hbv, 60000, NULL));
+    json_t *wk = ami_key_new("ami", "worker", "w1", NULL);
+    CHECK_RC(ami_store_set(store, wk, hbv, 0, NULL));
     json_t *s1 = check_json("{\"sid\":\"w1\",\"started\":1,\"uptime\":5,\"executions\":10000,\"errors\":5,\"networkErrors\":3,"
                             "\"criticalErrors\":2,\"consecutiveErrors\":0,\"errorRate\":\"0.05%\",\"lastError\":null,"
                             "\"lastErrorType\":null,\"lastRun\":null,\"lastRunAgo\":null,\"scriptHash\":\"1a2b3c4d\",\"isRunning\":true}");
@@ -318,7 +339,9 @@ static void leader_stats_nodes(void)
     CHECK_INT(json_integer_value(json_object_get(j, "totalErrors")), 5);
     CHECK_INT(json_integer_value(json_object_get(j, "totalNetworkErrors")), 3);
     CHECK_INT(json_integer_value(json_object_get(j, "totalCriticalErrors")), 2);
+    json_object_set_new(s1, "nid", json_string("s-0001"));   /* every row names its node */
     CHECK_JSON_EQ(json_array_get(json_object_get(j, "workers"), 0), s1);
+    json_object_del(s1, "nid");
     /* Asked again with nothing changed: the same answer (served from the cache), a fresh timestamp. */
     json_t *again = call("getWorkerStats", NULL, &st);
     CHECK_INT(st, 200);
@@ -352,6 +375,21 @@ static void leader_stats_nodes(void)
     CHECK(m.ptr && strstr(m.ptr, "ami_node_info{nid=\"s-0001\""));
     CHECK(m.ptr && strstr(m.ptr, "ami_webfix_calls_total{method=\"getWorkerStats\",status=\"200\"} 4"));
     ami_buf_dispose(&m);
+
+    /* The node's heartbeat gone: its rows read "lost" (not running); a deleted worker's rows vanish. */
+    CHECK_RC(ami_store_delete(store, hbk));
+    j = call("getWorkerStats", NULL, &st);
+    CHECK_INT(json_integer_value(json_object_get(j, "runningWorkers")), 0);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "workers"), 0), "state")), "lost");
+    json_decref(j);
+    CHECK_RC(ami_store_delete(store, wk));
+    j = call("getWorkerStats", NULL, &st);
+    CHECK_INT(json_integer_value(json_object_get(j, "totalWorkers")), 0);
+    CHECK_INT(json_array_size(json_object_get(j, "workers")), 0);
+    json_decref(j);
+    json_decref(hbk);
+    json_decref(hbv);
+    json_decref(wk);
 
     json_t *hb = check_json("{\"nid\":\"s-0001\",\"network\":\"localnet\",\"startedAt\":1,\"heartbeatAt\":2,\"running\":0,"
                             "\"capacity\":1024,\"version\":\"0.1.0\"}");

@@ -255,6 +255,7 @@ int main(void)
     o.store = store;
     o.owners = owners;
     o.owners_count = 1;
+    o.allow_viewers = 1;   /* off by default */
     REQUIRE(ami_webfix_new(&wf, &o) == 0);
     RUN(good_logins);
     RUN(bad_logins);

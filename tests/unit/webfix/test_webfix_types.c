@@ -5,7 +5,7 @@
 
 static const char *methods[] = { "connectionNode", "setWorker", "listWorkers", "getWorker", "updateWorker",
                                  "deleteWorker", "stopAllWorkers", "getWorkerStats", "getLeaderInfo", "listNodes",
-                                 "getWorkerLogs", "listTemplates", "validateScript" };
+                                 "getWorkerLogs", "listTemplates", "validateScript", "getSession", "disconnectNode" };
 static const char *fields[] = { "scriptContent", "dependencies", "version", "executionMode", "priority", "accountId",
                                 "assignedNode", "mode", "scope", "note", "active", "channel", "sid", "raw",
                                 "versionstamp", "workerId", "limit", "after", "script", "publicKey", "timestamp",

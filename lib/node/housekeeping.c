@@ -1,0 +1,43 @@
+/* The housekeeping thread: flushes logs, writes the heartbeat and persists stats on their intervals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/core.h"
+#include "util/util.h"
+#include "node/node_internal.h"
+
+/* ---- the housekeeping thread ---- */
+
+void *ami__housekeeping_main(void *arg)
+{
+    ami_node *node = arg;
+    int64_t next_hb = ami_time_mono_ms() + node->o.heartbeat_ms;
+    int64_t next_stats = ami_time_mono_ms() + node->o.stats_ms;
+    int64_t last_hb = ami_time_mono_ms();
+    int hb_running = 0;
+    pthread_mutex_lock(&node->mu);
+    while (!node->threads_quit) {
+        ami__cond_wait_ms(&node->cv, &node->mu, 100);
+        if (node->threads_quit) break;
+        pthread_mutex_unlock(&node->mu);
+        int64_t now = ami_time_mono_ms();
+        pthread_mutex_lock(&node->mu);
+        int running = node->running;
+        pthread_mutex_unlock(&node->mu);
+        /* on time, and sooner (at most once a second) when the number of running instances changed */
+        if (now >= next_hb || (running != hb_running && now >= last_hb + 1000)) {
+            ami__heartbeat(node, 0);
+            hb_running = running;
+            last_hb = now;
+            next_hb = now + node->o.heartbeat_ms;
+        }
+        if (now >= next_stats) {
+            ami__stats_persist(node, 0);
+            next_stats = now + node->o.stats_ms;
+        }
+        pthread_mutex_lock(&node->mu);
+    }
+    pthread_mutex_unlock(&node->mu);
+    return NULL;
+}
