@@ -51,10 +51,10 @@ force(Deno, 'serve', function (a, b) {
     }
     var r = W.serve(port, hostname, function (id, method, url, headers, body, remote) {
         var list = [];
-        for (var i = 0; i + 1 < headers.length; i += 2) list.push([headers[i], headers[i + 1]]);
+        for (var i = 0; i + 1 < headers.length; i += 2) list.push([headers[i].toLowerCase(), headers[i + 1]]);
         var out;
         try {
-            var req = new G.Request(url, { method: method, headers: list, body: body });
+            var req = web.makeRequest(method, url, list, body);
             out = handler(req, { remoteAddr: { transport: 'tcp', hostname: remote[0], port: remote[1] } });
         } catch (e) { out = PromiseImpl.reject(e); }
         PromiseImpl.resolve(out).then(function (res) { answer(id, res); }).then(null, function (e) {
