@@ -598,6 +598,9 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
      * leader is interrupted at once, even asleep or awaiting, so its lease is
      * released and another node runs it without waiting for this one */
     for (ami__worker *w = node->workers; w; w = w->next) {
+        /* the worker's stop hook (Deno.addSignalListener("SIGTERM", fn)) runs with the time left */
+        if (w->rt && w->thr_state == AMI__THR_LIVE && w->exec != AMI_EXEC_LEADER)
+            ami__runtime_signal(w->rt, "SIGTERM", node->o.graceful_shutdown_ms);
         if (w->exec == AMI_EXEC_LEADER && w->thr_state == AMI__THR_LIVE) ami__worker_interrupt(w);
         w->quit = 1;
         pthread_cond_broadcast(&w->cv);
