@@ -14,6 +14,7 @@
 #include "util/util.h"
 #include "node/node_internal.h"
 #include "ami/registry.h"
+#include "runtime/web/web.h"
 
 const char *ami__state_name(ami__state st)
 {
@@ -415,6 +416,7 @@ static char *local_uri_for(const char *store_uri, const char *nid)
 static size_t options_size(unsigned int version)
 {
     if (version == 1) return offsetof(ami_node_options, store);
+    if (version == 2) return offsetof(ami_node_options, allow_net);
     if (version == AMI_NODE_OPTIONS_VERSION) return sizeof(ami_node_options);
     return 0;
 }
@@ -446,6 +448,19 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     if (opts->stats_ms <= 0) return bad_opt("stats_ms", "must be > 0");
     if (opts->resync_ms <= 0) return bad_opt("resync_ms", "must be > 0");
     if (opts->log_ring < 0) return bad_opt("log_ring", "must be >= 0");
+    if (opts->fetch_timeout_ms < 0) return bad_opt("fetch_timeout_ms", "must be >= 0");
+    if (opts->fetch_max < 0) return bad_opt("fetch_max", "must be >= 0");
+    if (opts->sockets_max < 0) return bad_opt("sockets_max", "must be >= 0");
+    {
+        ami__perms *perms = NULL;
+        int prc = ami__perms_new(&perms, opts->allow_net, opts->allow_listen, opts->allow_env);
+        if (prc) {
+            char why[600];
+            snprintf(why, sizeof why, "%s", ami_error_last());
+            return ami__error_set(prc, "node option %s", why);
+        }
+        ami__perms_unref(perms);
+    }
 
     ami_node *node = ami_malloc(sizeof *node);
     if (!node) return ami__error_oom();
@@ -464,6 +479,12 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     node->o.nid = node->nid;
     node->o.network = node->network;
     node->o.local_store_uri = node->local_uri;
+    const char **perm_opts[4] = { &node->o.allow_net, &node->o.allow_listen, &node->o.allow_env, &node->o.ca_file };
+    for (int i = 0; i < 4; i++) {
+        if (!*perm_opts[i]) continue;
+        if (!(node->perm_text[i] = ami__strdup(*perm_opts[i]))) { ami_node_free(node); return ami__error_oom(); }
+        *perm_opts[i] = node->perm_text[i];
+    }
     ami_policy pinit = AMI_POLICY_INIT;
     node->policy = pinit;
     pthread_mutex_init(&node->mu, NULL);
@@ -592,6 +613,9 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
      * leader is interrupted at once, even asleep or awaiting, so its lease is
      * released and another node runs it without waiting for this one */
     for (ami__worker *w = node->workers; w; w = w->next) {
+        /* the worker's stop hook (Deno.addSignalListener("SIGTERM", fn)) runs with the time left */
+        if (w->rt && w->thr_state == AMI__THR_LIVE && w->exec != AMI_EXEC_LEADER)
+            ami__runtime_signal(w->rt, "SIGTERM", node->o.graceful_shutdown_ms);
         if (w->exec == AMI_EXEC_LEADER && w->thr_state == AMI__THR_LIVE) ami__worker_interrupt(w);
         w->quit = 1;
         pthread_cond_broadcast(&w->cv);
@@ -680,6 +704,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     ami_free(node->local_uri);
     ami_free(node->nid);
     ami_free(node->network);
+    for (int i = 0; i < 4; i++) ami_free(node->perm_text[i]);
     ami_free(node);
 }
 

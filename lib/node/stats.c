@@ -9,6 +9,9 @@
 
 /* Unchanged stats are rewritten this often anyway (uptime, lastRunAgo). */
 #define AMI__STATS_REFRESH_MS 30000
+/* A stats record not rewritten for this long expires: the rows of a node that is gone
+ * (killed, or stopped for good) leave the cluster's stats by themselves. */
+#define AMI__STATS_RETENTION_MS (10 * 60 * 1000)
 
 /* ---- stats ---- */
 
@@ -123,7 +126,7 @@ void ami__stats_persist(ami_node *node, int all)
         for (; i < end; i++) {
             json_t *v = json_array_get(sets, i);
             json_t *k = ami_key_new("ami", "stats", node->nid, json_string_value(json_object_get(v, "sid")), NULL);
-            ami_atomic_set(a, k, v, 0);
+            ami_atomic_set(a, k, v, AMI__STATS_RETENTION_MS);
             json_decref(k);
         }
         if (i == total) {

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "runtime/internal.h"
 #include "runtime/lower/lower.h"
+#include "runtime/web/web.h"
 #include "core/core.h"
 #include "util/util.h"
 
@@ -307,6 +308,7 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-deno", ami__prelude_deno_js },       /* 3: the Deno shims */
     { "ami:prelude-timers", ami__prelude_timers_js },   /* 4: setTimeout & co. */
     { "ami:prelude-gen", ami__prelude_gen_js },         /* 5: generators and async generators */
+    { "ami:prelude-web", ami__prelude_web_js },         /* 6: web globals, fetch (lib/runtime/web) */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -376,7 +378,7 @@ static void prelude_compile_once(void)
 }
 
 static const char *const removed_globals[] = {
-    "Duktape", "CBOR", "Buffer", "TextEncoder", "TextDecoder", "performance",
+    "Duktape", "CBOR", "Buffer",
     "print", "alert", "require", "module", "exports", NULL
 };
 
@@ -572,6 +574,11 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     r->sid = ami__strdup(sid ? sid : "");
     r->network = ami__strdup(opts->network ? opts->network : "");
     if (!r->nid || !r->sid || !r->network) return fail_new(r, ami__error_oom());
+    /* version 3 added the network fields: older callers pass a shorter struct (nothing allowed) */
+    ami_runtime_options netopts = AMI_RUNTIME_OPTIONS_INIT;
+    if (opts->version >= 3) netopts = *opts;
+    int wrc = ami__web_new(&r->web, &netopts);
+    if (wrc) return fail_new(r, wrc);
 
     /* Duktape cannot survive an allocation failure while it creates its
      * built-ins, so the cap applies from the first allocation after that */
@@ -633,6 +640,7 @@ AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
     if (r->ctx) duk_destroy_heap(r->ctx);
     ami__loop_dispose(r);
     ami__runtime_subs_free(r);
+    ami__web_free(r->web);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
     ami_free(r->nid);

@@ -387,7 +387,9 @@ static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_
             s = json_deep_copy(s);
             if (!s) continue;
             if (!json_object_get(s, "nid")) json_object_set_new(s, "nid", json_string(nid));
-            if (!json_object_get(alive, nid)) {
+            /* a row that still claims to run on a node without a heartbeat: that node is gone
+             * (killed); a node that stopped cleanly left its rows stopped */
+            if (!json_object_get(alive, nid) && json_is_true(json_object_get(s, "isRunning"))) {
                 json_object_set_new(s, "state", json_string("lost"));
                 json_object_set_new(s, "isRunning", json_false());
             }
