@@ -84,8 +84,8 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
         nerrs += (json_int_t)w->ps.network_errors;
         cerrs += (json_int_t)w->ps.critical_errors;
     }
-    /* spec 003's shape, plus the unreadable records only when there are any */
-    json_t *corrupt = node->corrupt && json_array_size(node->corrupt) ? json_deep_copy(node->corrupt) : NULL;
+    /* unreadable worker records, only when there are some (the spec's shape otherwise) */
+    json_t *corrupt = json_array_size(node->corrupt) ? json_deep_copy(node->corrupt) : NULL;
     pthread_mutex_unlock(&node->mu);
     *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}",
                      "totalWorkers", total, "runningWorkers", running, "stoppedWorkers", total - running,

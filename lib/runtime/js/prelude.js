@@ -206,7 +206,12 @@ function react(p, f, j, c) {
         return;
     }
     var x;
-    try { x = h(p._v); } catch (e) { settle(c, 2, e); return; }
+    try { x = h(p._v); }
+    catch (e) {
+        if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
+        settle(c, 2, e);
+        return;
+    }
     resolveWith(c, x);
 }
 function reactionJob(p, c) {
@@ -728,6 +733,8 @@ return {
     fire: fire,
     /* after a failed or stopped run: nothing it left behind may run later */
     reset: function () {
+        ring.length = 0;
+        ringNext = ringLive = 0;
         jobs.length = 0;
         jobHead = 0;
         unhandled.length = 0;
