@@ -666,7 +666,7 @@ force(G, 'Stels', Stels);
 
 /* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
 
-/* ---- web globals (DESIGN §11): loaded on first use of any of them ----
+/* ---- web globals (docs/design.md §11): loaded on first use of any of them ----
  * ami__prelude_web_js (host.lazy(6)) with the natives of host.web(); until
  * then each name is an accessor that loads them all, like the polyfills. */
 
