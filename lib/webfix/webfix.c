@@ -281,6 +281,7 @@ static json_t *key_set(ami_store *store, json_t *prefix /* stolen */, size_t at,
     json_t *entries = NULL;
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
+    lo.keep_corrupt = 1;   /* an unreadable record must not fail the whole answer */
     int rc = ami_store_list(&entries, store, &lo);
     json_decref(prefix);
     if (rc) return NULL;
