@@ -77,7 +77,8 @@ static const struct command {
       "                      redraws in place on a terminal\n"
       "  --count N           with --watch: stop after N refreshes\n"
       "Both modes show the whole cluster: one row per worker and node (a leader worker on its\n"
-      "leader only); rows of a node whose heartbeat stopped read 'lost' (kept for 10 minutes).\n"
+      "leader only); a row still 'running' on a node whose heartbeat stopped reads 'lost';\n"
+      "rows expire 10 minutes after their node last wrote them.\n"
       "Workers are counted once; instances (rows) separately.\n",
       "node: watch|w interval: count:" },
     { "leader", cmd_leader, "leader election status of a leader-mode worker", "leader SID [--watch] [--count N]",

@@ -107,9 +107,11 @@ typedef struct ami_runtime_options {
 /* The smallest thread stack on which every recursion limit of the bundled
  * Duktape (native calls, compiler, JSON, RegExp compiler and executor) ends
  * in a RangeError rather than a crash (measured at -O2: RegExp nesting needs
- * about 2 MiB, the rest 640 KiB; sanitizer builds need about four times
- * more).  Threads that run instances must have at least this much stack. */
-#define AMI_RUNTIME_STACK_MIN         (2u * 1024u * 1024u)
+ * about 2 MiB, the rest 640 KiB), plus ~800 KiB for the garbage collector's
+ * marking, which may start at any of those depths (8192 levels); sanitizer
+ * builds need about four times more.  Threads that run instances must have at
+ * least this much stack (only touched pages count towards RSS). */
+#define AMI_RUNTIME_STACK_MIN         (3u * 1024u * 1024u)
 
 #define AMI_RUNTIME_HEAP_DEFAULT      (64u * 1024u * 1024u)
 #define AMI_RUNTIME_SLICE_DEFAULT_MS  5000
@@ -151,7 +153,7 @@ typedef struct ami_runtime_result {
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);
 
 /**
- * One run of the script body, step by step (the event loop; DESIGN §8).
+ * One run of the script body, step by step (the event loop; docs/design.md §8).
  *
  * ami_runtime_start() begins a run: the body is called as an async function
  * at the first step.  ami_runtime_step() runs what is ready now — the body's

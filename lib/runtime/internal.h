@@ -46,6 +46,9 @@ struct ami_runtime {
     int heap_hit;             /* an allocation was refused during this run */
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;
+    size_t refuse_size;       /* small allocation being refused while a run is torn down */
+    int refuse_left;          /* Duktape's retries of it still to refuse */
+    int64_t refuse_end;       /* monotonic ms the last refusal (with its retries) ended */
     unsigned hook_ticks;
     int stack_checked;        /* the running thread's stack size was looked at */
 
