@@ -84,7 +84,7 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
         nerrs += (json_int_t)w->ps.network_errors;
         cerrs += (json_int_t)w->ps.critical_errors;
     }
-    json_t *corrupt = json_deep_copy(node->corrupt ? node->corrupt : json_array());
+    json_t *corrupt = node->corrupt ? json_deep_copy(node->corrupt) : json_array();   /* no temporary to leak */
     pthread_mutex_unlock(&node->mu);
     *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I}",
                      "totalWorkers", total, "runningWorkers", running, "stoppedWorkers", total - running,
