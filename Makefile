@@ -25,7 +25,7 @@ export AMI_DEPS_CHECKED := 1
 endif
 endif
 
-PKGS        := sqlite3 jansson libcurl openssl libmicrohttpd
+PKGS        := sqlite3 jansson libcurl openssl libmicrohttpd libwebsockets
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

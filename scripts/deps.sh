@@ -12,6 +12,7 @@ have_pc libcurl || need+=(libcurl4-openssl-dev)
 have_pc openssl || need+=(libssl-dev)
 have_pc libmicrohttpd || need+=(libmicrohttpd-dev)
 have_pc libsystemd || need+=(libsystemd-dev)               # amid's sd_notify (Type=notify)
+have_pc libwebsockets || need+=(libwebsockets-dev)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # the Python binding's tests (tests/integration/test_python.sh) use Debian's pytest
 python3 -c 'import pytest' 2>/dev/null || /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)

@@ -279,6 +279,16 @@ int main(int argc, char **argv)
     if (int_opt(cfg, "log_line_bytes", &line_bytes)) return 2;
     o.log_line_bytes = (size_t)line_bytes;
     o.heap_bytes = (size_t)heap_mb << 20;
+    /* worker network I/O: permissions and limits */
+    o.allow_net = str_opt(cfg, "allow_net");
+    o.allow_listen = str_opt(cfg, "allow_listen");
+    o.allow_env = str_opt(cfg, "allow_env");
+    o.ca_file = str_opt(cfg, "ca_file");
+    int body_bytes = 0;
+    if (int_opt(cfg, "fetch_timeout_ms", &o.fetch_timeout_ms) || int_opt(cfg, "fetch_body_bytes", &body_bytes) ||
+        int_opt(cfg, "fetch_max", &o.fetch_max) || int_opt(cfg, "sockets_max", &o.sockets_max))
+        return 2;
+    o.fetch_body_bytes = (size_t)body_bytes;
     {
         int d = o.loop_delay_ms;
         long long v;

@@ -77,10 +77,21 @@ typedef struct ami_runtime_options {
     void *log_payload;
     ami_runtime_guard_fn net_guard;  /* net mutation guard (NULL: none) */
     void *guard_payload;
+    /* Network and environment permissions (DESIGN §11), lists separated by commas
+     * or blanks; NULL or "" allows nothing.  Copied. */
+    const char *allow_net;           /* hosts fetch/WebSocket may reach: "host", "host:port", "*.domain", "*" */
+    const char *allow_listen;        /* ports Deno.serve may bind: "8080", "9000-9100" */
+    const char *allow_env;           /* variables Deno.env.get may read: "HOME", "*" */
+    const char *ca_file;             /* extra PEM CA file trusted for https/wss besides the system store (copied) */
+    int fetch_timeout_ms;            /* one request, connect to last byte; 0 = 30000 */
+    size_t fetch_body_max;           /* bytes of one response body; 0 = 16 MiB */
+    int fetch_max;                   /* requests in flight per instance; 0 = 32 */
+    int sockets_max;                 /* open WebSockets per instance; 0 = 16 */
 } ami_runtime_options;
 #define AMI_RUNTIME_OPTIONS_VERSION 1
 #define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
-                                   0, 0, 0, 0, NULL, NULL, NULL, NULL }
+                                   0, 0, 0, 0, NULL, NULL, NULL, NULL, \
+                                   NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /* The smallest thread stack on which every recursion limit of the bundled
  * Duktape (native calls, compiler, JSON, RegExp compiler and executor) ends
@@ -92,6 +103,10 @@ typedef struct ami_runtime_options {
 #define AMI_RUNTIME_HEAP_DEFAULT      (64u * 1024u * 1024u)
 #define AMI_RUNTIME_SLICE_DEFAULT_MS  5000
 #define AMI_RUNTIME_LOG_LINE_DEFAULT  (64u * 1024u)
+#define AMI_RUNTIME_FETCH_TIMEOUT_DEFAULT_MS 30000
+#define AMI_RUNTIME_FETCH_BODY_DEFAULT (16u * 1024u * 1024u)
+#define AMI_RUNTIME_FETCH_MAX_DEFAULT 32
+#define AMI_RUNTIME_SOCKETS_MAX_DEFAULT 16
 
 /**
  * Create an instance: a fresh heap with the sandbox globals and the script

@@ -13,6 +13,7 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
+#include "runtime/web/web.h"
 
 const char *ami__state_name(ami__state st)
 {
@@ -400,6 +401,7 @@ static char *local_uri_for(const char *store_uri, const char *nid)
 static size_t options_size(unsigned int version)
 {
     if (version == 1) return offsetof(ami_node_options, store);
+    if (version == 2) return offsetof(ami_node_options, allow_net);
     if (version == AMI_NODE_OPTIONS_VERSION) return sizeof(ami_node_options);
     return 0;
 }
@@ -431,6 +433,19 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     if (opts->stats_ms <= 0) return bad_opt("stats_ms", "must be > 0");
     if (opts->resync_ms <= 0) return bad_opt("resync_ms", "must be > 0");
     if (opts->log_ring < 0) return bad_opt("log_ring", "must be >= 0");
+    if (opts->fetch_timeout_ms < 0) return bad_opt("fetch_timeout_ms", "must be >= 0");
+    if (opts->fetch_max < 0) return bad_opt("fetch_max", "must be >= 0");
+    if (opts->sockets_max < 0) return bad_opt("sockets_max", "must be >= 0");
+    {
+        ami__perms *perms = NULL;
+        int prc = ami__perms_new(&perms, opts->allow_net, opts->allow_listen, opts->allow_env);
+        if (prc) {
+            char why[600];
+            snprintf(why, sizeof why, "%s", ami_error_last());
+            return ami__error_set(prc, "node option %s", why);
+        }
+        ami__perms_unref(perms);
+    }
 
     ami_node *node = ami_malloc(sizeof *node);
     if (!node) return ami__error_oom();
@@ -449,6 +464,12 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     node->o.nid = node->nid;
     node->o.network = node->network;
     node->o.local_store_uri = node->local_uri;
+    const char **perm_opts[4] = { &node->o.allow_net, &node->o.allow_listen, &node->o.allow_env, &node->o.ca_file };
+    for (int i = 0; i < 4; i++) {
+        if (!*perm_opts[i]) continue;
+        if (!(node->perm_text[i] = ami__strdup(*perm_opts[i]))) { ami_node_free(node); return ami__error_oom(); }
+        *perm_opts[i] = node->perm_text[i];
+    }
     ami_policy pinit = AMI_POLICY_INIT;
     node->policy = pinit;
     pthread_mutex_init(&node->mu, NULL);
@@ -664,6 +685,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     ami_free(node->local_uri);
     ami_free(node->nid);
     ami_free(node->network);
+    for (int i = 0; i < 4; i++) ami_free(node->perm_text[i]);
     ami_free(node);
 }
 

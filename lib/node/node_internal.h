@@ -144,6 +144,7 @@ typedef struct ami__pending_log {
 struct ami_node {
     ami_node_options o;       /* string fields point at the copies below */
     char *store_uri, *local_uri, *nid, *network;
+    char *perm_text[4];       /* copies of allow_net, allow_listen, allow_env, ca_file */
     ami_store *store;
     ami_store *local;
     ami_policy policy;

@@ -21,7 +21,7 @@ enum {
 
 /* Host operations counted for Deno.metrics(). */
 enum { AMI__OP_GET, AMI__OP_SET, AMI__OP_DELETE, AMI__OP_LIST, AMI__OP_SUBSCRIBE,
-       AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_COUNT };
+       AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_NOW, AMI__OP_COUNT };
 
 /* Tries of one guarded net write whose check conflicted while the guard says the tenure holds. */
 #define AMI__GUARD_RETRIES 20
@@ -76,6 +76,8 @@ struct ami_runtime {
     char seen[2][AMI_VERSIONSTAMP_LEN + 1];   /* store versionstamp at the last poll */
 
     unsigned long ops[AMI__OP_COUNT];
+
+    struct ami__web *web;     /* web globals, permissions, network I/O (lib/runtime/web) */
 };
 
 /* Milliseconds on the coarse monotonic clock (slice deadlines). */
@@ -98,6 +100,7 @@ extern const char ami__prelude_mapset_js[];   /* loaded on first use */
 extern const char ami__prelude_poly_js[];     /* loaded on first use */
 extern const char ami__prelude_promise_js[];  /* loaded on first use */
 extern const char ami__prelude_deno_js[];     /* loaded on first use */
+extern const char ami__prelude_web_js[];      /* loaded on first use */
 
 /* Register the native host functions on the object on top of the stack. */
 void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "runtime/internal.h"
 #include "runtime/lower/lower.h"
+#include "runtime/web/web.h"
 #include "core/core.h"
 #include "util/util.h"
 
@@ -259,6 +260,7 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-poly", ami__prelude_poly_js },       /* 1: Object/Array/String/Number polyfills */
     { "ami:prelude-promise", ami__prelude_promise_js }, /* 2: Promise combinators, AggregateError */
     { "ami:prelude-deno", ami__prelude_deno_js },       /* 3: the Deno shims */
+    { "ami:prelude-web", ami__prelude_web_js },         /* 4: web globals, fetch (lib/runtime/web) */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -328,7 +330,7 @@ static void prelude_compile_once(void)
 }
 
 static const char *const removed_globals[] = {
-    "Duktape", "CBOR", "Buffer", "TextEncoder", "TextDecoder", "performance",
+    "Duktape", "CBOR", "Buffer",
     "print", "alert", "require", "module", "exports", NULL
 };
 
@@ -525,6 +527,8 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     r->sid = ami__strdup(sid ? sid : "");
     r->network = ami__strdup(opts->network ? opts->network : "");
     if (!r->nid || !r->sid || !r->network) return fail_new(r, ami__error_oom());
+    int wrc = ami__web_new(&r->web, opts);
+    if (wrc) return fail_new(r, wrc);
 
     /* Duktape cannot survive an allocation failure while it creates its
      * built-ins, so the cap applies from the first allocation after that */
@@ -580,6 +584,7 @@ AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
     if (!r) return;
     if (r->ctx) duk_destroy_heap(r->ctx);
     ami__runtime_subs_free(r);
+    ami__web_free(r->web);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
     ami_free(r->nid);

@@ -300,7 +300,7 @@ function loadPoly() {
     try {
         host.lazy(1)(kit);
         host.lazy(2)(kit);
-        force(G, 'Deno', host.lazy(3)({ force: force, host: host }));
+        force(G, 'Deno', host.lazy(3)({ force: force, host: host, loadWeb: loadWeb, PromiseImpl: PromiseImpl }));
     } catch (e) {
         /* out of heap or stopped while loading: put back what is still missing, so a later use retries */
         for (i = 0; i < pending.length; i++)
@@ -505,6 +505,32 @@ force(Stels, 'sleep', function (ms) {
 force(G, 'Stels', Stels);
 
 /* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
+
+/* ---- web globals (DESIGN §11): loaded on first use of any of them ----
+ * ami__prelude_web_js (host.lazy(4)) with the natives of host.web(); until
+ * then each name is an accessor that loads them all, like the polyfills. */
+
+var webNames = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'structuredClone',
+                'performance', 'crypto', 'CryptoKey', 'console', 'DOMException', 'Event', 'EventTarget',
+                'AbortController', 'AbortSignal', 'Headers', 'Request', 'Response', 'fetch',
+                'WebSocket', 'MessageEvent', 'CloseEvent', 'ErrorEvent'];
+var webKit = null;
+function loadWeb() {
+    if (webKit) return webKit;
+    var kit = { force: force, G: G, PromiseImpl: PromiseImpl, ITER: ITER, isObject: isObject, isCallable: isCallable,
+                values: values, logAt: logAt, W: host.web(),
+                logError: function (what, e) { host.log(3, what + ': ' + (isError(e) ? errorText(e) : format(e))); } };
+    var globals = host.lazy(4)(kit);
+    for (var i = 0; i < webNames.length; i++) force(G, webNames[i], globals[webNames[i]]);
+    webKit = kit;
+    return kit;
+}
+var webAccessor = {
+    get: function (key) { loadWeb(); return G[key]; },
+    set: function (v, key) { loadWeb(); force(G, key, v); },
+    configurable: true, enumerable: false
+};
+for (var wi = 0; wi < webNames.length; wi++) Object.defineProperty(G, webNames[wi], webAccessor);
 
 /* ---- hooks for the C side ---- */
 
