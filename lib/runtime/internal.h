@@ -101,6 +101,7 @@ extern const char ami__prelude_poly_js[];     /* loaded on first use */
 extern const char ami__prelude_promise_js[];  /* loaded on first use */
 extern const char ami__prelude_deno_js[];     /* loaded on first use */
 extern const char ami__prelude_web_js[];      /* loaded on first use */
+extern const char ami__cex_js[];              /* Stels.runtime.cex, loaded on first use */
 
 /* Register the native host functions on the object on top of the stack. */
 void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst);

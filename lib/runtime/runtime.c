@@ -261,6 +261,7 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-promise", ami__prelude_promise_js }, /* 2: Promise combinators, AggregateError */
     { "ami:prelude-deno", ami__prelude_deno_js },       /* 3: the Deno shims */
     { "ami:prelude-web", ami__prelude_web_js },         /* 4: web globals, fetch (lib/runtime/web) */
+    { "ami:cex", ami__cex_js },                         /* 5: Stels.runtime.cex, the exchange connectors */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];

@@ -502,6 +502,20 @@ force(Stels, 'sleep', function (ms) {
     host.sleep(ms !== ms || ms < 0 ? 0 : ms);
     return PromiseImpl.resolve(undefined);
 });
+/* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(5)), loaded on first use */
+var runtimeNs = {}, cexNs = null;
+Object.defineProperty(runtimeNs, 'cex', {
+    get: function () {
+        if (!cexNs) {
+            loadWeb();
+            cexNs = host.lazy(5)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels,
+                                   mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
+        }
+        return cexNs;
+    },
+    configurable: false, enumerable: true
+});
+force(Stels, 'runtime', runtimeNs);
 force(G, 'Stels', Stels);
 
 /* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
