@@ -100,9 +100,12 @@ static const struct command {
       "  --delay MS          pause between iterations (default 0)\n"
       "  --wait MS           afterwards, serve live subscriptions this long (default: until interrupted)\n"
       "  --local PATH        Stels.local store (default <db>.<nid>.local, the node's own)\n"
+      "  --allow-net HOSTS   hosts fetch/WebSocket may reach (default none)\n"
+      "  --fetch-timeout MS  one HTTP request's timeout (default 30000)\n"
+      "  --cex paper         every Stels.runtime.cex connector trades on a paper book\n"
       "  --db, --nid, --network may also follow the command.\n"
       "Log lines go to stdout (JSON records with --json); a throw or a syntax error exits 1.\n",
-      "iterations: delay: wait: local:" },
+      "iterations: delay: wait: local: allow-net: fetch-timeout: cex:" },
     { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
       "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
       "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n",

@@ -67,6 +67,15 @@ static const struct key {
     { "scope", K_ENUM, "cluster", 0, 0, "cluster|node", "getWorkerStats/getWorkerLogs: the whole cluster or this node" },
     { "console", K_STR, NULL, 0, 0, NULL, "web console directory, or off (default: the installed one)" },
     { "codemirror", K_STR, AMID_CODEMIRROR_DIR, 0, 0, NULL, "the console editor's files" },
+    { "allow_net", K_STR, NULL, 0, 0, NULL, "hosts fetch/WebSocket may reach: host, host:port, *.domain, * (default none)" },
+    { "allow_listen", K_STR, NULL, 0, 0, NULL, "ports Deno.serve may bind: 8080, 9000-9100 (default none)" },
+    { "allow_env", K_STR, NULL, 0, 0, NULL, "variables Deno.env.get may read (default none)" },
+    { "ca_file", K_STR, NULL, 0, 0, NULL, "extra PEM CA file for https/wss" },
+    { "fetch_timeout_ms", K_INT, "30000", 0, 86400000, NULL, "one HTTP request's timeout" },
+    { "fetch_body_bytes", K_INT, "16777216", 0, 2147483647, NULL, "a response body's cap" },
+    { "fetch_max", K_INT, "32", 0, 100000, NULL, "requests in flight per instance" },
+    { "sockets_max", K_INT, "16", 0, 100000, NULL, "open WebSockets per instance" },
+    { "cex", K_ENUM, "live", 0, 0, "live|paper", "paper: every Stels.runtime.cex connector trades on a paper book" },
 };
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -284,6 +293,7 @@ int main(int argc, char **argv)
     o.allow_listen = str_opt(cfg, "allow_listen");
     o.allow_env = str_opt(cfg, "allow_env");
     o.ca_file = str_opt(cfg, "ca_file");
+    o.cex = str_opt(cfg, "cex");
     int body_bytes = 0;
     if (int_opt(cfg, "fetch_timeout_ms", &o.fetch_timeout_ms) || int_opt(cfg, "fetch_body_bytes", &body_bytes) ||
         int_opt(cfg, "fetch_max", &o.fetch_max) || int_opt(cfg, "sockets_max", &o.sockets_max))

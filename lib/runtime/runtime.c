@@ -494,8 +494,10 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
 {
     if (!out) return ami__error_set(AMI_EINVAL, "runtime: out is NULL");
     *out = NULL;
-    if (!opts || opts->version != AMI_RUNTIME_OPTIONS_VERSION)
+    if (!opts || opts->version < 1 || opts->version > AMI_RUNTIME_OPTIONS_VERSION)
         return ami__error_set(AMI_EINVAL, "runtime: missing options or bad version");
+    /* version 1 (no cex field): a host built against the older header passed a shorter struct */
+    const char *cex_mode = opts->version >= 2 && opts->cex && !strcmp(opts->cex, "paper") ? "paper" : "";
     const json_t *script = opts->worker ? json_object_get(opts->worker, "script") : NULL;
     if (!json_is_string(script)) return ami__error_set(AMI_EINVAL, "runtime: worker has no script");
     if (opts->workers && !json_is_array(opts->workers))
@@ -540,10 +542,10 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     duk_context *ctx = r->ctx;
 
     /* Stels.config and startTime, handed to the prelude as JSON text */
-    json_t *cfg = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "nid", r->nid, "sid", r->sid, "network", r->network,
+    json_t *cfg = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "nid", r->nid, "sid", r->sid, "network", r->network,
                             "workers", opts->workers ? json_incref((json_t *)opts->workers) : json_array(),
                             "term", opts->term > 0 ? json_integer(opts->term) : json_null(),
-                            "startTime", (json_int_t)r->start_time);
+                            "startTime", (json_int_t)r->start_time, "cex", cex_mode);
     char *cfgtext = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
     json_decref(cfg);
     if (!cfgtext) return fail_new(r, ami__error_oom());

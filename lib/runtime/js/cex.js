@@ -661,6 +661,7 @@ var binance = subclass('binance', {
     },
     _syncTime: function () {
         var before = Date.now(), t = this.request('/api/v3/time');
+        if (!(Number(t && t.serverTime) > 0)) throw new ExchangeError(this.id + ': /api/v3/time answered ' + String(JSON.stringify(t)).slice(0, 100));
         this._timeOffset = Math.round(Number(t.serverTime) - (before + Date.now()) / 2);
     },
     fetchMarketsReal: function () {
@@ -819,6 +820,7 @@ var bybit = subclass('bybit', {
     },
     _syncTime: function () {
         var before = Date.now(), t = this.request('/v5/market/time');
+        if (!t.result || !(Number(t.result.timeSecond) > 0)) throw new ExchangeError(this.id + ': /v5/market/time answered ' + String(JSON.stringify(t)).slice(0, 100));
         this._timeOffset = Math.round(Number(t.result.timeSecond) * 1000 - (before + Date.now()) / 2);
         if (t.result.timeNano) this._timeOffset = Math.round(Number(String(t.result.timeNano).slice(0, -6)) - (before + Date.now()) / 2);
     },

@@ -372,6 +372,8 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "hostname", w_hostname, 0 },
         { "env", w_env, 1 },
         { "exit", w_exit, 1 },
+        { "fetch", ami__web_fetch, 6 },
+        { "fetchAbort", ami__web_fetch_abort, 1 },
         { NULL, NULL, 0 }
     };
     duk_push_object(ctx);
