@@ -181,13 +181,13 @@ int cmd_run(int argc, char **argv)
             /* sleep through pump so subscriptions keep being served and a signal ends it */
             int64_t until = ami_time_mono_ms() + delay;
             while (!ami_runtime_stop_requested(inst) && ami_time_mono_ms() < until) {
-                if (ami_runtime_subscriptions(inst)) ami_runtime_pump(inst, (int)(until - ami_time_mono_ms()));
+                if (ami_runtime_handles(inst)) ami_runtime_pump(inst, (int)(until - ami_time_mono_ms()));
                 else usleep(10000);
             }
         }
         if (ami_runtime_stop_requested(inst)) { fprintf(stderr, "amictl run: stopped\n"); rc = AMICTL_FAIL; break; }
     }
-    if (rc == AMICTL_OK && ami_runtime_subscriptions(inst) && wait_ms != 0) {
+    if (rc == AMICTL_OK && ami_runtime_handles(inst) && wait_ms != 0) {
         if (ami_runtime_pump(inst, (int)wait_ms) == AMI_ESTOPPED && sw.got) fprintf(stderr, "amictl run: stopped\n");
     }
     if (have_waiter) {

@@ -243,14 +243,35 @@ static enum MHD_Result serve_stream(amid_http *h, struct MHD_Connection *c)
                                                              : "Unauthorized: stels-session header required");
     if (!sid || !*sid || strlen(sid) >= sizeof ((stream *)0)->sid)
         return reply_json_error(h, c, R_STREAM, 400, "Invalid request: sid is required");
+    /* the worker must exist: a unique prefix resolves to it, an unknown or ambiguous one is an error */
+    char *full = NULL;
+    {
+        static const char req[] = "{\"webfix\":\"1.0\",\"method\":\"listWorkers\"}";
+        ami_buf resp = AMI_BUF_INIT;
+        int st = 0;
+        json_t *all = NULL;
+        if (!ami_webfix_handle(h->wf, req, sizeof req - 1, session, &st, &resp) && st == 200)
+            all = json_loadb(resp.ptr, resp.size, 0, NULL);
+        ami_buf_dispose(&resp);
+        int rc = all ? ami_registry_resolve_in(&full, all, sid) : AMI_EIO;
+        json_decref(all);
+        if (rc) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", ami_error_last()[0] ? ami_error_last() : "cannot list workers");
+            return reply_json_error(h, c, R_STREAM, rc == AMI_ENOTFOUND ? 404 : rc == AMI_EAMBIGUOUS ? 400 : 500, msg);
+        }
+    }
+    sid = full;
     int do_follow = follow && (!strcmp(follow, "true") || !strcmp(follow, "1"));
     long limit = lim ? strtol(lim, NULL, 10) : 100;
     if (limit < 0 || limit > 100000) limit = 100;
 
     stream *s = calloc(1, sizeof *s);
-    if (!s) return MHD_NO;
+    if (!s) { ami_free(full); return MHD_NO; }
     pthread_mutex_init(&s->lock, NULL);
     snprintf(s->sid, sizeof s->sid, "%s", sid);
+    ami_free(full);
+    sid = s->sid;
     s->conn = c;
     s->last_send_ms = now_ms();
     const char *last_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");

@@ -107,7 +107,7 @@ AMI_EXTERN(int) ami_election_add_fence(ami_atomic *atomic, const ami_lease *leas
  * spec 003's getLeaderInfo body for worker `sid`, computed at `now_ms`, as a
  * new JSON object (owned; NULL when out of memory):
  *   lease present: {workerId, hasLeader: true, leader, timestamp, expiresAt,
- *                   renewedAt, expiresIn, isExpired}
+ *                   renewedAt, expiresIn, isExpired, term}
  *   lease NULL:    {workerId, hasLeader: false, message: "No leader elected yet"}
  * A released or lapsed lease is still shown (hasLeader true, isExpired true,
  * expiresIn 0) so users see who led last.

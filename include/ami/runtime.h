@@ -59,6 +59,14 @@ typedef void (*ami_runtime_log_fn)(const ami_log_record *rec, void *payload);
  */
 typedef int (*ami_runtime_guard_fn)(ami_atomic *batch, void *payload);
 
+/**
+ * Called from ANY thread (a service thread posting an I/O completion, the
+ * thread calling ami_runtime_stop) when the instance has work to do at once:
+ * an external scheduler queues it and calls ami_runtime_step (or pump) on its
+ * own thread.  Must not call into the instance; keep it short.
+ */
+typedef void (*ami_runtime_ready_fn)(void *payload);
+
 /** Options for ami_runtime_new.  Initialise with AMI_RUNTIME_OPTIONS_INIT. */
 typedef struct ami_runtime_options {
     unsigned int version;            /* AMI_RUNTIME_OPTIONS_VERSION */
@@ -77,8 +85,11 @@ typedef struct ami_runtime_options {
     void *log_payload;
     ami_runtime_guard_fn net_guard;  /* net mutation guard (NULL: none) */
     void *guard_payload;
-    /* Network and environment permissions (DESIGN §11), lists separated by commas
-     * or blanks; NULL or "" allows nothing.  Copied. */
+    /* version 2: */
+    ami_runtime_ready_fn ready;      /* the instance has become ready to step (NULL: none; see ami_runtime_step) */
+    void *ready_payload;
+    /* version 3: network and environment permissions (DESIGN §11), lists separated by
+     * commas or blanks; NULL or "" allows nothing.  Copied. */
     const char *allow_net;           /* hosts fetch/WebSocket may reach: "host", "host:port", "*.domain", "*" */
     const char *allow_listen;        /* ports Deno.serve may bind: "8080", "9000-9100" */
     const char *allow_env;           /* variables Deno.env.get may read: "HOME", "*" */
@@ -87,13 +98,12 @@ typedef struct ami_runtime_options {
     size_t fetch_body_max;           /* bytes of one response body; 0 = 16 MiB */
     int fetch_max;                   /* requests in flight per instance; 0 = 32 */
     int sockets_max;                 /* open WebSockets per instance; 0 = 16 */
-    /* version 2 */
     const char *cex;                 /* "paper": every Stels.runtime.cex connector trades on a paper book
                                         (docs/scripting.md "Exchanges"); NULL, "" or "live": as the script configures */
 } ami_runtime_options;
-#define AMI_RUNTIME_OPTIONS_VERSION 2
+#define AMI_RUNTIME_OPTIONS_VERSION 3
 #define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
-                                   0, 0, 0, 0, NULL, NULL, NULL, NULL, \
+                                   0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, \
                                    NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 
 /* The smallest thread stack on which every recursion limit of the bundled
@@ -143,27 +153,63 @@ typedef struct ami_runtime_result {
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);
 
 /**
- * Call the compiled script body once, then run pending promise jobs.
- * Returns 0 when it returned normally; otherwise AMI_ESCRIPT (it threw),
- * AMI_ELIMIT (slice or heap limit: name SliceLimitExceeded /
- * HeapLimitExceeded; recursion gives a RangeError and AMI_ESCRIPT),
- * AMI_ESTOPPED (stop requested), AMI_ELEASE (a guarded net write lost the
- * lease).  `result` (may be NULL) is filled either way (dispose it first if
- * reused); ami_error_last() holds "Name: message".
+ * One run of the script body, step by step (the event loop; DESIGN §8).
+ *
+ * ami_runtime_start() begins a run: the body is called as an async function
+ * at the first step.  ami_runtime_step() runs what is ready now — the body's
+ * start, tasks posted by I/O, due timers, subscription deliveries, each a
+ * macrotask that restarts the slice clock and is followed by the promise
+ * jobs (microtasks) — and returns without blocking:
+ *   AMI_RUNTIME_DONE (1): the run ended (the body's promise settled, an
+ *     uncaught error in a callback ended it, or a stop); `result` (may be
+ *     NULL; dispose it before reuse) holds the outcome as ami_runtime_run
+ *     describes, and result->code the run's code.  Timers and handles the
+ *     body left keep running in later steps of pump.
+ *   0: the run waits.  *wake_ms (may be NULL) gets the milliseconds until the
+ *     next timer or subscription poll is due (0: ready again now), or -1 when
+ *     only a post or a stop can wake it (the `ready` callback says when).
+ *   AMI_EINVAL: NULL instance, or start/step out of order.
+ * A body that waits on a promise nothing can settle (no timer, task, handle
+ * or subscription left) ends the run with an Error saying so.
+ * One thread at a time; no OS thread is held between steps.
+ */
+#define AMI_RUNTIME_DONE 1
+AMI_EXTERN(int) ami_runtime_start(ami_runtime *inst);
+AMI_EXTERN(int) ami_runtime_step(ami_runtime *inst, int64_t *wake_ms, ami_runtime_result *result);
+
+/**
+ * Run the body once on the calling thread: ami_runtime_start, then steps,
+ * blocking between them until a timer is due, a task is posted or a stop.
+ * Returns 0 when the body's promise fulfilled; otherwise AMI_ESCRIPT (it
+ * threw or rejected, or a callback threw before it settled), AMI_ELIMIT
+ * (slice or heap limit: name SliceLimitExceeded / HeapLimitExceeded;
+ * recursion gives a RangeError and AMI_ESCRIPT), AMI_ESTOPPED (stop
+ * requested), AMI_ELEASE (a guarded net write lost the lease).  `result`
+ * (may be NULL) is filled either way (dispose it first if reused);
+ * ami_error_last() holds "Name: message".  A failed or stopped run clears
+ * what it left behind (timers, pending tasks, resources).
  */
 AMI_EXTERN(int) ami_runtime_run(ami_runtime *inst, ami_runtime_result *result);
 
 /**
- * Deliver subscription updates and run promise jobs while the instance has
- * live subscriptions (subscribe()d keys with an "update" handler, not
- * closed), for at most timeout_ms (< 0: until none are left or stopped).
- * Callback errors are logged (level error), not returned.  Returns 0 when no
- * live subscription is left or the time is up, AMI_ESTOPPED when stopped,
- * AMI_ELEASE when a guarded write lost the lease.
+ * Serve the loop between runs: timers, tasks posted by I/O, subscription
+ * deliveries and promise jobs, for at most timeout_ms (< 0: until no
+ * handle is left or stopped).  Callback errors are logged (level error), not
+ * returned.  Returns 0 when no handle is left (ami_runtime_handles() == 0)
+ * or the time is up, AMI_ESTOPPED when stopped (what the instance left behind
+ * is cleared and its resources closed).
  */
 AMI_EXTERN(int) ami_runtime_pump(ami_runtime *inst, int timeout_ms);
 
-/** Number of live subscriptions (those pump would serve). */
+/**
+ * Keep-alive handles of the instance: live subscriptions, active timers made
+ * by setTimeout/setInterval (not Stels.sleep), in-flight I/O, open servers and
+ * sockets.  While it is above zero pump keeps serving (a single-mode worker
+ * stays alive, as in Deno).  Instance thread.
+ */
+AMI_EXTERN(int) ami_runtime_handles(const ami_runtime *inst);
+
+/** Number of live subscriptions (part of ami_runtime_handles). */
 AMI_EXTERN(int) ami_runtime_subscriptions(const ami_runtime *inst);
 
 /**

@@ -234,10 +234,11 @@ AMI_EXTERN(json_t *) ami_lease_info_json(const char *sid, const ami_lease *lease
     if (!lease)
         return json_pack("{s:s, s:b, s:s}", "workerId", sid, "hasLeader", 0, "message", "No leader elected yet");
     int expired = lease->expires_at <= now_ms;
-    return json_pack("{s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:b}", "workerId", sid, "hasLeader", 1,
+    return json_pack("{s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:b, s:I}", "workerId", sid, "hasLeader", 1,
                      "leader", lease->leader, "timestamp", (json_int_t)lease->timestamp,
                      "expiresAt", (json_int_t)lease->expires_at, "renewedAt", (json_int_t)lease->renewed_at,
-                     "expiresIn", (json_int_t)(expired ? 0 : lease->expires_at - now_ms), "isExpired", expired);
+                     "expiresIn", (json_int_t)(expired ? 0 : lease->expires_at - now_ms), "isExpired", expired,
+                     "term", (json_int_t)lease->term);
 }
 
 AMI_EXTERN(int) ami_election_leader_info(json_t **out, ami_store *store, const char *sid)

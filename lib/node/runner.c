@@ -99,15 +99,17 @@ static void wait_ms(ami_node *node, ami__worker *w, int64_t ms)
     }
 }
 
-/* Delay W for ms, serving its subscriptions meanwhile; under mu (dropped while pumping). */
+/* Delay W for ms, serving its loop (timers, subscriptions, I/O) meanwhile; under mu (dropped while pumping). */
 static void delay(ami_node *node, ami__worker *w, ami_runtime *rt, int64_t ms)
 {
     if (ms <= 0 || w->quit || w->reload) return;
-    if (rt && ami_runtime_subscriptions(rt) > 0) {
+    if (rt && ami_runtime_handles(rt) > 0) {
+        int64_t end = ami_time_mono_ms() + ms;
         pthread_mutex_unlock(&node->mu);
         ami_runtime_pump(rt, ms > 0x7fffffff ? 0x7fffffff : (int)ms);
         pthread_mutex_lock(&node->mu);
-        return;
+        ms = end - ami_time_mono_ms();   /* the last handle may have gone early */
+        if (ms <= 0 || w->quit || w->reload) return;
     }
     wait_ms(node, w, ms);
 }
@@ -443,7 +445,7 @@ static int generation(ami_node *node, ami__worker *w)
                 w->state = AMI__ST_FINISHED;
                 ami_runtime_result_dispose(&res);
                 /* keep serving subscriptions until stopped */
-                if (ami_runtime_subscriptions(rt) > 0 && !w->quit && !w->reload) {
+                if (ami_runtime_handles(rt) > 0 && !w->quit && !w->reload) {
                     pthread_mutex_unlock(&node->mu);
                     ami_runtime_pump(rt, -1);
                     pthread_mutex_lock(&node->mu);

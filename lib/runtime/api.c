@@ -379,7 +379,7 @@ static duk_ret_t dispatch_changes(duk_context *ctx, void *udata)
 }
 
 /* Look for changed subscribed keys and hand them to their callbacks; returns how many. */
-static int poll_subs(duk_context *ctx, ami_runtime *r)
+int ami__runtime_poll_subs(duk_context *ctx, ami_runtime *r)
 {
     int n = 0, cap = 0;
     change *ch = NULL;
@@ -429,60 +429,12 @@ static int poll_subs(duk_context *ctx, ami_runtime *r)
     return n;
 }
 
-int ami__runtime_wait(duk_context *ctx, ami_runtime *r, int64_t ms, int until_event)
-{
-    int64_t deadline = ms < 0 ? -1 : ami_time_mono_ms() + ms;
-    int delivered = 0;
-    for (;;) {
-        if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) throw_stopped(ctx, r);
-        int live = ami__runtime_live_subs(r);
-        if (live) {
-            int n = poll_subs(ctx, r);
-            if (n) {
-                delivered += n;
-                if (r->slice_ms > 0) { r->slice_deadline = AMI__SLICE_ARMED; r->hook_ticks = 0; }
-                ami__runtime_run_jobs(ctx);
-            }
-            live = ami__runtime_live_subs(r);
-        }
-        if (until_event && (delivered || !live)) return delivered;
-        int64_t now = ami_time_mono_ms();
-        if (deadline >= 0 && now >= deadline) return delivered;
-        int64_t step = deadline < 0 ? 1000 : deadline - now;
-        if (live && step > r->poll_ms) step = r->poll_ms;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += (time_t)(step / 1000);
-        ts.tv_nsec += (long)(step % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_mutex_lock(&r->mu);
-        if (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-        pthread_mutex_unlock(&r->mu);
-    }
-}
-
-/* host.wait() -> number of updates delivered; 0 when nothing can happen (no live subscription) */
-static duk_ret_t h_wait(duk_context *ctx)
+/* host.sleepOp(): count a Stels.sleep for Deno.metrics(); throws when the run is being torn down */
+static duk_ret_t h_sleep_op(duk_context *ctx)
 {
     ami_runtime *r = instance_of(ctx);
-    ami__runtime_host_enter(ctx, r);
-    int n = ami__runtime_wait(ctx, r, -1, 1);
-    ami__runtime_host_enter(ctx, r);
-    duk_push_int(ctx, n);
-    return 1;
-}
-
-/* host.sleep(ms): block, running jobs and subscription callbacks meanwhile */
-static duk_ret_t h_sleep(duk_context *ctx)
-{
-    ami_runtime *r = instance_of(ctx);
-    ami__runtime_host_enter(ctx, r);
+    if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) ami__runtime_host_enter(ctx, r);
     r->ops[AMI__OP_SLEEP]++;
-    double ms = duk_require_number(ctx, 0);
-    if (ms > 9.0e15) ms = 9.0e15;
-    ami__runtime_run_jobs(ctx);
-    ami__runtime_wait(ctx, r, (int64_t)ms, 0);
-    ami__runtime_host_enter(ctx, r);
     return 0;
 }
 
@@ -611,8 +563,7 @@ void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst)
         { "sub", h_sub, 2 },
         { "subLive", h_sub_live, 2 },
         { "unsub", h_unsub, 1 },
-        { "wait", h_wait, 0 },
-        { "sleep", h_sleep, 1 },
+        { "sleepOp", h_sleep_op, 0 },
         { "mark", h_mark, 0 },
         { "op", h_op, 1 },
         { "log", h_log, 2 },
@@ -627,6 +578,7 @@ void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst)
         duk_push_c_lightfunc(ctx, fns[i].value, fns[i].nargs, fns[i].nargs, 0);
         duk_put_prop_string(ctx, -2, fns[i].key);
     }
+    ami__loop_push_host(ctx);
     duk_push_global_stash(ctx);
     duk_get_prop_string(ctx, -1, "config");
     duk_remove(ctx, -2);

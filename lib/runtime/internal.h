@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include "duktape.h"
 #include "ami/runtime.h"
+#include "runtime/loop.h"
 
 /* File name the worker script is compiled under (stack traces, line lookup). */
 #define AMI__SCRIPT_FILENAME "worker.js"
@@ -78,6 +79,10 @@ struct ami_runtime {
     unsigned long ops[AMI__OP_COUNT];
 
     struct ami__web *web;     /* web globals, permissions, network I/O (lib/runtime/web) */
+    /* the event loop (loop.c) */
+    ami__loop loop;
+    int closing;              /* being freed: posts are refused (under mu) */
+    int body_async;           /* the body awaits at its top level: it runs as a coroutine */
 };
 
 /* Milliseconds on the coarse monotonic clock (slice deadlines). */
@@ -100,6 +105,8 @@ extern const char ami__prelude_mapset_js[];   /* loaded on first use */
 extern const char ami__prelude_poly_js[];     /* loaded on first use */
 extern const char ami__prelude_promise_js[];  /* loaded on first use */
 extern const char ami__prelude_deno_js[];     /* loaded on first use */
+extern const char ami__prelude_timers_js[];   /* loaded on first use */
+extern const char ami__prelude_gen_js[];      /* loaded on first use */
 extern const char ami__prelude_web_js[];      /* loaded on first use */
 extern const char ami__cex_js[];              /* Stels.runtime.cex, loaded on first use */
 
@@ -113,12 +120,20 @@ duk_ret_t ami__runtime_throw(duk_context *ctx, const char *name, const char *fmt
 /* Entry of every host call: throws when the run is being torn down, else restarts the slice. */
 void ami__runtime_host_enter(duk_context *ctx, ami_runtime *inst);
 
-/* Wait up to `ms` (< 0: until something happens) delivering subscription
- * updates; returns the number of updates delivered.  Throws on stop. */
-int ami__runtime_wait(duk_context *ctx, ami_runtime *inst, int64_t ms, int until_event);
+/* Deliver changed subscribed keys to their callbacks; returns how many (may throw on stop/slice). */
+int ami__runtime_poll_subs(duk_context *ctx, ami_runtime *inst);
 
-/* Run the prelude's promise job queue (may throw). */
-void ami__runtime_run_jobs(duk_context *ctx);
+/* The loop's host functions (timer, clearTimer, settled, check) on the object on top. */
+void ami__loop_push_host(duk_context *ctx);
+
+/* End of a run: the error on top of the stack (popped) as a result and code. */
+int ami__runtime_finish_error(ami_runtime *inst, ami_runtime_result *res);
+/* A run that ends because of a stop (or lost lease): its result and code. */
+int ami__runtime_stopped_result(ami_runtime *inst, ami_runtime_result *res);
+/* The run's value (on top, popped) as JSON text into res->value. */
+void ami__runtime_keep_value(ami_runtime *inst, ami_runtime_result *res);
+/* Warn once per process when the running thread's stack is too small. */
+void ami__runtime_check_stack(ami_runtime *inst);
 
 /* Free every subscription. */
 void ami__runtime_subs_free(ami_runtime *inst);

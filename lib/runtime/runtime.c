@@ -2,11 +2,12 @@
  * Worker instances: a Duktape heap per instance with a counting allocator,
  * the sandbox globals, the script compiled once, runs, stop and pump.
  */
-#define _GNU_SOURCE 1   /* pthread_getattr_np */
+#define _GNU_SOURCE 1   /* pthread_getattr_np, memmem */
 #include <stdarg.h>
 #include <stdio.h>
 #include <malloc.h>   /* malloc_usable_size */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <errno.h>
 #include <time.h>
@@ -17,7 +18,6 @@
 #include "util/util.h"
 
 #define PRELUDE_FILENAME "ami:prelude"
-enum { STACK_BODY = 0, STACK_JOBS = 1, STACK_UNHANDLED = 2 };
 #define BODY_PREFIX "function(){"
 
 /* ---- counting allocator ----
@@ -37,8 +37,9 @@ static void count_add(ami_runtime *r, size_t add, size_t sub)
  * checks, so a loop spending its time in allocating built-ins (join, concat,
  * …) would otherwise take minutes to reach the next check.  A refused
  * allocation makes the built-in throw at once. */
-static int alloc_blocked(ami_runtime *r)
+static int alloc_blocked(ami_runtime *r, size_t size)
 {
+    (void)size;
     if (!r->running) return 0;
     if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_RELAXED)) return ami__runtime_exec_timeout_check(r);
     if (++r->alloc_tick & 63) return 0;   /* look at the clock now and then */
@@ -49,7 +50,7 @@ static void *rt_alloc(void *udata, duk_size_t size)
 {
     ami_runtime *r = udata;
     if (size == 0) return NULL;
-    if (alloc_blocked(r)) return NULL;
+    if (alloc_blocked(r, size)) return NULL;
     if (r->heap_used + size > r->heap_max) { r->heap_hit = 1; return NULL; }
     void *p = malloc(size);
     if (!p) return NULL;
@@ -71,7 +72,7 @@ static void *rt_realloc(void *udata, void *ptr, duk_size_t size)
     if (!ptr) return rt_alloc(udata, size);
     if (size == 0) { rt_free(udata, ptr); return NULL; }
     size_t old = malloc_usable_size(ptr);
-    if (size > old && alloc_blocked(r)) return NULL;
+    if (size > old && alloc_blocked(r, size)) return NULL;
     if (size > old && r->heap_used + (size - old) > r->heap_max) { r->heap_hit = 1; return NULL; }
     void *q = realloc(ptr, size);
     if (!q) return NULL;
@@ -260,8 +261,10 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-poly", ami__prelude_poly_js },       /* 1: Object/Array/String/Number polyfills */
     { "ami:prelude-promise", ami__prelude_promise_js }, /* 2: Promise combinators, AggregateError */
     { "ami:prelude-deno", ami__prelude_deno_js },       /* 3: the Deno shims */
-    { "ami:prelude-web", ami__prelude_web_js },         /* 4: web globals, fetch (lib/runtime/web) */
-    { "ami:cex", ami__cex_js },                         /* 5: Stels.runtime.cex, the exchange connectors */
+    { "ami:prelude-timers", ami__prelude_timers_js },   /* 4: setTimeout & co. */
+    { "ami:prelude-gen", ami__prelude_gen_js },         /* 5: generators and async generators */
+    { "ami:prelude-web", ami__prelude_web_js },         /* 6: web globals, fetch (lib/runtime/web) */
+    { "ami:cex", ami__cex_js },                         /* 7: Stels.runtime.cex, the exchange connectors */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -428,7 +431,7 @@ static void setup_prelude(duk_context *ctx, ami_runtime *r)
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);
-    static const char *const hooks[] = { "runJobs", "dispatch", "endOfRun", "setTerm", "jobs", "unhandled", NULL };
+    static const char *const hooks[] = { "dispatch", "drain", "start", "fire", "reset", "bodyError", "bodyValue", "setTerm", NULL };
     for (int i = 0; hooks[i]; i++) {
         duk_get_prop_string(ctx, -2, hooks[i]);
         duk_put_prop_string(ctx, -2, hooks[i]);
@@ -466,7 +469,7 @@ typedef struct {
     int rc;
 } setup_arg;
 
-/* -> [body, jobs, unhandled] (the instance's permanent value stack, see STACK_*) */
+/* -> [body] (the instance's permanent value stack) */
 static duk_ret_t setup_instance(duk_context *ctx, void *udata)
 {
     setup_arg *a = udata;
@@ -476,12 +479,7 @@ static duk_ret_t setup_instance(duk_context *ctx, void *udata)
     duk_pop(ctx);
     setup_prelude(ctx, a->r);
     a->rc = ami__runtime_compile(ctx, a->src, a->len, &a->se);
-    if (a->rc) return 0;
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "jobs");
-    duk_get_prop_string(ctx, -2, "unhandled");
-    duk_remove(ctx, -3);
-    return 3;
+    return a->rc ? 0 : 1;
 }
 
 static int fail_new(ami_runtime *r, int code)
@@ -490,14 +488,18 @@ static int fail_new(ami_runtime *r, int code)
     return code;
 }
 
-AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *opts)
+AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in)
 {
     if (!out) return ami__error_set(AMI_EINVAL, "runtime: out is NULL");
     *out = NULL;
-    if (!opts || opts->version < 1 || opts->version > AMI_RUNTIME_OPTIONS_VERSION)
+    if (!in || in->version < 1 || in->version > AMI_RUNTIME_OPTIONS_VERSION)
         return ami__error_set(AMI_EINVAL, "runtime: missing options or bad version");
-    /* version 1 (no cex field): a host built against the older header passed a shorter struct */
-    const char *cex_mode = opts->version >= 2 && opts->cex && !strcmp(opts->cex, "paper") ? "paper" : "";
+    /* a host built against an older header passed a shorter struct: read only its version's fields */
+    ami_runtime_options full = AMI_RUNTIME_OPTIONS_INIT;
+    memcpy(&full, in, in->version == 1 ? offsetof(ami_runtime_options, ready)
+                    : in->version == 2 ? offsetof(ami_runtime_options, allow_net) : sizeof full);
+    const ami_runtime_options *opts = &full;
+    const char *cex_mode = opts->cex && !strcmp(opts->cex, "paper") ? "paper" : "";
     const json_t *script = opts->worker ? json_object_get(opts->worker, "script") : NULL;
     if (!json_is_string(script)) return ami__error_set(AMI_EINVAL, "runtime: worker has no script");
     if (opts->workers && !json_is_array(opts->workers))
@@ -524,6 +526,10 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     r->log_payload = opts->log_payload;
     r->guard = opts->net_guard;
     r->guard_payload = opts->guard_payload;
+    if (opts->version >= 2) {   /* version 1 callers pass the shorter struct */
+        r->loop.ready = opts->ready;
+        r->loop.ready_payload = opts->ready_payload;
+    }
     r->next_sub_id = 1;
     r->start_time = ami_time_now_ms();
     r->nid = ami__strdup(opts->nid ? opts->nid : "");
@@ -564,7 +570,8 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     a.cfg = cfgtext;
     a.src = src.ptr ? src.ptr : "";
     a.len = src.size;
-    rc = duk_safe_call(ctx, setup_instance, &a, 0, 3);
+    r->body_async = src.ptr && memmem(src.ptr, src.size, "__ami_await", 11) != NULL;
+    rc = duk_safe_call(ctx, setup_instance, &a, 0, 1);
     free(cfgtext);
     ami_buf_dispose(&src);
     if (rc != 0 || a.rc) {
@@ -573,7 +580,7 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
         ami__error_set(AMI_ERROR, "runtime: setting up the sandbox failed: %s", duk_safe_to_string(ctx, -1));
         return fail_new(r, AMI_ERROR);
     }
-    if (duk_get_top(ctx) != 3) return fail_new(r, ami__error_set(AMI_ERROR, "runtime: unexpected value stack"));
+    if (duk_get_top(ctx) != 1) return fail_new(r, ami__error_set(AMI_ERROR, "runtime: unexpected value stack"));
     /* drop the setup garbage and the slack of the prelude's objects: an idle
      * instance should cost as little as possible */
     duk_gc(ctx, DUK_GC_COMPACT);
@@ -585,7 +592,12 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
 AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
 {
     if (!r) return;
+    pthread_mutex_lock(&r->mu);
+    r->closing = 1;
+    pthread_mutex_unlock(&r->mu);
+    ami__loop_close(r);
     if (r->ctx) duk_destroy_heap(r->ctx);
+    ami__loop_dispose(r);
     ami__runtime_subs_free(r);
     ami__web_free(r->web);
     pthread_cond_destroy(&r->cv);
@@ -606,6 +618,8 @@ AMI_EXTERN(void) ami_runtime_stop(ami_runtime *r)
     __atomic_compare_exchange_n(&r->stop, &expected, AMI__ABORT_STOP, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
+    ami__loop_drop_tasks(r);   /* pending tasks never run now */
+    if (r->loop.ready) r->loop.ready(r->loop.ready_payload);
 }
 
 AMI_EXTERN(int) ami_runtime_stop_requested(const ami_runtime *r)
@@ -679,7 +693,7 @@ static duk_ret_t encode_value(duk_context *ctx, void *udata)
 }
 
 /* The run's return value (on top) as JSON text into res->value (NULL for undefined or when it cannot be encoded). */
-static void keep_value(ami_runtime *r, ami_runtime_result *res)
+void ami__runtime_keep_value(ami_runtime *r, ami_runtime_result *res)
 {
     duk_context *ctx = r->ctx;
     if (duk_safe_call(ctx, encode_value, NULL, 1, 1) == 0 && duk_is_string(ctx, -1)) {
@@ -790,7 +804,7 @@ static void described_free(described *d)
 }
 
 /* Turn the error on top of the stack (popped) into a result and a code. */
-static int finish_error(ami_runtime *r, ami_runtime_result *res)
+int ami__runtime_finish_error(ami_runtime *r, ami_runtime_result *res)
 {
     duk_context *ctx = r->ctx;
     described d = { 0 };
@@ -846,7 +860,7 @@ static int finish_error(ami_runtime *r, ami_runtime_result *res)
     return code;
 }
 
-static int stopped_result(ami_runtime *r, ami_runtime_result *res)
+int ami__runtime_stopped_result(ami_runtime *r, ami_runtime_result *res)
 {
     int lease = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) == AMI__ABORT_LEASE;
     int code = lease ? AMI_ELEASE : AMI_ESTOPPED;
@@ -862,42 +876,9 @@ static int stopped_result(ami_runtime *r, ami_runtime_result *res)
     return code;
 }
 
-static duk_ret_t call_hook(duk_context *ctx, void *udata)
-{
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, (const char *)udata);
-    duk_call(ctx, 0);
-    return 0;
-}
-
-static duk_ret_t apply_term(duk_context *ctx, void *udata)
-{
-    ami_runtime *r = udata;
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "setTerm");
-    if (r->pending_term > 0) duk_push_number(ctx, (double)r->pending_term);
-    else duk_push_null(ctx);
-    duk_call(ctx, 1);
-    return 0;
-}
-
-void ami__runtime_run_jobs(duk_context *ctx)
-{
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "runJobs");
-    duk_call(ctx, 0);
-    duk_pop_2(ctx);
-}
-
-static void slice_start(ami_runtime *r)
-{
-    r->slice_deadline = r->slice_ms > 0 ? AMI__SLICE_ARMED : 0;
-    r->hook_ticks = 0;
-}
-
 /* Duktape's recursion limits are only safe on a large enough stack; say so
  * (once per process) when an instance runs on a smaller one. */
-static void check_stack_once(ami_runtime *r)
+void ami__runtime_check_stack(ami_runtime *r)
 {
     static int warned;
     r->stack_checked = 1;
@@ -911,99 +892,6 @@ static void check_stack_once(ami_runtime *r)
         ami__log(AMI__LOG_WARN, "runtime: worker %s runs on a %zu KiB thread stack, below AMI_RUNTIME_STACK_MIN "
                  "(%u KiB): a deeply recursive script may crash the process", r->sid, size / 1024,
                  AMI_RUNTIME_STACK_MIN / 1024);
-}
-
-AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
-{
-    if (res) *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
-    if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
-    if (!r->stack_checked) check_stack_once(r);
-    if (ami_runtime_stop_requested(r)) return stopped_result(r, res);
-    duk_context *ctx = r->ctx;
-    r->abort = 0;
-    r->heap_hit = 0;
-    if (r->term_dirty) {
-        r->term_dirty = 0;
-        r->term = r->pending_term;
-        duk_safe_call(ctx, apply_term, r, 0, 1);
-        duk_pop(ctx);
-    }
-    slice_start(r);
-    duk_dup(ctx, STACK_BODY);
-    r->running = 1;
-    int rc = duk_pcall(ctx, 0);
-    if (rc == 0 && duk_get_length(ctx, STACK_JOBS)) {
-        /* promise jobs left by the body, and unhandled rejections (the body's value stays below) */
-        slice_start(r);
-        rc = duk_safe_call(ctx, call_hook, (void *)"endOfRun", 0, 1);
-        if (rc == 0) duk_pop(ctx);
-        else duk_remove(ctx, -2);
-    }
-    int code = 0;
-    if (rc != 0) code = finish_error(r, res);
-    else {
-        if (res) {
-            res->ok = 1;
-            keep_value(r, res);   /* pops the value */
-        } else {
-            duk_pop(ctx);
-        }
-    }
-    r->running = 0;
-    r->slice_deadline = 0;
-    r->abort = 0;
-    return code;
-}
-
-/* ---- pump ---- */
-
-typedef struct { ami_runtime *r; int64_t ms; } pump_arg;
-
-static duk_ret_t pump_step(duk_context *ctx, void *udata)
-{
-    pump_arg *a = udata;
-    ami__runtime_wait(ctx, a->r, a->ms, 1);
-    ami__runtime_run_jobs(ctx);
-    return 0;
-}
-
-AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
-{
-    if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
-    int64_t deadline = timeout_ms < 0 ? 0 : ami_time_mono_ms() + timeout_ms;
-    for (;;) {
-        if (ami_runtime_stop_requested(r)) return stopped_result(r, NULL);
-        if (!ami__runtime_live_subs(r)) return 0;
-        int64_t left = -1;
-        if (deadline) {
-            left = deadline - ami_time_mono_ms();
-            if (left <= 0) return 0;
-        }
-        pump_arg a = { r, left };
-        r->abort = 0;
-        r->slice_deadline = 0;
-        r->running = 1;
-        int rc = duk_safe_call(r->ctx, pump_step, &a, 0, 1);
-        r->running = 0;
-        if (rc != 0) {
-            int reason = r->abort;
-            r->abort = 0;
-            if (reason == AMI__ABORT_STOP || reason == AMI__ABORT_LEASE || ami_runtime_stop_requested(r)) {
-                duk_pop(r->ctx);
-                r->slice_deadline = 0;
-                return stopped_result(r, NULL);
-            }
-            char line[300];
-            if (reason == AMI__ABORT_SLICE)
-                snprintf(line, sizeof line, "SliceLimitExceeded: a subscription callback ran %lld ms without yielding",
-                         (long long)r->slice_ms);
-            else
-                snprintf(line, sizeof line, "subscription delivery failed: %s", duk_safe_to_string(r->ctx, -1));
-            ami__runtime_log(r, AMI_LOG_ERROR, line, strlen(line));
-        }
-        duk_pop(r->ctx);
-        r->slice_deadline = 0;
-    }
 }
 
 /* ---- stand-alone compile check ---- */

@@ -445,7 +445,18 @@ static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 {
     const char *sid = json_string_value(json_object_get(body, "workerId"));
     if (!sid || !*sid || strlen(sid) > 200) return err(out, 400, "Invalid workerId");
-    int rc = leader_info(wf, sid, out);
+    /* only a leader-mode worker has a leader: an unknown or other worker is the caller's mistake */
+    json_t *w = NULL;
+    int rc = ami_registry_get(&w, wf->store, sid);
+    if (rc) return lib_error(out, rc);
+    const char *mode = json_string_value(json_object_get(json_object_get(json_object_get(w, "value"), "raw"), "executionMode"));
+    if (mode && strcmp(mode, "leader")) {
+        int st = errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, mode);
+        json_decref(w);
+        return st;
+    }
+    json_decref(w);
+    rc = leader_info(wf, sid, out);
     return rc ? lib_error(out, rc) : 200;
 }
 

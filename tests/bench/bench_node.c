@@ -97,7 +97,7 @@ static void start_latency(void)
     int64_t lat[N];
     int got = 0;
     for (int i = 0; i < N; i++) {
-        char *sid = create(st, "{\"scriptContent\":\"Stels.net.set(['b', Stels.config.sid], {t: Date.now()}); Stels.sleep(100000);\",\"priority\":\"high\"}");
+        char *sid = create(st, "{\"scriptContent\":\"Stels.net.set(['b', Stels.config.sid], {t: Date.now()}); await Stels.sleep(100000);\",\"priority\":\"high\"}");
         nap_ms(20);
         json_t *raw = json_pack("{s:b}", "active", 1), *e = NULL;
         int64_t t0 = ami_time_now_ms();
@@ -315,7 +315,7 @@ static void per_worker(int count)
     rss_parts(&st0, &hp0, &an0);
     /* create them in one commit per 500 (the registry's create is one commit each) */
     for (int i = 0; i < count; i++) {
-        char *sid = create(st, "{\"scriptContent\":\"Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}");
+        char *sid = create(st, "{\"scriptContent\":\"await Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}");
         free(sid);
     }
     int running = 0;

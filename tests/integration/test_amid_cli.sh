@@ -37,7 +37,7 @@ printf 'no equals sign here\n' > bad.conf
 "$D" --config bad.conf >/dev/null 2>err.txt; rc=$?
 check "bad config line: exit 2 with file:line" '[ $rc -eq 2 ] && grep -q "bad.conf:1" err.txt'
 
-printf 'logger.info("hello " + Stels.config.nid);\nStels.sleep(50);\n' > w.js
+printf 'logger.info("hello " + Stels.config.nid);\nawait Stels.sleep(50);\n' > w.js
 sid=$("$C" --db t.db --json create --file w.js --start | python3 -c 'import json,sys; print(json.load(sys.stdin)["value"]["raw"]["sid"])')
 cat > n.conf <<CONF
 # a node from a file

@@ -70,6 +70,8 @@ check "the session never reached amictl's cache or the node's log" '[ -f owners.
 # installed: make install puts the console under PREFIX/share/ami/console, where the installed amid finds it
 make --no-print-directory -s -C "$SRC" install B="$(realpath -m "$SRC/$B")" DESTDIR="$dir/inst" PREFIX=/opt/ami >/dev/null 2>&1
 D=$dir/inst/opt/ami/bin/amid
+# the installed amid links libami.so.0 from LIBDIR (its rpath), which under DESTDIR is here
+export LD_LIBRARY_PATH="$dir/inst/opt/ami/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 start installed.log
 check "make install: the installed amid serves the installed console" '[ -f "$dir/inst/opt/ami/share/ami/console/index.html" ] && grep -q "console on" installed.log && curl -s "$U/app.js" | cmp -s - "$dir/inst/opt/ami/share/ami/console/app.js"'
 exit $fail

@@ -97,7 +97,7 @@ static int seen_mask(const char *sid)
 static const char *SEEN = "Stels.net.set(['seen', Stels.config.sid, Stels.config.nid], {t: Date.now()});";
 /* Every iteration of the leader worker appends (term, nid, start, end). */
 static const char *HIST =
-    "var t0 = Date.now(); Stels.sleep(15); "
+    "var t0 = Date.now(); await Stels.sleep(15); "
     "Stels.net.set(['hist', Stels.config.sid, t0, Stels.config.nid], "
     "{term: Stels.config.term, nid: Stels.config.nid, start: t0, end: Date.now()});";
 

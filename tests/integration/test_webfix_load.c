@@ -1,6 +1,7 @@
 /* Claim: the HTTP layer holds up and stays consistent: 200 concurrent clients
  * issuing mixed requests all succeed; a followed log stream (SSE) delivers a
- * new log line promptly and streams end cleanly at shutdown; two server
+ * new log line promptly and streams end cleanly at shutdown; a stream is for an existing
+ * worker (a unique sid prefix resolves; unknown 404, ambiguous 400); two server
  * processes on one SQLite file give the same listWorkers. */
 #include <pthread.h>
 #include "webfix_harness.h"
@@ -27,7 +28,7 @@ static void *client(void *arg)
             break;
         case 1: st = hc_method(srv.port, owner_s, "listWorkers", NULL, NULL); break;
         case 2: st = hc_method(srv.port, owner_s, "getWorkerStats", NULL, NULL); break;
-        case 3: st = hc_method(srv.port, owner_s, "getLeaderInfo", "{\"workerId\":\"w\"}", NULL); break;
+        case 3: st = hc_method(srv.port, owner_s, "getLeaderInfo", "{\"workerId\":\"w\"}", NULL); want = 404; break;
         case 4: st = hc_method(srv.port, NULL, "bogus", NULL, NULL); want = 404; break;
         }
         if (st != want) {
@@ -119,6 +120,12 @@ static void write_log(const char *sid, int64_t ts, const char *msg)
 
 static void sse_follow(void)
 {
+    /* the stream answers for a worker that exists */
+    json_t *wk = ami_key_new("ami", "worker", "w-sse", NULL);
+    json_t *wv = json_pack("{s:s,s:{s:s,s:s}}", "channel", "ami.worker.w-sse", "raw", "sid", "w-sse", "executionMode", "parallel");
+    REQUIRE(ami_store_set(srv.store, wk, wv, 0, NULL) == 0);
+    json_decref(wk);
+    json_decref(wv);
     write_log("w-sse", 1000, "old line");
     sse s;
     memset(&s, 0, sizeof s);
@@ -185,11 +192,35 @@ static void sse_follow(void)
 }
 
 /* A stream still open when the server stops ends cleanly. */
+/* The stream answers for an existing worker only: a unique prefix resolves, unknown is 404, ambiguous 400. */
+static void stream_sids(void)
+{
+    json_t *wk = ami_key_new("ami", "worker", "w-ssf", NULL);
+    json_t *wv = json_pack("{s:s,s:{s:s,s:s}}", "channel", "ami.worker.w-ssf", "raw", "sid", "w-ssf", "executionMode", "parallel");
+    REQUIRE(ami_store_set(srv.store, wk, wv, 0, NULL) == 0);
+    json_decref(wk);
+    json_decref(wv);
+    ami_buf out = AMI_BUF_INIT;
+    CHECK_INT(hc_request(srv.port, "GET", "/api/worker/logs/stream?sid=nosuch", owner_s, NULL, NULL, 0, &out), 404);
+    CHECK(out.ptr && strstr(out.ptr, "nosuch"));
+    ami_buf_dispose(&out);
+    CHECK_INT(hc_request(srv.port, "GET", "/api/worker/logs/stream?sid=w-ss", owner_s, NULL, NULL, 0, &out), 400);
+    ami_buf_dispose(&out);
+    CHECK_INT(hc_request(srv.port, "GET", "/api/worker/logs/stream?sid=w-sse&limit=1", owner_s, NULL, NULL, 0, &out), 200);
+    CHECK(out.ptr && strstr(out.ptr, "data:"));
+    ami_buf_dispose(&out);
+}
+
 static void sse_open_at_stop(void)
 {
     hs s2;
     const char *owners[] = { NULL };
     hs_start(&s2, check_path("stop.db"), owners);
+    json_t *wk = ami_key_new("ami", "worker", "x", NULL);
+    json_t *wv = json_pack("{s:s,s:{s:s,s:s}}", "channel", "ami.worker.x", "raw", "sid", "x", "executionMode", "parallel");
+    REQUIRE(ami_store_set(s2.store, wk, wv, 0, NULL) == 0);
+    json_decref(wk);
+    json_decref(wv);
     sse s;
     memset(&s, 0, sizeof s);
     pthread_mutex_init(&s.lock, NULL);
@@ -261,6 +292,7 @@ int main(int argc, char **argv)
     REQUIRE(owner_s);
     RUN(concurrent_clients);
     RUN(sse_follow);
+    RUN(stream_sids);
     RUN(sse_open_at_stop);
     RUN(two_servers);
     free(owner_s);

@@ -67,6 +67,11 @@
     });
   };
   G.Promise = P;
+  G.__ami_async = function (fn, self, args) {
+    var v;
+    try { v = fn.apply(self, args); } catch (e) { return P.reject(e); }
+    return P.resolve(v);
+  };
   G.__ami_await = function (x) {
     if (!isThenable(x)) return x;
     var p = x instanceof P ? x : P.resolve(x);

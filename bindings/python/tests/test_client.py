@@ -30,7 +30,7 @@ def test_keygen(keys, tmp_path):
 
 def test_remote_owner(keys):
     owner, pub, viewer, _ = keys
-    with Cluster(1, owners=[pub]) as c:
+    with Cluster(1, owners=[pub], allow_viewers="true") as c:   # viewers are off by default
         cl = ami.Client(c.url("n-1"), key_file=owner)
         e = cl.create("logger.info('remote ' + Stels.config.nid);", active=True, mode="single")
         assert cl.role == "owner" and cl.session

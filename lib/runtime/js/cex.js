@@ -1,6 +1,6 @@
 /* Stels.runtime.cex: exchange connectors (docs/scripting.md "Exchanges"),
  * compiled as `function (kit)` and loaded on first use of Stels.runtime
- * (host.lazy(5)).  kit: force, G, PromiseImpl, awaitValue, Stels, mode (the
+ * (host.lazy(7)).  kit: force, G, PromiseImpl, awaitValue, Stels, mode (the
  * node option cex: "" or "paper"), hosted (connectors a host registered from
  * C: [{id, call}]).  Returns the cex object.
  *

@@ -115,12 +115,6 @@ def('__ami_super', function (self, B, args) {
   }
   return self;
 });
-/* the runtime's prelude may already provide this one (same contract) */
-if (typeof G.__ami_async !== 'function') def('__ami_async', function (fn, self, args) {
-  var v;
-  try { v = fn.apply(self, args); } catch (e) { return Promise.reject(e); }
-  return Promise.resolve(v);
-});
 def('__ami_sget', function (proto, k, self) {
   for (var o = proto; o != null; o = Object.getPrototypeOf(o)) {
     var d = Object.getOwnPropertyDescriptor(o, k);

@@ -13,13 +13,12 @@ function (host, G) {
  *
  * Global helpers for lowered code (non-enumerable; the lowering may add its
  * own in its own file):
- *   __ami_await(x)        blocking await: when x is a thenable, run the promise
- *                         job queue (and deliver subscription updates) until
- *                         it settles, then return its value or throw its
- *                         reason; otherwise return x.
+ *   __ami_await(x)        suspend the running coroutine until x settles (a
+ *                         promise job resumes it), then return its value or
+ *                         throw its reason.
  *   __ami_async(fn, self, args)
- *                         call fn synchronously and return a promise settled
- *                         with its result (async function semantics).
+ *                         run fn on a new coroutine until its first await and
+ *                         return the promise of its result (async functions).
  *   __ami_values(x)       an array of the values an iterable/array-like yields
  *                         (arrays, strings, Map, Set, Symbol.iterator objects).
  *
@@ -78,18 +77,13 @@ function arrayIterator(a, kind) {
     return it;
 }
 
-/* Everything an iterable or array-like yields, as an array. */
+/* Everything an iterable or array-like yields, as an array.  Iterables go
+ * through the one iteration protocol of lowered code (__ami_spread in
+ * lib/runtime/js/lower_helpers.js: spread, destructuring, for-of, Array.from). */
 function values(x) {
     if (x === null || x === undefined) throw new TypeError(String(x) + ' is not iterable');
     if (isArray(x)) return Array.prototype.slice.call(x);
-    if (typeof x === 'string') return stringChars(x);
-    var f = x[ITER];
-    if (isCallable(f)) {
-        var it = f.call(x), out = [], r;
-        if (!isObject(it)) throw new TypeError('Result of the Symbol.iterator method is not an object');
-        while (!(r = it.next()).done) out.push(r.value);
-        return out;
-    }
+    if (typeof x === 'string' || isCallable(x[ITER]) || isCallable(x['@@iterator'])) return G.__ami_spread(x);
     if (isObject(x) && typeof x.length === 'number') return Array.prototype.slice.call(x);
     throw new TypeError(typeof x + ' is not iterable');
 }
@@ -130,13 +124,13 @@ function runJobs() {
 var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 
 function settle(p, state, value) {
-    if (p._s !== PENDING) return;
+    if (p._s !== 0) return;
     p._s = state;
     p._v = value;
     var rs = p._r;
     p._r = null;
     for (var i = 0; i < rs.length; i++) enqueue(reactionJob, rs[i], p);
-    if (state === REJECTED && !p._h) {
+    if (state === 2 && !p._h) {
         unhandled.push(p);
         enqueue(noop, undefined, undefined);   /* a pending job makes the C side look at unhandled */
     }
@@ -162,9 +156,10 @@ function thenableJob(p, vt) {
     try { vt[1].call(vt[0], r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
 function reactionJob(re, p) {
-    var h = p._s === FULFILLED ? re.f : re.r;
+    if (re.co) { re.co.cont(re.co, p._v, p._s === 2); return; }
+    var h = p._s === 1 ? re.f : re.r;
     if (!isCallable(h)) {
-        if (p._s === FULFILLED) re.c.resolve(p._v); else re.c.reject(p._v);
+        if (p._s === 1) re.c.resolve(p._v); else re.c.reject(p._v);
         return;
     }
     var x;
@@ -218,32 +213,114 @@ force(PromiseImpl, 'reject', function (r) {
 });
 if (typeof G.Promise !== 'function') force(G, 'Promise', PromiseImpl);
 
-function settledState(p) { return p._s; }
+/* ---- coroutines: async functions run on Duktape threads ----
+ * Every async call runs its body on a coroutine (a Duktape.Thread, parked in
+ * a small pool when done); `await x` yields the coroutine back to whoever
+ * resumed it, and a promise job resumes it with x's outcome.  So an async
+ * function stops at await and the caller goes on, as in Node. */
 
-function awaitValue(x) {
-    if (!isObject(x)) return x;
-    var then = x.then;
-    if (!isCallable(then)) return x;
-    host.mark();
-    var p = x instanceof PromiseImpl ? x : PromiseImpl.resolve(x);
+var Thread = G.Duktape.Thread, resumeCo = Thread.resume, yieldCo = Thread.yield;
+/* co.k, what a resume ended with: 1 await, 2 return, 3 throw, 4 yield (literals in the hot
+ * paths: Duktape looks names of outer functions up by name) */
+var current = null;   /* the coroutine record running now; null on the loop */
+var pool = [];        /* parked threads, ready for the next call */
+
+function coMain(co) {
+    for (;;) {
+        var v;
+        try { v = co.fn.apply(co.self, co.args); co.k = 2; }
+        catch (e) { v = e; co.k = 3; }
+        co = yieldCo(v);
+    }
+}
+function newCo(fn, self, args, cont) {
+    return { t: pool.length ? pool.pop() : new Thread(coMain), fn: fn, self: self, args: args, k: 0,
+             cont: cont, p: null, first: true, gen: 0, g: null };
+}
+/* Resume co with v (thrown when isErr); returns what it yielded or returned, co.k says which. */
+function resumeRaw(co, v, isErr) {
+    var prev = current;
+    current = co;
+    if (co.first) { co.first = false; v = co; isErr = false; }
+    /* no try/finally: coMain catches what the body throws, so only a stop or
+     * slice error gets through, and it ends the run (reset clears current) */
+    var r = resumeCo(co.t, v, isErr);
+    current = prev;
+    return r;
+}
+function park(co) {
+    if (pool.length < 4) pool.push(co.t);
+    co.t = null;
+    co.fn = co.self = co.args = null;
+}
+function asyncStep(co, v, isErr) {
+    var r = resumeRaw(co, v, isErr), k = co.k;
+    co.k = 0;
+    if (k === 1) { awaitOn(co, r); return; }
+    park(co);
+    if (k === 2) resolveWith(co.p, r);
+    else {
+        if (host.aborting()) throw r;   /* a stop or slice error: not a rejection */
+        settle(co.p, 2, r);
+    }
+}
+function valueJob(co, v) { co.cont(co, v, false); }
+/* Resume co once x settles (one job after, as Node's await). */
+function awaitOn(co, x) {
+    var p = x;
+    if (!(x instanceof PromiseImpl)) {
+        if (!isObject(x)) { enqueue(valueJob, co, x); return; }
+        p = PromiseImpl.resolve(x);
+    }
     if (!p._h) {
         p._h = true;
-        if (p._s === REJECTED) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
+        if (p._s === 2) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
     }
-    runJobs();
-    while (settledState(p) === PENDING) {
-        if (!host.wait())
-            throw new Error('await: the promise can never settle (no pending jobs or live subscriptions)');
-        runJobs();
-    }
-    if (p._s === FULFILLED) return p._v;
-    throw p._v;
+    var re = { f: null, r: null, c: null, co: co };
+    if (p._s === 0) p._r.push(re); else enqueue(reactionJob, re, p);
+}
+function asyncCall(fn, self, args) {
+    var co = newCo(fn, self, args, asyncStep);
+    co.p = newPending();
+    asyncStep(co, undefined, false);
+    return co.p;
+}
+function awaitValue(x) {
+    if (current === null || current.gen === 1)
+        throw new SyntaxError('await is only valid in async functions and the top level bodies of modules');
+    host.mark();
+    current.k = 1;
+    return yieldCo(x);
 }
 force(G, '__ami_await', awaitValue);
-force(G, '__ami_async', function (fn, self, args) {
-    try { return PromiseImpl.resolve(fn.apply(self, args || [])); }
-    catch (e) { return PromiseImpl.reject(e); }
-});
+force(G, '__ami_async', asyncCall);
+
+/* ---- generators: on the same coroutines, loaded on first use ----
+ * (ami__prelude_gen_js, host.lazy(5)): until then the helpers lowered
+ * generator code calls are accessors that load them. */
+
+if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
+    try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
+var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star'];
+function loadGen() {
+    for (var i = 0; i < genNames.length; i++) delete G[genNames[i]];
+    try {
+        host.lazy(5)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isObject: isObject,
+                       isCallable: isCallable, PromiseImpl: PromiseImpl, newCo: newCo, park: park,
+                       resumeRaw: resumeRaw, cur: function () { return current; }, yieldCo: yieldCo,
+                       awaitOn: awaitOn, awaitValue: awaitValue, newPending: newPending, settle: settle,
+                       resolveWith: resolveWith });
+    } catch (e) {
+        for (i = 0; i < genNames.length; i++) if (G[genNames[i]] === undefined) Object.defineProperty(G, genNames[i], genAccessor);
+        throw e;
+    }
+}
+var genAccessor = {
+    get: function (key) { loadGen(); return G[key]; },
+    set: function (v, key) { loadGen(); force(G, key, v); },
+    configurable: true, enumerable: false
+};
+for (var gi = 0; gi < genNames.length; gi++) Object.defineProperty(G, genNames[gi], genAccessor);
 force(G, '__ami_values', values);
 
 /* ---- Map and Set ----
@@ -296,7 +373,7 @@ function loadPoly() {
     for (i = 0; i < pending.length; i++) delete pending[i][0][pending[i][1]];
     var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
                 toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
-                objToString: objToString, awaitValue: awaitValue, PromiseImpl: PromiseImpl, G: G };
+                objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G };
     try {
         host.lazy(1)(kit);
         host.lazy(2)(kit);
@@ -375,6 +452,38 @@ force(logger, 'info', logAt(1));
 force(logger, 'warn', logAt(2));
 force(logger, 'error', logAt(3));
 force(G, 'logger', logger);
+
+/* ---- timers: callbacks by id (the deadlines live in the C loop) ---- */
+
+var timers = {};
+function resolveSleep(p) { resolveWith(p, undefined); }
+function fire(id) {
+    var t = timers[id];
+    if (!t) return;
+    if (!t.repeat) delete timers[id];
+    if (t.fn === resolveSleep) resolveSleep(t.args);
+    else t.fn.apply(undefined, t.args);
+}
+
+/* setTimeout/setInterval/clearTimeout/clearInterval/queueMicrotask: loaded
+ * on first use (ami__prelude_timers_js, host.lazy(4)), like the polyfills. */
+var timerNames = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'queueMicrotask'];
+function loadTimers() {
+    for (var i = 0; i < timerNames.length; i++) delete G[timerNames[i]];
+    try {
+        host.lazy(4)({ force: force, host: host, timers: timers, G: G, isCallable: isCallable, enqueue: enqueue });
+    } catch (e) {
+        for (i = 0; i < timerNames.length; i++) if (G[timerNames[i]] === undefined) Object.defineProperty(G, timerNames[i], timerAccessor);
+        throw e;
+    }
+}
+var timerAccessor = {
+    get: function (key) { loadTimers(); return G[key]; },
+    set: function (v, key) { loadTimers(); force(G, key, v); },
+    configurable: true, enumerable: false
+};
+for (var ti = 0; ti < timerNames.length; ti++)
+    if (G[timerNames[ti]] === undefined) Object.defineProperty(G, timerNames[ti], timerAccessor);
 
 /* ---- Stels ---- */
 
@@ -499,16 +608,19 @@ force(Stels, 'local', local);
 force(Stels, 'webfix', webfix);
 force(Stels, 'sleep', function (ms) {
     ms = Number(ms);
-    host.sleep(ms !== ms || ms < 0 ? 0 : ms);
-    return PromiseImpl.resolve(undefined);
+    host.sleepOp();
+    var p = newPending();
+    /* not a keep-alive handle: an un-awaited sleep does not hold the instance */
+    timers[host.timer(ms !== ms || ms < 0 ? 0 : ms, 0, false)] = { fn: resolveSleep, args: p };
+    return p;
 });
-/* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(5)), loaded on first use */
+/* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(7)), loaded on first use */
 var runtimeNs = {}, cexNs = null;
 Object.defineProperty(runtimeNs, 'cex', {
     get: function () {
         if (!cexNs) {
             loadWeb();
-            cexNs = host.lazy(5)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels,
+            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels,
                                    mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
         }
         return cexNs;
@@ -521,7 +633,7 @@ force(G, 'Stels', Stels);
 /* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
 
 /* ---- web globals (DESIGN §11): loaded on first use of any of them ----
- * ami__prelude_web_js (host.lazy(4)) with the natives of host.web(); until
+ * ami__prelude_web_js (host.lazy(6)) with the natives of host.web(); until
  * then each name is an accessor that loads them all, like the polyfills. */
 
 var webNames = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'structuredClone',
@@ -534,7 +646,7 @@ function loadWeb() {
     var kit = { force: force, G: G, PromiseImpl: PromiseImpl, ITER: ITER, isObject: isObject, isCallable: isCallable,
                 values: values, logAt: logAt, W: host.web(),
                 logError: function (what, e) { host.log(3, what + ': ' + (isError(e) ? errorText(e) : format(e))); } };
-    var globals = host.lazy(4)(kit);
+    var globals = host.lazy(6)(kit);
     for (var i = 0; i < webNames.length; i++) force(G, webNames[i], globals[webNames[i]]);
     webKit = kit;
     return kit;
@@ -548,21 +660,48 @@ for (var wi = 0; wi < webNames.length; wi++) Object.defineProperty(G, webNames[w
 
 /* ---- hooks for the C side ---- */
 
+var bodyError, bodyValue;
+/* the parked coroutines go with the run: an idle instance keeps none */
+function bodyFulfilled(v) { pool.length = 0; bodyValue = v; host.settled(1); }
+function bodyRejected(e) { pool.length = 0; bodyError = e; host.settled(2); }
+function drain() {
+    runJobs();
+    if (!unhandled.length) return;
+    var u = unhandled.slice();
+    unhandled.length = 0;
+    for (var i = 0; i < u.length; i++)
+        if (!u[i]._h) host.log(3, 'Unhandled promise rejection: ' + format(u[i]._v));
+}
 return {
-    runJobs: runJobs,
     dispatch: function (id, text) {
         var f = subs[id];
         if (f) f(text === null ? null : JSON.parse(text));
     },
-    endOfRun: function () {
-        runJobs();
-        var u = unhandled.slice();
-        unhandled.length = 0;
-        for (var i = 0; i < u.length; i++)
-            if (!u[i]._h) host.log(3, 'Unhandled promise rejection: ' + format(u[i]._v));
+    /* the body as an async function: on a coroutine when it awaits at its top level */
+    start: function (body, onCo) {
+        var p, v;
+        if (onCo) p = asyncCall(body, undefined, []);
+        else {
+            v = body();   /* a synchronous throw ends the run as it is (no catch: nothing to allocate while a stop unwinds) */
+            if (!isObject(v) || !isCallable(v.then)) { bodyValue = v; host.settled(1); return; }
+            p = PromiseImpl.resolve(v);
+        }
+        p.then(bodyFulfilled, bodyRejected);
     },
-    setTerm: function (t) { config.term = t; },
-    jobs: jobs,              /* C skips endOfRun while it is empty */
-    unhandled: unhandled
+    bodyError: function () { var e = bodyError; bodyError = undefined; return e; },
+    bodyValue: function () { var v = bodyValue; bodyValue = undefined; return v; },
+    drain: drain,
+    fire: fire,
+    /* after a failed or stopped run: nothing it left behind may run later */
+    reset: function () {
+        jobs.length = 0;
+        jobHead = 0;
+        unhandled.length = 0;
+        for (var id in timers) delete timers[id];
+        current = null;
+        pool.length = 0;
+        bodyError = bodyValue = undefined;
+    },
+    setTerm: function (t) { config.term = t; }
 };
 }

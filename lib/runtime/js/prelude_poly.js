@@ -55,17 +55,16 @@ def(Array, 'from', function (items, mapFn, self) {
 });
 def(Array, 'of', function () { return Array.prototype.slice.call(arguments); });
 def(Array, 'fromAsync', function (items, mapFn, self) {
-    try {
+    /* an async function: each value is awaited on its own coroutine */
+    return kit.asyncCall(function () {
         if (mapFn !== undefined && !isCallable(mapFn)) throw new TypeError(String(mapFn) + ' is not a function');
         var vs = Array.from(items), out = [];
         for (var i = 0; i < vs.length; i++) {
             var v = awaitValue(vs[i]);
             out.push(mapFn ? awaitValue(mapFn.call(self, v, i)) : v);
         }
-        return PromiseImpl.resolve(out);
-    } catch (e) {
-        return PromiseImpl.reject(e);
-    }
+        return out;
+    }, undefined, []);
 });
 var Ap = Array.prototype;
 def(Ap, 'find', function (pred, self) {

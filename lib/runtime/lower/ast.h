@@ -63,7 +63,7 @@ enum {
     N_IDENT, N_NUM, N_STR, N_TEMPLATE, N_TAGGED, N_REGEX, N_THIS, N_SUPER, N_LIT,
     N_ARRAY, N_OBJECT, N_PROP, N_FUNC, N_CLASS, N_UNARY, N_UPDATE, N_BINARY,
     N_LOGICAL, N_ASSIGN, N_COND, N_CALL, N_NEW, N_MEMBER, N_CHAIN, N_SEQ,
-    N_PAREN, N_SPREAD, N_AWAIT, N_HOLE, N_ARRAY_PAT, N_OBJ_PAT, N_ASSIGN_PAT,
+    N_PAREN, N_SPREAD, N_AWAIT, N_YIELD, N_HOLE, N_ARRAY_PAT, N_OBJ_PAT, N_ASSIGN_PAT,
     N_REST, N_NEWTARGET,
     /* statements */
     N_VAR, N_DECL, N_EXPR_STMT, N_BLOCK, N_IF, N_FOR, N_FORIN, N_FOROF,
@@ -116,6 +116,7 @@ struct node {
 #define NF_TOPLEVEL_AWAIT 0x800
 #define NF_AWAIT_OF   0x1000
 #define NF_TDZ        0x2000 /* identifier read before its let/const/class declaration */
+#define NF_GEN        0x4000 /* function* (generator); on N_YIELD: yield* */
 
 /* Function node: a = name ident (or NULL), list = params, b = body (N_BLOCK or expression) */
 /* Class node: a = name, b = superclass, list = members (N_CLASS_MEMBER: a = key, b = value func, kind PK_METHOD/GET/SET, flags STATIC|COMPUTED) */

@@ -18,6 +18,7 @@ typedef struct fnctx {
     int method_static;      /* super refers to the constructor, not the prototype */
     int has_super;
     int in_ctor;
+    int genkind;            /* 1 generator, 2 async generator (per-iteration wraps inherit it) */
     lw_scope *scope;
 } fnctx;
 
@@ -106,6 +107,7 @@ static fnctx *fn_push(E *e, lw_scope *scope, int arrowlike, int is_wrap)
         f->has_super = e->cur->has_super;
         f->in_ctor = e->cur->in_ctor;
     }
+    if (e->cur && is_wrap) f->genkind = e->cur->genkind;
     e->cur = f;
     if (!is_wrap) {
         jump *j = ami__lw_alloc(e->C, sizeof *j);
@@ -1163,6 +1165,14 @@ static void emit_expr(E *e, node *n)
         emit_expr(e, n->a);
         P(")");
         return;
+    case N_YIELD:
+        /* the generator's coroutine yields (lib/runtime/js/prelude.js) */
+        sync(e, n->line);
+        if (e->cur->genkind == 2) P((n->flags & NF_GEN) ? "__ami_ayield_star(" : "__ami_ayield(");
+        else P((n->flags & NF_GEN) ? "__ami_yield_star(" : "__ami_yield(");
+        if (n->a) emit_expr(e, n->a);
+        P(")");
+        return;
     case N_SUPER: fail(e, n, "'super' keyword unexpected here");
     case N_SPREAD: fail(e, n, "Unexpected token '...'");
     case N_ARRAY_PAT: case N_OBJ_PAT: case N_ASSIGN_PAT: case N_REST:
@@ -1233,6 +1243,7 @@ static void emit_function(E *e, node *fn, const char *name)
 {
     int arrow = (fn->flags & NF_ARROW) != 0;
     int async = (fn->flags & NF_ASYNC) != 0;
+    int gen = (fn->flags & NF_GEN) != 0;
     int accessor = name && name[0] == '\1';
     const char *pnames[256];
     int np = 0;
@@ -1251,11 +1262,15 @@ static void emit_function(E *e, node *fn, const char *name)
     if (!(fn->flags & NF_EXPR_BODY)) sync(e, body->line);
     P("{");
     fnctx *outer = e->cur;
-    if (async) {
+    if (gen) {
+        /* outer shell: a generator object whose coroutine runs the body */
+        P(async ? "return __ami_agen(function(){" : "return __ami_gen(function(){");
+    } else if (async) {
         /* outer shell: the real function just hands over to __ami_async */
         P("return __ami_async(function(){");
     }
     fnctx *f = fn_push(e, fn->scope, arrow, 0);
+    f->genkind = gen ? (async ? 2 : 1) : 0;
     if (!arrow) {
         f->has_super = (fn->flags & NF_METHOD) && outer->has_super;
         f->method_static = outer->method_static;
@@ -1273,7 +1288,7 @@ static void emit_function(E *e, node *fn, const char *name)
     }
     fn_pop(e);
     sync(e, fn->end_line);
-    if (async) P("}, this, arguments);");
+    if (async || gen) P("}, this, arguments);");
     P("}");
     if (arrow) P(")");
 }

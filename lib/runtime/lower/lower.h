@@ -39,20 +39,24 @@
  *                          and `stack` when B is Error-like); returns self.
  *   __ami_sget(proto, k, self) super.k: the property k found from proto up
  *                          its chain; a getter runs with `self` as this.
- *   __ami_async(fn, self, args) calls fn.apply(self, args) and returns
- *                          Promise.resolve(result), or Promise.reject(e) if it
- *                          threw.  Needs the runtime's Promise; defined
- *                          only when the runtime has not defined it already.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
  *   __ami_tdz(name)        throws ReferenceError "Cannot access 'name' before
  *                          initialization" (a use above a let/const/class
  *                          declaration in the same function).
  *
- * Provided by the runtime (not in lower_helpers.js), because it drives the job queue:
- *   __ami_await(x)         if x is a thenable, run the instance's job queue
- *                          (and its sleeps/subscriptions) until x settles, then
- *                          return its value or throw its reason; otherwise
- *                          return x.
+ * Provided by the runtime's prelude (lib/runtime/js/prelude.js), because
+ * they run on its coroutines (one Duktape thread per running async call or
+ * generator) and its job queue:
+ *   __ami_async(fn, self, args)  runs fn on a new coroutine until its first
+ *                          await; returns the promise of its result.
+ *   __ami_await(x)         suspends the running coroutine until x settles (a
+ *                          promise job resumes it); returns the value or
+ *                          throws the reason.
+ *   __ami_gen(fn, self, args) / __ami_agen(fn, self, args)
+ *                          a generator / async generator object whose
+ *                          coroutine runs fn (function* / async function*).
+ *   __ami_yield(v), __ami_yield_star(iterable)    yield / yield* in a generator.
+ *   __ami_ayield(v), __ami_ayield_star(iterable)  the same in an async generator.
  */
 #ifndef AMI_LOWER_H
 #define AMI_LOWER_H

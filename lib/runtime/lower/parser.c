@@ -14,6 +14,7 @@ typedef struct P {
     lw_scope *scope;
     int fn_depth;       /* 0 at script level */
     int in_async;
+    int in_gen;         /* yield is an operator here */
     int await_ok;
     int no_in;
     int depth;
@@ -607,7 +608,12 @@ static node *parse_object(P *p)
                 next(p);
             }
         }
-        if (tok_is(p, "*")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (tok_is(p, "*")) {
+            if (kind == PK_GET || kind == PK_SET) unexpected(p);
+            next(p);
+            kind = PK_METHOD;
+            mflags |= NF_GEN;
+        }
         int ident_key = p->tok.type == TK_IDENT;
         lw_token keytok = p->tok;
         prop->a = parse_prop_key(p, prop);
@@ -1058,11 +1064,33 @@ __attribute__((noinline)) static int async_arrow_ahead(P *p)
     return 0;
 }
 
+/* after `yield`: does an operand follow on the same line? */
+static int yield_operand_follows(P *p)
+{
+    if (p->tok.nl_before || p->tok.type == TK_EOF) return 0;
+    static const char *const stop[] = { ")", "]", "}", ",", ";", ":", "=>", "in", "of", "?", NULL };
+    for (int i = 0; stop[i]; i++) if (tok_is(p, stop[i])) return 0;
+    return 1;
+}
+
 static node *parse_assign(P *p)
 {
     enter(p);
     lw_token st = p->tok;
     node *r;
+    if (p->in_gen && st.type == TK_IDENT && !st.escaped && strcmp(st.val, "yield") == 0) {
+        next(p);
+        r = mk(p, N_YIELD, &st);
+        if (tok_is(p, "*") && !p->tok.nl_before) {
+            next(p);
+            r->flags |= NF_GEN;
+            r->a = parse_assign(p);
+        } else if (yield_operand_follows(p)) {
+            r->a = parse_assign(p);
+        }
+        leave(p);
+        return r;
+    }
     if (st.type == TK_IDENT && !st.escaped && strcmp(st.val, "async") == 0 && async_arrow_ahead(p)) {
         r = parse_arrow(p, &st, 1);
         leave(p);
@@ -1161,11 +1189,12 @@ static node *parse_body(P *p, node *fn)
     return b;
 }
 
-typedef struct fnstate { int fn_depth, in_async, await_ok, no_in; } fnstate;
+typedef struct fnstate { int fn_depth, in_async, await_ok, no_in, in_gen; } fnstate;
 static fnstate fn_enter(P *p, int is_async)
 {
-    fnstate s = { p->fn_depth, p->in_async, p->await_ok, p->no_in };
+    fnstate s = { p->fn_depth, p->in_async, p->await_ok, p->no_in, p->in_gen };
     p->fn_depth++;
+    p->in_gen = 0;
     p->in_async = is_async;
     p->await_ok = is_async;
     p->no_in = 0;
@@ -1174,6 +1203,7 @@ static fnstate fn_enter(P *p, int is_async)
 static void fn_leave(P *p, fnstate s)
 {
     p->fn_depth = s.fn_depth;
+    p->in_gen = s.in_gen;
     p->in_async = s.in_async;
     p->await_ok = s.await_ok;
     p->no_in = s.no_in;
@@ -1185,7 +1215,7 @@ static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_
     node *fn = mk(p, N_FUNC, start);
     fn->flags = flags;
     if (!(flags & NF_METHOD)) {
-        if (tok_is(p, "*")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (tok_is(p, "*")) { next(p); flags |= NF_GEN; fn->flags = flags; }
         if (p->tok.type == TK_IDENT) {
             if (is_expr) {
                 fn->a = ident_node(p);
@@ -1198,6 +1228,7 @@ static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_
         }
     }
     fnstate s = fn_enter(p, (flags & NF_ASYNC) != 0);
+    p->in_gen = (flags & NF_GEN) != 0;
     if (is_expr && fn->a) {
         /* the name of a function expression lives in its own scope */
         push_scope(p, SC_BLOCK, NULL);
@@ -1293,7 +1324,11 @@ static node *parse_class(P *p, int is_decl)
                 next(p);
             }
         }
-        if (tok_is(p, "*")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Generators are not supported");
+        if (tok_is(p, "*")) {
+            if (kind != PK_METHOD) unexpected(p);
+            next(p);
+            fflags |= NF_GEN;
+        }
         if (p->tok.type == TK_PRIVATE) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
         m->a = parse_prop_key(p, m);
         if (!tok_is(p, "(")) {

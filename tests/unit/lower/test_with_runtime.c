@@ -68,13 +68,13 @@ static void check_script_lowers(void)
     ami_script_error se;
     static const char ok[] = "const { a = 1 } = {};\nfor (const x of [a]) await Stels.sleep(x);\n";
     CHECK_RC(ami_runtime_check_script(ok, sizeof ok - 1, &se));
-    static const char bad[] = "let x = 1;\nfunction* gen() {}\n";
+    static const char bad[] = "let x = 1;\nconst y = 20n;\n";
     CHECK_INT(ami_runtime_check_script(bad, sizeof bad - 1, &se), AMI_ESCRIPT);
-    CHECK_STR(ami_error_last(), "SyntaxError: Generators are not supported (line 2, column 9)");
+    CHECK_STR(ami_error_last(), "SyntaxError: BigInt literals are not supported (line 2, column 11)");
     CHECK_STR(se.name, "SyntaxError");
-    CHECK_STR(se.message, "Generators are not supported");
+    CHECK_STR(se.message, "BigInt literals are not supported");
     CHECK_INT(se.line, 2);
-    CHECK_INT(se.column, 9);
+    CHECK_INT(se.column, 11);
 }
 
 int main(void)

@@ -27,7 +27,7 @@ static void leader_sleeping_hands_over(void)
     const char *db = check_path("handoff.db");
     ami_node *a = open_node(db, "s-0001", defaults), *b = NULL;
     ami_store *st = ami_node_store(a);
-    make_worker(st, "s-0001", WORKER);
+    char *sid = make_worker(st, "s-0001", WORKER);
     CHECK_RC(ami_node_start(a));
     REQUIRE(WAIT_FOR(ran_at(st, "s-0001") > 0, 20000) >= 0);
     b = open_node(db, "s-0002", defaults);
@@ -45,6 +45,7 @@ static void leader_sleeping_hands_over(void)
     CHECK(took < 500);       /* the issue asks 200 ms; measured ~10 ms; the 60 s lease would be far above */
     ami_node_free(b);
     ami_node_free(a);
+    free(sid);
 }
 
 int main(void)

@@ -58,7 +58,7 @@ static void leader_gone_mid_run(void)
     ami_node *a = open_node(db, "s-0001", quick_stop), *b = open_node(db, "s-0002", quick_stop);
     ami_store *st = ami_node_store(a);
     /* on s-0001 the run takes long; on s-0002 it finishes at once */
-    char *sid = make_worker(st, "s-0001", "{\"scriptContent\":\"if (Stels.config.nid === 's-0001') Stels.sleep(30000); "
+    char *sid = make_worker(st, "s-0001", "{\"scriptContent\":\"if (Stels.config.nid === 's-0001') await Stels.sleep(30000); "
                                           "Stels.net.set(['runs', Stels.config.sid, Stels.config.nid], 1);\","
                                           "\"active\":true,\"mode\":\"single\",\"executionMode\":\"leader\",\"priority\":\"high\"}");
     CHECK_RC(ami_node_start(a));

@@ -11,7 +11,7 @@ static ami_store *st;
 
 static void stop_within_100ms(void)
 {
-    char *sid = make_worker(st, "s-0001", "{\"scriptContent\":\"Stels.sleep(50);\",\"active\":true,\"priority\":\"low\"}");
+    char *sid = make_worker(st, "s-0001", "{\"scriptContent\":\"await Stels.sleep(50);\",\"active\":true,\"priority\":\"low\"}");
     CHECK(WAIT_FOR(stat_running(node, sid), 3000) >= 0);
     update_worker(st, sid, "{\"active\":false}");
     /* the node sees a commit within 50 ms; the instance must be gone 100 ms later */

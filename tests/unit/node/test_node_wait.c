@@ -43,7 +43,7 @@ static void waits(void)
     CHECK(ami_node_store(n) == st);
     CHECK_RC(ami_node_start(n));
 
-    char *single = make_worker(st, "s-1", "{\"active\":true,\"scriptContent\":\"Stels.sleep(30); logger.info('once');\",\"mode\":\"single\"}");
+    char *single = make_worker(st, "s-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(30); logger.info('once');\",\"mode\":\"single\"}");
     CHECK_RC(ami_node_wait(n, single, AMI_NODE_WAIT_FINISHED, 10000));
     CHECK_RC(ami_node_wait(n, single, AMI_NODE_WAIT_STOPPED, 10000));
     CHECK_INT(stat_int(n, single, "executions"), 1);

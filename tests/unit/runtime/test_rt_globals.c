@@ -30,9 +30,9 @@ static void global_names_are_exactly_the_list(void)
        "  'Int8Array', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError',\n"
        "  'ReferenceError', 'Reflect', 'RegExp', 'Set', 'Stels', 'String', 'Symbol', 'SyntaxError', 'TypeError',\n"
        "  'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',\n"
-       "  'decodeURI', 'decodeURIComponent', 'encodeURI',\n"
+       "  'clearInterval', 'clearTimeout', 'decodeURI', 'decodeURIComponent', 'encodeURI',\n"
        "  'encodeURIComponent', 'escape', 'eval', 'globalThis', 'isFinite', 'isNaN', 'logger', 'parseFloat',\n"
-       "  'parseInt', 'undefined', 'unescape'], 'globals');\n"
+       "  'parseInt', 'queueMicrotask', 'setInterval', 'setTimeout', 'undefined', 'unescape'], 'globals');\n"
        "eq(Object.keys(globalThis), [], 'nothing enumerable');\n");
 }
 
@@ -41,7 +41,7 @@ static void each_forbidden_global_is_absent(void)
     static const char *const absent[] = {
         "require", "module", "exports", "process", "Duktape", "print", "alert", "CBOR", "Buffer",
         "XMLHttpRequest",
-        "setInterval", "importScripts", "host", "global", "window", "self", "__dirname", "os", "fs", NULL
+        "importScripts", "host", "global", "window", "self", "__dirname", "os", "fs", NULL
     };
     for (int i = 0; absent[i]; i++) {
         char script[512];

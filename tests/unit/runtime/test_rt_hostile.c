@@ -30,7 +30,7 @@ static void *bystander_main(void *p)
         "if (sum !== 19900) throw new Error('bad sum ' + sum);\n"
         "__ami_await(Stels.local.set(['by', Stels.config.sid], globalThis.n));\n"
         "if (__ami_await(Stels.local.get(['by', Stels.config.sid])).value.raw !== globalThis.n) throw new Error('bad read');\n"
-        "Stels.sleep(40);\n");
+        "__ami_await(Stels.sleep(40));\n");
     ami_runtime_options o = rt_options(net, local, w, NULL);
     ami_runtime *inst = NULL;
     if (ami_runtime_new(&inst, &o)) { b->failures++; json_decref(w); return NULL; }
@@ -115,7 +115,7 @@ static void busy_loop_is_stopped_from_another_thread(void)
     static const char *const loops[] = {
         "while (true) {}",
         "while (true) { try { while (true) {} } catch (e) {} }",         /* catching does not help */
-        "for (;;) { try { Stels.sleep(0); } catch (e) {} }",               /* nor does catching in the API */
+        "for (;;) { try { await Stels.sleep(0); } catch (e) {} }",         /* nor does catching in an await */
         "var a = []; while (true) { a = []; for (var i = 0; i < 1000; i++) a.push(new Array(1000).join('x')); }",
         NULL
     };
@@ -133,7 +133,7 @@ static void busy_loop_is_stopped_from_another_thread(void)
 static void sleeping_script_wakes_at_once(void)
 {
     ami_runtime_result res;
-    int64_t ms = run_and_stop("Stels.sleep(60000); logger.info('not reached');", &res);
+    int64_t ms = run_and_stop("await Stels.sleep(60000); logger.info('not reached');", &res);
     CHECK(ms >= 0 && ms < 200 * SLACK);
     CHECK_INT(res.code, AMI_ESTOPPED);
     ami_runtime_result_dispose(&res);
@@ -184,8 +184,8 @@ static void slice_limit_ends_a_busy_run(void)
         CHECK(!ami_runtime_stop_requested(inst));
         ami_runtime_free(inst);
     }
-    /* sleeping resets the slice: 6 stretches of 100 ms under a 300 ms slice are fine */
-    ami_runtime *inst = make("for (var i = 0; i < 6; i++) { var t = Date.now(); while (Date.now() - t < 100) {} Stels.sleep(1); }",
+    /* awaiting a sleep resets the slice: 6 stretches of 100 ms under a 300 ms slice are fine */
+    ami_runtime *inst = make("for (var i = 0; i < 6; i++) { var t = Date.now(); while (Date.now() - t < 100) {} await Stels.sleep(1); }",
                              300, 0, NULL);
     CHECK_INT(ami_runtime_run(inst, NULL), 0);
     ami_runtime_free(inst);

@@ -81,7 +81,7 @@ static void another_connection_is_seen(void)
         "Stels.net.subscribe(['sub', 'b']).on('update', function (v) { got.push(v.raw); });\n"
         "Stels.local.set(['ready', '[\"sub\",\"b\"]'], 1);\n"
         "var t0 = Date.now();\n"
-        "while (got.length < 2 && Date.now() - t0 < 10000) Stels.sleep(50);\n"
+        "while (got.length < 2 && Date.now() - t0 < 10000) await Stels.sleep(50);\n"
         "eq(got, [1, 2], 'values from another connection');\n", &wa, NULL), 0);
     ami_store_free(other);
 }
@@ -98,7 +98,7 @@ static void await_settles_from_a_callback_and_delete_gives_null(void)
         "var gone = [];\n"
         "n.on('update', function (x) { gone.push(x); });\n"
         "Stels.net.delete(['sub', 'c']);\n"
-        "Stels.sleep(200);\n"
+        "await Stels.sleep(200);\n"
         "eq(gone, [null], 'delete delivers null');\n"
         "n.close(); sub.close();\n", &wa, NULL), 0);
 }
@@ -114,7 +114,7 @@ static void close_stops_delivery_and_errors_are_logged(void)
         "s.on('update', function (v) { got.push(v.raw); if (got.length === 1) s.close(); });\n"
         "s.on('update', function (v) { throw new Error('callback broke'); });\n"
         "Stels.local.set(['ready', '[\"sub\",\"d\"]'], 1);\n"
-        "Stels.sleep(700);\n"
+        "await Stels.sleep(700);\n"
         "eq(got, [1], 'nothing after close');\n", &wa, &logs), 0);
     CHECK(strstr(rt_log_msg(&logs, 0), "subscription callback failed: Error: callback broke") != NULL);
     CHECK_INT(json_array_size(logs.lines), 1);

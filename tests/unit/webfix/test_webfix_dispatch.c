@@ -270,6 +270,21 @@ static void leader_stats_nodes(void)
     j = call("getLeaderInfo", "{\"workerId\":42}", &st);
     CHECK_INT(st, 400);
     json_decref(j);
+    /* an unknown worker: 404; a parallel one: 400 (it has no leader) */
+    j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
+    CHECK_INT(st, 404);
+    json_decref(j);
+    json_t *wkey = ami_key_new("ami", "worker", "w1", NULL);
+    json_t *wrec = json_pack("{s:s,s:{s:s,s:s}}", "channel", "ami.worker.w1", "raw", "sid", "w1", "executionMode", "parallel");
+    CHECK_RC(ami_store_set(store, wkey, wrec, 0, NULL));
+    j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
+    CHECK_INT(st, 400);
+    CHECK(strstr(errmsg(j), "not a leader-mode worker"));
+    json_decref(j);
+    json_object_set_new(json_object_get(wrec, "raw"), "executionMode", json_string("leader"));
+    CHECK_RC(ami_store_set(store, wkey, wrec, 0, NULL));
+    json_decref(wkey);
+    json_decref(wrec);
     j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
     CHECK_INT(st, 200);
     CHECK_JSON_TEXT(j, "{\"workerId\":\"w1\",\"hasLeader\":false,\"message\":\"No leader elected yet\"}");
@@ -289,6 +304,7 @@ static void leader_stats_nodes(void)
     CHECK_INT(json_integer_value(json_object_get(j, "timestamp")), now - 1000);
     CHECK(json_integer_value(json_object_get(j, "expiresIn")) > 50000);
     CHECK(json_is_false(json_object_get(j, "isExpired")));
+    CHECK_INT(json_integer_value(json_object_get(j, "term")), 3);
     json_decref(j);
     json_decref(key);
     json_decref(lease);

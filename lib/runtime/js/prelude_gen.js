@@ -1,0 +1,148 @@
+/* Generators and async generators, compiled as `function (kit)` and loaded
+ * on first use of a generator function (lib/runtime/js/prelude.js, loadGen).
+ * A generator object owns a coroutine record; next/throw/return resume it,
+ * `yield` (__ami_yield) yields it back.  return() throws a private signal at
+ * the paused yield so that finally blocks run. */
+function (kit) {
+'use strict';
+var force = kit.force, G = kit.G, host = kit.host, hasSymbol = kit.hasSymbol, ITER = kit.ITER, isObject = kit.isObject,
+    isCallable = kit.isCallable, PromiseImpl = kit.PromiseImpl, newCo = kit.newCo, park = kit.park,
+    resumeRaw = kit.resumeRaw, cur = kit.cur, yieldCo = kit.yieldCo, awaitOn = kit.awaitOn, awaitValue = kit.awaitValue,
+    newPending = kit.newPending, settle = kit.settle, resolveWith = kit.resolveWith;
+
+
+var AITER = hasSymbol && typeof Symbol.asyncIterator === 'symbol' ? Symbol.asyncIterator : '@@asyncIterator';
+/* generator states (st): 0 not started, 1 paused at a yield, 2 running, 3 done */
+
+function genState(g, what) {
+    var s = isObject(g) ? g._g : undefined;
+    if (!s) throw new TypeError(what + ' method called on an incompatible receiver');
+    return s;
+}
+function iterResult(value, done) { return { value: value, done: done }; }
+function genResume(g, v, mode) {
+    var s = g !== null && typeof g === 'object' ? g._g : undefined;
+    if (!s) genState(g, mode === 0 ? 'next' : mode === 1 ? 'throw' : 'return');
+    var st = s.st;
+    if (st === 2) throw new TypeError('Generator is already running');
+    if (st === 0 && mode !== 0) { st = s.st = 3; park(s.co); }
+    if (st === 3) {
+        if (mode === 1) throw v;
+        return { value: mode === 2 ? v : undefined, done: true };
+    }
+    var co = s.co, r, k;
+    if (mode === 2) v = s.ret = { r: v };
+    s.st = 2;
+    r = resumeRaw(co, v, mode !== 0);
+    k = co.k;
+    co.k = 0;
+    if (k === 4) { s.st = 1; return { value: r, done: false }; }
+    s.st = 3;
+    park(co);
+    if (k === 2) return { value: r, done: true };
+    if (host.aborting()) throw r;
+    if (s.ret !== undefined && r === s.ret) return { value: r.r, done: true };
+    throw r;
+}
+function Generator() {}
+var Gp = Generator.prototype;
+force(Gp, 'next', function (v) { return genResume(this, v, 0); });
+force(Gp, 'throw', function (e) { return genResume(this, e, 1); });
+force(Gp, 'return', function (v) { return genResume(this, v, 2); });
+force(Gp, ITER, function () { return this; });
+if (hasSymbol && Symbol.toStringTag) force(Gp, Symbol.toStringTag, 'Generator');
+
+function newGen(proto, fn, self, args, gen, cont) {
+    var g = Object.create(proto), co = newCo(fn, self, args, cont);
+    co.gen = gen;
+    var st = { co: co, st: 0, ret: undefined, q: null };
+    co.g = st;
+    Object.defineProperty(g, '_g', { value: st });
+    return g;
+}
+function yieldRaw(v) {
+    var co = cur();
+    if (co === null || co.gen === 0) throw new SyntaxError('yield is only valid in generator functions');
+    co.k = 4;
+    return yieldCo(v);
+}
+force(G, '__ami_gen', function (fn, self, args) { return newGen(Gp, fn, self, args, 1, null); });
+force(G, '__ami_yield', yieldRaw);
+force(G, '__ami_yield_star', function (x) {
+    var it = G.__ami_iter(x), v, r;
+    for (;;) {
+        r = it.next(v);
+        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
+        if (r.done) return r.value;
+        v = yieldRaw(r.value);
+    }
+});
+
+/* async generators: requests queue up; the coroutine awaits (1) and yields (4) */
+function AsyncGenerator() {}
+var AGp = AsyncGenerator.prototype;
+function agenRequest(g, v, mode) {
+    var p = newPending(), s;
+    try { s = genState(g, mode === 0 ? 'next' : mode === 1 ? 'throw' : 'return'); }
+    catch (e) { settle(p, 2, e); return p; }
+    (s.q || (s.q = [])).push({ m: mode, v: v, p: p });
+    if (s.st !== 2) agenNext(s);
+    return p;
+}
+function agenNext(s) {
+    while (s.q && s.q.length) {
+        var req = s.q[0];
+        if (s.st === 0 && req.m !== 0) { s.st = 3; park(s.co); }
+        if (s.st === 3) {
+            s.q.shift();
+            if (req.m === 1) settle(req.p, 2, req.v);
+            else resolveWith(req.p, iterResult(req.m === 2 ? req.v : undefined, true));
+            continue;
+        }
+        var v = req.v;
+        if (req.m === 2) v = s.ret = { r: v };
+        s.st = 2;
+        agenStep(s.co, v, req.m !== 0);
+        return;
+    }
+}
+function agenStep(co, v, isErr) {
+    var s = co.g, r = resumeRaw(co, v, isErr), k = co.k;
+    co.k = 0;
+    if (k === 1) { awaitOn(co, r); return; }
+    var req = s.q.shift();
+    if (k === 4) {
+        s.st = 1;
+        resolveWith(req.p, iterResult(r, false));
+    } else {
+        s.st = 3;
+        park(co);
+        if (k === 2) resolveWith(req.p, iterResult(r, true));
+        else if (host.aborting()) throw r;
+        else if (s.ret !== undefined && r === s.ret) resolveWith(req.p, iterResult(r.r, true));
+        else settle(req.p, 2, r);
+    }
+    agenNext(s);
+}
+force(AGp, 'next', function (v) { return agenRequest(this, v, 0); });
+force(AGp, 'throw', function (e) { return agenRequest(this, e, 1); });
+force(AGp, 'return', function (v) { return agenRequest(this, v, 2); });
+force(AGp, AITER, function () { return this; });
+if (hasSymbol && Symbol.toStringTag) force(AGp, Symbol.toStringTag, 'AsyncGenerator');
+force(G, '__ami_agen', function (fn, self, args) { return newGen(AGp, fn, self, args, 2, agenStep); });
+force(G, '__ami_ayield', function (v) { return yieldRaw(awaitValue(v)); });
+force(G, '__ami_ayield_star', function (x) {
+    var m = isObject(x) || typeof x === 'string' ? x[AITER] : undefined, it, v, r;
+    if (isCallable(m)) it = m.call(x);
+    else {
+        var sync = G.__ami_iter(x);
+        it = { next: function (a) { var q = sync.next(a); return isObject(q) && !q.done ? PromiseImpl.resolve(q.value).then(function (w) { return iterResult(w, false); }) : q; } };
+    }
+    for (;;) {
+        r = awaitValue(it.next(v));
+        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
+        if (r.done) return r.value;
+        v = yieldRaw(r.value);
+    }
+});
+}
