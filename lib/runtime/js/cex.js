@@ -102,7 +102,7 @@ function paperMarkets(prefix) {
 }
 
 /* ---- the exchange base ---- */
-var DEFAULT_RATE = { paper: 0, binance: 50, bybit: 20 };
+var DEFAULT_RATE = { binance: 50, bybit: 20 };
 
 function Exchange(id, describe, config) {
     config = config || {};
@@ -354,12 +354,13 @@ E._paperFill = function (a, order, m, price, qty) {
                   fee: { currency: order.fee.currency, cost: fee, rate: feeRate }, timestamp: order.lastTradeTimestamp };
     order.trades++;
     trade.datetime = iso(trade.timestamp);
-    this._book.write(['trade', String(trade.timestamp) + '-' + trade.id], trade);
+    this._book.write(['trade', trade.id], trade);   /* a deterministic key: a replay after a failover overwrites it */
     return trade;
 };
 /* fill the open limit orders the current prices cross (each quote's size at most once per order) */
 E._paperMatch = function (a, symbol) {
     var open = this._book.list(['open']), changed = false, prices = {};
+    force(this, '_open', open);   /* what fetchOpenOrders answers with, without listing again */
     for (var i = 0; i < open.length; i++) {
         var o = open[i];
         if (symbol && o.symbol !== symbol) continue;
@@ -390,7 +391,7 @@ E._paperSync = function (symbol) {
 function publicOrder(o) {
     var r = {};
     for (var k in o) if (k !== 'quoteSeen' && k !== 'trades') r[k] = o[k];
-    r.datetime = iso(o.timestamp);
+    if (r.datetime === undefined) r.datetime = iso(o.timestamp);
     r.info = o;
     return r;
 }
@@ -472,7 +473,9 @@ function filterSymbol(list, symbol, since, limit) {
 }
 E.paperFetchOpenOrders = function (symbol, since, limit) {
     this._paperSync(symbol);
-    return filterSymbol(this._book.list(['open']), symbol, since, limit).map(publicOrder);
+    var l = [];
+    for (var i = 0; i < this._open.length; i++) if (this._open[i].status === 'open') l.push(this._open[i]);
+    return filterSymbol(l, symbol, since, limit).map(publicOrder);
 };
 E.paperFetchClosedOrders = function (symbol, since, limit) {
     this._paperSync(symbol);
