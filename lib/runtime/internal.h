@@ -46,6 +46,9 @@ struct ami_runtime {
     int heap_hit;             /* an allocation was refused during this run */
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;
+    size_t refuse_size;       /* small allocation being refused while a run is torn down */
+    int refuse_left;          /* Duktape's retries of it still to refuse */
+    int64_t refuse_end;       /* monotonic ms the last refusal (with its retries) ended */
     unsigned hook_ticks;
     int stack_checked;        /* the running thread's stack size was looked at */
 
@@ -78,11 +81,11 @@ struct ami_runtime {
 
     unsigned long ops[AMI__OP_COUNT];
 
-    struct ami__web *web;     /* web globals, permissions, network I/O (lib/runtime/web) */
     /* the event loop (loop.c) */
     ami__loop loop;
     int closing;              /* being freed: posts are refused (under mu) */
     int body_async;           /* the body awaits at its top level: it runs as a coroutine */
+    struct ami__web *web;     /* web globals, permissions, network I/O (lib/runtime/web) */
 };
 
 /* Milliseconds on the coarse monotonic clock (slice deadlines). */

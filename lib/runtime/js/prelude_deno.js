@@ -32,6 +32,34 @@ force(env, 'has', function (name) { return env.get(name) !== undefined; });
 force(Deno, 'env', env);
 force(Deno, 'hostname', function () { return kit.loadWeb().W.hostname(); });
 
+/* Deno.addSignalListener("SIGTERM" | "SIGINT", fn): the worker's stop hook, called
+ * once when the node shuts down (with its graceful-shutdown time to finish) */
+var signalListeners = { SIGTERM: [], SIGINT: [] }, signalHooked = false;
+function checkSignal(sig, fn, what) {
+    if (sig !== 'SIGTERM' && sig !== 'SIGINT')
+        throw new TypeError(what + ': only "SIGTERM" and "SIGINT" (the stop hook) are supported, not ' + String(sig));
+    if (typeof fn !== 'function') throw new TypeError(what + ': the listener must be a function');
+}
+force(Deno, 'addSignalListener', function (sig, fn) {
+    checkSignal(sig, fn, 'Deno.addSignalListener');
+    if (!signalHooked) {
+        kit.loadWeb().W.onSignal(function (s, graceful) {
+            var ls = signalListeners[s] || [];
+            signalListeners[s] = [];
+            for (var i = 0; i < ls.length; i++) {
+                try { ls[i](graceful); } catch (e) { kit.loadWeb().logError('signal listener failed', e); }
+            }
+        });
+        signalHooked = true;
+    }
+    if (signalListeners[sig].indexOf(fn) < 0) signalListeners[sig].push(fn);
+});
+force(Deno, 'removeSignalListener', function (sig, fn) {
+    checkSignal(sig, fn, 'Deno.removeSignalListener');
+    var i = signalListeners[sig].indexOf(fn);
+    if (i >= 0) signalListeners[sig].splice(i, 1);
+});
+
 /* Deno.serve([options,] handler): an HTTP server in this instance (lib/runtime/web/serve.c) */
 force(Deno, 'serve', function (a, b) {
     var web = kit.loadWeb(), W = web.W, G = web.G, PromiseImpl = kit.PromiseImpl;
@@ -51,10 +79,10 @@ force(Deno, 'serve', function (a, b) {
     }
     var r = W.serve(port, hostname, function (id, method, url, headers, body, remote) {
         var list = [];
-        for (var i = 0; i + 1 < headers.length; i += 2) list.push([headers[i], headers[i + 1]]);
+        for (var i = 0; i + 1 < headers.length; i += 2) list.push([headers[i].toLowerCase(), headers[i + 1]]);
         var out;
         try {
-            var req = new G.Request(url, { method: method, headers: list, body: body });
+            var req = web.makeRequest(method, url, list, body);
             out = handler(req, { remoteAddr: { transport: 'tcp', hostname: remote[0], port: remote[1] } });
         } catch (e) { out = PromiseImpl.reject(e); }
         PromiseImpl.resolve(out).then(function (res) { answer(id, res); }).then(null, function (e) {

@@ -1029,11 +1029,18 @@ function bodyProps(C, fields) {
 }
 
 var METHODS = { DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
+/* the common case: an absolute http(s) URL already in normal form (no dot segments, no
+ * default port, lowercase host) is its own href; anything else goes through URL */
+var SIMPLE_URL = /^https?:\/\/[a-z0-9.\-]+(:[0-9]{1,5})?\/[A-Za-z0-9\-._~!$&'()*+,;=:@\/?%]*$/;
+function hrefOf(url) {
+    if (SIMPLE_URL.test(url) && !/\/\.|:80\/|:443\//.test(url)) return url;
+    return new URL(url).href;
+}
 function Request(input, init) {
     if (!(this instanceof Request)) throw new TypeError("Failed to construct 'Request': Please use the 'new' operator");
     init = init || {};
     var src = input instanceof Request ? input : null;
-    var url = src ? src.url : new URL(String(input)).href;
+    var url = src ? src.url : input instanceof URL ? input.href : hrefOf(String(input));
     var method = init.method !== undefined ? String(init.method) : src ? src.method : 'GET';
     if (!TOKEN.test(method)) throw new TypeError("Failed to construct 'Request': '" + method + "' is not a valid HTTP method");
     if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
@@ -1113,7 +1120,6 @@ out.Response = Response;
 /* ---- fetch ---- */
 
 /* The request parts fetch needs: [method, url, header lines, body bytes, redirect, signal]. */
-var SIMPLE_URL = /^https?:\/\/[a-z0-9.\-]+(:[0-9]{1,5})?\/[A-Za-z0-9\-._~!$&'()*+,;=:@\/?%]*$/;
 function fetchParts(input, init) {
     if (input instanceof Request && init === undefined) {
         var rs = input._s, hl = [];
@@ -1125,9 +1131,7 @@ function fetchParts(input, init) {
         return fetchParts(new Request(input, init));
     init = init || {};
     var url = String(input);
-    /* the common case: an absolute http(s) URL already in normal form (no dot segments, no
-     * default port, lowercase host) is its own href; anything else goes through URL */
-    if (!SIMPLE_URL.test(url) || /\/\.|:80\/|:443\//.test(url)) url = new URL(url).href;
+    url = hrefOf(url);
     var method = init.method === undefined ? 'GET' : String(init.method);
     if (!TOKEN.test(method)) throw new TypeError("fetch: '" + method + "' is not a valid HTTP method");
     if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
@@ -1266,6 +1270,13 @@ methods(WebSocket.prototype, {
 });
 out.WebSocket = WebSocket;
 kit.makeResponse = makeResponse;
+/* a Request as Deno.serve receives it: parts from the server (headers already lowercase and checked) */
+kit.makeRequest = function (method, url, headerList, bytes) {
+    var r = Object.create(Request.prototype);
+    force(r, '_s', { url: hrefOf(url), method: method, headers: headersOf(headerList, false), redirect: 'follow',
+                     body: bytes, used: false, signal: null });
+    return r;
+};
 kit.signalAbort = signalAbort;
 kit.newSignal = newSignal;
 kit.subclass = subclass;

@@ -24,6 +24,8 @@ static CURLM *svc_multi;
 static int svc_ok;
 static ami__http_req *svc_incoming;   /* submitted, not yet added (under svc_mu) */
 static ami__http_req *svc_active;     /* added to the multi handle (service thread only) */
+static CURL *svc_idle[64];            /* finished easy handles kept for reuse (service thread only) */
+static int svc_nidle;
 
 void ami__http_req_unref(ami__http_req *r)
 {
@@ -122,6 +124,7 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_
 
 static int setup_easy(ami__http_req *r)
 {
+    if (!r->easy && svc_nidle) r->easy = svc_idle[--svc_nidle];
     if (!r->easy && !(r->easy = curl_easy_init())) return -1;
     CURL *e = r->easy;
     curl_easy_reset(e);
@@ -168,6 +171,16 @@ static void finish(ami__http_req *r)
     for (ami__http_req **pp = &svc_active; *pp; pp = &(*pp)->next)
         if (*pp == r) { *pp = r->next; break; }
     r->next = NULL;
+    /* the easy handle goes back to the pool (its connection stays in the multi handle's cache) */
+    if (r->easy && svc_nidle < (int)(sizeof svc_idle / sizeof svc_idle[0])) {
+        if (!r->err_name && !r->final_url) {
+            char *eff = NULL;
+            curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff);
+            r->final_url = ami__strdup(eff ? eff : r->url);
+        }
+        svc_idle[svc_nidle++] = r->easy;
+        r->easy = NULL;
+    }
     pthread_mutex_lock(&r->mu);
     if (r->done) r->done(r);
     r->done = NULL;

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include "runtime/internal.h"
 #include "runtime/web/web.h"
+#include "runtime/loop.h"
 #include "core/core.h"
 #include "util/util.h"
 
@@ -356,6 +357,41 @@ static duk_ret_t w_exit(duk_context *ctx)
     return 0;
 }
 
+/* ---- the stop hook: Deno.addSignalListener ---- */
+
+/* W.onSignal(fn): fn(sig, graceful_ms) is the prelude's dispatcher (kept in the stash) */
+static duk_ret_t w_on_signal(duk_context *ctx)
+{
+    duk_require_function(ctx, 0);
+    duk_push_global_stash(ctx);
+    duk_dup(ctx, 0);
+    duk_put_prop_string(ctx, -2, "signal");
+    return 0;
+}
+
+typedef struct { char sig[16]; int graceful_ms; } signal_task;
+
+static void task_signal(duk_context *ctx, void *data)
+{
+    signal_task t = *(signal_task *)data;
+    ami_free(data);
+    duk_push_global_stash(ctx);
+    if (!duk_get_prop_string(ctx, -1, "signal")) { duk_pop_2(ctx); return; }   /* no listener was ever added */
+    duk_push_string(ctx, t.sig);
+    duk_push_int(ctx, t.graceful_ms);
+    duk_call(ctx, 2);
+    duk_pop_2(ctx);
+}
+
+int ami__runtime_signal(ami_runtime *r, const char *sig, int graceful_ms)
+{
+    signal_task *t = ami_malloc(sizeof *t);
+    if (!t) return ami__error_oom();
+    snprintf(t->sig, sizeof t->sig, "%s", sig);
+    t->graceful_ms = graceful_ms;
+    return ami__loop_post(r, task_signal, ami_free, t);
+}
+
 duk_ret_t ami__web_host(duk_context *ctx)
 {
     static const duk_function_list_entry fns[] = {
@@ -372,8 +408,15 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "hostname", w_hostname, 0 },
         { "env", w_env, 1 },
         { "exit", w_exit, 1 },
+        { "onSignal", w_on_signal, 1 },
         { "fetch", ami__web_fetch, 6 },
         { "fetchAbort", ami__web_fetch_abort, 1 },
+        { "serve", ami__web_serve, 3 },
+        { "serveClose", ami__web_serve_close, 1 },
+        { "serveRespond", ami__web_serve_respond, 4 },
+        { "wsOpen", ami__web_ws_open, 3 },
+        { "wsSend", ami__web_ws_send, 3 },
+        { "wsClose", ami__web_ws_close, 3 },
         { NULL, NULL, 0 }
     };
     duk_push_object(ctx);

@@ -76,6 +76,11 @@ duk_ret_t ami__web_ws_open(duk_context *ctx);
 duk_ret_t ami__web_ws_send(duk_context *ctx);
 duk_ret_t ami__web_ws_close(duk_context *ctx);
 
+/* The worker's stop hook: post `sig` ("SIGTERM", "SIGINT") to the instance; the
+ * listeners Deno.addSignalListener registered run once, on its thread, with
+ * graceful_ms to finish.  Thread-safe; 0 or AMI_ESTOPPED / AMI_ENOMEM. */
+int ami__runtime_signal(ami_runtime *r, const char *sig, int graceful_ms);
+
 /* host.web(): pushes an object with the natives the lazy web prelude uses. */
 duk_ret_t ami__web_host(duk_context *ctx);
 
