@@ -88,7 +88,7 @@ typedef struct ami_runtime_options {
     /* version 2: */
     ami_runtime_ready_fn ready;      /* the instance has become ready to step (NULL: none; see ami_runtime_step) */
     void *ready_payload;
-    /* version 3: network and environment permissions (DESIGN §11), lists separated by commas
+    /* version 3: network and environment permissions (docs/design.md §11), lists separated by commas
      * or blanks; NULL or "" allows nothing.  Copied. */
     const char *allow_net;           /* hosts fetch/WebSocket may reach: "host", "host:port", "*.domain", "*" */
     const char *allow_listen;        /* ports Deno.serve may bind: "8080", "9000-9100" */

@@ -7,7 +7,7 @@
 # keys trades on paper without any network.
 set -u
 B=${AMI_BUILD:-build}
-A=$(realpath "$B/amictl"); JS=$(realpath tests/js/cex/paper.js)
+A=$(realpath "$B/amictl"); JS=$(realpath tests/js/cex/paper.js); DOC=$(realpath docs/scripting.md)
 dir=$(mktemp -d /tmp/ami-cexp-XXXXXX); trap 'rm -rf "$dir"' EXIT
 cd "$dir"
 fail=0
@@ -42,4 +42,13 @@ check "without it the same script asks bybit (and no allow_net: NetworkError)" '
 check "placeholder secret not in any output" '! grep -q "YOUR_SECRET" live.txt nolive.txt'
 "$A" --db t.db run live.js --cex maybe >bad.txt 2>&1; rc=$?
 check "--cex with a bad value: usage error" '[ $rc -eq 2 ]'
+# the example of docs/scripting.md "The paper exchange", as printed (prices: the store's tickers from above)
+python3 - "$DOC" > doc.js <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+sec = text[text.index("### The paper exchange"):]
+print(re.search(r"```js\n(.*?)```", sec, re.S).group(1))
+PY
+"$A" --db t.db run doc.js >doc.txt 2>&1
+check "the scripting.md paper example runs" 'grep -q "info  closed [0-9.]* [0-9.]*$" doc.txt'
 exit $fail
