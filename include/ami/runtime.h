@@ -98,11 +98,14 @@ typedef struct ami_runtime_options {
     size_t fetch_body_max;           /* bytes of one response body; 0 = 16 MiB */
     int fetch_max;                   /* requests in flight per instance; 0 = 32 */
     int sockets_max;                 /* open WebSockets per instance; 0 = 16 */
+    /* version 4: */
+    const char *cex;                 /* "paper": every Stels.runtime.cex connector trades on a paper book
+                                        (docs/scripting.md "Exchanges"); NULL, "" or "live": as the script configures */
 } ami_runtime_options;
-#define AMI_RUNTIME_OPTIONS_VERSION 3
+#define AMI_RUNTIME_OPTIONS_VERSION 4
 #define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
                                    0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, \
-                                   NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
+                                   NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 
 /* The smallest thread stack on which every recursion limit of the bundled
  * Duktape (native calls, compiler, JSON, RegExp compiler and executor) ends

@@ -667,6 +667,20 @@ force(Stels, 'sleep', function (ms) {
     timers[host.timer(ms !== ms || ms < 0 ? 0 : ms, 0, false)] = { fn: resolveSleep, args: p };
     return p;
 });
+/* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(7)), loaded on first use */
+var runtimeNs = {}, cexNs = null;
+Object.defineProperty(runtimeNs, 'cex', {
+    get: function () {
+        if (!cexNs) {
+            loadWeb();
+            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels,
+                                   mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
+        }
+        return cexNs;
+    },
+    configurable: false, enumerable: true
+});
+force(Stels, 'runtime', runtimeNs);
 force(G, 'Stels', Stels);
 
 /* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
