@@ -9,6 +9,7 @@ static const char *const exec_names[] = { "parallel", "leader", "exclusive" };
 static const char *const prio_names[] = { "critical", "high", "normal", "low" };
 static const char *const run_names[] = { "loop", "single" };
 static const char *const scope_names[] = { "network", "local" };
+static const char *const lang_names[] = { "js", "ts" };
 
 #define NAME_OF(tab, v) ((unsigned)(v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
 
@@ -16,6 +17,7 @@ AMI_EXTERN(const char *) ami_exec_mode_name(ami_exec_mode m) { return NAME_OF(ex
 AMI_EXTERN(const char *) ami_priority_name(ami_priority p) { return NAME_OF(prio_names, p); }
 AMI_EXTERN(const char *) ami_run_mode_name(ami_run_mode m) { return NAME_OF(run_names, m); }
 AMI_EXTERN(const char *) ami_scope_name(ami_scope s) { return NAME_OF(scope_names, s); }
+AMI_EXTERN(const char *) ami_language_name(ami_language l) { return NAME_OF(lang_names, l); }
 
 static int parse(int *out, const char *name, const char *const *tab, size_t n, const char *field,
                  const char *valid)
@@ -47,6 +49,13 @@ AMI_EXTERN(int) ami_scope_parse(ami_scope *out, const char *name)
 {
     int v = 0, rc = parse(&v, name, scope_names, 2, "scope", "network or local");
     if (!rc) *out = (ami_scope)v;
+    return rc;
+}
+
+AMI_EXTERN(int) ami_language_parse(ami_language *out, const char *name)
+{
+    int v = 0, rc = parse(&v, name, lang_names, 2, "language", "js or ts");
+    if (!rc) *out = (ami_language)v;
     return rc;
 }
 
@@ -84,6 +93,7 @@ static int enum_exec(int *o, const char *s) { ami_exec_mode m; int rc = ami_exec
 static int enum_prio(int *o, const char *s) { ami_priority m; int rc = ami_priority_parse(&m, s); *o = (int)m; return rc; }
 static int enum_run(int *o, const char *s) { ami_run_mode m; int rc = ami_run_mode_parse(&m, s); *o = (int)m; return rc; }
 static int enum_scope(int *o, const char *s) { ami_scope m; int rc = ami_scope_parse(&m, s); *o = (int)m; return rc; }
+static int enum_lang(int *o, const char *s) { ami_language m; int rc = ami_language_parse(&m, s); *o = (int)m; return rc; }
 
 /* Canonical order: how the registry writes a record. */
 static const field_rule fields[] = {
@@ -98,6 +108,7 @@ static const field_rule fields[] = {
     { "assignedNode", "assignedNode", K_STR_NULL, AMI_WORKER_F_ASSIGNED, NULL },
     { "note", "note", K_STR_NULL, AMI_WORKER_F_NOTE, NULL },
     { "script", "scriptContent", K_SCRIPT, AMI_WORKER_F_SCRIPT, NULL },
+    { "language", "language", K_ENUM, AMI_WORKER_F_LANGUAGE, enum_lang },
     { "dependencies", "dependencies", K_STRARRAY, AMI_WORKER_F_DEPENDENCIES, NULL },
     { "version", "version", K_STR, AMI_WORKER_F_VERSION, NULL },
     { "timestamp", NULL, K_INT, AMI_WORKER_F_TIMESTAMP, NULL },
@@ -166,6 +177,7 @@ static void store_field(ami_worker_raw *out, const field_rule *r, const json_t *
     case AMI_WORKER_F_ASSIGNED: out->assigned_node = str; break;
     case AMI_WORKER_F_NOTE: out->note = str; break;
     case AMI_WORKER_F_SCRIPT: out->script = str; out->script_len = json_string_length(v); break;
+    case AMI_WORKER_F_LANGUAGE: out->language = (ami_language)enum_value; break;
     case AMI_WORKER_F_DEPENDENCIES: out->dependencies = v; break;
     case AMI_WORKER_F_VERSION: out->version = str; break;
     case AMI_WORKER_F_TIMESTAMP: out->timestamp = (int64_t)json_integer_value(v); break;
@@ -250,6 +262,7 @@ AMI_EXTERN(int) ami_worker_raw_to_json(json_t **out, const ami_worker_raw *raw)
         case AMI_WORKER_F_SCRIPT:
             v = raw->script ? json_stringn(raw->script, raw->script_len) : json_string("");
             break;
+        case AMI_WORKER_F_LANGUAGE: v = json_string(ami_language_name(raw->language)); break;
         case AMI_WORKER_F_DEPENDENCIES: v = raw->dependencies ? json_deep_copy(raw->dependencies) : json_array(); break;
         case AMI_WORKER_F_VERSION: v = json_string(raw->version ? raw->version : ""); break;
         case AMI_WORKER_F_TIMESTAMP: v = json_integer((json_int_t)raw->timestamp); break;

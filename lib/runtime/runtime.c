@@ -122,11 +122,20 @@ int ami__runtime_exec_timeout_check(void *udata)
 
 /* ---- source preparation and compilation ---- */
 
-int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, ami_script_error *se)
+int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se)
 {
     /* ES2020 syntax to ES5.1, every token kept on its line; unsupported
      * syntax is reported with line and column (lib/runtime/lower). */
-    return ami__lower_prepare(src, len, out, se);
+    return ami__lower_prepare(src, len, lang, out, se);
+}
+
+AMI_EXTERN(const char *) ami_runtime_detect_language(const char *script, size_t len)
+{
+    ami_buf out = AMI_BUF_INIT;
+    int lang = AMI__LANG_JS;
+    if (script && ami__lower_lang(script, len, AMI__LANG_AUTO, &out, NULL, &lang) != 0) lang = AMI__LANG_JS;
+    ami_buf_dispose(&out);
+    return lang == AMI__LANG_TS ? "ts" : "js";
 }
 
 /* Compile "function(){" + src + "\n}" as a function expression; 0 or a Duktape error on the stack. */
@@ -547,7 +556,9 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     ami_buf src = AMI_BUF_INIT;
     setup_arg a;
     memset(&a, 0, sizeof a);
-    int rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script), &src, &a.se);
+    const char *lang = json_string_value(json_object_get(opts->worker, "language"));
+    int rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script),
+                                         !lang ? AMI__LANG_AUTO : !strcmp(lang, "ts") ? AMI__LANG_TS : AMI__LANG_JS, &src, &a.se);
     if (rc) {
         free(cfgtext);
         ami_buf_dispose(&src);
@@ -896,7 +907,7 @@ AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, ami_scr
     setup_arg a;
     memset(&a, 0, sizeof a);
     ami_buf src = AMI_BUF_INIT;
-    int rc = ami__runtime_prepare_source(script, len, &src, &a.se);
+    int rc = ami__runtime_prepare_source(script, len, AMI__LANG_AUTO, &src, &a.se);
     if (rc == 0) {
         duk_context *ctx = duk_create_heap(NULL, NULL, NULL, NULL, rt_fatal);
         if (!ctx) rc = ami__error_oom();

@@ -158,11 +158,11 @@ int ami__lower_lang(const char *src, size_t len, int lang, ami_buf *out, ami_low
     return ami__error_set(AMI_ESCRIPT, "%d:%d: %s", err->line, err->column, err->message);
 }
 
-int ami__lower_prepare(const char *src, size_t len, ami_buf *out, ami_script_error *se)
+int ami__lower_prepare(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se)
 {
     ami_lower_error err;
     ami_buf_clear(out);
-    int rc = ami__lower(src, len, out, &err);
+    int rc = ami__lower_lang(src, len, lang, out, &err, NULL);
     if (rc == AMI_ESCRIPT && se) {
         snprintf(se->name, sizeof se->name, "SyntaxError");
         snprintf(se->message, sizeof se->message, "%s", err.message);

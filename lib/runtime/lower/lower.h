@@ -90,10 +90,10 @@ enum { AMI__LANG_AUTO = 0, AMI__LANG_JS = 1, AMI__LANG_TS = 2 };
  * else AMI__LANG_JS. */
 int ami__lower_lang(const char *src, size_t len, int lang, ami_buf *out, ami_lower_error *err, int *detected);
 
-/* The runtime's source preparation in one call: `out` is cleared and gets
+/* The runtime's source preparation in one call (lang: AMI__LANG_*): `out` is cleared and gets
  * the lowered script; on failure returns AMI_ESCRIPT with *se filled (a
  * SyntaxError with line and column; se may be NULL) or AMI_ENOMEM. */
-int ami__lower_prepare(const char *src, size_t len, ami_buf *out, ami_script_error *se);
+int ami__lower_prepare(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);
 
 /* ES5 source of the __ami_* helpers listed above (NUL-terminated):
  * lib/runtime/js/lower_helpers.js, turned into C data by scripts/js2c.sh. */
