@@ -25,7 +25,7 @@ export AMI_DEPS_CHECKED := 1
 endif
 endif
 
-PKGS        := sqlite3 jansson libcurl openssl libmicrohttpd
+PKGS        := sqlite3 jansson libcurl openssl libmicrohttpd libwebsockets
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -33,6 +33,9 @@ OPT         ?= -O2
 ifneq ($(SAN),)
 OPT         := -O1
 SANFLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+ifeq ($(SAN),fuzz)
+SANFLAGS    := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
 DUKDIR      := $(B)/duktape
@@ -111,7 +114,7 @@ endif
 # Keep objects of every build (test helpers look intermediate to make).
 .SECONDARY:
 
-.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run clang-check cluster
+.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run torture fuzz fuzz-build clang-check cluster
 .DEFAULT_GOAL := all
 
 all: lib progs $(B)/libami.pc
@@ -199,6 +202,33 @@ integration: $(INTEG_SEL_BINS) $(PROG_BINS) lib
 
 asan:
 	$(MAKE) B=build/asan SAN=1 unit
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c, seeds in tests/fuzz/corpus/<target>/),
+# built with clang, ASan and UBSan into build/fuzz; each runs FUZZ_SECONDS.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
+ifeq ($(SAN),fuzz)
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libami.a $(B)/obj/cli/amid/config.o
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(CFLAGS_AMI) -fsanitize=fuzzer -o $@ $< $(B)/obj/cli/amid/config.o $(B)/libami.a $(LDLIBS_AMI)
+fuzz-build: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
+endif
+fuzz:
+	@$(MAKE) --no-print-directory CC=clang SAN=fuzz B=build/fuzz fuzz-build
+	@mkdir -p build/fuzz/work
+	@for t in $(FUZZ_TARGETS); do \
+	   mkdir -p build/fuzz/work/$$t && \
+	   echo "fuzz $$t: $(FUZZ_SECONDS) s" && \
+	   build/fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	     -artifact_prefix=build/fuzz/work/$$t- build/fuzz/work/$$t tests/fuzz/corpus/$$t 2>build/fuzz/work/$$t.log \
+	     || { tail -40 build/fuzz/work/$$t.log; exit 1; }; \
+	   grep -E "^#[0-9]+ *DONE" build/fuzz/work/$$t.log | tail -1; \
+	 done
+
+# Long runs of the fault harnesses (CI runs them short inside `make integration`).
+DURATION    ?= 600
+torture: $(B)/tests/integration/test_leader_torture $(PROG_BINS)
+	AMI_TORTURE_SECONDS=$(DURATION) $(B)/tests/integration/test_leader_torture
 
 # Every suite, then the unit tests again under AddressSanitizer + UBSan.
 # The runner prints one closing "N passed, N failed" line over all suites.

@@ -11,6 +11,7 @@ have_pc jansson || need+=(libjansson-dev)
 have_pc libcurl || need+=(libcurl4-openssl-dev)
 have_pc openssl || need+=(libssl-dev)
 have_pc libmicrohttpd || need+=(libmicrohttpd-dev)
+have_pc libwebsockets || need+=(libwebsockets-dev)
 have_pc libsystemd || need+=(libsystemd-dev)               # amid's sd_notify (Type=notify)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # the Python binding's tests (tests/integration/test_python.sh) use Debian's pytest

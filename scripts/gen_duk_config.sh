@@ -12,20 +12,33 @@
 #   are searched linearly instead of getting a hash index (every strict
 #   function has ~8 properties, so each carried a 128-byte index): ~14 KB less
 #   per idle instance; big objects (dictionaries) are still hashed;
+# - DUK_USE_MARK_AND_SWEEP_RECLIMIT 256 -> 8192: past the
+#   limit the collector marks what is left by rescanning the whole heap once
+#   per 256 levels, so a long chain of objects pointing forward (a pending
+#   promise chain of 30,000 .then()s) made every collection take seconds, in C,
+#   where no stop request is seen (a 300,000-object forward list plus
+#   allocations: over 100 s at 256, 0.7 s at 8192).  Each level costs about
+#   96 bytes of C stack at -O2 (gcc -fstack-usage: duk__mark_heaphdr 32 +
+#   duk__mark_hobject 48 + return addresses), so 8192 levels need ~800 KiB,
+#   on top of what a collection triggered deep in the RegExp compiler finds
+#   used: AMI_RUNTIME_STACK_MIN accounts for both;
 # - no DUK_USE_LITCACHE_SIZE: the literal cache is a 4 KB array in every heap
 #   that only speeds up duk_push_literal, which libami barely uses.
 set -eu
 in=$1; out=$2
+reclimit=8192
 grep -q '^#undef DUK_USE_EXEC_TIMEOUT_CHECK' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#undef DUK_USE_INTERRUPT_COUNTER' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#undef DUK_USE_LIGHTFUNC_BUILTINS' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 8$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
+grep -q '^#define DUK_USE_MARK_AND_SWEEP_RECLIMIT 256$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#define DUK_USE_LITCACHE_SIZE 256$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeout_check(void *udata);\n#define DUK_USE_EXEC_TIMEOUT_CHECK(udata) ami__runtime_exec_timeout_check((udata))|' \
     -e 's|^#undef DUK_USE_INTERRUPT_COUNTER$|#define DUK_USE_INTERRUPT_COUNTER|' \
     -e 's|^#undef DUK_USE_LIGHTFUNC_BUILTINS$|#define DUK_USE_LIGHTFUNC_BUILTINS|' \
     -e 's|^#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 8$|#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 16|' \
     -e 's|^#define DUK_USE_LITCACHE_SIZE 256$|#undef DUK_USE_LITCACHE_SIZE|' \
+    -e "s|^#define DUK_USE_MARK_AND_SWEEP_RECLIMIT 256\$|#define DUK_USE_MARK_AND_SWEEP_RECLIMIT $reclimit|" \
     -e 's|visibility("default")|visibility("hidden")|g' \
     "$in" > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -127,7 +127,9 @@ char *amictl_resolve_sid(const char *prefix)
     if (amictl_call(&all, NULL, "listWorkers", NULL)) return NULL;
     /* resolved client-side over listWorkers so both modes give the same answer */
     char *found = NULL, *sid = NULL;
-    if (ami_registry_resolve_in(&found, all, prefix)) amictl_error("%s", ami_error_last());
+    int rc = ami_registry_resolve_in(&found, all, prefix);
+    if (rc == AMI_ENOTFOUND && strlen(prefix) == 36) sid = strdup(prefix);   /* a whole sid: maybe an unreadable record (not listed) */
+    else if (rc) amictl_error("%s", ami_error_last());
     else { sid = strdup(found); ami_free(found); }
     json_decref(all);
     return sid;

@@ -15,7 +15,8 @@
 #include <unistd.h>
 #include "amictl.h"
 
-#define RUN_USAGE "run FILE|- [--iterations N] [--delay MS] [--wait MS] [--local PATH] [--db PATH] [--nid N] [--network NET]"
+#define RUN_USAGE "run FILE|- [--iterations N] [--delay MS] [--wait MS] [--local PATH] [--db PATH] [--nid N] [--network NET]" \
+                  " [--allow-net HOSTS] [--allow-listen PORTS] [--allow-env NAMES] [--ca-file PEM]"
 
 static void print_log(const ami_log_record *rec, void *payload)
 {
@@ -75,6 +76,7 @@ static int report(const char *file, const ami_runtime_result *res, int iteration
 int cmd_run(int argc, char **argv)
 {
     const char *file = NULL, *db = amictl_opts.db, *nid = amictl_opts.nid, *network = amictl_opts.network, *local_path = NULL;
+    const char *allow_net = NULL, *allow_listen = NULL, *allow_env = NULL, *ca_file = NULL;
     long iterations = 1, delay = 0, wait_ms = -1;
     /* the script runs in this process against a store: there is no remote form */
     if (amictl_remote()) return amictl_usage("run", "runs on a store directly (--db PATH), not through amid (--url)");
@@ -85,6 +87,10 @@ int cmd_run(int argc, char **argv)
         else if (!strcmp(a, "--nid") && has) nid = argv[++i];
         else if (!strcmp(a, "--network") && has) network = argv[++i];
         else if (!strcmp(a, "--local") && has) local_path = argv[++i];
+        else if (!strcmp(a, "--allow-net") && has) allow_net = argv[++i];
+        else if (!strcmp(a, "--allow-listen") && has) allow_listen = argv[++i];
+        else if (!strcmp(a, "--allow-env") && has) allow_env = argv[++i];
+        else if (!strcmp(a, "--ca-file") && has) ca_file = argv[++i];
         else if (!strcmp(a, "--iterations") && has) {
             if (parse_int(argv[++i], &iterations) || iterations < 1) return amictl_usage("run", "--iterations needs a positive number");
         } else if (!strcmp(a, "--delay") && has) {
@@ -135,6 +141,10 @@ int cmd_run(int argc, char **argv)
     o.nid = nid;
     o.network = network;
     o.log = print_log;
+    o.allow_net = allow_net;
+    o.allow_listen = allow_listen;
+    o.allow_env = allow_env;
+    o.ca_file = ca_file;
     ami_runtime *inst = NULL;
     if (ami_runtime_new(&inst, &o)) {
         fprintf(stderr, "amictl run: %s: %s\n", file, ami_error_last());

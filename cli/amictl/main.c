@@ -80,7 +80,8 @@ static const struct command {
       "                      redraws in place on a terminal\n"
       "  --count N           with --watch: stop after N refreshes\n"
       "Both modes show the whole cluster: one row per worker and node (a leader worker on its\n"
-      "leader only); rows of a node whose heartbeat stopped read 'lost' (kept for 10 minutes).\n"
+      "leader only); a row still 'running' on a node whose heartbeat stopped reads 'lost';\n"
+      "rows expire 10 minutes after their node last wrote them.\n"
       "Workers are counted once; instances (rows) separately.\n",
       "node: watch|w interval: count:" },
     { "leader", cmd_leader, "leader election status of a leader-mode worker", "leader SID [--watch] [--count N]",
@@ -103,9 +104,13 @@ static const struct command {
       "  --delay MS          pause between iterations (default 0)\n"
       "  --wait MS           afterwards, serve live subscriptions this long (default: until interrupted)\n"
       "  --local PATH        Stels.local store (default <db>.<nid>.local, the node's own)\n"
+      "  --allow-net HOSTS   hosts fetch/WebSocket may reach (host, host:port, *.domain, *; default none)\n"
+      "  --allow-listen PORTS  ports Deno.serve may bind (8080, 9000-9100; default none)\n"
+      "  --allow-env NAMES   variables Deno.env.get may read (default none)\n"
+      "  --ca-file PEM       extra CA certificates for https/wss\n"
       "  --db, --nid, --network may also follow the command.\n"
       "Log lines go to stdout (JSON records with --json); a throw or a syntax error exits 1.\n",
-      "iterations: delay: wait: local:" },
+      "iterations: delay: wait: local: allow-net: allow-listen: allow-env: ca-file:" },
     { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
       "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
       "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n",

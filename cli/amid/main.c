@@ -53,6 +53,14 @@ static const struct key {
     { "log_line_bytes", K_INT, "65536", 64, 16777216, NULL, "longest worker log line" },
     { "log_ring", K_INT, "1000", 1, 10000000, NULL, "log lines kept in memory per worker (the local store keeps 5x)" },
     { "loop_delay_ms", K_INT, "-1", -1, 86400000, NULL, "delay between loop iterations; -1 = by priority" },
+    { "allow_net", K_STR, NULL, 0, 0, NULL, "hosts workers' fetch/WebSocket may reach: host, host:port, *.domain, * (default none)" },
+    { "allow_listen", K_STR, NULL, 0, 0, NULL, "ports workers' Deno.serve may bind: 8080, 9000-9100 (default none)" },
+    { "allow_env", K_STR, NULL, 0, 0, NULL, "environment variables workers' Deno.env.get may read (default none)" },
+    { "ca_file", K_STR, NULL, 0, 0, NULL, "extra PEM CA certificates for workers' https/wss" },
+    { "fetch_timeout_ms", K_INT, "30000", 1, 86400000, NULL, "one fetch request's timeout" },
+    { "fetch_body_bytes", K_INT, "16777216", 1, 2147483647, NULL, "a fetch response body's cap" },
+    { "fetch_max", K_INT, "32", 1, 100000, NULL, "fetch requests in flight per instance" },
+    { "sockets_max", K_INT, "16", 1, 100000, NULL, "open WebSockets per instance" },
     { "log_format", K_ENUM, "text", 0, 0, "text|json", "amid's stderr: text lines or one JSON object per line" },
     { "listen", K_STR, NULL, 0, 0, NULL,
       "WebFIX API address ADDRESS:PORT, [IPV6]:PORT, or off (default 127.0.0.1:3000; if taken, amid runs without HTTP)" },
@@ -279,6 +287,16 @@ int main(int argc, char **argv)
     if (int_opt(cfg, "log_line_bytes", &line_bytes)) return 2;
     o.log_line_bytes = (size_t)line_bytes;
     o.heap_bytes = (size_t)heap_mb << 20;
+    /* worker network I/O: permissions and limits */
+    o.allow_net = str_opt(cfg, "allow_net");
+    o.allow_listen = str_opt(cfg, "allow_listen");
+    o.allow_env = str_opt(cfg, "allow_env");
+    o.ca_file = str_opt(cfg, "ca_file");
+    int body_bytes = 0;
+    if (int_opt(cfg, "fetch_timeout_ms", &o.fetch_timeout_ms) || int_opt(cfg, "fetch_body_bytes", &body_bytes) ||
+        int_opt(cfg, "fetch_max", &o.fetch_max) || int_opt(cfg, "sockets_max", &o.sockets_max))
+        return 2;
+    o.fetch_body_bytes = (size_t)body_bytes;
     {
         int d = o.loop_delay_ms;
         long long v;

@@ -50,7 +50,7 @@ typedef struct ami_classifier ami_classifier;
 
 /**
  * A new classifier holding the default table of docs/design.md §7 (network names
- * RequestTimeout, NetworkError, RateLimitExceeded, InvalidAccessError,
+ * RequestTimeout, NetworkError, ConnectionRefused, RateLimitExceeded, InvalidAccessError,
  * AbortError, ExchangeNotAvailable, DDoSProtection, TimeoutError; messages
  * mentioning WebSocket, CloudFront, ECONNRESET, ECONNREFUSED, ETIMEDOUT,
  * "timed out"; status 403, 451, 429, 5xx).  Free with ami_classifier_free.

@@ -96,12 +96,23 @@ typedef struct ami_node_options {
     int log_lines_per_s;           /* a worker's script log lines per second, default 200; more are dropped
                                       and a "N log lines dropped" line says so; 0 = default, < 0 = no limit */
     int log_bytes_per_s;           /* a worker's script log bytes per second, default 262144; 0 = default, < 0 = no limit */
+    /* version 3: worker network I/O (docs/scripting.md "Network"): permissions as lists separated by commas or
+     * blanks (copied; NULL or "" allows nothing) and limits (0 = the default). */
+    const char *allow_net;         /* hosts fetch/WebSocket may reach: "api.example.com", "host:8443", "*.example.com", "*" */
+    const char *allow_listen;      /* ports Deno.serve may bind: "8080", "9000-9100" */
+    const char *allow_env;         /* environment variables Deno.env.get may read: "TZ", "*" */
+    const char *ca_file;           /* extra PEM CA file for https/wss besides the system store */
+    int fetch_timeout_ms;          /* one HTTP request, default 30000 */
+    size_t fetch_body_bytes;       /* response body cap, default 16 MiB */
+    int fetch_max;                 /* requests in flight per instance, default 32 */
+    int sockets_max;               /* open WebSockets per instance, default 16 */
 } ami_node_options;
 
-#define AMI_NODE_OPTIONS_VERSION 2
+#define AMI_NODE_OPTIONS_VERSION 3
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
                                 2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1, \
-                                NULL, NULL, NULL, NULL, 200, 262144 }
+                                NULL, NULL, NULL, NULL, 200, 262144, \
+                                NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a

@@ -43,8 +43,20 @@ AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *
  */
 AMI_EXTERN(const char *) ami_entry_sid(const json_t *entry);
 
-/** All workers as a JSON array of entries in key order. */
+/**
+ * All workers as a JSON array of entries in key order.  A record whose value
+ * cannot be read (not JSON) is left out and named in a warning on stderr
+ * (ami_registry_scan tells the caller instead); it never fails the list.
+ */
 AMI_EXTERN(int) ami_registry_list(json_t **out, ami_store *store);
+
+/**
+ * ami_registry_list without the warning: *out gets the readable workers and,
+ * when `corrupt` is not NULL, *corrupt a new array of the unreadable records
+ * as {key, sid, error} (sid absent when the key has none).  Such a record can
+ * be removed with ami_registry_delete.  Errors: those of ami_store_list.
+ */
+AMI_EXTERN(int) ami_registry_scan(json_t **out, json_t **corrupt, ami_store *store);
 
 /** One worker's entry; AMI_ENOTFOUND when there is none. */
 AMI_EXTERN(int) ami_registry_get(json_t **out, ami_store *store, const char *sid);

@@ -88,21 +88,38 @@ typedef struct ami_runtime_options {
     /* version 2: */
     ami_runtime_ready_fn ready;      /* the instance has become ready to step (NULL: none; see ami_runtime_step) */
     void *ready_payload;
+    /* version 3: network and environment permissions (DESIGN §11), lists separated by commas
+     * or blanks; NULL or "" allows nothing.  Copied. */
+    const char *allow_net;           /* hosts fetch/WebSocket may reach: "host", "host:port", "*.domain", "*" */
+    const char *allow_listen;        /* ports Deno.serve may bind: "8080", "9000-9100" */
+    const char *allow_env;           /* variables Deno.env.get may read: "HOME", "*" */
+    const char *ca_file;             /* extra PEM CA file trusted for https/wss besides the system store (copied) */
+    int fetch_timeout_ms;            /* one request, connect to last byte; 0 = 30000 */
+    size_t fetch_body_max;           /* bytes of one response body; 0 = 16 MiB */
+    int fetch_max;                   /* requests in flight per instance; 0 = 32 */
+    int sockets_max;                 /* open WebSockets per instance; 0 = 16 */
 } ami_runtime_options;
-#define AMI_RUNTIME_OPTIONS_VERSION 2
+#define AMI_RUNTIME_OPTIONS_VERSION 3
 #define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
-                                   0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+                                   0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, \
+                                   NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /* The smallest thread stack on which every recursion limit of the bundled
  * Duktape (native calls, compiler, JSON, RegExp compiler and executor) ends
  * in a RangeError rather than a crash (measured at -O2: RegExp nesting needs
- * about 2 MiB, the rest 640 KiB; sanitizer builds need about four times
- * more).  Threads that run instances must have at least this much stack. */
-#define AMI_RUNTIME_STACK_MIN         (2u * 1024u * 1024u)
+ * about 2 MiB, the rest 640 KiB), plus ~800 KiB for the garbage collector's
+ * marking, which may start at any of those depths (8192 levels); sanitizer
+ * builds need about four times more.  Threads that run instances must have at
+ * least this much stack (only touched pages count towards RSS). */
+#define AMI_RUNTIME_STACK_MIN         (3u * 1024u * 1024u)
 
 #define AMI_RUNTIME_HEAP_DEFAULT      (64u * 1024u * 1024u)
 #define AMI_RUNTIME_SLICE_DEFAULT_MS  5000
 #define AMI_RUNTIME_LOG_LINE_DEFAULT  (64u * 1024u)
+#define AMI_RUNTIME_FETCH_TIMEOUT_DEFAULT_MS 30000
+#define AMI_RUNTIME_FETCH_BODY_DEFAULT (16u * 1024u * 1024u)
+#define AMI_RUNTIME_FETCH_MAX_DEFAULT 32
+#define AMI_RUNTIME_SOCKETS_MAX_DEFAULT 16
 
 /**
  * Create an instance: a fresh heap with the sandbox globals and the script
@@ -136,7 +153,7 @@ typedef struct ami_runtime_result {
 AMI_EXTERN(void) ami_runtime_result_dispose(ami_runtime_result *result);
 
 /**
- * One run of the script body, step by step (the event loop; DESIGN §8).
+ * One run of the script body, step by step (the event loop; docs/design.md §8).
  *
  * ami_runtime_start() begins a run: the body is called as an async function
  * at the first step.  ami_runtime_step() runs what is ready now — the body's

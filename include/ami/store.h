@@ -122,9 +122,12 @@ typedef struct ami_list_options {
     const json_t *end;         /* exclusive upper bound (NULL = none) */
     size_t limit;              /* 0 = no limit */
     int reverse;               /* non-zero: descending key order */
+    int keep_corrupt;          /* non-zero: a stored value that is not valid JSON lists as
+                                  {key, value: null, versionstamp, corrupt: "<why>"} instead
+                                  of failing the whole list with AMI_EIO */
 } ami_list_options;
 #define AMI_LIST_OPTIONS_VERSION 1
-#define AMI_LIST_OPTIONS_INIT { AMI_LIST_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+#define AMI_LIST_OPTIONS_INIT { AMI_LIST_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0 }
 
 /**
  * List live entries in key order.  A prefix never matches a longer first

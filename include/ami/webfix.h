@@ -34,8 +34,10 @@ typedef int (*ami_webfix_templates_fn)(json_t **out, void *payload);
  *  - CLUSTER: every node — the node's own live rows (if any) plus the stats
  *    records of the other nodes, and the lines of every node's local store
  *    found next to the shared one (ami_node_local_uri, needs store_uri).
- * Either way a stats row whose node has no live heartbeat reads as state
- * "lost" (not running), and rows of deleted workers are left out.
+ * Either way a stats row that says running while its node has no live
+ * heartbeat reads as state "lost" (not running: the node was killed), and
+ * rows of deleted workers are left out.  Nodes write their rows with a
+ * 10-minute expiry, so a gone node's rows leave by themselves.
  */
 typedef enum { AMI_WEBFIX_SCOPE_NODE = 0, AMI_WEBFIX_SCOPE_CLUSTER = 1 } ami_webfix_scope;
 

@@ -17,6 +17,7 @@ struct ami_classifier {
 static const ami_classify_rule default_rules[] = {
     { AMI_RULE_NAME, "RequestTimeout", 0, 0, AMI_ERRCLASS_NETWORK },
     { AMI_RULE_NAME, "NetworkError", 0, 0, AMI_ERRCLASS_NETWORK },
+    { AMI_RULE_NAME, "ConnectionRefused", 0, 0, AMI_ERRCLASS_NETWORK },
     { AMI_RULE_NAME, "RateLimitExceeded", 0, 0, AMI_ERRCLASS_NETWORK },
     { AMI_RULE_NAME, "InvalidAccessError", 0, 0, AMI_ERRCLASS_NETWORK },
     { AMI_RULE_NAME, "AbortError", 0, 0, AMI_ERRCLASS_NETWORK },

@@ -13,6 +13,8 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
+#include "ami/registry.h"
+#include "runtime/web/web.h"
 
 const char *ami__state_name(ami__state st)
 {
@@ -245,18 +247,32 @@ static void apply_entry(ami_node *node, const json_t *entry)
 /* List the registry and bring the table up to date; call without mu. */
 static int sync_registry(ami_node *node)
 {
-    json_t *prefix = ami_key_new("ami", "worker", NULL);
-    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
-    lo.prefix = prefix;
-    json_t *list = NULL;
-    int rc = ami_store_list(&list, node->store, &lo);
-    json_decref(prefix);
+    json_t *list = NULL, *corrupt = NULL;
+    int rc = ami_registry_scan(&list, &corrupt, node->store);
     if (rc) {
         ami__log(AMI__LOG_WARN, "node %s: registry list failed: %s", node->nid, ami_error_last());
         return rc;
     }
     json_t *gone = json_array();
     pthread_mutex_lock(&node->mu);
+    /* unreadable records: skipped, said once each (node log, stats "corruptRecords") */
+    size_t ci;
+    json_t *c;
+    json_array_foreach(corrupt, ci, c) {
+        int known = 0;
+        size_t j;
+        json_t *o;
+        json_array_foreach(node->corrupt, j, o)
+            if (json_equal(json_object_get(o, "key"), json_object_get(c, "key"))) known = 1;
+        if (!known) {
+            char *k = json_dumps(json_object_get(c, "key"), JSON_COMPACT);
+            ami__log(AMI__LOG_WARN, "node %s: worker record %s is unreadable (%s); skipped until it is fixed or deleted",
+                     node->nid, k ? k : "?", json_string_value(json_object_get(c, "error")));
+            free(k);
+        }
+    }
+    json_decref(node->corrupt);
+    node->corrupt = corrupt;
     for (ami__worker *w = node->workers; w; w = w->next) w->seen = 0;
     size_t i;
     json_t *e;
@@ -400,6 +416,7 @@ static char *local_uri_for(const char *store_uri, const char *nid)
 static size_t options_size(unsigned int version)
 {
     if (version == 1) return offsetof(ami_node_options, store);
+    if (version == 2) return offsetof(ami_node_options, allow_net);
     if (version == AMI_NODE_OPTIONS_VERSION) return sizeof(ami_node_options);
     return 0;
 }
@@ -431,6 +448,19 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     if (opts->stats_ms <= 0) return bad_opt("stats_ms", "must be > 0");
     if (opts->resync_ms <= 0) return bad_opt("resync_ms", "must be > 0");
     if (opts->log_ring < 0) return bad_opt("log_ring", "must be >= 0");
+    if (opts->fetch_timeout_ms < 0) return bad_opt("fetch_timeout_ms", "must be >= 0");
+    if (opts->fetch_max < 0) return bad_opt("fetch_max", "must be >= 0");
+    if (opts->sockets_max < 0) return bad_opt("sockets_max", "must be >= 0");
+    {
+        ami__perms *perms = NULL;
+        int prc = ami__perms_new(&perms, opts->allow_net, opts->allow_listen, opts->allow_env);
+        if (prc) {
+            char why[600];
+            snprintf(why, sizeof why, "%s", ami_error_last());
+            return ami__error_set(prc, "node option %s", why);
+        }
+        ami__perms_unref(perms);
+    }
 
     ami_node *node = ami_malloc(sizeof *node);
     if (!node) return ami__error_oom();
@@ -449,6 +479,12 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     node->o.nid = node->nid;
     node->o.network = node->network;
     node->o.local_store_uri = node->local_uri;
+    const char **perm_opts[4] = { &node->o.allow_net, &node->o.allow_listen, &node->o.allow_env, &node->o.ca_file };
+    for (int i = 0; i < 4; i++) {
+        if (!*perm_opts[i]) continue;
+        if (!(node->perm_text[i] = ami__strdup(*perm_opts[i]))) { ami_node_free(node); return ami__error_oom(); }
+        *perm_opts[i] = node->perm_text[i];
+    }
     ami_policy pinit = AMI_POLICY_INIT;
     node->policy = pinit;
     pthread_mutex_init(&node->mu, NULL);
@@ -577,6 +613,9 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
      * leader is interrupted at once, even asleep or awaiting, so its lease is
      * released and another node runs it without waiting for this one */
     for (ami__worker *w = node->workers; w; w = w->next) {
+        /* the worker's stop hook (Deno.addSignalListener("SIGTERM", fn)) runs with the time left */
+        if (w->rt && w->thr_state == AMI__THR_LIVE && w->exec != AMI_EXEC_LEADER)
+            ami__runtime_signal(w->rt, "SIGTERM", node->o.graceful_shutdown_ms);
         if (w->exec == AMI_EXEC_LEADER && w->thr_state == AMI__THR_LIVE) ami__worker_interrupt(w);
         w->quit = 1;
         pthread_cond_broadcast(&w->cv);
@@ -652,6 +691,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     }
     ami__logs_free(node);
     json_decref(node->log_fifos);
+    json_decref(node->corrupt);
     json_decref(node->index);
     if (node->store != node->o.store) ami_store_free(node->store);
     if (node->local != node->o.local_store) ami_store_free(node->local);
@@ -664,6 +704,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     ami_free(node->local_uri);
     ami_free(node->nid);
     ami_free(node->network);
+    for (int i = 0; i < 4; i++) ami_free(node->perm_text[i]);
     ami_free(node);
 }
 

@@ -10,7 +10,7 @@
 #include "ami/election.h"
 
 /* Stack of an instance thread: Duktape recurses in C (the RegExp compiler,
- * eval of nested literals) up to its own limits, which need about 2 MiB at
+ * eval of nested literals, the collector's marking) up to its own limits, which need about 3 MiB at
  * -O2 (AMI_RUNTIME_STACK_MIN) and ~4x that under AddressSanitizer; less lets
  * a one-line script overflow the stack and kill the node.  Only touched pages
  * count towards RSS. */
@@ -144,6 +144,7 @@ typedef struct ami__pending_log {
 struct ami_node {
     ami_node_options o;       /* string fields point at the copies below */
     char *store_uri, *local_uri, *nid, *network;
+    char *perm_text[4];       /* copies of allow_net, allow_listen, allow_env, ca_file */
     ami_store *store;
     ami_store *local;
     ami_policy policy;
@@ -155,6 +156,7 @@ struct ami_node {
     pthread_mutex_t lease_mu; /* serialises lease store calls (election thread vs shutdown) */
     pthread_mutex_t log_mu;
 
+    json_t *corrupt;          /* unreadable worker records of the latest listing: [{key, sid, error}] */
     ami__worker *workers;
     json_t *index;            /* sid -> slot (pointer as an integer) */
     int nworkers;

@@ -348,6 +348,14 @@ static int generation(ami_node *node, ami__worker *w)
     ro.heap_max_bytes = node->o.heap_bytes;
     ro.slice_ms = node->o.slice_ms;
     ro.log_line_max = node->o.log_line_bytes;
+    ro.allow_net = node->o.allow_net;
+    ro.allow_listen = node->o.allow_listen;
+    ro.allow_env = node->o.allow_env;
+    ro.ca_file = node->o.ca_file;
+    ro.fetch_timeout_ms = node->o.fetch_timeout_ms;
+    ro.fetch_body_max = node->o.fetch_body_bytes;
+    ro.fetch_max = node->o.fetch_max;
+    ro.sockets_max = node->o.sockets_max;
     ro.log = ami__runner_log;
     ro.log_payload = w;
     if (leader) {

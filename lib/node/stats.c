@@ -9,6 +9,9 @@
 
 /* Unchanged stats are rewritten this often anyway (uptime, lastRunAgo). */
 #define AMI__STATS_REFRESH_MS 30000
+/* A stats record not rewritten for this long expires: the rows of a node that is gone
+ * (killed, or stopped for good) leave the cluster's stats by themselves. */
+#define AMI__STATS_RETENTION_MS (10 * 60 * 1000)
 
 /* ---- stats ---- */
 
@@ -81,11 +84,13 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
         nerrs += (json_int_t)w->ps.network_errors;
         cerrs += (json_int_t)w->ps.critical_errors;
     }
+    json_t *corrupt = json_deep_copy(node->corrupt ? node->corrupt : json_array());
     pthread_mutex_unlock(&node->mu);
-    *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}",
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I}",
                      "totalWorkers", total, "runningWorkers", running, "stoppedWorkers", total - running,
                      "totalExecutions", execs, "totalErrors", errs, "totalNetworkErrors", nerrs,
-                     "totalCriticalErrors", cerrs, "workers", arr, "timestamp", (json_int_t)now);
+                     "totalCriticalErrors", cerrs, "workers", arr, "corruptRecords", corrupt,
+                     "timestamp", (json_int_t)now);
     return *out ? 0 : ami__error_oom();
 }
 
@@ -119,7 +124,7 @@ void ami__stats_persist(ami_node *node, int all)
         for (; i < end; i++) {
             json_t *v = json_array_get(sets, i);
             json_t *k = ami_key_new("ami", "stats", node->nid, json_string_value(json_object_get(v, "sid")), NULL);
-            ami_atomic_set(a, k, v, 0);
+            ami_atomic_set(a, k, v, AMI__STATS_RETENTION_MS);
             json_decref(k);
         }
         if (i == total) {

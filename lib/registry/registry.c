@@ -46,12 +46,20 @@ static int validate_field(const char *name, const json_t *v)
     return rc;
 }
 
+/* Empty or only white space: no node id ("   " would name no node ever). */
+static int blank(const char *s)
+{
+    if (!s) return 1;
+    for (; *s; s++) if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return 0;
+    return 1;
+}
+
 static int check_exclusive(const json_t *raw)
 {
     const json_t *mode = json_object_get(raw, "executionMode");
     const json_t *node = json_object_get(raw, "assignedNode");
     if (json_is_string(mode) && !strcmp(json_string_value(mode), "exclusive") &&
-        (!json_is_string(node) || json_string_length(node) == 0))
+        (!json_is_string(node) || blank(json_string_value(node))))
         return ami__error_set(AMI_EVALIDATION, "Exclusive mode requires assignedNode parameter");
     return 0;
 }
@@ -122,7 +130,7 @@ AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *
     r.dependencies = deps;
     r.version = DEFAULT_VERSION;
     if (body) rc = ami__worker_raw_from_body(&r, body, validate_field);
-    if (!rc && r.exec == AMI_EXEC_EXCLUSIVE && (!r.assigned_node || !*r.assigned_node))
+    if (!rc && r.exec == AMI_EXEC_EXCLUSIVE && blank(r.assigned_node))
         rc = ami__error_set(AMI_EVALIDATION, "Exclusive mode requires assignedNode parameter");
     json_t *raw = NULL;
     if (!rc) {
@@ -148,13 +156,52 @@ AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *
     return rc;
 }
 
-AMI_EXTERN(int) ami_registry_list(json_t **out, ami_store *store)
+AMI_EXTERN(int) ami_registry_scan(json_t **out, json_t **corrupt, ami_store *store)
 {
-    json_t *prefix = json_pack("[ss]", "ami", "worker");
+    if (corrupt) *corrupt = NULL;
+    if (!out) return ami__error_set(AMI_EINVAL, "ami_registry_scan: out is NULL");
+    *out = NULL;
+    json_t *prefix = json_pack("[ss]", "ami", "worker"), *all = NULL;
     ami_list_options opts = AMI_LIST_OPTIONS_INIT;
     opts.prefix = prefix;
-    int rc = ami_store_list(out, store, &opts);
+    opts.keep_corrupt = 1;
+    int rc = ami_store_list(&all, store, &opts);
     json_decref(prefix);
+    if (rc) return rc;
+    json_t *good = json_array(), *bad = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(all, i, e) {
+        const char *why = json_string_value(json_object_get(e, "corrupt"));
+        if (!why) {
+            json_array_append(good, e);
+            continue;
+        }
+        json_t *key = json_object_get(e, "key");
+        const char *sid = json_string_value(json_array_get(key, 2));
+        json_array_append_new(bad, json_pack("{s:O, s:s?, s:s}", "key", key, "sid", sid, "error", why));
+    }
+    json_decref(all);
+    *out = good;
+    if (corrupt) *corrupt = bad;
+    else json_decref(bad);
+    return 0;
+}
+
+AMI_EXTERN(int) ami_registry_list(json_t **out, ami_store *store)
+{
+    json_t *bad = NULL;
+    int rc = ami_registry_scan(out, &bad, store);
+    size_t i;
+    json_t *b;
+    json_array_foreach(bad, i, b) {
+        char *k = json_dumps(json_object_get(b, "key"), JSON_COMPACT);
+        const char *sid = json_string_value(json_object_get(b, "sid"));
+        ami__log(AMI__LOG_WARN, "worker record %s is unreadable (%s); skipped (delete it: amictl delete %s)",
+                 k ? k : "?", json_string_value(json_object_get(b, "error")), sid ? sid : "SID");
+        free(k);
+    }
+    json_decref(bad);
     return rc;
 }
 
@@ -331,13 +378,27 @@ static int delete_once(ami_store *store, const char *sid, int *lost)
     *lost = 0;
     json_t *entry = NULL;
     int rc = ami_registry_get(&entry, store, sid);
-    if (rc) return rc;
+    ami_versionstamp read_vs = "";
+    if (rc == AMI_EIO) {
+        /* an unreadable record can still be deleted: check its versionstamp only */
+        json_t *k = worker_key(sid);
+        ami_buf text = AMI_BUF_INIT;
+        rc = ami_store_get_text(&text, read_vs, store, k);
+        ami_buf_dispose(&text);
+        json_decref(k);
+        if (rc == AMI_ENOTFOUND) return ami__error_set(AMI_ENOTFOUND, "Worker not found: %s", sid);
+        if (rc) return rc;
+    } else if (rc) {
+        return rc;
+    } else {
+        snprintf(read_vs, sizeof read_vs, "%s", json_string_value(json_object_get(entry, "versionstamp")));
+    }
     json_t *key = worker_key(sid);
     ami_atomic *at = NULL;
     int committed = 0;
     ami_versionstamp vs;
     rc = ami_atomic_new(&at);
-    if (!rc) rc = ami_atomic_check(at, key, json_string_value(json_object_get(entry, "versionstamp")));
+    if (!rc) rc = ami_atomic_check(at, key, read_vs);
     if (!rc) rc = ami_atomic_delete(at, key);
     /* The lease record outlives expiry (it keeps the term); it goes with its worker. */
     json_t *lease_key = ami_key_new("ami", "leader", sid, NULL);

@@ -5,59 +5,47 @@
 #include "ami/worker.h"
 #include "registry/worker_internal.h"
 
+/* An enum's wire names (index = value) and how its errors name it. */
+typedef struct {
+    const char *const *names;
+    int count;
+    const char *field;   /* the raw field */
+    const char *valid;   /* "parallel, leader or exclusive" */
+} enum_desc;
+
 static const char *const exec_names[] = { "parallel", "leader", "exclusive" };
 static const char *const prio_names[] = { "critical", "high", "normal", "low" };
 static const char *const run_names[] = { "loop", "single" };
 static const char *const scope_names[] = { "network", "local" };
 static const char *const lang_names[] = { "js", "ts" };
+static const enum_desc EXEC = { exec_names, 3, "executionMode", "parallel, leader or exclusive" };
+static const enum_desc PRIO = { prio_names, 4, "priority", "critical, high, normal or low" };
+static const enum_desc RUN = { run_names, 2, "mode", "loop or single" };
+static const enum_desc SCOPE = { scope_names, 2, "scope", "network or local" };
+static const enum_desc LANG = { lang_names, 2, "language", "js or ts" };
 
-#define NAME_OF(tab, v) ((unsigned)(v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
+static const char *name_of(const enum_desc *d, int v) { return v >= 0 && v < d->count ? d->names[v] : "unknown"; }
 
-AMI_EXTERN(const char *) ami_exec_mode_name(ami_exec_mode m) { return NAME_OF(exec_names, m); }
-AMI_EXTERN(const char *) ami_priority_name(ami_priority p) { return NAME_OF(prio_names, p); }
-AMI_EXTERN(const char *) ami_run_mode_name(ami_run_mode m) { return NAME_OF(run_names, m); }
-AMI_EXTERN(const char *) ami_scope_name(ami_scope s) { return NAME_OF(scope_names, s); }
-AMI_EXTERN(const char *) ami_language_name(ami_language l) { return NAME_OF(lang_names, l); }
+AMI_EXTERN(const char *) ami_exec_mode_name(ami_exec_mode m) { return name_of(&EXEC, (int)m); }
+AMI_EXTERN(const char *) ami_priority_name(ami_priority p) { return name_of(&PRIO, (int)p); }
+AMI_EXTERN(const char *) ami_run_mode_name(ami_run_mode m) { return name_of(&RUN, (int)m); }
+AMI_EXTERN(const char *) ami_scope_name(ami_scope s) { return name_of(&SCOPE, (int)s); }
+AMI_EXTERN(const char *) ami_language_name(ami_language l) { return name_of(&LANG, (int)l); }
 
-static int parse(int *out, const char *name, const char *const *tab, size_t n, const char *field,
-                 const char *valid)
+/* The value of `name`, or AMI_EINVAL with the user-facing message. */
+static int lookup(const enum_desc *d, const char *name)
 {
-    for (size_t i = 0; name && i < n; i++)
-        if (!strcmp(name, tab[i])) { *out = (int)i; return 0; }
-    return ami__error_set(AMI_EINVAL, "Invalid %s: '%s' (expected %s)", field, name ? name : "(null)", valid);
-}
-
-AMI_EXTERN(int) ami_exec_mode_parse(ami_exec_mode *out, const char *name)
-{
-    int v = 0, rc = parse(&v, name, exec_names, 3, "executionMode", "parallel, leader or exclusive");
-    if (!rc) *out = (ami_exec_mode)v;
-    return rc;
-}
-AMI_EXTERN(int) ami_priority_parse(ami_priority *out, const char *name)
-{
-    int v = 0, rc = parse(&v, name, prio_names, 4, "priority", "critical, high, normal or low");
-    if (!rc) *out = (ami_priority)v;
-    return rc;
-}
-AMI_EXTERN(int) ami_run_mode_parse(ami_run_mode *out, const char *name)
-{
-    int v = 0, rc = parse(&v, name, run_names, 2, "mode", "loop or single");
-    if (!rc) *out = (ami_run_mode)v;
-    return rc;
-}
-AMI_EXTERN(int) ami_scope_parse(ami_scope *out, const char *name)
-{
-    int v = 0, rc = parse(&v, name, scope_names, 2, "scope", "network or local");
-    if (!rc) *out = (ami_scope)v;
-    return rc;
+    for (int i = 0; name && i < d->count; i++)
+        if (!strcmp(name, d->names[i])) return i;
+    return ami__error_set(AMI_EINVAL, "Invalid %s: '%s' (expected %s)", d->field, name ? name : "(null)", d->valid);
 }
 
-AMI_EXTERN(int) ami_language_parse(ami_language *out, const char *name)
-{
-    int v = 0, rc = parse(&v, name, lang_names, 2, "language", "js or ts");
-    if (!rc) *out = (ami_language)v;
-    return rc;
-}
+AMI_EXTERN(int) ami_exec_mode_parse(ami_exec_mode *out, const char *name) { int v = lookup(&EXEC, name); return v < 0 ? v : (*out = (ami_exec_mode)v, 0); }
+AMI_EXTERN(int) ami_priority_parse(ami_priority *out, const char *name) { int v = lookup(&PRIO, name); return v < 0 ? v : (*out = (ami_priority)v, 0); }
+AMI_EXTERN(int) ami_run_mode_parse(ami_run_mode *out, const char *name) { int v = lookup(&RUN, name); return v < 0 ? v : (*out = (ami_run_mode)v, 0); }
+AMI_EXTERN(int) ami_scope_parse(ami_scope *out, const char *name) { int v = lookup(&SCOPE, name); return v < 0 ? v : (*out = (ami_scope)v, 0); }
+
+AMI_EXTERN(int) ami_language_parse(ami_language *out, const char *name) { int v = lookup(&LANG, name); return v < 0 ? v : (*out = (ami_language)v, 0); }
 
 AMI_EXTERN(int) ami_priority_delay_ms(ami_priority p)
 {
@@ -86,29 +74,23 @@ typedef struct {
     const char *body_name;   /* in a setWorker body; NULL: not there */
     int kind;
     unsigned bit;
-    int (*parse_enum)(int *, const char *);   /* K_ENUM */
+    const enum_desc *e;   /* K_ENUM */
 } field_rule;
-
-static int enum_exec(int *o, const char *s) { ami_exec_mode m; int rc = ami_exec_mode_parse(&m, s); *o = (int)m; return rc; }
-static int enum_prio(int *o, const char *s) { ami_priority m; int rc = ami_priority_parse(&m, s); *o = (int)m; return rc; }
-static int enum_run(int *o, const char *s) { ami_run_mode m; int rc = ami_run_mode_parse(&m, s); *o = (int)m; return rc; }
-static int enum_scope(int *o, const char *s) { ami_scope m; int rc = ami_scope_parse(&m, s); *o = (int)m; return rc; }
-static int enum_lang(int *o, const char *s) { ami_language m; int rc = ami_language_parse(&m, s); *o = (int)m; return rc; }
 
 /* Canonical order: how the registry writes a record. */
 static const field_rule fields[] = {
     { "sid", NULL, K_STR, AMI_WORKER_F_SID, NULL },
     { "nid", NULL, K_STR, AMI_WORKER_F_NID, NULL },
     { "active", "active", K_BOOL, AMI_WORKER_F_ACTIVE, NULL },
-    { "mode", "mode", K_ENUM, AMI_WORKER_F_MODE, enum_run },
-    { "scope", "scope", K_ENUM, AMI_WORKER_F_SCOPE, enum_scope },
-    { "executionMode", "executionMode", K_ENUM, AMI_WORKER_F_EXEC, enum_exec },
-    { "priority", "priority", K_ENUM, AMI_WORKER_F_PRIORITY, enum_prio },
+    { "mode", "mode", K_ENUM, AMI_WORKER_F_MODE, &RUN },
+    { "scope", "scope", K_ENUM, AMI_WORKER_F_SCOPE, &SCOPE },
+    { "executionMode", "executionMode", K_ENUM, AMI_WORKER_F_EXEC, &EXEC },
+    { "priority", "priority", K_ENUM, AMI_WORKER_F_PRIORITY, &PRIO },
     { "accountId", "accountId", K_STR_NULL, AMI_WORKER_F_ACCOUNT, NULL },
     { "assignedNode", "assignedNode", K_STR_NULL, AMI_WORKER_F_ASSIGNED, NULL },
     { "note", "note", K_STR_NULL, AMI_WORKER_F_NOTE, NULL },
     { "script", "scriptContent", K_SCRIPT, AMI_WORKER_F_SCRIPT, NULL },
-    { "language", "language", K_ENUM, AMI_WORKER_F_LANGUAGE, enum_lang },
+    { "language", "language", K_ENUM, AMI_WORKER_F_LANGUAGE, &LANG },
     { "dependencies", "dependencies", K_STRARRAY, AMI_WORKER_F_DEPENDENCIES, NULL },
     { "version", "version", K_STR, AMI_WORKER_F_VERSION, NULL },
     { "timestamp", NULL, K_INT, AMI_WORKER_F_TIMESTAMP, NULL },
@@ -192,9 +174,8 @@ int ami__worker_raw_field(ami_worker_raw *out, const char *name, const json_t *v
         return ami__error_set(AMI_EVALIDATION, "Unknown field in raw: '%s'", name);
     }
     if (!type_ok(v, r->kind)) return mode == AMI_WORKER_RAW_LENIENT ? 0 : type_error(r);
-    int e = 0;
-    if (r->kind == K_ENUM && r->parse_enum(&e, json_string_value(v)))
-        return ami__error_set(AMI_EVALIDATION, "%s", ami_error_last());
+    int e = r->kind == K_ENUM ? lookup(r->e, json_string_value(v)) : 0;
+    if (e < 0) return ami__error_set(AMI_EVALIDATION, "%s", ami_error_last());
     if (out) store_field(out, r, v, e);
     return 0;
 }

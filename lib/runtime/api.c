@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "runtime/internal.h"
+#include "runtime/web/web.h"
 #include "core/core.h"
 #include "util/util.h"
 
@@ -569,6 +570,7 @@ void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst)
         { "mem", h_mem, 0 },
         { "loadavg", h_loadavg, 0 },
         { "metrics", h_metrics, 0 },
+        { "web", ami__web_host, 0 },
         { NULL, NULL, 0 }
     };
     /* lightfuncs: no object per function (host is never reachable from scripts) */

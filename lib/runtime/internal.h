@@ -22,7 +22,7 @@ enum {
 
 /* Host operations counted for Deno.metrics(). */
 enum { AMI__OP_GET, AMI__OP_SET, AMI__OP_DELETE, AMI__OP_LIST, AMI__OP_SUBSCRIBE,
-       AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_COUNT };
+       AMI__OP_SLEEP, AMI__OP_LOG, AMI__OP_WEBFIX, AMI__OP_NOW, AMI__OP_COUNT };
 
 /* Tries of one guarded net write whose check conflicted while the guard says the tenure holds. */
 #define AMI__GUARD_RETRIES 20
@@ -46,6 +46,9 @@ struct ami_runtime {
     int heap_hit;             /* an allocation was refused during this run */
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;
+    size_t refuse_size;       /* small allocation being refused while a run is torn down */
+    int refuse_left;          /* Duktape's retries of it still to refuse */
+    int64_t refuse_end;       /* monotonic ms the last refusal (with its retries) ended */
     unsigned hook_ticks;
     int stack_checked;        /* the running thread's stack size was looked at */
 
@@ -82,6 +85,7 @@ struct ami_runtime {
     ami__loop loop;
     int closing;              /* being freed: posts are refused (under mu) */
     int body_async;           /* the body awaits at its top level: it runs as a coroutine */
+    struct ami__web *web;     /* web globals, permissions, network I/O (lib/runtime/web) */
 };
 
 /* Milliseconds on the coarse monotonic clock (slice deadlines). */
@@ -106,6 +110,7 @@ extern const char ami__prelude_promise_js[];  /* loaded on first use */
 extern const char ami__prelude_deno_js[];     /* loaded on first use */
 extern const char ami__prelude_timers_js[];   /* loaded on first use */
 extern const char ami__prelude_gen_js[];      /* loaded on first use */
+extern const char ami__prelude_web_js[];      /* loaded on first use */
 
 /* Register the native host functions on the object on top of the stack. */
 void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst);

@@ -1,7 +1,7 @@
 /*
  * The instance event loop: inbox (tasks posted from any thread), timers,
  * keep-alive handles, resources, and the driving of a run (start, step, and
- * the blocking wrappers run and pump).  See loop.h and DESIGN §8.
+ * the blocking wrappers run and pump).  See loop.h and docs/internals.md.
  */
 #include <stdio.h>
 #include <stdlib.h>

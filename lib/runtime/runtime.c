@@ -12,6 +12,7 @@
 #include <time.h>
 #include "runtime/internal.h"
 #include "runtime/lower/lower.h"
+#include "runtime/web/web.h"
 #include "core/core.h"
 #include "util/util.h"
 
@@ -34,14 +35,60 @@ static void count_add(ami_runtime *r, size_t add, size_t sub)
  * allocations: Duktape counts only bytecode instructions between interrupt
  * checks, so a loop spending its time in allocating built-ins (join, concat,
  * …) would otherwise take minutes to reach the next check.  A refused
- * allocation makes the built-in throw at once. */
+ * allocation makes the built-in throw at once.
+ *
+ * Allocations of at least AMI__ALLOC_BLOCK_MIN bytes
+ * are refused, and smaller ones too while the heap is small.  On a heap of
+ * AMI__ALLOC_BIG_HEAP or more, a small one is refused at most every
+ * AMI__ALLOC_REFUSE_GAP_MS (the first that long after the teardown began):
+ * Duktape answers a refused allocation with up to ten full collections and
+ * retries, which on a big heap takes a while, and
+ * refusing every small block (each error object, each property table) made a
+ * stop take seconds; but one refusal is needed to end a built-in that runs
+ * without interrupts (catastrophic RegExp backtracking allocates small blocks).
+ */
+#define AMI__ALLOC_BLOCK_MIN 1024
+#define AMI__ALLOC_REFUSE_GAP_MS 100
+#define AMI__ALLOC_BIG_HEAP ((size_t)4 << 20)
+#define AMI__ALLOC_RETRIES 11     /* first try + DUK_HEAP_ALLOC_FAIL_MARKANDSWEEP_LIMIT */
+
+static int refuse_small(ami_runtime *r, size_t size)
+{
+    if (r->heap_used < AMI__ALLOC_BIG_HEAP) return 1;   /* collections are cheap: refuse them all */
+    int64_t now = ami_time_mono_ms();
+    if (r->refuse_left > 0) {
+        /* refusing one request and its retries; the collections between them
+         * allocate other sizes (compaction), which go through */
+        if (size == r->refuse_size && now - r->refuse_end < 1000) {
+            if (--r->refuse_left == 0) r->refuse_end = now;
+            return 1;
+        }
+        if (now - r->refuse_end < 1000) return 0;
+        r->refuse_left = 0;   /* the request was not retried to the end */
+        r->refuse_end = now;
+    }
+    if (now - r->refuse_end > 2000) {
+        /* a new teardown: give the interrupt a first chance (a bytecode loop
+         * ends at the next check without any collection) */
+        r->refuse_end = now;
+        return 0;
+    }
+    if (now - r->refuse_end < AMI__ALLOC_REFUSE_GAP_MS) return 0;
+    r->refuse_size = size;
+    r->refuse_left = AMI__ALLOC_RETRIES - 1;
+    r->refuse_end = now;   /* while refusing: when it started */
+    return 1;
+}
+
 static int alloc_blocked(ami_runtime *r, size_t size)
 {
-    (void)size;
     if (!r->running) return 0;
-    if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_RELAXED)) return ami__runtime_exec_timeout_check(r);
+    if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+        if (!ami__runtime_exec_timeout_check(r)) return 0;
+        return size >= AMI__ALLOC_BLOCK_MIN || refuse_small(r, size);
+    }
     if (++r->alloc_tick & 63) return 0;   /* look at the clock now and then */
-    return ami__runtime_exec_timeout_check(r);
+    return ami__runtime_exec_timeout_check(r) && (size >= AMI__ALLOC_BLOCK_MIN || refuse_small(r, size));
 }
 
 static void *rt_alloc(void *udata, duk_size_t size)
@@ -270,6 +317,7 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-deno", ami__prelude_deno_js },       /* 3: the Deno shims */
     { "ami:prelude-timers", ami__prelude_timers_js },   /* 4: setTimeout & co. */
     { "ami:prelude-gen", ami__prelude_gen_js },         /* 5: generators and async generators */
+    { "ami:prelude-web", ami__prelude_web_js },         /* 6: web globals, fetch (lib/runtime/web) */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -339,7 +387,7 @@ static void prelude_compile_once(void)
 }
 
 static const char *const removed_globals[] = {
-    "Duktape", "CBOR", "Buffer", "TextEncoder", "TextDecoder", "performance",
+    "Duktape", "CBOR", "Buffer",
     "print", "alert", "require", "module", "exports", NULL
 };
 
@@ -535,6 +583,11 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     r->sid = ami__strdup(sid ? sid : "");
     r->network = ami__strdup(opts->network ? opts->network : "");
     if (!r->nid || !r->sid || !r->network) return fail_new(r, ami__error_oom());
+    /* version 3 added the network fields: older callers pass a shorter struct (nothing allowed) */
+    ami_runtime_options netopts = AMI_RUNTIME_OPTIONS_INIT;
+    if (opts->version >= 3) netopts = *opts;
+    int wrc = ami__web_new(&r->web, &netopts);
+    if (wrc) return fail_new(r, wrc);
 
     /* Duktape cannot survive an allocation failure while it creates its
      * built-ins, so the cap applies from the first allocation after that */
@@ -598,6 +651,7 @@ AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
     if (r->ctx) duk_destroy_heap(r->ctx);
     ami__loop_dispose(r);
     ami__runtime_subs_free(r);
+    ami__web_free(r->web);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
     ami_free(r->nid);

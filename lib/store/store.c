@@ -293,6 +293,7 @@ AMI_EXTERN(int) ami_store_get_text(ami_buf *value, ami_versionstamp vs, ami_stor
 typedef struct {
     json_t *arr;
     int rc;
+    int keep_corrupt;
 } list_ctx;
 
 static int list_cb(const unsigned char *key, size_t key_len, const char *value, size_t value_len,
@@ -303,9 +304,22 @@ static int list_cb(const unsigned char *key, size_t key_len, const char *value, 
     int rc = ami_key_decode(&k, key, key_len);
     if (rc) { c->rc = rc; return 1; }
     json_t *v = parse_value(value, value_len);
-    if (!v) {
+    if (!v && c->keep_corrupt) {
+        json_t *e = make_entry(k, json_null(), versionstamp);
         json_decref(k);
-        c->rc = ami__error_set(AMI_EIO, "stored value is not valid JSON");
+        if (!e || json_object_set_new(e, "corrupt", json_string("stored value is not valid JSON")) ||
+            json_array_append_new(c->arr, e)) {
+            json_decref(e);
+            c->rc = ami__error_oom();
+            return 1;
+        }
+        return 0;
+    }
+    if (!v) {
+        char *ktext = json_dumps(k, JSON_COMPACT);
+        c->rc = ami__error_set(AMI_EIO, "stored value of %s is not valid JSON", ktext ? ktext : "a key");
+        free(ktext);
+        json_decref(k);
         return 1;
     }
     json_t *e = make_entry(k, v, versionstamp);
@@ -360,7 +374,7 @@ AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_op
             have_hi = 1;
         }
     }
-    list_ctx c = { json_array(), 0 };
+    list_ctx c = { json_array(), 0, opts->keep_corrupt };
     if (!c.arr) { rc = ami__error_oom(); goto done; }
     if (have_lo && have_hi && bytes_cmp(&lo, &hi) >= 0) {
         *out = c.arr;   /* empty range */

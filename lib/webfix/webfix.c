@@ -281,6 +281,7 @@ static json_t *key_set(ami_store *store, json_t *prefix /* stolen */, size_t at,
     json_t *entries = NULL;
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
+    lo.keep_corrupt = 1;   /* an unreadable record must not fail the whole answer */
     int rc = ami_store_list(&entries, store, &lo);
     json_decref(prefix);
     if (rc) return NULL;
@@ -386,7 +387,9 @@ static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_
             s = json_deep_copy(s);
             if (!s) continue;
             if (!json_object_get(s, "nid")) json_object_set_new(s, "nid", json_string(nid));
-            if (!json_object_get(alive, nid)) {
+            /* a row that still claims to run on a node without a heartbeat: that node is gone
+             * (killed); a node that stopped cleanly left its rows stopped */
+            if (!json_object_get(alive, nid) && json_is_true(json_object_get(s, "isRunning"))) {
                 json_object_set_new(s, "state", json_string("lost"));
                 json_object_set_new(s, "isRunning", json_false());
             }

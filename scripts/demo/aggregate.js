@@ -1,9 +1,12 @@
 // Demo (leader): one elected node averages every node's tickers into
-// ["demo","avg",symbol] and logs them.
+// ["demo","avg",symbol] and logs them.  A ticker not refreshed for 5 s belongs to
+// a node that left: it is deleted and not counted, so "(N nodes)" follows the cluster.
+var STALE_MS = 5000;
 function aggregate(rows) {
   var agg = {};
   for (var i = 0; i < rows.length; i++) {
     var t = rows[i].value.raw;
+    if (!t.at || Date.now() - t.at > STALE_MS) { Stels.net.delete(rows[i].key); continue; }
     var a = agg[t.symbol] || (agg[t.symbol] = { sum: 0, n: 0, nodes: [] });
     a.sum += t.price;
     a.n += 1;

@@ -40,7 +40,8 @@ def test_remote_owner(keys):
         assert wait_for_log(cl, sid, "remote n-1")["nid"] == "n-1"
         assert any(w["sid"] == sid for w in cl.stats()["workers"])
         assert [n["nid"] for n in cl.nodes()] == ["n-1"]
-        assert cl.leader_info(sid)["hasLeader"] is False
+        with pytest.raises(ami.ValidationError):    # a parallel worker has no leader: 400
+            cl.leader_info(sid)
         assert any(t["name"] == "ticker-simulator" for t in cl.templates())
         assert cl.validate("return 1;")["valid"] is True
         u = cl.update(sid, note="changed", versionstamp=e["versionstamp"])
@@ -71,3 +72,12 @@ def test_unreachable():
     with pytest.raises(ami.Error) as e:
         ami.Client("http://127.0.0.1:9/", timeout=2).list()
     assert e.value.name == "AMI_EIO"
+
+
+def test_non_owner_refused_by_default(keys):
+    owner, pub, viewer, _ = keys
+    with Cluster(1, owners=[pub]) as c:          # allow_viewers is off by default
+        with pytest.raises(ami.Denied) as e:
+            ami.Client(c.url("n-1"), key_file=viewer).list()
+        assert "403" in e.value.message
+        assert ami.Client(c.url("n-1"), key_file=owner).list() == []

@@ -48,7 +48,7 @@ def test_gil_is_released_while_c_blocks():
     import threading
     import time
     done = threading.Event()
-    t = threading.Thread(target=lambda: (ami.run("Stels.sleep(600); return 1;"), done.set()))
+    t = threading.Thread(target=lambda: (ami.run("await Stels.sleep(600); return 1;"), done.set()))
     t0 = last = time.monotonic()
     gap = 0.0
     t.start()

@@ -34,6 +34,11 @@ function wrapIt(it) {
   return it;
 }
 def('__ami_iter', iter);
+/* a for-of left early (break, return, throw) closes its iterator */
+def('__ami_iterclose', function (it) {
+  var m = it['return'];
+  if (typeof m === 'function') m.call(it);
+});
 def('__ami_aiter', function (x) {
   var m;
   if (x != null && ((hasSym && typeof Symbol.asyncIterator === 'symbol' && typeof (m = x[Symbol.asyncIterator]) === 'function') || typeof (m = x['@@asyncIterator']) === 'function')) {

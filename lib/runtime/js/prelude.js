@@ -105,6 +105,8 @@ def(String.prototype, ITER, function () { return arrayIterator(stringChars(Strin
 
 /* ---- Promise with a job queue ---- */
 
+/* ring (below) first: the collector marks it before the job queue */
+var ring = [], ringNext = 0, ringLive = 0, RING_MAX = 131072;
 var jobs = [], jobHead = 0;
 var unhandled = [];
 
@@ -123,13 +125,52 @@ function runJobs() {
 
 var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 
+/* A reaction is (f, j, c): onFulfilled, onRejected and the child promise, or
+ * (AWAIT, null, co) for a coroutine waiting in await.  The first one is kept
+ * inline on the promise (_f, _j, _c), more in _r; a child is reached from its
+ * parent in one step, with no closures in between, so a chain of 100,000
+ * pending .then()s is a shallow enough graph for Duktape's mark-and-sweep
+ * (each level of nesting is a level of its C recursion).
+ *
+ * Children of pending promises are also listed in a flat ring: the collector
+ * then reaches each of them one step from a root instead of through the whole
+ * chain, which it would walk only 8192 levels deep per rescan of the heap.
+ * Listing is only a hint for the collector (the chain holds them anyway): a
+ * child leaves the ring when its reaction runs or when a newer one takes its
+ * slot, and the ring is emptied whenever nothing is listed. */
+var AWAIT = {};
+function track(c) {
+    if (ring[ringNext] !== undefined) ringLive--;
+    ring[ringNext] = c;
+    c._i = ringNext;
+    ringLive++;
+    ringNext = ringNext + 1 === RING_MAX ? 0 : ringNext + 1;
+}
+function untrack(c) {
+    var i = c._i;
+    if (i !== undefined && ring[i] === c) {
+        ring[i] = undefined;
+        if (--ringLive === 0) { ring.length = 0; ringNext = 0; }
+    }
+}
+/* Add a reaction to p: run now (as a job) when p is settled. */
+function addReaction(p, f, j, c) {
+    if (p._s !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
+    if (p._c === undefined) { p._f = f; p._j = j; p._c = c; }
+    else (p._r || (p._r = [])).push(f, j, c);
+    if (f !== AWAIT) track(c);
+}
+
 function settle(p, state, value) {
     if (p._s !== 0) return;
     p._s = state;
     p._v = value;
-    var rs = p._r;
-    p._r = null;
-    for (var i = 0; i < rs.length; i++) enqueue(reactionJob, rs[i], p);
+    if (p._c !== undefined) {
+        enqueue(reactionJob, p, p._c);
+        var rs = p._r;
+        p._r = null;
+        if (rs) for (var i = 0; i < rs.length; i += 3) enqueue(reactionJob3, p, [rs[i], rs[i + 1], rs[i + 2]]);
+    }
     if (state === 2 && !p._h) {
         unhandled.push(p);
         enqueue(noop, undefined, undefined);   /* a pending job makes the C side look at unhandled */
@@ -155,27 +196,36 @@ function thenableJob(p, vt) {
     var r = resolvers(p);
     try { vt[1].call(vt[0], r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
-function reactionJob(re, p) {
-    if (re.co) { re.co.cont(re.co, p._v, p._s === 2); return; }
-    var h = p._s === 1 ? re.f : re.r;
+/* A promise made by then() is settled by its one reaction only (it has no resolvers). */
+function react(p, f, j, c) {
+    if (f === AWAIT) { c.cont(c, p._v, p._s === 2); return; }
+    untrack(c);
+    var h = p._s === 1 ? f : j;
     if (!isCallable(h)) {
-        if (p._s === 1) re.c.resolve(p._v); else re.c.reject(p._v);
+        if (p._s === 1) resolveWith(c, p._v); else settle(c, 2, p._v);
         return;
     }
     var x;
-    try { x = h(p._v); } catch (e) { re.c.reject(e); return; }
-    re.c.resolve(x);
+    try { x = h(p._v); } catch (e) { settle(c, 2, e); return; }
+    resolveWith(c, x);
 }
+function reactionJob(p, c) {
+    /* the inline reaction: read and drop it (a settled promise keeps no children) */
+    var f = p._f, j = p._j;
+    p._f = p._j = p._c = undefined;
+    react(p, f, j, c);
+}
+function reactionJob3(p, fjc) { react(p, fjc[0], fjc[1], fjc[2]); }
 function newPending() {
     var p = Object.create(PromiseImpl.prototype);
-    p._s = PENDING; p._v = undefined; p._r = []; p._h = false;
+    p._s = PENDING; p._v = undefined; p._h = false;
     return p;
 }
 
 function PromiseImpl(executor) {
     if (!(this instanceof PromiseImpl)) throw new TypeError("Promise constructor cannot be invoked without 'new'");
     if (!isCallable(executor)) throw new TypeError('Promise resolver ' + String(executor) + ' is not a function');
-    this._s = PENDING; this._v = undefined; this._r = []; this._h = false;
+    this._s = PENDING; this._v = undefined; this._h = false;
     var r = resolvers(this);
     try { executor(r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
@@ -183,12 +233,11 @@ var Pp = PromiseImpl.prototype;
 force(Pp, 'then', function (onFulfilled, onRejected) {
     if (!(this instanceof PromiseImpl)) throw new TypeError('Promise.prototype.then called on a non-promise');
     var child = newPending();
-    var re = { f: onFulfilled, r: onRejected, c: resolvers(child) };
     if (!this._h) {
         this._h = true;
         if (this._s === REJECTED) { var i = unhandled.indexOf(this); if (i >= 0) unhandled.splice(i, 1); }
     }
-    if (this._s === PENDING) this._r.push(re); else enqueue(reactionJob, re, this);
+    addReaction(this, onFulfilled, onRejected, child);
     return child;
 });
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
@@ -276,8 +325,7 @@ function awaitOn(co, x) {
         p._h = true;
         if (p._s === 2) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
     }
-    var re = { f: null, r: null, c: null, co: co };
-    if (p._s === 0) p._r.push(re); else enqueue(reactionJob, re, p);
+    addReaction(p, AWAIT, null, co);
 }
 function asyncCall(fn, self, args) {
     var co = newCo(fn, self, args, asyncStep);
@@ -359,7 +407,7 @@ if (typeof G.Set !== 'function') lazyGlobal('Set');
 var polyNames = [
     [Object, ['assign', 'values', 'entries', 'fromEntries']],
     [Array, ['from', 'of', 'fromAsync']],
-    [Array.prototype, ['find', 'findIndex', 'includes', 'flat', 'flatMap']],
+    [Array.prototype, ['find', 'findIndex', 'fill', 'includes', 'flat', 'flatMap']],
     [String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd']],
     [Number, ['isFinite', 'isInteger', 'parseFloat']],
     [PromiseImpl, ['all', 'allSettled', 'race', 'any']],
@@ -377,7 +425,7 @@ function loadPoly() {
     try {
         host.lazy(1)(kit);
         host.lazy(2)(kit);
-        force(G, 'Deno', host.lazy(3)({ force: force, host: host }));
+        force(G, 'Deno', host.lazy(3)({ force: force, host: host, loadWeb: loadWeb, PromiseImpl: PromiseImpl }));
     } catch (e) {
         /* out of heap or stopped while loading: put back what is still missing, so a later use retries */
         for (i = 0; i < pending.length; i++)
@@ -617,6 +665,32 @@ force(Stels, 'sleep', function (ms) {
 force(G, 'Stels', Stels);
 
 /* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
+
+/* ---- web globals (DESIGN §11): loaded on first use of any of them ----
+ * ami__prelude_web_js (host.lazy(6)) with the natives of host.web(); until
+ * then each name is an accessor that loads them all, like the polyfills. */
+
+var webNames = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'structuredClone',
+                'performance', 'crypto', 'CryptoKey', 'console', 'DOMException', 'Event', 'EventTarget',
+                'AbortController', 'AbortSignal', 'Headers', 'Request', 'Response', 'fetch',
+                'WebSocket', 'MessageEvent', 'CloseEvent', 'ErrorEvent'];
+var webKit = null;
+function loadWeb() {
+    if (webKit) return webKit;
+    var kit = { force: force, G: G, PromiseImpl: PromiseImpl, ITER: ITER, isObject: isObject, isCallable: isCallable,
+                values: values, logAt: logAt, W: host.web(),
+                logError: function (what, e) { host.log(3, what + ': ' + (isError(e) ? errorText(e) : format(e))); } };
+    var globals = host.lazy(6)(kit);
+    for (var i = 0; i < webNames.length; i++) force(G, webNames[i], globals[webNames[i]]);
+    webKit = kit;
+    return kit;
+}
+var webAccessor = {
+    get: function (key) { loadWeb(); return G[key]; },
+    set: function (v, key) { loadWeb(); force(G, key, v); },
+    configurable: true, enumerable: false
+};
+for (var wi = 0; wi < webNames.length; wi++) Object.defineProperty(G, webNames[wi], webAccessor);
 
 /* ---- hooks for the C side ---- */
 

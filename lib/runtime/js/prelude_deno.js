@@ -12,7 +12,7 @@ force(Deno, 'memoryUsage', function () {
 force(Deno, 'loadavg', function () { return host.loadavg(); });
 force(Deno, 'metrics', function () {
     var c = host.metrics(), names = ['op_kv_get', 'op_kv_set', 'op_kv_delete', 'op_kv_list', 'op_kv_watch',
-                                     'op_sleep', 'op_log', 'op_webfix'];
+                                     'op_sleep', 'op_log', 'op_webfix', 'op_now'];
     var ops = {}, total = 0;
     for (var i = 0; i < names.length; i++) {
         ops[names[i]] = { opsDispatched: c[i], opsDispatchedSync: c[i], opsDispatchedAsync: 0,
@@ -22,6 +22,89 @@ force(Deno, 'metrics', function () {
     return { opsDispatched: total, opsDispatchedSync: total, opsDispatchedAsync: 0, opsDispatchedAsyncUnref: 0,
              opsCompleted: total, opsCompletedSync: total, opsCompletedAsync: 0, opsCompletedAsyncUnref: 0,
              bytesSentControl: 0, bytesSentData: 0, bytesReceived: 0, ops: ops };
+});
+var env = {};
+force(env, 'get', function (name) {
+    if (arguments.length < 1) throw new TypeError('Deno.env.get: 1 argument required');
+    return kit.loadWeb().W.env(String(name));
+});
+force(env, 'has', function (name) { return env.get(name) !== undefined; });
+force(Deno, 'env', env);
+force(Deno, 'hostname', function () { return kit.loadWeb().W.hostname(); });
+
+/* Deno.addSignalListener("SIGTERM" | "SIGINT", fn): the worker's stop hook, called
+ * once when the node shuts down (with its graceful-shutdown time to finish) */
+var signalListeners = { SIGTERM: [], SIGINT: [] }, signalHooked = false;
+function checkSignal(sig, fn, what) {
+    if (sig !== 'SIGTERM' && sig !== 'SIGINT')
+        throw new TypeError(what + ': only "SIGTERM" and "SIGINT" (the stop hook) are supported, not ' + String(sig));
+    if (typeof fn !== 'function') throw new TypeError(what + ': the listener must be a function');
+}
+force(Deno, 'addSignalListener', function (sig, fn) {
+    checkSignal(sig, fn, 'Deno.addSignalListener');
+    if (!signalHooked) {
+        kit.loadWeb().W.onSignal(function (s, graceful) {
+            var ls = signalListeners[s] || [];
+            signalListeners[s] = [];
+            for (var i = 0; i < ls.length; i++) {
+                try { ls[i](graceful); } catch (e) { kit.loadWeb().logError('signal listener failed', e); }
+            }
+        });
+        signalHooked = true;
+    }
+    if (signalListeners[sig].indexOf(fn) < 0) signalListeners[sig].push(fn);
+});
+force(Deno, 'removeSignalListener', function (sig, fn) {
+    checkSignal(sig, fn, 'Deno.removeSignalListener');
+    var i = signalListeners[sig].indexOf(fn);
+    if (i >= 0) signalListeners[sig].splice(i, 1);
+});
+
+/* Deno.serve([options,] handler): an HTTP server in this instance (lib/runtime/web/serve.c) */
+force(Deno, 'serve', function (a, b) {
+    var web = kit.loadWeb(), W = web.W, G = web.G, PromiseImpl = kit.PromiseImpl;
+    var opts, handler;
+    if (typeof a === 'function') { handler = a; opts = b || {}; }
+    else { opts = a || {}; handler = typeof b === 'function' ? b : opts.handler; }
+    if (typeof handler !== 'function') throw new TypeError('Deno.serve: a handler function is required');
+    var port = opts.port === undefined ? 8000 : Number(opts.port);
+    var hostname = opts.hostname === undefined ? '0.0.0.0' : String(opts.hostname);
+    var finishedResolve;
+    var finished = new PromiseImpl(function (res) { finishedResolve = res; });
+    function answer(id, res) {
+        if (!(res instanceof G.Response)) throw new TypeError('Deno.serve: the handler must return a Response or a promise of one');
+        var hs = [];
+        for (var i = 0; i < res.headers._list.length; i++) hs.push(res.headers._list[i][0], res.headers._list[i][1]);
+        W.serveRespond(id, res.status, hs, res._body);
+    }
+    var r = W.serve(port, hostname, function (id, method, url, headers, body, remote) {
+        var list = [];
+        for (var i = 0; i + 1 < headers.length; i += 2) list.push([headers[i].toLowerCase(), headers[i + 1]]);
+        var out;
+        try {
+            var req = web.makeRequest(method, url, list, body);
+            out = handler(req, { remoteAddr: { transport: 'tcp', hostname: remote[0], port: remote[1] } });
+        } catch (e) { out = PromiseImpl.reject(e); }
+        PromiseImpl.resolve(out).then(function (res) { answer(id, res); }).then(null, function (e) {
+            web.logError('Deno.serve: the handler failed', e);
+            W.serveRespond(id, 500, ['content-type', 'text/plain;charset=UTF-8'], W.utf8Encode('Internal Server Error'));
+        });
+    });
+    var addr = { transport: 'tcp', hostname: hostname, port: r[1] };
+    var closed = false, server = {};
+    function shutdown() {
+        if (!closed) { closed = true; W.serveClose(r[0]); finishedResolve(); }
+        return finished;
+    }
+    force(server, 'addr', addr);
+    force(server, 'finished', finished);
+    force(server, 'shutdown', shutdown);
+    force(server, 'ref', function () {});
+    force(server, 'unref', function () {});
+    if (opts.signal) opts.signal.addEventListener('abort', shutdown);
+    if (typeof opts.onListen === 'function') opts.onListen(addr);
+    else host.log(1, 'Listening on http://' + (hostname === '0.0.0.0' ? 'localhost' : hostname) + ':' + r[1] + '/');
+    return server;
 });
 return Deno;
 }

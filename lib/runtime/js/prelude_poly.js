@@ -73,6 +73,14 @@ def(Ap, 'find', function (pred, self) {
     for (var i = 0; i < n; i++) if (pred.call(self, o[i], i, o)) return o[i];
     return undefined;
 });
+def(Ap, 'fill', function (value, start, end) {
+    var o = Object(this), n = toLength(o.length);
+    var k = toInt(start), last = end === undefined ? n : toInt(end);
+    k = k < 0 ? Math.max(n + k, 0) : Math.min(k, n);
+    last = last < 0 ? Math.max(n + last, 0) : Math.min(last, n);
+    for (; k < last; k++) o[k] = value;
+    return o;
+});
 def(Ap, 'findIndex', function (pred, self) {
     if (!isCallable(pred)) throw new TypeError(String(pred) + ' is not a function');
     var o = Object(this), n = toLength(o.length);

@@ -40,6 +40,7 @@ typedef struct E {
     lw_buf tplvars;
     int base_fields;        /* the constructor being emitted starts with __ami_fields.call(this) */
     int chain_delete;       /* the chain being emitted is the operand of delete */
+    const char *forof_label; /* label of the for-of being emitted (printed inside its try) */
 } E;
 
 static void oom(E *e) __attribute__((noreturn));
@@ -1615,20 +1616,29 @@ static void emit_for(E *e, node *n)
             e->jumps = j->prev;
             return;
         }
+        /* leaving early (break, return, throw) closes the iterator: return() */
+        P("try { ");
+        if (e->forof_label) {
+            P(e->forof_label);
+            P(": ");
+            e->forof_label = NULL;
+        }
         P("for (");
         P(t);
         P(" = ");
         emit_expr(e, n->b);
         P(", ");
         char buf[400];
-        snprintf(buf, sizeof buf, "%s = 0, %s = Array.isArray(%s), %s = %s ? null : __ami_iter(%s); %s ? %s < %s.length : !(%s = %s.next()).done; %s++) ",
-                 i, a, t, it, a, t, a, i, t, s, it, i);
+        snprintf(buf, sizeof buf, "%s = 0, %s = void 0, %s = Array.isArray(%s), %s = %s ? null : __ami_iter(%s); %s ? %s < %s.length : !(%s = %s.next()).done; %s++) ",
+                 i, s, a, t, it, a, t, a, i, t, s, it, i);
         P(buf);
         forof_arg fa = { NULL };
         char vbuf[200];
         snprintf(vbuf, sizeof vbuf, "(%s ? %s[%s] : %s.value)", a, t, i, s);
         fa.s = ami__lw_strndup(e->C, vbuf, strlen(vbuf));
         emit_loop_body(e, n, j, n->scope, forof_prefix, &fa);
+        snprintf(buf, sizeof buf, " } finally { if (%s && %s && !%s.done) __ami_iterclose(%s); }", it, s, s, it);
+        P(buf);
     }
     e->jumps = j->prev;
 }
@@ -1797,9 +1807,13 @@ static void emit_stmt(E *e, node *n)
     case N_LABELED: {
         jump *j = push_jump(e, 'b', n->str);
         sync(e, n->line);
-        P(n->str);
-        P(": ");
         node *body = n->a;
+        if (body->type == N_FOROF && !(body->flags & NF_AWAIT_OF)) {
+            e->forof_label = n->str;   /* the for-of prints it inside its try (continue needs it on the loop) */
+        } else {
+            P(n->str);
+            P(": ");
+        }
         /* a label on a loop also names the loop for continue */
         emit_stmt(e, body);
         e->jumps = j->prev;

@@ -16,6 +16,8 @@
  *                          strings (by code point), objects with
  *                          [Symbol.iterator] or "@@iterator" methods, Map/Set
  *                          (entries()/values()), or anything with .next.
+ *   __ami_iterclose(it)    calls it.return() if it has one (a for-of left
+ *                          early by break, return or throw).
  *                          TypeError "x is not iterable" otherwise.
  *   __ami_aiter(x)         iterator for `for await`: x's Symbol.asyncIterator /
  *                          "@@asyncIterator" iterator with each next() result

@@ -20,3 +20,13 @@ const t = thrower(); t.next(); print(JSON.stringify(t.throw('E')));
 const m = new Map(function* () { yield ['k', 1]; yield ['j', 2]; }()); print(JSON.stringify([...m]));
 let total = 0; function* big() { for (let i = 0; i < 100000; i++) yield i; } for (const v of big()) total += v; print('total', total);
 print(typeof g.next, Object.prototype.toString.call(g), Object.keys(g).length);
+function* guarded() { try { yield 'g1'; yield 'g2'; yield 'g3'; } finally { print('generator closed'); } }
+for (const v of guarded()) { print('got', v); if (v === 'g2') break; }
+outer: for (const a of [1, 2]) { for (const v of guarded()) { if (v === 'g1') continue outer; } }
+function firstOf(it) { for (const v of it) return v; }
+print('first', firstOf(guarded()));
+try { for (const v of guarded()) throw new Error('thrown in loop'); } catch (e) { print(e.message); }
+const closable = { [Symbol.iterator]() { let i = 0; return { next: () => ({ value: i++, done: i > 5 }), return() { print('return() called at', i); return {}; } }; } };
+for (const v of closable) if (v === 2) break;
+for (const v of closable) {}
+print('done');

@@ -9,7 +9,7 @@ static ami_classifier *cl;
 
 static void every_network_name(void)
 {
-    const char *names[] = { "RequestTimeout", "NetworkError", "RateLimitExceeded", "InvalidAccessError",
+    const char *names[] = { "RequestTimeout", "NetworkError", "ConnectionRefused", "RateLimitExceeded", "InvalidAccessError",
                             "AbortError", "ExchangeNotAvailable", "DDoSProtection", "TimeoutError" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         CHECK_INT(ami_classifier_classify(cl, names[i], "boom", 0), NET);
@@ -72,7 +72,7 @@ static void host_rules_extend_and_override(void)
     ami_classifier *c = NULL;
     CHECK_RC(ami_classifier_new(&c));
     size_t n0 = ami_classifier_count(c);
-    CHECK_INT(n0, 18);
+    CHECK_INT(n0, 19);
 
     /* a new network name, a message keyword and a status */
     ami_classify_rule r1 = { AMI_RULE_NAME, "FetchError", 0, 0, AMI_ERRCLASS_NETWORK };

@@ -37,7 +37,8 @@ static void spec_example_with_leader(void)
         "  \"expiresAt\": 1760245886876,\n"
         "  \"renewedAt\": 1760245856876,\n"
         "  \"expiresIn\": 30000,\n"
-        "  \"isExpired\": false\n"
+        "  \"isExpired\": false,\n"
+        "  \"term\": 7\n"
         "}");
     CHECK_JSON_EQ(got, want);
     /* field by field: types as the spec's table says */
@@ -49,10 +50,11 @@ static void spec_example_with_leader(void)
     CHECK(json_is_integer(json_object_get(got, "renewedAt")));
     CHECK(json_is_integer(json_object_get(got, "expiresIn")));
     CHECK(json_is_false(json_object_get(got, "isExpired")));
-    CHECK_INT(json_object_size(got), 8);
+    CHECK(json_is_integer(json_object_get(got, "term")));   /* protocol.md and amictl.1 show it */
+    CHECK_INT(json_object_size(got), 9);
     char order[256];
     key_order(order, sizeof order, got);
-    CHECK_STR(order, "workerId,hasLeader,leader,timestamp,expiresAt,renewedAt,expiresIn,isExpired");
+    CHECK_STR(order, "workerId,hasLeader,leader,timestamp,expiresAt,renewedAt,expiresIn,isExpired,term");
     json_decref(got);
     json_decref(want);
 }
@@ -119,7 +121,8 @@ static void from_the_store(void)
     json_int_t in = json_integer_value(json_object_get(got, "expiresIn"));
     CHECK(in > 60000 - 5000 && in <= l.expires_at - t0 + 5);
     CHECK(json_is_false(json_object_get(got, "isExpired")));
-    CHECK_INT(json_object_size(got), 8);
+    CHECK_INT(json_integer_value(json_object_get(got, "term")), l.term);
+    CHECK_INT(json_object_size(got), 9);
     json_decref(got);
 
     /* after release: still shown, expired */

@@ -21,6 +21,7 @@ static void create_messages(void)
     expect_create_error("{\"scriptContent\":\"  \\n \"}", "Invalid script content");
     expect_create_error("{\"executionMode\":\"exclusive\"}", "Exclusive mode requires assignedNode parameter");
     expect_create_error("{\"executionMode\":\"exclusive\",\"assignedNode\":\"\"}", "Exclusive mode requires assignedNode parameter");
+    expect_create_error("{\"executionMode\":\"exclusive\",\"assignedNode\":\"   \"}", "Exclusive mode requires assignedNode parameter");
     expect_create_error("{\"executionMode\":\"everywhere\"}", "Invalid executionMode: 'everywhere'");
     expect_create_error("{\"priority\":\"urgent\"}", "Invalid priority: 'urgent'");
     expect_create_error("{\"priority\":1}", "Invalid priority: expected a string");

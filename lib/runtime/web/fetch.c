@@ -1,0 +1,252 @@
+/*
+ * fetch() inside an instance: W.fetch starts a request on the HTTP client
+ * service (http_service.c) and returns its id; the completion comes back as
+ * a task posted into the instance's loop, which calls the prelude's callback.
+ * Each request in flight is a loop resource (closed on stop, reload, free)
+ * and holds the instance alive.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runtime/internal.h"
+#include "runtime/loop.h"
+#include "runtime/web/web.h"
+#include "runtime/web/http.h"
+#include "core/core.h"
+#include "util/util.h"
+
+typedef struct fetch_op {
+    ami__resource res;          /* first: the loop's resource */
+    ami__http_req *req;         /* our reference */
+    ami_runtime *inst;
+    int64_t id;
+    struct fetch_op *next;
+} fetch_op;
+
+static ami_runtime *instance_of(duk_context *ctx)
+{
+    duk_memory_functions mf;
+    duk_get_memory_functions(ctx, &mf);
+    return mf.udata;
+}
+
+static void op_unlink(ami__web *w, fetch_op *op)
+{
+    for (fetch_op **pp = (fetch_op **)&w->fetches; *pp; pp = &(*pp)->next)
+        if (*pp == op) { *pp = op->next; w->n_fetches--; break; }
+}
+
+/* The loop closes the request (stop, reload, free): detach it from the instance and cancel it. */
+static void op_close(ami__resource *res)
+{
+    fetch_op *op = (fetch_op *)res;
+    pthread_mutex_lock(&op->req->mu);
+    op->req->owner = NULL;
+    pthread_mutex_unlock(&op->req->mu);
+    ami__http_cancel(op->req);
+    op_unlink(op->inst->web, op);
+    ami__http_req_unref(op->req);
+    ami_free(op);
+}
+
+static void drop_done(void *data) { ami__http_req_unref(data); }
+
+typedef struct { ami__http_req *req; int64_t id; } deliver_arg;
+
+/* [ ] -> [ cb, args... ] ready for duk_call(ctx, 7) */
+static duk_ret_t push_result(duk_context *ctx, void *udata)
+{
+    deliver_arg *a = udata;
+    ami__http_req *r = a->req;
+    duk_push_global_stash(ctx);
+    duk_get_prop_string(ctx, -1, "fetchcb");
+    duk_push_number(ctx, (double)a->id);
+    duk_get_prop(ctx, -2);              /* [stash table cb] */
+    duk_push_number(ctx, (double)a->id);
+    duk_del_prop(ctx, -3);
+    duk_remove(ctx, -2);
+    duk_remove(ctx, -2);                /* [cb] */
+    if (r->err_name) {
+        duk_push_array(ctx);
+        duk_push_string(ctx, r->err_name);
+        duk_put_prop_index(ctx, -2, 0);
+        ami__utf8_push(ctx, (const unsigned char *)r->err_msg, strlen(r->err_msg), 0);
+        duk_put_prop_index(ctx, -2, 1);
+        return 2;
+    }
+    duk_push_null(ctx);
+    duk_push_int(ctx, r->status);
+    const char *st = r->status_text ? r->status_text : "";
+    ami__utf8_push(ctx, (const unsigned char *)st, strlen(st), 0);
+    duk_push_string(ctx, r->final_url ? r->final_url : r->url);
+    duk_push_array(ctx);
+    const char *p = r->resp_headers.ptr, *end = p ? p + r->resp_headers.size : NULL;
+    duk_uarridx_t i = 0;
+    while (p && p < end) {
+        size_t nl = strlen(p);
+        duk_push_lstring(ctx, p, nl);
+        duk_put_prop_index(ctx, -2, i++);
+        p += nl + 1;
+        size_t vl = strlen(p);
+        ami__utf8_push(ctx, (const unsigned char *)p, vl, 0);   /* header bytes as UTF-8 (Latin-1 text stays readable) */
+        duk_put_prop_index(ctx, -2, i++);
+        p += vl + 1;
+    }
+    void *b = duk_push_fixed_buffer(ctx, r->resp_body.size);
+    if (r->resp_body.size) memcpy(b, r->resp_body.ptr, r->resp_body.size);
+    duk_push_buffer_object(ctx, -1, 0, r->resp_body.size, DUK_BUFOBJ_UINT8ARRAY);
+    duk_remove(ctx, -2);
+    duk_push_boolean(ctx, r->redirected);
+    return 8;
+}
+
+/* On the instance's thread: hand the result to the prelude's callback. */
+static void task_done(duk_context *ctx, void *data)
+{
+    ami__http_req *r = data;
+    ami_runtime *inst = instance_of(ctx);
+    ami__web *w = inst->web;
+    fetch_op *op = NULL;
+    for (fetch_op *o = w->fetches; o; o = o->next)
+        if (o->req == r) { op = o; break; }
+    if (!op) { ami__http_req_unref(r); return; }   /* closed meanwhile */
+    op_unlink(w, op);
+    ami__loop_remove_resource(inst, &op->res);
+    ami__loop_unref(inst);
+    deliver_arg a = { r, op->id };
+    ami_free(op);
+    duk_idx_t top = duk_get_top(ctx);
+    int rc = duk_safe_call(ctx, push_result, &a, 0, 8);
+    int nargs = rc == 0 && r->err_name ? 1 : 7;
+    ami__http_req_unref(r);   /* the op's */
+    ami__http_req_unref(r);   /* the task's */
+    if (rc != 0) {
+        duk_set_top(ctx, top + 1);   /* the error */
+        (void)duk_throw(ctx);
+    }
+    /* [cb args(8 slots, the unused ones undefined)] */
+    duk_set_top(ctx, top + 1 + nargs);
+    duk_call(ctx, nargs);
+    duk_set_top(ctx, top);
+}
+
+/* Service thread, r->mu held. */
+static void svc_done(ami__http_req *r)
+{
+    ami_runtime *inst = r->owner;
+    if (!inst) return;
+    __atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);   /* the task's */
+    ami__loop_post(inst, task_done, drop_done, r);        /* drops (unref) when the instance is stopping */
+}
+
+static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx)
+{
+    struct curl_slist *h = NULL;
+    duk_size_t n = duk_get_length(ctx, idx);
+    int has_accept = 0, has_type = 0;
+    for (duk_size_t i = 0; i < n; i++) {
+        duk_get_prop_index(ctx, idx, (duk_uarridx_t)i);
+        const char *line = duk_to_string(ctx, -1);
+        if (!strncasecmp(line, "accept:", 7)) has_accept = 1;
+        if (!strncasecmp(line, "content-type:", 13)) has_type = 1;
+        struct curl_slist *g = curl_slist_append(h, line);
+        duk_pop(ctx);
+        if (!g) { curl_slist_free_all(h); return NULL; }
+        h = g;
+    }
+    if (!has_accept) h = curl_slist_append(h, "accept: */*");
+    /* a body without a type is sent without one (libcurl would call it a form) */
+    if (!has_type && h) h = curl_slist_append(h, "Content-Type:");
+    /* no "Expect: 100-continue" round trip on bodies */
+    return curl_slist_append(h, "Expect:");
+}
+
+/* W.fetch(method, url, headerLines, bodyBytes|null, redirect, cb) -> id */
+duk_ret_t ami__web_fetch(duk_context *ctx)
+{
+    ami_runtime *inst = instance_of(ctx);
+    ami__web *w = inst->web;
+    ami__runtime_host_enter(ctx, inst);
+    const char *method = duk_require_string(ctx, 0);
+    const char *url = duk_require_string(ctx, 1);
+    const char *redirect = duk_require_string(ctx, 4);
+    duk_require_function(ctx, 5);
+    char msg[600];
+    int is_type = 0;
+    if (ami__perms_url(w->perms, url, msg, sizeof msg, &is_type))
+        ami__runtime_throw(ctx, is_type ? "TypeError" : "PermissionDenied", "fetch: %s", msg);
+    if (w->n_fetches >= w->fetch_max)
+        ami__runtime_throw(ctx, "RangeError", "fetch: %d requests are already in flight (the node's fetch_max limit)", w->fetch_max);
+    size_t blen = 0;
+    const void *bp = NULL;
+    if (!duk_is_null_or_undefined(ctx, 3)) {
+        duk_size_t n = 0;
+        bp = duk_require_buffer_data(ctx, 3, &n);
+        blen = n;
+    }
+    ami__http_req *r = ami__http_req_new();
+    fetch_op *op = ami_malloc(sizeof *op);
+    if (!r || !op) { ami__http_req_unref(r); ami_free(op); ami__runtime_throw(ctx, "RangeError", "fetch: out of memory"); }
+    memset(op, 0, sizeof *op);
+    r->method = ami__strdup(method);
+    r->url = ami__strdup(url);
+    r->headers = arg_headers(ctx, 2);
+    if (blen || bp) {
+        r->body = ami_malloc(blen ? blen : 1);
+        if (r->body && blen) memcpy(r->body, bp, blen);
+        r->body_len = blen;
+    }
+    r->redirect_mode = !strcmp(redirect, "manual") ? AMI__REDIRECT_MANUAL : !strcmp(redirect, "error") ? AMI__REDIRECT_ERROR
+                                                                                                       : AMI__REDIRECT_FOLLOW;
+    r->timeout_ms = w->timeout_ms;
+    r->body_max = w->body_max;
+    r->ca_file = w->ca_file ? ami__strdup(w->ca_file) : NULL;
+    r->perms = ami__perms_ref(w->perms);
+    r->done = svc_done;
+    r->owner = inst;
+    if (!r->method || !r->url || !r->headers || ((blen || bp) && !r->body) || (w->ca_file && !r->ca_file)) {
+        ami__http_req_unref(r);
+        ami_free(op);
+        ami__runtime_throw(ctx, "RangeError", "fetch: out of memory");
+    }
+    int64_t id = ++w->next_id;
+    /* the callback, by id (created before anything is started: pushes may throw) */
+    duk_push_global_stash(ctx);
+    if (!duk_get_prop_string(ctx, -1, "fetchcb")) {
+        duk_pop(ctx);
+        duk_push_bare_object(ctx);
+        duk_dup(ctx, -1);
+        duk_put_prop_string(ctx, -3, "fetchcb");
+    }
+    duk_push_number(ctx, (double)id);
+    duk_dup(ctx, 5);
+    duk_put_prop(ctx, -3);
+    duk_pop_2(ctx);
+    op->req = r;
+    op->inst = inst;
+    op->id = id;
+    op->res.close = op_close;
+    if (ami__http_submit(r)) {
+        ami__http_req_unref(r);
+        ami_free(op);
+        ami__runtime_throw(ctx, "NetworkError", "fetch: %s", ami_error_last());
+    }
+    op->next = w->fetches;
+    w->fetches = op;
+    w->n_fetches++;
+    ami__loop_add_resource(inst, &op->res);
+    ami__loop_ref(inst);
+    duk_push_number(ctx, (double)id);
+    return 1;
+}
+
+/* W.fetchAbort(id): the request ends with an AbortError (delivered like a result; the prelude
+ * has rejected its promise already) */
+duk_ret_t ami__web_fetch_abort(duk_context *ctx)
+{
+    ami_runtime *inst = instance_of(ctx);
+    int64_t id = (int64_t)duk_require_number(ctx, 0);
+    for (fetch_op *o = inst->web->fetches; o; o = o->next)
+        if (o->id == id) { ami__http_cancel(o->req); break; }
+    return 0;
+}

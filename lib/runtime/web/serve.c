@@ -1,0 +1,471 @@
+/*
+ * Deno.serve inside an instance: one libmicrohttpd daemon per server, with
+ * its own polling thread.  A complete request suspends its connection and
+ * is posted into the instance's loop; the prelude calls the handler and
+ * answers through W.serveRespond, which resumes the connection with the
+ * response.  A server is a loop resource (closed on stop, reload, free: the
+ * port is free again) and keeps the instance alive while it listens.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "runtime/internal.h"
+#include "runtime/loop.h"
+#include "runtime/web/web.h"
+#include "core/core.h"
+#include "util/util.h"
+
+typedef struct serve_srv serve_srv;
+
+/* One request, shared by its connection (MHD thread) and the instance. */
+typedef struct serve_req {
+    pthread_mutex_t mu;
+    int refs;
+    serve_srv *srv;                 /* valid while the connection is (the daemon outlives its connections) */
+    struct MHD_Connection *conn;    /* NULL once MHD completed the connection */
+    char *method, *url;
+    char *raw_uri;                  /* path and query as the client sent them */
+    int started;
+    ami_buf headers;                /* name\0value\0 … */
+    ami_buf body;
+    int too_large;
+    int dispatched;
+    int suspended;
+    struct MHD_Response *response;  /* set when answered */
+    unsigned status;
+    char remote[64];
+    int remote_port;
+    /* instance side */
+    int64_t id;
+    struct serve_req *next;         /* in the server's pending list (instance thread) */
+} serve_req;
+
+struct serve_srv {
+    ami__resource res;              /* first: the loop's resource */
+    ami_runtime *inst;              /* NULL once closing (under mu) */
+    pthread_mutex_t mu;
+    struct MHD_Daemon *daemon;
+    int fd;
+    int port;
+    int64_t id;
+    size_t body_max;
+    serve_req *pending;             /* posted or handed to JS, not answered (instance thread) */
+    struct serve_srv *next;         /* in the web state's list */
+};
+
+static ami_runtime *instance_of(duk_context *ctx)
+{
+    duk_memory_functions mf;
+    duk_get_memory_functions(ctx, &mf);
+    return mf.udata;
+}
+
+static void sreq_unref(serve_req *q)
+{
+    if (!q || __atomic_sub_fetch(&q->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
+    if (q->response) MHD_destroy_response(q->response);
+    ami_free(q->method);
+    ami_free(q->url);
+    ami_free(q->raw_uri);
+    ami_buf_dispose(&q->headers);
+    ami_buf_dispose(&q->body);
+    pthread_mutex_destroy(&q->mu);
+    ami_free(q);
+}
+
+/* Answer q (any thread): the response is queued when MHD resumes the connection. */
+static void sreq_answer(serve_req *q, unsigned status, struct MHD_Response *resp)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->response || !q->conn) {
+        pthread_mutex_unlock(&q->mu);
+        if (resp) MHD_destroy_response(resp);
+        return;
+    }
+    q->response = resp;
+    q->status = status;
+    if (q->suspended) {
+        q->suspended = 0;
+        MHD_resume_connection(q->conn);
+    }
+    pthread_mutex_unlock(&q->mu);
+}
+
+static struct MHD_Response *text_response(const char *text)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    if (r) MHD_add_response_header(r, "content-type", "text/plain;charset=UTF-8");
+    return r;
+}
+
+static void drop_req(void *data)
+{
+    serve_req *q = data;
+    sreq_answer(q, 503, text_response("Service Unavailable: the worker is stopping\n"));
+    sreq_unref(q);
+}
+
+static void srv_unlink_pending(serve_srv *s, serve_req *q)
+{
+    for (serve_req **pp = &s->pending; *pp; pp = &(*pp)->next)
+        if (*pp == q) { *pp = q->next; q->next = NULL; return; }
+}
+
+/* [ ] -> [ cb id method url headers body remote ] */
+static duk_ret_t push_request(duk_context *ctx, void *udata)
+{
+    serve_req *q = udata;
+    duk_push_global_stash(ctx);
+    duk_get_prop_string(ctx, -1, "servecb");
+    duk_push_number(ctx, (double)q->srv->id);
+    duk_get_prop(ctx, -2);
+    duk_remove(ctx, -2);
+    duk_remove(ctx, -2);
+    duk_push_number(ctx, (double)q->id);
+    duk_push_string(ctx, q->method);
+    ami__utf8_push(ctx, (const unsigned char *)q->url, strlen(q->url), 0);
+    duk_push_array(ctx);
+    const char *p = q->headers.ptr, *end = p ? p + q->headers.size : NULL;
+    duk_uarridx_t i = 0;
+    while (p && p < end) {
+        size_t n = strlen(p);
+        duk_push_lstring(ctx, p, n);
+        duk_put_prop_index(ctx, -2, i++);
+        p += n + 1;
+        n = strlen(p);
+        ami__utf8_push(ctx, (const unsigned char *)p, n, 0);
+        duk_put_prop_index(ctx, -2, i++);
+        p += n + 1;
+    }
+    if (q->body.size || (strcmp(q->method, "GET") && strcmp(q->method, "HEAD"))) {
+        void *b = duk_push_fixed_buffer(ctx, q->body.size);
+        if (q->body.size) memcpy(b, q->body.ptr, q->body.size);
+        duk_push_buffer_object(ctx, -1, 0, q->body.size, DUK_BUFOBJ_UINT8ARRAY);
+        duk_remove(ctx, -2);
+    } else {
+        duk_push_null(ctx);
+    }
+    duk_push_array(ctx);
+    duk_push_string(ctx, q->remote);
+    duk_put_prop_index(ctx, -2, 0);
+    duk_push_int(ctx, q->remote_port);
+    duk_put_prop_index(ctx, -2, 1);
+    return 7;
+}
+
+/* On the instance's thread: hand the request to the server's handler. */
+static void task_request(duk_context *ctx, void *data)
+{
+    serve_req *q = data;
+    ami_runtime *inst = instance_of(ctx);
+    ami__web *w = inst->web;
+    serve_srv *s = NULL;
+    for (serve_srv *x = w->servers; x; x = x->next)
+        if (x == q->srv) { s = x; break; }
+    if (!s) { drop_req(q); return; }   /* the server was closed meanwhile */
+    q->id = ++w->next_id;
+    q->next = s->pending;
+    s->pending = q;                    /* the task's reference moves to the pending list */
+    duk_idx_t top = duk_get_top(ctx);
+    if (duk_safe_call(ctx, push_request, q, 0, 7) != 0) {
+        srv_unlink_pending(s, q);
+        sreq_answer(q, 500, text_response("Internal Server Error\n"));
+        sreq_unref(q);
+        duk_set_top(ctx, top + 1);
+        (void)duk_throw(ctx);
+    }
+    duk_call(ctx, 6);
+    duk_set_top(ctx, top);
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    serve_req *q = cls;
+    ami_buf_put(&q->headers, key, strlen(key) + 1);
+    ami_buf_put(&q->headers, value ? value : "", (value ? strlen(value) : 0) + 1);
+    return MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                 const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    serve_srv *s = cls;
+    serve_req *q = *con_cls;
+    if (!q) return MHD_NO;   /* the URI callback could not allocate */
+    if (!q->started) {
+        q->started = 1;
+        (void)url;
+        const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "host");
+        ami_buf u = AMI_BUF_INIT;
+        ami_buf_printf(&u, "http://%s%s", host && *host ? host : "localhost", q->raw_uri ? q->raw_uri : "/");
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+            const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
+            inet_ntop(AF_INET, &sin->sin_addr, q->remote, sizeof q->remote);
+            q->remote_port = ntohs(sin->sin_port);
+        } else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6) {
+            const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ci->client_addr;
+            inet_ntop(AF_INET6, &sin6->sin6_addr, q->remote, sizeof q->remote);
+            q->remote_port = ntohs(sin6->sin6_port);
+        }
+        q->method = ami__strdup(method);
+        q->url = ami_buf_detach(&u);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, q);
+        if (!q->method || !q->url) return MHD_NO;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (q->body.size + *upload_size > s->body_max) q->too_large = 1;
+        else ami_buf_put(&q->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&q->mu);
+    struct MHD_Response *resp = q->response;
+    unsigned status = q->status;
+    q->response = NULL;
+    pthread_mutex_unlock(&q->mu);
+    if (resp) {
+        enum MHD_Result rc = MHD_queue_response(conn, status, resp);
+        MHD_destroy_response(resp);
+        return rc;
+    }
+    if (q->dispatched) return MHD_YES;   /* resumed without an answer: nothing to do yet */
+    q->dispatched = 1;
+    if (q->too_large) {
+        struct MHD_Response *r = text_response("Payload Too Large\n");
+        enum MHD_Result rc = MHD_queue_response(conn, 413, r);
+        MHD_destroy_response(r);
+        return rc;
+    }
+    pthread_mutex_lock(&s->mu);
+    ami_runtime *inst = s->inst;
+    int posted = -1;
+    if (inst) {
+        pthread_mutex_lock(&q->mu);
+        q->suspended = 1;
+        MHD_suspend_connection(conn);
+        pthread_mutex_unlock(&q->mu);
+        __atomic_add_fetch(&q->refs, 1, __ATOMIC_ACQ_REL);   /* the task's */
+        posted = ami__loop_post(inst, task_request, drop_req, q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (posted == -1) {
+        struct MHD_Response *r = text_response("Service Unavailable\n");
+        enum MHD_Result rc = MHD_queue_response(conn, 503, r);
+        MHD_destroy_response(r);
+        return rc;
+    }
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls; (void)conn; (void)toe;
+    serve_req *q = *con_cls;
+    if (!q) return;
+    pthread_mutex_lock(&q->mu);
+    q->conn = NULL;
+    pthread_mutex_unlock(&q->mu);
+    *con_cls = NULL;
+    sreq_unref(q);
+}
+
+/* Called first for every request with the URI as sent: its result is the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    serve_req *q = ami_malloc(sizeof *q);
+    if (!q) return NULL;
+    memset(q, 0, sizeof *q);
+    pthread_mutex_init(&q->mu, NULL);
+    q->refs = 1;   /* the connection's */
+    q->srv = cls;
+    q->conn = conn;
+    q->raw_uri = ami__strdup(uri ? uri : "/");
+    return q;
+}
+
+static void srv_close(ami__resource *res)
+{
+    serve_srv *s = (serve_srv *)res;
+    ami__web *w = s->inst ? s->inst->web : NULL;
+    pthread_mutex_lock(&s->mu);
+    ami_runtime *inst = s->inst;
+    s->inst = NULL;
+    pthread_mutex_unlock(&s->mu);
+    /* requests waiting for the handler: 503, so MHD can finish them */
+    while (s->pending) {
+        serve_req *q = s->pending;
+        s->pending = q->next;
+        sreq_answer(q, 503, text_response("Service Unavailable: the worker stopped\n"));
+        sreq_unref(q);
+    }
+    if (s->daemon) {
+        MHD_quiesce_daemon(s->daemon);
+        MHD_stop_daemon(s->daemon);
+    }
+    if (s->fd >= 0) close(s->fd);
+    if (inst && w) {
+        for (serve_srv **pp = (serve_srv **)&w->servers; *pp; pp = &(*pp)->next)
+            if (*pp == s) { *pp = s->next; break; }
+    }
+    pthread_mutex_destroy(&s->mu);
+    ami_free(s);
+}
+
+static int bind_listen(const char *host, int port, int *out_port, char *err, size_t errlen)
+{
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    int g = getaddrinfo(host, ps, &hints, &ai);
+    if (g) { snprintf(err, errlen, "cannot resolve hostname \"%s\": %s", host, gai_strerror(g)); return -1; }
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+    if (fd < 0) { snprintf(err, errlen, "socket: %s", strerror(errno)); freeaddrinfo(ai); return -1; }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 128)) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    *out_port = port;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        *out_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+/* W.serve(port, hostname, cb) -> [serverId, port] */
+duk_ret_t ami__web_serve(duk_context *ctx)
+{
+    ami_runtime *inst = instance_of(ctx);
+    ami__web *w = inst->web;
+    ami__runtime_host_enter(ctx, inst);
+    int port = duk_require_int(ctx, 0);
+    const char *host = duk_require_string(ctx, 1);
+    duk_require_function(ctx, 2);
+    if (port < 1 || port > 65535) ami__runtime_throw(ctx, "TypeError", "Deno.serve: port must be 1-65535 (got %d)", port);
+    if (!ami__perms_listen(w->perms, port))
+        ami__runtime_throw(ctx, "PermissionDenied", "Requires net access to \"%s:%d\" for listening; the node allows it with allow_listen=%d",
+                           host, port, port);
+    char err[300];
+    int bound = port;
+    int fd = bind_listen(host, port, &bound, err, sizeof err);
+    if (fd < 0)
+        ami__runtime_throw(ctx, errno == EADDRINUSE ? "AddrInUse" : "NetworkError", "Deno.serve: %s", err);
+    serve_srv *s = ami_malloc(sizeof *s);
+    if (!s) { close(fd); ami__runtime_throw(ctx, "RangeError", "Deno.serve: out of memory"); }
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    s->fd = fd;
+    s->port = bound;
+    s->inst = inst;
+    s->body_max = w->body_max;
+    s->id = ++w->next_id;
+    s->res.close = srv_close;
+    /* the handler, by server id (before the daemon starts: pushes may throw) */
+    duk_push_global_stash(ctx);
+    if (!duk_get_prop_string(ctx, -1, "servecb")) {
+        duk_pop(ctx);
+        duk_push_bare_object(ctx);
+        duk_dup(ctx, -1);
+        duk_put_prop_string(ctx, -3, "servecb");
+    }
+    duk_push_number(ctx, (double)s->id);
+    duk_dup(ctx, 2);
+    duk_put_prop(ctx, -3);
+    duk_pop_2(ctx);
+    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME |
+                                     MHD_USE_TURBO,
+                                 0, NULL, NULL, on_access, s,
+                                 MHD_OPTION_LISTEN_SOCKET, fd,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+                                 MHD_OPTION_END);
+    if (!s->daemon) {
+        close(fd);
+        pthread_mutex_destroy(&s->mu);
+        ami_free(s);
+        ami__runtime_throw(ctx, "NetworkError", "Deno.serve: cannot start the HTTP server on %s:%d", host, port);
+    }
+    s->next = w->servers;
+    w->servers = s;
+    ami__loop_add_resource(inst, &s->res);
+    ami__loop_ref(inst);
+    duk_push_array(ctx);
+    duk_push_number(ctx, (double)s->id);
+    duk_put_prop_index(ctx, -2, 0);
+    duk_push_int(ctx, s->port);
+    duk_put_prop_index(ctx, -2, 1);
+    return 1;
+}
+
+/* W.serveClose(serverId): stop listening now (the port is free when this returns) */
+duk_ret_t ami__web_serve_close(duk_context *ctx)
+{
+    ami_runtime *inst = instance_of(ctx);
+    int64_t id = (int64_t)duk_require_number(ctx, 0);
+    for (serve_srv *s = inst->web->servers; s; s = s->next) {
+        if (s->id != id) continue;
+        ami__loop_remove_resource(inst, &s->res);
+        ami__loop_unref(inst);
+        srv_close(&s->res);
+        duk_push_global_stash(ctx);
+        if (duk_get_prop_string(ctx, -1, "servecb")) {
+            duk_push_number(ctx, (double)id);
+            duk_del_prop(ctx, -2);
+        }
+        duk_pop_2(ctx);
+        break;
+    }
+    return 0;
+}
+
+/* W.serveRespond(reqId, status, headerLines ["name", "value", …], bodyBytes|null) */
+duk_ret_t ami__web_serve_respond(duk_context *ctx)
+{
+    ami_runtime *inst = instance_of(ctx);
+    int64_t id = (int64_t)duk_require_number(ctx, 0);
+    int status = duk_require_int(ctx, 1);
+    serve_req *q = NULL;
+    serve_srv *s;
+    for (s = inst->web->servers; s && !q; s = s->next)
+        for (serve_req *x = s->pending; x; x = x->next)
+            if (x->id == id) { q = x; break; }
+    if (!q) return 0;   /* answered already, or the server closed */
+    duk_size_t blen = 0;
+    const void *b = duk_is_null_or_undefined(ctx, 3) ? NULL : duk_require_buffer_data(ctx, 3, &blen);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(blen, (void *)(b ? b : ""), MHD_RESPMEM_MUST_COPY);
+    if (!resp) ami__runtime_throw(ctx, "RangeError", "Deno.serve: out of memory");
+    duk_size_t n = duk_get_length(ctx, 2);
+    for (duk_size_t i = 0; i + 1 < n; i += 2) {
+        duk_get_prop_index(ctx, 2, (duk_uarridx_t)i);
+        duk_get_prop_index(ctx, 2, (duk_uarridx_t)i + 1);
+        const char *hn = duk_to_string(ctx, -2), *hv = duk_to_string(ctx, -1);
+        if (strcasecmp(hn, "content-length")) MHD_add_response_header(resp, hn, hv);
+        duk_pop_2(ctx);
+    }
+    srv_unlink_pending(q->srv, q);
+    sreq_answer(q, (unsigned)status, resp);
+    sreq_unref(q);
+    return 0;
+}

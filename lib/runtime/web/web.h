@@ -1,0 +1,91 @@
+/* Internal: the worker's web platform (DESIGN §11) — web globals' natives,
+ * permissions, limits, and the I/O services (fetch, WebSocket, Deno.serve). */
+#ifndef AMI_RUNTIME_WEB_H
+#define AMI_RUNTIME_WEB_H
+#include <stddef.h>
+#include <stdint.h>
+#include "duktape.h"
+#include "ami/runtime.h"
+
+/* ---- permissions (perms.c) ---- */
+
+typedef struct ami__net_rule {
+    char *host;     /* lowercase; "*" any; "*.x" x and its subdomains */
+    int port;       /* 0 = any */
+} ami__net_rule;
+
+typedef struct ami__perms {
+    int refs;
+    ami__net_rule *net;
+    size_t n_net;
+    int (*listen)[2];   /* [lo, hi] port ranges */
+    size_t n_listen;
+    char **env;
+    size_t n_env;
+} ami__perms;
+
+/* Parse the comma/space separated lists ("host", "host:port", "*.domain", "*";
+ * "8080", "9000-9100"; "NAME").  0 or AMI_EINVAL with the bad item in ami_error_last(). */
+int ami__perms_new(ami__perms **out, const char *allow_net, const char *allow_listen, const char *allow_env);
+/* Shared by the instance and its in-flight requests (thread-safe counts). */
+ami__perms *ami__perms_ref(ami__perms *p);
+void ami__perms_unref(ami__perms *p);
+/* 1 when allowed.  host is as in a URL (IPv6 with or without brackets). */
+int ami__perms_net(const ami__perms *p, const char *host, int port);
+int ami__perms_listen(const ami__perms *p, int port);
+int ami__perms_env(const ami__perms *p, const char *name);
+/* Check a URL for fetch/WebSocket: scheme (http/https/ws/wss) and host:port.
+ * 0 when allowed; else -1 with a message for PermissionDenied / TypeError in msg
+ * (*is_type set when the URL itself is bad, not refused). */
+int ami__perms_url(const ami__perms *p, const char *url, char *msg, size_t msglen, int *is_type);
+
+/* ---- per-instance web state (web.c) ---- */
+
+typedef struct ami__web {
+    ami__perms *perms;
+    char *ca_file;
+    int timeout_ms;
+    size_t body_max;
+    int fetch_max;
+    int sockets_max;
+    int64_t mono0_ns;           /* performance.now() origin */
+    void *fetches;              /* fetch.c: requests in flight (instance thread) */
+    int n_fetches;
+    int64_t next_id;
+    void *servers;              /* serve.c: listening servers (instance thread) */
+    void *sockets;              /* websocket.c: open WebSockets (instance thread) */
+    int n_sockets;
+    int exit_code;              /* Deno.exit() */
+} ami__web;
+
+/* From the runtime options; 0 or AMI_EINVAL (bad permission list) / AMI_ENOMEM. */
+int ami__web_new(ami__web **out, const ami_runtime_options *opts);
+void ami__web_free(ami__web *w);
+
+/* W.fetch / W.fetchAbort (fetch.c) */
+duk_ret_t ami__web_fetch(duk_context *ctx);
+duk_ret_t ami__web_fetch_abort(duk_context *ctx);
+
+/* W.serve / W.serveClose / W.serveRespond (serve.c) */
+duk_ret_t ami__web_serve(duk_context *ctx);
+duk_ret_t ami__web_serve_close(duk_context *ctx);
+duk_ret_t ami__web_serve_respond(duk_context *ctx);
+
+/* W.wsOpen / W.wsSend / W.wsClose (websocket.c) */
+duk_ret_t ami__web_ws_open(duk_context *ctx);
+duk_ret_t ami__web_ws_send(duk_context *ctx);
+duk_ret_t ami__web_ws_close(duk_context *ctx);
+
+/* The worker's stop hook: post `sig` ("SIGTERM", "SIGINT") to the instance; the
+ * listeners Deno.addSignalListener registered run once, on its thread, with
+ * graceful_ms to finish.  Thread-safe; 0 or AMI_ESTOPPED / AMI_ENOMEM. */
+int ami__runtime_signal(ami_runtime *r, const char *sig, int graceful_ms);
+
+/* host.web(): pushes an object with the natives the lazy web prelude uses. */
+duk_ret_t ami__web_host(duk_context *ctx);
+
+/* UTF-8 (possibly invalid) to a Duktape string: supplementary characters as
+ * surrogate pairs, invalid sequences U+FFFD (or, when fatal, returns -1). */
+int ami__utf8_push(duk_context *ctx, const unsigned char *p, size_t n, int fatal);
+
+#endif

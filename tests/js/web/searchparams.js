@@ -1,0 +1,16 @@
+const p = new URLSearchParams('?a=1&b=x+y&a=2&c=%E2%82%AC&d');
+console.log(p.get('a'), p.get('b'), p.get('c'), JSON.stringify(p.get('d')), p.get('zz'), p.has('a'), p.has('a', '2'), p.size);
+console.log(JSON.stringify(p.getAll('a')), p.toString());
+p.append('e', 'é & = + /?');
+p.delete('b');
+p.set('a', 'one');
+console.log(p.toString());
+p.sort();
+console.log(p.toString(), JSON.stringify([...p.keys()]), JSON.stringify([...p.values()]), JSON.stringify([...p]));
+console.log(new URLSearchParams({ x: 1, y: 'two', z: true }).toString());
+console.log(new URLSearchParams([['k', 'v'], ['k', 'w']]).toString());
+console.log(new URLSearchParams(new URLSearchParams('q=1')).toString());
+const seen = [];
+new URLSearchParams('a=1&b=2').forEach((v, k) => seen.push(k + '=' + v));
+console.log(seen.join(','));
+console.log(new URLSearchParams("a=b!'()*~-._").toString());
