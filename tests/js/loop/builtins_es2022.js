@@ -25,3 +25,4 @@ print(ws.has(k1), ws.has(k2), ws.add(k2).has(k2), ws.delete(k1), ws.has(k1));
 print(typeof globalThis, globalThis.Math === Math);
 const clone = structuredClone({ a: [1, { b: 2 }], d: new Date(0) });
 print(JSON.stringify(clone), clone.d instanceof Date);
+print(JSON.stringify(Promise.resolve(1)), JSON.stringify({ p: new Promise(() => {}), q: (async () => 1)() }));
