@@ -796,6 +796,37 @@ static int line_from_stack(const char *stack)
     return p ? atoi(p + strlen(tag)) : 0;
 }
 
+/* A Duktape stack trace as the user should see it: the first line (name and
+ * message), then only the frames in the worker's script, each as
+ * "    at NAME (worker.js:L)" (Duktape's internals, the prelude, built-ins
+ * and its flags such as "strict preventsyield" left out).  In place. */
+static void user_stack(char *stack)
+{
+    if (!stack) return;
+    const char *tag = "(" AMI__SCRIPT_FILENAME ":";
+    char *w = stack, *r = stack;
+    int first = 1;
+    while (*r) {
+        char *eol = strchr(r, '\n');
+        size_t n = eol ? (size_t)(eol - r) : strlen(r);
+        char *at = first ? NULL : memmem(r, n, "    at ", 7);
+        char *t = first ? NULL : memmem(r, n, tag, strlen(tag));
+        if (first) {
+            memmove(w, r, n);
+            w += n;
+        } else if (at == r && t) {
+            char *close = memchr(t, ')', n - (size_t)(t - r));
+            size_t keep = close ? (size_t)(close - r) + 1 : n;
+            *w++ = '\n';
+            memmove(w, r, keep);
+            w += keep;
+        }
+        first = 0;
+        r += n + (eol ? 1 : 0);
+    }
+    *w = '\0';
+}
+
 /* [ err ] -> [ err ]; fills d (run under duk_safe_call: getters may throw). */
 static duk_ret_t describe_error(duk_context *ctx, void *udata)
 {
@@ -844,6 +875,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
         duk_pop(ctx);
     }
     if (!d->line) d->line = line_from_stack(d->stack);
+    user_stack(d->stack);
     return 0;
 }
 
