@@ -127,6 +127,9 @@ def('__ami_sget', function (proto, k, self) {
   }
   return void 0;
 });
+def('__ami_nonew', function (name) {
+  throw new TypeError("Class constructor " + name + " cannot be invoked without 'new'");
+});
 def('__ami_enum', function (keys, vals) {
   var o = {};
   for (var i = 0; i < keys.length; i++) {

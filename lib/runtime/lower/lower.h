@@ -42,6 +42,8 @@
  *   __ami_sget(proto, k, self) super.k: the property k found from proto up
  *                          its chain; a getter runs with `self` as this.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
+ *   __ami_nonew(name)      throws TypeError "Class constructor name cannot be
+ *                          invoked without 'new'" (a class called as a function).
  *   __ami_enum(keys, vals) a TypeScript enum's object: keys[i] -> vals[i],
  *                          and vals[i] -> keys[i] for numeric values.
  *   __ami_tdz(name)        throws ReferenceError "Cannot access 'name' before
