@@ -523,9 +523,69 @@ typedef struct {
 } setup_arg;
 
 /* -> [body] (the instance's permanent value stack) */
+/* Duktape.errThrow: `o.f()` with o.f not callable.  Duktape creates that
+ * TypeError when it reads o.f, where the script's line is not yet up to date
+ * (it shows the line of the previous call), and throws it at the call, where
+ * the line is right: take the line of the innermost script activation then.
+ * Native (no bytecode, so a stop or lease loss never interrupts it); other
+ * errors pass untouched. */
+static duk_ret_t h_err_throw(duk_context *ctx)
+{
+    if (!duk_is_error(ctx, 0) || duk_get_error_code(ctx, 0) != DUK_ERR_TYPE_ERROR) return 1;
+    duk_get_prop_string(ctx, 0, "message");
+    const char *m = duk_get_string(ctx, -1);
+    int match = m && strstr(m, "not callable (property ");
+    duk_pop(ctx);
+    if (!match || duk_has_prop_string(ctx, 0, "__ami_line")) return 1;
+    for (duk_int_t level = -1; level >= -64; level--) {
+        duk_inspect_callstack_entry(ctx, level);
+        if (duk_is_undefined(ctx, -1)) { duk_pop(ctx); break; }
+        duk_get_prop_string(ctx, -1, "function");
+        duk_get_prop_string(ctx, -1, "fileName");
+        int user = duk_is_string(ctx, -1) && !strcmp(duk_get_string(ctx, -1), AMI__SCRIPT_FILENAME);
+        duk_pop_2(ctx);
+        if (user) {
+            duk_get_prop_string(ctx, -1, "lineNumber");
+            duk_int_t line = duk_get_int(ctx, -1);
+            duk_pop_2(ctx);
+            if (line <= 0) break;
+            /* the stack text first (its getter reads the old line), then the line */
+            duk_get_prop_string(ctx, 0, "stack");
+            const char *st = duk_get_string(ctx, -1);
+            const char *tag = "(" AMI__SCRIPT_FILENAME ":";
+            const char *p = st ? strstr(st, tag) : NULL;
+            if (p) {
+                const char *q = p + strlen(tag);
+                while (*q >= '0' && *q <= '9') q++;
+                duk_push_lstring(ctx, st, (duk_size_t)(p - st));
+                duk_push_sprintf(ctx, "%s%ld", tag, (long)line);
+                duk_push_string(ctx, q);
+                duk_concat(ctx, 3);
+                duk_push_string(ctx, "stack");
+                duk_swap_top(ctx, -2);
+                duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                                     DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_FORCE);
+            }
+            duk_pop(ctx);
+            duk_push_string(ctx, "lineNumber");
+            duk_push_int(ctx, line);
+            duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                                 DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_FORCE);
+            break;
+        }
+        duk_pop(ctx);
+    }
+    duk_dup(ctx, 0);
+    return 1;
+}
+
 static duk_ret_t setup_instance(duk_context *ctx, void *udata)
 {
     setup_arg *a = udata;
+    duk_get_global_string(ctx, "Duktape");
+    duk_push_c_function(ctx, h_err_throw, 1);
+    duk_put_prop_string(ctx, -2, "errThrow");
+    duk_pop(ctx);
     duk_push_global_stash(ctx);
     duk_push_string(ctx, a->cfg);
     duk_put_prop_string(ctx, -2, "config");

@@ -272,23 +272,6 @@ if (typeof G.Promise !== 'function') force(G, 'Promise', PromiseImpl);
  * function stops at await and the caller goes on, as in Node. */
 
 var Thread = G.Duktape.Thread, resumeCo = Thread.resume, yieldCo = Thread.yield;
-
-/* `o.f()` with o.f not callable: Duktape creates that TypeError when it reads
- * o.f, where the script's line is not yet up to date (it shows the line of the
- * previous call), and throws it at the call.  At the throw the line is right:
- * take it from a fresh trace.  Other errors pass untouched. */
-var notCallableRe = /^undefined not callable \(property|not callable \(property '/;
-G.Duktape.errThrow = function (e) {
-    if (e instanceof TypeError && notCallableRe.test(e.message) && !e.hasOwnProperty('lineNumber')) {
-        var st = new Error().stack, m = /\(worker\.js:(\d+)\)/.exec(st);
-        if (m) {
-            var line = +m[1], old = e.stack;
-            force(e, 'lineNumber', line);
-            if (typeof old === 'string') force(e, 'stack', old.replace(/\(worker\.js:\d+\)/, '(worker.js:' + line + ')'));
-        }
-    }
-    return e;
-};
 /* co.k, what a resume ended with: 1 await, 2 return, 3 throw, 4 yield (literals in the hot
  * paths: Duktape looks names of outer functions up by name) */
 var current = null;   /* the coroutine record running now; null on the loop */
