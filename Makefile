@@ -208,9 +208,9 @@ asan:
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
 ifeq ($(SAN),fuzz)
-$(B)/fuzz/%: tests/fuzz/%.c $(B)/libami.a $(B)/obj/cli/amid/config.o
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/obj/libami-internal.a $(B)/obj/cli/amid/config.o
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(CFLAGS_AMI) -fsanitize=fuzzer -o $@ $< $(B)/obj/cli/amid/config.o $(B)/libami.a $(LDLIBS_AMI)
+	$(QLD)$(CC) $(CFLAGS_AMI) -fsanitize=fuzzer -o $@ $< $(B)/obj/cli/amid/config.o $(B)/obj/libami-internal.a $(LDLIBS_AMI)
 fuzz-build: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 endif
 fuzz:
@@ -222,7 +222,7 @@ fuzz:
 	   build/fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	     -artifact_prefix=build/fuzz/work/$$t- build/fuzz/work/$$t tests/fuzz/corpus/$$t 2>build/fuzz/work/$$t.log \
 	     || { tail -40 build/fuzz/work/$$t.log; exit 1; }; \
-	   grep -E "^#[0-9]+ *DONE" build/fuzz/work/$$t.log | tail -1; \
+	   grep -E "^Done [0-9]+ runs" build/fuzz/work/$$t.log; \
 	 done
 
 # Long runs of the fault harnesses (CI runs them short inside `make integration`).

@@ -14,5 +14,6 @@
 #include "ami/webfix.h"
 #include "ami/runtime.h"
 #include "ami/templates.h"
+#include "ami/cex.h"
 
 #endif

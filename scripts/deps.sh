@@ -22,6 +22,8 @@ python3 -c 'import pytest' 2>/dev/null || /usr/bin/python3 -c 'import pytest' 2>
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 # make test also compiles the tree with clang at -Werror (make clang-check)
 command -v clang >/dev/null 2>&1 || need+=(clang)
+# libFuzzer and the sanitizer runtimes for clang (tests/fuzz, test_fuzz_short.sh): only recommended by clang
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-dev)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # the web console's editor (served by amid from its install location) and its browser tests
 [ -f /usr/share/javascript/codemirror/lib/codemirror.js ] || need+=(libjs-codemirror)

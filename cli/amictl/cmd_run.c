@@ -16,7 +16,8 @@
 #include "amictl.h"
 
 #define RUN_USAGE "run FILE|- [--iterations N] [--delay MS] [--wait MS] [--local PATH] [--db PATH] [--nid N] [--network NET]" \
-                  " [--allow-net HOSTS] [--allow-listen PORTS] [--allow-env NAMES] [--ca-file PEM]"
+                  " [--allow-net HOSTS] [--allow-listen PORTS] [--allow-env NAMES] [--ca-file PEM]" \
+                  " [--fetch-timeout MS] [--cex paper|live]"
 
 static void print_log(const ami_log_record *rec, void *payload)
 {
@@ -76,7 +77,8 @@ static int report(const char *file, const ami_runtime_result *res, int iteration
 int cmd_run(int argc, char **argv)
 {
     const char *file = NULL, *db = amictl_opts.db, *nid = amictl_opts.nid, *network = amictl_opts.network, *local_path = NULL;
-    const char *allow_net = NULL, *allow_listen = NULL, *allow_env = NULL, *ca_file = NULL;
+    const char *allow_net = NULL, *allow_listen = NULL, *allow_env = NULL, *ca_file = NULL, *cex = NULL;
+    long fetch_timeout = 0;
     long iterations = 1, delay = 0, wait_ms = -1;
     /* the script runs in this process against a store: there is no remote form */
     if (amictl_remote()) return amictl_usage("run", "runs on a store directly (--db PATH), not through amid (--url)");
@@ -91,6 +93,12 @@ int cmd_run(int argc, char **argv)
         else if (!strcmp(a, "--allow-listen") && has) allow_listen = argv[++i];
         else if (!strcmp(a, "--allow-env") && has) allow_env = argv[++i];
         else if (!strcmp(a, "--ca-file") && has) ca_file = argv[++i];
+        else if (!strcmp(a, "--cex") && has) {
+            cex = argv[++i];
+            if (strcmp(cex, "paper") && strcmp(cex, "live")) return amictl_usage("run", "--cex needs paper or live");
+        } else if (!strcmp(a, "--fetch-timeout") && has) {
+            if (parse_int(argv[++i], &fetch_timeout) || fetch_timeout < 0) return amictl_usage("run", "--fetch-timeout needs milliseconds");
+        }
         else if (!strcmp(a, "--iterations") && has) {
             if (parse_int(argv[++i], &iterations) || iterations < 1) return amictl_usage("run", "--iterations needs a positive number");
         } else if (!strcmp(a, "--delay") && has) {
@@ -145,6 +153,8 @@ int cmd_run(int argc, char **argv)
     o.allow_listen = allow_listen;
     o.allow_env = allow_env;
     o.ca_file = ca_file;
+    o.cex = cex;
+    o.fetch_timeout_ms = (int)fetch_timeout;
     ami_runtime *inst = NULL;
     if (ami_runtime_new(&inst, &o)) {
         fprintf(stderr, "amictl run: %s: %s\n", file, ami_error_last());

@@ -108,9 +108,11 @@ static const struct command {
       "  --allow-listen PORTS  ports Deno.serve may bind (8080, 9000-9100; default none)\n"
       "  --allow-env NAMES   variables Deno.env.get may read (default none)\n"
       "  --ca-file PEM       extra CA certificates for https/wss\n"
+      "  --fetch-timeout MS  one HTTP request's timeout (default 30000)\n"
+      "  --cex paper         every Stels.runtime.cex connector trades on a paper book\n"
       "  --db, --nid, --network may also follow the command.\n"
       "Log lines go to stdout (JSON records with --json); a throw or a syntax error exits 1.\n",
-      "iterations: delay: wait: local: allow-net: allow-listen: allow-env: ca-file:" },
+      "iterations: delay: wait: local: allow-net: allow-listen: allow-env: ca-file: fetch-timeout: cex:" },
     { "validate", cmd_validate, "check that a script compiles", "validate FILE|-",
       "Lowers modern JavaScript and compiles it as a worker body without running it.\n"
       "Errors are reported as FILE:LINE:COLUMN: message, with exit status 1.\n",

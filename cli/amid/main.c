@@ -75,6 +75,7 @@ static const struct key {
     { "scope", K_ENUM, "cluster", 0, 0, "cluster|node", "getWorkerStats/getWorkerLogs: the whole cluster or this node" },
     { "console", K_STR, NULL, 0, 0, NULL, "web console directory, or off (default: the installed one)" },
     { "codemirror", K_STR, AMID_CODEMIRROR_DIR, 0, 0, NULL, "the console editor's files" },
+    { "cex", K_ENUM, "live", 0, 0, "live|paper", "paper: every Stels.runtime.cex connector trades on a paper book" },
 };
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -292,6 +293,7 @@ int main(int argc, char **argv)
     o.allow_listen = str_opt(cfg, "allow_listen");
     o.allow_env = str_opt(cfg, "allow_env");
     o.ca_file = str_opt(cfg, "ca_file");
+    o.cex = str_opt(cfg, "cex");
     int body_bytes = 0;
     if (int_opt(cfg, "fetch_timeout_ms", &o.fetch_timeout_ms) || int_opt(cfg, "fetch_body_bytes", &body_bytes) ||
         int_opt(cfg, "fetch_max", &o.fetch_max) || int_opt(cfg, "sockets_max", &o.sockets_max))

@@ -106,13 +106,16 @@ typedef struct ami_node_options {
     size_t fetch_body_bytes;       /* response body cap, default 16 MiB */
     int fetch_max;                 /* requests in flight per instance, default 32 */
     int sockets_max;               /* open WebSockets per instance, default 16 */
+    /* version 4 */
+    const char *cex;               /* "paper": every Stels.runtime.cex connector trades on a paper book in the
+                                      shared store (docs/scripting.md "Exchanges"); NULL, "" or "live": as configured */
 } ami_node_options;
 
-#define AMI_NODE_OPTIONS_VERSION 3
+#define AMI_NODE_OPTIONS_VERSION 4
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
                                 2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1, \
                                 NULL, NULL, NULL, NULL, 200, 262144, \
-                                NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
+                                NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a

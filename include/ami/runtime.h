@@ -88,7 +88,7 @@ typedef struct ami_runtime_options {
     /* version 2: */
     ami_runtime_ready_fn ready;      /* the instance has become ready to step (NULL: none; see ami_runtime_step) */
     void *ready_payload;
-    /* version 3: network and environment permissions (DESIGN §11), lists separated by commas
+    /* version 3: network and environment permissions (docs/design.md §11), lists separated by commas
      * or blanks; NULL or "" allows nothing.  Copied. */
     const char *allow_net;           /* hosts fetch/WebSocket may reach: "host", "host:port", "*.domain", "*" */
     const char *allow_listen;        /* ports Deno.serve may bind: "8080", "9000-9100" */
@@ -98,11 +98,14 @@ typedef struct ami_runtime_options {
     size_t fetch_body_max;           /* bytes of one response body; 0 = 16 MiB */
     int fetch_max;                   /* requests in flight per instance; 0 = 32 */
     int sockets_max;                 /* open WebSockets per instance; 0 = 16 */
+    /* version 4: */
+    const char *cex;                 /* "paper": every Stels.runtime.cex connector trades on a paper book
+                                        (docs/scripting.md "Exchanges"); NULL, "" or "live": as the script configures */
 } ami_runtime_options;
-#define AMI_RUNTIME_OPTIONS_VERSION 3
+#define AMI_RUNTIME_OPTIONS_VERSION 4
 #define AMI_RUNTIME_OPTIONS_INIT { AMI_RUNTIME_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, \
                                    0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, \
-                                   NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
+                                   NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 
 /* The smallest thread stack on which every recursion limit of the bundled
  * Duktape (native calls, compiler, JSON, RegExp compiler and executor) ends

@@ -417,6 +417,7 @@ static size_t options_size(unsigned int version)
 {
     if (version == 1) return offsetof(ami_node_options, store);
     if (version == 2) return offsetof(ami_node_options, allow_net);
+    if (version == 3) return offsetof(ami_node_options, cex);
     if (version == AMI_NODE_OPTIONS_VERSION) return sizeof(ami_node_options);
     return 0;
 }
@@ -451,6 +452,8 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     if (opts->fetch_timeout_ms < 0) return bad_opt("fetch_timeout_ms", "must be >= 0");
     if (opts->fetch_max < 0) return bad_opt("fetch_max", "must be >= 0");
     if (opts->sockets_max < 0) return bad_opt("sockets_max", "must be >= 0");
+    if (opts->cex && *opts->cex && strcmp(opts->cex, "paper") && strcmp(opts->cex, "live"))
+        return bad_opt("cex", "must be \"paper\" or \"live\"");
     {
         ami__perms *perms = NULL;
         int prc = ami__perms_new(&perms, opts->allow_net, opts->allow_listen, opts->allow_env);
@@ -479,6 +482,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     node->o.nid = node->nid;
     node->o.network = node->network;
     node->o.local_store_uri = node->local_uri;
+    node->o.cex = opts->cex && !strcmp(opts->cex, "paper") ? "paper" : NULL;   /* a literal: nothing to own */
     const char **perm_opts[4] = { &node->o.allow_net, &node->o.allow_listen, &node->o.allow_env, &node->o.ca_file };
     for (int i = 0; i < 4; i++) {
         if (!*perm_opts[i]) continue;

@@ -356,6 +356,7 @@ static int generation(ami_node *node, ami__worker *w)
     ro.fetch_body_max = node->o.fetch_body_bytes;
     ro.fetch_max = node->o.fetch_max;
     ro.sockets_max = node->o.sockets_max;
+    ro.cex = node->o.cex;
     ro.log = ami__runner_log;
     ro.log_payload = w;
     if (leader) {

@@ -84,13 +84,15 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
         nerrs += (json_int_t)w->ps.network_errors;
         cerrs += (json_int_t)w->ps.critical_errors;
     }
-    json_t *corrupt = json_deep_copy(node->corrupt ? node->corrupt : json_array());
+    /* unreadable worker records, only when there are some (the spec's shape otherwise) */
+    json_t *corrupt = json_array_size(node->corrupt) ? json_deep_copy(node->corrupt) : NULL;
     pthread_mutex_unlock(&node->mu);
-    *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I}",
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}",
                      "totalWorkers", total, "runningWorkers", running, "stoppedWorkers", total - running,
                      "totalExecutions", execs, "totalErrors", errs, "totalNetworkErrors", nerrs,
-                     "totalCriticalErrors", cerrs, "workers", arr, "corruptRecords", corrupt,
-                     "timestamp", (json_int_t)now);
+                     "totalCriticalErrors", cerrs, "workers", arr, "timestamp", (json_int_t)now);
+    if (*out && corrupt) json_object_set_new(*out, "corruptRecords", corrupt);
+    else json_decref(corrupt);
     return *out ? 0 : ami__error_oom();
 }
 

@@ -565,6 +565,7 @@ void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst)
         { "unsub", h_unsub, 1 },
         { "sleepOp", h_sleep_op, 0 },
         { "mark", h_mark, 0 },
+        { "cexHosted", ami__runtime_cex_hosted, 0 },
         { "op", h_op, 1 },
         { "log", h_log, 2 },
         { "mem", h_mem, 0 },

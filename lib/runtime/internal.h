@@ -111,6 +111,10 @@ extern const char ami__prelude_deno_js[];     /* loaded on first use */
 extern const char ami__prelude_timers_js[];   /* loaded on first use */
 extern const char ami__prelude_gen_js[];      /* loaded on first use */
 extern const char ami__prelude_web_js[];      /* loaded on first use */
+extern const char ami__cex_js[];              /* Stels.runtime.cex, loaded on first use */
+
+/* host.cexHosted(): the connectors the host registered (cex_host.c, include/ami/cex.h). */
+duk_ret_t ami__runtime_cex_hosted(duk_context *ctx);
 
 /* Register the native host functions on the object on top of the stack. */
 void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst);

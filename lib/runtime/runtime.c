@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <malloc.h>   /* malloc_usable_size */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <errno.h>
 #include <time.h>
@@ -318,6 +319,7 @@ static const struct { const char *file; const char *src; } lazy_parts[] = {
     { "ami:prelude-timers", ami__prelude_timers_js },   /* 4: setTimeout & co. */
     { "ami:prelude-gen", ami__prelude_gen_js },         /* 5: generators and async generators */
     { "ami:prelude-web", ami__prelude_web_js },         /* 6: web globals, fetch (lib/runtime/web) */
+    { "ami:cex", ami__cex_js },                         /* 7: Stels.runtime.cex, the exchange connectors */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -601,12 +603,19 @@ static int fail_new(ami_runtime *r, int code)
     return code;
 }
 
-AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *opts)
+AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in)
 {
     if (!out) return ami__error_set(AMI_EINVAL, "runtime: out is NULL");
     *out = NULL;
-    if (!opts || opts->version < 1 || opts->version > AMI_RUNTIME_OPTIONS_VERSION)
+    if (!in || in->version < 1 || in->version > AMI_RUNTIME_OPTIONS_VERSION)
         return ami__error_set(AMI_EINVAL, "runtime: missing options or bad version");
+    /* a host built against an older header passed a shorter struct: read only its version's fields */
+    ami_runtime_options full = AMI_RUNTIME_OPTIONS_INIT;
+    memcpy(&full, in, in->version == 1 ? offsetof(ami_runtime_options, ready)
+                    : in->version == 2 ? offsetof(ami_runtime_options, allow_net)
+                    : in->version == 3 ? offsetof(ami_runtime_options, cex) : sizeof full);
+    const ami_runtime_options *opts = &full;
+    const char *cex_mode = opts->cex && !strcmp(opts->cex, "paper") ? "paper" : "";
     const json_t *script = opts->worker ? json_object_get(opts->worker, "script") : NULL;
     if (!json_is_string(script)) return ami__error_set(AMI_EINVAL, "runtime: worker has no script");
     if (opts->workers && !json_is_array(opts->workers))
@@ -658,10 +667,10 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *op
     duk_context *ctx = r->ctx;
 
     /* Stels.config and startTime, handed to the prelude as JSON text */
-    json_t *cfg = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "nid", r->nid, "sid", r->sid, "network", r->network,
+    json_t *cfg = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "nid", r->nid, "sid", r->sid, "network", r->network,
                             "workers", opts->workers ? json_incref((json_t *)opts->workers) : json_array(),
                             "term", opts->term > 0 ? json_integer(opts->term) : json_null(),
-                            "startTime", (json_int_t)r->start_time);
+                            "startTime", (json_int_t)r->start_time, "cex", cex_mode);
     char *cfgtext = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
     json_decref(cfg);
     if (!cfgtext) return fail_new(r, ami__error_oom());

@@ -4,22 +4,28 @@
  * @executionMode parallel
  * @priority high
  * @mode loop
- * @description Compares one symbol's price across exchanges and records opportunities above a minimum difference.
+ * @description Compares one symbol's price across exchanges (Stels.runtime.cex) and records opportunities above a minimum difference.
  *
- * Reads:    ["ticker", "BTC/USDT.binance"], ["ticker", "BTC/USDT.bybit"], ["ticker", "BTC/USDT.okx"]
- *           (the ticker-simulator template writes these)
+ * The connectors run with paper: true, so their prices come from the
+ * ticker-simulator's ["ticker", "BTC/USDT.binance"] and [..."BTC/USDT.bybit"]
+ * entries; drop `paper: true` (and allow the node to reach the exchanges) to
+ * compare the exchanges' real tickers.
+ *
  * Produces: ["arbitrage", "opportunities", TS]  raw {symbol, buyExchange, sellExchange, buyPrice, sellPrice,
  *           difference, profit (percent), node}
  */
-const EXCHANGES = ["binance", "bybit", "okx"];
+const EXCHANGES = ["binance", "bybit"];
 const SYMBOL = "BTC/USDT";
 const MIN_DIFF = 50; // dollars
 
 const prices = {};
-for (const exchange of EXCHANGES) {
-  const ticker = await Stels.net.get(["ticker", `${SYMBOL}.${exchange}`]);
-  const last = ticker.value?.raw?.last;
-  if (typeof last === "number") prices[exchange] = last;
+for (const id of EXCHANGES) {
+  const exchange = new Stels.runtime.cex[id]({ paper: true });
+  try {
+    prices[id] = (await exchange.fetchTicker(SYMBOL)).last;
+  } catch (e) {
+    logger.warn(`${id}: ${e.name}: ${e.message}`);
+  }
 }
 
 const values = Object.values(prices);

@@ -4,29 +4,34 @@
  * @executionMode parallel
  * @priority critical
  * @mode loop
- * @description Each node watches its account balance and raises an alert when it falls below a threshold.
+ * @description Each node watches the account's total equity (Stels.runtime.cex, paper by default) and raises an alert when it falls below a threshold.
  *
- * Reads:    ["account", "balance", NID]  raw {USD, ...}  (written by your exchange connector or by hand:
- *           amictl has no put command; a worker can do Stels.net.set(["account","balance",NID], {USD: 500}))
+ * Reads the balance with fetchBalance(); the total equity comes from
+ * balance.info.result.list[0].totalEquity, Bybit v5's wallet answer (the
+ * paper exchange answers in the same shape).  Set EXCHANGE to "bybit" with
+ * your keys to watch a real account.
+ *
  * Produces: ["alerts", "balance", NID]   raw {level, balance, threshold, node, timestamp} while below the threshold
  *           ["metrics", "balance", NID]  raw {balance, ok, node, timestamp} at every check
  */
+const EXCHANGE = "paper"; // or "bybit" with apiKey and secret
 const THRESHOLD = 1000; // alert below $1000
 const INTERVAL_MS = 10000;
 const nid = Stels.config.nid;
 
-const entry = await Stels.net.get(["account", "balance", nid]);
-const balance = entry.value?.raw?.USD;
-if (typeof balance !== "number") {
-  logger.warn(`no balance under ["account","balance","${nid}"]`);
+const exchange = new Stels.runtime.cex[EXCHANGE]({ apiKey: "YOUR_API_KEY", secret: "YOUR_SECRET" });
+const balance = await exchange.fetchBalance();
+const equity = Number(balance.info?.result?.list?.[0]?.totalEquity ?? balance.total?.USDT);
+if (!Number.isFinite(equity)) {
+  logger.warn(`no equity in the ${exchange.id} balance`);
 } else {
-  const ok = balance >= THRESHOLD;
-  await Stels.net.set(["metrics", "balance", nid], { balance, ok, node: nid, timestamp: Date.now() });
+  const ok = equity >= THRESHOLD;
+  await Stels.net.set(["metrics", "balance", nid], { balance: equity, ok, node: nid, timestamp: Date.now() });
   if (!ok) {
     await Stels.net.set(["alerts", "balance", nid], {
-      level: "warning", balance, threshold: THRESHOLD, node: nid, timestamp: Date.now(),
+      level: "warning", balance: equity, threshold: THRESHOLD, node: nid, timestamp: Date.now(),
     });
-    logger.warn(`low balance on ${nid}: $${balance}`);
+    logger.warn(`low balance on ${nid}: $${equity}`);
   } else {
     await Stels.net.delete(["alerts", "balance", nid]);
   }

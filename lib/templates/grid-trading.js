@@ -4,39 +4,58 @@
  * @executionMode leader
  * @priority critical
  * @mode loop
- * @description Paper grid strategy on BTC/USDT: buys at each grid level it has no position at, sells one grid higher.
+ * @description Grid strategy on BTC/USDT through Stels.runtime.cex (paper by default): buys at each grid level it holds nothing at, sells one grid higher.
  *
  * Runs in leader mode so exactly one node trades (no duplicate orders); it
  * keeps its state in the store so a new leader continues where the old one
- * stopped.  No exchange is called: orders are recorded, not sent — replace
- * placeOrder() with your exchange connector.
+ * stopped.  The exchange is the paper one (a book in the shared store, priced
+ * by the ticker-simulator template): to trade for real, set EXCHANGE to
+ * "bybit" or "binance" with your keys and let the node reach it (amid.conf
+ * allow_net = api.bybit.com); a node started with cex = paper keeps any
+ * exchange on paper.
  *
- * Reads:    ["ticker", "BTC/USDT"]
- * Produces: ["trading", "grid", SID]          raw {symbol, positions: [{level, size, at}], realized, updatedAt}
- *           ["trading", "orders", SID, TS]    raw {symbol, side, price, size, level, node, term, timestamp}
+ * Reads:    ["ticker", "BTC/USDT"] (through the paper exchange)
+ * Produces: ["trading", "grid", SID]          raw {symbol, positions: [{level, size, at, orderId}], realized, updatedAt}
+ *           ["trading", "orders", SID, TS]    raw {symbol, side, price, size, level, orderId, node, term, timestamp}
+ *           the paper book under ["cex", "paper", "paper", ...]
  */
+const EXCHANGE = "paper"; // or "bybit" / "binance" with apiKey and secret
 const SYMBOL = "BTC/USDT";
 const GRID_SIZE = 100; // $100 between levels
 const POSITION_SIZE = 0.01; // BTC per level
 const MAX_POSITIONS = 10;
 
+const exchange = new Stels.runtime.cex[EXCHANGE]({ apiKey: "YOUR_API_KEY", secret: "YOUR_SECRET" });
 const stateKey = ["trading", "grid", Stels.config.sid];
 
-const placeOrder = async (side, price, level) => {
-  const order = { symbol: SYMBOL, side, price, size: POSITION_SIZE, level,
-                  node: Stels.config.nid, term: Stels.config.term, timestamp: Date.now() };
-  await Stels.net.set(["trading", "orders", Stels.config.sid, order.timestamp], order);
-  logger.info(`${side} ${POSITION_SIZE} ${SYMBOL} at ${price} (level ${level})`);
-  return order;
+const placeOrder = async (side, level) => {
+  try {
+    const o = await exchange.createMarketOrder(SYMBOL, side, POSITION_SIZE);
+    const order = { symbol: SYMBOL, side, price: o.average ?? o.price, size: o.amount, level, orderId: o.id,
+                    node: Stels.config.nid, term: Stels.config.term, timestamp: Date.now() };
+    await Stels.net.set(["trading", "orders", Stels.config.sid, order.timestamp], order);
+    logger.info(`${side} ${o.amount} ${SYMBOL} at ${order.price} (level ${level})`);
+    return order;
+  } catch (e) {
+    // InsufficientFunds / InvalidOrder: don't retry, skip this level
+    if (e.name === "InsufficientFunds" || e.name === "InvalidOrder") {
+      logger.warn(`${side} at level ${level} skipped: ${e.name}: ${e.message}`);
+      return null;
+    }
+    throw e;
+  }
 };
 
-const ticker = await Stels.net.get(["ticker", SYMBOL]);
-const price = ticker.value?.raw?.last;
-if (typeof price !== "number") {
-  logger.warn(`no ticker for ${SYMBOL} yet`);
+let ticker;
+try {
+  ticker = await exchange.fetchTicker(SYMBOL);
+} catch (e) {
+  if (e.name !== "BadSymbol") throw e;
+  logger.warn(`no ticker for ${SYMBOL} yet (start the ticker-simulator template)`);
   await Stels.sleep(5000);
   return;
 }
+const price = ticker.last;
 
 const saved = await Stels.net.get(stateKey);
 const state = saved.value?.raw ?? { symbol: SYMBOL, positions: [], realized: 0 };
@@ -46,8 +65,9 @@ const level = Math.floor(price / GRID_SIZE) * GRID_SIZE;
 const keep = [];
 for (const pos of state.positions) {
   if (price >= pos.level + GRID_SIZE) {
-    await placeOrder("sell", price, pos.level);
-    state.realized += (price - pos.level) * pos.size;
+    const sold = await placeOrder("sell", pos.level);
+    if (sold) state.realized += (sold.price - pos.level) * pos.size;
+    else keep.push(pos);
   } else {
     keep.push(pos);
   }
@@ -56,8 +76,8 @@ state.positions = keep;
 
 // buy at this level when we hold nothing there (idempotent across failover)
 if (!state.positions.some((p) => p.level === level) && state.positions.length < MAX_POSITIONS) {
-  await placeOrder("buy", price, level);
-  state.positions.push({ level, size: POSITION_SIZE, at: Date.now() });
+  const bought = await placeOrder("buy", level);
+  if (bought) state.positions.push({ level, size: bought.size, at: Date.now(), orderId: bought.orderId });
 }
 
 state.updatedAt = Date.now();

@@ -4,29 +4,33 @@
  * @executionMode parallel
  * @priority normal
  * @mode loop
- * @description Collects price and volume of a few symbols into metrics, on every node.
+ * @description Collects price and volume of a few symbols (Stels.runtime.cex, paper by default) into metrics, on every node.
  *
- * Reads:    ["ticker", SYMBOL]  (start the ticker-simulator template to have some)
+ * Reads:    fetchTicker(SYMBOL); the paper exchange reads ["ticker", SYMBOL] (start the ticker-simulator
+ *           template to have some); set EXCHANGE to "binance" or "bybit" for the exchange's own tickers
  * Produces: ["metrics", "price", SYMBOL]  raw {symbol, price, bid, ask, volume, node, timestamp}
  *           (every node writes it; the last writer wins and says which node it was)
  */
+const EXCHANGE = "paper"; // or "binance" / "bybit" (public data needs no keys)
 const SYMBOLS = ["BTC/USDT", "ETH/USDT", "SOL/USDT"];
 const INTERVAL_MS = 5000;
 
+const exchange = new Stels.runtime.cex[EXCHANGE]();
 let seen = 0;
 for (const symbol of SYMBOLS) {
-  const ticker = await Stels.net.get(["ticker", symbol]);
-  const raw = ticker.value?.raw;
-  if (!raw) {
-    logger.warn(`no ticker for ${symbol} yet`);
+  let ticker;
+  try {
+    ticker = await exchange.fetchTicker(symbol);
+  } catch (e) {
+    logger.warn(`no ticker for ${symbol} yet (${e.name})`);
     continue;
   }
   await Stels.net.set(["metrics", "price", symbol], {
     symbol,
-    price: raw.last,
-    bid: raw.bid,
-    ask: raw.ask,
-    volume: raw.volume,
+    price: ticker.last,
+    bid: ticker.bid,
+    ask: ticker.ask,
+    volume: ticker.baseVolume,
     node: Stels.config.nid,
     timestamp: Date.now(),
   });

@@ -15,7 +15,7 @@ run() { "$@" >out.txt 2>err.txt; rc=$?; }
 
 # --- templates
 run "$A" --json templates
-check "templates: the eleven built-ins" '$JQ "sorted(t[\"name\"] for t in j)==sorted(a)" api-endpoint arbitrage-monitor balance-monitor dca-strategy empty grid-trading health-check log-cleanup market-monitor price-aggregator ticker-simulator < out.txt'
+check "templates: the twelve built-ins" '$JQ "sorted(t[\"name\"] for t in j)==sorted(a)" api-endpoint arbitrage-monitor balance-monitor dca-strategy empty grid-trading health-check log-cleanup market-monitor position-manager price-aggregator ticker-simulator < out.txt'
 check "templates: each has metadata and a script" '$JQ "all(t[\"title\"] and t[\"category\"] and t[\"description\"] and t[\"executionMode\"] in (\"parallel\",\"leader\",\"exclusive\") and \"Produces\" in t[\"script\"] for t in j)" < out.txt'
 run "$A" templates
 check "templates table lists names with modes" 'grep -q "^grid-trading .*leader .*critical" out.txt && [ $rc -eq 0 ]'

@@ -42,8 +42,10 @@ C
 cc -std=gnu11 -O0 -w -I/usr/share/duktape -c /usr/share/duktape/duktape.c -o "$dir/duktape.o" || exit 1
 cc -std=gnu11 -Wall -Iinclude -I/usr/share/duktape $(pkg-config --cflags jansson) -c "$dir/host.c" -o "$dir/host.o" || exit 1
 # the host's objects (its Duktape included) come first, then libami.a
-cc -o "$dir/host" "$dir/host.o" "$dir/duktape.o" "$B/libami.a" \
-   $(pkg-config --libs sqlite3 jansson libcurl openssl libmicrohttpd) -lm -pthread || exit 1
+# libami's own dependencies: the packages its pkg-config file requires (shared), plus its private libs
+pkgs=$(sed -n 's/^Requires\(\.private\)\{0,1\}: *//p' "$B/libami.pc" | tr ',' ' ')
+deps="$(pkg-config --libs $pkgs) -lm -pthread"
+cc -o "$dir/host" "$dir/host.o" "$dir/duktape.o" "$B/libami.a" $deps || exit 1
 timeout 60 "$dir/host"; rc=$?
 [ $rc -eq 124 ] && echo "FAILED: the runaway script was not stopped (host Duktape replaced libami's?)"
 exit $rc

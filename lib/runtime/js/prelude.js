@@ -206,7 +206,12 @@ function react(p, f, j, c) {
         return;
     }
     var x;
-    try { x = h(p._v); } catch (e) { settle(c, 2, e); return; }
+    try { x = h(p._v); }
+    catch (e) {
+        if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
+        settle(c, 2, e);
+        return;
+    }
     resolveWith(c, x);
 }
 function reactionJob(p, c) {
@@ -669,11 +674,25 @@ force(Stels, 'sleep', function (ms) {
     timers[host.timer(ms !== ms || ms < 0 ? 0 : ms, 0, false)] = { fn: resolveSleep, args: p };
     return p;
 });
+/* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(7)), loaded on first use */
+var runtimeNs = {}, cexNs = null;
+Object.defineProperty(runtimeNs, 'cex', {
+    get: function () {
+        if (!cexNs) {
+            loadWeb();
+            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels,
+                                   mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
+        }
+        return cexNs;
+    },
+    configurable: false, enumerable: true
+});
+force(Stels, 'runtime', runtimeNs);
 force(G, 'Stels', Stels);
 
 /* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
 
-/* ---- web globals (DESIGN §11): loaded on first use of any of them ----
+/* ---- web globals (docs/design.md §11): loaded on first use of any of them ----
  * ami__prelude_web_js (host.lazy(6)) with the natives of host.web(); until
  * then each name is an accessor that loads them all, like the polyfills. */
 
@@ -735,6 +754,8 @@ return {
     fire: fire,
     /* after a failed or stopped run: nothing it left behind may run later */
     reset: function () {
+        ring.length = 0;
+        ringNext = ringLive = 0;
         jobs.length = 0;
         jobHead = 0;
         unhandled.length = 0;

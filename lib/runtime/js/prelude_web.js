@@ -1,4 +1,4 @@
-/* The web globals (DESIGN §11), compiled as `function (kit)` and loaded on
+/* The web globals (docs/design.md §11), compiled as `function (kit)` and loaded on
  * first use of any of them (the prelude's webNames accessors): URL,
  * URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone,
  * performance, crypto, console, DOMException, Event, EventTarget,

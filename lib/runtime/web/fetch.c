@@ -105,6 +105,11 @@ static void task_done(duk_context *ctx, void *data)
 {
     ami__http_req *r = data;
     ami_runtime *inst = instance_of(ctx);
+    /* a barrier: the service thread posts this task while holding r->mu and may still be inside
+     * ami__loop_post; once we hold r->mu it has left it, and the instance may end (and be freed) */
+    pthread_mutex_lock(&r->mu);
+    r->owner = NULL;
+    pthread_mutex_unlock(&r->mu);
     ami__web *w = inst->web;
     fetch_op *op = NULL;
     for (fetch_op *o = w->fetches; o; o = o->next)

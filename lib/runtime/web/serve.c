@@ -170,6 +170,9 @@ static void task_request(duk_context *ctx, void *data)
     for (serve_srv *x = w->servers; x; x = x->next)
         if (x == q->srv) { s = x; break; }
     if (!s) { drop_req(q); return; }   /* the server was closed meanwhile */
+    /* a barrier: on_access holds s->mu until ami__loop_post has returned (the instance may end after this task) */
+    pthread_mutex_lock(&s->mu);
+    pthread_mutex_unlock(&s->mu);
     q->id = ++w->next_id;
     q->next = s->pending;
     s->pending = q;                    /* the task's reference moves to the pending list */

@@ -1,4 +1,4 @@
-/* Internal: the worker's web platform (DESIGN §11) — web globals' natives,
+/* Internal: the worker's web platform (docs/design.md §11) — web globals' natives,
  * permissions, limits, and the I/O services (fetch, WebSocket, Deno.serve). */
 #ifndef AMI_RUNTIME_WEB_H
 #define AMI_RUNTIME_WEB_H

@@ -153,6 +153,9 @@ static void task_event(duk_context *ctx, void *data)
 {
     ws_event *e = data;
     ami_runtime *inst = instance_of(ctx);
+    /* a barrier: post() holds c->mu until ami__loop_post has returned (the instance may end after this task) */
+    pthread_mutex_lock(&e->c->mu);
+    pthread_mutex_unlock(&e->c->mu);
     int live = 0;
     for (ws_conn *c = inst->web->sockets; c; c = c->next)
         if (c == e->c) { live = 1; break; }

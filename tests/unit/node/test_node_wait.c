@@ -101,7 +101,7 @@ static void version_one(void)
     CHECK_RC(ami_node_open(&n, &o));
     CHECK(n && ami_node_store(n) != (ami_store *)8);
     ami_node_free(n);
-    o.version = 3;
+    o.version = AMI_NODE_OPTIONS_VERSION + 1;
     CHECK_INT(ami_node_open(&n, &o), AMI_EINVAL);
     CHECK(strstr(ami_error_last(), "version") != NULL);
 }

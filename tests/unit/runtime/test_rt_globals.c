@@ -61,7 +61,7 @@ static void no_file_env_or_process_access(void)
     ok(RT_EQ_JS
        "eq(Object.getOwnPropertyNames(Deno).filter(function (n) { return ['env', 'exit', 'hostname', 'serve', 'addSignalListener', 'removeSignalListener'].indexOf(n) < 0; }).sort(),\n"
        "   ['loadavg', 'memoryUsage', 'metrics'], 'Deno');\n"
-       "eq(Object.getOwnPropertyNames(Stels).sort(), ['config', 'local', 'net', 'sleep', 'startTime', 'webfix'], 'Stels');\n"
+       "eq(Object.getOwnPropertyNames(Stels).sort(), ['config', 'local', 'net', 'runtime', 'sleep', 'startTime', 'webfix'], 'Stels');\n"
        "eq(Object.getOwnPropertyNames(logger).sort(), ['debug', 'error', 'info', 'warn'], 'logger');\n"
        "eq(Object.getOwnPropertyNames(Stels.net).filter(function (n) { return n[0] !== '_'; }).sort(),\n"
        "   ['delete', 'get', 'list', 'set', 'subscribe'], 'Stels.net');\n"

@@ -4,7 +4,7 @@
 
 static const char *const expected[] = {
     "api-endpoint", "arbitrage-monitor", "balance-monitor", "dca-strategy", "empty", "grid-trading",
-    "health-check", "log-cleanup", "market-monitor", "price-aggregator", "ticker-simulator",
+    "health-check", "log-cleanup", "market-monitor", "position-manager", "price-aggregator", "ticker-simulator",
 };
 #define N_EXPECTED (sizeof expected / sizeof expected[0])
 
@@ -56,7 +56,7 @@ static void modes_follow_the_spec(void)
         { "market-monitor", "parallel", "normal", "loop" }, { "balance-monitor", "parallel", "critical", "loop" },
         { "price-aggregator", "leader", "high", "loop" }, { "health-check", "parallel", "low", "loop" },
         { "log-cleanup", "exclusive", "low", "loop" }, { "arbitrage-monitor", "parallel", "high", "loop" },
-        { "api-endpoint", "exclusive", "high", "loop" },
+        { "api-endpoint", "exclusive", "high", "loop" }, { "position-manager", "leader", "critical", "loop" },
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         json_t *t = NULL;
