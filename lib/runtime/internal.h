@@ -95,7 +95,7 @@ int64_t ami__runtime_slice_clock(void);
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
  * ami__lower) plugs in.  On failure returns AMI_ESCRIPT with *se filled
  * (se may be NULL). */
-int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, ami_script_error *se);
+int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);   /* lang: AMI__LANG_* */
 
 /* Compile `src` (already prepared) as a worker body onto ctx's stack.
  * On a syntax error returns AMI_ESCRIPT with *se filled (name, message, line, column). */
