@@ -353,8 +353,15 @@ static duk_ret_t w_env(duk_context *ctx)
 static duk_ret_t w_exit(duk_context *ctx)
 {
     ami_runtime *r = instance_of(ctx);
-    r->web->exit_code = duk_get_int_default(ctx, 0, 0);
-    return 0;
+    int code = duk_get_int_default(ctx, 0, 0);
+    ami__runtime_host_enter(ctx, r);   /* a stop already under way wins */
+    /* the error is made before the abort is marked (which refuses allocations) */
+    duk_push_error_object(ctx, DUK_ERR_ERROR, "Deno.exit(%d)", code);
+    duk_push_string(ctx, "Exit");
+    duk_put_prop_string(ctx, -2, "name");
+    r->exit_code = code;
+    r->abort = AMI__ABORT_EXIT;   /* sticky: a catch in the script cannot swallow it */
+    return duk_throw(ctx);
 }
 
 /* ---- the stop hook: Deno.addSignalListener ---- */

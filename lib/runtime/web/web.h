@@ -55,7 +55,6 @@ typedef struct ami__web {
     void *servers;              /* serve.c: listening servers (instance thread) */
     void *sockets;              /* websocket.c: open WebSockets (instance thread) */
     int n_sockets;
-    int exit_code;              /* Deno.exit() */
 } ami__web;
 
 /* From the runtime options; 0 or AMI_EINVAL (bad permission list) / AMI_ENOMEM. */
