@@ -399,6 +399,15 @@ int ami__runtime_signal(ami_runtime *r, const char *sig, int graceful_ms)
     return ami__loop_post(r, task_signal, ami_free, t);
 }
 
+int ami__runtime_has_stop_hook(ami_runtime *r)
+{
+    if (!r || !r->web) return 0;
+    duk_push_global_stash(r->ctx);
+    int has = duk_has_prop_string(r->ctx, -1, "signal");
+    duk_pop(r->ctx);
+    return has;
+}
+
 duk_ret_t ami__web_host(duk_context *ctx)
 {
     static const duk_function_list_entry fns[] = {

@@ -80,6 +80,10 @@ duk_ret_t ami__web_ws_close(duk_context *ctx);
  * graceful_ms to finish.  Thread-safe; 0 or AMI_ESTOPPED / AMI_ENOMEM. */
 int ami__runtime_signal(ami_runtime *r, const char *sig, int graceful_ms);
 
+/* Whether the instance ever added a stop hook (Deno.addSignalListener).
+ * Instance thread, between runs. */
+int ami__runtime_has_stop_hook(ami_runtime *r);
+
 /* host.web(): pushes an object with the natives the lazy web prelude uses. */
 duk_ret_t ami__web_host(duk_context *ctx);
 
