@@ -973,7 +973,16 @@ int ami__runtime_finish_error(ami_runtime *r, ami_runtime_result *res)
     int code = AMI_ESCRIPT;
     const char *name = NULL;
     char msg[160] = "";
+    if (abort_reason == AMI__ABORT_EXIT && r->exit_code == 0) {   /* Deno.exit(0): a successful run */
+        described_free(&d);
+        if (res) res->ok = 1, res->code = 0;
+        return 0;
+    }
     switch (abort_reason) {
+    case AMI__ABORT_EXIT:
+        name = "Exit";
+        snprintf(msg, sizeof msg, "Deno.exit(%d)", r->exit_code);
+        break;
     case AMI__ABORT_STOP:
         code = AMI_ESTOPPED; name = "Stopped";
         snprintf(msg, sizeof msg, "the worker was stopped");
