@@ -213,12 +213,20 @@ static struct lws_vhost *vhost_for(const char *ca_file)
     snprintf(name, sizeof name, "ami-%08x", h);
     struct lws_vhost *v = lws_get_vhost_by_name(ws_ctx, name);
     if (v) return v;
+    /* libwebsockets keeps the vhost_name pointer (no copy), so the name must
+     * live as long as the context: kept on a list for the process's life */
+    static struct vname { struct vname *next; char name[32]; } *names;
+    struct vname *vn = malloc(sizeof *vn);
+    if (!vn) return NULL;
+    memcpy(vn->name, name, sizeof vn->name);
+    vn->next = names;
+    names = vn;
     extern const struct lws_protocols ami__ws_protocols[];
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = ami__ws_protocols;
-    info.vhost_name = name;
+    info.vhost_name = vn->name;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.client_ssl_ca_filepath = ca_file;
     return lws_create_vhost(ws_ctx, &info);
