@@ -123,10 +123,16 @@ void ami__node_reconcile(ami_node *node, ami__worker *w)
         return;
     }
     if (!want) {
-        if (w->waiting) { w->waiting = 0; if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED; w->stats_dirty = 1; }
+        if (w->waiting) {
+            w->waiting = 0;
+            if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED;
+            w->stats_dirty = 1;
+            node->stats_urgent = 1;
+        }
         if (w->state != AMI__ST_NONE && w->state != AMI__ST_STOPPED && w->state != AMI__ST_FINISHED) {
             w->state = AMI__ST_STOPPED;
             w->stats_dirty = 1;
+            node->stats_urgent = 1;
         }
         return;
     }

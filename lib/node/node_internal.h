@@ -166,6 +166,7 @@ struct ami_node {
     int stop_done;
     int threads_quit;         /* service threads must leave */
     int kick;                 /* the scheduler should reconcile now */
+    int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     int64_t started_at;
 

@@ -488,6 +488,7 @@ static void *runner_main(void *arg)
         w->waiting = w->evict;
     }
     w->stats_dirty = 1;
+    node->stats_urgent = 1;
     w->evict = 0;
     w->thr_state = AMI__THR_EXITED;
     node->running--;
