@@ -110,6 +110,8 @@ typedef struct ami__worker {
     ami_errclass last_class;
     ami__state state;
     char stop_reason[160];
+    int policy_stopped;       /* the record carries stoppedByPolicy: not started here until cleared */
+    int policy_write;         /* the runner must write stoppedByPolicy into the record */
     int64_t term;
     uint64_t iterations;      /* runs ended on this node since it opened (ami_node_wait) */
     uint64_t iter_errors;     /* failed runs and compile failures since it opened (ami_node_wait) */
