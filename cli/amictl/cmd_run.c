@@ -123,6 +123,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "amictl run: %s: the script is not valid UTF-8\n", file);
         return AMICTL_FAIL;
     }
+    size_t flen = strlen(file);   /* a .ts file is TypeScript from its first line */
+    if (flen > 3 && !strcmp(file + flen - 3, ".ts")) json_object_set_new(w, "language", json_string("ts"));
     /* a fresh id per try, so its logs and keys do not mix with a deployed worker's */
     snprintf(sid + 4, sizeof sid - 4, "%08lx", (unsigned long)((unsigned long)getpid() ^ (unsigned long)ami_time_now_ms()));
     json_object_set_new(w, "sid", json_string(sid));

@@ -7,7 +7,7 @@
 static const struct { const char *flag, *field; } field_flags[] = {
     { "--mode", "executionMode" }, { "--priority", "priority" }, { "--run", "mode" },
     { "--node", "assignedNode" }, { "--scope", "scope" }, { "--note", "note" },
-    { "--account", "accountId" }, { "--version", "version" },
+    { "--account", "accountId" }, { "--version", "version" }, { "--language", "language" },
 };
 #define N_FIELD_FLAGS (sizeof field_flags / sizeof field_flags[0])
 
@@ -33,6 +33,10 @@ static int load_script(json_t *obj, const char *field, const char *file)
     free(script);
     if (!s) return amictl_error("'%s' is not valid UTF-8 text", file);
     json_object_set_new(obj, field, s);
+    /* a .ts file is TypeScript whatever its first lines look like */
+    size_t flen = strlen(file);
+    if (flen > 3 && !strcmp(file + flen - 3, ".ts") && !json_object_get(obj, "language"))
+        json_object_set_new(obj, "language", json_string("ts"));
     return AMICTL_OK;
 }
 

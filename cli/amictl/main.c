@@ -29,7 +29,9 @@ static const struct command {
       "create (--template NAME | --file F|-) [options]",
       "  --template NAME     start from a built-in template (see 'amictl templates'); its\n"
       "                      mode, priority and run mode apply unless given below\n"
-      "  --file F|-          the script (JavaScript; - reads stdin); with --template, replaces its script\n"
+      "  --file F|-          the script (JavaScript or TypeScript; - reads stdin); with --template, replaces\n"
+      "                      its script; a F ending in .ts sets --language ts\n"
+      "  --language L        js | ts (default: ts when the script uses TypeScript-only syntax)\n"
       "  --mode M            executionMode: parallel | leader | exclusive (default parallel)\n"
       "  --priority P        critical | high | normal | low (default normal)\n"
       "  --run R             loop | single (default loop)\n"
@@ -39,7 +41,7 @@ static const struct command {
       "  --account ID        accountId\n"
       "  --version V         runtime version string (default 1.19.2)\n"
       "  --start             create it active (running)\n",
-      "template: file: mode: priority: run: node: scope: note: account: version: start" },
+      "template: file: language: mode: priority: run: node: scope: note: account: version: start" },
     { "list", cmd_list, "list workers", "list [--active | --inactive]",
       "  --active            only running workers\n"
       "  --inactive          only stopped workers\n"
@@ -48,7 +50,8 @@ static const struct command {
     { "show", cmd_show, "show one worker with its script", "show SID", "",
       "" },
     { "update", cmd_update, "change a worker's fields or script", "update SID [options]",
-      "  --file F|-          a new script\n"
+      "  --file F|-          a new script (a F ending in .ts sets --language ts)\n"
+      "  --language L        js | ts (default with --file: what the new script is)\n"
       "  --mode M            executionMode: parallel | leader | exclusive\n"
       "  --priority P        critical | high | normal | low\n"
       "  --run R             loop | single\n"
@@ -61,7 +64,7 @@ static const struct command {
       "  --active true|false start or stop\n"
       "  --versionstamp VS   only update if the worker is still at this versionstamp (else exit 1)\n"
       "Fields not given keep their value.\n",
-      "file: mode: priority: run: node: clear-node scope: note: account: clear-account version: deps: active: versionstamp:" },
+      "file: language: mode: priority: run: node: clear-node scope: note: account: clear-account version: deps: active: versionstamp:" },
     { "start", cmd_start, "activate a worker", "start SID", "",
       "" },
     { "stop", cmd_stop, "deactivate a worker", "stop SID", "",

@@ -65,6 +65,10 @@ typedef void (*ami_node_iteration_fn)(const ami_node_iteration *it, void *payloa
  * the host was compiled with.
  */
 typedef struct ami_node_options {
+    /* Zero means the default for capacity, lease_ms, renew_ms (lease_ms / 3), retry_ms,
+     * heartbeat_ms, stats_ms, resync_ms, heap_bytes, slice_ms, log_line_bytes and every
+     * field from version 2 on; graceful_shutdown_ms, log_ring and loop_delay_ms take 0
+     * literally (no wait, no ring, no delay), so start from AMI_NODE_OPTIONS_INIT. */
     unsigned int version;          /* AMI_NODE_OPTIONS_VERSION */
     const char *store_uri;         /* shared store (required), e.g. "sqlite:/var/lib/ami/ami.db" */
     const char *local_store_uri;   /* node-local store (Stels.local, worker logs); NULL = "sqlite:<shared path>.<nid>.local" */

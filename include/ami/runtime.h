@@ -249,6 +249,16 @@ AMI_EXTERN(size_t) ami_runtime_heap_peak(const ami_runtime *inst);
  */
 AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, ami_script_error *err);
 
+/**
+ * The language of a script as the worker record names it: "ts" when it uses
+ * TypeScript-only syntax (an annotation, interface, type alias, enum, `as`,
+ * an access modifier…), else "js" (also when it does not compile).  A static
+ * string, never NULL.  The registry stores it on create and on a script
+ * change that does not give "language"; the runtime lowers a "ts" record as
+ * TypeScript from its first line (so f<T>(x) is a call with a type argument).
+ */
+AMI_EXTERN(const char *) ami_runtime_detect_language(const char *script, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,18 +17,22 @@ typedef enum { AMI_EXEC_PARALLEL, AMI_EXEC_LEADER, AMI_EXEC_EXCLUSIVE } ami_exec
 typedef enum { AMI_PRIORITY_CRITICAL, AMI_PRIORITY_HIGH, AMI_PRIORITY_NORMAL, AMI_PRIORITY_LOW } ami_priority;
 typedef enum { AMI_RUN_LOOP, AMI_RUN_SINGLE } ami_run_mode;
 typedef enum { AMI_SCOPE_NETWORK, AMI_SCOPE_LOCAL } ami_scope;
+/** The script's language: "js" or "ts" (TypeScript, run with its types removed). */
+typedef enum { AMI_LANGUAGE_JS, AMI_LANGUAGE_TS } ami_language;
 
 /** Wire name of an enum value ("parallel", "critical", "loop", "network"…); static, never NULL. */
 AMI_EXTERN(const char *) ami_exec_mode_name(ami_exec_mode mode);
 AMI_EXTERN(const char *) ami_priority_name(ami_priority priority);
 AMI_EXTERN(const char *) ami_run_mode_name(ami_run_mode mode);
 AMI_EXTERN(const char *) ami_scope_name(ami_scope scope);
+AMI_EXTERN(const char *) ami_language_name(ami_language language);
 
 /** Parse a wire name into *out; AMI_EINVAL (with a message naming the valid values) when unknown. */
 AMI_EXTERN(int) ami_exec_mode_parse(ami_exec_mode *out, const char *name);
 AMI_EXTERN(int) ami_priority_parse(ami_priority *out, const char *name);
 AMI_EXTERN(int) ami_run_mode_parse(ami_run_mode *out, const char *name);
 AMI_EXTERN(int) ami_scope_parse(ami_scope *out, const char *name);
+AMI_EXTERN(int) ami_language_parse(ami_language *out, const char *name);
 
 /** Loop delay of a priority in ms: critical 1, high 10, normal 100, low 1000. */
 AMI_EXTERN(int) ami_priority_delay_ms(ami_priority priority);
@@ -44,14 +48,16 @@ enum {
     AMI_WORKER_F_MODE = 1u << 3, AMI_WORKER_F_SCOPE = 1u << 4, AMI_WORKER_F_EXEC = 1u << 5,
     AMI_WORKER_F_PRIORITY = 1u << 6, AMI_WORKER_F_ACCOUNT = 1u << 7, AMI_WORKER_F_ASSIGNED = 1u << 8,
     AMI_WORKER_F_NOTE = 1u << 9, AMI_WORKER_F_SCRIPT = 1u << 10, AMI_WORKER_F_DEPENDENCIES = 1u << 11,
-    AMI_WORKER_F_VERSION = 1u << 12, AMI_WORKER_F_TIMESTAMP = 1u << 13
+    AMI_WORKER_F_VERSION = 1u << 12, AMI_WORKER_F_TIMESTAMP = 1u << 13, AMI_WORKER_F_LANGUAGE = 1u << 14
 };
 
 /**
  * A WorkerScript in C form.  Strings and `dependencies` are borrowed from
  * the JSON it was parsed from (valid while that lives).  A field absent from
  * the JSON has its create default (active 0, loop, network, parallel,
- * normal; strings NULL, timestamp 0) and no bit in `present`.
+ * normal, js; strings NULL, timestamp 0) and no bit in `present`.  A record
+ * without "language" (written before it existed) runs with the language
+ * detected from the script (TypeScript at its first TypeScript-only syntax).
  */
 typedef struct ami_worker_raw {
     const char *sid, *nid;
@@ -69,6 +75,7 @@ typedef struct ami_worker_raw {
     const char *version;
     int64_t timestamp;
     unsigned present;             /* AMI_WORKER_F_* of the fields the JSON has */
+    ami_language language;        /* "language" (after `present`: added later) */
 } ami_worker_raw;
 
 /** How ami_worker_raw_parse treats what it does not expect. */
@@ -95,8 +102,8 @@ AMI_EXTERN(int) ami_worker_raw_parse(ami_worker_raw *out, const json_t *raw, ami
 /**
  * The inverse: a new JSON object (*out, the caller's) with every field of
  * `raw` in the canonical order (sid, nid, active, mode, scope, executionMode,
- * priority, accountId, assignedNode, note, script, dependencies, version,
- * timestamp); a field without its `present` bit is left out.  AMI_ENOMEM.
+ * priority, accountId, assignedNode, note, script, language, dependencies,
+ * version, timestamp); a field without its `present` bit is left out.  AMI_ENOMEM.
  */
 AMI_EXTERN(int) ami_worker_raw_to_json(json_t **out, const ami_worker_raw *raw);
 

@@ -457,6 +457,16 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
         o.on_iteration = NULL;
         o.iteration_payload = NULL;
     }
+    /* zero means the default wherever zero would not be a valid setting, so a
+     * host may fill only what it cares about (graceful_shutdown_ms, log_ring and
+     * loop_delay_ms keep their meaning of 0: no wait, no ring, no delay) */
+    if (!o.capacity) o.capacity = 1024;
+    if (!o.lease_ms) o.lease_ms = 60000;
+    if (!o.renew_ms) o.renew_ms = o.lease_ms / 3;
+    if (!o.retry_ms) o.retry_ms = 2000;
+    if (!o.heartbeat_ms) o.heartbeat_ms = 5000;
+    if (!o.stats_ms) o.stats_ms = 2000;
+    if (!o.resync_ms) o.resync_ms = 5000;
     const ami_node_options *opts = &o;
     if (!opts->store && (!opts->store_uri || !*opts->store_uri)) return bad_opt("store_uri", "is required (or a store handle)");
     if (!opts->nid || !*opts->nid) return bad_opt("nid", "is required");

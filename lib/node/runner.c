@@ -16,6 +16,7 @@
 #include "node/node_internal.h"
 #include "ami/registry.h"
 #include "registry/worker_internal.h"
+#include "runtime/web/web.h"
 
 void ami__runner_log(const ami_log_record *rec, void *payload)
 {
@@ -314,6 +315,20 @@ static void report_iteration(ami_node *node, ami__worker *w, int rc, const ami_r
     ami_buf_dispose(&err);
 }
 
+/* The instance is stopped (active:false, displaced) or reloaded: its stop hook
+ * (Deno.addSignalListener) runs once with graceful_shutdown_ms to finish, as at
+ * node shutdown (ami_node_stop), before the instance is freed.  Under mu
+ * (dropped while it runs); a new stop (shutdown, another change) cuts it short. */
+static void stop_hook(ami_node *node, ami_runtime *rt)
+{
+    if (!ami__runtime_has_stop_hook(rt)) return;
+    int graceful = node->o.graceful_shutdown_ms;
+    pthread_mutex_unlock(&node->mu);
+    ami_runtime_reset_stop(rt);
+    if (ami__runtime_signal(rt, "SIGTERM", graceful) == 0) ami_runtime_pump(rt, graceful);
+    pthread_mutex_lock(&node->mu);
+}
+
 /* What ended a generation. */
 enum { GEN_AGAIN, GEN_EXIT };
 
@@ -470,6 +485,7 @@ static int generation(ami_node *node, ami__worker *w)
         ami_runtime_result_dispose(&res);
         delay(node, w, rt, d);
     }
+    if ((w->quit || w->reload) && !node->stopping && !leader) stop_hook(node, rt);
     w->rt = NULL;
     pthread_mutex_unlock(&node->mu);
     ami_runtime_free(rt);

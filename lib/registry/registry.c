@@ -137,6 +137,8 @@ AMI_EXTERN(int) ami_registry_create(json_t **out, ami_store *store, const char *
         r.sid = sid;
         r.nid = nid;
         if (!(r.present & AMI_WORKER_F_NOTE)) r.note = note;   /* none given, or null */
+        if (!(r.present & AMI_WORKER_F_LANGUAGE))   /* none given: what the script is */
+            ami_language_parse(&r.language, ami_runtime_detect_language(r.script, r.script_len));
         r.timestamp = now;
         r.present = ~0u;   /* a new record has every field */
         rc = ami_worker_raw_to_json(&raw, &r);
@@ -320,6 +322,10 @@ static int update_once(json_t **out, ami_store *store, const char *sid, const js
     if (!rc && (json_is_true(json_object_get(patch, "active")) || json_object_get(patch, "script")))
         json_object_del(raw, AMI__STOPPED_BY_POLICY);
     if (!rc) rc = check_exclusive(raw);
+    const json_t *nscript = json_object_get(patch, "script");
+    if (!rc && json_is_string(nscript) && !json_object_get(patch, "language"))   /* a new script: what it is */
+        json_object_set_new(raw, "language",
+                            json_string(ami_runtime_detect_language(json_string_value(nscript), json_string_length(nscript))));
     if (rc) {
         json_decref(raw);
         json_decref(entry);

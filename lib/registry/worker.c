@@ -17,10 +17,12 @@ static const char *const exec_names[] = { "parallel", "leader", "exclusive" };
 static const char *const prio_names[] = { "critical", "high", "normal", "low" };
 static const char *const run_names[] = { "loop", "single" };
 static const char *const scope_names[] = { "network", "local" };
+static const char *const lang_names[] = { "js", "ts" };
 static const enum_desc EXEC = { exec_names, 3, "executionMode", "parallel, leader or exclusive" };
 static const enum_desc PRIO = { prio_names, 4, "priority", "critical, high, normal or low" };
 static const enum_desc RUN = { run_names, 2, "mode", "loop or single" };
 static const enum_desc SCOPE = { scope_names, 2, "scope", "network or local" };
+static const enum_desc LANG = { lang_names, 2, "language", "js or ts" };
 
 static const char *name_of(const enum_desc *d, int v) { return v >= 0 && v < d->count ? d->names[v] : "unknown"; }
 
@@ -28,6 +30,7 @@ AMI_EXTERN(const char *) ami_exec_mode_name(ami_exec_mode m) { return name_of(&E
 AMI_EXTERN(const char *) ami_priority_name(ami_priority p) { return name_of(&PRIO, (int)p); }
 AMI_EXTERN(const char *) ami_run_mode_name(ami_run_mode m) { return name_of(&RUN, (int)m); }
 AMI_EXTERN(const char *) ami_scope_name(ami_scope s) { return name_of(&SCOPE, (int)s); }
+AMI_EXTERN(const char *) ami_language_name(ami_language l) { return name_of(&LANG, (int)l); }
 
 /* The value of `name`, or AMI_EINVAL with the user-facing message. */
 static int lookup(const enum_desc *d, const char *name)
@@ -41,6 +44,8 @@ AMI_EXTERN(int) ami_exec_mode_parse(ami_exec_mode *out, const char *name) { int 
 AMI_EXTERN(int) ami_priority_parse(ami_priority *out, const char *name) { int v = lookup(&PRIO, name); return v < 0 ? v : (*out = (ami_priority)v, 0); }
 AMI_EXTERN(int) ami_run_mode_parse(ami_run_mode *out, const char *name) { int v = lookup(&RUN, name); return v < 0 ? v : (*out = (ami_run_mode)v, 0); }
 AMI_EXTERN(int) ami_scope_parse(ami_scope *out, const char *name) { int v = lookup(&SCOPE, name); return v < 0 ? v : (*out = (ami_scope)v, 0); }
+
+AMI_EXTERN(int) ami_language_parse(ami_language *out, const char *name) { int v = lookup(&LANG, name); return v < 0 ? v : (*out = (ami_language)v, 0); }
 
 AMI_EXTERN(int) ami_priority_delay_ms(ami_priority p)
 {
@@ -85,6 +90,7 @@ static const field_rule fields[] = {
     { "assignedNode", "assignedNode", K_STR_NULL, AMI_WORKER_F_ASSIGNED, NULL },
     { "note", "note", K_STR_NULL, AMI_WORKER_F_NOTE, NULL },
     { "script", "scriptContent", K_SCRIPT, AMI_WORKER_F_SCRIPT, NULL },
+    { "language", "language", K_ENUM, AMI_WORKER_F_LANGUAGE, &LANG },
     { "dependencies", "dependencies", K_STRARRAY, AMI_WORKER_F_DEPENDENCIES, NULL },
     { "version", "version", K_STR, AMI_WORKER_F_VERSION, NULL },
     { "timestamp", NULL, K_INT, AMI_WORKER_F_TIMESTAMP, NULL },
@@ -153,6 +159,7 @@ static void store_field(ami_worker_raw *out, const field_rule *r, const json_t *
     case AMI_WORKER_F_ASSIGNED: out->assigned_node = str; break;
     case AMI_WORKER_F_NOTE: out->note = str; break;
     case AMI_WORKER_F_SCRIPT: out->script = str; out->script_len = json_string_length(v); break;
+    case AMI_WORKER_F_LANGUAGE: out->language = (ami_language)enum_value; break;
     case AMI_WORKER_F_DEPENDENCIES: out->dependencies = v; break;
     case AMI_WORKER_F_VERSION: out->version = str; break;
     case AMI_WORKER_F_TIMESTAMP: out->timestamp = (int64_t)json_integer_value(v); break;
@@ -236,6 +243,7 @@ AMI_EXTERN(int) ami_worker_raw_to_json(json_t **out, const ami_worker_raw *raw)
         case AMI_WORKER_F_SCRIPT:
             v = raw->script ? json_stringn(raw->script, raw->script_len) : json_string("");
             break;
+        case AMI_WORKER_F_LANGUAGE: v = json_string(ami_language_name(raw->language)); break;
         case AMI_WORKER_F_DEPENDENCIES: v = raw->dependencies ? json_deep_copy(raw->dependencies) : json_array(); break;
         case AMI_WORKER_F_VERSION: v = json_string(raw->version ? raw->version : ""); break;
         case AMI_WORKER_F_TIMESTAMP: v = json_integer((json_int_t)raw->timestamp); break;

@@ -54,7 +54,7 @@ static void throw_stopped(duk_context *ctx, ami_runtime *r)
     if (s == AMI__ABORT_LEASE) push_named_error(ctx, "LeaseLost", "the leader lease was lost");
     else push_named_error(ctx, "Stopped", "the worker was stopped");
     r->running = running;
-    r->abort = s ? s : AMI__ABORT_STOP;
+    r->abort = s ? s : r->abort ? r->abort : AMI__ABORT_STOP;
     duk_throw_raw(ctx);
 }
 

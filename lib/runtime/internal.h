@@ -15,7 +15,8 @@ enum {
     AMI__ABORT_NONE = 0,
     AMI__ABORT_STOP,      /* ami_runtime_stop */
     AMI__ABORT_LEASE,     /* guarded net write conflicted */
-    AMI__ABORT_SLICE      /* synchronous slice too long */
+    AMI__ABORT_SLICE,     /* synchronous slice too long */
+    AMI__ABORT_EXIT       /* Deno.exit(): this run only (exit_code) */
 };
 
 #define AMI__SLICE_ARMED (-1)
@@ -55,6 +56,7 @@ struct ami_runtime {
     /* stop and slice (exec-timeout hook) */
     int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */
     int abort;                /* sticky reason while unwinding the current run */
+    int exit_code;            /* Deno.exit(code) of the run ending with AMI__ABORT_EXIT */
     int64_t slice_ms;         /* <= 0: none */
     int64_t slice_deadline;   /* coarse monotonic ms; 0 = not in a slice; AMI__SLICE_ARMED = started, not stamped yet */
     pthread_mutex_t mu;
@@ -95,7 +97,7 @@ int64_t ami__runtime_slice_clock(void);
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
  * ami__lower) plugs in.  On failure returns AMI_ESCRIPT with *se filled
  * (se may be NULL). */
-int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, ami_script_error *se);
+int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);   /* lang: AMI__LANG_* */
 
 /* Compile `src` (already prepared) as a worker body onto ctx's stack.
  * On a syntax error returns AMI_ESCRIPT with *se filled (name, message, line, column). */

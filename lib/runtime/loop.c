@@ -481,6 +481,13 @@ static int end_stopped(ami_runtime *r, ami_runtime_result *res)
     return code;
 }
 
+/* Deno.exit() whose error the script caught: the run still ends (with its code). */
+static int end_exited(ami_runtime *r, ami_runtime_result *res)
+{
+    duk_push_error_object(r->ctx, DUK_ERR_ERROR, "Deno.exit(%d)", r->exit_code);
+    return end_with_error(r, res);
+}
+
 static duk_ret_t take_body_error(duk_context *ctx, void *udata)
 {
     (void)udata;
@@ -607,12 +614,14 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
             return end_with_error(r, res), AMI_RUNTIME_DONE;
         }
         duk_pop(ctx);
+        if (r->abort == AMI__ABORT_EXIT) return end_exited(r, res), AMI_RUNTIME_DONE;
     }
     for (int rounds = 0; rounds < 64; rounds++) {
         if (r->loop.body_state) break;
         int t = turn(r, 1);
         if (t == TURN_STOPPED) return end_stopped(r, res), AMI_RUNTIME_DONE;
         if (t == TURN_ERROR) return end_with_error(r, res), AMI_RUNTIME_DONE;
+        if (r->abort == AMI__ABORT_EXIT) return end_exited(r, res), AMI_RUNTIME_DONE;
         if (t == TURN_IDLE) break;
     }
     if (r->loop.body_state == 1) {

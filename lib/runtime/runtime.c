@@ -170,11 +170,20 @@ int ami__runtime_exec_timeout_check(void *udata)
 
 /* ---- source preparation and compilation ---- */
 
-int ami__runtime_prepare_source(const char *src, size_t len, ami_buf *out, ami_script_error *se)
+int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se)
 {
     /* ES2020 syntax to ES5.1, every token kept on its line; unsupported
      * syntax is reported with line and column (lib/runtime/lower). */
-    return ami__lower_prepare(src, len, out, se);
+    return ami__lower_prepare(src, len, lang, out, se);
+}
+
+AMI_EXTERN(const char *) ami_runtime_detect_language(const char *script, size_t len)
+{
+    ami_buf out = AMI_BUF_INIT;
+    int lang = AMI__LANG_JS;
+    if (script && ami__lower_lang(script, len, AMI__LANG_AUTO, &out, NULL, &lang) != 0) lang = AMI__LANG_JS;
+    ami_buf_dispose(&out);
+    return lang == AMI__LANG_TS ? "ts" : "js";
 }
 
 /* Compile "function(){" + src + "\n}" as a function expression; 0 or a Duktape error on the stack. */
@@ -516,9 +525,69 @@ typedef struct {
 } setup_arg;
 
 /* -> [body] (the instance's permanent value stack) */
+/* Duktape.errThrow: `o.f()` with o.f not callable.  Duktape creates that
+ * TypeError when it reads o.f, where the script's line is not yet up to date
+ * (it shows the line of the previous call), and throws it at the call, where
+ * the line is right: take the line of the innermost script activation then.
+ * Native (no bytecode, so a stop or lease loss never interrupts it); other
+ * errors pass untouched. */
+static duk_ret_t h_err_throw(duk_context *ctx)
+{
+    if (!duk_is_error(ctx, 0) || duk_get_error_code(ctx, 0) != DUK_ERR_TYPE_ERROR) return 1;
+    duk_get_prop_string(ctx, 0, "message");
+    const char *m = duk_get_string(ctx, -1);
+    int match = m && strstr(m, "not callable (property ");
+    duk_pop(ctx);
+    if (!match || duk_has_prop_string(ctx, 0, "__ami_line")) return 1;
+    for (duk_int_t level = -1; level >= -64; level--) {
+        duk_inspect_callstack_entry(ctx, level);
+        if (duk_is_undefined(ctx, -1)) { duk_pop(ctx); break; }
+        duk_get_prop_string(ctx, -1, "function");
+        duk_get_prop_string(ctx, -1, "fileName");
+        int user = duk_is_string(ctx, -1) && !strcmp(duk_get_string(ctx, -1), AMI__SCRIPT_FILENAME);
+        duk_pop_2(ctx);
+        if (user) {
+            duk_get_prop_string(ctx, -1, "lineNumber");
+            duk_int_t line = duk_get_int(ctx, -1);
+            duk_pop_2(ctx);
+            if (line <= 0) break;
+            /* the stack text first (its getter reads the old line), then the line */
+            duk_get_prop_string(ctx, 0, "stack");
+            const char *st = duk_get_string(ctx, -1);
+            const char *tag = "(" AMI__SCRIPT_FILENAME ":";
+            const char *p = st ? strstr(st, tag) : NULL;
+            if (p) {
+                const char *q = p + strlen(tag);
+                while (*q >= '0' && *q <= '9') q++;
+                duk_push_lstring(ctx, st, (duk_size_t)(p - st));
+                duk_push_sprintf(ctx, "%s%ld", tag, (long)line);
+                duk_push_string(ctx, q);
+                duk_concat(ctx, 3);
+                duk_push_string(ctx, "stack");
+                duk_swap_top(ctx, -2);
+                duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                                     DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_FORCE);
+            }
+            duk_pop(ctx);
+            duk_push_string(ctx, "lineNumber");
+            duk_push_int(ctx, line);
+            duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                                 DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_FORCE);
+            break;
+        }
+        duk_pop(ctx);
+    }
+    duk_dup(ctx, 0);
+    return 1;
+}
+
 static duk_ret_t setup_instance(duk_context *ctx, void *udata)
 {
     setup_arg *a = udata;
+    duk_get_global_string(ctx, "Duktape");
+    duk_push_c_function(ctx, h_err_throw, 1);
+    duk_put_prop_string(ctx, -2, "errThrow");
+    duk_pop(ctx);
     duk_push_global_stash(ctx);
     duk_push_string(ctx, a->cfg);
     duk_put_prop_string(ctx, -2, "config");
@@ -609,7 +678,9 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     ami_buf src = AMI_BUF_INIT;
     setup_arg a;
     memset(&a, 0, sizeof a);
-    int rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script), &src, &a.se);
+    const char *lang = json_string_value(json_object_get(opts->worker, "language"));
+    int rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script),
+                                         !lang ? AMI__LANG_AUTO : !strcmp(lang, "ts") ? AMI__LANG_TS : AMI__LANG_JS, &src, &a.se);
     if (rc) {
         free(cfgtext);
         ami_buf_dispose(&src);
@@ -794,6 +865,37 @@ static int line_from_stack(const char *stack)
     return p ? atoi(p + strlen(tag)) : 0;
 }
 
+/* A Duktape stack trace as the user should see it: the first line (name and
+ * message), then only the frames in the worker's script, each as
+ * "    at NAME (worker.js:L)" (Duktape's internals, the prelude, built-ins
+ * and its flags such as "strict preventsyield" left out).  In place. */
+static void user_stack(char *stack)
+{
+    if (!stack) return;
+    const char *tag = "(" AMI__SCRIPT_FILENAME ":";
+    char *w = stack, *r = stack;
+    int first = 1;
+    while (*r) {
+        char *eol = strchr(r, '\n');
+        size_t n = eol ? (size_t)(eol - r) : strlen(r);
+        char *at = first ? NULL : memmem(r, n, "    at ", 7);
+        char *t = first ? NULL : memmem(r, n, tag, strlen(tag));
+        if (first) {
+            memmove(w, r, n);
+            w += n;
+        } else if (at == r && t) {
+            char *close = memchr(t, ')', n - (size_t)(t - r));
+            size_t keep = close ? (size_t)(close - r) + 1 : n;
+            *w++ = '\n';
+            memmove(w, r, keep);
+            w += keep;
+        }
+        first = 0;
+        r += n + (eol ? 1 : 0);
+    }
+    *w = '\0';
+}
+
 /* [ err ] -> [ err ]; fills d (run under duk_safe_call: getters may throw). */
 static duk_ret_t describe_error(duk_context *ctx, void *udata)
 {
@@ -842,6 +944,7 @@ static duk_ret_t describe_error(duk_context *ctx, void *udata)
         duk_pop(ctx);
     }
     if (!d->line) d->line = line_from_stack(d->stack);
+    user_stack(d->stack);
     return 0;
 }
 
@@ -870,7 +973,16 @@ int ami__runtime_finish_error(ami_runtime *r, ami_runtime_result *res)
     int code = AMI_ESCRIPT;
     const char *name = NULL;
     char msg[160] = "";
+    if (abort_reason == AMI__ABORT_EXIT && r->exit_code == 0) {   /* Deno.exit(0): a successful run */
+        described_free(&d);
+        if (res) res->ok = 1, res->code = 0;
+        return 0;
+    }
     switch (abort_reason) {
+    case AMI__ABORT_EXIT:
+        name = "Exit";
+        snprintf(msg, sizeof msg, "Deno.exit(%d)", r->exit_code);
+        break;
     case AMI__ABORT_STOP:
         code = AMI_ESTOPPED; name = "Stopped";
         snprintf(msg, sizeof msg, "the worker was stopped");
@@ -959,7 +1071,7 @@ AMI_EXTERN(int) ami_runtime_check_script(const char *script, size_t len, ami_scr
     setup_arg a;
     memset(&a, 0, sizeof a);
     ami_buf src = AMI_BUF_INIT;
-    int rc = ami__runtime_prepare_source(script, len, &src, &a.se);
+    int rc = ami__runtime_prepare_source(script, len, AMI__LANG_AUTO, &src, &a.se);
     if (rc == 0) {
         duk_context *ctx = duk_create_heap(NULL, NULL, NULL, NULL, rt_fatal);
         if (!ctx) rc = ami__error_oom();

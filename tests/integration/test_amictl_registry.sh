@@ -38,4 +38,14 @@ mkdir notadb; "$A" --db notadb list >/dev/null 2>err.txt; rc=$?
 check "store error names the file once" '[ $rc -eq 1 ] && [ $(grep -o notadb err.txt | wc -l) -eq 1 ]'
 check "help on stdout" '"$A" help | grep -q "commands:" && "$A" create --help | grep -q -- "--file"'
 check "delete" '"$A" --db t.db delete "$sid" >/dev/null && ! "$A" --db t.db show "$sid" 2>/dev/null'
+# TypeScript: the language is recorded (a .ts file is ts even where its text reads as JavaScript)
+printf 'function a(x) { return "called " + x; }\nvar b = 1, c = 0;\nlogger.info(a < b > (c));\n' > amb.ts
+cp amb.ts amb.js
+check "create --file x.ts records language ts" '"$A" --db t.db --json create --file amb.ts | $JQ "j[\"value\"][\"raw\"][\"language\"]==\"ts\""'
+check "create --file x.js records the detected language" '"$A" --db t.db --json create --file amb.js | $JQ "j[\"value\"][\"raw\"][\"language\"]==\"js\""'
+printf 'let n: number = 2;\n' > t2.js
+check "TypeScript syntax is detected" '"$A" --db t.db --json create --file t2.js | $JQ "j[\"value\"][\"raw\"][\"language\"]==\"ts\""'
+check "--language overrides" '"$A" --db t.db --json create --file amb.ts --language js | $JQ "j[\"value\"][\"raw\"][\"language\"]==\"js\""'
+check "amictl run x.ts lowers as TypeScript" '"$A" --db t.db run amb.ts 2>&1 | grep -q "called 0"'
+check "amictl run x.js lowers as JavaScript" '"$A" --db t.db run amb.js 2>&1 | grep -q "false"'
 exit $fail

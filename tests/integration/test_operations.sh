@@ -25,7 +25,7 @@ while IFS= read -r line; do
   case "$cmd" in *"&") sleep 1.5;; esac
   case "$cmd" in
     "mkdir -p data") amictl --db ./data/ami.db create --file w.js --start >/dev/null;;   # a worker for the nodes to run
-    *" nodes"*) for i in $(seq 80); do grep -q s-0002 out.$n && break; sleep 0.25; eval "$cmd" > "out.$n" 2>&1; done
+    *" nodes"*) for i in $(seq 80); do grep -q s-0001 out.$n && grep -q s-0002 out.$n && break; sleep 0.25; eval "$cmd" > "out.$n" 2>&1; done
                 check "nodes lists both nodes" 'grep -q s-0001 out.$n && grep -q s-0002 out.$n';;
     *" stats"*) for i in $(seq 40); do grep -q "executions [1-9]" out.$n && break; sleep 0.25; eval "$cmd" > "out.$n" 2>&1; done
                 check "stats shows the worker on the nodes" 'grep -q "executions [1-9]" out.$n';;

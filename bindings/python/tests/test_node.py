@@ -67,7 +67,7 @@ def test_uri_and_options(tmp_path):
     with pytest.raises(ami.Invalid):
         node.stats()
     with pytest.raises(ami.Invalid) as e:
-        ami.Node(uri, nid="py-4", capacity=0)
+        ami.Node(uri, nid="py-4", capacity=-1)   # 0 means the default
     assert "capacity" in e.value.message
     with pytest.raises(TypeError):
         ami.Node(uri, nid="py-5", no_such_option=1)

@@ -127,6 +127,17 @@ def('__ami_sget', function (proto, k, self) {
   }
   return void 0;
 });
+def('__ami_nonew', function (name) {
+  throw new TypeError("Class constructor " + name + " cannot be invoked without 'new'");
+});
+def('__ami_enum', function (keys, vals) {
+  var o = {};
+  for (var i = 0; i < keys.length; i++) {
+    o[keys[i]] = vals[i];
+    if (typeof vals[i] === 'number') o[vals[i]] = keys[i];
+  }
+  return o;
+});
 def('__ami_const', function (name) { throw new TypeError('Assignment to constant variable.'); });
 def('__ami_tdz', function (name) { throw new ReferenceError("Cannot access '" + name + "' before initialization"); });
 })((function () { return this; })());

@@ -235,6 +235,9 @@ function PromiseImpl(executor) {
     try { executor(r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
 var Pp = PromiseImpl.prototype;
+/* the state lives in plain fields (_s, _v, _h: cheap on the hot path); JSON shows
+ * a promise as {} as Node does */
+force(Pp, 'toJSON', function () { return {}; });
 force(Pp, 'then', function (onFulfilled, onRejected) {
     if (!(this instanceof PromiseImpl)) throw new TypeError('Promise.prototype.then called on a non-promise');
     var child = newPending();
@@ -412,11 +415,14 @@ if (typeof G.Set !== 'function') lazyGlobal('Set');
 var polyNames = [
     [Object, ['assign', 'values', 'entries', 'fromEntries']],
     [Array, ['from', 'of', 'fromAsync']],
-    [Array.prototype, ['find', 'findIndex', 'fill', 'includes', 'flat', 'flatMap']],
-    [String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd']],
+    [Array.prototype, ['find', 'findIndex', 'fill', 'includes', 'flat', 'flatMap', 'at', 'values', 'keys', 'entries',
+                       'findLast', 'findLastIndex']],
+    [String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd',
+                        'at', 'replaceAll', 'matchAll']],
+    [Object, ['hasOwn']],
     [Number, ['isFinite', 'isInteger', 'parseFloat']],
-    [PromiseImpl, ['all', 'allSettled', 'race', 'any']],
-    [G, ['AggregateError', 'Deno']]
+    [PromiseImpl, ['all', 'allSettled', 'race', 'any', 'withResolvers']],
+    [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet']]
 ];
 var polyPending = [];   /* [object, name] of each accessor still installed */
 function loadPoly() {
@@ -426,7 +432,8 @@ function loadPoly() {
     for (i = 0; i < pending.length; i++) delete pending[i][0][pending[i][1]];
     var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
                 toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
-                objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G };
+                objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G,
+                arrayIterator: arrayIterator };
     try {
         host.lazy(1)(kit);
         host.lazy(2)(kit);

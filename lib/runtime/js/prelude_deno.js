@@ -31,6 +31,12 @@ force(env, 'get', function (name) {
 force(env, 'has', function (name) { return env.get(name) !== undefined; });
 force(Deno, 'env', env);
 force(Deno, 'hostname', function () { return kit.loadWeb().W.hostname(); });
+/* Deno.exit(code): ends this run at once (a catch cannot swallow it); 0 is a success */
+force(Deno, 'exit', function (code) {
+    var n = code === undefined ? 0 : Number(code);
+    if (n !== n || Math.floor(n) !== n) throw new TypeError('Deno.exit: the code must be an integer, not ' + String(code));
+    kit.loadWeb().W.exit(n);
+});
 
 /* Deno.addSignalListener("SIGTERM" | "SIGINT", fn): the worker's stop hook, called
  * once when the node shuts down (with its graceful-shutdown time to finish) */

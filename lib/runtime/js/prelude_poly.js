@@ -163,4 +163,153 @@ def(Number, 'isFinite', function (v) { return typeof v === 'number' && isFinite(
 def(Number, 'isInteger', function (v) { return typeof v === 'number' && isFinite(v) && Math.floor(v) === v; });
 def(Number, 'parseFloat', parseFloat);
 
+/* ---- ES2022 additions ---- */
+
+function relIndex(o, index) {
+    var n = toLength(o.length), k = toInt(index);
+    k = k < 0 ? n + k : k;
+    return k < 0 || k >= n ? -1 : k;
+}
+def(Ap, 'at', function (index) {
+    var o = Object(this), k = relIndex(o, index);
+    return k < 0 ? undefined : o[k];
+});
+def(Ap, 'values', function () { return kit.arrayIterator(Object(this), 0); });
+def(Ap, 'keys', function () { return kit.arrayIterator(Object(this), 1); });
+def(Ap, 'entries', function () { return kit.arrayIterator(Object(this), 2); });
+def(Ap, 'findLast', function (pred, self) {
+    if (!isCallable(pred)) throw new TypeError(String(pred) + ' is not a function');
+    var o = Object(this);
+    for (var i = toLength(o.length) - 1; i >= 0; i--) if (pred.call(self, o[i], i, o)) return o[i];
+    return undefined;
+});
+def(Ap, 'findLastIndex', function (pred, self) {
+    if (!isCallable(pred)) throw new TypeError(String(pred) + ' is not a function');
+    var o = Object(this);
+    for (var i = toLength(o.length) - 1; i >= 0; i--) if (pred.call(self, o[i], i, o)) return i;
+    return -1;
+});
+def(Sproto, 'at', function (index) {
+    var s = thisString(this, 'at'), k = relIndex(s, index);
+    return k < 0 ? undefined : s.charAt(k);
+});
+function isRegExp(x) { return objToString.call(x) === '[object RegExp]'; }
+function escapeRegExp(s) { return s.replace(/[\\^$.*+?()[\]{}|\/]/g, '\\$&'); }
+def(Sproto, 'replaceAll', function (search, replacement) {
+    var s = thisString(this, 'replaceAll');
+    if (isRegExp(search)) {
+        if (!search.global) throw new TypeError('replaceAll must be called with a global RegExp');
+        return s.replace(search, replacement);
+    }
+    search = String(search);
+    if (!isCallable(replacement)) replacement = String(replacement);
+    if (search === '') {
+        var out = '', i;
+        for (i = 0; i <= s.length; i++) {
+            out += isCallable(replacement) ? String(replacement(search, i, s)) : replacement.replace(/\$\$/g, '$');
+            if (i < s.length) out += s.charAt(i);
+        }
+        return out;
+    }
+    return s.replace(new RegExp(escapeRegExp(search), 'g'), replacement);
+});
+def(Sproto, 'matchAll', function (re) {
+    var s = thisString(this, 'matchAll'), rx;
+    if (isRegExp(re)) {
+        if (!re.global) throw new TypeError('String.prototype.matchAll called with a non-global RegExp argument');
+        rx = new RegExp(re.source, 'g' + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : ''));
+        rx.lastIndex = re.lastIndex;
+    } else {
+        rx = new RegExp(re === undefined ? '(?:)' : String(re), 'g');
+    }
+    var done = false, it = {
+        next: function () {
+            if (done) return { value: undefined, done: true };
+            var m = rx.exec(s);
+            if (m === null) { done = true; return { value: undefined, done: true }; }
+            if (m[0] === '') rx.lastIndex++;
+            return { value: m, done: false };
+        }
+    };
+    it[ITER] = function () { return this; };
+    return it;
+});
+def(Object, 'hasOwn', function (o, k) {
+    if (o === null || o === undefined) throw new TypeError('Cannot convert undefined or null to object');
+    return Object.prototype.hasOwnProperty.call(Object(o), k);
+});
+def(PromiseImpl, 'withResolvers', function () {
+    var r = {};
+    r.promise = new PromiseImpl(function (res, rej) { r.resolve = res; r.reject = rej; });
+    return r;
+});
+
+/* WeakMap / WeakSet: the value lives in a hidden (non-enumerable) property of
+ * the key object, so an entry goes when its key is collected; keys that cannot
+ * take a property (frozen, sealed) are kept in a list and held strongly. */
+var weakSeq = 0;
+function checkWeakKey(k, what) {
+    if (!isObject(k)) throw new TypeError('Invalid value used ' + what);
+}
+function WeakMapImpl(init) {
+    if (!(this instanceof WeakMapImpl)) throw new TypeError("Constructor WeakMap requires 'new'");
+    Object.defineProperty(this, '__ami_wk', { value: '__ami_wk' + (++weakSeq) + '_' + Math.random().toString(36).slice(2), enumerable: false });
+    Object.defineProperty(this, '__ami_wl', { value: [], enumerable: false });
+    if (init !== undefined && init !== null) {
+        var items = values(init);
+        for (var i = 0; i < items.length; i++) this.set(items[i][0], items[i][1]);
+    }
+}
+function weakFind(m, k) {
+    var l = m.__ami_wl;
+    for (var i = 0; i < l.length; i += 2) if (l[i] === k) return i;
+    return -1;
+}
+def(WeakMapImpl.prototype, 'get', function (k) {
+    if (!isObject(k)) return undefined;
+    if (Object.prototype.hasOwnProperty.call(k, this.__ami_wk)) return k[this.__ami_wk];
+    var i = weakFind(this, k);
+    return i < 0 ? undefined : this.__ami_wl[i + 1];
+});
+def(WeakMapImpl.prototype, 'has', function (k) {
+    if (!isObject(k)) return false;
+    return Object.prototype.hasOwnProperty.call(k, this.__ami_wk) || weakFind(this, k) >= 0;
+});
+def(WeakMapImpl.prototype, 'set', function (k, v) {
+    checkWeakKey(k, 'as weak map key');
+    if (Object.prototype.hasOwnProperty.call(k, this.__ami_wk)) { k[this.__ami_wk] = v; return this; }
+    if (Object.isExtensible(k)) {
+        Object.defineProperty(k, this.__ami_wk, { value: v, writable: true, configurable: true, enumerable: false });
+        return this;
+    }
+    var i = weakFind(this, k);
+    if (i >= 0) this.__ami_wl[i + 1] = v; else this.__ami_wl.push(k, v);
+    return this;
+});
+def(WeakMapImpl.prototype, 'delete', function (k) {
+    if (!isObject(k)) return false;
+    if (Object.prototype.hasOwnProperty.call(k, this.__ami_wk)) return delete k[this.__ami_wk];
+    var i = weakFind(this, k);
+    if (i < 0) return false;
+    this.__ami_wl.splice(i, 2);
+    return true;
+});
+function WeakSetImpl(init) {
+    if (!(this instanceof WeakSetImpl)) throw new TypeError("Constructor WeakSet requires 'new'");
+    Object.defineProperty(this, '__ami_m', { value: new WeakMapImpl(), enumerable: false });
+    if (init !== undefined && init !== null) {
+        var items = values(init);
+        for (var i = 0; i < items.length; i++) this.add(items[i]);
+    }
+}
+def(WeakSetImpl.prototype, 'add', function (v) { checkWeakKey(v, 'in weak set'); this.__ami_m.set(v, true); return this; });
+def(WeakSetImpl.prototype, 'has', function (v) { return this.__ami_m.has(v); });
+def(WeakSetImpl.prototype, 'delete', function (v) { return this.__ami_m['delete'](v); });
+if (ITER !== '@@iterator' && typeof Symbol === 'function' && Symbol.toStringTag) {
+    def(WeakMapImpl.prototype, Symbol.toStringTag, 'WeakMap');
+    def(WeakSetImpl.prototype, Symbol.toStringTag, 'WeakSet');
+}
+def(kit.G, 'WeakMap', WeakMapImpl);
+def(kit.G, 'WeakSet', WeakSetImpl);
+
 }

@@ -117,6 +117,7 @@ struct node {
 #define NF_AWAIT_OF   0x1000
 #define NF_TDZ        0x2000 /* identifier read before its let/const/class declaration */
 #define NF_GEN        0x4000 /* function* (generator); on N_YIELD: yield* */
+#define NF_TS_SIG     0x8000 /* TypeScript: overload signature / abstract method (no body, not emitted) */
 
 /* Function node: a = name ident (or NULL), list = params, b = body (N_BLOCK or expression) */
 /* Class node: a = name, b = superclass, list = members (N_CLASS_MEMBER: a = key, b = value func, kind PK_METHOD/GET/SET, flags STATIC|COMPUTED) */
@@ -171,6 +172,8 @@ struct lw_ctx {
     int nodes;
     int oom;
     int nfresh;             /* last suffix used for a renamed binding */
+    int lang_ts;            /* in: the source is TypeScript (else detected) */
+    int saw_ts;             /* out: TypeScript-only syntax was seen */
 };
 
 int ami__lw_nameset_has(lw_ctx *C, const char *s);

@@ -1279,6 +1279,9 @@ static void emit_function(E *e, node *fn, const char *name)
         if (!(fn->flags & NF_METHOD)) { f->has_super = 0; f->in_ctor = 0; }
     }
     emit_prologue(e, fn, pnames);
+    if ((fn->flags & NF_CTOR) && name) {   /* class constructors need new, as in Node */
+        P("if (!(this instanceof "); P(name); P(")) __ami_nonew(\""); P(name); P("\");");
+    }
     if (f->in_ctor && e->base_fields) { P("__ami_fields.call(this);"); e->base_fields = 0; }
     if (fn->flags & NF_EXPR_BODY) {
         P("return (");
@@ -1336,9 +1339,10 @@ static void emit_class(E *e, node *c, const char *name)
     if (!ctor) {
         P("function ");
         P(cname);
-        if (c->b) P(c->c ? "(){ return __ami_fields.call(__ami_super(this, __super, arguments)); }"
-                         : "(){ return __ami_super(this, __super, arguments); }");
-        else P(c->c ? "(){ __ami_fields.call(this); }" : "(){}");
+        P("(){ if (!(this instanceof "); P(cname); P(")) __ami_nonew(\""); P(cname); P("\");");
+        if (c->b) P(c->c ? " return __ami_fields.call(__ami_super(this, __super, arguments)); }"
+                         : " return __ami_super(this, __super, arguments); }");
+        else P(c->c ? " __ami_fields.call(this); }" : " }");
     }
     if (c->b) { P(" __ami_inherits("); P(cname); P(", __super);"); }
     int done_fields = 0, done_sfields = 0;

@@ -131,6 +131,11 @@ static int run(lw_ctx *C, ami_buf *out)
 
 int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err)
 {
+    return ami__lower_lang(src, len, AMI__LANG_AUTO, out, err, NULL);
+}
+
+int ami__lower_lang(const char *src, size_t len, int lang, ami_buf *out, ami_lower_error *err, int *detected)
+{
     ami_lower_error dummy;
     if (!err) err = &dummy;
     memset(err, 0, sizeof *err);
@@ -141,8 +146,10 @@ int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err)
     C->err = err;
     C->src = src ? src : "";
     C->len = len;
+    C->lang_ts = lang == AMI__LANG_TS;
     size_t before = out->size;
     int rc = run(C, out);
+    if (detected) *detected = (C->lang_ts || C->saw_ts) ? AMI__LANG_TS : AMI__LANG_JS;
     ami__lw_arena_free(&C->arena);
     ami_free(C);
     if (rc == 0) return 0;
@@ -151,11 +158,11 @@ int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err)
     return ami__error_set(AMI_ESCRIPT, "%d:%d: %s", err->line, err->column, err->message);
 }
 
-int ami__lower_prepare(const char *src, size_t len, ami_buf *out, ami_script_error *se)
+int ami__lower_prepare(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se)
 {
     ami_lower_error err;
     ami_buf_clear(out);
-    int rc = ami__lower(src, len, out, &err);
+    int rc = ami__lower_lang(src, len, lang, out, &err, NULL);
     if (rc == AMI_ESCRIPT && se) {
         snprintf(se->name, sizeof se->name, "SyntaxError");
         snprintf(se->message, sizeof se->message, "%s", err.message);

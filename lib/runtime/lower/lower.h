@@ -42,6 +42,10 @@
  *   __ami_sget(proto, k, self) super.k: the property k found from proto up
  *                          its chain; a getter runs with `self` as this.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
+ *   __ami_nonew(name)      throws TypeError "Class constructor name cannot be
+ *                          invoked without 'new'" (a class called as a function).
+ *   __ami_enum(keys, vals) a TypeScript enum's object: keys[i] -> vals[i],
+ *                          and vals[i] -> keys[i] for numeric values.
  *   __ami_tdz(name)        throws ReferenceError "Cannot access 'name' before
  *                          initialization" (a use above a let/const/class
  *                          declaration in the same function).
@@ -76,10 +80,24 @@ typedef struct ami_lower_error {
  * is limited (200 levels) so it needs about 100 KB of stack. */
 int ami__lower(const char *src, size_t len, ami_buf *out, ami_lower_error *err);
 
-/* The runtime's source preparation in one call: `out` is cleared and gets
+/* Source languages.  TypeScript is lowered by removing its types (nothing
+ * is type-checked): annotations, interface, type, generics, as/satisfies/!,
+ * optional and definite markers, access modifiers (constructor parameter
+ * properties become this.x = x), declare, abstract, implements, enums (to
+ * objects), import/export type.  AMI__LANG_AUTO accepts all of it too, except
+ * type arguments in calls (f<T>(x), a comparison in JavaScript) before the
+ * first TypeScript-only syntax. */
+enum { AMI__LANG_AUTO = 0, AMI__LANG_JS = 1, AMI__LANG_TS = 2 };
+
+/* ami__lower for a given language (AMI__LANG_*); *detected (may be NULL) gets
+ * AMI__LANG_TS when TypeScript was given or TypeScript-only syntax was seen,
+ * else AMI__LANG_JS. */
+int ami__lower_lang(const char *src, size_t len, int lang, ami_buf *out, ami_lower_error *err, int *detected);
+
+/* The runtime's source preparation in one call (lang: AMI__LANG_*): `out` is cleared and gets
  * the lowered script; on failure returns AMI_ESCRIPT with *se filled (a
  * SyntaxError with line and column; se may be NULL) or AMI_ENOMEM. */
-int ami__lower_prepare(const char *src, size_t len, ami_buf *out, ami_script_error *se);
+int ami__lower_prepare(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);
 
 /* ES5 source of the __ami_* helpers listed above (NUL-terminated):
  * lib/runtime/js/lower_helpers.js, turned into C data by scripts/js2c.sh. */

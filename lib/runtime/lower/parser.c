@@ -1,11 +1,14 @@
 /* Recursive-descent parser for ES2020 scripts (function-body goal: top-level
  * await and return allowed).  Builds the AST and the scope tree; records every
  * identifier reference for the analysis pass. */
+#include <stdio.h>
 #include <string.h>
 #include "runtime/lower/ast.h"
 
 #define MAX_DEPTH 200
 #define MAX_CHAIN 3000
+
+typedef struct pprop { node *id; struct pprop *next; } pprop;
 
 typedef struct P {
     lw_ctx *C;
@@ -19,6 +22,8 @@ typedef struct P {
     int no_in;
     int depth;
     int in_func;        /* return allowed: always (script is a function body) */
+    int ts;             /* TypeScript: given, or seen (generic calls f<T>() are parsed as such) */
+    struct pprop *pprops;   /* constructor parameter properties (TypeScript) */
     size_t *akey;       /* arrow-lookahead cache: '(' offset + 1 -> is arrow */
     char *aval;
     size_t acap, an;
@@ -71,6 +76,7 @@ static void unexpected(P *p)
     if (t->type == TK_IDENT) ami__lw_fail(p->C, t->line, t->col, "Unexpected identifier '%.100s'", t->val);
     if (t->type == TK_PRIVATE) ami__lw_fail(p->C, t->line, t->col, "Private class members (#names) are not supported");
     if (t->type == TK_REGEX) ami__lw_fail(p->C, t->line, t->col, "Unexpected regular expression");
+    if (t->type == TK_PUNCT && !strcmp(t->val, "@")) ami__lw_fail(p->C, t->line, t->col, "Decorators (@...) are not supported");
     ami__lw_fail(p->C, t->line, t->col, "Unexpected token '%.100s'", t->val);
 }
 
@@ -100,6 +106,262 @@ __attribute__((noinline)) static lw_token peek(P *p)
     ami__lw_lex_next(p->C, &p->L, &t, 0);
     p->L = save;
     return t;
+}
+
+static void enter(P *p);
+static void leave(P *p);
+
+/* ---- TypeScript: types are skipped, never checked (as Deno and Node's type
+ * stripping do).  The skippers below never fail by longjmp: they return 0
+ * when the tokens are not a type, so callers can also use them to look
+ * ahead (with the lexer state saved and restored). */
+
+/* the source uses TypeScript-only syntax: remember it (the worker's language) */
+static void ts_seen(P *p)
+{
+    p->ts = 1;
+    p->C->saw_ts = 1;
+}
+
+typedef struct tsave { lw_lexer L; lw_token tok, prev; } tsave;
+static tsave ts_save(P *p) { tsave s = { p->L, p->tok, p->prev }; return s; }
+static void ts_restore(P *p, const tsave *s) { p->L = s->L; p->tok = s->tok; p->prev = s->prev; }
+
+/* at ( [ { or <: skip to the matching close; 0 when it never closes */
+static int ts_balanced_g(P *p, int guard)
+{
+    char stack[256];
+    int sp = 0;
+    for (;;) {
+        lw_token *t = &p->tok;
+        if (t->type == TK_EOF) return 0;
+        if (t->type == TK_PUNCT) {
+            const char *v = t->val;
+            char c = v[0];
+            int angle = sp == 0 || stack[sp - 1] == '<';
+            if ((c == '(' || c == '[' || c == '{') && !v[1]) {
+                if (sp == 256) return 0;
+                stack[sp++] = c;
+            } else if (c == '<' && !v[1] && angle) {
+                if (sp == 256) return 0;
+                stack[sp++] = '<';
+            } else if (guard && stack[0] == '<' && sp && (!strcmp(v, ";") || !strcmp(v, "=") || !strcmp(v, "&&") || !strcmp(v, "||") ||
+                                                  !strcmp(v, "+") || !strcmp(v, "*") || !strcmp(v, "/") || !strcmp(v, "%") ||
+                                                  !strcmp(v, "==") || !strcmp(v, "!=") || !strcmp(v, "===") || !strcmp(v, "!==") ||
+                                                  !strcmp(v, "<=") || !strcmp(v, ">=") || !strcmp(v, "!"))) {
+                return 0;   /* not type arguments: an expression */
+            } else if ((c == ')' || c == ']' || c == '}') && !v[1]) {
+                char want = c == ')' ? '(' : c == ']' ? '[' : '{';
+                if (!sp || stack[sp - 1] != want) return 0;
+                sp--;
+            } else if (c == '>' && sp && stack[sp - 1] == '<' && (!strcmp(v, ">") || !strcmp(v, ">>") || !strcmp(v, ">>>"))) {
+                for (size_t k = strlen(v); k > 0; k--) {
+                    if (!sp || stack[sp - 1] != '<') return 0;
+                    sp--;
+                }
+            }
+        }
+        next(p);
+        if (!sp) return 1;
+    }
+}
+
+static int ts_balanced(P *p) { return ts_balanced_g(p, 0); }
+static int ts_type(P *p);
+
+/* `=> Type` after a parameter list of a function type */
+static int ts_fn_tail(P *p)
+{
+    if (!tok_is(p, "=>")) return 0;
+    next(p);
+    return ts_type(p);
+}
+
+static int ts_prim(P *p)
+{
+    enter(p);
+    int ok = 1;
+    for (;;) {   /* type operators */
+        if ((tok_ident(p, "keyof") || tok_ident(p, "unique") || tok_ident(p, "readonly") || tok_ident(p, "asserts")) &&
+            !peek(p).nl_before && (peek(p).type == TK_IDENT || peek(p).type == TK_KEYWORD || peek(p).type == TK_PUNCT)) {
+            lw_token nx = peek(p);
+            if (nx.type == TK_PUNCT && strcmp(nx.val, "(") && strcmp(nx.val, "[") && strcmp(nx.val, "{")) break;
+            next(p);
+            continue;
+        }
+        if (tok_ident(p, "infer") && peek(p).type == TK_IDENT) {
+            next(p);
+            next(p);
+            leave(p);
+            return 1;
+        }
+        break;
+    }
+    lw_token *t = &p->tok;
+    if (tok_is(p, "typeof")) {
+        next(p);
+        if (tok_is(p, "import")) { next(p); ok = tok_is(p, "(") && ts_balanced(p); }
+        else if (p->tok.type == TK_IDENT || p->tok.type == TK_KEYWORD) next(p);
+        else ok = 0;
+        while (ok && tok_is(p, ".")) {
+            next(p);
+            if (p->tok.type != TK_IDENT && p->tok.type != TK_KEYWORD) { ok = 0; break; }
+            next(p);
+        }
+        if (ok && tok_is(p, "<") && !p->tok.nl_before) ok = ts_balanced(p);
+    } else if (tok_is(p, "(")) {
+        ok = ts_balanced(p);
+        if (ok && tok_is(p, "=>")) ok = ts_fn_tail(p);
+    } else if (tok_is(p, "<")) {
+        ok = ts_balanced(p) && tok_is(p, "(") && ts_balanced(p) && ts_fn_tail(p);
+    } else if (tok_is(p, "new") || (tok_ident(p, "abstract") && peek(p).type == TK_KEYWORD && !strcmp(peek(p).val, "new"))) {
+        if (tok_ident(p, "abstract")) next(p);
+        next(p);
+        if (tok_is(p, "<")) ok = ts_balanced(p);
+        ok = ok && tok_is(p, "(") && ts_balanced(p) && ts_fn_tail(p);
+    } else if (tok_is(p, "{") || tok_is(p, "[")) {
+        ok = ts_balanced(p);
+    } else if (t->type == TK_STR || t->type == TK_NUM) {
+        next(p);
+    } else if (t->type == TK_TEMPLATE) {
+        int kind = t->tpl;
+        next(p);
+        while (ok && (kind == TPL_HEAD || kind == TPL_MIDDLE)) {
+            ok = ts_type(p);
+            if (!ok || p->tok.type != TK_TEMPLATE) { ok = 0; break; }
+            kind = p->tok.tpl;
+            next(p);
+        }
+    } else if (tok_is(p, "-") && peek(p).type == TK_NUM) {
+        next(p);
+        next(p);
+    } else if (tok_is(p, "import")) {
+        next(p);
+        ok = tok_is(p, "(") && ts_balanced(p);
+        while (ok && tok_is(p, ".")) {
+            next(p);
+            if (p->tok.type != TK_IDENT && p->tok.type != TK_KEYWORD) { ok = 0; break; }
+            next(p);
+        }
+        if (ok && tok_is(p, "<")) ok = ts_balanced(p);
+    } else if (t->type == TK_IDENT || (t->type == TK_KEYWORD && (tok_is(p, "this") || tok_is(p, "null") || tok_is(p, "void") ||
+                                                                 tok_is(p, "true") || tok_is(p, "false") || tok_is(p, "const")))) {
+        int is_this = tok_is(p, "this");
+        next(p);
+        while (tok_is(p, ".")) {
+            next(p);
+            if (p->tok.type != TK_IDENT && p->tok.type != TK_KEYWORD) { ok = 0; break; }
+            next(p);
+        }
+        if (ok && tok_is(p, "<") && !p->tok.nl_before) ok = ts_balanced(p);
+        /* type predicate: x is T */
+        if (ok && tok_ident(p, "is") && !p->tok.nl_before) { next(p); ok = ts_type(p); }
+        (void)is_this;
+    } else {
+        ok = 0;
+    }
+    /* T[] and T[K] */
+    while (ok && tok_is(p, "[") && !p->tok.nl_before) ok = ts_balanced(p);
+    leave(p);
+    return ok;
+}
+
+/* a whole type: unions, intersections, conditional types, function types */
+static int ts_type_nocond(P *p)
+{
+    if (tok_is(p, "|") || tok_is(p, "&")) next(p);
+    if (!ts_prim(p)) return 0;
+    while (tok_is(p, "|") || tok_is(p, "&")) {
+        next(p);
+        if (!ts_prim(p)) return 0;
+    }
+    return 1;
+}
+
+static int ts_type(P *p)
+{
+    enter(p);
+    int ok = ts_type_nocond(p);
+    if (ok && tok_is(p, "extends") && !p->tok.nl_before) {
+        next(p);
+        ok = ts_type_nocond(p) && tok_is(p, "?");
+        if (ok) { next(p); ok = ts_type(p) && tok_is(p, ":"); }
+        if (ok) { next(p); ok = ts_type(p); }
+    }
+    leave(p);
+    return ok;
+}
+
+/* skip a required type, or fail at the token that is not one */
+static void ts_need_type(P *p)
+{
+    ts_seen(p);
+    lw_token at = p->tok;
+    tsave s = ts_save(p);
+    if (ts_type(p)) return;
+    ts_restore(p, &s);
+    ami__lw_fail(p->C, at.line, at.col, "Unexpected token in a TypeScript type");
+}
+
+/* `: Type` (and `?` / `!` before it) after a binding name or pattern */
+static void ts_binding_suffix(P *p, int optional_ok)
+{
+    if (optional_ok && tok_is(p, "?")) {
+        lw_token nx = peek(p);
+        if (nx.type == TK_PUNCT && (!strcmp(nx.val, ":") || !strcmp(nx.val, ",") || !strcmp(nx.val, ")") || !strcmp(nx.val, "="))) {
+            ts_seen(p);
+            next(p);
+        }
+    } else if (tok_is(p, "!") && peek(p).type == TK_PUNCT && !strcmp(peek(p).val, ":")) {
+        ts_seen(p);
+        next(p);
+    }
+    if (tok_is(p, ":")) {
+        next(p);
+        ts_need_type(p);
+    }
+}
+
+/* at `<` in TS mode: type parameters / arguments; 0 (nothing consumed) if unbalanced */
+static int ts_angle(P *p)
+{
+    tsave s = ts_save(p);
+    if (ts_balanced(p)) { ts_seen(p); return 1; }
+    ts_restore(p, &s);
+    return 0;
+}
+
+/* a comma-separated list of types (extends / implements clauses) */
+static void ts_type_list(P *p)
+{
+    do ts_need_type(p); while (eat(p, ","));
+}
+
+/* skip a `declare …` statement, or an ambient declaration: to its `;`, its
+ * end of line, or the `}` closing its body */
+static void ts_skip_declaration(P *p)
+{
+    ts_seen(p);
+    int braced = tok_is(p, "class") || tok_is(p, "enum") || tok_ident(p, "namespace") || tok_ident(p, "module") ||
+                 tok_ident(p, "global") || tok_ident(p, "interface") || tok_ident(p, "abstract");
+    int first = 1;
+    for (;;) {
+        if (p->tok.type == TK_EOF) return;
+        if (!first && p->tok.nl_before && !braced && p->prev.type != TK_PUNCT) return;
+        if (!first && p->tok.nl_before && !braced && p->prev.type == TK_PUNCT &&
+            (!strcmp(p->prev.val, ")") || !strcmp(p->prev.val, "]") || !strcmp(p->prev.val, "}"))) return;
+        first = 0;
+        if (tok_is(p, ";")) { next(p); return; }
+        if (tok_is(p, "}")) return;
+        if (tok_is(p, "(") || tok_is(p, "[") || tok_is(p, "{")) {
+            int brace = tok_is(p, "{");
+            lw_token at = p->tok;
+            if (!ts_balanced(p)) ami__lw_fail(p->C, at.line, at.col, "Unexpected end of input");
+            if (brace && braced) { eat(p, ";"); return; }
+            continue;
+        }
+        next(p);
+    }
 }
 
 static void enter(P *p)
@@ -273,6 +535,7 @@ static node *parse_binding_element(P *p, int bkind)
 {
     lw_token st = p->tok;
     node *t = parse_binding_target(p, bkind);
+    ts_binding_suffix(p, bkind == BK_PARAM);
     if (tok_is(p, "=")) {
         next(p);
         node *d = mk(p, N_ASSIGN_PAT, &st);
@@ -794,6 +1057,16 @@ static node *parse_lhs(P *p, int allow_call)
         } else if (p->tok.type == TK_TEMPLATE && (p->tok.tpl == TPL_FULL || p->tok.tpl == TPL_HEAD)) {
             if (chained) ami__lw_fail(p->C, t.line, t.col, "Invalid tagged template on optional chain");
             e = parse_template(p, e);
+        } else if (tok_is(p, "!") && !p->tok.nl_before) {
+            /* TypeScript non-null assertion x! */
+            ts_seen(p);
+            next(p);
+        } else if (p->ts && tok_is(p, "<") && e->type != N_LIT && e->type != N_NUM && e->type != N_STR) {
+            /* TypeScript type arguments f<T>(x): only when a call or a template follows */
+            tsave sv = ts_save(p);
+            if (ts_balanced_g(p, 1) && (tok_is(p, "(") || p->tok.type == TK_TEMPLATE)) continue;
+            ts_restore(p, &sv);
+            break;
         } else if (allow_call && tok_is(p, "(")) {
             node *c = mk(p, N_CALL, &t);
             c->line = e->line; c->col = e->col;
@@ -894,6 +1167,12 @@ static node *parse_binary(P *p, int minprec)
     int count = 0;
     for (;;) {
         int right;
+        if ((tok_ident(p, "as") || tok_ident(p, "satisfies")) && !p->tok.nl_before && minprec <= 8) {
+            /* TypeScript: x as T, x satisfies T (binds like a relational operator) */
+            next(p);
+            ts_need_type(p);
+            continue;
+        }
         int prec = binprec(p, &right);
         if (!prec || prec < minprec) break;
         if (++count > MAX_CHAIN) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Expression too long");
@@ -1024,6 +1303,15 @@ __attribute__((noinline)) static int paren_is_arrow(P *p)
                 ami__lw_lex_next(p->C, &p->L, &n, 0);
                 p->L = s2;
                 int r = n.type == TK_PUNCT && strcmp(n.val, "=>") == 0 && !n.nl_before;
+                if (!r && p->ts && n.type == TK_PUNCT && strcmp(n.val, ":") == 0) {
+                    /* TypeScript: (params): ReturnType => body */
+                    P q = *p;
+                    q.L = s2;
+                    q.prev = t;
+                    ami__lw_lex_next(p->C, &q.L, &q.tok, 0);
+                    next(&q);
+                    r = ts_type(&q) && tok_is(&q, "=>") && !q.tok.nl_before;
+                }
                 arrow_cache_put(p, off, r);
                 if (nopen == 0) { result = r; break; }
             } else if (nopen == 0) {
@@ -1109,6 +1397,17 @@ static node *parse_assign(P *p)
         leave(p);
         return r;
     }
+    if (tok_is(p, "<")) {
+        /* TypeScript: <T>(x: T) => x */
+        tsave sv = ts_save(p);
+        if (ts_balanced(p) && tok_is(p, "(") && paren_is_arrow(p)) {
+            ts_seen(p);
+            r = parse_arrow(p, &st, 0);
+            leave(p);
+            return r;
+        }
+        ts_restore(p, &sv);
+    }
     node *left = parse_conditional(p);
     if (tok_is(p, "=>")) ami__lw_fail(p->C, left->line, left->col, "Malformed arrow function parameter list");
     if (is_assign_op(p)) {
@@ -1153,15 +1452,53 @@ static node *parse_expr(P *p)
 
 /* ---- functions */
 
+static int ts_modifier(P *p)
+{
+    static const char *const mods[] = { "public", "private", "protected", "readonly", "override", "declare", "abstract", "accessor", NULL };
+    if (p->tok.type != TK_IDENT || p->tok.escaped) return 0;
+    for (int i = 0; mods[i]; i++)
+        if (!strcmp(p->tok.val, mods[i])) {
+            lw_token nx = peek(p);
+            if (nx.nl_before) return 0;
+            if (nx.type == TK_PUNCT && strcmp(nx.val, "[") && strcmp(nx.val, "{") && strcmp(nx.val, "*")) return 0;
+            if (nx.type == TK_EOF) return 0;
+            return 1;
+        }
+    return 0;
+}
+
 static void parse_params(P *p, node *fn)
 {
     expect(p, "(");
     nl l = { 0 };
     while (!tok_is(p, ")")) {
+        if (tok_is(p, "this") && peek(p).type == TK_PUNCT && !strcmp(peek(p).val, ":")) {
+            /* TypeScript's `this` parameter */
+            next(p);
+            next(p);
+            ts_need_type(p);
+            if (!tok_is(p, ")")) expect(p, ",");
+            continue;
+        }
+        if (ts_modifier(p)) {
+            /* constructor parameter property: becomes this.x = x */
+            lw_token mt = p->tok;
+            ts_seen(p);
+            while (ts_modifier(p)) next(p);
+            if (!(fn->flags & NF_CTOR) || p->tok.type != TK_IDENT)
+                ami__lw_fail(p->C, mt.line, mt.col, "A parameter property is only allowed in a constructor, on a plain name");
+            pprop *pp = ami__lw_alloc(p->C, sizeof *pp);
+            pp->id = mk(p, N_IDENT, &p->tok);
+            pp->id->str = p->tok.val;
+            pp->id->slen = p->tok.vlen;
+            pp->next = p->pprops;
+            p->pprops = pp;
+        }
         if (tok_is(p, "...")) {
             node *rest = mk(p, N_REST, &p->tok);
             next(p);
             rest->a = parse_binding_target(p, BK_PARAM);
+            ts_binding_suffix(p, 0);
             nl_add(&l, rest);
             if (!tok_is(p, ")")) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Rest parameter must be last formal parameter");
             break;
@@ -1209,6 +1546,51 @@ static void fn_leave(P *p, fnstate s)
     p->no_in = s.no_in;
 }
 
+/* TypeScript constructor parameter properties: `this.x = x;` at the start
+ * of the body (after the super(...) call of a derived class) */
+static void ts_param_props(P *p, node *fn)
+{
+    node *body = fn->b;
+    lw_token at = { 0 };
+    at.line = body->line;
+    at.col = body->col;
+    node **slot = &body->list;
+    if (fn->flags & NF_DERIVED) {
+        for (node **q = &body->list; *q; q = &(*q)->next) {
+            node *st = *q;
+            if (st->type == N_EXPR_STMT && st->a && st->a->type == N_CALL && st->a->a && st->a->a->type == N_SUPER) {
+                slot = &st->next;
+                at.line = st->end_line;
+                at.col = 1;
+                break;
+            }
+        }
+    }
+    for (pprop *pp = p->pprops; pp; pp = pp->next) {   /* reversed list: prepend keeps source order */
+        node *st = mk(p, N_EXPR_STMT, &at);
+        node *as = mk(p, N_ASSIGN, &at);
+        as->str = "=";
+        node *m = mk(p, N_MEMBER, &at);
+        node *th = mk(p, N_THIS, &at);
+        add_ref(p, th);
+        node *key = mk(p, N_STR, &at);
+        key->str = pp->id->str;
+        key->slen = pp->id->slen;
+        key->kind = 1;
+        m->a = th;
+        m->b = key;
+        node *val = mk(p, N_IDENT, &at);
+        val->str = pp->id->str;
+        val->slen = pp->id->slen;
+        add_ref(p, val);
+        as->a = m;
+        as->b = val;
+        st->a = as;
+        st->next = *slot;
+        *slot = st;
+    }
+}
+
 /* after `function` (or at a method's name/params).  is_expr: expression vs declaration */
 static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_expr)
 {
@@ -1238,8 +1620,21 @@ static node *parse_function(P *p, unsigned flags, const lw_token *start, int is_
         push_scope(p, SC_FUNC, fn);
     }
     p->scope->is_async = (flags & NF_ASYNC) != 0;
+    if (tok_is(p, "<")) ts_angle(p);
+    pprop *outer_pprops = p->pprops;
+    p->pprops = NULL;
     parse_params(p, fn);
-    fn->b = parse_body(p, fn);
+    if (tok_is(p, ":")) { next(p); ts_need_type(p); }
+    if (!tok_is(p, "{") && p->ts && (tok_is(p, ";") || tok_is(p, "}") || p->tok.nl_before || p->tok.type == TK_EOF)) {
+        /* an overload signature or an abstract method: no body, dropped */
+        eat(p, ";");
+        fn->flags |= NF_TS_SIG;
+        fn->b = mk(p, N_BLOCK, &p->prev);
+    } else {
+        fn->b = parse_body(p, fn);
+    }
+    if (p->pprops) ts_param_props(p, fn);
+    p->pprops = outer_pprops;
     pop_scope(p);
     if (is_expr && fn->a) pop_scope(p);
     fn_leave(p, s);
@@ -1257,6 +1652,7 @@ static node *parse_arrow(P *p, const lw_token *start, int is_async)
     p->scope->is_async = is_async;
     if (tok_is(p, "(")) {
         parse_params(p, fn);
+        if (tok_is(p, ":")) { next(p); ts_need_type(p); }
     } else {
         node *id = ident_node(p);
         declare(p, id, BK_PARAM);
@@ -1295,10 +1691,17 @@ static node *parse_class(P *p, int is_decl)
     push_scope(p, SC_BLOCK, NULL);
     c->scope = p->scope;
     if (c->a && !is_decl) declare(p, c->a, BK_FNAME);
+    if (tok_is(p, "<")) ts_angle(p);
     if (tok_is(p, "extends")) {
         next(p);
         c->b = parse_lhs(p, 1);
         c->flags |= NF_DERIVED;
+        if (tok_is(p, "<")) ts_angle(p);
+    }
+    if (tok_ident(p, "implements")) {
+        ts_seen(p);
+        next(p);
+        ts_type_list(p);
     }
     expect(p, "{");
     nl l = { 0 };
@@ -1306,11 +1709,39 @@ static node *parse_class(P *p, int is_decl)
         if (eat(p, ";")) continue;
         lw_token mt = p->tok;
         node *m = mk(p, N_CLASS_MEMBER, &mt);
-        if (tok_ident(p, "static")) {
-            lw_token nx = peek(p);
-            if (!(nx.type == TK_PUNCT && (strcmp(nx.val, "(") == 0 || strcmp(nx.val, "=") == 0))) {
-                m->flags |= NF_STATIC;
+        int ts_drop = 0;   /* declare fields, index signatures: types only */
+        for (;;) {
+            if (ts_modifier(p)) {
+                ts_seen(p);
+                if (tok_ident(p, "declare")) ts_drop = 1;
                 next(p);
+                continue;
+            }
+            if (tok_ident(p, "static") && !(m->flags & NF_STATIC)) {
+                lw_token nx = peek(p);
+                if (!(nx.type == TK_PUNCT && (strcmp(nx.val, "(") == 0 || strcmp(nx.val, "=") == 0 ||
+                                              strcmp(nx.val, ";") == 0 || strcmp(nx.val, "}") == 0 ||
+                                              (p->ts && (strcmp(nx.val, ":") == 0 || strcmp(nx.val, "?") == 0 ||
+                                                         strcmp(nx.val, "<") == 0))))) {
+                    m->flags |= NF_STATIC;
+                    next(p);
+                    continue;
+                }
+            }
+            break;
+        }
+        if (tok_is(p, "[")) {
+            /* TypeScript index signature: [key: string]: T; */
+            tsave sv = ts_save(p);
+            next(p);
+            int sig = p->tok.type == TK_IDENT && peek(p).type == TK_PUNCT && !strcmp(peek(p).val, ":");
+            ts_restore(p, &sv);
+            if (sig) {
+                ts_seen(p);
+                ts_balanced(p);
+                ts_binding_suffix(p, 0);
+                eat(p, ";");
+                continue;
             }
         }
         int kind = PK_METHOD;
@@ -1331,6 +1762,17 @@ static node *parse_class(P *p, int is_decl)
         }
         if (p->tok.type == TK_PRIVATE) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Private class members (#names) are not supported");
         m->a = parse_prop_key(p, m);
+        if (tok_is(p, "?") || (tok_is(p, "!") && !p->tok.nl_before)) {   /* TypeScript optional / definite member */
+            ts_seen(p);
+            next(p);
+        }
+        if (tok_is(p, "<")) ts_angle(p);
+        if (tok_is(p, ":") && kind == PK_METHOD && !fflags) { next(p); ts_need_type(p); }
+        if (ts_drop) {
+            if (tok_is(p, "(")) parse_method(p, &mt, fflags);
+            if (!eat(p, ";") && !tok_is(p, "}") && !p->tok.nl_before) unexpected(p);
+            continue;
+        }
         if (!tok_is(p, "(")) {
             if (!(tok_is(p, "=") || tok_is(p, ";") || tok_is(p, "}") || p->tok.nl_before) || kind != PK_METHOD || fflags)
                 unexpected(p);
@@ -1369,6 +1811,7 @@ static node *parse_class(P *p, int is_decl)
         fflags |= (c->flags & NF_DERIVED);
         if (is_ctor) fflags |= NF_CTOR;
         m->b = parse_method(p, &mt, fflags);
+        if (m->b->flags & NF_TS_SIG) continue;   /* overload / abstract: types only */
         nl_add(&l, m);
     }
     c->end_line = p->tok.line;
@@ -1380,6 +1823,129 @@ static node *parse_class(P *p, int is_decl)
 
 /* ---- statements */
 
+/* TypeScript enum (after `enum`, or `const enum`), lowered to
+ *   let E = (function () { var A = 0; var B = A + 1; …; return __ami_enum(["A", "B"], [A, B]); })();
+ * so initialisers see the earlier members by name; numeric members get the
+ * reverse mapping (E[0] === "A"). */
+static node *ts_enum(P *p, const lw_token *st)
+{
+    ts_seen(p);
+    next(p);
+    node *name = ident_node(p);
+    declare(p, name, BK_LET);
+    node *v = mk(p, N_VAR, st);
+    v->kind = VK_LET;
+    node *d = mk(p, N_DECL, st);
+    d->a = name;
+    v->list = d;
+    node *fn = mk(p, N_FUNC, st);
+    fnstate fs = fn_enter(p, 0);
+    push_scope(p, SC_FUNC, fn);
+    node *blk = mk(p, N_BLOCK, &p->tok);
+    expect(p, "{");
+    nl body = { 0 }, keys = { 0 }, vals = { 0 };
+    node *prev = NULL;
+    int idx = 0;
+    while (!tok_is(p, "}")) {
+        lw_token mt = p->tok;
+        node *key;
+        int plain = p->tok.type == TK_IDENT;
+        if (p->tok.type == TK_STR) {
+            key = mk(p, N_STR, &mt);
+            key->str = p->tok.val;
+            key->slen = p->tok.vlen;
+            next(p);
+        } else if (p->tok.type == TK_IDENT || p->tok.type == TK_KEYWORD) {
+            key = name_key(p);
+        } else {
+            unexpected(p);
+        }
+        node *vid = mk(p, N_IDENT, &mt);
+        if (plain) {
+            vid->str = key->str;
+            vid->slen = key->slen;
+        } else {
+            char buf[32];
+            int n = snprintf(buf, sizeof buf, "__ami_e%d", idx);
+            vid->str = ami__lw_strndup(p->C, buf, (size_t)n);
+            vid->slen = (size_t)n;
+        }
+        ami__lw_nameset_add(p->C, vid->str);
+        node *init;
+        if (eat(p, "=")) {
+            init = parse_assign_in(p);
+        } else if (!prev) {
+            init = mk(p, N_NUM, &mt);
+            init->str = "0";
+            init->slen = 1;
+        } else {
+            init = mk(p, N_BINARY, &mt);
+            init->str = "+";
+            init->kind = mt.line;
+            node *r = mk(p, N_IDENT, &mt);
+            r->str = prev->str;
+            r->slen = prev->slen;
+            add_ref(p, r);
+            node *one = mk(p, N_NUM, &mt);
+            one->str = "1";
+            one->slen = 1;
+            init->a = r;
+            init->b = one;
+        }
+        declare(p, vid, BK_VAR);
+        node *vv = mk(p, N_VAR, &mt);
+        vv->kind = VK_VAR;
+        node *dd = mk(p, N_DECL, &mt);
+        dd->a = vid;
+        dd->b = init;
+        vv->list = dd;
+        nl_add(&body, vv);
+        nl_add(&keys, key);
+        node *ref = mk(p, N_IDENT, &mt);
+        ref->str = vid->str;
+        ref->slen = vid->slen;
+        add_ref(p, ref);
+        nl_add(&vals, ref);
+        prev = vid;
+        idx++;
+        if (!tok_is(p, "}")) expect(p, ",");
+    }
+    lw_token end = p->tok;
+    for (node *k = keys.head; k; k = k->next) { k->line = end.line; k->col = end.col; }
+    for (node *k = vals.head; k; k = k->next) { k->line = end.line; k->col = end.col; }
+    next(p);
+    node *ret = mk(p, N_RETURN, &end);
+    node *call = mk(p, N_CALL, &end);
+    node *callee = mk(p, N_IDENT, &end);
+    callee->str = "__ami_enum";
+    callee->slen = 10;
+    ami__lw_nameset_add(p->C, callee->str);
+    add_ref(p, callee);
+    node *ka = mk(p, N_ARRAY, &end), *va = mk(p, N_ARRAY, &end);
+    ka->list = keys.head;
+    va->list = vals.head;
+    ka->next = va;
+    call->a = callee;
+    call->list = ka;
+    ret->a = call;
+    nl_add(&body, ret);
+    blk->list = body.head;
+    blk->end_line = end.line;
+    fn->b = blk;
+    fn->end_line = end.line;
+    pop_scope(p);
+    fn_leave(p, fs);
+    node *paren = mk(p, N_PAREN, st);
+    paren->a = fn;
+    paren->end_line = end.line;
+    node *iife = mk(p, N_CALL, st);
+    iife->a = paren;
+    iife->end_line = end.line;
+    d->b = iife;
+    v->end_line = end.line;
+    return v;
+}
+
 static node *parse_var(P *p, int kind, int in_for)
 {
     node *v = mk(p, N_VAR, &p->tok);
@@ -1390,6 +1956,7 @@ static node *parse_var(P *p, int kind, int in_for)
     for (;;) {
         node *d = mk(p, N_DECL, &p->tok);
         d->a = parse_binding_target(p, bk);
+        ts_binding_suffix(p, 0);
         if (eat(p, "=")) {
             d->b = parse_assign(p);
         } else if (!(in_for && (tok_ident(p, "of") || tok_is(p, "in")))) {
@@ -1522,6 +2089,11 @@ static node *parse_statement(P *p)
     }
     if (t.type == TK_KEYWORD) {
         const char *k = t.val;
+        if (!strcmp(k, "const") && peek(p).type == TK_KEYWORD && !strcmp(peek(p).val, "enum")) {
+            next(p);
+            s = ts_enum(p, &t);
+            goto out;
+        }
         if (!strcmp(k, "var") || !strcmp(k, "const")) {
             s = parse_var(p, k[0] == 'v' ? VK_VAR : VK_CONST, 0);
             semicolon(p);
@@ -1530,6 +2102,7 @@ static node *parse_statement(P *p)
         if (!strcmp(k, "function")) {
             next(p);
             s = parse_function(p, NF_DECL, &t, 0);
+            if (s->flags & NF_TS_SIG) s = mk(p, N_EMPTY, &t);   /* overload signature */
             goto out;
         }
         if (!strcmp(k, "class")) { s = parse_class(p, 1); goto out; }
@@ -1597,6 +2170,7 @@ static node *parse_statement(P *p)
                 push_scope(p, SC_BLOCK, h);
                 if (eat(p, "(")) {
                     s->b = parse_binding_target(p, BK_CATCH);
+                    ts_binding_suffix(p, 0);
                     expect(p, ")");
                 }
                 h->a = parse_block(p);
@@ -1646,10 +2220,66 @@ static node *parse_statement(P *p)
         if (!strcmp(k, "with")) ami__lw_fail(p->C, t.line, t.col, "with statements are not supported");
         if (!strcmp(k, "import") || !strcmp(k, "export")) {
             lw_token nx = peek(p);
+            if (nx.type == TK_IDENT && !nx.nl_before && (!strcmp(nx.val, "type") || (k[0] == 'e' && !strcmp(nx.val, "interface")))) {
+                /* import type / export type / export interface: types only, removed */
+                next(p);
+                if (tok_ident(p, "interface") || (tok_ident(p, "type") && peek(p).type == TK_IDENT && k[0] == 'e')) {
+                    s = parse_statement(p);
+                    goto out;
+                }
+                ts_skip_declaration(p);
+                s = mk(p, N_EMPTY, &t);
+                goto out;
+            }
             if (!(nx.type == TK_PUNCT && (strcmp(nx.val, "(") == 0 || strcmp(nx.val, ".") == 0)) || !strcmp(k, "export"))
                 ami__lw_fail(p->C, t.line, t.col, "Modules (import/export) are not supported");
         }
-        if (!strcmp(k, "enum")) unexpected(p);
+        if (!strcmp(k, "enum")) { s = ts_enum(p, &t); goto out; }
+    }
+    if (t.type == TK_IDENT && !t.escaped) {
+        lw_token nx = peek(p);
+        int same = !nx.nl_before;
+        if (same && nx.type == TK_IDENT && !strcmp(t.val, "interface")) {
+            ts_seen(p);
+            next(p);
+            next(p);
+            if (tok_is(p, "<")) ts_angle(p);
+            if (eat(p, "extends")) ts_type_list(p);
+            if (!tok_is(p, "{")) unexpected(p);
+            if (!ts_balanced(p)) ami__lw_fail(p->C, p->tok.line, p->tok.col, "Unexpected end of input");
+            s = mk(p, N_EMPTY, &t);
+            goto out;
+        }
+        if (same && nx.type == TK_IDENT && !strcmp(t.val, "type")) {
+            ts_seen(p);
+            next(p);
+            next(p);
+            if (tok_is(p, "<")) ts_angle(p);
+            expect(p, "=");
+            ts_need_type(p);
+            semicolon(p);
+            s = mk(p, N_EMPTY, &t);
+            goto out;
+        }
+        if (same && !strcmp(t.val, "declare") &&
+            ((nx.type == TK_KEYWORD && (!strcmp(nx.val, "var") || !strcmp(nx.val, "const") || !strcmp(nx.val, "function") ||
+                                        !strcmp(nx.val, "class") || !strcmp(nx.val, "enum"))) ||
+             (nx.type == TK_IDENT && (!strcmp(nx.val, "let") || !strcmp(nx.val, "namespace") || !strcmp(nx.val, "module") ||
+                                      !strcmp(nx.val, "global") || !strcmp(nx.val, "type") || !strcmp(nx.val, "interface") ||
+                                      !strcmp(nx.val, "abstract") || !strcmp(nx.val, "async"))))) {
+            next(p);
+            ts_skip_declaration(p);
+            s = mk(p, N_EMPTY, &t);
+            goto out;
+        }
+        if (same && !strcmp(t.val, "abstract") && nx.type == TK_KEYWORD && !strcmp(nx.val, "class")) {
+            ts_seen(p);
+            next(p);
+            s = parse_class(p, 1);
+            goto out;
+        }
+        if (same && (nx.type == TK_IDENT || nx.type == TK_STR) && (!strcmp(t.val, "namespace") || !strcmp(t.val, "module")))
+            ami__lw_fail(p->C, t.line, t.col, "TypeScript namespaces are not supported (use an object, or `declare namespace` for types only)");
     }
     if (t.type == TK_IDENT) {
         if (let_starts_decl(p)) {
@@ -1663,6 +2293,7 @@ static node *parse_statement(P *p)
                 next(p);
                 next(p);
                 s = parse_function(p, NF_DECL | NF_ASYNC, &t, 0);
+                if (s->flags & NF_TS_SIG) s = mk(p, N_EMPTY, &t);
                 goto out;
             }
         }
@@ -1698,6 +2329,7 @@ node *ami__lw_parse(lw_ctx *C)
     push_scope(&p, SC_FUNC, prog);
     C->root = p.scope;
     p.await_ok = 1;       /* top-level await */
+    p.ts = C->lang_ts;
     p.in_async = 1;
     p.scope->is_async = 0;
     ami__lw_lex_next(C, &p.L, &p.tok, 1);

@@ -353,8 +353,15 @@ static duk_ret_t w_env(duk_context *ctx)
 static duk_ret_t w_exit(duk_context *ctx)
 {
     ami_runtime *r = instance_of(ctx);
-    r->web->exit_code = duk_get_int_default(ctx, 0, 0);
-    return 0;
+    int code = duk_get_int_default(ctx, 0, 0);
+    ami__runtime_host_enter(ctx, r);   /* a stop already under way wins */
+    /* the error is made before the abort is marked (which refuses allocations) */
+    duk_push_error_object(ctx, DUK_ERR_ERROR, "Deno.exit(%d)", code);
+    duk_push_string(ctx, "Exit");
+    duk_put_prop_string(ctx, -2, "name");
+    r->exit_code = code;
+    r->abort = AMI__ABORT_EXIT;   /* sticky: a catch in the script cannot swallow it */
+    return duk_throw(ctx);
 }
 
 /* ---- the stop hook: Deno.addSignalListener ---- */
@@ -390,6 +397,15 @@ int ami__runtime_signal(ami_runtime *r, const char *sig, int graceful_ms)
     snprintf(t->sig, sizeof t->sig, "%s", sig);
     t->graceful_ms = graceful_ms;
     return ami__loop_post(r, task_signal, ami_free, t);
+}
+
+int ami__runtime_has_stop_hook(ami_runtime *r)
+{
+    if (!r || !r->web) return 0;
+    duk_push_global_stash(r->ctx);
+    int has = duk_has_prop_string(r->ctx, -1, "signal");
+    duk_pop(r->ctx);
+    return has;
 }
 
 duk_ret_t ami__web_host(duk_context *ctx)

@@ -55,7 +55,6 @@ typedef struct ami__web {
     void *servers;              /* serve.c: listening servers (instance thread) */
     void *sockets;              /* websocket.c: open WebSockets (instance thread) */
     int n_sockets;
-    int exit_code;              /* Deno.exit() */
 } ami__web;
 
 /* From the runtime options; 0 or AMI_EINVAL (bad permission list) / AMI_ENOMEM. */
@@ -80,6 +79,10 @@ duk_ret_t ami__web_ws_close(duk_context *ctx);
  * listeners Deno.addSignalListener registered run once, on its thread, with
  * graceful_ms to finish.  Thread-safe; 0 or AMI_ESTOPPED / AMI_ENOMEM. */
 int ami__runtime_signal(ami_runtime *r, const char *sig, int graceful_ms);
+
+/* Whether the instance ever added a stop hook (Deno.addSignalListener).
+ * Instance thread, between runs. */
+int ami__runtime_has_stop_hook(ami_runtime *r);
 
 /* host.web(): pushes an object with the natives the lazy web prelude uses. */
 duk_ret_t ami__web_host(duk_context *ctx);

@@ -123,7 +123,7 @@ static inline int js_load_dir(const char *dir, char **files, size_t *lens, int n
     struct dirent *de;
     while ((de = readdir(d)) && n < max) {
         size_t l = strlen(de->d_name);
-        if (l < 4 || strcmp(de->d_name + l - 3, ".js") != 0) continue;
+        if (l < 4 || (strcmp(de->d_name + l - 3, ".js") != 0 && strcmp(de->d_name + l - 3, ".ts") != 0)) continue;
         char path[600];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         files[n] = js_read_file(path, &lens[n]);
@@ -169,6 +169,9 @@ typedef struct js_result {
     ami_lower_error lerr;
 } js_result;
 
+/* Source language js_run lowers with (AMI__LANG_*; AUTO by default). */
+static int js_lang;
+
 /* Lower `src`, compile it as a function body, run it, then drain the job
  * queue.  Output of print() is appended to js_out.  compile_only: stop
  * after compiling. */
@@ -177,7 +180,7 @@ __attribute__((unused)) static void js_run(duk_context *ctx, const char *src, si
     memset(r, 0, sizeof *r);
     ami_buf code = AMI_BUF_INIT;
     ami_buf_puts(&code, "(function(){");
-    if (ami__lower(src, len, &code, &r->lerr) != 0) {
+    if (ami__lower_lang(src, len, js_lang, &code, &r->lerr, NULL) != 0) {
         snprintf(r->error, sizeof r->error, "%d:%d: %s", r->lerr.line, r->lerr.column, r->lerr.message);
         ami_buf_dispose(&code);
         return;

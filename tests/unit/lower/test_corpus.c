@@ -1,14 +1,15 @@
 /* Claim: every case in tests/js/cases, lowered and run in Duktape, prints
  * exactly what Node printed for the original (recorded in .expected), also
- * when the file has CRLF line ends. */
+ * when the file has CRLF line ends; every TypeScript case in tests/js/ts
+ * (X.ts) prints what Node printed for the same file with its types removed
+ * by hand (X.js, recorded in X.expected). */
 #include <dirent.h>
 #include "jsrun.h"
 
 static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static void corpus_matches_node(void)
+static void run_dir(const char *dir, const char *ext)
 {
-    const char *dir = "tests/js/cases";
     DIR *d = opendir(dir);
     REQUIRE(d);
     char *names[1024];
@@ -16,7 +17,7 @@ static void corpus_matches_node(void)
     struct dirent *de;
     while ((de = readdir(d)) && n < 1024) {
         size_t l = strlen(de->d_name);
-        if (l > 3 && strcmp(de->d_name + l - 3, ".js") == 0) names[n++] = strdup(de->d_name);
+        if (l > 3 && strcmp(de->d_name + l - 3, ext) == 0) names[n++] = strdup(de->d_name);
     }
     closedir(d);
     qsort(names, (size_t)n, sizeof *names, cmp);
@@ -60,13 +61,27 @@ static void corpus_matches_node(void)
         free(want);
         free(names[i]);
     }
-    fprintf(stderr, "  %d cases\n", ran);
+    fprintf(stderr, "  %s: %d cases\n", dir, ran);
     CHECK(ran > 0);
     ami_buf_dispose(&js_out);
+}
+
+static void corpus_matches_node(void)
+{
+    js_lang = AMI__LANG_AUTO;
+    run_dir("tests/js/cases", ".js");
+}
+
+static void typescript_matches_node_on_stripped(void)
+{
+    js_lang = AMI__LANG_TS;
+    run_dir("tests/js/ts", ".ts");
+    js_lang = AMI__LANG_AUTO;
 }
 
 int main(void)
 {
     RUN(corpus_matches_node);
+    RUN(typescript_matches_node_on_stripped);
     return check_done();
 }

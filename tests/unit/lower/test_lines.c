@@ -72,9 +72,9 @@ static void prepare_reports_runtime_format(void)
     ami_buf out = AMI_BUF_INIT;
     ami_script_error se;
     ami_buf_puts(&out, "stale");
-    CHECK_RC(ami__lower_prepare("const a = 1;\n", 13, &out, &se));
+    CHECK_RC(ami__lower_prepare("const a = 1;\n", 13, AMI__LANG_AUTO, &out, &se));
     CHECK_STR(out.ptr, "var a = 1; ");
-    CHECK_INT(ami__lower_prepare("let x = 1;\nlet y = ;\n", 21, &out, &se), AMI_ESCRIPT);
+    CHECK_INT(ami__lower_prepare("let x = 1;\nlet y = ;\n", 21, AMI__LANG_AUTO, &out, &se), AMI_ESCRIPT);
     CHECK_STR(se.name, "SyntaxError");
     CHECK_STR(se.message, "Unexpected token ';'");
     CHECK_INT(se.line, 2);

@@ -16,7 +16,7 @@ static void one(const char *src, size_t len, const char *what)
 {
     ami_buf out = AMI_BUF_INIT;
     ami_lower_error err;
-    int rc = ami__lower(src, len, &out, &err);
+    int rc = ami__lower_lang(src, len, (total & 1) ? AMI__LANG_TS : AMI__LANG_AUTO, &out, &err, NULL);   /* both ways */
     total++;
     if (rc == 0) {
         ok_code++;
@@ -196,6 +196,7 @@ int main(void)
     ctx = js_new_heap();
     REQUIRE(ctx);
     load_dir("tests/js/cases");
+    load_dir("tests/js/ts");
     load_dir("tests/js/spec");
     load_dir("tests/js/spec/invalid");
     REQUIRE(nfiles > 10);

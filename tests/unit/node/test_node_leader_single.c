@@ -66,8 +66,7 @@ static void leader_gone_mid_run(void)
     nap_ms(200);
     CHECK(!marker(st, sid, "*"));
     CHECK_RC(ami_node_start(b));
-    ami_node_stop(a);   /* interrupted mid-run after 50 ms: no marker */
-    CHECK(!marker(st, sid, "*"));
+    ami_node_stop(a);   /* interrupted mid-run: s-0001 leaves no marker (b may already have run it: handoff is at once) */
     CHECK(WAIT_FOR(marker(st, sid, "*"), 5000) >= 0);
     CHECK(marker(st, sid, "s-0002"));
     CHECK(!marker(st, sid, "s-0001"));

@@ -61,17 +61,19 @@ static void defaults_match_spec(void)
     const char *vs = json_string_value(json_object_get(e, "versionstamp"));
     CHECK(vs && strlen(vs) == 20);
 
-    /* Key order of the raw object as spec 003 prints it (scope is ours, after mode). */
+    CHECK_STR(json_string_value(json_object_get(raw, "language")), "js");   /* detected from the script */
+
+    /* Key order of the raw object as spec 003 prints it (scope and language are ours). */
     static const char *order[] = { "sid", "nid", "active", "mode", "scope", "executionMode", "priority", "accountId",
-                                   "assignedNode", "note", "script", "dependencies", "version", "timestamp" };
+                                   "assignedNode", "note", "script", "language", "dependencies", "version", "timestamp" };
     const char *k;
     json_t *v;
     size_t i = 0;
     json_object_foreach(raw, k, v) {
-        CHECK(i < 14 && !strcmp(k, order[i]));
+        CHECK(i < 15 && !strcmp(k, order[i]));
         i++;
     }
-    CHECK_INT(i, 14);
+    CHECK_INT(i, 15);
 
     /* It is really in the store, identical. */
     json_t *got = NULL;

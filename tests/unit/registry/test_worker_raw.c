@@ -24,7 +24,8 @@ static void round_trip_of_a_created_record(void)
     CHECK_STR(r.script, "return 1;");
     CHECK_INT(r.script_len, 9);
     CHECK_STR(r.nid, "s-0001");
-    CHECK_INT(r.present, (AMI_WORKER_F_TIMESTAMP << 1) - 1);   /* a new record has every field */
+    CHECK_INT(r.present, (AMI_WORKER_F_LANGUAGE << 1) - 1);   /* a new record has every field */
+    CHECK_INT(r.language, AMI_LANGUAGE_JS);
     json_t *back = NULL;
     CHECK_RC(ami_worker_raw_to_json(&back, &r));
     char *a = json_dumps(raw, JSON_COMPACT), *b = json_dumps(back, JSON_COMPACT);

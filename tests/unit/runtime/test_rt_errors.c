@@ -37,6 +37,7 @@ static void thrown_values_keep_name_and_message(void)
     expect("\n\nStels.net.get('not an array');", AMI_ESCRIPT, "TypeError", NULL, 3);
 }
 
+/* (and the stack shows only the user's frames) */
 static void stack_is_kept(void)
 {
     ami_runtime_result res;
@@ -44,6 +45,16 @@ static void stack_is_kept(void)
                      NULL, &res), AMI_ESCRIPT);
     CHECK(res.stack && strstr(res.stack, "inner") && strstr(res.stack, "outer") && strstr(res.stack, "worker.js:1"));
     CHECK_STR(ami_error_last(), "Error: deep");
+    ami_runtime_result_dispose(&res);
+    /* only the user's frames, as "at name (worker.js:L)": no Duktape internals, prelude or flags */
+    CHECK_INT(rt_run(net, local, "function inner() { throw new Error('deep'); }\n"
+                                 "function outer() { [1].forEach(function cb() { inner(); }); }\nouter();\nnull.x;",
+                     NULL, &res), AMI_ESCRIPT);
+    CHECK_STR(res.stack, "Error: deep\n    at inner (worker.js:1)\n    at cb (worker.js:2)\n    at outer (worker.js:2)\n"
+                         "    at [anon] (worker.js:3)");
+    ami_runtime_result_dispose(&res);
+    CHECK_INT(rt_run(net, local, "var a;\na.b;", NULL, &res), AMI_ESCRIPT);
+    CHECK_STR(res.stack, "TypeError: cannot read property 'b' of undefined\n    at [anon] (worker.js:2)");
     CHECK_INT(ami_error_last_code(), AMI_ESCRIPT);
     ami_runtime_result_dispose(&res);
 }

@@ -29,7 +29,7 @@ static void global_names_are_exactly_the_list(void)
        "  'EvalError', 'Float32Array', 'Float64Array', 'Function', 'Infinity', 'Int16Array', 'Int32Array',\n"
        "  'Int8Array', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError',\n"
        "  'ReferenceError', 'Reflect', 'RegExp', 'Set', 'Stels', 'String', 'Symbol', 'SyntaxError', 'TypeError',\n"
-       "  'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',\n"
+       "  'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray', 'WeakMap', 'WeakSet',\n"
        "  'clearInterval', 'clearTimeout', 'decodeURI', 'decodeURIComponent', 'encodeURI',\n"
        "  'encodeURIComponent', 'escape', 'eval', 'globalThis', 'isFinite', 'isNaN', 'logger', 'parseFloat',\n"
        "  'parseInt', 'queueMicrotask', 'setInterval', 'setTimeout', 'undefined', 'unescape'], 'globals');\n"

@@ -1,5 +1,7 @@
 /* Claim: the prelude parts an idle instance does without (Map/Set, the
- * Object/Array/String/Number polyfills, Promise combinators, AggregateError,
+ * Object/Array/String/Number polyfills (with ES2022's at, entries/keys/values,
+ * findLast, replaceAll, matchAll, Object.hasOwn, WeakMap/WeakSet,
+ * Promise.withResolvers), Promise combinators, AggregateError,
  * Deno, the lowering's __ami_* helpers) load on first use and then behave as
  * if they had always been there; an idle instance stays small. */
 #include "rt.h"
@@ -42,6 +44,12 @@ static void each_part_loads_on_first_use(void)
         "eq(new A(...[1, 2]).n, 2, 'lowered'); kind(globalThis, '__ami_spread', 'value');",
         "var a = []; a.find = 5; eq(a.find, 5, 'own'); eq(Object.keys(a), ['find'], 'keys'); eq(typeof [].find, 'function', 'proto');",
         "Map = 7; eq(Map, 7, 'assigned'); eq(typeof Set, 'function', 'set still there');",
+        "kind(Array.prototype, 'at', 'get'); kind(globalThis, 'WeakMap', 'get'); eq([1, 2].at(-1), 2, 'at');"
+        "kind(Array.prototype, 'at', 'value'); kind(globalThis, 'WeakMap', 'value'); kind(Object, 'hasOwn', 'value');"
+        "var r = Promise.withResolvers(); eq(typeof r.resolve + typeof r.reject, 'functionfunction', 'resolvers');"
+        "var k = {}, w = new WeakMap([[k, 1]]); eq(w.get(k), 1, 'weak'); eq(Object.keys(k), [], 'hidden');"
+        "eq(JSON.stringify(k), '{}', 'json'); eq(new WeakSet([k]).has(k), true, 'weakset');"
+        "eq('a-a'.replaceAll('a', 'b'), 'b-b', 'replaceAll'); eq([...'a1a2'.matchAll(/a(\\d)/g)].length, 2, 'matchAll');",
         NULL
     };
     for (int i = 0; uses[i]; i++) {
