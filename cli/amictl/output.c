@@ -87,11 +87,14 @@ void amictl_print_worker_table(const json_t *entries, const json_t *nodes)
     size_t i;
     json_t *e;
     long long now = (long long)ami_time_now_ms();
-    size_t active_n = 0, orphans = 0;
+    size_t active_n = 0, errors_n = 0, orphans = 0;
     json_array_foreach(entries, i, e) {
         json_t *raw = json_object_get(json_object_get(e, "value"), "raw");
         int active = json_is_true(json_object_get(raw, "active"));
-        active_n += active;
+        /* stopped by a node's error policy: "error" until started again (docs/design.md §7) */
+        int error = json_is_object(json_object_get(raw, "stoppedByPolicy"));
+        active_n += active && !error;
+        errors_n += error;
         const char *node = json_is_string(json_object_get(raw, "assignedNode")) ? amictl_str(raw, "assignedNode")
                                                                                  : amictl_str(raw, "nid");
         char flagged[48];
@@ -104,12 +107,17 @@ void amictl_print_worker_table(const json_t *entries, const json_t *nodes)
         fmt_age(age, sizeof age, now - num(raw, "timestamp"));
         const char *em = amictl_str(raw, "executionMode"), *pr = amictl_str(raw, "priority");
         printf("%-*.*s  %s%-8s%s  %s%-9s%s  %-6s  %s%-8s%s  %-10.10s  %-5s  %s\n", sw, sw, amictl_str(raw, "sid"),
-               active ? C_GREEN : C_DIM, active ? "active" : "inactive", C_RESET, mode_color(em), em, C_RESET,
+               error ? C_RED : active ? C_GREEN : C_DIM, error ? "error" : active ? "active" : "inactive", C_RESET,
+               mode_color(em), em, C_RESET,
                amictl_str(raw, "mode"), prio_color(pr), pr, C_RESET, node, age,
                cut(note, sizeof note, amictl_str(raw, "note"), amictl_opts.wide ? 1000 : 50));
     }
-    printf("%s%zu workers: %zu active, %zu inactive%s\n", C_DIM, json_array_size(entries), active_n,
-           json_array_size(entries) - active_n, C_RESET);
+    if (errors_n)
+        printf("%s%zu workers: %zu active, %zu error, %zu inactive%s\n", C_DIM, json_array_size(entries), active_n,
+               errors_n, json_array_size(entries) - active_n - errors_n, C_RESET);
+    else
+        printf("%s%zu workers: %zu active, %zu inactive%s\n", C_DIM, json_array_size(entries), active_n,
+               json_array_size(entries) - active_n, C_RESET);
     if (orphans)
         printf("%s! %zu exclusive worker%s assigned to a node that is not live (no heartbeat): %s not running%s\n",
                C_RED, orphans, orphans == 1 ? "" : "s", orphans == 1 ? "it is" : "they are", C_RESET);
@@ -125,6 +133,13 @@ void amictl_print_worker(const json_t *entry)
     int active = json_is_true(json_object_get(raw, "active"));
     printf("sid:           %s%s%s\n", C_BOLD, amictl_str(raw, "sid"), C_RESET);
     printf("active:        %s%s%s\n", active ? C_GREEN : C_DIM, active ? "true" : "false", C_RESET);
+    json_t *sbp = json_object_get(raw, "stoppedByPolicy");
+    if (json_is_object(sbp)) {
+        char at[32];
+        amictl_fmt_time(at, sizeof at, num(sbp, "at"));
+        printf("state:         %serror%s (%s, on node %s at %s; start it again with 'amictl start')\n", C_RED, C_RESET,
+               amictl_str(sbp, "reason"), amictl_str(sbp, "nid"), at);
+    }
     printf("executionMode: %s\n", amictl_str(raw, "executionMode"));
     printf("mode:          %s\n", amictl_str(raw, "mode"));
     printf("scope:         %s\n", amictl_str(raw, "scope"));

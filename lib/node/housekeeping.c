@@ -24,6 +24,8 @@ void *ami__housekeeping_main(void *arg)
         int64_t now = ami_time_mono_ms();
         pthread_mutex_lock(&node->mu);
         int running = node->running;
+        int urgent = node->stats_urgent;
+        node->stats_urgent = 0;
         pthread_mutex_unlock(&node->mu);
         /* on time, and sooner (at most once a second) when the number of running instances changed */
         if (now >= next_hb || (running != hb_running && now >= last_hb + 1000)) {
@@ -35,6 +37,8 @@ void *ami__housekeeping_main(void *arg)
         if (now >= next_stats) {
             ami__stats_persist(node, 0);
             next_stats = now + node->o.stats_ms;
+        } else if (urgent) {
+            ami__stats_persist(node, 0);   /* a state change is written at once (only the dirty rows) */
         }
         pthread_mutex_lock(&node->mu);
     }

@@ -13,6 +13,7 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
+#include "registry/worker_internal.h"
 #include "ami/registry.h"
 #include "runtime/web/web.h"
 
@@ -69,7 +70,7 @@ int ami__node_leader_eligible(ami_node *node, const ami__worker *w)
 
 int ami__node_wants(ami_node *node, const ami__worker *w)
 {
-    if (w->deleted || !w->active || node->stopping || !scope_ok(node, w)) return 0;
+    if (w->deleted || !w->active || w->policy_stopped || node->stopping || !scope_ok(node, w)) return 0;
     switch (w->exec) {
     case AMI_EXEC_PARALLEL: return 1;
     case AMI_EXEC_EXCLUSIVE: return w->assigned && !strcmp(w->assigned, node->nid);
@@ -123,10 +124,16 @@ void ami__node_reconcile(ami_node *node, ami__worker *w)
         return;
     }
     if (!want) {
-        if (w->waiting) { w->waiting = 0; if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED; w->stats_dirty = 1; }
+        if (w->waiting) {
+            w->waiting = 0;
+            if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED;
+            w->stats_dirty = 1;
+            node->stats_urgent = 1;
+        }
         if (w->state != AMI__ST_NONE && w->state != AMI__ST_STOPPED && w->state != AMI__ST_FINISHED) {
             w->state = AMI__ST_STOPPED;
             w->stats_dirty = 1;
+            node->stats_urgent = 1;
         }
         return;
     }
@@ -232,6 +239,20 @@ static void apply_entry(ami_node *node, const json_t *entry)
         w->stats_dirty = 1;
     }
     if (!r.active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
+    /* a policy stop recorded by a node (this one before a restart, or another): not started until cleared */
+    const json_t *sbp = json_object_get(raw, AMI__STOPPED_BY_POLICY);
+    if (json_is_object(sbp)) {
+        if (!w->policy_stopped) {
+            const char *why = json_string_value(json_object_get(sbp, "reason"));
+            snprintf(w->stop_reason, sizeof w->stop_reason, "%s", why ? why : "stopped by policy");
+            w->stats_dirty = 1;
+        }
+        w->policy_stopped = 1;
+    } else if (w->policy_stopped) {
+        w->policy_stopped = 0;
+        w->stopped_hash[0] = '\0';   /* started again (amictl start, active:true) */
+        w->stats_dirty = 1;
+    }
     if (r.active != w->active) w->stats_dirty = 1;
     w->active = r.active;
     w->exec = r.exec;

@@ -110,6 +110,8 @@ typedef struct ami__worker {
     ami_errclass last_class;
     ami__state state;
     char stop_reason[160];
+    int policy_stopped;       /* the record carries stoppedByPolicy: not started here until cleared */
+    int policy_write;         /* the runner must write stoppedByPolicy into the record */
     int64_t term;
     uint64_t iterations;      /* runs ended on this node since it opened (ami_node_wait) */
     uint64_t iter_errors;     /* failed runs and compile failures since it opened (ami_node_wait) */
@@ -166,6 +168,7 @@ struct ami_node {
     int stop_done;
     int threads_quit;         /* service threads must leave */
     int kick;                 /* the scheduler should reconcile now */
+    int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     int64_t started_at;
 

@@ -14,6 +14,8 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
+#include "ami/registry.h"
+#include "registry/worker_internal.h"
 #include "runtime/web/web.h"
 
 void ami__runner_log(const ami_log_record *rec, void *payload)
@@ -203,6 +205,7 @@ static int64_t on_failure(ami_node *node, ami__worker *w, const char *name, cons
     else ami__node_wlog(node, w, "error", "%s [%s]", w->last_error, ami_errclass_name(cls));
     if (d.kind == AMI_DECISION_STOP) {
         snprintf(w->stop_reason, sizeof w->stop_reason, "stopped by policy: %s", d.reason);
+        w->policy_write = 1;
         ami__node_wlog(node, w, "error", "%s", w->stop_reason);
         return -1;
     }
@@ -504,6 +507,25 @@ static void *runner_main(void *arg)
         w->waiting = w->evict;
     }
     w->stats_dirty = 1;
+    node->stats_urgent = 1;
+    /* a policy stop is written into the record (docs/design.md §7), unless the script changed meanwhile */
+    json_t *policy_patch = NULL;
+    char vs[sizeof w->vs];
+    if (w->policy_write && w->stopped_hash[0] && !strcmp(w->stopped_hash, w->hash) && w->vs[0]) {
+        policy_patch = json_pack("{s:{s:s, s:I, s:s}}", AMI__STOPPED_BY_POLICY, "reason", w->stop_reason, "at",
+                                 (json_int_t)ami_time_now_ms(), "nid", node->nid);
+        memcpy(vs, w->vs, sizeof vs);
+    }
+    w->policy_write = 0;
+    if (policy_patch) {
+        /* the thread is not joined before it returns, so w stays valid while mu is released */
+        pthread_mutex_unlock(&node->mu);
+        if (ami_registry_update(NULL, node->store, w->sid, policy_patch, vs))
+            ami__log(AMI__LOG_WARN, "node %s: cannot record the policy stop of %s: %s", node->nid, w->sid,
+                     ami_error_last());
+        json_decref(policy_patch);
+        pthread_mutex_lock(&node->mu);
+    }
     w->evict = 0;
     w->thr_state = AMI__THR_EXITED;
     node->running--;

@@ -59,10 +59,11 @@ json_t *ami__worker_stats_json(ami_node *node, ami__worker *w, int64_t now)
     json_object_set_new(o, "lastRunAgo", w->last_run ? json_integer(now - w->last_run) : json_null());
     json_object_set_new(o, "scriptHash", json_string(w->thr_state == AMI__THR_LIVE && w->inst_hash[0] ? w->inst_hash : w->hash));
     json_object_set_new(o, "isRunning", json_boolean(is_running(w)));
-    json_object_set_new(o, "state", json_string(ami__state_name(w->state)));
+    int policy = w->state == AMI__ST_STOPPED && w->stopped_hash[0] && w->stop_reason[0];
+    json_object_set_new(o, "state", json_string(policy ? "error" : ami__state_name(w->state)));
     json_object_set_new(o, "term", w->exec == AMI_EXEC_LEADER && w->term > 0 ? json_integer(w->term) : json_null());
     json_object_set_new(o, "nid", json_string(node->nid));
-    if (w->state == AMI__ST_STOPPED && w->stopped_hash[0] && w->stop_reason[0])
+    if (policy)
         json_object_set_new(o, "stopReason", json_string(w->stop_reason));
     return o;
 }

@@ -296,6 +296,13 @@ static int update_once(json_t **out, ami_store *store, const char *sid, const js
             continue;
         }
         if (!strcmp(k, "timestamp")) continue; /* set by the store on every update */
+        if (!strcmp(k, AMI__STOPPED_BY_POLICY)) {
+            /* written by a node whose error policy stopped the worker; null removes it */
+            if (json_is_null(v)) json_object_del(raw, k);
+            else if (json_is_object(v)) json_object_set(raw, k, v);
+            else { rc = ami__error_set(AMI_EVALIDATION, "Invalid %s: expected an object or null", k); break; }
+            continue;
+        }
         if (json_is_null(v)) {
             if (!strcmp(k, "accountId") || !strcmp(k, "assignedNode")) {
                 json_object_set_new(raw, k, json_null());
@@ -311,6 +318,9 @@ static int update_once(json_t **out, ami_store *store, const char *sid, const js
         if ((rc = validate_field(k, v))) break;
         json_object_set(raw, k, v);
     }
+    /* starting again (active:true) or a new script clears a policy stop (docs/design.md §7) */
+    if (!rc && (json_is_true(json_object_get(patch, "active")) || json_object_get(patch, "script")))
+        json_object_del(raw, AMI__STOPPED_BY_POLICY);
     if (!rc) rc = check_exclusive(raw);
     const json_t *nscript = json_object_get(patch, "script");
     if (!rc && json_is_string(nscript) && !json_object_get(patch, "language"))   /* a new script: what it is */

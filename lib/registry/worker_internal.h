@@ -3,6 +3,11 @@
 #define AMI_WORKER_INTERNAL_H
 #include "ami/worker.h"
 
+/* Raw field a node writes when its error policy stopped the worker: {"reason", "at", "nid"}.
+ * Nodes do not start a worker carrying it; active:true or a new script removes it
+ * (ami_registry_update), as does the value null (docs/design.md §7). */
+#define AMI__STOPPED_BY_POLICY "stoppedByPolicy"
+
 /* Which field had the wrong JSON type, and what it must be. */
 typedef struct ami__raw_fault {
     const char *field;      /* the name as it appears in the object checked (static) */

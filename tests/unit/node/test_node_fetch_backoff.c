@@ -33,7 +33,7 @@ static void refused_fetch_is_a_network_error(void)
     const char *le = json_string_value(json_object_get(s, "lastError"));
     CHECK(le && !strncmp(le, "ConnectionRefused", 17));
     CHECK_INT(json_integer_value(json_object_get(s, "criticalErrors")), 0);
-    CHECK(strcmp(json_string_value(json_object_get(s, "state")), "stopped"));
+    CHECK(strcmp(json_string_value(json_object_get(s, "state")), "stopped") && strcmp(json_string_value(json_object_get(s, "state")), "error"));
     json_decref(s);
 
     /* a host allow_net does not name: PermissionDenied, critical */
