@@ -166,10 +166,12 @@ static duk_ret_t h_get(duk_context *ctx)
         ami_buf_dispose(&val);
         throw_store(ctx, rc, duk_get_int(ctx, 0) ? "Stels.local.get" : "Stels.net.get");
     }
-    duk_push_array(ctx);
+    /* the text first (push_text never throws), so nothing that can throw runs while val is held */
     rc = push_text(ctx, val.ptr ? val.ptr : "null", val.ptr ? val.size : 4);
     ami_buf_dispose(&val);
     if (rc) duk_throw_raw(ctx);
+    duk_push_array(ctx);
+    duk_swap_top(ctx, -2);
     duk_put_prop_index(ctx, -2, 0);
     duk_push_string(ctx, vs);
     duk_put_prop_index(ctx, -2, 1);
