@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Claim: the repository is self-contained and clean: no tracked file points outside it
-# (../shared, /work/shared, the old "DESIGN §" contract), every docs/*.md the README names
+# (the sibling folder of design notes, by relative or absolute path, or the old "DESIGN §N" contract), every docs/*.md the README names
 # exists, and no store file (*.db, *.local and their WAL/SHM) is tracked or left unignored.
 set -u
 cd "$(git rev-parse --show-toplevel)" || exit 1
