@@ -134,6 +134,8 @@ AMI_EXTERN(int) ami_key_decode(json_t **out, const void *bytes, size_t len)
             double d;
             memcpy(&d, &u, sizeof d);
             if (!isfinite(d)) { rc = ami__error_set(AMI_EINVAL, "malformed key: number is not finite"); break; }
+            /* the encoder writes -0 as 0: another spelling of a key is not a key (found by fuzzing) */
+            if (d == 0 && signbit(d)) { rc = ami__error_set(AMI_EINVAL, "malformed key: negative zero"); break; }
             /* integral values within ±2^53 come back as JSON integers */
             if (d == floor(d) && fabs(d) <= 9007199254740992.0)
                 part = json_integer((json_int_t)d);
