@@ -1,6 +1,7 @@
 /* Shared helpers of the runtime tests (header only: each test is one program). */
 #ifndef AMI_TEST_RT_H
 #define AMI_TEST_RT_H
+#include <dirent.h>
 #include <pthread.h>
 #include "check.h"
 
@@ -95,6 +96,39 @@ static inline json_t *rt_get(ami_store *st, const char *keyjson)
     REQUIRE(ami_store_get(&e, st, key) == 0);
     json_decref(key);
     return e;
+}
+
+/* A whole file as a NUL-terminated malloc'd string, or NULL. */
+static inline char *rt_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) { free(s); s = NULL; }
+    if (s) s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static inline int rt_name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The *.js file names of a corpus directory, sorted, strdup'd into names[] (at most max); -1 when it cannot be read. */
+static inline int rt_corpus_names(const char *dir, char **names, int max)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < max) {
+        size_t l = strlen(de->d_name);
+        if (l > 3 && !strcmp(de->d_name + l - 3, ".js")) names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, rt_name_cmp);
+    return n;
 }
 
 static inline int64_t rt_now_ms(void) { return ami_time_mono_ms(); }

@@ -2,50 +2,25 @@
  * await in loops, unawaited calls, timers against promise jobs, generators,
  * async generators), run by the runtime as a worker body, prints exactly what
  * Node printed for it (recorded in .expected by tests/js/record.sh). */
-#include <dirent.h>
 #include "rt.h"
 
 /* print() for the sandbox, on the script's first line so line numbers stay the user's */
 #define PRINT_JS "const print = (...a) => logger.info(a.map(String).join(' ')); "
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) { free(s); s = NULL; }
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void loop_corpus_matches_node(void)
 {
     ami_store *net, *local;
     rt_stores(&net, &local);
     const char *dir = "tests/js/loop";
-    DIR *d = opendir(dir);
-    REQUIRE(d);
     char *names[256];
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) && n < 256) {
-        size_t l = strlen(de->d_name);
-        if (l > 3 && !strcmp(de->d_name + l - 3, ".js")) names[n++] = strdup(de->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp);
+    int n = rt_corpus_names(dir, names, 256);
+    REQUIRE(n >= 0);
     CHECK(n >= 6);
     for (int i = 0; i < n; i++) {
         char path[600], epath[600];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         snprintf(epath, sizeof epath, "%s/%.*s.expected", dir, (int)(strlen(names[i]) - 3), names[i]);
-        char *src = read_file(path), *want = read_file(epath);
+        char *src = rt_read_file(path), *want = rt_read_file(epath);
         CHECK(src && want);
         if (!src || !want) { free(src); free(want); free(names[i]); continue; }
         char *script = malloc(strlen(src) + sizeof PRINT_JS);
