@@ -13,11 +13,6 @@
 
 /* ---- inbox ---- */
 
-static void notify_ready(ami_runtime *r)
-{
-    if (r->loop.ready) r->loop.ready(r->loop.ready_payload);
-}
-
 int ami__loop_post(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *data)
 {
     if (!r || !fn) {
@@ -43,8 +38,14 @@ int ami__loop_post(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *dat
     if (r->loop.tail) r->loop.tail->next = t; else r->loop.head = t;
     r->loop.tail = t;
     pthread_cond_broadcast(&r->cv);
+    /* Snapshot the callback under the lock and never read r after unlocking:
+     * the instance's thread may take this task at once, end the run and free
+     * the instance before we get to call `ready` (the callback's payload is
+     * the scheduler's and outlives its instances). */
+    ami_runtime_ready_fn ready = r->loop.ready;
+    void *payload = r->loop.ready_payload;
     pthread_mutex_unlock(&r->mu);
-    notify_ready(r);
+    if (ready) ready(payload);
     return 0;
 }
 

@@ -79,19 +79,7 @@ static duk_ret_t push_result(duk_context *ctx, void *udata)
     const char *st = r->status_text ? r->status_text : "";
     ami__utf8_push(ctx, (const unsigned char *)st, strlen(st), 0);
     duk_push_string(ctx, r->final_url ? r->final_url : r->url);
-    duk_push_array(ctx);
-    const char *p = r->resp_headers.ptr, *end = p ? p + r->resp_headers.size : NULL;
-    duk_uarridx_t i = 0;
-    while (p && p < end) {
-        size_t nl = strlen(p);
-        duk_push_lstring(ctx, p, nl);
-        duk_put_prop_index(ctx, -2, i++);
-        p += nl + 1;
-        size_t vl = strlen(p);
-        ami__utf8_push(ctx, (const unsigned char *)p, vl, 0);   /* header bytes as UTF-8 (Latin-1 text stays readable) */
-        duk_put_prop_index(ctx, -2, i++);
-        p += vl + 1;
-    }
+    ami__web_push_header_pairs(ctx, r->resp_headers.ptr, r->resp_headers.size);
     void *b = duk_push_fixed_buffer(ctx, r->resp_body.size);
     if (r->resp_body.size) memcpy(b, r->resp_body.ptr, r->resp_body.size);
     duk_push_buffer_object(ctx, -1, 0, r->resp_body.size, DUK_BUFOBJ_UINT8ARRAY);
@@ -105,11 +93,6 @@ static void task_done(duk_context *ctx, void *data)
 {
     ami__http_req *r = data;
     ami_runtime *inst = instance_of(ctx);
-    /* a barrier: the service thread posts this task while holding r->mu and may still be inside
-     * ami__loop_post; once we hold r->mu it has left it, and the instance may end (and be freed) */
-    pthread_mutex_lock(&r->mu);
-    r->owner = NULL;
-    pthread_mutex_unlock(&r->mu);
     ami__web *w = inst->web;
     fetch_op *op = NULL;
     for (fetch_op *o = w->fetches; o; o = o->next)
@@ -176,12 +159,8 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     const char *url = duk_require_string(ctx, 1);
     const char *redirect = duk_require_string(ctx, 4);
     duk_require_function(ctx, 5);
-    char msg[600];
-    int is_type = 0;
-    if (ami__perms_url(w->perms, url, msg, sizeof msg, &is_type))
-        ami__runtime_throw(ctx, is_type ? "TypeError" : "PermissionDenied", "fetch: %s", msg);
-    if (w->n_fetches >= w->fetch_max)
-        ami__runtime_throw(ctx, "RangeError", "fetch: %d requests are already in flight (the node's fetch_max limit)", w->fetch_max);
+    ami__web_check_connect(ctx, w, "fetch", url, "TypeError", w->n_fetches, w->fetch_max, "requests are already in flight",
+                           "fetch_max");
     size_t blen = 0;
     const void *bp = NULL;
     if (!duk_is_null_or_undefined(ctx, 3)) {

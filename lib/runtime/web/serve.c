@@ -131,19 +131,7 @@ static duk_ret_t push_request(duk_context *ctx, void *udata)
     duk_push_number(ctx, (double)q->id);
     duk_push_string(ctx, q->method);
     ami__utf8_push(ctx, (const unsigned char *)q->url, strlen(q->url), 0);
-    duk_push_array(ctx);
-    const char *p = q->headers.ptr, *end = p ? p + q->headers.size : NULL;
-    duk_uarridx_t i = 0;
-    while (p && p < end) {
-        size_t n = strlen(p);
-        duk_push_lstring(ctx, p, n);
-        duk_put_prop_index(ctx, -2, i++);
-        p += n + 1;
-        n = strlen(p);
-        ami__utf8_push(ctx, (const unsigned char *)p, n, 0);
-        duk_put_prop_index(ctx, -2, i++);
-        p += n + 1;
-    }
+    ami__web_push_header_pairs(ctx, q->headers.ptr, q->headers.size);
     if (q->body.size || (strcmp(q->method, "GET") && strcmp(q->method, "HEAD"))) {
         void *b = duk_push_fixed_buffer(ctx, q->body.size);
         if (q->body.size) memcpy(b, q->body.ptr, q->body.size);
@@ -170,9 +158,6 @@ static void task_request(duk_context *ctx, void *data)
     for (serve_srv *x = w->servers; x; x = x->next)
         if (x == q->srv) { s = x; break; }
     if (!s) { drop_req(q); return; }   /* the server was closed meanwhile */
-    /* a barrier: on_access holds s->mu until ami__loop_post has returned (the instance may end after this task) */
-    pthread_mutex_lock(&s->mu);
-    pthread_mutex_unlock(&s->mu);
     q->id = ++w->next_id;
     q->next = s->pending;
     s->pending = q;                    /* the task's reference moves to the pending list */

@@ -58,6 +58,33 @@ static ami_runtime *instance_of(duk_context *ctx)
     return mf.udata;
 }
 
+void ami__web_check_connect(duk_context *ctx, const ami__web *w, const char *api, const char *url,
+                            const char *bad_url_error, int open, int max, const char *held, const char *limit_name)
+{
+    char msg[600];
+    int is_type = 0;
+    if (ami__perms_url(w->perms, url, msg, sizeof msg, &is_type))
+        ami__runtime_throw(ctx, is_type ? bad_url_error : "PermissionDenied", "%s: %s", api, msg);
+    if (open >= max) ami__runtime_throw(ctx, "RangeError", "%s: %d %s (the node's %s limit)", api, max, held, limit_name);
+}
+
+void ami__web_push_header_pairs(duk_context *ctx, const char *list, size_t size)
+{
+    duk_push_array(ctx);
+    const char *p = list, *end = p ? p + size : NULL;
+    duk_uarridx_t i = 0;
+    while (p && p < end) {
+        size_t n = strlen(p);
+        duk_push_lstring(ctx, p, n);
+        duk_put_prop_index(ctx, -2, i++);
+        p += n + 1;
+        n = strlen(p);
+        ami__utf8_push(ctx, (const unsigned char *)p, n, 0);
+        duk_put_prop_index(ctx, -2, i++);
+        p += n + 1;
+    }
+}
+
 /* The bytes of a Uint8Array/ArrayBuffer/typed array/DataView (or plain buffer) argument. */
 static const unsigned char *arg_bytes(duk_context *ctx, duk_idx_t idx, size_t *n)
 {

@@ -75,6 +75,18 @@ duk_ret_t ami__web_ws_open(duk_context *ctx);
 duk_ret_t ami__web_ws_send(duk_context *ctx);
 duk_ret_t ami__web_ws_close(duk_context *ctx);
 
+/* The checks fetch and WebSocket make before opening a connection (web.c);
+ * they throw in ctx.  The URL against allow_net: PermissionDenied naming the
+ * host and the option that would allow it, or bad_url_error ("TypeError",
+ * "SyntaxError") when the URL itself is bad; then the instance's limit:
+ * RangeError "<api>: <open> <held> (the node's <limit_name> limit)" when
+ * open >= max. */
+void ami__web_check_connect(duk_context *ctx, const ami__web *w, const char *api, const char *url,
+                            const char *bad_url_error, int open, int max, const char *held, const char *limit_name);
+/* Push the array [name, value, name, value, …] of a name\0value\0… list
+ * (values as UTF-8; a Latin-1 byte stays readable); may throw. */
+void ami__web_push_header_pairs(duk_context *ctx, const char *list, size_t size);
+
 /* The worker's stop hook: post `sig` ("SIGTERM", "SIGINT") to the instance; the
  * listeners Deno.addSignalListener registered run once, on its thread, with
  * graceful_ms to finish.  Thread-safe; 0 or AMI_ESTOPPED / AMI_ENOMEM. */

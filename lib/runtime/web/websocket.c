@@ -153,9 +153,6 @@ static void task_event(duk_context *ctx, void *data)
 {
     ws_event *e = data;
     ami_runtime *inst = instance_of(ctx);
-    /* a barrier: post() holds c->mu until ami__loop_post has returned (the instance may end after this task) */
-    pthread_mutex_lock(&e->c->mu);
-    pthread_mutex_unlock(&e->c->mu);
     int live = 0;
     for (ws_conn *c = inst->web->sockets; c; c = c->next)
         if (c == e->c) { live = 1; break; }
@@ -420,16 +417,12 @@ duk_ret_t ami__web_ws_open(duk_context *ctx)
     const char *url = duk_require_string(ctx, 0);
     const char *protocols = duk_require_string(ctx, 1);
     duk_require_function(ctx, 2);
-    char msg[600];
-    int is_type = 0;
-    if (ami__perms_url(w->perms, url, msg, sizeof msg, &is_type))
-        ami__runtime_throw(ctx, is_type ? "SyntaxError" : "PermissionDenied", "WebSocket: %s", msg);
+    ami__web_check_connect(ctx, w, "WebSocket", url, "SyntaxError", w->n_sockets, w->sockets_max, "sockets are already open",
+                           "sockets_max");
     int tls;
     if (!strncasecmp(url, "wss://", 6)) tls = 1;
     else if (!strncasecmp(url, "ws://", 5)) tls = 0;
     else ami__runtime_throw(ctx, "SyntaxError", "WebSocket: the URL's scheme must be ws or wss (got %.100s)", url);
-    if (w->n_sockets >= w->sockets_max)
-        ami__runtime_throw(ctx, "RangeError", "WebSocket: %d sockets are already open (the node's sockets_max limit)", w->sockets_max);
     pthread_once(&ws_once, service_init);
     if (!ws_ok) ami__runtime_throw(ctx, "NetworkError", "WebSocket: the client service could not start");
     /* split ws[s]://host[:port]/path (the prelude normalised it with URL) */
