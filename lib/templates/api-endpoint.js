@@ -4,47 +4,63 @@
  * @executionMode exclusive
  * @priority high
  * @mode loop
- * @description Answers requests through the store (the libami runtime cannot serve HTTP: no Deno.serve).
+ * @description An HTTP API served by the worker itself (Deno.serve) on the node it is assigned to: health, prices from the store, trading signals.
  *
- * Note: the original template ran an HTTP server with Deno.serve.  Workers in
- * libami have no sockets, so this one reads requests from the store instead:
- * a client (or amid's WebFIX API, or another worker) writes
- *   ["api", "requests", ID]   raw {method: "GET"|"POST", path: "/health"|"/price"|"/signal", query: {...}, body: {...}}
- * Produces: the answer, at
- *   ["api", "responses", ID]  raw {status, body, node, timestamp}
- * then deletes the request.  Routes: GET /health, GET /price?symbol=BTC/USDT, POST /signal
- * (stores the body under ["trading", "signals", TS]).
- * Exclusive mode: create it with --node NID.
+ * Exclusive mode: create it with --node NID, and let that node's amid bind the
+ * port: `allow_listen = 8080` in amid.conf (or `amid --allow-listen 8080`);
+ * without it Deno.serve throws PermissionDenied (in the worker's log) and the
+ * worker is retried with backoff.  Set PORT (and HOSTNAME, "0.0.0.0" = every
+ * interface) below.
+ * Routes (JSON answers, CORS open):
+ *   GET  /health                  {status: "ok", node, timestamp}
+ *   GET  /price?symbol=BTC/USDT   {symbol, price, volume, timestamp} from ["ticker", SYMBOL]
+ *                                 (raw {last, volume}: the ticker-simulator template writes it); 404 when absent
+ *   POST /signal                  a JSON body, stored as ["trading", "signals", TS]; {success: true, message}
+ *   anything else                 404 {error: "Not found"}; a failure is 500 {error}
+ * Reads: ["ticker", SYMBOL].  Produces: ["trading", "signals", TS] raw (the posted body).
+ * The body serves until the worker is stopped, reloaded or its node shuts down
+ * (then the port is free again); it does not return, so the run is not repeated.
  */
-const handle = async (req) => {
-  if (req.path === "/health") {
-    return { status: 200, body: { status: "ok", node: Stels.config.nid, timestamp: Date.now() } };
-  }
-  if (req.path === "/price") {
-    const symbol = req.query?.symbol ?? "BTC/USDT";
-    const ticker = await Stels.net.get(["ticker", symbol]);
-    if (!ticker.value) return { status: 404, body: { error: `no ticker for ${symbol}` } };
-    const { last, volume } = ticker.value.raw;
-    return { status: 200, body: { symbol, price: last, volume, timestamp: Date.now() } };
-  }
-  if (req.path === "/signal" && req.method === "POST") {
-    await Stels.net.set(["trading", "signals", Date.now()], req.body ?? {});
-    return { status: 200, body: { success: true, message: "Signal received" } };
-  }
-  return { status: 404, body: { error: "Not found" } };
-};
+const PORT = 8080;
+const HOSTNAME = "0.0.0.0";
 
-for (const entry of await Stels.net.list({ prefix: ["api", "requests"], limit: 100 })) {
-  const id = entry.key[2];
-  let res;
+const headers = {
+  "Content-Type": "application/json",
+  "Access-Control-Allow-Origin": "*",
+};
+const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers });
+
+const handler = async (req) => {
+  const url = new URL(req.url);
   try {
-    res = await handle(entry.value?.raw ?? {});
+    // GET /health
+    if (url.pathname === "/health") {
+      return json({ status: "ok", node: Stels.config.nid, timestamp: Date.now() });
+    }
+
+    // GET /price?symbol=BTC/USDT
+    if (url.pathname === "/price") {
+      const symbol = url.searchParams.get("symbol") ?? "BTC/USDT";
+      const ticker = await Stels.net.get(["ticker", symbol]);
+      if (!ticker.value) return json({ error: `no ticker for ${symbol}` }, 404);
+      const { last, volume } = ticker.value.raw;
+      return json({ symbol, price: last, volume, timestamp: Date.now() });
+    }
+
+    // POST /signal
+    if (url.pathname === "/signal" && req.method === "POST") {
+      const body = await req.json();
+      await Stels.net.set(["trading", "signals", Date.now()], body);
+      return json({ success: true, message: "Signal received" });
+    }
+
+    return json({ error: "Not found" }, 404);
   } catch (error) {
     logger.error("API error:", error.message);
-    res = { status: 500, body: { error: error.message } };
+    return json({ error: error.message }, 500);
   }
-  await Stels.net.set(["api", "responses", id], { ...res, node: Stels.config.nid, timestamp: Date.now() });
-  await Stels.net.delete(entry.key);
-}
+};
 
-await Stels.sleep(200);
+const server = Deno.serve({ port: PORT, hostname: HOSTNAME, onListen() {} }, handler);
+logger.info(`API server listening on ${HOSTNAME}:${PORT} (node ${Stels.config.nid})`);
+await server.finished;

@@ -68,7 +68,7 @@ static void modes_follow_the_spec(void)
     }
     json_t *t = NULL;
     CHECK_RC(ami_template_get(&t, "api-endpoint"));
-    CHECK(strstr(json_string_value(json_object_get(t, "script")), "cannot serve HTTP") != NULL);
+    CHECK(strstr(json_string_value(json_object_get(t, "script")), "Deno.serve({ port: PORT") != NULL);
     json_decref(t);
 }
 
