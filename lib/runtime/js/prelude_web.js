@@ -893,22 +893,16 @@ out.AbortController = AbortController;
 
 /* ---- Headers ---- */
 
-var TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-function isWs(c) { return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; }
-function normValue(v) {
-    v = String(v);
-    if (v.length && (isWs(v.charCodeAt(0)) || isWs(v.charCodeAt(v.length - 1))))
-        v = v.replace(/^[\t\n\r ]+/, '').replace(/[\t\n\r ]+$/, '');
-    return v;
-}
+/* token and value checks in C (W.hname, W.hvalue): regular expressions are slow in Duktape */
 function checkName(n) {
     n = String(n);
-    if (!TOKEN.test(n)) throw new TypeError('Headers: invalid header name "' + n + '"');
-    return n.toLowerCase();
+    var l = W.hname(n);
+    if (l === null) throw new TypeError('Headers: invalid header name "' + n + '"');
+    return l;
 }
 function checkValue(v) {
-    v = normValue(v);
-    if (/[\u0000\n\r]/.test(v)) throw new TypeError('Headers: invalid header value');
+    v = W.hvalue(String(v));
+    if (v === null) throw new TypeError('Headers: invalid header value');
     return v;
 }
 function Headers(init) {
@@ -1030,11 +1024,10 @@ function bodyProps(C, fields) {
 
 var METHODS = { DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
 /* the common case: an absolute http(s) URL already in normal form (no dot segments, no
- * default port, lowercase host) is its own href; anything else goes through URL */
-var SIMPLE_URL = /^https?:\/\/[a-z0-9.\-]+(:[0-9]{1,5})?\/[A-Za-z0-9\-._~!$&'()*+,;=:@\/?%]*$/;
+ * default port, lowercase host) is its own href (W.href checks it); anything else goes through URL */
 function hrefOf(url) {
-    if (SIMPLE_URL.test(url) && !/\/\.|:80\/|:443\//.test(url)) return url;
-    return new URL(url).href;
+    var h = W.href(url);
+    return h !== null ? h : new URL(url).href;
 }
 function Request(input, init) {
     if (!(this instanceof Request)) throw new TypeError("Failed to construct 'Request': Please use the 'new' operator");
@@ -1042,7 +1035,7 @@ function Request(input, init) {
     var src = input instanceof Request ? input : null;
     var url = src ? src.url : input instanceof URL ? input.href : hrefOf(String(input));
     var method = init.method !== undefined ? String(init.method) : src ? src.method : 'GET';
-    if (!TOKEN.test(method)) throw new TypeError("Failed to construct 'Request': '" + method + "' is not a valid HTTP method");
+    if (W.hname(method) === null) throw new TypeError("Failed to construct 'Request': '" + method + "' is not a valid HTTP method");
     if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
     if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK')
         throw new TypeError("Failed to construct 'Request': '" + method + "' HTTP method is unsupported");
@@ -1133,7 +1126,7 @@ function fetchParts(input, init) {
     var url = String(input);
     url = hrefOf(url);
     var method = init.method === undefined ? 'GET' : String(init.method);
-    if (!TOKEN.test(method)) throw new TypeError("fetch: '" + method + "' is not a valid HTTP method");
+    if (W.hname(method) === null) throw new TypeError("fetch: '" + method + "' is not a valid HTTP method");
     if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
     var redirect = init.redirect === undefined ? 'follow' : String(init.redirect);
     if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error')

@@ -4,6 +4,7 @@
  * values, digests, HMAC), the monotonic clock, hostname, the environment
  * (only the names the node allows), and the per-instance web state.
  */
+#define _GNU_SOURCE 1   /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,84 @@ static duk_ret_t w_hmac(duk_context *ctx)
     return 1;
 }
 
+/* ---- HTTP syntax checks on the hot paths of fetch, Request/Response and Headers
+ * (in C: Duktape's regular expressions cost microseconds a call) ---- */
+
+static int is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* W.hname(str) -> the lowercase name when str is an HTTP token (a header name, a method), else null */
+static duk_ret_t w_hname(duk_context *ctx)
+{
+    duk_size_t n;
+    const char *s = duk_require_lstring(ctx, 0, &n);
+    int upper = 0;
+    for (duk_size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!is_tchar(c)) { duk_push_null(ctx); return 1; }
+        if (c >= 'A' && c <= 'Z') upper = 1;
+    }
+    if (!n) duk_push_null(ctx);
+    else if (!upper) duk_dup(ctx, 0);
+    else {
+        char *low = duk_push_fixed_buffer(ctx, n);
+        for (duk_size_t i = 0; i < n; i++) low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+        duk_buffer_to_string(ctx, -1);
+    }
+    return 1;
+}
+
+static int is_http_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* W.hvalue(str) -> str without leading and trailing HTTP whitespace, or null when it holds NUL, CR or LF */
+static duk_ret_t w_hvalue(duk_context *ctx)
+{
+    duk_size_t n;
+    const char *s = duk_require_lstring(ctx, 0, &n);
+    size_t a = 0, b = n;
+    while (a < b && is_http_ws(s[a])) a++;
+    while (b > a && is_http_ws(s[b - 1])) b--;
+    if (memchr(s + a, 0, b - a) || memchr(s + a, '\n', b - a) || memchr(s + a, '\r', b - a)) { duk_push_null(ctx); return 1; }
+    if (a == 0 && b == n) duk_dup(ctx, 0);
+    else duk_push_lstring(ctx, s + a, b - a);
+    return 1;
+}
+
+/* W.href(str) -> str when it is an absolute http(s) URL already in the WHATWG normal form (lowercase
+ * host, no default port, no dot segments, only characters that need no escaping, no fragment): then
+ * it is its own href; else null (the prelude parses it with URL) */
+static duk_ret_t w_href(duk_context *ctx)
+{
+    duk_size_t n;
+    const char *s = duk_require_lstring(ctx, 0, &n), *e = s + n, *p;
+    if (n > 8 && !memcmp(s, "https://", 8)) p = s + 8;
+    else if (n > 7 && !memcmp(s, "http://", 7)) p = s + 7;
+    else goto no;
+    const char *h = p;
+    while (p < e && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-')) p++;
+    if (p == h) goto no;
+    if (p < e && *p == ':') {
+        const char *d = ++p;
+        while (p < e && *p >= '0' && *p <= '9') p++;
+        if (p == d || p - d > 5) goto no;
+        }
+    if (p >= e || *p != '/') goto no;
+    for (const char *q = p; q < e; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || strchr("-._~!$&'()*+,;=:@/?%", c)) || !c)
+            goto no;
+    }
+    /* dot segments and default ports (or look-alikes anywhere: URL decides) */
+    if (memmem(s, n, "/.", 2) || memmem(s, n, ":80/", 4) || memmem(s, n, ":443/", 5)) goto no;
+    duk_dup(ctx, 0);
+    return 1;
+no:
+    duk_push_null(ctx);
+    return 1;
+}
+
 /* W.equal(a, b) -> boolean, in constant time for equal lengths */
 static duk_ret_t w_equal(duk_context *ctx)
 {
@@ -445,6 +524,9 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "digest", w_digest, 2 },
         { "hmac", w_hmac, 3 },
         { "equal", w_equal, 2 },
+        { "hname", w_hname, 1 },
+        { "hvalue", w_hvalue, 1 },
+        { "href", w_href, 1 },
         { "random", w_random, 1 },
         { "uuid", w_uuid, 0 },
         { "now", w_now, 0 },
