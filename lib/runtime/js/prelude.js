@@ -704,7 +704,7 @@ var webKit = null;
 function loadWeb() {
     if (webKit) return webKit;
     var kit = { force: force, G: G, PromiseImpl: PromiseImpl, ITER: ITER, isObject: isObject, isCallable: isCallable,
-                values: values, logAt: logAt, W: host.web(),
+                values: values, logAt: logAt, W: host.web(), newPending: newPending, settle: settle,
                 logError: function (what, e) { host.log(3, what + ': ' + (isError(e) ? errorText(e) : format(e))); } };
     var globals = host.lazy(6)(kit);
     for (var i = 0; i < webNames.length; i++) force(G, webNames[i], globals[webNames[i]]);

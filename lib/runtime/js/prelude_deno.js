@@ -77,24 +77,25 @@ force(Deno, 'serve', function (a, b) {
     var hostname = opts.hostname === undefined ? '0.0.0.0' : String(opts.hostname);
     var finishedResolve;
     var finished = new PromiseImpl(function (res) { finishedResolve = res; });
+    function fail(id, e) {
+        web.logError('Deno.serve: the handler failed', e);
+        W.serveRespond(id, 500, [['content-type', 'text/plain;charset=UTF-8']], W.utf8Encode('Internal Server Error'));
+    }
     function answer(id, res) {
         if (!(res instanceof G.Response)) throw new TypeError('Deno.serve: the handler must return a Response or a promise of one');
-        var hs = [];
-        for (var i = 0; i < res.headers._list.length; i++) hs.push(res.headers._list[i][0], res.headers._list[i][1]);
-        W.serveRespond(id, res.status, hs, res._body);
+        W.serveRespond(id, res.status, res.headers._list, res._body);
     }
     var r = W.serve(port, hostname, function (id, method, url, headers, body, remote) {
-        var list = [];
-        for (var i = 0; i + 1 < headers.length; i += 2) list.push([headers[i].toLowerCase(), headers[i + 1]]);
         var out;
         try {
-            var req = web.makeRequest(method, url, list, body);
+            var req = web.makeRequest(method, url, headers, body);
             out = handler(req, { remoteAddr: { transport: 'tcp', hostname: remote[0], port: remote[1] } });
-        } catch (e) { out = PromiseImpl.reject(e); }
-        PromiseImpl.resolve(out).then(function (res) { answer(id, res); }).then(null, function (e) {
-            web.logError('Deno.serve: the handler failed', e);
-            W.serveRespond(id, 500, ['content-type', 'text/plain;charset=UTF-8'], W.utf8Encode('Internal Server Error'));
-        });
+            /* a Response returned at once is answered at once (no promise jobs in between) */
+            if (out instanceof G.Response) { answer(id, out); return; }
+        } catch (e) { fail(id, e); return; }
+        PromiseImpl.resolve(out).then(function (res) {
+            try { answer(id, res); } catch (e) { fail(id, e); }
+        }, function (e) { fail(id, e); });
     });
     var addr = { transport: 'tcp', hostname: hostname, port: r[1] };
     var closed = false, server = {};

@@ -1153,18 +1153,29 @@ out.fetch = function fetch(input, init) {
         if (parts[5] && parts[5].aborted) throw parts[5].reason;
     } catch (e) { return PromiseImpl.reject(e); }
     if (!isCallable(W.fetch)) return PromiseImpl.reject(new TypeError('fetch: network I/O is not available in this build'));
-    return new PromiseImpl(function (resolve, reject) {
-        var id, signal = parts[5];
-        function onAbort() { if (id !== undefined) W.fetchAbort(id); reject(signal.reason); }
+    /* the promise is settled directly (kit.newPending/settle): no executor and resolver closures */
+    var p = kit.newPending(), id, signal = parts[5], done = false;
+    function onAbort() {
+        if (done) return;
+        done = true;
+        if (id !== undefined) W.fetchAbort(id);
+        kit.settle(p, 2, signal.reason);
+    }
+    try {
         id = W.fetch(parts[0], parts[1], parts[2], parts[3], parts[4], function (err, status, statusText, url, headers, body, redirected) {
             if (signal) signal.removeEventListener('abort', onAbort);
-            if (err) { reject(netError(err)); return; }
-            var list = [];
-            for (var j = 0; j < headers.length; j += 2) list.push([headers[j].toLowerCase(), headers[j + 1]]);
-            resolve(makeResponse(status, statusText, list, body, url, redirected, 'basic', true));
+            if (done) return;
+            done = true;
+            if (err) kit.settle(p, 2, netError(err));
+            else kit.settle(p, 1, makeResponse(status, statusText, headers, body, url, redirected, 'basic', true));
         });
-        if (signal) signal.addEventListener('abort', onAbort);
-    });
+    } catch (e) {
+        done = true;
+        kit.settle(p, 2, e);
+        return p;
+    }
+    if (signal) signal.addEventListener('abort', onAbort);
+    return p;
 };
 /* err = [name, message]: TypeError, PermissionDenied, or a network class name */
 function netError(err) {

@@ -428,7 +428,7 @@ duk_ret_t ami__web_serve_close(duk_context *ctx)
     return 0;
 }
 
-/* W.serveRespond(reqId, status, headerLines ["name", "value", …], bodyBytes|null) */
+/* W.serveRespond(reqId, status, headers [[name, value], …], bodyBytes|null) */
 duk_ret_t ami__web_serve_respond(duk_context *ctx)
 {
     ami_runtime *inst = instance_of(ctx);
@@ -445,12 +445,13 @@ duk_ret_t ami__web_serve_respond(duk_context *ctx)
     struct MHD_Response *resp = MHD_create_response_from_buffer(blen, (void *)(b ? b : ""), MHD_RESPMEM_MUST_COPY);
     if (!resp) ami__runtime_throw(ctx, "RangeError", "Deno.serve: out of memory");
     duk_size_t n = duk_get_length(ctx, 2);
-    for (duk_size_t i = 0; i + 1 < n; i += 2) {
+    for (duk_size_t i = 0; i < n; i++) {
         duk_get_prop_index(ctx, 2, (duk_uarridx_t)i);
-        duk_get_prop_index(ctx, 2, (duk_uarridx_t)i + 1);
+        duk_get_prop_index(ctx, -1, 0);
+        duk_get_prop_index(ctx, -2, 1);
         const char *hn = duk_to_string(ctx, -2), *hv = duk_to_string(ctx, -1);
         if (strcasecmp(hn, "content-length")) MHD_add_response_header(resp, hn, hv);
-        duk_pop_2(ctx);
+        duk_pop_3(ctx);
     }
     srv_unlink_pending(q->srv, q);
     sreq_answer(q, (unsigned)status, resp);

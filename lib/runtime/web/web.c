@@ -74,13 +74,19 @@ void ami__web_push_header_pairs(duk_context *ctx, const char *list, size_t size)
     duk_push_array(ctx);
     const char *p = list, *end = p ? p + size : NULL;
     duk_uarridx_t i = 0;
+    char small[64];
     while (p && p < end) {
         size_t n = strlen(p);
-        duk_push_lstring(ctx, p, n);
-        duk_put_prop_index(ctx, -2, i++);
+        duk_push_array(ctx);
+        char *low = n <= sizeof small ? small : duk_push_fixed_buffer(ctx, n);
+        for (size_t k = 0; k < n; k++) low[k] = (char)(p[k] >= 'A' && p[k] <= 'Z' ? p[k] + 32 : p[k]);
+        if (low == small) duk_push_lstring(ctx, small, n);
+        else duk_buffer_to_string(ctx, -1);
+        duk_put_prop_index(ctx, -2, 0);
         p += n + 1;
         n = strlen(p);
         ami__utf8_push(ctx, (const unsigned char *)p, n, 0);
+        duk_put_prop_index(ctx, -2, 1);
         duk_put_prop_index(ctx, -2, i++);
         p += n + 1;
     }

@@ -83,8 +83,9 @@ duk_ret_t ami__web_ws_close(duk_context *ctx);
  * open >= max. */
 void ami__web_check_connect(duk_context *ctx, const ami__web *w, const char *api, const char *url,
                             const char *bad_url_error, int open, int max, const char *held, const char *limit_name);
-/* Push the array [name, value, name, value, …] of a name\0value\0… list
- * (values as UTF-8; a Latin-1 byte stays readable); may throw. */
+/* Push the array [[name, value], …] of a name\0value\0… list, names in
+ * lowercase (ASCII), values as UTF-8 (a Latin-1 byte stays readable): the
+ * list a Headers object keeps.  May throw. */
 void ami__web_push_header_pairs(duk_context *ctx, const char *list, size_t size);
 
 /* The worker's stop hook: post `sig` ("SIGTERM", "SIGINT") to the instance; the
