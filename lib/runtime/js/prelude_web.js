@@ -994,23 +994,30 @@ function extractBody(b) {
     if (isObject(b) && b._bytes !== undefined) return [b._bytes, b.type || null];
     return [W.utf8Encode(String(b)), 'text/plain;charset=UTF-8'];
 }
-function consume(self) {
-    var st = self._s;
-    if (st.used) return PromiseImpl.reject(new TypeError('Body is unusable: Body has already been read'));
+/* The body is in memory already: read it now and settle the promise directly
+ * (no extra promise and job per read). */
+function consume(self, convert) {
+    var st = self._s, p = kit.newPending();
+    if (st.used) { kit.settle(p, 2, new TypeError('Body is unusable: Body has already been read')); return p; }
     st.used = true;
-    return PromiseImpl.resolve(st.body || new Uint8Array(0));
+    var v;
+    try { v = convert(st.body || new Uint8Array(0)); }
+    catch (e) { kit.settle(p, 2, e); return p; }
+    kit.settle(p, 1, v);
+    return p;
 }
+function asText(b) { return W.utf8Decode(b, false, false); }
+function asJson(b) {
+    var t = W.utf8Decode(b, false, false);
+    try { return JSON.parse(t); }
+    catch (e) { throw new SyntaxError('Unexpected token in JSON (' + (t.length > 40 ? t.slice(0, 40) + '...' : t) + ') is not valid JSON'); }
+}
+function asBytes(b) { return new Uint8Array(b); }
 var bodyMethods = {
-    text: function () { return consume(this).then(function (b) { return W.utf8Decode(b, false, false); }); },
-    json: function () {
-        return consume(this).then(function (b) {
-            var t = W.utf8Decode(b, false, false);
-            try { return JSON.parse(t); }
-            catch (e) { throw new SyntaxError('Unexpected token in JSON (' + (t.length > 40 ? t.slice(0, 40) + '...' : t) + ') is not valid JSON'); }
-        });
-    },
-    arrayBuffer: function () { return consume(this).then(function (b) { return copyBuffer(b); }); },
-    bytes: function () { return consume(this).then(function (b) { return new Uint8Array(b); }); }
+    text: function () { return consume(this, asText); },
+    json: function () { return consume(this, asJson); },
+    arrayBuffer: function () { return consume(this, copyBuffer); },
+    bytes: function () { return consume(this, asBytes); }
 };
 /* Request and Response keep their state in one hidden record (this._s) read
  * through getters on the prototype, as the WHATWG classes do. */
