@@ -364,8 +364,11 @@ static duk_ret_t macro_body(duk_context *ctx, void *udata)
         ami__task_fn fn = t->fn;
         void *data = t->data;
         free(t);
+        /* a safe call shares the caller's stack frame: what lies below (the body at
+         * STACK_BODY, kept for the next run) must survive the task */
+        duk_idx_t top = duk_get_top(ctx);
         fn(ctx, data);
-        duk_set_top(ctx, 0);
+        duk_set_top(ctx, top);
         break;
     }
     case MT_TIMER:
