@@ -9,6 +9,7 @@ function (kit) {
 'use strict';
 var force = kit.force, W = kit.W, G = kit.G, PromiseImpl = kit.PromiseImpl, ITER = kit.ITER;
 var isObject = kit.isObject, isCallable = kit.isCallable, values = kit.values;
+var hide = W.hide;   /* a hidden own property (force without a descriptor object) */
 var out = {};
 
 function getter(obj, name, get, set) {
@@ -907,7 +908,7 @@ function checkValue(v) {
 }
 function Headers(init) {
     if (!(this instanceof Headers)) throw new TypeError("Failed to construct 'Headers': Please use the 'new' operator");
-    force(this, '_list', []);   /* [lowercase name, value] in insertion order; _guard on the prototype unless immutable */
+    hide(this, '_list', []);   /* [lowercase name, value] in insertion order; _guard on the prototype unless immutable */
     if (init === undefined || init === null) return;
     if (init instanceof Headers) { this._list = init._list.map(function (e) { return [e[0], e[1]]; }); return; }
     if (!isObject(init)) throw new TypeError("Failed to construct 'Headers': The provided value is not of type 'HeadersInit'");
@@ -927,8 +928,8 @@ force(Headers.prototype, '_guard', null);
 function guard(h) { if (h._guard === 'immutable') throw new TypeError('Headers are immutable'); }
 function headersOf(list, immutable) {   /* a Headers over a checked [name, value] list (no copy) */
     var h = Object.create(Headers.prototype);
-    force(h, '_list', list);
-    if (immutable) force(h, '_guard', 'immutable');
+    hide(h, '_list', list);
+    if (immutable) hide(h, '_guard', 'immutable');
     return h;
 }
 methods(Headers.prototype, {
@@ -1054,7 +1055,7 @@ function Request(input, init) {
     if (body[0] !== null && (method === 'GET' || method === 'HEAD'))
         throw new TypeError("Failed to construct 'Request': Request with GET/HEAD method cannot have body.");
     if (body[1] && !headers.has('content-type')) headers.set('content-type', body[1]);
-    force(this, '_s', { url: url, method: method, headers: headers, redirect: redirect, body: body[0], used: false,
+    hide(this, '_s', { url: url, method: method, headers: headers, redirect: redirect, body: body[0], used: false,
                         signal: init.signal !== undefined && init.signal !== null ? init.signal : src ? src._s.signal : null });
 }
 bodyProps(Request, ['url', 'method', 'headers', 'redirect']);
@@ -1081,7 +1082,7 @@ function Response(body, init) {
     if (b[0] !== null && (status === 204 || status === 205 || status === 304))
         throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
     if (b[1] && !headers.has('content-type')) headers.set('content-type', b[1]);
-    force(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
+    hide(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
                         headers: headers, type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
 bodyProps(Response, ['status', 'statusText', 'headers', 'type', 'url', 'redirected']);
@@ -1111,7 +1112,7 @@ force(Response, 'redirect', function (url, status) {
 /* a Response as the network or a clone makes it (any status, given fields; headerList is kept) */
 function makeResponse(status, statusText, headerList, bytes, url, redirected, type, immutable) {
     var r = Object.create(Response.prototype);
-    force(r, '_s', { status: status, statusText: statusText, headers: headersOf(headerList, immutable), type: type,
+    hide(r, '_s', { status: status, statusText: statusText, headers: headersOf(headerList, immutable), type: type,
                      url: url, redirected: redirected, body: bytes, used: false });
     return r;
 }
@@ -1284,7 +1285,7 @@ kit.makeResponse = makeResponse;
 /* a Request as Deno.serve receives it: parts from the server (headers already lowercase and checked) */
 kit.makeRequest = function (method, url, headerList, bytes) {
     var r = Object.create(Request.prototype);
-    force(r, '_s', { url: hrefOf(url), method: method, headers: headersOf(headerList, false), redirect: 'follow',
+    hide(r, '_s', { url: hrefOf(url), method: method, headers: headersOf(headerList, false), redirect: 'follow',
                      body: bytes, used: false, signal: null });
     return r;
 };

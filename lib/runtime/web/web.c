@@ -400,6 +400,17 @@ no:
     return 1;
 }
 
+/* W.hide(obj, key, value): a writable, configurable, non-enumerable own property, as
+ * Object.defineProperty would make it but without a descriptor object (the hidden state
+ * of every Headers, Request and Response) */
+static duk_ret_t w_hide(duk_context *ctx)
+{
+    duk_require_object(ctx, 0);
+    duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                 DUK_DEFPROP_CLEAR_ENUMERABLE);
+    return 0;
+}
+
 /* W.equal(a, b) -> boolean, in constant time for equal lengths */
 static duk_ret_t w_equal(duk_context *ctx)
 {
@@ -531,6 +542,7 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "hmac", w_hmac, 3 },
         { "equal", w_equal, 2 },
         { "hname", w_hname, 1 },
+        { "hide", w_hide, 3 },
         { "hvalue", w_hvalue, 1 },
         { "href", w_href, 1 },
         { "random", w_random, 1 },
