@@ -926,6 +926,26 @@ function Headers(init) {
 }
 force(Headers.prototype, '_guard', null);
 function guard(h) { if (h._guard === 'immutable') throw new TypeError('Headers are immutable'); }
+/* The checked [name, value] list of a HeadersInit, for the Request and Response
+ * constructors: a plain record (the common case) is read here without a Headers
+ * object in between; anything else goes through Headers. */
+function headerListOf(init) {
+    if (init === undefined || init === null) return [];
+    if (typeof init !== 'object' || init instanceof Headers || typeof init[ITER] === 'function' || Array.isArray(init))
+        return new Headers(init)._list;
+    var keys = Object.keys(init), list = [];
+    for (var j = 0; j < keys.length; j++) {
+        var n = W.hname(keys[j]), v = init[keys[j]], cv = W.hvalue(String(v));
+        if (n === null) checkName(keys[j]);   /* throws the TypeError */
+        if (cv === null) checkValue(v);
+        list.push([n, cv]);
+    }
+    return list;
+}
+function listHas(list, name) {
+    for (var i = 0; i < list.length; i++) if (list[i][0] === name) return true;
+    return false;
+}
 function headersOf(list, immutable) {   /* a Headers over a checked [name, value] list (no copy) */
     var h = Object.create(Headers.prototype);
     hide(h, '_list', list);
@@ -1047,7 +1067,7 @@ function Request(input, init) {
     if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
     if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK')
         throw new TypeError("Failed to construct 'Request': '" + method + "' HTTP method is unsupported");
-    var headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+    var headers = headersOf(headerListOf(init.headers !== undefined ? init.headers : src ? src.headers : undefined), false);
     var redirect = init.redirect !== undefined ? String(init.redirect) : src ? src.redirect : 'follow';
     if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error')
         throw new TypeError("Failed to construct 'Request': redirect must be 'follow', 'manual' or 'error'");
@@ -1077,13 +1097,13 @@ function Response(body, init) {
     var status = init.status === undefined ? 200 : Number(init.status);
     if (!(status >= 200 && status <= 599) || Math.floor(status) !== status)
         throw new RangeError("Failed to construct 'Response': The status provided (" + init.status + ') is outside the range [200, 599].');
-    var headers = new Headers(init.headers);
+    var list = headerListOf(init.headers);
     var b = extractBody(body);
     if (b[0] !== null && (status === 204 || status === 205 || status === 304))
         throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
-    if (b[1] && !headers.has('content-type')) headers.set('content-type', b[1]);
+    if (b[1] && !listHas(list, 'content-type')) list.push(['content-type', b[1]]);
     hide(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
-                        headers: headers, type: 'default', url: '', redirected: false, body: b[0], used: false });
+                        headers: headersOf(list, false), type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
 bodyProps(Response, ['status', 'statusText', 'headers', 'type', 'url', 'redirected']);
 getter(Response.prototype, 'ok', function () { return this.status >= 200 && this.status <= 299; });
