@@ -384,11 +384,11 @@ static duk_ret_t w_href(duk_context *ctx)
         const char *d = ++p;
         while (p < e && *p >= '0' && *p <= '9') p++;
         if (p == d || p - d > 5) goto no;
-        }
+    }
     if (p >= e || *p != '/') goto no;
     for (const char *q = p; q < e; q++) {
         unsigned char c = (unsigned char)*q;
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || strchr("-._~!$&'()*+,;=:@/?%", c)) || !c)
+        if (!c || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || strchr("-._~!$&'()*+,;=:@/?%", c)))
             goto no;
     }
     /* dot segments and default ports (or look-alikes anywhere: URL decides) */
