@@ -1076,7 +1076,7 @@ function Request(input, init) {
         throw new TypeError("Failed to construct 'Request': Request with GET/HEAD method cannot have body.");
     if (body[1] && !headers.has('content-type')) headers.set('content-type', body[1]);
     hide(this, '_s', { url: url, method: method, headers: headers, redirect: redirect, body: body[0], used: false,
-                        signal: init.signal !== undefined && init.signal !== null ? init.signal : src ? src._s.signal : null });
+                       signal: init.signal !== undefined && init.signal !== null ? init.signal : src ? src._s.signal : null });
 }
 bodyProps(Request, ['url', 'method', 'headers', 'redirect']);
 getter(Request.prototype, 'signal', function () { return this._s.signal || (this._s.signal = newSignal()); });
@@ -1103,7 +1103,7 @@ function Response(body, init) {
         throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
     if (b[1] && !listHas(list, 'content-type')) list.push(['content-type', b[1]]);
     hide(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
-                        headers: headersOf(list, false), type: 'default', url: '', redirected: false, body: b[0], used: false });
+                       headers: headersOf(list, false), type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
 bodyProps(Response, ['status', 'statusText', 'headers', 'type', 'url', 'redirected']);
 getter(Response.prototype, 'ok', function () { return this.status >= 200 && this.status <= 299; });
@@ -1133,7 +1133,7 @@ force(Response, 'redirect', function (url, status) {
 function makeResponse(status, statusText, headerList, bytes, url, redirected, type, immutable) {
     var r = Object.create(Response.prototype);
     hide(r, '_s', { status: status, statusText: statusText, headers: headersOf(headerList, immutable), type: type,
-                     url: url, redirected: redirected, body: bytes, used: false });
+                    url: url, redirected: redirected, body: bytes, used: false });
     return r;
 }
 out.Response = Response;
@@ -1306,7 +1306,7 @@ kit.makeResponse = makeResponse;
 kit.makeRequest = function (method, url, headerList, bytes) {
     var r = Object.create(Request.prototype);
     hide(r, '_s', { url: hrefOf(url), method: method, headers: headersOf(headerList, false), redirect: 'follow',
-                     body: bytes, used: false, signal: null });
+                    body: bytes, used: false, signal: null });
     return r;
 };
 kit.signalAbort = signalAbort;
