@@ -363,8 +363,10 @@ static duk_ret_t macro_body(duk_context *ctx, void *udata)
         ami__task_fn fn = t->fn;
         void *data = t->data;
         free(t);
+        /* a safe call sees the whole value stack: the run's body lies below (STACK_BODY) */
+        duk_idx_t top = duk_get_top(ctx);
         fn(ctx, data);
-        duk_set_top(ctx, 0);
+        duk_set_top(ctx, top);
         break;
     }
     case MT_TIMER:
