@@ -57,11 +57,23 @@ function decimals(step) {
     if (e >= 0) return Number(s.slice(e + 2)) + (s.indexOf('.') >= 0 ? s.slice(s.indexOf('.') + 1, e).length : 0);
     return s.indexOf('.') >= 0 ? s.length - s.indexOf('.') - 1 : 0;
 }
-/* x to a multiple of step: truncated (amounts) or rounded (prices), as a clean decimal */
+/* per step: [decimals, 10^decimals, step in units of 10^-decimals] (number to text is slow in Duktape) */
+var stepCache = {};
+function stepInfo(step) {
+    var c = stepCache[step];
+    if (!c) {
+        var d = Math.min(20, decimals(step)), p = Math.pow(10, d);
+        c = stepCache[step] = [d, p, Math.round(step * p)];
+    }
+    return c;
+}
+/* x to a multiple of step: truncated (amounts) or rounded (prices), as a clean decimal:
+ * n steps of k units of 10^-d is n*k / 10^d, the double nearest that decimal */
 function toStep(x, step, truncate) {
     if (!step) return x;
-    var q = x / step, n = truncate ? Math.floor(q + 1e-9) : Math.round(q);
-    return Number((n * step).toFixed(Math.min(20, decimals(step))));
+    var q = x / step, n = truncate ? Math.floor(q + 1e-9) : Math.round(q), c = stepInfo(step), u = n * c[2];
+    if (Math.abs(u) < 9007199254740992 && Math.abs(c[2] / c[1] - step) < step * 1e-12) return u / c[1];
+    return Number((n * step).toFixed(c[0]));
 }
 function nstr(x) {   /* a number as exchanges want it: no exponent */
     if (Math.abs(x) >= 1e-6 || x === 0) return String(x);
@@ -326,7 +338,14 @@ B.apply = function (tx) {
     if (added) this.open.sort(function (x, y) { return x.id < y.id ? -1 : x.id > y.id ? 1 : 0; });
 };
 function bal(a, c) { return a.balances[c] || (a.balances[c] = { free: 0, used: 0 }); }
-function fix(x) { return Number(x.toFixed(10)); }
+/* x to 10 decimals (as Number(x.toFixed(10)), without Duktape's slow number to text when it can) */
+function fix(x) {
+    if (x < 1e5 && x > -1e5) {
+        var y = x * 1e10, n = Math.round(y), d = n - y;
+        if (d < 0.49 && d > -0.49) return n / 1e10;   /* not near a tie: the same digits as toFixed */
+    }
+    return Number(x.toFixed(10));
+}
 
 /* the price of a symbol: the store's ["ticker", SYMBOL.exchange] or ["ticker", SYMBOL], else the real
  * connector's public ticker */
