@@ -185,6 +185,8 @@ E._http = function (method, url, headers, body) {
     return [res.status, data, res.headers];
 };
 E._path = function (url) { var q = url.indexOf('?'); return (q >= 0 ? url.slice(0, q) : url).replace(this.urls.api, ''); };
+var encoder = null, HEX = [];
+for (var hx = 0; hx < 256; hx++) HEX.push((hx < 16 ? '0' : '') + hx.toString(16));
 E._hmacHex = function (text) {
     var s = this._secrets();
     if (!this._key) {
@@ -192,9 +194,10 @@ E._hmacHex = function (text) {
         this._key = wait(G.crypto.subtle.importKey('raw', enc.encode(s.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']));
         force(this, '_key', this._key);
     }
-    var sig = new Uint8Array(wait(G.crypto.subtle.sign('HMAC', this._key, new G.TextEncoder().encode(text))));
+    var enc = encoder || (encoder = new G.TextEncoder());
+    var sig = new Uint8Array(wait(G.crypto.subtle.sign('HMAC', this._key, enc.encode(text))));
     var hex = '';
-    for (var i = 0; i < sig.length; i++) hex += (sig[i] < 16 ? '0' : '') + sig[i].toString(16);
+    for (var i = 0; i < sig.length; i++) hex += HEX[sig[i]];
     return hex;
 };
 E._needSecrets = function () {
@@ -778,9 +781,9 @@ var binance = subclass('binance', {
     fetchBalanceReal: function () {
         var a = this.request('/api/v3/account', 'GET', {}, true), r = { info: a, free: {}, used: {}, total: {}, timestamp: a.updateTime };
         for (var i = 0; i < (a.balances || []).length; i++) {
-            var b = a.balances[i], f = Number(b.free), u = Number(b.locked);
-            r[b.asset] = { free: f, used: u, total: fix(f + u) };
-            r.free[b.asset] = f; r.used[b.asset] = u; r.total[b.asset] = fix(f + u);
+            var b = a.balances[i], f = Number(b.free), u = Number(b.locked), tot = fix(f + u);
+            r[b.asset] = { free: f, used: u, total: tot };
+            r.free[b.asset] = f; r.used[b.asset] = u; r.total[b.asset] = tot;
         }
         r.datetime = iso(r.timestamp);
         return r;
