@@ -178,36 +178,78 @@ static duk_ret_t h_get(duk_context *ctx)
     return 1;
 }
 
-/* Commit one mutation (set when value != NULL, else delete), through the guard for Stels.net. */
-static int mutate(duk_context *ctx, ami_runtime *r, int which, const json_t *key, const json_t *value,
-                  ami_versionstamp vs, const char *what)
+/* What one guarded commit writes: one mutation (key; set when value != NULL,
+ * else delete), or a batch (checks [[key, versionstamp|null], ...] and
+ * muts [[key, value] | [key], ...]). */
+typedef struct {
+    const json_t *key, *value;
+    const json_t *checks, *muts;
+} batch_src;
+
+static int is_reserved(const json_t *key)
 {
+    return json_is_string(json_array_get(key, 0)) && !strcmp(json_string_value(json_array_get(key, 0)), "ami");
+}
+
+static int batch_fill(ami_atomic *a, const batch_src *b)
+{
+    if (b->key) return b->value ? ami_atomic_set(a, b->key, b->value, 0) : ami_atomic_delete(a, b->key);
+    size_t i;
+    json_t *c;
+    int rc = 0;
+    json_array_foreach(b->checks, i, c) {
+        const json_t *vs = json_array_get(c, 1);
+        if ((rc = ami_atomic_check(a, json_array_get(c, 0), json_is_string(vs) ? json_string_value(vs) : NULL))) return rc;
+    }
+    json_array_foreach(b->muts, i, c) {
+        const json_t *k = json_array_get(c, 0), *v = json_array_get(c, 1);
+        if ((rc = v ? ami_atomic_set(a, k, v, 0) : ami_atomic_delete(a, k))) return rc;
+    }
+    return 0;
+}
+
+/* Commit b, through the guard for Stels.net.  A batch whose own checks fail
+ * sets *conflict (nothing landed; the caller reads again); a single mutation
+ * has no checks of its own. */
+static int mutate(duk_context *ctx, ami_runtime *r, int which, const batch_src *b, ami_versionstamp vs,
+                  const char *what, int *conflict)
+{
+    (void)ctx;
     ami_store *st = r->stores[which];
     /* ["ami", …] in the shared store is the system's own key space (worker records,
      * leases, heartbeats, stats, done markers): a script writing there would bypass
      * setWorker's validation and the owner check, or forge a lease.  Reads stay allowed. */
-    if (which == 0 && json_is_string(json_array_get(key, 0)) && !strcmp(json_string_value(json_array_get(key, 0)), "ami"))
-        return ami__error_set(AMI_EDENIED, "keys under [\"ami\", ...] are reserved for the system (read-only to scripts)");
-    if (which != 0 || !r->guard) {
-        int rc = value ? ami_store_set(st, key, value, 0, vs) : ami_store_delete(st, key);
-        return rc;
+    int reserved = 0;
+    if (which == 0 && b->key) reserved = is_reserved(b->key);
+    else if (which == 0) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(b->muts, i, m) reserved |= is_reserved(json_array_get(m, 0));
     }
+    if (reserved) return ami__error_set(AMI_EDENIED, "keys under [\"ami\", ...] are reserved for the system (read-only to scripts)");
+    if (b->key && (which != 0 || !r->guard))
+        return b->value ? ami_store_set(st, b->key, b->value, 0, vs) : ami_store_delete(st, b->key);
     for (int tries = 0;; tries++) {
         ami_atomic *a = NULL;
         int rc = ami_atomic_new(&a);
-        if (!rc) rc = value ? ami_atomic_set(a, key, value, 0) : ami_atomic_delete(a, key);
+        if (!rc) rc = batch_fill(a, b);
         if (rc) { ami_atomic_free(a); return rc; }
-        int added = r->guard(a, r->guard_payload);
+        int added = which == 0 && r->guard ? r->guard(a, r->guard_payload) : 0;
         if (added < 0) { ami_atomic_free(a); return added; }
         int committed = 0;
         rc = ami_store_commit(st, a, &committed, vs);
         ami_atomic_free(a);
         if (rc) return rc;
         if (committed) return 0;
+        if (!b->key && !added) { *conflict = 1; return 0; }
         if (!added) return ami__error_set(AMI_ECONFLICT, "%s: the write conflicted", what);
-        /* the guard's check failed and nothing landed: a renewal of the same
-         * tenure (try this one write again) or the lease is lost */
-        if (tries < AMI__GUARD_RETRIES && r->guard(NULL, r->guard_payload) > 0) continue;
+        /* the guard's check or the batch's own failed and nothing landed: the
+         * lease lost, or a renewal of the same tenure (a single write is tried
+         * again; a batch reports a conflict and its caller reads again) */
+        if (tries < AMI__GUARD_RETRIES && r->guard(NULL, r->guard_payload) > 0) {
+            if (!b->key) { *conflict = 1; return 0; }
+            continue;
+        }
         __atomic_store_n(&r->stop, AMI__ABORT_LEASE, __ATOMIC_RELEASE);
         return AMI_ELEASE;
     }
@@ -228,7 +270,9 @@ static duk_ret_t h_set(duk_context *ctx)
     json_t *val = parse_json(valtext, vlen);
     if (!val) { json_decref(key); ami__runtime_throw(ctx, "TypeError", "%s: value cannot be stored as JSON", what); }
     ami_versionstamp vs = "";
-    int rc = mutate(ctx, r, which, key, val, vs, what);
+    batch_src b = { key, val, NULL, NULL };
+    int conflict = 0;
+    int rc = mutate(ctx, r, which, &b, vs, what, &conflict);
     json_decref(key);
     json_decref(val);
     if (rc == AMI_ELEASE) throw_stopped(ctx, r);
@@ -248,11 +292,41 @@ static duk_ret_t h_del(duk_context *ctx)
     const char *what = which ? "Stels.local.delete" : "Stels.net.delete";
     json_t *key = arg_json(ctx, 1, what);
     ami_versionstamp vs = "";
-    int rc = mutate(ctx, r, which, key, NULL, vs, what);
+    batch_src b = { key, NULL, NULL, NULL };
+    int conflict = 0;
+    int rc = mutate(ctx, r, which, &b, vs, what, &conflict);
     json_decref(key);
     if (rc == AMI_ELEASE) throw_stopped(ctx, r);
     if (rc) throw_store(ctx, rc, what);
     return 0;
+}
+
+/* host.commit(which, batchText) -> versionstamp | null (one of the batch's checks failed)
+ * batchText: [[[key, versionstamp|null], ...], [[key, value] | [key], ...]]: all or
+ * nothing, through the guard like Stels.net.set (the paper exchange's book). */
+static duk_ret_t h_commit(duk_context *ctx)
+{
+    ami_runtime *r = instance_of(ctx);
+    ami__runtime_host_enter(ctx, r);
+    r->ops[AMI__OP_SET]++;
+    (void)arg_store(ctx, r, "commit");
+    int which = duk_get_int(ctx, 0);
+    const char *what = which ? "Stels.local commit" : "Stels.net commit";
+    json_t *batch = arg_json(ctx, 1, what);
+    batch_src b = { NULL, NULL, json_array_get(batch, 0), json_array_get(batch, 1) };
+    if (!json_is_array(b.checks) || !json_is_array(b.muts)) {
+        json_decref(batch);
+        ami__runtime_throw(ctx, "TypeError", "%s: the batch must be [checks, mutations]", what);
+    }
+    ami_versionstamp vs = "";
+    int conflict = 0;
+    int rc = mutate(ctx, r, which, &b, vs, what, &conflict);
+    json_decref(batch);
+    if (rc == AMI_ELEASE) throw_stopped(ctx, r);
+    if (rc) throw_store(ctx, rc, what);
+    if (conflict) duk_push_null(ctx);
+    else duk_push_string(ctx, vs);
+    return 1;
 }
 
 /* host.list(which, prefixText, limit, reverse) -> JSON text of the entries */
@@ -561,6 +635,7 @@ void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst)
         { "get", h_get, 2 },
         { "set", h_set, 3 },
         { "del", h_del, 2 },
+        { "commit", h_commit, 2 },
         { "list", h_list, 4 },
         { "sub", h_sub, 2 },
         { "subLive", h_sub_live, 2 },

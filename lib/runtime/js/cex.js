@@ -57,11 +57,23 @@ function decimals(step) {
     if (e >= 0) return Number(s.slice(e + 2)) + (s.indexOf('.') >= 0 ? s.slice(s.indexOf('.') + 1, e).length : 0);
     return s.indexOf('.') >= 0 ? s.length - s.indexOf('.') - 1 : 0;
 }
-/* x to a multiple of step: truncated (amounts) or rounded (prices), as a clean decimal */
+/* per step: [decimals, 10^decimals, step in units of 10^-decimals] (number to text is slow in Duktape) */
+var stepCache = {};
+function stepInfo(step) {
+    var c = stepCache[step];
+    if (!c) {
+        var d = Math.min(20, decimals(step)), p = Math.pow(10, d);
+        c = stepCache[step] = [d, p, Math.round(step * p)];
+    }
+    return c;
+}
+/* x to a multiple of step: truncated (amounts) or rounded (prices), as a clean decimal:
+ * n steps of k units of 10^-d is n*k / 10^d, the double nearest that decimal */
 function toStep(x, step, truncate) {
     if (!step) return x;
-    var q = x / step, n = truncate ? Math.floor(q + 1e-9) : Math.round(q);
-    return Number((n * step).toFixed(Math.min(20, decimals(step))));
+    var q = x / step, n = truncate ? Math.floor(q + 1e-9) : Math.round(q), c = stepInfo(step), u = n * c[2];
+    if (Math.abs(u) < 9007199254740992 && Math.abs(c[2] / c[1] - step) < step * 1e-12) return u / c[1];
+    return Number((n * step).toFixed(c[0]));
 }
 function nstr(x) {   /* a number as exchanges want it: no exponent */
     if (Math.abs(x) >= 1e-6 || x === 0) return String(x);
@@ -173,6 +185,8 @@ E._http = function (method, url, headers, body) {
     return [res.status, data, res.headers];
 };
 E._path = function (url) { var q = url.indexOf('?'); return (q >= 0 ? url.slice(0, q) : url).replace(this.urls.api, ''); };
+var encoder = null, HEX = [];
+for (var hx = 0; hx < 256; hx++) HEX.push((hx < 16 ? '0' : '') + hx.toString(16));
 E._hmacHex = function (text) {
     var s = this._secrets();
     if (!this._key) {
@@ -180,9 +194,10 @@ E._hmacHex = function (text) {
         this._key = wait(G.crypto.subtle.importKey('raw', enc.encode(s.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']));
         force(this, '_key', this._key);
     }
-    var sig = new Uint8Array(wait(G.crypto.subtle.sign('HMAC', this._key, new G.TextEncoder().encode(text))));
+    var enc = encoder || (encoder = new G.TextEncoder());
+    var sig = new Uint8Array(wait(G.crypto.subtle.sign('HMAC', this._key, enc.encode(text))));
     var hex = '';
-    for (var i = 0; i < sig.length; i++) hex += (sig[i] < 16 ? '0' : '') + sig[i].toString(16);
+    for (var i = 0; i < sig.length; i++) hex += HEX[sig[i]];
     return hex;
 };
 E._needSecrets = function () {
@@ -255,30 +270,85 @@ function safeTicker(symbol, t) {
     return t;
 }
 
-/* ---- the paper book: ["cex","paper",account,...] in Stels.net ---- */
-function Book(ex) { this.ex = ex; this.prefix = ['cex', 'paper', ex.account]; }
+/* ---- the paper book: ["cex","paper",account,...] in Stels.net ----
+ * Every change of the book is one all-or-nothing commit (kit.commit) that
+ * writes the account entry and checks the versionstamp it was read at: two
+ * strategies (or a deposed and a new leader) on one account never interleave
+ * half an order, and a crash leaves the book before or after an operation,
+ * never inside one.  The open orders are cached with the account's
+ * versionstamp (every commit that changes them writes the account), so
+ * listing them again is needed only when someone else changed the book. */
+function Book(ex) {
+    this.ex = ex; this.prefix = ['cex', 'paper', ex.account];
+    this.vs = null; this.open = null; this.tx = null; this.over = null; this.prices = null;
+}
 var B = Book.prototype;
 B.key = function (parts) { return this.prefix.concat(parts); };
-B.read = function (parts) { var e = wait(Stels.net.get(this.key(parts))); return e.value ? e.value.raw : null; };
-B.write = function (parts, v) { wait(Stels.net.set(this.key(parts), v)); };
-B.remove = function (parts) { wait(Stels.net['delete'](this.key(parts))); };
+B.read = function (parts) {
+    if (this.over) { var o = this.over[JSON.stringify(parts)]; if (o !== undefined) return o; }
+    var e = wait(Stels.net.get(this.key(parts))); return e.value ? e.value.raw : null;
+};
+B.write = function (parts, v) { this.tx.push([parts, v]); this.over[JSON.stringify(parts)] = v; };
+B.remove = function (parts) { this.tx.push([parts]); this.over[JSON.stringify(parts)] = null; };
 B.list = function (parts) {
     var l = wait(Stels.net.list({ prefix: this.key(parts) })), r = [];
     for (var i = 0; i < l.length; i++) if (l[i].value) r.push(l[i].value.raw);
     return r;
 };
-B.account = function () {
-    var a = this.read(['account']);
-    if (!a) {
-        var seed = this.ex._config.balances || { USDT: 10000 }, bal = {};
-        for (var c in seed) bal[c] = { free: Number(seed[c]) || 0, used: 0 };
-        a = { balances: bal, seq: 0, created: Date.now() };
-        this.write(['account'], a);
+B.openOrders = function () { return this.open || (this.open = this.list(['open'])); };
+B.price = function (symbol) { return this.prices[symbol] || (this.prices[symbol] = this.ex._paperTicker(symbol)); };
+/* fn(account) on the current book, its writes committed at once; read again and redone when
+ * another writer changed the book in between */
+B.run = function (fn) {
+    var akey = this.key(['account']);
+    for (var attempt = 0; ; attempt++) {
+        var e = wait(Stels.net.get(akey)), a = e.value ? e.value.raw : null;
+        if (e.versionstamp === null || e.versionstamp !== this.vs) this.open = null;
+        this.vs = e.versionstamp;
+        if (!a) {
+            var seed = this.ex._config.balances || { USDT: 10000 }, bl = {};
+            for (var c in seed) bl[c] = { free: Number(seed[c]) || 0, used: 0 };
+            a = { balances: bl, seq: 0, created: Date.now() };
+        }
+        this.tx = []; this.over = {}; this.prices = {};
+        var r, tx;
+        try { r = fn.call(this.ex, a); }
+        catch (err) { this.open = null; this.vs = null; throw err; }   /* fn may have changed cached orders */
+        finally { tx = this.tx; this.tx = null; this.over = null; this.prices = null; }
+        if (!tx.length && e.versionstamp !== null) return r;
+        var muts = [[akey, a]];
+        for (var i = 0; i < tx.length; i++) muts.push(tx[i].length > 1 ? [this.key(tx[i][0]), tx[i][1]] : [this.key(tx[i][0])]);
+        var vs = kit.commit([[akey, e.versionstamp]], muts);
+        if (vs !== null) {
+            if (this.open) this.apply(tx);
+            this.vs = vs;
+            return r;
+        }
+        this.open = null; this.vs = null;
+        if (attempt >= 100) throw new ExchangeError(this.ex.id + ': the paper book of account ' + this.ex.account + ' kept changing; try again');
     }
-    return a;
+};
+/* the committed writes of one run, applied to the cached open orders */
+B.apply = function (tx) {
+    var added = false;
+    for (var i = 0; i < tx.length; i++) {
+        var parts = tx[i][0];
+        if (parts[0] !== 'open') continue;
+        for (var j = 0; j < this.open.length && this.open[j].id !== parts[1]; j++) {}
+        if (tx[i].length > 1) { if (j === this.open.length) added = true; this.open[j] = tx[i][1]; }
+        else if (j < this.open.length) this.open.splice(j, 1);
+    }
+    if (added) this.open.sort(function (x, y) { return x.id < y.id ? -1 : x.id > y.id ? 1 : 0; });
 };
 function bal(a, c) { return a.balances[c] || (a.balances[c] = { free: 0, used: 0 }); }
-function fix(x) { return Number(x.toFixed(10)); }
+/* x to 10 decimals (as Number(x.toFixed(10)), without Duktape's slow number to text when it can) */
+function fix(x) {
+    if (x < 1e5 && x > -1e5) {
+        var y = x * 1e10, n = Math.round(y), d = n - y;
+        if (d < 0.49 && d > -0.49) return n / 1e10;   /* not near a tie: the same digits as toFixed */
+    }
+    return Number(x.toFixed(10));
+}
 
 /* the price of a symbol: the store's ["ticker", SYMBOL.exchange] or ["ticker", SYMBOL], else the real
  * connector's public ticker */
@@ -359,13 +429,12 @@ E._paperFill = function (a, order, m, price, qty) {
 };
 /* fill the open limit orders the current prices cross (each quote's size at most once per order) */
 E._paperMatch = function (a, symbol) {
-    var open = this._book.list(['open']), changed = false, prices = {};
-    force(this, '_open', open);   /* what fetchOpenOrders answers with, without listing again */
+    var open = this._book.openOrders(), changed = false;
     for (var i = 0; i < open.length; i++) {
         var o = open[i];
         if (symbol && o.symbol !== symbol) continue;
         var m = this.market(o.symbol);
-        var t = prices[o.symbol] || (prices[o.symbol] = this._paperTicker(o.symbol));
+        var t = this._book.price(o.symbol);
         var crosses = o.side === 'buy' ? t.ask <= o.price : t.bid >= o.price;
         if (!crosses || o.quoteSeen === t.timestamp) continue;
         var size = o.side === 'buy' ? t.askVolume : t.bidVolume;
@@ -382,23 +451,26 @@ E._paperStore = function (o) {
     this._book.write(['closed', o.id], o);
     this._book.remove(['open', o.id]);
 };
-E._paperSync = function (symbol) {
+/* fn(account) after filling what the prices cross, as one commit of the book (Book.run) */
+E._paperRun = function (symbol, fn) {
     if (!this._book) force(this, '_book', new Book(this));
-    var a = this._book.account();
-    if (this._paperMatch(a, symbol)) this._book.write(['account'], a);
-    return a;
+    var self = this;
+    return this._book.run(function (a) { self._paperMatch(a, symbol); return fn ? fn.call(self, a) : a; });
 };
 function publicOrder(o) {
     var r = {};
     for (var k in o) if (k !== 'quoteSeen' && k !== 'trades') r[k] = o[k];
     if (r.datetime === undefined) r.datetime = iso(o.timestamp);
-    r.info = o;
+    r.info = extend(o, {});
     return r;
 }
 E.paperCreateOrder = function (symbol, type, side, amount, price, params) {
     var m = this.market(symbol), ap = this._checkOrder(m, type, side, amount, price);
-    var a = this._paperSync(symbol), feeRate = this._config.fee === undefined ? m.taker : Number(this._config.fee);
-    var t = this._paperTicker(symbol), qty = ap[0];
+    return this._paperRun(symbol, function (a) { return this._paperCreate(a, m, symbol, type, side, ap, params); });
+};
+E._paperCreate = function (a, m, symbol, type, side, ap, params) {
+    var feeRate = this._config.fee === undefined ? m.taker : Number(this._config.fee);
+    var t = this._book.price(symbol), qty = ap[0];
     var slip = this._config.slippage === undefined ? 0 : Number(this._config.slippage);
     var px = type === 'market' ? toStep((side === 'buy' ? t.ask : t.bid) * (side === 'buy' ? 1 + slip : 1 - slip), m.precision.price, false) : ap[1];
     if (type === 'market' && m.limits.cost.min !== undefined && qty * px < m.limits.cost.min)
@@ -435,7 +507,6 @@ E.paperCreateOrder = function (symbol, type, side, amount, price, params) {
         o.quoteSeen = t.timestamp;
         if (fq > 0) trade = this._paperFill(a, o, m, px, fq);
     }
-    this._book.write(['account'], a);
     this._paperStore(o);
     var r = publicOrder(o);
     r.trades = trade ? [trade] : [];
@@ -446,8 +517,8 @@ E._paperFind = function (id) {
     if (!o) throw new OrderNotFound(this.id + ': order ' + id + ' does not exist');
     return o;
 };
-E.paperCancelOrder = function (id, symbol) {
-    var a = this._paperSync(symbol);
+E.paperCancelOrder = function (id, symbol) { return this._paperRun(symbol, function (a) { return this._paperCancel(a, id); }); };
+E._paperCancel = function (a, id) {
     var o = this._paperFind(id);
     if (o.status !== 'open') throw new OrderNotFound(this.id + ': order ' + id + ' is ' + o.status + ', not open');
     var m = this.market(o.symbol), feeRate = o.fee ? o.fee.rate : (this._config.fee === undefined ? m.taker : Number(this._config.fee));
@@ -459,11 +530,10 @@ E.paperCancelOrder = function (id, symbol) {
         s.used = fix(s.used - rs); s.free = fix(s.free + rs);
     }
     o.status = 'canceled';
-    this._book.write(['account'], a);
     this._paperStore(o);
     return publicOrder(o);
 };
-E.paperFetchOrder = function (id, symbol) { this._paperSync(symbol); return publicOrder(this._paperFind(id)); };
+E.paperFetchOrder = function (id, symbol) { this._paperRun(symbol); return publicOrder(this._paperFind(id)); };
 function filterSymbol(list, symbol, since, limit) {
     var r = [];
     for (var i = 0; i < list.length; i++)
@@ -472,21 +542,21 @@ function filterSymbol(list, symbol, since, limit) {
     return limit ? r.slice(-limit) : r;
 }
 E.paperFetchOpenOrders = function (symbol, since, limit) {
-    this._paperSync(symbol);
-    var l = [];
-    for (var i = 0; i < this._open.length; i++) if (this._open[i].status === 'open') l.push(this._open[i]);
+    this._paperRun(symbol);
+    var l = [], open = this._book.openOrders();
+    for (var i = 0; i < open.length; i++) if (open[i].status === 'open') l.push(open[i]);
     return filterSymbol(l, symbol, since, limit).map(publicOrder);
 };
 E.paperFetchClosedOrders = function (symbol, since, limit) {
-    this._paperSync(symbol);
+    this._paperRun(symbol);
     return filterSymbol(this._book.list(['closed']), symbol, since, limit).map(publicOrder);
 };
 E.paperFetchMyTrades = function (symbol, since, limit) {
-    this._paperSync(symbol);
+    this._paperRun(symbol);
     return filterSymbol(this._book.list(['trade']), symbol, since, limit);
 };
 E.paperFetchBalance = function () {
-    var a = this._paperSync(), r = { info: null, free: {}, used: {}, total: {}, timestamp: Date.now() }, equity = 0, coins = [];
+    var a = this._paperRun(), r = { info: null, free: {}, used: {}, total: {}, timestamp: Date.now() }, equity = 0, coins = [];
     for (var c in a.balances) {
         var x = a.balances[c], tot = fix(x.free + x.used);
         r[c] = { free: x.free, used: x.used, total: tot };
@@ -506,7 +576,7 @@ E.paperFetchBalance = function () {
     return r;
 };
 E.paperFetchPositions = function (symbols) {
-    this._paperSync();
+    this._paperRun();
     var list = this._book.list(['position']), r = [];
     for (var i = 0; i < list.length; i++) {
         var p = list[i];
@@ -711,9 +781,9 @@ var binance = subclass('binance', {
     fetchBalanceReal: function () {
         var a = this.request('/api/v3/account', 'GET', {}, true), r = { info: a, free: {}, used: {}, total: {}, timestamp: a.updateTime };
         for (var i = 0; i < (a.balances || []).length; i++) {
-            var b = a.balances[i], f = Number(b.free), u = Number(b.locked);
-            r[b.asset] = { free: f, used: u, total: fix(f + u) };
-            r.free[b.asset] = f; r.used[b.asset] = u; r.total[b.asset] = fix(f + u);
+            var b = a.balances[i], f = Number(b.free), u = Number(b.locked), tot = fix(f + u);
+            r[b.asset] = { free: f, used: u, total: tot };
+            r.free[b.asset] = f; r.used[b.asset] = u; r.total[b.asset] = tot;
         }
         r.datetime = iso(r.timestamp);
         return r;

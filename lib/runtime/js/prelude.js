@@ -674,13 +674,24 @@ force(Stels, 'sleep', function (ms) {
     timers[host.timer(ms !== ms || ms < 0 ? 0 : ms, 0, false)] = { fn: resolveSleep, args: p };
     return p;
 });
+/* One all-or-nothing Stels.net commit, for the connectors' paper book (not a script API):
+ * checks [[key, versionstamp|null]], muts [[key, data] (stored as Stels.net.set stores
+ * it) | [key] (delete)].  The versionstamp, or null when a check failed. */
+function netCommit(checks, muts) {
+    var now = Date.now(), m = [];
+    for (var i = 0; i < muts.length; i++) {
+        var k = muts[i][0];
+        m.push(muts[i].length > 1 ? [k, { channel: k.join('.'), raw: muts[i][1] === undefined ? null : muts[i][1], timestamp: now }] : [k]);
+    }
+    return host.commit(0, jsonText([checks, m], 'Stels.net commit'));
+}
 /* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(7)), loaded on first use */
 var runtimeNs = {}, cexNs = null;
 Object.defineProperty(runtimeNs, 'cex', {
     get: function () {
         if (!cexNs) {
             loadWeb();
-            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels,
+            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: netCommit,
                                    mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
         }
         return cexNs;
