@@ -32,9 +32,9 @@
  * combine the ring (own commits) with the log (everyone's, while shared):
  * another process sees every commit, deletes and expiries included, in order.
  *
- * Group commit: threads committing on one handle at once queue up; the first
- * runs the whole queue in one write transaction (one fsync), each batch with
- * its own checks and its own versionstamp, in queue order.
+ * The commit path runs a list of batches in one write transaction, each with
+ * its own checks and versionstamp (group_run); today each call brings one
+ * batch, as the front end serialises the calls on a handle.
  *
  * ":memory:" gives a private in-memory database per handle: both connections
  * open one uniquely named shared-cache memory database (no WAL; table locks
@@ -46,7 +46,7 @@
  * we retry SQLITE_BUSY ourselves with jittered sleeps up to a budget.
  *
  * The main connection (reads, commits, purges) is used under `mmu`.  watch() uses a
- * second, read-only-in-practice connection under its own mutex: one waiting watcher (the "poller")
+ * second connection (reads only) under its own mutex `wmu` (mmu before wmu): one waiting watcher (the "poller")
  * polls PRAGMA data_version every POLL_MS and wakes the others; local commits
  * and wake() signal the condition variable directly.  The poller also purges
  * entries as they expire (through the main connection), so expiry shows
