@@ -32,9 +32,10 @@
  * combine the ring (own commits) with the log (everyone's, while shared):
  * another process sees every commit, deletes and expiries included, in order.
  *
- * The commit path runs a list of batches in one write transaction, each with
- * its own checks and versionstamp (group_run); today each call brings one
- * batch, as the front end serialises the calls on a handle.
+ * Group commit: threads committing on one handle at once queue up; the first
+ * runs the whole queue in one write transaction (one fsync), each batch with
+ * its own checks (which see the batches before it) and its own versionstamp,
+ * in queue order (sq_commit).
  *
  * ":memory:" gives a private in-memory database per handle: both connections
  * open one uniquely named shared-cache memory database (no WAL; table locks
@@ -147,6 +148,13 @@ typedef struct {
     sqlite3_int64 dv_seen;      /* data_version when `counter` and `shared` were last read */
     int shared;                 /* another handle is open: log every commit */
     ami_buf expired;            /* keys purged by the running commit (length-prefixed) */
+    uint64_t groups, batches;   /* transactions run by group commit, and the batches in them */
+
+    /* the group-commit queue, under qmu */
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    struct job *q_head, *q_tail;
+    int q_running;
 
     /* change feed, all under wmu */
     pthread_mutex_t wmu;
@@ -608,6 +616,13 @@ static int group_run(sq_backend *b, job *jobs, int force_purge, int *nothing)
     }
 }
 
+/*
+ * Group commit: a committing thread queues its batch; the first to find no
+ * group running takes the whole queue and runs it in one transaction (one WAL
+ * write, one fsync with sync=full); the others wait for their result.  When
+ * the group fails (not a conflict: an error), each batch is run alone, so an
+ * error belongs to the batch that caused it.
+ */
 static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_ops, int *committed,
                      ami_versionstamp vs)
 {
@@ -616,13 +631,50 @@ static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_op
     memset(&j, 0, sizeof j);
     j.ops = ops;
     j.n_ops = n_ops;
-    int nothing = 0;
-    pthread_mutex_lock(&b->mmu);
-    int rc = group_run(b, &j, 0, &nothing);
-    pthread_mutex_unlock(&b->mmu);
-    *committed = rc ? 0 : j.committed;
-    memcpy(vs, rc ? "" : j.vs, rc ? 1 : sizeof j.vs);
-    return rc;
+    pthread_mutex_lock(&b->qmu);
+    if (b->q_tail) b->q_tail->next = &j;
+    else b->q_head = &j;
+    b->q_tail = &j;
+    while (!j.done) {
+        if (b->q_running) {
+            pthread_cond_wait(&b->qcv, &b->qmu);
+            continue;
+        }
+        b->q_running = 1;
+        job *group = b->q_head;
+        b->q_head = b->q_tail = NULL;
+        pthread_mutex_unlock(&b->qmu);
+
+        int nothing = 0, n = 0;
+        for (job *g = group; g; g = g->next) n++;
+        pthread_mutex_lock(&b->mmu);
+        int rc = group_run(b, group, 0, &nothing);
+        if (rc && n > 1) {
+            for (job *g = group, *next; g; g = next) {
+                next = g->next;
+                g->next = NULL;
+                g->rc = group_run(b, g, 0, &nothing);
+                g->next = next;
+            }
+        } else {
+            for (job *g = group; g; g = g->next) g->rc = rc;
+        }
+        b->groups++;
+        b->batches += (uint64_t)n;
+        pthread_mutex_unlock(&b->mmu);
+
+        pthread_mutex_lock(&b->qmu);
+        for (job *g = group, *next; g; g = next) {
+            next = g->next;
+            g->done = 1;
+        }
+        b->q_running = 0;
+        pthread_cond_broadcast(&b->qcv);
+    }
+    pthread_mutex_unlock(&b->qmu);
+    *committed = j.rc ? 0 : j.committed;
+    memcpy(vs, j.rc ? "" : j.vs, j.rc ? 1 : sizeof j.vs);
+    return j.rc;
 }
 
 /* The poller's purge of expired entries: 1 purged, 0 nothing due, or an error. */
@@ -935,6 +987,8 @@ static void sq_free(ami_store_backend *be)
     pthread_cond_destroy(&b->wcv);
     pthread_mutex_destroy(&b->wmu);
     pthread_mutex_destroy(&b->mmu);
+    pthread_mutex_destroy(&b->qmu);
+    pthread_cond_destroy(&b->qcv);
     ami_free(b->path);
     ami_free(b);
 }
@@ -993,6 +1047,8 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&b->wmu, NULL);
     pthread_mutex_init(&b->mmu, NULL);
+    pthread_mutex_init(&b->qmu, NULL);
+    pthread_cond_init(&b->qcv, NULL);
     if (!strcmp(path, ":memory:")) {
         /* one private database per handle, seen by both of its connections
          * through SQLite's shared cache (a name no other handle uses) */
@@ -1080,4 +1136,15 @@ void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_pru
     if (!be || strcmp(be->name, "sqlite")) return;
     if (log_keep > 0) b->log_keep = log_keep;
     if (log_prune_every > 0) b->log_prune_every = log_prune_every;
+}
+
+void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches)
+{
+    sq_backend *b = (sq_backend *)be;
+    *groups = *batches = 0;
+    if (!be || strcmp(be->name, "sqlite")) return;
+    pthread_mutex_lock(&b->mmu);
+    *groups = b->groups;
+    *batches = b->batches;
+    pthread_mutex_unlock(&b->mmu);
 }
