@@ -2,6 +2,7 @@
 #include <string.h>
 #include "ami/election.h"
 #include "core/core.h"
+#include "election/election_internal.h"
 
 static int check_id(const char *what, const char *id)
 {
@@ -52,19 +53,24 @@ static int parse_lease(ami_lease *out, const json_t *value, const char *vs, cons
 }
 
 /* Read the lease of `sid`: 0 with *present set (out zeroed when absent). */
+/* Read the lease at `key` as text (no entry object: this is on every renewal and getLeaderInfo). */
 static int read_lease(ami_lease *out, int *present, ami_store *store, const json_t *key, const char *sid)
 {
-    json_t *entry = NULL;
     memset(out, 0, sizeof *out);
     *present = 0;
-    int rc = ami_store_get(&entry, store, key);
-    if (rc) return rc;
-    const json_t *value = json_object_get(entry, "value");
-    if (value && !json_is_null(value)) {
-        rc = parse_lease(out, value, json_string_value(json_object_get(entry, "versionstamp")), sid);
-        if (!rc) *present = 1;
+    ami_buf text = AMI_BUF_INIT;
+    ami_versionstamp vs;
+    int rc = ami_store_get_text(&text, vs, store, key);
+    if (rc == AMI_ENOTFOUND) {
+        ami_error_clear();
+        rc = 0;
+    } else if (!rc) {
+        json_t *value = json_loadb(text.ptr, text.size, JSON_DECODE_ANY, NULL);
+        if (!value) rc = ami__error_set(AMI_EIO, "election: the lease of %s is not valid JSON", sid);
+        else if (!json_is_null(value) && !(rc = parse_lease(out, value, vs, sid))) *present = 1;
+        json_decref(value);
     }
-    json_decref(entry);
+    ami_buf_dispose(&text);
     return rc;
 }
 
@@ -228,17 +234,53 @@ AMI_EXTERN(int) ami_election_add_fence(ami_atomic *atomic, const ami_lease *leas
     return rc;
 }
 
+/* A JSON string: the text between quotes, with '"', '\\' and control characters escaped (UTF-8 passes). */
+static int put_json_string(ami_buf *out, const char *s)
+{
+    int rc = ami_buf_put(out, "\"", 1);
+    for (const char *p = s; !rc && *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') rc = ami_buf_printf(out, "\\%c", c);
+        else if (c < 0x20) rc = ami_buf_printf(out, "\\u%04x", c);
+        else rc = ami_buf_put(out, p, 1);
+    }
+    return rc ? rc : ami_buf_put(out, "\"", 1);
+}
+
+/* The leader-info shape (spec 003) as text: the one writer of it. */
+static int lease_info_text(ami_buf *out, const char *sid, const ami_lease *lease, int64_t now_ms)
+{
+    int rc = ami_buf_puts(out, "{\"workerId\":");
+    if (!rc) rc = put_json_string(out, sid);
+    if (!rc && !lease) return ami_buf_puts(out, ",\"hasLeader\":false,\"message\":\"No leader elected yet\"}");
+    if (!rc) rc = ami_buf_puts(out, ",\"hasLeader\":true,\"leader\":");
+    if (!rc) rc = put_json_string(out, lease->leader);
+    int expired = lease->expires_at <= now_ms;
+    if (!rc)
+        rc = ami_buf_printf(out, ",\"timestamp\":%lld,\"expiresAt\":%lld,\"renewedAt\":%lld,\"expiresIn\":%lld,"
+                                 "\"isExpired\":%s,\"term\":%lld}",
+                            (long long)lease->timestamp, (long long)lease->expires_at, (long long)lease->renewed_at,
+                            (long long)(expired ? 0 : lease->expires_at - now_ms), expired ? "true" : "false",
+                            (long long)lease->term);
+    return rc;
+}
+
 AMI_EXTERN(json_t *) ami_lease_info_json(const char *sid, const ami_lease *lease, int64_t now_ms)
 {
     if (!sid) sid = lease ? lease->sid : "";
-    if (!lease)
-        return json_pack("{s:s, s:b, s:s}", "workerId", sid, "hasLeader", 0, "message", "No leader elected yet");
-    int expired = lease->expires_at <= now_ms;
-    return json_pack("{s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:b, s:I}", "workerId", sid, "hasLeader", 1,
-                     "leader", lease->leader, "timestamp", (json_int_t)lease->timestamp,
-                     "expiresAt", (json_int_t)lease->expires_at, "renewedAt", (json_int_t)lease->renewed_at,
-                     "expiresIn", (json_int_t)(expired ? 0 : lease->expires_at - now_ms), "isExpired", expired,
-                     "term", (json_int_t)lease->term);
+    ami_buf text = AMI_BUF_INIT;
+    json_t *j = lease_info_text(&text, sid, lease, now_ms) ? NULL : json_loadb(text.ptr, text.size, 0, NULL);
+    ami_buf_dispose(&text);
+    return j;
+}
+
+int ami__election_leader_info_text(ami_buf *out, ami_store *store, const char *sid)
+{
+    ami_lease l;
+    int rc = ami_election_get(&l, store, sid);
+    if (rc && rc != AMI_ENOTFOUND) return rc;
+    if (rc == AMI_ENOTFOUND) ami_error_clear();
+    return lease_info_text(out, sid, rc ? NULL : &l, ami_time_now_ms());
 }
 
 AMI_EXTERN(int) ami_election_leader_info(json_t **out, ami_store *store, const char *sid)

@@ -60,42 +60,51 @@ void ami__leader_release(ami_node *node, ami__worker *w)
     pthread_mutex_unlock(&node->lease_mu);
 }
 
-/* One pass over the leader workers; returns ms until the next thing is due. */
-static int64_t pass(ami_node *node)
+/*
+ * A pass over the leader workers, in four steps: decide() what each worker
+ * needs (under mu), then renew(), campaign() or release() for each without
+ * mu (store calls), then next_due().  The whole pass holds lease_mu.
+ */
+
+/* What worker `w` needs now; may also interrupt or fence it.  Under mu. */
+static int decide(ami_node *node, ami__worker *w, int64_t now, int room)
+{
+    int64_t lease_ms = node->o.lease_ms;
+    int elig = ami__node_leader_eligible(node, w);
+    if (!w->lease.versionstamp[0])
+        return elig && (room || w->thr_state == AMI__THR_LIVE) && now >= w->next_campaign ? ACT_CAMPAIGN : ACT_NONE;
+    /* while shutting down, a leader still finishing its iteration keeps its tenure */
+    if (!elig && node->stopping && w->held && w->thr_state == AMI__THR_LIVE) elig = 1;
+    if (!elig) {
+        /* release only once no instance depends on the lease */
+        int act = ACT_NONE;
+        if (w->thr_state == AMI__THR_NONE || !w->inst_leader) act = ACT_RELEASE;
+        else if (!w->quit && !node->stopping) ami__worker_interrupt(w);
+        w->held = 0;
+        return act;
+    }
+    if (w->held && now > w->renewed_mono + lease_ms - ami__fence_margin(lease_ms)) {
+        /* self-fence: not renewed in time by our own clock; stop now, the lease lapses */
+        w->held = 0;
+        w->lease.versionstamp[0] = '\0';
+        w->next_campaign = now + node->o.retry_ms;
+        ami__node_wlog(node, w, "warn", "self-fenced: lease of term %lld not renewed for %lld ms; instance stopped",
+                       (long long)w->lease.term, (long long)(now - w->renewed_mono));
+        ami__worker_interrupt(w);
+        return ACT_NONE;
+    }
+    return w->held && now >= w->next_renew ? ACT_RENEW : ACT_NONE;
+}
+
+/* The pass's work list: each worker that needs a store call, with a copy of its lease.  Under mu. */
+static size_t plan(ami_node *node, item **out)
 {
     item *items = NULL;
     size_t n = 0, cap = 0;
-    int64_t lease_ms = node->o.lease_ms;
-
-    pthread_mutex_lock(&node->lease_mu);
-    pthread_mutex_lock(&node->mu);
     int64_t now = ami_time_mono_ms();
     int room = node->running < node->o.capacity;
     for (ami__worker *w = node->workers; w; w = w->next) {
-        int elig = ami__node_leader_eligible(node, w);
-        int act = ACT_NONE;
-        if (w->lease.versionstamp[0]) {
-            /* while shutting down, a leader still finishing its iteration keeps its tenure */
-            if (!elig && node->stopping && w->held && w->thr_state == AMI__THR_LIVE) elig = 1;
-            if (!elig) {
-                /* release only once no instance depends on the lease */
-                if (w->thr_state == AMI__THR_NONE || !w->inst_leader) act = ACT_RELEASE;
-                else if (!w->quit && !node->stopping) ami__worker_interrupt(w);
-                w->held = 0;
-            } else if (w->held && now > w->renewed_mono + lease_ms - ami__fence_margin(lease_ms)) {
-                /* self-fence: not renewed in time by our own clock; stop now, the lease lapses */
-                w->held = 0;
-                w->lease.versionstamp[0] = '\0';
-                w->next_campaign = now + node->o.retry_ms;
-                ami__node_wlog(node, w, "warn", "self-fenced: lease of term %lld not renewed for %lld ms; instance stopped",
-                               (long long)w->lease.term, (long long)(now - w->renewed_mono));
-                ami__worker_interrupt(w);
-            } else if (w->held && now >= w->next_renew) {
-                act = ACT_RENEW;
-            }
-        } else if (elig && (room || w->thr_state == AMI__THR_LIVE) && now >= w->next_campaign) {
-            act = ACT_CAMPAIGN;
-        }
+        int act = decide(node, w, now, room);
         if (act == ACT_NONE) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -109,80 +118,88 @@ static int64_t pass(ami_node *node)
         snprintf(items[n].sid, sizeof items[n].sid, "%s", w->sid);
         n++;
     }
-    pthread_mutex_unlock(&node->mu);
+    *out = items;
+    return n;
+}
 
-    for (size_t i = 0; i < n; i++) {
-        item *it = &items[i];
-        ami__worker *w = it->w;
-        int64_t t0 = ami_time_mono_ms();
-        if (it->act == ACT_RENEW) {
-            /* a renewal landing between a fenced write's check and its commit makes
-             * that write fail as LeaseLost; step around a write that is in flight */
-            pthread_mutex_lock(&node->mu);
-            int64_t since = ami_time_mono_ms() - w->guard_at;
-            pthread_mutex_unlock(&node->mu);
-            if (since <= 2) {
-                ami__sleep_ms(3);
-                t0 = ami_time_mono_ms();
-            }
-            int rc = ami_election_renew(&it->lease, node->store, lease_ms);
-            pthread_mutex_lock(&node->mu);
-            now = ami_time_mono_ms();
-            if (rc == 0 && w->held) {
-                w->lease = it->lease;
-                w->renewed_mono = t0;
-                w->next_renew = t0 + node->o.renew_ms;
-            } else if (rc == AMI_ELEASE) {
-                if (w->held)
-                    ami__node_wlog(node, w, "warn", "lease of term %lld lost to another node; instance stopped",
-                                   (long long)w->lease.term);
-                w->held = 0;
-                w->lease.versionstamp[0] = '\0';
-                w->next_campaign = now;
-                ami__worker_interrupt(w);
-            } else if (rc) {
-                w->next_renew = now + node->o.retry_ms;
-            }
-            pthread_mutex_unlock(&node->mu);
-        } else if (it->act == ACT_CAMPAIGN) {
-            ami_lease l;
-            int acquired = 0;
-            int rc = ami_election_try_acquire(&l, &acquired, node->store, it->sid, node->nid, lease_ms);
-            pthread_mutex_lock(&node->mu);
-            now = ami_time_mono_ms();
-            if (rc == 0 && acquired) {
-                w->lease = l;
-                w->held = 1;
-                w->term = l.term;
-                w->renewed_mono = t0;
-                w->next_renew = t0 + node->o.renew_ms;
-                w->stats_dirty = 1;
-                ami__node_wlog(node, w, "info", "elected leader on %s (term %lld)", node->nid, (long long)l.term);
-                if (ami__node_leader_eligible(node, w)) ami__node_reconcile(node, w);
-            } else {
-                int64_t r = node->o.retry_ms;
-                int64_t next = now + r - r / 4 + jitter(r / 2 + 1);
-                if (rc == 0 && l.expires_at > 0) {
-                    int64_t left = l.expires_at - ami_time_now_ms();
-                    if (left < 0) left = 0;
-                    if (now + left + 5 < next) next = now + left + 1 + jitter(10);
-                }
-                w->next_campaign = next;
-            }
-            pthread_mutex_unlock(&node->mu);
-        } else if (it->act == ACT_RELEASE) {
-            int rc = ami_election_release(node->store, &it->lease);
-            pthread_mutex_lock(&node->mu);
-            if (rc == 0 || rc == AMI_ELEASE) w->lease.versionstamp[0] = '\0';
-            node->kick = 1;
-            pthread_mutex_unlock(&node->mu);
-        }
-    }
-    free(items);
-
-    /* when is the next thing due? */
+static void renew(ami_node *node, item *it)
+{
+    ami__worker *w = it->w;
+    /* a renewal landing between a fenced write's check and its commit makes
+     * that write fail as LeaseLost; step around a write that is in flight */
     pthread_mutex_lock(&node->mu);
-    now = ami_time_mono_ms();
+    int64_t since = ami_time_mono_ms() - w->guard_at;
+    pthread_mutex_unlock(&node->mu);
+    if (since <= 2) ami__sleep_ms(3);
+    int64_t t0 = ami_time_mono_ms();
+    int rc = ami_election_renew(&it->lease, node->store, node->o.lease_ms);
+    pthread_mutex_lock(&node->mu);
+    int64_t now = ami_time_mono_ms();
+    if (rc == 0 && w->held) {
+        w->lease = it->lease;
+        w->renewed_mono = t0;
+        w->next_renew = t0 + node->o.renew_ms;
+    } else if (rc == AMI_ELEASE) {
+        if (w->held)
+            ami__node_wlog(node, w, "warn", "lease of term %lld lost to another node; instance stopped",
+                           (long long)w->lease.term);
+        w->held = 0;
+        w->lease.versionstamp[0] = '\0';
+        w->next_campaign = now;
+        ami__worker_interrupt(w);
+    } else if (rc) {
+        w->next_renew = now + node->o.retry_ms;
+    }
+    pthread_mutex_unlock(&node->mu);
+}
+
+static void campaign(ami_node *node, item *it)
+{
+    ami__worker *w = it->w;
+    int64_t t0 = ami_time_mono_ms();
+    ami_lease l;
+    int acquired = 0;
+    int rc = ami_election_try_acquire(&l, &acquired, node->store, it->sid, node->nid, node->o.lease_ms);
+    pthread_mutex_lock(&node->mu);
+    int64_t now = ami_time_mono_ms();
+    if (rc == 0 && acquired) {
+        w->lease = l;
+        w->held = 1;
+        w->term = l.term;
+        w->renewed_mono = t0;
+        w->next_renew = t0 + node->o.renew_ms;
+        w->stats_dirty = 1;
+        ami__node_wlog(node, w, "info", "elected leader on %s (term %lld)", node->nid, (long long)l.term);
+        if (ami__node_leader_eligible(node, w)) ami__node_reconcile(node, w);
+    } else {
+        /* held elsewhere: again after the retry interval, or just after the lease we saw expires
+         * (a release shows on the change feed sooner: ami__election_main) */
+        int64_t r = node->o.retry_ms;
+        int64_t next = now + r - r / 4 + jitter(r / 2 + 1);
+        if (rc == 0 && l.expires_at > 0) {
+            int64_t left = l.expires_at - ami_time_now_ms();
+            if (left < 0) left = 0;
+            if (now + left + 5 < next) next = now + left + 1 + jitter(10);
+        }
+        w->next_campaign = next;
+    }
+    pthread_mutex_unlock(&node->mu);
+}
+
+static void release(ami_node *node, item *it)
+{
+    int rc = ami_election_release(node->store, &it->lease);
+    pthread_mutex_lock(&node->mu);
+    if (rc == 0 || rc == AMI_ELEASE) it->w->lease.versionstamp[0] = '\0';
+    node->kick = 1;
+    pthread_mutex_unlock(&node->mu);
+}
+
+/* Milliseconds until the next renewal, fence, campaign or release is due.  Under mu. */
+static int64_t next_due(ami_node *node)
+{
+    int64_t lease_ms = node->o.lease_ms;
+    int64_t now = ami_time_mono_ms();
     int64_t due = node->o.retry_ms;
     for (ami__worker *w = node->workers; w; w = w->next) {
         if (w->held) {
@@ -199,9 +216,30 @@ static int64_t pass(ami_node *node)
             due = 20;   /* waiting for an instance to leave before releasing */
         }
     }
+    return due < 1 ? 1 : due;
+}
+
+/* One pass over the leader workers; returns ms until the next thing is due. */
+static int64_t pass(ami_node *node)
+{
+    pthread_mutex_lock(&node->lease_mu);
+    pthread_mutex_lock(&node->mu);
+    item *items = NULL;
+    size_t n = plan(node, &items);
+    pthread_mutex_unlock(&node->mu);
+
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].act == ACT_RENEW) renew(node, &items[i]);
+        else if (items[i].act == ACT_CAMPAIGN) campaign(node, &items[i]);
+        else if (items[i].act == ACT_RELEASE) release(node, &items[i]);
+    }
+    free(items);
+
+    pthread_mutex_lock(&node->mu);
+    int64_t due = next_due(node);
     pthread_mutex_unlock(&node->mu);
     pthread_mutex_unlock(&node->lease_mu);
-    return due < 1 ? 1 : due;
+    return due;
 }
 
 void *ami__election_main(void *arg)

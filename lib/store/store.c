@@ -5,7 +5,10 @@
  *
  * Every call but watch/wake runs under the handle's mutex; watch runs outside
  * it (the backend serves it from its own connection) so a waiting watcher
- * never blocks reads and commits on the same handle.
+ * never blocks reads and commits on the same handle.  Commits on a backend
+ * that groups concurrent commits itself (SQLite: `group_commit`) run outside
+ * it too, with scratch buffers from a small free list, so threads committing
+ * at once reach the backend together and share one transaction.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -17,9 +20,21 @@
 #include "util/util.h"
 #include "store/store_internal.h"
 
+/* Per-call scratch for commits outside the handle's mutex (kept on a free list). */
+typedef struct scratch {
+    ami_buf key;
+    ami_buf value;
+    ami_store_op *ops;
+    size_t ops_cap;
+    struct scratch *next;
+} scratch;
+
 struct ami_store {
     ami_store_backend *be;
     pthread_mutex_t mu;
+    int group_commit;         /* the backend takes concurrent commits (and groups them) */
+    pthread_mutex_t scratch_mu;
+    scratch *free_scratch;
     /* scratch reused under `mu` so hot paths do not allocate */
     ami_buf key;
     ami_buf value;
@@ -63,6 +78,11 @@ AMI_EXTERN(int) ami_store_open_backend(ami_store **out, ami_store_backend *backe
     if (!s) return ami__error_oom();
     memset(s, 0, sizeof *s);
     if (pthread_mutex_init(&s->mu, NULL)) {
+        ami_free(s);
+        return ami__error_set(AMI_ERROR, "cannot create a mutex");
+    }
+    if (pthread_mutex_init(&s->scratch_mu, NULL)) {
+        pthread_mutex_destroy(&s->mu);
         ami_free(s);
         return ami__error_set(AMI_ERROR, "cannot create a mutex");
     }
@@ -133,6 +153,7 @@ AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri)
     ami_free(owned);
     if (rc) return rc;
     if ((rc = ami_store_open_backend(out, be))) be->free(be);
+    else (*out)->group_commit = 1;   /* sqlite.c groups concurrent commits in one transaction */
     return rc;
 }
 
@@ -189,6 +210,15 @@ AMI_EXTERN(void) ami_store_free(ami_store *store)
         ami_free(store->temp_dir);
     }
     pthread_mutex_destroy(&store->mu);
+    pthread_mutex_destroy(&store->scratch_mu);
+    while (store->free_scratch) {
+        scratch *x = store->free_scratch;
+        store->free_scratch = x->next;
+        ami_buf_dispose(&x->key);
+        ami_buf_dispose(&x->value);
+        ami_free(x->ops);
+        ami_free(x);
+    }
     ami_buf_dispose(&store->key);
     ami_buf_dispose(&store->value);
     ami_free(store->ops);
@@ -513,16 +543,56 @@ AMI_EXTERN(int) ami_atomic_delete(ami_atomic *atomic, const json_t *key)
     return 0;
 }
 
-static int ensure_ops(ami_store *s, size_t n)
+static int grow_ops(ami_store_op **ops, size_t *ops_cap, size_t n)
 {
-    if (n <= s->ops_cap) return 0;
-    size_t cap = s->ops_cap ? s->ops_cap : 8;
+    if (n <= *ops_cap) return 0;
+    size_t cap = *ops_cap ? *ops_cap : 8;
     while (cap < n) cap *= 2;
-    ami_store_op *ops = ami_realloc(s->ops, cap * sizeof *ops);
-    if (!ops) return ami__error_oom();
-    s->ops = ops;
-    s->ops_cap = cap;
+    ami_store_op *o = ami_realloc(*ops, cap * sizeof *o);
+    if (!o) return ami__error_oom();
+    *ops = o;
+    *ops_cap = cap;
     return 0;
+}
+
+/*
+ * The scratch of one write: the handle's own (taking its mutex), or, when the
+ * backend groups concurrent commits, one from the free list (no mutex held
+ * across the commit).  Give it back with scratch_done.
+ */
+static scratch *scratch_take(ami_store *s, scratch *own)
+{
+    if (!s->group_commit) {
+        pthread_mutex_lock(&s->mu);
+        own->key = s->key;
+        own->value = s->value;
+        own->ops = s->ops;
+        own->ops_cap = s->ops_cap;
+        return own;
+    }
+    pthread_mutex_lock(&s->scratch_mu);
+    scratch *x = s->free_scratch;
+    if (x) s->free_scratch = x->next;
+    pthread_mutex_unlock(&s->scratch_mu);
+    if (!x && (x = ami_malloc(sizeof *x))) memset(x, 0, sizeof *x);
+    return x;
+}
+
+static void scratch_done(ami_store *s, scratch *x, scratch *own)
+{
+    if (!x) return;
+    if (x == own) {
+        s->key = x->key;
+        s->value = x->value;
+        s->ops = x->ops;
+        s->ops_cap = x->ops_cap;
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
+    pthread_mutex_lock(&s->scratch_mu);
+    x->next = s->free_scratch;
+    s->free_scratch = x;
+    pthread_mutex_unlock(&s->scratch_mu);
 }
 
 AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int *committed, ami_versionstamp vs)
@@ -542,13 +612,14 @@ AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int
             return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", be_name(store));
     }
     int64_t now = ami_time_now_ms();
-    pthread_mutex_lock(&store->mu);
-    int rc = ensure_ops(store, atomic->n);
+    scratch own, *x = scratch_take(store, &own);
+    if (!x) return ami__error_oom();
+    int rc = grow_ops(&x->ops, &x->ops_cap, atomic->n);
     if (!rc) {
         const char *base = atomic->arena.ptr;
         for (size_t i = 0; i < atomic->n; i++) {
             const atomic_op *a = &atomic->ops[i];
-            ami_store_op *o = &store->ops[i];
+            ami_store_op *o = &x->ops[i];
             memset(o, 0, sizeof *o);
             o->type = a->type;
             o->key = (const unsigned char *)base + a->key_off;
@@ -560,9 +631,9 @@ AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int
                 o->expire_at_ms = a->expire_in_ms > 0 ? now + a->expire_in_ms : 0;
             }
         }
-        rc = store->be->commit(store->be, store->ops, atomic->n, committed, vs);
+        rc = store->be->commit(store->be, x->ops, atomic->n, committed, vs);
     }
-    pthread_mutex_unlock(&store->mu);
+    scratch_done(store, x, &own);
     if (rc || !*committed) vs[0] = '\0';
     return rc;
 }
@@ -578,23 +649,24 @@ AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t 
     if (expire_in_ms > 0 && !(store->be->capabilities & AMI_STORE_CAP_TTL))
         return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", be_name(store));
     int64_t now = expire_in_ms > 0 ? ami_time_now_ms() : 0;
-    pthread_mutex_lock(&store->mu);
-    ami_buf_clear(&store->key);
-    int rc = ami_key_encode(&store->key, key);
-    if (!rc) rc = value_text(&store->value, value);
+    scratch own, *x = scratch_take(store, &own);
+    if (!x) return ami__error_oom();
+    ami_buf_clear(&x->key);
+    int rc = ami_key_encode(&x->key, key);
+    if (!rc) rc = value_text(&x->value, value);
     if (!rc) {
         ami_store_op op;
         memset(&op, 0, sizeof op);
         op.type = AMI_STORE_OP_SET;
-        op.key = (const unsigned char *)store->key.ptr;
-        op.key_len = store->key.size;
-        op.value = store->value.ptr;
-        op.value_len = store->value.size;
+        op.key = (const unsigned char *)x->key.ptr;
+        op.key_len = x->key.size;
+        op.value = x->value.ptr;
+        op.value_len = x->value.size;
         op.expire_at_ms = expire_in_ms > 0 ? now + expire_in_ms : 0;
         int committed = 0;
         rc = store->be->commit(store->be, &op, 1, &committed, vs);
     }
-    pthread_mutex_unlock(&store->mu);
+    scratch_done(store, x, &own);
     if (rc) vs[0] = '\0';
     return rc;
 }
@@ -603,19 +675,20 @@ AMI_EXTERN(int) ami_store_delete(ami_store *store, const json_t *key)
 {
     if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
     ami_versionstamp vs;
-    pthread_mutex_lock(&store->mu);
-    ami_buf_clear(&store->key);
-    int rc = ami_key_encode(&store->key, key);
+    scratch own, *x = scratch_take(store, &own);
+    if (!x) return ami__error_oom();
+    ami_buf_clear(&x->key);
+    int rc = ami_key_encode(&x->key, key);
     if (!rc) {
         ami_store_op op;
         memset(&op, 0, sizeof op);
         op.type = AMI_STORE_OP_DELETE;
-        op.key = (const unsigned char *)store->key.ptr;
-        op.key_len = store->key.size;
+        op.key = (const unsigned char *)x->key.ptr;
+        op.key_len = x->key.size;
         int committed = 0;
         rc = store->be->commit(store->be, &op, 1, &committed, vs);
     }
-    pthread_mutex_unlock(&store->mu);
+    scratch_done(store, x, &own);
     return rc;
 }
 

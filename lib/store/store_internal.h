@@ -31,6 +31,8 @@ int ami__etcd_backend_open(ami_store_backend **out, const char *uri);
 
 /* Tests: keep `log_keep` commits in the change log, pruning every `log_prune_every` commits. */
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
+/* Tests: commits run by group commit so far: transactions, and the batches they held. */
+void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches);
 /* The backend behind a store handle (borrowed). */
 ami_store_backend *ami__store_backend(ami_store *store);
 

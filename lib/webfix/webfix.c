@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "webfix/webfix_internal.h"
+#include "election/election_internal.h"
 #include "ami/registry.h"
 #include "registry/worker_internal.h"
 #include "ami/election.h"
@@ -35,6 +36,14 @@ static const int statuses[] = { 200, 207, 400, 401, 403, 404, 409, 413, 500, 503
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
 #define N_METHODS 15
 
+/* A worker's executionMode as of its record's versionstamp (getLeaderInfo parses a record only when it changed). */
+#define MODE_SLOTS 64
+typedef struct mode_slot {
+    char sid[64];
+    ami_versionstamp vs;
+    char mode[32];       /* "" when the record has none */
+} mode_slot;
+
 struct ami_webfix {
     ami__auth auth;
     ami_node *node;
@@ -48,6 +57,8 @@ struct ami_webfix {
     ami_webfix_scope scope;
     char *store_uri;          /* NULL: no other node's local store can be found */
     text_cache templates_cache;             /* the built-in templates' text */
+    pthread_mutex_t mode_lock;
+    mode_slot modes[MODE_SLOTS];            /* getLeaderInfo: executionMode by sid and record versionstamp */
 };
 
 /* ---- the node, when there is one ---- */
@@ -444,23 +455,73 @@ static int leader_info(ami_webfix *wf, const char *sid, json_t **out)
     return ami_election_leader_info(out, wf->store, sid);
 }
 
+/*
+ * The executionMode of worker `sid` into mode ("" when its record has none):
+ * one read of the record's text, parsed only when its versionstamp is not the
+ * one cached.  AMI_ENOTFOUND when there is no such worker.
+ */
+static int worker_mode(ami_webfix *wf, const char *sid, char mode[32])
+{
+    json_t *key = ami_key_new("ami", "worker", sid, NULL);
+    if (!key) return ami__error_oom();
+    ami_buf text = AMI_BUF_INIT;
+    ami_versionstamp vs;
+    int rc = ami_store_get_text(&text, vs, wf->store, key);
+    json_decref(key);
+    if (rc) {
+        ami_buf_dispose(&text);
+        return rc == AMI_ENOTFOUND ? ami__error_set(AMI_ENOTFOUND, "Worker not found: %s", sid) : rc;
+    }
+    size_t h = 5381;
+    for (const char *p = sid; *p; p++) h = h * 33 + (unsigned char)*p;
+    mode_slot *slot = &wf->modes[h % MODE_SLOTS];
+    int cacheable = strlen(sid) < sizeof slot->sid, hit = 0;
+    if (cacheable) {
+        pthread_mutex_lock(&wf->mode_lock);
+        if (!strcmp(slot->sid, sid) && !strcmp(slot->vs, vs)) {
+            memcpy(mode, slot->mode, sizeof slot->mode);
+            hit = 1;
+        }
+        pthread_mutex_unlock(&wf->mode_lock);
+    }
+    if (hit) {
+        ami_buf_dispose(&text);
+        return 0;
+    }
+    json_t *v = json_loadb(text.ptr, text.size, 0, NULL);
+    ami_buf_dispose(&text);
+    if (!v) return ami__error_set(AMI_EIO, "the record of worker %s is not valid JSON", sid);
+    const char *m = json_string_value(json_object_get(json_object_get(v, "raw"), "executionMode"));
+    snprintf(mode, 32, "%s", m ? m : "");
+    json_decref(v);
+    if (cacheable) {
+        pthread_mutex_lock(&wf->mode_lock);
+        snprintf(slot->sid, sizeof slot->sid, "%s", sid);
+        memcpy(slot->vs, vs, sizeof slot->vs);
+        memcpy(slot->mode, mode, sizeof slot->mode);
+        pthread_mutex_unlock(&wf->mode_lock);
+    }
+    return 0;
+}
+
 static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     const char *sid = json_string_value(json_object_get(body, "workerId"));
     if (!sid || !*sid || strlen(sid) > 200) return err(out, 400, "Invalid workerId");
     /* only a leader-mode worker has a leader: an unknown or other worker is the caller's mistake */
-    json_t *w = NULL;
-    int rc = ami_registry_get(&w, wf->store, sid);
+    char mode[32];
+    int rc = worker_mode(wf, sid, mode);
     if (rc) return lib_error(out, rc);
-    const char *mode = json_string_value(json_object_get(json_object_get(json_object_get(w, "value"), "raw"), "executionMode"));
-    if (mode && strcmp(mode, "leader")) {
-        int st = errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, mode);
-        json_decref(w);
-        return st;
+    if (mode[0] && strcmp(mode, "leader"))
+        return errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, mode);
+    /* the answer's text straight into the response (no JSON values on this hot path) */
+    size_t before = text->size;
+    rc = ami__election_leader_info_text(text, wf->store, sid);
+    if (rc) {
+        text->size = before;
+        return lib_error(out, rc);
     }
-    json_decref(w);
-    rc = leader_info(wf, sid, out);
-    return rc ? lib_error(out, rc) : 200;
+    return 200;
 }
 
 static int m_list_nodes(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
@@ -882,6 +943,7 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     memset(wf, 0, sizeof *wf);
     pthread_mutex_init(&wf->list_cache.lock, NULL);
     pthread_mutex_init(&wf->templates_cache.lock, NULL);
+    pthread_mutex_init(&wf->mode_lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
     wf->node = opts->node;
     wf->store = store;
@@ -913,6 +975,7 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     pthread_mutex_destroy(&wf->list_cache.lock);
     free(wf->templates_cache.text);
     pthread_mutex_destroy(&wf->templates_cache.lock);
+    pthread_mutex_destroy(&wf->mode_lock);
     json_decref(wf->worker_prefix);
     ami_free(wf->store_uri);
     ami_free(wf->nid);

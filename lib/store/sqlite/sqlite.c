@@ -1,39 +1,67 @@
 /*
  * The SQLite store backend.
  *
- * Schema (created on open, tolerant of several processes creating it at once):
+ * Schema (created on open, tolerant of several processes creating it at once;
+ * a file made by an older libami is brought up to date by the same statements):
  *   kv(k BLOB PRIMARY KEY, v TEXT, vs INTEGER, exp INTEGER) WITHOUT ROWID
- *       k: encoded key; v: JSON text; vs: commit counter; exp: wall-clock ms or NULL
+ *       k: encoded key; v: JSON text, or '' for a tombstone (a deleted or
+ *       expired key: JSON text is never empty); vs: the commit that last wrote
+ *       the row; exp: wall-clock ms or NULL.  A commit without mutations writes
+ *       the tombstone of the empty key (no real key is empty), so the newest
+ *       commit's counter is always on some row.
  *   kv_exp: partial index on kv(exp) WHERE exp IS NOT NULL (only TTL rows pay for it)
- *   changelog(vs, k) WITHOUT ROWID: one row per key written by each commit
- *       (a commit with no mutations logs the empty key).  So the counter is
- *       max(changelog.vs), every counter value from min(vs) to max(vs) is present,
- *       and a watcher whose `after` is below min(vs)-1 knows it missed rows
- *       (they were pruned) and is told "changed".
+ *   kv_tomb: partial index on kv(vs) WHERE v='' (only tombstones pay; old ones are
+ *       dropped once LOG_KEEP commits old, never the newest)
+ *   handles(id, pid, ns): one row per open handle on the file (ns: the pid
+ *       namespace, so a crashed process's row can be recognised and removed)
+ *   changelog(vs, k) WITHOUT ROWID: one row per key written by each commit made
+ *       while another handle is open (a commit with no mutations logs the empty
+ *       key).  meta('floor'): commits up to it may be missing from the log.
  *
  * Versionstamps: 16 hex digits of the counter, then "0000".
  *
+ * The change feed without a second row per commit.  A handle alone on its file
+ * ("solo") writes only the kv row: its counter lives in memory and its own
+ * watchers are served from an in-memory ring of the keys it committed.  Every
+ * handle registers in `handles` when it opens, and every commit checks PRAGMA
+ * data_version inside its write transaction: when another connection has
+ * written since, it re-reads `handles` and the counter (max of the log).  So
+ * once a second handle is open, every commit by anyone is logged (the
+ * registration itself is such a write), and the registering handle sets the
+ * floor to the counter so a watcher never trusts the unlogged past.  Watchers
+ * combine the ring (own commits) with the log (everyone's, while shared):
+ * another process sees every commit, deletes and expiries included, in order.
+ *
+ * Group commit: threads committing on one handle at once queue up; the first
+ * runs the whole queue in one write transaction (one fsync), each batch with
+ * its own checks (which see the batches before it) and its own versionstamp,
+ * in queue order (sq_commit).
+ *
  * ":memory:" gives a private in-memory database per handle: both connections
  * open one uniquely named shared-cache memory database (no WAL; table locks
- * answer SQLITE_LOCKED, retried like SQLITE_BUSY); it is gone on close.
+ * answer SQLITE_LOCKED, retried like SQLITE_BUSY); it is gone on close.  It is
+ * always solo.
  *
  * Concurrency: WAL; writes in BEGIN IMMEDIATE; SQLite's own busy handler is
  * kept short (it is unfair between processes under contention, docs/design.md §6) and
  * we retry SQLITE_BUSY ourselves with jittered sleeps up to a budget.
  *
- * The main connection is used under the front end's mutex.  watch() uses a
- * second connection under its own mutex: one waiting watcher (the "poller")
+ * The main connection (reads, commits, purges) is used under `mmu`.  watch() uses a
+ * second connection (reads only) under its own mutex `wmu` (mmu before wmu): one waiting watcher (the "poller")
  * polls PRAGMA data_version every POLL_MS and wakes the others; local commits
  * and wake() signal the condition variable directly.  The poller also purges
- * entries as they expire (a commit of its own that logs them), so expiry shows
+ * entries as they expire (through the main connection), so expiry shows
  * on the change feed within a few ms while anyone watches; otherwise expired
  * rows are purged by ordinary commits, at most once a second per handle.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "core/core.h"
@@ -43,49 +71,47 @@
 #define POLL_MS           5       /* data_version poll period while watching */
 #define BUSY_TIMEOUT_MS   2       /* SQLite's own busy handler: short */
 #define BUSY_BUDGET_MS    15000   /* our retry budget before AMI_EBUSY */
-#define LOG_KEEP          20000   /* change-log commits kept */
+#define LOG_KEEP          20000   /* change-log commits kept (and tombstones) */
 #define LOG_PRUNE_EVERY   1024    /* prune when the counter is a multiple of this */
 #define PURGE_EVERY_MS    1000    /* purge expired rows at most this often per handle */
+#define RING              1024    /* own commits' keys kept for this handle's watchers */
 
 enum {
-    S_GET, S_CHECK, S_LIST_ASC, S_LIST_DESC, S_BEGIN, S_COMMIT, S_ROLLBACK, S_MAXVS,
-    S_UPSERT, S_DELETE, S_LOG, S_PURGE_LOG, S_PURGE, S_PRUNE, S_COUNT
+    S_GET, S_CHECK, S_LIST_ASC, S_LIST_DESC, S_BEGIN, S_COMMIT, S_ROLLBACK, S_MAXVS, S_DV, S_OTHERS,
+    S_UPSERT, S_TOMB, S_LOG, S_EXPIRE, S_GC_TOMB, S_PRUNE, S_COUNT
 };
 
 static const char *const main_sql[S_COUNT] = {
-    [S_GET] = "SELECT v, vs FROM kv WHERE k=?1 AND (exp IS NULL OR exp>?2)",
-    [S_CHECK] = "SELECT vs FROM kv WHERE k=?1 AND (exp IS NULL OR exp>?2)",
-    [S_LIST_ASC] = "SELECT k, v, vs FROM kv WHERE k>=?1 AND k<?2 AND (exp IS NULL OR exp>?3) ORDER BY k ASC LIMIT ?4",
-    [S_LIST_DESC] = "SELECT k, v, vs FROM kv WHERE k>=?1 AND k<?2 AND (exp IS NULL OR exp>?3) ORDER BY k DESC LIMIT ?4",
+    [S_GET] = "SELECT v, vs FROM kv WHERE k=?1 AND v<>'' AND (exp IS NULL OR exp>?2)",
+    [S_CHECK] = "SELECT vs FROM kv WHERE k=?1 AND v<>'' AND (exp IS NULL OR exp>?2)",
+    [S_LIST_ASC] = "SELECT k, v, vs FROM kv WHERE k>=?1 AND k<?2 AND v<>'' AND (exp IS NULL OR exp>?3) ORDER BY k ASC LIMIT ?4",
+    [S_LIST_DESC] = "SELECT k, v, vs FROM kv WHERE k>=?1 AND k<?2 AND v<>'' AND (exp IS NULL OR exp>?3) ORDER BY k DESC LIMIT ?4",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_MAXVS] = "SELECT max(vs) FROM changelog",
+    [S_DV] = "PRAGMA data_version",
+    [S_OTHERS] = "SELECT count(*) FROM handles WHERE id<>?1",
     [S_UPSERT] = ("INSERT INTO kv(k, v, vs, exp) VALUES(?1, ?2, ?3, ?4) "
                   "ON CONFLICT(k) DO UPDATE SET v=excluded.v, vs=excluded.vs, exp=excluded.exp"),
-    [S_DELETE] = "DELETE FROM kv WHERE k=?1",
+    [S_TOMB] = ("INSERT INTO kv(k, v, vs, exp) VALUES(?1, '', ?2, NULL) "
+                "ON CONFLICT(k) DO UPDATE SET v='', vs=excluded.vs, exp=NULL"),
     [S_LOG] = "INSERT OR IGNORE INTO changelog(vs, k) VALUES(?1, ?2)",
-    [S_PURGE_LOG] = "INSERT OR IGNORE INTO changelog(vs, k) SELECT ?1, k FROM kv WHERE exp IS NOT NULL AND exp<=?2",
-    [S_PURGE] = "DELETE FROM kv WHERE exp IS NOT NULL AND exp<=?1",
+    [S_EXPIRE] = "UPDATE kv SET v='', vs=?1, exp=NULL WHERE exp IS NOT NULL AND exp<=?2 RETURNING k",
+    [S_GC_TOMB] = "DELETE FROM kv WHERE v='' AND vs<=?1 AND k<>x''",
     [S_PRUNE] = "DELETE FROM changelog WHERE vs<=?1",
 };
 
 /* Statements of the watch connection. */
-enum { W_DV, W_QUERY, W_NEXT_EXP, W_BEGIN, W_ANY_EXPIRED, W_MAXVS, W_PURGE_LOG, W_PURGE, W_COMMIT, W_ROLLBACK, W_COUNT };
+enum { W_DV, W_QUERY, W_NEXT_EXP, W_COUNT };
 
 static const char *const watch_sql[W_COUNT] = {
     [W_DV] = "PRAGMA data_version",
     [W_QUERY] = ("SELECT (SELECT min(vs) FROM changelog),"
                  " (SELECT max(vs) FROM changelog WHERE vs>?1 AND k>=?2 AND k<?3),"
-                 " (SELECT max(vs) FROM changelog)"),
+                 " (SELECT max(vs) FROM changelog),"
+                 " (SELECT value FROM meta WHERE name='floor')"),
     [W_NEXT_EXP] = "SELECT min(exp) FROM kv WHERE exp IS NOT NULL",
-    [W_BEGIN] = "BEGIN IMMEDIATE",
-    [W_ANY_EXPIRED] = "SELECT 1 FROM kv WHERE exp IS NOT NULL AND exp<=?1 LIMIT 1",
-    [W_MAXVS] = "SELECT max(vs) FROM changelog",
-    [W_PURGE_LOG] = "INSERT OR IGNORE INTO changelog(vs, k) SELECT ?1, k FROM kv WHERE exp IS NOT NULL AND exp<=?2",
-    [W_PURGE] = "DELETE FROM kv WHERE exp IS NOT NULL AND exp<=?1",
-    [W_COMMIT] = "COMMIT",
-    [W_ROLLBACK] = "ROLLBACK",
 };
 
 static const char schema_sql[] =
@@ -93,16 +119,42 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS kv_exp ON kv(exp) WHERE exp IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS changelog(vs INTEGER NOT NULL, k BLOB NOT NULL, PRIMARY KEY(vs, k)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value);"
-    "INSERT OR IGNORE INTO meta(name, value) VALUES('schema', 1);";
+    "INSERT OR IGNORE INTO meta(name, value) VALUES('schema', 1);"
+    /* schema 2 (added to older files on open): tombstones, open handles, the log's floor */
+    "CREATE INDEX IF NOT EXISTS kv_tomb ON kv(vs) WHERE v='';"
+    "CREATE TABLE IF NOT EXISTS handles(id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, ns INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta(name, value) VALUES('floor', 0);"
+    "UPDATE meta SET value=2 WHERE name='schema' AND value<2;";
+
+typedef struct {
+    uint64_t vs;
+    ami_buf key;
+} ring_entry;
 
 typedef struct {
     ami_store_backend base;
     char *path;
+    int memory;             /* a private in-memory database (shared cache between our two connections) */
+
+    /* the main connection and the commit state, under mmu */
+    pthread_mutex_t mmu;
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
     int64_t last_purge_ms;
     uint64_t rng;
     sqlite3_int64 log_keep, log_prune_every;
+    sqlite3_int64 handle_id;    /* our row in `handles` (0: not registered) */
+    sqlite3_int64 counter;      /* the newest commit we know of */
+    sqlite3_int64 dv_seen;      /* data_version when `counter` and `shared` were last read */
+    int shared;                 /* another handle is open: log every commit */
+    ami_buf expired;            /* keys purged by the running commit (length-prefixed) */
+    uint64_t groups, batches;   /* transactions run by group commit, and the batches in them */
+
+    /* the group-commit queue, under qmu */
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    struct job *q_head, *q_tail;
+    int q_running;
 
     /* change feed, all under wmu */
     pthread_mutex_t wmu;
@@ -115,7 +167,10 @@ typedef struct {
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
     int poller_active;
-    int memory;             /* a private in-memory database (shared cache between our two connections) */
+    ring_entry ring[RING];  /* our own commits' keys, oldest overwritten first */
+    size_t ring_next;
+    uint64_t ring_lost;     /* newest vs overwritten in the ring (0: none) */
+    uint64_t newest;        /* newest commit this handle made or saw committed */
 } sq_backend;
 
 #define RETRY 99  /* internal: SQLITE_BUSY, try again (distinct from the 0/1 results below) */
@@ -173,10 +228,8 @@ static void vs_out(ami_versionstamp vs, sqlite3_int64 counter)
 
 /* ---- reads ---- */
 
-static int sq_get(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value,
-                  ami_versionstamp vs)
+static int get_locked(sq_backend *b, const unsigned char *key, size_t key_len, ami_buf *value, ami_versionstamp vs)
 {
-    sq_backend *b = (sq_backend *)be;
     sqlite3_stmt *st = b->st[S_GET];
     int64_t started = 0;
     for (int attempt = 0;; attempt++) {
@@ -203,10 +256,19 @@ static int sq_get(ami_store_backend *be, const unsigned char *key, size_t key_le
     }
 }
 
-static int sq_list(ami_store_backend *be, const unsigned char *start, size_t start_len, const unsigned char *end,
-                   size_t end_len, size_t limit, int reverse, ami_store_list_cb cb, void *payload)
+static int sq_get(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value,
+                  ami_versionstamp vs)
 {
     sq_backend *b = (sq_backend *)be;
+    pthread_mutex_lock(&b->mmu);
+    int rc = get_locked(b, key, key_len, value, vs);
+    pthread_mutex_unlock(&b->mmu);
+    return rc;
+}
+
+static int list_locked(sq_backend *b, const unsigned char *start, size_t start_len, const unsigned char *end,
+                       size_t end_len, size_t limit, int reverse, ami_store_list_cb cb, void *payload)
+{
     sqlite3_stmt *st = b->st[reverse ? S_LIST_DESC : S_LIST_ASC];
     /* every encoded key is >= "" and < 0xFF (no type byte is 0xFF) */
     static const unsigned char ff = 0xFF;
@@ -238,16 +300,27 @@ static int sq_list(ami_store_backend *be, const unsigned char *start, size_t sta
     }
 }
 
-static int sq_current(ami_store_backend *be, ami_versionstamp vs)
+static int sq_list(ami_store_backend *be, const unsigned char *start, size_t start_len, const unsigned char *end,
+                   size_t end_len, size_t limit, int reverse, ami_store_list_cb cb, void *payload)
 {
     sq_backend *b = (sq_backend *)be;
+    pthread_mutex_lock(&b->mmu);
+    int rc = list_locked(b, start, start_len, end, end_len, limit, reverse, cb, payload);
+    pthread_mutex_unlock(&b->mmu);
+    return rc;
+}
+
+/* The newest commit: ours (in memory) or the log's (everyone's while shared).  Under mmu. */
+static int current_locked(sq_backend *b, sqlite3_int64 *out)
+{
     sqlite3_stmt *st = b->st[S_MAXVS];
     int64_t started = 0;
     for (int attempt = 0;; attempt++) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-            vs_out(vs, sqlite3_column_int64(st, 0));
+            sqlite3_int64 v = sqlite3_column_int64(st, 0);
             sqlite3_reset(st);
+            *out = v > b->counter ? v : b->counter;
             return 0;
         }
         sqlite3_reset(st);
@@ -255,6 +328,17 @@ static int sq_current(ami_store_backend *be, ami_versionstamp vs)
         if (!attempt) started = ami_time_mono_ms();
         if ((rc = backoff(b, attempt, started))) return rc;
     }
+}
+
+static int sq_current(ami_store_backend *be, ami_versionstamp vs)
+{
+    sq_backend *b = (sq_backend *)be;
+    sqlite3_int64 c = 0;
+    pthread_mutex_lock(&b->mmu);
+    int rc = current_locked(b, &c);
+    pthread_mutex_unlock(&b->mmu);
+    if (!rc) vs_out(vs, c);
+    return rc;
 }
 
 /* ---- commit ---- */
@@ -275,18 +359,79 @@ static void rollback(sq_backend *b)
     sqlite3_reset(b->st[S_ROLLBACK]);
 }
 
-/* One attempt: 0 (committed or conflict), RETRY, or an error. */
-static int commit_once(sq_backend *b, const ami_store_op *ops, size_t n_ops, int *committed, ami_versionstamp vs)
+/* One integer from a one-row statement (NULL gives 0); RETRY or an error.  Resets it. */
+static int step_int(sq_backend *b, sqlite3_stmt *st, sqlite3_int64 *out, const char *what)
 {
-    int rc = step_done(b, b->st[S_BEGIN], "begin");
-    if (rc) return rc;
-    int64_t now = ami_time_now_ms();
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    return is_busy(rc) ? RETRY : sq_error(b->db, what);
+}
 
-    /* checks first: a conflict writes nothing */
+/*
+ * Inside a write transaction: when another connection has written since we
+ * last looked (data_version), re-read whether other handles are open and the
+ * counter (their commits are in the log: they see our registration).
+ */
+static int sync_state(sq_backend *b)
+{
+    if (b->memory) return 0;
+    sqlite3_int64 dv = 0, others = 0, logmax = 0;
+    int rc = step_int(b, b->st[S_DV], &dv, "data_version");
+    if (rc || dv == b->dv_seen) return rc;
+    sqlite3_bind_int64(b->st[S_OTHERS], 1, b->handle_id);
+    if ((rc = step_int(b, b->st[S_OTHERS], &others, "handles"))) return rc;
+    if ((rc = step_int(b, b->st[S_MAXVS], &logmax, "read counter"))) return rc;
+    b->shared = others > 0;
+    if (logmax > b->counter) b->counter = logmax;
+    b->dv_seen = dv;
+    return 0;
+}
+
+static int log_key(sq_backend *b, sqlite3_int64 vs, const void *key, size_t key_len)
+{
+    if (!b->shared) return 0;
+    sqlite3_stmt *log = b->st[S_LOG];
+    sqlite3_bind_int64(log, 1, vs);
+    sqlite3_bind_blob(log, 2, key_len ? key : "", (int)key_len, SQLITE_STATIC);
+    return step_done(b, log, "change log");
+}
+
+/* Tombstone `key` at `vs` (a delete, or the empty key for a commit without mutations). */
+static int tombstone(sq_backend *b, sqlite3_int64 vs, const void *key, size_t key_len)
+{
+    sqlite3_stmt *st = b->st[S_TOMB];
+    sqlite3_bind_blob(st, 1, key_len ? key : "", (int)key_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, vs);
+    int rc = step_done(b, st, "delete");
+    return rc ? rc : log_key(b, vs, key, key_len);
+}
+
+/* A commit waiting in the group queue. */
+typedef struct job {
+    const ami_store_op *ops;
+    size_t n_ops;
+    int committed;
+    ami_versionstamp vs;
+    int rc;
+    int done;
+    struct job *next;
+} job;
+
+/*
+ * One batch inside the group's transaction: its checks (which see the batches
+ * before it), then its mutations at counter+1.  0 (committed or conflict),
+ * RETRY, or an error (the transaction must be rolled back).
+ */
+static int apply_job(sq_backend *b, job *j, int64_t now, sqlite3_int64 *counter)
+{
     sqlite3_stmt *st = b->st[S_CHECK];
     size_t n_mut = 0;
-    for (size_t i = 0; i < n_ops; i++) {
-        const ami_store_op *op = &ops[i];
+    j->committed = 0;
+    j->vs[0] = '\0';
+    for (size_t i = 0; i < j->n_ops; i++) {
+        const ami_store_op *op = &j->ops[i];
         if (op->type != AMI_STORE_OP_CHECK) {
             n_mut++;
             continue;
@@ -297,34 +442,13 @@ static int commit_once(sq_backend *b, const ami_store_op *ops, size_t n_ops, int
         ami_versionstamp have = "";
         if (src == SQLITE_ROW) vs_out(have, sqlite3_column_int64(st, 0));
         sqlite3_reset(st);
-        if (src != SQLITE_ROW && src != SQLITE_DONE) {
-            rc = is_busy(src) ? RETRY : sq_error(b->db, "check");
-            rollback(b);
-            return rc;
-        }
-        const char *want = op->versionstamp ? op->versionstamp : "";
-        if (strcmp(have, want) != 0) {
-            rollback(b);
-            *committed = 0;
-            vs[0] = '\0';
-            return 0;
-        }
+        if (src != SQLITE_ROW && src != SQLITE_DONE) return is_busy(src) ? RETRY : sq_error(b->db, "check");
+        if (strcmp(have, op->versionstamp ? op->versionstamp : "") != 0) return 0;   /* conflict: nothing written */
     }
-
-    sqlite3_int64 newvs = 1;
-    st = b->st[S_MAXVS];
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) newvs = sqlite3_column_int64(st, 0) + 1;
-    sqlite3_reset(st);
-    if (src != SQLITE_ROW) {
-        rc = is_busy(src) ? RETRY : sq_error(b->db, "read counter");
-        rollback(b);
-        return rc;
-    }
-
-    sqlite3_stmt *log = b->st[S_LOG];
-    for (size_t i = 0; i < n_ops && !rc; i++) {
-        const ami_store_op *op = &ops[i];
+    sqlite3_int64 newvs = *counter + 1;
+    int rc = 0;
+    for (size_t i = 0; i < j->n_ops && !rc; i++) {
+        const ami_store_op *op = &j->ops[i];
         if (op->type == AMI_STORE_OP_SET) {
             st = b->st[S_UPSERT];
             sqlite3_bind_blob(st, 1, op->key, (int)op->key_len, SQLITE_STATIC);
@@ -333,71 +457,234 @@ static int commit_once(sq_backend *b, const ami_store_op *ops, size_t n_ops, int
             if (op->expire_at_ms > 0) sqlite3_bind_int64(st, 4, op->expire_at_ms);
             else sqlite3_bind_null(st, 4);
             rc = step_done(b, st, "set");
+            if (!rc) rc = log_key(b, newvs, op->key, op->key_len);
         } else if (op->type == AMI_STORE_OP_DELETE) {
-            st = b->st[S_DELETE];
-            sqlite3_bind_blob(st, 1, op->key, (int)op->key_len, SQLITE_STATIC);
-            rc = step_done(b, st, "delete");
-        } else {
-            continue;
+            rc = tombstone(b, newvs, op->key, op->key_len);
         }
-        if (rc) break;
-        sqlite3_bind_int64(log, 1, newvs);
-        sqlite3_bind_blob(log, 2, op->key, (int)op->key_len, SQLITE_STATIC);
-        rc = step_done(b, log, "change log");
     }
-    if (!rc && n_mut == 0) {
-        /* keep the counter contiguous in the log: the empty key matches no watcher */
-        sqlite3_bind_int64(log, 1, newvs);
-        sqlite3_bind_blob(log, 2, "", 0, SQLITE_STATIC);
-        rc = step_done(b, log, "change log");
-    }
-    /* housekeeping, inside the same transaction */
-    if (!rc && now - b->last_purge_ms >= PURGE_EVERY_MS) {
-        st = b->st[S_PURGE_LOG];
-        sqlite3_bind_int64(st, 1, newvs);
-        sqlite3_bind_int64(st, 2, now);
-        rc = step_done(b, st, "purge log");
-        if (!rc) {
-            st = b->st[S_PURGE];
-            sqlite3_bind_int64(st, 1, now);
-            rc = step_done(b, st, "purge");
-        }
-        if (!rc) b->last_purge_ms = now;
-    }
-    if (!rc && newvs % b->log_prune_every == 0 && newvs > b->log_keep) {
-        st = b->st[S_PRUNE];
-        sqlite3_bind_int64(st, 1, newvs - b->log_keep);
-        rc = step_done(b, st, "prune log");
-    }
-    if (!rc) rc = step_done(b, b->st[S_COMMIT], "commit");
-    if (rc) {
-        rollback(b);
-        return rc;
-    }
-    *committed = 1;
-    ami__vs_format(vs, (uint64_t)newvs);
-
-    /* wake local watchers at once */
-    pthread_mutex_lock(&b->wmu);
-    b->change_seq++;
-    pthread_cond_broadcast(&b->wcv);
-    pthread_mutex_unlock(&b->wmu);
+    /* keep the newest counter on a row: the empty key matches no watcher */
+    if (!rc && n_mut == 0) rc = tombstone(b, newvs, "", 0);
+    if (rc) return rc;
+    *counter = newvs;
+    j->committed = 1;
+    ami__vs_format(j->vs, (uint64_t)newvs);
     return 0;
 }
 
-static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_ops, int *committed,
-                     ami_versionstamp vs)
+/* Tombstone the entries expired by `now` at `vs`, remembering their keys for the ring: the count, or RETRY/error. */
+static int expire_rows(sq_backend *b, sqlite3_int64 vs, int64_t now)
 {
-    sq_backend *b = (sq_backend *)be;
-    *committed = 0;
-    vs[0] = '\0';
+    sqlite3_stmt *st = b->st[S_EXPIRE];
+    sqlite3_bind_int64(st, 1, vs);
+    sqlite3_bind_int64(st, 2, now);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *k = sqlite3_column_blob(st, 0);
+        uint32_t len = (uint32_t)sqlite3_column_bytes(st, 0);
+        if (ami_buf_put(&b->expired, &len, sizeof len) || ami_buf_put(&b->expired, k, len)) {
+            sqlite3_reset(st);
+            return ami__error_oom();
+        }
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return is_busy(rc) ? RETRY : sq_error(b->db, "purge");
+    /* log them (while shared) from the copies: the statement is done */
+    for (size_t off = 0; off < b->expired.size && b->shared;) {
+        uint32_t len;
+        memcpy(&len, b->expired.ptr + off, sizeof len);
+        if ((rc = log_key(b, vs, b->expired.ptr + off + sizeof len, len))) return rc;
+        off += sizeof len + len;
+    }
+    return n;
+}
+
+/* Housekeeping at the end of a transaction that committed up to `newvs` (from `before`). */
+static int housekeeping(sq_backend *b, sqlite3_int64 before, sqlite3_int64 newvs, int64_t now)
+{
+    int rc = 0;
+    if (now - b->last_purge_ms >= PURGE_EVERY_MS) {
+        rc = expire_rows(b, newvs, now);
+        if (rc >= 0 && newvs > b->log_keep) {
+            sqlite3_bind_int64(b->st[S_GC_TOMB], 1, newvs - b->log_keep);
+            rc = step_done(b, b->st[S_GC_TOMB], "drop old tombstones");
+        }
+        if (rc < 0 || rc == RETRY) return rc;
+        rc = 0;
+    }
+    if (b->shared && newvs / b->log_prune_every != before / b->log_prune_every && newvs > b->log_keep) {
+        sqlite3_bind_int64(b->st[S_PRUNE], 1, newvs - b->log_keep);
+        rc = step_done(b, b->st[S_PRUNE], "prune log");
+    }
+    return rc;
+}
+
+/* After a commit: our keys into the ring, and wake local watchers.  Takes wmu. */
+static void publish(sq_backend *b, job *jobs, sqlite3_int64 newest)
+{
+    pthread_mutex_lock(&b->wmu);
+    for (job *j = jobs; j; j = j->next) {
+        if (!j->committed) continue;
+        uint64_t vs = 0;
+        ami__vs_parse(&vs, j->vs);
+        for (size_t i = 0; i < j->n_ops; i++) {
+            const ami_store_op *op = &j->ops[i];
+            if (op->type == AMI_STORE_OP_CHECK) continue;
+            ring_entry *e = &b->ring[b->ring_next];
+            if (e->vs > b->ring_lost) b->ring_lost = e->vs;
+            e->vs = vs;
+            ami_buf_clear(&e->key);
+            if (ami_buf_put(&e->key, op->key, op->key_len)) {
+                b->ring_lost = vs;   /* out of memory: watchers are told "changed" */
+                e->vs = 0;
+            }
+            b->ring_next = (b->ring_next + 1) % RING;
+        }
+    }
+    for (size_t off = 0; off < b->expired.size;) {
+        uint32_t len;
+        memcpy(&len, b->expired.ptr + off, sizeof len);
+        ring_entry *e = &b->ring[b->ring_next];
+        if (e->vs > b->ring_lost) b->ring_lost = e->vs;
+        e->vs = (uint64_t)newest;
+        ami_buf_clear(&e->key);
+        if (ami_buf_put(&e->key, b->expired.ptr + off + sizeof len, len)) {
+            b->ring_lost = e->vs;
+            e->vs = 0;
+        }
+        b->ring_next = (b->ring_next + 1) % RING;
+        off += sizeof len + len;
+    }
+    if ((uint64_t)newest > b->newest) b->newest = (uint64_t)newest;
+    b->next_exp_stale = 1;
+    b->change_seq++;
+    pthread_cond_broadcast(&b->wcv);
+    pthread_mutex_unlock(&b->wmu);
+}
+
+/* One attempt at the whole group: 0, RETRY, or an error (all rolled back).  Under mmu. */
+static int group_once(sq_backend *b, job *jobs, int force_purge, int *nothing)
+{
+    ami_buf_clear(&b->expired);
+    int rc = step_done(b, b->st[S_BEGIN], "begin");
+    if (rc) return rc;
+    if ((rc = sync_state(b))) {
+        rollback(b);
+        return rc;
+    }
+    int64_t now = ami_time_now_ms();
+    sqlite3_int64 before = b->counter, counter = b->counter;
+    for (job *j = jobs; j && !rc; j = j->next) rc = apply_job(b, j, now, &counter);
+    if (!rc && force_purge && counter == before) {
+        /* the poller's purge: a commit of its own, only when something expired */
+        rc = expire_rows(b, before + 1, now);
+        if (rc == 0) {
+            rollback(b);
+            *nothing = 1;
+            return 0;
+        }
+        if (rc > 0) {
+            counter = before + 1;
+            rc = 0;
+        }
+    }
+    if (!rc && counter > before) rc = housekeeping(b, before, counter, now);
+    if (!rc) rc = step_done(b, b->st[S_COMMIT], "commit");
+    if (rc) {
+        rollback(b);
+        for (job *j = jobs; j; j = j->next) {
+            j->committed = 0;
+            j->vs[0] = '\0';
+        }
+        return rc;
+    }
+    if (now - b->last_purge_ms >= PURGE_EVERY_MS && counter > before) b->last_purge_ms = now;
+    b->counter = counter;
+    publish(b, jobs, counter);
+    return 0;
+}
+
+/* Run a group until it is not busy (jittered backoff up to the budget).  Under mmu. */
+static int group_run(sq_backend *b, job *jobs, int force_purge, int *nothing)
+{
     int64_t started = 0;
     for (int attempt = 0;; attempt++) {
-        int rc = commit_once(b, ops, n_ops, committed, vs);
+        int rc = group_once(b, jobs, force_purge, nothing);
         if (rc != RETRY) return rc;
         if (!attempt) started = ami_time_mono_ms();
         if ((rc = backoff(b, attempt, started))) return rc;
     }
+}
+
+/*
+ * Group commit: a committing thread queues its batch; the first to find no
+ * group running takes the whole queue and runs it in one transaction (one WAL
+ * write, one fsync with sync=full); the others wait for their result.  When
+ * the group fails (not a conflict: an error), each batch is run alone, so an
+ * error belongs to the batch that caused it.
+ */
+static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_ops, int *committed,
+                     ami_versionstamp vs)
+{
+    sq_backend *b = (sq_backend *)be;
+    job j;
+    memset(&j, 0, sizeof j);
+    j.ops = ops;
+    j.n_ops = n_ops;
+    pthread_mutex_lock(&b->qmu);
+    if (b->q_tail) b->q_tail->next = &j;
+    else b->q_head = &j;
+    b->q_tail = &j;
+    while (!j.done) {
+        if (b->q_running) {
+            pthread_cond_wait(&b->qcv, &b->qmu);
+            continue;
+        }
+        b->q_running = 1;
+        job *group = b->q_head;
+        b->q_head = b->q_tail = NULL;
+        pthread_mutex_unlock(&b->qmu);
+
+        int nothing = 0, n = 0;
+        for (job *g = group; g; g = g->next) n++;
+        pthread_mutex_lock(&b->mmu);
+        int rc = group_run(b, group, 0, &nothing);
+        if (rc && n > 1) {
+            for (job *g = group, *next; g; g = next) {
+                next = g->next;
+                g->next = NULL;
+                g->rc = group_run(b, g, 0, &nothing);
+                g->next = next;
+            }
+        } else {
+            for (job *g = group; g; g = g->next) g->rc = rc;
+        }
+        b->groups++;
+        b->batches += (uint64_t)n;
+        pthread_mutex_unlock(&b->mmu);
+
+        pthread_mutex_lock(&b->qmu);
+        for (job *g = group, *next; g; g = next) {
+            next = g->next;
+            g->done = 1;
+        }
+        b->q_running = 0;
+        pthread_cond_broadcast(&b->qcv);
+    }
+    pthread_mutex_unlock(&b->qmu);
+    *committed = j.rc ? 0 : j.committed;
+    memcpy(vs, j.rc ? "" : j.vs, j.rc ? 1 : sizeof j.vs);
+    return j.rc;
+}
+
+/* The poller's purge of expired entries: 1 purged, 0 nothing due, or an error. */
+static int purge_now(sq_backend *b)
+{
+    int nothing = 0;
+    pthread_mutex_lock(&b->mmu);
+    int rc = group_run(b, NULL, 1, &nothing);
+    pthread_mutex_unlock(&b->mmu);
+    return rc ? rc : !nothing;
 }
 
 /* ---- change feed ---- */
@@ -410,10 +697,36 @@ static int64_t data_version(sq_backend *b)
     return v;
 }
 
+/* The newest of our own commits after `after` on a key in [lo, hi): 1 found (vs set), 0 none.  Under wmu. */
+static int ring_query(sq_backend *b, const unsigned char *lo, size_t lo_len, const unsigned char *hi, size_t hi_len,
+                      uint64_t after, uint64_t *found)
+{
+    *found = 0;
+    if (b->ring_lost > after) {
+        /* our commits after `after` were overwritten in the ring: say "changed" */
+        *found = b->newest > after ? b->newest : after + 1;
+        return 1;
+    }
+    for (size_t i = 0; i < RING; i++) {
+        const ring_entry *e = &b->ring[i];
+        if (e->vs <= after || e->vs <= *found) continue;
+        size_t n = e->key.size;
+        const unsigned char *k = (const unsigned char *)e->key.ptr;
+        int ge_lo = memcmp(k, lo, n < lo_len ? n : lo_len);
+        ge_lo = ge_lo > 0 || (ge_lo == 0 && n >= lo_len);
+        int lt_hi = memcmp(k, hi, n < hi_len ? n : hi_len);
+        lt_hi = lt_hi < 0 || (lt_hi == 0 && n < hi_len);
+        if (ge_lo && lt_hi) *found = e->vs;
+    }
+    return *found > 0;
+}
+
 /* 1: a matching commit after `after` (vs set); 0: none; RETRY: busy; <0: error.  Under wmu. */
 static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, const unsigned char *hi,
                        size_t hi_len, sqlite3_int64 after, ami_versionstamp vs)
 {
+    uint64_t mine = 0;
+    ring_query(b, lo, lo_len, hi, hi_len, (uint64_t)after, &mine);
     sqlite3_stmt *st = b->wst[W_QUERY];
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_blob(st, 2, lo, (int)lo_len, SQLITE_STATIC);
@@ -423,31 +736,25 @@ static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, co
         sqlite3_reset(st);
         return is_busy(rc) ? RETRY : sq_error(b->wdb, "watch");
     }
-    int found = 0;
-    if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        sqlite3_int64 min = sqlite3_column_int64(st, 0);
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-            vs_out(vs, sqlite3_column_int64(st, 1));
-            found = 1;
-        } else if (after + 1 < min) {
-            /* commits after `after` were pruned from the log: say "changed" */
-            vs_out(vs, sqlite3_column_int64(st, 2));
-            found = 1;
-        }
+    sqlite3_int64 found = (sqlite3_int64)mine;
+    sqlite3_int64 floor = sqlite3_column_int64(st, 3);
+    sqlite3_int64 logmax = sqlite3_column_int64(st, 2);
+    if (sqlite3_column_type(st, 1) != SQLITE_NULL && sqlite3_column_int64(st, 1) > found)
+        found = sqlite3_column_int64(st, 1);
+    int missed = after < floor;
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL && after + 1 < sqlite3_column_int64(st, 0)) missed = 1;
+    sqlite3_reset(st);
+    if (missed) {
+        /* commits after `after` may be missing from the log (pruned, or made
+         * before a second handle opened): say "changed" with the newest we know */
+        sqlite3_int64 newest = logmax > floor ? logmax : floor;
+        if ((sqlite3_int64)b->newest > newest) newest = (sqlite3_int64)b->newest;
+        if (newest > found) found = newest;
+        if (found <= after) found = after + 1;
     }
-    sqlite3_reset(st);
-    return found;
-}
-
-/* Step a watch-connection statement that returns no rows (or ignores them). */
-static int wstep(sq_backend *b, int which, const char *what)
-{
-    sqlite3_stmt *st = b->wst[which];
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
-    if (is_busy(rc)) return RETRY;
-    return sq_error(b->wdb, what);
+    if (found <= 0) return 0;
+    vs_out(vs, found);
+    return 1;
 }
 
 static void refresh_next_exp(sq_backend *b)
@@ -460,54 +767,16 @@ static void refresh_next_exp(sq_backend *b)
     b->next_exp_stale = rc != SQLITE_ROW;   /* busy: try again at the next poll */
 }
 
-/* Purge expired rows in a commit that logs them: 1 purged, 0 nothing to do, RETRY, or an error.  Under wmu. */
-static int purge_expired(sq_backend *b)
-{
-    int rc = wstep(b, W_BEGIN, "purge");
-    if (rc) return rc;
-    int64_t now = ami_time_now_ms();
-    sqlite3_stmt *st = b->wst[W_ANY_EXPIRED];
-    sqlite3_bind_int64(st, 1, now);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (src == SQLITE_DONE) {
-        wstep(b, W_ROLLBACK, "purge");
-        return 0;
-    }
-    sqlite3_int64 newvs = 1;
-    if (src == SQLITE_ROW) {
-        st = b->wst[W_MAXVS];
-        src = sqlite3_step(st);
-        if (src == SQLITE_ROW) newvs = sqlite3_column_int64(st, 0) + 1;
-        sqlite3_reset(st);
-    }
-    if (src != SQLITE_ROW) {
-        rc = is_busy(src) ? RETRY : sq_error(b->wdb, "purge");
-    } else {
-        sqlite3_bind_int64(b->wst[W_PURGE_LOG], 1, newvs);
-        sqlite3_bind_int64(b->wst[W_PURGE_LOG], 2, now);
-        sqlite3_bind_int64(b->wst[W_PURGE], 1, now);
-        if (!(rc = wstep(b, W_PURGE_LOG, "purge log")) && !(rc = wstep(b, W_PURGE, "purge")))
-            rc = wstep(b, W_COMMIT, "purge commit");
-    }
-    if (rc) {
-        wstep(b, W_ROLLBACK, "purge");
-        return rc;
-    }
-    return 1;
-}
-
-/* The poller's housekeeping: purge once the earliest expiry has passed.  Under wmu. */
+/* The poller's housekeeping: purge once the earliest expiry has passed.  Under wmu (released meanwhile). */
 static void expire_if_due(sq_backend *b)
 {
     if (b->next_exp_stale) refresh_next_exp(b);
     if (b->next_exp_stale || b->next_exp > ami_time_now_ms()) return;
-    int rc = purge_expired(b);
-    if (rc == 1) {
-        b->change_seq++;
-        pthread_cond_broadcast(&b->wcv);
-    }
-    if (rc >= 0) b->next_exp_stale = 1;                     /* purged, nothing, or busy (RETRY): look again */
+    /* the purge commits through the main connection (mmu before wmu) */
+    pthread_mutex_unlock(&b->wmu);
+    int rc = purge_now(b);
+    pthread_mutex_lock(&b->wmu);
+    if (rc >= 0) b->next_exp_stale = 1;                      /* purged (publish woke everyone) or nothing: look again */
     else b->next_exp = ami_time_now_ms() + PURGE_EVERY_MS;    /* an error: back off */
 }
 
@@ -609,16 +878,117 @@ static void sq_wake(ami_store_backend *be)
 
 /* ---- open / free ---- */
 
+/* Our pid namespace (its inode; 0 unknown): a handle row's pid means something only within it. */
+static sqlite3_int64 pid_ns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) ? 0 : (sqlite3_int64)st.st_ino;
+}
+
+/* One integer from `sql` (0 when no row) with up to three integer parameters; RETRY or an error. */
+static int query_int(sq_backend *b, const char *sql, sqlite3_int64 p1, sqlite3_int64 p2, sqlite3_int64 p3,
+                     sqlite3_int64 *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return is_busy(rc) ? RETRY : sq_error(b->db, "open");
+    }
+    if (sqlite3_bind_parameter_count(st) >= 1) sqlite3_bind_int64(st, 1, p1);
+    if (sqlite3_bind_parameter_count(st) >= 2) sqlite3_bind_int64(st, 2, p2);
+    if (sqlite3_bind_parameter_count(st) >= 3) sqlite3_bind_int64(st, 3, p3);
+    *out = 0;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return 0;
+    return is_busy(rc) ? RETRY : sq_error(b->db, "open");
+}
+
+/*
+ * Register this handle in `handles` (one attempt): drop rows of processes that
+ * are gone, learn the counter (a full scan, once), and when a handle may have
+ * committed without logging (the only other one, alive and alone, or one that
+ * died), set the log's floor to the counter: the log is trusted only above it.
+ * A handle that closes alone sets the floor itself (sq_free), so a file whose
+ * handles all closed cleanly keeps its whole log.
+ */
+static int register_once(sq_backend *b)
+{
+    int rc = step_done(b, b->st[S_BEGIN], "begin");
+    if (rc) return rc;
+    sqlite3_int64 ns = pid_ns(), others = 0, c1 = 0, c2 = 0, c3 = 0, unused = 0;
+    /* rows of processes that are gone (same pid namespace, no such pid) */
+    sqlite3_int64 gone[16];
+    int n_gone = 0;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(b->db, "SELECT id, pid FROM handles WHERE ns=?1 AND ns<>0 AND pid<>?2", -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, ns);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+        while ((src = sqlite3_step(st)) == SQLITE_ROW && n_gone < 16) {
+            pid_t pid = (pid_t)sqlite3_column_int64(st, 1);
+            if (pid > 0 && kill(pid, 0) == -1 && errno == ESRCH) gone[n_gone++] = sqlite3_column_int64(st, 0);
+        }
+        if (src == SQLITE_ROW) src = SQLITE_DONE;   /* more next time */
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE) rc = is_busy(src) ? RETRY : sq_error(b->db, "open");
+    for (int i = 0; !rc && i < n_gone; i++) rc = query_int(b, "DELETE FROM handles WHERE id=?1", gone[i], 0, 0, &unused);
+    if (!rc) rc = query_int(b, "SELECT count(*) FROM handles", 0, 0, 0, &others);
+    if (!rc) rc = query_int(b, "SELECT max(vs) FROM kv", 0, 0, 0, &c1);
+    if (!rc) rc = query_int(b, "SELECT max(vs) FROM changelog", 0, 0, 0, &c2);
+    if (!rc) rc = query_int(b, "SELECT value FROM meta WHERE name='floor'", 0, 0, 0, &c3);
+    sqlite3_int64 counter = c1 > c2 ? c1 : c2;
+    if (c3 > counter) counter = c3;
+    if (!rc)
+        rc = query_int(b, "INSERT INTO handles(id, pid, ns) VALUES(?1, ?2, ?3)", b->handle_id, (sqlite3_int64)getpid(),
+                       ns, &unused);
+    /* a handle that is alive and was alone (others == 1), or one that died (it may have
+     * been alone), may have made commits that are not in the log: they end at the floor */
+    if (!rc && (others == 1 || n_gone > 0)) {
+        rc = query_int(b, "UPDATE meta SET value=?1 WHERE name='floor'", counter, 0, 0, &unused);
+        if (!rc) rc = query_int(b, "DELETE FROM changelog WHERE vs<=?1", counter, 0, 0, &unused);
+    }
+    if (!rc) rc = step_done(b, b->st[S_COMMIT], "commit");
+    if (rc) {
+        rollback(b);
+        return rc;
+    }
+    b->counter = counter;
+    b->newest = (uint64_t)counter;
+    b->shared = others > 0;
+    return step_int(b, b->st[S_DV], &b->dv_seen, "data_version");
+}
+
 static void sq_free(ami_store_backend *be)
 {
     sq_backend *b = (sq_backend *)be;
     if (!b) return;
+    if (b->handle_id && b->db) {
+        /* leave `handles` (the others may go back to not logging); alone, our
+         * unlogged commits end at the floor */
+        char sql[400];
+        snprintf(sql, sizeof sql,
+                 "BEGIN IMMEDIATE;"
+                 "UPDATE meta SET value=max(value, %lld, ifnull((SELECT max(vs) FROM changelog), 0)) WHERE name='floor'"
+                 " AND NOT EXISTS(SELECT 1 FROM handles WHERE id<>%lld);"
+                 "DELETE FROM handles WHERE id=%lld;COMMIT;",
+                 (long long)b->counter, (long long)b->handle_id, (long long)b->handle_id);
+        if (exec_retry(b, b->db, sql, "close")) sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    for (int i = 0; i < RING; i++) ami_buf_dispose(&b->ring[i].key);
+    ami_buf_dispose(&b->expired);
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(b->st[i]);
     for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(b->wst[i]);
     sqlite3_close(b->db);
     sqlite3_close(b->wdb);
     pthread_cond_destroy(&b->wcv);
     pthread_mutex_destroy(&b->wmu);
+    pthread_mutex_destroy(&b->mmu);
+    pthread_mutex_destroy(&b->qmu);
+    pthread_cond_destroy(&b->qcv);
     ami_free(b->path);
     ami_free(b);
 }
@@ -676,6 +1046,9 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     pthread_cond_init(&b->wcv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&b->wmu, NULL);
+    pthread_mutex_init(&b->mmu, NULL);
+    pthread_mutex_init(&b->qmu, NULL);
+    pthread_cond_init(&b->qcv, NULL);
     if (!strcmp(path, ":memory:")) {
         /* one private database per handle, seen by both of its connections
          * through SQLite's shared cache (a name no other handle uses) */
@@ -727,6 +1100,23 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
         if (rc) sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
     }
     for (int i = 0; !rc && i < S_COUNT; i++) rc = prepare(b, b->db, main_sql[i], &b->st[i]);
+    if (!rc && !b->memory) {
+        /* a private in-memory database is always alone; a file: join `handles` */
+        while (!b->handle_id) {
+            ami__random_bytes(&b->handle_id, sizeof b->handle_id);
+            b->handle_id &= INT64_MAX;
+        }
+        int64_t started = ami_time_mono_ms();
+        for (int attempt = 0; !rc; attempt++) {
+            int r = register_once(b);
+            if (r != RETRY) {
+                rc = r;
+                break;
+            }
+            rc = backoff(b, attempt, started);
+        }
+        if (rc) b->handle_id = 0;
+    }
     if (!rc) rc = open_conn(b, &b->wdb, SQLITE_OPEN_READWRITE);
     if (!rc) rc = exec_retry(b, b->wdb, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", "synchronous");
     for (int i = 0; !rc && i < W_COUNT; i++) rc = prepare(b, b->wdb, watch_sql[i], &b->wst[i]);
@@ -746,4 +1136,15 @@ void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_pru
     if (!be || strcmp(be->name, "sqlite")) return;
     if (log_keep > 0) b->log_keep = log_keep;
     if (log_prune_every > 0) b->log_prune_every = log_prune_every;
+}
+
+void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches)
+{
+    sq_backend *b = (sq_backend *)be;
+    *groups = *batches = 0;
+    if (!be || strcmp(be->name, "sqlite")) return;
+    pthread_mutex_lock(&b->mmu);
+    *groups = b->groups;
+    *batches = b->batches;
+    pthread_mutex_unlock(&b->mmu);
 }

@@ -225,6 +225,8 @@ static void compaction_reports_change(void)
 static void pruned_log_reports_change(void)
 {
     ami_versionstamp old, vs;
+    ami_store *other = NULL;   /* a second handle: from now on every commit is logged */
+    REQUIRE(ami_store_open(&other, dbpath) == 0);
     CHECK_RC(ami_store_current(S, old));
     set_key(S, "[\"prune\",1]", vs);
     set_key(S, "[\"prune\",2]", vs);
@@ -245,7 +247,10 @@ static void pruned_log_reports_change(void)
     CHECK_RC(ami_store_watch(S, p, old, 0, got));   /* cannot know: says changed */
     CHECK_STR(got, vs);
     CHECK_INT(ami_store_watch(S, p, vs, 0, got), AMI_ETIMEOUT);
+    CHECK_RC(ami_store_watch(other, p, old, 0, got));
+    CHECK_STR(got, vs);
     json_decref(p);
+    ami_store_free(other);
 }
 
 /* The real pruning: with a short log, an old `after` is answered "changed" and the log stays short. */
@@ -253,6 +258,8 @@ static void log_is_pruned(void)
 {
     ami_store *s2 = NULL;
     REQUIRE(ami_store_open(&s2, check_path("prune.db")) == 0);
+    ami_store *s3 = NULL;   /* a second handle: commits are logged */
+    REQUIRE(ami_store_open(&s3, check_path("prune.db")) == 0);
     ami__sqlite_backend_tune(ami__store_backend(s2), 100, 16);
     ami_versionstamp first, vs;
     set_key(s2, "[\"quiet\"]", first);
@@ -262,8 +269,11 @@ static void log_is_pruned(void)
     CHECK_RC(ami_store_watch(s2, p, first, 0, got));   /* the log no longer reaches back to `first` */
     CHECK_STR(got, vs);
     CHECK_INT(ami_store_watch(s2, p, vs, 0, got), AMI_ETIMEOUT);
+    CHECK_RC(ami_store_watch(s3, p, first, 0, got));
+    CHECK_STR(got, vs);
     json_decref(p);
     ami_store_free(s2);
+    ami_store_free(s3);
     sqlite3 *db = NULL;
     REQUIRE(sqlite3_open(check_path("prune.db"), &db) == SQLITE_OK);
     sqlite3_stmt *st = NULL;

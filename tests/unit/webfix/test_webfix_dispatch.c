@@ -306,6 +306,26 @@ static void leader_stats_nodes(void)
     CHECK(json_is_false(json_object_get(j, "isExpired")));
     CHECK_INT(json_integer_value(json_object_get(j, "term")), 3);
     json_decref(j);
+    /* a leader name that needs escaping comes back intact (the answer is written as text) */
+    json_object_set_new(lease, "leader", json_string("n\"\\\u00e9\n"));
+    CHECK_RC(ami_store_set(store, key, lease, 0, NULL));
+    j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
+    CHECK_INT(st, 200);
+    CHECK_STR(json_string_value(json_object_get(j, "leader")), "n\"\\\u00e9\n");
+    json_decref(j);
+    /* out of leader mode again: refused at once, though the mode was just read as "leader" */
+    wkey = ami_key_new("ami", "worker", "w1", NULL);
+    wrec = json_pack("{s:s,s:{s:s,s:s}}", "channel", "ami.worker.w1", "raw", "sid", "w1", "executionMode", "parallel");
+    CHECK_RC(ami_store_set(store, wkey, wrec, 0, NULL));
+    j = call("getLeaderInfo", "{\"workerId\":\"w1\"}", &st);
+    CHECK_INT(st, 400);
+    json_decref(j);
+    json_object_set_new(json_object_get(wrec, "raw"), "executionMode", json_string("leader"));   /* back, for below */
+    CHECK_RC(ami_store_set(store, wkey, wrec, 0, NULL));
+    json_object_set_new(lease, "leader", json_string("s-0001"));
+    CHECK_RC(ami_store_set(store, key, lease, 0, NULL));
+    json_decref(wkey);
+    json_decref(wrec);
     json_decref(key);
     json_decref(lease);
 

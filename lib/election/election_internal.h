@@ -1,0 +1,13 @@
+/* Internal to libami: the election's fast paths for other areas. */
+#ifndef AMI_ELECTION_INTERNAL_H
+#define AMI_ELECTION_INTERNAL_H
+#include "ami/election.h"
+
+/*
+ * Append the leader info of `sid` (the JSON ami_election_leader_info gives) to
+ * `out` as compact JSON text, without building JSON values (webfix
+ * getLeaderInfo).  Errors as ami_election_get (no leader is not one).
+ */
+int ami__election_leader_info_text(ami_buf *out, ami_store *store, const char *sid);
+
+#endif
