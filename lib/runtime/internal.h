@@ -93,6 +93,19 @@ struct ami_runtime {
 /* Milliseconds on the coarse monotonic clock (slice deadlines). */
 int64_t ami__runtime_slice_clock(void);
 
+/* The counting allocator of an instance's heap (udata: the ami_runtime) and
+ * Duktape's fatal handler (limits.c). */
+void *ami__runtime_alloc(void *udata, duk_size_t size);
+void *ami__runtime_realloc(void *udata, void *ptr, duk_size_t size);
+void ami__runtime_free_block(void *udata, void *ptr);
+void ami__runtime_fatal(void *udata, const char *msg);
+
+/* Compile the prelude and its parts to bytecode, once per process (prelude.c). */
+void ami__runtime_prelude_init(void);
+/* Run the prelude in a new heap (its hooks into the stash, the helpers'
+ * accessors, the removed globals); throws on failure (run it protected). */
+void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *inst);
+
 /* Turn a user script into what Duktape compiles (an ES5 function body).
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
  * ami__lower) plugs in.  On failure returns AMI_ESCRIPT with *se filled
