@@ -108,15 +108,27 @@ static const char *const removed_globals[] = {
     "print", "alert", "require", "module", "exports", NULL
 };
 
+/* Duktape gives a loaded function a .prototype whose .constructor points
+ * back: the prelude's parts run once and are never constructed, so without
+ * keep_prototype the cycle is cut and the function is freed by reference
+ * counting when dropped (instead of lingering until the next collection). */
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype)
+{
+    void *p = duk_push_fixed_buffer(ctx, size);
+    memcpy(p, code, size);
+    duk_load_function(ctx);
+    if (keep_prototype) return;
+    duk_push_undefined(ctx);
+    duk_put_prop_string(ctx, -2, "prototype");
+}
+
 /* host.lazy(i): the prelude's part i (lazy_parts), a function to call. */
 static duk_ret_t h_lazy(duk_context *ctx)
 {
     int i = duk_require_int(ctx, 0);
     if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
     if (lazy_code[i]) {
-        void *p = duk_push_fixed_buffer(ctx, lazy_size[i]);
-        memcpy(p, lazy_code[i], lazy_size[i]);
-        duk_load_function(ctx);
+        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0);
     } else {
         duk_push_string(ctx, lazy_parts[i].file);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
@@ -136,9 +148,7 @@ static duk_ret_t helpers_run(duk_context *ctx, void *udata)
 {
     (void)udata;
     if (helpers_code) {
-        void *p = duk_push_fixed_buffer(ctx, helpers_size);
-        memcpy(p, helpers_code, helpers_size);
-        duk_load_function(ctx);
+        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0);
         duk_call(ctx, 0);
     } else {
         duk_eval_string_noresult(ctx, ami__lower_helpers_js);
@@ -187,9 +197,7 @@ static duk_ret_t h_helper_set(duk_context *ctx)
 void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
 {
     if (prelude_code) {
-        void *p = duk_push_fixed_buffer(ctx, prelude_size);
-        memcpy(p, prelude_code, prelude_size);
-        duk_load_function(ctx);
+        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0);
     } else {
         duk_push_string(ctx, PRELUDE_FILENAME);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
