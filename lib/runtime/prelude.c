@@ -52,6 +52,10 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     duk_push_string(ctx, PRELUDE_FILENAME);
     duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
     prelude_code = dump_top(ctx, &prelude_size);
+    /* its helpers and methods need no .prototype objects (bytecode.c); the
+     * constructors stay constructors */
+    static const char *const constructors[] = { "PromiseImpl", "Kv", NULL };
+    if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size, constructors);
     /* the helpers are global code: wrapped as a (non-strict) function body */
     duk_push_string(ctx, "function(){");
     duk_push_string(ctx, ami__lower_helpers_js);
@@ -117,7 +121,7 @@ void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int
     void *p = duk_push_fixed_buffer(ctx, size);
     memcpy(p, code, size);
     duk_load_function(ctx);
-    if (keep_prototype) return;
+    if (keep_prototype || !duk_is_constructable(ctx, -1)) return;
     duk_push_undefined(ctx);
     duk_put_prop_string(ctx, -2, "prototype");
 }
