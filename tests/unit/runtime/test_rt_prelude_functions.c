@@ -1,8 +1,10 @@
 /* Claim: the functions the prelude gives scripts (logger.*, Stels.*, the
- * store methods, Array.prototype[Symbol.iterator]) behave like built-ins:
- * callable, not constructors, without a .prototype object (so no heap carries
- * one for each of them), while Promise stays a constructor with its
- * prototype and async functions and generators still work. */
+ * store methods, Array.prototype[Symbol.iterator], and from the parts loaded
+ * on first use the polyfills, Promise combinators, timers, the lowering's
+ * helpers) behave like built-ins: callable, not constructors, without a
+ * .prototype object (so no heap carries one for each of them), while the
+ * polyfilled constructors (Promise, Map, Set, WeakMap, AggregateError) stay
+ * constructors and async functions, generators and classes still work. */
 #include "rt.h"
 
 static ami_store *net, *local;
@@ -27,6 +29,14 @@ static void prelude_functions_are_not_constructors(void)
         "async function twice(x) { return 2 * await x; }\n"
         "function* g() { yield 1; yield 2; }\n"
         "eq(await twice(p), 14, 'async'); eq([...g()], [1, 2], 'generator');\n"
+        "notCtor(Array.prototype.find, 'find'); notCtor(Object.entries, 'Object.entries'); notCtor(Promise.all, 'Promise.all');\n"
+        "notCtor(setTimeout, 'setTimeout'); notCtor(__ami_spread, '__ami_spread');\n"
+        "eq(new Map([[1, 2]]).get(1), 2, 'Map'); eq(new Set([1, 1]).size, 1, 'Set'); eq(typeof Map.prototype.get, 'function', 'Map.prototype');\n"
+        "var k = {}; eq(new WeakMap([[k, 3]]).get(k), 3, 'WeakMap');\n"
+        "eq(new AggregateError([1], 'm') instanceof AggregateError, true, 'AggregateError');\n"
+        "class A { constructor(...a) { this.n = a.length; } get twice() { return 2 * this.n; } }\n"
+        "class B extends A { constructor() { super(1, 2, 3); } }\n"
+        "eq(new B(...[]).twice, 6, 'classes'); eq(new B() instanceof A, true, 'instanceof');\n"
         "logger.info('ok', { a: 1 });\n"
         "await Stels.net.set(['k'], 5); eq((await Stels.net.get(['k'])).value.raw, 5, 'store');\n";
     rt_logs logs;
