@@ -127,8 +127,9 @@ static const char *const removed_globals[] = {
  * counting when dropped (instead of lingering until the next collection). */
 void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype)
 {
-    void *p = duk_push_fixed_buffer(ctx, size);
-    memcpy(p, code, size);
+    /* read in place (the loader copies what it keeps): no copy of the dump in the heap */
+    duk_push_external_buffer(ctx);
+    duk_config_buffer(ctx, -1, (void *)code, size);
     duk_load_function(ctx);
     if (keep_prototype || !duk_is_constructable(ctx, -1)) return;
     duk_push_undefined(ctx);
