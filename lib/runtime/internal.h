@@ -93,6 +93,42 @@ struct ami_runtime {
 /* Milliseconds on the coarse monotonic clock (slice deadlines). */
 int64_t ami__runtime_slice_clock(void);
 
+/* The counting allocator of an instance's heap (udata: the ami_runtime) and
+ * Duktape's fatal handler (limits.c). */
+void *ami__runtime_alloc(void *udata, duk_size_t size);
+void *ami__runtime_realloc(void *udata, void *ptr, duk_size_t size);
+void ami__runtime_free_block(void *udata, void *ptr);
+void ami__runtime_fatal(void *udata, const char *msg);
+
+/* Compiled scripts shared by instances (script_cache.c): the body's bytecode
+ * by the script's SHA-256, length and language (AMI__LANG_*).  Only dumps
+ * made by this process go in; nothing a user controls is ever loaded. */
+typedef struct { char hash[65]; size_t len; int lang; } ami__script_key;
+typedef struct ami__script_code ami__script_code;
+void ami__script_key_make(ami__script_key *key, const char *script, size_t len, int lang);
+/* A cached body: the entry (held until ami__script_cache_release) and its
+ * dump, size and whether it awaits at its top level; NULL when not cached. */
+const ami__script_code *ami__script_cache_get(const ami__script_key *key, const void **code, size_t *size, int *body_async);
+void ami__script_cache_release(const ami__script_code *held);
+/* Keep a copy of a body's dump (made by duk_dump_function in this process). */
+void ami__script_cache_put(const ami__script_key *key, const void *code, size_t size, int body_async);
+/* How many scripts instances compiled (cache misses), for tests. */
+void ami__script_cache_count_compile(void);
+unsigned long ami__script_cache_compiles(void);
+
+/* Compile the prelude and its parts to bytecode, once per process (prelude.c). */
+void ami__runtime_prelude_init(void);
+/* Run the prelude in a new heap (its hooks into the stash, the helpers'
+ * accessors, the removed globals); throws on failure (run it protected). */
+void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *inst);
+/* Make the functions of a dump this process made (duk_dump_function) that
+ * are not named in keep (NULL-terminated) non-constructable: no .prototype
+ * objects (bytecode.c).  ctx: a scratch heap for the one-time self-check.
+ * 0, or -1 with the dump unchanged. */
+int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size, const char *const *keep);
+/* Push the function a bytecode dump made by this process holds (see prelude.c). */
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype);
+
 /* Turn a user script into what Duktape compiles (an ES5 function body).
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
  * ami__lower) plugs in.  On failure returns AMI_ESCRIPT with *se filled

@@ -163,14 +163,14 @@ static void async_rows(void)
 
 /* ---- create + destroy ---- */
 
-static double ours_create(void)
+static double ours_create(const char *script)
 {
     double best = 0;
     for (int r = 0; r < ROUNDS; r++) {
         long n = 0;
         double t0 = cpu_s(), t;
         do {
-            ami_runtime_free(make_instance(BODY));
+            ami_runtime_free(make_instance(script));
             n++;
         } while ((t = cpu_s() - t0) < round_s);
         if (n / t > best) best = n / t;
@@ -285,7 +285,16 @@ int main(void)
     iterations(&ours, &raw);
     printf("runtime iterations\t%.0f\titer/s\traw duk_pcall\t%.0f\n", ours, raw);
     printf("# runtime/raw iteration ratio %.2f (goal >= 0.8)\n", ours / raw);
-    printf("instance create+destroy\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n", ours_create(), raw_create());
+    printf("instance create+destroy\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n", ours_create(BODY), raw_create());
+    /* a real worker (a built-in template): lowering and compiling it is what
+     * instances of one script share */
+    json_t *tpl = NULL;
+    if (ami_template_worker_body(&tpl, "grid-trading")) die("template");
+    const char *tscript = json_string_value(json_object_get(tpl, "scriptContent"));
+    if (!tscript) die("template script");
+    printf("instance create+destroy, grid-trading template (%zu bytes)\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n",
+           strlen(tscript), ours_create(tscript), raw_create());
+    json_decref(tpl);
     ami_runtime *idle = make_instance(BODY);
     printf("bytes per idle instance\t%zu\tbytes\traw heap + compiled body\t%.0f\tlower\n",
            ami_runtime_heap_used(idle), raw_heap_bytes());

@@ -8,7 +8,7 @@
  *
  * Lowered code calls these helpers; the runtime runs ami__lower_helpers_js
  * (lib/runtime/js/lower_helpers.js; global code, or a non-strict function body) in every heap
- * after its prelude and before user code (runtime.c keeps it as bytecode).
+ * after its prelude and before user code (lib/runtime/prelude.c keeps it as bytecode).
  * All are plain ES5 functions (the file also defines Symbol.asyncIterator
  * and String.raw when Duktape lacks them):
  *

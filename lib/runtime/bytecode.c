@@ -1,0 +1,158 @@
+/*
+ * The prelude's bytecode made lighter: its functions become non-constructable.
+ *
+ * Every constructable Duktape function carries a .prototype object (whose
+ * .constructor points back), both the function templates duk_load_function
+ * makes and each closure made from them.  The prelude's ~100 functions are
+ * helpers and methods, never constructed, so in every heap those objects
+ * cost time to make, memory while idle, and a collection to free (the
+ * cycles).  Built-in functions behave the same way: `new logger.info()`
+ * throws a TypeError like `new console.log()` does elsewhere, and they have
+ * no .prototype.  The functions in `keep` stay constructors.
+ *
+ * This walks a dump this process made itself with duk_dump_function (never
+ * anything from outside) and clears the function flag that duk_load_function
+ * restores.  The layout is Duktape 2.x's (duk_api_bytecode.c): per function
+ * counts, registers, lines, flags, instructions, constants, inner functions,
+ * then length, name, fileName, pc2line, _Varmap and _Formals.  A dump that
+ * does not parse to its exact end is left as it is, and the whole scheme is
+ * tried once on a sample function first (ami__bytecode_check): if Duktape
+ * does not behave as expected, nothing is changed.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runtime/internal.h"
+
+#define SER_MARKER 0xbf
+#define SER_STRING 0x00
+#define SER_NUMBER 0x01
+#define NO_FORMALS 0xffffffffUL
+/* DUK_HOBJECT_FLAG_CONSTRUCTABLE: DUK_HEAPHDR_USER_FLAG(1), user flags from bit 7 */
+#define FLAG_CONSTRUCTABLE (1UL << 8)
+
+typedef struct {
+    unsigned char *p, *end;
+    const char *const *keep;
+} cursor;
+
+static int take(cursor *c, size_t n, unsigned char **at)
+{
+    if ((size_t)(c->end - c->p) < n) return -1;
+    if (at) *at = c->p;
+    c->p += n;
+    return 0;
+}
+
+static int u32(cursor *c, uint32_t *v)
+{
+    unsigned char *q;
+    if (take(c, 4, &q)) return -1;
+    *v = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+    return 0;
+}
+
+/* A length-prefixed string or buffer: its bytes at *s (may be NULL), length in *n. */
+static int blob(cursor *c, unsigned char **s, uint32_t *n)
+{
+    uint32_t len;
+    if (u32(c, &len) || take(c, len, s)) return -1;
+    if (n) *n = len;
+    return 0;
+}
+
+static int kept(const cursor *c, const unsigned char *name, uint32_t n)
+{
+    for (int i = 0; c->keep[i]; i++)
+        if (strlen(c->keep[i]) == n && !memcmp(c->keep[i], name, n)) return 1;
+    return 0;
+}
+
+static int func(cursor *c, int depth)
+{
+    uint32_t ninstr, nconst, nfuncs, n;
+    unsigned char *flags, *name, *s;
+    if (depth > 200 || u32(c, &ninstr) || u32(c, &nconst) || u32(c, &nfuncs)) return -1;
+    if (take(c, 2 + 2 + 4 + 4, NULL) || take(c, 4, &flags)) return -1;   /* nregs, nargs, lines; flags */
+    if (ninstr > (size_t)(c->end - c->p) / 4 || take(c, (size_t)ninstr * 4, NULL)) return -1;
+    for (uint32_t i = 0; i < nconst; i++) {
+        unsigned char *type;
+        if (take(c, 1, &type)) return -1;
+        if (*type == SER_STRING) { if (blob(c, NULL, NULL)) return -1; }
+        else if (*type == SER_NUMBER) { if (take(c, 8, NULL)) return -1; }
+        else return -1;
+    }
+    for (uint32_t i = 0; i < nfuncs; i++)
+        if (func(c, depth + 1)) return -1;
+    if (take(c, 4, NULL) || blob(c, &name, &n)) return -1;      /* length, name */
+    if (blob(c, NULL, NULL) || blob(c, NULL, NULL)) return -1;  /* fileName, pc2line */
+    for (;;) {                                                  /* _Varmap: name, register; "" ends */
+        uint32_t len;
+        if (blob(c, &s, &len)) return -1;
+        if (!len) break;
+        if (take(c, 4, NULL)) return -1;
+    }
+    uint32_t nformals;
+    if (u32(c, &nformals)) return -1;
+    if (nformals != NO_FORMALS)
+        for (uint32_t i = 0; i < nformals; i++)
+            if (blob(c, NULL, NULL)) return -1;
+    if (!kept(c, name, n)) flags[2] &= (unsigned char)~(FLAG_CONSTRUCTABLE >> 8);   /* big-endian: bits 8..15 */
+    return 0;
+}
+
+/* Clear the constructable flag of every function in the dump whose name is
+ * not in keep (NULL-terminated); 0, or -1 with the dump unchanged. */
+static int patch(unsigned char *code, size_t size, const char *const *keep)
+{
+    if (size < 1 || code[0] != SER_MARKER) return -1;
+    /* parse first without writing: only a dump that parses to its end is changed */
+    unsigned char *copy = malloc(size);
+    if (!copy) return -1;
+    memcpy(copy, code, size);
+    cursor c = { copy + 1, copy + size, keep };
+    int rc = func(&c, 0) == 0 && c.p == c.end ? 0 : -1;
+    if (rc == 0) memcpy(code, copy, size);
+    free(copy);
+    return rc;
+}
+
+static int checked = -1;   /* the sample behaved: 1; did not: 0 (set once, under the prelude's once) */
+
+/* On the scratch heap on top of ctx: a sample function through dump, patch
+ * and load behaves as expected (a non-kept inner function is callable, not
+ * constructable and without .prototype; a kept one is a constructor). */
+static duk_ret_t sample(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    static const char *const keep[] = { "Kept", NULL };
+    duk_push_string(ctx, "sample");
+    duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION,
+                                "function () { 'use strict'; function Kept() { this.k = 1; }"
+                                " function helper(a) { return a + 1; } return [helper, Kept]; }");
+    duk_dump_function(ctx);
+    duk_size_t n = 0;
+    unsigned char *p = duk_get_buffer_data(ctx, -1, &n);
+    if (!p || patch(p, n, keep)) return 0;
+    duk_load_function(ctx);
+    duk_call(ctx, 0);
+    duk_get_prop_index(ctx, -1, 0);
+    duk_get_prop_index(ctx, -2, 1);
+    int ok = !duk_is_constructable(ctx, -2) && duk_is_constructable(ctx, -1);
+    ok = ok && !duk_has_prop_string(ctx, -2, "prototype") && duk_has_prop_string(ctx, -1, "prototype");
+    duk_dup(ctx, -2);
+    duk_push_int(ctx, 41);
+    duk_call(ctx, 1);
+    ok = ok && duk_get_int(ctx, -1) == 42;
+    duk_push_boolean(ctx, ok);
+    return 1;
+}
+
+int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size, const char *const *keep)
+{
+    if (checked < 0) {
+        checked = duk_safe_call(ctx, sample, NULL, 0, 1) == 0 && duk_get_boolean(ctx, -1);
+        duk_pop(ctx);
+    }
+    return checked ? patch(code, size, keep) : -1;
+}

@@ -1,0 +1,252 @@
+/*
+ * The prelude of every instance: compiled once per process to Duktape
+ * bytecode (the prelude, its lazily loaded parts, the lowering's helpers),
+ * loaded into each heap, with the __ami_* helpers behind accessors that load
+ * them on first use.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "runtime/internal.h"
+#include "runtime/lower/lower.h"
+#include "util/util.h"
+
+#define PRELUDE_FILENAME "ami:prelude"
+
+/* The prelude is compiled once per process and kept as Duktape bytecode:
+ * loading it is several times cheaper than compiling it in every heap. */
+static pthread_once_t prelude_once = PTHREAD_ONCE_INIT;
+static void *prelude_code;   /* process lifetime */
+static size_t prelude_size;
+static void *helpers_code;   /* the lowering's helpers as a function, same lifetime */
+static size_t helpers_size;
+static char **helper_names;  /* the globals the helpers define (NULL-terminated), same lifetime */
+/* the prelude's parts loaded on first use (host.lazy(i)), same lifetime */
+/* ctors: the constructors among a part's functions, which stay constructable
+ * (bytecode.c); NULL: the part is left as compiled */
+static const char *const no_ctors[] = { NULL };
+static const char *const mapset_ctors[] = { "MapImpl", "SetImpl", "Store_", NULL };
+static const char *const poly_ctors[] = { "WeakMapImpl", "WeakSetImpl", NULL };
+static const char *const promise_ctors[] = { "AggregateErrorImpl", NULL };
+static const char *const gen_ctors[] = { "Generator", "AsyncGenerator", NULL };
+static const struct { const char *file; const char *src; const char *const *ctors; } lazy_parts[] = {
+    { "ami:prelude-mapset", ami__prelude_mapset_js, mapset_ctors },     /* 0: Map and Set */
+    { "ami:prelude-poly", ami__prelude_poly_js, poly_ctors },           /* 1: Object/Array/String/Number polyfills */
+    { "ami:prelude-promise", ami__prelude_promise_js, promise_ctors },  /* 2: Promise combinators, AggregateError */
+    { "ami:prelude-deno", ami__prelude_deno_js, no_ctors },             /* 3: the Deno shims */
+    { "ami:prelude-timers", ami__prelude_timers_js, no_ctors },         /* 4: setTimeout & co. */
+    { "ami:prelude-gen", ami__prelude_gen_js, gen_ctors },              /* 5: generators and async generators */
+    { "ami:prelude-web", ami__prelude_web_js, NULL },                   /* 6: web globals, fetch (lib/runtime/web) */
+    { "ami:cex", ami__cex_js, NULL },                                   /* 7: Stels.runtime.cex, the exchange connectors */
+};
+enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
+static void *lazy_code[LAZY_PARTS];
+static size_t lazy_size[LAZY_PARTS];
+
+static void *dump_top(duk_context *ctx, size_t *size)
+{
+    duk_dump_function(ctx);
+    duk_size_t n = 0;
+    void *p = duk_get_buffer_data(ctx, -1, &n);
+    void *copy = malloc(n);
+    if (copy) { memcpy(copy, p, n); *size = n; }
+    duk_pop(ctx);
+    return copy;
+}
+
+static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    duk_push_string(ctx, PRELUDE_FILENAME);
+    duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
+    prelude_code = dump_top(ctx, &prelude_size);
+    /* its helpers and methods need no .prototype objects (bytecode.c); the
+     * constructors stay constructors */
+    static const char *const constructors[] = { "PromiseImpl", "Kv", NULL };
+    if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size, constructors);
+    /* the helpers are global code: wrapped as a (non-strict) function body */
+    duk_push_string(ctx, "function(){");
+    duk_push_string(ctx, ami__lower_helpers_js);
+    duk_push_string(ctx, "\n}");
+    duk_concat(ctx, 3);
+    duk_push_string(ctx, "lowering-helpers");
+    duk_compile(ctx, DUK_COMPILE_FUNCTION);
+    duk_dup_top(ctx);
+    helpers_code = dump_top(ctx, &helpers_size);
+    if (helpers_code) ami__bytecode_unconstruct(ctx, helpers_code, helpers_size, no_ctors);
+    /* run them here once to learn the names they define (on this heap's bare global) */
+    duk_call(ctx, 0);
+    duk_pop(ctx);
+    duk_push_global_object(ctx);
+    duk_enum(ctx, -1, DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_NONENUMERABLE);
+    size_t n = 0, cap = 0;
+    char **names = NULL;
+    while (duk_next(ctx, -1, 0)) {
+        const char *k = duk_get_string(ctx, -1);
+        if (k && !strncmp(k, "__ami_", 6) && n + 1 >= cap) {
+            char **grown = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
+            if (!grown) { duk_pop(ctx); break; }
+            names = grown;
+        }
+        if (k && !strncmp(k, "__ami_", 6) && (names[n] = strdup(k))) names[++n] = NULL;
+        duk_pop(ctx);
+    }
+    duk_pop_2(ctx);
+    helper_names = n ? names : NULL;   /* none found: every heap loads them at once */
+    if (!n) free(names);
+    for (int i = 0; i < LAZY_PARTS; i++) {
+        duk_push_string(ctx, lazy_parts[i].file);
+        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
+        lazy_code[i] = dump_top(ctx, &lazy_size[i]);
+        if (lazy_code[i] && lazy_parts[i].ctors) ami__bytecode_unconstruct(ctx, lazy_code[i], lazy_size[i], lazy_parts[i].ctors);
+    }
+    return 0;
+}
+
+static void prelude_compile_once(void)
+{
+    /* no udata: this heap has no instance, so no slice or stop applies */
+    duk_context *ctx = duk_create_heap(NULL, NULL, NULL, NULL, ami__runtime_fatal);
+    if (!ctx) return;   /* each instance then compiles the source itself */
+    duk_safe_call(ctx, dump_prelude, NULL, 0, 1);
+    duk_destroy_heap(ctx);
+}
+
+void ami__runtime_prelude_init(void)
+{
+    pthread_once(&prelude_once, prelude_compile_once);
+}
+
+static const char *const removed_globals[] = {
+    "Duktape", "CBOR", "Buffer",
+    "print", "alert", "require", "module", "exports", NULL
+};
+
+/* Duktape gives a loaded function a .prototype whose .constructor points
+ * back: the prelude's parts run once and are never constructed, so without
+ * keep_prototype the cycle is cut and the function is freed by reference
+ * counting when dropped (instead of lingering until the next collection). */
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype)
+{
+    /* read in place (the loader copies what it keeps): no copy of the dump in the heap */
+    duk_push_external_buffer(ctx);
+    duk_config_buffer(ctx, -1, (void *)code, size);
+    duk_load_function(ctx);
+    if (keep_prototype || !duk_is_constructable(ctx, -1)) return;
+    duk_push_undefined(ctx);
+    duk_put_prop_string(ctx, -2, "prototype");
+}
+
+/* host.lazy(i): the prelude's part i (lazy_parts), a function to call. */
+static duk_ret_t h_lazy(duk_context *ctx)
+{
+    int i = duk_require_int(ctx, 0);
+    if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
+    if (lazy_code[i]) {
+        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0);
+    } else {
+        duk_push_string(ctx, lazy_parts[i].file);
+        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
+    }
+    return 1;
+}
+
+/*
+ * The __ami_* helpers of lowered code (lib/runtime/lower) load on first use:
+ * a script needs them only when the lowering rewrote it into calls to them,
+ * and an idle instance is ~25 KB smaller without.  Until then each name is an
+ * accessor (Duktape passes getters the key, setters the value and the key)
+ * that loads all of them, which replace the accessors with data properties.
+ * Returns 0 when they were loaded already.
+ */
+static duk_ret_t helpers_run(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    if (helpers_code) {
+        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0);
+        duk_call(ctx, 0);
+    } else {
+        duk_eval_string_noresult(ctx, ami__lower_helpers_js);
+        duk_push_undefined(ctx);
+    }
+    return 1;
+}
+
+static int helpers_load(duk_context *ctx)
+{
+    duk_push_global_stash(ctx);
+    int done = duk_get_prop_string(ctx, -1, "helpersLoaded");
+    duk_pop(ctx);
+    if (done) { duk_pop(ctx); return 0; }
+    duk_push_true(ctx);   /* set first: the helpers' own setup must not load them again */
+    duk_put_prop_string(ctx, -2, "helpersLoaded");
+    if (duk_safe_call(ctx, helpers_run, NULL, 0, 1) != 0) {
+        /* out of heap or stopped while loading: a later use retries */
+        duk_del_prop_string(ctx, -2, "helpersLoaded");
+        (void)duk_throw(ctx);
+    }
+    duk_pop_2(ctx);
+    return 1;
+}
+
+static duk_ret_t h_helper_get(duk_context *ctx)
+{
+    if (!helpers_load(ctx)) return 0;   /* loaded, yet still this accessor: not one of theirs */
+    duk_push_global_object(ctx);
+    duk_dup(ctx, 0);
+    duk_get_prop(ctx, -2);
+    return 1;
+}
+
+static duk_ret_t h_helper_set(duk_context *ctx)
+{
+    helpers_load(ctx);
+    duk_push_global_object(ctx);
+    duk_dup(ctx, 1);
+    duk_dup(ctx, 0);
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_FORCE);
+    return 0;
+}
+
+void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
+{
+    if (prelude_code) {
+        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0);
+    } else {
+        duk_push_string(ctx, PRELUDE_FILENAME);
+        duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
+    }
+    duk_push_object(ctx);
+    ami__runtime_push_host(ctx, r);   /* fills the object on top */
+    duk_push_c_lightfunc(ctx, h_lazy, 1, 1, 0);
+    duk_put_prop_string(ctx, -2, "lazy");
+    duk_push_global_object(ctx);
+    duk_call(ctx, 2);                 /* -> hooks object */
+    duk_push_global_stash(ctx);
+    static const char *const hooks[] = { "dispatch", "drain", "start", "fire", "reset", "bodyError", "bodyValue", "setTerm", NULL };
+    for (int i = 0; hooks[i]; i++) {
+        duk_get_prop_string(ctx, -2, hooks[i]);
+        duk_put_prop_string(ctx, -2, hooks[i]);
+    }
+    duk_pop_2(ctx);
+    if (helpers_code && helper_names) {
+        /* the __ami_* helpers lowered code calls: accessors that load them on first use */
+        duk_push_global_object(ctx);
+        duk_push_c_function(ctx, h_helper_get, 1);
+        duk_push_c_function(ctx, h_helper_set, 2);
+        for (int i = 0; helper_names[i]; i++) {
+            duk_push_string(ctx, helper_names[i]);
+            duk_dup(ctx, -3);
+            duk_dup(ctx, -3);
+            duk_def_prop(ctx, -6, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER | DUK_DEFPROP_FORCE |
+                                      DUK_DEFPROP_SET_CONFIGURABLE | DUK_DEFPROP_CLEAR_ENUMERABLE);
+        }
+        duk_pop_3(ctx);
+    } else {
+        helpers_load(ctx);
+    }
+    duk_push_global_object(ctx);
+    for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
+    duk_pop(ctx);
+}
+
