@@ -13,11 +13,6 @@
 
 /* ---- inbox ---- */
 
-static void notify_ready(ami_runtime *r)
-{
-    if (r->loop.ready) r->loop.ready(r->loop.ready_payload);
-}
-
 int ami__loop_post(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *data)
 {
     if (!r || !fn) {
@@ -43,8 +38,11 @@ int ami__loop_post(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *dat
     if (r->loop.tail) r->loop.tail->next = t; else r->loop.head = t;
     r->loop.tail = t;
     pthread_cond_broadcast(&r->cv);
+    /* read under the lock: the instance may be freed once it is released (the payload outlives it) */
+    void (*ready)(void *) = r->loop.ready;
+    void *payload = r->loop.ready_payload;
     pthread_mutex_unlock(&r->mu);
-    notify_ready(r);
+    if (ready) ready(payload);
     return 0;
 }
 
@@ -720,6 +718,15 @@ AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
         if (deadline >= 0 && (w < 0 || w > deadline)) w = deadline;
         wait_until(r, w);
     }
+}
+
+int64_t ami__loop_wake_in(ami_runtime *r)
+{
+    if (!inbox_empty(r)) return 0;
+    int64_t w = next_wake(r);
+    if (w < 0) return -1;
+    w -= ami_time_mono_ms();
+    return w < 0 ? 0 : w;
 }
 
 AMI_EXTERN(int) ami_runtime_handles(const ami_runtime *r)
