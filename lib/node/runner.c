@@ -267,7 +267,10 @@ static void leave(ami_node *node, ami__worker *w)
     w->thr_state = AMI__THR_EXITED;
     node->running--;
     node->kick = 1;
-    pthread_cond_broadcast(&node->cv);
+    /* the threads waiting on cv look again within 100 ms anyway; wake them
+     * for a lease to hand over or the last instance (not once per instance
+     * when thousands leave at shutdown) */
+    if (w->gen_leader || w->lease.versionstamp[0] || node->running == 0) pthread_cond_broadcast(&node->cv);
     pthread_cond_broadcast(&node->wait_cv);
 }
 
