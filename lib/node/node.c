@@ -3,6 +3,7 @@
  * registry through the change feed, and the per-worker decision of what to
  * run here (docs/design.md §5).
  */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -594,6 +595,12 @@ AMI_EXTERN(int) ami_node_start(ami_node *node)
     if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);
     if (!rc) rc = pthread_create(&node->hk_thr, NULL, ami__housekeeping_main, node);
     if (!rc) rc = pthread_create(&node->log_thr, NULL, ami__logs_main, node);
+    if (!rc) {   /* names for top -H and /proc/<pid>/task/<tid>/comm */
+        pthread_setname_np(node->sched_thr, "ami-sched");
+        pthread_setname_np(node->elect_thr, "ami-elect");
+        pthread_setname_np(node->hk_thr, "ami-housekeep");
+        pthread_setname_np(node->log_thr, "ami-logs");
+    }
     if (rc) {
         ami__log(AMI__LOG_ERROR, "node %s: cannot start threads", node->nid);
         abort();   /* a half-started node cannot be unwound safely */

@@ -12,7 +12,9 @@
  * one thread at a time (the pool's mutex orders the hand-over).
  * Lock order: node->mu, then pool.mu (never node->mu while holding pool.mu).
  */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -226,7 +228,11 @@ int ami__pool_start(ami_node *node)
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
         rc = pthread_create(&p->thr[i], &attr, runner_thread, node);
-        if (!rc) p->nthr++;
+        if (rc) break;
+        char name[16];
+        snprintf(name, sizeof name, "ami-run%d", i % 1000);
+        pthread_setname_np(p->thr[i], name);
+        p->nthr++;
     }
     pthread_attr_destroy(&attr);
     if (rc && !p->nthr) return ami__error_set(AMI_ENOMEM, "cannot create runner threads: %s", strerror(rc));
