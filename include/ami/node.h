@@ -50,10 +50,10 @@ typedef struct ami_node_iteration {
 } ami_node_iteration;
 
 /**
- * Called after every iteration of every worker on this node, on the worker's
- * own thread, with no node lock held (every field is borrowed for the call).
- * It may call ami_node_* query functions (stats, logs, leader info) but
- * should be quick: the worker waits for it.  Must be thread-safe.
+ * Called after every iteration of every worker on this node, on the runner
+ * thread that ran it, with no node lock held (every field is borrowed for the
+ * call).  It may call ami_node_* query functions (stats, logs, leader info) but
+ * should be quick: the worker and that runner wait for it.  Must be thread-safe.
  */
 typedef void (*ami_node_iteration_fn)(const ami_node_iteration *it, void *payload);
 

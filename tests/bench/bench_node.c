@@ -411,6 +411,23 @@ static double raw_heap_kb_here(int count)
     return kb;
 }
 
+/* Bytes an instance of SCRIPT holds once its body waits (the runtime's counting allocator), KiB. */
+static double instance_kb(const char *script)
+{
+    json_t *w = json_pack("{s:s, s:s}", "sid", "bench", "script", script);
+    ami_runtime_options ro = AMI_RUNTIME_OPTIONS_INIT;
+    ro.worker = w;
+    ami_runtime *rt = NULL;
+    if (ami_runtime_new(&rt, &ro)) die("ami_runtime_new");
+    int64_t wake;
+    ami_runtime_start(rt);
+    ami_runtime_step(rt, &wake, NULL);
+    double kb = (double)ami_runtime_heap_used(rt) / 1024.0;
+    ami_runtime_free(rt);
+    json_decref(w);
+    return kb;
+}
+
 /* Measured in a child process, so freed memory is not reused by what comes after. */
 static double raw_heap_kb(int count)
 {
@@ -524,12 +541,13 @@ static void sleepers(int count, int latency)
     int64_t s0 = ami_time_mono_ms();
     ami_node_free(n);
     int64_t stop_ms = ami_time_mono_ms() - s0;
-    double raw = raw_heap_kb(1000);
+    double raw = raw_heap_kb(1000), inst = instance_kb("await Stels.sleep(3600000);");
     printf("# %d sleeping workers (in Stels.sleep): started in %lld ms, RSS %ld -> %ld KiB, %d threads; stop of all took %lld ms "
            "(graceful wait 5000 ms, then interrupted)\n", count, (long long)start_ms, before, after, thr, (long long)stop_ms);
     printf("# per sleeping worker: %.1f KiB thread stacks, %.1f KiB main malloc heap, %.1f KiB other anonymous memory "
-           "(malloc arenas of the runner threads); a raw Duktape heap with a function compiled: %.1f KiB\n",
-           (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count, raw);
+           "(malloc arenas of the runner threads); the instance's heap (counting allocator): %.1f KiB; a raw Duktape heap with a "
+           "function compiled: %.1f KiB\n",
+           (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count, inst, raw);
     printf("RSS per sleeping worker (%d)\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, (double)(after - before) * 1.024 / count,
            raw * 1.024);
     printf("# idle CPU by thread:%s\n", idle_by);
