@@ -50,10 +50,10 @@ typedef struct ami_node_iteration {
 } ami_node_iteration;
 
 /**
- * Called after every iteration of every worker on this node, on the worker's
- * own thread, with no node lock held (every field is borrowed for the call).
- * It may call ami_node_* query functions (stats, logs, leader info) but
- * should be quick: the worker waits for it.  Must be thread-safe.
+ * Called after every iteration of every worker on this node, on the runner
+ * thread that ran it, with no node lock held (every field is borrowed for the
+ * call).  It may call ami_node_* query functions (stats, logs, leader info) but
+ * should be quick: the worker and that runner wait for it.  Must be thread-safe.
  */
 typedef void (*ami_node_iteration_fn)(const ami_node_iteration *it, void *payload);
 
@@ -113,18 +113,21 @@ typedef struct ami_node_options {
     /* version 4 */
     const char *cex;               /* "paper": every Stels.runtime.cex connector trades on a paper book in the
                                       shared store (docs/scripting.md "Exchanges"); NULL, "" or "live": as configured */
+    /* version 5 */
+    int runner_threads;            /* threads that run the instances which are ready (a waiting worker holds none,
+                                      docs/node.md "Threads"); 0 = the number of cores */
 } ami_node_options;
 
-#define AMI_NODE_OPTIONS_VERSION 4
+#define AMI_NODE_OPTIONS_VERSION 5
 #define AMI_NODE_OPTIONS_INIT { AMI_NODE_OPTIONS_VERSION, NULL, NULL, NULL, "localnet", 1024, 60000, 20000, \
                                 2000, 5000, 5000, 2000, 5000, (size_t)64 << 20, 5000, 65536, 1000, NULL, NULL, -1, \
                                 NULL, NULL, NULL, NULL, 200, 262144, \
-                                NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
+                                NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 
 /**
  * Open a node: opens both stores and validates options (AMI_EINVAL with a
  * message naming the bad option or an unknown version; AMI_EIO when a store
- * cannot be opened).  Accepts options of version 1 and 2.  Nothing runs
+ * cannot be opened).  Accepts options of versions 1 to AMI_NODE_OPTIONS_VERSION.  Nothing runs
  * until ami_node_start.
  */
 AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *opts);

@@ -3,6 +3,7 @@
  * registry through the change feed, and the per-worker decision of what to
  * run here (docs/design.md §5).
  */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,15 +84,13 @@ void ami__worker_interrupt(ami__worker *w)
 {
     w->quit = 1;
     if (w->rt) ami_runtime_stop(w->rt);
-    pthread_cond_broadcast(&w->cv);
+    if (w->thr_state == AMI__THR_LIVE) ami__pool_wake(w->node, w);
 }
 
 static void join_if_exited(ami_node *node, ami__worker *w)
 {
-    if (w->thr_state == AMI__THR_EXITED) {
-        pthread_join(w->thr, NULL);
-        w->thr_state = AMI__THR_NONE;
-    }
+    (void)node;
+    if (w->thr_state == AMI__THR_EXITED) w->thr_state = AMI__THR_NONE;   /* it left the pool */
 }
 
 /* The running instance with the lowest priority below `prio` (not already leaving). */
@@ -119,7 +118,7 @@ void ami__node_reconcile(ami_node *node, ami__worker *w)
             /* hot reload at the next safe point: the running body is interrupted */
             w->reload = 1;
             if (w->rt) ami_runtime_stop(w->rt);
-            pthread_cond_broadcast(&w->cv);
+            ami__pool_wake(node, w);
         }
         return;
     }
@@ -190,7 +189,6 @@ static void worker_free(ami_node *node, ami__worker *w)
     ami_free(w->origin_nid);
     ami_free(w->assigned);
     ami_free(w->last_error);
-    pthread_cond_destroy(&w->cv);
     ami_free(w);
 }
 
@@ -221,7 +219,6 @@ static void apply_entry(ami_node *node, const json_t *entry)
         memset(w, 0, sizeof *w);
         w->node = node;
         w->sid = ami__strdup(sid);
-        pthread_cond_init(&w->cv, NULL);
         w->next = node->workers;
         node->workers = w;
         node->nworkers++;
@@ -439,6 +436,7 @@ static size_t options_size(unsigned int version)
     if (version == 1) return offsetof(ami_node_options, store);
     if (version == 2) return offsetof(ami_node_options, allow_net);
     if (version == 3) return offsetof(ami_node_options, cex);
+    if (version == 4) return offsetof(ami_node_options, runner_threads);
     if (version == AMI_NODE_OPTIONS_VERSION) return sizeof(ami_node_options);
     return 0;
 }
@@ -483,6 +481,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     if (opts->fetch_timeout_ms < 0) return bad_opt("fetch_timeout_ms", "must be >= 0");
     if (opts->fetch_max < 0) return bad_opt("fetch_max", "must be >= 0");
     if (opts->sockets_max < 0) return bad_opt("sockets_max", "must be >= 0");
+    if (opts->runner_threads < 0 || opts->runner_threads > 1024) return bad_opt("runner_threads", "must be 0 to 1024");
     if (opts->cex && *opts->cex && strcmp(opts->cex, "paper") && strcmp(opts->cex, "live"))
         return bad_opt("cex", "must be \"paper\" or \"live\"");
     {
@@ -499,6 +498,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     ami_node *node = ami_malloc(sizeof *node);
     if (!node) return ami__error_oom();
     memset(node, 0, sizeof *node);
+    ami__pool_init(&node->pool);
     node->o = *opts;
     if (!node->o.log_lines_per_s) node->o.log_lines_per_s = 200;
     if (!node->o.log_bytes_per_s) node->o.log_bytes_per_s = 262144;
@@ -590,10 +590,17 @@ AMI_EXTERN(int) ami_node_start(ami_node *node)
     pthread_mutex_unlock(&node->mu);
     warn_if_nid_taken(node);
     ami__heartbeat(node, 0);
-    int rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
+    int rc = ami__pool_start(node);
+    if (!rc) rc = pthread_create(&node->sched_thr, NULL, scheduler_main, node);
     if (!rc) rc = pthread_create(&node->elect_thr, NULL, ami__election_main, node);
     if (!rc) rc = pthread_create(&node->hk_thr, NULL, ami__housekeeping_main, node);
     if (!rc) rc = pthread_create(&node->log_thr, NULL, ami__logs_main, node);
+    if (!rc) {   /* names for top -H and /proc/<pid>/task/<tid>/comm */
+        pthread_setname_np(node->sched_thr, "ami-sched");
+        pthread_setname_np(node->elect_thr, "ami-elect");
+        pthread_setname_np(node->hk_thr, "ami-housekeep");
+        pthread_setname_np(node->log_thr, "ami-logs");
+    }
     if (rc) {
         ami__log(AMI__LOG_ERROR, "node %s: cannot start threads", node->nid);
         abort();   /* a half-started node cannot be unwound safely */
@@ -653,7 +660,7 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
             ami__runtime_signal(w->rt, "SIGTERM", node->o.graceful_shutdown_ms);
         if (w->exec == AMI_EXEC_LEADER && w->thr_state == AMI__THR_LIVE) ami__worker_interrupt(w);
         w->quit = 1;
-        pthread_cond_broadcast(&w->cv);
+        if (w->thr_state == AMI__THR_LIVE) ami__pool_wake(node, w);   /* a delay ends now */
     }
     pthread_mutex_unlock(&node->mu);
 
@@ -683,6 +690,7 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
     node->threads_quit = 1;
     pthread_cond_broadcast(&node->cv);
     pthread_mutex_unlock(&node->mu);
+    ami__pool_stop(node);   /* every instance left the pool */
     ami_store_wake(node->store);
     pthread_join(node->sched_thr, NULL);
     pthread_join(node->elect_thr, NULL);
@@ -735,6 +743,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     pthread_mutex_destroy(&node->log_mu);
     pthread_cond_destroy(&node->cv);
     pthread_cond_destroy(&node->wait_cv);
+    ami__pool_destroy(&node->pool);
     ami_free(node->store_uri);
     ami_free(node->local_uri);
     ami_free(node->nid);

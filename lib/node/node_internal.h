@@ -53,8 +53,31 @@ typedef enum {
 
 const char *ami__state_name(ami__state st);
 
-/* Lifecycle of an instance thread. */
+/* Lifecycle of a worker's instance in the runner pool (node->mu): NONE, LIVE
+ * (in the pool: building, running, waiting or winding down), EXITED (left
+ * the pool; the slot may be started again or freed). */
 enum { AMI__THR_NONE = 0, AMI__THR_LIVE, AMI__THR_EXITED };
+
+/* Where a worker is in the pool (w->sched, node->pool.mu). */
+enum { AMI__SCHED_NONE = 0, AMI__SCHED_PARKED, AMI__SCHED_QUEUED, AMI__SCHED_RUNNING };
+
+/* What the runner does at the worker's next turn (w->phase; runner-owned). */
+typedef enum {
+    AMI__PH_GEN = 0,      /* build a heap for the latest script (a generation) */
+    AMI__PH_BUILD_WAIT,   /* the script did not compile: back off until `deadline` */
+    AMI__PH_NEXT_GEN,     /* the generation ended for a reload: again if still wanted */
+    AMI__PH_ITER,         /* start an iteration (a run of the body) */
+    AMI__PH_STEP,         /* the run is in progress: step it when ready */
+    AMI__PH_DELAY,        /* between iterations until `deadline`, serving timers and I/O */
+    AMI__PH_SERVE,        /* single mode done: serve subscriptions and handles until stopped */
+    AMI__PH_END_GEN,      /* the generation ends: stop hook or free */
+    AMI__PH_HOOK,         /* the stop hook runs until `deadline` */
+    AMI__PH_FREE,         /* free the heap */
+    AMI__PH_EXIT          /* leave the pool */
+} ami__phase;
+
+/* ami__runner_turn's result when the worker left the pool. */
+#define AMI__TURN_EXIT ((int64_t)-2)
 
 typedef struct ami__logline {
     int64_t ts;
@@ -63,10 +86,13 @@ typedef struct ami__logline {
 } ami__logline;
 
 /* One worker known to this node (from the registry), with its instance,
- * lease and stats.  Guarded by node->mu unless noted. */
+ * lease and stats.  Fields are grouped by what guards them. */
 typedef struct ami__worker {
+    /* ---- set at creation, then read-only ---- */
     struct ami_node *node;
     char *sid;
+
+    /* ---- the registry entry (node->mu; written by the scheduler) ---- */
     json_t *raw;              /* latest raw from the registry (owned) */
     char vs[AMI_VERSIONSTAMP_LEN + 1];   /* of the registry entry */
     char hash[9];             /* scriptHash of raw.script */
@@ -78,13 +104,12 @@ typedef struct ami__worker {
     char *origin_nid;         /* raw.nid */
     char *assigned;           /* raw.assignedNode or NULL */
     int seen;                 /* present in the latest listing */
-    int deleted;              /* gone from the registry; freed once its thread is joined */
+    int deleted;              /* gone from the registry; freed once its instance left the pool */
+    struct ami__worker *next; /* node->workers */
 
-    /* instance thread */
-    pthread_t thr;
-    int thr_state;
-    pthread_cond_t cv;        /* wakes the instance's own delays */
-    ami_runtime *rt;          /* set while a heap exists (other threads only call stop) */
+    /* ---- the instance as other threads see it (node->mu) ---- */
+    int thr_state;            /* AMI__THR_*: in the runner pool or not */
+    ami_runtime *rt;          /* set while a heap exists (other threads only call stop / signal) */
     int quit;                 /* leave after the current run (graceful) */
     int reload;               /* start again with the latest raw */
     int evict;                /* displaced by a critical worker */
@@ -94,7 +119,25 @@ typedef struct ami__worker {
     char stopped_hash[9];     /* stopped by policy for this script ("" = not) */
     int waiting;              /* due but no capacity */
 
-    /* leader lease (the lease itself is guarded by node->lease_mu for store calls) */
+    /* ---- the runner's own state: touched only by the runner thread that has
+     * the worker (the pool hands it to one thread at a time), no lock ---- */
+    ami__phase phase;
+    int64_t deadline;         /* monotonic ms ending BUILD_WAIT, DELAY, HOOK */
+    int64_t run_t0;           /* monotonic ms the current run started */
+    char gen_hash[9];         /* the script of this generation */
+    int gen_leader, gen_single;
+    int64_t gen_term;
+    int gen_again;            /* the generation ends for a reload (not an exit) */
+    int delay_serve;          /* DELAY: serve the loop's handles until the deadline (even past a quit) */
+
+    /* ---- place in the runner pool (node->pool.mu) ---- */
+    int sched;                /* AMI__SCHED_* */
+    int again;                /* became ready while on a runner thread: queue it again */
+    int64_t due;              /* parked until (monotonic ms), -1 = until ready */
+    int heap_pos;             /* index in the pool's deadline heap, -1 = not in it */
+    struct ami__worker *qnext;
+
+    /* ---- leader lease (node->mu; store calls on it serialised by node->lease_mu) ---- */
     int held;                 /* this node holds the lease and is not fenced */
     ami_lease lease;
     int64_t renewed_mono;     /* monotonic ms before the last successful acquire/renew */
@@ -102,7 +145,7 @@ typedef struct ami__worker {
     int64_t next_campaign;
     int64_t guard_at;         /* monotonic ms of the last fenced write (renewals step around it) */
 
-    /* stats (spec 003 §5) */
+    /* ---- stats, spec 003 §5 (node->mu) ---- */
     ami_policy_state ps;
     int64_t started;          /* first start on this node (0 = never) */
     int64_t last_run;         /* 0 = never */
@@ -120,19 +163,28 @@ typedef struct ami__worker {
     uint64_t persisted_execs; /* executions at the last write */
     int64_t persisted_at;     /* monotonic ms of the last write */
 
-    /* log ring, guarded by node->log_mu */
+    /* ---- log ring and budget (node->log_mu) ---- */
     ami__logline *ring;
     int ring_len, ring_head;
     size_t ring_bytes;        /* message bytes held by the ring */
     int64_t last_log_ts;
-    /* log budget (guarded by node->log_mu): the script's lines in the current second */
-    int64_t lb_window;        /* monotonic ms the window started */
+    int64_t lb_window;        /* monotonic ms the budget's window started: the script's lines in the current second */
     int lb_lines;
     size_t lb_bytes;
     uint64_t lb_dropped;      /* lines dropped since the last marker */
-
-    struct ami__worker *next;
 } ami__worker;
+
+/* The runner pool (lib/node/pool.c). */
+typedef struct ami__pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;        /* a worker was queued, or an earlier deadline parked (CLOCK_MONOTONIC) */
+    pthread_t *thr;
+    int nthr;
+    int quit;
+    ami__worker *qhead, *qtail;   /* ready to run, FIFO */
+    ami__worker **heap;       /* parked workers with a deadline, min-heap by due */
+    int nheap, capheap;
+} ami__pool;
 
 /* A log line waiting to be written to the local store (guarded by log_mu). */
 typedef struct ami__pending_log {
@@ -153,7 +205,7 @@ struct ami_node {
     ami_classifier *cls;      /* NULL = process default */
 
     pthread_mutex_t mu;
-    pthread_cond_t cv;        /* instance exits, stop progress, housekeeping wakes */
+    pthread_cond_t cv;        /* instances leaving the pool, stop progress, housekeeping wakes */
     pthread_cond_t wait_cv;   /* an iteration ended or an instance exited (ami_node_wait) */
     pthread_mutex_t lease_mu; /* serialises lease store calls (election thread vs shutdown) */
     pthread_mutex_t log_mu;
@@ -162,7 +214,7 @@ struct ami_node {
     ami__worker *workers;
     json_t *index;            /* sid -> slot (pointer as an integer) */
     int nworkers;
-    int running;              /* instance threads alive */
+    int running;              /* instances in the runner pool */
     int started;              /* ami_node_start ran */
     int stopping;             /* no new work */
     int stop_done;
@@ -173,6 +225,7 @@ struct ami_node {
     int64_t started_at;
 
     pthread_t sched_thr, elect_thr, hk_thr;
+    ami__pool pool;           /* runner threads (their own lock: after mu in lock order) */
 
     pthread_t log_thr;        /* writes log lines to the local store (never the heartbeat's thread) */
     ami__pending_log *plog_head, *plog_tail;
@@ -190,11 +243,44 @@ int ami__node_leader_eligible(ami_node *node, const ami__worker *w);
 /* Ask an instance to stop now (interrupting); under mu. */
 void ami__worker_interrupt(ami__worker *w);
 
-/* ---- runner.c ---- */
-/* Start W's instance thread; under mu.  0 or AMI_E… */
+/* ---- runner.c, fence.c ---- */
+/* Put W's instance into the runner pool (it builds a heap at its first turn); under mu.  0 or AMI_E… */
 int ami__runner_start(ami_node *node, ami__worker *w);
+/* Run W until it waits (runner thread, no lock held): returns the monotonic ms
+ * it wants to run again at, -1 when only a wake (ami__pool_wake) can make it
+ * ready, or AMI__TURN_EXIT once it left the pool (W may be freed then). */
+int64_t ami__runner_turn(ami_node *node, ami__worker *w);
 /* The runtime's log sink for instances of this node. */
 void ami__runner_log(const ami_log_record *rec, void *payload);
+/* Count a failed run and decide what comes next; under mu.  Returns the delay, or -1 to stop. */
+int64_t ami__runner_on_failure(ami_node *node, ami__worker *w, const char *name, const char *message, int line);
+/* The pause between two iterations of W (ms); under mu. */
+int64_t ami__runner_loop_delay(ami_node *node, const ami__worker *w);
+/* Call the host's on_iteration for a run that ended with rc (no lock held). */
+void ami__runner_report(ami_node *node, ami__worker *w, int rc, const ami_runtime_result *res, int64_t ms);
+/* Whether W's self-fence deadline has passed (monotonic clock); under mu. */
+int ami__fenced(ami_node *node, const ami__worker *w);
+/* The Stels.net mutation guard of leader workers (ami_runtime_guard_fn; payload W). */
+int ami__lease_guard(ami_atomic *batch, void *payload);
+/* Whether a single-mode script is already done (here, or cluster-wide for a leader worker); no lock. */
+int ami__single_done(ami_node *node, const char *sid, const char *hash, int leader);
+/* Record a finished single run (a leader's markers commit only under its lease); no lock.  0 or AMI_E… */
+int ami__single_mark_done(ami_node *node, ami__worker *w, const char *hash, int leader);
+
+/* ---- pool.c ---- */
+void ami__pool_init(ami__pool *p);
+void ami__pool_destroy(ami__pool *p);
+/* Start / join the runner threads (stop: after every worker left the pool). */
+int ami__pool_start(ami_node *node);
+void ami__pool_stop(ami_node *node);
+/* Queue a worker that is not in the pool (takes pool.mu; mu may be held). */
+void ami__pool_add(ami_node *node, ami__worker *w);
+/* Make W ready now: parked -> queued; on a runner -> queued again after its turn (any thread, mu may be held). */
+void ami__pool_wake(ami_node *node, ami__worker *w);
+/* The runtime's `ready` callback (payload W). */
+void ami__pool_ready(void *payload);
+/* W leaves the pool (its last turn, under mu). */
+void ami__pool_leave(ami_node *node, ami__worker *w);
 
 /* ---- leader.c ---- */
 void *ami__election_main(void *arg);

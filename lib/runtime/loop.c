@@ -726,6 +726,15 @@ AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
     }
 }
 
+int64_t ami__loop_wake_in(ami_runtime *r)
+{
+    if (!inbox_empty(r)) return 0;
+    int64_t w = next_wake(r);
+    if (w < 0) return -1;
+    w -= ami_time_mono_ms();
+    return w < 0 ? 0 : w;
+}
+
 AMI_EXTERN(int) ami_runtime_handles(const ami_runtime *r)
 {
     return r ? ami__loop_handles(r) : 0;

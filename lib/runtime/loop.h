@@ -101,6 +101,10 @@ void ami__loop_drop_tasks(ami_runtime *inst);
 void ami__loop_close(ami_runtime *inst);
 /* Free what the loop allocated (after ami__loop_close). */
 void ami__loop_dispose(ami_runtime *inst);
+/* Milliseconds until something may be ready (a timer or subscription poll
+ * due; 0 when a task is queued), -1 when only a post or a stop can wake the
+ * instance.  Instance thread (for a scheduler between ami_runtime_pump(inst, 0) calls). */
+int64_t ami__loop_wake_in(ami_runtime *inst);
 /* Number of keep-alive handles: refs, ref'd timers and live subscriptions. */
 int ami__loop_handles(const ami_runtime *inst);
 

@@ -6,7 +6,9 @@
  *
  * Output rows (see tests/bench/run):  name TAB value TAB unit TAB baseline-name TAB baseline-value [TAB lower]
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include "ami/node.h"
 #include "ami/runtime.h"
 #include "ami/election.h"
+#include "duktape.h"
 
 static char dir[512];
 static const char *build;
@@ -66,6 +69,12 @@ static char *create(ami_store *st, const char *body_json)
     json_decref(e);
     json_decref(body);
     return sid;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -308,54 +317,351 @@ static double cpu_s(void)
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static void per_worker(int count)
+/* CPU ticks of each thread of this process, by name: "name=ticks name=ticks …" summed per name. */
+typedef struct { char name[32]; long ticks; } thr_cpu;
+
+static int thread_cpu(thr_cpu *out, int max)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[300], buf[1024];
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = 0;
+        char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
+        if (!lp || !rp) continue;
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(rp - lp - 1), lp + 1);
+        unsigned long ut = 0, stt = 0;
+        if (sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stt) != 2) continue;
+        int k;
+        for (k = 0; k < n; k++) if (!strcmp(out[k].name, name)) break;
+        if (k == n) {
+            if (n == max) continue;
+            snprintf(out[n].name, sizeof out[n].name, "%s", name);
+            out[n++].ticks = 0;
+        }
+        out[k].ticks += (long)(ut + stt);
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+static int threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) if (e->d_name[0] != '.') n++;
+    if (d) closedir(d);
+    return n;
+}
+
+/* Sum of `field` over this node's workers, and how many are running with a heap entered. */
+static double stats_sum(ami_node *n, const char *field, int *running)
+{
+    json_t *s = NULL;
+    double sum = 0;
+    if (running) *running = 0;
+    if (ami_node_stats(&s, n)) return 0;
+    size_t i;
+    json_t *ws;
+    json_array_foreach(json_object_get(s, "workers"), i, ws) {
+        sum += (double)json_integer_value(json_object_get(ws, field));
+        if (running && json_is_true(json_object_get(ws, "isRunning")) && json_is_integer(json_object_get(ws, "lastRun")))
+            (*running)++;
+    }
+    json_decref(s);
+    return sum;
+}
+
+/* A node whose `count` worker records exist before it starts (a node follows
+ * registry changes by listing it again: creating them one by one while it
+ * runs costs a listing per change).  Waits until all run. */
+static ami_node *node_with(const char *db, int count, const char *body, int loop_delay, int64_t *start_ms)
+{
+    ami_node *n = open_node(db, "s-0001", count + 100, loop_delay);
+    ami_store *st = ami_node_store(n);
+    for (int i = 0; i < count; i++) free(create(st, body));
+    int64_t t0 = ami_time_mono_ms();
+    if (ami_node_start(n)) die("start");
+    int running = 0;
+    for (int w = 0; w < 1200; w++) {
+        stats_sum(n, "executions", &running);
+        if (running >= count) break;
+        nap_ms(count >= 50000 ? 2000 : 500);
+    }
+    *start_ms = ami_time_mono_ms() - t0;
+    if (running < count) fprintf(stderr, "bench_node: only %d of %d workers running\n", running, count);
+    return n;
+}
+
+/* RSS of `count` raw Duktape heaps, each with a small function compiled (KiB each). */
+static double raw_heap_kb_here(int count)
+{
+    duk_context **h = calloc((size_t)count, sizeof *h);
+    long before = rss_kb();
+    for (int i = 0; i < count; i++) {
+        h[i] = duk_create_heap_default();
+        if (!h[i] || duk_pcompile_string(h[i], DUK_COMPILE_FUNCTION, "function(){ return 1; }")) die("raw heap");
+    }
+    double kb = (double)(rss_kb() - before) / count;
+    for (int i = 0; i < count; i++) duk_destroy_heap(h[i]);
+    free(h);
+    return kb;
+}
+
+/* Bytes an instance of SCRIPT holds once its body waits (the runtime's counting allocator), KiB. */
+static double instance_kb(const char *script)
+{
+    json_t *w = json_pack("{s:s, s:s}", "sid", "bench", "script", script);
+    ami_runtime_options ro = AMI_RUNTIME_OPTIONS_INIT;
+    ro.worker = w;
+    ami_runtime *rt = NULL;
+    if (ami_runtime_new(&rt, &ro)) die("ami_runtime_new");
+    int64_t wake;
+    ami_runtime_start(rt);
+    ami_runtime_step(rt, &wake, NULL);
+    double kb = (double)ami_runtime_heap_used(rt) / 1024.0;
+    ami_runtime_free(rt);
+    json_decref(w);
+    return kb;
+}
+
+/* Measured in a child process, so freed memory is not reused by what comes after. */
+static double raw_heap_kb(int count)
+{
+    int fd[2];
+    double kb = 0;
+    if (pipe(fd)) return 0;
+    pid_t p = fork();
+    if (p == 0) {
+        kb = raw_heap_kb_here(count);
+        if (write(fd[1], &kb, sizeof kb) != (ssize_t)sizeof kb) _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    if (read(fd[0], &kb, sizeof kb) != (ssize_t)sizeof kb) kb = 0;
+    close(fd[0]);
+    waitpid(p, NULL, 0);
+    return kb;
+}
+
+/* Lateness of a plain thread's 10 ms nanosleep (ms), the wake-up baseline. */
+static void raw_sleep_lateness(double *p50, double *p99)
+{
+    enum { S = 200 };
+    double lat[S];
+    for (int i = 0; i < S; i++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        nap_ms(10);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        lat[i] = (double)(b.tv_sec - a.tv_sec) * 1000.0 + (double)(b.tv_nsec - a.tv_nsec) / 1e6 - 10.0;
+    }
+    qsort(lat, S, sizeof lat[0], cmp_dbl);
+    *p50 = lat[S / 2];
+    *p99 = lat[S * 99 / 100];
+}
+
+/* Timer wake-up lateness of workers sleeping 10 ms at a time among the sleepers (ms). */
+static void wake_lateness(ami_node *n, double *p50, double *p99)
+{
+    enum { P = 20, S = 100 };
+    ami_store *st = ami_node_store(n);
+    char *sids[P];
+    for (int i = 0; i < P; i++)
+        sids[i] = create(st, "{\"scriptContent\":\"const lat = []; for (let i = 0; i < 100; i++) { const t = performance.now(); "
+                             "await Stels.sleep(10); lat.push(performance.now() - t - 10); } "
+                             "await Stels.net.set(['lat', Stels.config.sid], lat); await Stels.sleep(3600000);\","
+                             "\"priority\":\"low\",\"active\":true}");
+    double *lat = calloc(P * S, sizeof *lat);
+    int got = 0;
+    for (int i = 0; i < P; i++) {
+        json_t *k = ami_key_new("lat", sids[i], NULL), *e = NULL;
+        for (int w = 0; w < 600; w++) {
+            json_decref(e);
+            e = NULL;
+            if (ami_store_get(&e, st, k) == 0 && json_is_array(json_object_get(json_object_get(e, "value"), "raw"))) break;
+            nap_ms(100);
+        }
+        json_t *arr = json_object_get(json_object_get(e, "value"), "raw");
+        size_t j;
+        json_t *v;
+        json_array_foreach(arr, j, v) if (got < P * S) lat[got++] = json_number_value(v);
+        json_decref(e);
+        json_decref(k);
+        free(sids[i]);
+    }
+    *p50 = *p99 = -1;
+    if (got < P * S) fprintf(stderr, "bench_node: %d of %d wake-up samples\n", got, P * S);
+    if (got) {
+        qsort(lat, (size_t)got, sizeof lat[0], cmp_dbl);
+        *p50 = lat[got / 2];
+        *p99 = lat[(size_t)got * 99 / 100];
+    }
+    free(lat);
+}
+
+static void sleepers(int count, int latency)
 {
     char db[600];
     snprintf(db, sizeof db, "%s/mem%d.db", dir, count);
-    ami_node *n = open_node(db, "s-0001", count + 10, -1);
-    ami_store *st = ami_node_store(n);
-    if (ami_node_start(n)) die("start");
-    nap_ms(300);
     long before = rss_kb();
     long st0, hp0, an0;
     rss_parts(&st0, &hp0, &an0);
-    /* create them in one commit per 500 (the registry's create is one commit each) */
-    for (int i = 0; i < count; i++) {
-        char *sid = create(st, "{\"scriptContent\":\"await Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}");
-        free(sid);
-    }
-    int running = 0;
-    for (int w = 0; w < 600; w++) {
-        json_t *s = NULL;
-        ami_node_stats(&s, n);
-        /* running with a heap: lastRun is set once the script has been entered */
-        running = 0;
-        size_t i;
-        json_t *ws;
-        json_array_foreach(json_object_get(s, "workers"), i, ws)
-            if (json_is_true(json_object_get(ws, "isRunning")) && json_is_integer(json_object_get(ws, "lastRun"))) running++;
-        json_decref(s);
-        if (running >= count) break;
-        nap_ms(100);
-    }
-    nap_ms(1000);
+    int64_t start_ms = 0;
+    ami_node *n = node_with(db, count, "{\"scriptContent\":\"await Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}", -1,
+                            &start_ms);
+    nap_ms(2000);
     long after = rss_kb();
     long st1, hp1, an1;
     rss_parts(&st1, &hp1, &an1);
+    int thr = threads_now();
+    thr_cpu tc0[64], tc1[64];
+    int ntc0 = thread_cpu(tc0, 64);
     double c0 = cpu_s();
     int64_t t0 = ami_time_mono_ms();
-    nap_ms(3000);
+    nap_ms(5000);
     double cpu = (cpu_s() - c0) / ((double)(ami_time_mono_ms() - t0) / 1000.0) * 100.0;
+    int ntc1 = thread_cpu(tc1, 64);
+    char idle_by[512] = "";
+    for (int i = 0; i < ntc1; i++) {
+        long t = tc1[i].ticks;
+        for (int j = 0; j < ntc0; j++) if (!strcmp(tc0[j].name, tc1[i].name)) t -= tc0[j].ticks;
+        size_t l = strlen(idle_by);
+        if (t > 0 && l < sizeof idle_by - 40)
+            snprintf(idle_by + l, sizeof idle_by - l, " %.31s %.1f%%", tc1[i].name, (double)t * 100.0 / sysconf(_SC_CLK_TCK) / 5.0);
+    }
+    double l50 = -1, l99 = -1, r50 = 0, r99 = 0;
+    if (latency) {
+        wake_lateness(n, &l50, &l99);
+        raw_sleep_lateness(&r50, &r99);
+    }
     int64_t s0 = ami_time_mono_ms();
     ami_node_free(n);
     int64_t stop_ms = ami_time_mono_ms() - s0;
-    printf("# %d sleeping workers (%d running, in Stels.sleep): RSS %ld -> %ld KiB; stop of all took %lld ms "
-           "(graceful wait %d ms, then interrupted)\n", count, running, before, after, (long long)stop_ms, 5000);
-    printf("# per sleeping worker: %.1f KiB thread stack, %.1f KiB main malloc heap, %.1f KiB other anonymous memory "
-           "(malloc's per-thread arenas); Duktape heap of an idle instance: see bench_runtime\n",
-           (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count);
-    printf("RSS per sleeping worker (%d)\t%.0f\tKB\tgoal\t200\tlower\n", count, (double)(after - before) * 1.024 / count);
+    double raw = raw_heap_kb(1000), inst = instance_kb("await Stels.sleep(3600000);");
+    printf("# %d sleeping workers (in Stels.sleep): started in %lld ms, RSS %ld -> %ld KiB, %d threads; stop of all took %lld ms "
+           "(graceful wait 5000 ms, then interrupted)\n", count, (long long)start_ms, before, after, thr, (long long)stop_ms);
+    printf("# per sleeping worker: %.1f KiB thread stacks, %.1f KiB main malloc heap, %.1f KiB other anonymous memory "
+           "(malloc arenas of the runner threads); the instance's heap (counting allocator): %.1f KiB; a raw Duktape heap with a "
+           "function compiled: %.1f KiB\n",
+           (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count, inst, raw);
+    printf("RSS per sleeping worker (%d)\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, (double)(after - before) * 1.024 / count,
+           raw * 1.024);
+    printf("# idle CPU by thread:%s\n", idle_by);
     printf("idle CPU with %d sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", count, cpu);
+    if (latency && l99 >= 0) {
+        printf("# wake-up: 20 workers sleeping 10 ms 100 times each among %d sleepers (performance.now); "
+               "baseline: a plain thread's 10 ms nanosleep\n", count);
+        printf("timer wake-up lateness p50 (%d sleeping)\t%.2f\tms\tthread nanosleep\t%.2f\tlower\n", count, l50, r50);
+        printf("timer wake-up lateness p99 (%d sleeping)\t%.2f\tms\tthread nanosleep\t%.2f\tlower\n", count, l99, r99);
+    }
+}
+
+/* ---- 1,000 busy workers against a raw duk_pcall loop per core ---- */
+
+typedef struct { volatile int *stop; double n, cpu; int runtime; } raw_arg;
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *raw_loop(void *p)
+{
+    raw_arg *a = p;
+    if (a->runtime) {   /* a warm instance of the same script, run again and again */
+        json_t *w = json_pack("{s:s, s:s}", "sid", "bench", "script", "var x = 1 + 1;");
+        ami_runtime_options ro = AMI_RUNTIME_OPTIONS_INIT;
+        ro.worker = w;
+        ami_runtime *rt = NULL;
+        if (ami_runtime_new(&rt, &ro)) die("ami_runtime_new");
+        long n = 0;
+        double c0 = thread_cpu_s();
+        while (!*a->stop) {
+            ami_runtime_run(rt, NULL);
+            n++;
+        }
+        a->cpu = thread_cpu_s() - c0;
+        a->n = (double)n;
+        ami_runtime_free(rt);
+        json_decref(w);
+        return NULL;
+    }
+    duk_context *ctx = duk_create_heap_default();
+    if (duk_pcompile_string(ctx, DUK_COMPILE_FUNCTION, "function(){ var x = 1 + 1; }")) die("raw compile");
+    long n = 0;
+    double c0 = thread_cpu_s();
+    while (!*a->stop) {
+        duk_dup(ctx, -1);
+        if (duk_pcall(ctx, 0)) die("raw call");
+        duk_pop(ctx);
+        n++;
+    }
+    a->cpu = thread_cpu_s() - c0;
+    a->n = (double)n;
+    duk_destroy_heap(ctx);
+    return NULL;
+}
+
+static double raw_rate_per_core(int cores, int ms, int runtime)
+{
+    volatile int stop = 0;
+    pthread_t t[64];
+    raw_arg a[64];
+    for (int i = 0; i < cores; i++) {
+        a[i].stop = &stop;
+        a[i].n = 0;
+        a[i].runtime = runtime;
+        pthread_create(&t[i], NULL, raw_loop, &a[i]);
+    }
+    nap_ms(ms);
+    stop = 1;
+    double sum = 0, cpu = 0;
+    for (int i = 0; i < cores; i++) {
+        pthread_join(t[i], NULL);
+        sum += a[i].n;
+        cpu += a[i].cpu;
+    }
+    return cpu > 0 ? sum / cpu : 0;   /* per CPU second: the machine may be shared */
+}
+
+static void busy_rate(void)
+{
+    const int COUNT = 1000;
+    char db[600];
+    snprintf(db, sizeof db, "%s/busy.db", dir);
+    int64_t start_ms = 0;
+    ami_node *n = node_with(db, COUNT, "{\"scriptContent\":\"var x = 1 + 1;\",\"priority\":\"normal\",\"active\":true}", 0, &start_ms);
+    nap_ms(500);
+    double e0 = stats_sum(n, "executions", NULL);
+    double c0 = cpu_s();
+    int64_t t0 = ami_time_mono_ms();
+    nap_ms(3000);
+    double e1 = stats_sum(n, "executions", NULL);
+    double c1 = cpu_s();
+    double wall = (e1 - e0) * 1000.0 / (double)(ami_time_mono_ms() - t0);
+    double rate = c1 > c0 ? (e1 - e0) / (c1 - c0) : 0;   /* every thread of the node counts */
+    ami_node_free(n);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1) cores = 1;
+    if (cores > 64) cores = 64;
+    double raw = raw_rate_per_core((int)cores, 3000, 0), run = raw_rate_per_core((int)cores, 3000, 1);
+    printf("# busy: %d workers looping with loop_delay_ms 0 on %ld runner threads (the default: one per core), %.0f it/s "
+           "wall; rates per CPU second of the whole process (the machine may be shared); baselines: one raw duk_pcall "
+           "loop of the same body per core, one warm ami_runtime_run loop per core\n", COUNT, cores, wall);
+    printf("node iterations, %d busy workers\t%.0f\tit/cpu-s\traw duk_pcall per core\t%.0f\n", COUNT, rate, raw);
+    printf("node iterations, %d busy workers (vs runtime)\t%.0f\tit/cpu-s\tami_runtime_run per core\t%.0f\n", COUNT, rate, run);
 }
 
 int main(void)
@@ -364,12 +670,13 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/bench-node-XXXXXX", build);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (ami_init() < 0) return 1;
-    const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|failover|mem */
+    const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|failover|mem|busy|mem100k */
     if (!only || !strcmp(only, "start")) start_latency();
     if (!only || !strcmp(only, "loop")) loop_rate();
     if (!only || !strcmp(only, "failover")) failover();
-    if (!only || !strcmp(only, "mem")) per_worker(1000);
-    if (getenv("AMI_BENCH_10K")) per_worker(10000);
+    if (!only || !strcmp(only, "mem")) sleepers(getenv("NSLEEP") ? atoi(getenv("NSLEEP")) : 10000, 1);
+    if (!only || !strcmp(only, "busy")) busy_rate();
+    if ((!only && getenv("AMI_BENCH_100K")) || (only && !strcmp(only, "mem100k"))) sleepers(100000, 0);
     ami_shutdown();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
