@@ -227,8 +227,10 @@ fuzz:
 
 # Long runs of the fault harnesses (CI runs them short inside `make integration`).
 DURATION    ?= 600
-torture: $(B)/tests/integration/test_leader_torture $(PROG_BINS)
-	AMI_TORTURE_SECONDS=$(DURATION) $(B)/tests/integration/test_leader_torture
+TORTURE     := test_leader_torture test_registry_race test_store_damage test_webfix_sweep
+torture: $(addprefix $(B)/tests/integration/,$(TORTURE)) $(PROG_BINS)
+	@set -e; for t in $(TORTURE); do echo "torture $$t: $(DURATION) s"; \
+	   AMI_TORTURE_SECONDS=$(DURATION) $(B)/tests/integration/$$t; done
 
 # Every suite, then the unit tests again under AddressSanitizer + UBSan.
 # The runner prints one closing "N passed, N failed" line over all suites.

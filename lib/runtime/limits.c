@@ -72,15 +72,24 @@ static int refuse_small(ami_runtime *r, size_t size)
     return 1;
 }
 
+/* On a big heap big blocks are refused as sparingly as small ones: until the
+ * next interrupt (up to 256k bytecode instructions) a loop that allocates
+ * (a 30,000-link promise chain being built) otherwise met a refusal, ten
+ * collections of a deep heap and an error at nearly every step: seconds. */
+static int refuse(ami_runtime *r, size_t size)
+{
+    return (size >= AMI__ALLOC_BLOCK_MIN && r->heap_used < AMI__ALLOC_BIG_HEAP) || refuse_small(r, size);
+}
+
 static int alloc_blocked(ami_runtime *r, size_t size)
 {
     if (!r->running) return 0;
     if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
         if (!ami__runtime_exec_timeout_check(r)) return 0;
-        return size >= AMI__ALLOC_BLOCK_MIN || refuse_small(r, size);
+        return refuse(r, size);
     }
     if (++r->alloc_tick & 63) return 0;   /* look at the clock now and then */
-    return ami__runtime_exec_timeout_check(r) && (size >= AMI__ALLOC_BLOCK_MIN || refuse_small(r, size));
+    return ami__runtime_exec_timeout_check(r) && refuse(r, size);
 }
 
 void *ami__runtime_alloc(void *udata, duk_size_t size)

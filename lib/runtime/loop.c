@@ -325,6 +325,16 @@ void ami__loop_push_host(duk_context *ctx)
         duk_push_c_lightfunc(ctx, fns[i].value, fns[i].nargs, fns[i].nargs, 0);
         duk_put_prop_string(ctx, -2, fns[i].key);
     }
+    /* a promise's fields (lib/runtime/js/prelude.js): state, value, handled,
+     * first reaction (3), more reactions, ring slot */
+    static const char *const keys[] = { AMI__PROMISE_KEY_STATE, AMI__PROMISE_KEY_VALUE, "\xFF" "pH", "\xFF" "pF",
+                                        "\xFF" "pJ", "\xFF" "pC", "\xFF" "pR", "\xFF" "pI" };
+    duk_push_array(ctx);
+    for (duk_uarridx_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        duk_push_string(ctx, keys[i]);
+        duk_put_prop_index(ctx, -2, i);
+    }
+    duk_put_prop_string(ctx, -2, "promiseKeys");
 }
 
 /* ---- macrotasks ---- */

@@ -18,6 +18,12 @@
  * uncaught exception in a callback, or is logged after the body settled).
  * It owns `data` from then on. */
 typedef void (*ami__task_fn)(duk_context *ctx, void *data);
+
+/* The hidden keys (Duktape hidden symbols: a leading 0xFF byte, which no
+ * script can write) of a promise's state and value in the prelude
+ * (host.promiseKeys[0] and [1]; the state is 0 pending, 1 fulfilled, 2 rejected). */
+#define AMI__PROMISE_KEY_STATE "\xFF" "pS"
+#define AMI__PROMISE_KEY_VALUE "\xFF" "pV"
 /* Frees the data of a task dropped unrun (stop, free).  May run on any thread
  * (the one calling ami_runtime_stop/free), never touches a heap. */
 typedef void (*ami__drop_fn)(void *data);

@@ -34,10 +34,10 @@ static duk_ret_t encode_value(duk_context *ctx, void *udata)
         duk_pop(ctx);
     }
     if (promise) {
-        duk_get_prop_string(ctx, -1, "_s");
+        duk_get_prop_string(ctx, -1, AMI__PROMISE_KEY_STATE);
         int fulfilled = duk_get_int_default(ctx, -1, 0) == 1;
         duk_pop(ctx);
-        if (fulfilled) duk_get_prop_string(ctx, -1, "_v");
+        if (fulfilled) duk_get_prop_string(ctx, -1, AMI__PROMISE_KEY_VALUE);
         else duk_push_undefined(ctx);
     } else {
         duk_dup_top(ctx);

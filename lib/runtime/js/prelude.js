@@ -111,7 +111,7 @@ var jobs = [], jobHead = 0;
 var unhandled = [];
 
 function noop() {}
-function enqueue(fn, a, b) { jobs.push(fn, a, b); }
+function enqueue(fn, a, b) { var n = jobs.length; jobs[n] = fn; jobs[n + 1] = a; jobs[n + 2] = b; }
 function runJobs() {
     while (jobHead < jobs.length) {
         var f = jobs[jobHead], a = jobs[jobHead + 1], b = jobs[jobHead + 2];
@@ -125,12 +125,19 @@ function runJobs() {
 
 var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 
-/* A reaction is (f, j, c): onFulfilled, onRejected and the child promise, or
- * (AWAIT, null, co) for a coroutine waiting in await.  The first one is kept
- * inline on the promise (_f, _j, _c), more in _r; a child is reached from its
- * parent in one step, with no closures in between, so a chain of 100,000
- * pending .then()s is a shallow enough graph for Duktape's mark-and-sweep
- * (each level of nesting is a level of its C recursion).
+/* A promise's state lives in properties under hidden keys (Duktape hidden
+ * symbols made by the host: no script can name, list or serialise them, so
+ * Object.keys(p) is [] and JSON.stringify(p) is {} as in Node):
+ *   KS state (0 pending, 1 fulfilled, 2 rejected), KV value or reason,
+ *   KH handled (a reaction was added), KF/KJ/KC the first reaction inline
+ *   (onFulfilled, onRejected, child), KR more reactions (f, j, c, …),
+ *   KI the child's slot in the ring.
+ * A reaction is (f, j, c), or (AWAIT, null, co) for a coroutine waiting in
+ * await.  A child is reached from its parent in one step, with no closures
+ * in between, so a chain of 100,000 pending .then()s is a shallow enough
+ * graph for Duktape's mark-and-sweep (each level of nesting is a level of its
+ * C recursion).  The hot paths (then, the reaction job) are written out
+ * inline: each call and each outer name costs Duktape a lookup.
  *
  * Children of pending promises are also listed in a flat ring: the collector
  * then reaches each of them one step from a root instead of through the whole
@@ -138,16 +145,18 @@ var PENDING = 0, FULFILLED = 1, REJECTED = 2;
  * Listing is only a hint for the collector (the chain holds them anyway): a
  * child leaves the ring when its reaction runs or when a newer one takes its
  * slot, and the ring is emptied whenever nothing is listed. */
+var PK = host.promiseKeys;
+var KS = PK[0], KV = PK[1], KH = PK[2], KF = PK[3], KJ = PK[4], KC = PK[5], KR = PK[6], KI = PK[7];
 var AWAIT = {};
 function track(c) {
     if (ring[ringNext] !== undefined) ringLive--;
     ring[ringNext] = c;
-    c._i = ringNext;
+    c[KI] = ringNext;
     ringLive++;
     ringNext = ringNext + 1 === RING_MAX ? 0 : ringNext + 1;
 }
 function untrack(c) {
-    var i = c._i;
+    var i = c[KI];
     if (i !== undefined && ring[i] === c) {
         ring[i] = undefined;
         if (--ringLive === 0) { ring.length = 0; ringNext = 0; }
@@ -155,23 +164,30 @@ function untrack(c) {
 }
 /* Add a reaction to p: run now (as a job) when p is settled. */
 function addReaction(p, f, j, c) {
-    if (p._s !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
-    if (p._c === undefined) { p._f = f; p._j = j; p._c = c; }
-    else (p._r || (p._r = [])).push(f, j, c);
+    if (p[KS] !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
+    if (p[KC] === undefined) { p[KF] = f; p[KJ] = j; p[KC] = c; }
+    else (p[KR] || (p[KR] = [])).push(f, j, c);
     if (f !== AWAIT) track(c);
+}
+function markHandled(p) {
+    p[KH] = true;
+    if (p[KS] === 2) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
 }
 
 function settle(p, state, value) {
-    if (p._s !== 0) return;
-    p._s = state;
-    p._v = value;
-    if (p._c !== undefined) {
-        enqueue(reactionJob, p, p._c);
-        var rs = p._r;
-        p._r = null;
-        if (rs) for (var i = 0; i < rs.length; i += 3) enqueue(reactionJob3, p, [rs[i], rs[i + 1], rs[i + 2]]);
+    if (p[KS] !== 0) return;
+    p[KS] = state;
+    p[KV] = value;
+    var c = p[KC];
+    if (c !== undefined) {
+        enqueue(reactionJob, p, c);
+        var rs = p[KR];
+        if (rs) {
+            p[KR] = null;
+            for (var i = 0; i < rs.length; i += 3) enqueue(reactionJob3, p, [rs[i], rs[i + 1], rs[i + 2]]);
+        }
     }
-    if (state === 2 && !p._h) {
+    if (state === 2 && !p[KH]) {
         unhandled.push(p);
         enqueue(noop, undefined, undefined);   /* a pending job makes the C side look at unhandled */
     }
@@ -198,15 +214,16 @@ function thenableJob(p, vt) {
 }
 /* A promise made by then() is settled by its one reaction only (it has no resolvers). */
 function react(p, f, j, c) {
-    if (f === AWAIT) { c.cont(c, p._v, p._s === 2); return; }
+    var s = p[KS], v = p[KV];
+    if (f === AWAIT) { c.cont(c, v, s === 2); return; }
     untrack(c);
-    var h = p._s === 1 ? f : j;
-    if (!isCallable(h)) {
-        if (p._s === 1) resolveWith(c, p._v); else settle(c, 2, p._v);
+    var h = s === 1 ? f : j;
+    if (typeof h !== 'function') {
+        if (s === 1) resolveWith(c, v); else settle(c, 2, v);
         return;
     }
     var x;
-    try { x = h(p._v); }
+    try { x = h(v); }
     catch (e) {
         if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
         settle(c, 2, e);
@@ -214,39 +231,77 @@ function react(p, f, j, c) {
     }
     resolveWith(c, x);
 }
+/* The inline reaction: read and drop it (a settled promise keeps no
+ * children).  The common case, a .then() handler returning a plain value to
+ * a child nobody else waits on yet, is react() + settle() written out. */
 function reactionJob(p, c) {
-    /* the inline reaction: read and drop it (a settled promise keeps no children) */
-    var f = p._f, j = p._j;
-    p._f = p._j = p._c = undefined;
-    react(p, f, j, c);
+    var ks = KS, kc = KC, s = p[ks], v = p[KV], f = p[KF], j = p[KJ];
+    p[KF] = p[KJ] = p[kc] = undefined;
+    if (f === AWAIT) { c.cont(c, v, s === 2); return; }
+    var h = s === 1 ? f : j;
+    if (typeof h !== 'function') { react(p, f, j, c); return; }
+    var i = c[KI];
+    if (i !== undefined && ring[i] === c) {
+        ring[i] = undefined;
+        if (--ringLive === 0) { ring.length = 0; ringNext = 0; }
+    }
+    var x;
+    try { x = h(v); }
+    catch (e) {
+        if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
+        settle(c, 2, e);
+        return;
+    }
+    if (x !== null && (typeof x === 'object' || typeof x === 'function')) { resolveWith(c, x); return; }
+    if (c[ks] !== 0) return;
+    c[ks] = 1;
+    c[KV] = x;
+    var d = c[kc];
+    if (d !== undefined) {
+        if (c[KR]) { settleReactions(c); return; }
+        var n = jobs.length;
+        jobs[n] = reactionJob; jobs[n + 1] = c; jobs[n + 2] = d;
+    }
+}
+function settleReactions(p) {
+    enqueue(reactionJob, p, p[KC]);
+    var rs = p[KR];
+    p[KR] = null;
+    for (var i = 0; i < rs.length; i += 3) enqueue(reactionJob3, p, [rs[i], rs[i + 1], rs[i + 2]]);
 }
 function reactionJob3(p, fjc) { react(p, fjc[0], fjc[1], fjc[2]); }
 function newPending() {
-    var p = Object.create(PromiseImpl.prototype);
-    p._s = PENDING; p._v = undefined; p._h = false;
+    var p = Object.create(Pp);
+    p[KS] = PENDING; p[KV] = undefined; p[KH] = false;
     return p;
 }
 
 function PromiseImpl(executor) {
     if (!(this instanceof PromiseImpl)) throw new TypeError("Promise constructor cannot be invoked without 'new'");
     if (!isCallable(executor)) throw new TypeError('Promise resolver ' + String(executor) + ' is not a function');
-    this._s = PENDING; this._v = undefined; this._h = false;
+    this[KS] = PENDING; this[KV] = undefined; this[KH] = false;
     var r = resolvers(this);
     try { executor(r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
 var Pp = PromiseImpl.prototype;
-/* the state lives in plain fields (_s, _v, _h: cheap on the hot path); JSON shows
- * a promise as {} as Node does */
+/* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
 force(Pp, 'toJSON', function () { return {}; });
 force(Pp, 'then', function (onFulfilled, onRejected) {
-    if (!(this instanceof PromiseImpl)) throw new TypeError('Promise.prototype.then called on a non-promise');
-    var child = newPending();
-    if (!this._h) {
-        this._h = true;
-        if (this._s === REJECTED) { var i = unhandled.indexOf(this); if (i >= 0) unhandled.splice(i, 1); }
-    }
-    addReaction(this, onFulfilled, onRejected, child);
-    return child;
+    var p = this;
+    if (!(p instanceof PromiseImpl)) throw new TypeError('Promise.prototype.then called on a non-promise');
+    var ks = KS, kc = KC, c = Object.create(Pp);
+    c[ks] = 0; c[KV] = undefined; c[KH] = false;
+    if (!p[KH]) markHandled(p);
+    if (p[ks] !== 0) { enqueue(reactionJob3, p, [onFulfilled, onRejected, c]); return c; }
+    if (p[kc] === undefined) { p[KF] = onFulfilled; p[KJ] = onRejected; p[kc] = c; }
+    else (p[KR] || (p[KR] = [])).push(onFulfilled, onRejected, c);
+    var i = ringNext;
+    if (ring[i] !== undefined) ringLive--;
+    ring[i] = c;
+    c[KI] = i;
+    ringLive++;
+    ringNext = i + 1 === RING_MAX ? 0 : i + 1;
+    return c;
 });
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
 force(Pp, 'finally', function (f) {
@@ -329,10 +384,7 @@ function awaitOn(co, x) {
         if (!isObject(x)) { enqueue(valueJob, co, x); return; }
         p = PromiseImpl.resolve(x);
     }
-    if (!p._h) {
-        p._h = true;
-        if (p._s === 2) { var i = unhandled.indexOf(p); if (i >= 0) unhandled.splice(i, 1); }
-    }
+    if (!p[KH]) markHandled(p);
     addReaction(p, AWAIT, null, co);
 }
 function asyncCall(fn, self, args) {
@@ -741,7 +793,7 @@ function drain() {
     var u = unhandled.slice();
     unhandled.length = 0;
     for (var i = 0; i < u.length; i++)
-        if (!u[i]._h) host.log(3, 'Unhandled promise rejection: ' + format(u[i]._v));
+        if (!u[i][KH]) host.log(3, 'Unhandled promise rejection: ' + format(u[i][KV]));
 }
 return {
     dispatch: function (id, text) {

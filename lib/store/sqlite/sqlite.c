@@ -181,9 +181,12 @@ static int is_busy(int rc)
     return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
+/* names the file: a damaged store must be found by the error alone */
 static int sq_error(sqlite3 *db, const char *what)
 {
-    return ami__error_set(AMI_EIO, "sqlite: %s: %s", what, sqlite3_errmsg(db));
+    const char *file = sqlite3_db_filename(db, "main");
+    return ami__error_set(AMI_EIO, "store \"%s\": sqlite: %s: %s", file && *file ? file : ":memory:", what,
+                          sqlite3_errmsg(db));
 }
 
 static uint64_t rng_next(sq_backend *b)
