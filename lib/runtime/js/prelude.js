@@ -422,7 +422,7 @@ var polyNames = [
     [Object, ['hasOwn']],
     [Number, ['isFinite', 'isInteger', 'parseFloat']],
     [PromiseImpl, ['all', 'allSettled', 'race', 'any', 'withResolvers']],
-    [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet']]
+    [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet', '__ami_re']]
 ];
 var polyPending = [];   /* [object, name] of each accessor still installed */
 function loadPoly() {

@@ -56,6 +56,13 @@ void ami__lw_lex_init(lw_lexer *L, const char *src, size_t len);
 /* Next token; '/' is lexed as a punctuator unless regex_ok. */
 void ami__lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok);
 int ami__lw_is_id_start(unsigned c);
+/* A regexp literal (/body/flags, already checked for flags) that uses what
+ * ES5 lacks (named groups, \k, flags s/u/y), rewritten for Duktape as a call
+ * `__ami_re(/body'/flags', [names], "suy")`; NULL when it needs nothing.
+ * body_off/body_len: the rewritten pattern in the result.  Refuses lookbehind
+ * and what it cannot rewrite (ami__lw_fail with the position). */
+const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line, int col, size_t *outlen,
+                                size_t *body_off, size_t *body_len);
 int ami__lw_is_id_part(unsigned c);
 
 /* ---- AST */
