@@ -112,11 +112,19 @@ def('__ami_prop', function (o, k, v) {
   Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
   return o;
 });
+/* Error options (ES2022): an own, non-enumerable cause when opts has one */
+function cause(err, opts) {
+  if (opts !== null && typeof opts === 'object' && 'cause' in opts)
+    Object.defineProperty(err, 'cause', { value: opts.cause, writable: true, configurable: true, enumerable: false });
+  return err;
+}
+def('__ami_cause', cause);
 def('__ami_super', function (self, B, args) {
   var r = B.apply(self, args);
   if (r !== void 0 && r !== self && r !== null && typeof r === 'object' && r instanceof Error) {
     if (args.length > 0 && args[0] !== void 0) Object.defineProperty(self, 'message', { value: r.message, writable: true, configurable: true, enumerable: false });
     if ('stack' in r) try { Object.defineProperty(self, 'stack', { value: r.stack, writable: true, configurable: true, enumerable: false }); } catch (e) {}
+    if (args.length > 1 && !('cause' in r)) cause(self, args[1]);
   }
   return self;
 });

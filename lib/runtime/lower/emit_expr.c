@@ -384,6 +384,17 @@ static void emit_object(E *e, node *o)
     P(")");
 }
 
+/* a global Error constructor (not a local of that name) */
+static int is_error_ctor(node *n)
+{
+    static const char *const names[] = { "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError",
+                                         "EvalError", "URIError", NULL };
+    if (n->type != N_IDENT || n->bind) return 0;
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(n->str, names[i])) return 1;
+    return 0;
+}
+
 void emit_expr(E *e, node *n)
 {
     switch (n->type) {
@@ -480,6 +491,17 @@ void emit_expr(E *e, node *n)
             emit_expr(e, n->a);
             P(", ");
             emit_array_concat(e, n->list);
+            P(")");
+            return;
+        }
+        if (is_error_ctor(n->a) && n->list && n->list->next && !n->list->next->next) {
+            /* new Error(message, { cause }): Duktape ignores the options */
+            P("__ami_cause(new ");
+            emit_expr(e, n->a);
+            P("(");
+            emit_expr(e, n->list);
+            P("), ");
+            emit_expr(e, n->list->next);
             P(")");
             return;
         }

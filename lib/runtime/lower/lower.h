@@ -38,7 +38,10 @@
  *   __ami_accessor(o, k, get, set, enumerable) defines/merges a getter/setter.
  *   __ami_prop(o, k, v)    defines an enumerable data property; returns o.
  *   __ami_super(self, B, args) runs B's constructor on self (copies `message`
- *                          and `stack` when B is Error-like); returns self.
+ *                          and `stack` when B is Error-like, and sets `cause`
+ *                          from args[1]); returns self.
+ *   __ami_cause(err, opts) err with an own non-enumerable `cause` when opts
+ *                          has one (new Error(message, { cause })); returns err.
  *   __ami_sget(proto, k, self) super.k: the property k found from proto up
  *                          its chain; a getter runs with `self` as this.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
