@@ -46,7 +46,7 @@ typedef struct E {
     lw_buf tplvars;
     int base_fields;        /* the constructor being emitted starts with __ami_fields.call(this) */
     int chain_delete;       /* the chain being emitted is the operand of delete */
-    const char *forof_label; /* label of the for-of being emitted (printed inside its try) */
+    const char *forof_label; /* "a: b: ": labels of the for-of being emitted (printed inside its try) */
 } E;
 #define P(s) puts_(e, s)
 typedef struct val { const char *name; node *dflt; node *expr; } val;

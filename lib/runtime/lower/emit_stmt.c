@@ -241,7 +241,6 @@ static void emit_for(E *e, node *n)
         P("try { ");
         if (e->forof_label) {
             P(e->forof_label);
-            P(": ");
             e->forof_label = NULL;
         }
         P("for (");
@@ -428,9 +427,18 @@ void emit_stmt(E *e, node *n)
     case N_LABELED: {
         jump *j = push_jump(e, 'b', n->str);
         sync(e, n->line);
-        node *body = n->a;
-        if (body->type == N_FOROF && !(body->flags & NF_AWAIT_OF)) {
-            e->forof_label = n->str;   /* the for-of prints it inside its try (continue needs it on the loop) */
+        node *body = n->a, *inner = body;
+        while (inner->type == N_LABELED) inner = inner->a;
+        if (inner->type == N_FOROF && !(inner->flags & NF_AWAIT_OF)) {
+            /* the for-of prints its labels (all of them: a: b: for…of) inside
+             * its try, as continue needs them on the loop */
+            const char *prev = e->forof_label ? e->forof_label : "";
+            size_t pl = strlen(prev), nl = strlen(n->str);
+            char *all = ami__lw_alloc(e->C, pl + nl + 3);
+            memcpy(all, prev, pl);
+            memcpy(all + pl, n->str, nl);
+            memcpy(all + pl + nl, ": ", 3);
+            e->forof_label = all;
         } else {
             P(n->str);
             P(": ");
