@@ -357,7 +357,8 @@ force(G, '__ami_async', asyncCall);
 
 if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
     try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
-var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star'];
+var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star',
+                '__ami_genret'];
 function loadGen() {
     for (var i = 0; i < genNames.length; i++) delete G[genNames[i]];
     try {

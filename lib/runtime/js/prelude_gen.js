@@ -68,15 +68,41 @@ function yieldRaw(v) {
 }
 force(G, '__ami_gen', function (fn, self, args) { return newGen(Gp, fn, self, args, 1, null); });
 force(G, '__ami_yield', yieldRaw);
-force(G, '__ami_yield_star', function (x) {
-    var it = G.__ami_iter(x), v, r;
+/* the private signal return() throws at a paused yield: catch clauses of
+ * generators rethrow it (lowered `catch (e) { __ami_genret(e); … }`) */
+function isRet(e) {
+    var co = cur(), s = co !== null ? co.g : undefined;
+    return s !== undefined && s.ret !== undefined && e === s.ret;
+}
+force(G, '__ami_genret', function (e) { if (isRet(e)) throw e; });
+/* yield*: next(v), throw(e) and return(v) of the outer generator go to the
+ * inner iterator (ES2015 14.4.14); step(it, mode, v) calls one of them */
+function delegate(it, step) {
+    var v, r, mode = 0, sig;
     for (;;) {
-        r = it.next(v);
+        if (mode === 0) r = step(it, 'next', v);
+        else if (mode === 1) {
+            if (!isCallable(it['throw'])) {
+                if (isCallable(it['return'])) step(it, 'return', undefined);
+                throw new TypeError("The iterator does not provide a 'throw' method");
+            }
+            r = step(it, 'throw', v);
+        } else {
+            if (!isCallable(it['return'])) throw sig;
+            r = step(it, 'return', sig.r);
+            if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
+            if (r.done) { sig.r = r.value; throw sig; }
+        }
         if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
         if (r.done) return r.value;
-        v = yieldRaw(r.value);
+        try { v = yieldRaw(r.value); mode = 0; }
+        catch (e) {
+            if (isRet(e)) { mode = 2; sig = e; } else { mode = 1; v = e; }
+        }
     }
-});
+}
+function syncStep(it, m, v) { return it[m](v); }
+force(G, '__ami_yield_star', function (x) { return delegate(G.__ami_iter(x), syncStep); });
 
 /* async generators: requests queue up; the coroutine awaits (1) and yields (4) */
 function AsyncGenerator() {}
@@ -132,17 +158,15 @@ if (hasSymbol && Symbol.toStringTag) force(AGp, Symbol.toStringTag, 'AsyncGenera
 force(G, '__ami_agen', function (fn, self, args) { return newGen(AGp, fn, self, args, 2, agenStep); });
 force(G, '__ami_ayield', function (v) { return yieldRaw(awaitValue(v)); });
 force(G, '__ami_ayield_star', function (x) {
-    var m = isObject(x) || typeof x === 'string' ? x[AITER] : undefined, it, v, r;
+    var m = isObject(x) || typeof x === 'string' ? x[AITER] : undefined, it;
     if (isCallable(m)) it = m.call(x);
     else {
         var sync = G.__ami_iter(x);
         it = { next: function (a) { var q = sync.next(a); return isObject(q) && !q.done ? PromiseImpl.resolve(q.value).then(function (w) { return iterResult(w, false); }) : q; } };
+        if (isCallable(sync['return'])) it['return'] = function (a) { return sync['return'](a); };
+        if (isCallable(sync['throw'])) it['throw'] = function (a) { return sync['throw'](a); };
     }
-    for (;;) {
-        r = awaitValue(it.next(v));
-        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
-        if (r.done) return r.value;
-        v = yieldRaw(r.value);
-    }
+    return delegate(it, asyncStep);
 });
+function asyncStep(it, m, v) { return awaitValue(it[m](v)); }
 }

@@ -372,16 +372,19 @@ void emit_stmt(E *e, node *n)
             sync(e, n->c->line);
             P(" catch (");
             node *param = n->b;
-            if (!param) {
+            /* in a generator, the signal return() throws at the paused yield
+             * passes through catch clauses (only finally blocks see it) */
+            int gen = e->cur->genkind != 0;
+            if (!param || param->type == N_IDENT) {
                 char buf[32];
-                snprintf(buf, sizeof buf, "__ami_e%d", ++e->ntemp);
-                P(buf);
+                const char *nm = buf;
+                if (param) nm = ident_out(param);
+                else snprintf(buf, sizeof buf, "__ami_e%d", ++e->ntemp);
+                P(nm);
                 P(") ");
+                if (gen) { P("{ __ami_genret("); P(nm); P("); "); }
                 emit_block(e, n->c->a);
-            } else if (param->type == N_IDENT) {
-                P(ident_out(param));
-                P(") ");
-                emit_block(e, n->c->a);
+                if (gen) P(" }");
             } else {
                 char buf[32];
                 snprintf(buf, sizeof buf, "__ami_e%d", ++e->ntemp);
@@ -390,7 +393,9 @@ void emit_stmt(E *e, node *n)
                 P(") ");
                 node *blk = n->c->a;
                 sync(e, blk->line);
-                P("{ var ");
+                P("{ ");
+                if (gen) { P("__ami_genret("); P(nm); P("); "); }
+                P("var ");
                 int first = 1;
                 val v = { nm, NULL, NULL };
                 assign_pattern(e, param, v, 1, &first);

@@ -66,6 +66,10 @@
  *                          coroutine runs fn (function* / async function*).
  *   __ami_yield(v), __ami_yield_star(iterable)    yield / yield* in a generator.
  *   __ami_ayield(v), __ami_ayield_star(iterable)  the same in an async generator.
+ *                          yield* forwards next(v), throw(e) and return(v).
+ *   __ami_genret(e)        rethrows e when it is the signal return() throws at
+ *                          a paused yield (first statement of every catch
+ *                          clause in a generator: only finally blocks see it).
  */
 #ifndef AMI_LOWER_H
 #define AMI_LOWER_H
