@@ -119,15 +119,19 @@ function cause(err, opts) {
   return err;
 }
 def('__ami_cause', cause);
-def('__ami_super', function (self, B, args) {
-  var r = B.apply(self, args);
+function superCall(self, B, args) {
+  superCall.t = B;   /* B's class constructor check lets this call through (and clears it) */
+  var r;
+  try { r = B.apply(self, args); } finally { superCall.t = void 0; }
   if (r !== void 0 && r !== self && r !== null && typeof r === 'object' && r instanceof Error) {
     if (args.length > 0 && args[0] !== void 0) Object.defineProperty(self, 'message', { value: r.message, writable: true, configurable: true, enumerable: false });
     if ('stack' in r) try { Object.defineProperty(self, 'stack', { value: r.stack, writable: true, configurable: true, enumerable: false }); } catch (e) {}
     if (args.length > 1 && !('cause' in r)) cause(self, args[1]);
   }
   return self;
-});
+}
+superCall.t = void 0;
+def('__ami_super', superCall);
 def('__ami_sget', function (proto, k, self) {
   for (var o = proto; o != null; o = Object.getPrototypeOf(o)) {
     var d = Object.getOwnPropertyDescriptor(o, k);

@@ -99,7 +99,10 @@ void emit_function(E *e, node *fn, const char *name)
     }
     emit_prologue(e, fn, pnames);
     if ((fn->flags & NF_CTOR) && name) {   /* class constructors need new, as in Node */
-        P("if (!(this instanceof "); P(name); P(")) __ami_nonew(\""); P(name); P("\");");
+        /* Duktape's new.target: undefined for A.call(obj); __ami_super marks the
+         * base constructor it calls with apply (__ami_super.t) */
+        P("if (!(this instanceof "); P(name); P(") || (new.target === void 0 && __ami_super.t !== "); P(name);
+        P(")) __ami_nonew(\""); P(name); P("\"); __ami_super.t = void 0;");
     }
     if (f->in_ctor && e->base_fields) { P("__ami_fields.call(this);"); e->base_fields = 0; }
     if (fn->flags & NF_EXPR_BODY) {
@@ -158,7 +161,8 @@ void emit_class(E *e, node *c, const char *name)
     if (!ctor) {
         P("function ");
         P(cname);
-        P("(){ if (!(this instanceof "); P(cname); P(")) __ami_nonew(\""); P(cname); P("\");");
+        P("(){ if (!(this instanceof "); P(cname); P(") || (new.target === void 0 && __ami_super.t !== "); P(cname);
+        P(")) __ami_nonew(\""); P(cname); P("\"); __ami_super.t = void 0;");
         if (c->b) P(c->c ? " return __ami_fields.call(__ami_super(this, __super, arguments)); }"
                          : " return __ami_super(this, __super, arguments); }");
         else P(c->c ? " __ami_fields.call(this); }" : " }");
