@@ -48,7 +48,8 @@ enum {
     AMI_WORKER_F_MODE = 1u << 3, AMI_WORKER_F_SCOPE = 1u << 4, AMI_WORKER_F_EXEC = 1u << 5,
     AMI_WORKER_F_PRIORITY = 1u << 6, AMI_WORKER_F_ACCOUNT = 1u << 7, AMI_WORKER_F_ASSIGNED = 1u << 8,
     AMI_WORKER_F_NOTE = 1u << 9, AMI_WORKER_F_SCRIPT = 1u << 10, AMI_WORKER_F_DEPENDENCIES = 1u << 11,
-    AMI_WORKER_F_VERSION = 1u << 12, AMI_WORKER_F_TIMESTAMP = 1u << 13, AMI_WORKER_F_LANGUAGE = 1u << 14
+    AMI_WORKER_F_VERSION = 1u << 12, AMI_WORKER_F_TIMESTAMP = 1u << 13, AMI_WORKER_F_LANGUAGE = 1u << 14,
+    AMI_WORKER_F_STOPPED_BY_POLICY = 1u << 15
 };
 
 /**
@@ -76,6 +77,10 @@ typedef struct ami_worker_raw {
     int64_t timestamp;
     unsigned present;             /* AMI_WORKER_F_* of the fields the JSON has */
     ami_language language;        /* "language" (after `present`: added later) */
+    /* "stoppedByPolicy" ({reason, at, nid}, borrowed), or NULL: written by the
+     * node whose error policy stopped the worker, never by a create or
+     * setWorker body; starting the worker or a new script removes it. */
+    const json_t *stopped_by_policy;
 } ami_worker_raw;
 
 /** How ami_worker_raw_parse treats what it does not expect. */

@@ -240,8 +240,8 @@ static void apply_entry(ami_node *node, const json_t *entry)
     }
     if (!r.active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
     /* a policy stop recorded by a node (this one before a restart, or another): not started until cleared */
-    const json_t *sbp = json_object_get(raw, AMI__STOPPED_BY_POLICY);
-    if (json_is_object(sbp)) {
+    const json_t *sbp = r.stopped_by_policy;
+    if (sbp) {
         if (!w->policy_stopped) {
             const char *why = json_string_value(json_object_get(sbp, "reason"));
             snprintf(w->stop_reason, sizeof w->stop_reason, "%s", why ? why : "stopped by policy");

@@ -67,7 +67,7 @@ AMI_EXTERN(void) ami_worker_script_hash(char out[9], const char *script, size_t 
 
 /* ---- the raw parser: one table of fields, read by every layer ---- */
 
-enum { K_STR, K_STR_NULL, K_BOOL, K_INT, K_STRARRAY, K_ENUM, K_SCRIPT };
+enum { K_STR, K_STR_NULL, K_BOOL, K_INT, K_STRARRAY, K_ENUM, K_SCRIPT, K_OBJECT };
 
 typedef struct {
     const char *name;        /* in raw */
@@ -94,6 +94,7 @@ static const field_rule fields[] = {
     { "dependencies", "dependencies", K_STRARRAY, AMI_WORKER_F_DEPENDENCIES, NULL },
     { "version", "version", K_STR, AMI_WORKER_F_VERSION, NULL },
     { "timestamp", NULL, K_INT, AMI_WORKER_F_TIMESTAMP, NULL },
+    { "stoppedByPolicy", NULL, K_OBJECT, AMI_WORKER_F_STOPPED_BY_POLICY, NULL },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -111,6 +112,7 @@ static int type_ok(const json_t *v, int kind)
     case K_STR_NULL: return json_is_string(v) || json_is_null(v);
     case K_BOOL: return json_is_boolean(v);
     case K_INT: return json_is_integer(v);
+    case K_OBJECT: return json_is_object(v);
     case K_STRARRAY: {
         if (!json_is_array(v)) return 0;
         size_t i;
@@ -130,6 +132,7 @@ static const char *kind_words(int kind)
     case K_BOOL: return "a boolean";
     case K_INT: return "an integer";
     case K_STRARRAY: return "an array of strings";
+    case K_OBJECT: return "an object";
     default: return "a string";
     }
 }
@@ -163,6 +166,7 @@ static void store_field(ami_worker_raw *out, const field_rule *r, const json_t *
     case AMI_WORKER_F_DEPENDENCIES: out->dependencies = v; break;
     case AMI_WORKER_F_VERSION: out->version = str; break;
     case AMI_WORKER_F_TIMESTAMP: out->timestamp = (int64_t)json_integer_value(v); break;
+    case AMI_WORKER_F_STOPPED_BY_POLICY: out->stopped_by_policy = v; break;
     }
 }
 
@@ -247,6 +251,10 @@ AMI_EXTERN(int) ami_worker_raw_to_json(json_t **out, const ami_worker_raw *raw)
         case AMI_WORKER_F_DEPENDENCIES: v = raw->dependencies ? json_deep_copy(raw->dependencies) : json_array(); break;
         case AMI_WORKER_F_VERSION: v = json_string(raw->version ? raw->version : ""); break;
         case AMI_WORKER_F_TIMESTAMP: v = json_integer((json_int_t)raw->timestamp); break;
+        case AMI_WORKER_F_STOPPED_BY_POLICY:
+            if (!raw->stopped_by_policy) continue;
+            v = json_deep_copy(raw->stopped_by_policy);
+            break;
         }
         if (!v || json_object_set_new(o, r->name, v)) { bad = 1; break; }
     }

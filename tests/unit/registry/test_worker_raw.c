@@ -47,6 +47,7 @@ static void strict_messages(void)
         { "{\"dependencies\":[1]}", "Invalid dependencies: expected an array of strings" },
         { "{\"script\":7}", "Invalid script content: script must be a string" },
         { "{\"mode\":[]}", "Invalid mode: expected a string" },
+        { "{\"stoppedByPolicy\":\"yes\"}", "Invalid stoppedByPolicy: expected an object" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *raw = check_json(cases[i][0]);
@@ -55,6 +56,23 @@ static void strict_messages(void)
         CHECK_STR(ami_error_last(), cases[i][1]);
         json_decref(raw);
     }
+}
+
+/* A node's error policy writes stoppedByPolicy into the record: it is one of the
+ * record's fields, so a strict reader accepts it and writes it back unchanged. */
+static void policy_stop_is_a_record_field(void)
+{
+    json_t *raw = check_json("{\"sid\":\"w1\",\"script\":\"x\",\"timestamp\":5,"
+                             "\"stoppedByPolicy\":{\"reason\":\"too many errors\",\"at\":7,\"nid\":\"s-0001\"}}");
+    ami_worker_raw r;
+    CHECK_RC(ami_worker_raw_parse(&r, raw, AMI_WORKER_RAW_STRICT));
+    CHECK(r.present & AMI_WORKER_F_STOPPED_BY_POLICY);
+    CHECK_STR(json_string_value(json_object_get(r.stopped_by_policy, "reason")), "too many errors");
+    json_t *back = NULL;
+    CHECK_RC(ami_worker_raw_to_json(&back, &r));
+    CHECK(json_equal(back, raw));
+    json_decref(back);
+    json_decref(raw);
 }
 
 static void lenient_reads_what_a_node_can_schedule(void)
@@ -80,6 +98,7 @@ int main(void)
     REQUIRE(ami_store_open(&s, uri) == 0);
     RUN(round_trip_of_a_created_record);
     RUN(strict_messages);
+    RUN(policy_stop_is_a_record_field);
     RUN(lenient_reads_what_a_node_can_schedule);
     ami_store_free(s);
     return check_done();
