@@ -364,7 +364,7 @@ function loadGen() {
     try {
         host.lazy(5)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isObject: isObject,
                        isCallable: isCallable, PromiseImpl: PromiseImpl, newCo: newCo, park: park,
-                       resumeRaw: resumeRaw, cur: function () { return current; }, yieldCo: yieldCo,
+                       resumeRaw: resumeRaw, resumeCo: resumeCo, cur: function () { return current; }, yieldCo: yieldCo,
                        awaitOn: awaitOn, awaitValue: awaitValue, newPending: newPending, settle: settle,
                        resolveWith: resolveWith });
     } catch (e) {
