@@ -132,6 +132,42 @@ function superCall(self, B, args) {
 }
 superCall.t = void 0;
 def('__ami_super', superCall);
+/* an object literal whose methods use super: each such method (a function
+ * named __ami_hN) gets its home object, and its name back */
+def('__ami_home', function (o) {
+  var ks = Object.getOwnPropertyNames(o);
+  if (typeof Object.getOwnPropertySymbols === 'function') ks = ks.concat(Object.getOwnPropertySymbols(o));
+  for (var i = 0; i < ks.length; i++) {
+    var d = Object.getOwnPropertyDescriptor(o, ks[i]), fs = [d.value, d.get, d.set];
+    for (var j = 0; j < 3; j++) {
+      var f = fs[j];
+      if (typeof f !== 'function' || !/^__ami_h[0-9]+$/.test(f.name) || Object.prototype.hasOwnProperty.call(f, '__ami_home')) continue;
+      Object.defineProperty(f, '__ami_home', { value: o });
+      var nm = typeof ks[i] === 'symbol' ? '[' + (ks[i].description || '') + ']' : ks[i];
+      try { Object.defineProperty(f, 'name', { value: j === 0 ? nm : (j === 1 ? 'get ' : 'set ') + nm, configurable: true }); } catch (e) {}
+    }
+  }
+  return o;
+});
+def('__ami_setproto', function (o, v) {
+  if (v === null || typeof v === 'object' || typeof v === 'function') Object.setPrototypeOf(o, v);
+});
+/* super[k] = v: a setter found from proto up runs with self as this; else
+ * the value lands on self (a read-only or getter-only property ignores it) */
+def('__ami_sset', function (proto, k, v, self) {
+  for (var o = proto; o != null; o = Object.getPrototypeOf(o)) {
+    var d = Object.getOwnPropertyDescriptor(o, k);
+    if (d) {
+      if (d.set) { d.set.call(self, v); return v; }
+      if (d.get || d.writable === false) return v;
+      break;
+    }
+  }
+  var own = Object.getOwnPropertyDescriptor(self, k);
+  if (!own) Object.defineProperty(self, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else if (!own.get && !own.set) self[k] = v;
+  return v;
+});
 def('__ami_sget', function (proto, k, self) {
   for (var o = proto; o != null; o = Object.getPrototypeOf(o)) {
     var d = Object.getOwnPropertyDescriptor(o, k);

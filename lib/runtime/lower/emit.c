@@ -63,6 +63,7 @@ fnctx *fn_push(E *e, lw_scope *scope, int arrowlike, int is_wrap)
     if (e->cur && (arrowlike || is_wrap)) {
         f->method_static = e->cur->method_static;
         f->has_super = e->cur->has_super;
+        f->home = e->cur->home;
         f->in_ctor = e->cur->in_ctor;
     }
     if (e->cur && is_wrap) f->genkind = e->cur->genkind;

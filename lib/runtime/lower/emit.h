@@ -25,6 +25,7 @@ typedef struct fnctx {
     int has_super;
     int in_ctor;
     int genkind;            /* 1 generator, 2 async generator (per-iteration wraps inherit it) */
+    const char *home;       /* object literal method using super: its name (__ami_hN) */
     lw_scope *scope;
 } fnctx;
 
@@ -46,6 +47,7 @@ typedef struct E {
     lw_buf tplvars;
     int base_fields;        /* the constructor being emitted starts with __ami_fields.call(this) */
     int chain_delete;       /* the chain being emitted is the operand of delete */
+    const char *next_home;  /* the next emit_function is an object literal method with this home name */
     const char *forof_label; /* "a: b: ": labels of the for-of being emitted (printed inside its try) */
 } E;
 #define P(s) puts_(e, s)

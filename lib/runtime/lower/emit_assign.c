@@ -181,7 +181,7 @@ void emit_const_error(E *e, node *id)
     P(")");
 }
 
-/* super.x as an assignment target writes this.x */
+/* super.x as the target of a compound assignment writes this.x */
 void emit_target(E *e, node *t)
 {
     if (t->type == N_MEMBER && t->a->type == N_SUPER) {
@@ -218,6 +218,19 @@ void emit_assign(E *e, node *a)
         emit_expr(e, a->b);
         P(", ");
         emit_const_error(e, t);
+        P(")");
+        return;
+    }
+    if (!strcmp(op, "=") && t->type == N_MEMBER && t->a->type == N_SUPER) {
+        /* super.x = v: a setter found from the home's prototype runs with this */
+        P("__ami_sset(");
+        emit_super_base(e, t->a);
+        P(", ");
+        if (t->flags & NF_COMPUTED) emit_expr(e, t->b); else emit_key_string(e, t->b);
+        P(", ");
+        emit_expr(e, a->b);
+        P(", ");
+        P(this_name(e));
         P(")");
         return;
     }

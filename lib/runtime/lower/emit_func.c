@@ -96,7 +96,9 @@ void emit_function(E *e, node *fn, const char *name)
         f->method_static = outer->method_static;
         f->in_ctor = (fn->flags & NF_CTOR) ? outer->in_ctor : 0;
         if (!(fn->flags & NF_METHOD)) { f->has_super = 0; f->in_ctor = 0; }
+        if (e->next_home) { f->has_super = 1; f->home = e->next_home; f->method_static = 0; f->in_ctor = 0; }
     }
+    e->next_home = NULL;
     emit_prologue(e, fn, pnames);
     if ((fn->flags & NF_CTOR) && name) {   /* class constructors need new, as in Node */
         /* Duktape's new.target: undefined for A.call(obj); __ami_super marks the

@@ -42,6 +42,13 @@
  *                          from args[1]); returns self.
  *   __ami_cause(err, opts) err with an own non-enumerable `cause` when opts
  *                          has one (new Error(message, { cause })); returns err.
+ *   __ami_home(o)          gives o's methods that use super (functions named
+ *                          __ami_hN) their home object (fn.__ami_home) and
+ *                          their name; returns o.
+ *   __ami_sset(proto, k, v, self) super.k = v: a setter found from proto runs
+ *                          with self as this, else v lands on self; returns v.
+ *   __ami_setproto(o, v)   `__proto__: v` in an object literal (v an object
+ *                          or null).
  *   __ami_sget(proto, k, self) super.k: the property k found from proto up
  *                          its chain; a getter runs with `self` as this.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
