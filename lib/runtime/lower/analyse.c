@@ -71,7 +71,7 @@ static void decide_wraps(lw_scope *s, int loop_flag)
             for (lw_scope *b = c->first_child; b; b = b->next_sibling)
                 if (b->is_loop_body) { b->wrap = 2; break; }
         }
-        if (!c->wrap && in_loop && !c->is_switch && !c->is_loop_head && c->owner && has_captured_lexical(c)) c->wrap = 1;
+        if (!c->wrap && in_loop && !c->is_loop_head && c->owner && has_captured_lexical(c)) c->wrap = 1;
         decide_wraps(c, c->wrap ? 0 : (in_loop || c->is_loop_head));
     }
 }

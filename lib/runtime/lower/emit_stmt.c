@@ -288,6 +288,19 @@ static void emit_block(E *e, node *b)
     P("}");
 }
 
+/* the cases of a switch and its closing brace */
+static void emit_cases(E *e, node *n)
+{
+    for (node *c = n->list; c; c = c->next) {
+        sync(e, c->line);
+        if (c->a) { P(" case "); emit_expr(e, c->a); P(":"); }
+        else P(" default:");
+        emit_stmts(e, c->list);
+    }
+    sync(e, n->end_line);
+    P("}");
+}
+
 void emit_stmt(E *e, node *n)
 {
     switch (n->type) {
@@ -413,19 +426,31 @@ void emit_stmt(E *e, node *n)
         if (n->d) { P(" finally "); emit_block(e, n->d); }
         return;
     case N_SWITCH: {
-        jump *j = push_jump(e, 's', NULL);
         sync(e, n->line);
+        if (n->scope && n->scope->wrap) {
+            /* in a loop, with case bindings a closure captures: one IIFE per
+             * execution (the discriminant is evaluated before it) */
+            const char *d = temp(e), *r = temp(e);
+            P("{ "); P(d); P(" = "); emit_expr(e, n->a); P("; ");
+            P(r);
+            P(" = (function(){");
+            fnctx *f = fn_push(e, n->scope, 1, 1);
+            jump *j = push_jump(e, 's', NULL);
+            P("switch ("); P(d); P(") {");
+            emit_cases(e, n);
+            e->jumps = j->prev;
+            exitrec *exits = f->exits;
+            fn_pop(e);
+            P("})(); ");
+            emit_exit_checks(e, n, exits, r);
+            P("}");
+            return;
+        }
+        jump *j = push_jump(e, 's', NULL);
         P("switch (");
         emit_expr(e, n->a);
         P(") {");
-        for (node *c = n->list; c; c = c->next) {
-            sync(e, c->line);
-            if (c->a) { P(" case "); emit_expr(e, c->a); P(":"); }
-            else P(" default:");
-            emit_stmts(e, c->list);
-        }
-        sync(e, n->end_line);
-        P("}");
+        emit_cases(e, n);
         e->jumps = j->prev;
         return;
     }
