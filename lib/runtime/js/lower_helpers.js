@@ -187,5 +187,7 @@ def('__ami_enum', function (keys, vals) {
   return o;
 });
 def('__ami_const', function (name) { throw new TypeError('Assignment to constant variable.'); });
+/* the value of a let/const/class a closure may read before its declaration ran */
+def('__ami_u', { uninitialized: true });
 def('__ami_tdz', function (name) { throw new ReferenceError("Cannot access '" + name + "' before initialization"); });
 })((function () { return this; })());

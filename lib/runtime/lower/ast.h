@@ -125,6 +125,7 @@ struct node {
 #define NF_TDZ        0x2000 /* identifier read before its let/const/class declaration */
 #define NF_GEN        0x4000 /* function* (generator); on N_YIELD: yield* */
 #define NF_TS_SIG     0x8000 /* TypeScript: overload signature / abstract method (no body, not emitted) */
+#define NF_TDZCHK     0x10000 /* identifier in a closure that may run before its let/const/class is initialised */
 
 /* Function node: a = name ident (or NULL), list = params, b = body (N_BLOCK or expression) */
 /* Class node: a = name, b = superclass, list = members (N_CLASS_MEMBER: a = key, b = value func, kind PK_METHOD/GET/SET, flags STATIC|COMPUTED) */
@@ -140,6 +141,7 @@ struct lw_binding {
     const char *out;        /* emitted name (after renaming) */
     int captured;           /* referenced from a function nested inside its own */
     int assigned;           /* written after declaration */
+    int tdz;                /* holds __ami_u until initialised (closures check NF_TDZCHK uses) */
     int line, col;          /* position of the declaring identifier */
     lw_binding *next;
 };

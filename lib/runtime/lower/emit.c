@@ -121,8 +121,27 @@ void emit_ident(E *e, node *id)
 {
     sync(e, id->line);
     if (id->flags & NF_TDZ) { emit_tdz(e, id); return; }
+    if (id->flags & NF_TDZCHK) {
+        P("("); P(ident_out(id)); P(" === __ami_u ? "); emit_tdz(e, id); P(" : "); P(ident_out(id)); P(")");
+        return;
+    }
     if (!id->bind && strcmp(id->str, "arguments") == 0 && e->cur->arrowlike) { P("__ami_args"); return; }
     P(ident_out(id));
+}
+
+/* at the start of a scope: its bindings that closures check hold __ami_u
+ * (uninitialised) until their declaration runs */
+void emit_tdz_init(E *e, lw_scope *s)
+{
+    if (!s) return;
+    for (lw_binding *b = s->bindings; b; b = b->next)
+        if (b->tdz) { P(" "); P(b->out); P(" = __ami_u;"); }
+}
+
+/* a write through a NF_TDZCHK identifier checks first: "(x === __ami_u && __ami_tdz("x"), " */
+void emit_tdz_write_check(E *e, node *id)
+{
+    P("("); P(ident_out(id)); P(" === __ami_u && "); emit_tdz(e, id); P(", ");
 }
 
 const char *this_name(E *e) { return e->cur->arrowlike ? "__ami_this" : "this"; }
@@ -294,6 +313,8 @@ void ami__lw_emit(lw_ctx *C, node *prog, ami_buf *out)
     memset(&top, 0, sizeof top);
     e.cur = &top;
     fnctx *f = fn_push(&e, C->root, 0, 0);
+    emit_tdz_init(&e, C->root);
+    if (prog->scope && prog->scope != C->root) emit_tdz_init(&e, prog->scope);
     for (node *s = prog->list; s; s = s->next) {
         emit_stmt(&e, s);
         puts_(&e, " ");

@@ -56,6 +56,8 @@ typedef struct val { const char *name; node *dflt; node *expr; } val;
 /* The files call each other by short names; the symbols carry the ami__lwe_
    prefix (internal names are ami__*). */
 #define emit_exit_checks(...) ami__lwe_emit_exit_checks(__VA_ARGS__)
+#define emit_tdz_init(...) ami__lwe_emit_tdz_init(__VA_ARGS__)
+#define emit_tdz_write_check(...) ami__lwe_emit_tdz_write_check(__VA_ARGS__)
 #define emit_ident(...) ami__lwe_emit_ident(__VA_ARGS__)
 #define emit_jump(...) ami__lwe_emit_jump(__VA_ARGS__)
 #define emit_key_literal(...) ami__lwe_emit_key_literal(__VA_ARGS__)
@@ -97,6 +99,8 @@ typedef struct val { const char *name; node *dflt; node *expr; } val;
 /* emit.c */
 void emit_exit_checks(E *e, node *at, exitrec *exits, const char *r);
 void emit_ident(E *e, node *id);
+void emit_tdz_init(E *e, lw_scope *s);
+void emit_tdz_write_check(E *e, node *id);
 void emit_jump(E *e, node *n, int is_continue, const char *label);
 void emit_key_literal(E *e, node *k);
 void emit_key_string(E *e, node *k);

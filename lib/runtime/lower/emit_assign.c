@@ -147,7 +147,7 @@ void assign_target(E *e, node *target, val v, int decl, int *first)
             emit_const_error(e, target);
             return;
         }
-        if (decl) { sync(e, target->line); P(ident_out(target)); }
+        if (decl || (target->flags & NF_TDZCHK)) { sync(e, target->line); P(ident_out(target)); }
         else emit_expr(e, target);
         P(" = ");
         emit_val(e, v);
@@ -191,6 +191,7 @@ void emit_target(E *e, node *t)
         emit_member_tail(e, t);
         return;
     }
+    if (t->type == N_IDENT && (t->flags & NF_TDZCHK)) { sync(e, t->line); P(ident_out(t)); return; }   /* checked by the caller */
     emit_expr(e, t);
 }
 
@@ -218,6 +219,15 @@ void emit_assign(E *e, node *a)
         emit_expr(e, a->b);
         P(", ");
         emit_const_error(e, t);
+        P(")");
+        return;
+    }
+    if (t->type == N_IDENT && (t->flags & NF_TDZCHK)) {
+        /* a closure may write before the declaration ran: check, then assign */
+        emit_tdz_write_check(e, t);
+        t->flags &= ~NF_TDZCHK;
+        emit_assign(e, a);
+        t->flags |= NF_TDZCHK;
         P(")");
         return;
     }

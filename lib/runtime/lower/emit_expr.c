@@ -521,8 +521,10 @@ void emit_expr(E *e, node *n)
             emit_const_error(e, n->a);
             return;
         }
+        if (n->a->type == N_IDENT && (n->a->flags & NF_TDZCHK)) { sync(e, n->line); emit_tdz_write_check(e, n->a); }
         if (n->flags & NF_PREFIX) { sync(e, n->line); P(n->str); emit_target(e, n->a); }
         else { emit_target(e, n->a); P(n->str); }
+        if (n->a->type == N_IDENT && (n->a->flags & NF_TDZCHK)) P(")");
         return;
     case N_BINARY:
     case N_LOGICAL:

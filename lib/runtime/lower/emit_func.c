@@ -100,6 +100,8 @@ void emit_function(E *e, node *fn, const char *name)
     }
     e->next_home = NULL;
     emit_prologue(e, fn, pnames);
+    emit_tdz_init(e, fn->scope);
+    if (!(fn->flags & NF_EXPR_BODY) && fn->b && fn->b->scope != fn->scope) emit_tdz_init(e, fn->b->scope);
     if ((fn->flags & NF_CTOR) && name) {   /* class constructors need new, as in Node */
         /* Duktape's new.target: undefined for A.call(obj); __ami_super marks the
          * base constructor it calls with apply (__ami_super.t) */

@@ -78,6 +78,7 @@ static void emit_loop_body(E *e, node *loop, jump *j, lw_scope *head, prefix_fn 
     P("{");
     if (prefix) prefix(e, loop, arg);
     if (!body->scope || !body->scope->wrap) {
+        emit_tdz_init(e, body->scope);
         emit_body_block_inner(e, body);
         sync(e, body->end_line);
         P("}");
@@ -105,6 +106,7 @@ static void emit_loop_body(E *e, node *loop, jump *j, lw_scope *head, prefix_fn 
             if (b->kind == BK_LET) back[nback++] = temp(e);
     fnctx *f = fn_push(e, body->scope, 1, 1);
     f->wrap_loop = j;
+    emit_tdz_init(e, body->scope);
     if (nback) P(" try {");
     emit_body_block_inner(e, body);
     if (nback) {
@@ -273,6 +275,7 @@ static void emit_block(E *e, node *b)
         P(r);
         P(" = (function(){");
         fnctx *f = fn_push(e, b->scope, 1, 1);
+        emit_tdz_init(e, b->scope);
         emit_stmts(e, b->list);
         exitrec *exits = f->exits;
         fn_pop(e);
@@ -283,6 +286,7 @@ static void emit_block(E *e, node *b)
         return;
     }
     P("{");
+    emit_tdz_init(e, b->scope);
     emit_stmts(e, b->list);
     sync(e, b->end_line);
     P("}");
@@ -436,6 +440,7 @@ void emit_stmt(E *e, node *n)
             P(" = (function(){");
             fnctx *f = fn_push(e, n->scope, 1, 1);
             jump *j = push_jump(e, 's', NULL);
+            emit_tdz_init(e, n->scope);
             P("switch ("); P(d); P(") {");
             emit_cases(e, n);
             e->jumps = j->prev;
@@ -447,6 +452,7 @@ void emit_stmt(E *e, node *n)
             return;
         }
         jump *j = push_jump(e, 's', NULL);
+        emit_tdz_init(e, n->scope);
         P("switch (");
         emit_expr(e, n->a);
         P(") {");

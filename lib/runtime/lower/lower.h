@@ -58,7 +58,11 @@
  *                          and vals[i] -> keys[i] for numeric values.
  *   __ami_tdz(name)        throws ReferenceError "Cannot access 'name' before
  *                          initialization" (a use above a let/const/class
- *                          declaration in the same function).
+ *                          declaration in the same function, or a closure's use
+ *                          while the binding still holds __ami_u).
+ *   __ami_u                the value of a let/const/class binding that a
+ *                          closure created before its declaration (or a
+ *                          hoisted function) uses, until the declaration runs.
  *
  * Provided by the runtime's prelude (lib/runtime/js/prelude.js), because
  * they run on its coroutines (one Duktape thread per running async call or
