@@ -281,6 +281,9 @@ int main(void)
     printf("# trivial body: \"%s\"; iterations: best of %d alternating rounds of %.2f s per side\n", BODY, ROUNDS * 4,
            round_s / 4);
     printf("# iterations and create+destroy are per second of this thread's CPU time (the machine may be shared)\n");
+    /* AMI_BENCH_ROWS=async: only the async/generator rows (while working on them) */
+    const char *rows = getenv("AMI_BENCH_ROWS");
+    if (rows && !strcmp(rows, "async")) goto async;
     double ours, raw;
     iterations(&ours, &raw);
     printf("runtime iterations\t%.0f\titer/s\traw duk_pcall\t%.0f\n", ours, raw);
@@ -301,6 +304,7 @@ int main(void)
     ami_runtime_free(idle);
     printf("stop latency, busy loop (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("while (true) {}"));
     printf("stop latency, sleeping (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("await Stels.sleep(60000);"));
+async:
     async_rows();
 
     ami_store_free(net);

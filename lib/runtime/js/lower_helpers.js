@@ -112,13 +112,61 @@ def('__ami_prop', function (o, k, v) {
   Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
   return o;
 });
-def('__ami_super', function (self, B, args) {
-  var r = B.apply(self, args);
+/* Error options (ES2022): an own, non-enumerable cause when opts has one */
+function cause(err, opts) {
+  if (opts !== null && typeof opts === 'object' && 'cause' in opts)
+    Object.defineProperty(err, 'cause', { value: opts.cause, writable: true, configurable: true, enumerable: false });
+  return err;
+}
+def('__ami_cause', cause);
+function superCall(self, B, args) {
+  superCall.t = B;   /* B's class constructor check lets this call through (and clears it) */
+  var r;
+  try { r = B.apply(self, args); } finally { superCall.t = void 0; }
   if (r !== void 0 && r !== self && r !== null && typeof r === 'object' && r instanceof Error) {
     if (args.length > 0 && args[0] !== void 0) Object.defineProperty(self, 'message', { value: r.message, writable: true, configurable: true, enumerable: false });
     if ('stack' in r) try { Object.defineProperty(self, 'stack', { value: r.stack, writable: true, configurable: true, enumerable: false }); } catch (e) {}
+    if (args.length > 1 && !('cause' in r)) cause(self, args[1]);
   }
   return self;
+}
+superCall.t = void 0;
+def('__ami_super', superCall);
+/* an object literal whose methods use super: each such method (a function
+ * named __ami_hN) gets its home object, and its name back */
+def('__ami_home', function (o) {
+  var ks = Object.getOwnPropertyNames(o);
+  if (typeof Object.getOwnPropertySymbols === 'function') ks = ks.concat(Object.getOwnPropertySymbols(o));
+  for (var i = 0; i < ks.length; i++) {
+    var d = Object.getOwnPropertyDescriptor(o, ks[i]), fs = [d.value, d.get, d.set];
+    for (var j = 0; j < 3; j++) {
+      var f = fs[j];
+      if (typeof f !== 'function' || !/^__ami_h[0-9]+$/.test(f.name) || Object.prototype.hasOwnProperty.call(f, '__ami_home')) continue;
+      Object.defineProperty(f, '__ami_home', { value: o });
+      var nm = typeof ks[i] === 'symbol' ? '[' + (ks[i].description || '') + ']' : ks[i];
+      try { Object.defineProperty(f, 'name', { value: j === 0 ? nm : (j === 1 ? 'get ' : 'set ') + nm, configurable: true }); } catch (e) {}
+    }
+  }
+  return o;
+});
+def('__ami_setproto', function (o, v) {
+  if (v === null || typeof v === 'object' || typeof v === 'function') Object.setPrototypeOf(o, v);
+});
+/* super[k] = v: a setter found from proto up runs with self as this; else
+ * the value lands on self (a read-only or getter-only property ignores it) */
+def('__ami_sset', function (proto, k, v, self) {
+  for (var o = proto; o != null; o = Object.getPrototypeOf(o)) {
+    var d = Object.getOwnPropertyDescriptor(o, k);
+    if (d) {
+      if (d.set) { d.set.call(self, v); return v; }
+      if (d.get || d.writable === false) return v;
+      break;
+    }
+  }
+  var own = Object.getOwnPropertyDescriptor(self, k);
+  if (!own) Object.defineProperty(self, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else if (!own.get && !own.set) self[k] = v;
+  return v;
 });
 def('__ami_sget', function (proto, k, self) {
   for (var o = proto; o != null; o = Object.getPrototypeOf(o)) {
@@ -139,5 +187,7 @@ def('__ami_enum', function (keys, vals) {
   return o;
 });
 def('__ami_const', function (name) { throw new TypeError('Assignment to constant variable.'); });
+/* the value of a let/const/class a closure may read before its declaration ran */
+def('__ami_u', { uninitialized: true });
 def('__ami_tdz', function (name) { throw new ReferenceError("Cannot access '" + name + "' before initialization"); });
 })((function () { return this; })());

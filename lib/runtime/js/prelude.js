@@ -409,13 +409,14 @@ force(G, '__ami_async', asyncCall);
 
 if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
     try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
-var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star'];
+var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star',
+                '__ami_genret'];
 function loadGen() {
     for (var i = 0; i < genNames.length; i++) delete G[genNames[i]];
     try {
         host.lazy(5)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isObject: isObject,
                        isCallable: isCallable, PromiseImpl: PromiseImpl, newCo: newCo, park: park,
-                       resumeRaw: resumeRaw, cur: function () { return current; }, yieldCo: yieldCo,
+                       resumeRaw: resumeRaw, resumeCo: resumeCo, cur: function () { return current; }, yieldCo: yieldCo,
                        awaitOn: awaitOn, awaitValue: awaitValue, newPending: newPending, settle: settle,
                        resolveWith: resolveWith });
     } catch (e) {
@@ -474,7 +475,7 @@ var polyNames = [
     [Object, ['hasOwn']],
     [Number, ['isFinite', 'isInteger', 'parseFloat']],
     [PromiseImpl, ['all', 'allSettled', 'race', 'any', 'withResolvers']],
-    [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet']]
+    [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet', '__ami_re']]
 ];
 var polyPending = [];   /* [object, name] of each accessor still installed */
 function loadPoly() {

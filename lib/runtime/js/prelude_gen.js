@@ -19,6 +19,8 @@ function genState(g, what) {
     if (!s) throw new TypeError(what + ' method called on an incompatible receiver');
     return s;
 }
+/* the private signal return(v) throws at the paused yield, so that finally blocks run */
+function RetSignal(v) { this.r = v; }
 function iterResult(value, done) { return { value: value, done: done }; }
 function genResume(g, v, mode) {
     var s = g !== null && typeof g === 'object' ? g._g : undefined;
@@ -30,13 +32,21 @@ function genResume(g, v, mode) {
         if (mode === 1) throw v;
         return { value: mode === 2 ? v : undefined, done: true };
     }
-    var co = s.co, r, k;
-    if (mode === 2) v = s.ret = { r: v };
+    var co = s.co, r;
+    if (mode === 2) v = s.ret = new RetSignal(v);
     s.st = 2;
-    r = resumeRaw(co, v, mode !== 0);
-    k = co.k;
+    /* a sync generator's body cannot await, so the runtime's current
+     * coroutine need not change after the first resume: the thread is
+     * resumed directly (the fastest switch) */
+    r = co.first ? resumeRaw(co, v, mode !== 0) : resumeCo(co.t, v, mode !== 0);
+    /* k 0: the body yielded (__ami_yield is the bare Thread.yield) */
+    if (co.k === 0) { s.st = 1; return { value: r, done: false }; }
+    return genEnded(s, co, r);
+}
+/* the body returned (co.k 2) or threw (3) */
+function genEnded(s, co, r) {
+    var k = co.k;
     co.k = 0;
-    if (k === 4) { s.st = 1; return { value: r, done: false }; }
     s.st = 3;
     park(co);
     if (k === 2) return { value: r, done: true };
@@ -46,7 +56,16 @@ function genResume(g, v, mode) {
 }
 function Generator() {}
 var Gp = Generator.prototype;
-force(Gp, 'next', function (v) { return genResume(this, v, 0); });
+/* next() of a paused generator, the hot path of for-of and spread: genResume inlined */
+force(Gp, 'next', function (v) {
+    var s = this !== null && typeof this === 'object' ? this._g : undefined;
+    if (s === undefined || s.st !== 1) return genResume(this, v, 0);
+    var co = s.co, r;
+    s.st = 2;
+    r = resumeCo(co.t, v, false);
+    if (co.k === 0) { s.st = 1; return { value: r, done: false }; }
+    return genEnded(s, co, r);
+});
 force(Gp, 'throw', function (e) { return genResume(this, e, 1); });
 force(Gp, 'return', function (v) { return genResume(this, v, 2); });
 force(Gp, ITER, function () { return this; });
@@ -60,25 +79,47 @@ function newGen(proto, fn, self, args, gen, cont) {
     Object.defineProperty(g, '_g', { value: st });
     return g;
 }
-function yieldRaw(v) {
-    var co = cur();
-    if (co === null || co.gen === 0) throw new SyntaxError('yield is only valid in generator functions');
-    co.k = 4;
-    return yieldCo(v);
-}
+var resumeCo = kit.resumeCo;
 force(G, '__ami_gen', function (fn, self, args) { return newGen(Gp, fn, self, args, 1, null); });
-force(G, '__ami_yield', yieldRaw);
-force(G, '__ami_yield_star', function (x) {
-    var it = G.__ami_iter(x), v, r;
+/* yield in a generator's body: the lowering emits it only there, so it is
+ * Duktape's Thread.yield itself (the fastest switch); genResume reads the
+ * unchanged co.k (0) as a yield */
+force(G, '__ami_yield', yieldCo);
+/* catch clauses of generators rethrow the signal (lowered `catch (e) {
+ * __ami_genret(e); … }`): the signal never leaves its generator (it ends
+ * the body, or a finally replaces it), so any signal caught is the own one */
+function isRet(e) { return e instanceof RetSignal; }
+force(G, '__ami_genret', function (e) { if (isRet(e)) throw e; });
+/* yield*: next(v), throw(e) and return(v) of the outer generator go to the
+ * inner iterator (ES2015 14.4.14); step(it, mode, v) calls one of them */
+function delegate(it, step) {
+    var v, r, mode = 0, sig;
     for (;;) {
-        r = it.next(v);
+        if (mode === 0) r = step(it, 'next', v);
+        else if (mode === 1) {
+            if (!isCallable(it['throw'])) {
+                if (isCallable(it['return'])) step(it, 'return', undefined);
+                throw new TypeError("The iterator does not provide a 'throw' method");
+            }
+            r = step(it, 'throw', v);
+        } else {
+            if (!isCallable(it['return'])) throw sig;
+            r = step(it, 'return', sig.r);
+            if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
+            if (r.done) { sig.r = r.value; throw sig; }
+        }
         if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
         if (r.done) return r.value;
-        v = yieldRaw(r.value);
+        try { v = yieldCo(r.value); mode = 0; }
+        catch (e) {
+            if (isRet(e)) { mode = 2; sig = e; } else { mode = 1; v = e; }
+        }
     }
-});
+}
+function syncStep(it, m, v) { return it[m](v); }
+force(G, '__ami_yield_star', function (x) { return delegate(G.__ami_iter(x), syncStep); });
 
-/* async generators: requests queue up; the coroutine awaits (1) and yields (4) */
+/* async generators: requests queue up; the coroutine awaits (k 1) and yields (k 0) */
 function AsyncGenerator() {}
 var AGp = AsyncGenerator.prototype;
 function agenRequest(g, v, mode) {
@@ -100,7 +141,7 @@ function agenNext(s) {
             continue;
         }
         var v = req.v;
-        if (req.m === 2) v = s.ret = { r: v };
+        if (req.m === 2) v = s.ret = new RetSignal(v);
         s.st = 2;
         agenStep(s.co, v, req.m !== 0);
         return;
@@ -111,7 +152,7 @@ function agenStep(co, v, isErr) {
     co.k = 0;
     if (k === 1) { awaitOn(co, r); return; }
     var req = s.q.shift();
-    if (k === 4) {
+    if (k === 0) {   /* yielded */
         s.st = 1;
         resolveWith(req.p, iterResult(r, false));
     } else {
@@ -130,19 +171,17 @@ force(AGp, 'return', function (v) { return agenRequest(this, v, 2); });
 force(AGp, AITER, function () { return this; });
 if (hasSymbol && Symbol.toStringTag) force(AGp, Symbol.toStringTag, 'AsyncGenerator');
 force(G, '__ami_agen', function (fn, self, args) { return newGen(AGp, fn, self, args, 2, agenStep); });
-force(G, '__ami_ayield', function (v) { return yieldRaw(awaitValue(v)); });
+force(G, '__ami_ayield', function (v) { return yieldCo(awaitValue(v)); });
 force(G, '__ami_ayield_star', function (x) {
-    var m = isObject(x) || typeof x === 'string' ? x[AITER] : undefined, it, v, r;
+    var m = isObject(x) || typeof x === 'string' ? x[AITER] : undefined, it;
     if (isCallable(m)) it = m.call(x);
     else {
         var sync = G.__ami_iter(x);
         it = { next: function (a) { var q = sync.next(a); return isObject(q) && !q.done ? PromiseImpl.resolve(q.value).then(function (w) { return iterResult(w, false); }) : q; } };
+        if (isCallable(sync['return'])) it['return'] = function (a) { return sync['return'](a); };
+        if (isCallable(sync['throw'])) it['throw'] = function (a) { return sync['throw'](a); };
     }
-    for (;;) {
-        r = awaitValue(it.next(v));
-        if (!isObject(r)) throw new TypeError('Iterator result ' + String(r) + ' is not an object');
-        if (r.done) return r.value;
-        v = yieldRaw(r.value);
-    }
+    return delegate(it, asyncStep);
 });
+function asyncStep(it, m, v) { return awaitValue(it[m](v)); }
 }

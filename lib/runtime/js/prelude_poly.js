@@ -5,7 +5,7 @@ function (kit) {
 'use strict';
 var def = kit.def, values = kit.values, isObject = kit.isObject, isCallable = kit.isCallable, isArray = kit.isArray,
     toLength = kit.toLength, toInt = kit.toInt, sameValueZero = kit.sameValueZero, ITER = kit.ITER,
-    objToString = kit.objToString, awaitValue = kit.awaitValue, PromiseImpl = kit.PromiseImpl;
+    objToString = kit.objToString, awaitValue = kit.awaitValue, PromiseImpl = kit.PromiseImpl, force = kit.force, G = kit.G;
 
 /* ---- Object ---- */
 
@@ -219,6 +219,7 @@ def(Sproto, 'matchAll', function (re) {
         if (!re.global) throw new TypeError('String.prototype.matchAll called with a non-global RegExp argument');
         rx = new RegExp(re.source, 'g' + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : ''));
         rx.lastIndex = re.lastIndex;
+        if (reInfo(re)) Object.defineProperty(rx, '__ami_rx', { value: reInfo(re) });
     } else {
         rx = new RegExp(re === undefined ? '(?:)' : String(re), 'g');
     }
@@ -234,6 +235,97 @@ def(Sproto, 'matchAll', function (re) {
     it[ITER] = function () { return this; };
     return it;
 });
+/* ---- regular expressions beyond ES5 (lib/runtime/lower/regex.c rewrites the
+ * literal; this gives the result what the rewrite cannot): named groups as
+ * .groups on exec/match/matchAll results, $<name> in replace strings and the
+ * groups argument of replacer functions; the s/u/y flags' properties; y as a
+ * global regexp whose match must start at lastIndex (exec, test). */
+var reExec = RegExp.prototype.exec, reTest = RegExp.prototype.test, sMatch = Sproto.match,
+    sReplace = Sproto.replace, sSearch = Sproto.search, sSplit = Sproto.split, rePatched = false;
+function reInfo(re) { return re !== null && typeof re === 'object' ? re.__ami_rx : undefined; }
+function addGroups(m, names) {
+    if (m === null || !names.length) return m;
+    var g = Object.create(null);
+    for (var i = 0; i < names.length; i += 2) g[names[i]] = m[names[i + 1]];
+    m.groups = g;
+    return m;
+}
+function stickyOnly(re, what) {
+    var info = reInfo(re);
+    if (info && info.y) throw new TypeError('String.prototype.' + what + ' with a sticky (y) regular expression is not supported; use exec() or test()');
+    return info;
+}
+function patchRegExp() {
+    rePatched = true;
+    force(RegExp.prototype, 'exec', function (s) {
+        var info = reInfo(this);
+        if (!info) return reExec.call(this, s);
+        var m;
+        if (info.y) {
+            /* a global twin finds the next match from lastIndex; sticky keeps it only there */
+            var at = this.lastIndex, tw = info.twin;
+            if (!tw) tw = info.twin = new RegExp(this.source, 'g' + (this.ignoreCase ? 'i' : '') + (this.multiline ? 'm' : ''));
+            tw.lastIndex = at;
+            m = reExec.call(tw, s);
+            if (m !== null && m.index !== at) m = null;
+            this.lastIndex = m === null ? 0 : tw.lastIndex;
+        } else m = reExec.call(this, s);
+        return addGroups(m, info.names);
+    });
+    force(RegExp.prototype, 'test', function (s) {
+        return reInfo(this) ? this.exec(s) !== null : reTest.call(this, s);
+    });
+    force(Sproto, 'match', function (re) {
+        var info = stickyOnly(re, 'match');
+        if (info && !re.global) { re.lastIndex = 0; return re.exec(String(this)); }
+        return sMatch.apply(this, arguments);
+    });
+    force(Sproto, 'search', function (re) { stickyOnly(re, 'search'); return sSearch.apply(this, arguments); });
+    force(Sproto, 'split', function (re) { stickyOnly(re, 'split'); return sSplit.apply(this, arguments); });
+    force(Sproto, 'replace', function (re, rep) {
+        var info = stickyOnly(re, 'replace');
+        if (!info || !info.names.length) return sReplace.apply(this, arguments);
+        var names = info.names;
+        if (isCallable(rep)) {
+            var fn = rep;
+            return sReplace.call(this, re, function () {
+                var a = Array.prototype.slice.call(arguments), g = Object.create(null);
+                for (var i = 0; i < names.length; i += 2) g[names[i]] = a[names[i + 1]];
+                a.push(g);
+                return fn.apply(undefined, a);
+            });
+        }
+        rep = String(rep);
+        var out = '', i = 0;
+        while (i < rep.length) {
+            var c = rep.charAt(i);
+            if (c === '$' && rep.charAt(i + 1) === '$') { out += '$$'; i += 2; continue; }
+            if (c === '$' && rep.charAt(i + 1) === '<') {
+                var end = rep.indexOf('>', i + 2);
+                if (end >= 0) {
+                    var name = rep.slice(i + 2, end), k;
+                    for (k = 0; k < names.length; k += 2) if (names[k] === name) break;
+                    if (k < names.length) out += '$' + (names[k + 1] < 10 ? '0' : '') + names[k + 1];
+                    i = end + 1;
+                    continue;
+                }
+            }
+            out += c;
+            i++;
+        }
+        return sReplace.call(this, re, out);
+    });
+}
+force(G, '__ami_re', function (re, names, flags) {
+    if (!rePatched) patchRegExp();
+    var info = { names: names, y: flags.indexOf('y') >= 0, twin: null };
+    Object.defineProperty(re, '__ami_rx', { value: info });
+    if (flags.indexOf('s') >= 0) Object.defineProperty(re, 'dotAll', { value: true });
+    if (flags.indexOf('u') >= 0) Object.defineProperty(re, 'unicode', { value: true });
+    if (info.y) Object.defineProperty(re, 'sticky', { value: true });
+    return re;
+});
+
 def(Object, 'hasOwn', function (o, k) {
     if (o === null || o === undefined) throw new TypeError('Cannot convert undefined or null to object');
     return Object.prototype.hasOwnProperty.call(Object(o), k);

@@ -71,7 +71,7 @@ static void decide_wraps(lw_scope *s, int loop_flag)
             for (lw_scope *b = c->first_child; b; b = b->next_sibling)
                 if (b->is_loop_body) { b->wrap = 2; break; }
         }
-        if (!c->wrap && in_loop && !c->is_switch && !c->is_loop_head && c->owner && has_captured_lexical(c)) c->wrap = 1;
+        if (!c->wrap && in_loop && !c->is_loop_head && c->owner && has_captured_lexical(c)) c->wrap = 1;
         decide_wraps(c, c->wrap ? 0 : (in_loop || c->is_loop_head));
     }
 }
@@ -156,6 +156,19 @@ void ami__lw_analyse(lw_ctx *C, node *prog)
             real_fn(b->scope) == real_fn(id->ref_scope) &&
             (id->line < b->line || (id->line == b->line && id->col < b->col)))
             id->flags |= NF_TDZ;
+        /* a closure created before the declaration (or a hoisted function
+         * declaration) may run before it: its uses check at run time */
+        if (b && (b->kind == BK_LET || b->kind == BK_CONST || b->kind == BK_CLASS) &&
+            real_fn(b->scope) != real_fn(id->ref_scope)) {
+            lw_scope *home = real_fn(b->scope), *outer = NULL;
+            for (lw_scope *s = id->ref_scope; s && s != home; s = s->parent)
+                if (is_fn(s)) outer = s;
+            node *fn = outer ? outer->owner : NULL;
+            if (fn && ((fn->flags & NF_DECL) || fn->line < b->line || (fn->line == b->line && fn->col < b->col))) {
+                id->flags |= NF_TDZCHK;
+                b->tdz = 1;
+            }
+        }
     }
     /* 2. per-iteration scopes */
     decide_wraps(C->root, 0);

@@ -56,6 +56,13 @@ void ami__lw_lex_init(lw_lexer *L, const char *src, size_t len);
 /* Next token; '/' is lexed as a punctuator unless regex_ok. */
 void ami__lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok);
 int ami__lw_is_id_start(unsigned c);
+/* A regexp literal (/body/flags, already checked for flags) that uses what
+ * ES5 lacks (named groups, \k, flags s/u/y), rewritten for Duktape as a call
+ * `__ami_re(/body'/flags', [names], "suy")`; NULL when it needs nothing.
+ * body_off/body_len: the rewritten pattern in the result.  Refuses lookbehind
+ * and what it cannot rewrite (ami__lw_fail with the position). */
+const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line, int col, size_t *outlen,
+                                size_t *body_off, size_t *body_len);
 int ami__lw_is_id_part(unsigned c);
 
 /* ---- AST */
@@ -118,6 +125,7 @@ struct node {
 #define NF_TDZ        0x2000 /* identifier read before its let/const/class declaration */
 #define NF_GEN        0x4000 /* function* (generator); on N_YIELD: yield* */
 #define NF_TS_SIG     0x8000 /* TypeScript: overload signature / abstract method (no body, not emitted) */
+#define NF_TDZCHK     0x10000 /* identifier in a closure that may run before its let/const/class is initialised */
 
 /* Function node: a = name ident (or NULL), list = params, b = body (N_BLOCK or expression) */
 /* Class node: a = name, b = superclass, list = members (N_CLASS_MEMBER: a = key, b = value func, kind PK_METHOD/GET/SET, flags STATIC|COMPUTED) */
@@ -133,6 +141,7 @@ struct lw_binding {
     const char *out;        /* emitted name (after renaming) */
     int captured;           /* referenced from a function nested inside its own */
     int assigned;           /* written after declaration */
+    int tdz;                /* holds __ami_u until initialised (closures check NF_TDZCHK uses) */
     int line, col;          /* position of the declaring identifier */
     lw_binding *next;
 };

@@ -630,30 +630,22 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
     while (L->pos < L->len) {
         unsigned c = CUR(L);
         if (!(c < 0x80 && ami__lw_is_id_part(c))) { if (c == '\\' || c >= 0x80) ami__lw_fail(C, L->line, col_of(L), "Invalid regular expression flags"); break; }
-        if (c == 's' || c == 'u' || c == 'y' || c == 'd')
+        if (c == 'd')
             ami__lw_fail(C, line, col, "Regular expression flag '%c' is not supported", (char)c);
-        if (c != 'g' && c != 'i' && c != 'm') ami__lw_fail(C, line, col, "Invalid regular expression flags");
+        if (c != 'g' && c != 'i' && c != 'm' && c != 's' && c != 'u' && c != 'y') ami__lw_fail(C, line, col, "Invalid regular expression flags");
         for (size_t p = body_end + 1; p < L->pos; p++)
             if ((unsigned char)L->src[p] == c) ami__lw_fail(C, line, col, "Invalid regular expression flags");
         L->pos++;
     }
-    /* features Duktape's regexp engine lacks */
-    in_class = 0;
-    for (size_t p = start + 1; p < body_end; p++) {
-        char c = L->src[p];
-        if (c == '\\') {
-            if (p + 1 < body_end && L->src[p + 1] == 'k' && p + 2 < body_end && L->src[p + 2] == '<')
-                ami__lw_fail(C, line, col + (int)(p - start), "Named capture groups are not supported");
-            p++;
-            continue;
-        }
-        if (c == '[') in_class = 1;
-        else if (c == ']') in_class = 0;
-        else if (!in_class && c == '(' && p + 2 < body_end && L->src[p + 1] == '?' && L->src[p + 2] == '<') {
-            if (p + 3 < body_end && (L->src[p + 3] == '=' || L->src[p + 3] == '!'))
-                ami__lw_fail(C, line, col + (int)(p - start), "Lookbehind assertions are not supported");
-            ami__lw_fail(C, line, col + (int)(p - start), "Named capture groups are not supported");
-        }
+    /* what Duktape's ES5 engine lacks is rewritten (regex.c) */
+    size_t olen, boff, blen;
+    const char *low = ami__lw_regex_lower(C, L->src + start, L->pos - start, line, col, &olen, &boff, &blen);
+    if (low) {
+        regex_check(C, low + boff, blen, line, col);
+        t->type = TK_REGEX;
+        t->val = ami__lw_strndup(C, low, olen);
+        t->vlen = olen;
+        return;
     }
     regex_check(C, L->src + start + 1, body_end - start - 1, line, col);
     t->type = TK_REGEX;

@@ -38,7 +38,17 @@
  *   __ami_accessor(o, k, get, set, enumerable) defines/merges a getter/setter.
  *   __ami_prop(o, k, v)    defines an enumerable data property; returns o.
  *   __ami_super(self, B, args) runs B's constructor on self (copies `message`
- *                          and `stack` when B is Error-like); returns self.
+ *                          and `stack` when B is Error-like, and sets `cause`
+ *                          from args[1]); returns self.
+ *   __ami_cause(err, opts) err with an own non-enumerable `cause` when opts
+ *                          has one (new Error(message, { cause })); returns err.
+ *   __ami_home(o)          gives o's methods that use super (functions named
+ *                          __ami_hN) their home object (fn.__ami_home) and
+ *                          their name; returns o.
+ *   __ami_sset(proto, k, v, self) super.k = v: a setter found from proto runs
+ *                          with self as this, else v lands on self; returns v.
+ *   __ami_setproto(o, v)   `__proto__: v` in an object literal (v an object
+ *                          or null).
  *   __ami_sget(proto, k, self) super.k: the property k found from proto up
  *                          its chain; a getter runs with `self` as this.
  *   __ami_const(name)      throws TypeError "Assignment to constant variable."
@@ -48,7 +58,11 @@
  *                          and vals[i] -> keys[i] for numeric values.
  *   __ami_tdz(name)        throws ReferenceError "Cannot access 'name' before
  *                          initialization" (a use above a let/const/class
- *                          declaration in the same function).
+ *                          declaration in the same function, or a closure's use
+ *                          while the binding still holds __ami_u).
+ *   __ami_u                the value of a let/const/class binding that a
+ *                          closure created before its declaration (or a
+ *                          hoisted function) uses, until the declaration runs.
  *
  * Provided by the runtime's prelude (lib/runtime/js/prelude.js), because
  * they run on its coroutines (one Duktape thread per running async call or
@@ -63,6 +77,10 @@
  *                          coroutine runs fn (function* / async function*).
  *   __ami_yield(v), __ami_yield_star(iterable)    yield / yield* in a generator.
  *   __ami_ayield(v), __ami_ayield_star(iterable)  the same in an async generator.
+ *                          yield* forwards next(v), throw(e) and return(v).
+ *   __ami_genret(e)        rethrows e when it is the signal return() throws at
+ *                          a paused yield (first statement of every catch
+ *                          clause in a generator: only finally blocks see it).
  */
 #ifndef AMI_LOWER_H
 #define AMI_LOWER_H

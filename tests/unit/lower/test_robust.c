@@ -197,6 +197,7 @@ int main(void)
     REQUIRE(ctx);
     load_dir("tests/js/cases");
     load_dir("tests/js/ts");
+    load_dir("tests/js/loop");   /* generators, regular expressions */
     load_dir("tests/js/spec");
     load_dir("tests/js/spec/invalid");
     REQUIRE(nfiles > 10);
