@@ -8,7 +8,8 @@
  * cost time to make, memory while idle, and a collection to free (the
  * cycles).  Built-in functions behave the same way: `new logger.info()`
  * throws a TypeError like `new console.log()` does elsewhere, and they have
- * no .prototype.  The functions in `keep` stay constructors.
+ * no .prototype.  Functions named with a capital first letter (the JavaScript
+ * convention for constructors) and those in `keep` stay constructors.
  *
  * This walks a dump this process made itself with duk_dump_function (never
  * anything from outside) and clears the function flag that duk_load_function
@@ -61,8 +62,13 @@ static int blob(cursor *c, unsigned char **s, uint32_t *n)
     return 0;
 }
 
+/* A constructor by the prelude's own convention (its name begins with a
+ * capital letter: RetSignal, PromiseImpl, Generator) or named in keep.  The
+ * convention is what keeps a constructor added to a .js part working without
+ * an edit here. */
 static int kept(const cursor *c, const unsigned char *name, uint32_t n)
 {
+    if (n > 0 && name[0] >= 'A' && name[0] <= 'Z') return 1;
     for (int i = 0; c->keep[i]; i++)
         if (strlen(c->keep[i]) == n && !memcmp(c->keep[i], name, n)) return 1;
     return 0;
