@@ -34,7 +34,11 @@
 extern "C" {
 #endif
 
-/** Opaque handle to an open store; thread-safe (calls are serialised internally). */
+/**
+ * Opaque handle to an open store; thread-safe (reads are serialised
+ * internally; on SQLite, commits from several threads at once share one
+ * transaction, each keeping its own checks, result and versionstamp).
+ */
 typedef struct ami_store ami_store;
 
 #define AMI_KEY_MAX_BYTES     2048     /* encoded key */

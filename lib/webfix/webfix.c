@@ -650,6 +650,9 @@ static int dispatch(ami_webfix *wf, const char *reqtext, size_t len, const char 
         char msg[300];
         snprintf(msg, sizeof msg, "Invalid WebFIX request structure: malformed JSON: %s (line %d, column %d)", jerr.text,
                  jerr.line, jerr.column);
+        /* Jansson quotes the input near the error: its bytes may not be UTF-8 (found by fuzz_webfix) */
+        for (char *p = msg; *p; p++)
+            if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20) *p = '?';
         return envelope_error(out, 400, 400, msg);
     }
     int status;

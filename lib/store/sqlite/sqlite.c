@@ -474,7 +474,7 @@ static int apply_job(sq_backend *b, job *j, int64_t now, sqlite3_int64 *counter)
     return 0;
 }
 
-/* Tombstone the entries expired by `now` at `vs`, remembering their keys for the ring: the count, or RETRY/error. */
+/* Tombstone the entries expired by `now` at `vs`, remembering their keys for the ring: 0 none, 1 some, or RETRY/error. */
 static int expire_rows(sq_backend *b, sqlite3_int64 vs, int64_t now)
 {
     sqlite3_stmt *st = b->st[S_EXPIRE];
@@ -499,7 +499,7 @@ static int expire_rows(sq_backend *b, sqlite3_int64 vs, int64_t now)
         if ((rc = log_key(b, vs, b->expired.ptr + off + sizeof len, len))) return rc;
         off += sizeof len + len;
     }
-    return n;
+    return n > 0;
 }
 
 /* Housekeeping at the end of a transaction that committed up to `newvs` (from `before`). */
@@ -508,12 +508,12 @@ static int housekeeping(sq_backend *b, sqlite3_int64 before, sqlite3_int64 newvs
     int rc = 0;
     if (now - b->last_purge_ms >= PURGE_EVERY_MS) {
         rc = expire_rows(b, newvs, now);
-        if (rc >= 0 && newvs > b->log_keep) {
-            sqlite3_bind_int64(b->st[S_GC_TOMB], 1, newvs - b->log_keep);
-            rc = step_done(b, b->st[S_GC_TOMB], "drop old tombstones");
-        }
         if (rc < 0 || rc == RETRY) return rc;
         rc = 0;
+        if (newvs > b->log_keep) {
+            sqlite3_bind_int64(b->st[S_GC_TOMB], 1, newvs - b->log_keep);
+            if ((rc = step_done(b, b->st[S_GC_TOMB], "drop old tombstones"))) return rc;
+        }
     }
     if (b->shared && newvs / b->log_prune_every != before / b->log_prune_every && newvs > b->log_keep) {
         sqlite3_bind_int64(b->st[S_PRUNE], 1, newvs - b->log_keep);
@@ -586,7 +586,7 @@ static int group_once(sq_backend *b, job *jobs, int force_purge, int *nothing)
             *nothing = 1;
             return 0;
         }
-        if (rc > 0) {
+        if (rc > 0 && rc != RETRY) {
             counter = before + 1;
             rc = 0;
         }

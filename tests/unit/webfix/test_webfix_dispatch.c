@@ -83,6 +83,11 @@ static void envelope_errors(void)
     CHECK_INT(json_integer_value(json_object_get(json_object_get(j, "error"), "code")), 400);
     CHECK(strstr(errmsg(j), "malformed JSON"));
     json_decref(j);
+    /* malformed with bytes that are not UTF-8 near the error (a fuzz_webfix finding): still a 400 */
+    j = raw_call("\"`\\\\\\\\\\\xee\xa4\xa2\\\xcf\\\\\\\\\\\xab}", &st);
+    CHECK_INT(st, 400);
+    CHECK(strstr(errmsg(j), "malformed JSON"));
+    json_decref(j);
     j = raw_call("[1,2]", &st);
     CHECK_INT(st, 400);
     json_decref(j);
