@@ -283,28 +283,28 @@ int main(void)
     printf("# iterations and create+destroy are per second of this thread's CPU time (the machine may be shared)\n");
     /* AMI_BENCH_ROWS=async: only the async/generator rows (while working on them) */
     const char *rows = getenv("AMI_BENCH_ROWS");
-    if (rows && !strcmp(rows, "async")) goto async;
-    double ours, raw;
-    iterations(&ours, &raw);
-    printf("runtime iterations\t%.0f\titer/s\traw duk_pcall\t%.0f\n", ours, raw);
-    printf("# runtime/raw iteration ratio %.2f (goal >= 0.8)\n", ours / raw);
-    printf("instance create+destroy\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n", ours_create(BODY), raw_create());
-    /* a real worker (a built-in template): lowering and compiling it is what
-     * instances of one script share */
-    json_t *tpl = NULL;
-    if (ami_template_worker_body(&tpl, "grid-trading")) die("template");
-    const char *tscript = json_string_value(json_object_get(tpl, "scriptContent"));
-    if (!tscript) die("template script");
-    printf("instance create+destroy, grid-trading template (%zu bytes)\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n",
-           strlen(tscript), ours_create(tscript), raw_create());
-    json_decref(tpl);
-    ami_runtime *idle = make_instance(BODY);
-    printf("bytes per idle instance\t%zu\tbytes\traw heap + compiled body\t%.0f\tlower\n",
-           ami_runtime_heap_used(idle), raw_heap_bytes());
-    ami_runtime_free(idle);
-    printf("stop latency, busy loop (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("while (true) {}"));
-    printf("stop latency, sleeping (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("await Stels.sleep(60000);"));
-async:
+    if (!rows || strcmp(rows, "async")) {
+        double ours, raw;
+        iterations(&ours, &raw);
+        printf("runtime iterations\t%.0f\titer/s\traw duk_pcall\t%.0f\n", ours, raw);
+        printf("# runtime/raw iteration ratio %.2f (goal >= 0.8)\n", ours / raw);
+        printf("instance create+destroy\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n", ours_create(BODY), raw_create());
+        /* a real worker (a built-in template): lowering and compiling it is what
+         * instances of one script share */
+        json_t *tpl = NULL;
+        if (ami_template_worker_body(&tpl, "grid-trading")) die("template");
+        const char *tscript = json_string_value(json_object_get(tpl, "scriptContent"));
+        if (!tscript) die("template script");
+        printf("instance create+destroy, grid-trading template (%zu bytes)\t%.0f\tinst/s\traw heap create+destroy\t%.0f\n",
+               strlen(tscript), ours_create(tscript), raw_create());
+        json_decref(tpl);
+        ami_runtime *idle = make_instance(BODY);
+        printf("bytes per idle instance\t%zu\tbytes\traw heap + compiled body\t%.0f\tlower\n",
+               ami_runtime_heap_used(idle), raw_heap_bytes());
+        ami_runtime_free(idle);
+        printf("stop latency, busy loop (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("while (true) {}"));
+        printf("stop latency, sleeping (worst of 5)\t%.1f\tms\t\t\tlower\n", stop_latency_ms("await Stels.sleep(60000);"));
+    }
     async_rows();
 
     ami_store_free(net);

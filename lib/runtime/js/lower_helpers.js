@@ -188,6 +188,6 @@ def('__ami_enum', function (keys, vals) {
 });
 def('__ami_const', function (name) { throw new TypeError('Assignment to constant variable.'); });
 /* the value of a let/const/class a closure may read before its declaration ran */
-def('__ami_u', { uninitialized: true });
+def('__ami_u', function uninitialized() {});   /* a function, as every __ami_ global is */
 def('__ami_tdz', function (name) { throw new ReferenceError("Cannot access '" + name + "' before initialization"); });
 })((function () { return this; })());

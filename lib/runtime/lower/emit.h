@@ -2,8 +2,9 @@
  * share.  The emitter walks the AST and writes ES5.1, keeping every token on
  * its source line (newlines are only ever written to catch up with the source
  * line).  emit.c: output, names, literals, jumps, the entry point;
- * emit_expr.c: expressions; emit_assign.c: destructuring and assignment;
- * emit_func.c: functions and classes; emit_stmt.c: statements and loops. */
+ * emit_expr.c: expressions; emit_object.c: object literals; emit_assign.c:
+ * destructuring and assignment; emit_func.c: functions and classes;
+ * emit_stmt.c: statements and loops. */
 #ifndef AMI_LOWER_EMIT_H
 #define AMI_LOWER_EMIT_H
 #include <stdio.h>
@@ -79,6 +80,7 @@ typedef struct val { const char *name; node *dflt; node *expr; } val;
 #define temp(...) ami__lwe_temp(__VA_ARGS__)
 #define this_name(...) ami__lwe_this_name(__VA_ARGS__)
 #define emit_expr(...) ami__lwe_emit_expr(__VA_ARGS__)
+#define emit_object(...) ami__lwe_emit_object(__VA_ARGS__)
 #define emit_member_tail(...) ami__lwe_emit_member_tail(__VA_ARGS__)
 #define emit_super_base(...) ami__lwe_emit_super_base(__VA_ARGS__)
 #define is_simple(...) ami__lwe_is_simple(__VA_ARGS__)
@@ -122,6 +124,8 @@ const char *temp(E *e);
 const char *this_name(E *e);
 /* emit_expr.c */
 void emit_expr(E *e, node *n);
+/* emit_object.c */
+void emit_object(E *e, node *o);
 void emit_member_tail(E *e, node *m);
 void emit_super_base(E *e, node *n);
 int is_simple(node *n);
