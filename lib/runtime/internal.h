@@ -56,6 +56,7 @@ struct ami_runtime {
     /* stop and slice (exec-timeout hook) */
     int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */
     int abort;                /* sticky reason while unwinding the current run */
+    int resetting;            /* the prelude's reset runs: no stop or slice may interrupt it */
     int exit_code;            /* Deno.exit(code) of the run ending with AMI__ABORT_EXIT */
     int64_t slice_ms;         /* <= 0: none */
     int64_t slice_deadline;   /* coarse monotonic ms; 0 = not in a slice; AMI__SLICE_ARMED = started, not stamped yet */
@@ -97,6 +98,10 @@ int64_t ami__runtime_slice_clock(void);
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
  * ami__lower) plugs in.  On failure returns AMI_ESCRIPT with *se filled
  * (se may be NULL). */
+/* The running thread takes an interrupt at its next instruction (defined in
+ * scripts/duk_interrupt_now.c, appended to Duktape's source by the build). */
+void ami__duk_interrupt_now(duk_context *ctx);
+
 int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);   /* lang: AMI__LANG_* */
 
 /* Compile `src` (already prepared) as a worker body onto ctx's stack.

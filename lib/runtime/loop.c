@@ -416,17 +416,27 @@ static int macrotask(ami_runtime *r, macro_arg *a)
 enum { STACK_BODY = 0 };
 
 /* Reset the JS side of the loop (jobs, timers, coroutines) and the C side:
- * after a failed or stopped run nothing it left behind may run later. */
+ * after a failed or stopped run nothing it left behind may run later.  The
+ * reset is not interruptible: after a stop the exec-timeout check would
+ * throw at its first instruction (it did: nothing was reset, and what the
+ * run left — a 30,000-link promise chain — stayed reachable, so destroying
+ * the heap took seconds of deep collections). */
 static void loop_reset(ami_runtime *r)
 {
     ami__loop_close(r);
     int running = r->running, ab = r->abort;
     r->running = 0;
     r->abort = 0;
+    r->resetting = 1;
     duk_push_global_stash(r->ctx);
     duk_get_prop_string(r->ctx, -1, "reset");
     duk_pcall(r->ctx, 0);
     duk_pop_2(r->ctx);
+    /* a run ended by a stop or a limit: what it held is garbage now, often
+     * in cycles only a collection finds; collect it while it is unreachable
+     * (cheap) instead of carrying it to the next run or to the heap's end */
+    if (ab || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) duk_gc(r->ctx, 0);
+    r->resetting = 0;
     r->running = running;
     r->abort = ab;
     r->loop.next_poll = 0;
