@@ -227,7 +227,7 @@ fuzz:
 
 # Long runs of the fault harnesses (CI runs them short inside `make integration`).
 DURATION    ?= 600
-TORTURE     := test_leader_torture test_registry_race test_store_damage test_webfix_sweep
+TORTURE     := test_leader_torture test_registry_race test_store_damage test_webfix_sweep test_node_hostile
 torture: $(addprefix $(B)/tests/integration/,$(TORTURE)) $(PROG_BINS)
 	@set -e; for t in $(TORTURE); do echo "torture $$t: $(DURATION) s"; \
 	   AMI_TORTURE_SECONDS=$(DURATION) $(B)/tests/integration/$$t; done
