@@ -145,9 +145,9 @@ $(DUKDIR)/duk_config.h: $(DUK_SRC)/duk_config.h scripts/gen_duk_config.sh
 $(DUKDIR)/duktape.h: $(DUK_SRC)/duktape.h
 	@mkdir -p $(DUKDIR)
 	cp $< $@
-$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c
+$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_interrupt_now.c
 	@mkdir -p $(DUKDIR)
-	cp $< $@
+	cat $^ > $@
 $(DUKDIR)/duktape.o: $(DUKDIR)/duktape.c $(DUKDIR)/duktape.h $(DUKDIR)/duk_config.h
 	$(QCC)$(CC) $(BASE_CFLAGS) -w -c $< -o $@
 
@@ -227,7 +227,7 @@ fuzz:
 
 # Long runs of the fault harnesses (CI runs them short inside `make integration`).
 DURATION    ?= 600
-TORTURE     := test_leader_torture test_registry_race test_store_damage test_webfix_sweep
+TORTURE     := test_leader_torture test_registry_race test_store_damage test_webfix_sweep test_node_hostile
 torture: $(addprefix $(B)/tests/integration/,$(TORTURE)) $(PROG_BINS)
 	@set -e; for t in $(TORTURE); do echo "torture $$t: $(DURATION) s"; \
 	   AMI_TORTURE_SECONDS=$(DURATION) $(B)/tests/integration/$$t; done

@@ -56,6 +56,8 @@ struct ami_runtime {
     /* stop and slice (exec-timeout hook) */
     int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */
     int abort;                /* sticky reason while unwinding the current run */
+    int resetting;            /* the prelude's reset runs: no stop or slice may interrupt it */
+    int gc_due;               /* a stopped or limited run left garbage: collect before the next run */
     int exit_code;            /* Deno.exit(code) of the run ending with AMI__ABORT_EXIT */
     int64_t slice_ms;         /* <= 0: none */
     int64_t slice_deadline;   /* coarse monotonic ms; 0 = not in a slice; AMI__SLICE_ARMED = started, not stamped yet */
@@ -133,6 +135,10 @@ void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
  * ami__lower) plugs in.  On failure returns AMI_ESCRIPT with *se filled
  * (se may be NULL). */
+/* The running thread takes an interrupt at its next instruction (defined in
+ * scripts/duk_interrupt_now.c, appended to Duktape's source by the build). */
+void ami__duk_interrupt_now(duk_context *ctx);
+
 int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);   /* lang: AMI__LANG_* */
 
 /* Compile `src` (already prepared) as a worker body onto ctx's stack.

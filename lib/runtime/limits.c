@@ -81,15 +81,24 @@ static int refuse(ami_runtime *r, size_t size)
     return (size >= AMI__ALLOC_BLOCK_MIN && r->heap_used < AMI__ALLOC_BIG_HEAP) || refuse_small(r, size);
 }
 
+/* A stop or slice limit is due: the next instruction ends the run, and
+ * allocations are refused now and then for built-ins that run long without
+ * instructions (catastrophic RegExp backtracking). */
+static int due(ami_runtime *r, size_t size)
+{
+    if (r->ctx) ami__duk_interrupt_now(r->ctx);
+    return refuse(r, size);
+}
+
 static int alloc_blocked(ami_runtime *r, size_t size)
 {
     if (!r->running) return 0;
     if (r->abort || __atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
         if (!ami__runtime_exec_timeout_check(r)) return 0;
-        return refuse(r, size);
+        return due(r, size);
     }
     if (++r->alloc_tick & 63) return 0;   /* look at the clock now and then */
-    return ami__runtime_exec_timeout_check(r) && refuse(r, size);
+    return ami__runtime_exec_timeout_check(r) && due(r, size);
 }
 
 void *ami__runtime_alloc(void *udata, duk_size_t size)
@@ -149,7 +158,7 @@ int64_t ami__runtime_slice_clock(void)
 int ami__runtime_exec_timeout_check(void *udata)
 {
     ami_runtime *r = udata;
-    if (!r) return 0;
+    if (!r || r->resetting) return 0;
     if (r->abort) return 1;
     int s = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
     if (s) { r->abort = s; return 1; }

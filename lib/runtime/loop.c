@@ -420,17 +420,28 @@ static int macrotask(ami_runtime *r, macro_arg *a)
 enum { STACK_BODY = 0 };
 
 /* Reset the JS side of the loop (jobs, timers, coroutines) and the C side:
- * after a failed or stopped run nothing it left behind may run later. */
+ * after a failed or stopped run nothing it left behind may run later.  The
+ * reset is not interruptible: after a stop the exec-timeout check would
+ * throw at its first instruction (it did: nothing was reset, and what the
+ * run left — a 30,000-link promise chain — stayed reachable, so destroying
+ * the heap took seconds of deep collections). */
 static void loop_reset(ami_runtime *r)
 {
     ami__loop_close(r);
     int running = r->running, ab = r->abort;
     r->running = 0;
     r->abort = 0;
+    r->resetting = 1;
     duk_push_global_stash(r->ctx);
     duk_get_prop_string(r->ctx, -1, "reset");
     duk_pcall(r->ctx, 0);
     duk_pop_2(r->ctx);
+    /* a run ended by a stop or a limit: what it held is garbage now, often
+     * in cycles only a collection finds; collect it before the next run
+     * (not here: a stopped instance is usually freed next, which collects
+     * anyway, and a stop should return at once) */
+    if (ab || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) r->gc_due = 1;
+    r->resetting = 0;
     r->running = running;
     r->abort = ab;
     r->loop.next_poll = 0;
@@ -462,6 +473,10 @@ AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
     if (r->loop.started) return ami__error_set(AMI_EINVAL, "runtime: a run is already in progress");
     if (!r->stack_checked) ami__runtime_check_stack(r);
+    if (r->gc_due) {
+        r->gc_due = 0;
+        duk_gc(r->ctx, 0);
+    }
     r->abort = 0;
     r->heap_hit = 0;
     if (r->term_dirty) {
