@@ -3,7 +3,9 @@
  * (active:false), and the node shuts down gracefully, each within generous
  * bounds; meanwhile the process has at most runner_threads + a few service
  * threads (/proc/self/task): a sleeping worker holds no OS thread.
- * (2,000 workers under AddressSanitizer, whose heaps are several times larger.) */
+ * (2,000 workers under AddressSanitizer, whose heaps are several times larger.)
+ * Alone on 2 idle cores it takes ~30 s; the bounds allow for a machine shared
+ * with other work, where building 10,000 heaps takes several times longer. */
 #include <dirent.h>
 #include "node_helpers.h"
 
@@ -73,7 +75,7 @@ static void many_sleepers(void)
     int64_t t0 = ami_time_mono_ms();
     CHECK_RC(ami_node_start(node));
     int max_threads = 0, got = 0;
-    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 50000; nap_ms(1000))
+    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 100000; nap_ms(1000))
         if ((got = count_running(node, 0, N, NULL, &max_threads)) == N) break;
     CHECK_INT(got, N);
     fprintf(stderr, "  %d workers started in %lld ms; threads %d before start, at most %d after\n", N,
@@ -89,7 +91,7 @@ static void many_sleepers(void)
     for (int i = M; i < 2 * M; i++) update_worker(st, sids[i], "{\"active\":false}");
     fprintf(stderr, "  %d updates written in %lld ms\n", 2 * M, (long long)(ami_time_mono_ms() - t1));
     int reloaded = 0, stopped = 0;
-    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 30000; nap_ms(1000)) {
+    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 40000; nap_ms(1000)) {
         json_t *s = worker_stats(node, sids[0]);
         const char *h = s ? json_string_value(json_object_get(s, "scriptHash")) : NULL;
         char hnew[16] = "";
@@ -111,7 +113,7 @@ static void many_sleepers(void)
     CHECK_RC(ami_node_stop(node));
     int64_t stop_ms = ami_time_mono_ms() - t2;
     fprintf(stderr, "  shutdown of %d sleeping workers took %lld ms (graceful 1000 ms)\n", N - M, (long long)stop_ms);
-    CHECK(stop_ms < 40000);
+    CHECK(stop_ms < 60000);
     CHECK_INT(count_running(node, 0, N, NULL, &max_threads), 0);
     ami_node_free(node);
     for (int i = 0; i < N; i++) free(sids[i]);
