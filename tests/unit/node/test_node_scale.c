@@ -4,8 +4,8 @@
  * bounds; meanwhile the process has at most runner_threads + a few service
  * threads (/proc/self/task): a sleeping worker holds no OS thread.
  * (2,000 workers under AddressSanitizer, whose heaps are several times larger.)
- * Alone on 2 idle cores it takes ~30 s; the bounds allow for a machine shared
- * with other work, where building 10,000 heaps takes several times longer. */
+ * Measured 35–90 s on the 2-core machine shared with other work (most of it
+ * building 10,000 heaps); the bounds allow for that load. */
 #include <dirent.h>
 #include "node_helpers.h"
 
