@@ -274,9 +274,32 @@ static void leave(ami_node *node, ami__worker *w)
     pthread_cond_broadcast(&node->wait_cv);
 }
 
+/* PH_STEP: step the run without the node's lock (a wake-up inside a run never
+ * waits for the scheduler's passes); the lock is taken only when the run ends.
+ * Returns the deadline to park with, or AMI__TURN_EXIT-1 when the run ended (mu held then). */
+#define RUN_ENDED (AMI__TURN_EXIT - 1)
+static int64_t step_run(ami_node *node, ami__worker *w)
+{
+    ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+    int64_t wake = -1;
+    int rc = ami_runtime_step(w->rt, &wake, &res);
+    if (rc == 0) return wake < 0 ? -1 : ami_time_mono_ms() + wake;
+    int code = rc == AMI_RUNTIME_DONE ? res.code : rc;
+    if (node->o.on_iteration) ami__runner_report(node, w, code, &res, ami_time_mono_ms() - w->run_t0);
+    pthread_mutex_lock(&node->mu);
+    after_run(node, w, code, &res);
+    ami_runtime_result_dispose(&res);
+    return RUN_ENDED;
+}
+
 int64_t ami__runner_turn(ami_node *node, ami__worker *w)
 {
-    pthread_mutex_lock(&node->mu);
+    if (w->phase == AMI__PH_STEP) {
+        int64_t due = step_run(node, w);
+        if (due != RUN_ENDED) return due;
+    } else {
+        pthread_mutex_lock(&node->mu);
+    }
     for (;;) {
         ami_runtime *rt = w->rt;
         int64_t due, now;
@@ -296,19 +319,11 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
         case AMI__PH_ITER:
             iteration(node, w);
             continue;
-        case AMI__PH_STEP: {
+        case AMI__PH_STEP:
             pthread_mutex_unlock(&node->mu);
-            ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
-            int64_t wake = -1;
-            int rc = ami_runtime_step(rt, &wake, &res);
-            if (rc == 0) return wake < 0 ? -1 : ami_time_mono_ms() + wake;
-            int code = rc == AMI_RUNTIME_DONE ? res.code : rc;
-            if (node->o.on_iteration) ami__runner_report(node, w, code, &res, ami_time_mono_ms() - w->run_t0);
-            pthread_mutex_lock(&node->mu);
-            after_run(node, w, code, &res);
-            ami_runtime_result_dispose(&res);
-            continue;
-        }
+            due = step_run(node, w);
+            if (due != RUN_ENDED) return due;
+            continue;   /* mu held again */
         case AMI__PH_DELAY:
             /* the loop pacing or a backoff is a deadline; with handles (timers,
              * subscriptions, servers) the loop is served until it passes */

@@ -473,19 +473,20 @@ static ami_node *node_with(const char *db, int count, const char *body, int loop
     return n;
 }
 
-/* RSS of `count` raw Duktape heaps, each with a small function compiled (KiB each). */
-static double raw_heap_kb_here(int count)
+/* RSS of 1,000 raw Duktape heaps, each with a small function compiled (KiB each),
+ * measured first thing and kept until the end (freed memory would be reused later). */
+enum { RAW_HEAPS = 1000 };
+static duk_context *raw_heaps[RAW_HEAPS];
+static double raw_kb;
+
+static void raw_heaps_measure(void)
 {
-    duk_context **h = calloc((size_t)count, sizeof *h);
     long before = rss_kb();
-    for (int i = 0; i < count; i++) {
-        h[i] = duk_create_heap_default();
-        if (!h[i] || duk_pcompile_string(h[i], DUK_COMPILE_FUNCTION, "function(){ return 1; }")) die("raw heap");
+    for (int i = 0; i < RAW_HEAPS; i++) {
+        raw_heaps[i] = duk_create_heap_default();
+        if (!raw_heaps[i] || duk_pcompile_string(raw_heaps[i], DUK_COMPILE_FUNCTION, "function(){ return 1; }")) die("raw heap");
     }
-    double kb = (double)(rss_kb() - before) / count;
-    for (int i = 0; i < count; i++) duk_destroy_heap(h[i]);
-    free(h);
-    return kb;
+    raw_kb = (double)(rss_kb() - before) / RAW_HEAPS;
 }
 
 /* Bytes an instance of SCRIPT holds once its body waits (the runtime's counting allocator), KiB. */
@@ -502,25 +503,6 @@ static double instance_kb(const char *script)
     double kb = (double)ami_runtime_heap_used(rt) / 1024.0;
     ami_runtime_free(rt);
     json_decref(w);
-    return kb;
-}
-
-/* Measured in a child process, so freed memory is not reused by what comes after. */
-static double raw_heap_kb(int count)
-{
-    int fd[2];
-    double kb = 0;
-    if (pipe(fd)) return 0;
-    pid_t p = fork();
-    if (p == 0) {
-        kb = raw_heap_kb_here(count);
-        if (write(fd[1], &kb, sizeof kb) != (ssize_t)sizeof kb) _exit(1);
-        _exit(0);
-    }
-    close(fd[1]);
-    if (read(fd[0], &kb, sizeof kb) != (ssize_t)sizeof kb) kb = 0;
-    close(fd[0]);
-    waitpid(p, NULL, 0);
     return kb;
 }
 
@@ -618,7 +600,7 @@ static void sleepers(int count, int latency)
     int64_t s0 = ami_time_mono_ms();
     ami_node_free(n);
     int64_t stop_ms = ami_time_mono_ms() - s0;
-    double raw = raw_heap_kb(1000), inst = instance_kb("await Stels.sleep(3600000);");
+    double raw = raw_kb, inst = instance_kb("await Stels.sleep(3600000);");
     printf("# %d sleeping workers (in Stels.sleep): started in %lld ms, RSS %ld -> %ld KiB, %d threads; stop of all took %lld ms "
            "(graceful wait 5000 ms, then interrupted)\n", count, (long long)start_ms, before, after, thr, (long long)stop_ms);
     printf("# per sleeping worker: %.1f KiB thread stacks, %.1f KiB main malloc heap, %.1f KiB other anonymous memory "
@@ -741,6 +723,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/bench-node-XXXXXX", build);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (ami_init() < 0) return 1;
+    raw_heaps_measure();
     const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|flood|failover|mem|busy|mem100k */
     if (!only || !strcmp(only, "start")) start_latency();
     if (!only || !strcmp(only, "loop")) loop_rate();
@@ -749,6 +732,7 @@ int main(void)
     if (!only || !strcmp(only, "mem")) sleepers(getenv("NSLEEP") ? atoi(getenv("NSLEEP")) : 10000, 1);
     if (!only || !strcmp(only, "busy")) busy_rate();
     if ((!only && getenv("AMI_BENCH_100K")) || (only && !strcmp(only, "mem100k"))) sleepers(100000, 0);
+    for (int i = 0; i < RAW_HEAPS; i++) duk_destroy_heap(raw_heaps[i]);
     ami_shutdown();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

