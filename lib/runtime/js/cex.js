@@ -461,7 +461,10 @@ function publicOrder(o) {
     var r = {};
     for (var k in o) if (k !== 'quoteSeen' && k !== 'trades') r[k] = o[k];
     if (r.datetime === undefined) r.datetime = iso(o.timestamp);
+    /* copies: the book's cached orders must not change when a script changes what it got */
+    if (o.fee) r.fee = extend(o.fee, {});
     r.info = extend(o, {});
+    if (o.fee) r.info.fee = extend(o.fee, {});
     return r;
 }
 E.paperCreateOrder = function (symbol, type, side, amount, price, params) {

@@ -99,4 +99,22 @@ await throwsName("linear insufficient margin", "InsufficientFunds", () => lin.cr
 const keys = (await Stels.net.list({ prefix: ["cex", "paper", "acct1"] })).map(e => e.key[3]);
 eq("book under [cex, paper, account]", [...new Set(keys)].sort(), ["account", "closed", "trade"]);
 eq("bybit shape in info", typeof b.info.result.list[0].totalEquity, "string");
+// two connectors on one account: each sees the other's orders (the open-orders cache follows the
+// account's versionstamp), and a script changing what it got does not change the book
+const one = cex.paper({ account: "shared", balances: { USDT: 100000 } }), two = cex.paper({ account: "shared" });
+for (let i = 0; i < 4; i++) {
+  await (i % 2 ? one : two).createLimitBuyOrder("BTC/USDT", 0.001, 1000 + i, { clientOrderId: "s" + i });
+  eq(`connector ${i % 2 ? "two" : "one"} sees ${i + 1} orders`, (await (i % 2 ? two : one).fetchOpenOrders()).map(o => o.clientOrderId).sort(),
+     ["s0", "s1", "s2", "s3"].slice(0, i + 1));
+}
+const got = await one.fetchOpenOrders();
+got[0].amount = 99; got[0].info.status = "closed"; got[0].status = "canceled";
+eq("a changed answer leaves the book as it was", (await one.fetchOpenOrders()).map(o => [o.amount, o.status, o.info.status])[0],
+   [0.001, "open", "open"]);
+await one.cancelOrder(got[1].id);
+eq("a cancel by one is seen by the other", (await two.fetchOpenOrders()).length, 3);
+const sb = await two.fetchBalance();
+const held = (await two.fetchOpenOrders()).reduce((t, o) => t + o.amount * o.price * 1.001, 0);
+eq("one balance for both: reserved = what the open orders hold", [sb.USDT.used, sb.USDT.free + sb.USDT.used],
+   [Number(held.toFixed(6)), 10000]);   // two placed first: its default seed made the account
 logger.info("ALL DONE");
