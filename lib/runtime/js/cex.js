@@ -499,7 +499,7 @@ E._paperCreate = function (a, m, symbol, type, side, ap, params) {
     }
     a.seq = (a.seq || 0) + 1;
     var now = Date.now();
-    var o = { id: String(now) + String(a.seq), clientOrderId: params && params.clientOrderId, timestamp: now, symbol: symbol,
+    var o = { id: String(now) + (a.seq < 1e6 ? String(1e6 + a.seq).slice(1) : String(a.seq)), clientOrderId: params && params.clientOrderId, timestamp: now, symbol: symbol,
               type: type, side: side, price: px, amount: qty, filled: 0, remaining: qty, cost: 0, average: undefined,
               status: 'open', fee: undefined, trades: 0, timeInForce: type === 'limit' ? 'GTC' : 'IOC', reduceOnly: false };
     var trade = null;
@@ -541,7 +541,8 @@ function filterSymbol(list, symbol, since, limit) {
     var r = [];
     for (var i = 0; i < list.length; i++)
         if ((!symbol || list[i].symbol === symbol) && (since === undefined || since === null || list[i].timestamp >= since)) r.push(list[i]);
-    r.sort(function (x, y) { return x.timestamp - y.timestamp; });
+    /* in time order; within one millisecond by id (order ids and trade numbers grow) */
+    r.sort(function (x, y) { return x.timestamp - y.timestamp || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0); });
     return limit ? r.slice(-limit) : r;
 }
 E.paperFetchOpenOrders = function (symbol, since, limit) {
