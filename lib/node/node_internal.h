@@ -182,6 +182,8 @@ typedef struct ami__pool {
     pthread_t *thr;           /* base runners first, then the extra slots */
     unsigned char *live;      /* per slot: 0 empty, 1 running, 2 exited (to be joined) */
     int64_t *turn_at;         /* per slot: monotonic ms its current turn began, 0 between turns */
+    int64_t *turn_cpu;        /* per slot: the runner's CPU time (ns) when that turn began */
+    clockid_t *cpu_clock;     /* per slot: the runner thread's CPU-time clock */
     int nbase;                /* runner_threads: always running */
     int nslots;               /* nbase + extra slots (the most runners at once) */
     int nlive;                /* runner threads running now */

@@ -157,7 +157,9 @@ void ami__pool_leave(ami_node *node, ami__worker *w)
  * the others — ready, or with a deadline passed — would wait for the slices
  * of strangers.  So the pool is elastic: a stall watch notices when work is
  * ready while every runner is in a turn that began AMI__POOL_STALL_MS ago or
- * more, and adds an extra runner (up to AMI__POOL_EXTRA_MAX more); an extra runner that finds nothing
+ * more and has burnt AMI__POOL_STALL_CPU_MS of CPU in it (a runner waiting on
+ * a lock or the disk is not held by a script, and another thread would only
+ * wait beside it), and adds an extra runner (up to AMI__POOL_EXTRA_MAX more); an extra runner that finds nothing
  * to do for AMI__POOL_RETIRE_MS exits.  A backlog of short turns (10,000
  * workers starting) is not a stall: more threads would not make the cores
  * faster.  The watch sleeps while no runner is
@@ -165,6 +167,7 @@ void ami__pool_leave(ami_node *node, ami__worker *w)
  */
 
 #define AMI__POOL_STALL_MS 50
+#define AMI__POOL_STALL_CPU_MS 10
 #define AMI__POOL_RETIRE_MS 2000
 #define AMI__POOL_EXTRA_MAX 64
 
@@ -175,6 +178,13 @@ typedef struct {
 
 /* Wait for work until `due` (< 0: no deadline), for at most `cap_ms` (< 0: no
  * cap); 1 when the wait ran out, else 0. */
+static int64_t cpu_ns(clockid_t clock)
+{
+    struct timespec ts;
+    if (clock_gettime(clock, &ts)) return 0;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int wait_until(ami__pool *p, int64_t due, int64_t cap_ms)
 {
     int64_t now = ami_time_mono_ms();
@@ -229,6 +239,7 @@ static void *runner_thread(void *arg)
         w->again = 0;
         if (p->nbusy++ == 0) pthread_cond_signal(&p->watch_cv);
         p->turn_at[a.slot] = now;
+        p->turn_cpu[a.slot] = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
         pthread_mutex_unlock(&p->mu);
         int64_t due = ami__runner_turn(node, w);
         pthread_mutex_lock(&p->mu);
@@ -268,6 +279,7 @@ static int runner_spawn(ami_node *node, int slot)
     int rc = pthread_create(&p->thr[slot], &attr, runner_thread, a);
     pthread_attr_destroy(&attr);
     if (rc) { free(a); return rc; }
+    if (pthread_getcpuclockid(p->thr[slot], &p->cpu_clock[slot])) p->cpu_clock[slot] = CLOCK_MONOTONIC;   /* counts as busy */
     char name[16];
     snprintf(name, sizeof name, slot < p->nbase ? "ami-run%d" : "ami-runx%d", slot % 1000);
     pthread_setname_np(p->thr[slot], name);
@@ -280,8 +292,12 @@ static int runner_spawn(ami_node *node, int slot)
 static int stalled(ami__pool *p, int64_t now)
 {
     if (p->nidle > 0 || !(p->qhead || (p->nheap && p->heap[0]->due <= now))) return 0;
-    for (int i = 0; i < p->nslots; i++)
-        if (p->live[i] == 1 && (!p->turn_at[i] || now - p->turn_at[i] < AMI__POOL_STALL_MS)) return 0;
+    for (int i = 0; i < p->nslots; i++) {
+        if (p->live[i] != 1) continue;
+        if (!p->turn_at[i] || now - p->turn_at[i] < AMI__POOL_STALL_MS) return 0;
+        /* a turn on a live runner: its thread and clock exist until the turn ends (under mu) */
+        if (cpu_ns(p->cpu_clock[i]) - p->turn_cpu[i] < (int64_t)AMI__POOL_STALL_CPU_MS * 1000000) return 0;
+    }
     return 1;
 }
 
@@ -329,10 +345,16 @@ int ami__pool_start(ami_node *node)
     p->thr = calloc((size_t)p->nslots, sizeof *p->thr);
     p->live = calloc((size_t)p->nslots, 1);
     p->turn_at = calloc((size_t)p->nslots, sizeof *p->turn_at);
-    if (!p->thr || !p->live || !p->turn_at) {
+    p->turn_cpu = calloc((size_t)p->nslots, sizeof *p->turn_cpu);
+    p->cpu_clock = calloc((size_t)p->nslots, sizeof *p->cpu_clock);
+    if (!p->thr || !p->live || !p->turn_at || !p->turn_cpu || !p->cpu_clock) {
         free(p->thr);
         free(p->live);
         free(p->turn_at);
+        free(p->turn_cpu);
+        free(p->cpu_clock);
+        p->turn_cpu = NULL;
+        p->cpu_clock = NULL;
         p->thr = NULL;
         p->live = NULL;
         p->turn_at = NULL;
@@ -368,9 +390,13 @@ void ami__pool_stop(ami_node *node)
     free(p->thr);
     free(p->live);
     free(p->turn_at);
+    free(p->turn_cpu);
+    free(p->cpu_clock);
     p->thr = NULL;
     p->live = NULL;
     p->turn_at = NULL;
+    p->turn_cpu = NULL;
+    p->cpu_clock = NULL;
 }
 
 void ami__pool_init(ami__pool *p)
