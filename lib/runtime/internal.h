@@ -57,7 +57,6 @@ struct ami_runtime {
     int stop;                 /* AMI__ABORT_STOP/LEASE; set from any thread */
     int abort;                /* sticky reason while unwinding the current run */
     int resetting;            /* the prelude's reset runs: no stop or slice may interrupt it */
-    int gc_due;               /* a stopped or limited run left garbage: collect before the next run */
     int exit_code;            /* Deno.exit(code) of the run ending with AMI__ABORT_EXIT */
     int64_t slice_ms;         /* <= 0: none */
     int64_t slice_deadline;   /* coarse monotonic ms; 0 = not in a slice; AMI__SLICE_ARMED = started, not stamped yet */

@@ -437,10 +437,10 @@ static void loop_reset(ami_runtime *r)
     duk_pcall(r->ctx, 0);
     duk_pop_2(r->ctx);
     /* a run ended by a stop or a limit: what it held is garbage now, often
-     * in cycles only a collection finds; collect it before the next run
-     * (not here: a stopped instance is usually freed next, which collects
-     * anyway, and a stop should return at once) */
-    if (ab || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) r->gc_due = 1;
+     * in cycles only a collection finds; collect it now, while it is
+     * unreachable (freeing the heap later with it took longer: amid's
+     * shutdown beside hostile scripts 2.0-2.3 s instead of 1.25-1.7 s) */
+    if (ab || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) duk_gc(r->ctx, 0);
     r->resetting = 0;
     r->running = running;
     r->abort = ab;
@@ -473,10 +473,6 @@ AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
     if (r->loop.started) return ami__error_set(AMI_EINVAL, "runtime: a run is already in progress");
     if (!r->stack_checked) ami__runtime_check_stack(r);
-    if (r->gc_due) {
-        r->gc_due = 0;
-        duk_gc(r->ctx, 0);
-    }
     r->abort = 0;
     r->heap_hit = 0;
     if (r->term_dirty) {

@@ -138,11 +138,6 @@ static void setup(void)
     }
 }
 
-static const char *const method_names[] = { "connectionNode", "setWorker", "listWorkers", "getWorker", "updateWorker",
-                                            "deleteWorker", "stopAllWorkers", "getWorkerStats", "getLeaderInfo",
-                                            "listNodes", "getWorkerLogs", "listTemplates", "validateScript",
-                                            "getSession", "disconnectNode" };
-enum { N_NAMES = sizeof method_names / sizeof *method_names };
 
 static void malformed_and_unknown(void)
 {
