@@ -292,8 +292,16 @@ static int64_t step_run(ami_node *node, ami__worker *w)
     return RUN_ENDED;
 }
 
+/* A zero-delay loop runs up to this many iterations (and this long) in one
+ * turn before the others that are ready go first: fewer hand-overs through
+ * the pool, and the heap is still warm in the cache. */
+#define TURN_BATCH 64
+#define TURN_BATCH_MS 2
+
 int64_t ami__runner_turn(ami_node *node, ami__worker *w)
 {
+    int batch = 0;
+    int64_t t0 = ami_time_mono_ms();
     if (w->phase == AMI__PH_STEP) {
         int64_t due = step_run(node, w);
         if (due != RUN_ENDED) return due;
@@ -341,6 +349,7 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
             if (w->quit || w->reload) { w->phase = AMI__PH_ITER; continue; }
             if (now >= w->deadline) {
                 w->phase = AMI__PH_ITER;
+                if (++batch < TURN_BATCH && now - t0 < TURN_BATCH_MS) continue;
                 due = now;   /* the next iteration, after the others that are ready */
                 break;
             }

@@ -449,14 +449,55 @@ static void loop_reset(ami_runtime *r)
 
 static duk_ret_t start_body(duk_context *ctx, void *udata)
 {
-    ami_runtime *r = udata;
+    (void)udata;
     duk_dup(ctx, STACK_BODY);
-    duk_push_boolean(ctx, r->body_async);
-    call_stash_hook(ctx, "start", 2);
+    call_stash_hook(ctx, "start", 1);
     duk_pop(ctx);
     call_stash_hook(ctx, "drain", 0);
     duk_pop(ctx);
     return 0;
+}
+
+/* [value] -> []: a synchronous body's value, through the prelude (thenables,
+ * parked coroutines), then the microtasks */
+static duk_ret_t settle_body(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    call_stash_hook(ctx, "settle", 1);
+    duk_pop(ctx);
+    call_stash_hook(ctx, "drain", 0);
+    duk_pop(ctx);
+    return 0;
+}
+
+/* Whether one of the prelude's arrays (loop.jobs, loop.pool) is empty.  No
+ * allocation: a slot of the value stack reserve, no property lookup. */
+static int array_empty(duk_context *ctx, void *arr)
+{
+    duk_push_heapptr(ctx, arr);
+    int empty = duk_get_length(ctx, -1) == 0;
+    duk_pop(ctx);
+    return empty;
+}
+
+/* Call a synchronous body (no top-level await): a plain protected call.  When
+ * it returns a primitive and leaves no microtask and no parked coroutine, the
+ * run is over without the loop (*done set, the value on top); otherwise the
+ * prelude settles the run with it as `start` would.  0, or non-zero with the
+ * error on top. */
+static int run_sync(ami_runtime *r, int *done)
+{
+    duk_context *ctx = r->ctx;
+    duk_dup(ctx, STACK_BODY);
+    int rc = duk_pcall(ctx, 0);
+    if (rc != 0) return rc;
+    if (!duk_is_object(ctx, -1) && array_empty(ctx, r->loop.jobs) && array_empty(ctx, r->loop.pool)) {
+        *done = 1;
+        return 0;
+    }
+    rc = duk_safe_call(ctx, settle_body, NULL, 1, 1);
+    if (rc == 0) duk_pop(ctx);
+    return rc;
 }
 
 static duk_ret_t apply_term(duk_context *ctx, void *udata)
@@ -630,7 +671,13 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
         r->loop.pending_start = 0;
         slice_start(r);
         r->running = 1;
-        int rc = duk_safe_call(ctx, start_body, r, 0, 1);
+        int done = 0, rc;
+        if (r->body_async) {
+            rc = duk_safe_call(ctx, start_body, r, 0, 1);
+            if (rc == 0) duk_pop(ctx);
+        } else {
+            rc = run_sync(r, &done);
+        }
         r->running = 0;
         r->slice_deadline = 0;
         if (rc != 0) {
@@ -638,7 +685,18 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
                 r->abort = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
             return end_with_error(r, res), AMI_RUNTIME_DONE;
         }
-        duk_pop(ctx);
+        if (done && r->abort != AMI__ABORT_EXIT) {
+            /* settled synchronously: the value is on top */
+            r->loop.started = 0;
+            if (res) {
+                res->ok = 1;
+                ami__runtime_keep_value(r, res);   /* pops it */
+            } else {
+                duk_pop(ctx);
+            }
+            return AMI_RUNTIME_DONE;
+        }
+        if (done) duk_pop(ctx);
         if (r->abort == AMI__ABORT_EXIT) return end_exited(r, res), AMI_RUNTIME_DONE;
     }
     for (int rounds = 0; rounds < 64; rounds++) {

@@ -91,6 +91,7 @@ typedef struct ami__loop {
     int pending_start;    /* the body is called at the next step */
     int body_state;       /* 0 pending, 1 fulfilled, 2 rejected (set by host.settled) */
     int in_run;           /* the body has not settled: errors of macrotasks end the run */
+    void *jobs, *pool;    /* the prelude's job queue and coroutine pool arrays (heap pointers) */
     int64_t next_poll;    /* next subscription poll (monotonic ms), 0 = none */
     void (*ready)(void *payload);
     void *ready_payload;

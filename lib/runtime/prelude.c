@@ -223,12 +223,19 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);
-    static const char *const hooks[] = { "dispatch", "drain", "start", "fire", "reset", "bodyError", "bodyValue", "setTerm", NULL };
+    static const char *const hooks[] = { "dispatch", "drain", "start", "settle", "fire", "reset", "bodyError", "bodyValue",
+                                         "setTerm", "jobs", "pool", NULL };
     for (int i = 0; hooks[i]; i++) {
         duk_get_prop_string(ctx, -2, hooks[i]);
         duk_put_prop_string(ctx, -2, hooks[i]);
     }
-    duk_pop_2(ctx);
+    /* the job queue and coroutine pool arrays (never replaced; the stash keeps
+     * them alive): loop.c looks at their lengths after a synchronous body */
+    duk_get_prop_string(ctx, -1, "jobs");
+    r->loop.jobs = duk_get_heapptr(ctx, -1);
+    duk_get_prop_string(ctx, -2, "pool");
+    r->loop.pool = duk_get_heapptr(ctx, -1);
+    duk_pop_n(ctx, 4);
     if (helpers_code && helper_names) {
         /* the __ami_* helpers lowered code calls: accessors that load them on first use */
         duk_push_global_object(ctx);

@@ -51,6 +51,10 @@ static duk_ret_t encode_value(duk_context *ctx, void *udata)
 void ami__runtime_keep_value(ami_runtime *r, ami_runtime_result *res)
 {
     duk_context *ctx = r->ctx;
+    if (duk_is_undefined(ctx, -1)) {   /* no value: nothing to encode */
+        duk_pop(ctx);
+        return;
+    }
     if (duk_safe_call(ctx, encode_value, NULL, 1, 1) == 0 && duk_is_string(ctx, -1)) {
         duk_size_t n = 0;
         const char *t = duk_get_lstring(ctx, -1, &n);

@@ -801,17 +801,19 @@ return {
         var f = subs[id];
         if (f) f(text === null ? null : JSON.parse(text));
     },
-    /* the body as an async function: on a coroutine when it awaits at its top level */
-    start: function (body, onCo) {
-        var p, v;
-        if (onCo) p = asyncCall(body, undefined, []);
-        else {
-            v = body();   /* a synchronous throw ends the run as it is (no catch: nothing to allocate while a stop unwinds) */
-            if (!isObject(v) || !isCallable(v.then)) { bodyValue = v; host.settled(1); return; }
-            p = PromiseImpl.resolve(v);
-        }
-        p.then(bodyFulfilled, bodyRejected);
+    /* a body that awaits at its top level: an async function on a coroutine
+     * (a synchronous body is called by the C side: loop.c run_sync) */
+    start: function (body) { asyncCall(body, undefined, []).then(bodyFulfilled, bodyRejected); },
+    /* the value a synchronous body returned (called by the C side when it is
+     * an object, or when jobs or parked coroutines are left: else the C side
+     * settles the run itself, see loop.c run_sync) */
+    settle: function (v) {
+        if (!isObject(v) || !isCallable(v.then)) { bodyFulfilled(v); return; }
+        PromiseImpl.resolve(v).then(bodyFulfilled, bodyRejected);
     },
+    /* the job queue and the coroutine pool, for the C side's emptiness check */
+    jobs: jobs,
+    pool: pool,
     bodyError: function () { var e = bodyError; bodyError = undefined; return e; },
     bodyValue: function () { var v = bodyValue; bodyValue = undefined; return v; },
     drain: drain,
