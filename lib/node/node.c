@@ -390,8 +390,13 @@ static void *scheduler_main(void *arg)
         int timeout = (int)(node->o.resync_ms - (now - last_sync));
         if (timeout > 50) timeout = 50;   /* re-check local events (exits, capacity) often */
         if (timeout < 0) timeout = 0;
-        ami_versionstamp vs;
+        /* a watch that times out vouches for every commit up to `cur` (taken before it):
+         * `seen` moves on, so other keys' commits (stats, worker data) never age it into
+         * the store's "too old to tell: changed" answer, which would list the registry */
+        ami_versionstamp vs, cur = "";
+        if (ami_store_current(node->store, cur)) cur[0] = '\0';
         int rc = ami_store_watch(node->store, prefix, seen, timeout, vs);
+        if (rc == AMI_ETIMEOUT && cur[0]) memcpy(seen, cur, sizeof seen);
         now = ami_time_mono_ms();
         if (rc != 0 && rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) feed_lost = 1;
         int period = now - last_sync >= node->o.resync_ms;
