@@ -29,7 +29,7 @@ static void quiet_registry_is_not_relisted(void)
     CHECK_RC(ami_store_open(&st, uri));
     char *sid = make_worker(st, "q-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
     char *writer = make_worker(st, "q-1", "{\"active\":true,\"priority\":\"critical\",\"scriptContent\":"
-                                          "\"for (let i = 0; i < 400; i++) await Stels.net.set(['busy', i], i);\"}");
+                                          "\"for (let i = 0; i < 400; i++) { await Stels.net.set(['busy', i], i); if (i % 50 == 49) await Stels.sleep(10); }\"}");
     ami_node *n = open_node(db, "q-1", tweak);
     CHECK_RC(ami_node_start(n));
     for (int i = 0; i < 100 && stat_int(n, sid, "isRunning") != 1; i++) nap_ms(100);
