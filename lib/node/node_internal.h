@@ -178,8 +178,17 @@ typedef struct ami__worker {
 typedef struct ami__pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;        /* a worker was queued, or an earlier deadline parked (CLOCK_MONOTONIC) */
-    pthread_t *thr;
-    int nthr;
+    pthread_cond_t watch_cv;  /* a runner became busy while none was (wakes the stall watch) */
+    pthread_t *thr;           /* base runners first, then the extra slots */
+    unsigned char *live;      /* per slot: 0 empty, 1 running, 2 exited (to be joined) */
+    int64_t *turn_at;         /* per slot: monotonic ms its current turn began, 0 between turns */
+    int nbase;                /* runner_threads: always running */
+    int nslots;               /* nbase + extra slots (the most runners at once) */
+    int nlive;                /* runner threads running now */
+    int nbusy;                /* runners inside a worker's turn */
+    int nidle;                /* runners waiting for work */
+    pthread_t watch;          /* the stall watch (adds an extra runner when all are held) */
+    int watch_live;
     int quit;
     ami__worker *qhead, *qtail;   /* ready to run, FIFO */
     ami__worker **heap;       /* parked workers with a deadline, min-heap by due */

@@ -149,28 +149,61 @@ void ami__pool_leave(ami_node *node, ami__worker *w)
     pthread_mutex_unlock(&node->pool.mu);
 }
 
-/* ---- runner threads ---- */
+/* ---- runner threads ----
+ *
+ * A turn that runs long holds its runner: a script in a synchronous loop
+ * until its slice ends (seconds), a slow synchronous store call.  With only
+ * `runner_threads` runners, a few such workers would hold every runner and
+ * the others — ready, or with a deadline passed — would wait for the slices
+ * of strangers.  So the pool is elastic: a stall watch notices when work is
+ * ready while every runner is in a turn that began AMI__POOL_STALL_MS ago or
+ * more, and adds an extra runner (up to AMI__POOL_EXTRA_MAX more); an extra runner that finds nothing
+ * to do for AMI__POOL_RETIRE_MS exits.  A backlog of short turns (10,000
+ * workers starting) is not a stall: more threads would not make the cores
+ * faster.  The watch sleeps while no runner is
+ * busy, so an idle node pays nothing for it.
+ */
 
-static void wait_until(ami__pool *p, int64_t due)
+#define AMI__POOL_STALL_MS 50
+#define AMI__POOL_RETIRE_MS 2000
+#define AMI__POOL_EXTRA_MAX 64
+
+typedef struct {
+    ami_node *node;
+    int slot;
+} runner_arg;
+
+/* Wait for work until `due` (< 0: no deadline), for at most `cap_ms` (< 0: no
+ * cap); 1 when the wait ran out, else 0. */
+static int wait_until(ami__pool *p, int64_t due, int64_t cap_ms)
 {
+    int64_t now = ami_time_mono_ms();
+    if (cap_ms >= 0 && (due < 0 || due > now + cap_ms)) due = now + cap_ms;
+    p->nidle++;
+    int rc = 0;
     if (due < 0) {
         pthread_cond_wait(&p->cv, &p->mu);
-        return;
+    } else if (due > now) {
+        int64_t left = due - now;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += (time_t)(left / 1000);
+        ts.tv_nsec += (long)(left % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        rc = pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t left = due - ami_time_mono_ms();
-    if (left <= 0) return;
-    ts.tv_sec += (time_t)(left / 1000);
-    ts.tv_nsec += (long)(left % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-    pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+    p->nidle--;
+    return rc;
 }
 
 static void *runner_thread(void *arg)
 {
-    ami_node *node = arg;
+    runner_arg a = *(runner_arg *)arg;
+    free(arg);
+    ami_node *node = a.node;
     ami__pool *p = &node->pool;
+    int extra = a.slot >= p->nbase;
+    int64_t idle_since = ami_time_mono_ms();
     ami__worker *keep = NULL;   /* ready again after its turn */
     pthread_mutex_lock(&p->mu);
     while (!p->quit) {
@@ -188,14 +221,20 @@ static void *runner_thread(void *arg)
             w = dequeue(p);
         }
         if (!w) {
-            wait_until(p, p->nheap ? p->heap[0]->due : -1);
+            if (extra && now - idle_since >= AMI__POOL_RETIRE_MS) break;   /* not needed any more */
+            wait_until(p, p->nheap ? p->heap[0]->due : -1, extra ? AMI__POOL_RETIRE_MS : -1);
             continue;
         }
         w->sched = AMI__SCHED_RUNNING;
         w->again = 0;
+        if (p->nbusy++ == 0) pthread_cond_signal(&p->watch_cv);
+        p->turn_at[a.slot] = now;
         pthread_mutex_unlock(&p->mu);
         int64_t due = ami__runner_turn(node, w);
         pthread_mutex_lock(&p->mu);
+        p->turn_at[a.slot] = 0;
+        p->nbusy--;
+        idle_since = ami_time_mono_ms();
         if (due == AMI__TURN_EXIT) continue;   /* left the pool (w may be gone) */
         if (w->again || (due >= 0 && due <= ami_time_mono_ms())) {
             keep = w;
@@ -207,6 +246,71 @@ static void *runner_thread(void *arg)
             if (heap_add(p, w)) enqueue(p, w);   /* no memory for the heap: it polls */
             else if (w->heap_pos == 0) pthread_cond_signal(&p->cv);   /* a new earliest deadline */
         }
+    }
+    if (keep) enqueue(p, keep);   /* never happens at quit (quit empties the pool first); kept for safety */
+    p->live[a.slot] = 2;
+    p->nlive--;
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Start a runner in `slot` (under mu when the pool runs); 0 or the pthread error. */
+static int runner_spawn(ami_node *node, int slot)
+{
+    ami__pool *p = &node->pool;
+    runner_arg *a = malloc(sizeof *a);
+    if (!a) return ENOMEM;
+    a->node = node;
+    a->slot = slot;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, AMI__NODE_STACK_BYTES);
+    int rc = pthread_create(&p->thr[slot], &attr, runner_thread, a);
+    pthread_attr_destroy(&attr);
+    if (rc) { free(a); return rc; }
+    char name[16];
+    snprintf(name, sizeof name, slot < p->nbase ? "ami-run%d" : "ami-runx%d", slot % 1000);
+    pthread_setname_np(p->thr[slot], name);
+    p->live[slot] = 1;
+    p->nlive++;
+    return 0;
+}
+
+/* Whether work is waiting while every runner is held by a long turn (under mu). */
+static int stalled(ami__pool *p, int64_t now)
+{
+    if (p->nidle > 0 || !(p->qhead || (p->nheap && p->heap[0]->due <= now))) return 0;
+    for (int i = 0; i < p->nslots; i++)
+        if (p->live[i] == 1 && (!p->turn_at[i] || now - p->turn_at[i] < AMI__POOL_STALL_MS)) return 0;
+    return 1;
+}
+
+static void *watch_thread(void *arg)
+{
+    ami_node *node = arg;
+    ami__pool *p = &node->pool;
+    pthread_mutex_lock(&p->mu);
+    while (!p->quit) {
+        if (p->nbusy == 0) {   /* nothing can hold a runner: sleep until a turn begins */
+            pthread_cond_wait(&p->watch_cv, &p->mu);
+            continue;
+        }
+        if (stalled(p, ami_time_mono_ms())) {
+            for (int i = p->nbase; i < p->nslots; i++) {
+                if (p->live[i] == 1) continue;
+                if (p->live[i] == 2) {   /* an extra runner that retired: reap it, then reuse the slot */
+                    pthread_mutex_unlock(&p->mu);
+                    pthread_join(p->thr[i], NULL);
+                    pthread_mutex_lock(&p->mu);
+                    p->live[i] = 0;
+                }
+                if (!p->quit && runner_spawn(node, i) == 0)
+                    ami__log(AMI__LOG_INFO, "node %s: every runner held for %d ms: extra runner %d (%d running)",
+                             node->nid, AMI__POOL_STALL_MS, i, p->nlive);
+                break;
+            }
+        }
+        ami__cond_wait_ms(&p->watch_cv, &p->mu, AMI__POOL_STALL_MS / 2);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -220,22 +324,31 @@ int ami__pool_start(ami_node *node)
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         n = cores > 0 ? (int)(cores > 256 ? 256 : cores) : 2;
     }
-    p->thr = calloc((size_t)n, sizeof *p->thr);
-    if (!p->thr) return ami__error_oom();
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, AMI__NODE_STACK_BYTES);
-    int rc = 0;
-    for (int i = 0; i < n && !rc; i++) {
-        rc = pthread_create(&p->thr[i], &attr, runner_thread, node);
-        if (rc) break;
-        char name[16];
-        snprintf(name, sizeof name, "ami-run%d", i % 1000);
-        pthread_setname_np(p->thr[i], name);
-        p->nthr++;
+    p->nbase = n;
+    p->nslots = n + AMI__POOL_EXTRA_MAX;
+    p->thr = calloc((size_t)p->nslots, sizeof *p->thr);
+    p->live = calloc((size_t)p->nslots, 1);
+    p->turn_at = calloc((size_t)p->nslots, sizeof *p->turn_at);
+    if (!p->thr || !p->live || !p->turn_at) {
+        free(p->thr);
+        free(p->live);
+        free(p->turn_at);
+        p->thr = NULL;
+        p->live = NULL;
+        p->turn_at = NULL;
+        return ami__error_oom();
     }
-    pthread_attr_destroy(&attr);
-    if (rc && !p->nthr) return ami__error_set(AMI_ENOMEM, "cannot create runner threads: %s", strerror(rc));
+    int rc = 0;
+    pthread_mutex_lock(&p->mu);
+    for (int i = 0; i < n && !rc; i++) rc = runner_spawn(node, i);
+    int started = p->nlive;
+    pthread_mutex_unlock(&p->mu);
+    if (rc && !started) return ami__error_set(AMI_ENOMEM, "cannot create runner threads: %s", strerror(rc));
+    /* without the watch the pool still runs, only not elastically */
+    if (pthread_create(&p->watch, NULL, watch_thread, node) == 0) {
+        pthread_setname_np(p->watch, "ami-poolwatch");
+        p->watch_live = 1;
+    }
     return 0;
 }
 
@@ -245,11 +358,19 @@ void ami__pool_stop(ami_node *node)
     pthread_mutex_lock(&p->mu);
     p->quit = 1;
     pthread_cond_broadcast(&p->cv);
+    pthread_cond_broadcast(&p->watch_cv);
     pthread_mutex_unlock(&p->mu);
-    for (int i = 0; i < p->nthr; i++) pthread_join(p->thr[i], NULL);
-    p->nthr = 0;
+    if (p->watch_live) pthread_join(p->watch, NULL);
+    p->watch_live = 0;
+    for (int i = 0; i < p->nslots; i++)
+        if (p->live[i]) pthread_join(p->thr[i], NULL);
+    p->nslots = p->nbase = p->nlive = 0;
     free(p->thr);
+    free(p->live);
+    free(p->turn_at);
     p->thr = NULL;
+    p->live = NULL;
+    p->turn_at = NULL;
 }
 
 void ami__pool_init(ami__pool *p)
@@ -261,6 +382,7 @@ void ami__pool_init(ami__pool *p)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cv, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&p->watch_cv, NULL);   /* wall clock, as ami__cond_wait_ms expects */
 }
 
 void ami__pool_destroy(ami__pool *p)
@@ -268,5 +390,6 @@ void ami__pool_destroy(ami__pool *p)
     free(p->heap);
     p->heap = NULL;
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->watch_cv);
     pthread_mutex_destroy(&p->mu);
 }
