@@ -1,7 +1,7 @@
 /* Claim: a node whose registry does not change does not re-list it every
  * resync_ms (the O(workers) pass that cost idle CPU at 10,000 workers): over
- * 30 quiet periods it lists a handful of times (the rare repair list, every
- * 12th period), not 30, even while a worker commits thousands of other keys
+ * 16 quiet periods it lists once or twice (the rare repair list, every
+ * 12th period), not 16, even while a worker commits thousands of other keys
  * through the node's store handle (they must not age the scheduler's place
  * in the change feed into a "changed" answer); a change is still applied through the change feed
  * at once and the repair list still happens. */
@@ -17,7 +17,7 @@ static int64_t lists(ami_node *n)
     return v;
 }
 
-static void tweak(ami_node_options *o) { o->resync_ms = 100; }
+static void tweak(ami_node_options *o) { o->resync_ms = 250; }
 
 static void quiet_registry_is_not_relisted(void)
 {
@@ -36,8 +36,8 @@ static void quiet_registry_is_not_relisted(void)
     nap_ms(300);
     int64_t l0 = lists(n);
     int64_t t0 = ami_time_mono_ms();
-    nap_ms(3000);
-    int64_t periods = (ami_time_mono_ms() - t0) / 100;
+    nap_ms(4000);
+    int64_t periods = (ami_time_mono_ms() - t0) / 250;
     int64_t quiet = lists(n) - l0;
     json_t *busy = NULL;
     json_t *bk = ami_key_new("busy", NULL);
@@ -50,7 +50,7 @@ static void quiet_registry_is_not_relisted(void)
     fprintf(stderr, "%lld lists in %lld quiet periods, writer executions %lld\n", (long long)quiet, (long long)periods,
             stat_int(n, writer, "executions"));
     CHECK(quiet >= 1);             /* the repair list still happens */
-    CHECK(quiet <= periods / 5);   /* but not once a period (12th period expected) */
+    CHECK(quiet <= 3);             /* but not once a period: 16 periods, the 12th lists */
 
     /* a change comes through the feed and is applied (stop: the instance goes) */
     int64_t l1 = lists(n);
