@@ -47,7 +47,8 @@ static const struct key {
     { "heartbeat_ms", K_INT, "5000", 10, 3600000, NULL, "heartbeat interval (expires after 3x)" },
     { "graceful_shutdown_ms", K_INT, "5000", 0, 3600000, NULL, "on SIGTERM: let iterations finish this long" },
     { "stats_ms", K_INT, "2000", 10, 3600000, NULL, "stats written every" },
-    { "resync_ms", K_INT, "5000", 10, 3600000, NULL, "full registry resync at least every" },
+    { "resync_ms", K_INT, "5000", 10, 3600000, NULL, "registry check period (a quiet registry is re-listed every 12th)" },
+    { "runner_threads", K_INT, "0", 0, 1024, NULL, "threads that run ready instances; 0 = the number of cores" },
     { "heap_mb", K_INT, "64", 1, 65536, NULL, "heap cap per instance (MiB)" },
     { "slice_ms", K_INT, "5000", 1, 3600000, NULL, "longest synchronous slice of a script" },
     { "log_line_bytes", K_INT, "65536", 64, 16777216, NULL, "longest worker log line" },
@@ -282,7 +283,7 @@ int main(int argc, char **argv)
         int_opt(cfg, "heartbeat_ms", &o.heartbeat_ms) || int_opt(cfg, "graceful_shutdown_ms", &o.graceful_shutdown_ms) ||
         int_opt(cfg, "stats_ms", &o.stats_ms) || int_opt(cfg, "resync_ms", &o.resync_ms) ||
         int_opt(cfg, "heap_mb", &heap_mb) || int_opt(cfg, "slice_ms", &o.slice_ms) ||
-        int_opt(cfg, "log_ring", &o.log_ring))
+        int_opt(cfg, "log_ring", &o.log_ring) || int_opt(cfg, "runner_threads", &o.runner_threads))
         return 2;
     int line_bytes = (int)o.log_line_bytes;
     if (int_opt(cfg, "log_line_bytes", &line_bytes)) return 2;

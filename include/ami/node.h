@@ -81,7 +81,7 @@ typedef struct ami_node_options {
     int heartbeat_ms;              /* heartbeat interval, default 5000 (expiry 3x) */
     int graceful_shutdown_ms;      /* on stop, let iterations finish this long before interrupting, default 5000 */
     int stats_ms;                  /* persist stats every, default 2000 */
-    int resync_ms;                 /* full registry resync at least every, default 5000 */
+    int resync_ms;                 /* registry check period, default 5000: a quiet registry is re-listed every 12th */
     size_t heap_bytes;             /* per instance, default 64 MiB */
     int slice_ms;                  /* max synchronous slice, default 5000 */
     size_t log_line_bytes;         /* max log line, default 65536 */

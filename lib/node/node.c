@@ -291,6 +291,7 @@ static int sync_registry(ami_node *node)
     }
     json_decref(node->corrupt);
     node->corrupt = corrupt;
+    node->registry_lists++;
     for (ami__worker *w = node->workers; w; w = w->next) w->seen = 0;
     size_t i;
     json_t *e;
@@ -340,6 +341,17 @@ static void reap_deleted(ami_node *node)
     }
 }
 
+/*
+ * How often a quiet registry is listed anyway, in resync periods.  The change
+ * feed tells the scheduler when anything under ["ami","worker"] changed, and
+ * only then is the registry listed again; an idle node does no O(workers)
+ * work.  The rare full list is the repair for a change the feed did not
+ * report (a feed error is answered by a list at the next period, see
+ * scheduler_main): at most AMI__RESYNC_QUIET × resync_ms (60 s by default)
+ * after it, the table matches the registry again.
+ */
+#define AMI__RESYNC_QUIET 12
+
 static void *scheduler_main(void *arg)
 {
     ami_node *node = arg;
@@ -348,6 +360,9 @@ static void *scheduler_main(void *arg)
     ami_store_current(node->store, seen);
     sync_registry(node);
     int64_t last_sync = ami_time_mono_ms();
+    int quiet = 0;        /* resync periods passed without a list */
+    int feed_lost = 0;    /* the feed failed since the last list: list at the next period */
+    int64_t cur_at = 0;   /* when `seen` was last moved on by a quiet watch */
     for (;;) {
         pthread_mutex_lock(&node->mu);
         int quit = node->threads_quit;
@@ -376,13 +391,32 @@ static void *scheduler_main(void *arg)
         int timeout = (int)(node->o.resync_ms - (now - last_sync));
         if (timeout > 50) timeout = 50;   /* re-check local events (exits, capacity) often */
         if (timeout < 0) timeout = 0;
-        ami_versionstamp vs;
+        /* a watch that times out vouches for every commit up to `cur` (taken before it):
+         * `seen` moves on, so other keys' commits (stats, worker data) never age it into
+         * the store's "too old to tell: changed" answer, which would list the registry.
+         * Taken every 100 ms, not every watch (on etcd it is a request). */
+        ami_versionstamp vs, cur = "";
+        if (now - cur_at >= 100) {
+            cur_at = now;
+            if (ami_store_current(node->store, cur)) cur[0] = '\0';
+        }
         int rc = ami_store_watch(node->store, prefix, seen, timeout, vs);
+        if (rc == AMI_ETIMEOUT && cur[0]) memcpy(seen, cur, sizeof seen);
         now = ami_time_mono_ms();
-        if (rc == 0 || now - last_sync >= node->o.resync_ms) {
+        if (rc != 0 && rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) feed_lost = 1;
+        int period = now - last_sync >= node->o.resync_ms;
+        if (rc == 0 || (period && (feed_lost || ++quiet >= AMI__RESYNC_QUIET))) {
             if (rc == 0) memcpy(seen, vs, sizeof seen);
-            sync_registry(node);
+            /* a failed list stays owed: the next period tries again */
+            feed_lost = sync_registry(node) != 0;
+            quiet = 0;
             last_sync = now;
+        } else if (period) {
+            /* a quiet period: nothing to list; a cheap pass over the table retries what failed locally */
+            last_sync = now;
+            pthread_mutex_lock(&node->mu);
+            node->kick = 1;
+            pthread_mutex_unlock(&node->mu);
         } else if (rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) {
             ami__sleep_ms(20);
         }

@@ -233,6 +233,7 @@ struct ami_node {
     int kick;                 /* the scheduler should reconcile now */
     int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
+    int64_t registry_lists;   /* full registry re-lists so far (the scheduler's O(workers) pass; tests read it) */
     int64_t started_at;
 
     pthread_t sched_thr, elect_thr, hk_thr;
