@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
-#include "ami/node.h"
+#include "amid_proc.h"
 
 #define HEARTBEAT 300
 #define GRACE 1000
@@ -21,74 +21,6 @@
 static char db[512], logpath[600];
 static ami_store *st;
 static int seconds = 8;
-
-static void nap_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-static pid_t spawn(void)
-{
-    char amid[512];
-    snprintf(amid, sizeof amid, "%s/amid", check_build_dir());
-    pid_t p = fork();
-    REQUIRE(p >= 0);
-    if (p == 0) {
-        int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", "s-0001", "--db", db, "--heartbeat-ms", "300", "--stats-ms", "300",
-              "--graceful-shutdown-ms", "1000", (char *)NULL);
-        _exit(127);
-    }
-    return p;
-}
-
-static long rss_kb(pid_t p)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)p);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
-    if (f) fclose(f);
-    return kb;
-}
-
-/* ms since the node's heartbeat was written (-1 when there is none). */
-static int64_t heartbeat_age(void)
-{
-    json_t *k = ami_key_new("ami", "node", "s-0001", NULL), *e = NULL;
-    int64_t age = -1;
-    if (ami_store_get(&e, st, k) == 0) {
-        json_t *at = json_object_get(json_object_get(e, "value"), "heartbeatAt");
-        if (json_is_integer(at)) age = ami_time_now_ms() - json_integer_value(at);
-    }
-    json_decref(e);
-    json_decref(k);
-    return age;
-}
-
-static char *create(const char *body_json)
-{
-    json_t *body = check_json(body_json), *e = NULL;
-    REQUIRE(ami_registry_create(&e, st, "s-0001", body) == 0);
-    char *sid = strdup(json_string_value(json_object_get(json_object_get(json_object_get(e, "value"), "raw"), "sid")));
-    json_decref(e);
-    json_decref(body);
-    return sid;
-}
-
-static long long ticks(const char *sid)
-{
-    json_t *k = ami_key_new("tick", sid, NULL), *e = NULL;
-    long long v = 0;
-    if (ami_store_get(&e, st, k) == 0) v = json_integer_value(json_object_get(json_object_get(e, "value"), "raw"));
-    json_decref(e);
-    json_decref(k);
-    return v;
-}
 
 static const char *const hostile[] = {
     "for (;;) {}",
@@ -105,22 +37,22 @@ static const char *const hostile[] = {
 
 static void neighbours_keep_going(void)
 {
-    char *calm[2] = { create(CALM), create(CALM) };
+    char *calm[2] = { create_worker(st, CALM), create_worker(st, CALM) };
     char *bad[8];
     int nbad = 0;
     for (int i = 0; hostile[i]; i++) {
         char body[600];
         snprintf(body, sizeof body, "{\"scriptContent\":\"%s\",\"active\":false}", hostile[i]);
-        bad[nbad++] = create(body);
+        bad[nbad++] = create_worker(st, body);
     }
-    pid_t p = spawn();
+    pid_t p = amid_spawn(db, logpath);
     nap_ms(1500);
     /* alone */
     long long a0[2], a1[2];
-    for (int i = 0; i < 2; i++) a0[i] = ticks(calm[i]);
+    for (int i = 0; i < 2; i++) a0[i] = ticks(st, calm[i]);
     int64_t t0 = ami_time_mono_ms();
     nap_ms(4000);
-    for (int i = 0; i < 2; i++) a1[i] = ticks(calm[i]);
+    for (int i = 0; i < 2; i++) a1[i] = ticks(st, calm[i]);
     double alone_s = (double)(ami_time_mono_ms() - t0) / 1000.0;
     /* beside the hostile ones */
     for (int i = 0; i < nbad; i++) {
@@ -130,18 +62,18 @@ static void neighbours_keep_going(void)
     }
     nap_ms(1500);
     long long b0[2], b1[2];
-    for (int i = 0; i < 2; i++) b0[i] = ticks(calm[i]);
+    for (int i = 0; i < 2; i++) b0[i] = ticks(st, calm[i]);
     long max_rss = 0;
     int64_t max_age = 0;
     t0 = ami_time_mono_ms();
     while (ami_time_mono_ms() - t0 < (int64_t)seconds * 1000) {
         long r = rss_kb(p);
         if (r > max_rss) max_rss = r;
-        int64_t age = heartbeat_age();
+        int64_t age = heartbeat_age(st);
         if (age > max_age) max_age = age;
         nap_ms(50);
     }
-    for (int i = 0; i < 2; i++) b1[i] = ticks(calm[i]);
+    for (int i = 0; i < 2; i++) b1[i] = ticks(st, calm[i]);
     double beside_s = (double)(ami_time_mono_ms() - t0) / 1000.0;
     for (int i = 0; i < 2; i++) {
         double ra = (double)(a1[i] - a0[i]) / alone_s, rb = (double)(b1[i] - b0[i]) / beside_s;

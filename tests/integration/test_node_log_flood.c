@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
-#include "ami/node.h"
+#include "amid_proc.h"
 
 #define HEARTBEAT 300
 #define GRACE 1000
@@ -19,96 +19,28 @@
 static char db[512], logpath[600];
 static ami_store *st;
 
-static void nap_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-static pid_t spawn(void)
-{
-    char amid[512];
-    snprintf(amid, sizeof amid, "%s/amid", check_build_dir());
-    pid_t p = fork();
-    REQUIRE(p >= 0);
-    if (p == 0) {
-        int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", "s-0001", "--db", db, "--heartbeat-ms", "300", "--stats-ms", "300",
-              "--graceful-shutdown-ms", "1000", (char *)NULL);
-        _exit(127);
-    }
-    return p;
-}
-
-static long rss_kb(pid_t p)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)p);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
-    if (f) fclose(f);
-    return kb;
-}
-
-/* ms since the node's heartbeat was written (-1 when there is none). */
-static int64_t heartbeat_age(void)
-{
-    json_t *k = ami_key_new("ami", "node", "s-0001", NULL), *e = NULL;
-    int64_t age = -1;
-    if (ami_store_get(&e, st, k) == 0) {
-        json_t *at = json_object_get(json_object_get(e, "value"), "heartbeatAt");
-        if (json_is_integer(at)) age = ami_time_now_ms() - json_integer_value(at);
-    }
-    json_decref(e);
-    json_decref(k);
-    return age;
-}
-
-static char *create(const char *body_json)
-{
-    json_t *body = check_json(body_json), *e = NULL;
-    REQUIRE(ami_registry_create(&e, st, "s-0001", body) == 0);
-    char *sid = strdup(json_string_value(json_object_get(json_object_get(json_object_get(e, "value"), "raw"), "sid")));
-    json_decref(e);
-    json_decref(body);
-    return sid;
-}
-
-static long long ticks(const char *sid)
-{
-    json_t *k = ami_key_new("tick", sid, NULL), *e = NULL;
-    long long v = 0;
-    if (ami_store_get(&e, st, k) == 0) v = json_integer_value(json_object_get(json_object_get(e, "value"), "raw"));
-    json_decref(e);
-    json_decref(k);
-    return v;
-}
-
 static void flood_is_contained(void)
 {
-    char *flood = create("{\"scriptContent\":\"const s = 'x'.repeat(60000);\\n"
+    char *flood = create_worker(st, "{\"scriptContent\":\"const s = 'x'.repeat(60000);\\n"
                          "for (let i = 0; i < 20; i++) logger.info(s + i);\","
                          "\"active\":true,\"priority\":\"critical\"}");
-    char *calm = create("{\"scriptContent\":\"const e = await Stels.net.get(['tick', Stels.config.sid]);\\n"
+    char *calm = create_worker(st, "{\"scriptContent\":\"const e = await Stels.net.get(['tick', Stels.config.sid]);\\n"
                         "await Stels.net.set(['tick', Stels.config.sid], (e.value ? e.value.raw : 0) + 1);\","
                         "\"active\":true,\"priority\":\"high\"}");
-    pid_t p = spawn();
+    pid_t p = amid_spawn(db, logpath);
     nap_ms(1500);
-    long long t_start = ticks(calm);
+    long long t_start = ticks(st, calm);
     long max_rss = 0;
     int64_t max_age = 0;
     int64_t t0 = ami_time_mono_ms();
     while (ami_time_mono_ms() - t0 < 10000) {
         long r = rss_kb(p);
         if (r > max_rss) max_rss = r;
-        int64_t age = heartbeat_age();
+        int64_t age = heartbeat_age(st);
         if (age > max_age) max_age = age;
         nap_ms(50);
     }
-    long long t_end = ticks(calm);
+    long long t_end = ticks(st, calm);
     struct stat sb;
     CHECK(stat(logpath, &sb) == 0);
     fprintf(stderr, "    10 s of flooding: RSS max %ld MB, heartbeat age max %lld ms (interval %d), stderr %lld KB, "
