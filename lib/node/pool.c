@@ -194,13 +194,7 @@ static int wait_until(ami__pool *p, int64_t due, int64_t cap_ms)
     if (due < 0) {
         pthread_cond_wait(&p->cv, &p->mu);
     } else if (due > now) {
-        int64_t left = due - now;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += (time_t)(left / 1000);
-        ts.tv_nsec += (long)(left % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        rc = pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT;
+        rc = ami__cond_wait_mono_ms(&p->cv, &p->mu, due - now) == ETIMEDOUT;
     }
     p->nidle--;
     return rc;

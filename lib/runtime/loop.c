@@ -750,12 +750,7 @@ static void wait_until(ami_runtime *r, int64_t deadline)
         int64_t now = ami_time_mono_ms();
         if (deadline >= 0 && now >= deadline) break;
         int64_t step = deadline < 0 ? 60000 : deadline - now;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += (time_t)(step / 1000);
-        ts.tv_nsec += (long)(step % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+        ami__cond_wait_mono_ms(&r->cv, &r->mu, step);
     }
     pthread_mutex_unlock(&r->mu);
 }

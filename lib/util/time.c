@@ -36,6 +36,17 @@ void ami__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
     pthread_cond_timedwait(cv, mu, &ts);
 }
 
+int ami__cond_wait_mono_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (ms < 0) ms = 0;
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    return pthread_cond_timedwait(cv, mu, &ts);
+}
+
 void ami__iso_time(int64_t ms, char out[32])
 {
     time_t s = (time_t)(ms / 1000);

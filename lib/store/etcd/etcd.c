@@ -1129,15 +1129,7 @@ static int64_t hub_query(ec_backend *b, const unsigned char *prefix, size_t pref
 
 static int timed_wait(ec_backend *b, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return pthread_cond_timedwait(&b->wcv, &b->wmu, &ts);
+    return ami__cond_wait_mono_ms(&b->wcv, &b->wmu, ms);
 }
 
 /*

@@ -785,15 +785,7 @@ static void expire_if_due(sq_backend *b)
 
 static int timed_wait(sq_backend *b, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return pthread_cond_timedwait(&b->wcv, &b->wmu, &ts);
+    return ami__cond_wait_mono_ms(&b->wcv, &b->wmu, ms);
 }
 
 static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
