@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
-#include "ami/node.h"
+#include "amid_proc.h"
 #include "ami/election.h"
 
 #define N 3
@@ -24,12 +24,6 @@ static ami_store *st;
 static const char *nids[N] = { "s-0001", "s-0002", "s-0003" };
 static pid_t pids[N];
 
-static void nap_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 static unsigned rnd(unsigned n)
 {
     return (unsigned)(random() % n);
@@ -37,20 +31,7 @@ static unsigned rnd(unsigned n)
 
 static pid_t spawn(int i)
 {
-    char amid[512], log[600];
-    snprintf(amid, sizeof amid, "%s/amid", check_build_dir());
-    snprintf(log, sizeof log, "%s/%s.log", check_tmpdir(), nids[i]);
-    pid_t p = fork();
-    REQUIRE(p >= 0);
-    if (p == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", nids[i], "--db", db, "--lease-ms", "1000", "--renew-ms", "300",
-              "--retry-ms", "100", "--heartbeat-ms", "200", "--stats-ms", "500",
-              "--graceful-shutdown-ms", "500", "--listen", "off", (char *)NULL);
-        _exit(127);
-    }
-    return p;
+    return amid_spawn_member(db, nids[i]);
 }
 
 /* Every iteration: the counter from the store + 1, one record (term, start, end), then the counter. */

@@ -2,7 +2,8 @@
  * Test harness for tests that run a real amid process beside a store handle
  * of their own: start amid (node s-0001, heartbeat and stats every 300 ms,
  * graceful shutdown 1 s, stderr to a log file), read its RSS and heartbeat,
- * create workers and read the counters their scripts keep.
+ * create workers and read the counters their scripts keep; or start one
+ * member of a leader-failover cluster (short lease, no HTTP).
  * Header-only: include it from one test program, after check.h.
  */
 #ifndef AMI_TEST_AMID_PROC_H
@@ -36,6 +37,26 @@ static __attribute__((unused)) pid_t amid_spawn(const char *db, const char *logp
         if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
         execl(amid, "amid", "--nid", AMID_NID, "--db", db, "--heartbeat-ms", "300", "--stats-ms", "300",
               "--graceful-shutdown-ms", "1000", (char *)NULL);
+        _exit(127);
+    }
+    return p;
+}
+
+/* Start amid as cluster member `nid` on `db` with a 1 s lease (renew 300 ms,
+ * retry 100 ms), no HTTP; its output appended to <tmpdir>/<nid>.log. */
+static __attribute__((unused)) pid_t amid_spawn_member(const char *db, const char *nid)
+{
+    char amid[512], log[600];
+    snprintf(amid, sizeof amid, "%s/amid", check_build_dir());
+    snprintf(log, sizeof log, "%s/%s.log", check_tmpdir(), nid);
+    pid_t p = fork();
+    REQUIRE(p >= 0);
+    if (p == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
+        execl(amid, "amid", "--nid", nid, "--db", db, "--lease-ms", "1000", "--renew-ms", "300",
+              "--retry-ms", "100", "--heartbeat-ms", "200", "--stats-ms", "500",
+              "--graceful-shutdown-ms", "500", "--listen", "off", (char *)NULL);
         _exit(127);
     }
     return p;
