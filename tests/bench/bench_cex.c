@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include "ami.h"
+#include "net_harness.h"
 
 #define N 100
 static ami_store *net, *local;
@@ -105,19 +106,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     return rc;
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || getsockname(fd, (struct sockaddr *)&a, &l)) die("free port");
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 #define NL 300
 static const char *const LIVE_SCRIPT =
     "const ex = Stels.runtime.cex.binance({ apiKey: 'bench-key', secret: 'bench-secret', urls: { api: BASE + '/binance' }, enableRateLimit: false });\n"
@@ -188,7 +176,7 @@ int main(void)
     ami_runtime_free(cold);
     ami_runtime_free(raw);
 
-    int port = free_port();
+    int port = net_free_port();
     struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_TURBO,
                                             (uint16_t)port, NULL, NULL, answer, NULL, MHD_OPTION_END);
     if (!d) die("local server");

@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include "ami.h"
+#include "net_harness.h"
 
 enum { ROUNDS = 10, N_FETCH = 200, N_SERVE = 300 };   /* requests per round and side */
 
@@ -48,19 +49,6 @@ static enum MHD_Result static_answer(void *cls, struct MHD_Connection *c, const 
     enum MHD_Result rc = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return rc;
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || getsockname(fd, (struct sockaddr *)&a, &l)) die("free port");
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 static size_t sink(char *p, size_t s, size_t n, void *ud) { (void)p; (void)ud; return s * n; }
@@ -112,7 +100,7 @@ int main(void)
 {
     const char *build = getenv("AMI_BUILD") ? getenv("AMI_BUILD") : "build";
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int sport = free_port();
+    int sport = net_free_port();
     struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_TURBO,
                                             (uint16_t)sport, NULL, NULL, static_answer, NULL, MHD_OPTION_END);
     if (!d) die("static server");
@@ -152,7 +140,7 @@ int main(void)
            ROUNDS * N_FETCH / t_worker, ROUNDS * N_FETCH / t_raw);
 
     /* ---- Deno.serve ---- */
-    int wport = free_port();
+    int wport = net_free_port();
     char listen[16];
     snprintf(listen, sizeof listen, "%d", wport);
     snprintf(script, sizeof script,
