@@ -175,15 +175,20 @@ typedef struct ami__worker {
 } ami__worker;
 
 /* The runner pool (lib/node/pool.c). */
+/* One runner thread's place in the pool (under pool.mu). */
+typedef struct ami__runner_slot {
+    pthread_t thr;
+    unsigned char live;       /* 0 empty, 1 running, 2 exited (to be joined) */
+    int64_t turn_at;          /* monotonic ms its current turn began, 0 between turns */
+    int64_t turn_cpu;         /* the runner's CPU time (ns) when that turn began */
+    clockid_t cpu_clock;      /* the runner thread's CPU-time clock */
+} ami__runner_slot;
+
 typedef struct ami__pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;        /* a worker was queued, or an earlier deadline parked (CLOCK_MONOTONIC) */
     pthread_cond_t watch_cv;  /* a runner became busy while none was (wakes the stall watch) */
-    pthread_t *thr;           /* base runners first, then the extra slots */
-    unsigned char *live;      /* per slot: 0 empty, 1 running, 2 exited (to be joined) */
-    int64_t *turn_at;         /* per slot: monotonic ms its current turn began, 0 between turns */
-    int64_t *turn_cpu;        /* per slot: the runner's CPU time (ns) when that turn began */
-    clockid_t *cpu_clock;     /* per slot: the runner thread's CPU-time clock */
+    struct ami__runner_slot *slot;   /* base runners first, then the extra slots */
     int nbase;                /* runner_threads: always running */
     int nslots;               /* nbase + extra slots (the most runners at once) */
     int nlive;                /* runner threads running now */

@@ -232,12 +232,12 @@ static void *runner_thread(void *arg)
         w->sched = AMI__SCHED_RUNNING;
         w->again = 0;
         if (p->nbusy++ == 0) pthread_cond_signal(&p->watch_cv);
-        p->turn_at[a.slot] = now;
-        p->turn_cpu[a.slot] = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+        p->slot[a.slot].turn_at = now;
+        p->slot[a.slot].turn_cpu = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
         pthread_mutex_unlock(&p->mu);
         int64_t due = ami__runner_turn(node, w);
         pthread_mutex_lock(&p->mu);
-        p->turn_at[a.slot] = 0;
+        p->slot[a.slot].turn_at = 0;
         p->nbusy--;
         idle_since = ami_time_mono_ms();
         if (due == AMI__TURN_EXIT) continue;   /* left the pool (w may be gone) */
@@ -253,7 +253,7 @@ static void *runner_thread(void *arg)
         }
     }
     if (keep) enqueue(p, keep);   /* never happens at quit (quit empties the pool first); kept for safety */
-    p->live[a.slot] = 2;
+    p->slot[a.slot].live = 2;
     p->nlive--;
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -270,14 +270,14 @@ static int runner_spawn(ami_node *node, int slot)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, AMI__NODE_STACK_BYTES);
-    int rc = pthread_create(&p->thr[slot], &attr, runner_thread, a);
+    int rc = pthread_create(&p->slot[slot].thr, &attr, runner_thread, a);
     pthread_attr_destroy(&attr);
     if (rc) { free(a); return rc; }
-    if (pthread_getcpuclockid(p->thr[slot], &p->cpu_clock[slot])) p->cpu_clock[slot] = CLOCK_MONOTONIC;   /* counts as busy */
+    if (pthread_getcpuclockid(p->slot[slot].thr, &p->slot[slot].cpu_clock)) p->slot[slot].cpu_clock = CLOCK_MONOTONIC;   /* counts as busy */
     char name[16];
     snprintf(name, sizeof name, slot < p->nbase ? "ami-run%d" : "ami-runx%d", slot % 1000);
-    pthread_setname_np(p->thr[slot], name);
-    p->live[slot] = 1;
+    pthread_setname_np(p->slot[slot].thr, name);
+    p->slot[slot].live = 1;
     p->nlive++;
     return 0;
 }
@@ -287,10 +287,10 @@ static int stalled(ami__pool *p, int64_t now)
 {
     if (p->nidle > 0 || !(p->qhead || (p->nheap && p->heap[0]->due <= now))) return 0;
     for (int i = 0; i < p->nslots; i++) {
-        if (p->live[i] != 1) continue;
-        if (!p->turn_at[i] || now - p->turn_at[i] < AMI__POOL_STALL_MS) return 0;
+        if (p->slot[i].live != 1) continue;
+        if (!p->slot[i].turn_at || now - p->slot[i].turn_at < AMI__POOL_STALL_MS) return 0;
         /* a turn on a live runner: its thread and clock exist until the turn ends (under mu) */
-        if (cpu_ns(p->cpu_clock[i]) - p->turn_cpu[i] < (int64_t)AMI__POOL_STALL_CPU_MS * 1000000) return 0;
+        if (cpu_ns(p->slot[i].cpu_clock) - p->slot[i].turn_cpu < (int64_t)AMI__POOL_STALL_CPU_MS * 1000000) return 0;
     }
     return 1;
 }
@@ -307,12 +307,12 @@ static void *watch_thread(void *arg)
         }
         if (stalled(p, ami_time_mono_ms())) {
             for (int i = p->nbase; i < p->nslots; i++) {
-                if (p->live[i] == 1) continue;
-                if (p->live[i] == 2) {   /* an extra runner that retired: reap it, then reuse the slot */
+                if (p->slot[i].live == 1) continue;
+                if (p->slot[i].live == 2) {   /* an extra runner that retired: reap it, then reuse the slot */
                     pthread_mutex_unlock(&p->mu);
-                    pthread_join(p->thr[i], NULL);
+                    pthread_join(p->slot[i].thr, NULL);
                     pthread_mutex_lock(&p->mu);
-                    p->live[i] = 0;
+                    p->slot[i].live = 0;
                 }
                 if (!p->quit && runner_spawn(node, i) == 0)
                     ami__log(AMI__LOG_INFO, "node %s: every runner held for %d ms: extra runner %d (%d running)",
@@ -336,30 +336,18 @@ int ami__pool_start(ami_node *node)
     }
     p->nbase = n;
     p->nslots = n + AMI__POOL_EXTRA_MAX;
-    p->thr = calloc((size_t)p->nslots, sizeof *p->thr);
-    p->live = calloc((size_t)p->nslots, 1);
-    p->turn_at = calloc((size_t)p->nslots, sizeof *p->turn_at);
-    p->turn_cpu = calloc((size_t)p->nslots, sizeof *p->turn_cpu);
-    p->cpu_clock = calloc((size_t)p->nslots, sizeof *p->cpu_clock);
-    if (!p->thr || !p->live || !p->turn_at || !p->turn_cpu || !p->cpu_clock) {
-        free(p->thr);
-        free(p->live);
-        free(p->turn_at);
-        free(p->turn_cpu);
-        free(p->cpu_clock);
-        p->turn_cpu = NULL;
-        p->cpu_clock = NULL;
-        p->thr = NULL;
-        p->live = NULL;
-        p->turn_at = NULL;
-        return ami__error_oom();
-    }
+    p->slot = calloc((size_t)p->nslots, sizeof *p->slot);
+    if (!p->slot) return ami__error_oom();
     int rc = 0;
     pthread_mutex_lock(&p->mu);
     for (int i = 0; i < n && !rc; i++) rc = runner_spawn(node, i);
     int started = p->nlive;
     pthread_mutex_unlock(&p->mu);
-    if (rc && !started) return ami__error_set(AMI_ENOMEM, "cannot create runner threads: %s", strerror(rc));
+    if (rc && !started) {
+        free(p->slot);
+        p->slot = NULL;
+        return ami__error_set(AMI_ENOMEM, "cannot create runner threads: %s", strerror(rc));
+    }
     /* without the watch the pool still runs, only not elastically */
     if (pthread_create(&p->watch, NULL, watch_thread, node) == 0) {
         pthread_setname_np(p->watch, "ami-poolwatch");
@@ -379,18 +367,10 @@ void ami__pool_stop(ami_node *node)
     if (p->watch_live) pthread_join(p->watch, NULL);
     p->watch_live = 0;
     for (int i = 0; i < p->nslots; i++)
-        if (p->live[i]) pthread_join(p->thr[i], NULL);
+        if (p->slot[i].live) pthread_join(p->slot[i].thr, NULL);
     p->nslots = p->nbase = p->nlive = 0;
-    free(p->thr);
-    free(p->live);
-    free(p->turn_at);
-    free(p->turn_cpu);
-    free(p->cpu_clock);
-    p->thr = NULL;
-    p->live = NULL;
-    p->turn_at = NULL;
-    p->turn_cpu = NULL;
-    p->cpu_clock = NULL;
+    free(p->slot);
+    p->slot = NULL;
 }
 
 void ami__pool_init(ami__pool *p)
