@@ -9,7 +9,7 @@
  * cycles).  Built-in functions behave the same way: `new logger.info()`
  * throws a TypeError like `new console.log()` does elsewhere, and they have
  * no .prototype.  Functions named with a capital first letter (the JavaScript
- * convention for constructors) and those in `keep` stay constructors.
+ * convention for constructors) stay constructors.
  *
  * This walks a dump this process made itself with duk_dump_function (never
  * anything from outside) and clears the function flag that duk_load_function
@@ -34,7 +34,6 @@
 
 typedef struct {
     unsigned char *p, *end;
-    const char *const *keep;
 } cursor;
 
 static int take(cursor *c, size_t n, unsigned char **at)
@@ -62,16 +61,12 @@ static int blob(cursor *c, unsigned char **s, uint32_t *n)
     return 0;
 }
 
-/* A constructor by the prelude's own convention (its name begins with a
- * capital letter: RetSignal, PromiseImpl, Generator) or named in keep.  The
- * convention is what keeps a constructor added to a .js part working without
- * an edit here. */
-static int kept(const cursor *c, const unsigned char *name, uint32_t n)
+/* A constructor by the prelude's own convention: its name begins with a
+ * capital letter (RetSignal, PromiseImpl, Generator), so a constructor added
+ * to a .js part keeps working without an edit here. */
+static int kept(const unsigned char *name, uint32_t n)
 {
-    if (n > 0 && name[0] >= 'A' && name[0] <= 'Z') return 1;
-    for (int i = 0; c->keep[i]; i++)
-        if (strlen(c->keep[i]) == n && !memcmp(c->keep[i], name, n)) return 1;
-    return 0;
+    return n > 0 && name[0] >= 'A' && name[0] <= 'Z';
 }
 
 static int func(cursor *c, int depth)
@@ -103,20 +98,20 @@ static int func(cursor *c, int depth)
     if (nformals != NO_FORMALS)
         for (uint32_t i = 0; i < nformals; i++)
             if (blob(c, NULL, NULL)) return -1;
-    if (!kept(c, name, n)) flags[2] &= (unsigned char)~(FLAG_CONSTRUCTABLE >> 8);   /* big-endian: bits 8..15 */
+    if (!kept(name, n)) flags[2] &= (unsigned char)~(FLAG_CONSTRUCTABLE >> 8);   /* big-endian: bits 8..15 */
     return 0;
 }
 
-/* Clear the constructable flag of every function in the dump whose name is
- * not in keep (NULL-terminated); 0, or -1 with the dump unchanged. */
-static int patch(unsigned char *code, size_t size, const char *const *keep)
+/* Clear the constructable flag of every function in the dump not named as a
+ * constructor; 0, or -1 with the dump unchanged. */
+static int patch(unsigned char *code, size_t size)
 {
     if (size < 1 || code[0] != SER_MARKER) return -1;
     /* parse first without writing: only a dump that parses to its end is changed */
     unsigned char *copy = malloc(size);
     if (!copy) return -1;
     memcpy(copy, code, size);
-    cursor c = { copy + 1, copy + size, keep };
+    cursor c = { copy + 1, copy + size };
     int rc = func(&c, 0) == 0 && c.p == c.end ? 0 : -1;
     if (rc == 0) memcpy(code, copy, size);
     free(copy);
@@ -131,7 +126,6 @@ static int checked = -1;   /* the sample behaved: 1; did not: 0 (set once, under
 static duk_ret_t sample(duk_context *ctx, void *udata)
 {
     (void)udata;
-    static const char *const keep[] = { "Kept", NULL };
     duk_push_string(ctx, "sample");
     duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION,
                                 "function () { 'use strict'; function Kept() { this.k = 1; }"
@@ -139,7 +133,7 @@ static duk_ret_t sample(duk_context *ctx, void *udata)
     duk_dump_function(ctx);
     duk_size_t n = 0;
     unsigned char *p = duk_get_buffer_data(ctx, -1, &n);
-    if (!p || patch(p, n, keep)) return 0;
+    if (!p || patch(p, n)) return 0;
     duk_load_function(ctx);
     duk_call(ctx, 0);
     duk_get_prop_index(ctx, -1, 0);
@@ -154,11 +148,11 @@ static duk_ret_t sample(duk_context *ctx, void *udata)
     return 1;
 }
 
-int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size, const char *const *keep)
+int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size)
 {
     if (checked < 0) {
         checked = duk_safe_call(ctx, sample, NULL, 0, 1) == 0 && duk_get_boolean(ctx, -1);
         duk_pop(ctx);
     }
-    return checked ? patch(code, size, keep) : -1;
+    return checked ? patch(code, size) : -1;
 }

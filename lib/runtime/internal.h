@@ -123,10 +123,10 @@ void ami__runtime_prelude_init(void);
  * accessors, the removed globals); throws on failure (run it protected). */
 void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *inst);
 /* Make the functions of a dump this process made (duk_dump_function) that
- * are not named in keep (NULL-terminated) non-constructable: no .prototype
+ * not named as constructors (a capital first letter) non-constructable: no .prototype
  * objects (bytecode.c).  ctx: a scratch heap for the one-time self-check.
  * 0, or -1 with the dump unchanged. */
-int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size, const char *const *keep);
+int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size);
 /* Push the function a bytecode dump made by this process holds (see prelude.c). */
 void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype);
 

@@ -21,22 +21,17 @@ static void *helpers_code;   /* the lowering's helpers as a function, same lifet
 static size_t helpers_size;
 static char **helper_names;  /* the globals the helpers define (NULL-terminated), same lifetime */
 /* the prelude's parts loaded on first use (host.lazy(i)), same lifetime */
-/* ctors: the constructors among a part's functions, which stay constructable
- * (bytecode.c); NULL: the part is left as compiled */
-static const char *const no_ctors[] = { NULL };
-static const char *const mapset_ctors[] = { "MapImpl", "SetImpl", "Store_", NULL };
-static const char *const poly_ctors[] = { "WeakMapImpl", "WeakSetImpl", NULL };
-static const char *const promise_ctors[] = { "AggregateErrorImpl", NULL };
-static const char *const gen_ctors[] = { "Generator", "AsyncGenerator", NULL };
-static const struct { const char *file; const char *src; const char *const *ctors; } lazy_parts[] = {
-    { "ami:prelude-mapset", ami__prelude_mapset_js, mapset_ctors },     /* 0: Map and Set */
-    { "ami:prelude-poly", ami__prelude_poly_js, poly_ctors },           /* 1: Object/Array/String/Number polyfills */
-    { "ami:prelude-promise", ami__prelude_promise_js, promise_ctors },  /* 2: Promise combinators, AggregateError */
-    { "ami:prelude-deno", ami__prelude_deno_js, no_ctors },             /* 3: the Deno shims */
-    { "ami:prelude-timers", ami__prelude_timers_js, no_ctors },         /* 4: setTimeout & co. */
-    { "ami:prelude-gen", ami__prelude_gen_js, gen_ctors },              /* 5: generators and async generators */
-    { "ami:prelude-web", ami__prelude_web_js, NULL },                   /* 6: web globals, fetch (lib/runtime/web) */
-    { "ami:cex", ami__cex_js, NULL },                                   /* 7: Stels.runtime.cex, the exchange connectors */
+/* unconstruct: the part's functions lose their .prototype objects, except
+ * its constructors (capitalised names; bytecode.c); 0: left as compiled */
+static const struct { const char *file; const char *src; int unconstruct; } lazy_parts[] = {
+    { "ami:prelude-mapset", ami__prelude_mapset_js, 1 },      /* 0: Map and Set */
+    { "ami:prelude-poly", ami__prelude_poly_js, 1 },          /* 1: Object/Array/String/Number polyfills */
+    { "ami:prelude-promise", ami__prelude_promise_js, 1 },    /* 2: Promise combinators, AggregateError */
+    { "ami:prelude-deno", ami__prelude_deno_js, 1 },          /* 3: the Deno shims */
+    { "ami:prelude-timers", ami__prelude_timers_js, 1 },      /* 4: setTimeout & co. */
+    { "ami:prelude-gen", ami__prelude_gen_js, 1 },            /* 5: generators and async generators */
+    { "ami:prelude-web", ami__prelude_web_js, 0 },            /* 6: web globals, fetch (lib/runtime/web) */
+    { "ami:cex", ami__cex_js, 0 },                            /* 7: Stels.runtime.cex, the exchange connectors */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -61,8 +56,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     prelude_code = dump_top(ctx, &prelude_size);
     /* its helpers and methods need no .prototype objects (bytecode.c); the
      * constructors stay constructors */
-    static const char *const constructors[] = { "PromiseImpl", "Kv", NULL };
-    if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size, constructors);
+    if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size);
     /* the helpers are global code: wrapped as a (non-strict) function body */
     duk_push_string(ctx, "function(){");
     duk_push_string(ctx, ami__lower_helpers_js);
@@ -72,7 +66,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     duk_compile(ctx, DUK_COMPILE_FUNCTION);
     duk_dup_top(ctx);
     helpers_code = dump_top(ctx, &helpers_size);
-    if (helpers_code) ami__bytecode_unconstruct(ctx, helpers_code, helpers_size, no_ctors);
+    if (helpers_code) ami__bytecode_unconstruct(ctx, helpers_code, helpers_size);
     /* run them here once to learn the names they define (on this heap's bare global) */
     duk_call(ctx, 0);
     duk_pop(ctx);
@@ -97,7 +91,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
         duk_push_string(ctx, lazy_parts[i].file);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
         lazy_code[i] = dump_top(ctx, &lazy_size[i]);
-        if (lazy_code[i] && lazy_parts[i].ctors) ami__bytecode_unconstruct(ctx, lazy_code[i], lazy_size[i], lazy_parts[i].ctors);
+        if (lazy_code[i] && lazy_parts[i].unconstruct) ami__bytecode_unconstruct(ctx, lazy_code[i], lazy_size[i]);
     }
     return 0;
 }
