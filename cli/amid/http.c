@@ -63,6 +63,8 @@ struct amid_http {
     stream *streams;
     pthread_t pump;
     int pump_started;
+    pthread_mutex_t pump_mu;      /* with pump_cv: the pump's nap, cut short by amid_http_stop */
+    pthread_cond_t pump_cv;       /* CLOCK_MONOTONIC */
 };
 
 /* Per-request state kept in *con_cls. */
@@ -195,9 +197,21 @@ static void *pump_main(void *arg)
 {
     amid_http *h = arg;
     int64_t keepalive_ms = 10000;
-    while (!atomic_load(&h->stopping)) {
-        struct timespec ts = { 0, (long)h->cfg.poll_ms * 1000000L };
-        nanosleep(&ts, NULL);
+    for (;;) {
+        /* a nap of poll_ms that a stop ends at once (amid's shutdown, and so the
+         * release of this node's leases, never waits for a poll period) */
+        pthread_mutex_lock(&h->pump_mu);
+        if (!atomic_load(&h->stopping)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_nsec += (long)h->cfg.poll_ms * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&h->pump_cv, &h->pump_mu, &ts);
+        }
+        int stop = atomic_load(&h->stopping);
+        pthread_mutex_unlock(&h->pump_mu);
+        if (stop) break;
         pthread_mutex_lock(&h->streams_lock);
         stream **pp = &h->streams;
         while (*pp) {
@@ -551,6 +565,12 @@ int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf
     h->node = node;
     h->cfg = c;
     pthread_mutex_init(&h->streams_lock, NULL);
+    pthread_mutex_init(&h->pump_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->pump_cv, &ca);
+    pthread_condattr_destroy(&ca);
     /* HTTPS when a certificate and key are given (libmicrohttpd's GnuTLS support) */
     struct MHD_OptionItem tls[] = {
         { c.tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)c.tls_cert_pem },
@@ -568,6 +588,8 @@ int amid_http_start(amid_http **out, const amid_http_config *cfg, ami_webfix *wf
                                  MHD_OPTION_END);
     if (!h->daemon) {
         pthread_mutex_destroy(&h->streams_lock);
+        pthread_cond_destroy(&h->pump_cv);
+        pthread_mutex_destroy(&h->pump_mu);
         free(h);
         return fail("cannot listen on %s:%d (address in use or not available%s)", c.address, c.port,
                     c.tls_cert_pem ? ", or the TLS certificate and key do not match" : "");
@@ -588,7 +610,10 @@ int amid_http_port(const amid_http *http) { return http ? http->port : 0; }
 void amid_http_stop(amid_http *h)
 {
     if (!h) return;
+    pthread_mutex_lock(&h->pump_mu);
     atomic_store(&h->stopping, 1);
+    pthread_cond_broadcast(&h->pump_cv);
+    pthread_mutex_unlock(&h->pump_mu);
     if (h->pump_started) pthread_join(h->pump, NULL);
     /* Suspended connections must be resumed before the daemon stops. */
     pthread_mutex_lock(&h->streams_lock);
@@ -613,5 +638,7 @@ void amid_http_stop(amid_http *h)
         s = next;
     }
     pthread_mutex_destroy(&h->streams_lock);
+    pthread_cond_destroy(&h->pump_cv);
+    pthread_mutex_destroy(&h->pump_mu);
     free(h);
 }

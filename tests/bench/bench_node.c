@@ -182,6 +182,7 @@ static void failover(void)
                            "\"priority\":\"critical\",\"executionMode\":\"leader\",\"active\":true}");
     double sum[2] = { 0, 0 }, lsum = 0;
     int cnt[2] = { 0, 0 }, lcnt = 0;
+    char rounds[200] = "";
     for (int round = 0; round < 6; round++) {
         int how = round % 2;   /* 0: kill -9, 1: SIGTERM */
         ami_lease l;
@@ -213,7 +214,12 @@ static void failover(void)
         }
         waitpid(pids[li], NULL, 0);
         if (first) { sum[how] += (double)(first - t0); cnt[how]++; }
-        if (handed) { lsum += (double)(handed - t0); lcnt++; }
+        if (handed) {
+            lsum += (double)(handed - t0);
+            lcnt++;
+            size_t rl = strlen(rounds);
+            snprintf(rounds + rl, sizeof rounds - rl, " %lld", (long long)(handed - t0));
+        }
         pids[li] = spawn(db, nids[li]);
     }
     for (int i = 0; i < 3; i++) kill(pids[i], SIGTERM);
@@ -221,7 +227,8 @@ static void failover(void)
     printf("# failover: 3 amid processes, lease 1000 / renew 300 / retry 100 ms; time from the signal to the new leader's first iteration\n");
     if (cnt[0]) printf("failover after kill -9\t%.0f\tms\tlease+renew bound\t1300\tlower\n", sum[0] / cnt[0]);
     if (cnt[1]) printf("failover after SIGTERM\t%.0f\tms\tgoal\t200\tlower\n", sum[1] / cnt[1]);
-    printf("# lease handoff: from SIGTERM until another node holds the lease (the rest of the failover is its instance start)\n");
+    printf("# lease handoff: from SIGTERM until another node holds the lease (the rest of the failover is its instance start); "
+           "rounds (ms):%s\n", rounds);
     if (lcnt) printf("lease handoff after SIGTERM\t%.1f\tms\tgoal\t20\tlower\n", lsum / lcnt);
     free(sid);
     ami_store_free(st);
@@ -736,6 +743,6 @@ int main(void)
     ami_shutdown();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd)) {}
+    if (!getenv("AMI_BENCH_KEEP") && system(cmd)) {}
     return 0;
 }
