@@ -80,7 +80,7 @@ typedef struct ami_runtime_options {
     size_t heap_max_bytes;           /* heap cap; 0 = 64 MiB */
     int slice_ms;                    /* longest synchronous stretch without sleep/await/API call; 0 = 5000, < 0 = no limit */
     size_t log_line_max;             /* bytes of one log line before truncation; 0 = 64 KiB */
-    int sub_poll_ms;                 /* how often subscriptions poll the store while waiting; 0 = 20 */
+    int sub_poll_ms;                 /* how often subscriptions poll a store without a change feed; 0 = 20 (with one, they wait on it) */
     ami_runtime_log_fn log;          /* log sink (NULL: log lines are dropped) */
     void *log_payload;
     ami_runtime_guard_fn net_guard;  /* net mutation guard (NULL: none) */

@@ -366,8 +366,16 @@ int ami__runtime_live_subs(const ami_runtime *r)
     return n;
 }
 
+int ami__runtime_polled_subs(const ami_runtime *r)
+{
+    int n = 0;
+    for (const ami__sub *s = r->subs; s; s = s->next) n += s->live && !s->hk;
+    return n;
+}
+
 void ami__runtime_subs_free(ami_runtime *r)
 {
+    ami__subhub_detach(r);
     while (r->subs) {
         ami__sub *s = r->subs;
         r->subs = s->next;
@@ -394,7 +402,9 @@ static duk_ret_t h_sub(duk_context *ctx)
     const char *what = which ? "Stels.local.subscribe" : "Stels.net.subscribe";
     json_t *key = arg_json(ctx, 1, what);
     ami_buf val = AMI_BUF_INIT;
-    ami_versionstamp vs = "";
+    ami_versionstamp vs = "", before = "";
+    /* a change-feed hub checks the key for commits after `before` (subhub.c) */
+    if ((ami_store_capabilities(st) & AMI_STORE_CAP_WATCH) && ami_store_current(st, before)) before[0] = '\0';
     int rc = ami_store_get_text(&val, vs, st, key);
     ami_buf_dispose(&val);
     if (rc && rc != AMI_ENOTFOUND) { json_decref(key); throw_store(ctx, rc, what); }
@@ -405,6 +415,7 @@ static duk_ret_t h_sub(duk_context *ctx)
     s->which = which;
     s->key = key;
     memcpy(s->vs, vs, sizeof s->vs);
+    memcpy(s->after, before, sizeof s->after);
     s->next = r->subs;
     r->subs = s;
     duk_push_int(ctx, s->id);
@@ -416,7 +427,11 @@ static duk_ret_t h_sub_live(duk_context *ctx)
 {
     ami_runtime *r = instance_of(ctx);
     ami__sub *s = sub_find(r, duk_require_int(ctx, 0));
-    if (s) s->live = duk_to_boolean(ctx, 1);
+    if (!s) return 0;
+    s->live = duk_to_boolean(ctx, 1);
+    /* followed by the store's change feed; polled when that cannot be */
+    if (s->live) (void)ami__subhub_add(r, s);
+    else ami__subhub_remove(r, s);
     return 0;
 }
 
@@ -429,6 +444,7 @@ static duk_ret_t h_unsub(duk_context *ctx)
         if ((*pp)->id == id) {
             ami__sub *s = *pp;
             *pp = s->next;
+            ami__subhub_remove(r, s);
             json_decref(s->key);
             ami_free(s);
             break;

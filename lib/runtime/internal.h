@@ -35,6 +35,11 @@ typedef struct ami__sub {
     char vs[AMI_VERSIONSTAMP_LEN + 1];
     int live;                 /* has an "update" handler and is not closed */
     struct ami__sub *next;
+    /* the change feed's hub (subhub.c); hk NULL: polled every poll_ms instead */
+    char after[AMI_VERSIONSTAMP_LEN + 1];   /* the store's versionstamp before the key was read */
+    void *hk;                 /* the hub's entry for the key (under the hub's lock) */
+    struct ami__sub *hprev, *hnext;          /* the key's subscribers (under the hub's lock) */
+    struct ami_runtime *owner;
 } ami__sub;
 
 struct ami_runtime {
@@ -81,6 +86,8 @@ struct ami_runtime {
     ami__sub *subs;
     int next_sub_id;
     char seen[2][AMI_VERSIONSTAMP_LEN + 1];   /* store versionstamp at the last poll */
+    struct ami__subhub *hubs[2];              /* the change-feed hubs of stores[0] and [1] (subhub.c) */
+    int subs_posted;                          /* a poll task from a hub is queued (atomic) */
 
     unsigned long ops[AMI__OP_COUNT];
 
@@ -187,6 +194,18 @@ void ami__runtime_check_stack(ami_runtime *inst);
 /* Free every subscription. */
 void ami__runtime_subs_free(ami_runtime *inst);
 int ami__runtime_live_subs(const ami_runtime *inst);
+/* Live subscriptions not followed by a change-feed hub: polled every poll_ms. */
+int ami__runtime_polled_subs(const ami_runtime *inst);
+
+/* Change-feed hubs (subhub.c), instance thread.  add: S (live) is followed by
+ * its store's hub; 0, or -1 when it cannot be (it is polled then).  remove:
+ * no longer followed.  detach: every subscription of INST removed and its
+ * hubs released (the last user stops a hub's thread); before freeing INST. */
+int ami__subhub_add(ami_runtime *inst, ami__sub *s);
+void ami__subhub_remove(ami_runtime *inst, ami__sub *s);
+void ami__subhub_detach(ami_runtime *inst);
+/* Changes of STORE's feed its hub has handled so far (0 without a hub); tests. */
+uint64_t ami__subhub_rounds(ami_store *store);
 
 /* CESU-8 (Duktape's strings) to UTF-8: surrogate pairs become 4-byte
  * sequences, lone surrogates U+FFFD.  The result (res, reslen) is `in` when nothing

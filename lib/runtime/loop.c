@@ -625,8 +625,8 @@ static int turn(ami_runtime *r, int in_run)
         if ((rc = macrotask(r, &a)) != 0) goto failed;
         if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return TURN_STOPPED;
     }
-    /* subscriptions, polled every sub_poll_ms while live */
-    if (ami__runtime_live_subs(r)) {
+    /* subscriptions without a change-feed hub (subhub.c), polled every sub_poll_ms while live */
+    if (ami__runtime_polled_subs(r)) {
         now = ami_time_mono_ms();
         if (!r->loop.next_poll || now >= r->loop.next_poll) {
             r->loop.next_poll = now + r->poll_ms;
@@ -655,7 +655,7 @@ failed:
 static int64_t next_wake(ami_runtime *r)
 {
     int64_t w = next_due(&r->loop);
-    if (ami__runtime_live_subs(r) && r->loop.next_poll && (w < 0 || r->loop.next_poll < w)) w = r->loop.next_poll;
+    if (ami__runtime_polled_subs(r) && r->loop.next_poll && (w < 0 || r->loop.next_poll < w)) w = r->loop.next_poll;
     return w;
 }
 
@@ -725,7 +725,7 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
         return end_with_error(r, res), AMI_RUNTIME_DONE;
     }
     int64_t w = next_wake(r);
-    if (w < 0 && !r->loop.refs && inbox_empty(r)) {
+    if (w < 0 && !r->loop.refs && !ami__runtime_live_subs(r) && inbox_empty(r)) {
         /* nothing can ever settle the body: no timer, I/O, task or subscription */
         r->running = 0;
         duk_push_error_object(ctx, DUK_ERR_ERROR, "the script awaits a promise that can never settle "
