@@ -149,9 +149,9 @@ static int grow(ami__subhub *h)
 
 typedef struct { hkey *k; char after[AMI_VERSIONSTAMP_LEN + 1]; unsigned gen; int changed; char vs[AMI_VERSIONSTAMP_LEN + 1]; } check;
 
-/* After a change on the feed (newest `now`): which keys changed, and post to
- * their subscribers.  Called and returns under h->mu (released for the store calls). */
-static void round_of_checks(ami__subhub *h, const char *now)
+/* After a change on the feed: which keys changed, and post to their
+ * subscribers.  Called and returns under h->mu (released for the store calls). */
+static void round_of_checks(ami__subhub *h)
 {
     size_t n = 0;
     check *c = h->nkeys ? malloc(h->nkeys * sizeof *c) : NULL;
@@ -173,9 +173,9 @@ static void round_of_checks(ami__subhub *h, const char *now)
     pthread_mutex_unlock(&h->mu);
     for (size_t i = 0; i < n; i++) {
         int rc = ami_store_watch(h->store, c[i].k->key, c[i].after, 0, c[i].vs);
-        /* an error: the subscribers re-read (as a poll would) */
+        /* an error: the subscribers re-read (as a poll would); a timeout's vs: how far the store vouches */
         c[i].changed = rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED;
-        if (rc) c[i].vs[0] = '\0';
+        if (rc && rc != AMI_ETIMEOUT) c[i].vs[0] = '\0';
     }
     pthread_mutex_lock(&h->mu);
     for (size_t i = 0; i < n; i++) {
@@ -187,11 +187,9 @@ static void round_of_checks(ami__subhub *h, const char *now)
         }
         if (c[i].changed)
             for (ami__sub *s = k->subs; s; s = s->hnext) post_poll(s->owner);
-        /* checked up to the feed's `now` (or the change found); unless a registration moved it back */
-        if (k->gen == c[i].gen) {
-            const char *to = c[i].changed ? c[i].vs : now;
-            if (to[0] && strcmp(to, k->after) > 0) snprintf(k->after, sizeof k->after, "%s", to);
-        }
+        /* checked up to the change found, or as far as the store vouches; unless a registration moved it back */
+        if (k->gen == c[i].gen && c[i].vs[0] && strcmp(c[i].vs, k->after) > 0)
+            memcpy(k->after, c[i].vs, sizeof k->after);
     }
     free(c);
 }
@@ -212,7 +210,12 @@ static void *hub_main(void *arg)
         int rc = ami_store_watch(h->store, NULL, after, 1000, vs);
         pthread_mutex_lock(&h->mu);
         if (h->quit) break;
-        if (rc == AMI_ETIMEOUT || rc == AMI_ESTOPPED) continue;
+        if (rc == AMI_ETIMEOUT) {
+            /* nothing changed through vs: watch on from there (an old `after` would read as "changed") */
+            if (vs[0] && strcmp(vs, h->seen) > 0) memcpy(h->seen, vs, sizeof h->seen);
+            continue;
+        }
+        if (rc == AMI_ESTOPPED) continue;
         if (rc) {
             /* the feed failed: look at every key now and again shortly */
             pthread_mutex_unlock(&h->mu);
@@ -223,7 +226,7 @@ static void *hub_main(void *arg)
         }
         if (vs[0]) memcpy(h->seen, vs, sizeof h->seen);
         h->rounds++;
-        round_of_checks(h, vs);
+        round_of_checks(h);
     }
     h->done = 1;
     pthread_cond_broadcast(&h->cv);
