@@ -38,11 +38,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "runtime/internal.h"
+#include "store/store_internal.h"
 #include "core/core.h"
 #include "util/util.h"
 
 typedef struct hkey {
-    char *text;                 /* compact JSON of the key (hash and equality) */
+    unsigned char *enc;         /* the encoded key (hash and equality) */
+    size_t len;
+    int linked;                 /* in the table (else waiting for the snapshot holding it) */
     json_t *key;
     char after[AMI_VERSIONSTAMP_LEN + 1];   /* commits after this one are not checked yet */
     unsigned gen;               /* bumped when a registration moves `after` back */
@@ -92,25 +95,25 @@ static void post_poll(ami_runtime *r)
 
 /* ---- keys (under hub->mu) ---- */
 
-static uint64_t hash_text(const char *s)
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
     return h;
 }
 
-static hkey *key_find(ami__subhub *h, const char *text, hkey ***slot)
+static hkey *key_find(ami__subhub *h, const unsigned char *enc, size_t len, hkey ***slot)
 {
-    hkey **pp = &h->buckets[hash_text(text) & (h->nbuckets - 1)];
+    hkey **pp = &h->buckets[hash_bytes(enc, len) & (h->nbuckets - 1)];
     for (; *pp; pp = &(*pp)->next)
-        if (!strcmp((*pp)->text, text)) break;
+        if ((*pp)->len == len && !memcmp((*pp)->enc, enc, len)) break;
     if (slot) *slot = pp;
     return *pp;
 }
 
 static void key_free(hkey *k)
 {
-    free(k->text);
+    ami_free(k->enc);
     json_decref(k->key);
     free(k);
 }
@@ -119,10 +122,10 @@ static void key_free(hkey *k)
 static void key_drop(ami__subhub *h, hkey *k)
 {
     hkey **pp;
-    if (key_find(h, k->text, &pp) == k) *pp = k->next;
+    if (key_find(h, k->enc, k->len, &pp) == k) *pp = k->next;
     k->next = NULL;
+    k->linked = 0;
     h->nkeys--;
-    k->text[0] = '\0';   /* marks it unlinked for the snapshot */
     if (!k->ref) key_free(k);
 }
 
@@ -134,7 +137,7 @@ static int grow(ami__subhub *h)
     for (size_t i = 0; i < h->nbuckets; i++) {
         for (hkey *k = h->buckets[i], *n; k; k = n) {
             n = k->next;
-            size_t j = hash_text(k->text) & (nb - 1);
+            size_t j = hash_bytes(k->enc, k->len) & (nb - 1);
             k->next = b[j];
             b[j] = k;
         }
@@ -149,27 +152,73 @@ static int grow(ami__subhub *h)
 
 typedef struct { hkey *k; char after[AMI_VERSIONSTAMP_LEN + 1]; unsigned gen; int changed; char vs[AMI_VERSIONSTAMP_LEN + 1]; } check;
 
-/* After a change on the feed: which keys changed, and post to their
- * subscribers.  Called and returns under h->mu (released for the store calls). */
-static void round_of_checks(ami__subhub *h)
+/* Most changed keys one round takes from the SQLite log; more: every key is checked. */
+#define CHANGES_MAX 4096
+
+static void add_change(const unsigned char *key, size_t len, void *payload)
 {
+    ami_buf *b = payload;
+    uint32_t n = (uint32_t)len;
+    if (ami_buf_put(b, &n, sizeof n) == 0) ami_buf_put(b, key, len);
+}
+
+static void post_key(hkey *k)
+{
+    for (ami__sub *s = k->subs; s; s = s->hnext) post_poll(s->owner);
+}
+
+/* After a change on the feed (the hub's position moving from `from` to `to`):
+ * which keys changed, and post to their subscribers.  On SQLite, one read of
+ * the change log names the keys written since `from`; a key registered
+ * since (checked only from an earlier point), or any key when the log cannot
+ * tell, is checked on its own with a watch on it.  Called and returns under
+ * h->mu (released for the store calls). */
+static void round_of_checks(ami__subhub *h, const char *from, const char *to)
+{
+    ami_buf changed = AMI_BUF_INIT;
+    int listed = 0;
+    if (from[0]) {
+        pthread_mutex_unlock(&h->mu);
+        int rc = ami__sqlite_changes(ami__store_backend(h->store), from, CHANGES_MAX, add_change, &changed);
+        pthread_mutex_lock(&h->mu);
+        listed = rc == 0 && changed.size < ((size_t)1 << 30);
+    }
+    if (listed) {
+        for (size_t off = 0; off + sizeof(uint32_t) <= changed.size;) {
+            uint32_t n;
+            memcpy(&n, changed.ptr + off, sizeof n);
+            off += sizeof n;
+            hkey *k = key_find(h, (const unsigned char *)changed.ptr + off, n, NULL);
+            if (k && strcmp(k->after, from) >= 0) post_key(k);   /* the others are checked below */
+            off += n;
+        }
+    }
+    ami_buf_dispose(&changed);
     size_t n = 0;
     check *c = h->nkeys ? malloc(h->nkeys * sizeof *c) : NULL;
     if (!c && h->nkeys) {
         /* no memory for the list: every subscriber looks for itself */
         for (size_t i = 0; i < h->nbuckets; i++)
-            for (hkey *k = h->buckets[i]; k; k = k->next)
-                for (ami__sub *s = k->subs; s; s = s->hnext) post_poll(s->owner);
+            for (hkey *k = h->buckets[i]; k; k = k->next) post_key(k);
         return;
     }
     for (size_t i = 0; i < h->nbuckets; i++)
         for (hkey *k = h->buckets[i]; k; k = k->next) {
+            if (listed && strcmp(k->after, from) >= 0) {
+                /* covered by the log through `to` */
+                if (to[0] && strcmp(to, k->after) > 0) memcpy(k->after, to, sizeof k->after);
+                continue;
+            }
             k->ref++;
             c[n].k = k;
             memcpy(c[n].after, k->after, sizeof c[n].after);
             c[n].gen = k->gen;
             n++;
         }
+    if (!n) {
+        free(c);
+        return;
+    }
     pthread_mutex_unlock(&h->mu);
     for (size_t i = 0; i < n; i++) {
         int rc = ami_store_watch(h->store, c[i].k->key, c[i].after, 0, c[i].vs);
@@ -181,12 +230,11 @@ static void round_of_checks(ami__subhub *h)
     for (size_t i = 0; i < n; i++) {
         hkey *k = c[i].k;
         k->ref--;
-        if (!k->text[0]) {   /* unlinked meanwhile */
+        if (!k->linked) {   /* unlinked meanwhile */
             if (!k->ref) key_free(k);
             continue;
         }
-        if (c[i].changed)
-            for (ami__sub *s = k->subs; s; s = s->hnext) post_poll(s->owner);
+        if (c[i].changed) post_key(k);
         /* checked up to the change found, or as far as the store vouches; unless a registration moved it back */
         if (k->gen == c[i].gen && c[i].vs[0] && strcmp(c[i].vs, k->after) > 0)
             memcpy(k->after, c[i].vs, sizeof k->after);
@@ -211,8 +259,14 @@ static void *hub_main(void *arg)
         pthread_mutex_lock(&h->mu);
         if (h->quit) break;
         if (rc == AMI_ETIMEOUT) {
-            /* nothing changed through vs: watch on from there (an old `after` would read as "changed") */
-            if (vs[0] && strcmp(vs, h->seen) > 0) memcpy(h->seen, vs, sizeof h->seen);
+            /* nothing changed through vs: watch on from there (an old `after` would read as "changed"),
+             * and so do the keys that were in step */
+            if (vs[0] && strcmp(vs, h->seen) > 0) {
+                for (size_t i = 0; i < h->nbuckets; i++)
+                    for (hkey *k = h->buckets[i]; k; k = k->next)
+                        if (strcmp(k->after, h->seen) >= 0 && strcmp(vs, k->after) > 0) memcpy(k->after, vs, sizeof k->after);
+                memcpy(h->seen, vs, sizeof h->seen);
+            }
             continue;
         }
         if (rc == AMI_ESTOPPED) continue;
@@ -226,7 +280,7 @@ static void *hub_main(void *arg)
         }
         if (vs[0]) memcpy(h->seen, vs, sizeof h->seen);
         h->rounds++;
-        round_of_checks(h);
+        round_of_checks(h, after, h->seen);
     }
     h->done = 1;
     pthread_cond_broadcast(&h->cv);
@@ -325,21 +379,25 @@ int ami__subhub_add(ami_runtime *r, ami__sub *s)
         if (!h) return -1;
         r->hubs[s->which] = h;
     }
-    char *text = json_dumps(s->key, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (!text) return -1;
+    ami_buf enc = AMI_BUF_INIT;
+    if (ami_key_encode(&enc, s->key)) {
+        ami_buf_dispose(&enc);
+        return -1;
+    }
     pthread_mutex_lock(&h->mu);
     if (h->nkeys >= h->nbuckets * 2) (void)grow(h);   /* no memory: longer chains */
     hkey **slot;
-    hkey *k = key_find(h, text, &slot);
+    hkey *k = key_find(h, (const unsigned char *)enc.ptr, enc.size, &slot);
     if (!k) {
         k = calloc(1, sizeof *k);
         if (!k) {
             pthread_mutex_unlock(&h->mu);
-            free(text);
+            ami_buf_dispose(&enc);
             return -1;
         }
-        k->text = text;
-        text = NULL;
+        k->len = enc.size;
+        k->enc = (unsigned char *)ami_buf_detach(&enc);
+        k->linked = 1;
         k->key = json_incref(s->key);
         memcpy(k->after, s->after, sizeof k->after);
         *slot = k;
@@ -358,7 +416,7 @@ int ami__subhub_add(ami_runtime *r, ami__sub *s)
     /* what the feed said before the key was watched: the instance looks once itself */
     post_poll(r);
     pthread_mutex_unlock(&h->mu);
-    free(text);
+    ami_buf_dispose(&enc);
     return 0;
 }
 

@@ -29,6 +29,15 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
 /* Open the etcd v3 backend on an etcd:// or etcds:// URI (lib/store/etcd/etcd.c). */
 int ami__etcd_backend_open(ami_store_backend **out, const char *uri);
 
+/* SQLite: the encoded keys written or deleted by commits after `after` (this
+ * handle's own and, while the file is shared, every handle's; a key may come
+ * more than once), at most `max`.  0: that was every one of them up to at
+ * least the newest commit a watch on this handle has reported; 1: some may be
+ * missing (pruned log, more than `max`, busy): treat every key as changed.
+ * AMI_EUNSUPPORTED for another backend.  Does not block commits for long (the watch connection). */
+typedef void (*ami__change_fn)(const unsigned char *key, size_t key_len, void *payload);
+int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload);
+
 /* Tests: keep `log_keep` commits in the change log, pruning every `log_prune_every` commits. */
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
 /* Tests: commits run by group commit so far: transactions, and the batches they held. */

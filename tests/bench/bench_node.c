@@ -659,6 +659,96 @@ static void sleepers(int count, int latency)
     }
 }
 
+/* ---- subscribed sleeping workers ----
+ * COUNT workers each subscribed to its own key and asleep: the node's idle
+ * CPU, and the time from a commit to one worker's key until the write its
+ * callback makes is seen (a watch on that key), against a watcher thread on
+ * the same handle seeing a commit (the change feed's own latency). */
+
+static double mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+typedef struct { ami_store *st; ami_versionstamp from; double seen_at; } raw_watch;
+
+static void *raw_watcher(void *arg)
+{
+    raw_watch *rw = arg;
+    json_t *k = ami_key_new("rawsub", NULL);
+    ami_versionstamp vs;
+    if (ami_store_watch(rw->st, k, rw->from, 5000, vs) == 0) rw->seen_at = mono_us();
+    json_decref(k);
+    return NULL;
+}
+
+static void subscribers(void)
+{
+    const int COUNT = 1000;
+    enum { P = 20 };
+    char db[600];
+    snprintf(db, sizeof db, "%s/subs.db", dir);
+    int64_t start_ms = 0;
+    ami_node *n = node_with(db, COUNT, "{\"scriptContent\":\"const s = Stels.net.subscribe(['subs', Stels.config.sid]); "
+                                       "s.on('update', (v) => { Stels.net.set(['subgot', Stels.config.sid], v.raw); }); "
+                                       "await Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}", -1, &start_ms);
+    ami_store *st = ami_node_store(n);
+    nap_ms(2000);
+    double c0 = cpu_s();
+    int64_t t0 = ami_time_mono_ms();
+    nap_ms(3000);
+    double cpu = (cpu_s() - c0) / ((double)(ami_time_mono_ms() - t0) / 1000.0) * 100.0;
+    /* delivery: one commit at a time to P workers' keys */
+    json_t *stats = NULL;
+    if (ami_node_stats(&stats, n)) die("stats");
+    json_t *ws = json_object_get(stats, "workers");
+    double lat = 0, raw = 0;
+    int got = 0, rgot = 0;
+    for (int i = 0; i < P && i < (int)json_array_size(ws); i++) {
+        const char *sid = json_string_value(json_object_get(json_array_get(ws, (size_t)(i * 37) % json_array_size(ws)), "sid"));
+        json_t *k = ami_key_new("subs", sid, NULL), *gk = ami_key_new("subgot", sid, NULL), *v = json_integer(i + 1);
+        ami_versionstamp cur = "", vs;
+        ami_store_current(st, cur);
+        double ts = mono_us();
+        if (ami_store_set(st, k, v, 0, NULL)) die("set");
+        if (ami_store_watch(st, gk, cur, 5000, vs) == 0) {
+            lat += mono_us() - ts;
+            got++;
+        }
+        json_decref(k);
+        json_decref(gk);
+        json_decref(v);
+        /* the feed alone: a watcher thread on the same handle, already waiting */
+        raw_watch rw = { st, "", 0 };
+        ami_store_current(st, rw.from);
+        pthread_t thr;
+        pthread_create(&thr, NULL, raw_watcher, &rw);
+        nap_ms(20);
+        json_t *rk = ami_key_new("rawsub", NULL), *rv = json_integer(i);
+        double rts = mono_us();
+        if (ami_store_set(st, rk, rv, 0, NULL)) die("set");
+        pthread_join(thr, NULL);
+        if (rw.seen_at > 0) {
+            raw += rw.seen_at - rts;
+            rgot++;
+        }
+        json_decref(rk);
+        json_decref(rv);
+        nap_ms(20);
+    }
+    json_decref(stats);
+    ami_node_free(n);
+    printf("# %d workers each subscribed to its own key and asleep (started in %lld ms): idle CPU; a commit to one "
+           "worker's key until the write of its callback is seen, mean of %d, against a watcher thread on the same "
+           "handle seeing a commit\n", COUNT, (long long)start_ms, got);
+    printf("idle CPU with %d subscribed sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", COUNT, cpu);
+    if (got && rgot)
+        printf("subscription delivery (%d subscribed)\t%.3f\tms\traw ami_store_watch wake-up\t%.3f\tlower\n", COUNT,
+               lat / got / 1000.0, raw / rgot / 1000.0);
+}
+
 /* ---- 1,000 busy workers against a raw duk_pcall loop per core ---- */
 
 typedef struct { volatile int *stop; double n, cpu; int runtime; } raw_arg;
@@ -764,12 +854,13 @@ int main(void)
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (ami_init() < 0) return 1;
     raw_heaps_measure();
-    const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|flood|failover|mem|busy|mem100k */
+    const char *only = getenv("AMI_BENCH_ONLY");   /* start|loop|flood|failover|mem|subs|busy|mem100k */
     if (!only || !strcmp(only, "start")) start_latency();
     if (!only || !strcmp(only, "loop")) loop_rate();
     if (!only || !strcmp(only, "flood")) log_flood_neighbour();
     if (!only || !strcmp(only, "failover")) failover();
     if (!only || !strcmp(only, "mem")) sleepers(getenv("NSLEEP") ? atoi(getenv("NSLEEP")) : 10000, 1);
+    if (!only || !strcmp(only, "subs")) subscribers();
     if (!only || !strcmp(only, "busy")) busy_rate();
     if ((!only && getenv("AMI_BENCH_100K")) || (only && !strcmp(only, "mem100k"))) sleepers(100000, 0);
     for (int i = 0; i < RAW_HEAPS; i++) duk_destroy_heap(raw_heaps[i]);

@@ -103,7 +103,7 @@ static const char *const main_sql[S_COUNT] = {
 };
 
 /* Statements of the watch connection. */
-enum { W_DV, W_QUERY, W_NEXT_EXP, W_COUNT };
+enum { W_DV, W_QUERY, W_NEXT_EXP, W_CHANGES, W_COUNT };
 
 static const char *const watch_sql[W_COUNT] = {
     [W_DV] = "PRAGMA data_version",
@@ -112,6 +112,9 @@ static const char *const watch_sql[W_COUNT] = {
                  " (SELECT max(vs) FROM changelog),"
                  " (SELECT value FROM meta WHERE name='floor')"),
     [W_NEXT_EXP] = "SELECT min(exp) FROM kv WHERE exp IS NOT NULL",
+    /* the log after ?1 (at most ?2 rows), after a first row telling whether it is complete: (min(vs), floor) */
+    [W_CHANGES] = ("SELECT (SELECT min(vs) FROM changelog), (SELECT value FROM meta WHERE name='floor'), NULL "
+                   "UNION ALL SELECT * FROM (SELECT 0, vs, k FROM changelog WHERE vs>?1 AND k<>x'' ORDER BY vs LIMIT ?2)"),
 };
 
 static const char schema_sql[] =
@@ -1132,6 +1135,47 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     b->next_exp_stale = 1;
     *out = &b->base;
     return 0;
+}
+
+int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload)
+{
+    sq_backend *b = (sq_backend *)be;
+    if (!be || strcmp(be->name, "sqlite")) return AMI_EUNSUPPORTED;
+    uint64_t a = 0;
+    int rc = ami__vs_parse(&a, after);
+    if (rc) return rc;
+    size_t n = 0;
+    pthread_mutex_lock(&b->wmu);
+    /* our own commits (the only ones logged nowhere else while solo) */
+    int missed = b->ring_lost > a;
+    for (size_t i = 0; i < RING && !missed; i++) {
+        const ring_entry *e = &b->ring[i];
+        if (e->vs <= a) continue;
+        if (++n > max) { missed = 1; break; }
+        fn((const unsigned char *)e->key.ptr, e->key.size, payload);
+    }
+    /* everyone's, from the log */
+    sqlite3_stmt *st = b->wst[W_CHANGES];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)a);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)(max + 1));
+    int first = 1;
+    while (!missed) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE) break;
+        if (src != SQLITE_ROW) { missed = 1; break; }   /* busy or an error: the caller looks at every key */
+        if (first) {
+            first = 0;
+            sqlite3_int64 floor = sqlite3_column_int64(st, 1);
+            if ((sqlite3_int64)a < floor) missed = 1;
+            if (sqlite3_column_type(st, 0) != SQLITE_NULL && (sqlite3_int64)a + 1 < sqlite3_column_int64(st, 0)) missed = 1;
+            continue;
+        }
+        if (++n > max) { missed = 1; break; }
+        fn(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), payload);
+    }
+    sqlite3_reset(st);
+    pthread_mutex_unlock(&b->wmu);
+    return missed;
 }
 
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every)
