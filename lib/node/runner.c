@@ -134,8 +134,23 @@ static void generation(ami_node *node, ami__worker *w)
     w->phase = AMI__PH_ITER;
 }
 
-/* PH_ITER: start a run unless the worker must leave; under mu (dropped while starting). */
-static void iteration(ami_node *node, ami__worker *w)
+/* The clocks of one turn: a zero-delay loop runs many iterations in a turn,
+ * and reading the clock was a quarter of its time (four reads an iteration);
+ * now one monotonic read every 8 iterations, the wall clock derived from it
+ * (a run's start and lastRun may be a few microseconds early). */
+typedef struct {
+    int64_t mono;         /* monotonic ms of the current iteration (-1: read it) */
+    int64_t wall_off;     /* wall minus monotonic ms, read once a turn */
+    int64_t last;         /* the latest monotonic read of the turn */
+} turn_clock;
+
+static int64_t clock_mono(turn_clock *tc)
+{
+    return tc->mono >= 0 ? tc->mono : ami_time_mono_ms();
+}
+
+/* PH_ITER: start a run unless the worker must leave; under mu. */
+static void iteration(ami_node *node, ami__worker *w, turn_clock *tc)
 {
     if (w->quit || w->reload) {
         w->gen_again = w->reload && !w->quit;
@@ -151,14 +166,15 @@ static void iteration(ami_node *node, ami__worker *w)
         }
     }
     w->state = AMI__ST_RUNNING;
-    w->last_run = ami_time_now_ms();
+    int64_t mono = clock_mono(tc);
+    w->last_run = mono + tc->wall_off;
     w->stats_dirty = 1;
     w->phase = AMI__PH_STEP;
-    ami_runtime *rt = w->rt;
-    pthread_mutex_unlock(&node->mu);
-    w->run_t0 = ami_time_mono_ms();
-    ami_runtime_start(rt);   /* cannot fail here; the step would say so */
-    pthread_mutex_lock(&node->mu);
+    w->run_t0 = mono;
+    /* under mu: it only resets the run's state (and applies a new term:
+     * one trivial prelude call), and one lock an iteration fewer counts in a
+     * zero-delay loop */
+    ami_runtime_start(w->rt);   /* cannot fail here; the step would say so */
 }
 
 /* A run ended with code; decide what comes next; under mu (dropped for a done marker). */
@@ -210,7 +226,8 @@ static void after_run(ami_node *node, ami__worker *w, int code, ami_runtime_resu
             return;
         }
     }
-    w->deadline = ami_time_mono_ms() + d;
+    /* no delay: due already (the iteration's start will do; no clock read) */
+    w->deadline = d > 0 ? ami_time_mono_ms() + d : w->run_t0;
     w->delay_serve = d > 0 && !w->quit && !w->reload && ami_runtime_handles(w->rt) > 0;
     w->phase = AMI__PH_DELAY;
 }
@@ -302,6 +319,7 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
 {
     int batch = 0;
     int64_t t0 = ami_time_mono_ms();
+    turn_clock tc = { -1, ami_time_now_ms() - t0, t0 };
     if (w->phase == AMI__PH_STEP) {
         int64_t due = step_run(node, w);
         if (due != RUN_ENDED) return due;
@@ -325,7 +343,8 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
             w->phase = w->quit || !ami__node_wants(node, w) ? AMI__PH_EXIT : AMI__PH_GEN;
             continue;
         case AMI__PH_ITER:
-            iteration(node, w);
+            iteration(node, w, &tc);
+            tc.mono = -1;
             continue;
         case AMI__PH_STEP:
             pthread_mutex_unlock(&node->mu);
@@ -335,7 +354,10 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
         case AMI__PH_DELAY:
             /* the loop pacing or a backoff is a deadline; with handles (timers,
              * subscriptions, servers) the loop is served until it passes */
-            now = ami_time_mono_ms();
+            /* a zero-delay loop is due at once (its deadline is its last start):
+             * the clock is read only every 8th iteration of a batch */
+            now = w->deadline <= tc.last && (batch & 7) ? tc.last : ami_time_mono_ms();
+            tc.last = now;
             if (w->delay_serve) {
                 if (now < w->deadline && ami_runtime_handles(rt) > 0) {
                     pthread_mutex_unlock(&node->mu);
@@ -349,6 +371,7 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
             if (w->quit || w->reload) { w->phase = AMI__PH_ITER; continue; }
             if (now >= w->deadline) {
                 w->phase = AMI__PH_ITER;
+                tc.mono = now;   /* the next iteration starts now */
                 if (++batch < TURN_BATCH && now - t0 < TURN_BATCH_MS) continue;
                 due = now;   /* the next iteration, after the others that are ready */
                 break;
