@@ -2,8 +2,10 @@
  * Node benchmark (docs/design.md §5–6): start latency, failover after kill -9 and
  * SIGTERM (real amid processes), loop-iteration rate with zero delay against
  * the raw runtime, a neighbour's rate beside a 60 KB-line log flood against
- * the same worker alone, and RSS/idle CPU per sleeping worker at 1,000 workers
- * (10,000 with AMI_BENCH_10K=1).  Store: SQLite, synchronous=NORMAL.
+ * the same worker alone, RSS/idle CPU per sleeping worker and timer wake-up
+ * lateness at 10,000 workers (NSLEEP=N for another count), idle CPU and
+ * delivery time of 1,000 subscribed sleeping workers, and 1,000 busy workers
+ * against a raw duk_pcall loop per core.  Store: SQLite, synchronous=NORMAL.
  *
  * Output rows (see tests/bench/run):  name TAB value TAB unit TAB baseline-name TAB baseline-value [TAB lower]
  */
