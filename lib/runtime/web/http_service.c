@@ -344,7 +344,7 @@ static int io_fds(ami__io_source *s, struct pollfd *pfd, int max, int64_t *due)
 {
     ami__http_client *c = (ami__http_client *)s;
     if (c->due >= 0 && (*due < 0 || c->due < *due)) *due = c->due;
-    if (c->nsocks <= max) memcpy(pfd, c->socks, (size_t)c->nsocks * sizeof *pfd);
+    if (c->nsocks && c->nsocks <= max) memcpy(pfd, c->socks, (size_t)c->nsocks * sizeof *pfd);
     return c->nsocks;
 }
 
@@ -365,8 +365,8 @@ static void io_run(ami__io_source *s)
             if (p) { c->ready = p; c->rcap = c->nsocks; }
         }
         int n = c->nsocks <= c->rcap ? c->nsocks : c->rcap;
-        memcpy(c->ready, c->socks, (size_t)n * sizeof *c->ready);
-        if (poll(c->ready, (nfds_t)n, 0) > 0) {
+        if (n) memcpy(c->ready, c->socks, (size_t)n * sizeof *c->ready);
+        if (n && poll(c->ready, (nfds_t)n, 0) > 0) {
             for (int i = 0; i < n; i++) {
                 short re = c->ready[i].revents;
                 if (!re) continue;
