@@ -304,6 +304,7 @@ static void srv_close(ami__resource *res)
     }
     if (s->daemon) {
         if (inst) ami__loop_remove_io(inst, &s->io);
+        MHD_run(s->daemon);   /* the 503s go out (the daemon has no thread of its own) */
         MHD_quiesce_daemon(s->daemon);
         MHD_stop_daemon(s->daemon);
     }

@@ -3,7 +3,8 @@
  * I/O watcher) — and they answer while a scheduler drives the instance
  * (ami_runtime_pump(inst, 0) with a `ready` callback, no thread held in
  * between): the watcher sees the parked instance's listening sockets and
- * calls `ready` for every request. */
+ * calls `ready` for every request.  A request still waiting for its
+ * handler when the worker is stopped is answered 503. */
 #define _GNU_SOURCE 1
 #include <curl/curl.h>
 #include <dirent.h>
@@ -127,11 +128,59 @@ static void servers_answer_from_a_parked_instance(void)
     ami_buf_dispose(&listen);
 }
 
+static long pending_status;
+
+static void *one_request(void *arg)
+{
+    CURL *e = curl_easy_init();
+    char url[100];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/wait", *(int *)arg);
+    ami_buf b = AMI_BUF_INIT;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 20000L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(e) == CURLE_OK) curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &pending_status);
+    ami_buf_dispose(&b);
+    curl_easy_cleanup(e);
+    return NULL;
+}
+
+static void a_waiting_request_gets_503_on_stop(void)
+{
+    int port = net_free_port();
+    char script[300], listen[16];
+    snprintf(script, sizeof script,
+             "Deno.serve({ port: %d, hostname: '127.0.0.1', onListen() {} }, () => new Promise(() => {}));\n", port);
+    snprintf(listen, sizeof listen, "%d", port);
+    json_t *w = rt_worker("sid-serve-503", script);
+    ami_runtime_options o = rt_options(net, local, w, NULL);
+    o.allow_listen = listen;
+    ami_runtime *inst = NULL;
+    REQUIRE(ami_runtime_new(&inst, &o) == 0);
+    json_decref(w);
+    ami_runtime_result res;
+    CHECK_INT(ami_runtime_run(inst, &res), 0);
+    ami_runtime_result_dispose(&res);
+    pthread_t client;
+    pthread_create(&client, NULL, one_request, &port);
+    /* serve until the handler has the request (it never answers) */
+    int64_t until = ami_time_mono_ms() + 500;
+    while (ami_time_mono_ms() < until) ami_runtime_pump(inst, 50);
+    ami_runtime_stop(inst);
+    CHECK_INT(ami_runtime_pump(inst, 0), AMI_ESTOPPED);
+    pthread_join(client, NULL);
+    CHECK_INT(pending_status, 503);
+    ami_runtime_free(inst);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     rt_stores(&net, &local);
     RUN(servers_answer_from_a_parked_instance);
+    RUN(a_waiting_request_gets_503_on_stop);
     ami_store_free(local);
     ami_store_free(net);
     return check_done();
