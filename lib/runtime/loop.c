@@ -38,6 +38,7 @@ int ami__loop_post(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *dat
     if (r->loop.tail) r->loop.tail->next = t; else r->loop.head = t;
     r->loop.tail = t;
     pthread_cond_broadcast(&r->cv);
+    ami__loop_io_kick(r);
     /* Snapshot the callback under the lock and never read r after unlocking:
      * the instance's thread may take this task at once, end the run and free
      * the instance before we get to call `ready` (the callback's payload is
@@ -262,6 +263,7 @@ void ami__loop_close(ami_runtime *r)
 
 void ami__loop_dispose(ami_runtime *r)
 {
+    ami__loop_io_dispose(r);
     free(r->loop.slots);
     free(r->loop.heap);
     free(r->loop.freel);
@@ -591,6 +593,8 @@ static int turn(ami_runtime *r, int in_run)
     if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return TURN_STOPPED;
     int worked = 0, rc;
     macro_arg a;
+    /* I/O sources first: what they finished joins the inbox */
+    ami__loop_io_run(r);
     /* the inbox: what is queued now (later posts wait for the next turn) */
     for (int n = 0; n < 256; n++) {
         ami__task *t = take_task(r);
@@ -655,11 +659,23 @@ failed:
 static int64_t next_wake(ami_runtime *r)
 {
     int64_t w = next_due(&r->loop);
+    if (r->loop.io) {
+        int64_t io = ami__loop_io_due(r);
+        if (io >= 0 && (w < 0 || io < w)) w = io;
+    }
     if (ami__runtime_polled_subs(r) && r->loop.next_poll && (w < 0 || r->loop.next_poll < w)) w = r->loop.next_poll;
     return w;
 }
 
+static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park);
+
 AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res)
+{
+    /* a scheduler drives the instance: between turns the watcher polls its I/O */
+    return step(r, wake_ms, res, r && r->loop.ready);
+}
+
+static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park)
 {
     if (wake_ms) *wake_ms = -1;
     if (res) *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
@@ -688,6 +704,7 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
         if (done && r->abort != AMI__ABORT_EXIT) {
             /* settled synchronously: the value is on top */
             r->loop.started = 0;
+            ami__loop_io_end(r);
             if (res) {
                 res->ok = 1;
                 ami__runtime_keep_value(r, res);   /* pops it */
@@ -709,6 +726,7 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
     }
     if (r->loop.body_state == 1) {
         r->loop.started = 0;
+        ami__loop_io_end(r);
         int vrc = duk_safe_call(ctx, take_body_value, NULL, 0, 1);
         if (res) {
             res->ok = 1;
@@ -739,12 +757,14 @@ AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_r
             *wake_ms = d < 0 ? 0 : d;
         }
     }
+    if (park) ami__loop_io_park(r);
     return 0;
 }
 
 /* Block until a post, a stop, or the monotonic deadline (-1: none). */
 static void wait_until(ami_runtime *r, int64_t deadline)
 {
+    if (ami__loop_io_wait(r, deadline)) return;   /* polled the I/O sources (or a post was there) */
     pthread_mutex_lock(&r->mu);
     while (!r->loop.head && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
         int64_t now = ami_time_mono_ms();
@@ -765,7 +785,7 @@ AMI_EXTERN(int) ami_runtime_run(ami_runtime *r, ami_runtime_result *res)
     ami_runtime_result own = AMI_RUNTIME_RESULT_INIT, *out = res ? res : &own;
     for (;;) {
         int64_t wake = -1;
-        rc = ami_runtime_step(r, &wake, out);
+        rc = step(r, &wake, out, 0);
         if (rc == AMI_RUNTIME_DONE) {
             rc = out->code;
             ami_runtime_result_dispose(&own);
@@ -793,7 +813,10 @@ AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
         if (t == TURN_WORKED) continue;
         if (!ami__loop_handles(r) && inbox_empty(r)) return 0;
         int64_t now = ami_time_mono_ms();
-        if (deadline >= 0 && now >= deadline) return 0;
+        if (deadline >= 0 && now >= deadline) {
+            if (r->loop.ready) ami__loop_io_park(r);   /* a scheduler pumps it: the watcher polls its I/O */
+            return 0;
+        }
         int64_t w = next_wake(r);
         if (deadline >= 0 && (w < 0 || w > deadline)) w = deadline;
         wait_until(r, w);

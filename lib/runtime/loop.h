@@ -55,6 +55,33 @@ typedef struct ami__resource {
 void ami__loop_add_resource(ami_runtime *inst, ami__resource *res);
 void ami__loop_remove_resource(ami_runtime *inst, ami__resource *res);
 
+/* I/O sources (loop_io.c): file descriptors the loop waits on besides its
+ * inbox, served on the instance's own thread — no service thread and no
+ * post in between (the HTTP client of fetch).  While a blocking wrapper
+ * (ami_runtime_run, ami_runtime_pump) waits, it polls them itself; while
+ * the instance is parked by a scheduler (ami_runtime_step returned with a
+ * `ready` callback), a process-wide watcher thread polls them and posts an
+ * empty task when one is ready or its deadline passed. */
+struct pollfd;
+typedef struct ami__io_source {
+    /* Up to max descriptors to wait on into pfd (pfd may be NULL when max is
+     * 0); returns how many there are (may exceed max: call again with room).
+     * *due: lowered to the source's deadline (monotonic ms) when it has one. */
+    int (*fds)(struct ami__io_source *s, struct pollfd *pfd, int max, int64_t *due);
+    /* Serve what is ready (no JavaScript: results go in with ami__loop_post_local). */
+    void (*run)(struct ami__io_source *s);
+    /* Optional: a run ended (successfully; a failed or stopped one closes the
+     * loop's resources).  May remove the source (and free it). */
+    void (*end)(struct ami__io_source *s);
+    struct ami__io_source *next;   /* owned by the loop */
+} ami__io_source;
+/* Instance thread. */
+void ami__loop_add_io(ami_runtime *inst, ami__io_source *s);
+void ami__loop_remove_io(ami_runtime *inst, ami__io_source *s);
+/* Queue a task from the instance's own thread (an I/O source's run): like
+ * ami__loop_post without waking anyone (the loop is running). */
+int ami__loop_post_local(ami_runtime *inst, ami__task_fn fn, ami__drop_fn drop, void *data);
+
 /* ---- used by the runtime's own files ---- */
 
 typedef struct ami__task {
@@ -95,6 +122,17 @@ typedef struct ami__loop {
     int64_t next_poll;    /* next subscription poll (monotonic ms), 0 = none */
     void (*ready)(void *payload);
     void *ready_payload;
+    /* I/O sources (loop_io.c) */
+    ami__io_source *io;
+    int wake_fd;          /* an eventfd a post writes while io_wait (valid when wake_open) */
+    int wake_open;
+    int io_wait;          /* a blocking wrapper polls the sources (under inst->mu) */
+    struct pollfd *pfd;   /* the descriptors polled (instance thread; the watcher's while parked) */
+    int npfd, pfd_cap;
+    int64_t park_due;     /* while parked: the sources' deadline, -1 none */
+    uint64_t park_seq;    /* the watcher's: which parking this is */
+    int parked, waking;   /* under the watcher's lock */
+    struct ami_runtime *park_next;
 } ami__loop;
 
 /* Register a timer firing after delay_ms (repeat > 0: then every repeat ms);
@@ -112,6 +150,20 @@ void ami__loop_dispose(ami_runtime *inst);
  * due; 0 when a task is queued), -1 when only a post or a stop can wake the
  * instance.  Instance thread (for a scheduler between ami_runtime_pump(inst, 0) calls). */
 int64_t ami__loop_wake_in(ami_runtime *inst);
+/* loop_io.c, for loop.c: serve the I/O sources now (unparks first); their
+ * earliest deadline (-1 none); wait for a post, a stop, a ready descriptor
+ * or the deadline (-1 none) — 0 when there is nothing to poll (the caller
+ * waits on its condition variable then); hand the sources to the watcher
+ * (scheduled instances, between turns) and take them back; kick a waiting
+ * poll (under inst->mu); free what the I/O part holds (after unpark). */
+void ami__loop_io_run(ami_runtime *inst);
+void ami__loop_io_end(ami_runtime *inst);
+int64_t ami__loop_io_due(ami_runtime *inst);
+int ami__loop_io_wait(ami_runtime *inst, int64_t deadline);
+void ami__loop_io_park(ami_runtime *inst);
+void ami__loop_io_unpark(ami_runtime *inst);
+void ami__loop_io_kick(ami_runtime *inst);
+void ami__loop_io_dispose(ami_runtime *inst);
 /* Number of keep-alive handles: refs, ref'd timers and live subscriptions. */
 int ami__loop_handles(const ami_runtime *inst);
 

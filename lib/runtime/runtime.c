@@ -280,6 +280,7 @@ AMI_EXTERN(void) ami_runtime_stop(ami_runtime *r)
     int expected = 0;
     __atomic_compare_exchange_n(&r->stop, &expected, AMI__ABORT_STOP, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
     pthread_cond_broadcast(&r->cv);
+    ami__loop_io_kick(r);
     pthread_mutex_unlock(&r->mu);
     ami__loop_drop_tasks(r);   /* pending tasks never run now */
     if (r->loop.ready) r->loop.ready(r->loop.ready_payload);

@@ -1,7 +1,7 @@
 /*
- * fetch() inside an instance: W.fetch starts a request on the HTTP client
- * service (http_service.c) and returns its id; the completion comes back as
- * a task posted into the instance's loop, which calls the prelude's callback.
+ * fetch() inside an instance: W.fetch starts a request on the instance's HTTP
+ * client (http_service.c) and returns its id; the completion comes back as a
+ * task queued in the instance's loop, which calls the prelude's callback.
  * Each request in flight is a loop resource (closed on stop, reload, free)
  * and holds the instance alive.
  */
@@ -40,9 +40,7 @@ static void op_unlink(ami__web *w, fetch_op *op)
 static void op_close(ami__resource *res)
 {
     fetch_op *op = (fetch_op *)res;
-    pthread_mutex_lock(&op->req->mu);
     op->req->owner = NULL;
-    pthread_mutex_unlock(&op->req->mu);
     ami__http_cancel(op->req);
     op_unlink(op->inst->web, op);
     ami__http_req_unref(op->req);
@@ -118,13 +116,13 @@ static void task_done(duk_context *ctx, void *data)
     duk_set_top(ctx, top);
 }
 
-/* Service thread, r->mu held. */
-static void svc_done(ami__http_req *r)
+/* The client is done with r (instance thread, inside its loop or a fetch call). */
+static void on_req_done(ami__http_req *r)
 {
     ami_runtime *inst = r->owner;
     if (!inst) return;
-    __atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);   /* the task's */
-    ami__loop_post(inst, task_done, drop_done, r);        /* drops (unref) when the instance is stopping */
+    r->refs++;   /* the task's */
+    ami__loop_post_local(inst, task_done, drop_done, r);
 }
 
 static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx)
@@ -186,7 +184,7 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     r->body_max = w->body_max;
     r->ca_file = w->ca_file ? ami__strdup(w->ca_file) : NULL;
     r->perms = ami__perms_ref(w->perms);
-    r->done = svc_done;
+    r->done = on_req_done;
     r->owner = inst;
     if (!r->method || !r->url || !r->headers || ((blen || bp) && !r->body) || (w->ca_file && !r->ca_file)) {
         ami__http_req_unref(r);
@@ -210,7 +208,7 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     op->inst = inst;
     op->id = id;
     op->res.close = op_close;
-    if (ami__http_submit(r)) {
+    if (ami__http_submit(inst, r)) {
         ami__http_req_unref(r);
         ami_free(op);
         ami__runtime_throw(ctx, "NetworkError", "fetch: %s", ami_error_last());

@@ -1,18 +1,19 @@
-/* Internal: the HTTP client service behind fetch (http_service.c). */
+/* Internal: the HTTP client behind fetch (http_service.c). */
 #ifndef AMI_RUNTIME_WEB_HTTP_H
 #define AMI_RUNTIME_WEB_HTTP_H
-#include <pthread.h>
 #include <curl/curl.h>
 #include "ami/common.h"
 #include "runtime/web/web.h"
 
 enum { AMI__REDIRECT_FOLLOW, AMI__REDIRECT_MANUAL, AMI__REDIRECT_ERROR };
 
-/* One request.  Fill the inputs, set done, submit; the service calls done(r)
- * on its thread (with r->mu held) once, when the request ended: then either
+struct ami__http_client;
+
+/* One request.  Fill the inputs, set done, submit; the client calls done(r)
+ * on the instance's thread once, when the request ended: then either
  * err_name is set (err_msg says what) or status/headers/body are.
- * Reference counted: new gives 1 (the caller's), the service holds its own
- * while the request runs. */
+ * Reference counted: new gives 1 (the caller's), the client holds its own
+ * while the request runs.  Instance thread only. */
 typedef struct ami__http_req {
     /* inputs (owned; ami_malloc'd) */
     char *method;
@@ -26,10 +27,8 @@ typedef struct ami__http_req {
     char *ca_file;
     ami__perms *perms;          /* a reference (ami__perms_ref): redirect hops are checked */
     /* completion */
-    pthread_mutex_t mu;
     void (*done)(struct ami__http_req *r);
-    void *owner;                /* the caller's (guarded by mu) */
-    int64_t id;
+    void *owner;                /* the caller's */
     /* outputs */
     int status;
     char *status_text;
@@ -39,21 +38,25 @@ typedef struct ami__http_req {
     ami_buf resp_body;
     const char *err_name;       /* static */
     char err_msg[600];
-    /* service */
+    /* the client's */
     int refs;
-    int cancelled;
     int too_large;
     int hops;
     int64_t deadline;
     CURL *easy;
+    struct ami__http_client *client;   /* while it runs */
     struct ami__http_req *next;
 } ami__http_req;
 
 ami__http_req *ami__http_req_new(void);
 void ami__http_req_unref(ami__http_req *r);
-/* Start r (thread-safe).  0 or AMI_ERROR (the service cannot run). */
-int ami__http_submit(ami__http_req *r);
-/* Ask the service to end r (done() is called with err_name "AbortError"); thread-safe. */
+/* Start r on inst's HTTP client (made on first use: one libcurl multi handle
+ * per instance, driven on the instance's thread as an I/O source of its loop;
+ * its connections are kept alive between the requests of a run).  The request
+ * is sent at once when a connection is ready.  0, or AMI_ERROR / AMI_ENOMEM
+ * (done is not called then). */
+int ami__http_submit(ami_runtime *inst, ami__http_req *r);
+/* End r now with err_name "AbortError" (done is called) when it still runs. */
 void ami__http_cancel(ami__http_req *r);
 
 #endif

@@ -1,35 +1,55 @@
 /*
- * The process-wide HTTP client service behind fetch(): one thread driving a
- * libcurl multi handle.  It never touches a Duktape heap: a finished request
- * is handed to its done() callback on this thread (the runtime posts it into
- * the owning instance's loop).  Redirects are followed here, hop by hop, so
- * each hop's URL is checked against the instance's allow_net first.
+ * The HTTP client behind fetch(): per instance, one libcurl multi handle
+ * driven on the instance's own thread through the socket interface, as an
+ * I/O source of its loop (loop.h, loop_io.c).  A request is sent from the
+ * thread that calls fetch() and its response is read there too: no service
+ * thread in between.  The multi handle keeps the connections alive between
+ * the requests of a run (and of the handlers a server serves after it); it
+ * is closed, with its connections, when a run ends with nothing in flight,
+ * and with the loop's resources (stop, reload, free).  Redirects are followed
+ * here, hop by hop, so each hop's URL is checked against allow_net first.
  */
+#include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <pthread.h>
 #include <curl/curl.h>
+#include "runtime/internal.h"
+#include "runtime/loop.h"
 #include "runtime/web/http.h"
 #include "core/core.h"
 #include "util/util.h"
 
 #define MAX_HOPS 20
 
-static pthread_once_t svc_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t svc_mu = PTHREAD_MUTEX_INITIALIZER;
-static CURLM *svc_multi;
-static int svc_ok;
-static ami__http_req *svc_incoming;   /* submitted, not yet added (under svc_mu) */
-static ami__http_req *svc_active;     /* added to the multi handle (service thread only) */
-static CURL *svc_idle[64];            /* finished easy handles kept for reuse (service thread only) */
-static int svc_nidle;
+typedef struct ami__http_client {
+    ami__io_source io;          /* the loop's I/O source */
+    ami__resource res;          /* the loop's resource: closed on stop, reload, free */
+    ami_runtime *inst;
+    CURLM *multi;
+    struct pollfd *socks;       /* curl's sockets and what it waits for (CURLMOPT_SOCKETFUNCTION) */
+    int nsocks, cap;
+    struct pollfd *ready;       /* scratch for a non-blocking poll of socks */
+    int rcap;
+    int64_t due;                /* curl's timer (monotonic ms), -1 none */
+    ami__http_req *active;      /* added to the multi handle */
+    int nactive;
+    CURL *idle[8];              /* finished easy handles kept for reuse */
+    int nidle;
+} ami__http_client;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static int curl_ok;
+
+static void curl_init_once(void) { curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }
 
 void ami__http_req_unref(ami__http_req *r)
 {
-    if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
+    if (!r || --r->refs > 0) return;
     if (r->easy) curl_easy_cleanup(r->easy);
     curl_slist_free_all(r->headers);
     ami_free(r->method);
@@ -41,7 +61,6 @@ void ami__http_req_unref(ami__http_req *r)
     ami_buf_dispose(&r->resp_headers);
     ami_buf_dispose(&r->resp_body);
     ami__perms_unref(r->perms);
-    pthread_mutex_destroy(&r->mu);
     ami_free(r);
 }
 
@@ -51,24 +70,7 @@ ami__http_req *ami__http_req_new(void)
     if (!r) return NULL;
     memset(r, 0, sizeof *r);
     r->refs = 1;
-    pthread_mutex_init(&r->mu, NULL);
     return r;
-}
-
-static void *service_main(void *arg);
-
-static void service_init(void)
-{
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
-    svc_multi = curl_multi_init();
-    if (!svc_multi) return;
-    curl_multi_setopt(svc_multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 256L);
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, service_main, NULL) == 0) svc_ok = 1;
-    pthread_attr_destroy(&attr);
 }
 
 /* ---- the easy handle of one hop ---- */
@@ -109,22 +111,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     ami__http_req *r = ud;
     size_t len = size * n;
-    if (__atomic_load_n(&r->cancelled, __ATOMIC_ACQUIRE)) return 0;
     if (r->resp_body.size + len > r->body_max) { r->too_large = 1; return 0; }
     if (ami_buf_put(&r->resp_body, p, len)) return 0;
     return len;
 }
 
-static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-    ami__http_req *r = ud;
-    (void)a; (void)b; (void)c; (void)d;
-    return __atomic_load_n(&r->cancelled, __ATOMIC_ACQUIRE) ? 1 : 0;
-}
 
 static int setup_easy(ami__http_req *r)
 {
-    if (!r->easy && svc_nidle) r->easy = svc_idle[--svc_nidle];
+    ami__http_client *c = r->client;
+    if (!r->easy && c->nidle) r->easy = c->idle[--c->nidle];
     if (!r->easy && !(r->easy = curl_easy_init())) return -1;
     CURL *e = r->easy;
     curl_easy_reset(e);
@@ -136,9 +132,6 @@ static int setup_easy(ami__http_req *r)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");   /* gzip/deflate/br as libcurl supports */
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
@@ -163,29 +156,30 @@ static int setup_easy(ami__http_req *r)
     return 0;
 }
 
+
 /* ---- completion ---- */
 
 static void finish(ami__http_req *r)
 {
-    curl_multi_remove_handle(svc_multi, r->easy);
-    for (ami__http_req **pp = &svc_active; *pp; pp = &(*pp)->next)
-        if (*pp == r) { *pp = r->next; break; }
+    ami__http_client *c = r->client;
+    curl_multi_remove_handle(c->multi, r->easy);
+    for (ami__http_req **pp = &c->active; *pp; pp = &(*pp)->next)
+        if (*pp == r) { *pp = r->next; c->nactive--; break; }
     r->next = NULL;
-    /* the easy handle goes back to the pool (its connection stays in the multi handle's cache) */
-    if (r->easy && svc_nidle < (int)(sizeof svc_idle / sizeof svc_idle[0])) {
+    r->client = NULL;
+    /* the easy handle goes back to the client (its connection stays in the multi handle's cache) */
+    if (r->easy && c->nidle < (int)(sizeof c->idle / sizeof c->idle[0])) {
         if (!r->err_name && !r->final_url) {
             char *eff = NULL;
             curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff);
             r->final_url = ami__strdup(eff ? eff : r->url);
         }
-        svc_idle[svc_nidle++] = r->easy;
+        c->idle[c->nidle++] = r->easy;
         r->easy = NULL;
     }
-    pthread_mutex_lock(&r->mu);
     if (r->done) r->done(r);
     r->done = NULL;
-    pthread_mutex_unlock(&r->mu);
-    ami__http_req_unref(r);   /* the service's reference */
+    ami__http_req_unref(r);   /* the client's reference */
 }
 
 static void fail(ami__http_req *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -249,8 +243,8 @@ static int next_hop(ami__http_req *r, long status)
         curl_slist_free_all(r->headers);
         r->headers = kept;
     }
-    curl_multi_remove_handle(svc_multi, r->easy);
-    if (setup_easy(r) || curl_multi_add_handle(svc_multi, r->easy) != CURLM_OK) {
+    curl_multi_remove_handle(r->client->multi, r->easy);
+    if (setup_easy(r) || curl_multi_add_handle(r->client->multi, r->easy) != CURLM_OK) {
         fail(r, "TypeError", "fetch: cannot start the request");
         return 0;
     }
@@ -261,9 +255,7 @@ static void on_done(ami__http_req *r, CURLcode cc)
 {
     long status = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (__atomic_load_n(&r->cancelled, __ATOMIC_ACQUIRE)) {
-        fail(r, "AbortError", "The signal has been aborted");
-    } else if (r->too_large) {
+    if (r->too_large) {
         fail(r, "ResponseTooLarge", "fetch: the response body of %s is over the limit of %zu bytes (fetch_body_max)",
              r->url, r->body_max);
     } else if (cc != CURLE_OK) {
@@ -299,60 +291,186 @@ static void on_done(ami__http_req *r, CURLcode cc)
     finish(r);
 }
 
-static void *service_main(void *arg)
+/* Hand the finished transfers to their requests. */
+static void drain(ami__http_client *c)
 {
-    (void)arg;
-    for (;;) {
-        pthread_mutex_lock(&svc_mu);
-        ami__http_req *in = svc_incoming;
-        svc_incoming = NULL;
-        pthread_mutex_unlock(&svc_mu);
-        while (in) {
-            ami__http_req *r = in;
-            in = in->next;
-            r->next = svc_active;
-            svc_active = r;
-            if (setup_easy(r) || curl_multi_add_handle(svc_multi, r->easy) != CURLM_OK) {
-                fail(r, "TypeError", "fetch: cannot start the request");
-                finish(r);
-            }
-        }
-        /* cancelled requests end now, without waiting for their next byte */
-        for (ami__http_req *r = svc_active, *next; r; r = next) {
-            next = r->next;
-            if (__atomic_load_n(&r->cancelled, __ATOMIC_ACQUIRE)) on_done(r, CURLE_ABORTED_BY_CALLBACK);
-        }
-        int running = 0;
-        curl_multi_perform(svc_multi, &running);
-        CURLMsg *msg;
-        int left;
-        while ((msg = curl_multi_info_read(svc_multi, &left))) {
-            if (msg->msg != CURLMSG_DONE) continue;
-            ami__http_req *r = NULL;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-            if (r) on_done(r, msg->data.result);
-        }
-        curl_multi_poll(svc_multi, NULL, 0, 1000, NULL);
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(c->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        ami__http_req *r = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        if (r) on_done(r, msg->data.result);
     }
-    return NULL;
 }
 
-int ami__http_submit(ami__http_req *r)
+/* ---- the loop's I/O source ---- */
+
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 {
-    pthread_once(&svc_once, service_init);
-    if (!svc_ok) return ami__error_set(AMI_ERROR, "fetch: the HTTP client service could not start");
+    ami__http_client *c = userp;
+    (void)e;
+    (void)socketp;
+    int i = 0;
+    while (i < c->nsocks && c->socks[i].fd != s) i++;
+    if (what == CURL_POLL_REMOVE) {
+        if (i < c->nsocks) c->socks[i] = c->socks[--c->nsocks];
+        return 0;
+    }
+    if (i == c->nsocks) {
+        if (c->nsocks == c->cap) {
+            int cap = c->cap ? c->cap * 2 : 4;
+            struct pollfd *p = realloc(c->socks, (size_t)cap * sizeof *p);
+            if (!p) return -1;
+            c->socks = p;
+            c->cap = cap;
+        }
+        c->socks[c->nsocks++].fd = s;
+    }
+    c->socks[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) | (what & CURL_POLL_OUT ? POLLOUT : 0));
+    c->socks[i].revents = 0;
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    ami__http_client *c = userp;
+    (void)m;
+    c->due = timeout_ms < 0 ? -1 : ami_time_mono_ms() + timeout_ms;
+    return 0;
+}
+
+static int io_fds(ami__io_source *s, struct pollfd *pfd, int max, int64_t *due)
+{
+    ami__http_client *c = (ami__http_client *)s;
+    if (c->due >= 0 && (*due < 0 || c->due < *due)) *due = c->due;
+    if (c->nsocks && c->nsocks <= max) memcpy(pfd, c->socks, (size_t)c->nsocks * sizeof *pfd);
+    return c->nsocks;
+}
+
+static void kick_timeout(ami__http_client *c)
+{
+    int running = 0;
+    c->due = -1;
+    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+static void io_run(ami__io_source *s)
+{
+    ami__http_client *c = (ami__http_client *)s;
+    if (c->nsocks) {
+        /* a copy: curl changes its socket list while it acts */
+        if (c->rcap < c->nsocks) {
+            struct pollfd *p = realloc(c->ready, (size_t)c->nsocks * sizeof *p);
+            if (p) { c->ready = p; c->rcap = c->nsocks; }
+        }
+        int n = c->nsocks <= c->rcap ? c->nsocks : c->rcap;
+        if (n) memcpy(c->ready, c->socks, (size_t)n * sizeof *c->ready);
+        if (n && poll(c->ready, (nfds_t)n, 0) > 0) {
+            for (int i = 0; i < n; i++) {
+                short re = c->ready[i].revents;
+                if (!re) continue;
+                int ev = (re & (POLLIN | POLLHUP) ? CURL_CSELECT_IN : 0) | (re & POLLOUT ? CURL_CSELECT_OUT : 0) |
+                         (re & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0);
+                int running = 0;
+                curl_multi_socket_action(c->multi, c->ready[i].fd, ev, &running);
+            }
+        }
+    }
+    if (c->due >= 0 && ami_time_mono_ms() >= c->due) kick_timeout(c);
+    drain(c);
+}
+
+static void client_free(ami__http_client *c)
+{
+    ami_runtime *inst = c->inst;
+    ami__loop_remove_io(inst, &c->io);
+    while (c->active) {
+        /* detached without done(): the loop is closing (its tasks are dropped) */
+        ami__http_req *r = c->active;
+        c->active = r->next;
+        curl_multi_remove_handle(c->multi, r->easy);
+        r->next = NULL;
+        r->client = NULL;
+        ami__http_req_unref(r);
+    }
+    for (int i = 0; i < c->nidle; i++) curl_easy_cleanup(c->idle[i]);
+    curl_multi_cleanup(c->multi);
+    free(c->socks);
+    free(c->ready);
+    if (inst->web && inst->web->http == c) inst->web->http = NULL;
+    ami_free(c);
+}
+
+static void res_close(ami__resource *res)
+{
+    ami__http_client *c = (ami__http_client *)((char *)res - offsetof(ami__http_client, res));
+    client_free(c);
+}
+
+/* A run ended: with nothing in flight the connections close (an idle worker holds no socket). */
+static void io_end(ami__io_source *s)
+{
+    ami__http_client *c = (ami__http_client *)s;
+    if (c->nactive) return;
+    ami__loop_remove_resource(c->inst, &c->res);
+    client_free(c);
+}
+
+static ami__http_client *client_of(ami_runtime *inst)
+{
+    ami__web *w = inst->web;
+    if (w->http) return w->http;
+    pthread_once(&curl_once, curl_init_once);
+    if (!curl_ok) { ami__error_set(AMI_ERROR, "fetch: libcurl could not start"); return NULL; }
+    ami__http_client *c = ami_malloc(sizeof *c);
+    if (!c) { ami__error_oom(); return NULL; }
+    memset(c, 0, sizeof *c);
+    c->inst = inst;
+    c->due = -1;
+    if (!(c->multi = curl_multi_init())) {
+        ami_free(c);
+        ami__error_set(AMI_ERROR, "fetch: cannot make a libcurl multi handle");
+        return NULL;
+    }
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 8L);
+    c->io.fds = io_fds;
+    c->io.run = io_run;
+    c->io.end = io_end;
+    c->res.close = res_close;
+    ami__loop_add_io(inst, &c->io);
+    ami__loop_add_resource(inst, &c->res);
+    w->http = c;
+    return c;
+}
+
+int ami__http_submit(ami_runtime *inst, ami__http_req *r)
+{
+    ami__http_client *c = client_of(inst);
+    if (!c) return AMI_ERROR;
     r->deadline = ami_time_mono_ms() + r->timeout_ms;
-    __atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);   /* the service's reference */
-    pthread_mutex_lock(&svc_mu);
-    r->next = svc_incoming;
-    svc_incoming = r;
-    pthread_mutex_unlock(&svc_mu);
-    curl_multi_wakeup(svc_multi);
+    r->client = c;
+    if (setup_easy(r) || curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+        r->client = NULL;
+        return ami__error_set(AMI_ERROR, "fetch: cannot start the request");
+    }
+    r->refs++;   /* the client's */
+    r->next = c->active;
+    c->active = r;
+    c->nactive++;
+    /* start it now: on a kept-alive connection the request is on the wire when fetch() returns */
+    kick_timeout(c);
+    drain(c);
     return 0;
 }
 
 void ami__http_cancel(ami__http_req *r)
 {
-    __atomic_store_n(&r->cancelled, 1, __ATOMIC_RELEASE);
-    if (svc_multi) curl_multi_wakeup(svc_multi);
+    if (!r->client) return;
+    fail(r, "AbortError", "The signal has been aborted");
+    finish(r);
 }

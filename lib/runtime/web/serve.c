@@ -1,13 +1,16 @@
 /*
- * Deno.serve inside an instance: one libmicrohttpd daemon per server, with
- * its own polling thread.  A complete request suspends its connection and
- * is posted into the instance's loop; the prelude calls the handler and
- * answers through W.serveRespond, which resumes the connection with the
- * response.  A server is a loop resource (closed on stop, reload, free: the
+ * Deno.serve inside an instance: one libmicrohttpd daemon per server, run
+ * on the instance's own thread (no thread of its own: its epoll descriptor
+ * is an I/O source of the instance's loop, loop.h).  A complete request
+ * suspends its connection and is queued in the instance's loop; the prelude
+ * calls the handler and answers through W.serveRespond, which resumes the
+ * connection and sends the response at once, from the same thread.  A server is a loop resource (closed on stop, reload, free: the
  * port is free again) and keeps the instance alive while it listens.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
+#include <stddef.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -24,7 +27,7 @@
 
 typedef struct serve_srv serve_srv;
 
-/* One request, shared by its connection (MHD thread) and the instance. */
+/* One request, shared by its connection (MHD, on the instance's thread) and the handler; a stop may answer it from another thread. */
 typedef struct serve_req {
     pthread_mutex_t mu;
     int refs;
@@ -49,6 +52,8 @@ typedef struct serve_req {
 
 struct serve_srv {
     ami__resource res;              /* first: the loop's resource */
+    ami__io_source io;              /* the daemon's epoll descriptor, served on the instance's thread */
+    int epoll_fd;
     ami_runtime *inst;              /* NULL once closing (under mu) */
     pthread_mutex_t mu;
     struct MHD_Daemon *daemon;
@@ -244,7 +249,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         MHD_suspend_connection(conn);
         pthread_mutex_unlock(&q->mu);
         __atomic_add_fetch(&q->refs, 1, __ATOMIC_ACQ_REL);   /* the task's */
-        posted = ami__loop_post(inst, task_request, drop_req, q);
+        posted = ami__loop_post_local(inst, task_request, drop_req, q);   /* MHD runs on the instance's thread */
     }
     pthread_mutex_unlock(&s->mu);
     if (posted == -1) {
@@ -298,6 +303,8 @@ static void srv_close(ami__resource *res)
         sreq_unref(q);
     }
     if (s->daemon) {
+        if (inst) ami__loop_remove_io(inst, &s->io);
+        MHD_run(s->daemon);   /* the 503s go out (the daemon has no thread of its own) */
         MHD_quiesce_daemon(s->daemon);
         MHD_stop_daemon(s->daemon);
     }
@@ -340,6 +347,30 @@ static int bind_listen(const char *host, int port, int *out_port, char *err, siz
     return fd;
 }
 
+/* ---- the loop's I/O source ---- */
+
+static int io_fds(ami__io_source *io, struct pollfd *pfd, int max, int64_t *due)
+{
+    serve_srv *s = (serve_srv *)((char *)io - offsetof(serve_srv, io));
+    MHD_UNSIGNED_LONG_LONG ms = 0;
+    if (MHD_get_timeout(s->daemon, &ms) == MHD_YES) {
+        int64_t d = ami_time_mono_ms() + (int64_t)(ms > 86400000ULL ? 86400000ULL : ms);
+        if (*due < 0 || d < *due) *due = d;
+    }
+    if (max >= 1) {
+        pfd[0].fd = s->epoll_fd;
+        pfd[0].events = POLLIN;
+        pfd[0].revents = 0;
+    }
+    return 1;
+}
+
+static void io_run(ami__io_source *io)
+{
+    serve_srv *s = (serve_srv *)((char *)io - offsetof(serve_srv, io));
+    MHD_run(s->daemon);
+}
+
 /* W.serve(port, hostname, cb) -> [serverId, port] */
 duk_ret_t ami__web_serve(duk_context *ctx)
 {
@@ -380,8 +411,7 @@ duk_ret_t ami__web_serve(duk_context *ctx)
     duk_dup(ctx, 2);
     duk_put_prop(ctx, -3);
     duk_pop_2(ctx);
-    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME |
-                                     MHD_USE_TURBO,
+    s->daemon = MHD_start_daemon(MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
                                  0, NULL, NULL, on_access, s,
                                  MHD_OPTION_LISTEN_SOCKET, fd,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -389,12 +419,18 @@ duk_ret_t ami__web_serve(duk_context *ctx)
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
                                  MHD_OPTION_END);
-    if (!s->daemon) {
+    const union MHD_DaemonInfo *di = s->daemon ? MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+    if (!di) {
+        if (s->daemon) MHD_stop_daemon(s->daemon);
         close(fd);
         pthread_mutex_destroy(&s->mu);
         ami_free(s);
         ami__runtime_throw(ctx, "NetworkError", "Deno.serve: cannot start the HTTP server on %s:%d", host, port);
     }
+    s->epoll_fd = di->epoll_fd;
+    s->io.fds = io_fds;
+    s->io.run = io_run;
+    ami__loop_add_io(inst, &s->io);
     s->next = w->servers;
     w->servers = s;
     ami__loop_add_resource(inst, &s->res);
@@ -453,8 +489,10 @@ duk_ret_t ami__web_serve_respond(duk_context *ctx)
         if (strcasecmp(hn, "content-length")) MHD_add_response_header(resp, hn, hv);
         duk_pop_3(ctx);
     }
-    srv_unlink_pending(q->srv, q);
+    serve_srv *srv = q->srv;
+    srv_unlink_pending(srv, q);
     sreq_answer(q, (unsigned)status, resp);
     sreq_unref(q);
+    MHD_run(srv->daemon);   /* the response goes out now, from this thread */
     return 0;
 }

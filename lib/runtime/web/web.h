@@ -50,6 +50,7 @@ typedef struct ami__web {
     int sockets_max;
     int64_t mono0_ns;           /* performance.now() origin */
     void *fetches;              /* fetch.c: requests in flight (instance thread) */
+    void *http;                 /* http_service.c: the HTTP client (made on first use) */
     int n_fetches;
     int64_t next_id;
     void *servers;              /* serve.c: listening servers (instance thread) */

@@ -1,30 +1,27 @@
-/* Claim: the fetch service (one libcurl multi thread) against a real local
+/* Claim: an instance's HTTP client (one libcurl multi handle driven on the
+ * instance's thread, as an I/O source of its loop) against a real local
  * server: completes many requests concurrently, follows redirect chains hop by
  * hop and refuses a hop into a host allow_net does not name, honours manual
  * and error redirect modes, caps the body, times out a slow-loris, reports a
  * closed port as ConnectionRefused, returns 500s as responses, and verifies
  * HTTPS against an extra CA file (failing without it). */
-#include <pthread.h>
-#include "check.h"
+#include "rt.h"
 #include "net_harness.h"
 #include "util/util.h"
+#include "runtime/loop.h"
 #include "runtime/web/http.h"
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int finished;
 
 static void on_done(ami__http_req *r)
 {
     (void)r;
-    pthread_mutex_lock(&mu);
     finished++;
-    pthread_cond_broadcast(&cv);
-    pthread_mutex_unlock(&mu);
 }
 
 static ami__perms *perms;
 static net_server srv;
+static ami_runtime *inst;   /* owns the client; its loop's I/O is driven by hand here */
 
 static ami__http_req *start(const char *method, const char *url, long timeout_ms, size_t body_max, int redirect, const char *ca)
 {
@@ -39,22 +36,23 @@ static ami__http_req *start(const char *method, const char *url, long timeout_ms
     r->ca_file = ca ? ami__strdup(ca) : NULL;
     r->perms = ami__perms_ref(perms);
     r->done = on_done;
-    REQUIRE(ami__http_submit(r) == 0);
+    REQUIRE(ami__http_submit(inst, r) == 0);
     return r;
 }
 
+/* Wait on the client's sockets and serve them until n requests ended (what
+ * the instance's loop does between its turns). */
 static void wait_for(int n)
 {
-    pthread_mutex_lock(&mu);
-    while (finished < n) pthread_cond_wait(&cv, &mu);
-    pthread_mutex_unlock(&mu);
+    while (finished < n) {
+        ami__loop_io_wait(inst, ami_time_mono_ms() + 100);
+        ami__loop_io_run(inst);
+    }
 }
 
 static ami__http_req *one(const char *method, const char *url, long timeout_ms, size_t body_max, int redirect, const char *ca)
 {
-    pthread_mutex_lock(&mu);
     int before = finished;
-    pthread_mutex_unlock(&mu);
     ami__http_req *r = start(method, url, timeout_ms, body_max, redirect, ca);
     wait_for(before + 1);
     return r;
@@ -65,9 +63,7 @@ static char *url(const char *path) { static char u[300]; snprintf(u, sizeof u, "
 static void concurrent_requests_overlap(void)
 {
     int64_t t0 = ami_time_mono_ms();
-    pthread_mutex_lock(&mu);
     int before = finished;
-    pthread_mutex_unlock(&mu);
     ami__http_req *rs[10];
     for (int i = 0; i < 10; i++) rs[i] = start("GET", url("/delay?ms=300"), 30000, 1 << 20, AMI__REDIRECT_FOLLOW, NULL);
     wait_for(before + 10);
@@ -133,12 +129,15 @@ static void limits_and_failures_are_errors(void)
     CHECK_STR(r->status_text, "Internal Server Error");
     ami__http_req_unref(r);
     /* a cancelled request ends at once with AbortError */
-    pthread_mutex_lock(&mu);
     int before = finished;
-    pthread_mutex_unlock(&mu);
     t0 = ami_time_mono_ms();
     r = start("GET", url("/slow"), 30000, 1 << 20, AMI__REDIRECT_FOLLOW, NULL);
-    usleep(100000);
+    int64_t until = ami_time_mono_ms() + 100;
+    while (ami_time_mono_ms() < until) {
+        ami__loop_io_wait(inst, until);
+        ami__loop_io_run(inst);
+    }
+    CHECK_INT(finished, before);
     ami__http_cancel(r);
     wait_for(before + 1);
     CHECK_STR(r->err_name, "AbortError");
@@ -170,12 +169,21 @@ static void https_verifies_with_the_ca_file(void)
 int main(void)
 {
     REQUIRE(ami__perms_new(&perms, "127.0.0.1", NULL, NULL) == 0);
+    ami_store *net, *local;
+    rt_stores(&net, &local);
+    json_t *w = rt_worker("sid-http", "return 1;");
+    ami_runtime_options o = rt_options(net, local, w, NULL);
+    REQUIRE(ami_runtime_new(&inst, &o) == 0);
+    json_decref(w);
     srv = net_server_start("http.port", NULL, NULL);
     RUN(concurrent_requests_overlap);
     RUN(redirects_are_checked_hop_by_hop);
     RUN(limits_and_failures_are_errors);
     RUN(https_verifies_with_the_ca_file);
     net_server_stop(&srv);
+    ami_runtime_free(inst);
+    ami_store_free(local);
+    ami_store_free(net);
     ami__perms_unref(perms);
     return check_done();
 }
