@@ -211,17 +211,16 @@ def(Sproto, 'replaceAll', function (search, replacement) {
         }
         return out;
     }
-    return s.replace(new RegExp(escapeRegExp(search), 'g'), replacement);
+    return s.replace(new NativeRegExp(escapeRegExp(search), 'g'), replacement);
 });
 def(Sproto, 'matchAll', function (re) {
     var s = thisString(this, 'matchAll'), rx;
     if (isRegExp(re)) {
         if (!re.global) throw new TypeError('String.prototype.matchAll called with a non-global RegExp argument');
-        rx = new RegExp(re.source, 'g' + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : ''));
+        rx = new RegExpImpl(re, re.flags);
         rx.lastIndex = re.lastIndex;
-        if (reInfo(re)) Object.defineProperty(rx, '__ami_rx', { value: reInfo(re) });
     } else {
-        rx = new RegExp(re === undefined ? '(?:)' : String(re), 'g');
+        rx = new RegExpImpl(re === undefined ? '(?:)' : String(re), 'g');
     }
     var done = false, it = {
         next: function () {
@@ -240,7 +239,8 @@ def(Sproto, 'matchAll', function (re) {
  * .groups on exec/match/matchAll results, $<name> in replace strings and the
  * groups argument of replacer functions; the s/u/y flags' properties; y as a
  * global regexp whose match must start at lastIndex (exec, test). */
-var reExec = RegExp.prototype.exec, reTest = RegExp.prototype.test, sMatch = Sproto.match,
+var NativeRegExp = kit.NativeRegExp, reProto = NativeRegExp.prototype, reExec = reProto.exec, reTest = reProto.test,
+    reSource = Object.getOwnPropertyDescriptor(reProto, 'source').get, sMatch = Sproto.match,
     sReplace = Sproto.replace, sSearch = Sproto.search, sSplit = Sproto.split, rePatched = false;
 function reInfo(re) { return re !== null && typeof re === 'object' ? re.__ami_rx : undefined; }
 function addGroups(m, names) {
@@ -257,14 +257,14 @@ function stickyOnly(re, what) {
 }
 function patchRegExp() {
     rePatched = true;
-    force(RegExp.prototype, 'exec', function (s) {
+    force(reProto, 'exec', function (s) {
         var info = reInfo(this);
         if (!info) return reExec.call(this, s);
         var m;
         if (info.y) {
             /* a global twin finds the next match from lastIndex; sticky keeps it only there */
             var at = this.lastIndex, tw = info.twin;
-            if (!tw) tw = info.twin = new RegExp(this.source, 'g' + (this.ignoreCase ? 'i' : '') + (this.multiline ? 'm' : ''));
+            if (!tw) tw = info.twin = new NativeRegExp(reSource.call(this), 'g' + (this.ignoreCase ? 'i' : '') + (this.multiline ? 'm' : ''));
             tw.lastIndex = at;
             m = reExec.call(tw, s);
             if (m !== null && m.index !== at) m = null;
@@ -272,7 +272,7 @@ function patchRegExp() {
         } else m = reExec.call(this, s);
         return addGroups(m, info.names);
     });
-    force(RegExp.prototype, 'test', function (s) {
+    force(reProto, 'test', function (s) {
         return reInfo(this) ? this.exec(s) !== null : reTest.call(this, s);
     });
     force(Sproto, 'match', function (re) {
@@ -316,15 +316,46 @@ function patchRegExp() {
         return sReplace.call(this, re, out);
     });
 }
-force(G, '__ami_re', function (re, names, flags) {
+/* a regexp that __ami_re or RegExpImpl rewrote: flags holds s/u/y, source
+ * (optional) the pattern as written; own source and flags properties show
+ * them as Node does (Duktape's are accessors of RegExp.prototype) */
+function markRegExp(re, names, flags, source) {
     if (!rePatched) patchRegExp();
     var info = { names: names, y: flags.indexOf('y') >= 0, twin: null };
     Object.defineProperty(re, '__ami_rx', { value: info });
     if (flags.indexOf('s') >= 0) Object.defineProperty(re, 'dotAll', { value: true });
     if (flags.indexOf('u') >= 0) Object.defineProperty(re, 'unicode', { value: true });
     if (info.y) Object.defineProperty(re, 'sticky', { value: true });
+    if (source !== undefined) Object.defineProperty(re, 'source', { value: source });
+    Object.defineProperty(re, 'flags', { value: (re.global ? 'g' : '') + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : '') +
+                                                (flags.indexOf('s') >= 0 ? 's' : '') + (flags.indexOf('u') >= 0 ? 'u' : '') +
+                                                (info.y ? 'y' : '') });
     return re;
-});
+}
+force(G, '__ami_re', markRegExp);
+/* RegExp(pattern, flags): Duktape's constructor behind the lowering's checks
+ * and rewriting (host.regex), so a pattern built at run time behaves as a
+ * literal with the same text; a regexp as pattern is copied (its source and,
+ * unless given, its flags) */
+function RegExpImpl(pattern, flags) {
+    var isRe = objToString.call(pattern) === '[object RegExp]';
+    if (!(this instanceof RegExpImpl) && isRe && flags === undefined && pattern.constructor === RegExpImpl) return pattern;
+    var src, fl;
+    if (isRe) {
+        src = pattern.source;
+        fl = flags === undefined ? pattern.flags : String(flags);
+    } else {
+        src = pattern === undefined ? '' : String(pattern);
+        fl = flags === undefined ? '' : String(flags);
+    }
+    var p = kit.regex(src, fl);
+    if (p === null) return new NativeRegExp(src, fl);
+    return markRegExp(new NativeRegExp(p[0], p[1]), p[2], p[3], p[4]);
+}
+RegExpImpl.prototype = reProto;
+force(reProto, 'constructor', RegExpImpl);
+try { Object.defineProperty(RegExpImpl, 'name', { value: 'RegExp' }); } catch (e) { /* left as it is */ }
+force(G, 'RegExp', RegExpImpl);
 
 def(Object, 'hasOwn', function (o, k) {
     if (o === null || o === undefined) throw new TypeError('Cannot convert undefined or null to object');

@@ -23,10 +23,7 @@ typedef struct rx {
     size_t n;
     int line, col;          /* the literal's position (col of its '/') */
     int u;
-    int nnames;
-    const char *names[100];
-    size_t namelen[100];
-    int nameidx[100];
+    lw_regex *res;          /* names go here */
 } rx;
 
 static void out(rx *r, const char *s, size_t n) { ami__lw_buf_put(r->C, &r->out, s, n); }
@@ -56,8 +53,8 @@ static size_t group_name(rx *r, size_t p, size_t *nlen)
 
 static int find_name(rx *r, const char *s, size_t n)
 {
-    for (int i = 0; i < r->nnames; i++)
-        if (r->namelen[i] == n && !memcmp(r->names[i], s, n)) return i;
+    for (int i = 0; i < r->res->nnames; i++)
+        if (r->res->namelen[i] == n && !memcmp(r->res->names[i], s, n)) return i;
     return -1;
 }
 
@@ -88,6 +85,18 @@ static unsigned long code_point(rx *r, size_t p, size_t *end)
 
 static size_t utf8_len(unsigned char c) { return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
 
+/* A code point outside the BMP at s[p]: 4 (UTF-8, as in a literal), 6 (a
+ * surrogate pair of 3-byte sequences, as Duktape keeps a string given to
+ * RegExp()), else 0. */
+static size_t astral_len(rx *r, size_t p)
+{
+    const unsigned char *q = (const unsigned char *)r->s + p;
+    size_t left = r->n - p;
+    if (q[0] >= 0xF0) return left >= 4 ? 4 : 0;
+    if (left >= 6 && q[0] == 0xED && (q[1] & 0xF0) == 0xA0 && q[3] == 0xED && (q[4] & 0xF0) == 0xB0) return 6;
+    return 0;
+}
+
 /* a character class at s[p] == '[': copied (rewritten for u); returns the index after ']' */
 static size_t rx_class(rx *r, size_t p)
 {
@@ -115,7 +124,7 @@ static size_t rx_class(rx *r, size_t p)
             continue;
         }
         size_t k = utf8_len(c);
-        if (k == 4 && r->u) rx_fail(r, p, "Code points above U+FFFF in a character class are not supported (u flag)");
+        if (r->u && astral_len(r, p)) rx_fail(r, p, "Code points above U+FFFF in a character class are not supported (u flag)");
         if (p + k > r->n) k = r->n - p;
         out(r, r->s + p, k);
         p += k;
@@ -133,25 +142,22 @@ static size_t rx_class(rx *r, size_t p)
     return p + 1;
 }
 
-const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line, int col, size_t *outlen,
-                                size_t *body_off, size_t *body_len)
+int ami__lw_regex_rewrite(lw_ctx *C, const char *body, size_t n, const char *flags, size_t nflags, int line, int col,
+                          lw_regex *res)
 {
-    /* lit is /body/flags */
-    size_t bend = len;
-    while (bend > 0 && lit[bend - 1] != '/') bend--;
-    const char *flags = lit + bend;
-    size_t nflags = len - bend;
     int fs = memchr(flags, 's', nflags) != NULL, fu = memchr(flags, 'u', nflags) != NULL,
         fy = memchr(flags, 'y', nflags) != NULL;
     rx R;
     memset(&R, 0, sizeof R);
+    memset(res, 0, sizeof *res);
     rx *r = &R;
     r->C = C;
-    r->s = lit + 1;
-    r->n = bend - 2;
+    r->s = body;
+    r->n = n;
     r->line = line;
     r->col = col;
     r->u = fu;
+    r->res = res;
 
     /* pass 1: group names and numbers; lookbehind */
     int ncap = 0, in_class = 0, special = fs || fu || fy;
@@ -173,25 +179,24 @@ const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line
                     group_name(r, p + 2, &nlen);
                     if (find_name(r, r->s + p + 3, nlen) >= 0)
                         rx_fail(r, p, "Invalid regular expression: Duplicate capture group name");
-                    if (r->nnames >= 100) rx_fail(r, p, "Regular expression has too many named groups");
-                    r->names[r->nnames] = r->s + p + 3;
-                    r->namelen[r->nnames] = nlen;
-                    r->nameidx[r->nnames++] = ++ncap;
+                    if (res->nnames >= LW_REGEX_NAMES) rx_fail(r, p, "Regular expression has too many named groups");
+                    res->names[res->nnames] = r->s + p + 3;
+                    res->namelen[res->nnames] = nlen;
+                    res->nameidx[res->nnames++] = ++ncap;
                     special = 1;
                 }
             } else ncap++;
         }
     }
-    if (!special) return NULL;
+    if (!special) return 0;
 
     /* pass 2: rewrite */
-    outs(r, "__ami_re(/");
     for (size_t p = 0; p < r->n;) {
         unsigned char c = (unsigned char)r->s[p];
         if (c == '\\' && p + 1 < r->n) {
             char x = r->s[p + 1];
             if (x == 'k') {
-                if (!r->nnames) {
+                if (!res->nnames) {
                     if (r->u) rx_fail(r, p, "Invalid regular expression: Invalid escape");
                     outs(r, "k");    /* Annex B: \k without named groups is the letter */
                     p += 2;
@@ -203,7 +208,7 @@ const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line
                 int i = find_name(r, r->s + p + 3, nlen);
                 if (i < 0) rx_fail(r, p, "Invalid regular expression: Invalid named capture referenced");
                 char t[24];
-                snprintf(t, sizeof t, "(?:\\%d)", r->nameidx[i]);
+                snprintf(t, sizeof t, "(?:\\%d)", res->nameidx[i]);
                 outs(r, t);
                 p = end;
                 continue;
@@ -247,31 +252,58 @@ const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line
             p++;
             continue;
         }
-        size_t k = utf8_len(c);
+        size_t k = r->u ? astral_len(r, p) : 0;
+        if (k) { outs(r, "(?:"); out(r, r->s + p, k); outs(r, ")"); p += k; continue; }
+        k = utf8_len(c);
         if (p + k > r->n) k = r->n - p;
-        if (k == 4 && r->u) { outs(r, "(?:"); out(r, r->s + p, k); outs(r, ")"); }
-        else out(r, r->s + p, k);
+        out(r, r->s + p, k);
         p += k;
     }
-    *body_off = 10;
-    *body_len = r->out.size - 10;
-    outs(r, "/");
+    res->body = r->out.ptr ? r->out.ptr : "";
+    res->body_len = r->out.size;
+    size_t k = 0;
     for (size_t i = 0; i < nflags; i++)
-        if (flags[i] != 's' && flags[i] != 'u' && flags[i] != 'y') out(r, flags + i, 1);
+        if ((flags[i] == 'g' || flags[i] == 'i' || flags[i] == 'm') && k < 3) res->flags[k++] = flags[i];
+    k = 0;
+    if (fs) res->extra[k++] = 's';
+    if (fu) res->extra[k++] = 'u';
+    if (fy) res->extra[k++] = 'y';
+    return 1;
+}
+
+const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line, int col, size_t *outlen,
+                                size_t *body_off, size_t *body_len)
+{
+    /* lit is /body/flags */
+    size_t bend = len;
+    while (bend > 0 && lit[bend - 1] != '/') bend--;
+    lw_regex res;
+    if (!ami__lw_regex_rewrite(C, lit + 1, bend - 2, lit + bend, len - bend, line, col, &res)) return NULL;
+    lw_buf o = { NULL, 0, 0 };
+    ami__lw_buf_puts(C, &o, "__ami_re(/");
+    *body_off = o.size;
+    ami__lw_buf_put(C, &o, res.body, res.body_len);
+    *body_len = res.body_len;
+    ami__lw_buf_puts(C, &o, "/");
+    ami__lw_buf_puts(C, &o, res.flags);
     /* names as [name, number, ...] */
-    outs(r, ", [");
-    for (int i = 0; i < r->nnames; i++) {
+    ami__lw_buf_puts(C, &o, ", [");
+    for (int i = 0; i < res.nnames; i++) {
         char t[24];
-        outs(r, i ? ", \"" : "\"");
-        out(r, r->names[i], r->namelen[i]);
-        snprintf(t, sizeof t, "\", %d", r->nameidx[i]);
-        outs(r, t);
+        ami__lw_buf_puts(C, &o, i ? ", \"" : "\"");
+        ami__lw_buf_put(C, &o, res.names[i], res.namelen[i]);
+        snprintf(t, sizeof t, "\", %d", res.nameidx[i]);
+        ami__lw_buf_puts(C, &o, t);
     }
-    outs(r, "], \"");
-    if (fs) outs(r, "s");
-    if (fu) outs(r, "u");
-    if (fy) outs(r, "y");
-    outs(r, "\")");
-    *outlen = r->out.size;
-    return r->out.ptr;
+    ami__lw_buf_puts(C, &o, "], \"");
+    ami__lw_buf_puts(C, &o, res.extra);
+    /* the pattern as written, for .source (a string: \ and " escaped) */
+    ami__lw_buf_puts(C, &o, "\", \"");
+    for (size_t i = 1; i + 1 < bend; i++) {
+        if (lit[i] == '\\' || lit[i] == '"') ami__lw_buf_put(C, &o, "\\", 1);
+        ami__lw_buf_put(C, &o, lit + i, 1);
+    }
+    ami__lw_buf_puts(C, &o, "\")");
+    *outlen = o.size;
+    return o.ptr;
 }
