@@ -344,6 +344,11 @@ void emit_expr(E *e, node *n)
             emit_const_error(e, n->a);
             return;
         }
+        {
+            node *st = n->a;
+            while (st->type == N_PAREN) st = st->a;
+            if (st->type == N_MEMBER && st->a->type == N_SUPER) { sync(e, n->line); emit_super_update(e, st, n->str, NULL, n->flags & NF_PREFIX); return; }
+        }
         if (n->a->type == N_IDENT && (n->a->flags & NF_TDZCHK)) { sync(e, n->line); emit_tdz_write_check(e, n->a); }
         if (n->flags & NF_PREFIX) { sync(e, n->line); P(n->str); emit_target(e, n->a); }
         else { emit_target(e, n->a); P(n->str); }
