@@ -166,13 +166,26 @@ static duk_ret_t regex_push(duk_context *ctx, void *udata)
     duk_put_prop_index(ctx, -2, 3);
     duk_push_lstring(ctx, parts->text.ptr + parts->body_len, parts->source_len);
     duk_put_prop_index(ctx, -2, 4);
+    if (parts->nlb) {
+        duk_push_array(ctx);
+        for (int k = 0; k < parts->nlb; k++) {
+            duk_push_int(ctx, parts->lb_neg[k]);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(3 * k));
+            duk_push_lstring(ctx, parts->text.ptr + at, parts->lb_len[k]);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(3 * k + 1));
+            duk_push_number(ctx, (double)parts->lb_max[k]);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(3 * k + 2));
+            at += parts->lb_len[k];
+        }
+        duk_put_prop_index(ctx, -2, 5);
+    }
     return 1;
 }
 
 /* host.regex(pattern, flags): the lowering's rewriting of a regexp for
  * RegExp() at run time (ami__lower_regex): null when the pattern and flags
  * are ES5 as they are, else [body, flags, [name, number, ...], "suy",
- * source]; a SyntaxError for what a literal with the same text would get. */
+ * source] and, with leading lookbehinds, [negative, content, longest, ...]; a SyntaxError for what a literal with the same text would get. */
 static duk_ret_t h_regex(duk_context *ctx)
 {
     duk_size_t plen, flen;

@@ -62,6 +62,7 @@ int ami__lw_is_id_start(unsigned c);
  * body).  Returns 0 when the pattern needs nothing (res is then unset), else
  * 1 with res filled (its pointers into the arena or the body). */
 #define LW_REGEX_NAMES 100
+#define LW_REGEX_LB 8
 typedef struct lw_regex {
     const char *body;       /* the pattern for Duktape */
     size_t body_len;
@@ -71,7 +72,15 @@ typedef struct lw_regex {
     const char *names[LW_REGEX_NAMES];
     size_t namelen[LW_REGEX_NAMES];
     int nameidx[LW_REGEX_NAMES];
+    int nlb;                /* leading lookbehinds: negative?, their text in the pattern, */
+    int lb_neg[LW_REGEX_LB];
+    size_t lb_start[LW_REGEX_LB], lb_end[LW_REGEX_LB];
+    size_t lb_off[LW_REGEX_LB], lb_len[LW_REGEX_LB];   /* their rewritten content (body + lb_off) */
+    long lb_max[LW_REGEX_LB];   /* the longest text it can match (UTF-16 units; -1 unbounded or uses ^) */
 } lw_regex;
+/* Regular expression syntax as Duktape accepts it (lexer.c): errors that
+ * Node also reports, and Annex B leniencies Duktape lacks, as unsupported. */
+void ami__lw_regex_check(lw_ctx *C, const char *s, size_t n, int line, int col);
 int ami__lw_regex_rewrite(lw_ctx *C, const char *body, size_t n, const char *flags, size_t nflags, int line, int col,
                           lw_regex *res);
 /* A regexp literal (/body/flags, already checked for flags) that needs
@@ -200,6 +209,7 @@ struct lw_ctx {
     int nfresh;             /* last suffix used for a renamed binding */
     int lang_ts;            /* in: the source is TypeScript (else detected) */
     int saw_ts;             /* out: TypeScript-only syntax was seen */
+    int needs_re;           /* a regexp literal __ami_re rewrites, or the global RegExp, is used */
 };
 
 int ami__lw_nameset_has(lw_ctx *C, const char *s);

@@ -448,7 +448,7 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
 
 /* Regular expression syntax as Duktape accepts it: errors that Node also
  * reports, and Annex B leniencies Duktape lacks reported as unsupported. */
-static void regex_check(lw_ctx *C, const char *s, size_t n, int line, int col)
+void ami__lw_regex_check(lw_ctx *C, const char *s, size_t n, int line, int col)
 {
 #define RX_FAIL(...) ami__lw_fail(C, line, col, __VA_ARGS__)
     int ngroups = 0, in_class = 0;
@@ -649,13 +649,14 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
     size_t olen, boff, blen;
     const char *low = ami__lw_regex_lower(C, L->src + start, L->pos - start, line, col, &olen, &boff, &blen);
     if (low) {
-        regex_check(C, low + boff, blen, line, col);
+        C->needs_re = 1;
+        ami__lw_regex_check(C, low + boff, blen, line, col);
         t->type = TK_REGEX;
         t->val = ami__lw_strndup(C, low, olen);
         t->vlen = olen;
         return;
     }
-    regex_check(C, L->src + start + 1, body_end - start - 1, line, col);
+    ami__lw_regex_check(C, L->src + start + 1, body_end - start - 1, line, col);
     t->type = TK_REGEX;
     t->val = ami__lw_strndup(C, L->src + start, L->pos - start);
     t->vlen = L->pos - start;
@@ -740,10 +741,10 @@ static int regex_run(lw_ctx *C, const char *pat, size_t plen, const char *flags,
     }
     lw_regex res;
     if (!ami__lw_regex_rewrite(C, pat, plen, flags, flen, 0, 0, &res)) {
-        regex_check(C, pat, plen, 0, 0);
+        ami__lw_regex_check(C, pat, plen, 0, 0);
         return 0;
     }
-    regex_check(C, res.body, res.body_len, 0, 0);
+    ami__lw_regex_check(C, res.body, res.body_len, 0, 0);
     out->special = 1;
     int rc = ami_buf_put(&out->text, res.body, res.body_len);
     out->body_len = res.body_len;
@@ -777,6 +778,13 @@ static int regex_run(lw_ctx *C, const char *pat, size_t plen, const char *flags,
         out->namelen[i] = res.namelen[i];
         out->nameidx[i] = res.nameidx[i];
     }
+    out->nlb = res.nlb;
+    for (int k = 0; k < res.nlb && !rc; k++) {
+        rc |= ami_buf_put(&out->text, res.body + res.lb_off[k], res.lb_len[k]);
+        out->lb_neg[k] = res.lb_neg[k];
+        out->lb_len[k] = res.lb_len[k];
+        out->lb_max[k] = res.lb_max[k];
+    }
     return rc ? AMI_ENOMEM : 0;
 }
 
@@ -789,7 +797,7 @@ int ami__lower_regex(const char *pat, size_t plen, const char *flags, size_t fle
     ami_buf_clear(&out->text);
     out->special = 0;
     out->body_len = out->source_len = 0;
-    out->nnames = 0;
+    out->nnames = out->nlb = 0;
     memset(out->flags, 0, sizeof out->flags);
     memset(out->extra, 0, sizeof out->extra);
     lw_ctx *C = ami_malloc(sizeof *C);

@@ -122,7 +122,8 @@ int ami__lower_prepare(const char *src, size_t len, int lang, ami_buf *out, ami_
  * both behave alike.  0 with *out filled (out->special 0: the pattern is ES5
  * as it is, give it and the flags to Duktape; 1: out->text holds the
  * rewritten body (body_len bytes), then the source as Node shows it
- * (source_len), then the group names (namelen[i] each)); AMI_ESCRIPT with
+ * (source_len), then the group names (namelen[i] each), then the content of
+ * each leading lookbehind (lb_len[k] each)); AMI_ESCRIPT with
  * err->message (no position) for a bad or unsupported pattern or flags;
  * AMI_ENOMEM.  out->text is the caller's (AMI_BUF_INIT before the first call,
  * ami_buf_dispose after the last). */
@@ -135,6 +136,10 @@ typedef struct ami_regex_parts {
     int nnames;
     size_t namelen[100];
     int nameidx[100];
+    int nlb;                /* leading lookbehinds (their content follows the names in text) */
+    int lb_neg[8];
+    size_t lb_len[8];
+    long lb_max[8];         /* the longest text it matches, -1 unbounded */
 } ami_regex_parts;
 int ami__lower_regex(const char *pat, size_t plen, const char *flags, size_t flen, ami_regex_parts *out,
                      ami_lower_error *err);
