@@ -452,7 +452,7 @@ void emit_expr(E *e, node *n)
         /* the generator's coroutine yields (lib/runtime/js/prelude.js) */
         sync(e, n->line);
         if (e->cur->genkind == 2) P((n->flags & NF_GEN) ? "__ami_ayield_star(" : "__ami_ayield(");
-        else P((n->flags & NF_GEN) ? "__ami_yield_star(" : "__ami_yield(");
+        else P((n->flags & NF_GEN) ? "__ami_yield_star(" : "__ami_y(");
         if (n->a) emit_expr(e, n->a);
         P(")");
         return;

@@ -75,7 +75,10 @@
  *   __ami_gen(fn, self, args) / __ami_agen(fn, self, args)
  *                          a generator / async generator object whose
  *                          coroutine runs fn (function* / async function*).
- *   __ami_yield(v), __ami_yield_star(iterable)    yield / yield* in a generator.
+ *   __ami_yield(v), __ami_yield_star(iterable)    yield / yield* in a generator
+ *                          (the body reads __ami_yield once, into a local
+ *                          __ami_y; the body function of a generator or async
+ *                          function takes the same parameters as its shell).
  *   __ami_ayield(v), __ami_ayield_star(iterable)  the same in an async generator.
  *                          yield* forwards next(v), throw(e) and return(v).
  *   __ami_genret(e)        rethrows e when it is the signal return() throws at
