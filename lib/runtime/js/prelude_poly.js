@@ -261,6 +261,11 @@ function stickyOnly(re, what) {
 function twinOf(re, info) {
     return info.twin || (info.twin = new NativeRegExp(reSource.call(re), 'g' + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : '')));
 }
+/* Duktape's search and split build a copy from source and flags, which show
+ * what was written: they get this copy of the rewritten pattern instead */
+function plainOf(re, info) {
+    return info.plain || (info.plain = new NativeRegExp(reSource.call(re), (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : '')));
+}
 function advance(s, i, u) {
     var c = s.charCodeAt(i);
     return u && c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xFC00) === 0xDC00 ? i + 2 : i + 1;
@@ -399,11 +404,13 @@ function patchRegExp() {
     force(Sproto, 'search', function (re) {
         var info = stickyOnly(re, 'search');
         if (info && info.lb) { var m = lbSearch(re, info, String(this), 0, false); return m === null ? -1 : m.index; }
-        return sSearch.apply(this, arguments);
+        return sSearch.call(this, info ? plainOf(re, info) : re);
     });
     force(Sproto, 'split', function (re, limit) {
         var info = stickyOnly(re, 'split');
         if (info && info.lb) return lbSplit(re, info, String(this), limit);
+
+        if (info) return sSplit.call(this, plainOf(re, info), limit);
         return sSplit.apply(this, arguments);
     });
     force(Sproto, 'replace', function (re, rep) {

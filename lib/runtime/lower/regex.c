@@ -137,6 +137,7 @@ static size_t rx_class(rx *r, size_t p)
         out(r, r->s + p, k);
         p += k;
     }
+    if (p >= r->n) rx_fail(r, p, "Invalid regular expression: missing ]");   /* RegExp("[a") */
     outs(r, "]");
     if (r->u && wide) {
         /* (?:PAIR|[...]) */
@@ -212,6 +213,7 @@ static void rewrite(rx *r, size_t from, size_t to, int fs)
             continue;
         }
         if (c == '[') { p = rx_class(r, p); continue; }
+        if (c == ']' && r->u) rx_fail(r, p, "Invalid regular expression: Lone quantifier brackets");
         if (c == '(' && p + 2 < r->n && r->s[p + 1] == '?' && r->s[p + 2] == '<') {
             size_t nlen;
             p = group_name(r, p + 2, &nlen);

@@ -27,3 +27,5 @@ for (const [p, f] of [["(?<a", ""], ["(?<a>.)(?<a>.)", ""], ["(?<a>.)\\k<b>", ""
 }
 // plain patterns are untouched
 print(new RegExp("a+", "gi").test("xAA"), new RegExp("\\d+").exec("ab12")[0], "a,b".split(new RegExp(",")).length);
+// split and search (Duktape copies the regexp for them) with rewritten patterns
+print(JSON.stringify("a1b2c".split(/(?<d>\d)/)), JSON.stringify("a\nb".split(new RegExp("(?<d>.)", "s"))), "x\ny".search(new RegExp("x.y", "s")), "ab".search(/(?<n>b)/));

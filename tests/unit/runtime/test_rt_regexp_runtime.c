@@ -2,7 +2,8 @@
  * literal with the same text: what libami cannot run (a lookbehind not at
  * the start of the pattern or holding a group, $, \b or a backreference,
  * \p{...}, flag d, a code point above U+FFFF in a class with u) is a
- * SyntaxError naming the pattern and the reason, as is bad syntax, and the
+ * SyntaxError naming the pattern and the reason, as is bad syntax (also what
+ * a literal cannot even hold: an unterminated class), and the
  * script goes on after catching it; a literal with the same text is refused
  * by the lowering with the same reason. */
 #include "rt.h"
@@ -27,6 +28,8 @@ static void runtime_regexp_errors(void)
         "Code points above U+FFFF in a character class are not supported (u flag)', 'astral class');\n"
         "eq(err('(?<a>x)', 'q'), \"SyntaxError: Invalid flags supplied to RegExp constructor 'q'\", 'bad flag');\n"
         "eq(err('x{2,1}', ''), 'SyntaxError: Invalid regular expression: /x{2,1}/: numbers out of order in {} quantifier', 'range');\n"
+        "eq(err('(?<a>[x', ''), 'SyntaxError: Invalid regular expression: /(?<a>[x/: missing ]', 'unterminated class');\n"
+        "eq(err('a]', 'u'), 'SyntaxError: Invalid regular expression: /a]/u: Lone quantifier brackets', 'lone ] with u');\n"
         "eq(RegExp('(?<a>x)|y', 's').exec('y').groups, {}, 'after the errors');\n"
         "logger.info('done');\n";
     rt_logs logs;
