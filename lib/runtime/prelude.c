@@ -144,6 +144,79 @@ static duk_ret_t h_lazy(duk_context *ctx)
     return 1;
 }
 
+static duk_ret_t regex_push(duk_context *ctx, void *udata)
+{
+    const ami_regex_parts *parts = udata;
+    duk_push_array(ctx);
+    duk_push_lstring(ctx, parts->text.ptr, parts->body_len);
+    duk_put_prop_index(ctx, -2, 0);
+    duk_push_string(ctx, parts->flags);
+    duk_put_prop_index(ctx, -2, 1);
+    duk_push_array(ctx);
+    size_t at = parts->body_len + parts->source_len;
+    for (int i = 0; i < parts->nnames; i++) {
+        duk_push_lstring(ctx, parts->text.ptr + at, parts->namelen[i]);
+        duk_put_prop_index(ctx, -2, (duk_uarridx_t)(2 * i));
+        duk_push_int(ctx, parts->nameidx[i]);
+        duk_put_prop_index(ctx, -2, (duk_uarridx_t)(2 * i + 1));
+        at += parts->namelen[i];
+    }
+    duk_put_prop_index(ctx, -2, 2);
+    duk_push_string(ctx, parts->extra);
+    duk_put_prop_index(ctx, -2, 3);
+    duk_push_lstring(ctx, parts->text.ptr + parts->body_len, parts->source_len);
+    duk_put_prop_index(ctx, -2, 4);
+    if (parts->nlb) {
+        duk_push_array(ctx);
+        for (int k = 0; k < parts->nlb; k++) {
+            duk_push_int(ctx, parts->lb_neg[k]);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(3 * k));
+            duk_push_lstring(ctx, parts->text.ptr + at, parts->lb_len[k]);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(3 * k + 1));
+            duk_push_number(ctx, (double)parts->lb_max[k]);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(3 * k + 2));
+            at += parts->lb_len[k];
+        }
+        duk_put_prop_index(ctx, -2, 5);
+    }
+    return 1;
+}
+
+/* host.regex(pattern, flags): the lowering's rewriting of a regexp for
+ * RegExp() at run time (ami__lower_regex): null when the pattern and flags
+ * are ES5 as they are, else [body, flags, [name, number, ...], "suy",
+ * source] and, with leading lookbehinds, [negative, content, longest, ...]; a SyntaxError for what a literal with the same text would get. */
+static duk_ret_t h_regex(duk_context *ctx)
+{
+    duk_size_t plen, flen;
+    const char *pat = duk_require_lstring(ctx, 0, &plen);
+    const char *flags = duk_require_lstring(ctx, 1, &flen);
+    ami_regex_parts parts;
+    parts.text = (ami_buf)AMI_BUF_INIT;
+    ami_lower_error err;
+    int rc = ami__lower_regex(pat, plen, flags, flen, &parts, &err);
+    if (rc) {
+        ami_buf_dispose(&parts.text);
+        if (rc == AMI_ENOMEM) return DUK_RET_ERROR;
+        /* Node's form: "Invalid regular expression: /pattern/flags: what" */
+        const char *what = err.message, *pre = "Invalid regular expression: ";
+        if (!strncmp(what, pre, strlen(pre))) what += strlen(pre);
+        else if (!strncmp(what, "Invalid flags", 13)) return duk_error(ctx, DUK_ERR_SYNTAX_ERROR, "%s", err.message);
+        return duk_error(ctx, DUK_ERR_SYNTAX_ERROR, "Invalid regular expression: /%.*s/%.*s: %s", (int)(plen > 200 ? 200 : plen),
+                         pat, (int)(flen > 8 ? 8 : flen), flags, what);
+    }
+    if (!parts.special) {
+        ami_buf_dispose(&parts.text);
+        duk_push_null(ctx);
+        return 1;
+    }
+    /* pushed under a safe call: out of memory there must not lose parts.text */
+    int failed = duk_safe_call(ctx, regex_push, &parts, 0, 1);
+    ami_buf_dispose(&parts.text);
+    if (failed) (void)duk_throw(ctx);
+    return 1;
+}
+
 /*
  * The __ami_* helpers of lowered code (lib/runtime/lower) load on first use:
  * a script needs them only when the lowering rewrote it into calls to them,
@@ -214,6 +287,8 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     ami__runtime_push_host(ctx, r);   /* fills the object on top */
     duk_push_c_lightfunc(ctx, h_lazy, 1, 1, 0);
     duk_put_prop_string(ctx, -2, "lazy");
+    duk_push_c_lightfunc(ctx, h_regex, 2, 2, 0);
+    duk_put_prop_string(ctx, -2, "regex");
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);

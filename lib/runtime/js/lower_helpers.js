@@ -31,7 +31,9 @@ function iter(x) {
 function wrapIt(it) {
   if (Array.isArray(it)) return arrayIter(it);
   if (it == null || typeof it.next !== 'function') throw new TypeError('Result of the Symbol.iterator method is not an object');
-  return it;
+  /* a generator: stepped without a new result object per value (prelude_gen.js) */
+  var f = it.__ami_fast;
+  return typeof f === 'function' ? f.call(it) : it;
 }
 def('__ami_iter', iter);
 /* a for-of left early (break, return, throw) closes its iterator */

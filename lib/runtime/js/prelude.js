@@ -478,6 +478,9 @@ var polyNames = [
     [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet', '__ami_re']]
 ];
 var polyPending = [];   /* [object, name] of each accessor still installed */
+/* RegExp is replaced too: RegExp(pattern, flags) built at run time goes
+ * through the lowering's rewriting (host.regex), as a literal does */
+var NativeRegExp = G.RegExp;
 function loadPoly() {
     if (!polyPending) return;
     var pending = polyPending, i;
@@ -486,7 +489,7 @@ function loadPoly() {
     var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
                 toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
                 objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G,
-                arrayIterator: arrayIterator };
+                arrayIterator: arrayIterator, NativeRegExp: NativeRegExp, regex: host.regex };
     try {
         host.lazy(1)(kit);
         host.lazy(2)(kit);
@@ -512,6 +515,8 @@ for (var pi = 0; pi < polyNames.length; pi++) {
         polyPending.push([pobj, pname]);
     }
 }
+Object.defineProperty(G, 'RegExp', polyAccessor);
+polyPending.push([G, 'RegExp']);
 polyNames = null;
 
 /* ---- logger ---- */

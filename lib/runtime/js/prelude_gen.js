@@ -66,6 +66,33 @@ force(Gp, 'next', function (v) {
     if (co.k === 0) { s.st = 1; return { value: r, done: false }; }
     return genEnded(s, co, r);
 });
+var GpNext = Gp.next;
+/* for-of, spread and destructuring (__ami_iter) read each result before the
+ * next step and never hand it out: for a generator with its own next() they
+ * step it through one result object reused for every value (no allocation per
+ * value) */
+force(Gp, '__ami_fast', function () {
+    if (this.next !== GpNext) return this;
+    var g = this, gs = g._g, res = { value: undefined, done: false };
+    return {
+        next: function (v) {
+            /* outer names are looked up by name in Duktape: each read once */
+            var s = gs, o = res, r;
+            if (s.st === 1) {
+                var co = s.co;
+                s.st = 2;
+                r = resumeCo(co.t, v, false);
+                if (co.k === 0) { s.st = 1; o.value = r; return o; }
+                r = genEnded(s, co, r);
+            } else r = genResume(g, v, 0);
+            o.value = r.value;
+            o.done = r.done;
+            return o;
+        },
+        'throw': function (e) { return g['throw'](e); },
+        'return': function (v) { return g['return'](v); }
+    };
+});
 force(Gp, 'throw', function (e) { return genResume(this, e, 1); });
 force(Gp, 'return', function (v) { return genResume(this, v, 2); });
 force(Gp, ITER, function () { return this; });

@@ -211,17 +211,16 @@ def(Sproto, 'replaceAll', function (search, replacement) {
         }
         return out;
     }
-    return s.replace(new RegExp(escapeRegExp(search), 'g'), replacement);
+    return s.replace(new NativeRegExp(escapeRegExp(search), 'g'), replacement);
 });
 def(Sproto, 'matchAll', function (re) {
     var s = thisString(this, 'matchAll'), rx;
     if (isRegExp(re)) {
         if (!re.global) throw new TypeError('String.prototype.matchAll called with a non-global RegExp argument');
-        rx = new RegExp(re.source, 'g' + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : ''));
+        rx = new RegExpImpl(re, re.flags);
         rx.lastIndex = re.lastIndex;
-        if (reInfo(re)) Object.defineProperty(rx, '__ami_rx', { value: reInfo(re) });
     } else {
-        rx = new RegExp(re === undefined ? '(?:)' : String(re), 'g');
+        rx = new RegExpImpl(re === undefined ? '(?:)' : String(re), 'g');
     }
     var done = false, it = {
         next: function () {
@@ -240,7 +239,8 @@ def(Sproto, 'matchAll', function (re) {
  * .groups on exec/match/matchAll results, $<name> in replace strings and the
  * groups argument of replacer functions; the s/u/y flags' properties; y as a
  * global regexp whose match must start at lastIndex (exec, test). */
-var reExec = RegExp.prototype.exec, reTest = RegExp.prototype.test, sMatch = Sproto.match,
+var NativeRegExp = kit.NativeRegExp, reProto = NativeRegExp.prototype, reExec = reProto.exec, reTest = reProto.test,
+    reSource = Object.getOwnPropertyDescriptor(reProto, 'source').get, sMatch = Sproto.match,
     sReplace = Sproto.replace, sSearch = Sproto.search, sSplit = Sproto.split, rePatched = false;
 function reInfo(re) { return re !== null && typeof re === 'object' ? re.__ami_rx : undefined; }
 function addGroups(m, names) {
@@ -255,16 +255,132 @@ function stickyOnly(re, what) {
     if (info && info.y) throw new TypeError('String.prototype.' + what + ' with a sticky (y) regular expression is not supported; use exec() or test()');
     return info;
 }
+/* Leading lookbehinds (regex.c keeps them out of the pattern Duktape runs):
+ * a match of the rest at i counts when each lookbehind's content matches a
+ * text that ends at i (or, negative, none does). */
+function twinOf(re, info) {
+    return info.twin || (info.twin = new NativeRegExp(reSource.call(re), 'g' + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : '')));
+}
+/* Duktape's search and split build a copy from source and flags, which show
+ * what was written: they get this copy of the rewritten pattern instead */
+function plainOf(re, info) {
+    return info.plain || (info.plain = new NativeRegExp(reSource.call(re), (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : '')));
+}
+function advance(s, i, u) {
+    var c = s.charCodeAt(i);
+    return u && c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xFC00) === 0xDC00 ? i + 2 : i + 1;
+}
+function lbHolds(info, s, i) {
+    for (var k = 0; k < info.lb.length; k++) {
+        var x = info.lb[k];
+        if (reTest.call(x.re, s.slice(x.max < 0 ? 0 : Math.max(0, i - x.max), i)) === x.neg) return false;
+    }
+    return true;
+}
+/* the first match at from or after it (sticky: only at from), with .groups */
+function lbSearch(re, info, s, from, sticky) {
+    var tw = twinOf(re, info);
+    for (;;) {
+        if (from > s.length) return null;
+        tw.lastIndex = from;
+        var m = reExec.call(tw, s);
+        if (m === null || (sticky && m.index !== from)) return null;
+        if (lbHolds(info, s, m.index)) return addGroups(m, info.names);
+        if (sticky) return null;
+        from = advance(s, m.index, info.u);
+    }
+}
+function lbAll(re, info, s, global) {
+    var all = [], from = 0, m;
+    while ((m = lbSearch(re, info, s, from, false)) !== null) {
+        all.push(m);
+        if (!global) break;
+        from = m[0].length ? m.index + m[0].length : advance(s, m.index, info.u);
+    }
+    return all;
+}
+/* the replacement text for match m of s ($$, $&, $`, $', $1..$99, $<name>) */
+function substitute(rep, m, s, hasNames) {
+    var out = '', i = 0, n = m.length - 1;
+    while (i < rep.length) {
+        var c = rep.charAt(i), d = rep.charAt(i + 1);
+        if (c !== '$' || i + 1 >= rep.length) { out += c; i++; continue; }
+        if (d === '$') { out += '$'; i += 2; continue; }
+        if (d === '&') { out += m[0]; i += 2; continue; }
+        if (d === '`') { out += s.slice(0, m.index); i += 2; continue; }
+        if (d === "'") { out += s.slice(m.index + m[0].length); i += 2; continue; }
+        if (d >= '0' && d <= '9') {
+            var two = rep.charAt(i + 2), k2 = Number(d + two), k1 = Number(d);
+            if (two >= '0' && two <= '9' && k2 >= 1 && k2 <= n) { out += m[k2] === undefined ? '' : m[k2]; i += 3; continue; }
+            if (k1 >= 1 && k1 <= n) { out += m[k1] === undefined ? '' : m[k1]; i += 2; continue; }
+        }
+        if (d === '<' && hasNames) {
+            var end = rep.indexOf('>', i + 2);
+            if (end >= 0) {
+                var v = m.groups[rep.slice(i + 2, end)];
+                out += v === undefined ? '' : v;
+                i = end + 1;
+                continue;
+            }
+        }
+        out += c;
+        i++;
+    }
+    return out;
+}
+function lbReplace(re, info, s, rep) {
+    var all = lbAll(re, info, s, re.global), out = '', last = 0, fn = isCallable(rep) ? rep : null;
+    if (!fn) rep = String(rep);
+    for (var k = 0; k < all.length; k++) {
+        var m = all[k], r;
+        if (fn) {
+            var a = Array.prototype.slice.call(m);
+            a.push(m.index, s);
+            if (info.names.length) a.push(m.groups);
+            r = String(fn.apply(undefined, a));
+        } else r = substitute(rep, m, s, info.names.length > 0);
+        out += s.slice(last, m.index) + r;
+        last = m.index + m[0].length;
+    }
+    if (re.global) re.lastIndex = 0;
+    return out + s.slice(last);
+}
+function lbSplit(re, info, s, limit) {
+    var out = [], lim = limit === undefined ? 4294967295 : limit >>> 0, p = 0, q = 0, m;
+    if (lim === 0) return out;
+    if (s.length === 0) return lbSearch(re, info, s, 0, true) ? out : [s];
+    while (q < s.length) {
+        m = lbSearch(re, info, s, q, false);
+        if (m === null || m.index >= s.length) break;
+        var e = Math.min(m.index + m[0].length, s.length);
+        if (e === p) { q = advance(s, m.index, info.u); continue; }
+        out.push(s.slice(p, m.index));
+        if (out.length === lim) return out;
+        for (var i = 1; i < m.length; i++) {
+            out.push(m[i]);
+            if (out.length === lim) return out;
+        }
+        p = q = e;
+    }
+    out.push(s.slice(p));
+    return out;
+}
 function patchRegExp() {
     rePatched = true;
-    force(RegExp.prototype, 'exec', function (s) {
+    force(reProto, 'exec', function (s) {
         var info = reInfo(this);
         if (!info) return reExec.call(this, s);
         var m;
+        if (info.lb) {
+            var glob = this.global || info.y;
+            s = String(s);
+            m = lbSearch(this, info, s, glob ? toLength(this.lastIndex) : 0, info.y);
+            if (glob) this.lastIndex = m === null ? 0 : m.index + m[0].length;
+            return m;
+        }
         if (info.y) {
             /* a global twin finds the next match from lastIndex; sticky keeps it only there */
-            var at = this.lastIndex, tw = info.twin;
-            if (!tw) tw = info.twin = new RegExp(this.source, 'g' + (this.ignoreCase ? 'i' : '') + (this.multiline ? 'm' : ''));
+            var at = this.lastIndex, tw = twinOf(this, info);
             tw.lastIndex = at;
             m = reExec.call(tw, s);
             if (m !== null && m.index !== at) m = null;
@@ -272,18 +388,34 @@ function patchRegExp() {
         } else m = reExec.call(this, s);
         return addGroups(m, info.names);
     });
-    force(RegExp.prototype, 'test', function (s) {
+    force(reProto, 'test', function (s) {
         return reInfo(this) ? this.exec(s) !== null : reTest.call(this, s);
     });
     force(Sproto, 'match', function (re) {
         var info = stickyOnly(re, 'match');
         if (info && !re.global) { re.lastIndex = 0; return re.exec(String(this)); }
+        if (info && info.lb) {
+            var all = lbAll(re, info, String(this), true);
+            re.lastIndex = 0;
+            return all.length ? all.map(function (m) { return m[0]; }) : null;
+        }
         return sMatch.apply(this, arguments);
     });
-    force(Sproto, 'search', function (re) { stickyOnly(re, 'search'); return sSearch.apply(this, arguments); });
-    force(Sproto, 'split', function (re) { stickyOnly(re, 'split'); return sSplit.apply(this, arguments); });
+    force(Sproto, 'search', function (re) {
+        var info = stickyOnly(re, 'search');
+        if (info && info.lb) { var m = lbSearch(re, info, String(this), 0, false); return m === null ? -1 : m.index; }
+        return sSearch.call(this, info ? plainOf(re, info) : re);
+    });
+    force(Sproto, 'split', function (re, limit) {
+        var info = stickyOnly(re, 'split');
+        if (info && info.lb) return lbSplit(re, info, String(this), limit);
+
+        if (info) return sSplit.call(this, plainOf(re, info), limit);
+        return sSplit.apply(this, arguments);
+    });
     force(Sproto, 'replace', function (re, rep) {
         var info = stickyOnly(re, 'replace');
+        if (info && info.lb) return lbReplace(re, info, String(this), rep);
         if (!info || !info.names.length) return sReplace.apply(this, arguments);
         var names = info.names;
         if (isCallable(rep)) {
@@ -316,15 +448,54 @@ function patchRegExp() {
         return sReplace.call(this, re, out);
     });
 }
-force(G, '__ami_re', function (re, names, flags) {
+/* a regexp that __ami_re or RegExpImpl rewrote: flags holds s/u/y, source
+ * (optional) the pattern as written, lb (optional) its leading lookbehinds; own source and flags properties show
+ * them as Node does (Duktape's are accessors of RegExp.prototype) */
+function markRegExp(re, names, flags, source, lb) {
     if (!rePatched) patchRegExp();
-    var info = { names: names, y: flags.indexOf('y') >= 0, twin: null };
+    if (re === undefined) return;   /* __ami_re(): the patches alone (lowered scripts call it first) */
+    var info = { names: names, y: flags.indexOf('y') >= 0, u: flags.indexOf('u') >= 0, twin: null, lb: null };
+    if (lb) {
+        /* [negative, content, longest, ...]: content matched so that it ends where the text ends */
+        info.lb = [];
+        for (var k = 0; k < lb.length; k += 3)
+            info.lb.push({ neg: !!lb[k], max: lb[k + 2],
+                           re: new NativeRegExp('(?:' + lb[k + 1] + ')(?![\\s\\S])', (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : '')) });
+    }
     Object.defineProperty(re, '__ami_rx', { value: info });
     if (flags.indexOf('s') >= 0) Object.defineProperty(re, 'dotAll', { value: true });
     if (flags.indexOf('u') >= 0) Object.defineProperty(re, 'unicode', { value: true });
     if (info.y) Object.defineProperty(re, 'sticky', { value: true });
+    if (source !== undefined) Object.defineProperty(re, 'source', { value: source });
+    Object.defineProperty(re, 'flags', { value: (re.global ? 'g' : '') + (re.ignoreCase ? 'i' : '') + (re.multiline ? 'm' : '') +
+                                                (flags.indexOf('s') >= 0 ? 's' : '') + (flags.indexOf('u') >= 0 ? 'u' : '') +
+                                                (info.y ? 'y' : '') });
     return re;
-});
+}
+force(G, '__ami_re', markRegExp);
+/* RegExp(pattern, flags): Duktape's constructor behind the lowering's checks
+ * and rewriting (host.regex), so a pattern built at run time behaves as a
+ * literal with the same text; a regexp as pattern is copied (its source and,
+ * unless given, its flags) */
+function RegExpImpl(pattern, flags) {
+    var isRe = objToString.call(pattern) === '[object RegExp]';
+    if (!(this instanceof RegExpImpl) && isRe && flags === undefined && pattern.constructor === RegExpImpl) return pattern;
+    var src, fl;
+    if (isRe) {
+        src = pattern.source;
+        fl = flags === undefined ? pattern.flags : String(flags);
+    } else {
+        src = pattern === undefined ? '' : String(pattern);
+        fl = flags === undefined ? '' : String(flags);
+    }
+    var p = kit.regex(src, fl);
+    if (p === null) return new NativeRegExp(src, fl);
+    return markRegExp(new NativeRegExp(p[0], p[1]), p[2], p[3], p[4], p[5]);
+}
+RegExpImpl.prototype = reProto;
+force(reProto, 'constructor', RegExpImpl);
+try { Object.defineProperty(RegExpImpl, 'name', { value: 'RegExp' }); } catch (e) { /* left as it is */ }
+force(G, 'RegExp', RegExpImpl);
 
 def(Object, 'hasOwn', function (o, k) {
     if (o === null || o === undefined) throw new TypeError('Cannot convert undefined or null to object');

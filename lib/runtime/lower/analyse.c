@@ -149,6 +149,7 @@ void ami__lw_analyse(lw_ctx *C, node *prog)
         lw_scope *where;
         lw_binding *b = lookup(id->ref_scope, id, &where);
         id->bind = b;
+        if (!b && !strcmp(id->str, "RegExp")) C->needs_re = 1;
         if (b && real_fn(b->scope) != real_fn(id->ref_scope)) b->captured = 1;
         /* a use that runs before the declaration in the same function (code
          * above it in its own scope) is a temporal-dead-zone error */

@@ -56,11 +56,37 @@ void ami__lw_lex_init(lw_lexer *L, const char *src, size_t len);
 /* Next token; '/' is lexed as a punctuator unless regex_ok. */
 void ami__lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok);
 int ami__lw_is_id_start(unsigned c);
-/* A regexp literal (/body/flags, already checked for flags) that uses what
- * ES5 lacks (named groups, \k, flags s/u/y), rewritten for Duktape as a call
- * `__ami_re(/body'/flags', [names], "suy")`; NULL when it needs nothing.
- * body_off/body_len: the rewritten pattern in the result.  Refuses lookbehind
- * and what it cannot rewrite (ami__lw_fail with the position). */
+/* A regular expression's pattern and flags rewritten for Duktape's ES5
+ * engine (regex.c): named groups, \k, flags s/u/y.  Refuses lookbehind and
+ * what it cannot rewrite (ami__lw_fail at line, col + 1 + the offset in the
+ * body).  Returns 0 when the pattern needs nothing (res is then unset), else
+ * 1 with res filled (its pointers into the arena or the body). */
+#define LW_REGEX_NAMES 100
+#define LW_REGEX_LB 8
+typedef struct lw_regex {
+    const char *body;       /* the pattern for Duktape */
+    size_t body_len;
+    char flags[4];          /* the flags Duktape knows (g, i, m) */
+    char extra[4];          /* s, u, y: what __ami_re adds */
+    int nnames;             /* named groups: name, its length, its group number */
+    const char *names[LW_REGEX_NAMES];
+    size_t namelen[LW_REGEX_NAMES];
+    int nameidx[LW_REGEX_NAMES];
+    int nlb;                /* leading lookbehinds: negative?, their text in the pattern, */
+    int lb_neg[LW_REGEX_LB];
+    size_t lb_start[LW_REGEX_LB], lb_end[LW_REGEX_LB];
+    size_t lb_off[LW_REGEX_LB], lb_len[LW_REGEX_LB];   /* their rewritten content (body + lb_off) */
+    long lb_max[LW_REGEX_LB];   /* the longest text it can match (UTF-16 units; -1 unbounded or uses ^) */
+} lw_regex;
+/* Regular expression syntax as Duktape accepts it (lexer.c): errors that
+ * Node also reports, and Annex B leniencies Duktape lacks, as unsupported. */
+void ami__lw_regex_check(lw_ctx *C, const char *s, size_t n, int line, int col);
+int ami__lw_regex_rewrite(lw_ctx *C, const char *body, size_t n, const char *flags, size_t nflags, int line, int col,
+                          lw_regex *res);
+/* A regexp literal (/body/flags, already checked for flags) that needs
+ * rewriting, as a call `__ami_re(/body'/flags', [name, number, ...], "suy",
+ * "body as written")`; NULL when it needs nothing.  body_off/body_len: the
+ * rewritten pattern in the result. */
 const char *ami__lw_regex_lower(lw_ctx *C, const char *lit, size_t len, int line, int col, size_t *outlen,
                                 size_t *body_off, size_t *body_len);
 int ami__lw_is_id_part(unsigned c);
@@ -183,6 +209,7 @@ struct lw_ctx {
     int nfresh;             /* last suffix used for a renamed binding */
     int lang_ts;            /* in: the source is TypeScript (else detected) */
     int saw_ts;             /* out: TypeScript-only syntax was seen */
+    int needs_re;           /* a regexp literal __ami_re rewrites, or the global RegExp, is used */
 };
 
 int ami__lw_nameset_has(lw_ctx *C, const char *s);

@@ -313,6 +313,9 @@ void ami__lw_emit(lw_ctx *C, node *prog, ami_buf *out)
     memset(&top, 0, sizeof top);
     e.cur = &top;
     fnctx *f = fn_push(&e, C->root, 0, 0);
+    /* String.prototype.match & co. must see rewritten regexps from the first
+     * call on ("s".match(re) looks match up before re is made) */
+    if (C->needs_re) puts_(&e, "__ami_re(); ");
     emit_tdz_init(&e, C->root);
     if (prog->scope && prog->scope != C->root) emit_tdz_init(&e, prog->scope);
     for (node *s = prog->list; s; s = s->next) {

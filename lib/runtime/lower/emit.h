@@ -89,6 +89,7 @@ typedef struct val { const char *name; node *dflt; node *expr; } val;
 #define emit_assign(...) ami__lwe_emit_assign(__VA_ARGS__)
 #define emit_const_error(...) ami__lwe_emit_const_error(__VA_ARGS__)
 #define emit_target(...) ami__lwe_emit_target(__VA_ARGS__)
+#define emit_super_update(...) ami__lwe_emit_super_update(__VA_ARGS__)
 #define fmt(...) ami__lwe_fmt(__VA_ARGS__)
 #define is_const_ident(...) ami__lwe_is_const_ident(__VA_ARGS__)
 #define sep(...) ami__lwe_sep(__VA_ARGS__)
@@ -135,6 +136,7 @@ void assign_target(E *e, node *target, val v, int decl, int *first);
 void emit_assign(E *e, node *a);
 void emit_const_error(E *e, node *id);
 void emit_target(E *e, node *t);
+void emit_super_update(E *e, node *tt, const char *op, node *rhs, int prefix);
 char *fmt(E *e, const char *f, const char *a, const char *b);
 int is_const_ident(node *n);
 void sep(E *e, int *first);

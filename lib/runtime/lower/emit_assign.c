@@ -140,6 +140,19 @@ void assign_pattern(E *e, node *pat, val v, int decl, int *first)
 void assign_target(E *e, node *target, val v, int decl, int *first)
 {
     while (target->type == N_PAREN) target = target->a;
+    if (target->type == N_IDENT && !decl && (target->flags & NF_TDZCHK) && !is_const_ident(target)) {
+        /* a closure may write before the declaration ran: the value first,
+         * then the check (as PutValue does), then the write */
+        const char *t = to_temp(e, v, first);
+        sep(e, first);
+        sync(e, target->line);
+        emit_tdz_write_check(e, target);
+        P(ident_out(target));
+        P(" = ");
+        P(t);
+        P(")");
+        return;
+    }
     if (target->type == N_IDENT) {
         sep(e, first);
         if (!decl && is_const_ident(target)) {
@@ -151,6 +164,20 @@ void assign_target(E *e, node *target, val v, int decl, int *first)
         else emit_expr(e, target);
         P(" = ");
         emit_val(e, v);
+        return;
+    }
+    if (target->type == N_MEMBER && target->a->type == N_SUPER) {
+        /* [super.x] = a: through super's setter, as super.x = v */
+        sep(e, first);
+        P("__ami_sset(");
+        emit_super_base(e, target->a);
+        P(", ");
+        if (target->flags & NF_COMPUTED) emit_expr(e, target->b); else emit_key_string(e, target->b);
+        P(", ");
+        emit_val(e, v);
+        P(", ");
+        P(this_name(e));
+        P(")");
         return;
     }
     if (target->type == N_MEMBER) {
@@ -181,16 +208,57 @@ void emit_const_error(E *e, node *id)
     P(")");
 }
 
-/* super.x as the target of a compound assignment writes this.x */
+/* super.k OP= v, super.k &&= v, ++super.k, super.k-- (rhs NULL for ++/--):
+ * read through super (a getter sees this), write through super (a setter
+ * found from the home's prototype runs with this, else this gets the value);
+ * a computed key is evaluated once */
+void emit_super_update(E *e, node *tt, const char *op, node *rhs, int prefix)
+{
+    const char *key = NULL;
+    P("(");
+    if ((tt->flags & NF_COMPUTED) && !(tt->b->type == N_NUM || tt->b->type == N_STR)) {
+        key = temp(e);
+        P(key);
+        P(" = ");
+        emit_expr(e, tt->b);
+        P(", ");
+    }
+#define KEY() do { if (key) P(key); else if (tt->flags & NF_COMPUTED) emit_expr(e, tt->b); else emit_key_string(e, tt->b); } while (0)
+#define GET() do { P("__ami_sget("); emit_super_base(e, tt->a); P(", "); KEY(); P(", "); P(this_name(e)); P(")"); } while (0)
+#define SET_OPEN() do { P("__ami_sset("); emit_super_base(e, tt->a); P(", "); KEY(); P(", "); } while (0)
+#define SET_CLOSE() do { P(", "); P(this_name(e)); P(")"); } while (0)
+    if (!rhs) {
+        const char *step = op[0] == '+' ? " + 1" : " - 1";
+        if (prefix) {
+            SET_OPEN(); P("+"); GET(); P(step); SET_CLOSE();
+        } else {
+            const char *old = temp(e);
+            P(old); P(" = +"); GET(); P(", ");
+            SET_OPEN(); P(old); P(step); SET_CLOSE();
+            P(", "); P(old);
+        }
+    } else if (!strcmp(op, "&&=") || !strcmp(op, "||=")) {
+        GET(); P(op[0] == '&' ? " && " : " || ");
+        SET_OPEN(); emit_expr(e, rhs); SET_CLOSE();
+    } else if (!strcmp(op, "?\?=")) {
+        const char *v = temp(e);
+        P("("); P(v); P(" = "); GET(); P(") != null ? "); P(v); P(" : ");
+        SET_OPEN(); emit_expr(e, rhs); SET_CLOSE();
+    } else if (!strcmp(op, "**=")) {
+        SET_OPEN(); P("Math.pow("); GET(); P(", "); emit_expr(e, rhs); P(")"); SET_CLOSE();
+    } else {
+        SET_OPEN(); GET(); P(" "); put(e, op, strlen(op) - 1); P(" ("); emit_expr(e, rhs); P(")"); SET_CLOSE();
+    }
+    P(")");
+#undef KEY
+#undef GET
+#undef SET_OPEN
+#undef SET_CLOSE
+}
+
+/* the target of a compound assignment or update (super.x goes through emit_super_update) */
 void emit_target(E *e, node *t)
 {
-    if (t->type == N_MEMBER && t->a->type == N_SUPER) {
-        if (!e->cur->has_super) fail(e, t->a, "'super' keyword unexpected here");
-        sync(e, t->line);
-        P(this_name(e));
-        emit_member_tail(e, t);
-        return;
-    }
     if (t->type == N_IDENT && (t->flags & NF_TDZCHK)) { sync(e, t->line); P(ident_out(t)); return; }   /* checked by the caller */
     emit_expr(e, t);
 }
@@ -244,6 +312,11 @@ void emit_assign(E *e, node *a)
         P(")");
         return;
     }
+    {
+        node *st = t;
+        while (st->type == N_PAREN) st = st->a;
+        if (st->type == N_MEMBER && st->a->type == N_SUPER) { sync(e, a->line); emit_super_update(e, st, op, a->b, 0); return; }
+    }
     int logical = !strcmp(op, "&&=") || !strcmp(op, "||=") || !strcmp(op, "?\?=");
     int expo = !strcmp(op, "**=");
     if (!logical && !expo) {
@@ -260,28 +333,6 @@ void emit_assign(E *e, node *a)
     const char *obj = NULL, *key = NULL;
     P("(");
     /* read */
-    if (tt->type == N_MEMBER && tt->a->type == N_SUPER) {
-        /* read through super (getters see this), write to this */
-        if ((tt->flags & NF_COMPUTED) && !is_simple(tt->b)) fail(e, tt, "Logical assignment to a computed super property is not supported");
-        const char *v = !strcmp(op, "?\?=") ? temp(e) : NULL;
-        if (v) { P("("); P(v); P(" = "); }
-        if (expo) { emit_target(e, tt); P(" = Math.pow("); }
-        P("__ami_sget(");
-        emit_super_base(e, tt->a);
-        P(", ");
-        if (tt->flags & NF_COMPUTED) emit_expr(e, tt->b); else emit_key_string(e, tt->b);
-        P(", ");
-        P(this_name(e));
-        P(")");
-        if (expo) { P(", "); emit_expr(e, a->b); P("))"); return; }
-        if (v) { P(") != null ? "); P(v); P(" : ("); }
-        else P(!strcmp(op, "&&=") ? " && (" : " || (");
-        emit_target(e, tt);
-        P(" = ");
-        emit_expr(e, a->b);
-        P("))");
-        return;
-    }
     if (tt->type == N_MEMBER) {
         if (!is_simple(tt->a)) {
             obj = temp(e);

@@ -344,6 +344,11 @@ void emit_expr(E *e, node *n)
             emit_const_error(e, n->a);
             return;
         }
+        {
+            node *st = n->a;
+            while (st->type == N_PAREN) st = st->a;
+            if (st->type == N_MEMBER && st->a->type == N_SUPER) { sync(e, n->line); emit_super_update(e, st, n->str, NULL, n->flags & NF_PREFIX); return; }
+        }
         if (n->a->type == N_IDENT && (n->a->flags & NF_TDZCHK)) { sync(e, n->line); emit_tdz_write_check(e, n->a); }
         if (n->flags & NF_PREFIX) { sync(e, n->line); P(n->str); emit_target(e, n->a); }
         else { emit_target(e, n->a); P(n->str); }
@@ -447,7 +452,7 @@ void emit_expr(E *e, node *n)
         /* the generator's coroutine yields (lib/runtime/js/prelude.js) */
         sync(e, n->line);
         if (e->cur->genkind == 2) P((n->flags & NF_GEN) ? "__ami_ayield_star(" : "__ami_ayield(");
-        else P((n->flags & NF_GEN) ? "__ami_yield_star(" : "__ami_yield(");
+        else P((n->flags & NF_GEN) ? "__ami_yield_star(" : "__ami_y(");
         if (n->a) emit_expr(e, n->a);
         P(")");
         return;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/core.h"
 #include "runtime/lower/ast.h"
 
 void ami__lw_lex_init(lw_lexer *L, const char *src, size_t len)
@@ -447,7 +448,7 @@ static void lex_template(lw_ctx *C, lw_lexer *L, lw_token *t, int head)
 
 /* Regular expression syntax as Duktape accepts it: errors that Node also
  * reports, and Annex B leniencies Duktape lacks reported as unsupported. */
-static void regex_check(lw_ctx *C, const char *s, size_t n, int line, int col)
+void ami__lw_regex_check(lw_ctx *C, const char *s, size_t n, int line, int col)
 {
 #define RX_FAIL(...) ami__lw_fail(C, line, col, __VA_ARGS__)
     int ngroups = 0, in_class = 0;
@@ -598,6 +599,15 @@ static void regex_check(lw_ctx *C, const char *s, size_t n, int line, int col)
 #undef RX_FAIL
 }
 
+/* flag c after the flags prev[0..n): 1 valid, 0 invalid (unknown or repeated),
+ * 2 valid in ES2022 but not supported ('d') */
+static int regex_flag_ok(const char *prev, size_t n, char c)
+{
+    if (c != 'd' && c != 'g' && c != 'i' && c != 'm' && c != 's' && c != 'u' && c != 'y') return 0;
+    if (memchr(prev, c, n)) return 0;
+    return c == 'd' ? 2 : 1;
+}
+
 static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
 {
     int line = L->line, col = col_of(L);
@@ -630,24 +640,23 @@ static void lex_regex(lw_ctx *C, lw_lexer *L, lw_token *t)
     while (L->pos < L->len) {
         unsigned c = CUR(L);
         if (!(c < 0x80 && ami__lw_is_id_part(c))) { if (c == '\\' || c >= 0x80) ami__lw_fail(C, L->line, col_of(L), "Invalid regular expression flags"); break; }
-        if (c == 'd')
-            ami__lw_fail(C, line, col, "Regular expression flag '%c' is not supported", (char)c);
-        if (c != 'g' && c != 'i' && c != 'm' && c != 's' && c != 'u' && c != 'y') ami__lw_fail(C, line, col, "Invalid regular expression flags");
-        for (size_t p = body_end + 1; p < L->pos; p++)
-            if ((unsigned char)L->src[p] == c) ami__lw_fail(C, line, col, "Invalid regular expression flags");
+        int ok = regex_flag_ok(L->src + body_end + 1, L->pos - body_end - 1, (char)c);
+        if (ok == 2) ami__lw_fail(C, line, col, "Regular expression flag '%c' is not supported", (char)c);
+        if (!ok) ami__lw_fail(C, line, col, "Invalid regular expression flags");
         L->pos++;
     }
     /* what Duktape's ES5 engine lacks is rewritten (regex.c) */
     size_t olen, boff, blen;
     const char *low = ami__lw_regex_lower(C, L->src + start, L->pos - start, line, col, &olen, &boff, &blen);
     if (low) {
-        regex_check(C, low + boff, blen, line, col);
+        C->needs_re = 1;
+        ami__lw_regex_check(C, low + boff, blen, line, col);
         t->type = TK_REGEX;
         t->val = ami__lw_strndup(C, low, olen);
         t->vlen = olen;
         return;
     }
-    regex_check(C, L->src + start + 1, body_end - start - 1, line, col);
+    ami__lw_regex_check(C, L->src + start + 1, body_end - start - 1, line, col);
     t->type = TK_REGEX;
     t->val = ami__lw_strndup(C, L->src + start, L->pos - start);
     t->vlen = L->pos - start;
@@ -718,4 +727,85 @@ void ami__lw_lex_next(lw_ctx *C, lw_lexer *L, lw_token *t, int regex_ok)
 done:
     t->end = L->pos;
     t->end_line = L->line;
+}
+
+/* ---- new RegExp(pattern, flags) at run time: the checks and the rewriting a
+ * literal gets (lib/runtime/prelude.c gives it to the prelude's RegExp) */
+static int regex_run(lw_ctx *C, const char *pat, size_t plen, const char *flags, size_t flen, ami_regex_parts *out)
+{
+    if (setjmp(C->jmp)) return C->oom ? AMI_ENOMEM : AMI_ESCRIPT;
+    for (size_t i = 0; i < flen; i++) {
+        int ok = regex_flag_ok(flags, i, flags[i]);
+        if (ok == 2) ami__lw_fail(C, 0, 0, "Regular expression flag '%c' is not supported", flags[i]);
+        if (!ok) ami__lw_fail(C, 0, 0, "Invalid flags supplied to RegExp constructor '%.*s'", (int)(flen > 32 ? 32 : flen), flags);
+    }
+    lw_regex res;
+    if (!ami__lw_regex_rewrite(C, pat, plen, flags, flen, 0, 0, &res)) {
+        ami__lw_regex_check(C, pat, plen, 0, 0);
+        return 0;
+    }
+    ami__lw_regex_check(C, res.body, res.body_len, 0, 0);
+    out->special = 1;
+    int rc = ami_buf_put(&out->text, res.body, res.body_len);
+    out->body_len = res.body_len;
+    /* the source as Node shows it: '/' outside a class and line terminators escaped, "(?:)" when empty */
+    size_t before = out->text.size;
+    int in_class = 0;
+    if (!plen) rc |= ami_buf_puts(&out->text, "(?:)");
+    for (size_t i = 0; i < plen && !rc; i++) {
+        unsigned char c = (unsigned char)pat[i];
+        if (c == '\\' && i + 1 < plen && pat[i + 1] != '\n' && pat[i + 1] != '\r') {
+            rc |= ami_buf_put(&out->text, pat + i, 2);
+            i++;
+            continue;
+        }
+        if (c == '[') in_class = 1;
+        else if (c == ']') in_class = 0;
+        if (c == '/' && !in_class) rc |= ami_buf_puts(&out->text, "\\/");
+        else if (c == '\n') rc |= ami_buf_puts(&out->text, "\\n");
+        else if (c == '\r') rc |= ami_buf_puts(&out->text, "\\r");
+        else if (c == 0xE2 && i + 2 < plen && (unsigned char)pat[i + 1] == 0x80 && ((unsigned char)pat[i + 2] & 0xFE) == 0xA8) {
+            rc |= ami_buf_puts(&out->text, (unsigned char)pat[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+            i += 2;
+        } else rc |= ami_buf_put(&out->text, pat + i, 1);
+    }
+    out->source_len = out->text.size - before;
+    memcpy(out->flags, res.flags, sizeof out->flags);
+    memcpy(out->extra, res.extra, sizeof out->extra);
+    out->nnames = res.nnames;
+    for (int i = 0; i < res.nnames && !rc; i++) {
+        rc |= ami_buf_put(&out->text, res.names[i], res.namelen[i]);
+        out->namelen[i] = res.namelen[i];
+        out->nameidx[i] = res.nameidx[i];
+    }
+    out->nlb = res.nlb;
+    for (int k = 0; k < res.nlb && !rc; k++) {
+        rc |= ami_buf_put(&out->text, res.body + res.lb_off[k], res.lb_len[k]);
+        out->lb_neg[k] = res.lb_neg[k];
+        out->lb_len[k] = res.lb_len[k];
+        out->lb_max[k] = res.lb_max[k];
+    }
+    return rc ? AMI_ENOMEM : 0;
+}
+
+int ami__lower_regex(const char *pat, size_t plen, const char *flags, size_t flen, ami_regex_parts *out,
+                     ami_lower_error *err)
+{
+    ami_lower_error dummy;
+    if (!err) err = &dummy;
+    memset(err, 0, sizeof *err);
+    ami_buf_clear(&out->text);
+    out->special = 0;
+    out->body_len = out->source_len = 0;
+    out->nnames = out->nlb = 0;
+    memset(out->flags, 0, sizeof out->flags);
+    memset(out->extra, 0, sizeof out->extra);
+    lw_ctx *C = ami_malloc(sizeof *C);
+    if (!C) return AMI_ENOMEM;
+    memset(C, 0, sizeof *C);
+    C->err = err;
+    int rc = regex_run(C, pat ? pat : "", plen, flags ? flags : "", flen, out);
+    ami__lw_arena_free(&C->arena);
+    ami_free(C);
+    return rc;
 }

@@ -75,7 +75,10 @@
  *   __ami_gen(fn, self, args) / __ami_agen(fn, self, args)
  *                          a generator / async generator object whose
  *                          coroutine runs fn (function* / async function*).
- *   __ami_yield(v), __ami_yield_star(iterable)    yield / yield* in a generator.
+ *   __ami_yield(v), __ami_yield_star(iterable)    yield / yield* in a generator
+ *                          (the body reads __ami_yield once, into a local
+ *                          __ami_y; the body function of a generator or async
+ *                          function takes the same parameters as its shell).
  *   __ami_ayield(v), __ami_ayield_star(iterable)  the same in an async generator.
  *                          yield* forwards next(v), throw(e) and return(v).
  *   __ami_genret(e)        rethrows e when it is the signal return() throws at
@@ -116,6 +119,33 @@ int ami__lower_lang(const char *src, size_t len, int lang, ami_buf *out, ami_low
  * the lowered script; on failure returns AMI_ESCRIPT with *se filled (a
  * SyntaxError with line and column; se may be NULL) or AMI_ENOMEM. */
 int ami__lower_prepare(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);
+
+/* new RegExp(pattern, flags) at run time (UTF-8 or Duktape's CESU-8 bytes):
+ * the checks and the rewriting a regexp literal with the same text gets, so
+ * both behave alike.  0 with *out filled (out->special 0: the pattern is ES5
+ * as it is, give it and the flags to Duktape; 1: out->text holds the
+ * rewritten body (body_len bytes), then the source as Node shows it
+ * (source_len), then the group names (namelen[i] each), then the content of
+ * each leading lookbehind (lb_len[k] each)); AMI_ESCRIPT with
+ * err->message (no position) for a bad or unsupported pattern or flags;
+ * AMI_ENOMEM.  out->text is the caller's (AMI_BUF_INIT before the first call,
+ * ami_buf_dispose after the last). */
+typedef struct ami_regex_parts {
+    int special;
+    ami_buf text;
+    size_t body_len, source_len;
+    char flags[4];          /* g, i, m for Duktape's RegExp */
+    char extra[4];          /* s, u, y for __ami_re */
+    int nnames;
+    size_t namelen[100];
+    int nameidx[100];
+    int nlb;                /* leading lookbehinds (their content follows the names in text) */
+    int lb_neg[8];
+    size_t lb_len[8];
+    long lb_max[8];         /* the longest text it matches, -1 unbounded */
+} ami_regex_parts;
+int ami__lower_regex(const char *pat, size_t plen, const char *flags, size_t flen, ami_regex_parts *out,
+                     ami_lower_error *err);
 
 /* ES5 source of the __ami_* helpers listed above (NUL-terminated):
  * lib/runtime/js/lower_helpers.js, turned into C data by scripts/js2c.sh. */

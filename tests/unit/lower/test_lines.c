@@ -43,8 +43,11 @@ static void lowering_errors_have_positions(void)
     static const struct { const char *src; int line, col; const char *msg; } cases[] = {
         { "let a = 1;\nconst y = 20n;\n", 2, 11, "BigInt literals are not supported" },
         { "const x = 10n;\n", 1, 11, "BigInt literals are not supported" },
-        { "\n\nconst r = /(?<=a)b/;\n", 3, 12, "Lookbehind assertions ((?<=...) and (?<!...)) are not supported" },
-        { "const r = /x(?<!a)b/s;\n", 1, 13, "Lookbehind assertions ((?<=...) and (?<!...)) are not supported" },
+        { "\n\nconst r = /b(?<=a)/;\n", 3, 13, "Lookbehind assertions ((?<=...) and (?<!...)) are supported only at the start of a pattern" },
+        { "const r = /x(?<!a)b/s;\n", 1, 13, "Lookbehind assertions ((?<=...) and (?<!...)) are supported only at the start of a pattern" },
+        { "const r = /(?<=a)b|c/;\n", 1, 12, "Lookbehind assertions ((?<=...) and (?<!...)) are supported only at the start of a pattern" },
+        { "const r = /(?<=(a))b/;\n", 1, 16, "Lookbehind assertions may not hold a group other than (?:...) (not supported)" },
+        { "const r = /(?<=a\\b)c/;\n", 1, 17, "Lookbehind assertions may not hold \\b or \\B (not supported)" },
         { "const r = /a/d;\n", 1, 11, "Regular expression flag 'd' is not supported" },
         { "x;\nconst r = /(?<a>.)(?<a>.)/;\n", 2, 19, "Invalid regular expression: Duplicate capture group name" },
         { "const r = /(?<a>.)\\k<b>/;\n", 1, 19, "Invalid regular expression: Invalid named capture referenced" },

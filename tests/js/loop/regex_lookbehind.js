@@ -1,0 +1,20 @@
+// leading lookbehinds (?<=…) and (?<!…), in literals and RegExp(); the first String method call already sees them
+print(JSON.stringify("$10 and $20, 30".match(/(?<=\$)\d+/g)), JSON.stringify("$10 and $20, 30".match(/(?<!\$)\b\d+/g)));
+print("price: $10".replace(/(?<=\$)\d+/, "<$&>"), "a\\\"b\"c".replace(/(?<!\\)"/g, "'"));
+print(JSON.stringify("aaa".match(/(?<=a)a/g)), JSON.stringify("abcabc".split(/(?<=c)/)), "xay".search(/(?<=x)a/), "say".search(/(?<=x)a/));
+const re = /(?<=(?:^|\s))@(?<user>\w+)/g;
+print(JSON.stringify([..."hi @bob and x@no @al".matchAll(re)].map(m => [m.groups.user, m.index])));
+print("@a @b".replace(re, "[$<user>] $1 $$ $` $'|"), "@a @b".replace(re, (all, u, off, s, g) => g.user + off));
+const r2 = new RegExp("(?<=[A-Z]{2,3})-\\d", "g");
+print(JSON.stringify("AB-1 x-2 ABC-3 ABCD-4".match(r2)), r2.source, r2.flags, String(r2));
+const st = /(?<=a)b/y;
+st.lastIndex = 1;
+print(st.test("abab"), st.lastIndex, st.test("abab"), st.lastIndex);
+const ex = /(?<=a)b/g;
+print(ex.exec("abxab").index, ex.lastIndex, ex.exec("abxab").index, ex.exec("abxab"), ex.lastIndex);
+print(/(?<=\d+)x/.test("12x"), /(?<=^\d+)x/.test("a12x"), /(?<=^\d+)x/m.test("a\n12x"), /(?<!^)x/.test("xx"), "xx".replace(/(?<!^)x/, "y"));
+print(/(?<=😀)a/u.test("😀a"), /(?<=.)a/su.test("😀a"), "😀a😀b".replace(/(?<=😀)./gu, "_"), /(?<=ä)b/i.test("Äb"));
+print(JSON.stringify("a1b2c3".split(/(?<=\d)(?=[a-z])/)), JSON.stringify("".split(/(?<=a)/)), JSON.stringify("abc".split(/(?<=b)/, 1)));
+print("1234567.891".replace(/\B(?<!\.\d*)(?=(\d{3})+(?!\d))/g, ","), "a-b_c".split(/(?<=[-_])/).length);
+print(JSON.stringify(/(?<=a)(?<!ba)(?<x>b)(c)?/.exec("ab bab")), /(?<=a)(?<!ba)(?<x>b)(c)?/.exec("ab").groups.x);
+print("foo.bar.baz".replace(/(?<=\.)\w+/g, s => s.toUpperCase()), "aXbX".replace(/(?<=[ab])X/g, "$`"), "x".replace(/(?<=x)/g, "!"));
