@@ -114,7 +114,7 @@ static duk_ret_t setup_instance(duk_context *ctx, void *udata)
     duk_pop(ctx);
     ami__runtime_setup_prelude(ctx, a->r);
     if (a->code) {
-        ami__runtime_load_code(ctx, a->code, a->code_size, 1);
+        ami__runtime_load_code(ctx, a->code, a->code_size, 1, 0);
         return 1;
     }
     a->rc = ami__runtime_compile(ctx, a->src, a->len, &a->se);
@@ -259,7 +259,8 @@ AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
     r->closing = 1;
     pthread_mutex_unlock(&r->mu);
     ami__loop_close(r);
-    if (r->ctx) duk_destroy_heap(r->ctx);
+    /* no finalizers to run: just free its blocks (scripts/duk_lean.c) */
+    if (r->ctx && ami__duk_destroy_heap_nofin(r->ctx) != 0) duk_destroy_heap(r->ctx);
     ami__loop_dispose(r);
     ami__runtime_subs_free(r);
     ami__web_free(r->web);
