@@ -598,127 +598,37 @@ var timerAccessor = {
 for (var ti = 0; ti < timerNames.length; ti++)
     if (G[timerNames[ti]] === undefined) Object.defineProperty(G, timerNames[ti], timerAccessor);
 
-/* ---- Stels ---- */
+/* ---- Stels ----
+ * Stels.net, Stels.local and Stels.webfix load on first use of any of them
+ * (ami__prelude_stels_js, host.lazy(8)), like the polyfills: until then each
+ * is an accessor on Stels.  subs (subscription callbacks by id) stays here:
+ * the C side dispatches through it. */
 
-function checkKey(key, what, allowEmpty) {
-    if (!isArray(key)) throw new TypeError(what + ': key must be an array of strings, numbers or booleans');
-    if (!allowEmpty && key.length === 0) throw new TypeError(what + ': key must not be empty');
-    for (var i = 0; i < key.length; i++) {
-        var t = typeof key[i];
-        if (t === 'number' ? !isFinite(key[i]) : t !== 'string' && t !== 'boolean')
-            throw new TypeError(what + ': key part ' + i + ' must be a string, a finite number or a boolean');
-    }
-    return JSON.stringify(key);
-}
-function jsonText(v, what) {
-    var s;
-    try { s = JSON.stringify(v); } catch (e) { throw new TypeError(what + ': value is not JSON-serializable (' + errorText(e) + ')'); }
-    return s === undefined ? 'null' : s;
-}
-function entryOf(key, hit) {
-    return { key: JSON.parse(key), value: hit ? JSON.parse(hit[0]) : null, versionstamp: hit ? hit[1] : null };
-}
-
-function Kv(which, label) {
-    var self = this;
-    function get(key) {
-        var k = checkKey(key, label + '.get', false);
-        return PromiseImpl.resolve(entryOf(k, host.get(which, k)));
-    }
-    function setRaw(key, value, what) {
-        var k = checkKey(key, what, false);
-        var vs = host.set(which, k, jsonText(value, what));
-        return PromiseImpl.resolve({ ok: true, versionstamp: vs });
-    }
-    function set(key, data) {
-        checkKey(key, label + '.set', false);
-        return setRaw(key, { channel: key.join('.'), raw: data === undefined ? null : data, timestamp: Date.now() }, label + '.set');
-    }
-    function del(key) {
-        var k = checkKey(key, label + '.delete', false);
-        host.del(which, k);
-        return PromiseImpl.resolve(undefined);
-    }
-    function list(opts) {
-        if (opts !== undefined && opts !== null && !isObject(opts)) throw new TypeError(label + '.list: options must be an object');
-        opts = opts || {};
-        var prefix = opts.prefix === undefined || opts.prefix === null ? [] : opts.prefix;
-        var p = checkKey(prefix, label + '.list', true);
-        var limit = opts.limit === undefined || opts.limit === null ? 0 : Number(opts.limit);
-        if (!(limit >= 0) || Math.floor(limit) !== limit) throw new TypeError(label + '.list: limit must be a non-negative integer');
-        return JSON.parse(host.list(which, p, limit, !!opts.reverse));
-    }
-    function subscribe(key) {
-        var k = checkKey(key, label + '.subscribe', false);
-        var id = host.sub(which, k), handlers = [], closed = false;
-        var sub = {};
-        force(sub, 'on', function (event, cb) {
-            if (event !== 'update') throw new TypeError(label + '.subscribe: unknown event "' + String(event) + '" (only "update")');
-            if (!isCallable(cb)) throw new TypeError(label + '.subscribe: the callback must be a function');
-            if (closed) return sub;
-            handlers.push(cb);
-            host.subLive(id, true);
-            return sub;
-        });
-        force(sub, 'close', function () {
-            if (closed) return;
-            closed = true;
-            handlers = [];
-            delete subs[id];
-            host.unsub(id);
-        });
-        subs[id] = function (value) {
-            var hs = handlers.slice();
-            for (var i = 0; i < hs.length; i++) {
-                try { hs[i].call(sub, value); }
-                catch (e) { host.log(3, 'subscription callback failed: ' + errorText(isError(e) ? e : { name: 'Error', message: format(e) })); }
-            }
-        };
-        return sub;
-    }
-    force(self, 'get', get);
-    force(self, 'set', set);
-    force(self, 'delete', del);
-    force(self, 'list', list);
-    force(self, 'subscribe', subscribe);
-    force(self, '_which', which);
-    force(self, '_setRaw', setRaw);
-}
 var subs = {};
-var net = new Kv(0, 'Stels.net'), local = new Kv(1, 'Stels.local');
-
-function webfix(req) {
-    if (!isObject(req)) throw new TypeError('Stels.webfix: the request must be an object');
-    var brain = req.brain === undefined || req.brain === null ? net : req.brain;
-    if (brain !== net && brain !== local) throw new TypeError('Stels.webfix: brain must be Stels.net or Stels.local');
-    var key;
-    if (typeof req.channel === 'string' && req.channel !== '') key = req.channel.split('.');
-    else if (isArray(req.channel) && req.channel.length) key = req.channel.slice();
-    else throw new TypeError('Stels.webfix: channel must be a non-empty string or array');
-    host.op(7);
-    var method = req.method === undefined ? 'set' : req.method;
-    if (method === 'get') return brain.get(key);
-    if (method === 'delete') return brain['delete'](key);
-    if (method !== 'set') throw new TypeError('Stels.webfix: method must be "set", "get" or "delete"');
-    checkKey(key, 'Stels.webfix', false);
-    var joined = key.join('.');
-    return brain._setRaw(key, {
-        channel: joined,
-        module: req.module === undefined ? null : req.module,
-        widget: 'widget.' + joined,
-        raw: req.raw === undefined ? null : req.raw,
-        timestamp: req.timestamp === undefined || req.timestamp === null ? Date.now() : req.timestamp
-    }, 'Stels.webfix');
+var stelsKit = null;
+function loadStels() {
+    if (stelsKit) return stelsKit;
+    var kit = host.lazy(8)({ force: force, host: host, isArray: isArray, isObject: isObject, isCallable: isCallable,
+                             PromiseImpl: PromiseImpl, subs: subs, errorText: errorText, isError: isError, format: format });
+    var names = ['net', 'local', 'webfix'];
+    for (var i = 0; i < names.length; i++) force(Stels, names[i], kit[names[i]]);
+    stelsKit = kit;
+    return kit;
 }
+var stelsAccessor = {
+    get: function (key) { return loadStels()[key]; },
+    set: function (v, key) { loadStels(); force(Stels, key, v); },
+    configurable: true, enumerable: false
+};
 
 var cfg = JSON.parse(host.config);
 var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.workers, term: cfg.term };
 var Stels = {};
 force(Stels, 'config', config);
 force(Stels, 'startTime', cfg.startTime);
-force(Stels, 'net', net);
-force(Stels, 'local', local);
-force(Stels, 'webfix', webfix);
+Object.defineProperty(Stels, 'net', stelsAccessor);
+Object.defineProperty(Stels, 'local', stelsAccessor);
+Object.defineProperty(Stels, 'webfix', stelsAccessor);
 force(Stels, 'sleep', function (ms) {
     ms = Number(ms);
     host.sleepOp();
@@ -727,24 +637,13 @@ force(Stels, 'sleep', function (ms) {
     timers[host.timer(ms !== ms || ms < 0 ? 0 : ms, 0, false)] = { fn: resolveSleep, args: p };
     return p;
 });
-/* One all-or-nothing Stels.net commit, for the connectors' paper book (not a script API):
- * checks [[key, versionstamp|null]], muts [[key, data] (stored as Stels.net.set stores
- * it) | [key] (delete)].  The versionstamp, or null when a check failed. */
-function netCommit(checks, muts) {
-    var now = Date.now(), m = [];
-    for (var i = 0; i < muts.length; i++) {
-        var k = muts[i][0];
-        m.push(muts[i].length > 1 ? [k, { channel: k.join('.'), raw: muts[i][1] === undefined ? null : muts[i][1], timestamp: now }] : [k]);
-    }
-    return host.commit(0, jsonText([checks, m], 'Stels.net commit'));
-}
 /* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(7)), loaded on first use */
 var runtimeNs = {}, cexNs = null;
 Object.defineProperty(runtimeNs, 'cex', {
     get: function () {
         if (!cexNs) {
             loadWeb();
-            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: netCommit,
+            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: loadStels().commit,
                                    mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
         }
         return cexNs;
