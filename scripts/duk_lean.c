@@ -11,6 +11,9 @@
  * _Pc2line table and fileName (for libami's prelude: its frames never show in
  * a user's stack trace, and an error it throws then names the innermost frame
  * that has a fileName, the user's line, as Duktape does for native code).
+ * An inner template also loses the .prototype object the loader gives every
+ * constructable function (prototype.constructor pointing back: a cycle only a
+ * collection frees): closures get their own, and a compiled template has none.
  * Closures made later copy only the properties their template has.
  *
  * ami__duk_destroy_heap_nofin: free a heap without the three mark-and-sweep
@@ -29,6 +32,8 @@ static void ami__duk_lean_one(duk_hthread *thr, duk_hcompfunc *f, int strip_debu
 	duk_hobject **fn, **fn_end;
 
 	if (depth > 100) return;
+	if (depth > 0)
+		(void) duk_hobject_delprop_raw(thr, obj, DUK_HTHREAD_STRING_PROTOTYPE(thr), DUK_DELPROP_FLAG_FORCE);
 	tv = duk_hobject_find_entry_tval_ptr(heap, obj, DUK_HTHREAD_STRING_INT_VARMAP(thr));
 	if (tv != NULL && DUK_TVAL_IS_OBJECT(tv) && DUK_HOBJECT_GET_ENEXT(DUK_TVAL_GET_OBJECT(tv)) == 0)
 		(void) duk_hobject_delprop_raw(thr, obj, DUK_HTHREAD_STRING_INT_VARMAP(thr), DUK_DELPROP_FLAG_FORCE);

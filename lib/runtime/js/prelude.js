@@ -679,7 +679,16 @@ var webAccessor = {
     set: function (v, key) { loadWeb(); force(G, key, v); },
     configurable: true, enumerable: false
 };
-for (var wi = 0; wi < webNames.length; wi++) Object.defineProperty(G, webNames[wi], webAccessor);
+for (var wi = 0; wi < webNames.length; wi++) {
+    /* Duktape's own TextEncoder and TextDecoder give way: cut their
+     * prototype.constructor cycles so reference counting frees them now
+     * (an instance then needs no collection after setup) */
+    var wold = G[webNames[wi]];
+    if (typeof wold === 'function' && isObject(wold.prototype) && wold.prototype.constructor === wold)
+        delete wold.prototype.constructor;
+    Object.defineProperty(G, webNames[wi], webAccessor);
+}
+wold = undefined;
 
 /* ---- hooks for the C side ---- */
 
