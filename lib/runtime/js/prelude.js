@@ -403,6 +403,39 @@ function awaitValue(x) {
 force(G, '__ami_await', awaitValue);
 force(G, '__ami_async', asyncCall);
 
+/* ---- names loaded on first use ----
+ * Until its part is loaded, each such name (the generator helpers, Map/Set,
+ * the polyfills, timers, Stels.net/local/webfix, the web globals) is one
+ * shared accessor (Duktape passes getters the key, setters the value and the
+ * key) that loads the part owning the name (lazyLoad) and then reads or
+ * assigns the real property.  A part that fails to load (out of heap,
+ * stopped) puts back the accessors of its names still missing: a later use
+ * retries. */
+
+function lazyGet(key) { lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
+function lazySet(v, key) { lazyLoad(key); this[key] = v; }
+var lazyAccessor = { get: lazyGet, set: lazySet, configurable: true, enumerable: false };
+/* the accessor on holder[names…] (only where the name is missing, with onlyMissing) */
+function lazyPut(holder, names, onlyMissing) {
+    for (var i = 0; i < names.length; i++)
+        if (!onlyMissing || holder[names[i]] === undefined) Object.defineProperty(holder, names[i], lazyAccessor);
+}
+/* remove the accessors of holder[names…] (the part defines the real ones) */
+function lazyDrop(holder, names) {
+    for (var i = 0; i < names.length; i++) {
+        var d = Object.getOwnPropertyDescriptor(holder, names[i]);
+        if (d && d.get === lazyGet) delete holder[names[i]];
+    }
+}
+function lazyLoad(key) {
+    if (key === 'Map' || key === 'Set') loadMapSet();
+    else if (genNames.indexOf(key) >= 0) loadGen();
+    else if (timerNames.indexOf(key) >= 0) loadTimers();
+    else if (webNames.indexOf(key) >= 0) loadWeb();
+    else if (stelsNames.indexOf(key) >= 0) loadStels();
+    else loadPoly();
+}
+
 /* ---- generators: on the same coroutines, loaded on first use ----
  * (ami__prelude_gen_js, host.lazy(5)): until then the helpers lowered
  * generator code calls are accessors that load them. */
@@ -412,7 +445,7 @@ if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
 var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star',
                 '__ami_genret'];
 function loadGen() {
-    for (var i = 0; i < genNames.length; i++) delete G[genNames[i]];
+    lazyDrop(G, genNames);
     try {
         host.lazy(5)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isObject: isObject,
                        isCallable: isCallable, PromiseImpl: PromiseImpl, newCo: newCo, park: park,
@@ -420,16 +453,11 @@ function loadGen() {
                        awaitOn: awaitOn, awaitValue: awaitValue, newPending: newPending, settle: settle,
                        resolveWith: resolveWith });
     } catch (e) {
-        for (i = 0; i < genNames.length; i++) if (G[genNames[i]] === undefined) Object.defineProperty(G, genNames[i], genAccessor);
+        lazyPut(G, genNames, true);
         throw e;
     }
 }
-var genAccessor = {
-    get: function (key) { loadGen(); return G[key]; },
-    set: function (v, key) { loadGen(); force(G, key, v); },
-    configurable: true, enumerable: false
-};
-for (var gi = 0; gi < genNames.length; gi++) Object.defineProperty(G, genNames[gi], genAccessor);
+lazyPut(G, genNames, false);
 force(G, '__ami_values', values);
 
 /* ---- Map and Set ----
@@ -448,22 +476,12 @@ function loadMapSet() {
     force(G, 'Map', MapImpl);
     force(G, 'Set', SetImpl);
 }
-function lazyGlobal(name) {
-    Object.defineProperty(G, name, {
-        get: function () { loadMapSet(); return G[name]; },
-        set: function (v) { loadMapSet(); force(G, name, v); },
-        configurable: true, enumerable: false
-    });
-}
-if (typeof G.Map !== 'function') lazyGlobal('Map');
-if (typeof G.Set !== 'function') lazyGlobal('Set');
+lazyPut(G, ['Map', 'Set'], true);
 
 /* ---- Object, Array, String and Number polyfills, Promise combinators, Deno ----
  * Loaded on first use, like Map and Set (ami__prelude_poly_js,
  * ami__prelude_promise_js and ami__prelude_deno_js, host.lazy(1) to (3)):
- * until then each missing name is an accessor shared by all of them (Duktape
- * passes getters the key and setters the value and the key) that loads them
- * all and then reads or assigns the real property. */
+ * each missing name loads them all. */
 
 var polyNames = [
     [Object, ['assign', 'values', 'entries', 'fromEntries']],
@@ -477,12 +495,12 @@ var polyNames = [
     [PromiseImpl, ['all', 'allSettled', 'race', 'any', 'withResolvers']],
     [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet', '__ami_re']]
 ];
-var polyPending = [];   /* [object, name] of each accessor still installed */
+var polyLoaded = false;
 function loadPoly() {
-    if (!polyPending) return;
-    var pending = polyPending, i;
-    polyPending = null;
-    for (i = 0; i < pending.length; i++) delete pending[i][0][pending[i][1]];
+    if (polyLoaded) return;
+    var i;
+    polyLoaded = true;
+    for (i = 0; i < polyNames.length; i++) lazyDrop(polyNames[i][0], polyNames[i][1]);
     var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
                 toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
                 objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G,
@@ -492,27 +510,12 @@ function loadPoly() {
         host.lazy(2)(kit);
         force(G, 'Deno', host.lazy(3)({ force: force, host: host, loadWeb: loadWeb, PromiseImpl: PromiseImpl }));
     } catch (e) {
-        /* out of heap or stopped while loading: put back what is still missing, so a later use retries */
-        for (i = 0; i < pending.length; i++)
-            if (pending[i][0][pending[i][1]] === undefined) Object.defineProperty(pending[i][0], pending[i][1], polyAccessor);
-        polyPending = pending;
+        for (i = 0; i < polyNames.length; i++) lazyPut(polyNames[i][0], polyNames[i][1], true);
+        polyLoaded = false;
         throw e;
     }
 }
-var polyAccessor = {
-    get: function (key) { loadPoly(); return this === undefined || this === null ? undefined : this[key]; },
-    set: function (v, key) { loadPoly(); this[key] = v; },
-    configurable: true, enumerable: false
-};
-for (var pi = 0; pi < polyNames.length; pi++) {
-    for (var pj = 0; pj < polyNames[pi][1].length; pj++) {
-        var pobj = polyNames[pi][0], pname = polyNames[pi][1][pj];
-        if (pobj[pname] !== undefined) continue;
-        Object.defineProperty(pobj, pname, polyAccessor);
-        polyPending.push([pobj, pname]);
-    }
-}
-polyNames = null;
+for (var pi = 0; pi < polyNames.length; pi++) lazyPut(polyNames[pi][0], polyNames[pi][1], true);
 
 /* ---- logger ---- */
 
@@ -582,21 +585,15 @@ function fire(id) {
  * on first use (ami__prelude_timers_js, host.lazy(4)), like the polyfills. */
 var timerNames = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'queueMicrotask'];
 function loadTimers() {
-    for (var i = 0; i < timerNames.length; i++) delete G[timerNames[i]];
+    lazyDrop(G, timerNames);
     try {
         host.lazy(4)({ force: force, host: host, timers: timers, G: G, isCallable: isCallable, enqueue: enqueue });
     } catch (e) {
-        for (i = 0; i < timerNames.length; i++) if (G[timerNames[i]] === undefined) Object.defineProperty(G, timerNames[i], timerAccessor);
+        lazyPut(G, timerNames, true);
         throw e;
     }
 }
-var timerAccessor = {
-    get: function (key) { loadTimers(); return G[key]; },
-    set: function (v, key) { loadTimers(); force(G, key, v); },
-    configurable: true, enumerable: false
-};
-for (var ti = 0; ti < timerNames.length; ti++)
-    if (G[timerNames[ti]] === undefined) Object.defineProperty(G, timerNames[ti], timerAccessor);
+lazyPut(G, timerNames, true);
 
 /* ---- Stels ----
  * Stels.net, Stels.local and Stels.webfix load on first use of any of them
@@ -605,30 +602,23 @@ for (var ti = 0; ti < timerNames.length; ti++)
  * the C side dispatches through it. */
 
 var subs = {};
+var stelsNames = ['net', 'local', 'webfix'];
 var stelsKit = null;
 function loadStels() {
     if (stelsKit) return stelsKit;
     var kit = host.lazy(8)({ force: force, host: host, isArray: isArray, isObject: isObject, isCallable: isCallable,
                              PromiseImpl: PromiseImpl, subs: subs, errorText: errorText, isError: isError, format: format });
-    var names = ['net', 'local', 'webfix'];
-    for (var i = 0; i < names.length; i++) force(Stels, names[i], kit[names[i]]);
+    for (var i = 0; i < stelsNames.length; i++) force(Stels, stelsNames[i], kit[stelsNames[i]]);
     stelsKit = kit;
     return kit;
 }
-var stelsAccessor = {
-    get: function (key) { return loadStels()[key]; },
-    set: function (v, key) { loadStels(); force(Stels, key, v); },
-    configurable: true, enumerable: false
-};
 
 var cfg = JSON.parse(host.config);
 var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.workers, term: cfg.term };
 var Stels = {};
 force(Stels, 'config', config);
 force(Stels, 'startTime', cfg.startTime);
-Object.defineProperty(Stels, 'net', stelsAccessor);
-Object.defineProperty(Stels, 'local', stelsAccessor);
-Object.defineProperty(Stels, 'webfix', stelsAccessor);
+lazyPut(Stels, stelsNames, false);
 force(Stels, 'sleep', function (ms) {
     ms = Number(ms);
     host.sleepOp();
@@ -674,21 +664,16 @@ function loadWeb() {
     webKit = kit;
     return kit;
 }
-var webAccessor = {
-    get: function (key) { loadWeb(); return G[key]; },
-    set: function (v, key) { loadWeb(); force(G, key, v); },
-    configurable: true, enumerable: false
-};
+/* Duktape's own TextEncoder and TextDecoder give way: cut their
+ * prototype.constructor cycles so reference counting frees them now (an
+ * instance then needs no collection after setup) */
 for (var wi = 0; wi < webNames.length; wi++) {
-    /* Duktape's own TextEncoder and TextDecoder give way: cut their
-     * prototype.constructor cycles so reference counting frees them now
-     * (an instance then needs no collection after setup) */
     var wold = G[webNames[wi]];
     if (typeof wold === 'function' && isObject(wold.prototype) && wold.prototype.constructor === wold)
         delete wold.prototype.constructor;
-    Object.defineProperty(G, webNames[wi], webAccessor);
 }
 wold = undefined;
+lazyPut(G, webNames, false);
 
 /* ---- hooks for the C side ---- */
 
