@@ -134,8 +134,9 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *inst);
  * objects (bytecode.c).  ctx: a scratch heap for the one-time self-check.
  * 0, or -1 with the dump unchanged. */
 int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size);
-/* Push the function a bytecode dump made by this process holds (see prelude.c). */
-void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype);
+/* Push the function a bytecode dump made by this process holds (see prelude.c);
+ * lean: its functions carry no line table or fileName (the prelude's own code). */
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype, int lean);
 
 /* Turn a user script into what Duktape compiles (an ES5 function body).
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
@@ -144,6 +145,12 @@ void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int
 /* The running thread takes an interrupt at its next instruction (defined in
  * scripts/duk_interrupt_now.c, appended to Duktape's source by the build). */
 void ami__duk_interrupt_now(duk_context *ctx);
+/* Drop the empty _Varmap (and with strip_debug the line table and fileName)
+ * of the loaded function at idx and its inner templates; free a heap that has
+ * no finalizers without its collections (0; -1: use duk_destroy_heap).
+ * scripts/duk_lean.c, appended to Duktape's source by the build. */
+void ami__duk_lean_functions(duk_context *ctx, duk_idx_t idx, int strip_debug);
+int ami__duk_destroy_heap_nofin(duk_context *ctx);
 
 int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);   /* lang: AMI__LANG_* */
 
@@ -159,6 +166,7 @@ extern const char ami__prelude_poly_js[];     /* loaded on first use */
 extern const char ami__prelude_promise_js[];  /* loaded on first use */
 extern const char ami__prelude_deno_js[];     /* loaded on first use */
 extern const char ami__prelude_timers_js[];   /* loaded on first use */
+extern const char ami__prelude_stels_js[];    /* loaded on first use */
 extern const char ami__prelude_gen_js[];      /* loaded on first use */
 extern const char ami__prelude_web_js[];      /* loaded on first use */
 extern const char ami__cex_js[];              /* Stels.runtime.cex, loaded on first use */

@@ -32,6 +32,7 @@ static const struct { const char *file; const char *src; int unconstruct; } lazy
     { "ami:prelude-gen", ami__prelude_gen_js, 1 },            /* 5: generators and async generators */
     { "ami:prelude-web", ami__prelude_web_js, 0 },            /* 6: web globals, fetch (lib/runtime/web) */
     { "ami:cex", ami__cex_js, 0 },                            /* 7: Stels.runtime.cex, the exchange connectors */
+    { "ami:prelude-stels", ami__prelude_stels_js, 1 },        /* 8: Stels.net, Stels.local, Stels.webfix */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -119,12 +120,14 @@ static const char *const removed_globals[] = {
  * back: the prelude's parts run once and are never constructed, so without
  * keep_prototype the cycle is cut and the function is freed by reference
  * counting when dropped (instead of lingering until the next collection). */
-void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype)
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype, int lean)
 {
     /* read in place (the loader copies what it keeps): no copy of the dump in the heap */
     duk_push_external_buffer(ctx);
     duk_config_buffer(ctx, -1, (void *)code, size);
     duk_load_function(ctx);
+    /* what its closures would copy for nothing (scripts/duk_lean.c) */
+    ami__duk_lean_functions(ctx, -1, lean);
     if (keep_prototype || !duk_is_constructable(ctx, -1)) return;
     duk_push_undefined(ctx);
     duk_put_prop_string(ctx, -2, "prototype");
@@ -136,7 +139,7 @@ static duk_ret_t h_lazy(duk_context *ctx)
     int i = duk_require_int(ctx, 0);
     if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
     if (lazy_code[i]) {
-        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0);
+        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0, 1);
     } else {
         duk_push_string(ctx, lazy_parts[i].file);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
@@ -229,7 +232,7 @@ static duk_ret_t helpers_run(duk_context *ctx, void *udata)
 {
     (void)udata;
     if (helpers_code) {
-        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0);
+        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0, 1);
         duk_call(ctx, 0);
     } else {
         duk_eval_string_noresult(ctx, ami__lower_helpers_js);
@@ -278,7 +281,7 @@ static duk_ret_t h_helper_set(duk_context *ctx)
 void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
 {
     if (prelude_code) {
-        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0);
+        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0, 1);
     } else {
         duk_push_string(ctx, PRELUDE_FILENAME);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);

@@ -114,7 +114,7 @@ static duk_ret_t setup_instance(duk_context *ctx, void *udata)
     duk_pop(ctx);
     ami__runtime_setup_prelude(ctx, a->r);
     if (a->code) {
-        ami__runtime_load_code(ctx, a->code, a->code_size, 1);
+        ami__runtime_load_code(ctx, a->code, a->code_size, 1, 0);
         return 1;
     }
     a->rc = ami__runtime_compile(ctx, a->src, a->len, &a->se);
@@ -243,11 +243,10 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
         return fail_new(r, AMI_ERROR);
     }
     if (duk_get_top(ctx) != 1) return fail_new(r, ami__error_set(AMI_ERROR, "runtime: unexpected value stack"));
-    /* drop the setup garbage (the prelude's loaded function templates, which
-     * Duktape links to their prototypes in cycles): an idle instance should
-     * cost as little as possible.  One plain collection: compacting the
-     * objects too took a sixth of a create for under 1 % of the heap. */
-    duk_gc(ctx, 0);
+    /* no collection after setup: what setup drops is freed by reference
+     * counting as it goes (the loaded templates lose their .prototype cycles,
+     * scripts/duk_lean.c; the replaced built-ins theirs, prelude.js), so one
+     * would find ~0.3 KB to free for ~7 % of a create */
     *out = r;
     return 0;
 }
@@ -259,7 +258,8 @@ AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
     r->closing = 1;
     pthread_mutex_unlock(&r->mu);
     ami__loop_close(r);
-    if (r->ctx) duk_destroy_heap(r->ctx);
+    /* no finalizers to run: just free its blocks (scripts/duk_lean.c) */
+    if (r->ctx && ami__duk_destroy_heap_nofin(r->ctx) != 0) duk_destroy_heap(r->ctx);
     ami__loop_dispose(r);
     ami__runtime_subs_free(r);
     ami__web_free(r->web);

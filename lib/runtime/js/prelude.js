@@ -403,6 +403,39 @@ function awaitValue(x) {
 force(G, '__ami_await', awaitValue);
 force(G, '__ami_async', asyncCall);
 
+/* ---- names loaded on first use ----
+ * Until its part is loaded, each such name (the generator helpers, Map/Set,
+ * the polyfills, timers, Stels.net/local/webfix, the web globals) is one
+ * shared accessor (Duktape passes getters the key, setters the value and the
+ * key) that loads the part owning the name (lazyLoad) and then reads or
+ * assigns the real property.  A part that fails to load (out of heap,
+ * stopped) puts back the accessors of its names still missing: a later use
+ * retries. */
+
+function lazyGet(key) { lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
+function lazySet(v, key) { lazyLoad(key); this[key] = v; }
+var lazyAccessor = { get: lazyGet, set: lazySet, configurable: true, enumerable: false };
+/* the accessor on holder[names…] (only where the name is missing, with onlyMissing) */
+function lazyPut(holder, names, onlyMissing) {
+    for (var i = 0; i < names.length; i++)
+        if (!onlyMissing || holder[names[i]] === undefined) Object.defineProperty(holder, names[i], lazyAccessor);
+}
+/* remove the accessors of holder[names…] (the part defines the real ones) */
+function lazyDrop(holder, names) {
+    for (var i = 0; i < names.length; i++) {
+        var d = Object.getOwnPropertyDescriptor(holder, names[i]);
+        if (d && d.get === lazyGet) delete holder[names[i]];
+    }
+}
+function lazyLoad(key) {
+    if (key === 'Map' || key === 'Set') loadMapSet();
+    else if (genNames.indexOf(key) >= 0) loadGen();
+    else if (timerNames.indexOf(key) >= 0) loadTimers();
+    else if (webNames.indexOf(key) >= 0) loadWeb();
+    else if (stelsNames.indexOf(key) >= 0) loadStels();
+    else loadPoly();
+}
+
 /* ---- generators: on the same coroutines, loaded on first use ----
  * (ami__prelude_gen_js, host.lazy(5)): until then the helpers lowered
  * generator code calls are accessors that load them. */
@@ -412,7 +445,7 @@ if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
 var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star',
                 '__ami_genret'];
 function loadGen() {
-    for (var i = 0; i < genNames.length; i++) delete G[genNames[i]];
+    lazyDrop(G, genNames);
     try {
         host.lazy(5)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isObject: isObject,
                        isCallable: isCallable, PromiseImpl: PromiseImpl, newCo: newCo, park: park,
@@ -420,16 +453,11 @@ function loadGen() {
                        awaitOn: awaitOn, awaitValue: awaitValue, newPending: newPending, settle: settle,
                        resolveWith: resolveWith });
     } catch (e) {
-        for (i = 0; i < genNames.length; i++) if (G[genNames[i]] === undefined) Object.defineProperty(G, genNames[i], genAccessor);
+        lazyPut(G, genNames, true);
         throw e;
     }
 }
-var genAccessor = {
-    get: function (key) { loadGen(); return G[key]; },
-    set: function (v, key) { loadGen(); force(G, key, v); },
-    configurable: true, enumerable: false
-};
-for (var gi = 0; gi < genNames.length; gi++) Object.defineProperty(G, genNames[gi], genAccessor);
+lazyPut(G, genNames, false);
 force(G, '__ami_values', values);
 
 /* ---- Map and Set ----
@@ -448,22 +476,12 @@ function loadMapSet() {
     force(G, 'Map', MapImpl);
     force(G, 'Set', SetImpl);
 }
-function lazyGlobal(name) {
-    Object.defineProperty(G, name, {
-        get: function () { loadMapSet(); return G[name]; },
-        set: function (v) { loadMapSet(); force(G, name, v); },
-        configurable: true, enumerable: false
-    });
-}
-if (typeof G.Map !== 'function') lazyGlobal('Map');
-if (typeof G.Set !== 'function') lazyGlobal('Set');
+lazyPut(G, ['Map', 'Set'], true);
 
 /* ---- Object, Array, String and Number polyfills, Promise combinators, Deno ----
  * Loaded on first use, like Map and Set (ami__prelude_poly_js,
  * ami__prelude_promise_js and ami__prelude_deno_js, host.lazy(1) to (3)):
- * until then each missing name is an accessor shared by all of them (Duktape
- * passes getters the key and setters the value and the key) that loads them
- * all and then reads or assigns the real property. */
+ * each missing name loads them all. */
 
 var polyNames = [
     [Object, ['assign', 'values', 'entries', 'fromEntries']],
@@ -477,15 +495,16 @@ var polyNames = [
     [PromiseImpl, ['all', 'allSettled', 'race', 'any', 'withResolvers']],
     [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet', '__ami_re']]
 ];
-var polyPending = [];   /* [object, name] of each accessor still installed */
+var polyLoaded = false;
 /* RegExp is replaced too: RegExp(pattern, flags) built at run time goes
  * through the lowering's rewriting (host.regex), as a literal does */
 var NativeRegExp = G.RegExp;
+polyNames.push([G, ['RegExp']]);
 function loadPoly() {
-    if (!polyPending) return;
-    var pending = polyPending, i;
-    polyPending = null;
-    for (i = 0; i < pending.length; i++) delete pending[i][0][pending[i][1]];
+    if (polyLoaded) return;
+    var i;
+    polyLoaded = true;
+    for (i = 0; i < polyNames.length; i++) lazyDrop(polyNames[i][0], polyNames[i][1]);
     var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
                 toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
                 objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G,
@@ -495,29 +514,13 @@ function loadPoly() {
         host.lazy(2)(kit);
         force(G, 'Deno', host.lazy(3)({ force: force, host: host, loadWeb: loadWeb, PromiseImpl: PromiseImpl }));
     } catch (e) {
-        /* out of heap or stopped while loading: put back what is still missing, so a later use retries */
-        for (i = 0; i < pending.length; i++)
-            if (pending[i][0][pending[i][1]] === undefined) Object.defineProperty(pending[i][0], pending[i][1], polyAccessor);
-        polyPending = pending;
+        for (i = 0; i < polyNames.length; i++) lazyPut(polyNames[i][0], polyNames[i][1], true);
+        polyLoaded = false;
         throw e;
     }
 }
-var polyAccessor = {
-    get: function (key) { loadPoly(); return this === undefined || this === null ? undefined : this[key]; },
-    set: function (v, key) { loadPoly(); this[key] = v; },
-    configurable: true, enumerable: false
-};
-for (var pi = 0; pi < polyNames.length; pi++) {
-    for (var pj = 0; pj < polyNames[pi][1].length; pj++) {
-        var pobj = polyNames[pi][0], pname = polyNames[pi][1][pj];
-        if (pobj[pname] !== undefined) continue;
-        Object.defineProperty(pobj, pname, polyAccessor);
-        polyPending.push([pobj, pname]);
-    }
-}
-Object.defineProperty(G, 'RegExp', polyAccessor);
-polyPending.push([G, 'RegExp']);
-polyNames = null;
+for (var pi = 0; pi < polyNames.length; pi++) lazyPut(polyNames[pi][0], polyNames[pi][1], true);
+lazyPut(G, ['RegExp'], false);   /* present natively: replaced on first use */
 
 /* ---- logger ---- */
 
@@ -587,133 +590,32 @@ function fire(id) {
  * on first use (ami__prelude_timers_js, host.lazy(4)), like the polyfills. */
 var timerNames = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'queueMicrotask'];
 function loadTimers() {
-    for (var i = 0; i < timerNames.length; i++) delete G[timerNames[i]];
+    lazyDrop(G, timerNames);
     try {
         host.lazy(4)({ force: force, host: host, timers: timers, G: G, isCallable: isCallable, enqueue: enqueue });
     } catch (e) {
-        for (i = 0; i < timerNames.length; i++) if (G[timerNames[i]] === undefined) Object.defineProperty(G, timerNames[i], timerAccessor);
+        lazyPut(G, timerNames, true);
         throw e;
     }
 }
-var timerAccessor = {
-    get: function (key) { loadTimers(); return G[key]; },
-    set: function (v, key) { loadTimers(); force(G, key, v); },
-    configurable: true, enumerable: false
-};
-for (var ti = 0; ti < timerNames.length; ti++)
-    if (G[timerNames[ti]] === undefined) Object.defineProperty(G, timerNames[ti], timerAccessor);
+lazyPut(G, timerNames, true);
 
-/* ---- Stels ---- */
+/* ---- Stels ----
+ * Stels.net, Stels.local and Stels.webfix load on first use of any of them
+ * (ami__prelude_stels_js, host.lazy(8)), like the polyfills: until then each
+ * is an accessor on Stels.  subs (subscription callbacks by id) stays here:
+ * the C side dispatches through it. */
 
-function checkKey(key, what, allowEmpty) {
-    if (!isArray(key)) throw new TypeError(what + ': key must be an array of strings, numbers or booleans');
-    if (!allowEmpty && key.length === 0) throw new TypeError(what + ': key must not be empty');
-    for (var i = 0; i < key.length; i++) {
-        var t = typeof key[i];
-        if (t === 'number' ? !isFinite(key[i]) : t !== 'string' && t !== 'boolean')
-            throw new TypeError(what + ': key part ' + i + ' must be a string, a finite number or a boolean');
-    }
-    return JSON.stringify(key);
-}
-function jsonText(v, what) {
-    var s;
-    try { s = JSON.stringify(v); } catch (e) { throw new TypeError(what + ': value is not JSON-serializable (' + errorText(e) + ')'); }
-    return s === undefined ? 'null' : s;
-}
-function entryOf(key, hit) {
-    return { key: JSON.parse(key), value: hit ? JSON.parse(hit[0]) : null, versionstamp: hit ? hit[1] : null };
-}
-
-function Kv(which, label) {
-    var self = this;
-    function get(key) {
-        var k = checkKey(key, label + '.get', false);
-        return PromiseImpl.resolve(entryOf(k, host.get(which, k)));
-    }
-    function setRaw(key, value, what) {
-        var k = checkKey(key, what, false);
-        var vs = host.set(which, k, jsonText(value, what));
-        return PromiseImpl.resolve({ ok: true, versionstamp: vs });
-    }
-    function set(key, data) {
-        checkKey(key, label + '.set', false);
-        return setRaw(key, { channel: key.join('.'), raw: data === undefined ? null : data, timestamp: Date.now() }, label + '.set');
-    }
-    function del(key) {
-        var k = checkKey(key, label + '.delete', false);
-        host.del(which, k);
-        return PromiseImpl.resolve(undefined);
-    }
-    function list(opts) {
-        if (opts !== undefined && opts !== null && !isObject(opts)) throw new TypeError(label + '.list: options must be an object');
-        opts = opts || {};
-        var prefix = opts.prefix === undefined || opts.prefix === null ? [] : opts.prefix;
-        var p = checkKey(prefix, label + '.list', true);
-        var limit = opts.limit === undefined || opts.limit === null ? 0 : Number(opts.limit);
-        if (!(limit >= 0) || Math.floor(limit) !== limit) throw new TypeError(label + '.list: limit must be a non-negative integer');
-        return JSON.parse(host.list(which, p, limit, !!opts.reverse));
-    }
-    function subscribe(key) {
-        var k = checkKey(key, label + '.subscribe', false);
-        var id = host.sub(which, k), handlers = [], closed = false;
-        var sub = {};
-        force(sub, 'on', function (event, cb) {
-            if (event !== 'update') throw new TypeError(label + '.subscribe: unknown event "' + String(event) + '" (only "update")');
-            if (!isCallable(cb)) throw new TypeError(label + '.subscribe: the callback must be a function');
-            if (closed) return sub;
-            handlers.push(cb);
-            host.subLive(id, true);
-            return sub;
-        });
-        force(sub, 'close', function () {
-            if (closed) return;
-            closed = true;
-            handlers = [];
-            delete subs[id];
-            host.unsub(id);
-        });
-        subs[id] = function (value) {
-            var hs = handlers.slice();
-            for (var i = 0; i < hs.length; i++) {
-                try { hs[i].call(sub, value); }
-                catch (e) { host.log(3, 'subscription callback failed: ' + errorText(isError(e) ? e : { name: 'Error', message: format(e) })); }
-            }
-        };
-        return sub;
-    }
-    force(self, 'get', get);
-    force(self, 'set', set);
-    force(self, 'delete', del);
-    force(self, 'list', list);
-    force(self, 'subscribe', subscribe);
-    force(self, '_which', which);
-    force(self, '_setRaw', setRaw);
-}
 var subs = {};
-var net = new Kv(0, 'Stels.net'), local = new Kv(1, 'Stels.local');
-
-function webfix(req) {
-    if (!isObject(req)) throw new TypeError('Stels.webfix: the request must be an object');
-    var brain = req.brain === undefined || req.brain === null ? net : req.brain;
-    if (brain !== net && brain !== local) throw new TypeError('Stels.webfix: brain must be Stels.net or Stels.local');
-    var key;
-    if (typeof req.channel === 'string' && req.channel !== '') key = req.channel.split('.');
-    else if (isArray(req.channel) && req.channel.length) key = req.channel.slice();
-    else throw new TypeError('Stels.webfix: channel must be a non-empty string or array');
-    host.op(7);
-    var method = req.method === undefined ? 'set' : req.method;
-    if (method === 'get') return brain.get(key);
-    if (method === 'delete') return brain['delete'](key);
-    if (method !== 'set') throw new TypeError('Stels.webfix: method must be "set", "get" or "delete"');
-    checkKey(key, 'Stels.webfix', false);
-    var joined = key.join('.');
-    return brain._setRaw(key, {
-        channel: joined,
-        module: req.module === undefined ? null : req.module,
-        widget: 'widget.' + joined,
-        raw: req.raw === undefined ? null : req.raw,
-        timestamp: req.timestamp === undefined || req.timestamp === null ? Date.now() : req.timestamp
-    }, 'Stels.webfix');
+var stelsNames = ['net', 'local', 'webfix'];
+var stelsKit = null;
+function loadStels() {
+    if (stelsKit) return stelsKit;
+    var kit = host.lazy(8)({ force: force, host: host, isArray: isArray, isObject: isObject, isCallable: isCallable,
+                             PromiseImpl: PromiseImpl, subs: subs, errorText: errorText, isError: isError, format: format });
+    for (var i = 0; i < stelsNames.length; i++) force(Stels, stelsNames[i], kit[stelsNames[i]]);
+    stelsKit = kit;
+    return kit;
 }
 
 var cfg = JSON.parse(host.config);
@@ -721,9 +623,7 @@ var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.wo
 var Stels = {};
 force(Stels, 'config', config);
 force(Stels, 'startTime', cfg.startTime);
-force(Stels, 'net', net);
-force(Stels, 'local', local);
-force(Stels, 'webfix', webfix);
+lazyPut(Stels, stelsNames, false);
 force(Stels, 'sleep', function (ms) {
     ms = Number(ms);
     host.sleepOp();
@@ -732,24 +632,13 @@ force(Stels, 'sleep', function (ms) {
     timers[host.timer(ms !== ms || ms < 0 ? 0 : ms, 0, false)] = { fn: resolveSleep, args: p };
     return p;
 });
-/* One all-or-nothing Stels.net commit, for the connectors' paper book (not a script API):
- * checks [[key, versionstamp|null]], muts [[key, data] (stored as Stels.net.set stores
- * it) | [key] (delete)].  The versionstamp, or null when a check failed. */
-function netCommit(checks, muts) {
-    var now = Date.now(), m = [];
-    for (var i = 0; i < muts.length; i++) {
-        var k = muts[i][0];
-        m.push(muts[i].length > 1 ? [k, { channel: k.join('.'), raw: muts[i][1] === undefined ? null : muts[i][1], timestamp: now }] : [k]);
-    }
-    return host.commit(0, jsonText([checks, m], 'Stels.net commit'));
-}
 /* Stels.runtime.cex: the exchange connectors (ami__cex_js, host.lazy(7)), loaded on first use */
 var runtimeNs = {}, cexNs = null;
 Object.defineProperty(runtimeNs, 'cex', {
     get: function () {
         if (!cexNs) {
             loadWeb();
-            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: netCommit,
+            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: loadStels().commit,
                                    mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
         }
         return cexNs;
@@ -780,12 +669,16 @@ function loadWeb() {
     webKit = kit;
     return kit;
 }
-var webAccessor = {
-    get: function (key) { loadWeb(); return G[key]; },
-    set: function (v, key) { loadWeb(); force(G, key, v); },
-    configurable: true, enumerable: false
-};
-for (var wi = 0; wi < webNames.length; wi++) Object.defineProperty(G, webNames[wi], webAccessor);
+/* Duktape's own TextEncoder and TextDecoder give way: cut their
+ * prototype.constructor cycles so reference counting frees them now (an
+ * instance then needs no collection after setup) */
+for (var wi = 0; wi < webNames.length; wi++) {
+    var wold = G[webNames[wi]];
+    if (typeof wold === 'function' && isObject(wold.prototype) && wold.prototype.constructor === wold)
+        delete wold.prototype.constructor;
+}
+wold = undefined;
+lazyPut(G, webNames, false);
 
 /* ---- hooks for the C side ---- */
 

@@ -2,8 +2,9 @@
  * Object/Array/String/Number polyfills (with ES2022's at, entries/keys/values,
  * findLast, replaceAll, matchAll, Object.hasOwn, WeakMap/WeakSet,
  * Promise.withResolvers), Promise combinators, AggregateError,
- * Deno, the lowering's __ami_* helpers) load on first use and then behave as
- * if they had always been there; an idle instance stays small. */
+ * Deno, the lowering's __ami_* helpers, Stels.net/local/webfix) load on
+ * first use and then behave as if they had always been there; an idle
+ * instance stays small. */
 #include "rt.h"
 
 static ami_store *net, *local;
@@ -50,6 +51,11 @@ static void each_part_loads_on_first_use(void)
         "var k = {}, w = new WeakMap([[k, 1]]); eq(w.get(k), 1, 'weak'); eq(Object.keys(k), [], 'hidden');"
         "eq(JSON.stringify(k), '{}', 'json'); eq(new WeakSet([k]).has(k), true, 'weakset');"
         "eq('a-a'.replaceAll('a', 'b'), 'b-b', 'replaceAll'); eq([...'a1a2'.matchAll(/a(\\d)/g)].length, 2, 'matchAll');",
+        "kind(Stels, 'net', 'get'); kind(Stels, 'webfix', 'get'); await Stels.net.set(['lazy', 'k'], 5);"
+        "kind(Stels, 'net', 'value'); kind(Stels, 'local', 'value'); kind(Stels, 'webfix', 'value');"
+        "eq((await Stels.net.get(['lazy', 'k'])).value.raw, 5, 'net'); eq(typeof Stels.local.subscribe, 'function', 'local');"
+        "eq(Object.keys(Stels), [], 'not enumerable'); eq(Stels.net === Stels.net, true, 'one object');",
+        "Stels.local = 3; eq(Stels.local, 3, 'assigned'); eq(typeof Stels.net.get, 'function', 'net still there');",
         NULL
     };
     for (int i = 0; uses[i]; i++) {

@@ -1,0 +1,102 @@
+/* Claim: an error the runtime's own JavaScript throws at a script (a bad key
+ * for Stels.net.set/get, a bad Stels.webfix request, a non-iterable spread)
+ * names the script's line that made the call in e.fileName/e.lineNumber, as
+ * errors of Duktape's built-ins do (the prelude's functions carry no file
+ * name or line table of their own), while the result's stack still shows
+ * only the script's frames; and functions loaded from the script cache (a
+ * second instance of one script: closures over variables, a recursive named
+ * function expression, `arguments`, nested scopes, eval-free `with`-free
+ * code) behave as the first, compiled instance's do; and a new instance
+ * holds no garbage that only a collection would free (setup drops nothing in
+ * reference cycles), so creating one needs no collection. */
+#include "rt.h"
+#include "runtime/internal.h"
+
+static ami_store *net, *local;
+
+static void prelude_errors_name_the_callers_line(void)
+{
+    const char *script =
+        "var out = [];\n"                                                    /* 1 */
+        "function where(e) { out.push(e.fileName + ':' + e.lineNumber); }\n" /* 2 */
+        "try {\n"                                                            /* 3 */
+        "  Stels.net.set('not-an-array', 1);\n"                              /* 4 */
+        "} catch (e) { where(e); }\n"                                        /* 5 */
+        "try { Stels.local.get([{}]); } catch (e) { where(e); }\n"           /* 6 */
+        "try {\n"                                                            /* 7 */
+        "  Stels.webfix(42);\n"                                              /* 8 */
+        "} catch (e) { where(e); }\n"                                        /* 9 */
+        "try { var a = [...17]; } catch (e) { where(e); }\n"                 /* 10 */
+        "return out;\n";
+    ami_runtime_result res;
+    CHECK_INT(rt_run(net, local, script, NULL, &res), 0);
+    CHECK_STR(res.value, "[\"worker.js:4\",\"worker.js:6\",\"worker.js:8\",\"worker.js:10\"]");
+    ami_runtime_result_dispose(&res);
+
+    /* uncaught: the result's line and stack are the script's */
+    CHECK_INT(rt_run(net, local, "var x = 1;\nfunction f() {\n  Stels.net.get('k');\n}\nf();\n", NULL, &res), AMI_ESCRIPT);
+    CHECK_INT(res.line, 3);
+    CHECK(res.stack && strstr(res.stack, "(worker.js:3)") && strstr(res.stack, "(worker.js:5)"));
+    CHECK(res.stack && !strstr(res.stack, "prelude"));
+    ami_runtime_result_dispose(&res);
+}
+
+static void cached_functions_behave_as_compiled(void)
+{
+    const char *script =
+        "function counter() { var n = 0; return function () { n += 1; return n; }; }\n"
+        "var c = counter(); c(); c();\n"
+        "var fact = function f(k) { return k <= 1 ? 1 : k * f(k - 1); };\n"
+        "function count() { return arguments.length; }\n"
+        "function outer(a) { function mid(b) { return function (c) { return a + b + c; }; } return mid(2)(3); }\n"
+        "var empty = function () {};\n"
+        "let blocks = [];\n"
+        "for (let i = 0; i < 3; i++) blocks.push(() => i);\n"
+        "return [c(), fact(5), count(1, 2, 3), outer(1), typeof empty(), blocks.map(f => f())];\n";
+    const char *want = "[3,120,3,6,\"undefined\",[0,1,2]]";
+    for (int i = 0; i < 3; i++) {   /* the first compiles, the others load its bytecode */
+        ami_runtime_result res;
+        CHECK_INT(rt_run(net, local, script, NULL, &res), 0);
+        CHECK_STR(res.value, want);
+        ami_runtime_result_dispose(&res);
+    }
+}
+
+static void a_new_instance_holds_no_cyclic_garbage(void)
+{
+    static const char *const scripts[] = {
+        "await Stels.sleep(10);",
+        "function Point(x) { this.x = x; }\nclass K { m() { return 1; } }\nvar f = function () {};\nreturn new Point(1).x;",
+        NULL
+    };
+    for (int i = 0; scripts[i]; i++) {
+        for (int k = 0; k < 2; k++) {   /* compiled, then loaded from the script cache */
+            json_t *w = rt_worker("gc", scripts[i]);
+            ami_runtime_options o = rt_options(net, local, w, NULL);
+            ami_runtime *inst = NULL;
+            REQUIRE(ami_runtime_new(&inst, &o) == 0);
+            json_decref(w);
+            size_t before = ami_runtime_heap_used(inst);
+            duk_gc(inst->ctx, 0);
+            size_t after = ami_runtime_heap_used(inst);
+            if (before > after + 1024) {
+                check_failures++;
+                fprintf(stderr, "  script %d (%s): a collection freed %zu bytes of a new instance\n", i,
+                        k ? "cached" : "compiled", before - after);
+            }
+            ami_runtime_free(inst);
+        }
+    }
+}
+
+int main(void)
+{
+    REQUIRE(ami_store_open(&net, check_path("net.db")) == 0);
+    REQUIRE(ami_store_open(&local, check_path("local.db")) == 0);
+    RUN(prelude_errors_name_the_callers_line);
+    RUN(cached_functions_behave_as_compiled);
+    RUN(a_new_instance_holds_no_cyclic_garbage);
+    ami_store_free(net);
+    ami_store_free(local);
+    return check_done();
+}
