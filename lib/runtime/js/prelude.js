@@ -106,7 +106,7 @@ def(String.prototype, ITER, function () { return arrayIterator(stringChars(Strin
 /* ---- Promise with a job queue ---- */
 
 /* ring (below) first: the collector marks it before the job queue */
-var ring = [], ringNext = 0, ringLive = 0, RING_MAX = 131072;
+var ring = [];   /* its counters are in C (lib/runtime/promise.c) */
 var jobs = [], jobHead = 0;
 var unhandled = [];
 
@@ -148,20 +148,7 @@ var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 var PK = host.promiseKeys;
 var KS = PK[0], KV = PK[1], KH = PK[2], KF = PK[3], KJ = PK[4], KC = PK[5], KR = PK[6], KI = PK[7];
 var AWAIT = {};
-function track(c) {
-    if (ring[ringNext] !== undefined) ringLive--;
-    ring[ringNext] = c;
-    c[KI] = ringNext;
-    ringLive++;
-    ringNext = ringNext + 1 === RING_MAX ? 0 : ringNext + 1;
-}
-function untrack(c) {
-    var i = c[KI];
-    if (i !== undefined && ring[i] === c) {
-        ring[i] = undefined;
-        if (--ringLive === 0) { ring.length = 0; ringNext = 0; }
-    }
-}
+var track = host.track, untrack = host.untrack;
 /* Add a reaction to p: run now (as a job) when p is settled. */
 function addReaction(p, f, j, c) {
     if (p[KS] !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
@@ -216,7 +203,7 @@ function thenableJob(p, vt) {
 function react(p, f, j, c) {
     var s = p[KS], v = p[KV];
     if (f === AWAIT) { c.cont(c, v, s === 2); return; }
-    untrack(c);
+    if (c[KI] !== undefined) untrack(c);
     var h = s === 1 ? f : j;
     if (typeof h !== 'function') {
         if (s === 1) resolveWith(c, v); else settle(c, 2, v);
@@ -240,11 +227,7 @@ function reactionJob(p, c) {
     if (f === AWAIT) { c.cont(c, v, s === 2); return; }
     var h = s === 1 ? f : j;
     if (typeof h !== 'function') { react(p, f, j, c); return; }
-    var i = c[KI];
-    if (i !== undefined && ring[i] === c) {
-        ring[i] = undefined;
-        if (--ringLive === 0) { ring.length = 0; ringNext = 0; }
-    }
+    if (c[KI] !== undefined) untrack(c);
     var x;
     try { x = h(v); }
     catch (e) {
@@ -286,23 +269,9 @@ function PromiseImpl(executor) {
 var Pp = PromiseImpl.prototype;
 /* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
 force(Pp, 'toJSON', function () { return {}; });
-force(Pp, 'then', function (onFulfilled, onRejected) {
-    var p = this;
-    if (!(p instanceof PromiseImpl)) throw new TypeError('Promise.prototype.then called on a non-promise');
-    var ks = KS, kc = KC, c = Object.create(Pp);
-    c[ks] = 0; c[KV] = undefined; c[KH] = false;
-    if (!p[KH]) markHandled(p);
-    if (p[ks] !== 0) { enqueue(reactionJob3, p, [onFulfilled, onRejected, c]); return c; }
-    if (p[kc] === undefined) { p[KF] = onFulfilled; p[KJ] = onRejected; p[kc] = c; }
-    else (p[KR] || (p[KR] = [])).push(onFulfilled, onRejected, c);
-    var i = ringNext;
-    if (ring[i] !== undefined) ringLive--;
-    ring[i] = c;
-    c[KI] = i;
-    ringLive++;
-    ringNext = i + 1 === RING_MAX ? 0 : i + 1;
-    return c;
-});
+/* then() is C (lib/runtime/promise.c): the hot call of every chain */
+host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled);
+force(Pp, 'then', host.then);
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
 force(Pp, 'finally', function (f) {
     if (!isCallable(f)) return this.then(f, f);
@@ -820,8 +789,7 @@ return {
     fire: fire,
     /* after a failed or stopped run: nothing it left behind may run later */
     reset: function () {
-        ring.length = 0;
-        ringNext = ringLive = 0;
+        host.ringReset();
         jobs.length = 0;
         jobHead = 0;
         unhandled.length = 0;
