@@ -113,13 +113,17 @@ var unhandled = [];
 function noop() {}
 function enqueue(fn, a, b) { var n = jobs.length; jobs[n] = fn; jobs[n + 1] = a; jobs[n + 2] = b; }
 function runJobs() {
-    while (jobHead < jobs.length) {
-        var f = jobs[jobHead], a = jobs[jobHead + 1], b = jobs[jobHead + 2];
-        jobs[jobHead] = jobs[jobHead + 1] = jobs[jobHead + 2] = undefined;
-        jobHead += 3;
+    /* the queue and the head in locals (an outer name costs Duktape a lookup
+     * by name); the head is written back before each job in case one drains */
+    var q = jobs, h = jobHead;
+    while (h < q.length) {
+        var f = q[h], a = q[h + 1], b = q[h + 2];
+        q[h] = q[h + 1] = q[h + 2] = undefined;
+        jobHead = h + 3;
         f(a, b);
+        h = jobHead;
     }
-    jobs.length = 0;
+    q.length = 0;
     jobHead = 0;
 }
 
