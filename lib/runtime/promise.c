@@ -18,6 +18,9 @@
 enum { K_S, K_V, K_H, K_F, K_J, K_C, K_R, K_I, K_N };
 #define RING_MAX 131072u
 
+/* scripts/duk_promise.c (in Duktape's own source: it sizes the property table) */
+void ami__duk_push_promise(duk_context *ctx, void *proto, void *const *keys, int n);
+
 static ami__promise_core *core_of(duk_context *ctx)
 {
     duk_memory_functions mf;
@@ -31,8 +34,11 @@ static void track(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
     idx = duk_normalize_index(ctx, idx);
     duk_push_heapptr(ctx, P->ring);
     duk_uint32_t i = P->ring_next;
-    if (duk_get_prop_index(ctx, -1, i) && !duk_is_undefined(ctx, -1)) P->ring_live--;
-    duk_pop(ctx);
+    /* past the end the lookup would go by a string key: appending frees no slot */
+    if (i < duk_get_length(ctx, -1)) {
+        if (duk_get_prop_index(ctx, -1, i) && !duk_is_undefined(ctx, -1)) P->ring_live--;
+        duk_pop(ctx);
+    }
     duk_dup(ctx, idx);
     duk_put_prop_index(ctx, -2, i);
     duk_pop(ctx);
@@ -90,15 +96,7 @@ static duk_ret_t h_then(duk_context *ctx)
     if (!duk_is_object(ctx, 2) || !duk_get_prop_heapptr(ctx, 2, P->key[K_S]) || !duk_is_number(ctx, 3))
         return duk_type_error(ctx, "Promise.prototype.then called on a non-promise");
     int s = duk_get_int(ctx, 3);                        /* 3: state */
-    duk_push_object(ctx);                               /* 4: c */
-    duk_push_heapptr(ctx, P->proto);
-    duk_set_prototype(ctx, 4);
-    duk_push_int(ctx, 0);
-    duk_put_prop_heapptr(ctx, 4, P->key[K_S]);
-    duk_push_undefined(ctx);
-    duk_put_prop_heapptr(ctx, 4, P->key[K_V]);
-    duk_push_false(ctx);
-    duk_put_prop_heapptr(ctx, 4, P->key[K_H]);
+    ami__duk_push_promise(ctx, P->proto, P->key, K_N);  /* 4: c */
     duk_get_prop_heapptr(ctx, 2, P->key[K_H]);
     if (!duk_to_boolean(ctx, -1)) {
         duk_push_true(ctx);
@@ -173,6 +171,15 @@ static duk_ret_t h_then(duk_context *ctx)
     return 1;
 }
 
+/* host.newPromise(): a pending promise with all its fields */
+static duk_ret_t h_new_promise(duk_context *ctx)
+{
+    ami__promise_core *P = core_of(ctx);
+    if (!P->proto) return duk_error(ctx, DUK_ERR_ERROR, "promise core not initialised");
+    ami__duk_push_promise(ctx, P->proto, P->key, K_N);
+    return 1;
+}
+
 /* host.promiseInit(keys, Pp, ring, jobs, reactionJob3, unhandled): the
  * prelude's objects this file works on (all kept alive by the prelude) */
 static duk_ret_t h_promise_init(duk_context *ctx)
@@ -197,6 +204,7 @@ void ami__promise_push_host(duk_context *ctx)
     static const duk_function_list_entry fns[] = {
         { "promiseInit", h_promise_init, 6 },
         { "then", h_then, 2 },
+        { "newPromise", h_new_promise, 0 },
         { "track", h_track, 1 },
         { "untrack", h_untrack, 1 },
         { "ringReset", h_ring_reset, 0 },

@@ -257,11 +257,7 @@ function settleReactions(p) {
     for (var i = 0; i < rs.length; i += 3) enqueue(reactionJob3, p, [rs[i], rs[i + 1], rs[i + 2]]);
 }
 function reactionJob3(p, fjc) { react(p, fjc[0], fjc[1], fjc[2]); }
-function newPending() {
-    var p = Object.create(Pp);
-    p[KS] = PENDING; p[KV] = undefined; p[KH] = false;
-    return p;
-}
+var newPending = host.newPromise;   /* every field at once (lib/runtime/promise.c) */
 
 function PromiseImpl(executor) {
     if (!(this instanceof PromiseImpl)) throw new TypeError("Promise constructor cannot be invoked without 'new'");
