@@ -185,6 +185,10 @@ int ami__runtime_poll_subs(duk_context *ctx, ami_runtime *inst);
 void ami__loop_push_host(duk_context *ctx);
 /* Add the promise core's host functions (promise.c) to the object at the top. */
 void ami__promise_push_host(duk_context *ctx);
+/* Empty the ring of pending children (a hint for the collector only): a run
+ * starts without the chains an earlier run left pending, which would else
+ * stay reachable through it until their slots are reused.  Not in a call. */
+void ami__promise_ring_forget(ami_runtime *r);
 
 /* End of a run: the error on top of the stack (popped) as a result and code. */
 int ami__runtime_finish_error(ami_runtime *inst, ami_runtime_result *res);

@@ -87,6 +87,19 @@ static duk_ret_t h_ring_reset(duk_context *ctx)
     return 0;
 }
 
+static duk_ret_t ring_forget(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    return h_ring_reset(ctx);
+}
+
+void ami__promise_ring_forget(ami_runtime *r)
+{
+    if (!r->promise.ring || !r->promise.ring_live) return;
+    duk_safe_call(r->ctx, ring_forget, NULL, 0, 1);
+    duk_pop(r->ctx);
+}
+
 /* Pp.then(onFulfilled, onRejected): the prelude's then(), in C */
 static duk_ret_t h_then(duk_context *ctx)
 {
