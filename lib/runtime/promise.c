@@ -55,25 +55,59 @@ static duk_ret_t h_track(duk_context *ctx)
     return 0;
 }
 
-/* host.untrack(c): c leaves the ring (its reaction runs); the ring is
- * emptied when nothing is listed */
+/* Child c (at idx) leaves the ring (its reaction runs); the ring is emptied
+ * when nothing is listed.  The value stack is left as it was. */
+static void untrack(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
+{
+    idx = duk_normalize_index(ctx, idx);
+    if (!duk_is_object(ctx, idx)) return;
+    if (!duk_get_prop_heapptr(ctx, idx, P->key[K_I]) || !duk_is_number(ctx, -1)) {
+        duk_pop(ctx);
+        return;
+    }
+    duk_uint32_t i = duk_get_uint(ctx, -1);
+    duk_pop(ctx);
+    duk_push_heapptr(ctx, P->ring);
+    duk_get_prop_index(ctx, -1, i);
+    int same = duk_strict_equals(ctx, -1, idx);
+    duk_pop(ctx);
+    if (same) {
+        duk_push_undefined(ctx);
+        duk_put_prop_index(ctx, -2, i);
+        if (--P->ring_live == 0) {
+            duk_set_length(ctx, -1, 0);
+            P->ring_next = 0;
+        }
+    }
+    duk_pop(ctx);
+}
+
+/* host.untrack(c) */
 static duk_ret_t h_untrack(duk_context *ctx)
 {
-    ami__promise_core *P = core_of(ctx);
-    if (!duk_is_object(ctx, 0) || !duk_get_prop_heapptr(ctx, 0, P->key[K_I]) || !duk_is_number(ctx, -1)) return 0;
-    duk_uint32_t i = duk_get_uint(ctx, -1);
-    duk_push_heapptr(ctx, P->ring);                     /* [ c i ring ] */
-    duk_get_prop_index(ctx, -1, i);
-    int same = duk_strict_equals(ctx, -1, 0);
-    duk_pop(ctx);
-    if (!same) return 0;
-    duk_push_undefined(ctx);
-    duk_put_prop_index(ctx, -2, i);
-    if (--P->ring_live == 0) {
-        duk_set_length(ctx, -1, 0);
-        P->ring_next = 0;
-    }
+    untrack(ctx, core_of(ctx), 0);
     return 0;
+}
+
+/* host.take(p, c): the common reaction job.  When the handler of p's state
+ * in p's first reaction is a function (not an await, not a pass-through),
+ * drop the reaction from p (a settled promise keeps no children), take c out
+ * of the ring and return the handler; else return undefined and change nothing. */
+static duk_ret_t h_take(duk_context *ctx)
+{
+    ami__promise_core *P = core_of(ctx);
+    duk_get_prop_heapptr(ctx, 0, P->key[K_S]);         /* 2: state */
+    duk_get_prop_heapptr(ctx, 0, P->key[duk_get_int(ctx, 2) == 1 ? K_F : K_J]);   /* 3: handler */
+    if (!duk_is_function(ctx, 3)) return 0;
+    duk_push_undefined(ctx);
+    duk_put_prop_heapptr(ctx, 0, P->key[K_F]);
+    duk_push_undefined(ctx);
+    duk_put_prop_heapptr(ctx, 0, P->key[K_J]);
+    duk_push_undefined(ctx);
+    duk_put_prop_heapptr(ctx, 0, P->key[K_C]);
+    untrack(ctx, P, 1);
+    duk_dup(ctx, 3);
+    return 1;
 }
 
 /* host.ringReset(): after a failed or stopped run */
@@ -220,6 +254,7 @@ void ami__promise_push_host(duk_context *ctx)
         { "newPromise", h_new_promise, 0 },
         { "track", h_track, 1 },
         { "untrack", h_untrack, 1 },
+        { "take", h_take, 2 },
         { "ringReset", h_ring_reset, 0 },
         { NULL, NULL, 0 }
     };

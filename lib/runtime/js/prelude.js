@@ -152,7 +152,7 @@ var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 var PK = host.promiseKeys;
 var KS = PK[0], KV = PK[1], KH = PK[2], KF = PK[3], KJ = PK[4], KC = PK[5], KR = PK[6], KI = PK[7];
 var AWAIT = {};
-var track = host.track, untrack = host.untrack;
+var track = host.track, untrack = host.untrack, take = host.take;
 /* Add a reaction to p: run now (as a job) when p is settled. */
 function addReaction(p, f, j, c) {
     if (p[KS] !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
@@ -222,24 +222,21 @@ function react(p, f, j, c) {
     }
     resolveWith(c, x);
 }
-/* The inline reaction: read and drop it (a settled promise keeps no
- * children).  The common case, a .then() handler returning a plain value to
- * a child nobody else waits on yet, is react() + settle() written out. */
+/* The inline reaction.  The common case, a .then() handler for p's state,
+ * is taken by host.take (which drops the reaction from p: a settled promise
+ * keeps no children, and takes c out of the ring); a handler returning a
+ * plain value to a child nobody else waits on yet is settle() written out. */
 function reactionJob(p, c) {
-    var ks = KS, kc = KC, s = p[ks], v = p[KV], f = p[KF], j = p[KJ];
-    p[KF] = p[KJ] = p[kc] = undefined;
-    if (f === AWAIT) { c.cont(c, v, s === 2); return; }
-    var h = s === 1 ? f : j;
-    if (typeof h !== 'function') { react(p, f, j, c); return; }
-    if (c[KI] !== undefined) untrack(c);
-    var x;
-    try { x = h(v); }
+    var h = take(p, c), x;
+    if (h === undefined) { reactionOther(p, c); return; }
+    try { x = h(p[KV]); }
     catch (e) {
         if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
         settle(c, 2, e);
         return;
     }
     if (x !== null && (typeof x === 'object' || typeof x === 'function')) { resolveWith(c, x); return; }
+    var ks = KS, kc = KC;
     if (c[ks] !== 0) return;
     c[ks] = 1;
     c[KV] = x;
@@ -249,6 +246,13 @@ function reactionJob(p, c) {
         var n = jobs.length;
         jobs[n] = reactionJob; jobs[n + 1] = c; jobs[n + 2] = d;
     }
+}
+/* an await, or no handler for p's state (the child takes p's outcome) */
+function reactionOther(p, c) {
+    var s = p[KS], v = p[KV], f = p[KF], j = p[KJ];
+    p[KF] = p[KJ] = p[KC] = undefined;
+    if (f === AWAIT) { c.cont(c, v, s === 2); return; }
+    react(p, f, j, c);
 }
 function settleReactions(p) {
     enqueue(reactionJob, p, p[KC]);
