@@ -145,7 +145,7 @@ $(DUKDIR)/duk_config.h: $(DUK_SRC)/duk_config.h scripts/gen_duk_config.sh
 $(DUKDIR)/duktape.h: $(DUK_SRC)/duktape.h
 	@mkdir -p $(DUKDIR)
 	cp $< $@
-$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_interrupt_now.c scripts/duk_lean.c
+$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c
 	@mkdir -p $(DUKDIR)
 	cat $^ > $@
 $(DUKDIR)/duktape.o: $(DUKDIR)/duktape.c $(DUKDIR)/duktape.h $(DUKDIR)/duk_config.h

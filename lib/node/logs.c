@@ -156,6 +156,19 @@ void ami__log_script(ami_node *node, ami__worker *w, int64_t ts, const char *lev
     if (admit) ami__log_add(node, w, ts, level, msg);
 }
 
+/* The delay before W's next iteration, at least `delay`: while lines of W
+ * were dropped in its budget window, until that window ends.  A worker over
+ * its log budget then pays for its logging itself: it cannot spend the node's
+ * CPU on lines that are thrown away (a loop of 60 KB lines slowed its
+ * neighbours by a third).  Under mu. */
+int64_t ami__log_budget_pace(ami_node *node, ami__worker *w, int64_t delay)
+{
+    pthread_mutex_lock(&node->log_mu);
+    int64_t left = w->lb_dropped ? w->lb_window + 1000 - ami_time_mono_ms() : 0;
+    pthread_mutex_unlock(&node->log_mu);
+    return left > delay ? left : delay;
+}
+
 /* Markers for workers that stopped logging while over budget; under mu. */
 static void budget_markers(ami_node *node)
 {

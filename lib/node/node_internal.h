@@ -328,6 +328,9 @@ void ami__logs_free(ami_node *node);
 void ami__log_script(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg, size_t len);
 /* Add one log line to W's ring and the pending queue. */
 void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level, const char *msg);
+/* The delay before W's next iteration (at least `delay`): to the end of its
+ * log budget's window while lines of it were dropped there.  Under mu. */
+int64_t ami__log_budget_pace(ami_node *node, ami__worker *w, int64_t delay);
 /* Free W's ring (under log_mu or when no thread can log). */
 void ami__log_ring_free(ami__worker *w);
 

@@ -216,7 +216,7 @@ static void after_run(ami_node *node, ami__worker *w, int code, ami_runtime_resu
             return;
         }
         w->state = AMI__ST_SLEEPING;
-        d = ami__runner_loop_delay(node, w);
+        d = ami__log_budget_pace(node, w, ami__runner_loop_delay(node, w));
     } else {
         d = ami__runner_on_failure(node, w, res->name, res->message, res->line);
         if (d < 0) {

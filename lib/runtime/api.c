@@ -673,6 +673,7 @@ void ami__runtime_push_host(duk_context *ctx, ami_runtime *inst)
         duk_put_prop_string(ctx, -2, fns[i].key);
     }
     ami__loop_push_host(ctx);
+    ami__promise_push_host(ctx);
     duk_push_global_stash(ctx);
     duk_get_prop_string(ctx, -1, "config");
     duk_remove(ctx, -2);

@@ -42,6 +42,14 @@ typedef struct ami__sub {
     struct ami_runtime *owner;
 } ami__sub;
 
+/* Promise.prototype.then and the ring of pending children in C (promise.c):
+ * heap pointers to the prelude's objects, and the ring's counters */
+typedef struct ami__promise_core {
+    void *key[8];              /* host.promiseKeys */
+    void *proto, *ring, *jobs, *job3, *unhandled;
+    unsigned ring_next, ring_live;
+} ami__promise_core;
+
 struct ami_runtime {
     duk_context *ctx;
 
@@ -93,6 +101,7 @@ struct ami_runtime {
 
     /* the event loop (loop.c) */
     ami__loop loop;
+    ami__promise_core promise;   /* promise.c */
     int closing;              /* being freed: posts are refused (under mu) */
     int body_async;           /* the body awaits at its top level: it runs as a coroutine */
     struct ami__web *web;     /* web globals, permissions, network I/O (lib/runtime/web) */
@@ -189,6 +198,12 @@ int ami__runtime_poll_subs(duk_context *ctx, ami_runtime *inst);
 
 /* The loop's host functions (timer, clearTimer, settled, check) on the object on top. */
 void ami__loop_push_host(duk_context *ctx);
+/* Add the promise core's host functions (promise.c) to the object at the top. */
+void ami__promise_push_host(duk_context *ctx);
+/* Empty the ring of pending children (a hint for the collector only): a run
+ * starts without the chains an earlier run left pending, which would else
+ * stay reachable through it until their slots are reused.  Not in a call. */
+void ami__promise_ring_forget(ami_runtime *r);
 
 /* End of a run: the error on top of the stack (popped) as a result and code. */
 int ami__runtime_finish_error(ami_runtime *inst, ami_runtime_result *res);

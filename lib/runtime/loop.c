@@ -518,6 +518,7 @@ AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
     if (!r->stack_checked) ami__runtime_check_stack(r);
     r->abort = 0;
     r->heap_hit = 0;
+    ami__promise_ring_forget(r);
     if (r->term_dirty) {
         r->term_dirty = 0;
         r->term = r->pending_term;

@@ -106,20 +106,24 @@ def(String.prototype, ITER, function () { return arrayIterator(stringChars(Strin
 /* ---- Promise with a job queue ---- */
 
 /* ring (below) first: the collector marks it before the job queue */
-var ring = [], ringNext = 0, ringLive = 0, RING_MAX = 131072;
+var ring = [];   /* its counters are in C (lib/runtime/promise.c) */
 var jobs = [], jobHead = 0;
 var unhandled = [];
 
 function noop() {}
 function enqueue(fn, a, b) { var n = jobs.length; jobs[n] = fn; jobs[n + 1] = a; jobs[n + 2] = b; }
 function runJobs() {
-    while (jobHead < jobs.length) {
-        var f = jobs[jobHead], a = jobs[jobHead + 1], b = jobs[jobHead + 2];
-        jobs[jobHead] = jobs[jobHead + 1] = jobs[jobHead + 2] = undefined;
-        jobHead += 3;
+    /* the queue and the head in locals (an outer name costs Duktape a lookup
+     * by name); the head is written back before each job in case one drains */
+    var q = jobs, h = jobHead;
+    while (h < q.length) {
+        var f = q[h], a = q[h + 1], b = q[h + 2];
+        q[h] = q[h + 1] = q[h + 2] = undefined;
+        jobHead = h + 3;
         f(a, b);
+        h = jobHead;
     }
-    jobs.length = 0;
+    q.length = 0;
     jobHead = 0;
 }
 
@@ -148,20 +152,7 @@ var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 var PK = host.promiseKeys;
 var KS = PK[0], KV = PK[1], KH = PK[2], KF = PK[3], KJ = PK[4], KC = PK[5], KR = PK[6], KI = PK[7];
 var AWAIT = {};
-function track(c) {
-    if (ring[ringNext] !== undefined) ringLive--;
-    ring[ringNext] = c;
-    c[KI] = ringNext;
-    ringLive++;
-    ringNext = ringNext + 1 === RING_MAX ? 0 : ringNext + 1;
-}
-function untrack(c) {
-    var i = c[KI];
-    if (i !== undefined && ring[i] === c) {
-        ring[i] = undefined;
-        if (--ringLive === 0) { ring.length = 0; ringNext = 0; }
-    }
-}
+var track = host.track, untrack = host.untrack, take = host.take;
 /* Add a reaction to p: run now (as a job) when p is settled. */
 function addReaction(p, f, j, c) {
     if (p[KS] !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
@@ -216,7 +207,7 @@ function thenableJob(p, vt) {
 function react(p, f, j, c) {
     var s = p[KS], v = p[KV];
     if (f === AWAIT) { c.cont(c, v, s === 2); return; }
-    untrack(c);
+    if (c[KI] !== undefined) untrack(c);
     var h = s === 1 ? f : j;
     if (typeof h !== 'function') {
         if (s === 1) resolveWith(c, v); else settle(c, 2, v);
@@ -231,28 +222,21 @@ function react(p, f, j, c) {
     }
     resolveWith(c, x);
 }
-/* The inline reaction: read and drop it (a settled promise keeps no
- * children).  The common case, a .then() handler returning a plain value to
- * a child nobody else waits on yet, is react() + settle() written out. */
+/* The inline reaction.  The common case, a .then() handler for p's state,
+ * is taken by host.take (which drops the reaction from p: a settled promise
+ * keeps no children, and takes c out of the ring); a handler returning a
+ * plain value to a child nobody else waits on yet is settle() written out. */
 function reactionJob(p, c) {
-    var ks = KS, kc = KC, s = p[ks], v = p[KV], f = p[KF], j = p[KJ];
-    p[KF] = p[KJ] = p[kc] = undefined;
-    if (f === AWAIT) { c.cont(c, v, s === 2); return; }
-    var h = s === 1 ? f : j;
-    if (typeof h !== 'function') { react(p, f, j, c); return; }
-    var i = c[KI];
-    if (i !== undefined && ring[i] === c) {
-        ring[i] = undefined;
-        if (--ringLive === 0) { ring.length = 0; ringNext = 0; }
-    }
-    var x;
-    try { x = h(v); }
+    var h = take(p, c), x;
+    if (h === undefined) { reactionOther(p, c); return; }
+    try { x = h(p[KV]); }
     catch (e) {
         if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
         settle(c, 2, e);
         return;
     }
     if (x !== null && (typeof x === 'object' || typeof x === 'function')) { resolveWith(c, x); return; }
+    var ks = KS, kc = KC;
     if (c[ks] !== 0) return;
     c[ks] = 1;
     c[KV] = x;
@@ -263,6 +247,13 @@ function reactionJob(p, c) {
         jobs[n] = reactionJob; jobs[n + 1] = c; jobs[n + 2] = d;
     }
 }
+/* an await, or no handler for p's state (the child takes p's outcome) */
+function reactionOther(p, c) {
+    var s = p[KS], v = p[KV], f = p[KF], j = p[KJ];
+    p[KF] = p[KJ] = p[KC] = undefined;
+    if (f === AWAIT) { c.cont(c, v, s === 2); return; }
+    react(p, f, j, c);
+}
 function settleReactions(p) {
     enqueue(reactionJob, p, p[KC]);
     var rs = p[KR];
@@ -270,11 +261,7 @@ function settleReactions(p) {
     for (var i = 0; i < rs.length; i += 3) enqueue(reactionJob3, p, [rs[i], rs[i + 1], rs[i + 2]]);
 }
 function reactionJob3(p, fjc) { react(p, fjc[0], fjc[1], fjc[2]); }
-function newPending() {
-    var p = Object.create(Pp);
-    p[KS] = PENDING; p[KV] = undefined; p[KH] = false;
-    return p;
-}
+var newPending = host.newPromise;   /* every field at once (lib/runtime/promise.c) */
 
 function PromiseImpl(executor) {
     if (!(this instanceof PromiseImpl)) throw new TypeError("Promise constructor cannot be invoked without 'new'");
@@ -286,23 +273,9 @@ function PromiseImpl(executor) {
 var Pp = PromiseImpl.prototype;
 /* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
 force(Pp, 'toJSON', function () { return {}; });
-force(Pp, 'then', function (onFulfilled, onRejected) {
-    var p = this;
-    if (!(p instanceof PromiseImpl)) throw new TypeError('Promise.prototype.then called on a non-promise');
-    var ks = KS, kc = KC, c = Object.create(Pp);
-    c[ks] = 0; c[KV] = undefined; c[KH] = false;
-    if (!p[KH]) markHandled(p);
-    if (p[ks] !== 0) { enqueue(reactionJob3, p, [onFulfilled, onRejected, c]); return c; }
-    if (p[kc] === undefined) { p[KF] = onFulfilled; p[KJ] = onRejected; p[kc] = c; }
-    else (p[KR] || (p[KR] = [])).push(onFulfilled, onRejected, c);
-    var i = ringNext;
-    if (ring[i] !== undefined) ringLive--;
-    ring[i] = c;
-    c[KI] = i;
-    ringLive++;
-    ringNext = i + 1 === RING_MAX ? 0 : i + 1;
-    return c;
-});
+/* then() is C (lib/runtime/promise.c): the hot call of every chain */
+host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled);
+force(Pp, 'then', host.then);
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
 force(Pp, 'finally', function (f) {
     if (!isCallable(f)) return this.then(f, f);
@@ -718,8 +691,7 @@ return {
     fire: fire,
     /* after a failed or stopped run: nothing it left behind may run later */
     reset: function () {
-        ring.length = 0;
-        ringNext = ringLive = 0;
+        host.ringReset();
         jobs.length = 0;
         jobHead = 0;
         unhandled.length = 0;
