@@ -154,7 +154,15 @@ static void cluster(void)
     /* Logs through A: amid answers for the whole cluster by default (scope = cluster), so lines of either node. */
     char body[200];
     snprintf(body, sizeof body, "{\"sid\":\"%s\",\"limit\":5}", sid);
-    CHECK_INT(hc_method(pa, sa, "getWorkerLogs", body, &j), 200);
+    /* lines reach the store through each node's log thread: wait for the first */
+    end = ami_time_mono_ms() + 10000;
+    for (;;) {
+        CHECK_INT(hc_method(pa, sa, "getWorkerLogs", body, &j), 200);
+        if (json_array_size(j) > 0 || ami_time_mono_ms() >= end) break;
+        json_decref(j);
+        j = NULL;
+        usleep(100000);
+    }
     CHECK(json_array_size(j) > 0 && json_array_size(j) <= 5);
     CHECK(json_array_size(j) > 0 && strstr(json_string_value(json_object_get(json_array_get(j, 0), "msg")), "tick n"));
     json_decref(j);
