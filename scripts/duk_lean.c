@@ -1,7 +1,7 @@
 
 /* ---- libami (scripts/duk_lean.c, appended to Duktape's source at build time) ----
- * Two helpers that make an instance's heap cheaper; both use only what
- * Duktape itself does elsewhere.
+ * Helpers that make an instance's heap cheaper; they use only what Duktape
+ * itself does elsewhere.
  *
  * ami__duk_lean_functions: after duk_load_function, walk the loaded function
  * and its inner function templates and drop what a closure would otherwise
@@ -23,6 +23,23 @@
  * when the caller must use duk_destroy_heap. */
 void ami__duk_lean_functions(duk_context *ctx, duk_idx_t idx, int strip_debug);
 int ami__duk_destroy_heap_nofin(duk_context *ctx);
+void ami__duk_gc_settle(duk_context *ctx);
+
+/* Count the next voluntary collection from now, as a collection that kept
+ * every live object and string would have set it (Duktape's own formula):
+ * where the instance's setup no longer ends with a collection, its runs then
+ * meet their collections on the same schedule as before. */
+void ami__duk_gc_settle(duk_context *ctx)
+{
+#if defined(DUK_USE_VOLUNTARY_GC)
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_heap *heap = thr->heap;
+	duk_size_t n = heap->st_count;
+	duk_heaphdr *h;
+	for (h = heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(heap, h)) n++;
+	heap->ms_trigger_counter = (duk_int_t) ((n / 256) * DUK_HEAP_MARK_AND_SWEEP_TRIGGER_MULT + DUK_HEAP_MARK_AND_SWEEP_TRIGGER_ADD);
+#endif
+}
 
 static void ami__duk_lean_one(duk_hthread *thr, duk_hcompfunc *f, int strip_debug, int depth)
 {

@@ -160,6 +160,8 @@ void ami__duk_interrupt_now(duk_context *ctx);
  * scripts/duk_lean.c, appended to Duktape's source by the build. */
 void ami__duk_lean_functions(duk_context *ctx, duk_idx_t idx, int strip_debug);
 int ami__duk_destroy_heap_nofin(duk_context *ctx);
+/* The next voluntary collection counted as if one ran now (duk_lean.c). */
+void ami__duk_gc_settle(duk_context *ctx);
 
 int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);   /* lang: AMI__LANG_* */
 

@@ -326,6 +326,18 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     }
     duk_push_global_object(ctx);
     for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
+    /* the objects the prelude added properties to (the names loaded on first
+     * use, Stels, logger, the helpers) keep their tables' growth slack
+     * otherwise: ~1.4 KB of an idle heap for ~0.5 % of a create */
+    duk_compact(ctx, -1);
+    static const char *const grown[] = { "Array", "String", "Object", "Number", "Promise", NULL };
+    for (int i = 0; grown[i]; i++) {
+        duk_get_prop_string(ctx, -1, grown[i]);
+        duk_compact(ctx, -1);
+        duk_get_prop_string(ctx, -1, "prototype");
+        duk_compact(ctx, -1);
+        duk_pop_2(ctx);
+    }
     duk_pop(ctx);
 }
 

@@ -246,7 +246,9 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     /* no collection after setup: what setup drops is freed by reference
      * counting as it goes (the loaded templates lose their .prototype cycles,
      * scripts/duk_lean.c; the replaced built-ins theirs, prelude.js), so one
-     * would find ~0.3 KB to free for ~7 % of a create */
+     * would find ~0.3 KB to free for ~7 % of a create; the next one is
+     * counted from here as if it had run */
+    ami__duk_gc_settle(ctx);
     *out = r;
     return 0;
 }
