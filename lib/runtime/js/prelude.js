@@ -117,6 +117,14 @@ function runJobs() {
      * by name); the head is written back before each job in case one drains */
     var q = jobs, h = jobHead;
     while (h < q.length) {
+        if (h >= 3072 && h * 2 >= q.length) {
+            /* a chain queues its next job as each runs: move what is left to
+             * the front (a queue grown to 100,000s of entries cost big copies) */
+            var n = q.length - h;
+            for (var k = 0; k < n; k++) q[k] = q[h + k];
+            q.length = n;
+            h = 0;
+        }
         var f = q[h], a = q[h + 1], b = q[h + 2];
         q[h] = q[h + 1] = q[h + 2] = undefined;
         jobHead = h + 3;
