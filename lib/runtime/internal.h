@@ -52,6 +52,7 @@ struct ami_runtime {
     size_t heap_max;
     size_t heap_used;         /* read by other threads with __atomic loads */
     size_t heap_peak;
+    size_t heap_after_gc;     /* heap_used after the last collection at a run's start (loop.c) */
     int heap_hit;             /* an allocation was refused during this run */
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;
