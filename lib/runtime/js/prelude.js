@@ -237,6 +237,7 @@ function react(p, f, j, c) {
 function reactionJob(p, c) {
     var h = take(p, c), x;
     if (h === undefined) { reactionOther(p, c); return; }
+    if (h === AWAIT) { c.cont(c, p[KV], p[KS] === 2); return; }
     try { x = h(p[KV]); }
     catch (e) {
         if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
@@ -282,7 +283,7 @@ var Pp = PromiseImpl.prototype;
 /* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
 force(Pp, 'toJSON', function () { return {}; });
 /* then() is C (lib/runtime/promise.c): the hot call of every chain */
-host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled);
+host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT);
 force(Pp, 'then', host.then);
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
 force(Pp, 'finally', function (f) {
