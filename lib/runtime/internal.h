@@ -46,7 +46,7 @@ typedef struct ami__sub {
  * heap pointers to the prelude's objects, and the ring's counters */
 typedef struct ami__promise_core {
     void *key[8];              /* host.promiseKeys */
-    void *proto, *ring, *jobs, *job3, *unhandled;
+    void *proto, *ring, *jobs, *job3, *unhandled, *await;
     unsigned ring_next, ring_live;
 } ami__promise_core;
 
@@ -57,6 +57,7 @@ struct ami_runtime {
     size_t heap_max;
     size_t heap_used;         /* read by other threads with __atomic loads */
     size_t heap_peak;
+    size_t heap_after_gc;     /* heap_used after the last collection at a run's start (loop.c) */
     int heap_hit;             /* an allocation was refused during this run */
     int running;              /* JS runs for a run/pump: allocations may be refused to unwind */
     unsigned alloc_tick;

@@ -90,22 +90,28 @@ static duk_ret_t h_untrack(duk_context *ctx)
 }
 
 /* host.take(p, c): the common reaction job.  When the handler of p's state
- * in p's first reaction is a function (not an await, not a pass-through),
- * drop the reaction from p (a settled promise keeps no children), take c out
- * of the ring and return the handler; else return undefined and change nothing. */
+ * in p's first reaction is a function (not a pass-through), drop the
+ * reaction from p (a settled promise keeps no children), take c out of the
+ * ring and return the handler; for an await (c is the waiting coroutine) drop
+ * it and return the marker; else return undefined and change nothing. */
 static duk_ret_t h_take(duk_context *ctx)
 {
     ami__promise_core *P = core_of(ctx);
     duk_get_prop_heapptr(ctx, 0, P->key[K_S]);         /* 2: state */
-    duk_get_prop_heapptr(ctx, 0, P->key[duk_get_int(ctx, 2) == 1 ? K_F : K_J]);   /* 3: handler */
-    if (!duk_is_function(ctx, 3)) return 0;
+    duk_get_prop_heapptr(ctx, 0, P->key[K_F]);         /* 3: onFulfilled, or the await marker */
+    int await = duk_get_heapptr(ctx, 3) == P->await;
+    if (!await && duk_get_int(ctx, 2) != 1) {
+        duk_pop(ctx);
+        duk_get_prop_heapptr(ctx, 0, P->key[K_J]);
+    }
+    if (!await && !duk_is_function(ctx, 3)) return 0;
     duk_push_undefined(ctx);
     duk_put_prop_heapptr(ctx, 0, P->key[K_F]);
     duk_push_undefined(ctx);
     duk_put_prop_heapptr(ctx, 0, P->key[K_J]);
     duk_push_undefined(ctx);
     duk_put_prop_heapptr(ctx, 0, P->key[K_C]);
-    untrack(ctx, P, 1);
+    if (!await) untrack(ctx, P, 1);
     duk_dup(ctx, 3);
     return 1;
 }
@@ -227,8 +233,8 @@ static duk_ret_t h_new_promise(duk_context *ctx)
     return 1;
 }
 
-/* host.promiseInit(keys, Pp, ring, jobs, reactionJob3, unhandled): the
- * prelude's objects this file works on (all kept alive by the prelude) */
+/* host.promiseInit(keys, Pp, ring, jobs, reactionJob3, unhandled, AWAIT):
+ * the prelude's objects this file works on (all kept alive by the prelude) */
 static duk_ret_t h_promise_init(duk_context *ctx)
 {
     ami__promise_core *P = core_of(ctx);
@@ -242,6 +248,7 @@ static duk_ret_t h_promise_init(duk_context *ctx)
     P->jobs = duk_require_heapptr(ctx, 3);
     P->job3 = duk_require_heapptr(ctx, 4);
     P->unhandled = duk_require_heapptr(ctx, 5);
+    P->await = duk_require_heapptr(ctx, 6);
     P->ring_next = P->ring_live = 0;
     return 0;
 }
@@ -249,7 +256,7 @@ static duk_ret_t h_promise_init(duk_context *ctx)
 void ami__promise_push_host(duk_context *ctx)
 {
     static const duk_function_list_entry fns[] = {
-        { "promiseInit", h_promise_init, 6 },
+        { "promiseInit", h_promise_init, 7 },
         { "then", h_then, 2 },
         { "newPromise", h_new_promise, 0 },
         { "track", h_track, 1 },

@@ -117,6 +117,14 @@ function runJobs() {
      * by name); the head is written back before each job in case one drains */
     var q = jobs, h = jobHead;
     while (h < q.length) {
+        if (h >= 3072 && h * 2 >= q.length) {
+            /* a chain queues its next job as each runs: move what is left to
+             * the front (a queue grown to 100,000s of entries cost big copies) */
+            var n = q.length - h;
+            for (var k = 0; k < n; k++) q[k] = q[h + k];
+            q.length = n;
+            h = 0;
+        }
         var f = q[h], a = q[h + 1], b = q[h + 2];
         q[h] = q[h + 1] = q[h + 2] = undefined;
         jobHead = h + 3;
@@ -229,6 +237,7 @@ function react(p, f, j, c) {
 function reactionJob(p, c) {
     var h = take(p, c), x;
     if (h === undefined) { reactionOther(p, c); return; }
+    if (h === AWAIT) { c.cont(c, p[KV], p[KS] === 2); return; }
     try { x = h(p[KV]); }
     catch (e) {
         if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
@@ -274,7 +283,7 @@ var Pp = PromiseImpl.prototype;
 /* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
 force(Pp, 'toJSON', function () { return {}; });
 /* then() is C (lib/runtime/promise.c): the hot call of every chain */
-host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled);
+host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT);
 force(Pp, 'then', host.then);
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
 force(Pp, 'finally', function (f) {
