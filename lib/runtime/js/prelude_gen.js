@@ -71,27 +71,26 @@ var GpNext = Gp.next;
  * next step and never hand it out: for a generator with its own next() they
  * step it through one result object reused for every value (no allocation per
  * value) */
+/* the fast iterator's methods read its state from this (Duktape resolves
+ * names of outer functions by name, slower than a property of a small object) */
+function fastNext(v) {
+    var s = this._s, o = this._o, r;
+    if (s.st === 1) {
+        var co = s.co;
+        s.st = 2;
+        r = resumeCo(co.t, v, false);
+        if (co.k === 0) { s.st = 1; o.value = r; return o; }
+        r = genEnded(s, co, r);
+    } else r = genResume(this._g, v, 0);
+    o.value = r.value;
+    o.done = r.done;
+    return o;
+}
+function fastThrow(e) { return this._g['throw'](e); }
+function fastReturn(v) { return this._g['return'](v); }
 force(Gp, '__ami_fast', function () {
     if (this.next !== GpNext) return this;
-    var g = this, gs = g._g, res = { value: undefined, done: false };
-    return {
-        next: function (v) {
-            /* outer names are looked up by name in Duktape: each read once */
-            var s = gs, o = res, r;
-            if (s.st === 1) {
-                var co = s.co;
-                s.st = 2;
-                r = resumeCo(co.t, v, false);
-                if (co.k === 0) { s.st = 1; o.value = r; return o; }
-                r = genEnded(s, co, r);
-            } else r = genResume(g, v, 0);
-            o.value = r.value;
-            o.done = r.done;
-            return o;
-        },
-        'throw': function (e) { return g['throw'](e); },
-        'return': function (v) { return g['return'](v); }
-    };
+    return { next: fastNext, 'throw': fastThrow, 'return': fastReturn, _g: this, _s: this._g, _o: { value: undefined, done: false } };
 });
 force(Gp, 'throw', function (e) { return genResume(this, e, 1); });
 force(Gp, 'return', function (v) { return genResume(this, v, 2); });

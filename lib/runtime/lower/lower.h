@@ -81,6 +81,11 @@
  *                          function takes the same parameters as its shell).
  *   __ami_ayield(v), __ami_ayield_star(iterable)  the same in an async generator.
  *                          yield* forwards next(v), throw(e) and return(v).
+ *   __ami_re(re, names, "suy", source[, lookbehinds])  a regexp literal that
+ *                          regex.c rewrote; __ami_re() alone (the first
+ *                          statement of a script that has such literals or
+ *                          uses the global RegExp) installs the RegExp and
+ *                          String method patches before any call.
  *   __ami_genret(e)        rethrows e when it is the signal return() throws at
  *                          a paused yield (first statement of every catch
  *                          clause in a generator: only finally blocks see it).
