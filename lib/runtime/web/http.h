@@ -44,6 +44,7 @@ typedef struct ami__http_req {
     int hops;
     int64_t deadline;
     CURL *easy;
+    int easy_plain;             /* easy's options are those of a plain GET */
     struct ami__http_client *client;   /* while it runs */
     struct ami__http_req *next;
 } ami__http_req;

@@ -39,6 +39,7 @@ typedef struct ami__http_client {
     ami__http_req *active;      /* added to the multi handle */
     int nactive;
     CURL *idle[8];              /* finished easy handles kept for reuse */
+    int idle_plain[8];          /* ...and whether their last request was a plain GET */
     int nidle;
 } ami__http_client;
 
@@ -120,10 +121,21 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 static int setup_easy(ami__http_req *r)
 {
     ami__http_client *c = r->client;
-    if (!r->easy && c->nidle) r->easy = c->idle[--c->nidle];
-    if (!r->easy && !(r->easy = curl_easy_init())) return -1;
+    int was_plain = r->easy_plain;
+    if (!r->easy && c->nidle) {
+        r->easy = c->idle[--c->nidle];
+        was_plain = c->idle_plain[c->nidle];
+    }
+    if (!r->easy) {
+        if (!(r->easy = curl_easy_init())) return -1;
+        was_plain = 1;
+    }
     CURL *e = r->easy;
-    curl_easy_reset(e);
+    /* A plain GET (no CA file) sets every option a plain GET before it set:
+     * no reset then (a reset frees buffers the next transfer allocates again,
+     * which costs a malloc_consolidate of the fragments the heap left). */
+    r->easy_plain = !strcmp(r->method, "GET") && !r->ca_file;
+    if (!(was_plain && r->easy_plain)) curl_easy_reset(e);
     curl_easy_setopt(e, CURLOPT_URL, r->url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -174,6 +186,7 @@ static void finish(ami__http_req *r)
             curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff);
             r->final_url = ami__strdup(eff ? eff : r->url);
         }
+        c->idle_plain[c->nidle] = r->easy_plain;
         c->idle[c->nidle++] = r->easy;
         r->easy = NULL;
     }

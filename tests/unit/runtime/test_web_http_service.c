@@ -105,6 +105,13 @@ static void redirects_are_checked_hop_by_hop(void)
     r = one("POST", url("/redirect?n=1&code=303&to=/echo"), 30000, 1 << 20, AMI__REDIRECT_FOLLOW, NULL);
     CHECK(r->resp_body.size && strstr(r->resp_body.ptr, "\"method\": \"GET\""));
     ami__http_req_unref(r);
+    /* the client reuses its easy handles: a GET after a POST is a GET again */
+    r = one("POST", url("/echo"), 30000, 1 << 20, AMI__REDIRECT_FOLLOW, NULL);
+    CHECK(r->resp_body.size && strstr(r->resp_body.ptr, "\"method\": \"POST\""));
+    ami__http_req_unref(r);
+    r = one("GET", url("/echo"), 30000, 1 << 20, AMI__REDIRECT_FOLLOW, NULL);
+    CHECK(r->resp_body.size && strstr(r->resp_body.ptr, "\"method\": \"GET\""));
+    ami__http_req_unref(r);
 }
 
 static void limits_and_failures_are_errors(void)
