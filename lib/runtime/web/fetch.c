@@ -107,6 +107,7 @@ static void task_done(duk_context *ctx, void *data)
     duk_idx_t top = duk_get_top(ctx);
     int rc = duk_safe_call(ctx, push_result, &a, 0, 9);
     int nargs = rc == 0 && r->err_name ? 2 : 8;
+    if (rc == 0) ami__http_recycle(inst, r);   /* its bytes are in the JS values now */
     ami__http_req_unref(r);   /* the op's */
     ami__http_req_unref(r);   /* the task's */
     if (rc != 0) {
@@ -128,10 +129,13 @@ static void on_req_done(ami__http_req *r)
     ami__loop_post_local(inst, task_done, drop_done, r);
 }
 
-static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx)
+/* The request's header lines; NULL with *oom 0 when there are none (the client's defaults go then). */
+static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx, int *oom)
 {
     struct curl_slist *h = NULL;
-    duk_size_t n = duk_get_length(ctx, idx);
+    duk_size_t n = duk_is_null_or_undefined(ctx, idx) ? 0 : duk_get_length(ctx, idx);
+    *oom = 0;
+    if (!n) return NULL;
     int has_accept = 0, has_type = 0;
     for (duk_size_t i = 0; i < n; i++) {
         duk_get_prop_index(ctx, idx, (duk_uarridx_t)i);
@@ -140,14 +144,18 @@ static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx)
         if (!strncasecmp(line, "content-type:", 13)) has_type = 1;
         struct curl_slist *g = curl_slist_append(h, line);
         duk_pop(ctx);
-        if (!g) { curl_slist_free_all(h); return NULL; }
+        if (!g) { curl_slist_free_all(h); *oom = 1; return NULL; }
         h = g;
     }
-    if (!has_accept) h = curl_slist_append(h, "accept: */*");
-    /* a body without a type is sent without one (libcurl would call it a form) */
-    if (!has_type && h) h = curl_slist_append(h, "Content-Type:");
-    /* no "Expect: 100-continue" round trip on bodies */
-    return curl_slist_append(h, "Expect:");
+    /* as the client's defaults: any type, a body without a type is sent without one (libcurl would
+     * call it a form), no "Expect: 100-continue" round trip on bodies */
+    const char *more[3] = { has_accept ? NULL : "accept: */*", has_type ? NULL : "Content-Type:", "Expect:" };
+    for (int i = 0; i < 3; i++) {
+        struct curl_slist *g = more[i] ? curl_slist_append(h, more[i]) : h;
+        if (!g) { curl_slist_free_all(h); *oom = 1; return NULL; }
+        h = g;
+    }
+    return h;
 }
 
 /* W.fetch(method, url, headerLines|null, bodyBytes|null, redirect, target) -> id; when the request
@@ -176,7 +184,8 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     memset(op, 0, sizeof *op);
     r->method = ami__strdup(method);
     r->url = ami__strdup(url);
-    r->headers = arg_headers(ctx, 2);
+    int hdr_oom = 0;
+    r->headers = arg_headers(ctx, 2, &hdr_oom);
     if (blen || bp) {
         r->body = ami_malloc(blen ? blen : 1);
         if (r->body && blen) memcpy(r->body, bp, blen);
@@ -190,7 +199,7 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     r->perms = ami__perms_ref(w->perms);
     r->done = on_req_done;
     r->owner = inst;
-    if (!r->method || !r->url || !r->headers || ((blen || bp) && !r->body) || (w->ca_file && !r->ca_file)) {
+    if (!r->method || !r->url || hdr_oom || ((blen || bp) && !r->body) || (w->ca_file && !r->ca_file)) {
         ami__http_req_unref(r);
         ami_free(op);
         ami__runtime_throw(ctx, "RangeError", "fetch: out of memory");
