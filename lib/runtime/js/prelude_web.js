@@ -1105,7 +1105,14 @@ function Response(body, init) {
     hide(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
                        headers: headersOf(list, false), type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
-bodyProps(Response, ['status', 'statusText', 'headers', 'type', 'url', 'redirected']);
+bodyProps(Response, ['status', 'statusText', 'type', 'url', 'redirected']);
+/* a fetched response keeps its header lines as the bytes the network gave (hraw: name\0value\0 …)
+ * until its headers are read: most scripts read the body only */
+function responseHeaders(st) {
+    if (st.headers === undefined) { st.headers = headersOf(W.headerPairs(st.hraw), true); st.hraw = undefined; }
+    return st.headers;
+}
+getter(Response.prototype, 'headers', function () { return responseHeaders(this._s); });
 getter(Response.prototype, 'ok', function () { return this.status >= 200 && this.status <= 299; });
 force(Response.prototype, 'clone', function () {
     if (this._s.used) throw new TypeError('Response.clone: Body has already been consumed');
@@ -1136,6 +1143,14 @@ function makeResponse(status, statusText, headerList, bytes, url, redirected, ty
                     url: url, redirected: redirected, body: bytes, used: false });
     return r;
 }
+/* a Response as fetch receives it: immutable headers, still as raw bytes (responseHeaders) */
+function fetchedResponse(status, statusText, hraw, bytes, url, redirected) {
+    var r = Object.create(Response.prototype);
+    hide(r, '_s', { status: status, statusText: statusText, headers: undefined, hraw: hraw, type: 'basic',
+                    url: url, redirected: redirected, body: bytes, used: false });
+    return r;
+}
+kit.responseHeaders = responseHeaders;
 out.Response = Response;
 
 /* ---- fetch ---- */
@@ -1174,35 +1189,40 @@ function fetchParts(input, init) {
     return [method, url, lines, body[0], redirect, init.signal || null];
 }
 
+/* W.fetch's completion, for every request: t is the promise, or [promise, signal, onAbort] when a
+ * signal watches it (an aborted request's promise is settled already: settle ignores it then) */
+function fetchDone(t, err, status, statusText, url, hraw, body, redirected) {
+    var p = t;
+    if (Array.isArray(t)) { p = t[0]; t[1].removeEventListener('abort', t[2]); }
+    if (err) kit.settle(p, 2, netError(err));
+    else kit.settle(p, 1, fetchedResponse(status, statusText, hraw, body, url, redirected));
+}
+if (isCallable(W.fetchDone)) W.fetchDone(fetchDone);
 out.fetch = function fetch(input, init) {
-    var parts;
-    try {
-        parts = fetchParts(input, init);
-        if (parts[5] && parts[5].aborted) throw parts[5].reason;
-    } catch (e) { return PromiseImpl.reject(e); }
     if (!isCallable(W.fetch)) return PromiseImpl.reject(new TypeError('fetch: network I/O is not available in this build'));
     /* the promise is settled directly (kit.newPending/settle): no executor and resolver closures */
-    var p = kit.newPending(), id, signal = parts[5], done = false;
-    function onAbort() {
-        if (done) return;
-        done = true;
-        if (id !== undefined) W.fetchAbort(id);
-        kit.settle(p, 2, signal.reason);
-    }
-    try {
-        id = W.fetch(parts[0], parts[1], parts[2], parts[3], parts[4], function (err, status, statusText, url, headers, body, redirected) {
-            if (signal) signal.removeEventListener('abort', onAbort);
-            if (done) return;
-            done = true;
-            if (err) kit.settle(p, 2, netError(err));
-            else kit.settle(p, 1, makeResponse(status, statusText, headers, body, url, redirected, 'basic', true));
-        });
-    } catch (e) {
-        done = true;
-        kit.settle(p, 2, e);
+    var p = kit.newPending();
+    if (typeof input === 'string' && init === undefined) {   /* fetch(url): the common case, no parts array */
+        try { W.fetch('GET', hrefOf(input), null, null, 'follow', p); }
+        catch (e) { kit.settle(p, 2, e); }
         return p;
     }
-    if (signal) signal.addEventListener('abort', onAbort);
+    var parts, id, signal;
+    try {
+        parts = fetchParts(input, init);
+        signal = parts[5];
+        if (signal && signal.aborted) throw signal.reason;
+    } catch (e) { kit.settle(p, 2, e); return p; }
+    var t = p;
+    if (signal) {
+        t = [p, signal, function () {
+            if (id !== undefined) W.fetchAbort(id);
+            kit.settle(p, 2, signal.reason);
+        }];
+    }
+    try { id = W.fetch(parts[0], parts[1], parts[2], parts[3], parts[4], t); }
+    catch (e) { kit.settle(p, 2, e); return p; }
+    if (signal) signal.addEventListener('abort', t[2]);
     return p;
 };
 /* err = [name, message]: TypeError, PermissionDenied, or a network class name */

@@ -51,39 +51,42 @@ static void drop_done(void *data) { ami__http_req_unref(data); }
 
 typedef struct { ami__http_req *req; int64_t id; } deliver_arg;
 
-/* [ ] -> [ cb, args... ] ready for duk_call(ctx, 7) */
+/* [ ] -> [ fetchDone, target, args... ] ready for duk_call(ctx, 8); the headers go as their raw
+ * bytes (name\0value\0 …: W.headerPairs reads them when a script asks) */
 static duk_ret_t push_result(duk_context *ctx, void *udata)
 {
     deliver_arg *a = udata;
     ami__http_req *r = a->req;
     duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "fetchcb");
+    duk_get_prop_string(ctx, -1, "fetchdone");
+    duk_get_prop_string(ctx, -2, "fetchcb");
     duk_push_number(ctx, (double)a->id);
-    duk_get_prop(ctx, -2);              /* [stash table cb] */
+    duk_get_prop(ctx, -2);              /* [stash done table target] */
     duk_push_number(ctx, (double)a->id);
     duk_del_prop(ctx, -3);
     duk_remove(ctx, -2);
-    duk_remove(ctx, -2);                /* [cb] */
+    duk_remove(ctx, -3);                /* [done target] */
     if (r->err_name) {
         duk_push_array(ctx);
         duk_push_string(ctx, r->err_name);
         duk_put_prop_index(ctx, -2, 0);
         ami__utf8_push(ctx, (const unsigned char *)r->err_msg, strlen(r->err_msg), 0);
         duk_put_prop_index(ctx, -2, 1);
-        return 2;
+        return 3;
     }
     duk_push_null(ctx);
     duk_push_int(ctx, r->status);
     const char *st = r->status_text ? r->status_text : "";
     ami__utf8_push(ctx, (const unsigned char *)st, strlen(st), 0);
     duk_push_string(ctx, r->final_url ? r->final_url : r->url);
-    ami__web_push_header_pairs(ctx, r->resp_headers.ptr, r->resp_headers.size);
+    void *h = duk_push_fixed_buffer(ctx, r->resp_headers.size);
+    if (r->resp_headers.size) memcpy(h, r->resp_headers.ptr, r->resp_headers.size);
     void *b = duk_push_fixed_buffer(ctx, r->resp_body.size);
     if (r->resp_body.size) memcpy(b, r->resp_body.ptr, r->resp_body.size);
     duk_push_buffer_object(ctx, -1, 0, r->resp_body.size, DUK_BUFOBJ_UINT8ARRAY);
     duk_remove(ctx, -2);
     duk_push_boolean(ctx, r->redirected);
-    return 8;
+    return 9;
 }
 
 /* On the instance's thread: hand the result to the prelude's callback. */
@@ -102,15 +105,16 @@ static void task_done(duk_context *ctx, void *data)
     deliver_arg a = { r, op->id };
     ami_free(op);
     duk_idx_t top = duk_get_top(ctx);
-    int rc = duk_safe_call(ctx, push_result, &a, 0, 8);
-    int nargs = rc == 0 && r->err_name ? 1 : 7;
+    int rc = duk_safe_call(ctx, push_result, &a, 0, 9);
+    int nargs = rc == 0 && r->err_name ? 2 : 8;
+    if (rc == 0) ami__http_recycle(inst, r);   /* its bytes are in the JS values now */
     ami__http_req_unref(r);   /* the op's */
     ami__http_req_unref(r);   /* the task's */
     if (rc != 0) {
         duk_set_top(ctx, top + 1);   /* the error */
         (void)duk_throw(ctx);
     }
-    /* [cb args(8 slots, the unused ones undefined)] */
+    /* [fetchDone target args(9 slots, the unused ones undefined)] */
     duk_set_top(ctx, top + 1 + nargs);
     duk_call(ctx, nargs);
     duk_set_top(ctx, top);
@@ -125,10 +129,13 @@ static void on_req_done(ami__http_req *r)
     ami__loop_post_local(inst, task_done, drop_done, r);
 }
 
-static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx)
+/* The request's header lines; NULL with *oom 0 when there are none (the client's defaults go then). */
+static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx, int *oom)
 {
     struct curl_slist *h = NULL;
-    duk_size_t n = duk_get_length(ctx, idx);
+    duk_size_t n = duk_is_null_or_undefined(ctx, idx) ? 0 : duk_get_length(ctx, idx);
+    *oom = 0;
+    if (!n) return NULL;
     int has_accept = 0, has_type = 0;
     for (duk_size_t i = 0; i < n; i++) {
         duk_get_prop_index(ctx, idx, (duk_uarridx_t)i);
@@ -137,17 +144,23 @@ static struct curl_slist *arg_headers(duk_context *ctx, duk_idx_t idx)
         if (!strncasecmp(line, "content-type:", 13)) has_type = 1;
         struct curl_slist *g = curl_slist_append(h, line);
         duk_pop(ctx);
-        if (!g) { curl_slist_free_all(h); return NULL; }
+        if (!g) { curl_slist_free_all(h); *oom = 1; return NULL; }
         h = g;
     }
-    if (!has_accept) h = curl_slist_append(h, "accept: */*");
-    /* a body without a type is sent without one (libcurl would call it a form) */
-    if (!has_type && h) h = curl_slist_append(h, "Content-Type:");
-    /* no "Expect: 100-continue" round trip on bodies */
-    return curl_slist_append(h, "Expect:");
+    /* as the client's defaults: any type, a body without a type is sent without one (libcurl would
+     * call it a form), no "Expect: 100-continue" round trip on bodies */
+    const char *more[3] = { has_accept ? NULL : "accept: */*", has_type ? NULL : "Content-Type:", "Expect:" };
+    for (int i = 0; i < 3; i++) {
+        struct curl_slist *g = more[i] ? curl_slist_append(h, more[i]) : h;
+        if (!g) { curl_slist_free_all(h); *oom = 1; return NULL; }
+        h = g;
+    }
+    return h;
 }
 
-/* W.fetch(method, url, headerLines, bodyBytes|null, redirect, cb) -> id */
+/* W.fetch(method, url, headerLines|null, bodyBytes|null, redirect, target) -> id; when the request
+ * ends, the function given to W.fetchDone is called with (target, err, status, statusText, url,
+ * rawHeaders, body, redirected) */
 duk_ret_t ami__web_fetch(duk_context *ctx)
 {
     ami_runtime *inst = instance_of(ctx);
@@ -156,7 +169,6 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     const char *method = duk_require_string(ctx, 0);
     const char *url = duk_require_string(ctx, 1);
     const char *redirect = duk_require_string(ctx, 4);
-    duk_require_function(ctx, 5);
     ami__web_check_connect(ctx, w, "fetch", url, "TypeError", w->n_fetches, w->fetch_max, "requests are already in flight",
                            "fetch_max");
     size_t blen = 0;
@@ -172,7 +184,8 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     memset(op, 0, sizeof *op);
     r->method = ami__strdup(method);
     r->url = ami__strdup(url);
-    r->headers = arg_headers(ctx, 2);
+    int hdr_oom = 0;
+    r->headers = arg_headers(ctx, 2, &hdr_oom);
     if (blen || bp) {
         r->body = ami_malloc(blen ? blen : 1);
         if (r->body && blen) memcpy(r->body, bp, blen);
@@ -186,13 +199,13 @@ duk_ret_t ami__web_fetch(duk_context *ctx)
     r->perms = ami__perms_ref(w->perms);
     r->done = on_req_done;
     r->owner = inst;
-    if (!r->method || !r->url || !r->headers || ((blen || bp) && !r->body) || (w->ca_file && !r->ca_file)) {
+    if (!r->method || !r->url || hdr_oom || ((blen || bp) && !r->body) || (w->ca_file && !r->ca_file)) {
         ami__http_req_unref(r);
         ami_free(op);
         ami__runtime_throw(ctx, "RangeError", "fetch: out of memory");
     }
     int64_t id = ++w->next_id;
-    /* the callback, by id (created before anything is started: pushes may throw) */
+    /* the target, by id (stored before anything is started: pushes may throw) */
     duk_push_global_stash(ctx);
     if (!duk_get_prop_string(ctx, -1, "fetchcb")) {
         duk_pop(ctx);
@@ -231,4 +244,23 @@ duk_ret_t ami__web_fetch_abort(duk_context *ctx)
     for (fetch_op *o = inst->web->fetches; o; o = o->next)
         if (o->id == id) { ami__http_cancel(o->req); break; }
     return 0;
+}
+
+/* W.fetchDone(fn): the function every fetch completion calls (the prelude sets it once) */
+duk_ret_t ami__web_fetch_done(duk_context *ctx)
+{
+    duk_require_function(ctx, 0);
+    duk_push_global_stash(ctx);
+    duk_dup(ctx, 0);
+    duk_put_prop_string(ctx, -2, "fetchdone");
+    return 0;
+}
+
+/* W.headerPairs(rawHeaders) -> [[lowercase name, value], …] of a fetched response */
+duk_ret_t ami__web_header_pairs(duk_context *ctx)
+{
+    duk_size_t n = 0;
+    const char *p = duk_require_buffer_data(ctx, 0, &n);
+    ami__web_push_header_pairs(ctx, p, n);
+    return 1;
 }

@@ -18,7 +18,7 @@ typedef struct ami__http_req {
     /* inputs (owned; ami_malloc'd) */
     char *method;
     char *url;
-    struct curl_slist *headers;
+    struct curl_slist *headers;  /* NULL: the client's defaults (accept: * / *, no type, no Expect) */
     unsigned char *body;
     size_t body_len;
     int redirect_mode;          /* AMI__REDIRECT_* */
@@ -32,7 +32,7 @@ typedef struct ami__http_req {
     /* outputs */
     int status;
     char *status_text;
-    char *final_url;
+    char *final_url;            /* where the response came from, when not url (NULL: url, which follows the hops) */
     int redirected;
     ami_buf resp_headers;       /* name\0value\0 … */
     ami_buf resp_body;
@@ -44,6 +44,7 @@ typedef struct ami__http_req {
     int hops;
     int64_t deadline;
     CURL *easy;
+    int easy_plain;             /* easy's options are those of a plain GET */
     struct ami__http_client *client;   /* while it runs */
     struct ami__http_req *next;
 } ami__http_req;
@@ -58,5 +59,8 @@ void ami__http_req_unref(ami__http_req *r);
 int ami__http_submit(ami_runtime *inst, ami__http_req *r);
 /* End r now with err_name "AbortError" (done is called) when it still runs. */
 void ami__http_cancel(ami__http_req *r);
+/* r was delivered (its response read): its response buffers go to inst's client for its next
+ * request, when the client is still there and keeps none yet (small ones only). */
+void ami__http_recycle(ami_runtime *inst, ami__http_req *r);
 
 #endif

@@ -39,7 +39,10 @@ typedef struct ami__http_client {
     ami__http_req *active;      /* added to the multi handle */
     int nactive;
     CURL *idle[8];              /* finished easy handles kept for reuse */
+    int idle_plain[8];          /* ...and whether their last request was a plain GET */
     int nidle;
+    struct curl_slist *defaults;   /* the header lines of a request that sets none (r->headers NULL) */
+    ami_buf spare_headers, spare_body;   /* response buffers of a delivered request, for the next one */
 } ami__http_client;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -120,10 +123,21 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 static int setup_easy(ami__http_req *r)
 {
     ami__http_client *c = r->client;
-    if (!r->easy && c->nidle) r->easy = c->idle[--c->nidle];
-    if (!r->easy && !(r->easy = curl_easy_init())) return -1;
+    int was_plain = r->easy_plain;
+    if (!r->easy && c->nidle) {
+        r->easy = c->idle[--c->nidle];
+        was_plain = c->idle_plain[c->nidle];
+    }
+    if (!r->easy) {
+        if (!(r->easy = curl_easy_init())) return -1;
+        was_plain = 1;
+    }
     CURL *e = r->easy;
-    curl_easy_reset(e);
+    /* A plain GET (no CA file) sets every option a plain GET before it set:
+     * no reset then (a reset frees buffers the next transfer allocates again,
+     * which costs a malloc_consolidate of the fragments the heap left). */
+    r->easy_plain = !strcmp(r->method, "GET") && !r->ca_file;
+    if (!(was_plain && r->easy_plain)) curl_easy_reset(e);
     curl_easy_setopt(e, CURLOPT_URL, r->url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -134,7 +148,7 @@ static int setup_easy(ami__http_req *r)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");   /* gzip/deflate/br as libcurl supports */
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers ? r->headers : c->defaults);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "libami-fetch/1");
     int64_t left = r->deadline - ami_time_mono_ms();
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(left > 1 ? left : 1));
@@ -169,11 +183,7 @@ static void finish(ami__http_req *r)
     r->client = NULL;
     /* the easy handle goes back to the client (its connection stays in the multi handle's cache) */
     if (r->easy && c->nidle < (int)(sizeof c->idle / sizeof c->idle[0])) {
-        if (!r->err_name && !r->final_url) {
-            char *eff = NULL;
-            curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff);
-            r->final_url = ami__strdup(eff ? eff : r->url);
-        }
+        c->idle_plain[c->nidle] = r->easy_plain;
         c->idle[c->nidle++] = r->easy;
         r->easy = NULL;
     }
@@ -284,9 +294,10 @@ static void on_done(ami__http_req *r, CURLcode cc)
     }
     r->status = (int)status;
     if (!r->err_name) {
+        /* the URL libcurl ended at, when it is not the one asked for (no copy in the common case) */
         char *eff = NULL;
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff);
-        r->final_url = ami__strdup(eff ? eff : r->url);
+        if (eff && strcmp(eff, r->url)) r->final_url = ami__strdup(eff);
     }
     finish(r);
 }
@@ -396,6 +407,9 @@ static void client_free(ami__http_client *c)
     }
     for (int i = 0; i < c->nidle; i++) curl_easy_cleanup(c->idle[i]);
     curl_multi_cleanup(c->multi);
+    curl_slist_free_all(c->defaults);
+    ami_buf_dispose(&c->spare_headers);
+    ami_buf_dispose(&c->spare_body);
     free(c->socks);
     free(c->ready);
     if (inst->web && inst->web->http == c) inst->web->http = NULL;
@@ -433,6 +447,20 @@ static ami__http_client *client_of(ami_runtime *inst)
         ami__error_set(AMI_ERROR, "fetch: cannot make a libcurl multi handle");
         return NULL;
     }
+    /* a request without header lines: any type (accept), a body is sent without a type (libcurl
+     * would call it a form), no "Expect: 100-continue" round trip */
+    struct curl_slist *h = curl_slist_append(NULL, "accept: */*"), *g;
+    if (h && (g = curl_slist_append(h, "Content-Type:"))) h = g;
+    else { curl_slist_free_all(h); h = NULL; }
+    if (h && (g = curl_slist_append(h, "Expect:"))) h = g;
+    else { curl_slist_free_all(h); h = NULL; }
+    if (!h) {
+        curl_multi_cleanup(c->multi);
+        ami_free(c);
+        ami__error_oom();
+        return NULL;
+    }
+    c->defaults = h;
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
@@ -454,6 +482,12 @@ int ami__http_submit(ami_runtime *inst, ami__http_req *r)
     if (!c) return AMI_ERROR;
     r->deadline = ami_time_mono_ms() + r->timeout_ms;
     r->client = c;
+    if (!r->resp_headers.ptr && !r->resp_body.ptr) {   /* the buffers of the request delivered before */
+        r->resp_headers = c->spare_headers;
+        r->resp_body = c->spare_body;
+        memset(&c->spare_headers, 0, sizeof c->spare_headers);
+        memset(&c->spare_body, 0, sizeof c->spare_body);
+    }
     if (setup_easy(r) || curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
         r->client = NULL;
         return ami__error_set(AMI_ERROR, "fetch: cannot start the request");
@@ -473,4 +507,15 @@ void ami__http_cancel(ami__http_req *r)
     if (!r->client) return;
     fail(r, "AbortError", "The signal has been aborted");
     finish(r);
+}
+
+void ami__http_recycle(ami_runtime *inst, ami__http_req *r)
+{
+    ami__http_client *c = inst->web ? inst->web->http : NULL;
+    if (!c || r->client || c->spare_body.ptr || c->spare_headers.ptr) return;
+    if (r->resp_body.asize > 64 * 1024 || r->resp_headers.asize > 16 * 1024) return;   /* a big one is not kept */
+    c->spare_headers = r->resp_headers;
+    c->spare_body = r->resp_body;
+    memset(&r->resp_headers, 0, sizeof r->resp_headers);
+    memset(&r->resp_body, 0, sizeof r->resp_body);
 }

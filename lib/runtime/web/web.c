@@ -554,6 +554,8 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "onSignal", w_on_signal, 1 },
         { "fetch", ami__web_fetch, 6 },
         { "fetchAbort", ami__web_fetch_abort, 1 },
+        { "fetchDone", ami__web_fetch_done, 1 },
+        { "headerPairs", ami__web_header_pairs, 1 },
         { "serve", ami__web_serve, 3 },
         { "serveClose", ami__web_serve_close, 1 },
         { "serveRespond", ami__web_serve_respond, 4 },

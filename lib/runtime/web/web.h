@@ -65,6 +65,8 @@ void ami__web_free(ami__web *w);
 /* W.fetch / W.fetchAbort (fetch.c) */
 duk_ret_t ami__web_fetch(duk_context *ctx);
 duk_ret_t ami__web_fetch_abort(duk_context *ctx);
+duk_ret_t ami__web_fetch_done(duk_context *ctx);
+duk_ret_t ami__web_header_pairs(duk_context *ctx);
 
 /* W.serve / W.serveClose / W.serveRespond (serve.c) */
 duk_ret_t ami__web_serve(duk_context *ctx);
