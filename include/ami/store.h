@@ -194,7 +194,12 @@ AMI_EXTERN(int) ami_store_current(ami_store *store, ami_versionstamp vs);
  * "" or NULL = since the beginning).  Returns 0 with `vs` set to the newest
  * such commit (at once if one already happened), AMI_ETIMEOUT when
  * `timeout_ms` passes first (timeout_ms < 0 waits forever; 0 only checks),
- * AMI_ESTOPPED when ami_store_wake() was called meanwhile.  Another
+ * AMI_ESTOPPED when ami_store_wake() was called meanwhile.  On AMI_ETIMEOUT
+ * `vs` is the newest versionstamp through which the store vouches that
+ * nothing under `prefix` changed ("" when it cannot say); watching again
+ * from it misses nothing, and keeps `after` recent while other keys change.
+ * It may be older than ami_store_current() (an etcd watch stream that went
+ * silent vouches only for what it delivered).  Another
  * process's commit is seen within a few ms (≤ 50 ms).  Spurious wake-ups are
  * possible (after a very old `after`, the store answers "changed"); re-read
  * and watch again.  Does not block other calls on the handle.

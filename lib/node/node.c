@@ -362,7 +362,6 @@ static void *scheduler_main(void *arg)
     int64_t last_sync = ami_time_mono_ms();
     int quiet = 0;        /* resync periods passed without a list */
     int feed_lost = 0;    /* the feed failed since the last list: list at the next period */
-    int64_t cur_at = 0;   /* when `seen` was last moved on by a quiet watch */
     for (;;) {
         pthread_mutex_lock(&node->mu);
         int quit = node->threads_quit;
@@ -391,17 +390,14 @@ static void *scheduler_main(void *arg)
         int timeout = (int)(node->o.resync_ms - (now - last_sync));
         if (timeout > 50) timeout = 50;   /* re-check local events (exits, capacity) often */
         if (timeout < 0) timeout = 0;
-        /* a watch that times out vouches for every commit up to `cur` (taken before it):
-         * `seen` moves on, so other keys' commits (stats, worker data) never age it into
-         * the store's "too old to tell: changed" answer, which would list the registry.
-         * Taken every 100 ms, not every watch (on etcd it is a request). */
-        ami_versionstamp vs, cur = "";
-        if (now - cur_at >= 100) {
-            cur_at = now;
-            if (ami_store_current(node->store, cur)) cur[0] = '\0';
-        }
+        /* a watch that times out says through which commit it vouches for the registry:
+         * `seen` moves on to it, so other keys' commits (stats, worker data) never age it
+         * into the store's "too old to tell: changed" answer, which would list the registry.
+         * Only that far: an etcd stream that went silent vouches for what it delivered, and
+         * the change it held back is reported once it is back. */
+        ami_versionstamp vs;
         int rc = ami_store_watch(node->store, prefix, seen, timeout, vs);
-        if (rc == AMI_ETIMEOUT && cur[0]) memcpy(seen, cur, sizeof seen);
+        if (rc == AMI_ETIMEOUT && vs[0] && strcmp(vs, seen) > 0) memcpy(seen, vs, sizeof seen);
         now = ami_time_mono_ms();
         if (rc != 0 && rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) feed_lost = 1;
         int period = now - last_sync >= node->o.resync_ms;

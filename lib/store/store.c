@@ -722,7 +722,7 @@ AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const ch
     if (prefix && (rc = ami__key_encode_any(&p, prefix))) return rc;
     rc = store->be->watch(store->be, (const unsigned char *)p.ptr, p.size, after ? after : "", timeout_ms, vs);
     ami_buf_dispose(&p);
-    if (rc) vs[0] = '\0';
+    if (rc && rc != AMI_ETIMEOUT) vs[0] = '\0';   /* a timeout's vs says how far it vouches */
     return rc;
 }
 

@@ -150,6 +150,8 @@ class Store:
                 rc = L.ami_store_watch(self.handle, p, L.enc(seen), wait, vs)
                 if rc == -10:        # AMI_ETIMEOUT: one slice without a change
                     idle += wait
+                    if vs.value:     # quiet through this commit: watch on from it
+                        seen = L.dec(vs.value)
                     continue
                 if rc == -15:        # AMI_ESTOPPED: wake()
                     return

@@ -50,7 +50,14 @@
  * in at once, others' as the stream brings them (a few ms).  watch(prefix,
  * after) answers from that record and waits on a condition variable; wake()
  * broadcasts.  The stream is reopened after a drop (next member, from the
- * revision after the last seen: nothing is lost); when etcd has compacted past
+ * revision after the last seen: nothing is lost), and also when it has been
+ * silent for HUB_SILENT_MS, on a new connection: a link cut without a reset
+ * leaves a TCP stream that looks open but will never deliver (a node's
+ * heartbeats keep a healthy stream talking; an idle store pays one watch
+ * request per HUB_SILENT_MS).  A watch that times out vouches only for what
+ * the stream delivered (revisions below hub_next), never for the store's
+ * current revision, so a caller that watches on from that point misses
+ * nothing a dead stream held back.  When etcd has compacted past
  * it, or changes fall off the record, an `after` below that point is answered
  * "changed" (the caller re-reads, as after a pruned SQLite change log).  A
  * watch from before the hub's start gets a stream of its own: a range finds the
@@ -82,6 +89,7 @@
 #define LEASE_REUSE_MS     3000    /* reuse a lease that ends at most this long after the expiry */
 #define EXPIRED_RETRIES    8       /* txn retries when an absence check met expired keys */
 #define WATCH_RETRY_MS     100     /* pause before reopening a dropped watch stream */
+#define HUB_SILENT_MS      3000    /* a hub stream quiet this long is reopened on a new connection */
 
 /* One change the hub saw: a key (without the prefix) written or deleted at a revision. */
 typedef struct {
@@ -135,6 +143,7 @@ typedef struct {
     size_t ev_head, ev_n;
     uint64_t hub_seq;     /* bumped whenever the log grows */
     int64_t hub_born;     /* monotonic ms the hub started: it needs a moment to replay history */
+    int64_t hub_heard;    /* monotonic ms the stream last brought bytes (or was opened) */
 } ec_backend;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -967,6 +976,9 @@ static size_t hub_write(char *data, size_t size, size_t nmemb, void *ud)
     hub_stream *h = ud;
     ec_backend *b = h->b;
     size_t n = size * nmemb;
+    pthread_mutex_lock(&b->wmu);
+    b->hub_heard = ami_time_mono_ms();
+    pthread_mutex_unlock(&b->wmu);
     if (ami_buf_put(&h->in, data, n)) return 0;
     ami_buf key = AMI_BUF_INIT;
     for (;;) {
@@ -1027,12 +1039,16 @@ static void *hub_main(void *arg)
     if (c) {
         setup_easy(b, c);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, b->whdrs);
+        /* each stream on a connection of its own: a silent one is never handed to the next */
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
     }
     pthread_mutex_lock(&b->wmu);
     size_t ep = b->ep_hint;
     while (c && jk && jend && b->hub_state == 1) {
         json_t *req = json_pack("{s{sOsOsI}}", "create_request", "key", jk, "range_end", jend, "start_revision",
                                 (json_int_t)b->hub_next);
+        b->hub_heard = ami_time_mono_ms();
         pthread_mutex_unlock(&b->wmu);
         char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
         json_decref(req);
@@ -1051,9 +1067,10 @@ static void *hub_main(void *arg)
             if (!running || h.stop || h.bad) break;
             pthread_mutex_lock(&b->wmu);
             int stopping = b->hub_state == 2;
+            int silent = ami_time_mono_ms() - b->hub_heard >= HUB_SILENT_MS;
             pthread_mutex_unlock(&b->wmu);
-            if (stopping) break;
-            curl_multi_poll(b->hub_multi, NULL, 0, 1000, NULL);
+            if (stopping || silent) break;
+            curl_multi_poll(b->hub_multi, NULL, 0, 500, NULL);
         }
         curl_multi_remove_handle(b->hub_multi, c);
         free(body);
@@ -1080,7 +1097,7 @@ static int hub_start(ec_backend *b, int64_t from)
     if (!(b->hub_multi = curl_multi_init())) return ami__error_oom();
     b->hub_start = b->hub_next = from;
     b->hub_floor = from - 1;
-    b->hub_born = ami_time_mono_ms();
+    b->hub_born = b->hub_heard = ami_time_mono_ms();
     b->hub_state = 1;
     if (pthread_create(&b->hub_thread, NULL, hub_main, b)) {
         b->hub_state = 0;
@@ -1159,7 +1176,12 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
         if (b->wake_gen != gen) { rc = AMI_ESTOPPED; break; }
         if ((got = hub_query(b, prefix, prefix_len, (int64_t)a)) > 0) break;
         int64_t now = ami_time_mono_ms();
-        if (deadline >= 0 && now >= deadline) { rc = AMI_ETIMEOUT; break; }
+        if (deadline >= 0 && now >= deadline) {
+            /* quiet through what the stream delivered, and not one revision further */
+            got = b->hub_next - 1 > (int64_t)a ? b->hub_next - 1 : (int64_t)a;
+            rc = AMI_ETIMEOUT;
+            break;
+        }
         int slice = 1000;
         if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
         timed_wait(b, slice > 0 ? slice : 1);
@@ -1167,7 +1189,10 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     pthread_mutex_unlock(&b->wmu);
     if (!rc) vs_from_rev(vs, got);
     else if (rc == AMI_ESTOPPED) ami__error_set(AMI_ESTOPPED, "watch stopped by ami_store_wake()");
-    else ami__error_set(AMI_ETIMEOUT, "no change within %d ms", timeout_ms);
+    else {
+        if (got > 0) vs_from_rev(vs, got);
+        ami__error_set(AMI_ETIMEOUT, "no change within %d ms", timeout_ms);
+    }
     return rc;
 }
 

@@ -724,9 +724,13 @@ static int ring_query(sq_backend *b, const unsigned char *lo, size_t lo_len, con
     return *found > 0;
 }
 
-/* 1: a matching commit after `after` (vs set); 0: none; RETRY: busy; <0: error.  Under wmu. */
+/*
+ * 1: a matching commit after `after` (vs set); 0: none, and *quiet is the
+ * newest commit the query covered (the log's and this handle's); RETRY: busy;
+ * <0: error.  Under wmu.
+ */
 static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, const unsigned char *hi,
-                       size_t hi_len, sqlite3_int64 after, ami_versionstamp vs)
+                       size_t hi_len, sqlite3_int64 after, ami_versionstamp vs, sqlite3_int64 *quiet)
 {
     uint64_t mine = 0;
     ring_query(b, lo, lo_len, hi, hi_len, (uint64_t)after, &mine);
@@ -747,14 +751,15 @@ static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, co
     int missed = after < floor;
     if (sqlite3_column_type(st, 0) != SQLITE_NULL && after + 1 < sqlite3_column_int64(st, 0)) missed = 1;
     sqlite3_reset(st);
+    sqlite3_int64 newest = logmax > floor ? logmax : floor;
+    if ((sqlite3_int64)b->newest > newest) newest = (sqlite3_int64)b->newest;
     if (missed) {
         /* commits after `after` may be missing from the log (pruned, or made
          * before a second handle opened): say "changed" with the newest we know */
-        sqlite3_int64 newest = logmax > floor ? logmax : floor;
-        if ((sqlite3_int64)b->newest > newest) newest = (sqlite3_int64)b->newest;
         if (newest > found) found = newest;
         if (found <= after) found = after + 1;
     }
+    *quiet = newest;
     if (found <= 0) return 0;
     vs_out(vs, found);
     return 1;
@@ -814,12 +819,13 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
     int poller = 0;
 
+    sqlite3_int64 quiet = 0;   /* nothing matched through this commit */
     pthread_mutex_lock(&b->wmu);
     uint64_t gen = b->wake_gen;
     for (;;) {
         if (b->wake_gen != gen) { rc = AMI_ESTOPPED; break; }
         uint64_t seq0 = b->change_seq;
-        rc = watch_query(b, lo, lo_len, hi, hi_len, (sqlite3_int64)a, vs);
+        rc = watch_query(b, lo, lo_len, hi, hi_len, (sqlite3_int64)a, vs, &quiet);
         if (rc == 1) { rc = 0; break; }
         if (rc < 0) break;
         int busy = rc == RETRY;
@@ -850,7 +856,10 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
         if (rc) break;
     }
     if (rc == AMI_ESTOPPED) ami__error_set(AMI_ESTOPPED, "watch stopped by ami_store_wake()");
-    else if (rc == AMI_ETIMEOUT) ami__error_set(AMI_ETIMEOUT, "no change within %d ms", timeout_ms);
+    else if (rc == AMI_ETIMEOUT) {
+        if (quiet > (sqlite3_int64)a) vs_out(vs, quiet);
+        ami__error_set(AMI_ETIMEOUT, "no change within %d ms", timeout_ms);
+    }
     if (poller) {
         /* hand the polling role to another waiter */
         b->poller_active = 0;
@@ -858,7 +867,7 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     }
     pthread_mutex_unlock(&b->wmu);
     if (hi != small && hi != &any_hi) ami_free(hi);
-    if (rc) vs[0] = '\0';
+    if (rc && rc != AMI_ETIMEOUT) vs[0] = '\0';
     return rc;
 }
 
