@@ -148,8 +148,10 @@ $(DUKDIR)/duktape.h: $(DUK_SRC)/duktape.h
 $(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c
 	@mkdir -p $(DUKDIR)
 	cat $^ > $@
+# Under the sanitizers Duktape's own NULL + 0 (an empty property table) is not
+# a finding: clang's UBSan reports it at the first heap (seen by fuzz_webfix).
 $(DUKDIR)/duktape.o: $(DUKDIR)/duktape.c $(DUKDIR)/duktape.h $(DUKDIR)/duk_config.h
-	$(QCC)$(CC) $(BASE_CFLAGS) -w -c $< -o $@
+	$(QCC)$(CC) $(BASE_CFLAGS) $(if $(SAN),-fno-sanitize=pointer-overflow) -w -c $< -o $@
 
 $(B)/obj/%.o: %.c $(HDRS) $(DUKDIR)/duk_config.h $(DUKDIR)/duktape.h
 	@mkdir -p $(dir $@)

@@ -18,7 +18,9 @@
 void ami__log_ring_free(ami__worker *w)
 {
     if (!w->ring) return;
-    for (int i = 0; i < w->ring_len; i++) ami_free(w->ring[(w->ring_head + i) % w->ring_len].msg);
+    /* the lines sit at (head + i) % capacity: modulo ring_len freed the wrong slots once
+     * the byte limit had dropped lines before the ring was full (a 60 KB-line flood) */
+    for (int i = 0; i < w->ring_len; i++) ami_free(w->ring[(w->ring_head + i) % w->ring_cap].msg);
     ami_free(w->ring);
     w->ring = NULL;
     w->ring_len = w->ring_head = 0;
@@ -42,6 +44,7 @@ static void ring_push(ami_node *node, ami__worker *w, int64_t ts, const char *le
     if (!w->ring) {
         w->ring = ami_malloc((size_t)cap * sizeof *w->ring);
         if (!w->ring) return;
+        w->ring_cap = cap;
         w->ring_len = w->ring_head = 0;
         w->ring_bytes = 0;
     }

@@ -165,7 +165,7 @@ typedef struct ami__worker {
 
     /* ---- log ring and budget (node->log_mu) ---- */
     ami__logline *ring;
-    int ring_len, ring_head;
+    int ring_len, ring_head, ring_cap;   /* ring_cap: the slots allocated (o.log_ring then) */
     size_t ring_bytes;        /* message bytes held by the ring */
     int64_t last_log_ts;
     int64_t lb_window;        /* monotonic ms the budget's window started: the script's lines in the current second */

@@ -92,7 +92,8 @@ static void neighbours_keep_going(void)
     int status = 0;
     while (waitpid(p, &status, WNOHANG) == 0 && ami_time_mono_ms() - k0 < 30000) nap_ms(10);
     int64_t took = ami_time_mono_ms() - k0;
-    fprintf(stderr, "    SIGTERM to exit: %lld ms (bound %d)\n", (long long)took, GRACE + 1000);
+    fprintf(stderr, "    SIGTERM to exit: %lld ms (bound %d), amid %s %d\n", (long long)took, GRACE + 1000,
+            WIFSIGNALED(status) ? "killed by signal" : "exit status", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     CHECK(took < GRACE + 1000 + 1500);   /* goal grace + 1 s (1.25-1.7 s measured at load ~10); room for a loaded machine */
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     if (took >= 30000) { kill(p, SIGKILL); waitpid(p, NULL, 0); }
