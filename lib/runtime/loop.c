@@ -13,21 +13,40 @@
 
 /* ---- inbox ---- */
 
+/* A queue entry for fn(data), or NULL with `data` already handed to `drop`. */
+static ami__task *task_new(ami__task_fn fn, ami__drop_fn drop, void *data)
+{
+    ami__task *t = malloc(sizeof *t);
+    if (!t) {
+        if (drop) drop(data);
+        return NULL;
+    }
+    t->fn = fn;
+    t->drop = drop;
+    t->data = data;
+    t->next = NULL;
+    return t;
+}
+
+int ami__loop_post_local(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *data)
+{
+    ami__task *t = task_new(fn, drop, data);
+    if (!t) return AMI_ENOMEM;
+    pthread_mutex_lock(&r->mu);
+    if (r->loop.tail) r->loop.tail->next = t; else r->loop.head = t;
+    r->loop.tail = t;
+    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
 int ami__loop_post(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *data)
 {
     if (!r || !fn) {
         if (drop) drop(data);
         return AMI_EINVAL;
     }
-    ami__task *t = malloc(sizeof *t);
-    if (!t) {
-        if (drop) drop(data);
-        return AMI_ENOMEM;
-    }
-    t->fn = fn;
-    t->drop = drop;
-    t->data = data;
-    t->next = NULL;
+    ami__task *t = task_new(fn, drop, data);
+    if (!t) return AMI_ENOMEM;
     pthread_mutex_lock(&r->mu);
     if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) || r->closing) {
         pthread_mutex_unlock(&r->mu);

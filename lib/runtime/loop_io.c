@@ -42,24 +42,6 @@ void ami__loop_remove_io(ami_runtime *r, ami__io_source *s)
     s->next = NULL;
 }
 
-int ami__loop_post_local(ami_runtime *r, ami__task_fn fn, ami__drop_fn drop, void *data)
-{
-    ami__task *t = malloc(sizeof *t);
-    if (!t) {
-        if (drop) drop(data);
-        return AMI_ENOMEM;
-    }
-    t->fn = fn;
-    t->drop = drop;
-    t->data = data;
-    t->next = NULL;
-    pthread_mutex_lock(&r->mu);
-    if (r->loop.tail) r->loop.tail->next = t; else r->loop.head = t;
-    r->loop.tail = t;
-    pthread_mutex_unlock(&r->mu);
-    return 0;
-}
-
 /* Gather the sources' descriptors into r->loop.pfd from index `first`; the
  * count (from first) or -1 when out of memory; *due lowered to their deadline. */
 static int gather(ami_runtime *r, int first, int64_t *due)
