@@ -381,9 +381,11 @@ typedef struct {
     int kind;            /* MT_* */
     ami__task *task;
     double timer_id;
+    ami__task_fn fn;     /* MT_CALL */
+    void *data;
 } macro_arg;
 
-enum { MT_TASK, MT_TIMER, MT_SUBS, MT_JOBS };
+enum { MT_TASK, MT_TIMER, MT_SUBS, MT_JOBS, MT_CALL };
 
 static duk_ret_t macro_body(duk_context *ctx, void *udata)
 {
@@ -410,6 +412,12 @@ static duk_ret_t macro_body(duk_context *ctx, void *udata)
     case MT_SUBS:
         ami__runtime_poll_subs(ctx, a->r);
         break;
+    case MT_CALL: {
+        duk_idx_t top = duk_get_top(ctx);
+        a->fn(ctx, a->data);
+        duk_set_top(ctx, top);
+        break;
+    }
     default:
         break;
     }
@@ -434,6 +442,20 @@ static int macrotask(ami_runtime *r, macro_arg *a)
     }
     if (rc == 0) duk_pop(r->ctx);
     return rc;
+}
+
+int ami__loop_run_now(ami_runtime *r, ami__task_fn fn, void *data)
+{
+    if (!r->loop.in_io_run || r->loop.io_failed || r->running || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return -1;
+    macro_arg a;
+    memset(&a, 0, sizeof a);
+    a.r = r;
+    a.kind = MT_CALL;
+    a.fn = fn;
+    a.data = data;
+    r->loop.io_ran = 1;
+    if (macrotask(r, &a) != 0) r->loop.io_failed = 1;   /* the error stays on top for the turn */
+    return 0;
 }
 
 /* ---- the run ---- */
@@ -624,8 +646,16 @@ static int turn(ami_runtime *r, int in_run)
     if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return TURN_STOPPED;
     int worked = 0, rc;
     macro_arg a;
-    /* I/O sources first: what they finished joins the inbox */
+    /* I/O sources first: what they finished joins the inbox (or runs at once) */
+    r->loop.in_io_run = 1;
+    r->loop.io_ran = 0;
     ami__loop_io_run(r);
+    r->loop.in_io_run = 0;
+    if (r->loop.io_ran) worked = 1;
+    if (r->loop.io_failed) {
+        r->loop.io_failed = 0;
+        goto failed;
+    }
     /* the inbox: what is queued now (later posts wait for the next turn) */
     for (int n = 0; n < 256; n++) {
         ami__task *t = take_task(r);

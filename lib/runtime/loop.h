@@ -68,7 +68,8 @@ typedef struct ami__io_source {
      * 0); returns how many there are (may exceed max: call again with room).
      * *due: lowered to the source's deadline (monotonic ms) when it has one. */
     int (*fds)(struct ami__io_source *s, struct pollfd *pfd, int max, int64_t *due);
-    /* Serve what is ready (no JavaScript: results go in with ami__loop_post_local). */
+    /* Serve what is ready: results go in with ami__loop_post_local, or run at
+     * once with ami__loop_run_now (the source may then be removed meanwhile). */
     void (*run)(struct ami__io_source *s);
     /* Optional: a run ended (successfully; a failed or stopped one closes the
      * loop's resources).  May remove the source (and free it). */
@@ -81,6 +82,12 @@ void ami__loop_remove_io(ami_runtime *inst, ami__io_source *s);
 /* Queue a task from the instance's own thread (an I/O source's run): like
  * ami__loop_post without waking anyone (the loop is running). */
 int ami__loop_post_local(ami_runtime *inst, ami__task_fn fn, ami__drop_fn drop, void *data);
+/* From an I/O source's run inside a turn: run fn(data) at once as a macrotask
+ * (microtasks drained after it, its error handled as a task's), without the
+ * trip through the inbox.  0 when it ran (fn took data); -1 when it cannot run
+ * now (not inside a source's run, a stop is pending, an earlier one failed in
+ * this turn): nothing was called, post it instead. */
+int ami__loop_run_now(ami_runtime *inst, ami__task_fn fn, void *data);
 
 /* ---- used by the runtime's own files ---- */
 
@@ -124,6 +131,9 @@ typedef struct ami__loop {
     void *ready_payload;
     /* I/O sources (loop_io.c) */
     ami__io_source *io;
+    unsigned io_gen;      /* bumped when a source is added or removed */
+    int in_io_run;        /* the turn serves the sources: ami__loop_run_now may run a task */
+    int io_ran, io_failed;   /* a task ran from a source (failed: its error is on top of the stack) */
     int wake_fd;          /* an eventfd a post writes while io_wait (valid when wake_open) */
     int wake_open;
     int io_wait;          /* a blocking wrapper polls the sources (under inst->mu) */

@@ -32,6 +32,7 @@ void ami__loop_add_io(ami_runtime *r, ami__io_source *s)
 {
     s->next = r->loop.io;
     r->loop.io = s;
+    r->loop.io_gen++;
 }
 
 void ami__loop_remove_io(ami_runtime *r, ami__io_source *s)
@@ -40,6 +41,7 @@ void ami__loop_remove_io(ami_runtime *r, ami__io_source *s)
     for (ami__io_source **pp = &r->loop.io; *pp; pp = &(*pp)->next)
         if (*pp == s) { *pp = s->next; break; }
     s->next = NULL;
+    r->loop.io_gen++;
 }
 
 /* Gather the sources' descriptors into r->loop.pfd from index `first`; the
@@ -75,9 +77,13 @@ void ami__loop_io_run(ami_runtime *r)
 {
     if (!r->loop.io) return;
     ami__loop_io_unpark(r);
+    unsigned gen = r->loop.io_gen;
     for (ami__io_source *s = r->loop.io, *next; s; s = next) {
         next = s->next;
         s->run(s);
+        /* a task run from the source (ami__loop_run_now) added or removed sources:
+         * `next` may be gone; the rest are served in the next turn */
+        if (r->loop.io_gen != gen) break;
     }
 }
 
