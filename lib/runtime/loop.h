@@ -75,6 +75,7 @@ typedef struct ami__io_source {
      * loop's resources).  May remove the source (and free it). */
     void (*end)(struct ami__io_source *s);
     struct ami__io_source *next;   /* owned by the loop */
+    int rev_at, nrev;              /* the loop's: where its descriptors were in the last wait's poll */
 } ami__io_source;
 /* Instance thread. */
 void ami__loop_add_io(ami_runtime *inst, ami__io_source *s);
@@ -88,6 +89,10 @@ int ami__loop_post_local(ami_runtime *inst, ami__task_fn fn, ami__drop_fn drop, 
  * now (not inside a source's run, a stop is pending, an earlier one failed in
  * this turn): nothing was called, post it instead. */
 int ami__loop_run_now(ami_runtime *inst, ami__task_fn fn, void *data);
+/* In a source's run: its descriptors as the blocking wait polled them just
+ * before this turn (revents set; *n of them), or NULL when they were not
+ * polled since (poll them yourself). */
+const struct pollfd *ami__loop_io_polled(ami_runtime *inst, const ami__io_source *s, int *n);
 
 /* ---- used by the runtime's own files ---- */
 
@@ -134,6 +139,8 @@ typedef struct ami__loop {
     unsigned io_gen;      /* bumped when a source is added or removed */
     int in_io_run;        /* the turn serves the sources: ami__loop_run_now may run a task */
     int io_ran, io_failed;   /* a task ran from a source (failed: its error is on top of the stack) */
+    unsigned rev_gen;     /* io_gen when that poll was made */
+    int rev_valid;        /* pfd holds what the last wait's poll saw, for the next run of the sources */
     int wake_fd;          /* an eventfd a post writes while io_wait (valid when wake_open) */
     int wake_open;
     int io_wait;          /* a blocking wrapper polls the sources (under inst->mu) */
