@@ -130,7 +130,8 @@ static void srv_unlink_pending(serve_srv *s, serve_req *q)
         if (*pp == q) { *pp = q->next; q->next = NULL; return; }
 }
 
-/* [ ] -> [ cb id method url headers body remote ] */
+/* [ ] -> [ cb id method url rawHeaders body remoteHost remotePort ] (rawHeaders: name\0value\0 …, the
+ * names as the client sent them: W.headerPairs lowercases them when a script reads the headers) */
 static duk_ret_t push_request(duk_context *ctx, void *udata)
 {
     serve_req *q = udata;
@@ -143,7 +144,8 @@ static duk_ret_t push_request(duk_context *ctx, void *udata)
     duk_push_number(ctx, (double)q->id);
     duk_push_string(ctx, q->method);
     ami__utf8_push(ctx, (const unsigned char *)q->url, strlen(q->url), 0);
-    ami__web_push_header_pairs(ctx, q->headers.ptr, q->headers.size);
+    void *h = duk_push_fixed_buffer(ctx, q->headers.size);
+    if (q->headers.size) memcpy(h, q->headers.ptr, q->headers.size);
     if (q->body.size || (strcmp(q->method, "GET") && strcmp(q->method, "HEAD"))) {
         void *b = duk_push_fixed_buffer(ctx, q->body.size);
         if (q->body.size) memcpy(b, q->body.ptr, q->body.size);
@@ -152,12 +154,9 @@ static duk_ret_t push_request(duk_context *ctx, void *udata)
     } else {
         duk_push_null(ctx);
     }
-    duk_push_array(ctx);
     duk_push_string(ctx, q->remote);
-    duk_put_prop_index(ctx, -2, 0);
     duk_push_int(ctx, q->remote_port);
-    duk_put_prop_index(ctx, -2, 1);
-    return 7;
+    return 8;
 }
 
 /* On the instance's thread: hand the request to the server's handler. */
@@ -174,14 +173,14 @@ static void task_request(duk_context *ctx, void *data)
     q->next = s->pending;
     s->pending = q;                    /* the task's reference moves to the pending list */
     duk_idx_t top = duk_get_top(ctx);
-    if (duk_safe_call(ctx, push_request, q, 0, 7) != 0) {
+    if (duk_safe_call(ctx, push_request, q, 0, 8) != 0) {
         srv_unlink_pending(s, q);
         sreq_answer(q, 500, text_response("Internal Server Error\n"));
         sreq_unref(q);
         duk_set_top(ctx, top + 1);
         (void)duk_throw(ctx);
     }
-    duk_call(ctx, 6);
+    duk_call(ctx, 7);
     duk_set_top(ctx, top);
 }
 
