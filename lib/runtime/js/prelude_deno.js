@@ -84,7 +84,7 @@ force(Deno, 'serve', function (a, b) {
     function answer(id, res) {
         if (!(res instanceof G.Response)) throw new TypeError('Deno.serve: the handler must return a Response or a promise of one');
         var st = res._s;   /* the state itself: no getter calls */
-        W.serveRespond(id, st.status, web.responseHeaders(st)._list, st.body);
+        W.serveRespond(id, st.status, web.responseList(st), st.body);
     }
     var r = W.serve(port, hostname, function (id, method, url, hraw, body, rhost, rport) {
         var out;

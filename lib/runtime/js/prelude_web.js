@@ -1110,14 +1110,21 @@ function Response(body, init) {
         throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
     if (b[1] && !listHas(list, 'content-type')) list.push(['content-type', b[1]]);
     hide(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
-                       headers: headersOf(list, false), type: 'default', url: '', redirected: false, body: b[0], used: false });
+                       headers: undefined, hlist: list, type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
 bodyProps(Response, ['status', 'statusText', 'type', 'url', 'redirected']);
 /* a fetched response keeps its header lines as the bytes the network gave (hraw: name\0value\0 …)
- * until its headers are read: most scripts read the body only */
+ * until its headers are read: most scripts read the body only; a constructed one keeps its checked
+ * [name, value] list (hlist) until then: Deno.serve sends the list (responseList) */
 function responseHeaders(st) {
-    if (st.headers === undefined) { st.headers = headersOf(W.headerPairs(st.hraw), true); st.hraw = undefined; }
+    if (st.headers === undefined) {
+        st.headers = st.hlist !== undefined ? headersOf(st.hlist, false) : headersOf(W.headerPairs(st.hraw), true);
+        st.hraw = st.hlist = undefined;
+    }
     return st.headers;
+}
+function responseList(st) {
+    return st.headers === undefined && st.hlist !== undefined ? st.hlist : responseHeaders(st)._list;
 }
 getter(Response.prototype, 'headers', function () { return responseHeaders(this._s); });
 getter(Response.prototype, 'ok', function () { return this.status >= 200 && this.status <= 299; });
@@ -1158,6 +1165,7 @@ function fetchedResponse(status, statusText, hraw, bytes, url, redirected) {
     return r;
 }
 kit.responseHeaders = responseHeaders;
+kit.responseList = responseList;
 out.Response = Response;
 
 /* ---- fetch ---- */
