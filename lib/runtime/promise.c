@@ -18,8 +18,14 @@
 enum { K_S, K_V, K_H, K_F, K_J, K_C, K_R, K_I, K_N };
 #define RING_MAX 131072u
 
-/* scripts/duk_promise.c (in Duktape's own source: it sizes the property table) */
+/* scripts/duk_promise.c (in Duktape's own source: it sizes the property table
+ * and reads and writes a promise's fields where it put them) */
 void ami__duk_push_promise(duk_context *ctx, void *proto, void *const *keys, int n);
+int ami__duk_pget(duk_context *ctx, duk_idx_t idx, void *const *keys, int i);
+void ami__duk_pput(duk_context *ctx, duk_idx_t idx, void *const *keys, int i);
+/* field k of the promise at idx: push it / pop the value on top into it */
+#define PGET(ctx, P, idx, k) ami__duk_pget((ctx), (idx), (P)->key, (k))
+#define PPUT(ctx, P, idx, k) ami__duk_pput((ctx), (idx), (P)->key, (k))
 
 static ami__promise_core *core_of(duk_context *ctx)
 {
@@ -43,7 +49,7 @@ static void track(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
     duk_put_prop_index(ctx, -2, i);
     duk_pop(ctx);
     duk_push_uint(ctx, i);
-    duk_put_prop_heapptr(ctx, idx, P->key[K_I]);
+    PPUT(ctx, P, idx, K_I);
     P->ring_live++;
     P->ring_next = i + 1 == RING_MAX ? 0 : i + 1;
 }
@@ -61,7 +67,7 @@ static void untrack(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
 {
     idx = duk_normalize_index(ctx, idx);
     if (!duk_is_object(ctx, idx)) return;
-    if (!duk_get_prop_heapptr(ctx, idx, P->key[K_I]) || !duk_is_number(ctx, -1)) {
+    if (!PGET(ctx, P, idx, K_I) || !duk_is_number(ctx, -1)) {
         duk_pop(ctx);
         return;
     }
@@ -97,20 +103,20 @@ static duk_ret_t h_untrack(duk_context *ctx)
 static duk_ret_t h_take(duk_context *ctx)
 {
     ami__promise_core *P = core_of(ctx);
-    duk_get_prop_heapptr(ctx, 0, P->key[K_S]);         /* 2: state */
-    duk_get_prop_heapptr(ctx, 0, P->key[K_F]);         /* 3: onFulfilled, or the await marker */
+    PGET(ctx, P, 0, K_S);         /* 2: state */
+    PGET(ctx, P, 0, K_F);         /* 3: onFulfilled, or the await marker */
     int await = duk_get_heapptr(ctx, 3) == P->await;
     if (!await && duk_get_int(ctx, 2) != 1) {
         duk_pop(ctx);
-        duk_get_prop_heapptr(ctx, 0, P->key[K_J]);
+        PGET(ctx, P, 0, K_J);
     }
     if (!await && !duk_is_function(ctx, 3)) return 0;
     duk_push_undefined(ctx);
-    duk_put_prop_heapptr(ctx, 0, P->key[K_F]);
+    PPUT(ctx, P, 0, K_F);
     duk_push_undefined(ctx);
-    duk_put_prop_heapptr(ctx, 0, P->key[K_J]);
+    PPUT(ctx, P, 0, K_J);
     duk_push_undefined(ctx);
-    duk_put_prop_heapptr(ctx, 0, P->key[K_C]);
+    PPUT(ctx, P, 0, K_C);
     if (!await) untrack(ctx, P, 1);
     duk_dup(ctx, 3);
     return 1;
@@ -146,14 +152,14 @@ static duk_ret_t h_then(duk_context *ctx)
     ami__promise_core *P = core_of(ctx);
     duk_set_top(ctx, 2);
     duk_push_this(ctx);                                 /* 2: p */
-    if (!duk_is_object(ctx, 2) || !duk_get_prop_heapptr(ctx, 2, P->key[K_S]) || !duk_is_number(ctx, 3))
+    if (!duk_is_object(ctx, 2) || !PGET(ctx, P, 2, K_S) || !duk_is_number(ctx, 3))
         return duk_type_error(ctx, "Promise.prototype.then called on a non-promise");
     int s = duk_get_int(ctx, 3);                        /* 3: state */
     ami__duk_push_promise(ctx, P->proto, P->key, K_N);  /* 4: c */
-    duk_get_prop_heapptr(ctx, 2, P->key[K_H]);
+    PGET(ctx, P, 2, K_H);
     if (!duk_to_boolean(ctx, -1)) {
         duk_push_true(ctx);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_H]);
+        PPUT(ctx, P, 2, K_H);
         if (s == 2) {                                   /* no longer an unhandled rejection */
             duk_push_heapptr(ctx, P->unhandled);
             duk_size_t n = duk_get_length(ctx, -1);
@@ -193,22 +199,22 @@ static duk_ret_t h_then(duk_context *ctx)
         duk_dup(ctx, 4);
         return 1;
     }
-    duk_get_prop_heapptr(ctx, 2, P->key[K_C]);
+    PGET(ctx, P, 2, K_C);
     int first = duk_is_undefined(ctx, -1);
     duk_pop(ctx);
     if (first) {
         duk_dup(ctx, 0);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_F]);
+        PPUT(ctx, P, 2, K_F);
         duk_dup(ctx, 1);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_J]);
+        PPUT(ctx, P, 2, K_J);
         duk_dup(ctx, 4);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_C]);
+        PPUT(ctx, P, 2, K_C);
     } else {
-        if (!duk_get_prop_heapptr(ctx, 2, P->key[K_R]) || !duk_is_object(ctx, -1)) {
+        if (!PGET(ctx, P, 2, K_R) || !duk_is_object(ctx, -1)) {
             duk_pop(ctx);
             duk_push_array(ctx);
             duk_dup(ctx, -1);
-            duk_put_prop_heapptr(ctx, 2, P->key[K_R]);
+            PPUT(ctx, P, 2, K_R);
         }
         duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, -1);
         duk_dup(ctx, 0);
