@@ -88,3 +88,53 @@ void ami__duk_pput(duk_context *ctx, duk_idx_t idx, void *const *keys, int i)
 	DUK_TVAL_SET_TVAL_UPDREF(thr, tv, duk_get_tval(thr, -1));
 	duk_pop(ctx);
 }
+
+/* The ring of lib/runtime/promise.c (an Array only the prelude and the host
+ * hold), straight in its array part:
+ * ami__duk_ring_put: pop the value on top into ring[i] (i at most .length)
+ * and return 1 when the slot held something other than undefined, 0 when
+ * not; -1 (nothing popped) when ring[i] is outside the array part.
+ * ami__duk_ring_clear: when ring[i] is the object at idx, make it undefined
+ * and return 1; 0 when it is something else; -1 when i is outside the array
+ * part. */
+int ami__duk_ring_put(duk_context *ctx, void *ring, duk_uint32_t i);
+int ami__duk_ring_clear(duk_context *ctx, void *ring, duk_uint32_t i, duk_idx_t idx);
+
+static duk_tval *ami__duk_ring_slot(duk_hthread *thr, void *ring, duk_uint32_t i, int append)
+{
+	duk_hobject *h = (duk_hobject *) ring;
+	duk_harray *a = (duk_harray *) ring;
+	if (DUK_HOBJECT_GET_CLASS_NUMBER(h) != DUK_HOBJECT_CLASS_ARRAY || !DUK_HOBJECT_HAS_ARRAY_PART(h) ||
+	    i >= DUK_HOBJECT_GET_ASIZE(h))
+		return NULL;
+	if (i >= a->length) {
+		if (!append || i != a->length || DUK_HARRAY_LENGTH_NONWRITABLE(a)) return NULL;
+		a->length = i + 1;
+	}
+	return DUK_HOBJECT_A_GET_VALUE_PTR(thr->heap, h, i);
+}
+
+int ami__duk_ring_put(duk_context *ctx, void *ring, duk_uint32_t i)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_tval *tv = ami__duk_ring_slot(thr, ring, i, 1);
+	int held;
+	if (tv == NULL) return -1;
+	held = !DUK_TVAL_IS_UNUSED(tv) && !DUK_TVAL_IS_UNDEFINED(tv);
+	DUK_TVAL_SET_TVAL_UPDREF(thr, tv, duk_get_tval(thr, -1));
+	duk_pop(ctx);
+	return held;
+}
+
+int ami__duk_ring_clear(duk_context *ctx, void *ring, duk_uint32_t i, duk_idx_t idx)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_tval *tv = ami__duk_ring_slot(thr, ring, i, 0);
+	duk_tval *o = duk_get_tval(thr, idx);
+	if (tv == NULL) return -1;
+	if (o == NULL || !DUK_TVAL_IS_OBJECT(tv) || !DUK_TVAL_IS_OBJECT(o) ||
+	    DUK_TVAL_GET_OBJECT(tv) != DUK_TVAL_GET_OBJECT(o))
+		return 0;
+	DUK_TVAL_SET_UNDEFINED_UPDREF(thr, tv);
+	return 1;
+}

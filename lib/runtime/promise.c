@@ -23,6 +23,8 @@ enum { K_S, K_V, K_H, K_F, K_J, K_C, K_R, K_I, K_N };
 void ami__duk_push_promise(duk_context *ctx, void *proto, void *const *keys, int n);
 int ami__duk_pget(duk_context *ctx, duk_idx_t idx, void *const *keys, int i);
 void ami__duk_pput(duk_context *ctx, duk_idx_t idx, void *const *keys, int i);
+int ami__duk_ring_put(duk_context *ctx, void *ring, duk_uint32_t i);
+int ami__duk_ring_clear(duk_context *ctx, void *ring, duk_uint32_t i, duk_idx_t idx);
 /* field k of the promise at idx: push it / pop the value on top into it */
 #define PGET(ctx, P, idx, k) ami__duk_pget((ctx), (idx), (P)->key, (k))
 #define PPUT(ctx, P, idx, k) ami__duk_pput((ctx), (idx), (P)->key, (k))
@@ -38,16 +40,21 @@ static ami__promise_core *core_of(duk_context *ctx)
 static void track(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
 {
     idx = duk_normalize_index(ctx, idx);
-    duk_push_heapptr(ctx, P->ring);
     duk_uint32_t i = P->ring_next;
-    /* past the end the lookup would go by a string key: appending frees no slot */
-    if (i < duk_get_length(ctx, -1)) {
-        if (duk_get_prop_index(ctx, -1, i) && !duk_is_undefined(ctx, -1)) P->ring_live--;
-        duk_pop(ctx);
-    }
     duk_dup(ctx, idx);
-    duk_put_prop_index(ctx, -2, i);
-    duk_pop(ctx);
+    int held = ami__duk_ring_put(ctx, P->ring, i);
+    if (held < 0) {                                     /* outside the array part */
+        duk_push_heapptr(ctx, P->ring);
+        /* past the end the lookup would go by a string key: appending frees no slot */
+        if (i < duk_get_length(ctx, -1)) {
+            held = duk_get_prop_index(ctx, -1, i) && !duk_is_undefined(ctx, -1);
+            duk_pop(ctx);
+        }
+        duk_dup(ctx, -2);
+        duk_put_prop_index(ctx, -2, i);
+        duk_pop_2(ctx);
+    }
+    if (held > 0) P->ring_live--;
     duk_push_uint(ctx, i);
     PPUT(ctx, P, idx, K_I);
     P->ring_live++;
@@ -73,17 +80,20 @@ static void untrack(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
     }
     duk_uint32_t i = duk_get_uint(ctx, -1);
     duk_pop(ctx);
+    int same = ami__duk_ring_clear(ctx, P->ring, i, idx);
     duk_push_heapptr(ctx, P->ring);
-    duk_get_prop_index(ctx, -1, i);
-    int same = duk_strict_equals(ctx, -1, idx);
-    duk_pop(ctx);
-    if (same) {
-        duk_push_undefined(ctx);
-        duk_put_prop_index(ctx, -2, i);
-        if (--P->ring_live == 0) {
-            duk_set_length(ctx, -1, 0);
-            P->ring_next = 0;
+    if (same < 0) {                                     /* outside the array part */
+        duk_get_prop_index(ctx, -1, i);
+        same = duk_strict_equals(ctx, -1, idx);
+        duk_pop(ctx);
+        if (same) {
+            duk_push_undefined(ctx);
+            duk_put_prop_index(ctx, -2, i);
         }
+    }
+    if (same && --P->ring_live == 0) {
+        duk_set_length(ctx, -1, 0);
+        P->ring_next = 0;
     }
     duk_pop(ctx);
 }

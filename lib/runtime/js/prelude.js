@@ -166,7 +166,7 @@ function runJobs() {
     jobHead = 0;
 }
 
-var PENDING = 0, FULFILLED = 1, REJECTED = 2;
+/* states are written as literals (0 pending, 1 fulfilled, 2 rejected): a name costs a lookup */
 
 /* A promise's state lives in properties under hidden keys (Duktape hidden
  * symbols made by the host: no script can name, list or serialise them, so
@@ -223,19 +223,19 @@ function settle(p, state, value) {
     }
 }
 function resolveWith(p, v) {
-    if (v === p) return settle(p, REJECTED, new TypeError('Chaining cycle detected for promise'));
+    if (v === p) return settle(p, 2, new TypeError('Chaining cycle detected for promise'));
     if (isObject(v)) {
         var then;
-        try { then = v.then; } catch (e) { return settle(p, REJECTED, e); }
+        try { then = v.then; } catch (e) { return settle(p, 2, e); }
         if (isCallable(then)) { enqueue(thenableJob, p, [v, then]); return; }
     }
-    settle(p, FULFILLED, v);
+    settle(p, 1, v);
 }
 function resolvers(p) {
     var done = false;
     return {
         resolve: function (v) { if (!done) { done = true; resolveWith(p, v); } },
-        reject: function (r) { if (!done) { done = true; settle(p, REJECTED, r); } }
+        reject: function (r) { if (!done) { done = true; settle(p, 2, r); } }
     };
 }
 function thenableJob(p, vt) {
@@ -298,7 +298,7 @@ var newPending = host.newPromise;   /* every field at once (lib/runtime/promise.
 function PromiseImpl(executor) {
     if (!(this instanceof PromiseImpl)) throw new TypeError("Promise constructor cannot be invoked without 'new'");
     if (!isCallable(executor)) throw new TypeError('Promise resolver ' + String(executor) + ' is not a function');
-    this[KS] = PENDING; this[KV] = void 0; this[KH] = false;
+    this[KS] = 0; this[KV] = void 0; this[KH] = false;
     var r = resolvers(this);
     try { executor(r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
@@ -325,7 +325,7 @@ force(PromiseImpl, 'resolve', function (v) {
 });
 force(PromiseImpl, 'reject', function (r) {
     var p = newPending();
-    settle(p, REJECTED, r);
+    settle(p, 2, r);
     return p;
 });
 if (typeof G.Promise !== 'function') force(G, 'Promise', PromiseImpl);
@@ -371,7 +371,12 @@ function park(co) {
     co.fn = co.self = co.args = null;
 }
 function asyncStep(co, v, isErr) {
-    var r = resumeRaw(co, v, isErr), k = co.k;
+    /* resumeRaw(co, v, isErr) written out (an outer name is a lookup) */
+    var prev = current;
+    current = co;
+    if (co.first) { co.first = false; v = co; isErr = false; }
+    var r = resumeCo(co.t, v, isErr), k = co.k;
+    current = prev;
     co.k = 0;
     if (k === 1) { awaitOn(co, r); return; }
     park(co);
@@ -384,10 +389,14 @@ function asyncStep(co, v, isErr) {
 function valueJob(co, v) { co.cont(co, v, false); }
 /* Resume co once x settles (one job after, as Node's await). */
 function awaitOn(co, x) {
-    var p = x;
-    if (!(x instanceof PromiseImpl)) {
-        if (!isObject(x)) { enqueue(valueJob, co, x); return; }
-        p = PromiseImpl.resolve(x);
+    var p = x, P = PromiseImpl;
+    if (!(x instanceof P)) {
+        if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
+            var q = jobs, n = q.length;   /* enqueue(valueJob, co, x) */
+            q[n] = valueJob; q[n + 1] = co; q[n + 2] = x;
+            return;
+        }
+        p = P.resolve(x);
     }
     if (!p[KH]) markHandled(p);
     addReaction(p, AWAIT, null, co);
@@ -395,14 +404,15 @@ function awaitOn(co, x) {
 function asyncCall(fn, self, args) {
     var co = newCo(fn, self, args, asyncStep);
     co.p = newPending();
-    asyncStep(co, undefined, false);
+    asyncStep(co, void 0, false);
     return co.p;
 }
 function awaitValue(x) {
-    if (current === null || current.gen === 1)
+    var co = current;
+    if (co === null || co.gen === 1)
         throw new SyntaxError('await is only valid in async functions and the top level bodies of modules');
     host.mark();
-    current.k = 1;
+    co.k = 1;
     return yieldCo(x);
 }
 force(G, '__ami_await', awaitValue);
