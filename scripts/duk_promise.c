@@ -89,8 +89,8 @@ void ami__duk_pput(duk_context *ctx, duk_idx_t idx, void *const *keys, int i)
 	duk_pop(ctx);
 }
 
-/* The ring of lib/runtime/promise.c (an Array only the prelude and the host
- * hold), straight in its array part:
+/* The ring and the job queue of lib/runtime/promise.c (Arrays only the
+ * prelude and the host hold), straight in their array part:
  * ami__duk_ring_put: pop the value on top into ring[i] (i at most .length)
  * and return 1 when the slot held something other than undefined, 0 when
  * not; -1 (nothing popped) when ring[i] is outside the array part.

@@ -132,6 +132,57 @@ static duk_ret_t h_take(duk_context *ctx)
     return 1;
 }
 
+/* Append the job (job1, c, d) to the queue (d: c's first child, at idx_d). */
+static void enqueue1(duk_context *ctx, ami__promise_core *P, duk_idx_t idx_c, duk_idx_t idx_d)
+{
+    duk_push_heapptr(ctx, P->jobs);
+    duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, -1);
+    duk_pop(ctx);
+    duk_push_heapptr(ctx, P->job1);
+    if (ami__duk_ring_put(ctx, P->jobs, n) < 0) {       /* past the array part: grow it */
+        duk_push_heapptr(ctx, P->jobs);
+        duk_swap_top(ctx, -2);
+        duk_put_prop_index(ctx, -2, n);
+        duk_pop(ctx);
+    }
+    duk_uarridx_t i = n + 1;
+    duk_idx_t from[2] = { idx_c, idx_d };
+    for (int k = 0; k < 2; k++, i++) {
+        duk_dup(ctx, from[k]);
+        if (ami__duk_ring_put(ctx, P->jobs, i) < 0) {
+            duk_push_heapptr(ctx, P->jobs);
+            duk_swap_top(ctx, -2);
+            duk_put_prop_index(ctx, -2, i);
+            duk_pop(ctx);
+        }
+    }
+}
+
+/* host.fulfil(c, x): the handler of c's reaction returned the plain value x
+ * (not an object: no thenable to follow).  A pending c takes state 1 and
+ * value x and its first reaction is queued; returns true when c has more
+ * reactions (the prelude's settleReactions queues them all), else false. */
+static duk_ret_t h_fulfil(duk_context *ctx)
+{
+    ami__promise_core *P = core_of(ctx);
+    duk_set_top(ctx, 2);
+    PGET(ctx, P, 0, K_S);                               /* 2 */
+    if (duk_get_int(ctx, 2) != 0) return 0;             /* settled already */
+    duk_push_int(ctx, 1);
+    PPUT(ctx, P, 0, K_S);
+    duk_dup(ctx, 1);
+    PPUT(ctx, P, 0, K_V);
+    PGET(ctx, P, 0, K_C);                               /* 3: first child */
+    if (duk_is_undefined(ctx, 3)) return 0;
+    PGET(ctx, P, 0, K_R);                               /* 4: more reactions */
+    if (duk_to_boolean(ctx, 4)) {
+        duk_push_true(ctx);
+        return 1;
+    }
+    enqueue1(ctx, P, 0, 3);
+    return 0;
+}
+
 /* host.ringReset(): after a failed or stopped run */
 static duk_ret_t h_ring_reset(duk_context *ctx)
 {
@@ -249,7 +300,7 @@ static duk_ret_t h_new_promise(duk_context *ctx)
     return 1;
 }
 
-/* host.promiseInit(keys, Pp, ring, jobs, reactionJob3, unhandled, AWAIT):
+/* host.promiseInit(keys, Pp, ring, jobs, reactionJob3, unhandled, AWAIT, reactionJob):
  * the prelude's objects this file works on (all kept alive by the prelude) */
 static duk_ret_t h_promise_init(duk_context *ctx)
 {
@@ -265,6 +316,7 @@ static duk_ret_t h_promise_init(duk_context *ctx)
     P->job3 = duk_require_heapptr(ctx, 4);
     P->unhandled = duk_require_heapptr(ctx, 5);
     P->await = duk_require_heapptr(ctx, 6);
+    P->job1 = duk_require_heapptr(ctx, 7);
     P->ring_next = P->ring_live = 0;
     return 0;
 }
@@ -272,12 +324,13 @@ static duk_ret_t h_promise_init(duk_context *ctx)
 void ami__promise_push_host(duk_context *ctx)
 {
     static const duk_function_list_entry fns[] = {
-        { "promiseInit", h_promise_init, 7 },
+        { "promiseInit", h_promise_init, 8 },
         { "then", h_then, 2 },
         { "newPromise", h_new_promise, 0 },
         { "track", h_track, 1 },
         { "untrack", h_untrack, 1 },
         { "take", h_take, 2 },
+        { "fulfil", h_fulfil, 2 },
         { "ringReset", h_ring_reset, 0 },
         { NULL, NULL, 0 }
     };

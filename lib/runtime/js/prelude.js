@@ -117,8 +117,8 @@ function runJobs() {
      * (an outer name costs Duktape a lookup by name, about 360 instructions,
      * and so does `undefined`: the hot paths write `void 0`); the head is
      * written back before each job in case one drains */
-    var q = jobs, h = jobHead, rj = reactionJob, tk = take, aw = AWAIT, ks = KS, kv = KV, kc = KC, kr = KR;
-    var f, a, b, x, d, n, thrown;
+    var q = jobs, h = jobHead, rj = reactionJob, tk = take, fl = fulfil, aw = AWAIT, ks = KS, kv = KV;
+    var f, a, b, x, n, thrown;
     while (h < q.length) {
         if (h >= 3072 && h * 2 >= q.length) {
             /* a chain queues its next job as each runs: move what is left to
@@ -147,16 +147,7 @@ function runJobs() {
                 }
                 if (thrown) settle(b, 2, x);
                 else if (x !== null && (typeof x === 'object' || typeof x === 'function')) resolveWith(b, x);
-                else if (b[ks] === 0) {
-                    /* settle(b, 1, x) for a plain value, written out */
-                    b[ks] = 1;
-                    b[kv] = x;
-                    d = b[kc];
-                    if (d !== void 0) {
-                        if (b[kr]) settleReactions(b);
-                        else { n = q.length; q[n] = rj; q[n + 1] = b; q[n + 2] = d; }
-                    }
-                }
+                else if (fl(b, x)) settleReactions(b);   /* settle(b, 1, x) for a plain value, in C */
                 x = void 0;
             }
         }
@@ -191,7 +182,7 @@ function runJobs() {
 var PK = host.promiseKeys;
 var KS = PK[0], KV = PK[1], KH = PK[2], KF = PK[3], KJ = PK[4], KC = PK[5], KR = PK[6], KI = PK[7];
 var AWAIT = {};
-var track = host.track, untrack = host.untrack, take = host.take;
+var track = host.track, untrack = host.untrack, take = host.take, fulfil = host.fulfil;
 /* Add a reaction to p: run now (as a job) when p is settled. */
 function addReaction(p, f, j, c) {
     if (p[KS] !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
@@ -306,7 +297,7 @@ var Pp = PromiseImpl.prototype;
 /* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
 force(Pp, 'toJSON', function () { return {}; });
 /* then() is C (lib/runtime/promise.c): the hot call of every chain */
-host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT);
+host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT, reactionJob);
 force(Pp, 'then', host.then);
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
 force(Pp, 'finally', function (f) {
