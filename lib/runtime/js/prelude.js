@@ -421,24 +421,30 @@ force(G, '__ami_async', asyncCall);
 function lazyGet(key) { lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
 function lazySet(v, key) { lazyLoad(key); this[key] = v; }
 var lazyAccessor = { get: lazyGet, set: lazySet, configurable: true, enumerable: false };
+/* The names of a part are one string, separated by spaces: an array of them
+ * in every idle instance cost an object and a slot per name (~4 KB in all),
+ * and they are only read when a part loads (or fails to). */
 /* the accessor on holder[names…] (only where the name is missing, with onlyMissing) */
 function lazyPut(holder, names, onlyMissing) {
+    names = names.split(' ');
     for (var i = 0; i < names.length; i++)
         if (!onlyMissing || holder[names[i]] === undefined) Object.defineProperty(holder, names[i], lazyAccessor);
 }
 /* remove the accessors of holder[names…] (the part defines the real ones) */
 function lazyDrop(holder, names) {
+    names = names.split(' ');
     for (var i = 0; i < names.length; i++) {
         var d = Object.getOwnPropertyDescriptor(holder, names[i]);
         if (d && d.get === lazyGet) delete holder[names[i]];
     }
 }
+function named(names, key) { return (' ' + names + ' ').indexOf(' ' + key + ' ') >= 0; }
 function lazyLoad(key) {
     if (key === 'Map' || key === 'Set') loadMapSet();
-    else if (genNames.indexOf(key) >= 0) loadGen();
-    else if (timerNames.indexOf(key) >= 0) loadTimers();
-    else if (webNames.indexOf(key) >= 0) loadWeb();
-    else if (stelsNames.indexOf(key) >= 0) loadStels();
+    else if (named(genNames, key)) loadGen();
+    else if (named(timerNames, key)) loadTimers();
+    else if (named(webNames, key)) loadWeb();
+    else if (named(stelsNames, key)) loadStels();
     else loadPoly();
 }
 
@@ -448,8 +454,7 @@ function lazyLoad(key) {
 
 if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
     try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
-var genNames = ['__ami_gen', '__ami_agen', '__ami_yield', '__ami_yield_star', '__ami_ayield', '__ami_ayield_star',
-                '__ami_genret'];
+var genNames = '__ami_gen __ami_agen __ami_yield __ami_yield_star __ami_ayield __ami_ayield_star __ami_genret';
 function loadGen() {
     lazyDrop(G, genNames);
     try {
@@ -482,35 +487,29 @@ function loadMapSet() {
     force(G, 'Map', MapImpl);
     force(G, 'Set', SetImpl);
 }
-lazyPut(G, ['Map', 'Set'], true);
+lazyPut(G, 'Map Set', true);
 
 /* ---- Object, Array, String and Number polyfills, Promise combinators, Deno ----
  * Loaded on first use, like Map and Set (ami__prelude_poly_js,
  * ami__prelude_promise_js and ami__prelude_deno_js, host.lazy(1) to (3)):
  * each missing name loads them all. */
 
-var polyNames = [
-    [Object, ['assign', 'values', 'entries', 'fromEntries']],
-    [Array, ['from', 'of', 'fromAsync']],
-    [Array.prototype, ['find', 'findIndex', 'fill', 'includes', 'flat', 'flatMap', 'at', 'values', 'keys', 'entries',
-                       'findLast', 'findLastIndex']],
-    [String.prototype, ['includes', 'startsWith', 'endsWith', 'repeat', 'padStart', 'padEnd', 'trimStart', 'trimEnd',
-                        'at', 'replaceAll', 'matchAll']],
-    [Object, ['hasOwn']],
-    [Number, ['isFinite', 'isInteger', 'parseFloat']],
-    [PromiseImpl, ['all', 'allSettled', 'race', 'any', 'withResolvers']],
-    [G, ['AggregateError', 'Deno', 'WeakMap', 'WeakSet', '__ami_re']]
-];
+/* the holders, and the names of each (holder i: the i-th group between '|') */
+var polyHolders = [Object, Array, Array.prototype, String.prototype, Number, PromiseImpl, G];
+var polyNames = 'assign values entries fromEntries hasOwn|from of fromAsync|' +
+    'find findIndex fill includes flat flatMap at values keys entries findLast findLastIndex|' +
+    'includes startsWith endsWith repeat padStart padEnd trimStart trimEnd at replaceAll matchAll|' +
+    'isFinite isInteger parseFloat|all allSettled race any withResolvers|AggregateError Deno WeakMap WeakSet __ami_re';
 var polyLoaded = false;
 /* RegExp is replaced too: RegExp(pattern, flags) built at run time goes
  * through the lowering's rewriting (host.regex), as a literal does */
 var NativeRegExp = G.RegExp;
-polyNames.push([G, ['RegExp']]);
 function loadPoly() {
     if (polyLoaded) return;
-    var i;
+    var i, groups = polyNames.split('|');
     polyLoaded = true;
-    for (i = 0; i < polyNames.length; i++) lazyDrop(polyNames[i][0], polyNames[i][1]);
+    for (i = 0; i < groups.length; i++) lazyDrop(polyHolders[i], groups[i]);
+    lazyDrop(G, 'RegExp');
     var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
                 toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
                 objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G,
@@ -520,13 +519,16 @@ function loadPoly() {
         host.lazy(2)(kit);
         force(G, 'Deno', host.lazy(3)({ force: force, host: host, loadWeb: loadWeb, PromiseImpl: PromiseImpl }));
     } catch (e) {
-        for (i = 0; i < polyNames.length; i++) lazyPut(polyNames[i][0], polyNames[i][1], true);
+        for (i = 0; i < groups.length; i++) lazyPut(polyHolders[i], groups[i], true);
+        lazyPut(G, 'RegExp', true);
         polyLoaded = false;
         throw e;
     }
 }
-for (var pi = 0; pi < polyNames.length; pi++) lazyPut(polyNames[pi][0], polyNames[pi][1], true);
-lazyPut(G, ['RegExp'], false);   /* present natively: replaced on first use */
+var polyGroups = polyNames.split('|');
+for (var pi = 0; pi < polyGroups.length; pi++) lazyPut(polyHolders[pi], polyGroups[pi], true);
+polyGroups = undefined;
+lazyPut(G, 'RegExp', false);   /* present natively: replaced on first use */
 
 /* ---- logger ---- */
 
@@ -594,7 +596,7 @@ function fire(id) {
 
 /* setTimeout/setInterval/clearTimeout/clearInterval/queueMicrotask: loaded
  * on first use (ami__prelude_timers_js, host.lazy(4)), like the polyfills. */
-var timerNames = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'queueMicrotask'];
+var timerNames = 'setTimeout setInterval clearTimeout clearInterval queueMicrotask';
 function loadTimers() {
     lazyDrop(G, timerNames);
     try {
@@ -613,13 +615,14 @@ lazyPut(G, timerNames, true);
  * the C side dispatches through it. */
 
 var subs = {};
-var stelsNames = ['net', 'local', 'webfix'];
+var stelsNames = 'net local webfix';
 var stelsKit = null;
 function loadStels() {
     if (stelsKit) return stelsKit;
     var kit = host.lazy(8)({ force: force, host: host, isArray: isArray, isObject: isObject, isCallable: isCallable,
                              PromiseImpl: PromiseImpl, subs: subs, errorText: errorText, isError: isError, format: format });
-    for (var i = 0; i < stelsNames.length; i++) force(Stels, stelsNames[i], kit[stelsNames[i]]);
+    var names = stelsNames.split(' ');
+    for (var i = 0; i < names.length; i++) force(Stels, names[i], kit[names[i]]);
     stelsKit = kit;
     return kit;
 }
@@ -660,30 +663,30 @@ force(G, 'Stels', Stels);
  * ami__prelude_web_js (host.lazy(6)) with the natives of host.web(); until
  * then each name is an accessor that loads them all, like the polyfills. */
 
-var webNames = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'structuredClone',
-                'performance', 'crypto', 'CryptoKey', 'console', 'DOMException', 'Event', 'EventTarget',
-                'AbortController', 'AbortSignal', 'Headers', 'Request', 'Response', 'fetch',
-                'WebSocket', 'MessageEvent', 'CloseEvent', 'ErrorEvent'];
+var webNames = 'URL URLSearchParams TextEncoder TextDecoder atob btoa structuredClone performance crypto CryptoKey ' +
+               'console DOMException Event EventTarget AbortController AbortSignal Headers Request Response fetch ' +
+               'WebSocket MessageEvent CloseEvent ErrorEvent';
 var webKit = null;
 function loadWeb() {
     if (webKit) return webKit;
     var kit = { force: force, G: G, PromiseImpl: PromiseImpl, ITER: ITER, isObject: isObject, isCallable: isCallable,
                 values: values, logAt: logAt, W: host.web(), newPending: newPending, settle: settle,
                 logError: function (what, e) { host.log(3, what + ': ' + (isError(e) ? errorText(e) : format(e))); } };
-    var globals = host.lazy(6)(kit);
-    for (var i = 0; i < webNames.length; i++) force(G, webNames[i], globals[webNames[i]]);
+    var globals = host.lazy(6)(kit), names = webNames.split(' ');
+    for (var i = 0; i < names.length; i++) force(G, names[i], globals[names[i]]);
     webKit = kit;
     return kit;
 }
 /* Duktape's own TextEncoder and TextDecoder give way: cut their
  * prototype.constructor cycles so reference counting frees them now (an
  * instance then needs no collection after setup) */
-for (var wi = 0; wi < webNames.length; wi++) {
-    var wold = G[webNames[wi]];
+var wnames = webNames.split(' ');
+for (var wi = 0; wi < wnames.length; wi++) {
+    var wold = G[wnames[wi]];
     if (typeof wold === 'function' && isObject(wold.prototype) && wold.prototype.constructor === wold)
         delete wold.prototype.constructor;
 }
-wold = undefined;
+wold = wnames = undefined;
 lazyPut(G, webNames, false);
 
 /* ---- hooks for the C side ---- */
