@@ -239,6 +239,8 @@ struct ami_node {
     int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     int64_t registry_lists;   /* full registry re-lists so far (the scheduler's O(workers) pass; tests read it) */
+    int64_t registry_changes; /* feed reports applied key by key, without a list (tests read it) */
+    int relist_owed;          /* a record waits for a deleted slot to go: list at the next resync period */
     int64_t started_at;
 
     pthread_t sched_thr, elect_thr, hk_thr;
