@@ -42,6 +42,10 @@ int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, am
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
 /* Tests: commits run by group commit so far: transactions, and the batches they held. */
 void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches);
+/* ami_store_list's range and snapshot without building JSON values: each entry is
+ * handed to cb as the backend gives it (encoded key, value text, versionstamp);
+ * cb returns non-zero to stop.  Errors as ami_store_list. */
+int ami__store_list_raw(ami_store *store, const ami_list_options *opts, ami_store_list_cb cb, void *payload);
 /* The backend behind a store handle (borrowed). */
 ami_store_backend *ami__store_backend(ami_store *store);
 

@@ -12,6 +12,7 @@
 #include "util/util.h"
 #include "webfix/webfix_internal.h"
 #include "election/election_internal.h"
+#include "store/store_internal.h"
 #include "ami/registry.h"
 #include "registry/worker_internal.h"
 #include "ami/election.h"
@@ -36,6 +37,15 @@ static const int statuses[] = { 200, 207, 400, 401, 403, 404, 409, 413, 500, 503
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
 #define N_METHODS 15
 
+/* getWorkerStats' text without a node (stats_text): the rows it was built from and the filters. */
+typedef struct stats_cache {
+    pthread_mutex_t lock;
+    ami_buf fp;          /* key and versionstamp of every row read */
+    char *sid, *nid;     /* the filters (NULL = none) */
+    char *text;          /* the answer without its ,"timestamp":…} */
+    size_t len;
+} stats_cache;
+
 /* A worker's executionMode as of its record's versionstamp (getLeaderInfo parses a record only when it changed). */
 #define MODE_SLOTS 64
 typedef struct mode_slot {
@@ -53,6 +63,7 @@ struct ami_webfix {
     void *templates_payload;
     atomic_ulong calls[N_METHODS + 1][N_STATUS];   /* last row: unknown methods and bad envelopes */
     text_cache list_cache;    /* listWorkers */
+    stats_cache stats_cache;  /* getWorkerStats without a node */
     json_t *worker_prefix;    /* ["ami","worker"] */
     ami_webfix_scope scope;
     char *store_uri;          /* NULL: no other node's local store can be found */
@@ -286,26 +297,69 @@ static json_t *unwrap(json_t *v)
     return json_is_object(raw) ? raw : v;
 }
 
-/* The keys (element `at`) of every entry under `prefix`, as a set (object of key -> true); NULL on error. */
-static json_t *key_set(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field)
+/* Append one scanned row to a fingerprint: key length, key bytes, versionstamp, NUL. */
+static int fp_put(ami_buf *fp, const void *key, size_t key_len, const char *vs)
 {
-    json_t *entries = NULL;
+    uint32_t n = (uint32_t)key_len;
+    int rc = ami_buf_put(fp, &n, sizeof n);
+    if (!rc) rc = ami_buf_put(fp, key, key_len);
+    if (!rc) rc = ami_buf_put(fp, vs, strlen(vs) + 1);
+    return rc;
+}
+
+typedef struct key_scan {
+    json_t *set;          /* NULL: fingerprint only */
+    size_t at;
+    const char *field;    /* the set holds this field of the value instead of key element `at` */
+    ami_buf *fp;          /* NULL: no fingerprint */
+    int rc;
+} key_scan;
+
+static int key_scan_row(const unsigned char *key, size_t key_len, const char *value, size_t value_len,
+                        const char *vs, void *payload)
+{
+    key_scan *c = payload;
+    if (c->fp && (c->rc = fp_put(c->fp, key, key_len, vs))) return 1;
+    if (!c->set) return 0;
+    json_t *v = NULL, *k = NULL;
+    const char *name;
+    if (c->field) {
+        /* an unreadable record has no such field: it is left out, never fails the answer */
+        v = json_loadb(value, value_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        name = json_string_value(json_object_get(unwrap(v), c->field));
+    } else {
+        if ((c->rc = ami_key_decode(&k, key, key_len))) return 1;
+        name = json_string_value(json_array_get(k, c->at));
+    }
+    if (name && json_object_set_new(c->set, name, json_true())) c->rc = ami__error_oom();
+    json_decref(v);
+    json_decref(k);
+    return c->rc != 0;
+}
+
+/*
+ * The keys (element `at`) of every entry under `prefix`, as a set (object of
+ * key -> true), or with `field` that field of each value; values are parsed
+ * only for `field`.  Each row's key and versionstamp go to `fp` when given.
+ * NULL on error.
+ */
+static json_t *key_set_fp(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field, ami_buf *fp)
+{
+    key_scan c = { json_object(), at, field, fp, 0 };
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
-    lo.keep_corrupt = 1;   /* an unreadable record must not fail the whole answer */
-    int rc = ami_store_list(&entries, store, &lo);
+    int rc = prefix && c.set ? ami__store_list_raw(store, &lo, key_scan_row, &c) : ami__error_oom();
     json_decref(prefix);
-    if (rc) return NULL;
-    json_t *set = json_object();
-    size_t i;
-    json_t *e;
-    json_array_foreach(entries, i, e) {
-        const char *k = json_string_value(json_array_get(json_object_get(e, "key"), at));
-        if (field) k = json_string_value(json_object_get(unwrap(json_object_get(e, "value")), field));
-        if (k) json_object_set_new(set, k, json_true());
+    if (rc || c.rc) {
+        json_decref(c.set);
+        return NULL;
     }
-    json_decref(entries);
-    return set;
+    return c.set;
+}
+
+static json_t *key_set(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field)
+{
+    return key_set_fp(store, prefix, at, field, NULL);
 }
 
 /* Totals of spec 003 §5 over workers[] (rows: one per worker and node), plus instance counts. */
@@ -358,7 +412,40 @@ static int by_sid_nid(const void *a, const void *b)
  * nodes wrote otherwise.  Rows of nodes without a live heartbeat read as
  * "lost"; rows of workers no longer in the registry are left out.
  */
-static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid)
+/* The key and versionstamp of every entry of a list (as a raw scan of the same rows gives them) into fp. */
+static int entries_fp(const json_t *entries, ami_buf *fp)
+{
+    ami_buf k = AMI_BUF_INIT;
+    size_t i;
+    json_t *e;
+    int rc = 0;
+    json_array_foreach(entries, i, e) {
+        const char *vs = json_string_value(json_object_get(e, "versionstamp"));
+        ami_buf_clear(&k);
+        if ((rc = ami_key_encode(&k, json_object_get(e, "key"))) ||
+            (rc = fp_put(fp, k.ptr ? k.ptr : "", k.size, vs ? vs : "")))
+            break;
+    }
+    ami_buf_dispose(&k);
+    return rc;
+}
+
+/* The stats prefix of the dispatcher's scope (new). */
+static json_t *stats_prefix(ami_webfix *wf)
+{
+    return wf->scope == AMI_WEBFIX_SCOPE_CLUSTER ? ami_key_new("ami", "stats", NULL)
+                                                 : ami_key_new("ami", "stats", wf->nid, NULL);
+}
+
+/*
+ * getWorkerStats (without its "timestamp") for the dispatcher's scope,
+ * filtered by sid and nid (NULL = all): the node's live rows when there is a
+ * node, the stats records the nodes wrote otherwise.  Rows of nodes without a
+ * live heartbeat read as "lost"; rows of workers no longer in the registry are
+ * left out.  When fp is given, the store rows read (stats, node heartbeats,
+ * worker records: key and versionstamp, in that order) are appended to it.
+ */
+static int stats_build(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid, ami_buf *fp)
 {
     *out = NULL;
     json_t *workers = json_array();
@@ -371,15 +458,15 @@ static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_
         json_decref(live);
     }
     if (!wf->node || wf->scope == AMI_WEBFIX_SCOPE_CLUSTER) {
-        json_t *prefix = wf->scope == AMI_WEBFIX_SCOPE_CLUSTER ? ami_key_new("ami", "stats", NULL)
-                                                              : ami_key_new("ami", "stats", wf->nid, NULL);
+        json_t *prefix = stats_prefix(wf);
         json_t *entries = NULL;
         ami_list_options lo = AMI_LIST_OPTIONS_INIT;
         lo.prefix = prefix;
-        int rc = ami_store_list(&entries, wf->store, &lo);
+        int rc = prefix ? ami_store_list(&entries, wf->store, &lo) : ami__error_oom();
         json_decref(prefix);
-        json_t *alive = rc ? NULL : key_set(wf->store, ami_key_new("ami", "node", NULL), 2, "nid");
-        json_t *known = rc || !alive ? NULL : key_set(wf->store, ami_key_new("ami", "worker", NULL), 2, NULL);
+        if (!rc && fp) rc = entries_fp(entries, fp);
+        json_t *alive = rc ? NULL : key_set_fp(wf->store, ami_key_new("ami", "node", NULL), 2, "nid", fp);
+        json_t *known = rc || !alive ? NULL : key_set_fp(wf->store, ami_key_new("ami", "worker", NULL), 2, NULL, fp);
         if (!known) {
             json_decref(entries);
             json_decref(alive);
@@ -433,19 +520,112 @@ static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_
     *out = json_pack("{s:o}", "workers", workers);
     if (!*out) return ami__error_oom();
     stats_totals(*out);
-    json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
     return 0;
 }
 
+static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid)
+{
+    int rc = stats_build(wf, out, want_sid, want_nid, NULL);
+    if (!rc && json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()))) rc = ami__error_oom();
+    return rc;
+}
+
 static int worker_stats(ami_webfix *wf, json_t **out) { return worker_stats_filtered(wf, out, NULL, NULL); }
+
+/* Fingerprint only: a raw scan of the rows under `prefix` (stolen) into fp. */
+static int scan_fp(ami_store *store, json_t *prefix, ami_buf *fp)
+{
+    key_scan c = { NULL, 0, NULL, fp, 0 };
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    int rc = prefix ? ami__store_list_raw(store, &lo, key_scan_row, &c) : ami__error_oom();
+    json_decref(prefix);
+    return rc ? rc : c.rc;
+}
+
+static int same_filter(const char *a, const char *b) { return a && b ? !strcmp(a, b) : a == b; }
+
+/* The answer's text from its cached part and a fresh timestamp. */
+static int stats_put(ami_buf *text, const char *part, size_t len)
+{
+    int rc = ami_buf_put(text, part, len);
+    return rc ? rc : ami_buf_printf(text, ",\"timestamp\":%lld}", (long long)ami_time_now_ms());
+}
+
+/*
+ * getWorkerStats without a node: the answer is made of store rows only, so its
+ * text (all but the timestamp) is kept while a scan of those rows (keys and
+ * versionstamps, no values parsed) finds them unchanged: any commit to a stats
+ * record, a heartbeat or a worker record, and a heartbeat that expires, makes
+ * the next call build it again.  Every call sees the rows as they are then.
+ */
+static int stats_text(ami_webfix *wf, const char *want_sid, const char *want_nid, json_t **out, ami_buf *text)
+{
+    stats_cache *c = &wf->stats_cache;
+    ami_buf fp = AMI_BUF_INIT;
+    size_t before = text->size;
+    int rc = scan_fp(wf->store, stats_prefix(wf), &fp);
+    if (!rc) rc = scan_fp(wf->store, ami_key_new("ami", "node", NULL), &fp);
+    if (!rc) rc = scan_fp(wf->store, ami_key_new("ami", "worker", NULL), &fp);
+    if (!rc) {
+        int hit = 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->text && same_filter(c->sid, want_sid) && same_filter(c->nid, want_nid) && c->fp.size == fp.size &&
+            !memcmp(c->fp.ptr, fp.ptr, fp.size))
+            hit = !stats_put(text, c->text, c->len);
+        pthread_mutex_unlock(&c->lock);
+        if (hit) {
+            ami_buf_dispose(&fp);
+            return 200;
+        }
+        text->size = before;
+    }
+    ami_buf_clear(&fp);
+    json_t *ans = NULL;
+    rc = stats_build(wf, &ans, want_sid, want_nid, &fp);
+    char *s = rc ? NULL : json_dumps(ans, JSON_COMPACT);
+    json_decref(ans);
+    size_t len = s ? strlen(s) : 0;
+    if (!rc && (len < 2 || s[len - 1] != '}')) rc = ami__error_oom();
+    if (!rc) rc = stats_put(text, s, --len);   /* without the closing brace */
+    if (rc) {
+        free(s);
+        ami_buf_dispose(&fp);
+        text->size = before;
+        return lib_error(out, rc);
+    }
+    char *sid = want_sid ? ami__strdup(want_sid) : NULL, *nid = want_nid ? ami__strdup(want_nid) : NULL;
+    if ((want_sid && !sid) || (want_nid && !nid)) {   /* not kept: the answer stands */
+        ami_free(sid);
+        ami_free(nid);
+        free(s);
+        ami_buf_dispose(&fp);
+        return 200;
+    }
+    pthread_mutex_lock(&c->lock);
+    ami_buf old = c->fp;
+    char *old_text = c->text, *old_sid = c->sid, *old_nid = c->nid;
+    c->fp = fp;
+    c->text = s;
+    c->len = len;
+    c->sid = sid;
+    c->nid = nid;
+    pthread_mutex_unlock(&c->lock);
+    ami_buf_dispose(&old);
+    free(old_text);
+    ami_free(old_sid);
+    ami_free(old_nid);
+    return 200;
+}
 
 static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     static const field_rule rules[] = { { "sid", T_STR | T_NULL }, { "nid", T_STR | T_NULL }, { NULL, 0 } };
     int st = check_fields(out, body, "", rules);
     if (st) return st;
-    int rc = worker_stats_filtered(wf, out, json_string_value(json_object_get(body, "sid")),
-                                   json_string_value(json_object_get(body, "nid")));
+    const char *sid = json_string_value(json_object_get(body, "sid")), *nid = json_string_value(json_object_get(body, "nid"));
+    if (!wf->node) return stats_text(wf, sid, nid, out, text);
+    int rc = worker_stats_filtered(wf, out, sid, nid);
     return rc ? lib_error(out, rc) : 200;
 }
 
@@ -945,6 +1125,7 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     if (!wf) return ami__error_oom();
     memset(wf, 0, sizeof *wf);
     pthread_mutex_init(&wf->list_cache.lock, NULL);
+    pthread_mutex_init(&wf->stats_cache.lock, NULL);
     pthread_mutex_init(&wf->templates_cache.lock, NULL);
     pthread_mutex_init(&wf->mode_lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
@@ -976,6 +1157,11 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     ami__auth_dispose(&wf->auth);
     free(wf->list_cache.text);
     pthread_mutex_destroy(&wf->list_cache.lock);
+    ami_buf_dispose(&wf->stats_cache.fp);
+    free(wf->stats_cache.text);
+    ami_free(wf->stats_cache.sid);
+    ami_free(wf->stats_cache.nid);
+    pthread_mutex_destroy(&wf->stats_cache.lock);
     free(wf->templates_cache.text);
     pthread_mutex_destroy(&wf->templates_cache.lock);
     pthread_mutex_destroy(&wf->mode_lock);
