@@ -42,6 +42,7 @@ typedef struct stats_cache {
     pthread_mutex_t lock;
     ami_buf fp;          /* key and versionstamp of every row read */
     char *sid, *nid;     /* the filters (NULL = none) */
+    ami_versionstamp workers_vs;   /* the registry as of this commit ("": scanned into fp instead) */
     char *text;          /* the answer without its ,"timestamp":…} */
     size_t len;
 } stats_cache;
@@ -443,9 +444,11 @@ static json_t *stats_prefix(ami_webfix *wf)
  * node, the stats records the nodes wrote otherwise.  Rows of nodes without a
  * live heartbeat read as "lost"; rows of workers no longer in the registry are
  * left out.  When fp is given, the store rows read (stats, node heartbeats,
- * worker records: key and versionstamp, in that order) are appended to it.
+ * then worker records unless workers_by_feed: key and versionstamp, in that
+ * order) are appended to it.
  */
-static int stats_build(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid, ami_buf *fp)
+static int stats_build(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid, ami_buf *fp,
+                       int workers_by_feed)
 {
     *out = NULL;
     json_t *workers = json_array();
@@ -466,7 +469,8 @@ static int stats_build(ami_webfix *wf, json_t **out, const char *want_sid, const
         json_decref(prefix);
         if (!rc && fp) rc = entries_fp(entries, fp);
         json_t *alive = rc ? NULL : key_set_fp(wf->store, ami_key_new("ami", "node", NULL), 2, "nid", fp);
-        json_t *known = rc || !alive ? NULL : key_set_fp(wf->store, ami_key_new("ami", "worker", NULL), 2, NULL, fp);
+        json_t *known = rc || !alive ? NULL : key_set_fp(wf->store, ami_key_new("ami", "worker", NULL), 2, NULL,
+                                                               workers_by_feed ? NULL : fp);
         if (!known) {
             json_decref(entries);
             json_decref(alive);
@@ -525,7 +529,7 @@ static int stats_build(ami_webfix *wf, json_t **out, const char *want_sid, const
 
 static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid)
 {
-    int rc = stats_build(wf, out, want_sid, want_nid, NULL);
+    int rc = stats_build(wf, out, want_sid, want_nid, NULL, 0);
     if (!rc && json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()))) rc = ami__error_oom();
     return rc;
 }
@@ -554,24 +558,31 @@ static int stats_put(ami_buf *text, const char *part, size_t len)
 
 /*
  * getWorkerStats without a node: the answer is made of store rows only, so its
- * text (all but the timestamp) is kept while a scan of those rows (keys and
- * versionstamps, no values parsed) finds them unchanged: any commit to a stats
- * record, a heartbeat or a worker record, and a heartbeat that expires, makes
- * the next call build it again.  Every call sees the rows as they are then.
+ * text (all but the timestamp) is kept while those rows are unchanged.  The
+ * stats records and heartbeats (both expire by TTL, which commits nothing
+ * until a purge) are scanned raw each call (keys and versionstamps, no values
+ * parsed); the registry (no TTL) is checked on the change feed since the
+ * commit it was read at (as listWorkers), or scanned too on a store without
+ * one.  So any commit to those rows, and a heartbeat or stats record that
+ * expires, makes the next call build the answer again: every call sees the
+ * rows as they are then.
  */
 static int stats_text(ami_webfix *wf, const char *want_sid, const char *want_nid, json_t **out, ami_buf *text)
 {
     stats_cache *c = &wf->stats_cache;
+    int feed = !!(ami_store_capabilities(wf->store) & AMI_STORE_CAP_WATCH);
     ami_buf fp = AMI_BUF_INIT;
     size_t before = text->size;
     int rc = scan_fp(wf->store, stats_prefix(wf), &fp);
     if (!rc) rc = scan_fp(wf->store, ami_key_new("ami", "node", NULL), &fp);
-    if (!rc) rc = scan_fp(wf->store, ami_key_new("ami", "worker", NULL), &fp);
+    if (!rc && !feed) rc = scan_fp(wf->store, ami_key_new("ami", "worker", NULL), &fp);
     if (!rc) {
         int hit = 0;
+        ami_versionstamp newer;
         pthread_mutex_lock(&c->lock);
         if (c->text && same_filter(c->sid, want_sid) && same_filter(c->nid, want_nid) && c->fp.size == fp.size &&
-            !memcmp(c->fp.ptr, fp.ptr, fp.size))
+            !memcmp(c->fp.ptr, fp.ptr, fp.size) &&
+            (!feed || (c->workers_vs[0] && ami_store_watch(wf->store, wf->worker_prefix, c->workers_vs, 0, newer) == AMI_ETIMEOUT)))
             hit = !stats_put(text, c->text, c->len);
         pthread_mutex_unlock(&c->lock);
         if (hit) {
@@ -581,8 +592,10 @@ static int stats_text(ami_webfix *wf, const char *want_sid, const char *want_nid
         text->size = before;
     }
     ami_buf_clear(&fp);
+    ami_versionstamp wvs = "";
+    if (feed && ami_store_current(wf->store, wvs)) wvs[0] = '\0';   /* read before the registry: a later commit only ages it */
     json_t *ans = NULL;
-    rc = stats_build(wf, &ans, want_sid, want_nid, &fp);
+    rc = stats_build(wf, &ans, want_sid, want_nid, &fp, feed);
     char *s = rc ? NULL : json_dumps(ans, JSON_COMPACT);
     json_decref(ans);
     size_t len = s ? strlen(s) : 0;
@@ -595,7 +608,7 @@ static int stats_text(ami_webfix *wf, const char *want_sid, const char *want_nid
         return lib_error(out, rc);
     }
     char *sid = want_sid ? ami__strdup(want_sid) : NULL, *nid = want_nid ? ami__strdup(want_nid) : NULL;
-    if ((want_sid && !sid) || (want_nid && !nid)) {   /* not kept: the answer stands */
+    if ((want_sid && !sid) || (want_nid && !nid) || (feed && !wvs[0])) {   /* not kept: the answer stands */
         ami_free(sid);
         ami_free(nid);
         free(s);
@@ -610,6 +623,7 @@ static int stats_text(ami_webfix *wf, const char *want_sid, const char *want_nid
     c->len = len;
     c->sid = sid;
     c->nid = nid;
+    memcpy(c->workers_vs, feed ? wvs : "", feed ? sizeof wvs : 1);
     pthread_mutex_unlock(&c->lock);
     ami_buf_dispose(&old);
     free(old_text);
