@@ -274,6 +274,11 @@ AMI_EXTERN(json_t *) ami_lease_info_json(const char *sid, const ami_lease *lease
     return j;
 }
 
+int ami__election_lease_info_text(ami_buf *out, const char *sid, const ami_lease *lease, int64_t now_ms)
+{
+    return lease_info_text(out, sid, lease, now_ms);
+}
+
 int ami__election_leader_info_text(ami_buf *out, ami_store *store, const char *sid)
 {
     ami_lease l;

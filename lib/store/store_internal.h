@@ -38,6 +38,12 @@ int ami__etcd_backend_open(ami_store_backend **out, const char *uri);
 typedef void (*ami__change_fn)(const unsigned char *key, size_t key_len, void *payload);
 int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload);
 
+/* SQLite: a number that changes whenever anyone commits to the file, this handle
+ * included (PRAGMA data_version on the watch connection, which never writes): one
+ * read transaction, no table read.  AMI_EUNSUPPORTED for another backend or
+ * ":memory:"; AMI_EBUSY when it could not be read. */
+int ami__sqlite_data_version(ami_store_backend *be, int64_t *out);
+
 /* Tests: keep `log_keep` commits in the change log, pruning every `log_prune_every` commits. */
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
 /* Tests: commits run by group commit so far: transactions, and the batches they held. */

@@ -47,13 +47,23 @@ typedef struct stats_cache {
     size_t len;
 } stats_cache;
 
-/* A worker's executionMode as of its record's versionstamp (getLeaderInfo parses a record only when it changed). */
-#define MODE_SLOTS 64
-typedef struct mode_slot {
-    char sid[64];
-    ami_versionstamp vs;
-    char mode[32];       /* "" when the record has none */
-} mode_slot;
+/*
+ * getLeaderInfo's two reads of a worker (its executionMode, its lease), kept
+ * by sid with the commit they were read after: reused while the change feed
+ * shows no commit under ["ami"] since then (one zero-timeout feed query, which
+ * sees this handle's commits and every other process's at once, instead of two
+ * reads and a JSON parse).  Neither record expires by TTL.
+ */
+#define LEADER_SLOTS 64
+typedef struct leader_slot {
+    char sid[AMI_LEASE_ID_MAX];
+    ami_versionstamp vs;   /* read after this commit; "" = empty slot */
+    char mode[32];         /* "" when the record has none */
+    int has_lease;
+    ami_lease lease;
+    int has_dv;            /* SQLite: nobody committed to the file while its data version is still dv */
+    int64_t dv;
+} leader_slot;
 
 struct ami_webfix {
     ami__auth auth;
@@ -69,8 +79,9 @@ struct ami_webfix {
     ami_webfix_scope scope;
     char *store_uri;          /* NULL: no other node's local store can be found */
     text_cache templates_cache;             /* the built-in templates' text */
-    pthread_mutex_t mode_lock;
-    mode_slot modes[MODE_SLOTS];            /* getLeaderInfo: executionMode by sid and record versionstamp */
+    pthread_mutex_t leader_lock;
+    leader_slot leaders[LEADER_SLOTS];      /* getLeaderInfo's reads by sid */
+    json_t *ami_prefix;                     /* ["ami"] */
 };
 
 /* ---- the node, when there is one ---- */
@@ -649,11 +660,7 @@ static int leader_info(ami_webfix *wf, const char *sid, json_t **out)
     return ami_election_leader_info(out, wf->store, sid);
 }
 
-/*
- * The executionMode of worker `sid` into mode ("" when its record has none):
- * one read of the record's text, parsed only when its versionstamp is not the
- * one cached.  AMI_ENOTFOUND when there is no such worker.
- */
+/* The executionMode of worker `sid` into mode ("" when its record has none); AMI_ENOTFOUND when there is no such worker. */
 static int worker_mode(ami_webfix *wf, const char *sid, char mode[32])
 {
     json_t *key = ami_key_new("ami", "worker", sid, NULL);
@@ -666,34 +673,76 @@ static int worker_mode(ami_webfix *wf, const char *sid, char mode[32])
         ami_buf_dispose(&text);
         return rc == AMI_ENOTFOUND ? ami__error_set(AMI_ENOTFOUND, "Worker not found: %s", sid) : rc;
     }
-    size_t h = 5381;
-    for (const char *p = sid; *p; p++) h = h * 33 + (unsigned char)*p;
-    mode_slot *slot = &wf->modes[h % MODE_SLOTS];
-    int cacheable = strlen(sid) < sizeof slot->sid, hit = 0;
-    if (cacheable) {
-        pthread_mutex_lock(&wf->mode_lock);
-        if (!strcmp(slot->sid, sid) && !strcmp(slot->vs, vs)) {
-            memcpy(mode, slot->mode, sizeof slot->mode);
-            hit = 1;
-        }
-        pthread_mutex_unlock(&wf->mode_lock);
-    }
-    if (hit) {
-        ami_buf_dispose(&text);
-        return 0;
-    }
     json_t *v = json_loadb(text.ptr, text.size, 0, NULL);
     ami_buf_dispose(&text);
     if (!v) return ami__error_set(AMI_EIO, "the record of worker %s is not valid JSON", sid);
     const char *m = json_string_value(json_object_get(json_object_get(v, "raw"), "executionMode"));
     snprintf(mode, 32, "%s", m ? m : "");
     json_decref(v);
-    if (cacheable) {
-        pthread_mutex_lock(&wf->mode_lock);
-        snprintf(slot->sid, sizeof slot->sid, "%s", sid);
-        memcpy(slot->vs, vs, sizeof slot->vs);
-        memcpy(slot->mode, mode, sizeof slot->mode);
-        pthread_mutex_unlock(&wf->mode_lock);
+    return 0;
+}
+
+static leader_slot *leader_slot_of(ami_webfix *wf, const char *sid)
+{
+    size_t h = 5381;
+    for (const char *p = sid; *p; p++) h = h * 33 + (unsigned char)*p;
+    return &wf->leaders[h % LEADER_SLOTS];
+}
+
+/* 1 with *got filled when the reads of `sid` are kept and no commit under ["ami"] came since. */
+static int leader_cached(ami_webfix *wf, const char *sid, leader_slot *got)
+{
+    leader_slot *slot = leader_slot_of(wf, sid);
+    int hit = 0;
+    pthread_mutex_lock(&wf->leader_lock);
+    if (slot->vs[0] && !strcmp(slot->sid, sid)) {
+        *got = *slot;
+        hit = 1;
+    }
+    pthread_mutex_unlock(&wf->leader_lock);
+    if (!hit) return 0;
+    /* nobody committed at all (SQLite): no query of the feed */
+    int64_t dv = 0;
+    int have_dv = !ami__sqlite_data_version(ami__store_backend(wf->store), &dv);
+    if (have_dv && got->has_dv && dv == got->dv) return 1;
+    ami_versionstamp newer;
+    hit = ami_store_watch(wf->store, wf->ami_prefix, got->vs, 0, newer) == AMI_ETIMEOUT;
+    ami_error_clear();
+    if (hit && have_dv) {
+        /* unchanged under ["ami"] through a data version read before the feed query: skip the query while it holds */
+        pthread_mutex_lock(&wf->leader_lock);
+        if (!strcmp(slot->vs, got->vs) && !strcmp(slot->sid, sid)) {
+            slot->dv = dv;
+            slot->has_dv = 1;
+        }
+        pthread_mutex_unlock(&wf->leader_lock);
+    }
+    return hit;
+}
+
+/* Read the mode and (for a leader-mode worker) the lease of `sid` into *got, and keep them. */
+static int leader_read(ami_webfix *wf, const char *sid, leader_slot *got)
+{
+    memset(got, 0, sizeof *got);
+    ami_versionstamp vs = "";
+    int keep = strlen(sid) < sizeof got->sid && (ami_store_capabilities(wf->store) & AMI_STORE_CAP_WATCH);
+    if (keep) got->has_dv = !ami__sqlite_data_version(ami__store_backend(wf->store), &got->dv);
+    if (keep && ami_store_current(wf->store, vs)) vs[0] = '\0';   /* before the reads: a later commit only ages them */
+    int rc = worker_mode(wf, sid, got->mode);
+    if (rc) return rc;
+    if (!got->mode[0] || !strcmp(got->mode, "leader")) {
+        rc = ami_election_get(&got->lease, wf->store, sid);
+        if (rc && rc != AMI_ENOTFOUND) return rc;
+        if (rc) ami_error_clear();
+        got->has_lease = !rc;
+    }
+    if (keep && vs[0]) {
+        snprintf(got->sid, sizeof got->sid, "%s", sid);
+        memcpy(got->vs, vs, sizeof vs);
+        leader_slot *slot = leader_slot_of(wf, sid);
+        pthread_mutex_lock(&wf->leader_lock);
+        *slot = *got;
+        pthread_mutex_unlock(&wf->leader_lock);
     }
     return 0;
 }
@@ -702,15 +751,17 @@ static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 {
     const char *sid = json_string_value(json_object_get(body, "workerId"));
     if (!sid || !*sid || strlen(sid) > 200) return err(out, 400, "Invalid workerId");
+    leader_slot got;
+    if (!leader_cached(wf, sid, &got)) {
+        int rc = leader_read(wf, sid, &got);
+        if (rc) return lib_error(out, rc);
+    }
     /* only a leader-mode worker has a leader: an unknown or other worker is the caller's mistake */
-    char mode[32];
-    int rc = worker_mode(wf, sid, mode);
-    if (rc) return lib_error(out, rc);
-    if (mode[0] && strcmp(mode, "leader"))
-        return errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, mode);
+    if (got.mode[0] && strcmp(got.mode, "leader"))
+        return errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, got.mode);
     /* the answer's text straight into the response (no JSON values on this hot path) */
     size_t before = text->size;
-    rc = ami__election_leader_info_text(text, wf->store, sid);
+    int rc = ami__election_lease_info_text(text, sid, got.has_lease ? &got.lease : NULL, ami_time_now_ms());
     if (rc) {
         text->size = before;
         return lib_error(out, rc);
@@ -1141,7 +1192,7 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     pthread_mutex_init(&wf->list_cache.lock, NULL);
     pthread_mutex_init(&wf->stats_cache.lock, NULL);
     pthread_mutex_init(&wf->templates_cache.lock, NULL);
-    pthread_mutex_init(&wf->mode_lock, NULL);
+    pthread_mutex_init(&wf->leader_lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
     wf->node = opts->node;
     wf->store = store;
@@ -1155,7 +1206,8 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     if (!rc && (!wf->nid || !wf->network || (opts->store_uri && !wf->store_uri))) rc = ami__error_oom();
     if (!rc) {
         wf->worker_prefix = ami_key_new("ami", "worker", NULL);
-        if (!wf->worker_prefix) rc = ami__error_oom();
+        wf->ami_prefix = ami_key_new("ami", NULL);
+        if (!wf->worker_prefix || !wf->ami_prefix) rc = ami__error_oom();
     }
     if (rc) {
         ami_webfix_free(wf);
@@ -1178,7 +1230,8 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     pthread_mutex_destroy(&wf->stats_cache.lock);
     free(wf->templates_cache.text);
     pthread_mutex_destroy(&wf->templates_cache.lock);
-    pthread_mutex_destroy(&wf->mode_lock);
+    pthread_mutex_destroy(&wf->leader_lock);
+    json_decref(wf->ami_prefix);
     json_decref(wf->worker_prefix);
     ami_free(wf->store_uri);
     ami_free(wf->nid);

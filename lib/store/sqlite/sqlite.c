@@ -1178,6 +1178,18 @@ int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, am
     return missed;
 }
 
+int ami__sqlite_data_version(ami_store_backend *be, int64_t *out)
+{
+    sq_backend *b = (sq_backend *)be;
+    if (!be || strcmp(be->name, "sqlite") || b->memory) return AMI_EUNSUPPORTED;
+    pthread_mutex_lock(&b->wmu);
+    int64_t v = data_version(b);
+    pthread_mutex_unlock(&b->wmu);
+    if (v < 0) return AMI_EBUSY;
+    *out = v;
+    return 0;
+}
+
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every)
 {
     sq_backend *b = (sq_backend *)be;
