@@ -43,6 +43,10 @@ int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, am
  * read transaction, no table read.  AMI_EUNSUPPORTED for another backend or
  * ":memory:"; AMI_EBUSY when it could not be read. */
 int ami__sqlite_data_version(ami_store_backend *be, int64_t *out);
+/* SQLite: the earliest expiry (wall ms) after now_ms of any entry, INT64_MAX when none
+ * will expire: until then, and while the data version holds, every read answers the
+ * same.  AMI_EUNSUPPORTED for another backend or ":memory:"; AMI_EBUSY. */
+int ami__sqlite_next_expiry(ami_store_backend *be, int64_t now_ms, int64_t *out);
 
 /* Tests: keep `log_keep` commits in the change log, pruning every `log_prune_every` commits. */
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
