@@ -53,8 +53,9 @@ typedef struct stats_cache {
  * getLeaderInfo's two reads of a worker (its executionMode, its lease), kept
  * by sid with the commit they were read after: reused while the change feed
  * shows no commit under ["ami"] since then (one zero-timeout feed query, which
- * sees this handle's commits and every other process's at once, instead of two
- * reads and a JSON parse).  Neither record expires by TTL.
+ * on SQLite sees this handle's commits and every other process's at once,
+ * instead of two reads and a JSON parse; other stores read every time).
+ * Neither record expires by TTL.
  */
 #define LEADER_SLOTS 64
 typedef struct leader_slot {
@@ -549,6 +550,18 @@ static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_
 
 static int worker_stats(ami_webfix *wf, json_t **out) { return worker_stats_filtered(wf, out, NULL, NULL); }
 
+/*
+ * 1 when a zero-timeout ami_store_watch answers for every commit made before
+ * it, by anyone: SQLite's feed query reads the change log itself.  (etcd's
+ * feed brings other processes' commits on a stream, a few ms later: there a
+ * read is the only fresh answer.)
+ */
+static int feed_exact(ami_store *store)
+{
+    ami_store_backend *be = ami__store_backend(store);
+    return be && be->name && !strcmp(be->name, "sqlite") && (ami_store_capabilities(store) & AMI_STORE_CAP_WATCH);
+}
+
 /* Fingerprint only: a raw scan of the rows under `prefix` (stolen) into fp. */
 static int scan_fp(ami_store *store, json_t *prefix, ami_buf *fp)
 {
@@ -575,8 +588,8 @@ static int stats_put(ami_buf *text, const char *part, size_t len)
  * stats records and heartbeats (both expire by TTL, which commits nothing
  * until a purge) are scanned raw each call (keys and versionstamps, no values
  * parsed); the registry (no TTL) is checked on the change feed since the
- * commit it was read at (as listWorkers), or scanned too on a store without
- * one.  So any commit to those rows, and a heartbeat or stats record that
+ * commit it was read at (as listWorkers) where that check is exact (SQLite),
+ * else scanned too.  So any commit to those rows, and a heartbeat or stats record that
  * expires, makes the next call build the answer again: every call sees the
  * rows as they are then.  On SQLite a call first asks whether anybody
  * committed at all (the data version) and whether any entry expired since the
@@ -585,7 +598,7 @@ static int stats_put(ami_buf *text, const char *part, size_t len)
 static int stats_text(ami_webfix *wf, const char *want_sid, const char *want_nid, json_t **out, ami_buf *text)
 {
     stats_cache *c = &wf->stats_cache;
-    int feed = !!(ami_store_capabilities(wf->store) & AMI_STORE_CAP_WATCH);
+    int feed = feed_exact(wf->store);
     size_t before = text->size;
     /* SQLite: nobody committed and no entry expired since the rows were checked: no scan at all */
     int64_t dv = 0, until = 0;
@@ -752,7 +765,7 @@ static int leader_read(ami_webfix *wf, const char *sid, leader_slot *got)
 {
     memset(got, 0, sizeof *got);
     ami_versionstamp vs = "";
-    int keep = strlen(sid) < sizeof got->sid && (ami_store_capabilities(wf->store) & AMI_STORE_CAP_WATCH);
+    int keep = strlen(sid) < sizeof got->sid && feed_exact(wf->store);
     if (keep) got->has_dv = !ami__sqlite_data_version(ami__store_backend(wf->store), &got->dv);
     if (keep && ami_store_current(wf->store, vs)) vs[0] = '\0';   /* before the reads: a later commit only ages them */
     int rc = worker_mode(wf, sid, got->mode);
