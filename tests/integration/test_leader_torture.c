@@ -153,7 +153,7 @@ static void torture(void)
 
     int faults = 0, kills = 0, stops = 0, terms = 0, slow = 0, locked = 0;
     int slow_locked = 0, slow_stop = 0, slow_kill = 0, slow_term = 0, slow_none = 0;
-    int64_t max_gap = 0, max_gap_unlocked = 0;
+    int64_t max_gap = 0, max_gap_unlocked = 0, max_locked = 0;
     int64_t end = ami_time_mono_ms() + (int64_t)seconds * 1000;
     nap_ms(1500);
     while (ami_time_mono_ms() < end) {
@@ -210,6 +210,13 @@ static void torture(void)
         if (first > t && gap < 0) gap = 0;   /* the frozen node was not leading */
         if (gap > max_gap) max_gap = gap;
         if (lock <= 0 && gap > max_gap_unlocked) max_gap_unlocked = gap;
+        if (lock > 0) {
+            /* nobody can commit until the frozen node runs again: the next leader comes after the thaw, not at the lease's end */
+            if (first - t > max_locked) max_locked = first - t;
+            fprintf(stderr, "    frozen holding SQLite's write lock: fault %d, SIGSTOP of %s (%s) for %lld ms; next leader's first "
+                            "iteration %+lld ms (%lld ms after the thaw)\n", faults, nids[v], was_leader ? "the leader" : "not the leader",
+                    (long long)freeze, first ? (long long)(first - t) : -1LL, first ? (long long)(first - t - freeze) : -1LL);
+        }
         if (gap >= 0 && gap <= BOUND) continue;
         /* over the bound: say why */
         slow++;
@@ -287,8 +294,9 @@ static void torture(void)
     else
         fprintf(stderr, "    over the bound %d of %d faults: %d SIGSTOP holding SQLite's write lock, %d other SIGSTOP, %d kill -9, "
                         "%d SIGTERM (%d with no iteration within 15 s); SIGSTOPs that caught a node holding the write lock: "
-                        "%d of %d; max without a frozen lock holder %lld ms\n",
-                slow, faults, slow_locked, slow_stop, slow_kill, slow_term, slow_none, locked, stops, (long long)max_gap_unlocked);
+                        "%d of %d (next leader's first iteration at most %lld ms after the SIGSTOP); max without a frozen lock holder %lld ms\n",
+                slow, faults, slow_locked, slow_stop, slow_kill, slow_term, slow_none, locked, stops, (long long)max_locked,
+                (long long)max_gap_unlocked);
     CHECK(faults > 0 && n > 0);
     CHECK_INT(overlaps, 0);
     CHECK_INT(regressions, 0);
