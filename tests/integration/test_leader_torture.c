@@ -148,11 +148,12 @@ static void torture(void)
     snprintf(sid, sizeof sid, "%s", ami_entry_sid(e));
     json_decref(e);
     json_decref(body);
-    for (int i = 0; i < N; i++) pids[i] = spawn(i);
+    int64_t back[N];   /* when each node was last started or thawed (wall ms) */
+    for (int i = 0; i < N; i++) { pids[i] = spawn(i); back[i] = ami_time_now_ms(); }
 
     int faults = 0, kills = 0, stops = 0, terms = 0, slow = 0, locked = 0;
-    int slow_locked = 0, slow_stop = 0, slow_kill = 0, slow_term = 0, slow_none = 0;
-    int64_t max_gap = 0, max_gap_unlocked = 0;
+    int slow_locked = 0, slow_stop = 0, slow_kill = 0, slow_term = 0, slow_none = 0, slow_bystander = 0;
+    int64_t max_gap = 0, max_gap_unlocked = 0, max_locked = 0;
     int64_t end = ami_time_mono_ms() + (int64_t)seconds * 1000;
     nap_ms(1500);
     while (ami_time_mono_ms() < end) {
@@ -167,22 +168,27 @@ static void torture(void)
         int kind = (int)rnd(3);
         double load[1] = { 0 };
         getloadavg(load, 1);
-        int64_t t = ami_time_now_ms(), freeze = 0;
+        int64_t t = ami_time_now_ms(), freeze = 0, old_expiry = 0;
+        ami_lease old;
         if (kind == 0) {
             kill(pids[v], SIGKILL);
             waitpid(pids[v], NULL, 0);
+            if (ami_election_get(&old, st, sid) == 0) old_expiry = old.expires_at;   /* final: its holder is gone */
             pids[v] = spawn(v);
+            back[v] = ami_time_now_ms();
             kills++;
         } else if (kind == 1) {
             freeze = LEASE + (int)rnd(1000);
             kill(pids[v], SIGSTOP);
             wait_stopped(pids[v]);
             lock = holds_write_lock(pids[v]);
+            if (ami_election_get(&old, st, sid) == 0) old_expiry = old.expires_at;
             if (lock > 0) locked++;
             int64_t left = freeze - (ami_time_now_ms() - t);
             if (left > 0) nap_ms((int)left);
             freeze = ami_time_now_ms() - t;
             kill(pids[v], SIGCONT);
+            back[v] = ami_time_now_ms();
             stops++;
         } else {
             kill(pids[v], SIGTERM);
@@ -190,7 +196,9 @@ static void torture(void)
             waitpid(pids[v], &status, 0);
             if (!WIFEXITED(status) || WEXITSTATUS(status)) fprintf(stderr, "    SIGTERM: %s exited badly\n", nids[v]);
             CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            if (ami_election_get(&old, st, sid) == 0) old_expiry = old.expires_at;
             pids[v] = spawn(v);
+            back[v] = ami_time_now_ms();
             terms++;
         }
         faults++;
@@ -202,6 +210,13 @@ static void torture(void)
         if (first > t && gap < 0) gap = 0;   /* the frozen node was not leading */
         if (gap > max_gap) max_gap = gap;
         if (lock <= 0 && gap > max_gap_unlocked) max_gap_unlocked = gap;
+        if (lock > 0) {
+            /* nobody can commit until the frozen node runs again: the next leader comes after the thaw, not at the lease's end */
+            if (first - t > max_locked) max_locked = first - t;
+            fprintf(stderr, "    frozen holding SQLite's write lock: fault %d, SIGSTOP of %s (%s) for %lld ms; next leader's first "
+                            "iteration %+lld ms (%lld ms after the thaw)\n", faults, nids[v], was_leader ? "the leader" : "not the leader",
+                    (long long)freeze, first ? (long long)(first - t) : -1LL, first ? (long long)(first - t - freeze) : -1LL);
+        }
         if (gap >= 0 && gap <= BOUND) continue;
         /* over the bound: say why */
         slow++;
@@ -210,6 +225,7 @@ static void torture(void)
         else if (kind == 0) slow_kill++;
         else slow_term++;
         if (gap < 0) slow_none++;
+        if (!was_leader) slow_bystander++;   /* the fault missed the leader: its lease lapsed on its own (renewals starved) */
         char elected[200] = "?";
         ami_lease nl;
         if (ami_election_get(&nl, st, sid) == 0 && nl.term == term)
@@ -218,9 +234,16 @@ static void torture(void)
         if (kind == 1)
             snprintf(how, sizeof how, " for %lld ms, %s", (long long)freeze,
                      lock > 0 ? "holding SQLite's write lock" : lock == 0 ? "not holding SQLite's write lock" : "no lock to hold (etcd)");
-        fprintf(stderr, "    over the bound: fault %d, %s of %s (%s)%s; next leader elected at %s, first iteration %+lld ms "
-                        "(%lld ms after the %s), load %.1f\n",
-                faults, KIND[kind], nids[v], was_leader ? "the leader" : "not the leader", how, elected, first ? (long long)(first - t) : -1LL, (long long)gap, kind == 1 ? "thaw" : "fault", load[0]);
+        char others[200] = "";
+        for (int q = 0, o = 0; q < N; q++)
+            if (q != v)
+                o += snprintf(others + o, sizeof others - (size_t)o, "%s%s back %lld ms before", o ? ", " : "", nids[q],
+                              (long long)(t - back[q]));
+        fprintf(stderr, "    over the bound: fault %d, %s of %s (%s)%s; lease seen after the fault expires at %+lld ms; next leader "
+                        "elected at %s, first iteration %+lld ms (%lld ms after the %s); others: %s (started or thawed); load %.1f\n",
+                faults, KIND[kind], nids[v], was_leader ? "the leader" : "not the leader", how,
+                (long long)(old_expiry ? old_expiry - t : 0), elected, first ? (long long)(first - t) : -1LL, (long long)gap,
+                kind == 1 ? "thaw" : "fault", others, load[0]);
     }
     for (int i = 0; i < N; i++) { kill(pids[i], SIGCONT); kill(pids[i], SIGTERM); }
     for (int i = 0; i < N; i++) waitpid(pids[i], NULL, 0);
@@ -267,13 +290,15 @@ static void torture(void)
                     "(across a handover %ld), max time to the next leader's iteration %lld ms (bound lease + renew = %d)\n",
             overlaps, regressions, repeats_same_term, repeats_handover, (long long)max_gap, BOUND);
     if (check_store_is_etcd())
-        fprintf(stderr, "    over the bound %d of %d faults: %d SIGSTOP, %d kill -9, %d SIGTERM (%d with no iteration within 15 s)\n",
-                slow, faults, slow_stop, slow_kill, slow_term, slow_none);
+        fprintf(stderr, "    over the bound %d of %d faults: %d SIGSTOP, %d kill -9, %d SIGTERM (%d with no iteration within 15 s; "
+                        "%d hit a node that was not the leader)\n", slow, faults, slow_stop, slow_kill, slow_term, slow_none, slow_bystander);
     else
         fprintf(stderr, "    over the bound %d of %d faults: %d SIGSTOP holding SQLite's write lock, %d other SIGSTOP, %d kill -9, "
-                        "%d SIGTERM (%d with no iteration within 15 s); SIGSTOPs that caught a node holding the write lock: "
-                        "%d of %d; max without a frozen lock holder %lld ms\n",
-                slow, faults, slow_locked, slow_stop, slow_kill, slow_term, slow_none, locked, stops, (long long)max_gap_unlocked);
+                        "%d SIGTERM (%d with no iteration within 15 s; %d hit a node that was not the leader); "
+                        "SIGSTOPs that caught a node holding the write lock: "
+                        "%d of %d (next leader's first iteration at most %lld ms after the SIGSTOP); max without a frozen lock holder %lld ms\n",
+                slow, faults, slow_locked, slow_stop, slow_kill, slow_term, slow_none, slow_bystander, locked, stops, (long long)max_locked,
+                (long long)max_gap_unlocked);
     CHECK(faults > 0 && n > 0);
     CHECK_INT(overlaps, 0);
     CHECK_INT(regressions, 0);
