@@ -23,7 +23,13 @@
 #   on top of what a collection triggered deep in the RegExp compiler finds
 #   used: AMI_RUNTIME_STACK_MIN accounts for both;
 # - no DUK_USE_LITCACHE_SIZE: the literal cache is a 4 KB array in every heap
-#   that only speeds up duk_push_literal, which libami barely uses.
+#   that only speeds up duk_push_literal, which libami barely uses;
+# - DUK_USE_STRTAB_MINSIZE 1024 -> 256 and DUK_USE_STRTAB_GROW_LIMIT 17 -> 64:
+#   the string table (chained buckets, 8 bytes each) starts at 256 buckets and
+#   doubles when the strings reach 4 per bucket (was: 1.06): a bare heap has
+#   ~440 strings and an idle instance ~750, so every heap carried an 8 KB table
+#   where 2 KB do (6 KB less per instance); a lookup compares the hash of one
+#   to four strings of its chain before the bytes.
 set -eu
 in=$1; out=$2
 reclimit=8192
@@ -33,11 +39,15 @@ grep -q '^#undef DUK_USE_LIGHTFUNC_BUILTINS' "$in" || { echo "gen_duk_config: un
 grep -q '^#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 8$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#define DUK_USE_MARK_AND_SWEEP_RECLIMIT 256$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#define DUK_USE_LITCACHE_SIZE 256$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
+grep -q '^#define DUK_USE_STRTAB_MINSIZE 1024$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
+grep -q '^#define DUK_USE_STRTAB_GROW_LIMIT 17$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeout_check(void *udata);\n#define DUK_USE_EXEC_TIMEOUT_CHECK(udata) ami__runtime_exec_timeout_check((udata))|' \
     -e 's|^#undef DUK_USE_INTERRUPT_COUNTER$|#define DUK_USE_INTERRUPT_COUNTER|' \
     -e 's|^#undef DUK_USE_LIGHTFUNC_BUILTINS$|#define DUK_USE_LIGHTFUNC_BUILTINS|' \
     -e 's|^#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 8$|#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 16|' \
     -e 's|^#define DUK_USE_LITCACHE_SIZE 256$|#undef DUK_USE_LITCACHE_SIZE|' \
+    -e 's|^#define DUK_USE_STRTAB_MINSIZE 1024$|#define DUK_USE_STRTAB_MINSIZE 256|' \
+    -e 's|^#define DUK_USE_STRTAB_GROW_LIMIT 17$|#define DUK_USE_STRTAB_GROW_LIMIT 64|' \
     -e "s|^#define DUK_USE_MARK_AND_SWEEP_RECLIMIT 256\$|#define DUK_USE_MARK_AND_SWEEP_RECLIMIT $reclimit|" \
     -e 's|visibility("default")|visibility("hidden")|g' \
     "$in" > "$out.tmp"
