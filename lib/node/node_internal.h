@@ -196,7 +196,6 @@ typedef struct ami__pool {
     int nidle;                /* runners waiting for work */
     pthread_t watch;          /* the stall watch (adds an extra runner when all are held) */
     int watch_live;
-    int watch_parked;         /* the watch sleeps until a runner becomes busy (no deadline) */
     int quit;
     ami__worker *qhead, *qtail;   /* ready to run, FIFO */
     ami__worker **heap;       /* parked workers with a deadline, min-heap by due */

@@ -318,9 +318,9 @@ static int fast_next(ami_node *node, ami__worker *w)
  * (the current one) having started at `start` (monotonic ms); under mu. */
 static void count_fast(ami_node *node, ami__worker *w, uint64_t n, int64_t start, const turn_clock *tc)
 {
+    if (!n) return;   /* the current run is the one iteration() started */
     w->run_t0 = start;
     w->last_run = start + tc->wall_off;
-    if (!n) return;
     ami_policy_on_success(&w->ps);
     w->ps.executions += n - 1;
     w->iterations += n;

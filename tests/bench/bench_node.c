@@ -503,9 +503,8 @@ static double stats_sum(ami_node *n, const char *field, int *running)
     return sum;
 }
 
-/* A node whose `count` worker records exist before it starts (a node follows
- * registry changes by listing it again: creating them one by one while it
- * runs costs a listing per change).  Waits until all run. */
+/* A node whose `count` worker records exist before it starts (one listing
+ * instead of `count` change-feed reports).  Waits until all run. */
 static ami_node *node_with(const char *db, int count, const char *body, int loop_delay, int64_t *start_ms)
 {
     ami_node *n = open_node(db, "s-0001", count + 100, loop_delay);
@@ -582,9 +581,8 @@ static void *raw_sleep_lateness(void *arg)
 
 /* Timer wake-up lateness of workers sleeping 10 ms at a time among the sleepers (ms).
  * The samples start together once all P workers run (each says so under
- * ["lat","ready",sid]): creating them is P registry changes, each listed again
- * by the scheduler (O(workers)), and P heaps built, which is start-up work,
- * not the wake-up of a sleeping worker. */
+ * ["lat","ready",sid]): creating them is P registry changes and P heaps
+ * built, which is start-up work, not the wake-up of a sleeping worker. */
 static void wake_lateness(ami_node *n, double *p50, double *p99, raw_sleep *raw)
 {
     enum { P = 20, S = 100 };
@@ -608,7 +606,7 @@ static void wake_lateness(ami_node *n, double *p50, double *p99, raw_sleep *raw)
         json_decref(e);
         json_decref(k);
     }
-    nap_ms(1000);   /* the scheduler's last listing */
+    nap_ms(1000);   /* the start-up work settles */
     json_t *go = ami_key_new("lat", "go", NULL), *yes = json_true();
     if (ami_store_set(st, go, yes, 0, NULL)) die("set go");
     json_decref(go);
