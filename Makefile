@@ -114,7 +114,7 @@ endif
 # Keep objects of every build (test helpers look intermediate to make).
 .SECONDARY:
 
-.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run torture fuzz fuzz-build fuzz-prebuild clang-check cluster
+.PHONY: all lib progs tests test unit integration asan bench install uninstall clean help run torture torture-etcd fuzz fuzz-build fuzz-prebuild clang-check cluster
 .DEFAULT_GOAL := all
 
 all: lib progs $(B)/libami.pc
@@ -239,6 +239,11 @@ TORTURE     := test_leader_torture test_registry_race test_store_damage test_web
 torture: $(addprefix $(B)/tests/integration/,$(TORTURE)) $(PROG_BINS)
 	@set -e; for t in $(TORTURE); do echo "torture $$t: $(DURATION) s"; \
 	   AMI_TORTURE_SECONDS=$(DURATION) $(B)/tests/integration/$$t; done
+
+# The leader torture on a real three-member etcd cluster (no shared write lock there).
+torture-etcd: $(B)/tests/integration/test_leader_torture $(PROG_BINS)
+	@echo "torture test_leader_torture on etcd: $(DURATION) s"
+	@AMI_BUILD=$(B) AMI_TORTURE_SECONDS=$(DURATION) tests/lib/etcd.sh run 3 -- $(B)/tests/integration/test_leader_torture
 
 # Every suite, then the unit tests again under AddressSanitizer + UBSan.
 # The runner prints one closing "N passed, N failed" line over all suites.

@@ -247,6 +247,26 @@ static int put_json_string(ami_buf *out, const char *s)
     return rc ? rc : ami_buf_put(out, "\"", 1);
 }
 
+static char *put_str(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* name, then v in decimal (at most 20 digits and a sign) */
+static char *put_field(char *p, const char *name, int64_t v)
+{
+    p = put_str(p, name);
+    char d[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do d[n++] = (char)('0' + u % 10); while ((u /= 10));
+    if (v < 0) *p++ = '-';
+    while (n) *p++ = d[--n];
+    return p;
+}
+
 /* The leader-info shape (spec 003) as text: the one writer of it. */
 static int lease_info_text(ami_buf *out, const char *sid, const ami_lease *lease, int64_t now_ms)
 {
@@ -256,13 +276,16 @@ static int lease_info_text(ami_buf *out, const char *sid, const ami_lease *lease
     if (!rc) rc = ami_buf_puts(out, ",\"hasLeader\":true,\"leader\":");
     if (!rc) rc = put_json_string(out, lease->leader);
     int expired = lease->expires_at <= now_ms;
-    if (!rc)
-        rc = ami_buf_printf(out, ",\"timestamp\":%lld,\"expiresAt\":%lld,\"renewedAt\":%lld,\"expiresIn\":%lld,"
-                                 "\"isExpired\":%s,\"term\":%lld}",
-                            (long long)lease->timestamp, (long long)lease->expires_at, (long long)lease->renewed_at,
-                            (long long)(expired ? 0 : lease->expires_at - now_ms), expired ? "true" : "false",
-                            (long long)lease->term);
-    return rc;
+    /* no printf: this is on every getLeaderInfo */
+    char buf[256], *p = buf;
+    p = put_field(p, ",\"timestamp\":", lease->timestamp);
+    p = put_field(p, ",\"expiresAt\":", lease->expires_at);
+    p = put_field(p, ",\"renewedAt\":", lease->renewed_at);
+    p = put_field(p, ",\"expiresIn\":", expired ? 0 : lease->expires_at - now_ms);
+    p = put_str(p, expired ? ",\"isExpired\":true" : ",\"isExpired\":false");
+    p = put_field(p, ",\"term\":", lease->term);
+    p = put_str(p, "}");
+    return rc ? rc : ami_buf_put(out, buf, (size_t)(p - buf));
 }
 
 AMI_EXTERN(json_t *) ami_lease_info_json(const char *sid, const ami_lease *lease, int64_t now_ms)
@@ -272,6 +295,11 @@ AMI_EXTERN(json_t *) ami_lease_info_json(const char *sid, const ami_lease *lease
     json_t *j = lease_info_text(&text, sid, lease, now_ms) ? NULL : json_loadb(text.ptr, text.size, 0, NULL);
     ami_buf_dispose(&text);
     return j;
+}
+
+int ami__election_lease_info_text(ami_buf *out, const char *sid, const ami_lease *lease, int64_t now_ms)
+{
+    return lease_info_text(out, sid, lease, now_ms);
 }
 
 int ami__election_leader_info_text(ami_buf *out, ami_store *store, const char *sid)

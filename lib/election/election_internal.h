@@ -10,4 +10,7 @@
  */
 int ami__election_leader_info_text(ami_buf *out, ami_store *store, const char *sid);
 
+/* The leader info of `sid` as text from a lease already read (NULL: none), at now_ms. */
+int ami__election_lease_info_text(ami_buf *out, const char *sid, const ami_lease *lease, int64_t now_ms);
+
 #endif

@@ -17,6 +17,7 @@
 #include "registry/worker_internal.h"
 #include "ami/registry.h"
 #include "runtime/web/web.h"
+#include "store/store_internal.h"
 
 const char *ami__state_name(ami__state st)
 {
@@ -192,30 +193,31 @@ static void worker_free(ami_node *node, ami__worker *w)
     ami_free(w);
 }
 
-/* Apply one registry entry; under mu. */
-static void apply_entry(ami_node *node, const json_t *entry)
+/* Apply one registry entry; under mu.  1 when the record is for a deleted
+ * slot still winding down (it must be applied again once the slot is gone). */
+static int apply_entry(ami_node *node, const json_t *entry)
 {
     const json_t *value = json_object_get(entry, "value");
     const json_t *raw = json_object_get(value, "raw");
     const char *vs = jstr(entry, "versionstamp");
     const json_t *key = json_object_get(entry, "key");
     const char *sid = json_string_value(json_array_get(key, 2));
-    if (!sid || !json_is_object(raw)) return;
+    if (!sid || !json_is_object(raw)) return 0;
     ami__worker *w = ami__node_find(node, sid);
     if (w && !w->deleted) {
         w->seen = 1;
-        if (vs && !strcmp(vs, w->vs)) return;
+        if (vs && !strcmp(vs, w->vs)) return 0;
     }
     /* a reader's rules: what the node cannot schedule (no script, an unknown enum name) is skipped */
     ami_worker_raw r;
     if (ami_worker_raw_parse(&r, raw, AMI_WORKER_RAW_LENIENT) || !r.script) {
         ami__log(AMI__LOG_WARN, "node %s: ignoring malformed worker %s", node->nid, sid);
-        return;
+        return 0;
     }
     if (!w || w->deleted) {
-        if (w) return;   /* a deleted slot still winding down; the new record is picked up after */
+        if (w) return 1;   /* a deleted slot still winding down; the new record is picked up after */
         w = ami_malloc(sizeof *w);
-        if (!w) return;
+        if (!w) return 0;
         memset(w, 0, sizeof *w);
         w->node = node;
         w->sid = ami__strdup(sid);
@@ -260,6 +262,47 @@ static void apply_entry(ami_node *node, const json_t *entry)
     w->origin_nid = ami__strdup(r.nid);
     ami_free(w->assigned);
     w->assigned = ami__strdup(r.assigned_node);
+    return 0;
+}
+
+/* Say an unreadable record once (node log): when `known` (node->corrupt before) does not hold its key. */
+static void say_corrupt(ami_node *node, const json_t *known, const json_t *c)
+{
+    size_t j;
+    json_t *o;
+    json_array_foreach(known, j, o)
+        if (json_equal(json_object_get(o, "key"), json_object_get(c, "key"))) return;
+    char *k = json_dumps(json_object_get(c, "key"), JSON_COMPACT);
+    ami__log(AMI__LOG_WARN, "node %s: worker record %s is unreadable (%s); skipped until it is fixed or deleted",
+             node->nid, k ? k : "?", json_string_value(json_object_get(c, "error")));
+    free(k);
+}
+
+/* After entries were applied: reconcile, count the leader workers, wake the
+ * election thread for new ones; then (without mu) drop the persisted stats
+ * of the workers in `gone` (sids; consumed).  Called under mu, returns without it. */
+static void applied(ami_node *node, json_t *gone)
+{
+    reconcile_all(node);
+    int leaders = 0;
+    for (ami__worker *w = node->workers; w; w = w->next)
+        if (w->exec == AMI_EXEC_LEADER || w->lease.versionstamp[0]) leaders++;
+    int more = leaders > node->n_leader;
+    node->n_leader = leaders;
+    node->kick = 1;   /* reap what was deleted */
+    if (more) pthread_cond_broadcast(&node->cv);
+    pthread_mutex_unlock(&node->mu);
+    if (more) ami_store_wake(node->store);   /* the election thread campaigns now */
+
+    /* deleted workers: drop their persisted stats; the slot goes once its thread is joined */
+    size_t i;
+    json_t *e;
+    json_array_foreach(gone, i, e) {
+        json_t *k = ami_key_new("ami", "stats", node->nid, json_string_value(e), NULL);
+        ami_store_delete(node->store, k);
+        json_decref(k);
+    }
+    json_decref(gone);
 }
 
 /* List the registry and bring the table up to date; call without mu. */
@@ -274,52 +317,152 @@ static int sync_registry(ami_node *node)
     json_t *gone = json_array();
     pthread_mutex_lock(&node->mu);
     /* unreadable records: skipped, said once each (node log, stats "corruptRecords") */
-    size_t ci;
-    json_t *c;
-    json_array_foreach(corrupt, ci, c) {
-        int known = 0;
-        size_t j;
-        json_t *o;
-        json_array_foreach(node->corrupt, j, o)
-            if (json_equal(json_object_get(o, "key"), json_object_get(c, "key"))) known = 1;
-        if (!known) {
-            char *k = json_dumps(json_object_get(c, "key"), JSON_COMPACT);
-            ami__log(AMI__LOG_WARN, "node %s: worker record %s is unreadable (%s); skipped until it is fixed or deleted",
-                     node->nid, k ? k : "?", json_string_value(json_object_get(c, "error")));
-            free(k);
-        }
-    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(corrupt, i, e) say_corrupt(node, node->corrupt, e);
     json_decref(node->corrupt);
     node->corrupt = corrupt;
     node->registry_lists++;
+    node->relist_owed = 0;
     for (ami__worker *w = node->workers; w; w = w->next) w->seen = 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e) apply_entry(node, e);
+    json_array_foreach(list, i, e)
+        if (apply_entry(node, e)) node->relist_owed = 1;
     for (ami__worker *w = node->workers; w; w = w->next)
         if (!w->seen && !w->deleted) {
             w->deleted = 1;
             json_array_append_new(gone, json_string(w->sid));
         }
-    reconcile_all(node);
-    int leaders = 0;
-    for (ami__worker *w = node->workers; w; w = w->next)
-        if (w->exec == AMI_EXEC_LEADER || w->lease.versionstamp[0]) leaders++;
-    int more = leaders > node->n_leader;
-    node->n_leader = leaders;
-    node->kick = 1;   /* reap what was deleted */
-    if (more) pthread_cond_broadcast(&node->cv);
-    pthread_mutex_unlock(&node->mu);
+    applied(node, gone);
     json_decref(list);
-    if (more) ami_store_wake(node->store);   /* the election thread campaigns now */
+    return 0;
+}
 
-    /* deleted workers: drop their persisted stats; the slot goes once its thread is joined */
-    json_array_foreach(gone, i, e) {
-        json_t *k = ami_key_new("ami", "stats", node->nid, json_string_value(e), NULL);
-        ami_store_delete(node->store, k);
-        json_decref(k);
+/*
+ * Following the change feed key by key: when the feed reports a commit under
+ * ["ami","worker"], the store's change log (SQLite) names the keys written
+ * since the scheduler's last place, and only those records are read and
+ * applied — a change costs O(changed), not a listing of every worker.  When
+ * the log cannot name them all (another backend, a pruned log, a busy
+ * moment, more than AMI__FEED_KEYS_MAX records, a key of another shape),
+ * the registry is listed as before.
+ */
+#define AMI__FEED_SCAN_MAX 100000   /* keys of all commits read from the log at most */
+#define AMI__FEED_KEYS_MAX 256      /* worker records read one by one at most; more: list */
+
+typedef struct {
+    const unsigned char *prefix;   /* encoded ["ami","worker"] */
+    size_t plen;
+    json_t *sids;                  /* set of sids (object) */
+    int other;                     /* a key under the prefix that is not ["ami","worker",sid] */
+} feed_keys;
+
+static void feed_key(const unsigned char *key, size_t len, void *payload)
+{
+    feed_keys *fk = payload;
+    if (fk->other || len <= fk->plen || memcmp(key, fk->prefix, fk->plen)) return;
+    json_t *k = NULL;
+    if (ami_key_decode(&k, key, len) || json_array_size(k) != 3 || !json_is_string(json_array_get(k, 2))) {
+        fk->other = 1;
+    } else if (json_object_size(fk->sids) < AMI__FEED_KEYS_MAX + 1) {
+        json_object_set_new(fk->sids, json_string_value(json_array_get(k, 2)), json_true());
     }
-    json_decref(gone);
+    json_decref(k);
+}
+
+/* The registry entry of SID now: *entry the entry (NULL when there is none),
+ * or *bad a corruptRecords item when it is unreadable.  0 or AMI_E… */
+static int read_record(ami_node *node, const char *sid, json_t **entry, json_t **bad)
+{
+    *entry = *bad = NULL;
+    json_t *prefix = ami_key_new("ami", "worker", NULL), *key = ami_key_new("ami", "worker", sid, NULL), *got = NULL;
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    lo.start = key;
+    lo.limit = 1;
+    lo.keep_corrupt = 1;   /* as ami_registry_scan */
+    int rc = prefix && key ? ami_store_list(&got, node->store, &lo) : ami__error_oom();
+    json_t *e = json_array_get(got, 0);
+    if (!rc && e && json_equal(json_object_get(e, "key"), key)) {
+        const char *why = json_string_value(json_object_get(e, "corrupt"));
+        if (why) *bad = json_pack("{s:O, s:s, s:s}", "key", key, "sid", sid, "error", why);
+        else *entry = json_incref(e);
+    }
+    json_decref(got);
+    json_decref(prefix);
+    json_decref(key);
+    return rc;
+}
+
+/* Apply the registry records changed after `from` (the feed reported a
+ * change under ["ami","worker"]); call without mu.  0 when applied, else the
+ * registry must be listed. */
+static int apply_changes(ami_node *node, const char *from)
+{
+    if (!from[0]) return 1;
+    ami_buf enc = AMI_BUF_INIT;
+    json_t *prefix = ami_key_new("ami", "worker", NULL);
+    feed_keys fk = { NULL, 0, json_object(), 0 };
+    int rc = prefix && fk.sids && !ami_key_encode(&enc, prefix) ? 0 : 1;
+    json_decref(prefix);
+    if (!rc) {
+        fk.prefix = (const unsigned char *)enc.ptr;
+        fk.plen = enc.size;
+        rc = ami__sqlite_changes(ami__store_backend(node->store), from, AMI__FEED_SCAN_MAX, feed_key, &fk);
+    }
+    ami_buf_dispose(&enc);
+    if (rc || fk.other || json_object_size(fk.sids) > AMI__FEED_KEYS_MAX) {
+        json_decref(fk.sids);
+        return 1;
+    }
+    /* read each record, then apply them all under one hold of mu */
+    json_t *entries = json_object(), *bads = json_object();
+    const char *sid;
+    json_t *v;
+    json_object_foreach(fk.sids, sid, v) {
+        json_t *entry = NULL, *bad = NULL;
+        if (read_record(node, sid, &entry, &bad)) {
+            rc = 1;
+            break;
+        }
+        if (entry) json_object_set_new(entries, sid, entry);
+        if (bad) json_object_set_new(bads, sid, bad);
+    }
+    if (rc) {
+        ami__log(AMI__LOG_WARN, "node %s: reading a changed worker record failed: %s", node->nid, ami_error_last());
+        json_decref(entries);
+        json_decref(bads);
+        json_decref(fk.sids);
+        return 1;
+    }
+    json_t *gone = json_array();
+    pthread_mutex_lock(&node->mu);
+    node->registry_changes++;
+    /* unreadable records: the changed keys' old items go, their new ones come (said once each) */
+    json_t *corrupt = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(node->corrupt, i, c)
+        if (!json_object_get(fk.sids, json_string_value(json_object_get(c, "sid")))) json_array_append(corrupt, c);
+    json_object_foreach(bads, sid, c) {
+        say_corrupt(node, node->corrupt, c);
+        json_array_append(corrupt, c);
+    }
+    json_decref(node->corrupt);
+    node->corrupt = corrupt;
+    json_object_foreach(fk.sids, sid, v) {
+        json_t *e = json_object_get(entries, sid);
+        ami__worker *w = ami__node_find(node, sid);
+        if (e) {
+            if (apply_entry(node, e)) node->relist_owed = 1;
+        } else if (w && !w->deleted) {   /* deleted, or unreadable now: gone as a listing would find it */
+            w->deleted = 1;
+            json_array_append_new(gone, json_string(w->sid));
+        }
+    }
+    applied(node, gone);
+    json_decref(entries);
+    json_decref(bads);
+    json_decref(fk.sids);
     return 0;
 }
 
@@ -342,13 +485,14 @@ static void reap_deleted(ami_node *node)
 }
 
 /*
- * How often a quiet registry is listed anyway, in resync periods.  The change
+ * How often the registry is listed anyway, in resync periods.  The change
  * feed tells the scheduler when anything under ["ami","worker"] changed, and
- * only then is the registry listed again; an idle node does no O(workers)
- * work.  The rare full list is the repair for a change the feed did not
- * report (a feed error is answered by a list at the next period, see
- * scheduler_main): at most AMI__RESYNC_QUIET × resync_ms (60 s by default)
- * after it, the table matches the registry again.
+ * the records it touched are applied (apply_changes; a listing only when the
+ * feed cannot name them); an idle node does no O(workers) work.  The rare
+ * full list is the repair for a change the feed did not report (a feed
+ * error is answered by a list at the next period, see scheduler_main): at
+ * most AMI__RESYNC_QUIET × resync_ms (60 s by default) after it, the table
+ * matches the registry again.
  */
 #define AMI__RESYNC_QUIET 12
 
@@ -400,20 +544,34 @@ static void *scheduler_main(void *arg)
         if (rc == AMI_ETIMEOUT && vs[0] && strcmp(vs, seen) > 0) memcpy(seen, vs, sizeof seen);
         now = ami_time_mono_ms();
         if (rc != 0 && rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) feed_lost = 1;
-        int period = now - last_sync >= node->o.resync_ms;
-        if (rc == 0 || (period && (feed_lost || ++quiet >= AMI__RESYNC_QUIET))) {
-            if (rc == 0) memcpy(seen, vs, sizeof seen);
-            /* a failed list stays owed: the next period tries again */
-            feed_lost = sync_registry(node) != 0;
-            quiet = 0;
-            last_sync = now;
-        } else if (period) {
-            /* a quiet period: nothing to list; a cheap pass over the table retries what failed locally */
+        if (rc == 0) {
+            /* a change: the records it touched, or (when the feed cannot name them) a listing */
+            ami_versionstamp from;
+            memcpy(from, seen, sizeof from);
+            memcpy(seen, vs, sizeof seen);
+            if (feed_lost || apply_changes(node, from)) {
+                /* a failed list stays owed: the next period tries again */
+                feed_lost = sync_registry(node) != 0;
+                quiet = 0;
+                last_sync = now;
+            }
+        }
+        if (now - last_sync >= node->o.resync_ms) {
             last_sync = now;
             pthread_mutex_lock(&node->mu);
-            node->kick = 1;
+            int owed = node->relist_owed;
             pthread_mutex_unlock(&node->mu);
-        } else if (rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) {
+            if (feed_lost || owed || ++quiet >= AMI__RESYNC_QUIET) {
+                /* the repair list (every AMI__RESYNC_QUIET periods, whatever the feed applied meanwhile) */
+                feed_lost = sync_registry(node) != 0;
+                quiet = 0;
+            } else {
+                /* nothing to list; a cheap pass over the table retries what failed locally */
+                pthread_mutex_lock(&node->mu);
+                node->kick = 1;
+                pthread_mutex_unlock(&node->mu);
+            }
+        } else if (rc != 0 && rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) {
             ami__sleep_ms(20);
         }
     }

@@ -196,6 +196,7 @@ typedef struct ami__pool {
     int nidle;                /* runners waiting for work */
     pthread_t watch;          /* the stall watch (adds an extra runner when all are held) */
     int watch_live;
+    int watch_parked;         /* the watch sleeps until a runner becomes busy (no deadline) */
     int quit;
     ami__worker *qhead, *qtail;   /* ready to run, FIFO */
     ami__worker **heap;       /* parked workers with a deadline, min-heap by due */
@@ -239,6 +240,8 @@ struct ami_node {
     int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     int64_t registry_lists;   /* full registry re-lists so far (the scheduler's O(workers) pass; tests read it) */
+    int64_t registry_changes; /* feed reports applied key by key, without a list (tests read it) */
+    int relist_owed;          /* a record waits for a deleted slot to go: list at the next resync period */
     int64_t started_at;
 
     pthread_t sched_thr, elect_thr, hk_thr;

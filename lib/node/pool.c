@@ -231,7 +231,9 @@ static void *runner_thread(void *arg)
         }
         w->sched = AMI__SCHED_RUNNING;
         w->again = 0;
-        if (p->nbusy++ == 0) pthread_cond_signal(&p->watch_cv);
+        /* the first busy runner wakes the watch from its untimed sleep (not at every turn:
+         * with one runner that was a wake-up of the watch per turn, tens of thousands a second) */
+        if (p->nbusy++ == 0 && p->watch_parked) pthread_cond_signal(&p->watch_cv);
         p->slot[a.slot].turn_at = now;
         p->slot[a.slot].turn_cpu = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
         pthread_mutex_unlock(&p->mu);
@@ -302,7 +304,9 @@ static void *watch_thread(void *arg)
     pthread_mutex_lock(&p->mu);
     while (!p->quit) {
         if (p->nbusy == 0) {   /* nothing can hold a runner: sleep until a turn begins */
+            p->watch_parked = 1;
             pthread_cond_wait(&p->watch_cv, &p->mu);
+            p->watch_parked = 0;
             continue;
         }
         if (stalled(p, ami_time_mono_ms())) {

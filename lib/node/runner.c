@@ -291,24 +291,6 @@ static void leave(ami_node *node, ami__worker *w)
     pthread_cond_broadcast(&node->wait_cv);
 }
 
-/* PH_STEP: step the run without the node's lock (a wake-up inside a run never
- * waits for the scheduler's passes); the lock is taken only when the run ends.
- * Returns the deadline to park with, or AMI__TURN_EXIT-1 when the run ended (mu held then). */
-#define RUN_ENDED (AMI__TURN_EXIT - 1)
-static int64_t step_run(ami_node *node, ami__worker *w)
-{
-    ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
-    int64_t wake = -1;
-    int rc = ami_runtime_step(w->rt, &wake, &res);
-    if (rc == 0) return wake < 0 ? -1 : ami_time_mono_ms() + wake;
-    int code = rc == AMI_RUNTIME_DONE ? res.code : rc;
-    if (node->o.on_iteration) ami__runner_report(node, w, code, &res, ami_time_mono_ms() - w->run_t0);
-    pthread_mutex_lock(&node->mu);
-    after_run(node, w, code, &res);
-    ami_runtime_result_dispose(&res);
-    return RUN_ENDED;
-}
-
 /* A zero-delay loop runs up to this many iterations (and this long) in one
  * turn before the others that are ready go first: fewer hand-overs through
  * the pool, and the heap is still warm in the cache.  The time bounds what
@@ -318,13 +300,92 @@ static int64_t step_run(ami_node *node, ami__worker *w)
 #define TURN_BATCH 256
 #define TURN_BATCH_MS 2
 
+/* Whether the run that just ended well may be followed at once by the next
+ * one without the node's lock (the fast path of a zero-delay loop): a plain
+ * worker (not single, not a leader worker: no done marker, no lease check),
+ * no pause between iterations, no host callback, no log lines dropped (their
+ * pacing needs the lock), and nothing asked it to leave or reload (those
+ * also stop the runtime, so the next step would end the run anyway; the
+ * flags are read without the lock: a late look costs one more iteration). */
+static int fast_next(ami_node *node, ami__worker *w)
+{
+    return node->o.loop_delay_ms == 0 && !w->gen_single && !w->gen_leader && !node->o.on_iteration &&
+           !__atomic_load_n(&w->lb_dropped, __ATOMIC_RELAXED) && !__atomic_load_n(&w->quit, __ATOMIC_RELAXED) &&
+           !__atomic_load_n(&w->reload, __ATOMIC_RELAXED);
+}
+
+/* Count `n` runs that ended well on the fast path, the latest of the runs
+ * (the current one) having started at `start` (monotonic ms); under mu. */
+static void count_fast(ami_node *node, ami__worker *w, uint64_t n, int64_t start, const turn_clock *tc)
+{
+    w->run_t0 = start;
+    w->last_run = start + tc->wall_off;
+    if (!n) return;
+    ami_policy_on_success(&w->ps);
+    w->ps.executions += n - 1;
+    w->iterations += n;
+    w->stats_dirty = 1;
+    pthread_cond_broadcast(&node->wait_cv);
+}
+
+static void result_dispose(ami_runtime_result *res)
+{
+    if (res->name || res->message || res->stack || res->value) ami_runtime_result_dispose(res);
+}
+
+/* PH_STEP: step the run without the node's lock (a wake-up inside a run never
+ * waits for the scheduler's passes); the lock is taken only when the run ends.
+ * A zero-delay loop (fast_next) starts its next run at once, within the
+ * turn's batch, and counts its runs under one hold of the lock when the
+ * batch ends, a run waits or fails (two locks an iteration, contended by
+ * the other runners, were a fifth of a trivial loop's time).
+ * Returns the deadline to park with, or AMI__TURN_EXIT-1 when the run ended (mu held then). */
+#define RUN_ENDED (AMI__TURN_EXIT - 1)
+static int64_t step_run(ami_node *node, ami__worker *w, turn_clock *tc, int *batch, int64_t t0)
+{
+    uint64_t fast = 0;            /* runs ended well, not counted yet */
+    int64_t start = w->run_t0;    /* the current run's start */
+    for (;;) {
+        ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+        int64_t wake = -1;
+        int rc = ami_runtime_step(w->rt, &wake, &res);
+        if (rc == 0) {
+            if (fast) {
+                pthread_mutex_lock(&node->mu);
+                count_fast(node, w, fast, start, tc);
+                pthread_mutex_unlock(&node->mu);
+            }
+            return wake < 0 ? -1 : ami_time_mono_ms() + wake;
+        }
+        int code = rc == AMI_RUNTIME_DONE ? res.code : rc;
+        if (code == 0 && fast_next(node, w) && ++*batch < TURN_BATCH) {
+            /* the clock only every 8th run (the batch's time bound; a run's start may be a few us early) */
+            int64_t now = (*batch & 7) ? tc->last : ami_time_mono_ms();
+            tc->last = now;
+            if (now - t0 < TURN_BATCH_MS) {
+                result_dispose(&res);
+                fast++;
+                start = now;
+                ami_runtime_start(w->rt);   /* cannot fail here; the step would say so */
+                continue;
+            }
+        }
+        if (node->o.on_iteration) ami__runner_report(node, w, code, &res, ami_time_mono_ms() - start);
+        pthread_mutex_lock(&node->mu);
+        count_fast(node, w, fast, start, tc);
+        after_run(node, w, code, &res);
+        result_dispose(&res);
+        return RUN_ENDED;
+    }
+}
+
 int64_t ami__runner_turn(ami_node *node, ami__worker *w)
 {
     int batch = 0;
     int64_t t0 = ami_time_mono_ms();
     turn_clock tc = { -1, ami_time_now_ms() - t0, t0 };
     if (w->phase == AMI__PH_STEP) {
-        int64_t due = step_run(node, w);
+        int64_t due = step_run(node, w, &tc, &batch, t0);
         if (due != RUN_ENDED) return due;
     } else {
         pthread_mutex_lock(&node->mu);
@@ -351,7 +412,7 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
             continue;
         case AMI__PH_STEP:
             pthread_mutex_unlock(&node->mu);
-            due = step_run(node, w);
+            due = step_run(node, w, &tc, &batch, t0);
             if (due != RUN_ENDED) return due;
             continue;   /* mu held again */
         case AMI__PH_DELAY:

@@ -7,7 +7,12 @@
 #include "util/util.h"
 #include "node/node_internal.h"
 
-/* Unchanged stats are rewritten this often anyway (uptime, lastRunAgo). */
+/* Unchanged stats are rewritten this often anyway (uptime, lastRunAgo).
+ * Workers started together would all come due in the same pass (10,000
+ * rows built and committed at once every 30 s, a burst that delayed the
+ * timers of every instance): a pass rewrites at most the share of a
+ * refresh period's unchanged rows that falls on it (twice that, so a
+ * backlog clears), the rest in the passes after, which spreads them. */
 #define AMI__STATS_REFRESH_MS 30000
 /* A stats record not rewritten for this long expires: the rows of a node that is gone
  * (killed, or stopped for good) leave the cluster's stats by themselves. */
@@ -102,11 +107,13 @@ void ami__stats_persist(ami_node *node, int all)
     json_t *sets = json_array(), *dels = json_array();
     int64_t now = ami_time_now_ms(), mono = ami_time_mono_ms();
     pthread_mutex_lock(&node->mu);
+    int64_t stats_ms = node->o.stats_ms > 0 ? node->o.stats_ms : 1;
+    int64_t refresh = 16 + (int64_t)node->nworkers * 2 * stats_ms / AMI__STATS_REFRESH_MS;   /* unchanged rows this pass */
     for (ami__worker *w = node->workers; w; w = w->next) {
         if (ami__worker_stats_listed(node, w)) {
             /* what changed, and the rest now and then (uptime, lastRunAgo) */
-            if (all || w->stats_dirty || w->ps.executions != w->persisted_execs ||
-                mono - w->persisted_at >= AMI__STATS_REFRESH_MS) {
+            int changed = all || w->stats_dirty || w->ps.executions != w->persisted_execs;
+            if (changed || (mono - w->persisted_at >= AMI__STATS_REFRESH_MS && refresh-- > 0)) {
                 json_array_append_new(sets, ami__worker_stats_json(node, w, now));
                 w->stats_dirty = 0;
                 w->stats_persisted = 1;

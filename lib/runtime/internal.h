@@ -46,7 +46,7 @@ typedef struct ami__sub {
  * heap pointers to the prelude's objects, and the ring's counters */
 typedef struct ami__promise_core {
     void *key[8];              /* host.promiseKeys */
-    void *proto, *ring, *jobs, *job3, *unhandled, *await;
+    void *proto, *ring, *jobs, *job3, *unhandled, *await, *job1;
     unsigned ring_next, ring_live;
 } ami__promise_core;
 

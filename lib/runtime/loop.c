@@ -381,9 +381,11 @@ typedef struct {
     int kind;            /* MT_* */
     ami__task *task;
     double timer_id;
+    ami__task_fn fn;     /* MT_CALL */
+    void *data;
 } macro_arg;
 
-enum { MT_TASK, MT_TIMER, MT_SUBS, MT_JOBS };
+enum { MT_TASK, MT_TIMER, MT_SUBS, MT_JOBS, MT_CALL };
 
 static duk_ret_t macro_body(duk_context *ctx, void *udata)
 {
@@ -410,6 +412,12 @@ static duk_ret_t macro_body(duk_context *ctx, void *udata)
     case MT_SUBS:
         ami__runtime_poll_subs(ctx, a->r);
         break;
+    case MT_CALL: {
+        duk_idx_t top = duk_get_top(ctx);
+        a->fn(ctx, a->data);
+        duk_set_top(ctx, top);
+        break;
+    }
     default:
         break;
     }
@@ -434,6 +442,21 @@ static int macrotask(ami_runtime *r, macro_arg *a)
     }
     if (rc == 0) duk_pop(r->ctx);
     return rc;
+}
+
+int ami__loop_run_now(ami_runtime *r, ami__task_fn fn, void *data)
+{
+    if (!r->loop.in_io_run || r->loop.io_failed || r->running || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return -1;
+    macro_arg a;
+    memset(&a, 0, sizeof a);
+    a.r = r;
+    a.kind = MT_CALL;
+    a.fn = fn;
+    a.data = data;
+    r->loop.io_ran = 1;
+    r->loop.rev_valid = 0;   /* the script may change what the sources wait on */
+    if (macrotask(r, &a) != 0) r->loop.io_failed = 1;   /* the error stays on top for the turn */
+    return 0;
 }
 
 /* ---- the run ---- */
@@ -619,13 +642,25 @@ static void log_callback_error(ami_runtime *r)
  * ready, < 0 when the run ended (DONE_*) or a pump must stop. */
 enum { TURN_IDLE = 0, TURN_WORKED = 1, TURN_ERROR = -1, TURN_STOPPED = -2 };
 
-static int turn(ami_runtime *r, int in_run)
+/* with_io: serve the I/O sources first (a blocking wrapper skips them in the
+ * turns that follow a working one: its wait polls them next, at once) */
+static int turn(ami_runtime *r, int in_run, int with_io)
 {
     if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return TURN_STOPPED;
     int worked = 0, rc;
     macro_arg a;
-    /* I/O sources first: what they finished joins the inbox */
-    ami__loop_io_run(r);
+    /* I/O sources first: what they finished joins the inbox (or runs at once) */
+    if (with_io && r->loop.io) {
+        r->loop.in_io_run = 1;
+        r->loop.io_ran = 0;
+        ami__loop_io_run(r);
+        r->loop.in_io_run = 0;
+        if (r->loop.io_ran) worked = 1;
+        if (r->loop.io_failed) {
+            r->loop.io_failed = 0;
+            goto failed;
+        }
+    }
     /* the inbox: what is queued now (later posts wait for the next turn) */
     for (int n = 0; n < 256; n++) {
         ami__task *t = take_task(r);
@@ -749,7 +784,7 @@ static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int p
     }
     for (int rounds = 0; rounds < 64; rounds++) {
         if (r->loop.body_state) break;
-        int t = turn(r, 1);
+        int t = turn(r, 1, rounds == 0 || park);
         if (t == TURN_STOPPED) return end_stopped(r, res), AMI_RUNTIME_DONE;
         if (t == TURN_ERROR) return end_with_error(r, res), AMI_RUNTIME_DONE;
         if (r->abort == AMI__ABORT_EXIT) return end_exited(r, res), AMI_RUNTIME_DONE;
@@ -831,16 +866,19 @@ AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
 {
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
     int64_t deadline = timeout_ms < 0 ? -1 : ami_time_mono_ms() + timeout_ms;
+    int with_io = 1;
     for (;;) {
         if (ami_runtime_stop_requested(r)) {
             loop_reset(r);
             return ami__runtime_stopped_result(r, NULL);
         }
-        int t = turn(r, 0);
+        /* a scheduler's pump (ready set) returns without waiting: it serves the sources every turn */
+        int t = turn(r, 0, with_io || r->loop.ready);
         if (t == TURN_STOPPED) {
             loop_reset(r);
             return ami__runtime_stopped_result(r, NULL);
         }
+        with_io = 0;
         if (t == TURN_WORKED) continue;
         if (!ami__loop_handles(r) && inbox_empty(r)) return 0;
         int64_t now = ami_time_mono_ms();
@@ -851,6 +889,7 @@ AMI_EXTERN(int) ami_runtime_pump(ami_runtime *r, int timeout_ms)
         int64_t w = next_wake(r);
         if (deadline >= 0 && (w < 0 || w > deadline)) w = deadline;
         wait_until(r, w);
+        with_io = 1;
     }
 }
 

@@ -68,12 +68,14 @@ typedef struct ami__io_source {
      * 0); returns how many there are (may exceed max: call again with room).
      * *due: lowered to the source's deadline (monotonic ms) when it has one. */
     int (*fds)(struct ami__io_source *s, struct pollfd *pfd, int max, int64_t *due);
-    /* Serve what is ready (no JavaScript: results go in with ami__loop_post_local). */
+    /* Serve what is ready: results go in with ami__loop_post_local, or run at
+     * once with ami__loop_run_now (the source may then be removed meanwhile). */
     void (*run)(struct ami__io_source *s);
     /* Optional: a run ended (successfully; a failed or stopped one closes the
      * loop's resources).  May remove the source (and free it). */
     void (*end)(struct ami__io_source *s);
     struct ami__io_source *next;   /* owned by the loop */
+    int rev_at, nrev;              /* the loop's: where its descriptors were in the last wait's poll */
 } ami__io_source;
 /* Instance thread. */
 void ami__loop_add_io(ami_runtime *inst, ami__io_source *s);
@@ -81,6 +83,16 @@ void ami__loop_remove_io(ami_runtime *inst, ami__io_source *s);
 /* Queue a task from the instance's own thread (an I/O source's run): like
  * ami__loop_post without waking anyone (the loop is running). */
 int ami__loop_post_local(ami_runtime *inst, ami__task_fn fn, ami__drop_fn drop, void *data);
+/* From an I/O source's run inside a turn: run fn(data) at once as a macrotask
+ * (microtasks drained after it, its error handled as a task's), without the
+ * trip through the inbox.  0 when it ran (fn took data); -1 when it cannot run
+ * now (not inside a source's run, a stop is pending, an earlier one failed in
+ * this turn): nothing was called, post it instead. */
+int ami__loop_run_now(ami_runtime *inst, ami__task_fn fn, void *data);
+/* In a source's run: its descriptors as the blocking wait polled them just
+ * before this turn (revents set; *n of them), or NULL when they were not
+ * polled since (poll them yourself). */
+const struct pollfd *ami__loop_io_polled(ami_runtime *inst, const ami__io_source *s, int *n);
 
 /* ---- used by the runtime's own files ---- */
 
@@ -124,6 +136,11 @@ typedef struct ami__loop {
     void *ready_payload;
     /* I/O sources (loop_io.c) */
     ami__io_source *io;
+    unsigned io_gen;      /* bumped when a source is added or removed */
+    int in_io_run;        /* the turn serves the sources: ami__loop_run_now may run a task */
+    int io_ran, io_failed;   /* a task ran from a source (failed: its error is on top of the stack) */
+    unsigned rev_gen;     /* io_gen when that poll was made */
+    int rev_valid;        /* pfd holds what the last wait's poll saw, for the next run of the sources */
     int wake_fd;          /* an eventfd a post writes while io_wait (valid when wake_open) */
     int wake_open;
     int io_wait;          /* a blocking wrapper polls the sources (under inst->mu) */

@@ -32,6 +32,7 @@ void ami__loop_add_io(ami_runtime *r, ami__io_source *s)
 {
     s->next = r->loop.io;
     r->loop.io = s;
+    r->loop.io_gen++;
 }
 
 void ami__loop_remove_io(ami_runtime *r, ami__io_source *s)
@@ -40,6 +41,7 @@ void ami__loop_remove_io(ami_runtime *r, ami__io_source *s)
     for (ami__io_source **pp = &r->loop.io; *pp; pp = &(*pp)->next)
         if (*pp == s) { *pp = s->next; break; }
     s->next = NULL;
+    r->loop.io_gen++;
 }
 
 /* Gather the sources' descriptors into r->loop.pfd from index `first`; the
@@ -48,11 +50,12 @@ static int gather(ami_runtime *r, int first, int64_t *due)
 {
     ami__loop *l = &r->loop;
     int n = first;
+    l->rev_valid = 0;
     for (ami__io_source *s = l->io; s; s = s->next) {
         for (;;) {
             int room = l->pfd_cap - n;
             int k = s->fds(s, room > 0 ? l->pfd + n : NULL, room > 0 ? room : 0, due);
-            if (k <= room) { n += k; break; }
+            if (k <= room) { s->rev_at = n; s->nrev = k; n += k; break; }
             int cap = l->pfd_cap ? l->pfd_cap : 8;
             while (cap < n + k) cap *= 2;
             struct pollfd *p = realloc(l->pfd, (size_t)cap * sizeof *p);
@@ -71,14 +74,26 @@ int64_t ami__loop_io_due(ami_runtime *r)
     return due;
 }
 
+const struct pollfd *ami__loop_io_polled(ami_runtime *r, const ami__io_source *s, int *n)
+{
+    if (!r->loop.rev_valid || r->loop.rev_gen != r->loop.io_gen) return NULL;
+    *n = s->nrev;
+    return r->loop.pfd + s->rev_at;
+}
+
 void ami__loop_io_run(ami_runtime *r)
 {
     if (!r->loop.io) return;
     ami__loop_io_unpark(r);
+    unsigned gen = r->loop.io_gen;
     for (ami__io_source *s = r->loop.io, *next; s; s = next) {
         next = s->next;
         s->run(s);
+        /* a task run from the source (ami__loop_run_now) added or removed sources:
+         * `next` may be gone; the rest are served in the next turn */
+        if (r->loop.io_gen != gen) break;
     }
+    r->loop.rev_valid = 0;   /* what the wait saw is used once */
 }
 
 void ami__loop_io_end(ami_runtime *r)
@@ -134,6 +149,10 @@ int ami__loop_io_wait(ami_runtime *r, int64_t deadline)
     pthread_mutex_lock(&r->mu);
     l->io_wait = 0;
     pthread_mutex_unlock(&r->mu);
+    /* the sources' runs of the next turn read what this poll saw instead of polling again
+     * (a source added or removed meanwhile makes the gather stale: see ami__loop_io_run) */
+    l->rev_valid = rc >= 0;
+    l->rev_gen = l->io_gen;
     if (rc > 0 && l->pfd[0].revents) {
         uint64_t v;
         ssize_t k = read(l->wake_fd, &v, sizeof v);

@@ -18,8 +18,16 @@
 enum { K_S, K_V, K_H, K_F, K_J, K_C, K_R, K_I, K_N };
 #define RING_MAX 131072u
 
-/* scripts/duk_promise.c (in Duktape's own source: it sizes the property table) */
+/* scripts/duk_promise.c (in Duktape's own source: it sizes the property table
+ * and reads and writes a promise's fields where it put them) */
 void ami__duk_push_promise(duk_context *ctx, void *proto, void *const *keys, int n);
+int ami__duk_pget(duk_context *ctx, duk_idx_t idx, void *const *keys, int i);
+void ami__duk_pput(duk_context *ctx, duk_idx_t idx, void *const *keys, int i);
+int ami__duk_ring_put(duk_context *ctx, void *ring, duk_uint32_t i);
+int ami__duk_ring_clear(duk_context *ctx, void *ring, duk_uint32_t i, duk_idx_t idx);
+/* field k of the promise at idx: push it / pop the value on top into it */
+#define PGET(ctx, P, idx, k) ami__duk_pget((ctx), (idx), (P)->key, (k))
+#define PPUT(ctx, P, idx, k) ami__duk_pput((ctx), (idx), (P)->key, (k))
 
 static ami__promise_core *core_of(duk_context *ctx)
 {
@@ -32,18 +40,23 @@ static ami__promise_core *core_of(duk_context *ctx)
 static void track(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
 {
     idx = duk_normalize_index(ctx, idx);
-    duk_push_heapptr(ctx, P->ring);
     duk_uint32_t i = P->ring_next;
-    /* past the end the lookup would go by a string key: appending frees no slot */
-    if (i < duk_get_length(ctx, -1)) {
-        if (duk_get_prop_index(ctx, -1, i) && !duk_is_undefined(ctx, -1)) P->ring_live--;
-        duk_pop(ctx);
-    }
     duk_dup(ctx, idx);
-    duk_put_prop_index(ctx, -2, i);
-    duk_pop(ctx);
+    int held = ami__duk_ring_put(ctx, P->ring, i);
+    if (held < 0) {                                     /* outside the array part */
+        duk_push_heapptr(ctx, P->ring);
+        /* past the end the lookup would go by a string key: appending frees no slot */
+        if (i < duk_get_length(ctx, -1)) {
+            held = duk_get_prop_index(ctx, -1, i) && !duk_is_undefined(ctx, -1);
+            duk_pop(ctx);
+        }
+        duk_dup(ctx, -2);
+        duk_put_prop_index(ctx, -2, i);
+        duk_pop_2(ctx);
+    }
+    if (held > 0) P->ring_live--;
     duk_push_uint(ctx, i);
-    duk_put_prop_heapptr(ctx, idx, P->key[K_I]);
+    PPUT(ctx, P, idx, K_I);
     P->ring_live++;
     P->ring_next = i + 1 == RING_MAX ? 0 : i + 1;
 }
@@ -61,23 +74,26 @@ static void untrack(duk_context *ctx, ami__promise_core *P, duk_idx_t idx)
 {
     idx = duk_normalize_index(ctx, idx);
     if (!duk_is_object(ctx, idx)) return;
-    if (!duk_get_prop_heapptr(ctx, idx, P->key[K_I]) || !duk_is_number(ctx, -1)) {
+    if (!PGET(ctx, P, idx, K_I) || !duk_is_number(ctx, -1)) {
         duk_pop(ctx);
         return;
     }
     duk_uint32_t i = duk_get_uint(ctx, -1);
     duk_pop(ctx);
+    int same = ami__duk_ring_clear(ctx, P->ring, i, idx);
     duk_push_heapptr(ctx, P->ring);
-    duk_get_prop_index(ctx, -1, i);
-    int same = duk_strict_equals(ctx, -1, idx);
-    duk_pop(ctx);
-    if (same) {
-        duk_push_undefined(ctx);
-        duk_put_prop_index(ctx, -2, i);
-        if (--P->ring_live == 0) {
-            duk_set_length(ctx, -1, 0);
-            P->ring_next = 0;
+    if (same < 0) {                                     /* outside the array part */
+        duk_get_prop_index(ctx, -1, i);
+        same = duk_strict_equals(ctx, -1, idx);
+        duk_pop(ctx);
+        if (same) {
+            duk_push_undefined(ctx);
+            duk_put_prop_index(ctx, -2, i);
         }
+    }
+    if (same && --P->ring_live == 0) {
+        duk_set_length(ctx, -1, 0);
+        P->ring_next = 0;
     }
     duk_pop(ctx);
 }
@@ -97,23 +113,74 @@ static duk_ret_t h_untrack(duk_context *ctx)
 static duk_ret_t h_take(duk_context *ctx)
 {
     ami__promise_core *P = core_of(ctx);
-    duk_get_prop_heapptr(ctx, 0, P->key[K_S]);         /* 2: state */
-    duk_get_prop_heapptr(ctx, 0, P->key[K_F]);         /* 3: onFulfilled, or the await marker */
+    PGET(ctx, P, 0, K_S);         /* 2: state */
+    PGET(ctx, P, 0, K_F);         /* 3: onFulfilled, or the await marker */
     int await = duk_get_heapptr(ctx, 3) == P->await;
     if (!await && duk_get_int(ctx, 2) != 1) {
         duk_pop(ctx);
-        duk_get_prop_heapptr(ctx, 0, P->key[K_J]);
+        PGET(ctx, P, 0, K_J);
     }
     if (!await && !duk_is_function(ctx, 3)) return 0;
     duk_push_undefined(ctx);
-    duk_put_prop_heapptr(ctx, 0, P->key[K_F]);
+    PPUT(ctx, P, 0, K_F);
     duk_push_undefined(ctx);
-    duk_put_prop_heapptr(ctx, 0, P->key[K_J]);
+    PPUT(ctx, P, 0, K_J);
     duk_push_undefined(ctx);
-    duk_put_prop_heapptr(ctx, 0, P->key[K_C]);
+    PPUT(ctx, P, 0, K_C);
     if (!await) untrack(ctx, P, 1);
     duk_dup(ctx, 3);
     return 1;
+}
+
+/* Append the job (job1, c, d) to the queue (d: c's first child, at idx_d). */
+static void enqueue1(duk_context *ctx, ami__promise_core *P, duk_idx_t idx_c, duk_idx_t idx_d)
+{
+    duk_push_heapptr(ctx, P->jobs);
+    duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, -1);
+    duk_pop(ctx);
+    duk_push_heapptr(ctx, P->job1);
+    if (ami__duk_ring_put(ctx, P->jobs, n) < 0) {       /* past the array part: grow it */
+        duk_push_heapptr(ctx, P->jobs);
+        duk_swap_top(ctx, -2);
+        duk_put_prop_index(ctx, -2, n);
+        duk_pop(ctx);
+    }
+    duk_uarridx_t i = n + 1;
+    duk_idx_t from[2] = { idx_c, idx_d };
+    for (int k = 0; k < 2; k++, i++) {
+        duk_dup(ctx, from[k]);
+        if (ami__duk_ring_put(ctx, P->jobs, i) < 0) {
+            duk_push_heapptr(ctx, P->jobs);
+            duk_swap_top(ctx, -2);
+            duk_put_prop_index(ctx, -2, i);
+            duk_pop(ctx);
+        }
+    }
+}
+
+/* host.fulfil(c, x): the handler of c's reaction returned the plain value x
+ * (not an object: no thenable to follow).  A pending c takes state 1 and
+ * value x and its first reaction is queued; returns true when c has more
+ * reactions (the prelude's settleReactions queues them all), else false. */
+static duk_ret_t h_fulfil(duk_context *ctx)
+{
+    ami__promise_core *P = core_of(ctx);
+    duk_set_top(ctx, 2);
+    PGET(ctx, P, 0, K_S);                               /* 2 */
+    if (duk_get_int(ctx, 2) != 0) return 0;             /* settled already */
+    duk_push_int(ctx, 1);
+    PPUT(ctx, P, 0, K_S);
+    duk_dup(ctx, 1);
+    PPUT(ctx, P, 0, K_V);
+    PGET(ctx, P, 0, K_C);                               /* 3: first child */
+    if (duk_is_undefined(ctx, 3)) return 0;
+    PGET(ctx, P, 0, K_R);                               /* 4: more reactions */
+    if (duk_to_boolean(ctx, 4)) {
+        duk_push_true(ctx);
+        return 1;
+    }
+    enqueue1(ctx, P, 0, 3);
+    return 0;
 }
 
 /* host.ringReset(): after a failed or stopped run */
@@ -146,14 +213,14 @@ static duk_ret_t h_then(duk_context *ctx)
     ami__promise_core *P = core_of(ctx);
     duk_set_top(ctx, 2);
     duk_push_this(ctx);                                 /* 2: p */
-    if (!duk_is_object(ctx, 2) || !duk_get_prop_heapptr(ctx, 2, P->key[K_S]) || !duk_is_number(ctx, 3))
+    if (!duk_is_object(ctx, 2) || !PGET(ctx, P, 2, K_S) || !duk_is_number(ctx, 3))
         return duk_type_error(ctx, "Promise.prototype.then called on a non-promise");
     int s = duk_get_int(ctx, 3);                        /* 3: state */
     ami__duk_push_promise(ctx, P->proto, P->key, K_N);  /* 4: c */
-    duk_get_prop_heapptr(ctx, 2, P->key[K_H]);
+    PGET(ctx, P, 2, K_H);
     if (!duk_to_boolean(ctx, -1)) {
         duk_push_true(ctx);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_H]);
+        PPUT(ctx, P, 2, K_H);
         if (s == 2) {                                   /* no longer an unhandled rejection */
             duk_push_heapptr(ctx, P->unhandled);
             duk_size_t n = duk_get_length(ctx, -1);
@@ -193,22 +260,22 @@ static duk_ret_t h_then(duk_context *ctx)
         duk_dup(ctx, 4);
         return 1;
     }
-    duk_get_prop_heapptr(ctx, 2, P->key[K_C]);
+    PGET(ctx, P, 2, K_C);
     int first = duk_is_undefined(ctx, -1);
     duk_pop(ctx);
     if (first) {
         duk_dup(ctx, 0);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_F]);
+        PPUT(ctx, P, 2, K_F);
         duk_dup(ctx, 1);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_J]);
+        PPUT(ctx, P, 2, K_J);
         duk_dup(ctx, 4);
-        duk_put_prop_heapptr(ctx, 2, P->key[K_C]);
+        PPUT(ctx, P, 2, K_C);
     } else {
-        if (!duk_get_prop_heapptr(ctx, 2, P->key[K_R]) || !duk_is_object(ctx, -1)) {
+        if (!PGET(ctx, P, 2, K_R) || !duk_is_object(ctx, -1)) {
             duk_pop(ctx);
             duk_push_array(ctx);
             duk_dup(ctx, -1);
-            duk_put_prop_heapptr(ctx, 2, P->key[K_R]);
+            PPUT(ctx, P, 2, K_R);
         }
         duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, -1);
         duk_dup(ctx, 0);
@@ -233,7 +300,7 @@ static duk_ret_t h_new_promise(duk_context *ctx)
     return 1;
 }
 
-/* host.promiseInit(keys, Pp, ring, jobs, reactionJob3, unhandled, AWAIT):
+/* host.promiseInit(keys, Pp, ring, jobs, reactionJob3, unhandled, AWAIT, reactionJob):
  * the prelude's objects this file works on (all kept alive by the prelude) */
 static duk_ret_t h_promise_init(duk_context *ctx)
 {
@@ -249,6 +316,7 @@ static duk_ret_t h_promise_init(duk_context *ctx)
     P->job3 = duk_require_heapptr(ctx, 4);
     P->unhandled = duk_require_heapptr(ctx, 5);
     P->await = duk_require_heapptr(ctx, 6);
+    P->job1 = duk_require_heapptr(ctx, 7);
     P->ring_next = P->ring_live = 0;
     return 0;
 }
@@ -256,12 +324,13 @@ static duk_ret_t h_promise_init(duk_context *ctx)
 void ami__promise_push_host(duk_context *ctx)
 {
     static const duk_function_list_entry fns[] = {
-        { "promiseInit", h_promise_init, 7 },
+        { "promiseInit", h_promise_init, 8 },
         { "then", h_then, 2 },
         { "newPromise", h_new_promise, 0 },
         { "track", h_track, 1 },
         { "untrack", h_untrack, 1 },
         { "take", h_take, 2 },
+        { "fulfil", h_fulfil, 2 },
         { "ringReset", h_ring_reset, 0 },
         { NULL, NULL, 0 }
     };

@@ -368,11 +368,9 @@ static int bytes_cmp(const ami_buf *a, const ami_buf *b)
     return r ? r : (a->size > b->size) - (a->size < b->size);
 }
 
-AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_options *opts)
+/* The range of `opts` (prefix, start, end) handed to the backend's list with cb; 0 visits nothing when it is empty. */
+static int list_run(ami_store *store, const ami_list_options *opts, ami_store_list_cb cb, void *payload)
 {
-    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
-    *out = NULL;
-    if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
     ami_list_options def = AMI_LIST_OPTIONS_INIT;
     if (!opts) opts = &def;
     if (opts->version != AMI_LIST_OPTIONS_VERSION)
@@ -404,25 +402,37 @@ AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_op
             have_hi = 1;
         }
     }
-    list_ctx c = { json_array(), 0, opts->keep_corrupt };
-    if (!c.arr) { rc = ami__error_oom(); goto done; }
-    if (have_lo && have_hi && bytes_cmp(&lo, &hi) >= 0) {
-        *out = c.arr;   /* empty range */
-        goto done;
-    }
+    if (have_lo && have_hi && bytes_cmp(&lo, &hi) >= 0) goto done;   /* empty range */
     pthread_mutex_lock(&store->mu);
     rc = store->be->list(store->be, have_lo ? (const unsigned char *)lo.ptr : NULL, lo.size,
                          have_hi ? (const unsigned char *)hi.ptr : NULL, hi.size, opts->limit,
-                         opts->reverse, list_cb, &c);
+                         opts->reverse, cb, payload);
     pthread_mutex_unlock(&store->mu);
-    if (!rc) rc = c.rc;
-    if (rc) json_decref(c.arr);
-    else *out = c.arr;
 done:
     ami_buf_dispose(&lo);
     ami_buf_dispose(&hi);
     ami_buf_dispose(&tmp);
     return rc;
+}
+
+AMI_EXTERN(int) ami_store_list(json_t **out, ami_store *store, const ami_list_options *opts)
+{
+    if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!store) return ami__error_set(AMI_EINVAL, "store is NULL");
+    list_ctx c = { json_array(), 0, opts && opts->keep_corrupt };
+    if (!c.arr) return ami__error_oom();
+    int rc = list_run(store, opts, list_cb, &c);
+    if (!rc) rc = c.rc;
+    if (rc) json_decref(c.arr);
+    else *out = c.arr;
+    return rc;
+}
+
+int ami__store_list_raw(ami_store *store, const ami_list_options *opts, ami_store_list_cb cb, void *payload)
+{
+    if (!store || !cb) return ami__error_set(AMI_EINVAL, "store and cb are required");
+    return list_run(store, opts, cb, payload);
 }
 
 /* ---- atomic batches ---- */

@@ -38,10 +38,24 @@ int ami__etcd_backend_open(ami_store_backend **out, const char *uri);
 typedef void (*ami__change_fn)(const unsigned char *key, size_t key_len, void *payload);
 int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload);
 
+/* SQLite: a number that changes whenever anyone commits to the file, this handle
+ * included (PRAGMA data_version on the watch connection, which never writes): one
+ * read transaction, no table read.  AMI_EUNSUPPORTED for another backend or
+ * ":memory:"; AMI_EBUSY when it could not be read. */
+int ami__sqlite_data_version(ami_store_backend *be, int64_t *out);
+/* SQLite: the earliest expiry (wall ms) after now_ms of any entry, INT64_MAX when none
+ * will expire: until then, and while the data version holds, every read answers the
+ * same.  AMI_EUNSUPPORTED for another backend or ":memory:"; AMI_EBUSY. */
+int ami__sqlite_next_expiry(ami_store_backend *be, int64_t now_ms, int64_t *out);
+
 /* Tests: keep `log_keep` commits in the change log, pruning every `log_prune_every` commits. */
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
 /* Tests: commits run by group commit so far: transactions, and the batches they held. */
 void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches);
+/* ami_store_list's range and snapshot without building JSON values: each entry is
+ * handed to cb as the backend gives it (encoded key, value text, versionstamp);
+ * cb returns non-zero to stop.  Errors as ami_store_list. */
+int ami__store_list_raw(ami_store *store, const ami_list_options *opts, ami_store_list_cb cb, void *payload);
 /* The backend behind a store handle (borrowed). */
 ami_store_backend *ami__store_backend(ami_store *store);
 

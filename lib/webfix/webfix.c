@@ -12,6 +12,7 @@
 #include "util/util.h"
 #include "webfix/webfix_internal.h"
 #include "election/election_internal.h"
+#include "store/store_internal.h"
 #include "ami/registry.h"
 #include "registry/worker_internal.h"
 #include "ami/election.h"
@@ -36,13 +37,36 @@ static const int statuses[] = { 200, 207, 400, 401, 403, 404, 409, 413, 500, 503
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
 #define N_METHODS 15
 
-/* A worker's executionMode as of its record's versionstamp (getLeaderInfo parses a record only when it changed). */
-#define MODE_SLOTS 64
-typedef struct mode_slot {
-    char sid[64];
-    ami_versionstamp vs;
-    char mode[32];       /* "" when the record has none */
-} mode_slot;
+/* getWorkerStats' text without a node (stats_text): the rows it was built from and the filters. */
+typedef struct stats_cache {
+    pthread_mutex_t lock;
+    ami_buf fp;          /* key and versionstamp of every row read */
+    char *sid, *nid;     /* the filters (NULL = none) */
+    ami_versionstamp workers_vs;   /* the registry as of this commit ("": scanned into fp instead) */
+    int has_dv;          /* SQLite: the rows are as checked while the data version is dv and before valid_until */
+    int64_t dv, valid_until;
+    char *text;          /* the answer without its ,"timestamp":…} */
+    size_t len;
+} stats_cache;
+
+/*
+ * getLeaderInfo's two reads of a worker (its executionMode, its lease), kept
+ * by sid with the commit they were read after: reused while the change feed
+ * shows no commit under ["ami"] since then (one zero-timeout feed query, which
+ * on SQLite sees this handle's commits and every other process's at once,
+ * instead of two reads and a JSON parse; other stores read every time).
+ * Neither record expires by TTL.
+ */
+#define LEADER_SLOTS 64
+typedef struct leader_slot {
+    char sid[AMI_LEASE_ID_MAX];
+    ami_versionstamp vs;   /* read after this commit; "" = empty slot */
+    char mode[32];         /* "" when the record has none */
+    int has_lease;
+    ami_lease lease;
+    int has_dv;            /* SQLite: nobody committed to the file while its data version is still dv */
+    int64_t dv;
+} leader_slot;
 
 struct ami_webfix {
     ami__auth auth;
@@ -53,12 +77,14 @@ struct ami_webfix {
     void *templates_payload;
     atomic_ulong calls[N_METHODS + 1][N_STATUS];   /* last row: unknown methods and bad envelopes */
     text_cache list_cache;    /* listWorkers */
+    stats_cache stats_cache;  /* getWorkerStats without a node */
     json_t *worker_prefix;    /* ["ami","worker"] */
     ami_webfix_scope scope;
     char *store_uri;          /* NULL: no other node's local store can be found */
     text_cache templates_cache;             /* the built-in templates' text */
-    pthread_mutex_t mode_lock;
-    mode_slot modes[MODE_SLOTS];            /* getLeaderInfo: executionMode by sid and record versionstamp */
+    pthread_mutex_t leader_lock;
+    leader_slot leaders[LEADER_SLOTS];      /* getLeaderInfo's reads by sid */
+    json_t *ami_prefix;                     /* ["ami"] */
 };
 
 /* ---- the node, when there is one ---- */
@@ -286,26 +312,69 @@ static json_t *unwrap(json_t *v)
     return json_is_object(raw) ? raw : v;
 }
 
-/* The keys (element `at`) of every entry under `prefix`, as a set (object of key -> true); NULL on error. */
-static json_t *key_set(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field)
+/* Append one scanned row to a fingerprint: key length, key bytes, versionstamp, NUL. */
+static int fp_put(ami_buf *fp, const void *key, size_t key_len, const char *vs)
 {
-    json_t *entries = NULL;
+    uint32_t n = (uint32_t)key_len;
+    int rc = ami_buf_put(fp, &n, sizeof n);
+    if (!rc) rc = ami_buf_put(fp, key, key_len);
+    if (!rc) rc = ami_buf_put(fp, vs, strlen(vs) + 1);
+    return rc;
+}
+
+typedef struct key_scan {
+    json_t *set;          /* NULL: fingerprint only */
+    size_t at;
+    const char *field;    /* the set holds this field of the value instead of key element `at` */
+    ami_buf *fp;          /* NULL: no fingerprint */
+    int rc;
+} key_scan;
+
+static int key_scan_row(const unsigned char *key, size_t key_len, const char *value, size_t value_len,
+                        const char *vs, void *payload)
+{
+    key_scan *c = payload;
+    if (c->fp && (c->rc = fp_put(c->fp, key, key_len, vs))) return 1;
+    if (!c->set) return 0;
+    json_t *v = NULL, *k = NULL;
+    const char *name;
+    if (c->field) {
+        /* an unreadable record has no such field: it is left out, never fails the answer */
+        v = json_loadb(value, value_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        name = json_string_value(json_object_get(unwrap(v), c->field));
+    } else {
+        if ((c->rc = ami_key_decode(&k, key, key_len))) return 1;
+        name = json_string_value(json_array_get(k, c->at));
+    }
+    if (name && json_object_set_new(c->set, name, json_true())) c->rc = ami__error_oom();
+    json_decref(v);
+    json_decref(k);
+    return c->rc != 0;
+}
+
+/*
+ * The keys (element `at`) of every entry under `prefix`, as a set (object of
+ * key -> true), or with `field` that field of each value; values are parsed
+ * only for `field`.  Each row's key and versionstamp go to `fp` when given.
+ * NULL on error.
+ */
+static json_t *key_set_fp(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field, ami_buf *fp)
+{
+    key_scan c = { json_object(), at, field, fp, 0 };
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
-    lo.keep_corrupt = 1;   /* an unreadable record must not fail the whole answer */
-    int rc = ami_store_list(&entries, store, &lo);
+    int rc = prefix && c.set ? ami__store_list_raw(store, &lo, key_scan_row, &c) : ami__error_oom();
     json_decref(prefix);
-    if (rc) return NULL;
-    json_t *set = json_object();
-    size_t i;
-    json_t *e;
-    json_array_foreach(entries, i, e) {
-        const char *k = json_string_value(json_array_get(json_object_get(e, "key"), at));
-        if (field) k = json_string_value(json_object_get(unwrap(json_object_get(e, "value")), field));
-        if (k) json_object_set_new(set, k, json_true());
+    if (rc || c.rc) {
+        json_decref(c.set);
+        return NULL;
     }
-    json_decref(entries);
-    return set;
+    return c.set;
+}
+
+static json_t *key_set(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field)
+{
+    return key_set_fp(store, prefix, at, field, NULL);
 }
 
 /* Totals of spec 003 §5 over workers[] (rows: one per worker and node), plus instance counts. */
@@ -358,7 +427,42 @@ static int by_sid_nid(const void *a, const void *b)
  * nodes wrote otherwise.  Rows of nodes without a live heartbeat read as
  * "lost"; rows of workers no longer in the registry are left out.
  */
-static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid)
+/* The key and versionstamp of every entry of a list (as a raw scan of the same rows gives them) into fp. */
+static int entries_fp(const json_t *entries, ami_buf *fp)
+{
+    ami_buf k = AMI_BUF_INIT;
+    size_t i;
+    json_t *e;
+    int rc = 0;
+    json_array_foreach(entries, i, e) {
+        const char *vs = json_string_value(json_object_get(e, "versionstamp"));
+        ami_buf_clear(&k);
+        if ((rc = ami_key_encode(&k, json_object_get(e, "key"))) ||
+            (rc = fp_put(fp, k.ptr ? k.ptr : "", k.size, vs ? vs : "")))
+            break;
+    }
+    ami_buf_dispose(&k);
+    return rc;
+}
+
+/* The stats prefix of the dispatcher's scope (new). */
+static json_t *stats_prefix(ami_webfix *wf)
+{
+    return wf->scope == AMI_WEBFIX_SCOPE_CLUSTER ? ami_key_new("ami", "stats", NULL)
+                                                 : ami_key_new("ami", "stats", wf->nid, NULL);
+}
+
+/*
+ * getWorkerStats (without its "timestamp") for the dispatcher's scope,
+ * filtered by sid and nid (NULL = all): the node's live rows when there is a
+ * node, the stats records the nodes wrote otherwise.  Rows of nodes without a
+ * live heartbeat read as "lost"; rows of workers no longer in the registry are
+ * left out.  When fp is given, the store rows read (stats, node heartbeats,
+ * then worker records unless workers_by_feed: key and versionstamp, in that
+ * order) are appended to it.
+ */
+static int stats_build(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid, ami_buf *fp,
+                       int workers_by_feed)
 {
     *out = NULL;
     json_t *workers = json_array();
@@ -371,15 +475,16 @@ static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_
         json_decref(live);
     }
     if (!wf->node || wf->scope == AMI_WEBFIX_SCOPE_CLUSTER) {
-        json_t *prefix = wf->scope == AMI_WEBFIX_SCOPE_CLUSTER ? ami_key_new("ami", "stats", NULL)
-                                                              : ami_key_new("ami", "stats", wf->nid, NULL);
+        json_t *prefix = stats_prefix(wf);
         json_t *entries = NULL;
         ami_list_options lo = AMI_LIST_OPTIONS_INIT;
         lo.prefix = prefix;
-        int rc = ami_store_list(&entries, wf->store, &lo);
+        int rc = prefix ? ami_store_list(&entries, wf->store, &lo) : ami__error_oom();
         json_decref(prefix);
-        json_t *alive = rc ? NULL : key_set(wf->store, ami_key_new("ami", "node", NULL), 2, "nid");
-        json_t *known = rc || !alive ? NULL : key_set(wf->store, ami_key_new("ami", "worker", NULL), 2, NULL);
+        if (!rc && fp) rc = entries_fp(entries, fp);
+        json_t *alive = rc ? NULL : key_set_fp(wf->store, ami_key_new("ami", "node", NULL), 2, "nid", fp);
+        json_t *known = rc || !alive ? NULL : key_set_fp(wf->store, ami_key_new("ami", "worker", NULL), 2, NULL,
+                                                               workers_by_feed ? NULL : fp);
         if (!known) {
             json_decref(entries);
             json_decref(alive);
@@ -433,19 +538,159 @@ static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_
     *out = json_pack("{s:o}", "workers", workers);
     if (!*out) return ami__error_oom();
     stats_totals(*out);
-    json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()));
     return 0;
 }
 
+static int worker_stats_filtered(ami_webfix *wf, json_t **out, const char *want_sid, const char *want_nid)
+{
+    int rc = stats_build(wf, out, want_sid, want_nid, NULL, 0);
+    if (!rc && json_object_set_new(*out, "timestamp", json_integer((json_int_t)ami_time_now_ms()))) rc = ami__error_oom();
+    return rc;
+}
+
 static int worker_stats(ami_webfix *wf, json_t **out) { return worker_stats_filtered(wf, out, NULL, NULL); }
+
+/*
+ * 1 when a zero-timeout ami_store_watch answers for every commit made before
+ * it, by anyone: SQLite's feed query reads the change log itself.  (etcd's
+ * feed brings other processes' commits on a stream, a few ms later: there a
+ * read is the only fresh answer.)
+ */
+static int feed_exact(ami_store *store)
+{
+    ami_store_backend *be = ami__store_backend(store);
+    return be && be->name && !strcmp(be->name, "sqlite") && (ami_store_capabilities(store) & AMI_STORE_CAP_WATCH);
+}
+
+/* Fingerprint only: a raw scan of the rows under `prefix` (stolen) into fp. */
+static int scan_fp(ami_store *store, json_t *prefix, ami_buf *fp)
+{
+    key_scan c = { NULL, 0, NULL, fp, 0 };
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    int rc = prefix ? ami__store_list_raw(store, &lo, key_scan_row, &c) : ami__error_oom();
+    json_decref(prefix);
+    return rc ? rc : c.rc;
+}
+
+static int same_filter(const char *a, const char *b) { return a && b ? !strcmp(a, b) : a == b; }
+
+/* The answer's text from its cached part and a fresh timestamp. */
+static int stats_put(ami_buf *text, const char *part, size_t len)
+{
+    int rc = ami_buf_put(text, part, len);
+    return rc ? rc : ami_buf_printf(text, ",\"timestamp\":%lld}", (long long)ami_time_now_ms());
+}
+
+/*
+ * getWorkerStats without a node: the answer is made of store rows only, so its
+ * text (all but the timestamp) is kept while those rows are unchanged.  The
+ * stats records and heartbeats (both expire by TTL, which commits nothing
+ * until a purge) are scanned raw each call (keys and versionstamps, no values
+ * parsed); the registry (no TTL) is checked on the change feed since the
+ * commit it was read at (as listWorkers) where that check is exact (SQLite),
+ * else scanned too.  So any commit to those rows, and a heartbeat or stats record that
+ * expires, makes the next call build the answer again: every call sees the
+ * rows as they are then.  On SQLite a call first asks whether anybody
+ * committed at all (the data version) and whether any entry expired since the
+ * rows were last checked: when neither, it scans nothing.
+ */
+static int stats_text(ami_webfix *wf, const char *want_sid, const char *want_nid, json_t **out, ami_buf *text)
+{
+    stats_cache *c = &wf->stats_cache;
+    int feed = feed_exact(wf->store);
+    size_t before = text->size;
+    /* SQLite: nobody committed and no entry expired since the rows were checked: no scan at all */
+    int64_t dv = 0, until = 0;
+    int have_dv = !ami__sqlite_data_version(ami__store_backend(wf->store), &dv);
+    if (have_dv) {
+        int hit = 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->text && c->has_dv && c->dv == dv && ami_time_now_ms() < c->valid_until && same_filter(c->sid, want_sid) &&
+            same_filter(c->nid, want_nid))
+            hit = !stats_put(text, c->text, c->len);
+        pthread_mutex_unlock(&c->lock);
+        if (hit) return 200;
+        text->size = before;
+    }
+    /* read before the rows: a commit after it only makes the next call look again */
+    if (have_dv && ami__sqlite_next_expiry(ami__store_backend(wf->store), ami_time_now_ms(), &until)) have_dv = 0;
+    ami_buf fp = AMI_BUF_INIT;
+    int rc = scan_fp(wf->store, stats_prefix(wf), &fp);
+    if (!rc) rc = scan_fp(wf->store, ami_key_new("ami", "node", NULL), &fp);
+    if (!rc && !feed) rc = scan_fp(wf->store, ami_key_new("ami", "worker", NULL), &fp);
+    if (!rc) {
+        int hit = 0;
+        ami_versionstamp newer;
+        pthread_mutex_lock(&c->lock);
+        if (c->text && same_filter(c->sid, want_sid) && same_filter(c->nid, want_nid) && c->fp.size == fp.size &&
+            !memcmp(c->fp.ptr, fp.ptr, fp.size) &&
+            (!feed || (c->workers_vs[0] && ami_store_watch(wf->store, wf->worker_prefix, c->workers_vs, 0, newer) == AMI_ETIMEOUT)))
+            hit = !stats_put(text, c->text, c->len);
+        if (hit && have_dv) {
+            c->dv = dv;
+            c->valid_until = until;
+            c->has_dv = 1;
+        }
+        pthread_mutex_unlock(&c->lock);
+        if (hit) {
+            ami_buf_dispose(&fp);
+            return 200;
+        }
+        text->size = before;
+    }
+    ami_buf_clear(&fp);
+    ami_versionstamp wvs = "";
+    if (feed && ami_store_current(wf->store, wvs)) wvs[0] = '\0';   /* read before the registry: a later commit only ages it */
+    json_t *ans = NULL;
+    rc = stats_build(wf, &ans, want_sid, want_nid, &fp, feed);
+    char *s = rc ? NULL : json_dumps(ans, JSON_COMPACT);
+    json_decref(ans);
+    size_t len = s ? strlen(s) : 0;
+    if (!rc && (len < 2 || s[len - 1] != '}')) rc = ami__error_oom();
+    if (!rc) rc = stats_put(text, s, --len);   /* without the closing brace */
+    if (rc) {
+        free(s);
+        ami_buf_dispose(&fp);
+        text->size = before;
+        return lib_error(out, rc);
+    }
+    char *sid = want_sid ? ami__strdup(want_sid) : NULL, *nid = want_nid ? ami__strdup(want_nid) : NULL;
+    if ((want_sid && !sid) || (want_nid && !nid) || (feed && !wvs[0])) {   /* not kept: the answer stands */
+        ami_free(sid);
+        ami_free(nid);
+        free(s);
+        ami_buf_dispose(&fp);
+        return 200;
+    }
+    pthread_mutex_lock(&c->lock);
+    ami_buf old = c->fp;
+    char *old_text = c->text, *old_sid = c->sid, *old_nid = c->nid;
+    c->fp = fp;
+    c->text = s;
+    c->len = len;
+    c->sid = sid;
+    c->nid = nid;
+    memcpy(c->workers_vs, feed ? wvs : "", feed ? sizeof wvs : 1);
+    c->has_dv = have_dv;
+    c->dv = dv;
+    c->valid_until = until;
+    pthread_mutex_unlock(&c->lock);
+    ami_buf_dispose(&old);
+    free(old_text);
+    ami_free(old_sid);
+    ami_free(old_nid);
+    return 200;
+}
 
 static int m_worker_stats(ami_webfix *wf, const json_t *body, json_t **out, ami_buf *text)
 {
     static const field_rule rules[] = { { "sid", T_STR | T_NULL }, { "nid", T_STR | T_NULL }, { NULL, 0 } };
     int st = check_fields(out, body, "", rules);
     if (st) return st;
-    int rc = worker_stats_filtered(wf, out, json_string_value(json_object_get(body, "sid")),
-                                   json_string_value(json_object_get(body, "nid")));
+    const char *sid = json_string_value(json_object_get(body, "sid")), *nid = json_string_value(json_object_get(body, "nid"));
+    if (!wf->node) return stats_text(wf, sid, nid, out, text);
+    int rc = worker_stats_filtered(wf, out, sid, nid);
     return rc ? lib_error(out, rc) : 200;
 }
 
@@ -455,11 +700,7 @@ static int leader_info(ami_webfix *wf, const char *sid, json_t **out)
     return ami_election_leader_info(out, wf->store, sid);
 }
 
-/*
- * The executionMode of worker `sid` into mode ("" when its record has none):
- * one read of the record's text, parsed only when its versionstamp is not the
- * one cached.  AMI_ENOTFOUND when there is no such worker.
- */
+/* The executionMode of worker `sid` into mode ("" when its record has none); AMI_ENOTFOUND when there is no such worker. */
 static int worker_mode(ami_webfix *wf, const char *sid, char mode[32])
 {
     json_t *key = ami_key_new("ami", "worker", sid, NULL);
@@ -472,34 +713,76 @@ static int worker_mode(ami_webfix *wf, const char *sid, char mode[32])
         ami_buf_dispose(&text);
         return rc == AMI_ENOTFOUND ? ami__error_set(AMI_ENOTFOUND, "Worker not found: %s", sid) : rc;
     }
-    size_t h = 5381;
-    for (const char *p = sid; *p; p++) h = h * 33 + (unsigned char)*p;
-    mode_slot *slot = &wf->modes[h % MODE_SLOTS];
-    int cacheable = strlen(sid) < sizeof slot->sid, hit = 0;
-    if (cacheable) {
-        pthread_mutex_lock(&wf->mode_lock);
-        if (!strcmp(slot->sid, sid) && !strcmp(slot->vs, vs)) {
-            memcpy(mode, slot->mode, sizeof slot->mode);
-            hit = 1;
-        }
-        pthread_mutex_unlock(&wf->mode_lock);
-    }
-    if (hit) {
-        ami_buf_dispose(&text);
-        return 0;
-    }
     json_t *v = json_loadb(text.ptr, text.size, 0, NULL);
     ami_buf_dispose(&text);
     if (!v) return ami__error_set(AMI_EIO, "the record of worker %s is not valid JSON", sid);
     const char *m = json_string_value(json_object_get(json_object_get(v, "raw"), "executionMode"));
     snprintf(mode, 32, "%s", m ? m : "");
     json_decref(v);
-    if (cacheable) {
-        pthread_mutex_lock(&wf->mode_lock);
-        snprintf(slot->sid, sizeof slot->sid, "%s", sid);
-        memcpy(slot->vs, vs, sizeof slot->vs);
-        memcpy(slot->mode, mode, sizeof slot->mode);
-        pthread_mutex_unlock(&wf->mode_lock);
+    return 0;
+}
+
+static leader_slot *leader_slot_of(ami_webfix *wf, const char *sid)
+{
+    size_t h = 5381;
+    for (const char *p = sid; *p; p++) h = h * 33 + (unsigned char)*p;
+    return &wf->leaders[h % LEADER_SLOTS];
+}
+
+/* 1 with *got filled when the reads of `sid` are kept and no commit under ["ami"] came since. */
+static int leader_cached(ami_webfix *wf, const char *sid, leader_slot *got)
+{
+    leader_slot *slot = leader_slot_of(wf, sid);
+    int hit = 0;
+    pthread_mutex_lock(&wf->leader_lock);
+    if (slot->vs[0] && !strcmp(slot->sid, sid)) {
+        *got = *slot;
+        hit = 1;
+    }
+    pthread_mutex_unlock(&wf->leader_lock);
+    if (!hit) return 0;
+    /* nobody committed at all (SQLite): no query of the feed */
+    int64_t dv = 0;
+    int have_dv = !ami__sqlite_data_version(ami__store_backend(wf->store), &dv);
+    if (have_dv && got->has_dv && dv == got->dv) return 1;
+    ami_versionstamp newer;
+    hit = ami_store_watch(wf->store, wf->ami_prefix, got->vs, 0, newer) == AMI_ETIMEOUT;
+    ami_error_clear();
+    if (hit && have_dv) {
+        /* unchanged under ["ami"] through a data version read before the feed query: skip the query while it holds */
+        pthread_mutex_lock(&wf->leader_lock);
+        if (!strcmp(slot->vs, got->vs) && !strcmp(slot->sid, sid)) {
+            slot->dv = dv;
+            slot->has_dv = 1;
+        }
+        pthread_mutex_unlock(&wf->leader_lock);
+    }
+    return hit;
+}
+
+/* Read the mode and (for a leader-mode worker) the lease of `sid` into *got, and keep them. */
+static int leader_read(ami_webfix *wf, const char *sid, leader_slot *got)
+{
+    memset(got, 0, sizeof *got);
+    ami_versionstamp vs = "";
+    int keep = strlen(sid) < sizeof got->sid && feed_exact(wf->store);
+    if (keep) got->has_dv = !ami__sqlite_data_version(ami__store_backend(wf->store), &got->dv);
+    if (keep && ami_store_current(wf->store, vs)) vs[0] = '\0';   /* before the reads: a later commit only ages them */
+    int rc = worker_mode(wf, sid, got->mode);
+    if (rc) return rc;
+    if (!got->mode[0] || !strcmp(got->mode, "leader")) {
+        rc = ami_election_get(&got->lease, wf->store, sid);
+        if (rc && rc != AMI_ENOTFOUND) return rc;
+        if (rc) ami_error_clear();
+        got->has_lease = !rc;
+    }
+    if (keep && vs[0]) {
+        snprintf(got->sid, sizeof got->sid, "%s", sid);
+        memcpy(got->vs, vs, sizeof vs);
+        leader_slot *slot = leader_slot_of(wf, sid);
+        pthread_mutex_lock(&wf->leader_lock);
+        *slot = *got;
+        pthread_mutex_unlock(&wf->leader_lock);
     }
     return 0;
 }
@@ -508,15 +791,17 @@ static int m_leader_info(ami_webfix *wf, const json_t *body, json_t **out, ami_b
 {
     const char *sid = json_string_value(json_object_get(body, "workerId"));
     if (!sid || !*sid || strlen(sid) > 200) return err(out, 400, "Invalid workerId");
+    leader_slot got;
+    if (!leader_cached(wf, sid, &got)) {
+        int rc = leader_read(wf, sid, &got);
+        if (rc) return lib_error(out, rc);
+    }
     /* only a leader-mode worker has a leader: an unknown or other worker is the caller's mistake */
-    char mode[32];
-    int rc = worker_mode(wf, sid, mode);
-    if (rc) return lib_error(out, rc);
-    if (mode[0] && strcmp(mode, "leader"))
-        return errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, mode);
+    if (got.mode[0] && strcmp(got.mode, "leader"))
+        return errf(out, 400, "Worker %s is not a leader-mode worker (executionMode %s): it has no leader", sid, got.mode);
     /* the answer's text straight into the response (no JSON values on this hot path) */
     size_t before = text->size;
-    rc = ami__election_leader_info_text(text, wf->store, sid);
+    int rc = ami__election_lease_info_text(text, sid, got.has_lease ? &got.lease : NULL, ami_time_now_ms());
     if (rc) {
         text->size = before;
         return lib_error(out, rc);
@@ -945,8 +1230,9 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     if (!wf) return ami__error_oom();
     memset(wf, 0, sizeof *wf);
     pthread_mutex_init(&wf->list_cache.lock, NULL);
+    pthread_mutex_init(&wf->stats_cache.lock, NULL);
     pthread_mutex_init(&wf->templates_cache.lock, NULL);
-    pthread_mutex_init(&wf->mode_lock, NULL);
+    pthread_mutex_init(&wf->leader_lock, NULL);
     int rc = ami__auth_init(&wf->auth, opts);
     wf->node = opts->node;
     wf->store = store;
@@ -960,7 +1246,8 @@ AMI_EXTERN(int) ami_webfix_new(ami_webfix **out, const ami_webfix_options *opts)
     if (!rc && (!wf->nid || !wf->network || (opts->store_uri && !wf->store_uri))) rc = ami__error_oom();
     if (!rc) {
         wf->worker_prefix = ami_key_new("ami", "worker", NULL);
-        if (!wf->worker_prefix) rc = ami__error_oom();
+        wf->ami_prefix = ami_key_new("ami", NULL);
+        if (!wf->worker_prefix || !wf->ami_prefix) rc = ami__error_oom();
     }
     if (rc) {
         ami_webfix_free(wf);
@@ -976,9 +1263,15 @@ AMI_EXTERN(void) ami_webfix_free(ami_webfix *wf)
     ami__auth_dispose(&wf->auth);
     free(wf->list_cache.text);
     pthread_mutex_destroy(&wf->list_cache.lock);
+    ami_buf_dispose(&wf->stats_cache.fp);
+    free(wf->stats_cache.text);
+    ami_free(wf->stats_cache.sid);
+    ami_free(wf->stats_cache.nid);
+    pthread_mutex_destroy(&wf->stats_cache.lock);
     free(wf->templates_cache.text);
     pthread_mutex_destroy(&wf->templates_cache.lock);
-    pthread_mutex_destroy(&wf->mode_lock);
+    pthread_mutex_destroy(&wf->leader_lock);
+    json_decref(wf->ami_prefix);
     json_decref(wf->worker_prefix);
     ami_free(wf->store_uri);
     ami_free(wf->nid);

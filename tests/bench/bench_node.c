@@ -276,10 +276,23 @@ static void loop_rate(void)
     printf("node loop iterations (zero delay)\t%.0f\tit/s\traw ami_runtime_run\t%.0f\n", rate, raw);
 }
 
+/* CPU seconds of this process (all threads). */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /* ---- a log-flooding neighbour ----
- * A worker writing Stels.local as fast as it can, alone and beside a worker
- * logging 60 KB lines in a loop (started and stopped through the registry),
- * in alternating rounds on one node; best round of each side. */
+ * A worker writing Stels.local as fast as it can (the neighbour), alone,
+ * beside a worker logging 60 KB lines in a loop, and beside the same loop
+ * without the logging at the pace the log budget holds the flood to (it
+ * runs once, then waits for the end of its one-second budget window): the
+ * flood's own cost to its neighbours is the difference between the last two.
+ * Rounds alternate on one node, in a rotating order; the best round of each
+ * side counts.  Then the CPU the node spends per second with only the flood
+ * running, with only the paced loop, and idle (load-independent). */
 
 static long long executions_of(ami_node *n, const char *sid)
 {
@@ -303,8 +316,36 @@ static double neighbour_round(ami_node *n, const char *sid, int ms)
     return (double)(e1 - e0) * 1000.0 / (double)(ami_time_mono_ms() - t0);
 }
 
+static void set_active(ami_store *st, const char *sid, int on)
+{
+    json_t *e = NULL;
+    if (sid && ami_registry_set_active(&e, st, sid, on)) die("set_active");
+    json_decref(e);
+}
+
+/* ms of this process's CPU per second with only `sid` running (NULL: none) */
+static double cpu_ms_per_s(ami_store *st, const char *sid)
+{
+    set_active(st, sid, 1);
+    nap_ms(1000);
+    double c0 = cpu_s();
+    int64_t t0 = ami_time_mono_ms();
+    nap_ms(2000);
+    double ms = (cpu_s() - c0) * 1e6 / (double)(ami_time_mono_ms() - t0);
+    set_active(st, sid, 0);
+    nap_ms(300);
+    return ms;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void log_flood_neighbour(void)
 {
+    enum { ROUNDS = 4 };
     char db[600];
     snprintf(db, sizeof db, "%s/flood.db", dir);
     ami_node *n = open_node(db, "s-0001", 1024, 0);
@@ -312,38 +353,46 @@ static void log_flood_neighbour(void)
     char *calm = create(st, "{\"scriptContent\":\"await Stels.local.set(['c'], Date.now());\",\"active\":true}");
     char *flood = create(st, "{\"scriptContent\":\"const s = 'x'.repeat(60000);\\n"
                              "for (let i = 0; i < 20; i++) logger.info(s + i);\",\"active\":false}");
-    /* the same loop building the same strings without logging them: what any busy neighbour costs */
-    char *busy = create(st, "{\"scriptContent\":\"const s = 'x'.repeat(60000); let n = 0;\\n"
-                            "for (let i = 0; i < 20; i++) n += (s + i).length;\",\"active\":false}");
+    /* the same loop building the same strings without logging them, once a second */
+    char *paced = create(st, "{\"scriptContent\":\"const s = 'x'.repeat(60000); let n = 0;\\n"
+                             "for (let i = 0; i < 20; i++) n += (s + i).length;\\n"
+                             "await Stels.sleep(1000);\",\"active\":false}");
     if (ami_node_start(n)) die("start");
     nap_ms(1000);
-    double alone = 0, beside = 0, beside_busy = 0;
-    const char *other[2] = { flood, busy };
-    double *best[2] = { &beside, &beside_busy };
-    for (int r = 0; r < 3; r++) {
-        double a = neighbour_round(n, calm, 1500);
-        if (a > alone) alone = a;
-        for (int k = 0; k < 2; k++) {
-            json_t *e = NULL;
-            if (ami_registry_set_active(&e, st, other[k], 1)) die("set_active");
-            json_decref(e);
+    const char *other[3] = { NULL, flood, paced };
+    double best[3] = { 0, 0, 0 }, ratio[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        double rate[3];
+        for (int j = 0; j < 3; j++) {
+            int k = (r + j) % 3;
+            set_active(st, other[k], 1);
             nap_ms(500);
-            double b = neighbour_round(n, calm, 1500);
-            if (b > *best[k]) *best[k] = b;
-            if (ami_registry_set_active(&e, st, other[k], 0)) die("set_active");
-            json_decref(e);
-            nap_ms(500);
+            rate[k] = neighbour_round(n, calm, 1200);
+            if (rate[k] > best[k]) best[k] = rate[k];
+            set_active(st, other[k], 0);
+            nap_ms(300);
         }
+        ratio[r] = rate[2] > 0 ? rate[1] / rate[2] : 0;
     }
+    set_active(st, calm, 0);
+    nap_ms(500);
+    double idle = cpu_ms_per_s(st, NULL), fl = cpu_ms_per_s(st, flood), pc = cpu_ms_per_s(st, paced);
     ami_node_free(n);
     free(calm);
     free(flood);
-    free(busy);
-    printf("# neighbour of a 60 KB-line log flood: a worker writing Stels.local with zero delay, best of 3 alternating "
-           "rounds of 1.5 s; %.1f%% slower beside the flood (goal <= 10%%), %.1f%% beside the same loop without "
-           "logging (%.0f it/s: CPU shared on this machine)\n", alone > 0 ? (1 - beside / alone) * 100 : 0,
-           alone > 0 ? (1 - beside_busy / alone) * 100 : 0, beside_busy);
-    printf("iterations beside a 60 KB log flood\t%.0f\tit/s\tthe same worker alone\t%.0f\n", beside, alone);
+    free(paced);
+    qsort(ratio, ROUNDS, sizeof ratio[0], cmp_double);
+    double alone = best[0], beside = best[1], beside_paced = best[2];
+    printf("# neighbour of a 60 KB-line log flood: a worker writing Stels.local with zero delay, best of %d rounds of "
+           "1.2 s in rotating order: %.1f%% slower beside the flood than beside the same loop without logging at the "
+           "budget's pace (goal <= 10%%; median of the rounds' ratios %.1f%%); against the worker alone (%.0f it/s): "
+           "%.1f%% beside the flood, %.1f%% beside the paced loop (CPU shared on this machine)\n",
+           ROUNDS, beside_paced > 0 ? (1 - beside / beside_paced) * 100 : 0, (1 - ratio[ROUNDS / 2]) * 100, alone,
+           alone > 0 ? (1 - beside / alone) * 100 : 0, alone > 0 ? (1 - beside_paced / alone) * 100 : 0);
+    printf("# the node's CPU per second: idle %.1f ms, with the flood alone %.1f ms, with the paced loop alone %.1f ms\n",
+           idle, fl, pc);
+    printf("iterations beside a 60 KB log flood\t%.0f\tit/s\tbeside the same loop without logging\t%.0f\n", beside,
+           beside_paced);
 }
 
 /* ---- memory and idle CPU per sleeping worker ---- */
@@ -388,13 +437,6 @@ static void rss_parts(long *stacks, long *heap, long *anon)
         }
     }
     if (f) fclose(f);
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 /* CPU ticks of each thread of this process, by name: "name=ticks name=ticks …" summed per name. */

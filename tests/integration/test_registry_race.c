@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "check.h"
 
-enum { WRITERS = 4, OWN_MAX = 6, MODEL_MAX = 20000 };
+enum { WRITERS = 4, OWN_MAX = 6 };
 
 /* ---- a writer process: prints an intent line before each write and an ack after it succeeded ---- */
 
@@ -74,17 +74,49 @@ static int writer_main(const char *db, int id, unsigned seed)
 /* ---- the harness ---- */
 
 typedef struct { char sid[64]; char note[64]; char pending[64]; int exists, pending_kind; } model;   /* pending: 1 update, 2 delete */
-static model m[MODEL_MAX];
-static int nm;
+/* Every worker ever acked, however long the run (a long run creates tens of
+ * thousands), found by sid through an open-addressing index of slots + 1. */
+static model *m;
+static int nm, cap_m;
+static int *idx;
+static size_t cap_idx;
 static long acks, writes_by_kind[6];
 static int create_in_flight, creates_lost_in_kill;   /* the last line read was 'c'; creates cut by a kill */
 
+static size_t sid_hash(const char *s)
+{
+    size_t h = 14695981039346656037ULL;
+    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
+static void index_put(int i)
+{
+    size_t j = sid_hash(m[i].sid) & (cap_idx - 1);
+    while (idx[j]) j = (j + 1) & (cap_idx - 1);
+    idx[j] = i + 1;
+}
+
 static model *find(const char *sid, int add)
 {
-    for (int i = 0; i < nm; i++) if (!strcmp(m[i].sid, sid)) return &m[i];
-    if (!add || nm == MODEL_MAX) return NULL;
+    if (cap_idx) {
+        for (size_t j = sid_hash(sid) & (cap_idx - 1); idx[j]; j = (j + 1) & (cap_idx - 1))
+            if (!strcmp(m[idx[j] - 1].sid, sid)) return &m[idx[j] - 1];
+    }
+    if (!add) return NULL;
+    if (nm == cap_m) {
+        cap_m = cap_m ? cap_m * 2 : 1024;
+        REQUIRE((m = realloc(m, sizeof *m * (size_t)cap_m)) != NULL);
+    }
+    if ((size_t)(nm + 1) * 2 > cap_idx) {   /* at most half full */
+        free(idx);
+        cap_idx = cap_idx ? cap_idx * 2 : 4096;
+        REQUIRE((idx = calloc(cap_idx, sizeof *idx)) != NULL);
+        for (int i = 0; i < nm; i++) index_put(i);
+    }
     memset(&m[nm], 0, sizeof m[nm]);
     snprintf(m[nm].sid, sizeof m[nm].sid, "%s", sid);
+    index_put(nm);
     return &m[nm++];
 }
 
@@ -247,5 +279,7 @@ int main(int argc, char **argv)
     ami_init();
     RUN(race);
     ami_shutdown();
+    free(m);
+    free(idx);
     return check_done();
 }

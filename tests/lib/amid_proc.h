@@ -42,19 +42,21 @@ static __attribute__((unused)) pid_t amid_spawn(const char *db, const char *logp
     return p;
 }
 
-/* Start amid as cluster member `nid` on `db` with a 1 s lease (renew 300 ms,
- * retry 100 ms), no HTTP; its output appended to <tmpdir>/<nid>.log. */
+/* Start amid as cluster member `nid` on `db` (a SQLite path or an etcd:// URI) with
+ * a 1 s lease (renew 300 ms, retry 100 ms), no HTTP; its output appended to
+ * <tmpdir>/<nid>.log, its local store <tmpdir>/<nid>.local. */
 static __attribute__((unused)) pid_t amid_spawn_member(const char *db, const char *nid)
 {
-    char amid[512], log[600];
+    char amid[512], log[600], local[600];
     snprintf(amid, sizeof amid, "%s/amid", check_build_dir());
     snprintf(log, sizeof log, "%s/%s.log", check_tmpdir(), nid);
+    snprintf(local, sizeof local, "sqlite:%s/%s.local", check_tmpdir(), nid);
     pid_t p = fork();
     REQUIRE(p >= 0);
     if (p == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
-        execl(amid, "amid", "--nid", nid, "--db", db, "--lease-ms", "1000", "--renew-ms", "300",
+        execl(amid, "amid", "--nid", nid, "--db", db, "--local-db", local, "--lease-ms", "1000", "--renew-ms", "300",
               "--retry-ms", "100", "--heartbeat-ms", "200", "--stats-ms", "500",
               "--graceful-shutdown-ms", "500", "--listen", "off", (char *)NULL);
         _exit(127);

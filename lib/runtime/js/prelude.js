@@ -113,29 +113,51 @@ var unhandled = [];
 function noop() {}
 function enqueue(fn, a, b) { var n = jobs.length; jobs[n] = fn; jobs[n + 1] = a; jobs[n + 2] = b; }
 function runJobs() {
-    /* the queue and the head in locals (an outer name costs Duktape a lookup
-     * by name); the head is written back before each job in case one drains */
-    var q = jobs, h = jobHead;
+    /* the queue, the head and the names the common reaction uses in locals
+     * (an outer name costs Duktape a lookup by name, about 360 instructions,
+     * and so does `undefined`: the hot paths write `void 0`); the head is
+     * written back before each job in case one drains */
+    var q = jobs, h = jobHead, rj = reactionJob, tk = take, fl = fulfil, aw = AWAIT, ks = KS, kv = KV;
+    var f, a, b, x, n, thrown;
     while (h < q.length) {
         if (h >= 3072 && h * 2 >= q.length) {
             /* a chain queues its next job as each runs: move what is left to
              * the front (a queue grown to 100,000s of entries cost big copies) */
-            var n = q.length - h;
+            n = q.length - h;
             for (var k = 0; k < n; k++) q[k] = q[h + k];
             q.length = n;
             h = 0;
         }
-        var f = q[h], a = q[h + 1], b = q[h + 2];
-        q[h] = q[h + 1] = q[h + 2] = undefined;
+        f = q[h]; a = q[h + 1]; b = q[h + 2];
+        q[h] = q[h + 1] = q[h + 2] = void 0;
         jobHead = h + 3;
-        f(a, b);
+        if (f !== rj) f(a, b);
+        else {
+            /* reactionJob(a, b) written out here, where its names are locals */
+            f = tk(a, b);
+            if (f === void 0) reactionOther(a, b);
+            else if (f === aw) b.cont(b, a[kv], a[ks] === 2);
+            else {
+                thrown = false;
+                try { x = f(a[kv]); }
+                catch (e) {
+                    if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
+                    thrown = true;
+                    x = e;
+                }
+                if (thrown) settle(b, 2, x);
+                else if (x !== null && (typeof x === 'object' || typeof x === 'function')) resolveWith(b, x);
+                else if (fl(b, x)) settleReactions(b);   /* settle(b, 1, x) for a plain value, in C */
+                x = void 0;
+            }
+        }
         h = jobHead;
     }
     q.length = 0;
     jobHead = 0;
 }
 
-var PENDING = 0, FULFILLED = 1, REJECTED = 2;
+/* states are written as literals (0 pending, 1 fulfilled, 2 rejected): a name costs a lookup */
 
 /* A promise's state lives in properties under hidden keys (Duktape hidden
  * symbols made by the host: no script can name, list or serialise them, so
@@ -160,11 +182,11 @@ var PENDING = 0, FULFILLED = 1, REJECTED = 2;
 var PK = host.promiseKeys;
 var KS = PK[0], KV = PK[1], KH = PK[2], KF = PK[3], KJ = PK[4], KC = PK[5], KR = PK[6], KI = PK[7];
 var AWAIT = {};
-var track = host.track, untrack = host.untrack, take = host.take;
+var track = host.track, untrack = host.untrack, take = host.take, fulfil = host.fulfil;
 /* Add a reaction to p: run now (as a job) when p is settled. */
 function addReaction(p, f, j, c) {
     if (p[KS] !== 0) { enqueue(reactionJob3, p, [f, j, c]); return; }
-    if (p[KC] === undefined) { p[KF] = f; p[KJ] = j; p[KC] = c; }
+    if (p[KC] === void 0) { p[KF] = f; p[KJ] = j; p[KC] = c; }
     else (p[KR] || (p[KR] = [])).push(f, j, c);
     if (f !== AWAIT) track(c);
 }
@@ -178,7 +200,7 @@ function settle(p, state, value) {
     p[KS] = state;
     p[KV] = value;
     var c = p[KC];
-    if (c !== undefined) {
+    if (c !== void 0) {
         enqueue(reactionJob, p, c);
         var rs = p[KR];
         if (rs) {
@@ -192,19 +214,19 @@ function settle(p, state, value) {
     }
 }
 function resolveWith(p, v) {
-    if (v === p) return settle(p, REJECTED, new TypeError('Chaining cycle detected for promise'));
+    if (v === p) return settle(p, 2, new TypeError('Chaining cycle detected for promise'));
     if (isObject(v)) {
         var then;
-        try { then = v.then; } catch (e) { return settle(p, REJECTED, e); }
+        try { then = v.then; } catch (e) { return settle(p, 2, e); }
         if (isCallable(then)) { enqueue(thenableJob, p, [v, then]); return; }
     }
-    settle(p, FULFILLED, v);
+    settle(p, 1, v);
 }
 function resolvers(p) {
     var done = false;
     return {
         resolve: function (v) { if (!done) { done = true; resolveWith(p, v); } },
-        reject: function (r) { if (!done) { done = true; settle(p, REJECTED, r); } }
+        reject: function (r) { if (!done) { done = true; settle(p, 2, r); } }
     };
 }
 function thenableJob(p, vt) {
@@ -215,7 +237,7 @@ function thenableJob(p, vt) {
 function react(p, f, j, c) {
     var s = p[KS], v = p[KV];
     if (f === AWAIT) { c.cont(c, v, s === 2); return; }
-    if (c[KI] !== undefined) untrack(c);
+    if (c[KI] !== void 0) untrack(c);
     var h = s === 1 ? f : j;
     if (typeof h !== 'function') {
         if (s === 1) resolveWith(c, v); else settle(c, 2, v);
@@ -233,33 +255,25 @@ function react(p, f, j, c) {
 /* The inline reaction.  The common case, a .then() handler for p's state,
  * is taken by host.take (which drops the reaction from p: a settled promise
  * keeps no children, and takes c out of the ring); a handler returning a
- * plain value to a child nobody else waits on yet is settle() written out. */
+ * plain value to a child nobody else waits on yet is settle() written out.
+ * runJobs runs it itself (the same steps, with its names in locals); this
+ * function is its marker in the queue. */
 function reactionJob(p, c) {
     var h = take(p, c), x;
-    if (h === undefined) { reactionOther(p, c); return; }
+    if (h === void 0) { reactionOther(p, c); return; }
     if (h === AWAIT) { c.cont(c, p[KV], p[KS] === 2); return; }
     try { x = h(p[KV]); }
     catch (e) {
-        if (host.aborting()) throw e;   /* a stop or slice error ends the run, not just this chain */
+        if (host.aborting()) throw e;
         settle(c, 2, e);
         return;
     }
-    if (x !== null && (typeof x === 'object' || typeof x === 'function')) { resolveWith(c, x); return; }
-    var ks = KS, kc = KC;
-    if (c[ks] !== 0) return;
-    c[ks] = 1;
-    c[KV] = x;
-    var d = c[kc];
-    if (d !== undefined) {
-        if (c[KR]) { settleReactions(c); return; }
-        var n = jobs.length;
-        jobs[n] = reactionJob; jobs[n + 1] = c; jobs[n + 2] = d;
-    }
+    resolveWith(c, x);
 }
 /* an await, or no handler for p's state (the child takes p's outcome) */
 function reactionOther(p, c) {
     var s = p[KS], v = p[KV], f = p[KF], j = p[KJ];
-    p[KF] = p[KJ] = p[KC] = undefined;
+    p[KF] = p[KJ] = p[KC] = void 0;
     if (f === AWAIT) { c.cont(c, v, s === 2); return; }
     react(p, f, j, c);
 }
@@ -275,7 +289,7 @@ var newPending = host.newPromise;   /* every field at once (lib/runtime/promise.
 function PromiseImpl(executor) {
     if (!(this instanceof PromiseImpl)) throw new TypeError("Promise constructor cannot be invoked without 'new'");
     if (!isCallable(executor)) throw new TypeError('Promise resolver ' + String(executor) + ' is not a function');
-    this[KS] = PENDING; this[KV] = undefined; this[KH] = false;
+    this[KS] = 0; this[KV] = void 0; this[KH] = false;
     var r = resolvers(this);
     try { executor(r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
@@ -283,7 +297,7 @@ var Pp = PromiseImpl.prototype;
 /* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
 force(Pp, 'toJSON', function () { return {}; });
 /* then() is C (lib/runtime/promise.c): the hot call of every chain */
-host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT);
+host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT, reactionJob);
 force(Pp, 'then', host.then);
 force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
 force(Pp, 'finally', function (f) {
@@ -302,7 +316,7 @@ force(PromiseImpl, 'resolve', function (v) {
 });
 force(PromiseImpl, 'reject', function (r) {
     var p = newPending();
-    settle(p, REJECTED, r);
+    settle(p, 2, r);
     return p;
 });
 if (typeof G.Promise !== 'function') force(G, 'Promise', PromiseImpl);
@@ -348,7 +362,12 @@ function park(co) {
     co.fn = co.self = co.args = null;
 }
 function asyncStep(co, v, isErr) {
-    var r = resumeRaw(co, v, isErr), k = co.k;
+    /* resumeRaw(co, v, isErr) written out (an outer name is a lookup) */
+    var prev = current;
+    current = co;
+    if (co.first) { co.first = false; v = co; isErr = false; }
+    var r = resumeCo(co.t, v, isErr), k = co.k;
+    current = prev;
     co.k = 0;
     if (k === 1) { awaitOn(co, r); return; }
     park(co);
@@ -361,10 +380,14 @@ function asyncStep(co, v, isErr) {
 function valueJob(co, v) { co.cont(co, v, false); }
 /* Resume co once x settles (one job after, as Node's await). */
 function awaitOn(co, x) {
-    var p = x;
-    if (!(x instanceof PromiseImpl)) {
-        if (!isObject(x)) { enqueue(valueJob, co, x); return; }
-        p = PromiseImpl.resolve(x);
+    var p = x, P = PromiseImpl;
+    if (!(x instanceof P)) {
+        if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
+            var q = jobs, n = q.length;   /* enqueue(valueJob, co, x) */
+            q[n] = valueJob; q[n + 1] = co; q[n + 2] = x;
+            return;
+        }
+        p = P.resolve(x);
     }
     if (!p[KH]) markHandled(p);
     addReaction(p, AWAIT, null, co);
@@ -372,14 +395,15 @@ function awaitOn(co, x) {
 function asyncCall(fn, self, args) {
     var co = newCo(fn, self, args, asyncStep);
     co.p = newPending();
-    asyncStep(co, undefined, false);
+    asyncStep(co, void 0, false);
     return co.p;
 }
 function awaitValue(x) {
-    if (current === null || current.gen === 1)
+    var co = current;
+    if (co === null || co.gen === 1)
         throw new SyntaxError('await is only valid in async functions and the top level bodies of modules');
     host.mark();
-    current.k = 1;
+    co.k = 1;
     return yieldCo(x);
 }
 force(G, '__ami_await', awaitValue);

@@ -84,13 +84,13 @@ force(Deno, 'serve', function (a, b) {
     function answer(id, res) {
         if (!(res instanceof G.Response)) throw new TypeError('Deno.serve: the handler must return a Response or a promise of one');
         var st = res._s;   /* the state itself: no getter calls */
-        W.serveRespond(id, st.status, web.responseHeaders(st)._list, st.body);
+        W.serveRespond(id, st.status, web.responseList(st), st.body);
     }
-    var r = W.serve(port, hostname, function (id, method, url, headers, body, remote) {
+    var r = W.serve(port, hostname, function (id, method, url, hraw, body, rhost, rport) {
         var out;
         try {
-            var req = web.makeRequest(method, url, headers, body);
-            out = handler(req, { remoteAddr: { transport: 'tcp', hostname: remote[0], port: remote[1] } });
+            var req = web.makeRequest(method, url, hraw, body);
+            out = handler(req, { remoteAddr: { transport: 'tcp', hostname: rhost, port: rport } });
             /* a Response returned at once is answered at once (no promise jobs in between) */
             if (out instanceof G.Response) { answer(id, out); return; }
         } catch (e) { fail(id, e); return; }

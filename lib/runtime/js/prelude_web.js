@@ -1078,7 +1078,14 @@ function Request(input, init) {
     hide(this, '_s', { url: url, method: method, headers: headers, redirect: redirect, body: body[0], used: false,
                        signal: init.signal !== undefined && init.signal !== null ? init.signal : src ? src._s.signal : null });
 }
-bodyProps(Request, ['url', 'method', 'headers', 'redirect']);
+bodyProps(Request, ['url', 'method', 'redirect']);
+/* a Request Deno.serve made keeps its header lines as the server's raw bytes (hraw: name\0value\0 …)
+ * until its headers are read */
+function requestHeaders(st) {
+    if (st.headers === undefined) { st.headers = headersOf(W.headerPairs(st.hraw), false); st.hraw = undefined; }
+    return st.headers;
+}
+getter(Request.prototype, 'headers', function () { return requestHeaders(this._s); });
 getter(Request.prototype, 'signal', function () { return this._s.signal || (this._s.signal = newSignal()); });
 force(Request.prototype, 'clone', function () {
     if (this._s.used) throw new TypeError('Request.clone: Body has already been consumed');
@@ -1103,14 +1110,21 @@ function Response(body, init) {
         throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
     if (b[1] && !listHas(list, 'content-type')) list.push(['content-type', b[1]]);
     hide(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
-                       headers: headersOf(list, false), type: 'default', url: '', redirected: false, body: b[0], used: false });
+                       headers: undefined, hlist: list, type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
 bodyProps(Response, ['status', 'statusText', 'type', 'url', 'redirected']);
 /* a fetched response keeps its header lines as the bytes the network gave (hraw: name\0value\0 …)
- * until its headers are read: most scripts read the body only */
+ * until its headers are read: most scripts read the body only; a constructed one keeps its checked
+ * [name, value] list (hlist) until then: Deno.serve sends the list (responseList) */
 function responseHeaders(st) {
-    if (st.headers === undefined) { st.headers = headersOf(W.headerPairs(st.hraw), true); st.hraw = undefined; }
+    if (st.headers === undefined) {
+        st.headers = st.hlist !== undefined ? headersOf(st.hlist, false) : headersOf(W.headerPairs(st.hraw), true);
+        st.hraw = st.hlist = undefined;
+    }
     return st.headers;
+}
+function responseList(st) {
+    return st.headers === undefined && st.hlist !== undefined ? st.hlist : responseHeaders(st)._list;
 }
 getter(Response.prototype, 'headers', function () { return responseHeaders(this._s); });
 getter(Response.prototype, 'ok', function () { return this.status >= 200 && this.status <= 299; });
@@ -1151,6 +1165,7 @@ function fetchedResponse(status, statusText, hraw, bytes, url, redirected) {
     return r;
 }
 kit.responseHeaders = responseHeaders;
+kit.responseList = responseList;
 out.Response = Response;
 
 /* ---- fetch ---- */
@@ -1158,8 +1173,8 @@ out.Response = Response;
 /* The request parts fetch needs: [method, url, header lines, body bytes, redirect, signal]. */
 function fetchParts(input, init) {
     if (input instanceof Request && init === undefined) {
-        var rs = input._s, hl = [];
-        for (var k = 0; k < rs.headers._list.length; k++) hl.push(rs.headers._list[k][0] + ': ' + rs.headers._list[k][1]);
+        var rs = input._s, hl = [], rl = requestHeaders(rs)._list;
+        for (var k = 0; k < rl.length; k++) hl.push(rl[k][0] + ': ' + rl[k][1]);
         if (rs.used) throw new TypeError('fetch: the request body has already been read');
         return [rs.method, rs.url, hl, rs.body, rs.redirect, rs.signal];
     }
@@ -1322,10 +1337,10 @@ methods(WebSocket.prototype, {
 });
 out.WebSocket = WebSocket;
 kit.makeResponse = makeResponse;
-/* a Request as Deno.serve receives it: parts from the server (headers already lowercase and checked) */
-kit.makeRequest = function (method, url, headerList, bytes) {
+/* a Request as Deno.serve receives it: parts from the server (header lines as raw bytes, see requestHeaders) */
+kit.makeRequest = function (method, url, hraw, bytes) {
     var r = Object.create(Request.prototype);
-    hide(r, '_s', { url: hrefOf(url), method: method, headers: headersOf(headerList, false), redirect: 'follow',
+    hide(r, '_s', { url: hrefOf(url), method: method, headers: undefined, hraw: hraw, redirect: 'follow',
                     body: bytes, used: false, signal: null });
     return r;
 };

@@ -369,15 +369,19 @@ static void kick_timeout(ami__http_client *c)
 static void io_run(ami__io_source *s)
 {
     ami__http_client *c = (ami__http_client *)s;
-    if (c->nsocks) {
+    int np = 0;
+    const struct pollfd *polled = ami__loop_io_polled(c->inst, s, &np);
+    if (c->nsocks || (polled && np)) {
         /* a copy: curl changes its socket list while it acts */
-        if (c->rcap < c->nsocks) {
-            struct pollfd *p = realloc(c->ready, (size_t)c->nsocks * sizeof *p);
-            if (p) { c->ready = p; c->rcap = c->nsocks; }
+        int want = polled ? np : c->nsocks;
+        if (c->rcap < want) {
+            struct pollfd *p = realloc(c->ready, (size_t)want * sizeof *p);
+            if (p) { c->ready = p; c->rcap = want; }
         }
-        int n = c->nsocks <= c->rcap ? c->nsocks : c->rcap;
-        if (n) memcpy(c->ready, c->socks, (size_t)n * sizeof *c->ready);
-        if (n && poll(c->ready, (nfds_t)n, 0) > 0) {
+        int n = want <= c->rcap ? want : c->rcap;
+        /* what the loop's wait just saw (no second poll), or a poll of our own */
+        if (n) memcpy(c->ready, polled ? polled : c->socks, (size_t)n * sizeof *c->ready);
+        if (n && (polled || poll(c->ready, (nfds_t)n, 0) > 0)) {
             for (int i = 0; i < n; i++) {
                 short re = c->ready[i].revents;
                 if (!re) continue;

@@ -1,10 +1,13 @@
 /*
  * Deno.serve inside an instance: one libmicrohttpd daemon per server, run
  * on the instance's own thread (no thread of its own: its epoll descriptor
- * is an I/O source of the instance's loop, loop.h).  A complete request
- * suspends its connection and is queued in the instance's loop; the prelude
- * calls the handler and answers through W.serveRespond, which resumes the
- * connection and sends the response at once, from the same thread.  A server is a loop resource (closed on stop, reload, free: the
+ * is an I/O source of the instance's loop, loop.h).  A complete request is
+ * handed to the prelude at once, from inside the daemon's run (a macrotask,
+ * ami__loop_run_now): a handler that answers then (a Response, or a promise
+ * its microtasks settle) has its answer queued on the connection directly;
+ * otherwise the connection is suspended until W.serveRespond resumes it and
+ * sends the response, from the same thread.  Where a task cannot run at once
+ * the request is queued in the instance's loop as a task.  A server is a loop resource (closed on stop, reload, free: the
  * port is free again) and keeps the instance alive while it listens.
  */
 #include <arpa/inet.h>
@@ -62,6 +65,9 @@ struct serve_srv {
     int64_t id;
     size_t body_max;
     serve_req *pending;             /* posted or handed to JS, not answered (instance thread) */
+    int in_run;                     /* inside MHD_run (instance thread): no nested run, no stop */
+    int run_again;                  /* a connection was resumed during the run: run once more */
+    int close_pending;              /* W.serveClose from a handler inside the run: closed after it */
     struct serve_srv *next;         /* in the web state's list */
 };
 
@@ -99,6 +105,7 @@ static void sreq_answer(serve_req *q, unsigned status, struct MHD_Response *resp
     if (q->suspended) {
         q->suspended = 0;
         MHD_resume_connection(q->conn);
+        __atomic_store_n(&q->srv->run_again, 1, __ATOMIC_RELEASE);   /* daemon_run: one more run */
     }
     pthread_mutex_unlock(&q->mu);
 }
@@ -123,7 +130,8 @@ static void srv_unlink_pending(serve_srv *s, serve_req *q)
         if (*pp == q) { *pp = q->next; q->next = NULL; return; }
 }
 
-/* [ ] -> [ cb id method url headers body remote ] */
+/* [ ] -> [ cb id method url rawHeaders body remoteHost remotePort ] (rawHeaders: name\0value\0 …, the
+ * names as the client sent them: W.headerPairs lowercases them when a script reads the headers) */
 static duk_ret_t push_request(duk_context *ctx, void *udata)
 {
     serve_req *q = udata;
@@ -136,7 +144,8 @@ static duk_ret_t push_request(duk_context *ctx, void *udata)
     duk_push_number(ctx, (double)q->id);
     duk_push_string(ctx, q->method);
     ami__utf8_push(ctx, (const unsigned char *)q->url, strlen(q->url), 0);
-    ami__web_push_header_pairs(ctx, q->headers.ptr, q->headers.size);
+    void *h = duk_push_fixed_buffer(ctx, q->headers.size);
+    if (q->headers.size) memcpy(h, q->headers.ptr, q->headers.size);
     if (q->body.size || (strcmp(q->method, "GET") && strcmp(q->method, "HEAD"))) {
         void *b = duk_push_fixed_buffer(ctx, q->body.size);
         if (q->body.size) memcpy(b, q->body.ptr, q->body.size);
@@ -145,12 +154,9 @@ static duk_ret_t push_request(duk_context *ctx, void *udata)
     } else {
         duk_push_null(ctx);
     }
-    duk_push_array(ctx);
     duk_push_string(ctx, q->remote);
-    duk_put_prop_index(ctx, -2, 0);
     duk_push_int(ctx, q->remote_port);
-    duk_put_prop_index(ctx, -2, 1);
-    return 7;
+    return 8;
 }
 
 /* On the instance's thread: hand the request to the server's handler. */
@@ -167,14 +173,14 @@ static void task_request(duk_context *ctx, void *data)
     q->next = s->pending;
     s->pending = q;                    /* the task's reference moves to the pending list */
     duk_idx_t top = duk_get_top(ctx);
-    if (duk_safe_call(ctx, push_request, q, 0, 7) != 0) {
+    if (duk_safe_call(ctx, push_request, q, 0, 8) != 0) {
         srv_unlink_pending(s, q);
         sreq_answer(q, 500, text_response("Internal Server Error\n"));
         sreq_unref(q);
         duk_set_top(ctx, top + 1);
         (void)duk_throw(ctx);
     }
-    duk_call(ctx, 6);
+    duk_call(ctx, 7);
     duk_set_top(ctx, top);
 }
 
@@ -242,6 +248,30 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     }
     pthread_mutex_lock(&s->mu);
     ami_runtime *inst = s->inst;
+    pthread_mutex_unlock(&s->mu);
+    if (inst && s->in_run && !s->close_pending) {
+        /* the handler runs now; what it answers before returning (or in its microtasks) goes out
+         * on this connection without a suspension */
+        __atomic_add_fetch(&q->refs, 1, __ATOMIC_ACQ_REL);   /* the task's */
+        if (ami__loop_run_now(inst, task_request, q) == 0) {
+            pthread_mutex_lock(&q->mu);
+            struct MHD_Response *now = q->response;
+            unsigned now_status = q->status;
+            q->response = NULL;
+            if (!now) {
+                q->suspended = 1;
+                MHD_suspend_connection(conn);
+            }
+            pthread_mutex_unlock(&q->mu);
+            if (!now) return MHD_YES;
+            enum MHD_Result rc = MHD_queue_response(conn, now_status, now);
+            MHD_destroy_response(now);
+            return rc;
+        }
+        __atomic_sub_fetch(&q->refs, 1, __ATOMIC_ACQ_REL);   /* not run: posted below */
+    }
+    pthread_mutex_lock(&s->mu);
+    inst = s->inst;
     int posted = -1;
     if (inst) {
         pthread_mutex_lock(&q->mu);
@@ -365,10 +395,27 @@ static int io_fds(ami__io_source *io, struct pollfd *pfd, int max, int64_t *due)
     return 1;
 }
 
+/* One run of the daemon; handlers may run inside it (on_access), and answer
+ * connections suspended before: those go out in one more run.  A handler
+ * that closed this server inside the run has it closed now (s is freed). */
+static void daemon_run(serve_srv *s)
+{
+    for (int i = 0; i < 4; i++) {
+        s->in_run = 1;
+        __atomic_store_n(&s->run_again, 0, __ATOMIC_RELEASE);
+        MHD_run(s->daemon);
+        s->in_run = 0;
+        if (s->close_pending) {
+            srv_close(&s->res);
+            return;
+        }
+        if (!__atomic_load_n(&s->run_again, __ATOMIC_ACQUIRE)) break;
+    }
+}
+
 static void io_run(ami__io_source *io)
 {
-    serve_srv *s = (serve_srv *)((char *)io - offsetof(serve_srv, io));
-    MHD_run(s->daemon);
+    daemon_run((serve_srv *)((char *)io - offsetof(serve_srv, io)));
 }
 
 /* W.serve(port, hostname, cb) -> [serverId, port] */
@@ -452,7 +499,18 @@ duk_ret_t ami__web_serve_close(duk_context *ctx)
         if (s->id != id) continue;
         ami__loop_remove_resource(inst, &s->res);
         ami__loop_unref(inst);
-        srv_close(&s->res);
+        if (s->in_run) {
+            /* called by a handler inside the daemon's run: the port is free now, the daemon
+             * stops when the run returns (daemon_run) */
+            MHD_socket lfd = MHD_quiesce_daemon(s->daemon);
+            if (lfd != MHD_INVALID_SOCKET && lfd == s->fd) {
+                close(s->fd);
+                s->fd = -1;
+            }
+            s->close_pending = 1;
+        } else {
+            srv_close(&s->res);
+        }
         duk_push_global_stash(ctx);
         if (duk_get_prop_string(ctx, -1, "servecb")) {
             duk_push_number(ctx, (double)id);
@@ -493,6 +551,7 @@ duk_ret_t ami__web_serve_respond(duk_context *ctx)
     srv_unlink_pending(srv, q);
     sreq_answer(q, (unsigned)status, resp);
     sreq_unref(q);
-    MHD_run(srv->daemon);   /* the response goes out now, from this thread */
+    /* the response goes out now, from this thread (inside the daemon's run: when it returns) */
+    if (!srv->in_run) daemon_run(srv);
     return 0;
 }

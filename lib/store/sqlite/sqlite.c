@@ -103,7 +103,7 @@ static const char *const main_sql[S_COUNT] = {
 };
 
 /* Statements of the watch connection. */
-enum { W_DV, W_QUERY, W_NEXT_EXP, W_CHANGES, W_COUNT };
+enum { W_DV, W_QUERY, W_NEXT_EXP, W_CHANGES, W_NEXT_LIVE_EXP, W_COUNT };
 
 static const char *const watch_sql[W_COUNT] = {
     [W_DV] = "PRAGMA data_version",
@@ -112,6 +112,7 @@ static const char *const watch_sql[W_COUNT] = {
                  " (SELECT max(vs) FROM changelog),"
                  " (SELECT value FROM meta WHERE name='floor')"),
     [W_NEXT_EXP] = "SELECT min(exp) FROM kv WHERE exp IS NOT NULL",
+    [W_NEXT_LIVE_EXP] = "SELECT min(exp) FROM kv WHERE exp IS NOT NULL AND exp>?1",
     /* the log after ?1 (at most ?2 rows), after a first row telling whether it is complete: (min(vs), floor) */
     [W_CHANGES] = ("SELECT (SELECT min(vs) FROM changelog), (SELECT value FROM meta WHERE name='floor'), NULL "
                    "UNION ALL SELECT * FROM (SELECT 0, vs, k FROM changelog WHERE vs>?1 AND k<>x'' ORDER BY vs LIMIT ?2)"),
@@ -1176,6 +1177,33 @@ int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, am
     sqlite3_reset(st);
     pthread_mutex_unlock(&b->wmu);
     return missed;
+}
+
+int ami__sqlite_data_version(ami_store_backend *be, int64_t *out)
+{
+    sq_backend *b = (sq_backend *)be;
+    if (!be || strcmp(be->name, "sqlite") || b->memory) return AMI_EUNSUPPORTED;
+    pthread_mutex_lock(&b->wmu);
+    int64_t v = data_version(b);
+    pthread_mutex_unlock(&b->wmu);
+    if (v < 0) return AMI_EBUSY;
+    *out = v;
+    return 0;
+}
+
+int ami__sqlite_next_expiry(ami_store_backend *be, int64_t now_ms, int64_t *out)
+{
+    sq_backend *b = (sq_backend *)be;
+    if (!be || strcmp(be->name, "sqlite") || b->memory) return AMI_EUNSUPPORTED;
+    pthread_mutex_lock(&b->wmu);
+    sqlite3_stmt *st = b->wst[W_NEXT_LIVE_EXP];
+    sqlite3_bind_int64(st, 1, now_ms);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    pthread_mutex_unlock(&b->wmu);
+    return rc == SQLITE_ROW ? 0 : AMI_EBUSY;
 }
 
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every)

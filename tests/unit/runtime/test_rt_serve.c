@@ -4,7 +4,9 @@
  * 500 and logs why — binds only ports allow_listen names (PermissionDenied
  * naming the port), reports a port clash as AddrInUse in the run's error
  * (the process goes on), and closes its port when the worker is stopped or
- * calls shutdown(): the port can be bound again. */
+ * calls shutdown(): the port can be bound again — also when a handler
+ * shuts down its own server or another one while answering (the answer
+ * still goes out, the port is free for a Deno.serve in the same handler). */
 #define _GNU_SOURCE 1
 #include "rt.h"
 #include "net_harness.h"
@@ -158,6 +160,48 @@ static void shutdown_frees_the_port(void)
     ami_runtime_free(inst);
 }
 
+/* Handlers run inside the server's own event handling: one that closes its own server, or another
+ * server of the worker, still answers, and the port is free before the handler returns. */
+static void shutdown_from_a_handler(void)
+{
+    int pa = net_free_port(), pb = net_free_port();
+    while (pb == pa) pb = net_free_port();
+    char script[2048], listen[32];
+    snprintf(listen, sizeof listen, "%d,%d", pa, pb);
+    snprintf(script, sizeof script,
+             "let b = Deno.serve({ port: %d, hostname: '127.0.0.1', onListen() {} }, (req) => {\n"
+             "  if (new URL(req.url).pathname !== '/rebind') return new Response('b');\n"
+             "  b.shutdown();\n"
+             "  b = Deno.serve({ port: %d, hostname: '127.0.0.1', onListen() {} }, () => new Response('b again'));\n"
+             "  return new Response('rebound');\n"
+             "});\n"
+             "const a = Deno.serve({ port: %d, hostname: '127.0.0.1', onListen() {} }, (req) => {\n"
+             "  const path = new URL(req.url).pathname;\n"
+             "  if (path === '/stop-b') { b.shutdown(); return new Response('b stopped'); }\n"
+             "  if (path === '/stop') { a.shutdown(); return new Response('bye'); }\n"
+             "  return new Response('a');\n"
+             "});\n", pb, pb, pa);
+    served s;
+    ami_runtime_result res;
+    CHECK_INT(serve_start(&s, script, listen, &res), 0);
+    if (res.message) fprintf(stderr, "  (%s: %s)\n", res.name, res.message);
+    ami_runtime_result_dispose(&res);
+    char out[256], args[256];
+    snprintf(args, sizeof args, "'http://127.0.0.1:%d/rebind'", pb);
+    CHECK_STR(curl(out, sizeof out, args), "rebound");
+    snprintf(args, sizeof args, "'http://127.0.0.1:%d/'", pb);
+    CHECK_STR(curl(out, sizeof out, args), "b again");
+    snprintf(args, sizeof args, "'http://127.0.0.1:%d/stop-b'", pa);
+    CHECK_STR(curl(out, sizeof out, args), "b stopped");
+    CHECK(can_bind(pb));
+    snprintf(args, sizeof args, "'http://127.0.0.1:%d/'", pa);
+    CHECK_STR(curl(out, sizeof out, args), "a");
+    snprintf(args, sizeof args, "'http://127.0.0.1:%d/stop'", pa);
+    CHECK_STR(curl(out, sizeof out, args), "bye");
+    CHECK(can_bind(pa));
+    serve_end(&s);
+}
+
 static void refused_and_clashing_ports(void)
 {
     int port = net_free_port();
@@ -194,6 +238,7 @@ int main(void)
     rt_stores(&net, &local);
     RUN(answers_http_clients);
     RUN(shutdown_frees_the_port);
+    RUN(shutdown_from_a_handler);
     RUN(refused_and_clashing_ports);
     ami_store_free(local);
     ami_store_free(net);

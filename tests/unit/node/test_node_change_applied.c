@@ -1,0 +1,80 @@
+/* Claim: a registry change reaches a node through the change feed key by key:
+ * stopping one of 40 workers, creating one, changing one's script and
+ * deleting one are each applied (the instance stops / starts / reloads / goes)
+ * without the node listing the registry (the O(workers) pass that cost 20
+ * listings of 10,000 records when 20 workers were created beside 10,000). */
+#include "check.h"
+#include "node_helpers.h"
+#include "node/node_internal.h"
+
+static int64_t counter(ami_node *n, int64_t *field)
+{
+    pthread_mutex_lock(&n->mu);
+    int64_t v = *field;
+    pthread_mutex_unlock(&n->mu);
+    return v;
+}
+
+static void tweak(ami_node_options *o) { o->resync_ms = 60000; }   /* no repair list during the test */
+
+enum { N = 40 };
+
+static void changes_do_not_list(void)
+{
+    char db[400];
+    snprintf(db, sizeof db, "%s", check_path("c.db"));
+    ami_store *st = NULL;
+    char uri[700];
+    snprintf(uri, sizeof uri, "sqlite:%s", db);
+    CHECK_RC(ami_store_open(&st, uri));
+    char *sid[N];
+    for (int i = 0; i < N; i++)
+        sid[i] = make_worker(st, "c-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
+    ami_node *n = open_node(db, "c-1", tweak);
+    CHECK_RC(ami_node_start(n));
+    int all = 0;
+    for (int t = 0; t < 300 && !all; t++) {
+        all = 1;
+        for (int i = 0; i < N && all; i++) all = stat_running(n, sid[i]);
+        if (!all) nap_ms(100);
+    }
+    CHECK(all);
+    int64_t l0 = counter(n, &n->registry_lists), c0 = counter(n, &n->registry_changes);
+
+    update_worker(st, sid[0], "{\"active\":false}");
+    CHECK(WAIT_FOR(!stat_running(n, sid[0]), 10000) >= 0);
+
+    char *fresh = make_worker(st, "c-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
+    CHECK(WAIT_FOR(stat_running(n, fresh), 10000) >= 0);
+
+    char hash0[256];
+    snprintf(hash0, sizeof hash0, "%s", stat_str(n, sid[1], "scriptHash"));
+    update_worker(st, sid[1], "{\"script\":\"await Stels.sleep(3600001);\"}");
+    CHECK(WAIT_FOR(strcmp(stat_str(n, sid[1], "scriptHash"), hash0) && stat_running(n, sid[1]), 10000) >= 0);
+
+    CHECK_RC(ami_registry_delete(st, sid[2]));
+    json_t *s = NULL;
+    CHECK(WAIT_FOR((json_decref(s), s = worker_stats(n, sid[2])) == NULL, 10000) >= 0);
+    json_decref(s);
+
+    int64_t lists = counter(n, &n->registry_lists) - l0, applied = counter(n, &n->registry_changes) - c0;
+    fprintf(stderr, "4 changes: %lld registry lists, %lld feed reports applied key by key\n", (long long)lists,
+            (long long)applied);
+    CHECK(applied >= 4);
+    CHECK(lists == 0);
+    CHECK(stat_running(n, sid[3]));   /* the others run on */
+
+    ami_node_stop(n);
+    ami_node_free(n);
+    ami_store_free(st);
+    for (int i = 0; i < N; i++) free(sid[i]);
+    free(fresh);
+}
+
+int main(void)
+{
+    ami_init();
+    RUN(changes_do_not_list);
+    ami_shutdown();
+    return check_done();
+}
