@@ -35,8 +35,12 @@ B_ABS=$(realpath "$B"); mkdir -p "$root/ex/h"
     case "$cmd" in
       amid*) cmd="${cmd/--listen 127.0.0.1:3000/--listen 127.0.0.1:0}"
              cmd="${cmd/--config \/usr\/local\/etc\/ami\/amid.conf/--config $OLDPWD/docs/amid.conf --db ./ami.db}"
+             # a fresh log, and this amid's own "started" line (pid $p): the child truncates amid.log only
+             # once it runs, so a loaded machine could otherwise read the previous example's log and kill
+             # the child before it has set up its signal handling (exit 143 with a stale log)
+             : > amid.log
              eval "exec $cmd" > amid.log 2>&1 & p=$!
-             for i in $(seq 300); do grep -q "started" amid.log && break; sleep 0.1; done   # its signal handlers are in place once it says so
+             for i in $(seq 300); do grep -q "started.*pid $p)" amid.log && break; sleep 0.1; done   # its signal handlers are in place once it says so
              kill $p 2>/dev/null; wait $p; rc=$?
              echo "rc=$rc: $cmd"; [ $rc -eq 0 ] || cat amid.log;;
       *"--url"*) echo "rc=0: (needs a running amid) $cmd";;
