@@ -358,14 +358,25 @@ static int key_scan_row(const unsigned char *key, size_t key_len, const char *va
  * only for `field`.  Each row's key and versionstamp go to `fp` when given.
  * NULL on error.
  */
+/* A raw scan of the rows under `prefix` (stolen) through key_scan_row: 0 or AMI_E…. */
+static int key_scan_run(ami_store *store, json_t *prefix, key_scan *c)
+{
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    int rc = prefix ? ami__store_list_raw(store, &lo, key_scan_row, c) : ami__error_oom();
+    json_decref(prefix);
+    return rc ? rc : c->rc;
+}
+
 static json_t *key_set_fp(ami_store *store, json_t *prefix /* stolen */, size_t at, const char *field, ami_buf *fp)
 {
     key_scan c = { json_object(), at, field, fp, 0 };
-    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
-    lo.prefix = prefix;
-    int rc = prefix && c.set ? ami__store_list_raw(store, &lo, key_scan_row, &c) : ami__error_oom();
-    json_decref(prefix);
-    if (rc || c.rc) {
+    if (!c.set) {
+        json_decref(prefix);
+        ami__error_oom();
+        return NULL;
+    }
+    if (key_scan_run(store, prefix, &c)) {
         json_decref(c.set);
         return NULL;
     }
@@ -566,11 +577,7 @@ static int feed_exact(ami_store *store)
 static int scan_fp(ami_store *store, json_t *prefix, ami_buf *fp)
 {
     key_scan c = { NULL, 0, NULL, fp, 0 };
-    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
-    lo.prefix = prefix;
-    int rc = prefix ? ami__store_list_raw(store, &lo, key_scan_row, &c) : ami__error_oom();
-    json_decref(prefix);
-    return rc ? rc : c.rc;
+    return key_scan_run(store, prefix, &c);
 }
 
 static int same_filter(const char *a, const char *b) { return a && b ? !strcmp(a, b) : a == b; }
