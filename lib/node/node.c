@@ -407,7 +407,7 @@ static int apply_changes(ami_node *node, const char *from)
     if (!rc) {
         fk.prefix = (const unsigned char *)enc.ptr;
         fk.plen = enc.size;
-        rc = ami__sqlite_changes(ami__store_backend(node->store), from, AMI__FEED_SCAN_MAX, feed_key, &fk);
+        rc = ami__store_changes(node->store, from, AMI__FEED_SCAN_MAX, feed_key, &fk);
     }
     ami_buf_dispose(&enc);
     if (rc || fk.other || json_object_size(fk.sids) > AMI__FEED_KEYS_MAX) {

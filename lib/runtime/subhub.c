@@ -179,7 +179,7 @@ static void round_of_checks(ami__subhub *h, const char *from, const char *to)
     int listed = 0;
     if (from[0]) {
         pthread_mutex_unlock(&h->mu);
-        int rc = ami__sqlite_changes(ami__store_backend(h->store), from, CHANGES_MAX, add_change, &changed);
+        int rc = ami__store_changes(h->store, from, CHANGES_MAX, add_change, &changed);
         pthread_mutex_lock(&h->mu);
         listed = rc == 0 && changed.size < ((size_t)1 << 30);
     }

@@ -227,6 +227,14 @@ AMI_EXTERN(void) ami_store_free(ami_store *store)
 
 ami_store_backend *ami__store_backend(ami_store *store) { return store ? store->be : NULL; }
 
+int ami__store_changes(ami_store *store, const char *after, size_t max, ami__change_fn fn, void *payload)
+{
+    if (!store) return AMI_EUNSUPPORTED;
+    if (!strcmp(store->be->name, "sqlite")) return ami__sqlite_changes(store->be, after, max, fn, payload);
+    if (!strcmp(store->be->name, "etcd")) return ami__etcd_changes(store->be, after, max, fn, payload);
+    return AMI_EUNSUPPORTED;
+}
+
 AMI_EXTERN(unsigned int) ami_store_capabilities(const ami_store *store)
 {
     return store ? store->be->capabilities : 0;

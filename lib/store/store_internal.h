@@ -38,6 +38,15 @@ int ami__etcd_backend_open(ami_store_backend **out, const char *uri);
 typedef void (*ami__change_fn)(const unsigned char *key, size_t key_len, void *payload);
 int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload);
 
+/* etcd: the same from the hub's log of recent changes (the stream over the whole
+ * prefix that the handle's first watch started): 1 when that log cannot tell (no
+ * hub yet, `after` older than it, more than `max` keys, or a commit of this
+ * handle that the stream has not caught up with within 200 ms).
+ * AMI_EUNSUPPORTED for another backend. */
+int ami__etcd_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload);
+/* ami__sqlite_changes or ami__etcd_changes, as the handle's backend is; AMI_EUNSUPPORTED for another. */
+int ami__store_changes(ami_store *store, const char *after, size_t max, ami__change_fn fn, void *payload);
+
 /* SQLite: a number that changes whenever anyone commits to the file, this handle
  * included (PRAGMA data_version on the watch connection, which never writes): one
  * read transaction, no table read.  AMI_EUNSUPPORTED for another backend or

@@ -63,7 +63,9 @@
  * watch from before the hub's start gets a stream of its own: a range finds the
  * newest key set after `after` at once, otherwise it waits on etcd's replay
  * (deletes, compaction).  Expired entries show on the feed when etcd's lease
- * deletes them (the envelope hides them earlier).
+ * deletes them (the envelope hides them earlier).  The same record names the
+ * keys changed after a point (ami__etcd_changes), so the node's scheduler and
+ * the subscription hub read only those, as they do with SQLite's change log.
  *
  * Endpoint failover: a request goes to the endpoint that last answered; when
  * it cannot connect it moves to the next.  Reads also move on any failure; a
@@ -1194,6 +1196,42 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
         ami__error_set(AMI_ETIMEOUT, "no change within %d ms", timeout_ms);
     }
     return rc;
+}
+
+#define CHANGES_CATCHUP_MS 200   /* how long ami__etcd_changes waits for the stream to bring what precedes our own commits */
+
+int ami__etcd_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload)
+{
+    if (!be || strcmp(be->name, "etcd")) return AMI_EUNSUPPORTED;
+    ec_backend *b = (ec_backend *)be;
+    uint64_t a = 0;
+    int rc = ami__vs_parse(&a, after);
+    if (rc) return rc;
+    pthread_mutex_lock(&b->wmu);
+    int64_t deadline = ami_time_mono_ms() + CHANGES_CATCHUP_MS;
+    int missed = 0;
+    for (;;) {
+        /* the log is whole after `a` only from the hub's start and above its floor */
+        if (b->hub_state != 1 || (int64_t)a + 1 < b->hub_start || (int64_t)a < b->hub_floor) { missed = 1; break; }
+        /* this handle's commits go in at once, others' when the stream brings them: a commit of
+         * ours past the stream's point may have others' before it still on the way */
+        int64_t newest = 0;
+        for (size_t i = 0; i < b->ev_n; i++)
+            if (b->ev[(b->ev_head + i) % HUB_KEEP].rev > newest) newest = b->ev[(b->ev_head + i) % HUB_KEEP].rev;
+        if (newest < b->hub_next) break;
+        int64_t now = ami_time_mono_ms();
+        if (now >= deadline) { missed = 1; break; }
+        timed_wait(b, (int)(deadline - now));
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < b->ev_n && !missed; i++) {
+        const hub_event *e = &b->ev[(b->ev_head + i) % HUB_KEEP];
+        if (e->rev <= (int64_t)a) continue;
+        if (++n > max) { missed = 1; break; }
+        fn(e->key, e->key_len, payload);
+    }
+    pthread_mutex_unlock(&b->wmu);
+    return missed;
 }
 
 static void ec_wake(ami_store_backend *be)

@@ -18,7 +18,7 @@ static inline ami_node *open_node(const char *db, const char *nid, void (*tweak)
 {
     ami_node_options o = AMI_NODE_OPTIONS_INIT;
     char uri[600];
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
+    snprintf(uri, sizeof uri, "%s%s", strstr(db, "://") ? "" : "sqlite:", db);   /* a SQLite path, or a store URI */
     o.store_uri = uri;
     o.nid = nid;
     o.lease_ms = 1000;
