@@ -104,6 +104,14 @@ static int cas_write(int *committed, ami_store *store, const json_t *key, const 
 AMI_EXTERN(int) ami_election_try_acquire(ami_lease *out, int *acquired, ami_store *store,
                                          const char *sid, const char *nid, int64_t lease_ms)
 {
+    int64_t at;
+    return ami__election_try_acquire(out, acquired, store, sid, nid, lease_ms, &at);
+}
+
+int ami__election_try_acquire(ami_lease *out, int *acquired, ami_store *store, const char *sid, const char *nid,
+                              int64_t lease_ms, int64_t *at_mono)
+{
+    *at_mono = ami_time_mono_ms();
     if (!out || !acquired || !store) return ami__error_set(AMI_EINVAL, "ami_election_try_acquire: NULL argument");
     *acquired = 0;
     memset(out, 0, sizeof *out);
@@ -117,7 +125,9 @@ AMI_EXTERN(int) ami_election_try_acquire(ami_lease *out, int *acquired, ami_stor
     int present;
     rc = read_lease(&cur, &present, store, key, sid);
     if (rc) goto done;
+    /* the lease's time starts here, after the read (which may have been slow), on both clocks */
     int64_t now = ami_time_now_ms();
+    *at_mono = ami_time_mono_ms();
     if (present) compute_expiry(&cur, now);
     if (present && !cur.expired) {
         *out = cur;                         /* held by someone (maybe an earlier us) */

@@ -15,6 +15,7 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "node/node_internal.h"
+#include "election/election_internal.h"
 
 int64_t ami__fence_margin(int64_t lease_ms)
 {
@@ -156,18 +157,33 @@ static void renew(ami_node *node, item *it)
 static void campaign(ami_node *node, item *it)
 {
     ami__worker *w = it->w;
-    int64_t t0 = ami_time_mono_ms();
+    int64_t t0 = ami_time_mono_ms(), at = t0;
     ami_lease l;
     int acquired = 0;
-    int rc = ami_election_try_acquire(&l, &acquired, node->store, it->sid, node->nid, node->o.lease_ms);
+    int rc = ami__election_try_acquire(&l, &acquired, node->store, it->sid, node->nid, node->o.lease_ms, &at);
+    int64_t lease_ms = node->o.lease_ms;
+    if (rc == 0 && acquired && ami_time_mono_ms() > at + lease_ms - ami__fence_margin(lease_ms)) {
+        /* the write outlasted the fence point: this node must not run on this lease, and left alone the
+         * lease would keep every node (this one too) waiting for its expiry, up to a whole lease more.
+         * Release it now, as a stopping node does, and campaign again at once. */
+        int64_t took = ami_time_mono_ms() - t0;
+        int rrc = ami_election_release(node->store, &l);
+        pthread_mutex_lock(&node->mu);
+        ami__node_wlog(node, w, "warn", "elected (term %lld) by a call that took %lld ms, past the self-fence: %s",
+                       (long long)l.term, (long long)took, rrc ? "left to expire (the release failed)" : "released at once");
+        w->next_campaign = ami_time_mono_ms();
+        pthread_mutex_unlock(&node->mu);
+        return;
+    }
     pthread_mutex_lock(&node->mu);
     int64_t now = ami_time_mono_ms();
     if (rc == 0 && acquired) {
         w->lease = l;
         w->held = 1;
         w->term = l.term;
-        w->renewed_mono = t0;
-        w->next_renew = t0 + node->o.renew_ms;
+        /* from when the lease's time was taken, not from before a read that may have been slow */
+        w->renewed_mono = at;
+        w->next_renew = at + node->o.renew_ms;
         w->stats_dirty = 1;
         ami__node_wlog(node, w, "info", "elected leader on %s (term %lld)", node->nid, (long long)l.term);
         if (ami__node_leader_eligible(node, w)) ami__node_reconcile(node, w);
@@ -183,6 +199,10 @@ static void campaign(ami_node *node, item *it)
         }
         w->next_campaign = next;
     }
+    /* AMI_LOG=debug: each campaign's duration and what it saw, to tell why an election came late */
+    ami__log(AMI__LOG_DEBUG, "node %s: campaign for %s took %lld ms: rc %d acquired %d, lease of %s term %lld expires %+lld ms; next %+lld ms",
+             node->nid, it->sid, (long long)(now - t0), rc, acquired, l.leader, (long long)l.term,
+             (long long)(l.expires_at ? l.expires_at - ami_time_now_ms() : 0), (long long)(w->next_campaign - now));
     pthread_mutex_unlock(&node->mu);
 }
 
