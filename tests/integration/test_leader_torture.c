@@ -59,6 +59,12 @@ static int by_start(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static int by_value(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int64_t counter(void)
 {
     json_t *k = ami_key_new("tt", "ctr", NULL), *e = NULL;
@@ -154,6 +160,9 @@ static void torture(void)
     int faults = 0, kills = 0, stops = 0, terms = 0, slow = 0, locked = 0;
     int slow_locked = 0, slow_stop = 0, slow_kill = 0, slow_term = 0, slow_none = 0, slow_bystander = 0;
     int64_t max_gap = 0, max_gap_unlocked = 0, max_locked = 0;
+    enum { MAX_LAG = 4096 };
+    static int64_t lag[MAX_LAG];
+    int n_lag = 0;
     int64_t end = ami_time_mono_ms() + (int64_t)seconds * 1000;
     nap_ms(1500);
     while (ami_time_mono_ms() < end) {
@@ -168,12 +177,12 @@ static void torture(void)
         int kind = (int)rnd(3);
         double load[1] = { 0 };
         getloadavg(load, 1);
-        int64_t t = ami_time_now_ms(), freeze = 0, old_expiry = 0;
+        int64_t t = ami_time_now_ms(), freeze = 0, old_expiry = 0, old_term = 0;
         ami_lease old;
         if (kind == 0) {
             kill(pids[v], SIGKILL);
             waitpid(pids[v], NULL, 0);
-            if (ami_election_get(&old, st, sid) == 0) old_expiry = old.expires_at;   /* final: its holder is gone */
+            if (ami_election_get(&old, st, sid) == 0) { old_expiry = old.expires_at; old_term = old.term; }   /* final: its holder is gone */
             pids[v] = spawn(v);
             back[v] = ami_time_now_ms();
             kills++;
@@ -182,7 +191,7 @@ static void torture(void)
             kill(pids[v], SIGSTOP);
             wait_stopped(pids[v]);
             lock = holds_write_lock(pids[v]);
-            if (ami_election_get(&old, st, sid) == 0) old_expiry = old.expires_at;
+            if (ami_election_get(&old, st, sid) == 0) { old_expiry = old.expires_at; old_term = old.term; }
             if (lock > 0) locked++;
             int64_t left = freeze - (ami_time_now_ms() - t);
             if (left > 0) nap_ms((int)left);
@@ -196,7 +205,7 @@ static void torture(void)
             waitpid(pids[v], &status, 0);
             if (!WIFEXITED(status) || WEXITSTATUS(status)) fprintf(stderr, "    SIGTERM: %s exited badly\n", nids[v]);
             CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-            if (ami_election_get(&old, st, sid) == 0) old_expiry = old.expires_at;
+            if (ami_election_get(&old, st, sid) == 0) { old_expiry = old.expires_at; old_term = old.term; }
             pids[v] = spawn(v);
             back[v] = ami_time_now_ms();
             terms++;
@@ -217,6 +226,10 @@ static void torture(void)
                             "iteration %+lld ms (%lld ms after the thaw)\n", faults, nids[v], was_leader ? "the leader" : "not the leader",
                     (long long)freeze, first ? (long long)(first - t) : -1LL, first ? (long long)(first - t - freeze) : -1LL);
         }
+        /* a kill -9 of the leader: from the expiry of the lease it left to the next election */
+        ami_lease nl;
+        if (kind == 0 && was_leader && first && old_expiry && n_lag < MAX_LAG && ami_election_get(&nl, st, sid) == 0 && nl.term == term)
+            lag[n_lag++] = nl.timestamp - old_expiry;
         if (gap >= 0 && gap <= BOUND) continue;
         /* over the bound: say why */
         slow++;
@@ -226,10 +239,10 @@ static void torture(void)
         else slow_term++;
         if (gap < 0) slow_none++;
         if (!was_leader) slow_bystander++;   /* the fault missed the leader: its lease lapsed on its own (renewals starved) */
-        char elected[200] = "?";
-        ami_lease nl;
+        char elected[320] = "?";
         if (ami_election_get(&nl, st, sid) == 0 && nl.term == term)
-            snprintf(elected, sizeof elected, "%+lld ms (%s, term %lld)", (long long)(nl.timestamp - t), nl.leader, (long long)term);
+            snprintf(elected, sizeof elected, "%+lld ms (%s, term %lld; %lld term(s) between without an iteration)",
+                     (long long)(nl.timestamp - t), nl.leader, (long long)term, (long long)(term - old_term - 1));
         char how[96] = "";
         if (kind == 1)
             snprintf(how, sizeof how, " for %lld ms, %s", (long long)freeze,
@@ -239,10 +252,10 @@ static void torture(void)
             if (q != v)
                 o += snprintf(others + o, sizeof others - (size_t)o, "%s%s back %lld ms before", o ? ", " : "", nids[q],
                               (long long)(t - back[q]));
-        fprintf(stderr, "    over the bound: fault %d, %s of %s (%s)%s; lease seen after the fault expires at %+lld ms; next leader "
+        fprintf(stderr, "    over the bound: fault %d, %s of %s (%s)%s; lease seen after the fault (term %lld) expires at %+lld ms; next leader "
                         "elected at %s, first iteration %+lld ms (%lld ms after the %s); others: %s (started or thawed); load %.1f\n",
                 faults, KIND[kind], nids[v], was_leader ? "the leader" : "not the leader", how,
-                (long long)(old_expiry ? old_expiry - t : 0), elected, first ? (long long)(first - t) : -1LL, (long long)gap,
+                (long long)old_term, (long long)(old_expiry ? old_expiry - t : 0), elected, first ? (long long)(first - t) : -1LL, (long long)gap,
                 kind == 1 ? "thaw" : "fault", others, load[0]);
     }
     for (int i = 0; i < N; i++) { kill(pids[i], SIGCONT); kill(pids[i], SIGTERM); }
@@ -299,6 +312,12 @@ static void torture(void)
                         "%d of %d (next leader's first iteration at most %lld ms after the SIGSTOP); max without a frozen lock holder %lld ms\n",
                 slow, faults, slow_locked, slow_stop, slow_kill, slow_term, slow_none, slow_bystander, locked, stops, (long long)max_locked,
                 (long long)max_gap_unlocked);
+    if (n_lag) {
+        qsort(lag, (size_t)n_lag, sizeof lag[0], by_value);
+        fprintf(stderr, "    kill -9 of the leader, from the expiry of its lease to the next election: median %lld ms, "
+                        "90th percentile %lld ms, max %lld ms (%d kills)\n", (long long)lag[n_lag / 2],
+                (long long)lag[n_lag * 9 / 10], (long long)lag[n_lag - 1], n_lag);
+    }
     CHECK(faults > 0 && n > 0);
     CHECK_INT(overlaps, 0);
     CHECK_INT(regressions, 0);

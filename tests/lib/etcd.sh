@@ -12,6 +12,8 @@
 #   etcd_wait_healthy [S]  wait (up to S s, default 20) until every live member answers
 # ETCD_HOST (default 127.0.0.1) is the address members listen on; ETCD_EXEC is a
 # command prefix members run under (e.g. "ip netns exec NS" for a network namespace).
+# AMI_ETCD_LOG_LEVEL (default error; e.g. info, with AMI_KEEP_TMP=1 to keep DIR) is the
+# members' log level: info logs their raft leader changes and slow disk warnings.
 # As commands:
 #   tests/lib/etcd.sh start N DIR   start N members in the background, print the endpoints,
 #                                   write DIR/pids (stop them with: tests/lib/etcd.sh stop DIR)
@@ -38,7 +40,7 @@ etcd_member_cmd() {   # I -> starts member I in the background, records its pid
     --initial-cluster "$cluster" --initial-cluster-state new \
     --initial-cluster-token "$ETCD_TOKEN" \
     --heartbeat-interval 50 --election-timeout 500 \
-    --logger zap --log-level error >"$ETCD_DIR/m$i.log" 2>&1 &
+    --logger zap --log-level "${AMI_ETCD_LOG_LEVEL:-error}" >"$ETCD_DIR/m$i.log" 2>&1 &
   ETCD_PIDS[$i]=$!
 }
 
