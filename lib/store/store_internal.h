@@ -61,6 +61,11 @@ int ami__sqlite_next_expiry(ami_store_backend *be, int64_t now_ms, int64_t *out)
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
 /* Tests: commits run by group commit so far: transactions, and the batches they held. */
 void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches);
+/* Tests: heavy batches (HEAVY_BYTES of keys and values and more) committed so far, those
+ * a thread other than their own ran (group commit keeps it 0), the batches waiting in the
+ * queue now, and whether a group is running now. */
+void ami__sqlite_backend_heavy_stats(ami_store_backend *be, uint64_t *heavy, uint64_t *heavy_other, size_t *queued,
+                                     int *running);
 /* ami_store_list's range and snapshot without building JSON values: each entry is
  * handed to cb as the backend gives it (encoded key, value text, versionstamp);
  * cb returns non-zero to stop.  Errors as ami_store_list. */

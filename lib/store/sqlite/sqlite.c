@@ -35,7 +35,10 @@
  * Group commit: threads committing on one handle at once queue up; the first
  * runs the whole queue in one write transaction (one fsync), each batch with
  * its own checks (which see the batches before it) and its own versionstamp,
- * in queue order (sq_commit).
+ * in queue order (sq_commit).  A heavy batch (HEAVY_BYTES and more) is run
+ * only by its own thread: a thread with a small write never pays for a
+ * neighbour's big one, it commits the queue up to it and hands the next turn
+ * to its owner (docs/reliability.md, "Big values beside a neighbour").
  *
  * ":memory:" gives a private in-memory database per handle: both connections
  * open one uniquely named shared-cache memory database (no WAL; table locks
@@ -75,6 +78,7 @@
 #define LOG_PRUNE_EVERY   1024    /* prune when the counter is a multiple of this */
 #define PURGE_EVERY_MS    1000    /* purge expired rows at most this often per handle */
 #define RING              1024    /* own commits' keys kept for this handle's watchers */
+#define HEAVY_BYTES       16384   /* a batch writing this many key and value bytes runs in its own thread's turn */
 
 enum {
     S_GET, S_CHECK, S_LIST_ASC, S_LIST_DESC, S_BEGIN, S_COMMIT, S_ROLLBACK, S_MAXVS, S_DV, S_OTHERS,
@@ -159,6 +163,7 @@ typedef struct {
     pthread_cond_t qcv;
     struct job *q_head, *q_tail;
     int q_running;
+    uint64_t heavy, heavy_other;    /* heavy batches run, and those run by another thread (0 by design) */
 
     /* change feed, all under wmu */
     pthread_mutex_t wmu;
@@ -419,6 +424,7 @@ static int tombstone(sq_backend *b, sqlite3_int64 vs, const void *key, size_t ke
 typedef struct job {
     const ami_store_op *ops;
     size_t n_ops;
+    int heavy;          /* HEAVY_BYTES or more: only its own thread runs it */
     int committed;
     ami_versionstamp vs;
     int rc;
@@ -623,12 +629,27 @@ static int group_run(sq_backend *b, job *jobs, int force_purge, int *nothing)
     }
 }
 
+/* Key and value bytes a batch writes reach HEAVY_BYTES. */
+static int is_heavy(const ami_store_op *ops, size_t n_ops)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < n_ops; i++) bytes += ops[i].key_len + (ops[i].type == AMI_STORE_OP_SET ? ops[i].value_len : 0);
+    return bytes >= HEAVY_BYTES;
+}
+
 /*
- * Group commit: a committing thread queues its batch; the first to find no
- * group running takes the whole queue and runs it in one transaction (one WAL
+ * Group commit: a committing thread queues its batch; a thread that finds no
+ * group running takes the queue and runs it in one transaction (one WAL
  * write, one fsync with sync=full); the others wait for their result.  When
  * the group fails (not a conflict: an error), each batch is run alone, so an
  * error belongs to the batch that caused it.
+ *
+ * Fairness: the thread running a group spends its own time on everyone's
+ * batches, which is cheap for small ones (that is the point) but not for a
+ * neighbour's 60 KB value.  So a group stops before the first heavy batch of
+ * another thread, and while a heavy batch heads the queue only its own
+ * thread may take the next turn (it then takes the queue behind it as usual).
+ * Queue order, and so versionstamp order, is unchanged.
  */
 static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_ops, int *committed,
                      ami_versionstamp vs)
@@ -638,22 +659,32 @@ static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_op
     memset(&j, 0, sizeof j);
     j.ops = ops;
     j.n_ops = n_ops;
+    j.heavy = is_heavy(ops, n_ops);
     pthread_mutex_lock(&b->qmu);
     if (b->q_tail) b->q_tail->next = &j;
     else b->q_head = &j;
     b->q_tail = &j;
     while (!j.done) {
-        if (b->q_running) {
+        if (b->q_running || (b->q_head->heavy && b->q_head != &j)) {
             pthread_cond_wait(&b->qcv, &b->qmu);
             continue;
         }
         b->q_running = 1;
-        job *group = b->q_head;
-        b->q_head = b->q_tail = NULL;
+        /* the queue up to another thread's heavy batch (the head is ours or light) */
+        job *group = b->q_head, *last = group;
+        while (last->next && !(last->next->heavy && last->next != &j)) last = last->next;
+        b->q_head = last->next;
+        if (!b->q_head) b->q_tail = NULL;
+        last->next = NULL;
         pthread_mutex_unlock(&b->qmu);
 
         int nothing = 0, n = 0;
-        for (job *g = group; g; g = g->next) n++;
+        uint64_t heavy = 0, heavy_other = 0;
+        for (job *g = group; g; g = g->next) {
+            n++;
+            heavy += (uint64_t)g->heavy;
+            heavy_other += (uint64_t)(g->heavy && g != &j);
+        }
         pthread_mutex_lock(&b->mmu);
         int rc = group_run(b, group, 0, &nothing);
         if (rc && n > 1) {
@@ -671,6 +702,8 @@ static int sq_commit(ami_store_backend *be, const ami_store_op *ops, size_t n_op
         pthread_mutex_unlock(&b->mmu);
 
         pthread_mutex_lock(&b->qmu);
+        b->heavy += heavy;
+        b->heavy_other += heavy_other;
         for (job *g = group, *next; g; g = next) {
             next = g->next;
             g->done = 1;
@@ -1212,6 +1245,22 @@ void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_pru
     if (!be || strcmp(be->name, "sqlite")) return;
     if (log_keep > 0) b->log_keep = log_keep;
     if (log_prune_every > 0) b->log_prune_every = log_prune_every;
+}
+
+void ami__sqlite_backend_heavy_stats(ami_store_backend *be, uint64_t *heavy, uint64_t *heavy_other, size_t *queued,
+                                     int *running)
+{
+    sq_backend *b = (sq_backend *)be;
+    *heavy = *heavy_other = 0;
+    *queued = 0;
+    *running = 0;
+    if (!be || strcmp(be->name, "sqlite")) return;
+    pthread_mutex_lock(&b->qmu);
+    *heavy = b->heavy;
+    *heavy_other = b->heavy_other;
+    for (job *g = b->q_head; g; g = g->next) (*queued)++;
+    *running = b->q_running;
+    pthread_mutex_unlock(&b->qmu);
 }
 
 void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches)
