@@ -420,16 +420,13 @@ force(G, '__ami_async', asyncCall);
 
 function lazyGet(key) { lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
 function lazySet(v, key) { lazyLoad(key); this[key] = v; }
-var lazyAccessor = { get: lazyGet, set: lazySet, configurable: true, enumerable: false };
 /* The names of a part are one string, separated by spaces: an array of them
  * in every idle instance cost an object and a slot per name (~4 KB in all),
  * and they are only read when a part loads (or fails to). */
-/* the accessor on holder[names…] (only where the name is missing, with onlyMissing) */
-function lazyPut(holder, names, onlyMissing) {
-    names = names.split(' ');
-    for (var i = 0; i < names.length; i++)
-        if (!onlyMissing || holder[names[i]] === undefined) Object.defineProperty(holder, names[i], lazyAccessor);
-}
+/* the accessor on holder[names…] (only where the name is missing, with
+ * onlyMissing); holder an array: one '|'-separated group of names per holder
+ * (host.lazyPut, lib/runtime/prelude.c: in C, one call per part) */
+function lazyPut(holder, names, onlyMissing) { host.lazyPut(holder, names, onlyMissing ? 1 : 0, lazyGet, lazySet); }
 /* remove the accessors of holder[names…] (the part defines the real ones) */
 function lazyDrop(holder, names) {
     names = names.split(' ');
@@ -519,15 +516,13 @@ function loadPoly() {
         host.lazy(2)(kit);
         force(G, 'Deno', host.lazy(3)({ force: force, host: host, loadWeb: loadWeb, PromiseImpl: PromiseImpl }));
     } catch (e) {
-        for (i = 0; i < groups.length; i++) lazyPut(polyHolders[i], groups[i], true);
+        lazyPut(polyHolders, polyNames, true);
         lazyPut(G, 'RegExp', true);
         polyLoaded = false;
         throw e;
     }
 }
-var polyGroups = polyNames.split('|');
-for (var pi = 0; pi < polyGroups.length; pi++) lazyPut(polyHolders[pi], polyGroups[pi], true);
-polyGroups = undefined;
+lazyPut(polyHolders, polyNames, true);
 lazyPut(G, 'RegExp', false);   /* present natively: replaced on first use */
 
 /* ---- logger ---- */
@@ -677,17 +672,10 @@ function loadWeb() {
     webKit = kit;
     return kit;
 }
-/* Duktape's own TextEncoder and TextDecoder give way: cut their
- * prototype.constructor cycles so reference counting frees them now (an
- * instance then needs no collection after setup) */
-var wnames = webNames.split(' ');
-for (var wi = 0; wi < wnames.length; wi++) {
-    var wold = G[wnames[wi]];
-    if (typeof wold === 'function' && isObject(wold.prototype) && wold.prototype.constructor === wold)
-        delete wold.prototype.constructor;
-}
-wold = wnames = undefined;
-lazyPut(G, webNames, false);
+/* Duktape's own TextEncoder and TextDecoder give way: host.lazyPut (mode 2)
+ * cuts their prototype.constructor cycles so reference counting frees them
+ * now (an instance then needs no collection after setup) */
+host.lazyPut(G, webNames, 2, lazyGet, lazySet);
 
 /* ---- hooks for the C side ---- */
 
