@@ -33,6 +33,7 @@ static const struct { const char *file; const char *src; int unconstruct; } lazy
     { "ami:prelude-web", ami__prelude_web_js, 0 },            /* 6: web globals, fetch (lib/runtime/web) */
     { "ami:cex", ami__cex_js, 0 },                            /* 7: Stels.runtime.cex, the exchange connectors */
     { "ami:prelude-stels", ami__prelude_stels_js, 1 },        /* 8: Stels.net, Stels.local, Stels.webfix */
+    { "ami:prelude-more", ami__prelude_more_js, 1 },          /* 9: the loaders of 0-8, logger, iterators */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
