@@ -179,6 +179,7 @@ extern const char ami__prelude_promise_js[];  /* loaded on first use */
 extern const char ami__prelude_deno_js[];     /* loaded on first use */
 extern const char ami__prelude_timers_js[];   /* loaded on first use */
 extern const char ami__prelude_stels_js[];    /* loaded on first use */
+extern const char ami__prelude_more_js[];     /* loaded on first use */
 extern const char ami__prelude_gen_js[];      /* loaded on first use */
 extern const char ami__prelude_web_js[];      /* loaded on first use */
 extern const char ami__cex_js[];              /* Stels.runtime.cex, loaded on first use */

@@ -33,6 +33,7 @@ static const struct { const char *file; const char *src; int unconstruct; } lazy
     { "ami:prelude-web", ami__prelude_web_js, 0 },            /* 6: web globals, fetch (lib/runtime/web) */
     { "ami:cex", ami__cex_js, 0 },                            /* 7: Stels.runtime.cex, the exchange connectors */
     { "ami:prelude-stels", ami__prelude_stels_js, 1 },        /* 8: Stels.net, Stels.local, Stels.webfix */
+    { "ami:prelude-more", ami__prelude_more_js, 1 },          /* 9: the loaders of 0-8, logger, iterators */
 };
 enum { LAZY_PARTS = sizeof lazy_parts / sizeof lazy_parts[0] };
 static void *lazy_code[LAZY_PARTS];
@@ -145,6 +146,69 @@ static duk_ret_t h_lazy(duk_context *ctx)
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
     }
     return 1;
+}
+
+/*
+ * host.lazyPut(holder, names, mode, get, set): the prelude's accessor for
+ * names loaded on first use (prelude.js, lazyPut), defined on holder[name]
+ * for each space-separated name as Object.defineProperty(holder, name,
+ * { get, set, configurable: true, enumerable: false }) would.  holder may be
+ * an array of holders: names then has one group per holder, separated by
+ * '|'.  mode 1: only where holder[name] is undefined; mode 2: always, and a
+ * function replaced loses its prototype.constructor link (Duktape's own
+ * TextEncoder and TextDecoder: reference counting frees them then, with no
+ * collection); 0: always.  Done here, in one native call per part: the
+ * same loop in the prelude (a split and a defineProperty with a descriptor
+ * per name) was an eighth of an instance's creation.
+ */
+static void lazy_put_one(duk_context *ctx, duk_idx_t holder, const char *name, size_t len, int mode)
+{
+    if (mode) {
+        duk_get_prop_lstring(ctx, holder, name, len);
+        int skip = mode == 1 && !duk_is_undefined(ctx, -1);
+        if (mode == 2 && duk_is_function(ctx, -1)) {
+            duk_get_prop_string(ctx, -1, "prototype");
+            if (duk_is_object(ctx, -1)) {
+                duk_get_prop_string(ctx, -1, "constructor");
+                if (duk_strict_equals(ctx, -1, -3)) duk_del_prop_string(ctx, -2, "constructor");
+                duk_pop(ctx);
+            }
+            duk_pop(ctx);
+        }
+        duk_pop(ctx);
+        if (skip) return;
+    }
+    duk_push_lstring(ctx, name, len);
+    duk_dup(ctx, 3);
+    duk_dup(ctx, 4);
+    duk_def_prop(ctx, holder, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER | DUK_DEFPROP_SET_CONFIGURABLE |
+                                  DUK_DEFPROP_CLEAR_ENUMERABLE);
+}
+
+static duk_ret_t h_lazy_put(duk_context *ctx)
+{
+    int mode = duk_to_int(ctx, 2);
+    const char *names = duk_require_string(ctx, 1);
+    duk_require_function(ctx, 3);
+    duk_require_function(ctx, 4);
+    int many = duk_is_array(ctx, 0);
+    duk_uarridx_t group = 0;
+    if (many) duk_get_prop_index(ctx, 0, group);
+    else duk_dup(ctx, 0);
+    for (const char *p = names;;) {
+        size_t n = strcspn(p, " |");
+        if (n) {
+            duk_require_object(ctx, 5);
+            lazy_put_one(ctx, 5, p, n, mode);
+        }
+        p += n;
+        if (!*p) break;
+        if (*p++ == '|' && many) {
+            duk_pop(ctx);
+            duk_get_prop_index(ctx, 0, ++group);
+        }
+    }
+    return 0;
 }
 
 static duk_ret_t regex_push(duk_context *ctx, void *udata)
@@ -292,6 +356,8 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     duk_put_prop_string(ctx, -2, "lazy");
     duk_push_c_lightfunc(ctx, h_regex, 2, 2, 0);
     duk_put_prop_string(ctx, -2, "regex");
+    duk_push_c_lightfunc(ctx, h_lazy_put, 5, 5, 0);
+    duk_put_prop_string(ctx, -2, "lazyPut");
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);

@@ -36,46 +36,13 @@ var ITER = hasSymbol ? Symbol.iterator : '@@iterator';
 var isArray = Array.isArray;
 var objToString = Object.prototype.toString;
 
-function def(obj, name, value) {
-    if (obj[name] !== undefined) return;
-    Object.defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
-}
 function force(obj, name, value) {
     Object.defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
 }
-function toLength(v) {
-    v = Number(v);
-    if (v !== v || v <= 0) return 0;
-    v = Math.floor(v);
-    return v > 9007199254740991 ? 9007199254740991 : v;
-}
-function toInt(v) {
-    v = Number(v);
-    if (v !== v) return 0;
-    if (v === Infinity || v === -Infinity) return v;
-    return v < 0 ? Math.ceil(v) : Math.floor(v);
-}
-function sameValueZero(a, b) { return a === b || (a !== a && b !== b); }
 function isCallable(f) { return typeof f === 'function'; }
 function isObject(x) { return x !== null && (typeof x === 'object' || typeof x === 'function'); }
 
 /* ---- iteration ---- */
-
-function arrayIterator(a, kind) {
-    var i = 0, done = false;
-    var it = {
-        next: function () {
-            if (!done && i < toLength(a.length)) {
-                var k = i++;
-                return { value: kind === 0 ? a[k] : kind === 1 ? k : [k, a[k]], done: false };
-            }
-            done = true;
-            return { value: undefined, done: true };
-        }
-    };
-    it[ITER] = function () { return this; };
-    return it;
-}
 
 /* Everything an iterable or array-like yields, as an array.  Iterables go
  * through the one iteration protocol of lowered code (__ami_spread in
@@ -87,21 +54,10 @@ function values(x) {
     if (isObject(x) && typeof x.length === 'number') return Array.prototype.slice.call(x);
     throw new TypeError(typeof x + ' is not iterable');
 }
-function stringChars(s) {
-    var out = [];
-    for (var i = 0; i < s.length; i++) {
-        var c = s.charCodeAt(i);
-        if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-            var d = s.charCodeAt(i + 1);
-            if (d >= 0xdc00 && d <= 0xdfff) { out.push(s.charAt(i) + s.charAt(i + 1)); i++; continue; }
-        }
-        out.push(s.charAt(i));
-    }
-    return out;
-}
-
-def(Array.prototype, ITER, function () { return arrayIterator(this, 0); });
-def(String.prototype, ITER, function () { return arrayIterator(stringChars(String(this)), 0); });
+/* (the iterators themselves are in the part loaded on first use, M()) */
+if (Array.prototype[ITER] === undefined) force(Array.prototype, ITER, function () { return M().arrayIterator(this, 0); });
+if (String.prototype[ITER] === undefined)
+    force(String.prototype, ITER, function () { return M().arrayIterator(M().stringChars(String(this)), 0); });
 
 /* ---- Promise with a job queue ---- */
 
@@ -411,176 +367,53 @@ force(G, '__ami_async', asyncCall);
 
 /* ---- names loaded on first use ----
  * Until its part is loaded, each such name (the generator helpers, Map/Set,
- * the polyfills, timers, Stels.net/local/webfix, the web globals) is one
- * shared accessor (Duktape passes getters the key, setters the value and the
- * key) that loads the part owning the name (lazyLoad) and then reads or
+ * the polyfills, timers, logger, Stels.net/local/webfix, the web globals) is
+ * one shared accessor (Duktape passes getters the key, setters the value and
+ * the key) that loads the part owning the name (lazyLoad) and then reads or
  * assigns the real property.  A part that fails to load (out of heap,
  * stopped) puts back the accessors of its names still missing: a later use
- * retries. */
+ * retries.  The loaders themselves, with the logger, the iterators and the
+ * polyfills' helpers, are one more part loaded on first use of any such
+ * name (ami__prelude_more_js, host.lazy(9), M()): every function made here
+ * costs each instance ~1 KB and its share of a create, used or not. */
 
-function lazyGet(key) { lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
-function lazySet(v, key) { lazyLoad(key); this[key] = v; }
-var lazyAccessor = { get: lazyGet, set: lazySet, configurable: true, enumerable: false };
+function lazyGet(key) { M().lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
+function lazySet(v, key) { M().lazyLoad(key); this[key] = v; }
 /* The names of a part are one string, separated by spaces: an array of them
  * in every idle instance cost an object and a slot per name (~4 KB in all),
  * and they are only read when a part loads (or fails to). */
-/* the accessor on holder[names…] (only where the name is missing, with onlyMissing) */
-function lazyPut(holder, names, onlyMissing) {
-    names = names.split(' ');
-    for (var i = 0; i < names.length; i++)
-        if (!onlyMissing || holder[names[i]] === undefined) Object.defineProperty(holder, names[i], lazyAccessor);
-}
-/* remove the accessors of holder[names…] (the part defines the real ones) */
-function lazyDrop(holder, names) {
-    names = names.split(' ');
-    for (var i = 0; i < names.length; i++) {
-        var d = Object.getOwnPropertyDescriptor(holder, names[i]);
-        if (d && d.get === lazyGet) delete holder[names[i]];
-    }
-}
-function named(names, key) { return (' ' + names + ' ').indexOf(' ' + key + ' ') >= 0; }
-function lazyLoad(key) {
-    if (key === 'Map' || key === 'Set') loadMapSet();
-    else if (named(genNames, key)) loadGen();
-    else if (named(timerNames, key)) loadTimers();
-    else if (named(webNames, key)) loadWeb();
-    else if (named(stelsNames, key)) loadStels();
-    else loadPoly();
-}
+/* the accessor on holder[names…] (only where the name is missing, with
+ * onlyMissing); holder an array: one '|'-separated group of names per holder
+ * (host.lazyPut, lib/runtime/prelude.c: in C, one call per part) */
+function lazyPut(holder, names, onlyMissing) { host.lazyPut(holder, names, onlyMissing ? 1 : 0, lazyGet, lazySet); }
 
-/* ---- generators: on the same coroutines, loaded on first use ----
- * (ami__prelude_gen_js, host.lazy(5)): until then the helpers lowered
- * generator code calls are accessors that load them. */
-
+/* generators (ami__prelude_gen_js, host.lazy(5)): on the same coroutines */
 if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
     try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
 var genNames = '__ami_gen __ami_agen __ami_yield __ami_yield_star __ami_ayield __ami_ayield_star __ami_genret';
-function loadGen() {
-    lazyDrop(G, genNames);
-    try {
-        host.lazy(5)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isObject: isObject,
-                       isCallable: isCallable, PromiseImpl: PromiseImpl, newCo: newCo, park: park,
-                       resumeRaw: resumeRaw, resumeCo: resumeCo, cur: function () { return current; }, yieldCo: yieldCo,
-                       awaitOn: awaitOn, awaitValue: awaitValue, newPending: newPending, settle: settle,
-                       resolveWith: resolveWith });
-    } catch (e) {
-        lazyPut(G, genNames, true);
-        throw e;
-    }
-}
 lazyPut(G, genNames, false);
 force(G, '__ami_values', values);
 
-/* ---- Map and Set ----
- * Loaded on first use: most workers never touch them, and as a separate
- * bytecode (ami__prelude_mapset_js, loaded by host.lazy) they cost an idle
- * instance nothing.  Until then G.Map and G.Set are accessors that load them
- * and replace themselves with the usual data properties. */
-
-var MapImpl = null, SetImpl = null;
-function loadMapSet() {
-    if (MapImpl) return;
-    var r = host.lazy(0)({ force: force, ITER: ITER, hasSymbol: hasSymbol, isCallable: isCallable,
-                           isObject: isObject, values: values });
-    MapImpl = r[0];
-    SetImpl = r[1];
-    force(G, 'Map', MapImpl);
-    force(G, 'Set', SetImpl);
-}
+/* Map and Set (ami__prelude_mapset_js, host.lazy(0)) */
 lazyPut(G, 'Map Set', true);
 
-/* ---- Object, Array, String and Number polyfills, Promise combinators, Deno ----
- * Loaded on first use, like Map and Set (ami__prelude_poly_js,
- * ami__prelude_promise_js and ami__prelude_deno_js, host.lazy(1) to (3)):
- * each missing name loads them all. */
-
-/* the holders, and the names of each (holder i: the i-th group between '|') */
+/* Object, Array, String and Number polyfills, Promise combinators, Deno
+ * (ami__prelude_poly_js, ami__prelude_promise_js and ami__prelude_deno_js,
+ * host.lazy(1) to (3)): each missing name loads them all.
+ * The holders, and the names of each (holder i: the i-th group between '|'). */
 var polyHolders = [Object, Array, Array.prototype, String.prototype, Number, PromiseImpl, G];
 var polyNames = 'assign values entries fromEntries hasOwn|from of fromAsync|' +
     'find findIndex fill includes flat flatMap at values keys entries findLast findLastIndex|' +
     'includes startsWith endsWith repeat padStart padEnd trimStart trimEnd at replaceAll matchAll|' +
     'isFinite isInteger parseFloat|all allSettled race any withResolvers|AggregateError Deno WeakMap WeakSet __ami_re';
-var polyLoaded = false;
 /* RegExp is replaced too: RegExp(pattern, flags) built at run time goes
  * through the lowering's rewriting (host.regex), as a literal does */
 var NativeRegExp = G.RegExp;
-function loadPoly() {
-    if (polyLoaded) return;
-    var i, groups = polyNames.split('|');
-    polyLoaded = true;
-    for (i = 0; i < groups.length; i++) lazyDrop(polyHolders[i], groups[i]);
-    lazyDrop(G, 'RegExp');
-    var kit = { def: def, force: force, values: values, isObject: isObject, isCallable: isCallable, isArray: isArray,
-                toLength: toLength, toInt: toInt, sameValueZero: sameValueZero, ITER: ITER,
-                objToString: objToString, awaitValue: awaitValue, asyncCall: asyncCall, PromiseImpl: PromiseImpl, G: G,
-                arrayIterator: arrayIterator, NativeRegExp: NativeRegExp, regex: host.regex };
-    try {
-        host.lazy(1)(kit);
-        host.lazy(2)(kit);
-        force(G, 'Deno', host.lazy(3)({ force: force, host: host, loadWeb: loadWeb, PromiseImpl: PromiseImpl }));
-    } catch (e) {
-        for (i = 0; i < groups.length; i++) lazyPut(polyHolders[i], groups[i], true);
-        lazyPut(G, 'RegExp', true);
-        polyLoaded = false;
-        throw e;
-    }
-}
-var polyGroups = polyNames.split('|');
-for (var pi = 0; pi < polyGroups.length; pi++) lazyPut(polyHolders[pi], polyGroups[pi], true);
-polyGroups = undefined;
+lazyPut(polyHolders, polyNames, true);
 lazyPut(G, 'RegExp', false);   /* present natively: replaced on first use */
 
-/* ---- logger ---- */
-
-function isError(v) { return v instanceof Error || objToString.call(v) === '[object Error]'; }
-function errorText(e) {
-    var n, m;
-    try { n = e.name; m = e.message; } catch (x) { return '[Error]'; }
-    n = n === undefined ? 'Error' : String(n);
-    m = m === undefined ? '' : String(m);
-    return m === '' ? n : n + ': ' + m;
-}
-function format(v) {
-    switch (typeof v) {
-    case 'string': return v;
-    case 'undefined': return 'undefined';
-    case 'function': return '[Function' + (v.name ? ': ' + v.name : ' (anonymous)') + ']';
-    case 'symbol': return v.toString();
-    case 'object':
-        if (v === null) return 'null';
-        if (isError(v)) return errorText(v);
-        if (MapImpl && (v instanceof MapImpl || v instanceof SetImpl))
-            return (v instanceof MapImpl ? 'Map' : 'Set') + ' ' + format(values(v));
-        var seen = [];
-        try {
-            var s = JSON.stringify(v, function (k, x) {
-                if (isObject(x)) {
-                    if (isError(x)) return errorText(x);
-                    if (seen.indexOf(x) >= 0) return '[Circular]';
-                    seen.push(x);
-                }
-                return x;
-            });
-            return s === undefined ? String(v) : s;
-        } catch (e) {
-            return Object.prototype.toString.call(v);
-        }
-    default: return String(v);
-    }
-}
-function logAt(level) {
-    return function () {
-        var parts = [];
-        for (var i = 0; i < arguments.length; i++) parts.push(format(arguments[i]));
-        host.log(level, parts.join(' '));
-    };
-}
-var logger = {};
-force(logger, 'debug', logAt(0));
-force(logger, 'info', logAt(1));
-force(logger, 'warn', logAt(2));
-force(logger, 'error', logAt(3));
-force(G, 'logger', logger);
+/* logger: made by the part of the loaders (M()) */
+lazyPut(G, 'logger', false);
 
 /* ---- timers: callbacks by id (the deadlines live in the C loop) ---- */
 
@@ -597,15 +430,6 @@ function fire(id) {
 /* setTimeout/setInterval/clearTimeout/clearInterval/queueMicrotask: loaded
  * on first use (ami__prelude_timers_js, host.lazy(4)), like the polyfills. */
 var timerNames = 'setTimeout setInterval clearTimeout clearInterval queueMicrotask';
-function loadTimers() {
-    lazyDrop(G, timerNames);
-    try {
-        host.lazy(4)({ force: force, host: host, timers: timers, G: G, isCallable: isCallable, enqueue: enqueue });
-    } catch (e) {
-        lazyPut(G, timerNames, true);
-        throw e;
-    }
-}
 lazyPut(G, timerNames, true);
 
 /* ---- Stels ----
@@ -616,17 +440,6 @@ lazyPut(G, timerNames, true);
 
 var subs = {};
 var stelsNames = 'net local webfix';
-var stelsKit = null;
-function loadStels() {
-    if (stelsKit) return stelsKit;
-    var kit = host.lazy(8)({ force: force, host: host, isArray: isArray, isObject: isObject, isCallable: isCallable,
-                             PromiseImpl: PromiseImpl, subs: subs, errorText: errorText, isError: isError, format: format });
-    var names = stelsNames.split(' ');
-    for (var i = 0; i < names.length; i++) force(Stels, names[i], kit[names[i]]);
-    stelsKit = kit;
-    return kit;
-}
-
 var cfg = JSON.parse(host.config);
 var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.workers, term: cfg.term };
 var Stels = {};
@@ -646,8 +459,9 @@ var runtimeNs = {}, cexNs = null;
 Object.defineProperty(runtimeNs, 'cex', {
     get: function () {
         if (!cexNs) {
-            loadWeb();
-            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: loadStels().commit,
+            var m = M();
+            m.loadWeb();
+            cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: m.loadStels().commit,
                                    mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
         }
         return cexNs;
@@ -657,8 +471,6 @@ Object.defineProperty(runtimeNs, 'cex', {
 force(Stels, 'runtime', runtimeNs);
 force(G, 'Stels', Stels);
 
-/* ---- Deno shims: loaded on first use with the polyfills (loadPoly) ---- */
-
 /* ---- web globals (docs/design.md §11): loaded on first use of any of them ----
  * ami__prelude_web_js (host.lazy(6)) with the natives of host.web(); until
  * then each name is an accessor that loads them all, like the polyfills. */
@@ -666,28 +478,27 @@ force(G, 'Stels', Stels);
 var webNames = 'URL URLSearchParams TextEncoder TextDecoder atob btoa structuredClone performance crypto CryptoKey ' +
                'console DOMException Event EventTarget AbortController AbortSignal Headers Request Response fetch ' +
                'WebSocket MessageEvent CloseEvent ErrorEvent';
-var webKit = null;
-function loadWeb() {
-    if (webKit) return webKit;
-    var kit = { force: force, G: G, PromiseImpl: PromiseImpl, ITER: ITER, isObject: isObject, isCallable: isCallable,
-                values: values, logAt: logAt, W: host.web(), newPending: newPending, settle: settle,
-                logError: function (what, e) { host.log(3, what + ': ' + (isError(e) ? errorText(e) : format(e))); } };
-    var globals = host.lazy(6)(kit), names = webNames.split(' ');
-    for (var i = 0; i < names.length; i++) force(G, names[i], globals[names[i]]);
-    webKit = kit;
-    return kit;
+/* Duktape's own TextEncoder and TextDecoder give way: host.lazyPut (mode 2)
+ * cuts their prototype.constructor cycles so reference counting frees them
+ * now (an instance then needs no collection after setup) */
+host.lazyPut(G, webNames, 2, lazyGet, lazySet);
+
+/* ---- the part of the loaders, the logger and the iterators (host.lazy(9)) ---- */
+
+var more = null;
+function M() {
+    if (more) return more;
+    more = host.lazy(9)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isArray: isArray,
+                          objToString: objToString, isObject: isObject, isCallable: isCallable, values: values,
+                          PromiseImpl: PromiseImpl, newCo: newCo, park: park, resumeRaw: resumeRaw, resumeCo: resumeCo,
+                          cur: function () { return current; }, yieldCo: yieldCo, awaitOn: awaitOn,
+                          awaitValue: awaitValue, asyncCall: asyncCall, newPending: newPending, settle: settle,
+                          resolveWith: resolveWith, enqueue: enqueue, timers: timers, subs: subs, Stels: Stels,
+                          lazyGet: lazyGet, lazyPut: lazyPut, NativeRegExp: NativeRegExp, genNames: genNames,
+                          polyHolders: polyHolders, polyNames: polyNames, timerNames: timerNames,
+                          stelsNames: stelsNames, webNames: webNames });
+    return more;
 }
-/* Duktape's own TextEncoder and TextDecoder give way: cut their
- * prototype.constructor cycles so reference counting frees them now (an
- * instance then needs no collection after setup) */
-var wnames = webNames.split(' ');
-for (var wi = 0; wi < wnames.length; wi++) {
-    var wold = G[wnames[wi]];
-    if (typeof wold === 'function' && isObject(wold.prototype) && wold.prototype.constructor === wold)
-        delete wold.prototype.constructor;
-}
-wold = wnames = undefined;
-lazyPut(G, webNames, false);
 
 /* ---- hooks for the C side ---- */
 
@@ -701,7 +512,7 @@ function drain() {
     var u = unhandled.slice();
     unhandled.length = 0;
     for (var i = 0; i < u.length; i++)
-        if (!u[i][KH]) host.log(3, 'Unhandled promise rejection: ' + format(u[i][KV]));
+        if (!u[i][KH]) host.log(3, 'Unhandled promise rejection: ' + M().format(u[i][KV]));
 }
 return {
     dispatch: function (id, text) {
