@@ -514,31 +514,18 @@ static duk_ret_t settle_body(duk_context *ctx, void *udata)
     return 0;
 }
 
-/* Whether one of the prelude's arrays (loop.jobs, loop.pool) is empty.  No
- * allocation: a slot of the value stack reserve, no property lookup. */
-static int array_empty(duk_context *ctx, void *arr)
-{
-    duk_push_heapptr(ctx, arr);
-    int empty = duk_get_length(ctx, -1) == 0;
-    duk_pop(ctx);
-    return empty;
-}
-
 /* Call a synchronous body (no top-level await): a plain protected call.  When
  * it returns a primitive and leaves no microtask and no parked coroutine, the
- * run is over without the loop (*done set, the value on top); otherwise the
- * prelude settles the run with it as `start` would.  0, or non-zero with the
- * error on top. */
+ * run is over without the loop (*done set: 2 when the value is undefined, 1
+ * otherwise; the value on top); otherwise the prelude settles the run with it
+ * as `start` would.  0, or non-zero with the error on top. */
 static int run_sync(ami_runtime *r, int *done)
 {
     duk_context *ctx = r->ctx;
     duk_dup(ctx, STACK_BODY);
     int rc = duk_pcall(ctx, 0);
     if (rc != 0) return rc;
-    if (!duk_is_object(ctx, -1) && array_empty(ctx, r->loop.jobs) && array_empty(ctx, r->loop.pool)) {
-        *done = 1;
-        return 0;
-    }
+    if ((*done = ami__duk_sync_done(ctx, r->loop.jobs, r->loop.pool)) != 0) return 0;
     rc = duk_safe_call(ctx, settle_body, NULL, 1, 1);
     if (rc == 0) duk_pop(ctx);
     return rc;
@@ -771,12 +758,9 @@ static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int p
             /* settled synchronously: the value is on top */
             r->loop.started = 0;
             ami__loop_io_end(r);
-            if (res) {
-                res->ok = 1;
-                ami__runtime_keep_value(r, res);   /* pops it */
-            } else {
-                duk_pop(ctx);
-            }
+            if (res) res->ok = 1;
+            if (res && done == 1) ami__runtime_keep_value(r, res);   /* pops it */
+            else duk_pop(ctx);   /* undefined: nothing to keep */
             return AMI_RUNTIME_DONE;
         }
         if (done) duk_pop(ctx);
