@@ -547,7 +547,7 @@ AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
     if (!r->stack_checked) ami__runtime_check_stack(r);
     r->abort = 0;
     r->heap_hit = 0;
-    ami__promise_ring_forget(r);
+    if (r->promise.ring_live) ami__promise_ring_forget(r);   /* a call an iteration fewer in a trivial loop */
     /* much garbage left by the last run (cycles only a collection finds: each
      * function and its prototype are one) would meet the heap cap in the
      * middle of this one, where each refused allocation costs collections of
@@ -734,7 +734,7 @@ static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int p
     if (res) *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
     if (!r->loop.started) return ami__error_set(AMI_EINVAL, "runtime: no run started (ami_runtime_start)");
-    if (ami_runtime_stop_requested(r)) return end_stopped(r, res), AMI_RUNTIME_DONE;
+    if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return end_stopped(r, res), AMI_RUNTIME_DONE;
     duk_context *ctx = r->ctx;
     if (r->loop.pending_start) {
         r->loop.pending_start = 0;
@@ -757,7 +757,7 @@ static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int p
         if (done && r->abort != AMI__ABORT_EXIT) {
             /* settled synchronously: the value is on top */
             r->loop.started = 0;
-            ami__loop_io_end(r);
+            if (r->loop.io) ami__loop_io_end(r);
             if (res) res->ok = 1;
             if (res && done == 1) ami__runtime_keep_value(r, res);   /* pops it */
             else duk_pop(ctx);   /* undefined: nothing to keep */
