@@ -239,9 +239,9 @@ static void *runner_thread(void *arg)
         pthread_mutex_lock(&p->mu);
         p->slot[a.slot].turn_at = 0;
         p->nbusy--;
-        idle_since = ami_time_mono_ms();
+        idle_since = ami_time_mono_ms();   /* also "now" for the due check: one clock read a turn fewer */
         if (due == AMI__TURN_EXIT) continue;   /* left the pool (w may be gone) */
-        if (w->again || (due >= 0 && due <= ami_time_mono_ms())) {
+        if (w->again || (due >= 0 && due <= idle_since)) {
             keep = w;
             continue;
         }

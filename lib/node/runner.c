@@ -137,12 +137,21 @@ static void generation(ami_node *node, ami__worker *w)
 /* The clocks of one turn: a zero-delay loop runs many iterations in a turn,
  * and reading the clock was a quarter of its time (four reads an iteration);
  * now one monotonic read every 8 iterations, the wall clock derived from it
- * (a run's start and lastRun may be a few microseconds early). */
+ * (a run's start and lastRun may be a few microseconds early).  The fast
+ * path of a batch (step_run) looks less often while the runs are short: every
+ * `stride` runs, doubled up to 32 while no millisecond passed over a stride,
+ * back to 8 when one did (so a batch overruns its time bound by at most about
+ * a millisecond more; the reads were still ~7% of a trivial loop's time on a
+ * virtual machine's clock). */
 typedef struct {
     int64_t mono;         /* monotonic ms of the current iteration (-1: read it) */
     int64_t wall_off;     /* wall minus monotonic ms, read once a turn */
     int64_t last;         /* the latest monotonic read of the turn */
+    unsigned stride, since;   /* step_run's fast path: read every `stride` runs; runs since the last read */
 } turn_clock;
+
+#define STRIDE_MIN 8
+#define STRIDE_MAX 32
 
 static int64_t clock_mono(turn_clock *tc)
 {
@@ -177,11 +186,27 @@ static void iteration(ami_node *node, ami__worker *w, turn_clock *tc)
     ami_runtime_start(w->rt);   /* cannot fail here; the step would say so */
 }
 
-/* A run ended with code; decide what comes next; under mu (dropped for a done marker). */
-static void after_run(ami_node *node, ami__worker *w, int code, ami_runtime_result *res)
+/* Count `runs` runs that ended, `ok` of them well (the earliest ones): the
+ * policy's counters, the stats, ami_node_wait's waiters; under mu.  The one
+ * bookkeeping of ended runs, for after_run and a fast-path batch alike. */
+static void count_runs(ami_node *node, ami__worker *w, uint64_t runs, uint64_t ok)
 {
-    w->iterations++;
+    if (!runs) return;
+    if (ok) {
+        ami_policy_on_success(&w->ps);   /* the streaks end; one call counts one run */
+        w->ps.executions += ok - 1;
+    }
+    w->iterations += runs;
+    w->stats_dirty = 1;
     pthread_cond_broadcast(&node->wait_cv);
+}
+
+/* A run ended with code, after `fast` runs of the same turn that ended well
+ * and were not counted yet (step_run); decide what comes next; under mu
+ * (dropped for a done marker). */
+static void after_run(ami_node *node, ami__worker *w, int code, ami_runtime_result *res, uint64_t fast)
+{
+    count_runs(node, w, fast + 1, fast + (code == 0));
     if (code == AMI_ESTOPPED) {
         w->gen_again = w->reload && !w->quit;
         w->phase = AMI__PH_END_GEN;
@@ -197,8 +222,6 @@ static void after_run(ami_node *node, ami__worker *w, int code, ami_runtime_resu
     }
     int64_t d;
     if (code == 0) {
-        ami_policy_on_success(&w->ps);
-        w->stats_dirty = 1;
         if (w->gen_single) {
             pthread_mutex_unlock(&node->mu);
             int mrc = ami__single_mark_done(node, w, w->gen_hash, w->gen_leader);
@@ -300,32 +323,31 @@ static void leave(ami_node *node, ami__worker *w)
 #define TURN_BATCH 256
 #define TURN_BATCH_MS 2
 
-/* Whether the run that just ended well may be followed at once by the next
- * one without the node's lock (the fast path of a zero-delay loop): a plain
+/* Whether a run that ended well may be followed at once by the next one
+ * without the node's lock (the fast path of a zero-delay loop): a plain
  * worker (not single, not a leader worker: no done marker, no lease check),
- * no pause between iterations, no host callback, no log lines dropped (their
- * pacing needs the lock), and nothing asked it to leave or reload (those
- * also stop the runtime, so the next step would end the run anyway; the
- * flags are read without the lock: a late look costs one more iteration). */
-static int fast_next(ami_node *node, ami__worker *w)
+ * no pause between iterations and no host callback — fixed for a turn —, and
+ * (looked at after each run, fast_still) no log lines dropped (their pacing
+ * needs the lock) and nothing asked it to leave or reload (those also stop
+ * the runtime, so the next step would end the run anyway; the flags are read
+ * without the lock: a late look costs one more iteration). */
+static int fast_turn(ami_node *node, ami__worker *w)
 {
-    return node->o.loop_delay_ms == 0 && !w->gen_single && !w->gen_leader && !node->o.on_iteration &&
-           !__atomic_load_n(&w->lb_dropped, __ATOMIC_RELAXED) && !__atomic_load_n(&w->quit, __ATOMIC_RELAXED) &&
+    return node->o.loop_delay_ms == 0 && !w->gen_single && !w->gen_leader && !node->o.on_iteration;
+}
+
+static int fast_still(ami__worker *w)
+{
+    return !__atomic_load_n(&w->lb_dropped, __ATOMIC_RELAXED) && !__atomic_load_n(&w->quit, __ATOMIC_RELAXED) &&
            !__atomic_load_n(&w->reload, __ATOMIC_RELAXED);
 }
 
-/* Count `n` runs that ended well on the fast path, the latest of the runs
- * (the current one) having started at `start` (monotonic ms); under mu. */
-static void count_fast(ami_node *node, ami__worker *w, uint64_t n, int64_t start, const turn_clock *tc)
+/* The current run of a fast-path batch started at `start` (monotonic ms);
+ * under mu. */
+static void fast_started(ami__worker *w, int64_t start, const turn_clock *tc)
 {
-    if (!n) return;   /* the current run is the one iteration() started */
     w->run_t0 = start;
     w->last_run = start + tc->wall_off;
-    ami_policy_on_success(&w->ps);
-    w->ps.executions += n - 1;
-    w->iterations += n;
-    w->stats_dirty = 1;
-    pthread_cond_broadcast(&node->wait_cv);
 }
 
 static void result_dispose(ami_runtime_result *res)
@@ -335,7 +357,7 @@ static void result_dispose(ami_runtime_result *res)
 
 /* PH_STEP: step the run without the node's lock (a wake-up inside a run never
  * waits for the scheduler's passes); the lock is taken only when the run ends.
- * A zero-delay loop (fast_next) starts its next run at once, within the
+ * A zero-delay loop (fast_turn, fast_still) starts its next run at once, within the
  * turn's batch, and counts its runs under one hold of the lock when the
  * batch ends, a run waits or fails (two locks an iteration, contended by
  * the other runners, were a fifth of a trivial loop's time).
@@ -345,6 +367,7 @@ static int64_t step_run(ami_node *node, ami__worker *w, turn_clock *tc, int *bat
 {
     uint64_t fast = 0;            /* runs ended well, not counted yet */
     int64_t start = w->run_t0;    /* the current run's start */
+    int may_fast = fast_turn(node, w);
     for (;;) {
         ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
         int64_t wake = -1;
@@ -352,16 +375,22 @@ static int64_t step_run(ami_node *node, ami__worker *w, turn_clock *tc, int *bat
         if (rc == 0) {
             if (fast) {
                 pthread_mutex_lock(&node->mu);
-                count_fast(node, w, fast, start, tc);
+                fast_started(w, start, tc);
+                count_runs(node, w, fast, fast);
                 pthread_mutex_unlock(&node->mu);
             }
             return wake < 0 ? -1 : ami_time_mono_ms() + wake;
         }
         int code = rc == AMI_RUNTIME_DONE ? res.code : rc;
-        if (code == 0 && fast_next(node, w) && ++*batch < TURN_BATCH) {
-            /* the clock only every 8th run (the batch's time bound; a run's start may be a few us early) */
-            int64_t now = (*batch & 7) ? tc->last : ami_time_mono_ms();
-            tc->last = now;
+        if (code == 0 && may_fast && fast_still(w) && ++*batch < TURN_BATCH) {
+            /* the clock only every `stride` runs (the batch's time bound; a run's start may be a little early) */
+            int64_t now = tc->last;
+            if (++tc->since >= tc->stride) {
+                tc->since = 0;
+                now = ami_time_mono_ms();
+                tc->stride = now != tc->last ? STRIDE_MIN : tc->stride < STRIDE_MAX ? tc->stride * 2 : STRIDE_MAX;
+                tc->last = now;
+            }
             if (now - t0 < TURN_BATCH_MS) {
                 result_dispose(&res);
                 fast++;
@@ -372,8 +401,8 @@ static int64_t step_run(ami_node *node, ami__worker *w, turn_clock *tc, int *bat
         }
         if (node->o.on_iteration) ami__runner_report(node, w, code, &res, ami_time_mono_ms() - start);
         pthread_mutex_lock(&node->mu);
-        count_fast(node, w, fast, start, tc);
-        after_run(node, w, code, &res);
+        if (fast) fast_started(w, start, tc);
+        after_run(node, w, code, &res, fast);
         result_dispose(&res);
         return RUN_ENDED;
     }
@@ -383,7 +412,7 @@ int64_t ami__runner_turn(ami_node *node, ami__worker *w)
 {
     int batch = 0;
     int64_t t0 = ami_time_mono_ms();
-    turn_clock tc = { -1, ami_time_now_ms() - t0, t0 };
+    turn_clock tc = { -1, ami_time_now_ms() - t0, t0, STRIDE_MIN, 0 };
     if (w->phase == AMI__PH_STEP) {
         int64_t due = step_run(node, w, &tc, &batch, t0);
         if (due != RUN_ENDED) return due;

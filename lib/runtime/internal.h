@@ -163,6 +163,11 @@ void ami__duk_lean_functions(duk_context *ctx, duk_idx_t idx, int strip_debug);
 int ami__duk_destroy_heap_nofin(duk_context *ctx);
 /* The next voluntary collection counted as if one ran now (duk_lean.c). */
 void ami__duk_gc_settle(duk_context *ctx);
+/* After a synchronous body's call: 2 when the run is over with undefined on
+ * top, 1 over with another primitive, 0 when the prelude must settle it (an
+ * object on top, or microtasks or parked coroutines left in the arrays jobs
+ * and pool).  scripts/duk_sync_done.c, appended to Duktape's source. */
+int ami__duk_sync_done(duk_context *ctx, void *jobs, void *pool);
 
 int ami__runtime_prepare_source(const char *src, size_t len, int lang, ami_buf *out, ami_script_error *se);   /* lang: AMI__LANG_* */
 

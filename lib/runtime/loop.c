@@ -514,31 +514,18 @@ static duk_ret_t settle_body(duk_context *ctx, void *udata)
     return 0;
 }
 
-/* Whether one of the prelude's arrays (loop.jobs, loop.pool) is empty.  No
- * allocation: a slot of the value stack reserve, no property lookup. */
-static int array_empty(duk_context *ctx, void *arr)
-{
-    duk_push_heapptr(ctx, arr);
-    int empty = duk_get_length(ctx, -1) == 0;
-    duk_pop(ctx);
-    return empty;
-}
-
 /* Call a synchronous body (no top-level await): a plain protected call.  When
  * it returns a primitive and leaves no microtask and no parked coroutine, the
- * run is over without the loop (*done set, the value on top); otherwise the
- * prelude settles the run with it as `start` would.  0, or non-zero with the
- * error on top. */
+ * run is over without the loop (*done set: 2 when the value is undefined, 1
+ * otherwise; the value on top); otherwise the prelude settles the run with it
+ * as `start` would.  0, or non-zero with the error on top. */
 static int run_sync(ami_runtime *r, int *done)
 {
     duk_context *ctx = r->ctx;
     duk_dup(ctx, STACK_BODY);
     int rc = duk_pcall(ctx, 0);
     if (rc != 0) return rc;
-    if (!duk_is_object(ctx, -1) && array_empty(ctx, r->loop.jobs) && array_empty(ctx, r->loop.pool)) {
-        *done = 1;
-        return 0;
-    }
+    if ((*done = ami__duk_sync_done(ctx, r->loop.jobs, r->loop.pool)) != 0) return 0;
     rc = duk_safe_call(ctx, settle_body, NULL, 1, 1);
     if (rc == 0) duk_pop(ctx);
     return rc;
@@ -560,7 +547,7 @@ AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
     if (!r->stack_checked) ami__runtime_check_stack(r);
     r->abort = 0;
     r->heap_hit = 0;
-    ami__promise_ring_forget(r);
+    if (r->promise.ring_live) ami__promise_ring_forget(r);   /* a call an iteration fewer in a trivial loop */
     /* much garbage left by the last run (cycles only a collection finds: each
      * function and its prototype are one) would meet the heap cap in the
      * middle of this one, where each refused allocation costs collections of
@@ -747,7 +734,7 @@ static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int p
     if (res) *res = (ami_runtime_result)AMI_RUNTIME_RESULT_INIT;
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
     if (!r->loop.started) return ami__error_set(AMI_EINVAL, "runtime: no run started (ami_runtime_start)");
-    if (ami_runtime_stop_requested(r)) return end_stopped(r, res), AMI_RUNTIME_DONE;
+    if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return end_stopped(r, res), AMI_RUNTIME_DONE;
     duk_context *ctx = r->ctx;
     if (r->loop.pending_start) {
         r->loop.pending_start = 0;
@@ -770,13 +757,10 @@ static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int p
         if (done && r->abort != AMI__ABORT_EXIT) {
             /* settled synchronously: the value is on top */
             r->loop.started = 0;
-            ami__loop_io_end(r);
-            if (res) {
-                res->ok = 1;
-                ami__runtime_keep_value(r, res);   /* pops it */
-            } else {
-                duk_pop(ctx);
-            }
+            if (r->loop.io) ami__loop_io_end(r);
+            if (res) res->ok = 1;
+            if (res && done == 1) ami__runtime_keep_value(r, res);   /* pops it */
+            else duk_pop(ctx);   /* undefined: nothing to keep */
             return AMI_RUNTIME_DONE;
         }
         if (done) duk_pop(ctx);
