@@ -3,7 +3,9 @@
  * (ami_runtime_step's wake is -1, no polling), commits to other keys by
  * another connection do not make it ready, and a commit to its key does (the
  * `ready` callback fires) and delivers the value; many instances subscribed
- * through one store handle are each woken only for their own key. */
+ * through one store handle are each woken only for their own key.  On a SQLite
+ * file (its change log names the keys) and, when etcd is installed, on a real
+ * one-member etcd (the watch stream's record of changed keys). */
 #include <unistd.h>
 #include "rt.h"
 
@@ -157,16 +159,60 @@ static void many_instances_each_their_key(void)
     }
 }
 
-int main(void)
+/* Both claims with `net` and `other` two connections to the store at URI (a SQLite path or an etcd:// URI). */
+static void claims_on(const char *uri, const char *local_name)
 {
-    rt_stores(&net, &local);
-    char p[600];
-    snprintf(p, sizeof p, "%s", check_path("net.db"));
-    REQUIRE(ami_store_open(&other, p) == 0);
+    REQUIRE(ami_store_open(&net, uri) == 0);
+    REQUIRE(ami_store_open(&other, uri) == 0);
+    REQUIRE(ami_store_open(&local, check_path(local_name)) == 0);
     RUN(woken_by_the_feed_only);
     RUN(many_instances_each_their_key);
     ami_store_free(other);
     ami_store_free(net);
     ami_store_free(local);
+}
+
+static void on_sqlite(void)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s", check_path("net.db"));
+    claims_on(p, "local.db");
+}
+
+static char etcd_dir[512];
+
+static void stop_etcd(void)
+{
+    char cmd[700], out[256];
+    if (!etcd_dir[0]) return;
+    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh stop '%s'", etcd_dir);
+    check_run(out, sizeof out, NULL, cmd);
+}
+
+static void on_etcd(void)
+{
+    char eps[256], cmd[800], uri[400];
+    int rc = -1;
+    check_run(eps, sizeof eps, &rc, "command -v etcd >/dev/null");
+    if (rc != 0) {
+        printf("SKIP on etcd: etcd is not installed (scripts/deps.sh installs etcd-server)\n");
+        return;
+    }
+    snprintf(etcd_dir, sizeof etcd_dir, "%s/etcd", check_tmpdir());
+    atexit(stop_etcd);
+    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh start 1 '%s'", etcd_dir);
+    check_run(eps, sizeof eps, &rc, cmd);
+    eps[strcspn(eps, "\n")] = '\0';
+    REQUIRE(rc == 0 && eps[0]);
+    snprintf(uri, sizeof uri, "etcd://%s/feed", eps);
+    claims_on(uri, "local-etcd.db");
+}
+
+int main(void)
+{
+    ami_init();
+    RUN(on_sqlite);
+    RUN(on_etcd);
+    ami_shutdown();
     return check_done();
 }
