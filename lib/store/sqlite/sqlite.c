@@ -642,8 +642,13 @@ static int group_run(sq_backend *b, job *jobs, int force_purge, int *nothing)
 /*
  * After each commit on the main connection (under mmu, inside the COMMIT
  * step), instead of SQLite's autocheckpoint: a checkpoint once the WAL holds
- * WAL_CHECKPOINT pages, unless heavy groups wrote more than half of it and
- * this group is light (the next heavy one runs it), up to WAL_CHECKPOINT_MAX.
+ * WAL_CHECKPOINT pages, unless this group is light and heavy groups wrote
+ * more than an eighth of the WAL (the next heavy one runs it), up to
+ * WAL_CHECKPOINT_MAX.  An eighth, not half: the checkpoint copies each page
+ * once however often the WAL holds it, and small commits rewrite the same
+ * few pages while every big value is new pages, so an eighth of the frames
+ * from heavy batches is already most of the copying.  When the heavy writer
+ * stops, light commits run it at 8 times its pages at the latest.
  */
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
@@ -656,7 +661,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     if (b->group_heavy) b->wal_heavy += added;
     b->wal_pages = pages;
     if (pages < WAL_CHECKPOINT) return SQLITE_OK;
-    if (!b->group_heavy && 2 * b->wal_heavy > pages && pages < WAL_CHECKPOINT_MAX) return SQLITE_OK;
+    if (!b->group_heavy && 8 * b->wal_heavy > pages && pages < WAL_CHECKPOINT_MAX) return SQLITE_OK;
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     if (b->group_heavy) b->ckpt_heavy++;
     else b->ckpt_light++;
