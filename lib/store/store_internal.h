@@ -61,6 +61,8 @@ int ami__sqlite_next_expiry(ami_store_backend *be, int64_t now_ms, int64_t *out)
 void ami__sqlite_backend_tune(ami_store_backend *be, long log_keep, long log_prune_every);
 /* Tests: commits run by group commit so far: transactions, and the batches they held. */
 void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches);
+/* Tests: WAL checkpoints run after a commit by a group without a heavy batch, and with one. */
+void ami__sqlite_backend_checkpoint_stats(ami_store_backend *be, uint64_t *light, uint64_t *heavy);
 /* Tests: heavy batches (HEAVY_BYTES of keys and values and more) committed so far, those
  * a thread other than their own ran (group commit keeps it 0), the batches waiting in the
  * queue now, and whether a group is running now. */

@@ -38,7 +38,10 @@
  * in queue order (sq_commit).  A heavy batch (HEAVY_BYTES and more) is run
  * only by its own thread: a thread with a small write never pays for a
  * neighbour's big one, it commits the queue up to it and hands the next turn
- * to its owner (docs/reliability.md, "Big values beside a neighbour").
+ * to its owner (docs/reliability.md, "Big values beside a neighbour").  For
+ * the same reason the WAL checkpoint (SQLite's autocheckpoint copies the WAL
+ * into the file and syncs it, under the write lock) is left to a group with a
+ * heavy batch when heavy batches wrote most of the WAL (wal_hook).
  *
  * ":memory:" gives a private in-memory database per handle: both connections
  * open one uniquely named shared-cache memory database (no WAL; table locks
@@ -79,6 +82,8 @@
 #define PURGE_EVERY_MS    1000    /* purge expired rows at most this often per handle */
 #define RING              1024    /* own commits' keys kept for this handle's watchers */
 #define HEAVY_BYTES       16384   /* a batch writing this many key and value bytes runs in its own thread's turn */
+#define WAL_CHECKPOINT    1000    /* WAL pages that call for a checkpoint (SQLite's autocheckpoint default) */
+#define WAL_CHECKPOINT_MAX 4000   /* ... by any commit, heavy or not */
 
 enum {
     S_GET, S_CHECK, S_LIST_ASC, S_LIST_DESC, S_BEGIN, S_COMMIT, S_ROLLBACK, S_MAXVS, S_DV, S_OTHERS,
@@ -156,6 +161,9 @@ typedef struct {
     sqlite3_int64 dv_seen;      /* data_version when `counter` and `shared` were last read */
     int shared;                 /* another handle is open: log every commit */
     ami_buf expired;            /* keys purged by the running commit (length-prefixed) */
+    int group_heavy;            /* the committing group holds a heavy batch */
+    int wal_pages, wal_heavy;   /* WAL pages after our last commit, and those our heavy groups wrote */
+    uint64_t ckpt_light, ckpt_heavy;    /* checkpoints run by light and by heavy groups */
     uint64_t groups, batches;   /* transactions run by group commit, and the batches in them */
 
     /* the group-commit queue, under qmu */
@@ -602,6 +610,8 @@ static int group_once(sq_backend *b, job *jobs, int force_purge, int *nothing)
         }
     }
     if (!rc && counter > before) rc = housekeeping(b, before, counter, now);
+    b->group_heavy = 0;
+    for (job *j = jobs; j; j = j->next) b->group_heavy |= j->heavy;
     if (!rc) rc = step_done(b, b->st[S_COMMIT], "commit");
     if (rc) {
         rollback(b);
@@ -627,6 +637,35 @@ static int group_run(sq_backend *b, job *jobs, int force_purge, int *nothing)
         if (!attempt) started = ami_time_mono_ms();
         if ((rc = backoff(b, attempt, started))) return rc;
     }
+}
+
+/*
+ * After each commit on the main connection (under mmu, inside the COMMIT
+ * step), instead of SQLite's autocheckpoint: a checkpoint once the WAL holds
+ * WAL_CHECKPOINT pages, unless this group is light and heavy groups wrote
+ * more than an eighth of the WAL (the next heavy one runs it), up to
+ * WAL_CHECKPOINT_MAX.  An eighth, not half: the checkpoint copies each page
+ * once however often the WAL holds it, and small commits rewrite the same
+ * few pages while every big value is new pages, so an eighth of the frames
+ * from heavy batches is already most of the copying.  When the heavy writer
+ * stops, light commits run it at 8 times its pages at the latest.
+ */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    sq_backend *b = arg;
+    int added = pages - b->wal_pages;
+    if (pages < b->wal_pages) {   /* the WAL started over */
+        b->wal_heavy = 0;
+        added = pages;
+    }
+    if (b->group_heavy) b->wal_heavy += added;
+    b->wal_pages = pages;
+    if (pages < WAL_CHECKPOINT) return SQLITE_OK;
+    if (!b->group_heavy && 8 * b->wal_heavy > pages && pages < WAL_CHECKPOINT_MAX) return SQLITE_OK;
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (b->group_heavy) b->ckpt_heavy++;
+    else b->ckpt_light++;
+    return SQLITE_OK;
 }
 
 /* Key and value bytes a batch writes reach HEAVY_BYTES. */
@@ -1108,6 +1147,7 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     }
 
     int rc = open_conn(b, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!rc) sqlite3_wal_hook(b->db, wal_hook, b);
     if (!rc && !b->memory) {
         /* journal_mode answers with the mode in force; anything but wal is an error */
         int64_t started = ami_time_mono_ms();
@@ -1261,6 +1301,17 @@ void ami__sqlite_backend_heavy_stats(ami_store_backend *be, uint64_t *heavy, uin
     for (job *g = b->q_head; g; g = g->next) (*queued)++;
     *running = b->q_running;
     pthread_mutex_unlock(&b->qmu);
+}
+
+void ami__sqlite_backend_checkpoint_stats(ami_store_backend *be, uint64_t *light, uint64_t *heavy)
+{
+    sq_backend *b = (sq_backend *)be;
+    *light = *heavy = 0;
+    if (!be || strcmp(be->name, "sqlite")) return;
+    pthread_mutex_lock(&b->mmu);
+    *light = b->ckpt_light;
+    *heavy = b->ckpt_heavy;
+    pthread_mutex_unlock(&b->mmu);
 }
 
 void ami__sqlite_backend_group_stats(ami_store_backend *be, uint64_t *groups, uint64_t *batches)

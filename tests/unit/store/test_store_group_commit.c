@@ -10,9 +10,14 @@
  * never inside a transaction run by a thread with a small write queued before
  * it, and the queue's order (versionstamps) is kept: light, heavy, light
  * queued behind a stuck group commit in that order come out in that order.
+ *
+ * Claim: when heavy batches wrote most of the WAL, the light commit that
+ * takes it past the checkpoint mark does not run the checkpoint; the next
+ * heavy one does; light commits alone still checkpoint.
  */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "check.h"
 #include "store/store_internal.h"
@@ -207,9 +212,62 @@ static void heavy_batch_runs_in_its_own_turn(void)
     ami_store_free(S);
 }
 
+/* frames in the WAL file (4 KiB pages); the file keeps its size when SQLite starts it over */
+static long wal_frames(const char *db)
+{
+    char wal[700];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    struct stat sb;
+    if (stat(wal, &sb)) return 0;
+    return sb.st_size < 32 ? 0 : (long)((sb.st_size - 32) / (4096 + 24));
+}
+
+static void set_value(const char *key, size_t len)
+{
+    one_set o = { key, len, 0, "" };
+    set_one(&o);
+    CHECK_RC(o.rc);
+}
+
+static void checkpoint_left_to_heavy_commits(void)
+{
+    const char *path = check_path("ckpt.db");
+    char uri[600];
+    snprintf(uri, sizeof uri, "sqlite:%s", path);
+    REQUIRE(ami_store_open(&S, uri) == 0);
+    ami_store_backend *be = ami__store_backend(S);
+    uint64_t light = 0, heavy = 0;
+    /* 60 KB values fill the WAL to just under the 1,000-page mark */
+    while (wal_frames(path) < 950) set_value("big", 60000);
+    ami__sqlite_backend_checkpoint_stats(be, &light, &heavy);
+    CHECK_INT(light + heavy, 0);
+    /* small writes take it past the mark: not their checkpoint */
+    for (int i = 0; i < 100; i++) set_value("small", 2);
+    CHECK(wal_frames(path) > 1000);
+    ami__sqlite_backend_checkpoint_stats(be, &light, &heavy);
+    CHECK_INT(light, 0);
+    CHECK_INT(heavy, 0);
+    /* the next big value runs it */
+    set_value("big", 60000);
+    ami__sqlite_backend_checkpoint_stats(be, &light, &heavy);
+    CHECK_INT(light, 0);
+    CHECK_INT(heavy, 1);
+    /* small writes alone still checkpoint (the WAL starts over after the checkpoint) */
+    for (int i = 0; i < 3000 && !light; i++) {
+        set_value("small", 2);
+        ami__sqlite_backend_checkpoint_stats(be, &light, &heavy);
+    }
+    printf("checkpoints: %llu by light commits, %llu by heavy ones; WAL %ld frames\n", (unsigned long long)light,
+           (unsigned long long)heavy, wal_frames(path));
+    CHECK_INT(light, 1);
+    CHECK(wal_frames(path) < 1100);
+    ami_store_free(S);
+}
+
 int main(void)
 {
     RUN(eight_threads_share_transactions);
     RUN(heavy_batch_runs_in_its_own_turn);
+    RUN(checkpoint_left_to_heavy_commits);
     return check_done();
 }
