@@ -440,7 +440,7 @@ lazyPut(G, timerNames, true);
 
 var subs = {};
 var stelsNames = 'net local webfix';
-var cfg = JSON.parse(host.config);
+var cfg = host.config;   /* an object (lib/runtime/runtime.c, setup_instance) */
 var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.workers, term: cfg.term };
 var Stels = {};
 force(Stels, 'config', config);
