@@ -19,7 +19,9 @@
  * cap any push may fail, and an error outside a protected call is fatal. */
 typedef struct {
     ami_runtime *r;
-    const char *cfg;
+    const char *workers;      /* the workers as JSON text; NULL: none */
+    int64_t term;             /* > 0, else null */
+    const char *cex;
     const char *src;          /* the lowered script, when not cached */
     size_t len;
     const void *code;         /* else its cached bytecode */
@@ -108,8 +110,31 @@ static duk_ret_t setup_instance(duk_context *ctx, void *udata)
     duk_push_c_function(ctx, h_err_throw, 1);
     duk_put_prop_string(ctx, -2, "errThrow");
     duk_pop(ctx);
+    /* Stels.config and startTime for the prelude (host.config): pushed
+     * here, not JSON text parsed there (~3 % of a create, most of it
+     * converting startTime's digits) */
     duk_push_global_stash(ctx);
-    duk_push_string(ctx, a->cfg);
+    duk_push_object(ctx);
+    duk_push_string(ctx, a->r->nid);
+    duk_put_prop_string(ctx, -2, "nid");
+    duk_push_string(ctx, a->r->sid);
+    duk_put_prop_string(ctx, -2, "sid");
+    duk_push_string(ctx, a->r->network);
+    duk_put_prop_string(ctx, -2, "network");
+    if (a->workers) {
+        duk_push_string(ctx, a->workers);
+        duk_json_decode(ctx, -1);
+    } else {
+        duk_push_array(ctx);
+    }
+    duk_put_prop_string(ctx, -2, "workers");
+    if (a->term > 0) duk_push_number(ctx, (double)a->term);
+    else duk_push_null(ctx);
+    duk_put_prop_string(ctx, -2, "term");
+    duk_push_number(ctx, (double)a->r->start_time);
+    duk_put_prop_string(ctx, -2, "startTime");
+    duk_push_string(ctx, a->cex);
+    duk_put_prop_string(ctx, -2, "cex");
     duk_put_prop_string(ctx, -2, "config");
     duk_pop(ctx);
     ami__runtime_setup_prelude(ctx, a->r);
@@ -197,14 +222,12 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     if (!r->ctx) return fail_new(r, ami__error_set(AMI_ENOMEM, "runtime: cannot create a heap within %zu bytes", r->heap_max));
     duk_context *ctx = r->ctx;
 
-    /* Stels.config and startTime, handed to the prelude as JSON text */
-    json_t *cfg = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "nid", r->nid, "sid", r->sid, "network", r->network,
-                            "workers", opts->workers ? json_incref((json_t *)opts->workers) : json_array(),
-                            "term", opts->term > 0 ? json_integer(opts->term) : json_null(),
-                            "startTime", (json_int_t)r->start_time, "cex", cex_mode);
-    char *cfgtext = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
-    json_decref(cfg);
-    if (!cfgtext) return fail_new(r, ami__error_oom());
+    /* the workers for Stels.config, as JSON text (setup_instance decodes it) */
+    char *cfgtext = NULL;
+    if (opts->workers && json_array_size(opts->workers) > 0) {
+        cfgtext = json_dumps(opts->workers, JSON_COMPACT);
+        if (!cfgtext) return fail_new(r, ami__error_oom());
+    }
 
     ami_buf src = AMI_BUF_INIT;
     setup_arg a;
@@ -227,7 +250,9 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     }
     ami__runtime_prelude_init();
     a.r = r;
-    a.cfg = cfgtext;
+    a.workers = cfgtext;
+    a.term = opts->term;
+    a.cex = cex_mode;
     a.src = src.ptr ? src.ptr : "";
     a.len = src.size;
     rc = duk_safe_call(ctx, setup_instance, &a, 0, 1);

@@ -250,18 +250,10 @@ function PromiseImpl(executor) {
     try { executor(r.resolve, r.reject); } catch (e) { r.reject(e); }
 }
 var Pp = PromiseImpl.prototype;
-/* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
-force(Pp, 'toJSON', function () { return {}; });
-/* then() is C (lib/runtime/promise.c): the hot call of every chain */
+/* then() is C (lib/runtime/promise.c): the hot call of every chain; catch,
+ * finally and toJSON are made by the part loaded on first use (M(), below) */
 host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT, reactionJob);
 force(Pp, 'then', host.then);
-force(Pp, 'catch', function (onRejected) { return this.then(undefined, onRejected); });
-force(Pp, 'finally', function (f) {
-    if (!isCallable(f)) return this.then(f, f);
-    return this.then(
-        function (v) { return PromiseImpl.resolve(f()).then(function () { return v; }); },
-        function (e) { return PromiseImpl.resolve(f()).then(function () { throw e; }); });
-});
 if (hasSymbol && Symbol.toStringTag) force(Pp, Symbol.toStringTag, 'Promise');
 
 force(PromiseImpl, 'resolve', function (v) {
@@ -412,8 +404,11 @@ var NativeRegExp = G.RegExp;
 lazyPut(polyHolders, polyNames, true);
 lazyPut(G, 'RegExp', false);   /* present natively: replaced on first use */
 
-/* logger: made by the part of the loaders (M()) */
+/* logger, and Promise.prototype.catch/finally/toJSON: made by the part of
+ * the loaders (M()) when it loads */
+var moreNames = 'catch finally toJSON';
 lazyPut(G, 'logger', false);
+lazyPut(Pp, moreNames, false);
 
 /* ---- timers: callbacks by id (the deadlines live in the C loop) ---- */
 
@@ -440,7 +435,7 @@ lazyPut(G, timerNames, true);
 
 var subs = {};
 var stelsNames = 'net local webfix';
-var cfg = JSON.parse(host.config);
+var cfg = host.config;   /* an object (lib/runtime/runtime.c, setup_instance) */
 var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.workers, term: cfg.term };
 var Stels = {};
 force(Stels, 'config', config);
@@ -496,7 +491,7 @@ function M() {
                           resolveWith: resolveWith, enqueue: enqueue, timers: timers, subs: subs, Stels: Stels,
                           lazyGet: lazyGet, lazyPut: lazyPut, NativeRegExp: NativeRegExp, genNames: genNames,
                           polyHolders: polyHolders, polyNames: polyNames, timerNames: timerNames,
-                          stelsNames: stelsNames, webNames: webNames });
+                          stelsNames: stelsNames, webNames: webNames, moreNames: moreNames });
     return more;
 }
 

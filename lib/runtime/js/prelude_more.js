@@ -5,7 +5,8 @@
  * functions (each one made costs every instance ~1 KB and its share of a
  * create).  kit: the prelude's own functions and state these need.
  * Returns { lazyLoad, format, arrayIterator, stringChars, loadWeb, loadStels }.
- * Loading it also turns the global `logger` accessor into the logger. */
+ * Loading it also turns the global `logger` accessor into the logger, and
+ * those of Promise.prototype.catch, finally and toJSON into the methods. */
 function (kit) {
 'use strict';
 var force = kit.force, G = kit.G, host = kit.host, ITER = kit.ITER, isArray = kit.isArray, objToString = kit.objToString;
@@ -74,7 +75,7 @@ function lazyDrop(holder, names) {
 }
 function named(names, key) { return (' ' + names + ' ').indexOf(' ' + key + ' ') >= 0; }
 function lazyLoad(key) {
-    if (key === 'logger') return;   /* made when this part loaded (below) */
+    if (key === 'logger' || named(kit.moreNames, key)) return;   /* made when this part loaded (below) */
     if (key === 'Map' || key === 'Set') loadMapSet();
     else if (named(genNames, key)) loadGen();
     else if (named(timerNames, key)) loadTimers();
@@ -220,9 +221,29 @@ force(logger, 'debug', logAt(0));
 force(logger, 'info', logAt(1));
 force(logger, 'warn', logAt(2));
 force(logger, 'error', logAt(3));
-/* the global accessor, unless a script deleted it before this part loaded */
-var d = Object.getOwnPropertyDescriptor(G, 'logger');
-if (d && d.get === lazyGet) force(G, 'logger', logger);
+/* ---- Promise.prototype.catch, finally and toJSON ---- */
+
+var Pp = PromiseImpl.prototype, later = {
+    'catch': function (onRejected) { return this.then(undefined, onRejected); },
+    'finally': function (f) {
+        if (!isCallable(f)) return this.then(f, f);
+        return this.then(
+            function (v) { return PromiseImpl.resolve(f()).then(function () { return v; }); },
+            function (e) { return PromiseImpl.resolve(f()).then(function () { throw e; }); });
+    },
+    /* JSON shows a promise as {} as Node does (its state is under hidden keys anyway) */
+    toJSON: function () { return {}; }
+};
+
+/* each name's accessor gives way to the real property, unless a script
+ * deleted it before this part loaded */
+function replace(holder, name, value) {
+    var d = Object.getOwnPropertyDescriptor(holder, name);
+    if (d && d.get === lazyGet) force(holder, name, value);
+}
+replace(G, 'logger', logger);
+var mn = kit.moreNames.split(' ');
+for (var mi = 0; mi < mn.length; mi++) replace(Pp, mn[mi], later[mn[mi]]);
 
 return { lazyLoad: lazyLoad, format: format, arrayIterator: arrayIterator, stringChars: stringChars,
          loadWeb: loadWeb, loadStels: loadStels };

@@ -2,7 +2,8 @@
  * Object/Array/String/Number polyfills (with ES2022's at, entries/keys/values,
  * findLast, replaceAll, matchAll, Object.hasOwn, WeakMap/WeakSet,
  * Promise.withResolvers), Promise combinators, AggregateError,
- * Deno, the lowering's __ami_* helpers, Stels.net/local/webfix) load on
+ * Deno, the lowering's __ami_* helpers, Stels.net/local/webfix, logger,
+ * Promise.prototype.catch/finally/toJSON) load on
  * first use and then behave as if they had always been there; an idle
  * instance stays small. */
 #include "rt.h"
@@ -56,6 +57,10 @@ static void each_part_loads_on_first_use(void)
         "eq((await Stels.net.get(['lazy', 'k'])).value.raw, 5, 'net'); eq(typeof Stels.local.subscribe, 'function', 'local');"
         "eq(Object.keys(Stels), [], 'not enumerable'); eq(Stels.net === Stels.net, true, 'one object');",
         "Stels.local = 3; eq(Stels.local, 3, 'assigned'); eq(typeof Stels.net.get, 'function', 'net still there');",
+        "kind(globalThis, 'logger', 'get'); kind(Promise.prototype, 'catch', 'get'); logger.info('lazy');"
+        "kind(globalThis, 'logger', 'value'); kind(Promise.prototype, 'catch', 'value'); kind(Promise.prototype, 'finally', 'value');"
+        "eq(JSON.stringify(Promise.resolve(1)), '{}', 'toJSON'); var c = 0; await Promise.reject(1).catch(function () { c = 1; });"
+        "eq(c, 1, 'catch'); eq(await Promise.resolve(2).finally(function () {}), 2, 'finally');",
         NULL
     };
     for (int i = 0; uses[i]; i++) {
