@@ -1,12 +1,15 @@
 /*
  * Deno.serve inside an instance: one libmicrohttpd daemon per server, run
  * on the instance's own thread (no thread of its own: its epoll descriptor
- * is an I/O source of the instance's loop, loop.h).  A complete request is
- * handed to the prelude at once, from inside the daemon's run (a macrotask,
- * ami__loop_run_now): a handler that answers then (a Response, or a promise
- * its microtasks settle) has its answer queued on the connection directly;
- * otherwise the connection is suspended until W.serveRespond resumes it and
- * sends the response, from the same thread.  Where a task cannot run at once
+ * is an I/O source of the instance's loop, loop.h).  A complete request goes
+ * to the handler at once, from inside the daemon's run (a macrotask,
+ * ami__loop_run_now): this file makes the Request (its state record in one
+ * step, scripts/duk_record.c) and calls the handler; a Response it returns
+ * is answered from here, anything else goes to the prelude's settle (a
+ * promise: W.serveRespond when it settles; a throw: W.serveFail).  An answer
+ * given before the run returns (at once, or in the microtasks) is queued on
+ * the connection directly; otherwise the connection is suspended until the
+ * answer resumes it and sends the response, from the same thread.  Where a task cannot run at once
  * the request is queued in the instance's loop as a task.  A server is a loop resource (closed on stop, reload, free: the
  * port is free again) and keeps the instance alive while it listens.
  */
@@ -68,6 +71,7 @@ struct serve_srv {
     int in_run;                     /* inside MHD_run (instance thread): no nested run, no stop */
     int run_again;                  /* a connection was resumed during the run: run once more */
     int close_pending;              /* W.serveClose from a handler inside the run: closed after it */
+    void *handler, *settle;         /* W.serve's functions (the stash's servecb keeps them alive) */
     struct serve_srv *next;         /* in the web state's list */
 };
 
@@ -137,14 +141,10 @@ static void srv_unlink_pending(serve_srv *s, serve_req *q)
 static duk_ret_t push_request(duk_context *ctx, void *udata)
 {
     serve_req *q = udata;
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "servecb");
-    duk_push_number(ctx, (double)q->srv->id);
-    duk_get_prop(ctx, -2);
-    duk_get_prop_index(ctx, -1, 1);
-    duk_get_prop_index(ctx, -2, 0);
+    duk_push_heapptr(ctx, q->srv->settle);
+    duk_push_heapptr(ctx, q->srv->handler);
     ami__utf8_push(ctx, (const unsigned char *)q->url, strlen(q->url), 0);
-    return 3;   /* the top three: settle handler url */
+    return 3;
 }
 
 /* [ handler url ] -> [ out ]: the request (a Request with its state record, as the prelude's
@@ -583,7 +583,7 @@ duk_ret_t ami__web_serve(duk_context *ctx)
     s->body_max = w->body_max;
     s->id = ++w->next_id;
     s->res.close = srv_close;
-    /* [handler, settle], by server id, and the kit (before the daemon starts: pushes may throw) */
+    /* [handler, settle], by server id (which keeps them alive), and the kit (before the daemon starts: pushes may throw) */
     ami__web_keys(ctx, w);
     duk_push_global_stash(ctx);
     duk_dup(ctx, 4);
@@ -607,6 +607,8 @@ duk_ret_t ami__web_serve(duk_context *ctx)
     duk_put_prop_index(ctx, -2, 1);
     duk_put_prop(ctx, -3);
     duk_pop_2(ctx);
+    s->handler = duk_get_heapptr(ctx, 2);
+    s->settle = duk_get_heapptr(ctx, 3);
     s->daemon = MHD_start_daemon(MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
                                  0, NULL, NULL, on_access, s,
                                  MHD_OPTION_LISTEN_SOCKET, fd,
