@@ -90,3 +90,12 @@ int ami__duk_record_pairs(duk_context *ctx, duk_idx_t idx)
 	}
 	return (int) count;
 }
+
+/* ami__duk_pack: replace the count values on top of the stack with an array of them
+ * (Duktape's internal duk_pack: written straight into the array's items). */
+void ami__duk_pack(duk_context *ctx, duk_idx_t count);
+
+void ami__duk_pack(duk_context *ctx, duk_idx_t count)
+{
+	duk_pack((duk_hthread *) ctx, count);
+}

@@ -495,32 +495,30 @@ static duk_ret_t w_response_init(duk_context *ctx)
     int n = 0;
     if (!duk_is_null_or_undefined(ctx, 4) && (n = ami__duk_record_pairs(ctx, 4)) < 0) return 1;
     ami__web_keys(ctx, w);
-    duk_idx_t pairs = 6, list = 6 + 2 * n;
-    duk_push_array(ctx);
+    duk_idx_t pairs = 6;
     int typed = 0;
-    for (int i = 0; i < n; i++) {
-        duk_idx_t k = pairs + 2 * i;
+    for (int i = 0; i < n; i++) {   /* each pair in place: [name, value] (duk_pack: no property call per item) */
+        duk_idx_t k = pairs + i;
         if (!duk_is_string(ctx, k + 1)) { duk_set_top(ctx, 6); return 1; }
-        duk_push_array(ctx);
         if (push_hname(ctx, k)) { duk_set_top(ctx, 6); return 1; }
         if (!typed) {
             duk_size_t ln;
             const char *l = duk_get_lstring(ctx, -1, &ln);
             typed = ln == 12 && !memcmp(l, "content-type", 12);
         }
-        duk_put_prop_index(ctx, -2, 0);
         if (push_hvalue(ctx, k + 1)) { duk_set_top(ctx, 6); return 1; }
-        duk_put_prop_index(ctx, -2, 1);
-        duk_put_prop_index(ctx, list, (duk_uarridx_t)i);
+        ami__duk_pack(ctx, 2);
+        duk_replace(ctx, k);
+        duk_remove(ctx, k + 1);
     }
     if (has_body && !typed) {
-        duk_push_array(ctx);
         duk_push_string(ctx, "content-type");
-        duk_put_prop_index(ctx, -2, 0);
         duk_push_string(ctx, "text/plain;charset=UTF-8");
-        duk_put_prop_index(ctx, -2, 1);
-        duk_put_prop_index(ctx, list, (duk_uarridx_t)n);
+        ami__duk_pack(ctx, 2);
+        n++;
     }
+    ami__duk_pack(ctx, n);
+    duk_idx_t list = pairs;
     /* the record: status statusText headers hlist type url redirected body used */
     duk_push_heapptr(ctx, w->key_s[0]);
     duk_push_number(ctx, st);

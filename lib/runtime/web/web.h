@@ -92,6 +92,7 @@ int ami__web_href_normal(const char *s, size_t n);
 /* scripts/duk_record.c (appended to Duktape): see there */
 void ami__duk_push_record(duk_context *ctx, void *proto, void *const *keys, int n, int hidden);
 int ami__duk_record_pairs(duk_context *ctx, duk_idx_t idx);
+void ami__duk_pack(duk_context *ctx, duk_idx_t count);
 
 /* W.wsOpen / W.wsSend / W.wsClose (websocket.c) */
 duk_ret_t ami__web_ws_open(duk_context *ctx);
