@@ -145,7 +145,7 @@ $(DUKDIR)/duk_config.h: $(DUK_SRC)/duk_config.h scripts/gen_duk_config.sh
 $(DUKDIR)/duktape.h: $(DUK_SRC)/duktape.h
 	@mkdir -p $(DUKDIR)
 	cp $< $@
-$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c scripts/duk_sync_done.c
+$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c scripts/duk_sync_done.c scripts/duk_record.c
 	@mkdir -p $(DUKDIR)
 	cat $^ > $@
 # Under the sanitizers Duktape's own NULL + 0 (an empty property table) is not

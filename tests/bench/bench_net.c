@@ -96,26 +96,9 @@ static void *pump_main(void *p)
     return NULL;
 }
 
-int main(void)
+/* fetch: the worker's run does N_FETCH sequential fetches and returns their time (ms) */
+static void bench_fetch(ami_store *net, ami_store *local, CURL *raw, const char *url)
 {
-    const char *build = getenv("AMI_BUILD") ? getenv("AMI_BUILD") : "build";
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    int sport = net_free_port();
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_TURBO,
-                                            (uint16_t)sport, NULL, NULL, static_answer, NULL, MHD_OPTION_END);
-    if (!d) die("static server");
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/json", sport);
-
-    char path[512], lpath[600];
-    snprintf(path, sizeof path, "%s/bench_net.%d.db", build, (int)getpid());
-    snprintf(lpath, sizeof lpath, "%s.local", path);
-    ami_store *net = NULL, *local = NULL;
-    if (ami_store_open(&net, path) || ami_store_open(&local, lpath)) die("store");
-
-    /* ---- fetch: the worker's run does N_FETCH sequential fetches and returns their time (ms) ---- */
-    CURL *raw = curl_easy_init(), *raw2 = curl_easy_init();
-    curl_loop(raw, url, 200);   /* warm up */
     char script[1024];
     snprintf(script, sizeof script,
              "const url = '%s';\n"
@@ -138,15 +121,20 @@ int main(void)
     ami_runtime_free(inst);
     printf("fetch round trips (1 worker, 1 at a time)\t%.0f\treq/s\tlibcurl C loop, same server\t%.0f\n",
            ROUNDS * N_FETCH / t_worker, ROUNDS * N_FETCH / t_raw);
+}
 
-    /* ---- Deno.serve ---- */
+/* Deno.serve: a worker's server answering raw2's requests, against the static server at url answering raw's */
+static void bench_serve(ami_store *net, ami_store *local, CURL *raw, CURL *raw2, const char *url)
+{
+    char script[1024];
     int wport = net_free_port();
     char listen[16];
     snprintf(listen, sizeof listen, "%d", wport);
     snprintf(script, sizeof script,
              "Deno.serve({ port: %d, hostname: '127.0.0.1', onListen() {} }, () => new Response('{\"ok\":true}', "
              "{ headers: { 'content-type': 'application/json' } }));\n", wport);
-    inst = instance(net, local, script, NULL, listen);
+    ami_runtime *inst = instance(net, local, script, NULL, listen);
+    ami_runtime_result res;
     if (ami_runtime_run(inst, &res)) { fprintf(stderr, "bench_net: serve run: %s: %s\n", res.name, res.message); exit(1); }
     ami_runtime_result_dispose(&res);
     pump_arg pa = { inst, 0 };
@@ -155,7 +143,7 @@ int main(void)
     char wurl[128];
     snprintf(wurl, sizeof wurl, "http://127.0.0.1:%d/", wport);
     curl_loop(raw2, wurl, 200);
-    t_worker = t_raw = 0;
+    double t_worker = 0, t_raw = 0;
     for (int round = 0; round < ROUNDS; round++) {
         t_worker += curl_loop(raw2, wurl, N_SERVE);
         t_raw += curl_loop(raw, url, N_SERVE);
@@ -164,10 +152,34 @@ int main(void)
     ami_runtime_stop(inst);
     pthread_join(pt, NULL);
     ami_runtime_free(inst);
-    curl_easy_cleanup(raw);
-    curl_easy_cleanup(raw2);
     printf("Deno.serve requests (1 worker, 1 at a time)\t%.0f\treq/s\tlibmicrohttpd static, same client\t%.0f\n",
            ROUNDS * N_SERVE / t_worker, ROUNDS * N_SERVE / t_raw);
+}
+
+int main(void)
+{
+    const char *build = getenv("AMI_BUILD") ? getenv("AMI_BUILD") : "build";
+    const char *only = getenv("AMI_BENCH_ONLY");   /* fetch|serve: that row alone (e.g. under callgrind) */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int sport = net_free_port();
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_TURBO,
+                                            (uint16_t)sport, NULL, NULL, static_answer, NULL, MHD_OPTION_END);
+    if (!d) die("static server");
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/json", sport);
+
+    char path[512], lpath[600];
+    snprintf(path, sizeof path, "%s/bench_net.%d.db", build, (int)getpid());
+    snprintf(lpath, sizeof lpath, "%s.local", path);
+    ami_store *net = NULL, *local = NULL;
+    if (ami_store_open(&net, path) || ami_store_open(&local, lpath)) die("store");
+
+    CURL *raw = curl_easy_init(), *raw2 = curl_easy_init();
+    curl_loop(raw, url, 200);   /* warm up */
+    if (!only || !strcmp(only, "fetch")) bench_fetch(net, local, raw, url);
+    if (!only || !strcmp(only, "serve")) bench_serve(net, local, raw, raw2, url);
+    curl_easy_cleanup(raw);
+    curl_easy_cleanup(raw2);
     printf("# sequential requests over one keep-alive connection on 127.0.0.1, worker and raw in %d alternating rounds\n", ROUNDS);
 
     MHD_stop_daemon(d);

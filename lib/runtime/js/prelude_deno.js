@@ -68,7 +68,7 @@ force(Deno, 'removeSignalListener', function (sig, fn) {
 
 /* Deno.serve([options,] handler): an HTTP server in this instance (lib/runtime/web/serve.c) */
 force(Deno, 'serve', function (a, b) {
-    var web = kit.loadWeb(), W = web.W, G = web.G, PromiseImpl = kit.PromiseImpl;
+    var web = kit.loadWeb(), W = web.W, PromiseImpl = kit.PromiseImpl;
     var opts, handler;
     if (typeof a === 'function') { handler = a; opts = b || {}; }
     else { opts = a || {}; handler = typeof b === 'function' ? b : opts.handler; }
@@ -79,25 +79,18 @@ force(Deno, 'serve', function (a, b) {
     var finished = new PromiseImpl(function (res) { finishedResolve = res; });
     function fail(id, e) {
         web.logError('Deno.serve: the handler failed', e);
-        W.serveRespond(id, 500, [['content-type', 'text/plain;charset=UTF-8']], W.utf8Encode('Internal Server Error'));
+        W.serveFail(id);
     }
-    function answer(id, res) {
-        if (!(res instanceof G.Response)) throw new TypeError('Deno.serve: the handler must return a Response or a promise of one');
-        var st = res._s;   /* the state itself: no getter calls */
-        W.serveRespond(id, st.status, web.responseList(st), st.body);
-    }
-    var r = W.serve(port, hostname, function (id, method, url, hraw, body, rhost, rport) {
-        var out;
-        try {
-            var req = web.makeRequest(method, url, hraw, body);
-            out = handler(req, { remoteAddr: { transport: 'tcp', hostname: rhost, port: rport } });
-            /* a Response returned at once is answered at once (no promise jobs in between) */
-            if (out instanceof G.Response) { answer(id, out); return; }
-        } catch (e) { fail(id, e); return; }
+    /* The C side makes each request, calls the handler and answers a Response it returns at
+     * once (lib/runtime/web/serve.c); here the rest: a handler that threw, or returned a
+     * promise (or anything else: it must come to a Response) */
+    function settle(id, out, threw) {
+        if (threw) { fail(id, out); return; }
         PromiseImpl.resolve(out).then(function (res) {
-            try { answer(id, res); } catch (e) { fail(id, e); }
+            try { W.serveRespond(id, res); } catch (e) { fail(id, e); }
         }, function (e) { fail(id, e); });
-    });
+    }
+    var r = W.serve(port, hostname, handler, settle, web.serveKit);
     var addr = { transport: 'tcp', hostname: hostname, port: r[1] };
     var closed = false, server = {};
     function shutdown() {

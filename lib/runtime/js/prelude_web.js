@@ -1100,16 +1100,19 @@ var STATUS_TEXT = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content
                     500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 function Response(body, init) {
     if (!(this instanceof Response)) throw new TypeError("Failed to construct 'Response': Please use the 'new' operator");
-    init = init || {};
-    var status = init.status === undefined ? 200 : Number(init.status);
+    var st, text, hs;   /* init's fields, read once */
+    if (init) { st = init.status; text = init.statusText; hs = init.headers; }
+    /* the common case (a string or no body, headers as a plain record) in C: the same record */
+    if (W.responseInit(this, body, st, text, hs)) return;
+    var status = st === undefined ? 200 : Number(st);
     if (!(status >= 200 && status <= 599) || Math.floor(status) !== status)
-        throw new RangeError("Failed to construct 'Response': The status provided (" + init.status + ') is outside the range [200, 599].');
-    var list = headerListOf(init.headers);
+        throw new RangeError("Failed to construct 'Response': The status provided (" + st + ') is outside the range [200, 599].');
+    var list = headerListOf(hs);
     var b = extractBody(body);
     if (b[0] !== null && (status === 204 || status === 205 || status === 304))
         throw new TypeError("Failed to construct 'Response': Response with null body status cannot have body");
     if (b[1] && !listHas(list, 'content-type')) list.push(['content-type', b[1]]);
-    hide(this, '_s', { status: status, statusText: init.statusText === undefined ? '' : String(init.statusText),
+    hide(this, '_s', { status: status, statusText: text === undefined ? '' : String(text),
                        headers: undefined, hlist: list, type: 'default', url: '', redirected: false, body: b[0], used: false });
 }
 bodyProps(Response, ['status', 'statusText', 'type', 'url', 'redirected']);
@@ -1338,12 +1341,11 @@ methods(WebSocket.prototype, {
 out.WebSocket = WebSocket;
 kit.makeResponse = makeResponse;
 /* a Request as Deno.serve receives it: parts from the server (header lines as raw bytes, see requestHeaders) */
-kit.makeRequest = function (method, url, hraw, bytes) {
-    var r = Object.create(Request.prototype);
-    hide(r, '_s', { url: hrefOf(url), method: method, headers: undefined, hraw: hraw, redirect: 'follow',
-                    body: bytes, used: false, signal: null });
-    return r;
-};
+/* Deno.serve's C side (lib/runtime/web/serve.c) makes each request itself (the same record:
+ * url, method, headers undefined, hraw, redirect 'follow', body, used false, signal null), and
+ * answers a Response returned at once from its state: the prototypes it makes and knows them by,
+ * the href of a URL not already in normal form, the header list of a response whose headers were read */
+kit.serveKit = { requestProto: Request.prototype, responseProto: Response.prototype, href: hrefOf, responseList: responseList };
 kit.signalAbort = signalAbort;
 kit.newSignal = newSignal;
 kit.subclass = subclass;

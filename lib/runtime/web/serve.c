@@ -1,12 +1,15 @@
 /*
  * Deno.serve inside an instance: one libmicrohttpd daemon per server, run
  * on the instance's own thread (no thread of its own: its epoll descriptor
- * is an I/O source of the instance's loop, loop.h).  A complete request is
- * handed to the prelude at once, from inside the daemon's run (a macrotask,
- * ami__loop_run_now): a handler that answers then (a Response, or a promise
- * its microtasks settle) has its answer queued on the connection directly;
- * otherwise the connection is suspended until W.serveRespond resumes it and
- * sends the response, from the same thread.  Where a task cannot run at once
+ * is an I/O source of the instance's loop, loop.h).  A complete request goes
+ * to the handler at once, from inside the daemon's run (a macrotask,
+ * ami__loop_run_now): this file makes the Request (its state record in one
+ * step, scripts/duk_record.c) and calls the handler; a Response it returns
+ * is answered from here, anything else goes to the prelude's settle (a
+ * promise: W.serveRespond when it settles; a throw: W.serveFail).  An answer
+ * given before the run returns (at once, or in the microtasks) is queued on
+ * the connection directly; otherwise the connection is suspended until the
+ * answer resumes it and sends the response, from the same thread.  Where a task cannot run at once
  * the request is queued in the instance's loop as a task.  A server is a loop resource (closed on stop, reload, free: the
  * port is free again) and keeps the instance alive while it listens.
  */
@@ -68,6 +71,7 @@ struct serve_srv {
     int in_run;                     /* inside MHD_run (instance thread): no nested run, no stop */
     int run_again;                  /* a connection was resumed during the run: run once more */
     int close_pending;              /* W.serveClose from a handler inside the run: closed after it */
+    void *handler, *settle;         /* W.serve's functions (the stash's servecb keeps them alive) */
     struct serve_srv *next;         /* in the web state's list */
 };
 
@@ -124,28 +128,52 @@ static void drop_req(void *data)
     sreq_unref(q);
 }
 
+static void daemon_run(serve_srv *s);
+
 static void srv_unlink_pending(serve_srv *s, serve_req *q)
 {
     for (serve_req **pp = &s->pending; *pp; pp = &(*pp)->next)
         if (*pp == q) { *pp = q->next; q->next = NULL; return; }
 }
 
-/* [ ] -> [ cb id method url rawHeaders body remoteHost remotePort ] (rawHeaders: name\0value\0 …, the
- * names as the client sent them: W.headerPairs lowercases them when a script reads the headers) */
+/* [ ] -> [ settle handler url ]: the server's settle function and handler (W.serve), and the
+ * request's URL as on_access made it */
 static duk_ret_t push_request(duk_context *ctx, void *udata)
 {
     serve_req *q = udata;
-    duk_push_global_stash(ctx);
-    duk_get_prop_string(ctx, -1, "servecb");
-    duk_push_number(ctx, (double)q->srv->id);
-    duk_get_prop(ctx, -2);
-    duk_remove(ctx, -2);
-    duk_remove(ctx, -2);
-    duk_push_number(ctx, (double)q->id);
-    duk_push_string(ctx, q->method);
+    duk_push_heapptr(ctx, q->srv->settle);
+    duk_push_heapptr(ctx, q->srv->handler);
     ami__utf8_push(ctx, (const unsigned char *)q->url, strlen(q->url), 0);
+    return 3;
+}
+
+/* [ handler url ] -> [ out ]: the request (a Request with its state record, as the prelude's
+ * Request makes it: url, method, headers undefined, hraw, redirect, body, used, signal) and
+ * the handler's info ({ remoteAddr: { transport, hostname, port } }), then the handler called
+ * with them.  Run protected: what throws here is the handler's failure. */
+static duk_ret_t call_handler(duk_context *ctx, void *udata)
+{
+    serve_req *q = udata;
+    ami__web *w = instance_of(ctx)->web;
+    duk_idx_t url = duk_get_top(ctx) - 1;   /* a safe call's frame is the caller's: relative indices */
+    duk_size_t ulen;
+    const char *u = duk_get_lstring(ctx, url, &ulen);
+    if (!u || !ami__web_href_normal(u, ulen)) {
+        /* not in normal form: the prelude's hrefOf (URL) */
+        duk_push_global_stash(ctx);
+        duk_get_prop_string(ctx, -1, "servekit");
+        duk_get_prop_string(ctx, -1, "href");
+        duk_dup(ctx, url);
+        duk_call(ctx, 1);
+        duk_replace(ctx, url);
+        duk_set_top(ctx, url + 1);
+    }
+    duk_dup(ctx, url);
+    duk_push_string(ctx, q->method);
+    duk_push_undefined(ctx);
     void *h = duk_push_fixed_buffer(ctx, q->headers.size);
     if (q->headers.size) memcpy(h, q->headers.ptr, q->headers.size);
+    duk_push_string(ctx, "follow");
     if (q->body.size || (strcmp(q->method, "GET") && strcmp(q->method, "HEAD"))) {
         void *b = duk_push_fixed_buffer(ctx, q->body.size);
         if (q->body.size) memcpy(b, q->body.ptr, q->body.size);
@@ -154,12 +182,107 @@ static duk_ret_t push_request(duk_context *ctx, void *udata)
     } else {
         duk_push_null(ctx);
     }
+    duk_push_false(ctx);
+    duk_push_null(ctx);
+    ami__duk_push_record(ctx, NULL, w->key_req, 8, 0);          /* [ handler url state ] */
+    ami__duk_push_record(ctx, w->req_proto, w->key_s, 1, 1);    /* [ handler url req ] */
+    duk_push_string(ctx, "tcp");
     duk_push_string(ctx, q->remote);
     duk_push_int(ctx, q->remote_port);
-    return 8;
+    ami__duk_push_record(ctx, NULL, w->key_addr, 3, 0);
+    ami__duk_push_record(ctx, NULL, w->key_info, 1, 0);         /* [ handler url req info ] */
+    duk_remove(ctx, url);
+    duk_call(ctx, 2);
+    return 1;
 }
 
-/* On the instance's thread: hand the request to the server's handler. */
+/* The request id is waiting for its answer (instance thread), or NULL. */
+static serve_req *find_pending(ami__web *w, int64_t id)
+{
+    for (serve_srv *s = w->servers; s; s = s->next)
+        for (serve_req *x = s->pending; x; x = x->next)
+            if (x->id == id) return x;
+    return NULL;
+}
+
+/* Whether the value at idx is a Response (Response.prototype on its prototype chain). */
+static int is_response(duk_context *ctx, ami__web *w, duk_idx_t idx)
+{
+    if (!duk_is_object(ctx, idx)) return 0;
+    duk_idx_t top = duk_get_top(ctx);
+    int found = 0;
+    duk_get_prototype(ctx, idx);
+    for (int depth = 0; depth < 64 && duk_is_object(ctx, -1); depth++) {
+        if (duk_get_heapptr(ctx, -1) == w->resp_proto) { found = 1; break; }
+        duk_get_prototype(ctx, -1);
+        duk_remove(ctx, -2);
+    }
+    duk_set_top(ctx, top);
+    return found;
+}
+
+/* The MHD response of the Response at idx (its state as the prelude keeps it: status, the
+ * header list — hlist while the headers were not read, else the Headers' list — and the body
+ * bytes); NULL when idx is not a Response.  May throw (out of memory). */
+static struct MHD_Response *mhd_response_of(duk_context *ctx, ami__web *w, duk_idx_t idx, unsigned *status)
+{
+    if (!is_response(ctx, w, idx)) return NULL;
+    idx = duk_normalize_index(ctx, idx);
+    duk_idx_t top = duk_get_top(ctx);
+    duk_get_prop_string(ctx, idx, "_s");        /* top: state */
+    duk_get_prop_string(ctx, top, "status");    /* top + 1 */
+    *status = (unsigned)duk_to_int(ctx, top + 1);
+    duk_get_prop_string(ctx, top, "body");      /* top + 2 */
+    duk_get_prop_string(ctx, top, "headers");  /* top + 3: a Headers once read */
+    if (duk_is_object(ctx, top + 3)) duk_get_prop_string(ctx, top + 3, "_list");
+    else {
+        duk_get_prop_string(ctx, top, "hlist");
+        if (duk_is_undefined(ctx, -1)) {
+            /* fetched headers still as raw bytes: the prelude's responseList */
+            duk_pop(ctx);
+            duk_push_global_stash(ctx);
+            duk_get_prop_string(ctx, -1, "servekit");
+            duk_get_prop_string(ctx, -1, "responseList");
+            duk_dup(ctx, top);
+            duk_call(ctx, 1);
+        }
+    }
+    duk_idx_t list = duk_get_top(ctx) - 1;
+    duk_size_t blen = 0;
+    const void *b = duk_is_null_or_undefined(ctx, top + 2) ? NULL : duk_require_buffer_data(ctx, top + 2, &blen);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(blen, (void *)(b ? b : ""), MHD_RESPMEM_MUST_COPY);
+    if (!resp) ami__runtime_throw(ctx, "RangeError", "Deno.serve: out of memory");
+    duk_size_t n = duk_get_length(ctx, list);
+    for (duk_size_t i = 0; i < n; i++) {
+        duk_get_prop_index(ctx, list, (duk_uarridx_t)i);
+        duk_get_prop_index(ctx, -1, 0);
+        duk_get_prop_index(ctx, -2, 1);
+        const char *hn = duk_safe_to_string(ctx, -2), *hv = duk_safe_to_string(ctx, -1);
+        if (strcasecmp(hn, "content-length")) MHD_add_response_header(resp, hn, hv);
+        duk_pop_3(ctx);
+    }
+    duk_set_top(ctx, top);
+    return resp;
+}
+
+/* Answer q with the Response at idx (the instance's thread): 0, or -1 when idx is not a Response. */
+static int respond_with(duk_context *ctx, serve_req *q, duk_idx_t idx)
+{
+    unsigned status = 0;
+    struct MHD_Response *resp = mhd_response_of(ctx, instance_of(ctx)->web, idx, &status);
+    if (!resp) return -1;
+    serve_srv *srv = q->srv;
+    srv_unlink_pending(srv, q);
+    sreq_answer(q, status, resp);
+    sreq_unref(q);
+    /* the response goes out now, from this thread (inside the daemon's run: when it returns) */
+    if (!srv->in_run) daemon_run(srv);
+    return 0;
+}
+
+/* On the instance's thread: the request to the server's handler.  A Response it returns at
+ * once is answered here; a promise, anything else, or a throw goes to the prelude's settle
+ * (a stop or a slice error under way is rethrown, as the prelude's job loop does). */
 static void task_request(duk_context *ctx, void *data)
 {
     serve_req *q = data;
@@ -173,14 +296,24 @@ static void task_request(duk_context *ctx, void *data)
     q->next = s->pending;
     s->pending = q;                    /* the task's reference moves to the pending list */
     duk_idx_t top = duk_get_top(ctx);
-    if (duk_safe_call(ctx, push_request, q, 0, 8) != 0) {
+    if (duk_safe_call(ctx, push_request, q, 0, 3) != 0) {
         srv_unlink_pending(s, q);
         sreq_answer(q, 500, text_response("Internal Server Error\n"));
         sreq_unref(q);
         duk_set_top(ctx, top + 1);
         (void)duk_throw(ctx);
     }
-    duk_call(ctx, 7);
+    int64_t id = q->id;
+    /* [ settle handler url ] -> [ settle out ] */
+    int threw = duk_safe_call(ctx, call_handler, q, 2, 1) != 0;
+    if (threw && (inst->abort || __atomic_load_n(&inst->stop, __ATOMIC_ACQUIRE))) (void)duk_throw(ctx);
+    /* the handler may have closed the server (q answered then): look q up again by id */
+    serve_req *p = threw ? NULL : find_pending(w, id);
+    if (p && respond_with(ctx, p, -1) == 0) { duk_set_top(ctx, top); return; }
+    duk_push_number(ctx, (double)id);
+    duk_insert(ctx, -2);
+    duk_push_boolean(ctx, threw);
+    duk_call(ctx, 3);
     duk_set_top(ctx, top);
 }
 
@@ -418,7 +551,9 @@ static void io_run(ami__io_source *io)
     daemon_run((serve_srv *)((char *)io - offsetof(serve_srv, io)));
 }
 
-/* W.serve(port, hostname, cb) -> [serverId, port] */
+/* W.serve(port, hostname, handler, settle, serveKit) -> [serverId, port]: handler(req, info) as the
+ * script gave it; settle(reqId, out, threw) for what the handler did not answer at once;
+ * serveKit the prelude's { requestProto, responseProto, href, responseList } (task_request) */
 duk_ret_t ami__web_serve(duk_context *ctx)
 {
     ami_runtime *inst = instance_of(ctx);
@@ -427,6 +562,8 @@ duk_ret_t ami__web_serve(duk_context *ctx)
     int port = duk_require_int(ctx, 0);
     const char *host = duk_require_string(ctx, 1);
     duk_require_function(ctx, 2);
+    duk_require_function(ctx, 3);
+    duk_require_object(ctx, 4);
     if (port < 1 || port > 65535) ami__runtime_throw(ctx, "TypeError", "Deno.serve: port must be 1-65535 (got %d)", port);
     if (!ami__perms_listen(w->perms, port))
         ami__runtime_throw(ctx, "PermissionDenied", "Requires net access to \"%s:%d\" for listening; the node allows it with allow_listen=%d",
@@ -446,8 +583,16 @@ duk_ret_t ami__web_serve(duk_context *ctx)
     s->body_max = w->body_max;
     s->id = ++w->next_id;
     s->res.close = srv_close;
-    /* the handler, by server id (before the daemon starts: pushes may throw) */
+    /* [handler, settle], by server id (which keeps them alive), and the kit (before the daemon starts: pushes may throw) */
+    ami__web_keys(ctx, w);
     duk_push_global_stash(ctx);
+    duk_dup(ctx, 4);
+    duk_put_prop_string(ctx, -2, "servekit");   /* keeps the prototypes alive */
+    duk_get_prop_string(ctx, 4, "requestProto");
+    w->req_proto = duk_require_heapptr(ctx, -1);
+    duk_get_prop_string(ctx, 4, "responseProto");
+    w->resp_proto = duk_require_heapptr(ctx, -1);
+    duk_pop_2(ctx);
     if (!duk_get_prop_string(ctx, -1, "servecb")) {
         duk_pop(ctx);
         duk_push_bare_object(ctx);
@@ -455,9 +600,15 @@ duk_ret_t ami__web_serve(duk_context *ctx)
         duk_put_prop_string(ctx, -3, "servecb");
     }
     duk_push_number(ctx, (double)s->id);
+    duk_push_array(ctx);
     duk_dup(ctx, 2);
+    duk_put_prop_index(ctx, -2, 0);
+    duk_dup(ctx, 3);
+    duk_put_prop_index(ctx, -2, 1);
     duk_put_prop(ctx, -3);
     duk_pop_2(ctx);
+    s->handler = duk_get_heapptr(ctx, 2);
+    s->settle = duk_get_heapptr(ctx, 3);
     s->daemon = MHD_start_daemon(MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
                                  0, NULL, NULL, on_access, s,
                                  MHD_OPTION_LISTEN_SOCKET, fd,
@@ -522,36 +673,32 @@ duk_ret_t ami__web_serve_close(duk_context *ctx)
     return 0;
 }
 
-/* W.serveRespond(reqId, status, headers [[name, value], …], bodyBytes|null) */
+/* W.serveRespond(reqId, response): answer the request with a Response (a TypeError when it
+ * is none); nothing when the request was answered already or its server closed */
 duk_ret_t ami__web_serve_respond(duk_context *ctx)
 {
-    ami_runtime *inst = instance_of(ctx);
+    ami__web *w = instance_of(ctx)->web;
     int64_t id = (int64_t)duk_require_number(ctx, 0);
-    int status = duk_require_int(ctx, 1);
-    serve_req *q = NULL;
-    serve_srv *s;
-    for (s = inst->web->servers; s && !q; s = s->next)
-        for (serve_req *x = s->pending; x; x = x->next)
-            if (x->id == id) { q = x; break; }
-    if (!q) return 0;   /* answered already, or the server closed */
-    duk_size_t blen = 0;
-    const void *b = duk_is_null_or_undefined(ctx, 3) ? NULL : duk_require_buffer_data(ctx, 3, &blen);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(blen, (void *)(b ? b : ""), MHD_RESPMEM_MUST_COPY);
+    if (!is_response(ctx, w, 1))
+        ami__runtime_throw(ctx, "TypeError", "Deno.serve: the handler must return a Response or a promise of one");
+    serve_req *q = find_pending(w, id);
+    if (q) respond_with(ctx, q, 1);
+    return 0;
+}
+
+/* W.serveFail(reqId): answer 500 (the handler failed; the prelude logged why) */
+duk_ret_t ami__web_serve_fail(duk_context *ctx)
+{
+    ami__web *w = instance_of(ctx)->web;
+    serve_req *q = find_pending(w, (int64_t)duk_require_number(ctx, 0));
+    if (!q) return 0;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(21, (void *)"Internal Server Error", MHD_RESPMEM_PERSISTENT);
     if (!resp) ami__runtime_throw(ctx, "RangeError", "Deno.serve: out of memory");
-    duk_size_t n = duk_get_length(ctx, 2);
-    for (duk_size_t i = 0; i < n; i++) {
-        duk_get_prop_index(ctx, 2, (duk_uarridx_t)i);
-        duk_get_prop_index(ctx, -1, 0);
-        duk_get_prop_index(ctx, -2, 1);
-        const char *hn = duk_to_string(ctx, -2), *hv = duk_to_string(ctx, -1);
-        if (strcasecmp(hn, "content-length")) MHD_add_response_header(resp, hn, hv);
-        duk_pop_3(ctx);
-    }
+    MHD_add_response_header(resp, "content-type", "text/plain;charset=UTF-8");
     serve_srv *srv = q->srv;
     srv_unlink_pending(srv, q);
-    sreq_answer(q, (unsigned)status, resp);
+    sreq_answer(q, 500, resp);
     sreq_unref(q);
-    /* the response goes out now, from this thread (inside the daemon's run: when it returns) */
     if (!srv->in_run) daemon_run(srv);
     return 0;
 }

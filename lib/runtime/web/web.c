@@ -177,10 +177,11 @@ int ami__utf8_push(duk_context *ctx, const unsigned char *p, size_t n, int fatal
 }
 
 /* W.utf8Encode(str) -> Uint8Array */
-static duk_ret_t w_utf8_encode(duk_context *ctx)
+/* push the UTF-8 bytes (a Uint8Array) of the string at idx (W.utf8Encode; a Response's text body) */
+static void push_utf8(duk_context *ctx, duk_idx_t idx)
 {
     duk_size_t len;
-    const char *s = duk_to_lstring(ctx, 0, &len);
+    const char *s = duk_to_lstring(ctx, idx, &len);
     ami_buf tmp = AMI_BUF_INIT;
     const char *t;
     size_t n;
@@ -189,6 +190,12 @@ static duk_ret_t w_utf8_encode(duk_context *ctx)
     if (n) memcpy(d, t, n);
     ami_buf_dispose(&tmp);
     duk_push_buffer_object(ctx, -1, 0, n, DUK_BUFOBJ_UINT8ARRAY);
+    duk_remove(ctx, -2);
+}
+
+static duk_ret_t w_utf8_encode(duk_context *ctx)
+{
+    push_utf8(ctx, 0);
     return 1;
 }
 
@@ -331,49 +338,63 @@ static int is_tchar(unsigned char c)
 }
 
 /* W.hname(str) -> the lowercase name when str is an HTTP token (a header name, a method), else null */
-static duk_ret_t w_hname(duk_context *ctx)
+/* push the header name s[0..n) in lowercase; -1 (nothing pushed) when it is not a token */
+static int push_hname(duk_context *ctx, duk_idx_t idx)
 {
     duk_size_t n;
-    const char *s = duk_require_lstring(ctx, 0, &n);
+    const char *s = duk_require_lstring(ctx, idx, &n);
     int upper = 0;
     for (duk_size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!is_tchar(c)) { duk_push_null(ctx); return 1; }
+        if (!is_tchar(c)) return -1;
         if (c >= 'A' && c <= 'Z') upper = 1;
     }
-    if (!n) duk_push_null(ctx);
-    else if (!upper) duk_dup(ctx, 0);
+    if (!n) return -1;
+    if (!upper) duk_dup(ctx, idx);
     else {
         char *low = duk_push_fixed_buffer(ctx, n);
         for (duk_size_t i = 0; i < n; i++) low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
         duk_buffer_to_string(ctx, -1);
     }
+    return 0;
+}
+
+static duk_ret_t w_hname(duk_context *ctx)
+{
+    if (push_hname(ctx, 0)) duk_push_null(ctx);
     return 1;
 }
 
 static int is_http_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/* W.hvalue(str) -> str without leading and trailing HTTP whitespace, or null when it holds NUL, CR or LF */
-static duk_ret_t w_hvalue(duk_context *ctx)
+/* push the header value at idx without leading and trailing HTTP whitespace; -1 (nothing
+ * pushed) when it holds NUL, CR or LF */
+static int push_hvalue(duk_context *ctx, duk_idx_t idx)
 {
     duk_size_t n;
-    const char *s = duk_require_lstring(ctx, 0, &n);
+    const char *s = duk_require_lstring(ctx, idx, &n);
     size_t a = 0, b = n;
     while (a < b && is_http_ws(s[a])) a++;
     while (b > a && is_http_ws(s[b - 1])) b--;
-    if (memchr(s + a, 0, b - a) || memchr(s + a, '\n', b - a) || memchr(s + a, '\r', b - a)) { duk_push_null(ctx); return 1; }
-    if (a == 0 && b == n) duk_dup(ctx, 0);
+    if (memchr(s + a, 0, b - a) || memchr(s + a, '\n', b - a) || memchr(s + a, '\r', b - a)) return -1;
+    if (a == 0 && b == n) duk_dup(ctx, idx);
     else duk_push_lstring(ctx, s + a, b - a);
+    return 0;
+}
+
+/* W.hvalue(str) -> str without leading and trailing HTTP whitespace, or null when it holds NUL, CR or LF */
+static duk_ret_t w_hvalue(duk_context *ctx)
+{
+    if (push_hvalue(ctx, 0)) duk_push_null(ctx);
     return 1;
 }
 
 /* W.href(str) -> str when it is an absolute http(s) URL already in the WHATWG normal form (lowercase
  * host, no default port, no dot segments, only characters that need no escaping, no fragment): then
  * it is its own href; else null (the prelude parses it with URL) */
-static duk_ret_t w_href(duk_context *ctx)
+int ami__web_href_normal(const char *s, size_t n)
 {
-    duk_size_t n;
-    const char *s = duk_require_lstring(ctx, 0, &n), *e = s + n, *p;
+    const char *e = s + n, *p;
     if (n > 8 && !memcmp(s, "https://", 8)) p = s + 8;
     else if (n > 7 && !memcmp(s, "http://", 7)) p = s + 7;
     else goto no;
@@ -393,10 +414,17 @@ static duk_ret_t w_href(duk_context *ctx)
     }
     /* dot segments and default ports (or look-alikes anywhere: URL decides) */
     if (memmem(s, n, "/.", 2) || memmem(s, n, ":80/", 4) || memmem(s, n, ":443/", 5)) goto no;
-    duk_dup(ctx, 0);
     return 1;
 no:
-    duk_push_null(ctx);
+    return 0;
+}
+
+static duk_ret_t w_href(duk_context *ctx)
+{
+    duk_size_t n;
+    const char *s = duk_require_lstring(ctx, 0, &n);
+    if (ami__web_href_normal(s, n)) duk_dup(ctx, 0);
+    else duk_push_null(ctx);
     return 1;
 }
 
@@ -409,6 +437,106 @@ static duk_ret_t w_hide(duk_context *ctx)
     duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
                  DUK_DEFPROP_CLEAR_ENUMERABLE);
     return 0;
+}
+
+void ami__web_keys(duk_context *ctx, ami__web *w)
+{
+    if (w->keys_made) return;
+    static const char *const resp[9] = { "status", "statusText", "headers", "hlist", "type", "url", "redirected", "body", "used" };
+    static const char *const req[8] = { "url", "method", "headers", "hraw", "redirect", "body", "used", "signal" };
+    static const char *const addr[3] = { "transport", "hostname", "port" };
+    struct { void **dst; const char *const *names; int n; } sets[] = {
+        { w->key_resp, resp, 9 }, { w->key_req, req, 8 }, { w->key_addr, addr, 3 }
+    };
+    static const char *const one_names[] = { "_s", "remoteAddr" };
+    void **one[] = { w->key_s, w->key_info };
+    duk_push_global_stash(ctx);
+    duk_push_array(ctx);   /* keeps them alive */
+    duk_uarridx_t k = 0;
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        for (int j = 0; j < sets[i].n; j++) {
+            duk_push_string(ctx, sets[i].names[j]);
+            sets[i].dst[j] = duk_get_heapptr(ctx, -1);
+            duk_put_prop_index(ctx, -2, k++);
+        }
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        duk_push_string(ctx, one_names[i]);
+        one[i][0] = duk_get_heapptr(ctx, -1);
+        duk_put_prop_index(ctx, -2, k++);
+    }
+    duk_put_prop_string(ctx, -2, "webkeys");
+    duk_pop(ctx);
+    w->keys_made = 1;
+}
+
+/* W.responseInit(response, body, status, statusText, headers) -> boolean: the Response
+ * constructor's common case in C — no body or a string, an integer status in range (or
+ * none), a string statusText (or none), headers absent or a plain record of string values
+ * (ami__duk_record_pairs) — gives the response its state (the prelude's _s record:
+ * the checked [name, value] list as hlist, the body's UTF-8 bytes, text/plain unless the
+ * headers name a content-type) and returns true; anything else (including what must
+ * throw) returns false with nothing done: the prelude then takes its own path, which
+ * makes the same record.  About 20,000 instructions in the prelude, 4,000 here. */
+static duk_ret_t w_response_init(duk_context *ctx)
+{
+    ami__web *w = instance_of(ctx)->web;
+    duk_set_top(ctx, 5);
+    duk_push_false(ctx);   /* 5: the answer when not handled */
+    if (!duk_is_object(ctx, 0)) return 1;
+    double st = 200;
+    if (!duk_is_undefined(ctx, 2)) {
+        if (!duk_is_number(ctx, 2)) return 1;
+        st = duk_get_number(ctx, 2);
+        if (!(st >= 200 && st <= 599) || (double)(int)st != st) return 1;
+    }
+    if (!duk_is_undefined(ctx, 3) && !duk_is_string(ctx, 3)) return 1;
+    int has_body = !duk_is_null_or_undefined(ctx, 1);
+    if (has_body && (!duk_is_string(ctx, 1) || st == 204 || st == 205 || st == 304)) return 1;
+    int n = 0;
+    if (!duk_is_null_or_undefined(ctx, 4) && (n = ami__duk_record_pairs(ctx, 4)) < 0) return 1;
+    ami__web_keys(ctx, w);
+    duk_idx_t pairs = 6;
+    int typed = 0;
+    for (int i = 0; i < n; i++) {   /* each pair in place: [name, value] (duk_pack: no property call per item) */
+        duk_idx_t k = pairs + i;
+        if (!duk_is_string(ctx, k + 1)) { duk_set_top(ctx, 6); return 1; }
+        if (push_hname(ctx, k)) { duk_set_top(ctx, 6); return 1; }
+        if (!typed) {
+            duk_size_t ln;
+            const char *l = duk_get_lstring(ctx, -1, &ln);
+            typed = ln == 12 && !memcmp(l, "content-type", 12);
+        }
+        if (push_hvalue(ctx, k + 1)) { duk_set_top(ctx, 6); return 1; }
+        ami__duk_pack(ctx, 2);
+        duk_replace(ctx, k);
+        duk_remove(ctx, k + 1);
+    }
+    if (has_body && !typed) {
+        duk_push_string(ctx, "content-type");
+        duk_push_string(ctx, "text/plain;charset=UTF-8");
+        ami__duk_pack(ctx, 2);
+        n++;
+    }
+    ami__duk_pack(ctx, n);
+    duk_idx_t list = pairs;
+    /* the record: status statusText headers hlist type url redirected body used */
+    duk_push_heapptr(ctx, w->key_s[0]);
+    duk_push_number(ctx, st);
+    if (duk_is_undefined(ctx, 3)) duk_push_string(ctx, "");
+    else duk_dup(ctx, 3);
+    duk_push_undefined(ctx);
+    duk_dup(ctx, list);
+    duk_push_string(ctx, "default");
+    duk_push_string(ctx, "");
+    duk_push_false(ctx);
+    if (has_body) push_utf8(ctx, 1);
+    else duk_push_null(ctx);
+    duk_push_false(ctx);
+    ami__duk_push_record(ctx, NULL, w->key_resp, 9, 0);
+    duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                 DUK_DEFPROP_CLEAR_ENUMERABLE);
+    duk_push_true(ctx);
+    return 1;
 }
 
 /* W.equal(a, b) -> boolean, in constant time for equal lengths */
@@ -543,6 +671,7 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "equal", w_equal, 2 },
         { "hname", w_hname, 1 },
         { "hide", w_hide, 3 },
+        { "responseInit", w_response_init, 5 },
         { "hvalue", w_hvalue, 1 },
         { "href", w_href, 1 },
         { "random", w_random, 1 },
@@ -556,9 +685,10 @@ duk_ret_t ami__web_host(duk_context *ctx)
         { "fetchAbort", ami__web_fetch_abort, 1 },
         { "fetchDone", ami__web_fetch_done, 1 },
         { "headerPairs", ami__web_header_pairs, 1 },
-        { "serve", ami__web_serve, 3 },
+        { "serve", ami__web_serve, 5 },
         { "serveClose", ami__web_serve_close, 1 },
-        { "serveRespond", ami__web_serve_respond, 4 },
+        { "serveRespond", ami__web_serve_respond, 2 },
+        { "serveFail", ami__web_serve_fail, 1 },
         { "wsOpen", ami__web_ws_open, 3 },
         { "wsSend", ami__web_ws_send, 3 },
         { "wsClose", ami__web_ws_close, 3 },

@@ -56,6 +56,15 @@ typedef struct ami__web {
     void *servers;              /* serve.c: listening servers (instance thread) */
     void *sockets;              /* websocket.c: open WebSockets (instance thread) */
     int n_sockets;
+    /* the keys of the records made per request (ami__web_keys: interned strings the stash
+     * keeps alive), in each record's order */
+    int keys_made;
+    void *key_s[1];             /* "_s": the hidden state of a Request or Response */
+    void *key_resp[9];          /* a Response's state */
+    void *key_req[8];           /* a Request's state */
+    void *key_info[1];          /* a Deno.serve handler's second argument */
+    void *key_addr[3];          /* its remoteAddr */
+    void *req_proto, *resp_proto;   /* Request.prototype, Response.prototype (serve.c; the stash keeps them) */
 } ami__web;
 
 /* From the runtime options; 0 or AMI_EINVAL (bad permission list) / AMI_ENOMEM. */
@@ -68,10 +77,22 @@ duk_ret_t ami__web_fetch_abort(duk_context *ctx);
 duk_ret_t ami__web_fetch_done(duk_context *ctx);
 duk_ret_t ami__web_header_pairs(duk_context *ctx);
 
-/* W.serve / W.serveClose / W.serveRespond (serve.c) */
+/* W.serve / W.serveClose / W.serveRespond / W.serveFail (serve.c) */
 duk_ret_t ami__web_serve(duk_context *ctx);
 duk_ret_t ami__web_serve_close(duk_context *ctx);
 duk_ret_t ami__web_serve_respond(duk_context *ctx);
+duk_ret_t ami__web_serve_fail(duk_context *ctx);
+
+/* Make w's record keys (key_s … key_addr) on first use; may throw (out of memory). */
+void ami__web_keys(duk_context *ctx, ami__web *w);
+/* Whether s[0..n) is an absolute http(s) URL already in the WHATWG normal form
+ * (W.href: then it is its own href). */
+int ami__web_href_normal(const char *s, size_t n);
+
+/* scripts/duk_record.c (appended to Duktape): see there */
+void ami__duk_push_record(duk_context *ctx, void *proto, void *const *keys, int n, int hidden);
+int ami__duk_record_pairs(duk_context *ctx, duk_idx_t idx);
+void ami__duk_pack(duk_context *ctx, duk_idx_t count);
 
 /* W.wsOpen / W.wsSend / W.wsClose (websocket.c) */
 duk_ret_t ami__web_ws_open(duk_context *ctx);
