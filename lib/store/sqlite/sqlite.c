@@ -48,7 +48,7 @@
  *
  * The main connection (reads, commits, purges) is used under `mmu`.  watch() uses a
  * second connection (reads only) under its own mutex `wmu` (mmu before wmu): one waiting watcher (the "poller")
- * polls PRAGMA data_version every POLL_MS and wakes the others; local commits
+ * polls PRAGMA data_version every POLL_MS (POLL_QUIET_MS while the file is quiet) and wakes the others; local commits
  * and wake() signal the condition variable directly.  The poller also purges
  * entries as they expire (through the main connection), so expiry shows
  * on the change feed within a few ms while anyone watches; otherwise expired
@@ -68,7 +68,11 @@
 #include "util/util.h"
 #include "store/store_internal.h"
 
-#define POLL_MS           5       /* data_version poll period while watching */
+#define POLL_MS           5       /* data_version poll period while watching, soon after a change */
+#define POLL_QUIET_MS     20      /* ... once the file was quiet for POLL_BUSY_MS: a quarter of the
+                                   * wake-ups of an idle node, and another process's commit is
+                                   * still seen well within the feed's 50 ms */
+#define POLL_BUSY_MS      250     /* how long after a change the poll stays at POLL_MS */
 #define BUSY_TIMEOUT_MS   2       /* SQLite's own busy handler: short */
 #define BUSY_BUDGET_MS    15000   /* our retry budget before AMI_EBUSY */
 #define LOG_KEEP          20000   /* change-log commits kept (and tombstones) */
@@ -170,6 +174,7 @@ typedef struct {
     uint64_t change_seq;    /* bumped whenever the file may have changed */
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
+    int64_t dv_moved_at;    /* monotonic ms the poller last saw data_version change */
     int poller_active;
     ring_entry ring[RING];  /* our own commits' keys, oldest overwritten first */
     size_t ring_next;
@@ -842,7 +847,7 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
                 b->poller_active = 1;
                 poller = 1;
             }
-            int slice = poller ? POLL_MS : 200;
+            int slice = !poller ? 200 : now - b->dv_moved_at < POLL_BUSY_MS ? POLL_MS : POLL_QUIET_MS;
             if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
             timed_wait(b, slice > 0 ? slice : 1);
             if (busy) break;
@@ -850,6 +855,7 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
                 int64_t dv = data_version(b);
                 if (dv != b->last_dv || dv < 0) {
                     b->last_dv = dv;
+                    b->dv_moved_at = ami_time_mono_ms();
                     b->change_seq++;
                     b->next_exp_stale = 1;
                     pthread_cond_broadcast(&b->wcv);
@@ -1133,6 +1139,7 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
         return rc;
     }
     b->last_dv = data_version(b);
+    b->dv_moved_at = ami_time_mono_ms();
     b->next_exp_stale = 1;
     *out = &b->base;
     return 0;
