@@ -61,6 +61,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,6 +81,7 @@
 #define LOG_PRUNE_EVERY   1024    /* prune when the counter is a multiple of this */
 #define PURGE_EVERY_MS    1000    /* purge expired rows at most this often per handle */
 #define RING              1024    /* own commits' keys kept for this handle's watchers */
+#define WAL_HDR           48      /* bytes of the WAL-index header (sqlite.org/walformat.html) */
 
 enum {
     S_GET, S_CHECK, S_LIST_ASC, S_LIST_DESC, S_BEGIN, S_COMMIT, S_ROLLBACK, S_MAXVS, S_DV, S_OTHERS,
@@ -175,6 +178,11 @@ typedef struct {
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
     int64_t dv_moved_at;    /* monotonic ms the poller last saw data_version change */
+    const unsigned char *shm;   /* the file's WAL-index (-shm) mapped read-only; NULL: none (yet) */
+    int shm_tried;
+    unsigned char dv_hdr[WAL_HDR];   /* its header as read before the last PRAGMA data_version */
+    int dv_hdr_ok;
+    int64_t dv_val;         /* what that PRAGMA answered */
     int poller_active;
     ring_entry ring[RING];  /* our own commits' keys, oldest overwritten first */
     size_t ring_next;
@@ -701,11 +709,56 @@ static int purge_now(sq_backend *b)
 
 /* ---- change feed ---- */
 
+/*
+ * The WAL-index header, the first thing every connection of every process
+ * reads to begin a transaction: each commit writes it (a new change counter
+ * and frame count; a WAL restart new salts) twice, the second copy first.
+ * 1 with `out` filled when both copies agree (no write in the middle).
+ * Under wmu.
+ */
+static int shm_header(sq_backend *b, unsigned char out[WAL_HDR])
+{
+    if (!b->shm && !b->shm_tried) {
+        b->shm_tried = 1;
+        const char *db = sqlite3_db_filename(b->wdb, "main");
+        char path[4096];
+        int fd = db && *db && snprintf(path, sizeof path, "%s-shm", db) < (int)sizeof path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        struct stat st;
+        if (fd >= 0 && !fstat(fd, &st) && st.st_size >= 2 * WAL_HDR) {
+            /* SQLite never shrinks it while a connection (ours) has the database open */
+            void *m = mmap(NULL, 2 * WAL_HDR, PROT_READ, MAP_SHARED, fd, 0);
+            if (m != MAP_FAILED) b->shm = m;
+        }
+        if (fd >= 0) close(fd);
+    }
+    if (!b->shm) return 0;
+    uint32_t a[WAL_HDR / 4], c[WAL_HDR / 4];
+    const uint32_t *h = (const uint32_t *)b->shm;
+    for (int i = 0; i < WAL_HDR / 4; i++) a[i] = __atomic_load_n(&h[i], __ATOMIC_ACQUIRE);
+    for (int i = 0; i < WAL_HDR / 4; i++) c[i] = __atomic_load_n(&h[WAL_HDR / 4 + i], __ATOMIC_ACQUIRE);
+    memcpy(out, a, WAL_HDR);
+    return !memcmp(a, c, WAL_HDR) && out[12] /* isInit */;
+}
+
+/*
+ * PRAGMA data_version on the watch connection, -1 when it could not be read.
+ * The pragma opens a read transaction (two lock calls into the kernel); when
+ * the WAL-index header is still what it was before the last pragma, nobody
+ * committed since and its answer stands: no system call.  Under wmu.
+ */
 static int64_t data_version(sq_backend *b)
 {
+    unsigned char hdr[WAL_HDR];
+    int have = shm_header(b, hdr);
+    if (have && b->dv_hdr_ok && !memcmp(hdr, b->dv_hdr, WAL_HDR)) return b->dv_val;
     int64_t v = -1;
     if (sqlite3_step(b->wst[W_DV]) == SQLITE_ROW) v = sqlite3_column_int64(b->wst[W_DV], 0);
     sqlite3_reset(b->wst[W_DV]);
+    b->dv_hdr_ok = have && v >= 0;
+    if (b->dv_hdr_ok) {
+        memcpy(b->dv_hdr, hdr, WAL_HDR);
+        b->dv_val = v;
+    }
     return v;
 }
 
@@ -996,6 +1049,7 @@ static void sq_free(ami_store_backend *be)
     ami_buf_dispose(&b->expired);
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(b->st[i]);
     for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(b->wst[i]);
+    if (b->shm) munmap((void *)b->shm, 2 * WAL_HDR);
     sqlite3_close(b->db);
     sqlite3_close(b->wdb);
     pthread_cond_destroy(&b->wcv);
