@@ -447,8 +447,6 @@ static int read_record(ami_node *node, const char *sid, json_t **entry, json_t *
     return rc;
 }
 
-static int apply_sids(ami_node *node, json_t *sids);
-
 /* Apply the registry records changed after `from` (the feed reported a
  * change under ["ami","worker"]); call without mu.  0 when applied, else the
  * registry must be listed. */
@@ -470,20 +468,11 @@ static int apply_changes(ami_node *node, const char *from)
         json_decref(fk.sids);
         return 1;
     }
-    rc = apply_sids(node, fk.sids);
-    json_decref(fk.sids);
-    return rc;
-}
-
-/* Read the registry records of `sids` (a set) and apply them under one hold of
- * mu; call without mu.  0 when applied, else the registry must be listed. */
-static int apply_sids(ami_node *node, json_t *sids)
-{
-    int rc = 0;
+    /* read each record, then apply them all under one hold of mu */
     json_t *entries = json_object(), *bads = json_object();
     const char *sid;
     json_t *v;
-    json_object_foreach(sids, sid, v) {
+    json_object_foreach(fk.sids, sid, v) {
         json_t *entry = NULL, *bad = NULL;
         if (read_record(node, sid, &entry, &bad)) {
             rc = 1;
@@ -496,6 +485,7 @@ static int apply_sids(ami_node *node, json_t *sids)
         ami__log(AMI__LOG_WARN, "node %s: reading a changed worker record failed: %s", node->nid, ami_error_last());
         json_decref(entries);
         json_decref(bads);
+        json_decref(fk.sids);
         return 1;
     }
     json_t *gone = json_array();
@@ -506,14 +496,14 @@ static int apply_sids(ami_node *node, json_t *sids)
     size_t i;
     json_t *c;
     json_array_foreach(node->corrupt, i, c)
-        if (!json_object_get(sids, json_string_value(json_object_get(c, "sid")))) json_array_append(corrupt, c);
+        if (!json_object_get(fk.sids, json_string_value(json_object_get(c, "sid")))) json_array_append(corrupt, c);
     json_object_foreach(bads, sid, c) {
         say_corrupt(node, node->corrupt, c);
         json_array_append(corrupt, c);
     }
     json_decref(node->corrupt);
     node->corrupt = corrupt;
-    json_object_foreach(sids, sid, v) {
+    json_object_foreach(fk.sids, sid, v) {
         json_t *e = json_object_get(entries, sid);
         ami__worker *w = ami__node_find(node, sid);
         if (e) {
@@ -527,89 +517,8 @@ static int apply_sids(ami_node *node, json_t *sids)
     applied(node, gone);
     json_decref(entries);
     json_decref(bads);
+    json_decref(fk.sids);
     return 0;
-}
-
-/*
- * The repair list without reading every record: a raw scan of the registry's
- * keys and versionstamps, compared with the table; only records that are new,
- * changed or unreadable are read and applied (apply_sids), and slots whose
- * record is gone are deleted.  Parsing every record (100,000 at 100,000
- * workers, once a minute) was most of an idle node's CPU.  A full listing
- * (sync_registry) when the keys have another shape or too many changed.
- * Call without mu.
- */
-typedef struct {
-    json_t *rows;   /* [[sid, versionstamp], ...] */
-    int other;      /* a key that is not ["ami","worker",sid] */
-} repair_scan;
-
-static int repair_row(const unsigned char *key, size_t key_len, const char *value, size_t value_len, const char *vs,
-                      void *payload)
-{
-    (void)value;
-    (void)value_len;
-    repair_scan *r = payload;
-    json_t *k = NULL;
-    if (ami_key_decode(&k, key, key_len) || json_array_size(k) != 3 || !json_is_string(json_array_get(k, 2)) ||
-        json_array_append_new(r->rows, json_pack("[Os]", json_array_get(k, 2), vs ? vs : ""))) {
-        r->other = 1;
-        json_decref(k);
-        return 1;
-    }
-    json_decref(k);
-    return 0;
-}
-
-static int repair_registry(ami_node *node)
-{
-    json_t *prefix = ami_key_new("ami", "worker", NULL);
-    repair_scan r = { json_array(), 0 };
-    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
-    lo.prefix = prefix;
-    int rc = prefix && r.rows ? ami__store_list_raw(node->store, &lo, repair_row, &r) : ami__error_oom();
-    json_decref(prefix);
-    if (rc || r.other) {
-        json_decref(r.rows);
-        return sync_registry(node);
-    }
-    json_t *changed = json_object(), *gone = json_array();
-    pthread_mutex_lock(&node->mu);
-    for (ami__worker *w = node->workers; w; w = w->next) w->seen = 0;
-    size_t i;
-    json_t *row;
-    json_array_foreach(r.rows, i, row) {
-        const char *sid = json_string_value(json_array_get(row, 0)), *vs = json_string_value(json_array_get(row, 1));
-        ami__worker *w = ami__node_find(node, sid);
-        if (w && !w->deleted && !strcmp(vs, w->vs)) w->seen = 1;
-        else json_object_set_new(changed, sid, json_true());
-    }
-    json_decref(r.rows);
-    if (json_object_size(changed) > AMI__FEED_KEYS_MAX) {
-        pthread_mutex_unlock(&node->mu);
-        json_decref(changed);
-        json_decref(gone);
-        return sync_registry(node);
-    }
-    node->registry_lists++;
-    node->relist_owed = 0;
-    /* unreadable records that are gone leave corruptRecords (the others are read again below) */
-    json_t *corrupt = json_array();
-    json_t *c;
-    json_array_foreach(node->corrupt, i, c)
-        if (json_object_get(changed, json_string_value(json_object_get(c, "sid")))) json_array_append(corrupt, c);
-    json_decref(node->corrupt);
-    node->corrupt = corrupt;
-    for (ami__worker *w = node->workers; w; w = w->next)
-        if (!w->seen && !w->deleted && !json_object_get(changed, w->sid)) {
-            w->deleted = 1;
-            ami__node_attend(node, w);
-            json_array_append_new(gone, json_string(w->sid));
-        }
-    applied(node, gone);
-    rc = json_object_size(changed) ? apply_sids(node, changed) : 0;
-    json_decref(changed);
-    return rc ? sync_registry(node) : 0;
 }
 
 /* Free deleted slots whose thread is gone and whose lease is released (they
@@ -713,7 +622,7 @@ static void *scheduler_main(void *arg)
             pthread_mutex_unlock(&node->mu);
             if (feed_lost || owed || ++quiet >= AMI__RESYNC_QUIET) {
                 /* the repair list (every AMI__RESYNC_QUIET periods, whatever the feed applied meanwhile) */
-                feed_lost = repair_registry(node) != 0;
+                feed_lost = sync_registry(node) != 0;
                 quiet = 0;
             } else {
                 /* nothing to list; a cheap pass over the table retries what failed locally */
