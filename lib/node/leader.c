@@ -211,7 +211,7 @@ static void release(ami_node *node, item *it)
     int rc = ami_election_release(node->store, &it->lease);
     pthread_mutex_lock(&node->mu);
     if (rc == 0 || rc == AMI_ELEASE) it->w->lease.versionstamp[0] = '\0';
-    node->kick = 1;
+    ami__node_attend(node, it->w);   /* a deleted slot may be freed now */
     pthread_mutex_unlock(&node->mu);
 }
 

@@ -15,8 +15,25 @@
 
 /* ---- logs ---- */
 
-void ami__log_ring_free(ami__worker *w)
+/* Put W on the list of workers whose dropped lines are still to be said; under log_mu. */
+static void over_budget_add(ami_node *node, ami__worker *w)
 {
+    if (w->lb_listed) return;
+    w->lb_listed = 1;
+    w->lb_next = node->over_budget;
+    node->over_budget = w;
+}
+
+void ami__log_ring_free(ami_node *node, ami__worker *w)
+{
+    if (w->lb_listed) {
+        for (ami__worker **pp = &node->over_budget; *pp; pp = &(*pp)->lb_next)
+            if (*pp == w) {
+                *pp = w->lb_next;
+                break;
+            }
+        w->lb_listed = 0;
+    }
     if (!w->ring) return;
     /* the lines sit at (head + i) % capacity: modulo ring_len freed the wrong slots once
      * the byte limit had dropped lines before the ring was full (a 60 KB-line flood) */
@@ -78,6 +95,7 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
     size_t mlen = strlen(msg), keep = ami__utf8_cut(msg, mlen, AMI__LOG_STORE_MAX);
     if (node->plog_count >= AMI__LOG_PENDING_MAX || node->plog_bytes + keep > AMI__LOG_PENDING_BYTES) {
         w->lb_dropped++;   /* the local store is behind: said by the next marker line */
+        over_budget_add(node, w);
     } else {
         ami__pending_log *p = ami_malloc(sizeof *p);
         if (p) {
@@ -153,6 +171,7 @@ void ami__log_script(ami_node *node, ami__worker *w, int64_t ts, const char *lev
         w->lb_bytes += len;
     } else {
         w->lb_dropped++;
+        over_budget_add(node, w);
     }
     pthread_mutex_unlock(&node->log_mu);
     if (dropped) say_dropped(node, w, dropped);
@@ -172,16 +191,30 @@ int64_t ami__log_budget_pace(ami_node *node, ami__worker *w, int64_t delay)
     return left > delay ? left : delay;
 }
 
-/* Markers for workers that stopped logging while over budget; under mu. */
+/* Markers for workers that stopped logging while over budget; under mu (which keeps
+ * the slots alive).  Only the workers with dropped lines are looked at: an idle node
+ * with many workers does no per-worker work here. */
 static void budget_markers(ami_node *node)
 {
     int64_t now = ami_time_mono_ms();
-    for (ami__worker *w = node->workers; w; w = w->next) {
-        pthread_mutex_lock(&node->log_mu);
-        uint64_t d = w->lb_dropped ? budget_roll(node, w, now) : 0;
-        pthread_mutex_unlock(&node->log_mu);
-        if (d) say_dropped(node, w, d);
+    ami__worker *due = NULL;
+    pthread_mutex_lock(&node->log_mu);
+    for (ami__worker **pp = &node->over_budget; *pp;) {
+        ami__worker *w = *pp;
+        if (w->lb_dropped && now - w->lb_window < 1000) {   /* its window is still open */
+            pp = &w->lb_next;
+            continue;
+        }
+        *pp = w->lb_next;   /* its count is said now (or its own next line said it already) */
+        w->lb_listed = 0;
+        w->lb_say = budget_roll(node, w, now);
+        if (w->lb_say) {
+            w->lb_say_next = due;
+            due = w;
+        }
     }
+    pthread_mutex_unlock(&node->log_mu);
+    for (ami__worker *w = due; w; w = w->lb_say_next) say_dropped(node, w, w->lb_say);
 }
 
 /* The log keys of one worker written by this node, oldest first (a ring of timestamps). */

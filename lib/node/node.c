@@ -106,7 +106,9 @@ static ami__worker *pick_victim(ami_node *node, ami_priority prio)
     return victim;
 }
 
-void ami__node_reconcile(ami_node *node, ami__worker *w)
+static int unsettled(ami_node *node, const ami__worker *w);
+
+static void reconcile_one(ami_node *node, ami__worker *w)
 {
     join_if_exited(node, w);
     if (node->stopping) return;   /* ami_node_stop winds instances down itself */
@@ -170,12 +172,61 @@ void ami__node_reconcile(ami_node *node, ami__worker *w)
         ami__log(AMI__LOG_ERROR, "node %s: cannot start worker %s: %s", node->nid, w->sid, ami_error_last());
 }
 
-/* Reconcile every worker, higher priority first (so they get free slots first). */
-static void reconcile_all(ami_node *node)
+void ami__node_reconcile(ami_node *node, ami__worker *w)
 {
+    node->reconciles++;
+    reconcile_one(node, w);
+    if (unsettled(node, w)) ami__node_attend(node, w);   /* looked at again at the scheduler's next pass */
+}
+
+void ami__node_attend(ami_node *node, ami__worker *w)
+{
+    node->kick = 1;
+    if (w->attn) return;
+    w->attn = 1;
+    w->attn_next = node->attn;
+    node->attn = w;
+}
+
+/* Whether reconciling W again may still do something (after a reconcile); under mu. */
+static int unsettled(ami_node *node, const ami__worker *w)
+{
+    if (w->deleted) return 1;   /* until reap_deleted frees the slot */
+    if (w->waiting) return 1;   /* starts when room frees up */
+    if (w->thr_state == AMI__THR_LIVE) return 0;   /* its instance leaving brings it back (runner.c) */
+    if (node->stopping || !ami__node_wants(node, w)) return 0;
+    if (w->finished_hash[0] && !strcmp(w->finished_hash, w->hash) && w->mode == AMI_RUN_SINGLE) return 0;
+    if (w->stopped_hash[0] && !strcmp(w->stopped_hash, w->hash)) return 0;
+    return 1;   /* wanted but not started (the start failed): tried again at the next pass */
+}
+
+/*
+ * Reconcile the workers that need it (node->attn), higher priority first (so
+ * they get free slots first); every other worker is settled, so a pass costs
+ * the workers something happened to, not all of them.  Those still unsettled
+ * go back on the list (ami__node_reconcile) for the next pass: the
+ * scheduler's periodic kick retries them.  Under mu.
+ */
+static void reconcile_attn(ami_node *node)
+{
+    ami__worker *list = node->attn;
+    node->attn = NULL;
+    ami__worker *by_prio[AMI_PRIORITY_LOW + 1] = { NULL };
+    /* one list per priority; the list was built newest first, so this puts each back in order */
+    while (list) {
+        ami__worker *w = list;
+        list = w->attn_next;
+        w->attn = 0;
+        int p = (int)w->prio;
+        if (p < AMI_PRIORITY_CRITICAL || p > AMI_PRIORITY_LOW) p = AMI_PRIORITY_LOW;
+        w->attn_next = by_prio[p];
+        by_prio[p] = w;
+    }
     for (int p = AMI_PRIORITY_CRITICAL; p <= AMI_PRIORITY_LOW; p++)
-        for (ami__worker *w = node->workers; w; w = w->next)
-            if ((int)w->prio == p) ami__node_reconcile(node, w);
+        for (ami__worker *w = by_prio[p], *next; w; w = next) {
+            next = w->attn_next;
+            ami__node_reconcile(node, w);
+        }
 }
 
 /* ---- following the registry ---- */
@@ -183,7 +234,7 @@ static void reconcile_all(ami_node *node)
 static void worker_free(ami_node *node, ami__worker *w)
 {
     pthread_mutex_lock(&node->log_mu);
-    ami__log_ring_free(w);
+    ami__log_ring_free(node, w);
     pthread_mutex_unlock(&node->log_mu);
     json_decref(w->raw);
     ami_free(w->sid);
@@ -222,6 +273,7 @@ static int apply_entry(ami_node *node, const json_t *entry)
         w->node = node;
         w->sid = ami__strdup(sid);
         w->next = node->workers;
+        if (w->next) w->next->prev = w;
         node->workers = w;
         node->nworkers++;
         json_object_set_new(node->index, sid, json_integer((json_int_t)(intptr_t)w));
@@ -230,6 +282,7 @@ static int apply_entry(ami_node *node, const json_t *entry)
     json_decref(w->raw);
     w->raw = json_deep_copy(raw);
     snprintf(w->vs, sizeof w->vs, "%s", vs ? vs : "");
+    ami__node_attend(node, w);
     char hash[9];
     ami_worker_script_hash(hash, r.script, r.script_len);
     if (strcmp(hash, w->hash)) {
@@ -283,7 +336,7 @@ static void say_corrupt(ami_node *node, const json_t *known, const json_t *c)
  * of the workers in `gone` (sids; consumed).  Called under mu, returns without it. */
 static void applied(ami_node *node, json_t *gone)
 {
-    reconcile_all(node);
+    reconcile_attn(node);
     int leaders = 0;
     for (ami__worker *w = node->workers; w; w = w->next)
         if (w->exec == AMI_EXEC_LEADER || w->lease.versionstamp[0]) leaders++;
@@ -330,6 +383,7 @@ static int sync_registry(ami_node *node)
     for (ami__worker *w = node->workers; w; w = w->next)
         if (!w->seen && !w->deleted) {
             w->deleted = 1;
+            ami__node_attend(node, w);
             json_array_append_new(gone, json_string(w->sid));
         }
     applied(node, gone);
@@ -456,6 +510,7 @@ static int apply_changes(ami_node *node, const char *from)
             if (apply_entry(node, e)) node->relist_owed = 1;
         } else if (w && !w->deleted) {   /* deleted, or unreadable now: gone as a listing would find it */
             w->deleted = 1;
+            ami__node_attend(node, w);
             json_array_append_new(gone, json_string(w->sid));
         }
     }
@@ -466,21 +521,25 @@ static int apply_changes(ami_node *node, const char *from)
     return 0;
 }
 
-/* Free deleted slots whose thread is gone and whose lease is released; under mu. */
+/* Free deleted slots whose thread is gone and whose lease is released (they
+ * are on node->attn until then); under mu. */
 static void reap_deleted(ami_node *node)
 {
-    ami__worker **pp = &node->workers;
+    ami__worker **pp = &node->attn;
     while (*pp) {
         ami__worker *w = *pp;
         join_if_exited(node, w);
         if (w->deleted && w->thr_state == AMI__THR_NONE && !w->held && !w->lease.versionstamp[0]) {
-            *pp = w->next;
+            *pp = w->attn_next;
+            if (w->prev) w->prev->next = w->next;
+            else node->workers = w->next;
+            if (w->next) w->next->prev = w->prev;
             node->nworkers--;
             json_object_del(node->index, w->sid);
             worker_free(node, w);
             continue;
         }
-        pp = &w->next;
+        pp = &w->attn_next;
     }
 }
 
@@ -513,7 +572,7 @@ static void *scheduler_main(void *arg)
         int work = !quit && node->kick;
         if (work) {
             node->kick = 0;
-            reconcile_all(node);
+            reconcile_attn(node);
         }
         pthread_mutex_unlock(&node->mu);
         /* slots are freed only under lease_mu too (the election thread holds pointers across a pass) */

@@ -105,7 +105,9 @@ typedef struct ami__worker {
     char *assigned;           /* raw.assignedNode or NULL */
     int seen;                 /* present in the latest listing */
     int deleted;              /* gone from the registry; freed once its instance left the pool */
-    struct ami__worker *next; /* node->workers */
+    struct ami__worker *next, *prev;   /* node->workers (doubly linked: a slot is freed without a walk) */
+    int attn;                 /* on node->attn: the scheduler must look at it */
+    struct ami__worker *attn_next;
 
     /* ---- the instance as other threads see it (node->mu) ---- */
     int thr_state;            /* AMI__THR_*: in the runner pool or not */
@@ -172,6 +174,10 @@ typedef struct ami__worker {
     int lb_lines;
     size_t lb_bytes;
     uint64_t lb_dropped;      /* lines dropped since the last marker */
+    int lb_listed;            /* on node->over_budget (lb_dropped was set; the log thread says it once the window ends) */
+    struct ami__worker *lb_next;
+    uint64_t lb_say;          /* the log thread's own: the count it says for W, and its list of them */
+    struct ami__worker *lb_say_next;
 } ami__worker;
 
 /* The runner pool (lib/node/pool.c). */
@@ -235,11 +241,16 @@ struct ami_node {
     int stopping;             /* no new work */
     int stop_done;
     int threads_quit;         /* service threads must leave */
-    int kick;                 /* the scheduler should reconcile now */
+    int kick;                 /* the scheduler should reconcile node->attn now */
+    ami__worker *attn;        /* the workers whose reconcile may do something (ami__node_attend): a registry
+                               * change, an instance that left, a start to retry, a wait for capacity, a
+                               * deleted slot to free; every other worker is settled, so a pass costs
+                               * these, not every worker */
     int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     int64_t registry_lists;   /* full registry re-lists so far (the scheduler's O(workers) pass; tests read it) */
     int64_t registry_changes; /* feed reports applied key by key, without a list (tests read it) */
+    int64_t reconciles;       /* workers reconciled so far (a quiet node reconciles none; tests read it) */
     int relist_owed;          /* a record waits for a deleted slot to go: list at the next resync period */
     int64_t started_at;
 
@@ -250,6 +261,7 @@ struct ami_node {
     ami__pending_log *plog_head, *plog_tail;
     size_t plog_count, plog_bytes;
     json_t *log_fifos;        /* sid -> ami__log_fifo* (as an integer): the log keys written, oldest first; log thread only */
+    ami__worker *over_budget; /* workers with dropped lines not yet said (log_mu): the log thread looks only at these */
 };
 
 /* ---- node.c ---- */
@@ -259,6 +271,8 @@ void ami__node_reconcile(ami_node *node, ami__worker *w);
 int ami__node_wants(ami_node *node, const ami__worker *w);
 /* Whether W is a leader worker this node may campaign for; under mu. */
 int ami__node_leader_eligible(ami_node *node, const ami__worker *w);
+/* Have the scheduler reconcile W at its next pass (and wake it); under mu. */
+void ami__node_attend(ami_node *node, ami__worker *w);
 /* Ask an instance to stop now (interrupting); under mu. */
 void ami__worker_interrupt(ami__worker *w);
 
@@ -333,8 +347,8 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
 /* The delay before W's next iteration (at least `delay`): to the end of its
  * log budget's window while lines of it were dropped there.  Under mu. */
 int64_t ami__log_budget_pace(ami_node *node, ami__worker *w, int64_t delay);
-/* Free W's ring (under log_mu or when no thread can log). */
-void ami__log_ring_free(ami__worker *w);
+/* Free W's ring and take it off the over-budget list (under log_mu or when no thread can log). */
+void ami__log_ring_free(ami_node *node, ami__worker *w);
 
 /* ---- helpers ---- */
 ami__worker *ami__node_find(ami_node *node, const char *sid);

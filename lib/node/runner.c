@@ -306,7 +306,7 @@ static void leave(ami_node *node, ami__worker *w)
     ami__pool_leave(node, w);
     w->thr_state = AMI__THR_EXITED;
     node->running--;
-    node->kick = 1;
+    ami__node_attend(node, w);   /* its slot may start again, or free; waiting workers may start */
     /* the threads waiting on cv look again within 100 ms anyway; wake them
      * for a lease to hand over or the last instance (not once per instance
      * when thousands leave at shutdown) */

@@ -702,9 +702,12 @@ static void sleepers(int count, int latency)
     int thr = threads_now();
     thr_cpu tc0[64], tc1[64];
     int ntc0 = thread_cpu(tc0, 64);
+    /* 30 s: long enough to take in the periodic passes (stats every 2 s, resync every 5 s, the
+     * stats refresh every 30 s); AMI_BENCH_IDLE_S sets another window */
+    int idle_s = getenv("AMI_BENCH_IDLE_S") && atoi(getenv("AMI_BENCH_IDLE_S")) > 0 ? atoi(getenv("AMI_BENCH_IDLE_S")) : 30;
     double c0 = cpu_s();
     int64_t t0 = ami_time_mono_ms();
-    nap_ms(5000);
+    nap_ms(idle_s * 1000);
     double cpu = (cpu_s() - c0) / ((double)(ami_time_mono_ms() - t0) / 1000.0) * 100.0;
     int ntc1 = thread_cpu(tc1, 64);
     char idle_by[512] = "";
@@ -713,7 +716,7 @@ static void sleepers(int count, int latency)
         for (int j = 0; j < ntc0; j++) if (!strcmp(tc0[j].name, tc1[i].name)) t -= tc0[j].ticks;
         size_t l = strlen(idle_by);
         if (t > 0 && l < sizeof idle_by - 40)
-            snprintf(idle_by + l, sizeof idle_by - l, " %.31s %.1f%%", tc1[i].name, (double)t * 100.0 / sysconf(_SC_CLK_TCK) / 5.0);
+            snprintf(idle_by + l, sizeof idle_by - l, " %.31s %.1f%%", tc1[i].name, (double)t * 100.0 / sysconf(_SC_CLK_TCK) / idle_s);
     }
     double l50 = -1, l99 = -1, r50 = 0, r99 = 0;
     if (latency) {
@@ -734,7 +737,7 @@ static void sleepers(int count, int latency)
            (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count, inst, raw);
     printf("RSS per sleeping worker (%d)\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, (double)(after - before) * 1.024 / count,
            raw * 1.024);
-    printf("# idle CPU by thread:%s\n", idle_by);
+    printf("# idle CPU by thread (/proc/self/task/*/stat utime+stime over %d s):%s\n", idle_s, idle_by);
     printf("idle CPU with %d sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", count, cpu);
     if (latency && l99 >= 0) {
         printf("# wake-up: 20 workers sleeping 10 ms 100 times each among %d sleepers (performance.now), sampled "

@@ -54,7 +54,7 @@
  *
  * The main connection (reads, commits, purges) is used under `mmu`.  watch() uses a
  * second connection (reads only) under its own mutex `wmu` (mmu before wmu): one waiting watcher (the "poller")
- * polls PRAGMA data_version every POLL_MS and wakes the others; local commits
+ * polls PRAGMA data_version every POLL_MS (POLL_QUIET_MS while the file is quiet) and wakes the others; local commits
  * and wake() signal the condition variable directly.  The poller also purges
  * entries as they expire (through the main connection), so expiry shows
  * on the change feed within a few ms while anyone watches; otherwise expired
@@ -67,6 +67,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,7 +76,11 @@
 #include "util/util.h"
 #include "store/store_internal.h"
 
-#define POLL_MS           5       /* data_version poll period while watching */
+#define POLL_MS           5       /* data_version poll period while watching, soon after a change */
+#define POLL_QUIET_MS     20      /* ... once the file was quiet for POLL_BUSY_MS: a quarter of the
+                                   * wake-ups of an idle node, and another process's commit is
+                                   * still seen well within the feed's 50 ms */
+#define POLL_BUSY_MS      250     /* how long after a change the poll stays at POLL_MS */
 #define BUSY_TIMEOUT_MS   2       /* SQLite's own busy handler: short */
 #define BUSY_BUDGET_MS    15000   /* our retry budget before AMI_EBUSY */
 #define LOG_KEEP          20000   /* change-log commits kept (and tombstones) */
@@ -84,6 +90,7 @@
 #define HEAVY_BYTES       16384   /* a batch writing this many key and value bytes runs in its own thread's turn */
 #define WAL_CHECKPOINT    1000    /* WAL pages that call for a checkpoint (SQLite's autocheckpoint default) */
 #define WAL_CHECKPOINT_MAX 4000   /* ... by any commit, heavy or not */
+#define WAL_HDR           48      /* bytes of the WAL-index header (sqlite.org/walformat.html) */
 
 enum {
     S_GET, S_CHECK, S_LIST_ASC, S_LIST_DESC, S_BEGIN, S_COMMIT, S_ROLLBACK, S_MAXVS, S_DV, S_OTHERS,
@@ -183,6 +190,12 @@ typedef struct {
     uint64_t change_seq;    /* bumped whenever the file may have changed */
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
+    int64_t dv_moved_at;    /* monotonic ms the poller last saw data_version change */
+    const unsigned char *shm;   /* the file's WAL-index (-shm) mapped read-only; NULL: none (yet) */
+    int shm_tried;
+    unsigned char dv_hdr[WAL_HDR];   /* its header as read before the last PRAGMA data_version */
+    int dv_hdr_ok;
+    int64_t dv_val;         /* what that PRAGMA answered */
     int poller_active;
     ring_entry ring[RING];  /* our own commits' keys, oldest overwritten first */
     size_t ring_next;
@@ -768,11 +781,56 @@ static int purge_now(sq_backend *b)
 
 /* ---- change feed ---- */
 
+/*
+ * The WAL-index header, the first thing every connection of every process
+ * reads to begin a transaction: each commit writes it (a new change counter
+ * and frame count; a WAL restart new salts) twice, the second copy first.
+ * 1 with `out` filled when both copies agree (no write in the middle).
+ * Under wmu.
+ */
+static int shm_header(sq_backend *b, unsigned char out[WAL_HDR])
+{
+    if (!b->shm && !b->shm_tried) {
+        b->shm_tried = 1;
+        const char *db = sqlite3_db_filename(b->wdb, "main");
+        char path[4096];
+        int fd = db && *db && snprintf(path, sizeof path, "%s-shm", db) < (int)sizeof path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        struct stat st;
+        if (fd >= 0 && !fstat(fd, &st) && st.st_size >= 2 * WAL_HDR) {
+            /* SQLite never shrinks it while a connection (ours) has the database open */
+            void *m = mmap(NULL, 2 * WAL_HDR, PROT_READ, MAP_SHARED, fd, 0);
+            if (m != MAP_FAILED) b->shm = m;
+        }
+        if (fd >= 0) close(fd);
+    }
+    if (!b->shm) return 0;
+    uint32_t a[WAL_HDR / 4], c[WAL_HDR / 4];
+    const uint32_t *h = (const uint32_t *)b->shm;
+    for (int i = 0; i < WAL_HDR / 4; i++) a[i] = __atomic_load_n(&h[i], __ATOMIC_ACQUIRE);
+    for (int i = 0; i < WAL_HDR / 4; i++) c[i] = __atomic_load_n(&h[WAL_HDR / 4 + i], __ATOMIC_ACQUIRE);
+    memcpy(out, a, WAL_HDR);
+    return !memcmp(a, c, WAL_HDR) && out[12] /* isInit */;
+}
+
+/*
+ * PRAGMA data_version on the watch connection, -1 when it could not be read.
+ * The pragma opens a read transaction (two lock calls into the kernel); when
+ * the WAL-index header is still what it was before the last pragma, nobody
+ * committed since and its answer stands: no system call.  Under wmu.
+ */
 static int64_t data_version(sq_backend *b)
 {
+    unsigned char hdr[WAL_HDR];
+    int have = shm_header(b, hdr);
+    if (have && b->dv_hdr_ok && !memcmp(hdr, b->dv_hdr, WAL_HDR)) return b->dv_val;
     int64_t v = -1;
     if (sqlite3_step(b->wst[W_DV]) == SQLITE_ROW) v = sqlite3_column_int64(b->wst[W_DV], 0);
     sqlite3_reset(b->wst[W_DV]);
+    b->dv_hdr_ok = have && v >= 0;
+    if (b->dv_hdr_ok) {
+        memcpy(b->dv_hdr, hdr, WAL_HDR);
+        b->dv_val = v;
+    }
     return v;
 }
 
@@ -914,7 +972,7 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
                 b->poller_active = 1;
                 poller = 1;
             }
-            int slice = poller ? POLL_MS : 200;
+            int slice = !poller ? 200 : now - b->dv_moved_at < POLL_BUSY_MS ? POLL_MS : POLL_QUIET_MS;
             if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
             timed_wait(b, slice > 0 ? slice : 1);
             if (busy) break;
@@ -922,6 +980,7 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
                 int64_t dv = data_version(b);
                 if (dv != b->last_dv || dv < 0) {
                     b->last_dv = dv;
+                    b->dv_moved_at = ami_time_mono_ms();
                     b->change_seq++;
                     b->next_exp_stale = 1;
                     pthread_cond_broadcast(&b->wcv);
@@ -1062,6 +1121,7 @@ static void sq_free(ami_store_backend *be)
     ami_buf_dispose(&b->expired);
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(b->st[i]);
     for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(b->wst[i]);
+    if (b->shm) munmap((void *)b->shm, 2 * WAL_HDR);
     sqlite3_close(b->db);
     sqlite3_close(b->wdb);
     pthread_cond_destroy(&b->wcv);
@@ -1206,6 +1266,7 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
         return rc;
     }
     b->last_dv = data_version(b);
+    b->dv_moved_at = ami_time_mono_ms();
     b->next_exp_stale = 1;
     *out = &b->base;
     return 0;
