@@ -1104,9 +1104,14 @@ function Response(body, init) {
     if (init) { st = init.status; text = init.statusText; hs = init.headers; }
     /* the common case (a string or no body, headers as a plain record) in C: the same record */
     if (W.responseInit(this, body, st, text, hs)) return;
-    var status = st === undefined ? 200 : Number(st);
-    if (!(status >= 200 && status <= 599) || Math.floor(status) !== status)
+    /* WebIDL's unsigned short: truncated toward zero, modulo 2^16 (200.5 is 200, as in every runtime) */
+    var n = st === undefined ? 200 : Number(st), status = isFinite(n) ? (n < 0 ? -Math.floor(-n) : Math.floor(n)) : 0;
+    status = (status % 65536 + 65536) % 65536;
+    if (!(status >= 200 && status <= 599))
         throw new RangeError("Failed to construct 'Response': The status provided (" + st + ') is outside the range [200, 599].');
+    /* a reason-phrase: tab, space, visible ASCII and bytes 0x80-0xFF only */
+    if (text !== undefined && /[^\t\x20-\x7e\x80-\xff]/.test(text = String(text)))
+        throw new TypeError("Failed to construct 'Response': Invalid statusText");
     var list = headerListOf(hs);
     var b = extractBody(body);
     if (b[0] !== null && (status === 204 || status === 205 || status === 304))

@@ -471,7 +471,7 @@ void ami__web_keys(duk_context *ctx, ami__web *w)
 
 /* W.responseInit(response, body, status, statusText, headers) -> boolean: the Response
  * constructor's common case in C — no body or a string, an integer status in range (or
- * none), a string statusText (or none), headers absent or a plain record of string values
+ * none), a statusText of tab, space and visible ASCII (or none), headers absent or a plain record of string values
  * (ami__duk_record_pairs) — gives the response its state (the prelude's _s record:
  * the checked [name, value] list as hlist, the body's UTF-8 bytes, text/plain unless the
  * headers name a content-type) and returns true; anything else (including what must
@@ -489,7 +489,13 @@ static duk_ret_t w_response_init(duk_context *ctx)
         st = duk_get_number(ctx, 2);
         if (!(st >= 200 && st <= 599) || (double)(int)st != st) return 1;
     }
-    if (!duk_is_undefined(ctx, 3) && !duk_is_string(ctx, 3)) return 1;
+    if (!duk_is_undefined(ctx, 3)) {   /* a reason-phrase of plain ASCII here; the prelude checks the rest */
+        if (!duk_is_string(ctx, 3)) return 1;
+        duk_size_t tn;
+        const unsigned char *t = (const unsigned char *)duk_get_lstring(ctx, 3, &tn);
+        for (duk_size_t i = 0; i < tn; i++)
+            if (t[i] != '\t' && (t[i] < 0x20 || t[i] > 0x7e)) return 1;
+    }
     int has_body = !duk_is_null_or_undefined(ctx, 1);
     if (has_body && (!duk_is_string(ctx, 1) || st == 204 || st == 205 || st == 304)) return 1;
     int n = 0;

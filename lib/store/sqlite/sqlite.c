@@ -193,6 +193,7 @@ typedef struct {
     int64_t dv_moved_at;    /* monotonic ms the poller last saw data_version change */
     const unsigned char *shm;   /* the file's WAL-index (-shm) mapped read-only; NULL: none (yet) */
     int shm_tried;
+    int shm_held;           /* the watch connection has read the file: it holds the -shm open (see shm_header) */
     unsigned char dv_hdr[WAL_HDR];   /* its header as read before the last PRAGMA data_version */
     int dv_hdr_ok;
     int64_t dv_val;         /* what that PRAGMA answered */
@@ -790,6 +791,12 @@ static int purge_now(sq_backend *b)
  */
 static int shm_header(sq_backend *b, unsigned char out[WAL_HDR])
 {
+    /* Mapped only once the watch connection has read the file: from then on it
+     * holds SQLite's shared lock on the -shm, so no other process can take the
+     * exclusive one that lets it truncate the file (a first opener truncates it
+     * to zero and rebuilds it). Mapped before that, the pages can vanish under
+     * us: SIGBUS, seen with four processes opening one file. */
+    if (!b->shm_held) return 0;
     if (!b->shm && !b->shm_tried) {
         b->shm_tried = 1;
         const char *db = sqlite3_db_filename(b->wdb, "main");
@@ -826,6 +833,7 @@ static int64_t data_version(sq_backend *b)
     int64_t v = -1;
     if (sqlite3_step(b->wst[W_DV]) == SQLITE_ROW) v = sqlite3_column_int64(b->wst[W_DV], 0);
     sqlite3_reset(b->wst[W_DV]);
+    if (v >= 0) b->shm_held = 1;
     b->dv_hdr_ok = have && v >= 0;
     if (b->dv_hdr_ok) {
         memcpy(b->dv_hdr, hdr, WAL_HDR);
