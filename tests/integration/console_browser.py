@@ -10,7 +10,7 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -121,6 +121,29 @@ def card(sid):
     return e[0] if e else None
 
 
+# The worker list is drawn again as stats arrive, so a card found a moment ago may be
+# gone when it is read or clicked: find it again (a few times) rather than fail on that.
+def card_text(sid):
+    for _ in range(50):
+        try:
+            e = card(sid)
+            return e.text if e else ""
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    return ""
+
+
+def card_delete(sid):
+    for _ in range(50):
+        try:
+            e = card(sid)
+            ActionChains(d).move_to_element(e).perform()
+            e.find_element(By.CSS_SELECTOR, ".delete").click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+
+
 try:
     # ---- log in through the link amictl console prints
     r = subprocess.run([AMICTL, "--url", URL, "--key", OWNER_KEY, "console"], capture_output=True, text=True, timeout=30)
@@ -149,7 +172,7 @@ try:
     q("#create-submit").click()
     check("the new worker is selected in the editor", wait(lambda: visible("#editor-panel") and q("#ed-sid").text))
     sid = q("#ed-sid").text
-    check("its card has the NEW badge and the crown", card(sid) is not None and "NEW" in card(sid).text and "\u265B" in card(sid).text)
+    check("its card has the NEW badge and the crown", wait(lambda: "NEW" in card_text(sid) and "\u265B" in card_text(sid), 10))
     w = show(sid)
     check("stored by setWorker with the dialog's settings",
           w and w["value"]["raw"]["executionMode"] == "leader" and w["value"]["raw"]["note"] == "browser test worker")
@@ -278,14 +301,12 @@ try:
     # ---- stop, then delete with the confirmation
     q("#btn-toggle").click()
     check("STOP: inactive", wait(lambda: q("#ed-status").text == "INACTIVE", 10) and show(sid)["value"]["raw"]["active"] is False)
-    ActionChains(d).move_to_element(card(sid)).perform()
-    card(sid).find_element(By.CSS_SELECTOR, ".delete").click()
+    card_delete(sid)
     check("delete asks first", wait(lambda: js("return document.getElementById('confirm-dialog').open"), 5))
     shot("13-delete-confirm")
     q("#confirm-cancel").click()
     check("cancel keeps the worker", show(sid) is not None and card(sid) is not None)
-    ActionChains(d).move_to_element(card(sid)).perform()
-    card(sid).find_element(By.CSS_SELECTOR, ".delete").click()
+    card_delete(sid)
     wait(lambda: js("return document.getElementById('confirm-dialog').open"), 5)
     q("#confirm-ok").click()
     check("confirmed delete removes it everywhere", wait(lambda: card(sid) is None, 10) and show(sid) is None)
