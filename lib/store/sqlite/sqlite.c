@@ -68,7 +68,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,7 +190,7 @@ typedef struct {
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
     int64_t dv_moved_at;    /* monotonic ms the poller last saw data_version change */
-    const unsigned char *shm;   /* the file's WAL-index (-shm) mapped read-only; NULL: none (yet) */
+    const volatile unsigned char *shm;   /* SQLite's mapping of the WAL-index (-shm) of wdb; NULL: none (yet) */
     int shm_tried;
     int shm_held;           /* the watch connection has read the file: it holds the -shm open (see shm_header) */
     unsigned char dv_hdr[WAL_HDR];   /* its header as read before the last PRAGMA data_version */
@@ -791,28 +790,26 @@ static int purge_now(sq_backend *b)
  */
 static int shm_header(sq_backend *b, unsigned char out[WAL_HDR])
 {
-    /* Mapped only once the watch connection has read the file: from then on it
-     * holds SQLite's shared lock on the -shm, so no other process can take the
-     * exclusive one that lets it truncate the file (a first opener truncates it
-     * to zero and rebuilds it). Mapped before that, the pages can vanish under
-     * us: SIGBUS, seen with four processes opening one file. */
+    /* SQLite's own mapping of the WAL-index's first region, asked of the watch
+     * connection once it has read the file (the region exists from then on and
+     * stays mapped until the connection closes).  Not a mapping of our own: that
+     * needs a descriptor of the -shm, and closing any descriptor of a file drops
+     * every POSIX lock the process holds on it, SQLite's shared lock included,
+     * after which another process's first open truncates the file under the
+     * mapping (SIGBUS: four processes on one file, and amid beside `sqlite3`). */
     if (!b->shm_held) return 0;
     if (!b->shm && !b->shm_tried) {
         b->shm_tried = 1;
-        const char *db = sqlite3_db_filename(b->wdb, "main");
-        char path[4096];
-        int fd = db && *db && snprintf(path, sizeof path, "%s-shm", db) < (int)sizeof path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-        struct stat st;
-        if (fd >= 0 && !fstat(fd, &st) && st.st_size >= 2 * WAL_HDR) {
-            /* SQLite never shrinks it while a connection (ours) has the database open */
-            void *m = mmap(NULL, 2 * WAL_HDR, PROT_READ, MAP_SHARED, fd, 0);
-            if (m != MAP_FAILED) b->shm = m;
-        }
-        if (fd >= 0) close(fd);
+        sqlite3_file *f = NULL;
+        volatile void *p = NULL;
+        if (sqlite3_file_control(b->wdb, "main", SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f && f->pMethods &&
+            f->pMethods->iVersion >= 2 && f->pMethods->xShmMap &&
+            f->pMethods->xShmMap(f, 0, 32768, 0, &p) == SQLITE_OK && p)
+            b->shm = (const volatile unsigned char *)p;
     }
     if (!b->shm) return 0;
     uint32_t a[WAL_HDR / 4], c[WAL_HDR / 4];
-    const uint32_t *h = (const uint32_t *)b->shm;
+    const volatile uint32_t *h = (const volatile uint32_t *)b->shm;
     for (int i = 0; i < WAL_HDR / 4; i++) a[i] = __atomic_load_n(&h[i], __ATOMIC_ACQUIRE);
     for (int i = 0; i < WAL_HDR / 4; i++) c[i] = __atomic_load_n(&h[WAL_HDR / 4 + i], __ATOMIC_ACQUIRE);
     memcpy(out, a, WAL_HDR);
@@ -1129,7 +1126,6 @@ static void sq_free(ami_store_backend *be)
     ami_buf_dispose(&b->expired);
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(b->st[i]);
     for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(b->wst[i]);
-    if (b->shm) munmap((void *)b->shm, 2 * WAL_HDR);
     sqlite3_close(b->db);
     sqlite3_close(b->wdb);
     pthread_cond_destroy(&b->wcv);
