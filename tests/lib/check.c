@@ -140,3 +140,30 @@ long check_etcd_raw_count(const char *name)
     ami_buf_dispose(&p); ami_buf_dispose(&k); ami_buf_dispose(&e); ami_buf_dispose(&body);
     return n;
 }
+
+static char etcd_dir[512];
+
+static void etcd_stop(void)
+{
+    char cmd[700], out[256];
+    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh stop '%s'", etcd_dir);
+    check_run(out, sizeof out, NULL, cmd);
+}
+
+int check_etcd_start(char *eps, size_t cap)
+{
+    char cmd[800];
+    int rc = -1;
+    check_run(eps, cap, &rc, "command -v etcd >/dev/null");
+    if (rc != 0) {
+        printf("SKIP on etcd: etcd is not installed (scripts/deps.sh installs etcd-server)\n");
+        return 0;
+    }
+    snprintf(etcd_dir, sizeof etcd_dir, "%s/etcd", check_tmpdir());
+    atexit(etcd_stop);
+    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh start 1 '%s'", etcd_dir);
+    check_run(eps, cap, &rc, cmd);
+    eps[strcspn(eps, "\n")] = '\0';
+    REQUIRE(rc == 0 && eps[0]);
+    return 1;
+}

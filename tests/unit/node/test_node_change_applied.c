@@ -90,31 +90,10 @@ static void on_sqlite(void)
     changes_do_not_list(check_path("c.db"));
 }
 
-static char etcd_dir[512];
-
-static void stop_etcd(void)
-{
-    char cmd[700], out[256];
-    if (!etcd_dir[0]) return;
-    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh stop '%s'", etcd_dir);
-    check_run(out, sizeof out, NULL, cmd);
-}
-
 static void on_etcd(void)
 {
-    char eps[256], cmd[800], uri[400];
-    int rc = -1;
-    check_run(eps, sizeof eps, &rc, "command -v etcd >/dev/null");
-    if (rc != 0) {
-        printf("SKIP on etcd: etcd is not installed (scripts/deps.sh installs etcd-server)\n");
-        return;
-    }
-    snprintf(etcd_dir, sizeof etcd_dir, "%s/etcd", check_tmpdir());
-    atexit(stop_etcd);
-    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh start 1 '%s'", etcd_dir);
-    check_run(eps, sizeof eps, &rc, cmd);
-    eps[strcspn(eps, "\n")] = '\0';
-    REQUIRE(rc == 0 && eps[0]);
+    char eps[256], uri[400];
+    if (!check_etcd_start(eps, sizeof eps)) return;
     snprintf(local_uri, sizeof local_uri, "sqlite:%s", check_path("c-1.local"));
     snprintf(uri, sizeof uri, "etcd://%s/changes", eps);
     changes_do_not_list(uri);
