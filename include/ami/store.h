@@ -52,17 +52,22 @@ typedef char ami_versionstamp[AMI_VERSIONSTAMP_LEN + 1];
  * Open a store.  `uri` is "sqlite:PATH", "sqlite:PATH?sync=full" (every
  * commit durable; default sync=normal: a crash loses nothing committed, a
  * power loss may lose the last commits), "sqlite:///abs/path", or a bare
- * PATH (SQLite, WAL mode).  "etcd://…" is reserved (AMI_EUNSUPPORTED for
- * now).  The file is created when missing.  Several processes may open one
- * file (a local file system: SQLite's WAL needs shared memory).
+ * PATH (SQLite, WAL mode): the file is created when missing, and several
+ * processes may open one file (a local file system: SQLite's WAL needs shared
+ * memory).  "etcd://HOST:PORT[,HOST:PORT…][/PREFIX][?OPTION=VALUE&…]" (or
+ * "etcds://…" with cacert=, cert=, key=) opens a prefix of an etcd v3 cluster
+ * through its gRPC gateway; every node of a cluster gives the same URI
+ * (docs/operations.md lists the options).
  *
  * "sqlite::memory:" (or ":memory:") opens a new, empty, private in-memory
  * store: every open gives another one, only this handle sees it (share the
  * handle between threads, or give it to a node through
  * ami_node_options.store), and it is gone when the handle is freed.  Watch,
  * CAS and expiry work as on a file.
- * Errors: AMI_EINVAL (bad URI, "file:" URIs), AMI_EIO (cannot open/create,
- * not a database), AMI_EBUSY, AMI_EUNSUPPORTED.
+ * Errors: AMI_EINVAL (bad URI, unknown scheme or option, "file:" URIs),
+ * AMI_EIO (cannot open/create, not a database; an etcd store is reached on
+ * first use, so its errors come from the calls that follow),
+ * AMI_EBUSY.
  */
 AMI_EXTERN(int) ami_store_open(ami_store **out, const char *uri);
 

@@ -28,7 +28,10 @@ const char *check_tmpdir(void)
 
 const char *check_path(const char *name)
 {
-    static char p[512];
+    /* One buffer per thread: two writer threads that each open their own store
+     * handle call this at once, and a shared buffer handed one of them "" while the
+     * other was formatting it (test_update_concurrent failed 1 run in 10). */
+    static _Thread_local char p[512];
     snprintf(p, sizeof p, "%s/%s", check_tmpdir(), name);
     return p;
 }
@@ -88,7 +91,7 @@ static long long etcd_run_id(void)
 
 const char *check_store_uri(const char *name)
 {
-    static char u[1024];
+    static _Thread_local char u[1024];   /* per thread, as check_path's */
     if (!check_store_is_etcd()) {
         snprintf(u, sizeof u, "%s", check_path(name));
         return u;

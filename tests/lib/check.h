@@ -29,11 +29,13 @@ int check_done(void);
 
 /* A fresh temporary directory for this test (removed at exit unless AMI_KEEP_TMP is set). */
 const char *check_tmpdir(void);
-/* Path inside check_tmpdir(): returns a static buffer (copy it if you need two). */
+/* Path inside check_tmpdir(): returns a buffer of the calling thread (copy it if you need two).
+ * Call check_tmpdir() from main before starting threads: it creates the directory once. */
 const char *check_path(const char *name);
 /* The store URI a store test opens as `name`: a SQLite file in check_tmpdir(), or, when
  * AMI_TEST_ETCD holds etcd endpoints ("127.0.0.1:P[,…]", tests/lib/etcd.sh sets it), a fresh
- * prefix of that etcd (the same name gives the same store within one run). Static buffer. */
+ * prefix of that etcd (the same name gives the same store within one run). Buffer of the
+ * calling thread. */
 const char *check_store_uri(const char *name);
 /* Keys etcd holds under the store check_store_uri(name) opened (expired or not); -1 on error. */
 long check_etcd_raw_count(const char *name);

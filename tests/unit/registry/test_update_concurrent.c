@@ -14,7 +14,11 @@ static void *write_loop(void *arg)
 {
     writer *w = arg;
     ami_store *s = NULL;   /* its own handle, as a second process would have */
-    if (ami_store_open(&s, check_path("ami.db"))) { w->failures = ROUNDS; return NULL; }
+    if (ami_store_open(&s, check_path("ami.db"))) {
+        w->failures = ROUNDS;
+        snprintf(w->last_err, sizeof w->last_err, "open: %s", ami_error_last());
+        return NULL;
+    }
     for (int i = 0; i < ROUNDS; i++) {
         char text[64];
         snprintf(text, sizeof text, "%s-%d", w->field, i);
