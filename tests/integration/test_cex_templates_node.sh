@@ -59,11 +59,15 @@ logger.info(JSON.stringify({
 JS
 m='json.loads(j["msg"])'
 ready="$m[\"gridOrders\"] >= 1 and $m[\"dcaBuys\"] >= 1 and $m[\"positions\"] == 1 and $m[\"balance\"] > 0 and $m[\"price\"] == \"number\" and $m[\"arbitrage\"] >= 1 and $m[\"bybitTrades\"] >= 1"
+# The checks below read the snapshot that satisfied `ready`, not a fresh one: the
+# position manager closes its position at +-2 % of margin and reopens it 2 s later,
+# so a second read may fall in that window (it did once, at load 11: positions 0).
+seen=0
 for _ in $(seq 60); do   # up to about a minute
-  C --json run read.js > read.json 2>/dev/null && $JQ "$ready" < read.json 2>/dev/null && break
+  C --json run read.js > read.json 2>/dev/null && $JQ "$ready" < read.json 2>/dev/null && { seen=1; break; }
   sleep 0.5
 done
-C --json run read.js 2>/dev/null > read.json
+[ $seen = 1 ] || C --json run read.js 2>/dev/null > read.json
 sed 's/^/    /' read.json
 J() { $JQ "$1" < read.json; }
 check "grid-trading: market buys on the paper book, recorded" "J '$m[\"gridOrders\"] >= 1 and $m[\"gridPositions\"] >= 1'"

