@@ -13,6 +13,7 @@
 #include "runtime/internal.h"
 #include "runtime/web/web.h"
 #include "core/core.h"
+#include "store/store_internal.h"
 #include "util/util.h"
 
 static ami_runtime *instance_of(duk_context *ctx)
@@ -97,15 +98,25 @@ static ami_store *arg_store(duk_context *ctx, ami_runtime *r, const char *op)
     return r->stores[which];
 }
 
-/* Parse JSON text made by JSON.stringify (CESU-8; integers beyond 64 bits become reals). */
+/* Parse JSON text made by JSON.stringify (CESU-8; integers beyond 64 bits become
+ * reals); *utf8 and *utf8_len get the
+ * text as UTF-8 (the input itself, or tmp's bytes when surrogate pairs were
+ * converted; the caller disposes tmp).  Returns the value or NULL when the text
+ * is not JSON. */
+static json_t *parse_json_keep(const char *text, size_t len, ami_buf *tmp, const char **utf8, size_t *utf8_len)
+{
+    if (ami__cesu8_to_utf8(text, len, tmp, utf8, utf8_len)) return NULL;
+    json_t *j = json_loadb(*utf8, *utf8_len, JSON_DECODE_ANY, NULL);
+    if (!j) j = json_loadb(*utf8, *utf8_len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    return j;
+}
+
 static json_t *parse_json(const char *text, size_t len)
 {
     ami_buf tmp = AMI_BUF_INIT;
     const char *t;
     size_t n;
-    if (ami__cesu8_to_utf8(text, len, &tmp, &t, &n)) { ami_buf_dispose(&tmp); return NULL; }
-    json_t *j = json_loadb(t, n, JSON_DECODE_ANY, NULL);
-    if (!j) j = json_loadb(t, n, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    json_t *j = parse_json_keep(text, len, &tmp, &t, &n);
     ami_buf_dispose(&tmp);
     return j;
 }
@@ -184,6 +195,8 @@ static duk_ret_t h_get(duk_context *ctx)
 typedef struct {
     const json_t *key, *value;
     const json_t *checks, *muts;
+    const char *text;   /* a single write's value as its checked JSON text (UTF-8), or NULL */
+    size_t text_len;
 } batch_src;
 
 static int is_reserved(const json_t *key)
@@ -227,8 +240,10 @@ static int mutate(duk_context *ctx, ami_runtime *r, int which, const batch_src *
         json_array_foreach(b->muts, i, m) reserved |= is_reserved(json_array_get(m, 0));
     }
     if (reserved) return ami__error_set(AMI_EDENIED, "keys under [\"ami\", ...] are reserved for the system (read-only to scripts)");
-    if (b->key && (which != 0 || !r->guard))
+    if (b->key && (which != 0 || !r->guard)) {
+        if (b->text) return ami__store_set_text(st, b->key, b->text, b->text_len, 0, vs);
         return b->value ? ami_store_set(st, b->key, b->value, 0, vs) : ami_store_delete(st, b->key);
+    }
     for (int tries = 0;; tries++) {
         ami_atomic *a = NULL;
         int rc = ami_atomic_new(&a);
@@ -267,12 +282,22 @@ static duk_ret_t h_set(duk_context *ctx)
     duk_size_t vlen;
     const char *valtext = duk_require_lstring(ctx, 2, &vlen);
     json_t *key = arg_json(ctx, 1, what);
-    json_t *val = parse_json(valtext, vlen);
-    if (!val) { json_decref(key); ami__runtime_throw(ctx, "TypeError", "%s: value cannot be stored as JSON", what); }
+    /* the value is checked by parsing it, and a plain write stores the (UTF-8) text
+     * as the script made it rather than serialising the parsed copy again */
+    ami_buf tmp = AMI_BUF_INIT;
+    const char *t = NULL;
+    size_t tn = 0;
+    json_t *val = parse_json_keep(valtext, vlen, &tmp, &t, &tn);
+    if (!val) {
+        ami_buf_dispose(&tmp);
+        json_decref(key);
+        ami__runtime_throw(ctx, "TypeError", "%s: value cannot be stored as JSON", what);
+    }
     ami_versionstamp vs = "";
-    batch_src b = { key, val, NULL, NULL };
+    batch_src b = { key, val, NULL, NULL, t, tn };
     int conflict = 0;
     int rc = mutate(ctx, r, which, &b, vs, what, &conflict);
+    ami_buf_dispose(&tmp);
     json_decref(key);
     json_decref(val);
     if (rc == AMI_ELEASE) throw_stopped(ctx, r);
@@ -292,7 +317,7 @@ static duk_ret_t h_del(duk_context *ctx)
     const char *what = which ? "Stels.local.delete" : "Stels.net.delete";
     json_t *key = arg_json(ctx, 1, what);
     ami_versionstamp vs = "";
-    batch_src b = { key, NULL, NULL, NULL };
+    batch_src b = { key, NULL, NULL, NULL, NULL, 0 };
     int conflict = 0;
     int rc = mutate(ctx, r, which, &b, vs, what, &conflict);
     json_decref(key);
@@ -313,7 +338,7 @@ static duk_ret_t h_commit(duk_context *ctx)
     int which = duk_get_int(ctx, 0);
     const char *what = which ? "Stels.local commit" : "Stels.net commit";
     json_t *batch = arg_json(ctx, 1, what);
-    batch_src b = { NULL, NULL, json_array_get(batch, 0), json_array_get(batch, 1) };
+    batch_src b = { NULL, NULL, json_array_get(batch, 0), json_array_get(batch, 1), NULL, 0 };
     if (!json_is_array(b.checks) || !json_is_array(b.muts)) {
         json_decref(batch);
         ami__runtime_throw(ctx, "TypeError", "%s: the batch must be [checks, mutations]", what);

@@ -656,8 +656,10 @@ AMI_EXTERN(int) ami_store_commit(ami_store *store, const ami_atomic *atomic, int
     return rc;
 }
 
-AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t *value, int64_t expire_in_ms,
-                              ami_versionstamp vs)
+/* ami_store_set with the value as JSON text already made (value NULL) or as a
+ * json_t to serialise (text NULL): one implementation for both. */
+static int store_set(ami_store *store, const json_t *key, const json_t *value, const char *text, size_t text_len,
+                     int64_t expire_in_ms, ami_versionstamp vs)
 {
     ami_versionstamp tmpvs;
     if (!vs) vs = tmpvs;
@@ -666,20 +668,22 @@ AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t 
     if (expire_in_ms < 0) return ami__error_set(AMI_EINVAL, "expire_in_ms must not be negative");
     if (expire_in_ms > 0 && !(store->be->capabilities & AMI_STORE_CAP_TTL))
         return ami__error_set(AMI_EUNSUPPORTED, "the %s store backend cannot expire entries", be_name(store));
+    if (text && text_len > AMI_VALUE_MAX_BYTES)
+        return ami__error_set(AMI_EVALUETOOLARGE, "value is %zu bytes of JSON, over %d", text_len, AMI_VALUE_MAX_BYTES);
     int64_t now = expire_in_ms > 0 ? ami_time_now_ms() : 0;
     scratch own, *x = scratch_take(store, &own);
     if (!x) return ami__error_oom();
     ami_buf_clear(&x->key);
     int rc = ami_key_encode(&x->key, key);
-    if (!rc) rc = value_text(&x->value, value);
+    if (!rc && !text) rc = value_text(&x->value, value);
     if (!rc) {
         ami_store_op op;
         memset(&op, 0, sizeof op);
         op.type = AMI_STORE_OP_SET;
         op.key = (const unsigned char *)x->key.ptr;
         op.key_len = x->key.size;
-        op.value = x->value.ptr;
-        op.value_len = x->value.size;
+        op.value = text ? text : x->value.ptr;
+        op.value_len = text ? text_len : x->value.size;
         op.expire_at_ms = expire_in_ms > 0 ? now + expire_in_ms : 0;
         int committed = 0;
         rc = store->be->commit(store->be, &op, 1, &committed, vs);
@@ -687,6 +691,19 @@ AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t 
     scratch_done(store, x, &own);
     if (rc) vs[0] = '\0';
     return rc;
+}
+
+AMI_EXTERN(int) ami_store_set(ami_store *store, const json_t *key, const json_t *value, int64_t expire_in_ms,
+                              ami_versionstamp vs)
+{
+    return store_set(store, key, value, NULL, 0, expire_in_ms, vs);
+}
+
+int ami__store_set_text(ami_store *store, const json_t *key, const char *text, size_t len, int64_t expire_in_ms,
+                        ami_versionstamp vs)
+{
+    if (!text) return ami__error_set(AMI_EINVAL, "value is NULL");
+    return store_set(store, key, NULL, text, len, expire_in_ms, vs);
 }
 
 AMI_EXTERN(int) ami_store_delete(ami_store *store, const json_t *key)

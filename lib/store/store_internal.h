@@ -72,6 +72,12 @@ void ami__sqlite_backend_heavy_stats(ami_store_backend *be, uint64_t *heavy, uin
  * handed to cb as the backend gives it (encoded key, value text, versionstamp);
  * cb returns non-zero to stop.  Errors as ami_store_list. */
 int ami__store_list_raw(ami_store *store, const ami_list_options *opts, ami_store_list_cb cb, void *payload);
+/* ami_store_set with the value given as its JSON text (`len` bytes, valid JSON in
+ * UTF-8, checked by the caller: it is stored as given, not parsed again).  For a
+ * caller that holds the text already (a script's Stels.*.set): serialising a
+ * parsed copy again cost a 60 KB string ~4 M instructions.  Errors as ami_store_set. */
+int ami__store_set_text(ami_store *store, const json_t *key, const char *text, size_t len, int64_t expire_in_ms,
+                        ami_versionstamp vs);
 /* The backend behind a store handle (borrowed). */
 ami_store_backend *ami__store_backend(ami_store *store);
 
