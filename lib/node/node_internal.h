@@ -186,7 +186,9 @@ typedef struct ami__runner_slot {
     pthread_t thr;
     unsigned char live;       /* 0 empty, 1 running, 2 exited (to be joined) */
     int64_t turn_at;          /* monotonic ms its current turn began, 0 between turns */
-    int64_t turn_cpu;         /* the runner's CPU time (ns) when that turn began */
+    uint64_t turn_seq;        /* turns begun (the runner counts them) */
+    uint64_t seen_seq;        /* the turn the stall watch sampled the CPU clock in (watch only) */
+    int64_t seen_cpu;         /* the runner's CPU time (ns) at that sample (watch only) */
     clockid_t cpu_clock;      /* the runner thread's CPU-time clock */
 } ami__runner_slot;
 

@@ -157,7 +157,8 @@ void ami__pool_leave(ami_node *node, ami__worker *w)
  * the others — ready, or with a deadline passed — would wait for the slices
  * of strangers.  So the pool is elastic: a stall watch notices when work is
  * ready while every runner is in a turn that began AMI__POOL_STALL_MS ago or
- * more and has burnt AMI__POOL_STALL_CPU_MS of CPU in it (a runner waiting on
+ * more and has burnt AMI__POOL_STALL_CPU_MS of CPU in it (counted from the
+ * watch's first look at the turn, sample_turns; a runner waiting on
  * a lock or the disk is not held by a script, and another thread would only
  * wait beside it), and adds an extra runner (up to AMI__POOL_EXTRA_MAX more); an extra runner that finds nothing
  * to do for AMI__POOL_RETIRE_MS exits.  A backlog of short turns (10,000
@@ -233,7 +234,7 @@ static void *runner_thread(void *arg)
         w->again = 0;
         if (p->nbusy++ == 0) pthread_cond_signal(&p->watch_cv);
         p->slot[a.slot].turn_at = now;
-        p->slot[a.slot].turn_cpu = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+        p->slot[a.slot].turn_seq++;   /* the watch samples its CPU clock (no syscall a turn here) */
         pthread_mutex_unlock(&p->mu);
         int64_t due = ami__runner_turn(node, w);
         pthread_mutex_lock(&p->mu);
@@ -282,15 +283,32 @@ static int runner_spawn(ami_node *node, int slot)
     return 0;
 }
 
-/* Whether work is waiting while every runner is held by a long turn (under mu). */
+/* The CPU clock of each runner in a turn the watch has not seen yet: the CPU
+ * a turn burnt counts from there, at most one watch period (STALL_MS / 2)
+ * after the turn began, which the STALL_MS a turn must last leaves room for.
+ * Read by the runner at each turn's start, it was a syscall a turn (a short
+ * turn of a zero-delay loop is ~0.1 ms).  Under mu. */
+static void sample_turns(ami__pool *p)
+{
+    for (int i = 0; i < p->nslots; i++) {
+        ami__runner_slot *s = &p->slot[i];
+        /* a turn on a live runner: its thread and clock exist until the turn ends (under mu) */
+        if (s->live != 1 || !s->turn_at || s->seen_seq == s->turn_seq) continue;
+        s->seen_seq = s->turn_seq;
+        s->seen_cpu = cpu_ns(s->cpu_clock);
+    }
+}
+
+/* Whether work is waiting while every runner is held by a long turn (under
+ * mu; after sample_turns). */
 static int stalled(ami__pool *p, int64_t now)
 {
     if (p->nidle > 0 || !(p->qhead || (p->nheap && p->heap[0]->due <= now))) return 0;
     for (int i = 0; i < p->nslots; i++) {
-        if (p->slot[i].live != 1) continue;
-        if (!p->slot[i].turn_at || now - p->slot[i].turn_at < AMI__POOL_STALL_MS) return 0;
-        /* a turn on a live runner: its thread and clock exist until the turn ends (under mu) */
-        if (cpu_ns(p->slot[i].cpu_clock) - p->slot[i].turn_cpu < (int64_t)AMI__POOL_STALL_CPU_MS * 1000000) return 0;
+        ami__runner_slot *s = &p->slot[i];
+        if (s->live != 1) continue;
+        if (!s->turn_at || now - s->turn_at < AMI__POOL_STALL_MS) return 0;
+        if (cpu_ns(s->cpu_clock) - s->seen_cpu < (int64_t)AMI__POOL_STALL_CPU_MS * 1000000) return 0;
     }
     return 1;
 }
@@ -305,6 +323,7 @@ static void *watch_thread(void *arg)
             pthread_cond_wait(&p->watch_cv, &p->mu);
             continue;
         }
+        sample_turns(p);
         if (stalled(p, ami_time_mono_ms())) {
             for (int i = p->nbase; i < p->nslots; i++) {
                 if (p->slot[i].live == 1) continue;

@@ -359,57 +359,74 @@ static void result_dispose(ami_runtime_result *res)
     if (res->name || res->message || res->stack || res->value) ami_runtime_result_dispose(res);
 }
 
+/* What decides, between two runs of a zero-delay batch, whether the next one
+ * starts at once (fast_more, called by ami__loop_step_runs). */
+typedef struct {
+    ami__worker *w;
+    turn_clock *tc;
+    int *batch;
+    int64_t t0;      /* the turn's start */
+    int64_t start;   /* the current run's start (monotonic ms) */
+} fast_batch;
+
+static int fast_more(void *payload)
+{
+    fast_batch *fb = payload;
+    turn_clock *tc = fb->tc;
+    if (!fast_still(fb->w) || ++*fb->batch >= TURN_BATCH) return 0;
+    /* the clock only every `stride` runs (the batch's time bound; a run's start may be a little early) */
+    int64_t now = tc->last;
+    if (++tc->since >= tc->stride) {
+        tc->since = 0;
+        now = ami_time_mono_ms();
+        tc->stride = now != tc->last ? STRIDE_MIN : tc->stride < STRIDE_MAX ? tc->stride * 2 : STRIDE_MAX;
+        tc->last = now;
+    }
+    if (now - fb->t0 >= TURN_BATCH_MS) return 0;
+    fb->start = now;
+    return 1;
+}
+
+static int never_more(void *payload)
+{
+    (void)payload;
+    return 0;
+}
+
 /* PH_STEP: step the run without the node's lock (a wake-up inside a run never
  * waits for the scheduler's passes); the lock is taken only when the run ends.
  * A zero-delay loop (fast_turn, fast_still) starts its next run at once, within the
- * turn's batch, and counts its runs under one hold of the lock when the
- * batch ends, a run waits or fails (two locks an iteration, contended by
- * the other runners, were a fifth of a trivial loop's time).
+ * turn's batch, inside the runtime (ami__loop_step_runs: a start and a step
+ * an iteration through the public calls, and this loop around them, were
+ * ~160 instructions of a trivial loop's ~1,130), and counts its runs under
+ * one hold of the lock when the batch ends, a run waits or fails (two locks
+ * an iteration, contended by the other runners, were a fifth of a trivial
+ * loop's time).
  * Returns the deadline to park with, or AMI__TURN_EXIT-1 when the run ended (mu held then). */
 #define RUN_ENDED (AMI__TURN_EXIT - 1)
 static int64_t step_run(ami_node *node, ami__worker *w, turn_clock *tc, int *batch, int64_t t0)
 {
     uint64_t fast = 0;            /* runs ended well, not counted yet */
-    int64_t start = w->run_t0;    /* the current run's start */
-    int may_fast = fast_turn(node, w);
-    for (;;) {
-        ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
-        int64_t wake = -1;
-        int rc = ami_runtime_step(w->rt, &wake, &res);
-        if (rc == 0) {
-            if (fast) {
-                pthread_mutex_lock(&node->mu);
-                fast_started(w, start, tc);
-                count_runs(node, w, fast, fast);
-                pthread_mutex_unlock(&node->mu);
-            }
-            return wake < 0 ? -1 : ami_time_mono_ms() + wake;
+    fast_batch fb = { w, tc, batch, t0, w->run_t0 };
+    ami_runtime_result res = AMI_RUNTIME_RESULT_INIT;
+    int64_t wake = -1;
+    int rc = ami__loop_step_runs(w->rt, &wake, &res, fast_turn(node, w) ? fast_more : never_more, &fb, &fast);
+    if (rc == 0) {
+        if (fast) {
+            pthread_mutex_lock(&node->mu);
+            fast_started(w, fb.start, tc);
+            count_runs(node, w, fast, fast);
+            pthread_mutex_unlock(&node->mu);
         }
-        int code = rc == AMI_RUNTIME_DONE ? res.code : rc;
-        if (code == 0 && may_fast && fast_still(w) && ++*batch < TURN_BATCH) {
-            /* the clock only every `stride` runs (the batch's time bound; a run's start may be a little early) */
-            int64_t now = tc->last;
-            if (++tc->since >= tc->stride) {
-                tc->since = 0;
-                now = ami_time_mono_ms();
-                tc->stride = now != tc->last ? STRIDE_MIN : tc->stride < STRIDE_MAX ? tc->stride * 2 : STRIDE_MAX;
-                tc->last = now;
-            }
-            if (now - t0 < TURN_BATCH_MS) {
-                result_dispose(&res);
-                fast++;
-                start = now;
-                ami_runtime_start(w->rt);   /* cannot fail here; the step would say so */
-                continue;
-            }
-        }
-        if (node->o.on_iteration) ami__runner_report(node, w, code, &res, ami_time_mono_ms() - start);
-        pthread_mutex_lock(&node->mu);
-        if (fast) fast_started(w, start, tc);
-        after_run(node, w, code, &res, fast);
-        result_dispose(&res);
-        return RUN_ENDED;
+        return wake < 0 ? -1 : ami_time_mono_ms() + wake;
     }
+    int code = rc == AMI_RUNTIME_DONE ? res.code : rc;
+    if (node->o.on_iteration) ami__runner_report(node, w, code, &res, ami_time_mono_ms() - fb.start);
+    pthread_mutex_lock(&node->mu);
+    if (fast) fast_started(w, fb.start, tc);
+    after_run(node, w, code, &res, fast);
+    result_dispose(&res);
+    return RUN_ENDED;
 }
 
 int64_t ami__runner_turn(ami_node *node, ami__worker *w)

@@ -556,10 +556,9 @@ static duk_ret_t apply_term(duk_context *ctx, void *udata)
     return 0;
 }
 
-AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
+/* A run begins (ami_runtime_start after its checks; ami__loop_step_runs). */
+static void start_run(ami_runtime *r)
 {
-    if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
-    if (r->loop.started) return ami__error_set(AMI_EINVAL, "runtime: a run is already in progress");
     if (!r->stack_checked) ami__runtime_check_stack(r);
     r->abort = 0;
     r->heap_hit = 0;
@@ -584,6 +583,13 @@ AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
     r->loop.started = 1;
     r->loop.pending_start = 1;
     r->loop.body_state = 0;
+}
+
+AMI_EXTERN(int) ami_runtime_start(ami_runtime *r)
+{
+    if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
+    if (r->loop.started) return ami__error_set(AMI_EINVAL, "runtime: a run is already in progress");
+    start_run(r);
     return 0;
 }
 
@@ -737,11 +743,37 @@ static int64_t next_wake(ami_runtime *r)
 }
 
 static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park);
+static int body_start(ami_runtime *r, ami_runtime_result *res, int keep);
+static int step_on(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park);
 
 AMI_EXTERN(int) ami_runtime_step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res)
 {
     /* a scheduler drives the instance: between turns the watcher polls its I/O */
     return step(r, wake_ms, res, r && r->loop.ready);
+}
+
+int ami__loop_step_runs(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int (*more)(void *), void *payload,
+                        uint64_t *ended)
+{
+    *ended = 0;
+    int park = r->loop.ready != NULL;
+    int rc = step(r, wake_ms, res, park);
+    while (rc == AMI_RUNTIME_DONE && res->code == 0 && more(payload)) {
+        if (res->value) ami_runtime_result_dispose(res);
+        res->ok = 0;
+        ++*ended;
+        start_run(r);
+        /* what ami_runtime_step does, less its checks: a run is started, and
+         * a stop (or an asynchronous body) takes the whole step */
+        if (r->body_async || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+            rc = step(r, wake_ms, res, park);
+            continue;
+        }
+        *wake_ms = -1;
+        rc = body_start(r, res, 0);
+        if (rc != AMI_RUNTIME_DONE) rc = step_on(r, wake_ms, res, park);
+    }
+    return rc;
 }
 
 static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park)
@@ -751,37 +783,51 @@ static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int p
     if (!r) return ami__error_set(AMI_EINVAL, "runtime: instance is NULL");
     if (!r->loop.started) return ami__error_set(AMI_EINVAL, "runtime: no run started (ami_runtime_start)");
     if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) return end_stopped(r, res), AMI_RUNTIME_DONE;
+    if (r->loop.pending_start && body_start(r, res, 1) == AMI_RUNTIME_DONE) return AMI_RUNTIME_DONE;
+    return step_on(r, wake_ms, res, park);
+}
+
+/* The body's call at a run's first step (pending_start; no stop asked):
+ * AMI_RUNTIME_DONE when the run ended in it (res filled), else 0 (step_on
+ * goes on).  keep: a synchronous body's value is kept in res (else dropped). */
+static int body_start(ami_runtime *r, ami_runtime_result *res, int keep)
+{
     duk_context *ctx = r->ctx;
-    if (r->loop.pending_start) {
-        r->loop.pending_start = 0;
-        slice_start(r);
-        r->running = 1;
-        int done = 0, rc;
-        if (r->body_async) {
-            rc = duk_safe_call(ctx, start_body, r, 0, 1);
-            if (rc == 0) duk_pop(ctx);
-        } else {
-            rc = run_sync(r, &done);
-        }
-        r->running = 0;
-        r->slice_deadline = 0;
-        if (rc != 0) {
-            if (ami_runtime_stop_requested(r) && r->abort != AMI__ABORT_STOP && r->abort != AMI__ABORT_LEASE)
-                r->abort = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
-            return end_with_error(r, res), AMI_RUNTIME_DONE;
-        }
-        if (done && r->abort != AMI__ABORT_EXIT) {
-            /* settled synchronously: the value is on top */
-            r->loop.started = 0;
-            if (r->loop.io) ami__loop_io_end(r);
-            if (res) res->ok = 1;
-            if (res && done == 1) ami__runtime_keep_value(r, res);   /* pops it */
-            else duk_pop(ctx);   /* undefined: nothing to keep */
-            return AMI_RUNTIME_DONE;
-        }
-        if (done) duk_pop(ctx);
-        if (r->abort == AMI__ABORT_EXIT) return end_exited(r, res), AMI_RUNTIME_DONE;
+    r->loop.pending_start = 0;
+    slice_start(r);
+    r->running = 1;
+    int done = 0, rc;
+    if (r->body_async) {
+        rc = duk_safe_call(ctx, start_body, r, 0, 1);
+        if (rc == 0) duk_pop(ctx);
+    } else {
+        rc = run_sync(r, &done);
     }
+    r->running = 0;
+    r->slice_deadline = 0;
+    if (rc != 0) {
+        if (ami_runtime_stop_requested(r) && r->abort != AMI__ABORT_STOP && r->abort != AMI__ABORT_LEASE)
+            r->abort = __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+        return end_with_error(r, res), AMI_RUNTIME_DONE;
+    }
+    if (done && r->abort != AMI__ABORT_EXIT) {
+        /* settled synchronously: the value is on top */
+        r->loop.started = 0;
+        if (r->loop.io) ami__loop_io_end(r);
+        if (res) res->ok = 1;
+        if (res && keep && done == 1) ami__runtime_keep_value(r, res);   /* pops it */
+        else duk_pop(ctx);   /* undefined, or not wanted: nothing to keep */
+        return AMI_RUNTIME_DONE;
+    }
+    if (done) duk_pop(ctx);
+    if (r->abort == AMI__ABORT_EXIT) return end_exited(r, res), AMI_RUNTIME_DONE;
+    return 0;
+}
+
+/* The rest of a step: the loop's turns until the body settles or nothing is ready. */
+static int step_on(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park)
+{
+    duk_context *ctx = r->ctx;
     for (int rounds = 0; rounds < 64; rounds++) {
         if (r->loop.body_state) break;
         int t = turn(r, 1, rounds == 0 || park);

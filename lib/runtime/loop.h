@@ -167,6 +167,19 @@ void ami__loop_dispose(ami_runtime *inst);
  * due; 0 when a task is queued), -1 when only a post or a stop can wake the
  * instance.  Instance thread (for a scheduler between ami_runtime_pump(inst, 0) calls). */
 int64_t ami__loop_wake_in(ami_runtime *inst);
+
+/* The zero-delay loop of a scheduler (the node's runner, lib/node/runner.c):
+ * ami_runtime_step on the run started, then, while a run ends well and
+ * more(payload) says so, the next run at once — started and stepped as
+ * ami_runtime_start and ami_runtime_step would, without their checks and
+ * without the value of a synchronous body that ended well (it is dropped;
+ * the caller's result is disposed between runs).  Returns what the last step
+ * returned, with res and *wake_ms of that step; *ended: the runs before it
+ * that ended well.  more() runs between runs, after a run ended well and
+ * before the next one starts (it may read clocks and flags: the next run's
+ * start is its business). */
+int ami__loop_step_runs(ami_runtime *inst, int64_t *wake_ms, ami_runtime_result *res, int (*more)(void *),
+                        void *payload, uint64_t *ended);
 /* loop_io.c, for loop.c: serve the I/O sources now (unparks first); their
  * earliest deadline (-1 none); wait for a post, a stop, a ready descriptor
  * or the deadline (-1 none) — 0 when there is nothing to poll (the caller

@@ -912,6 +912,13 @@ static void busy_rate(void)
     const int COUNT = 1000;
     char db[600];
     snprintf(db, sizeof db, "%s/busy.db", dir);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1) cores = 1;
+    if (cores > 64) cores = 64;
+    /* the raw baseline half before the node's window, half after: on a shared
+     * machine the load drifts, and one baseline 3 s after the node's window
+     * moved the ratio by up to 0.3 (0.50x to 0.87x in alternating runs) */
+    double raw_before = raw_rate_per_core((int)cores, 1500, 0);
     int64_t start_ms = 0;
     ami_node *n = node_with(db, COUNT, "{\"scriptContent\":\"var x = 1 + 1;\",\"priority\":\"normal\",\"active\":true}", 0, &start_ms);
     nap_ms(500);
@@ -924,13 +931,10 @@ static void busy_rate(void)
     double wall = (e1 - e0) * 1000.0 / (double)(ami_time_mono_ms() - t0);
     double rate = c1 > c0 ? (e1 - e0) / (c1 - c0) : 0;   /* every thread of the node counts */
     ami_node_free(n);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores < 1) cores = 1;
-    if (cores > 64) cores = 64;
-    double raw = raw_rate_per_core((int)cores, 3000, 0), run = raw_rate_per_core((int)cores, 3000, 1);
+    double raw = (raw_before + raw_rate_per_core((int)cores, 1500, 0)) / 2, run = raw_rate_per_core((int)cores, 3000, 1);
     printf("# busy: %d workers looping with loop_delay_ms 0 on %ld runner threads (the default: one per core), %.0f it/s "
            "wall; rates per CPU second of the whole process (the machine may be shared); baselines: one raw duk_pcall "
-           "loop of the same body per core, one warm ami_runtime_run loop per core\n", COUNT, cores, wall);
+           "loop of the same body per core (the mean of 1.5 s before and 1.5 s after), one warm ami_runtime_run loop per core\n", COUNT, cores, wall);
     printf("node iterations, %d busy workers\t%.0f\tit/cpu-s\traw duk_pcall per core\t%.0f\n", COUNT, rate, raw);
     printf("node iterations, %d busy workers (vs runtime)\t%.0f\tit/cpu-s\tami_runtime_run per core\t%.0f\n", COUNT, rate, run);
 }

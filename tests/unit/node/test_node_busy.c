@@ -1,14 +1,18 @@
 /* Claim: on a node with two runner threads, a worker spinning in for(;;){}
  * (interrupted at its 3 s slice, backing off, spinning again) cannot starve
  * 50 others that loop with short sleeps: in every one-second window while it
- * spins, each of them completes iterations. */
+ * spins, each of them completes iterations.  With one runner thread too: the
+ * pool's stall watch (lib/node/pool.c) sees the runner held by a turn that
+ * burns CPU and adds a runner for the others. */
 #include "node_helpers.h"
 
 enum { OTHERS = 50, WINDOWS = 5 };
 
+static int runners = 2;
+
 static void tweak(ami_node_options *o)
 {
-    o->runner_threads = 2;
+    o->runner_threads = runners;
     o->slice_ms = 3000;
 }
 
@@ -24,8 +28,9 @@ static long long executions(json_t *all, const char *sid)
 
 static void busy_does_not_starve(void)
 {
-    char db[500];
-    snprintf(db, sizeof db, "%s", check_path("busy.db"));
+    char db[500], name[32];
+    snprintf(name, sizeof name, "busy-%d.db", runners);   /* a store of its own for each case */
+    snprintf(db, sizeof db, "%s", check_path(name));
     ami_node *node = open_node(db, "s-0001", tweak);
     ami_store *st = ami_node_store(node);
     char *sids[OTHERS];
@@ -61,8 +66,17 @@ static void busy_does_not_starve(void)
     free(busy);
 }
 
+/* the one runner is held for the whole slice: only an extra runner serves the others */
+static void busy_one_runner_does_not_starve(void)
+{
+    runners = 1;
+    busy_does_not_starve();
+    runners = 2;
+}
+
 int main(void)
 {
     RUN(busy_does_not_starve);
+    RUN(busy_one_runner_does_not_starve);
     return check_done();
 }
