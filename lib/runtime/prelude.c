@@ -59,6 +59,8 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     /* its helpers and methods need no .prototype objects (bytecode.c); the
      * constructors stay constructors */
     if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size);
+    /* no fileName or line tables: they never show in a user's stack trace */
+    if (prelude_code) ami__bytecode_strip(prelude_code, &prelude_size);
     /* the helpers are global code: wrapped as a (non-strict) function body */
     duk_push_string(ctx, "function(){");
     duk_push_string(ctx, ami__lower_helpers_js);
@@ -69,6 +71,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     duk_dup_top(ctx);
     helpers_code = dump_top(ctx, &helpers_size);
     if (helpers_code) ami__bytecode_unconstruct(ctx, helpers_code, helpers_size);
+    if (helpers_code) ami__bytecode_strip(helpers_code, &helpers_size);
     /* run them here once to learn the names they define (on this heap's bare global) */
     duk_call(ctx, 0);
     duk_pop(ctx);
@@ -94,6 +97,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
         lazy_code[i] = dump_top(ctx, &lazy_size[i]);
         if (lazy_code[i] && lazy_parts[i].unconstruct) ami__bytecode_unconstruct(ctx, lazy_code[i], lazy_size[i]);
+        if (lazy_code[i]) ami__bytecode_strip(lazy_code[i], &lazy_size[i]);
     }
     return 0;
 }
@@ -120,15 +124,14 @@ static const char *const removed_globals[] = {
 /* Duktape gives a loaded function a .prototype whose .constructor points
  * back: the prelude's parts run once and are never constructed, so without
  * keep_prototype the cycle is cut and the function is freed by reference
- * counting when dropped (instead of lingering until the next collection). */
-void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype, int lean)
+ * counting when dropped (instead of lingering until the next collection).
+ * Its inner functions load without one (scripts/duk_lean.patch). */
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype)
 {
     /* read in place (the loader copies what it keeps): no copy of the dump in the heap */
     duk_push_external_buffer(ctx);
     duk_config_buffer(ctx, -1, (void *)code, size);
     duk_load_function(ctx);
-    /* what its closures would copy for nothing (scripts/duk_lean.c) */
-    ami__duk_lean_functions(ctx, -1, lean);
     if (keep_prototype || !duk_is_constructable(ctx, -1)) return;
     duk_push_undefined(ctx);
     duk_put_prop_string(ctx, -2, "prototype");
@@ -140,7 +143,7 @@ static duk_ret_t h_lazy(duk_context *ctx)
     int i = duk_require_int(ctx, 0);
     if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
     if (lazy_code[i]) {
-        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0, 1);
+        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0);
     } else {
         duk_push_string(ctx, lazy_parts[i].file);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
@@ -296,7 +299,7 @@ static duk_ret_t helpers_run(duk_context *ctx, void *udata)
 {
     (void)udata;
     if (helpers_code) {
-        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0, 1);
+        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0);
         duk_call(ctx, 0);
     } else {
         duk_eval_string_noresult(ctx, ami__lower_helpers_js);
@@ -345,7 +348,7 @@ static duk_ret_t h_helper_set(duk_context *ctx)
 void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
 {
     if (prelude_code) {
-        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0, 1);
+        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0);
     } else {
         duk_push_string(ctx, PRELUDE_FILENAME);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);

@@ -139,7 +139,7 @@ static duk_ret_t setup_instance(duk_context *ctx, void *udata)
     duk_pop(ctx);
     ami__runtime_setup_prelude(ctx, a->r);
     if (a->code) {
-        ami__runtime_load_code(ctx, a->code, a->code_size, 1, 0);
+        ami__runtime_load_code(ctx, a->code, a->code_size, 1);
         return 1;
     }
     a->rc = ami__runtime_compile(ctx, a->src, a->len, &a->se);
