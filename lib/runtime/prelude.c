@@ -4,6 +4,7 @@
  * loaded into each heap, with the __ami_* helpers behind accessors that load
  * them on first use.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "runtime/internal.h"
@@ -157,17 +158,22 @@ static duk_ret_t h_lazy(duk_context *ctx)
  * for each space-separated name as Object.defineProperty(holder, name,
  * { get, set, configurable: true, enumerable: false }) would.  holder may be
  * an array of holders: names then has one group per holder, separated by
- * '|'.  mode 1: only where holder[name] is undefined; mode 2: always, and a
- * function replaced loses its prototype.constructor link (Duktape's own
- * TextEncoder and TextDecoder: reference counting frees them then, with no
- * collection); 0: always.  Done here, in one native call per part: the
- * same loop in the prelude (a split and a defineProperty with a descriptor
- * per name) was an eighth of an instance's creation.
+ * '|'.  mode 1: only where holder[name] is undefined; mode 3: the same, in
+ * the prelude's own first run, where every heap of the process has the same
+ * built-ins: the first heap finds which names are missing and the others
+ * define those at once (the look-ups were a fifth of lazyPut's cost);
+ * mode 2: always, and a function replaced loses its prototype.constructor
+ * link (Duktape's own TextEncoder and TextDecoder: reference counting frees
+ * them then, with no collection); 0: always.  Done here, in one native call
+ * per part: the same loop in the prelude (a split and a defineProperty with
+ * a descriptor per name) was an eighth of an instance's creation.
  */
-static void lazy_put_one(duk_context *ctx, duk_idx_t holder, const char *name, size_t len, int mode)
+static int lazy_put_one(duk_context *ctx, duk_idx_t holder, const char *name, size_t len, int mode)
 {
+    duk_push_lstring(ctx, name, len);   /* the key, interned once for the look-up and the definition */
     if (mode) {
-        duk_get_prop_lstring(ctx, holder, name, len);
+        duk_dup_top(ctx);
+        duk_get_prop(ctx, holder);
         int skip = mode == 1 && !duk_is_undefined(ctx, -1);
         if (mode == 2 && duk_is_function(ctx, -1)) {
             duk_get_prop_string(ctx, -1, "prototype");
@@ -179,14 +185,18 @@ static void lazy_put_one(duk_context *ctx, duk_idx_t holder, const char *name, s
             duk_pop(ctx);
         }
         duk_pop(ctx);
-        if (skip) return;
+        if (skip) { duk_pop(ctx); return 0; }
     }
-    duk_push_lstring(ctx, name, len);
     duk_dup(ctx, 3);
     duk_dup(ctx, 4);
     duk_def_prop(ctx, holder, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER | DUK_DEFPROP_SET_CONFIGURABLE |
                                   DUK_DEFPROP_CLEAR_ENUMERABLE);
+    return 1;
 }
+
+/* mode 3's names lists and the names of each found missing (process lifetime) */
+static pthread_mutex_t missing_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct { char *names, *missing; } missing_seen[8];
 
 static duk_ret_t h_lazy_put(duk_context *ctx)
 {
@@ -194,6 +204,22 @@ static duk_ret_t h_lazy_put(duk_context *ctx)
     const char *names = duk_require_string(ctx, 1);
     duk_require_function(ctx, 3);
     duk_require_function(ctx, 4);
+    /* mode 3: the names a heap before this one found missing, else find them (mode 1) and keep them */
+    char found[1024];   /* the names kept, with the '|' of their groups; on the C stack: an error longjmps past it */
+    size_t nfound = 0;
+    int record = 0;
+    if (mode == 3) {
+        mode = 1;
+        pthread_mutex_lock(&missing_mu);
+        for (int i = 0; i < (int)(sizeof missing_seen / sizeof missing_seen[0]) && missing_seen[i].names; i++)
+            if (!strcmp(missing_seen[i].names, names)) {
+                names = missing_seen[i].missing;
+                mode = 0;
+                break;
+            }
+        pthread_mutex_unlock(&missing_mu);
+        record = mode == 1 && strlen(names) < sizeof found;
+    }
     int many = duk_is_array(ctx, 0);
     duk_uarridx_t group = 0;
     if (many) duk_get_prop_index(ctx, 0, group);
@@ -202,14 +228,33 @@ static duk_ret_t h_lazy_put(duk_context *ctx)
         size_t n = strcspn(p, " |");
         if (n) {
             duk_require_object(ctx, 5);
-            lazy_put_one(ctx, 5, p, n, mode);
+            if (lazy_put_one(ctx, 5, p, n, mode) && record) {
+                memcpy(found + nfound, p, n);
+                nfound += n;
+                found[nfound++] = ' ';
+            }
         }
         p += n;
         if (!*p) break;
+        if (*p == '|' && record) found[nfound++] = '|';
         if (*p++ == '|' && many) {
             duk_pop(ctx);
             duk_get_prop_index(ctx, 0, ++group);
         }
+    }
+    if (record) {
+        found[nfound] = '\0';
+        pthread_mutex_lock(&missing_mu);
+        for (int i = 0; i < (int)(sizeof missing_seen / sizeof missing_seen[0]); i++) {
+            if (missing_seen[i].names && !strcmp(missing_seen[i].names, names)) break;
+            if (!missing_seen[i].names) {
+                char *k = strdup(names), *v = strdup(found);
+                if (k && v) { missing_seen[i].missing = v; missing_seen[i].names = k; }
+                else { free(k); free(v); }
+                break;
+            }
+        }
+        pthread_mutex_unlock(&missing_mu);
     }
     return 0;
 }
