@@ -259,6 +259,20 @@ static duk_ret_t h_lazy_put(duk_context *ctx)
     return 0;
 }
 
+/* host.force(obj, name, value): as Object.defineProperty(obj, name, { value,
+ * writable: true, configurable: true, enumerable: false }) (it throws where
+ * that would), without a descriptor object: the prelude defines its
+ * non-enumerable methods and globals with it. */
+static duk_ret_t h_force(duk_context *ctx)
+{
+    duk_require_object(ctx, 0);
+    duk_dup(ctx, 1);
+    duk_dup(ctx, 2);
+    duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                             DUK_DEFPROP_CLEAR_ENUMERABLE);
+    return 0;
+}
+
 static duk_ret_t regex_push(duk_context *ctx, void *udata)
 {
     const ami_regex_parts *parts = udata;
@@ -406,6 +420,8 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     duk_put_prop_string(ctx, -2, "regex");
     duk_push_c_lightfunc(ctx, h_lazy_put, 5, 5, 0);
     duk_put_prop_string(ctx, -2, "lazyPut");
+    duk_push_c_lightfunc(ctx, h_force, 3, 3, 0);
+    duk_put_prop_string(ctx, -2, "force");
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);
