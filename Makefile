@@ -145,9 +145,11 @@ $(DUKDIR)/duk_config.h: $(DUK_SRC)/duk_config.h scripts/gen_duk_config.sh
 $(DUKDIR)/duktape.h: $(DUK_SRC)/duktape.h
 	@mkdir -p $(DUKDIR)
 	cp $< $@
-$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c scripts/duk_sync_done.c scripts/duk_record.c
+$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_lean.patch scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c scripts/duk_sync_done.c scripts/duk_record.c
 	@mkdir -p $(DUKDIR)
-	cat $^ > $@
+	patch --quiet --force -r - -o $@.tmp $(DUK_SRC)/duktape.c scripts/duk_lean.patch
+	cat $(filter %.c,$(wordlist 3,99,$^)) >> $@.tmp
+	mv $@.tmp $@
 # Under the sanitizers Duktape's own NULL + 0 (an empty property table) is not
 # a finding: clang's UBSan reports it at the first heap (seen by fuzz_webfix).
 $(DUKDIR)/duktape.o: $(DUKDIR)/duktape.c $(DUKDIR)/duktape.h $(DUKDIR)/duk_config.h

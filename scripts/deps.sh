@@ -5,6 +5,7 @@ set -eu
 need=()
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v patch >/dev/null 2>&1 || need+=(patch)                  # applies scripts/duk_lean.patch to Duktape's source
 [ -f /usr/share/duktape/duktape.c ] || need+=(duktape-dev)
 have_pc sqlite3 || need+=(libsqlite3-dev)
 have_pc jansson || need+=(libjansson-dev)

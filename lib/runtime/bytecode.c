@@ -156,3 +156,82 @@ int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size)
     }
     return checked ? patch(code, size) : -1;
 }
+
+/*
+ * Stripping: every function of the dump gets an empty fileName and an empty
+ * line table.  Duktape as libami builds it (scripts/duk_lean.patch) loads a
+ * function dumped with an empty fileName "lean": without fileName and
+ * _Pc2line properties, and its closures without the caller/arguments
+ * throwers.  Done in place (the dump only shrinks), after a parse of the
+ * whole dump: a dump that does not parse is left as it is.
+ */
+static int strip_blob(cursor *c, unsigned char **w)
+{
+    unsigned char *s;
+    uint32_t n;
+    if (blob(c, &s, &n)) return -1;
+    memset(*w, 0, 4);   /* the length, big-endian: 0 */
+    *w += 4;
+    return 0;
+}
+
+/* copy [from, c->p) to *w (the writer trails the reader) */
+static void flush(unsigned char **from, cursor *c, unsigned char **w)
+{
+    size_t n = (size_t)(c->p - *from);
+    if (*w != *from) memmove(*w, *from, n);
+    *w += n;
+    *from = c->p;
+}
+
+static int strip_func(cursor *c, unsigned char **from, unsigned char **w, int depth)
+{
+    uint32_t ninstr, nconst, nfuncs;
+    if (depth > 200 || u32(c, &ninstr) || u32(c, &nconst) || u32(c, &nfuncs)) return -1;
+    if (take(c, 2 + 2 + 4 + 4 + 4, NULL)) return -1;
+    if (ninstr > (size_t)(c->end - c->p) / 4 || take(c, (size_t)ninstr * 4, NULL)) return -1;
+    for (uint32_t i = 0; i < nconst; i++) {
+        unsigned char *type;
+        if (take(c, 1, &type)) return -1;
+        if (*type == SER_STRING) { if (blob(c, NULL, NULL)) return -1; }
+        else if (*type == SER_NUMBER) { if (take(c, 8, NULL)) return -1; }
+        else return -1;
+    }
+    for (uint32_t i = 0; i < nfuncs; i++)
+        if (strip_func(c, from, w, depth + 1)) return -1;
+    if (take(c, 4, NULL) || blob(c, NULL, NULL)) return -1;   /* length, name */
+    flush(from, c, w);
+    if (strip_blob(c, w) || strip_blob(c, w)) return -1;     /* fileName, pc2line */
+    *from = c->p;
+    for (;;) {                                                 /* _Varmap */
+        uint32_t len;
+        if (blob(c, NULL, &len)) return -1;
+        if (!len) break;
+        if (take(c, 4, NULL)) return -1;
+    }
+    uint32_t nformals;
+    if (u32(c, &nformals)) return -1;
+    if (nformals != NO_FORMALS)
+        for (uint32_t i = 0; i < nformals; i++)
+            if (blob(c, NULL, NULL)) return -1;
+    return 0;
+}
+
+int ami__bytecode_strip(void *code, size_t *size)
+{
+    if (*size < 1 || ((unsigned char *)code)[0] != SER_MARKER) return -1;
+    /* on a copy: only a dump that parses to its end is changed */
+    unsigned char *copy = malloc(*size);
+    if (!copy) return -1;
+    memcpy(copy, code, *size);
+    cursor c = { copy + 1, copy + *size };
+    unsigned char *from = c.p, *w = c.p;
+    int rc = strip_func(&c, &from, &w, 0) == 0 && c.p == c.end ? 0 : -1;
+    if (rc == 0) {
+        flush(&from, &c, &w);
+        *size = (size_t)(w - copy);
+        memcpy(code, copy, *size);
+    }
+    free(copy);
+    return rc;
+}

@@ -144,9 +144,14 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *inst);
  * objects (bytecode.c).  ctx: a scratch heap for the one-time self-check.
  * 0, or -1 with the dump unchanged. */
 int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size);
-/* Push the function a bytecode dump made by this process holds (see prelude.c);
- * lean: its functions carry no line table or fileName (the prelude's own code). */
-void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype, int lean);
+/* Give every function of a dump this process made an empty fileName and line
+ * table: Duktape (scripts/duk_lean.patch) then loads them without fileName
+ * and _Pc2line, and their closures without caller/arguments throwers (the
+ * prelude's own code).  The dump shrinks in place (*size updated); 0, or -1
+ * with the dump unchanged.  bytecode.c */
+int ami__bytecode_strip(void *code, size_t *size);
+/* Push the function a bytecode dump made by this process holds (see prelude.c). */
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype);
 
 /* Turn a user script into what Duktape compiles (an ES5 function body).
  * This is the one place where the modern-JS lowering (lib/runtime/lower,
@@ -155,11 +160,8 @@ void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int
 /* The running thread takes an interrupt at its next instruction (defined in
  * scripts/duk_interrupt_now.c, appended to Duktape's source by the build). */
 void ami__duk_interrupt_now(duk_context *ctx);
-/* Drop the empty _Varmap (and with strip_debug the line table and fileName)
- * of the loaded function at idx and its inner templates; free a heap that has
- * no finalizers without its collections (0; -1: use duk_destroy_heap).
- * scripts/duk_lean.c, appended to Duktape's source by the build. */
-void ami__duk_lean_functions(duk_context *ctx, duk_idx_t idx, int strip_debug);
+/* Free a heap that has no finalizers without its collections (0; -1: use
+ * duk_destroy_heap).  scripts/duk_lean.c, appended to Duktape's source by the build. */
 int ami__duk_destroy_heap_nofin(duk_context *ctx);
 /* The next voluntary collection counted as if one ran now (duk_lean.c). */
 void ami__duk_gc_settle(duk_context *ctx);

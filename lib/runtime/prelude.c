@@ -4,6 +4,7 @@
  * loaded into each heap, with the __ami_* helpers behind accessors that load
  * them on first use.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "runtime/internal.h"
@@ -59,6 +60,8 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     /* its helpers and methods need no .prototype objects (bytecode.c); the
      * constructors stay constructors */
     if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size);
+    /* no fileName or line tables: they never show in a user's stack trace */
+    if (prelude_code) ami__bytecode_strip(prelude_code, &prelude_size);
     /* the helpers are global code: wrapped as a (non-strict) function body */
     duk_push_string(ctx, "function(){");
     duk_push_string(ctx, ami__lower_helpers_js);
@@ -69,6 +72,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     duk_dup_top(ctx);
     helpers_code = dump_top(ctx, &helpers_size);
     if (helpers_code) ami__bytecode_unconstruct(ctx, helpers_code, helpers_size);
+    if (helpers_code) ami__bytecode_strip(helpers_code, &helpers_size);
     /* run them here once to learn the names they define (on this heap's bare global) */
     duk_call(ctx, 0);
     duk_pop(ctx);
@@ -94,6 +98,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
         lazy_code[i] = dump_top(ctx, &lazy_size[i]);
         if (lazy_code[i] && lazy_parts[i].unconstruct) ami__bytecode_unconstruct(ctx, lazy_code[i], lazy_size[i]);
+        if (lazy_code[i]) ami__bytecode_strip(lazy_code[i], &lazy_size[i]);
     }
     return 0;
 }
@@ -120,15 +125,14 @@ static const char *const removed_globals[] = {
 /* Duktape gives a loaded function a .prototype whose .constructor points
  * back: the prelude's parts run once and are never constructed, so without
  * keep_prototype the cycle is cut and the function is freed by reference
- * counting when dropped (instead of lingering until the next collection). */
-void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype, int lean)
+ * counting when dropped (instead of lingering until the next collection).
+ * Its inner functions load without one (scripts/duk_lean.patch). */
+void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype)
 {
     /* read in place (the loader copies what it keeps): no copy of the dump in the heap */
     duk_push_external_buffer(ctx);
     duk_config_buffer(ctx, -1, (void *)code, size);
     duk_load_function(ctx);
-    /* what its closures would copy for nothing (scripts/duk_lean.c) */
-    ami__duk_lean_functions(ctx, -1, lean);
     if (keep_prototype || !duk_is_constructable(ctx, -1)) return;
     duk_push_undefined(ctx);
     duk_put_prop_string(ctx, -2, "prototype");
@@ -140,7 +144,7 @@ static duk_ret_t h_lazy(duk_context *ctx)
     int i = duk_require_int(ctx, 0);
     if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
     if (lazy_code[i]) {
-        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0, 1);
+        ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0);
     } else {
         duk_push_string(ctx, lazy_parts[i].file);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, lazy_parts[i].src);
@@ -154,17 +158,22 @@ static duk_ret_t h_lazy(duk_context *ctx)
  * for each space-separated name as Object.defineProperty(holder, name,
  * { get, set, configurable: true, enumerable: false }) would.  holder may be
  * an array of holders: names then has one group per holder, separated by
- * '|'.  mode 1: only where holder[name] is undefined; mode 2: always, and a
- * function replaced loses its prototype.constructor link (Duktape's own
- * TextEncoder and TextDecoder: reference counting frees them then, with no
- * collection); 0: always.  Done here, in one native call per part: the
- * same loop in the prelude (a split and a defineProperty with a descriptor
- * per name) was an eighth of an instance's creation.
+ * '|'.  mode 1: only where holder[name] is undefined; mode 3: the same, in
+ * the prelude's own first run, where every heap of the process has the same
+ * built-ins: the first heap finds which names are missing and the others
+ * define those at once (the look-ups were a fifth of lazyPut's cost);
+ * mode 2: always, and a function replaced loses its prototype.constructor
+ * link (Duktape's own TextEncoder and TextDecoder: reference counting frees
+ * them then, with no collection); 0: always.  Done here, in one native call
+ * per part: the same loop in the prelude (a split and a defineProperty with
+ * a descriptor per name) was an eighth of an instance's creation.
  */
-static void lazy_put_one(duk_context *ctx, duk_idx_t holder, const char *name, size_t len, int mode)
+static int lazy_put_one(duk_context *ctx, duk_idx_t holder, const char *name, size_t len, int mode)
 {
+    duk_push_lstring(ctx, name, len);   /* the key, interned once for the look-up and the definition */
     if (mode) {
-        duk_get_prop_lstring(ctx, holder, name, len);
+        duk_dup_top(ctx);
+        duk_get_prop(ctx, holder);
         int skip = mode == 1 && !duk_is_undefined(ctx, -1);
         if (mode == 2 && duk_is_function(ctx, -1)) {
             duk_get_prop_string(ctx, -1, "prototype");
@@ -176,14 +185,18 @@ static void lazy_put_one(duk_context *ctx, duk_idx_t holder, const char *name, s
             duk_pop(ctx);
         }
         duk_pop(ctx);
-        if (skip) return;
+        if (skip) { duk_pop(ctx); return 0; }
     }
-    duk_push_lstring(ctx, name, len);
     duk_dup(ctx, 3);
     duk_dup(ctx, 4);
     duk_def_prop(ctx, holder, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER | DUK_DEFPROP_SET_CONFIGURABLE |
                                   DUK_DEFPROP_CLEAR_ENUMERABLE);
+    return 1;
 }
+
+/* mode 3's names lists and the names of each found missing (process lifetime) */
+static pthread_mutex_t missing_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct { char *names, *missing; } missing_seen[8];
 
 static duk_ret_t h_lazy_put(duk_context *ctx)
 {
@@ -191,6 +204,22 @@ static duk_ret_t h_lazy_put(duk_context *ctx)
     const char *names = duk_require_string(ctx, 1);
     duk_require_function(ctx, 3);
     duk_require_function(ctx, 4);
+    /* mode 3: the names a heap before this one found missing, else find them (mode 1) and keep them */
+    char found[1024];   /* the names kept, with the '|' of their groups; on the C stack: an error longjmps past it */
+    size_t nfound = 0;
+    int record = 0;
+    if (mode == 3) {
+        mode = 1;
+        pthread_mutex_lock(&missing_mu);
+        for (int i = 0; i < (int)(sizeof missing_seen / sizeof missing_seen[0]) && missing_seen[i].names; i++)
+            if (!strcmp(missing_seen[i].names, names)) {
+                names = missing_seen[i].missing;
+                mode = 0;
+                break;
+            }
+        pthread_mutex_unlock(&missing_mu);
+        record = mode == 1 && strlen(names) < sizeof found;
+    }
     int many = duk_is_array(ctx, 0);
     duk_uarridx_t group = 0;
     if (many) duk_get_prop_index(ctx, 0, group);
@@ -199,15 +228,48 @@ static duk_ret_t h_lazy_put(duk_context *ctx)
         size_t n = strcspn(p, " |");
         if (n) {
             duk_require_object(ctx, 5);
-            lazy_put_one(ctx, 5, p, n, mode);
+            if (lazy_put_one(ctx, 5, p, n, mode) && record) {
+                memcpy(found + nfound, p, n);
+                nfound += n;
+                found[nfound++] = ' ';
+            }
         }
         p += n;
         if (!*p) break;
+        if (*p == '|' && record) found[nfound++] = '|';
         if (*p++ == '|' && many) {
             duk_pop(ctx);
             duk_get_prop_index(ctx, 0, ++group);
         }
     }
+    if (record) {
+        found[nfound] = '\0';
+        pthread_mutex_lock(&missing_mu);
+        for (int i = 0; i < (int)(sizeof missing_seen / sizeof missing_seen[0]); i++) {
+            if (missing_seen[i].names && !strcmp(missing_seen[i].names, names)) break;
+            if (!missing_seen[i].names) {
+                char *k = strdup(names), *v = strdup(found);
+                if (k && v) { missing_seen[i].missing = v; missing_seen[i].names = k; }
+                else { free(k); free(v); }
+                break;
+            }
+        }
+        pthread_mutex_unlock(&missing_mu);
+    }
+    return 0;
+}
+
+/* host.force(obj, name, value): as Object.defineProperty(obj, name, { value,
+ * writable: true, configurable: true, enumerable: false }) (it throws where
+ * that would), without a descriptor object: the prelude defines its
+ * non-enumerable methods and globals with it. */
+static duk_ret_t h_force(duk_context *ctx)
+{
+    duk_require_object(ctx, 0);
+    duk_dup(ctx, 1);
+    duk_dup(ctx, 2);
+    duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE | DUK_DEFPROP_SET_CONFIGURABLE |
+                             DUK_DEFPROP_CLEAR_ENUMERABLE);
     return 0;
 }
 
@@ -296,7 +358,7 @@ static duk_ret_t helpers_run(duk_context *ctx, void *udata)
 {
     (void)udata;
     if (helpers_code) {
-        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0, 1);
+        ami__runtime_load_code(ctx, helpers_code, helpers_size, 0);
         duk_call(ctx, 0);
     } else {
         duk_eval_string_noresult(ctx, ami__lower_helpers_js);
@@ -345,7 +407,7 @@ static duk_ret_t h_helper_set(duk_context *ctx)
 void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
 {
     if (prelude_code) {
-        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0, 1);
+        ami__runtime_load_code(ctx, prelude_code, prelude_size, 0);
     } else {
         duk_push_string(ctx, PRELUDE_FILENAME);
         duk_compile_string_filename(ctx, DUK_COMPILE_FUNCTION, ami__prelude_js);
@@ -358,6 +420,8 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     duk_put_prop_string(ctx, -2, "regex");
     duk_push_c_lightfunc(ctx, h_lazy_put, 5, 5, 0);
     duk_put_prop_string(ctx, -2, "lazyPut");
+    duk_push_c_lightfunc(ctx, h_force, 3, 3, 0);
+    duk_put_prop_string(ctx, -2, "force");
     duk_push_global_object(ctx);
     duk_call(ctx, 2);                 /* -> hooks object */
     duk_push_global_stash(ctx);

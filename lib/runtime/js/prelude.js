@@ -36,9 +36,10 @@ var ITER = hasSymbol ? Symbol.iterator : '@@iterator';
 var isArray = Array.isArray;
 var objToString = Object.prototype.toString;
 
-function force(obj, name, value) {
-    Object.defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
-}
+/* force(obj, name, value): Object.defineProperty(obj, name, { value, writable:
+ * true, configurable: true, enumerable: false }), in C (lib/runtime/prelude.c):
+ * no descriptor object per call, and one function fewer in every heap */
+var force = host.force;
 function isCallable(f) { return typeof f === 'function'; }
 function isObject(x) { return x !== null && (typeof x === 'object' || typeof x === 'function'); }
 
@@ -378,6 +379,10 @@ function lazySet(v, key) { M().lazyLoad(key); this[key] = v; }
  * onlyMissing); holder an array: one '|'-separated group of names per holder
  * (host.lazyPut, lib/runtime/prelude.c: in C, one call per part) */
 function lazyPut(holder, names, onlyMissing) { host.lazyPut(holder, names, onlyMissing ? 1 : 0, lazyGet, lazySet); }
+/* At setup, for the names not already present, host.lazyPut is called with
+ * mode 3: which those are is the same in every heap (the built-ins), so it
+ * finds them in the process's first heap only; a retry after a failed load
+ * (M(), with some of the part's names already there) uses lazyPut. */
 
 /* generators (ami__prelude_gen_js, host.lazy(5)): on the same coroutines */
 if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
@@ -387,7 +392,7 @@ lazyPut(G, genNames, false);
 force(G, '__ami_values', values);
 
 /* Map and Set (ami__prelude_mapset_js, host.lazy(0)) */
-lazyPut(G, 'Map Set', true);
+host.lazyPut(G, 'Map Set', 3, lazyGet, lazySet);
 
 /* Object, Array, String and Number polyfills, Promise combinators, Deno
  * (ami__prelude_poly_js, ami__prelude_promise_js and ami__prelude_deno_js,
@@ -401,7 +406,7 @@ var polyNames = 'assign values entries fromEntries hasOwn|from of fromAsync|' +
 /* RegExp is replaced too: RegExp(pattern, flags) built at run time goes
  * through the lowering's rewriting (host.regex), as a literal does */
 var NativeRegExp = G.RegExp;
-lazyPut(polyHolders, polyNames, true);
+host.lazyPut(polyHolders, polyNames, 3, lazyGet, lazySet);
 lazyPut(G, 'RegExp', false);   /* present natively: replaced on first use */
 
 /* logger, and Promise.prototype.catch/finally/toJSON: made by the part of
@@ -425,7 +430,7 @@ function fire(id) {
 /* setTimeout/setInterval/clearTimeout/clearInterval/queueMicrotask: loaded
  * on first use (ami__prelude_timers_js, host.lazy(4)), like the polyfills. */
 var timerNames = 'setTimeout setInterval clearTimeout clearInterval queueMicrotask';
-lazyPut(G, timerNames, true);
+host.lazyPut(G, timerNames, 3, lazyGet, lazySet);
 
 /* ---- Stels ----
  * Stels.net, Stels.local and Stels.webfix load on first use of any of them

@@ -8,7 +8,9 @@
  * function expression, `arguments`, nested scopes, eval-free `with`-free
  * code) behave as the first, compiled instance's do; and a new instance
  * holds no garbage that only a collection would free (setup drops nothing in
- * reference cycles), so creating one needs no collection. */
+ * reference cycles), so creating one needs no collection; and the prelude's
+ * functions, like Duktape's built-ins, carry no caller/arguments throwers of
+ * their own, where a script's strict functions keep them (loaded or compiled). */
 #include "rt.h"
 #include "runtime/internal.h"
 
@@ -62,6 +64,23 @@ static void cached_functions_behave_as_compiled(void)
     }
 }
 
+static void prelude_functions_have_no_throwers(void)
+{
+    const char *script =
+        "function mine() { 'use strict'; return 1; }\n"
+        "function own(f) { return ['caller', 'arguments'].filter(function (k) {\n"
+        "  return Object.prototype.hasOwnProperty.call(f, k); }).join(','); }\n"
+        "var threw = false;\n"
+        "try { mine.caller; } catch (e) { threw = e instanceof TypeError; }\n"
+        "return [own(Stels.sleep), own(Promise.resolve), own(mine), threw, typeof mine.prototype, mine()];\n";
+    for (int i = 0; i < 2; i++) {   /* compiled, then loaded from the script cache */
+        ami_runtime_result res;
+        CHECK_INT(rt_run(net, local, script, NULL, &res), 0);
+        CHECK_STR(res.value, "[\"\",\"\",\"caller,arguments\",true,\"object\",1]");
+        ami_runtime_result_dispose(&res);
+    }
+}
+
 static void a_new_instance_holds_no_cyclic_garbage(void)
 {
     static const char *const scripts[] = {
@@ -96,6 +115,7 @@ int main(void)
     RUN(prelude_errors_name_the_callers_line);
     RUN(cached_functions_behave_as_compiled);
     RUN(a_new_instance_holds_no_cyclic_garbage);
+    RUN(prelude_functions_have_no_throwers);
     ami_store_free(net);
     ami_store_free(local);
     return check_done();
