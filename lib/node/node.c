@@ -255,9 +255,14 @@ static int apply_entry(ami_node *node, const json_t *entry)
     const char *sid = json_string_value(json_array_get(key, 2));
     if (!sid || !json_is_object(raw)) return 0;
     ami__worker *w = ami__node_find(node, sid);
+    int64_t text_hash = json_integer_value(json_object_get(entry, "textHash"));   /* from a listing, else 0 */
     if (w && !w->deleted) {
         w->seen = 1;
-        if (vs && !strcmp(vs, w->vs)) return 0;
+        /* the same record (a text that changed under the same versionstamp is applied again) */
+        if (vs && !strcmp(vs, w->vs) && (!text_hash || !w->text_hash || text_hash == w->text_hash)) {
+            if (text_hash) w->text_hash = text_hash;
+            return 0;
+        }
     }
     /* a reader's rules: what the node cannot schedule (no script, an unknown enum name) is skipped */
     ami_worker_raw r;
@@ -282,6 +287,7 @@ static int apply_entry(ami_node *node, const json_t *entry)
     json_decref(w->raw);
     w->raw = json_deep_copy(raw);
     snprintf(w->vs, sizeof w->vs, "%s", vs ? vs : "");
+    w->text_hash = text_hash;
     ami__node_attend(node, w);
     char hash[9];
     ami_worker_script_hash(hash, r.script, r.script_len);
@@ -358,39 +364,6 @@ static void applied(ami_node *node, json_t *gone)
     json_decref(gone);
 }
 
-/* List the registry and bring the table up to date; call without mu. */
-static int sync_registry(ami_node *node)
-{
-    json_t *list = NULL, *corrupt = NULL;
-    int rc = ami_registry_scan(&list, &corrupt, node->store);
-    if (rc) {
-        ami__log(AMI__LOG_WARN, "node %s: registry list failed: %s", node->nid, ami_error_last());
-        return rc;
-    }
-    json_t *gone = json_array();
-    pthread_mutex_lock(&node->mu);
-    /* unreadable records: skipped, said once each (node log, stats "corruptRecords") */
-    size_t i;
-    json_t *e;
-    json_array_foreach(corrupt, i, e) say_corrupt(node, node->corrupt, e);
-    json_decref(node->corrupt);
-    node->corrupt = corrupt;
-    node->registry_lists++;
-    node->relist_owed = 0;
-    for (ami__worker *w = node->workers; w; w = w->next) w->seen = 0;
-    json_array_foreach(list, i, e)
-        if (apply_entry(node, e)) node->relist_owed = 1;
-    for (ami__worker *w = node->workers; w; w = w->next)
-        if (!w->seen && !w->deleted) {
-            w->deleted = 1;
-            ami__node_attend(node, w);
-            json_array_append_new(gone, json_string(w->sid));
-        }
-    applied(node, gone);
-    json_decref(list);
-    return 0;
-}
-
 /*
  * Following the change feed key by key: when the feed reports a commit under
  * ["ami","worker"], the store's change log (SQLite) names the keys written
@@ -447,35 +420,16 @@ static int read_record(ami_node *node, const char *sid, json_t **entry, json_t *
     return rc;
 }
 
-/* Read the records named in `sids` (an object of sids) and apply them under
- * one hold of mu; consumes nothing.  repair: `sids` are what a listing found
- * changed (apply_listed), every other record it listed the table holds as it
- * is (w->seen set): the unreadable records are exactly the bad ones read here
- * (a record the table does not hold is always read), and a worker the
- * listing did not see is gone.  0 when applied, else the registry must be
- * listed in full. */
-static int apply_records(ami_node *node, json_t *sids, int repair)
+/* Apply the records of `sids` (an object of sids): `entries` and `bads` (objects
+ * by sid) hold what reading them found, neither for a record that is gone.
+ * repair: `sids` are what a listing found differing (apply_listed), every other
+ * record it listed the table holds as it is (w->seen set): the unreadable
+ * records are exactly `bads`, and a worker the listing did not see is gone.
+ * Call without mu. */
+static void apply_read(ami_node *node, json_t *sids, json_t *entries, json_t *bads, int repair)
 {
-    /* read each record, then apply them all under one hold of mu */
-    json_t *entries = json_object(), *bads = json_object();
     const char *sid;
     json_t *v;
-    int rc = entries && bads ? 0 : 1;
-    json_object_foreach(sids, sid, v) {
-        json_t *entry = NULL, *bad = NULL;
-        if (rc || read_record(node, sid, &entry, &bad)) {
-            rc = 1;
-            break;
-        }
-        if (entry) json_object_set_new(entries, sid, entry);
-        if (bad) json_object_set_new(bads, sid, bad);
-    }
-    if (rc) {
-        ami__log(AMI__LOG_WARN, "node %s: reading a changed worker record failed: %s", node->nid, ami_error_last());
-        json_decref(entries);
-        json_decref(bads);
-        return 1;
-    }
     json_t *gone = json_array();
     pthread_mutex_lock(&node->mu);
     if (repair) {
@@ -484,6 +438,7 @@ static int apply_records(ami_node *node, json_t *sids, int repair)
     } else {
         node->registry_changes++;
     }
+    node->registry_parsed += (int64_t)json_object_size(entries) + (int64_t)json_object_size(bads);
     /* unreadable records: the changed keys' old items go (a repair: all old items), their new ones come (said once each) */
     json_t *corrupt = json_array();
     size_t i;
@@ -515,9 +470,6 @@ static int apply_records(ami_node *node, json_t *sids, int repair)
                 json_array_append_new(gone, json_string(w->sid));
             }
     applied(node, gone);
-    json_decref(entries);
-    json_decref(bads);
-    return 0;
 }
 
 /* Apply the registry records changed after `from` (the feed reported a
@@ -537,66 +489,109 @@ static int apply_changes(ami_node *node, const char *from)
         rc = ami__store_changes(node->store, from, AMI__FEED_SCAN_MAX, feed_key, &fk);
     }
     ami_buf_dispose(&enc);
-    if (!rc && !fk.other && json_object_size(fk.sids) <= AMI__FEED_KEYS_MAX) rc = apply_records(node, fk.sids, 0);
-    else rc = 1;
+    if (rc || fk.other || json_object_size(fk.sids) > AMI__FEED_KEYS_MAX) {
+        json_decref(fk.sids);
+        return 1;
+    }
+    /* read each record, then apply them all under one hold of mu */
+    json_t *entries = json_object(), *bads = json_object();
+    const char *sid;
+    json_t *v;
+    rc = entries && bads ? 0 : 1;
+    json_object_foreach(fk.sids, sid, v) {
+        json_t *entry = NULL, *bad = NULL;
+        if (rc || read_record(node, sid, &entry, &bad)) {
+            rc = 1;
+            break;
+        }
+        if (entry) json_object_set_new(entries, sid, entry);
+        if (bad) json_object_set_new(bads, sid, bad);
+    }
+    if (rc) ami__log(AMI__LOG_WARN, "node %s: reading a changed worker record failed: %s", node->nid, ami_error_last());
+    else apply_read(node, fk.sids, entries, bads, 0);
+    json_decref(entries);
+    json_decref(bads);
     json_decref(fk.sids);
     return rc;
 }
 
 /*
- * The repair list without parsing what did not change.  Every commit gives
- * the records it writes a new versionstamp, so a record whose versionstamp is
- * the one the table applied last (w->vs) is the record the table holds: the
- * listing (one snapshot, values not parsed) only compares versionstamps, and
- * the records that differ — new, changed, unreadable, malformed, or of a slot
- * still winding down — are read and applied as the feed's are.  Parsing every
- * record once a minute was most of an idle node's CPU at 20,000 workers.
+ * Listing the registry without parsing what did not change.  Every commit
+ * gives the records it writes a new versionstamp, so a record whose
+ * versionstamp and stored text are those the table applied last (w->vs,
+ * w->text_hash) is the record the table holds: the listing (one snapshot)
+ * hashes each value's text and parses only the records that differ — new,
+ * changed, unreadable, malformed, of a slot still winding down, or first seen
+ * since the feed applied them.  A text changed under the same versionstamp (a
+ * damaged file) differs too.  Parsing every record once a minute was most of an
+ * idle node's CPU at 20,000 workers.
  */
 typedef struct {
     ami_node *node;
-    json_t *sids;   /* records that differ from the table (object of sids) */
-    int other;      /* a key under the prefix that is not ["ami","worker",sid], or a failure */
+    json_t *sids;      /* records that differ from the table (object of sids) */
+    json_t *entries;   /* their entries by sid, each with "textHash" */
+    json_t *bads;      /* the unreadable ones' corruptRecords items by sid */
+    int oom;
 } listed_keys;
+
+/* FNV-1a of a stored text, 63 bits and never 0 (0: not hashed yet). */
+static int64_t text_hash(const char *text, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+    return (int64_t)((h & (uint64_t)INT64_MAX) | 1);
+}
 
 static int listed_key(const unsigned char *key, size_t key_len, const char *value, size_t value_len, const char *vs,
                       void *payload)
 {
     listed_keys *lk = payload;
-    (void)value;
-    (void)value_len;
     json_t *k = NULL;
     const char *sid = NULL;
     if (ami_key_decode(&k, key, key_len) || json_array_size(k) != 3 || !(sid = json_string_value(json_array_get(k, 2)))) {
-        lk->other = 1;
-        json_decref(k);
-        return 1;
+        json_decref(k);   /* not a worker record's key: not a worker (as a full parse skipped it) */
+        return 0;
     }
+    int64_t h = text_hash(value, value_len);
     /* without mu: the scheduler thread (this one) is the only writer of the table's
-     * membership, w->deleted, w->vs and w->seen; other threads only read them */
+     * membership, w->deleted, w->vs, w->text_hash and w->seen; other threads only read them */
     ami__worker *w = ami__node_find(lk->node, sid);
-    if (w && !w->deleted && vs && vs[0] && !strcmp(vs, w->vs)) w->seen = 1;
-    else if (json_object_size(lk->sids) <= AMI__FEED_KEYS_MAX) json_object_set_new(lk->sids, sid, json_true());
+    if (w && !w->deleted && vs && vs[0] && !strcmp(vs, w->vs) && h == w->text_hash) {
+        w->seen = 1;
+        json_decref(k);
+        return 0;
+    }
+    json_t *e = ami__store_entry_from_text(k, value, value_len, vs);
+    const char *why = json_string_value(json_object_get(e, "corrupt"));
+    if (!e || json_object_set_new(lk->sids, sid, json_true())) lk->oom = 1;
+    else if (why) json_object_set_new(lk->bads, sid, json_pack("{s:O, s:s, s:s}", "key", k, "sid", sid, "error", why));
+    else if (json_object_set_new(e, "textHash", json_integer(h)) || json_object_set(lk->entries, sid, e)) lk->oom = 1;
+    json_decref(e);
     json_decref(k);
-    return 0;
+    return lk->oom;
 }
 
-/* The registry listed and compared (see above); a full list when more than
- * AMI__FEED_KEYS_MAX records differ or the listing fails.  Call without mu. */
+/* List the registry and bring the table up to date, parsing only what differs
+ * (see above); call without mu.  0, or an AMI_E… when the list failed. */
 static int apply_listed(ami_node *node)
 {
     pthread_mutex_lock(&node->mu);
     for (ami__worker *w = node->workers; w; w = w->next) w->seen = 0;
     pthread_mutex_unlock(&node->mu);
     json_t *prefix = ami_key_new("ami", "worker", NULL);
-    listed_keys lk = { node, json_object(), 0 };
+    listed_keys lk = { node, json_object(), json_object(), json_object(), 0 };
     ami_list_options lo = AMI_LIST_OPTIONS_INIT;
     lo.prefix = prefix;
-    int rc = prefix && lk.sids ? ami__store_list_raw(node->store, &lo, listed_key, &lk) : 1;
+    int rc = prefix && lk.sids && lk.entries && lk.bads ? ami__store_list_raw(node->store, &lo, listed_key, &lk)
+                                                         : ami__error_oom();
+    if (!rc && lk.oom) rc = ami__error_oom();
     json_decref(prefix);
-    if (!rc && !lk.other && json_object_size(lk.sids) <= AMI__FEED_KEYS_MAX) rc = apply_records(node, lk.sids, 1);
-    else rc = 1;
+    if (rc) ami__log(AMI__LOG_WARN, "node %s: registry list failed: %s", node->nid, ami_error_last());
+    else apply_read(node, lk.sids, lk.entries, lk.bads, 1);
     json_decref(lk.sids);
-    return rc ? sync_registry(node) : 0;
+    json_decref(lk.entries);
+    json_decref(lk.bads);
+    return rc;
 }
 
 /* Free deleted slots whose thread is gone and whose lease is released (they
@@ -629,8 +624,7 @@ static void reap_deleted(ami_node *node)
  * list is the repair for a change the feed did not report (a feed
  * error is answered by a list at the next period, see scheduler_main); it
  * parses only the records whose versionstamp the table does not hold
- * (apply_listed), a full parse (sync_registry) only at start or when many
- * differ: at
+ * (apply_listed): at
  * most AMI__RESYNC_QUIET × resync_ms (60 s by default) after it, the table
  * matches the registry again.
  */
@@ -642,7 +636,7 @@ static void *scheduler_main(void *arg)
     json_t *prefix = ami_key_new("ami", "worker", NULL);
     ami_versionstamp seen = "";
     ami_store_current(node->store, seen);
-    sync_registry(node);
+    apply_listed(node);
     int64_t last_sync = ami_time_mono_ms();
     int quiet = 0;        /* resync periods passed without a list */
     int feed_lost = 0;    /* the feed failed since the last list: list at the next period */

@@ -72,6 +72,10 @@ void ami__sqlite_backend_heavy_stats(ami_store_backend *be, uint64_t *heavy, uin
  * handed to cb as the backend gives it (encoded key, value text, versionstamp);
  * cb returns non-zero to stop.  Errors as ami_store_list. */
 int ami__store_list_raw(ami_store *store, const ami_list_options *opts, ami_store_list_cb cb, void *payload);
+/* The entry ami_store_list with keep_corrupt makes of one listed record (a
+ * reference to `key` taken): {key, value, versionstamp}, or with value null
+ * and "corrupt" when the text is not JSON.  NULL when out of memory. */
+json_t *ami__store_entry_from_text(const json_t *key, const char *value, size_t value_len, const char *vs);
 /* The backend behind a store handle (borrowed). */
 ami_store_backend *ami__store_backend(ami_store *store);
 
