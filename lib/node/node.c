@@ -343,9 +343,24 @@ static void say_corrupt(ami_node *node, const json_t *known, const json_t *c)
 static void applied(ami_node *node, json_t *gone)
 {
     reconcile_attn(node);
+    /* the election thread's list: a lease is only ever taken for a worker on it */
     int leaders = 0;
-    for (ami__worker *w = node->workers; w; w = w->next)
-        if (w->exec == AMI_EXEC_LEADER || w->lease.versionstamp[0]) leaders++;
+    for (ami__worker *w = node->workers; w; w = w->next) {
+        w->leader_ix = 0;
+        if (w->exec != AMI_EXEC_LEADER && !w->lease.versionstamp[0]) continue;
+        if ((size_t)leaders == node->leaders_cap) {
+            size_t cap = node->leaders_cap ? node->leaders_cap * 2 : 16;
+            ami__worker **nl = ami_realloc(node->leaders, cap * sizeof *nl);
+            if (!nl) {
+                ami__log(AMI__LOG_WARN, "node %s: out of memory listing the leader workers", node->nid);
+                break;
+            }
+            node->leaders = nl;
+            node->leaders_cap = cap;
+        }
+        node->leaders[leaders++] = w;
+        w->leader_ix = (size_t)leaders;
+    }
     int more = leaders > node->n_leader;
     node->n_leader = leaders;
     node->kick = 1;   /* reap what was deleted */
@@ -608,6 +623,12 @@ static void reap_deleted(ami_node *node)
             else node->workers = w->next;
             if (w->next) w->next->prev = w->prev;
             node->nworkers--;
+            if (w->leader_ix) {   /* off the election thread's list (it holds lease_mu, which the caller holds too) */
+                ami__worker *last = node->leaders[--node->n_leader];
+                node->leaders[w->leader_ix - 1] = last;
+                last->leader_ix = w->leader_ix;
+                w->leader_ix = 0;
+            }
             json_object_del(node->index, w->sid);
             worker_free(node, w);
             continue;
@@ -1058,6 +1079,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     json_decref(node->log_fifos);
     json_decref(node->corrupt);
     json_decref(node->index);
+    ami_free(node->leaders);
     if (node->store != node->o.store) ami_store_free(node->store);
     if (node->local != node->o.local_store) ami_store_free(node->local);
     pthread_mutex_destroy(&node->mu);
