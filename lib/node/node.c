@@ -549,11 +549,23 @@ typedef struct {
     int oom;
 } listed_keys;
 
-/* FNV-1a of a stored text, 63 bits and never 0 (0: not hashed yet). */
+/* A hash of a stored text, 63 bits and never 0 (0: not hashed yet): FNV-1a's
+ * step over 8 bytes at a time, with a final mix (byte by byte it was a sixth of
+ * the largest item in the scheduler's profile at 20,000 workers). */
 static int64_t text_hash(const char *text, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, 8);
+        h = (h ^ word) * 1099511628211ULL;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++) h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+    h ^= h >> 32;
+    h *= 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
     return (int64_t)((h & (uint64_t)INT64_MAX) | 1);
 }
 
