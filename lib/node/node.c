@@ -550,7 +550,7 @@ typedef struct {
 } listed_keys;
 
 /* A hash of a stored text, 63 bits and never 0 (0: not hashed yet): FNV-1a's
- * step over 8 bytes at a time, with a final mix (byte by byte it was a sixth of
+ * step over 8 bytes at a time, with a final mix (byte by byte it was
  * the largest item in the scheduler's profile at 20,000 workers). */
 static int64_t text_hash(const char *text, size_t len)
 {
