@@ -1,5 +1,7 @@
 /*
- * The election thread: campaigns for every leader worker eligible here,
+ * The election thread: campaigns for every leader worker eligible here
+ * (it walks node->leaders, the workers in leader mode or holding a lease
+ * record, not every worker: its passes come every <= 50 ms),
  * renews held leases every renew_ms (retrying every retry_ms), fences itself
  * by its own monotonic clock and releases leases it no longer needs
  * (docs/design.md §6).  Never runs on a worker's JS thread.
@@ -104,7 +106,10 @@ static size_t plan(ami_node *node, item **out)
     size_t n = 0, cap = 0;
     int64_t now = ami_time_mono_ms();
     int room = node->running < node->o.capacity;
-    for (ami__worker *w = node->workers; w; w = w->next) {
+    node->election_passes++;
+    node->election_visits += node->n_leader;
+    for (int i = 0; i < node->n_leader; i++) {
+        ami__worker *w = node->leaders[i];
         int act = decide(node, w, now, room);
         if (act == ACT_NONE) continue;
         if (n == cap) {
@@ -221,7 +226,8 @@ static int64_t next_due(ami_node *node)
     int64_t lease_ms = node->o.lease_ms;
     int64_t now = ami_time_mono_ms();
     int64_t due = node->o.retry_ms;
-    for (ami__worker *w = node->workers; w; w = w->next) {
+    for (int i = 0; i < node->n_leader; i++) {
+        ami__worker *w = node->leaders[i];
         if (w->held) {
             int64_t d = w->next_renew - now;
             int64_t f = w->renewed_mono + lease_ms - ami__fence_margin(lease_ms) - now + 1;
@@ -289,8 +295,10 @@ void *ami__election_main(void *arg)
             /* a lease changed (released, taken, renewed): candidates look again now */
             pthread_mutex_lock(&node->mu);
             int64_t now = ami_time_mono_ms();
-            for (ami__worker *w = node->workers; w; w = w->next)
+            for (int i = 0; i < node->n_leader; i++) {
+                ami__worker *w = node->leaders[i];
                 if (!w->held && !w->lease.versionstamp[0] && w->next_campaign > now) w->next_campaign = now;
+            }
             pthread_mutex_unlock(&node->mu);
         } else if (rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) {
             ami__sleep_ms(10);

@@ -95,6 +95,7 @@ typedef struct ami__worker {
     /* ---- the registry entry (node->mu; written by the scheduler) ---- */
     json_t *raw;              /* latest raw from the registry (owned) */
     char vs[AMI_VERSIONSTAMP_LEN + 1];   /* of the registry entry */
+    int64_t text_hash;        /* of the registry entry's stored text, when a listing read it (0: not yet): the repair list parses a record again only when its versionstamp or this differs */
     char hash[9];             /* scriptHash of raw.script */
     int active;
     ami_exec_mode exec;
@@ -104,6 +105,7 @@ typedef struct ami__worker {
     char *origin_nid;         /* raw.nid */
     char *assigned;           /* raw.assignedNode or NULL */
     int seen;                 /* present in the latest listing */
+    size_t leader_ix;         /* its place in node->leaders + 1; 0 when not there */
     int deleted;              /* gone from the registry; freed once its instance left the pool */
     struct ami__worker *next, *prev;   /* node->workers (doubly linked: a slot is freed without a walk) */
     int attn;                 /* on node->attn: the scheduler must look at it */
@@ -250,7 +252,13 @@ struct ami_node {
                                * these, not every worker */
     int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
+    ami__worker **leaders;    /* those n_leader workers: the election thread walks these, not every worker
+                                 (rebuilt when registry changes are applied; a reaped slot leaves it; under mu) */
+    size_t leaders_cap;
+    int64_t election_visits;  /* workers looked at by the election thread's passes so far (tests read it) */
+    int64_t election_passes;  /* its passes so far */
     int64_t registry_lists;   /* full registry re-lists so far (the scheduler's O(workers) pass; tests read it) */
+    int64_t registry_parsed;  /* registry records parsed by lists and feed reports so far (tests read it) */
     int64_t registry_changes; /* feed reports applied key by key, without a list (tests read it) */
     int64_t reconciles;       /* workers reconciled so far (a quiet node reconciles none; tests read it) */
     int relist_owed;          /* a record waits for a deleted slot to go: list at the next resync period */

@@ -286,6 +286,17 @@ static json_t *parse_value(const char *text, size_t len)
     return json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 }
 
+json_t *ami__store_entry_from_text(const json_t *key, const char *value, size_t value_len, const char *vs)
+{
+    json_t *v = parse_value(value, value_len);
+    json_t *e = make_entry(key, v, vs);
+    if (e && !v && json_object_set_new(e, "corrupt", json_string("stored value is not valid JSON"))) {
+        json_decref(e);
+        e = NULL;
+    }
+    return e;
+}
+
 /* ---- reads ---- */
 
 AMI_EXTERN(int) ami_store_get(json_t **out, ami_store *store, const json_t *key)
@@ -341,18 +352,16 @@ static int list_cb(const unsigned char *key, size_t key_len, const char *value, 
     json_t *k = NULL;
     int rc = ami_key_decode(&k, key, key_len);
     if (rc) { c->rc = rc; return 1; }
-    json_t *v = parse_value(value, value_len);
-    if (!v && c->keep_corrupt) {
-        json_t *e = make_entry(k, json_null(), versionstamp);
+    if (c->keep_corrupt) {
+        json_t *e = ami__store_entry_from_text(k, value, value_len, versionstamp);
         json_decref(k);
-        if (!e || json_object_set_new(e, "corrupt", json_string("stored value is not valid JSON")) ||
-            json_array_append_new(c->arr, e)) {
-            json_decref(e);
+        if (!e || json_array_append_new(c->arr, e)) {
             c->rc = ami__error_oom();
             return 1;
         }
         return 0;
     }
+    json_t *v = parse_value(value, value_len);
     if (!v) {
         char *ktext = json_dumps(k, JSON_COMPACT);
         c->rc = ami__error_set(AMI_EIO, "stored value of %s is not valid JSON", ktext ? ktext : "a key");

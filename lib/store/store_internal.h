@@ -78,6 +78,10 @@ int ami__store_list_raw(ami_store *store, const ami_list_options *opts, ami_stor
  * parsed copy again cost a 60 KB string ~4 M instructions.  Errors as ami_store_set. */
 int ami__store_set_text(ami_store *store, const json_t *key, const char *text, size_t len, int64_t expire_in_ms,
                         ami_versionstamp vs);
+/* The entry ami_store_list with keep_corrupt makes of one listed record (a
+ * reference to `key` taken): {key, value, versionstamp}, or with value null
+ * and "corrupt" when the text is not JSON.  NULL when out of memory. */
+json_t *ami__store_entry_from_text(const json_t *key, const char *value, size_t value_len, const char *vs);
 /* The backend behind a store handle (borrowed). */
 ami_store_backend *ami__store_backend(ami_store *store);
 
