@@ -37,7 +37,10 @@
 #   properties in one reallocation instead of three; a create+destroy
 #   measured 3.10 -> 2.90 M instructions (callgrind), an idle instance
 #   1.8 KB more (112.1 -> 113.9 KB: most small objects are compacted or
-#   lose properties after setup).
+#   lose properties after setup).  Since scripts/duk_lean.patch the loader
+#   and duk_js_push_closure size a template's and a closure's table once, at
+#   its final size, so the setting now serves the other small objects the
+#   prelude and scripts build (not measured again on its own).
 set -eu
 in=$1; out=$2
 reclimit=8192
