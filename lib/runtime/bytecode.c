@@ -69,12 +69,13 @@ static int kept(const unsigned char *name, uint32_t n)
     return n > 0 && name[0] >= 'A' && name[0] <= 'Z';
 }
 
-static int func(cursor *c, int depth)
+/* A function's dump up to its inner functions: counts, header (its flags word in
+ * *flags when asked), instructions and constants.  0, or -1 on a bad dump. */
+static int func_head(cursor *c, int depth, uint32_t *nfuncs, unsigned char **flags)
 {
-    uint32_t ninstr, nconst, nfuncs, n;
-    unsigned char *flags, *name, *s;
-    if (depth > 200 || u32(c, &ninstr) || u32(c, &nconst) || u32(c, &nfuncs)) return -1;
-    if (take(c, 2 + 2 + 4 + 4, NULL) || take(c, 4, &flags)) return -1;   /* nregs, nargs, lines; flags */
+    uint32_t ninstr, nconst;
+    if (depth > 200 || u32(c, &ninstr) || u32(c, &nconst) || u32(c, nfuncs)) return -1;
+    if (take(c, 2 + 2 + 4 + 4, NULL) || take(c, 4, flags)) return -1;   /* nregs, nargs, lines; flags */
     if (ninstr > (size_t)(c->end - c->p) / 4 || take(c, (size_t)ninstr * 4, NULL)) return -1;
     for (uint32_t i = 0; i < nconst; i++) {
         unsigned char *type;
@@ -83,13 +84,15 @@ static int func(cursor *c, int depth)
         else if (*type == SER_NUMBER) { if (take(c, 8, NULL)) return -1; }
         else return -1;
     }
-    for (uint32_t i = 0; i < nfuncs; i++)
-        if (func(c, depth + 1)) return -1;
-    if (take(c, 4, NULL) || blob(c, &name, &n)) return -1;      /* length, name */
-    if (blob(c, NULL, NULL) || blob(c, NULL, NULL)) return -1;  /* fileName, pc2line */
+    return 0;
+}
+
+/* A function's dump after its fileName and line table: _Varmap and formals. */
+static int func_tail(cursor *c)
+{
     for (;;) {                                                  /* _Varmap: name, register; "" ends */
         uint32_t len;
-        if (blob(c, &s, &len)) return -1;
+        if (blob(c, NULL, &len)) return -1;
         if (!len) break;
         if (take(c, 4, NULL)) return -1;
     }
@@ -98,6 +101,19 @@ static int func(cursor *c, int depth)
     if (nformals != NO_FORMALS)
         for (uint32_t i = 0; i < nformals; i++)
             if (blob(c, NULL, NULL)) return -1;
+    return 0;
+}
+
+static int func(cursor *c, int depth)
+{
+    uint32_t nfuncs, n;
+    unsigned char *flags, *name;
+    if (func_head(c, depth, &nfuncs, &flags)) return -1;
+    for (uint32_t i = 0; i < nfuncs; i++)
+        if (func(c, depth + 1)) return -1;
+    if (take(c, 4, NULL) || blob(c, &name, &n)) return -1;      /* length, name */
+    if (blob(c, NULL, NULL) || blob(c, NULL, NULL)) return -1;  /* fileName, pc2line */
+    if (func_tail(c)) return -1;
     if (!kept(name, n)) flags[2] &= (unsigned char)~(FLAG_CONSTRUCTABLE >> 8);   /* big-endian: bits 8..15 */
     return 0;
 }
@@ -186,35 +202,15 @@ static void flush(unsigned char **from, cursor *c, unsigned char **w)
 
 static int strip_func(cursor *c, unsigned char **from, unsigned char **w, int depth)
 {
-    uint32_t ninstr, nconst, nfuncs;
-    if (depth > 200 || u32(c, &ninstr) || u32(c, &nconst) || u32(c, &nfuncs)) return -1;
-    if (take(c, 2 + 2 + 4 + 4 + 4, NULL)) return -1;
-    if (ninstr > (size_t)(c->end - c->p) / 4 || take(c, (size_t)ninstr * 4, NULL)) return -1;
-    for (uint32_t i = 0; i < nconst; i++) {
-        unsigned char *type;
-        if (take(c, 1, &type)) return -1;
-        if (*type == SER_STRING) { if (blob(c, NULL, NULL)) return -1; }
-        else if (*type == SER_NUMBER) { if (take(c, 8, NULL)) return -1; }
-        else return -1;
-    }
+    uint32_t nfuncs;
+    if (func_head(c, depth, &nfuncs, NULL)) return -1;
     for (uint32_t i = 0; i < nfuncs; i++)
         if (strip_func(c, from, w, depth + 1)) return -1;
     if (take(c, 4, NULL) || blob(c, NULL, NULL)) return -1;   /* length, name */
     flush(from, c, w);
     if (strip_blob(c, w) || strip_blob(c, w)) return -1;     /* fileName, pc2line */
     *from = c->p;
-    for (;;) {                                                 /* _Varmap */
-        uint32_t len;
-        if (blob(c, NULL, &len)) return -1;
-        if (!len) break;
-        if (take(c, 4, NULL)) return -1;
-    }
-    uint32_t nformals;
-    if (u32(c, &nformals)) return -1;
-    if (nformals != NO_FORMALS)
-        for (uint32_t i = 0; i < nformals; i++)
-            if (blob(c, NULL, NULL)) return -1;
-    return 0;
+    return func_tail(c);
 }
 
 int ami__bytecode_strip(void *code, size_t *size)
