@@ -98,6 +98,19 @@ static inline int stat_running(ami_node *n, const char *sid)
     return r;
 }
 
+/* 1 when every one of the `count` workers in `sids` runs on n within ms, else 0. */
+static inline int all_running(ami_node *n, char *const *sids, int count, int ms)
+{
+    int64_t t0 = ami_time_mono_ms();
+    for (;;) {
+        int all = 1;
+        for (int i = 0; i < count && all; i++) all = stat_running(n, sids[i]);
+        if (all) return 1;
+        if (ami_time_mono_ms() - t0 >= ms) return 0;
+        nap_ms(100);
+    }
+}
+
 /* Wait up to ms for cond (polled every 5 ms); returns elapsed ms or -1. */
 #define WAIT_FOR(cond, ms) ({ int64_t t0_ = ami_time_mono_ms(), r_ = -1; \
     while (ami_time_mono_ms() - t0_ < (ms)) { if (cond) { r_ = ami_time_mono_ms() - t0_; break; } nap_ms(5); } r_; })

@@ -8,15 +8,7 @@
  * changes names them; before, every change there was a listing). */
 #include "check.h"
 #include "node_helpers.h"
-#include "node/node_internal.h"
-
-static int64_t counter(ami_node *n, int64_t *field)
-{
-    pthread_mutex_lock(&n->mu);
-    int64_t v = *field;
-    pthread_mutex_unlock(&n->mu);
-    return v;
-}
+#include "node_counters.h"
 
 static char local_uri[600];
 
@@ -41,14 +33,8 @@ static void changes_do_not_list(const char *db)
         sid[i] = make_worker(st, "c-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
     ami_node *n = open_node(db, "c-1", tweak);
     CHECK_RC(ami_node_start(n));
-    int all = 0;
-    for (int t = 0; t < 300 && !all; t++) {
-        all = 1;
-        for (int i = 0; i < N && all; i++) all = stat_running(n, sid[i]);
-        if (!all) nap_ms(100);
-    }
-    CHECK(all);
-    int64_t l0 = counter(n, &n->registry_lists), c0 = counter(n, &n->registry_changes);
+    CHECK(all_running(n, sid, N, 30000));
+    int64_t l0 = node_counter(n, &n->registry_lists), c0 = node_counter(n, &n->registry_changes);
 
     update_worker(st, sid[0], "{\"active\":false}");
     CHECK(WAIT_FOR(!stat_running(n, sid[0]), 10000) >= 0);
@@ -70,7 +56,7 @@ static void changes_do_not_list(const char *db)
     update_worker(ami_node_store(n), sid[4], "{\"active\":false}");
     CHECK(WAIT_FOR(!stat_running(n, sid[4]), 10000) >= 0);
 
-    int64_t lists = counter(n, &n->registry_lists) - l0, applied = counter(n, &n->registry_changes) - c0;
+    int64_t lists = node_counter(n, &n->registry_lists) - l0, applied = node_counter(n, &n->registry_changes) - c0;
     fprintf(stderr, "5 changes: %lld registry lists, %lld feed reports applied key by key\n", (long long)lists,
             (long long)applied);
     CHECK(applied >= 5);

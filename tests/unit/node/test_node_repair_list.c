@@ -10,17 +10,9 @@
 #include <sqlite3.h>
 #include "check.h"
 #include "node_helpers.h"
-#include "node/node_internal.h"
+#include "node_counters.h"
 
 enum { N = 30 };
-
-static int64_t counter(ami_node *n, int64_t *field)
-{
-    pthread_mutex_lock(&n->mu);
-    int64_t v = *field;
-    pthread_mutex_unlock(&n->mu);
-    return v;
-}
 
 /* a repair list every 12 × 100 ms */
 static void tweak(ami_node_options *o) { o->resync_ms = 100; }
@@ -61,8 +53,8 @@ static int reported(ami_node *n, const char *sid)
 /* Wait for two more repair lists. */
 static int two_lists(ami_node *n)
 {
-    int64_t l0 = counter(n, &n->registry_lists);
-    return WAIT_FOR(counter(n, &n->registry_lists) >= l0 + 2, 20000) >= 0;
+    int64_t l0 = node_counter(n, &n->registry_lists);
+    return WAIT_FOR(node_counter(n, &n->registry_lists) >= l0 + 2, 20000) >= 0;
 }
 
 static void repair_parses_what_differs(void)
@@ -77,18 +69,12 @@ static void repair_parses_what_differs(void)
         sid[i] = make_worker(st, "r-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
     ami_node *n = open_node(db, "r-1", tweak);
     CHECK_RC(ami_node_start(n));
-    int all = 0;
-    for (int t = 0; t < 300 && !all; t++) {
-        all = 1;
-        for (int i = 0; i < N && all; i++) all = stat_running(n, sid[i]);
-        if (!all) nap_ms(100);
-    }
-    CHECK(all);
+    CHECK(all_running(n, sid, N, 30000));
 
     /* quiet: repair lists happen and parse nothing */
-    int64_t p0 = counter(n, &n->registry_parsed);
+    int64_t p0 = node_counter(n, &n->registry_parsed);
     CHECK(two_lists(n));
-    int64_t parsed = counter(n, &n->registry_parsed) - p0;
+    int64_t parsed = node_counter(n, &n->registry_parsed) - p0;
     fprintf(stderr, "quiet: %lld records parsed over 2 repair lists of %d\n", (long long)parsed, N);
     CHECK(parsed == 0);
 
