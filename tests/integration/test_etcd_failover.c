@@ -16,20 +16,16 @@
 #define N 3
 #define KILLS 10
 
-static char etcd_dir[512], eps[256], uri[400];
+static char eps[256], uri[400];
 static ami_store *st;
 static const char *nids[N] = { "f-0001", "f-0002", "f-0003" };
 static pid_t pids[N];
 
+/* the amid processes (etcd is stopped by check_etcd_start's own exit hook, after this) */
 static void cleanup(void)
 {
-    char cmd[700], out[256];
     for (int i = 0; i < N; i++)
         if (pids[i] > 0) { kill(pids[i], SIGKILL); waitpid(pids[i], NULL, 0); pids[i] = 0; }
-    if (etcd_dir[0]) {
-        snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh stop '%s'", etcd_dir);
-        check_run(out, sizeof out, NULL, cmd);
-    }
 }
 
 static int by_value(const void *a, const void *b)
@@ -104,17 +100,9 @@ static void failover_after_kill(void)
 
 int main(void)
 {
-    char out[512], cmd[800];
-    int rc = -1;
-    check_run(out, sizeof out, &rc, "command -v etcd >/dev/null");
-    if (rc != 0) { printf("SKIP: etcd is not installed (scripts/deps.sh installs etcd-server)\n"); return 0; }
+    if (!check_etcd_start(eps, sizeof eps, 3)) return 0;
     atexit(cleanup);
     srandom((unsigned)time(NULL));
-    snprintf(etcd_dir, sizeof etcd_dir, "%s/etcd", check_tmpdir());
-    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh start 3 '%s'", etcd_dir);
-    check_run(eps, sizeof eps, &rc, cmd);
-    eps[strcspn(eps, "\n")] = '\0';
-    REQUIRE(rc == 0 && eps[0]);
     snprintf(uri, sizeof uri, "etcd://%s/failover", eps);
     REQUIRE(ami_init() >= 0);
     REQUIRE(ami_store_open(&st, uri) == 0);

@@ -14,21 +14,12 @@
 #include "check.h"
 #include "net_harness.h"
 
-static char etcd_dir[512], eps[256];
+static char eps[256];
 static int proxy_port, etcd_port;
 static int cut_gen;            /* connections opened before the last cut stay black holes */
 static int cut_now;            /* the link is down: new connections are refused, old ones swallow */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int quit;
-
-static void cleanup(void)
-{
-    char cmd[700], out[256];
-    if (etcd_dir[0]) {
-        snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh stop '%s'", etcd_dir);
-        check_run(out, sizeof out, NULL, cmd);
-    }
-}
 
 typedef struct { int a, b, gen; } pair;
 
@@ -156,16 +147,7 @@ static void silent_stream_recovers(void)
 
 int main(void)
 {
-    char out[512], cmd[800];
-    int rc = -1;
-    check_run(out, sizeof out, &rc, "command -v etcd >/dev/null");
-    if (rc != 0) { printf("SKIP: etcd is not installed (scripts/deps.sh installs etcd-server)\n"); return 0; }
-    atexit(cleanup);
-    snprintf(etcd_dir, sizeof etcd_dir, "%s/etcd", check_tmpdir());
-    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh start 1 '%s'", etcd_dir);
-    check_run(eps, sizeof eps, &rc, cmd);
-    eps[strcspn(eps, "\n")] = '\0';
-    REQUIRE(rc == 0 && eps[0]);
+    if (!check_etcd_start(eps, sizeof eps, 1)) return 0;
     const char *colon = strrchr(eps, ':');
     REQUIRE(colon);
     etcd_port = atoi(colon + 1);

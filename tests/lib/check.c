@@ -153,7 +153,7 @@ static void etcd_stop(void)
     check_run(out, sizeof out, NULL, cmd);
 }
 
-int check_etcd_start(char *eps, size_t cap)
+int check_etcd_start(char *eps, size_t cap, int members)
 {
     char cmd[800];
     int rc = -1;
@@ -164,7 +164,7 @@ int check_etcd_start(char *eps, size_t cap)
     }
     snprintf(etcd_dir, sizeof etcd_dir, "%s/etcd", check_tmpdir());
     atexit(etcd_stop);
-    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh start 1 '%s'", etcd_dir);
+    snprintf(cmd, sizeof cmd, "tests/lib/etcd.sh start %d '%s'", members, etcd_dir);
     check_run(eps, cap, &rc, cmd);
     eps[strcspn(eps, "\n")] = '\0';
     REQUIRE(rc == 0 && eps[0]);

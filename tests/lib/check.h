@@ -48,9 +48,10 @@ const char *check_build_dir(void);
 /* Run a shell command; its stdout (at most cap-1 bytes) goes into out, NUL-terminated;
  * *rc (may be NULL) gets the exit status (-1 when it did not exit). Returns out. */
 const char *check_run(char *out, size_t cap, int *rc, const char *cmd);
-/* Starts a one-member etcd in check_tmpdir() (tests/lib/etcd.sh, stopped at exit) and
- * writes its endpoints to `eps`: 1, or 0 with a SKIP line printed when etcd is not installed. */
-int check_etcd_start(char *eps, size_t cap);
+/* Starts an etcd cluster of `members` members in check_tmpdir() (tests/lib/etcd.sh, stopped
+ * at exit) and writes their endpoints ("127.0.0.1:P[,…]") to `eps`: 1, or 0 with a SKIP line
+ * printed when etcd is not installed.  Call it once per process. */
+int check_etcd_start(char *eps, size_t cap, int members);
 /* Parse JSON text or abort. */
 json_t *check_json(const char *text);
 /* Compare JSON values; prints both on mismatch. */

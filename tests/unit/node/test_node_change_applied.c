@@ -79,7 +79,7 @@ static void on_sqlite(void)
 static void on_etcd(void)
 {
     char eps[256], uri[400];
-    if (!check_etcd_start(eps, sizeof eps)) return;
+    if (!check_etcd_start(eps, sizeof eps, 1)) return;
     snprintf(local_uri, sizeof local_uri, "sqlite:%s", check_path("c-1.local"));
     snprintf(uri, sizeof uri, "etcd://%s/changes", eps);
     changes_do_not_list(uri);

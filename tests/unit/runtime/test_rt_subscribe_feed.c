@@ -182,7 +182,7 @@ static void on_sqlite(void)
 static void on_etcd(void)
 {
     char eps[256], uri[400];
-    if (!check_etcd_start(eps, sizeof eps)) return;
+    if (!check_etcd_start(eps, sizeof eps, 1)) return;
     snprintf(uri, sizeof uri, "etcd://%s/feed", eps);
     claims_on(uri, "local-etcd.db");
 }
