@@ -313,7 +313,10 @@ int ami__single_mark_done(ami_node *node, ami__worker *w, const char *hash, int 
 /* ---- pool.c ---- */
 void ami__pool_init(ami__pool *p);
 void ami__pool_destroy(ami__pool *p);
-/* Start / join the runner threads (stop: after every worker left the pool). */
+/* Start / join the runner threads (stop: after every worker left the pool).
+ * The first start in the process also primes glibc's dynamic mmap and trim
+ * thresholds (one freed 1 MiB block, pool.c) so transient big values are not
+ * given back to the kernel and faulted in again every iteration. */
 int ami__pool_start(ami_node *node);
 void ami__pool_stop(ami_node *node);
 /* Queue a worker that is not in the pool (takes pool.mu; mu may be held). */

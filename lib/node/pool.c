@@ -345,9 +345,44 @@ static void *watch_thread(void *arg)
     return NULL;
 }
 
+/* ---- the allocator's trim of transient big values ----
+ *
+ * A script writing 60 KB values in a loop allocates and frees, each
+ * iteration, a few blocks of 60–150 KB (its string, the JSON text, the parsed
+ * copy that checks it, SQLite's record inside the write transaction).  They
+ * are under glibc's mmap threshold (128 KiB at first), so they come from the
+ * runner thread's malloc arena, and freeing them leaves more than the trim
+ * threshold (also 128 KiB at first) free at the arena's top: glibc gives the
+ * pages back (madvise, which flushes the TLB of the other cores running this
+ * process: an interrupt to the neighbour's runner) and the next iteration
+ * faults them in again, ~60 pages.  The writer ran 2–3 times slower, and the
+ * free inside SQLite's commit held the store's one writer ~0.5 ms instead of
+ * ~0.05 ms, which the neighbours' commits waited for (docs/reliability.md,
+ * "Big values beside a neighbour").  Nothing at these sizes is ever mmapped,
+ * so glibc's dynamic thresholds — raised to a freed mapped block's size, the
+ * trim threshold to twice that (mallopt(3)) — never move, unless something
+ * else in the process happened to free a big block first (which is why the
+ * bench row was fast in a full run and slow alone).  So the first pool of the
+ * process frees one mapped block of PRIME_BYTES: the thresholds become what
+ * such a free would make them anyway (1 MiB and 2 MiB), no setting is pinned
+ * (an embedder's own mallopt still wins: with thresholds set, the free moves
+ * nothing), and an arena keeps at most 2 MiB free at its top for reuse. */
+#define PRIME_BYTES (1u << 20)
+
+static void prime_malloc_once(void)
+{
+#ifdef __GLIBC__
+    void *volatile block = malloc(PRIME_BYTES);   /* volatile: the pair is not elided */
+    free(block);
+#endif
+}
+
+static pthread_once_t prime_once = PTHREAD_ONCE_INIT;
+
 int ami__pool_start(ami_node *node)
 {
     ami__pool *p = &node->pool;
+    pthread_once(&prime_once, prime_malloc_once);
     int n = node->o.runner_threads;
     if (n <= 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
