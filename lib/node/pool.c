@@ -355,7 +355,7 @@ static void *watch_thread(void *arg)
  * threshold (also 128 KiB at first) free at the arena's top: glibc gives the
  * pages back (madvise, which flushes the TLB of the other cores running this
  * process: an interrupt to the neighbour's runner) and the next iteration
- * faults them in again, ~60 pages.  The writer ran 2–3 times slower, and the
+ * faults them in again, ~64 pages.  The writer ran 2–5 times slower, and the
  * free inside SQLite's commit held the store's one writer ~0.5 ms instead of
  * ~0.05 ms, which the neighbours' commits waited for (docs/reliability.md,
  * "Big values beside a neighbour").  Nothing at these sizes is ever mmapped,

@@ -2,7 +2,8 @@
  * Node benchmark (docs/design.md §5–6): start latency, failover after kill -9 and
  * SIGTERM (real amid processes), loop-iteration rate with zero delay against
  * the raw runtime, a neighbour's rate beside a 60 KB-line log flood against
- * the same loop without logging at the budget's pace, RSS/idle CPU per sleeping worker and timer wake-up
+ * the same loop without logging at the budget's pace, a zero-delay neighbour's rate and a
+ * paced neighbour's write latency beside a 60 KB value writer, RSS/idle CPU per sleeping worker and timer wake-up
  * lateness at 10,000 workers (NSLEEP=N for another count), idle CPU and
  * delivery time of 1,000 subscribed sleeping workers, and 1,000 busy workers
  * against a raw duk_pcall loop per core.  Store: SQLite, synchronous=NORMAL.
