@@ -71,7 +71,8 @@
  * it cannot connect it moves to the next.  Reads also move on any failure; a
  * txn moves only when it was never sent (connect failures, "no leader"), since
  * otherwise its outcome is unknown (then AMI_EIO says so).  Errors name every
- * endpoint tried.  Reads are linearizable (etcd's default).
+ * endpoint tried.  Reads are linearizable (etcd's default), except
+ * ami__etcd_get_serializable (the election's read before its compare-and-set).
  */
 #include <curl/curl.h>
 #include <pthread.h>
