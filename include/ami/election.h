@@ -57,6 +57,10 @@ typedef struct ami_lease {
  * *acquired = 1 and *out = the new lease (with its versionstamp) on success;
  * *acquired = 0 and *out = the lease currently in the way (zeroed when the key
  * is absent) when another node holds a valid lease or won the race.
+ * On etcd the first read is serializable (the answering member's own state,
+ * which may be a moment behind the cluster: no wait for a ReadIndex round); the
+ * write checks what it read, so a stale read never wins a held lease, and the
+ * lease reported after a lost race is read linearizably.
  * Errors: AMI_EINVAL (NULL, empty or over-long sid/nid, lease_ms <= 0),
  * AMI_EIO / AMI_EBUSY from the store (retry later).
  */

@@ -3,6 +3,7 @@
 #include "ami/election.h"
 #include "core/core.h"
 #include "election/election_internal.h"
+#include "store/store_internal.h"
 
 static int check_id(const char *what, const char *id)
 {
@@ -52,15 +53,16 @@ static int parse_lease(ami_lease *out, const json_t *value, const char *vs, cons
     return 0;
 }
 
-/* Read the lease of `sid`: 0 with *present set (out zeroed when absent). */
-/* Read the lease at `key` as text (no entry object: this is on every renewal and getLeaderInfo). */
-static int read_lease(ami_lease *out, int *present, ami_store *store, const json_t *key, const char *sid)
+/* Read the lease at `key` as text (no entry object: this is on every renewal and getLeaderInfo):
+ * 0 with *present set (out zeroed when absent).  stale_ok: the read only feeds a compare-and-set
+ * (ami__store_get_text_stale_ok). */
+static int read_lease(ami_lease *out, int *present, ami_store *store, const json_t *key, const char *sid, int stale_ok)
 {
     memset(out, 0, sizeof *out);
     *present = 0;
     ami_buf text = AMI_BUF_INIT;
     ami_versionstamp vs;
-    int rc = ami_store_get_text(&text, vs, store, key);
+    int rc = stale_ok ? ami__store_get_text_stale_ok(&text, vs, store, key) : ami_store_get_text(&text, vs, store, key);
     if (rc == AMI_ENOTFOUND) {
         ami_error_clear();
         rc = 0;
@@ -123,7 +125,12 @@ int ami__election_try_acquire(ami_lease *out, int *acquired, ami_store *store, c
 
     ami_lease cur;
     int present;
-    rc = read_lease(&cur, &present, store, key, sid);
+    /* a serializable read on etcd: a linearizable one waits for a ReadIndex round, which etcd
+     * retries only every 500 ms when its answer is late (a busy member or disk) while txns
+     * still commit, and that delay would fall on the election after a leader died.  A stale
+     * answer is safe: the write below checks its versionstamp, so it only fails and the
+     * lease is read again (linearizably) */
+    rc = read_lease(&cur, &present, store, key, sid, 1);
     if (rc) goto done;
     /* the lease's time starts here, after the read (which may have been slow), on both clocks */
     int64_t now = ami_time_now_ms();
@@ -150,7 +157,7 @@ int ami__election_try_acquire(ami_lease *out, int *acquired, ami_store *store, c
         *acquired = 1;
     } else {
         /* lost the race: report who won */
-        rc = read_lease(&cur, &present, store, key, sid);
+        rc = read_lease(&cur, &present, store, key, sid, 0);
         if (!rc && present) {
             compute_expiry(&cur, ami_time_now_ms());
             *out = cur;
@@ -210,7 +217,7 @@ AMI_EXTERN(int) ami_election_get(ami_lease *out, ami_store *store, const char *s
     json_t *key = lease_key(sid);
     if (!key) return AMI_ENOMEM;
     int present = 0;
-    rc = read_lease(out, &present, store, key, sid);
+    rc = read_lease(out, &present, store, key, sid, 0);
     json_decref(key);
     if (rc) return rc;
     if (!present) return ami__error_set(AMI_ENOTFOUND, "election: no leader elected yet for %s", sid);

@@ -323,20 +323,34 @@ AMI_EXTERN(int) ami_store_get(json_t **out, ami_store *store, const json_t *key)
     return *out ? 0 : ami__error_oom();
 }
 
-AMI_EXTERN(int) ami_store_get_text(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key)
+static int get_text(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key, int stale_ok)
 {
     if (vs) vs[0] = '\0';
     if (!value || !vs || !store) return ami__error_set(AMI_EINVAL, "NULL argument");
     pthread_mutex_lock(&store->mu);
     ami_buf_clear(&store->key);
     int rc = ami_key_encode(&store->key, key);
-    if (!rc) rc = store->be->get(store->be, (const unsigned char *)store->key.ptr, store->key.size, value, vs);
+    const unsigned char *k = (const unsigned char *)store->key.ptr;
+    if (!rc && stale_ok && !strcmp(store->be->name, "etcd"))
+        rc = ami__etcd_get_serializable(store->be, k, store->key.size, value, vs);
+    else if (!rc)
+        rc = store->be->get(store->be, k, store->key.size, value, vs);
     pthread_mutex_unlock(&store->mu);
     if (rc == AMI_ENOTFOUND) {
         vs[0] = '\0';
         ami__error_set(AMI_ENOTFOUND, "key not found");
     }
     return rc;
+}
+
+AMI_EXTERN(int) ami_store_get_text(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key)
+{
+    return get_text(value, vs, store, key, 0);
+}
+
+int ami__store_get_text_stale_ok(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key)
+{
+    return get_text(value, vs, store, key, 1);
 }
 
 typedef struct {

@@ -44,6 +44,17 @@ int ami__sqlite_changes(ami_store_backend *be, const char *after, size_t max, am
  * handle that the stream has not caught up with within 200 ms).
  * AMI_EUNSUPPORTED for another backend. */
 int ami__etcd_changes(ami_store_backend *be, const char *after, size_t max, ami__change_fn fn, void *payload);
+/* etcd: the backend's get as a serializable read: the answering member's own
+ * state, which may lag the cluster by what it has not applied yet, without the
+ * ReadIndex round of a linearizable read (which etcd retries only every 500 ms
+ * when its answer is late, while txns still commit).  For a read whose result
+ * a compare-and-set checks anyway.  AMI_EUNSUPPORTED for another backend. */
+int ami__etcd_get_serializable(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value,
+                               ami_versionstamp vs);
+/* ami_store_get_text, but on etcd a serializable read (ami__etcd_get_serializable): for
+ * a value only used to build a compare-and-set, which fails if the value was stale.
+ * Other backends answer as ami_store_get_text. */
+int ami__store_get_text_stale_ok(ami_buf *value, ami_versionstamp vs, ami_store *store, const json_t *key);
 /* ami__sqlite_changes or ami__etcd_changes, as the handle's backend is; AMI_EUNSUPPORTED for another. */
 int ami__store_changes(ami_store *store, const char *after, size_t max, ami__change_fn fn, void *payload);
 

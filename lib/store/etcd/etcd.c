@@ -71,7 +71,8 @@
  * it cannot connect it moves to the next.  Reads also move on any failure; a
  * txn moves only when it was never sent (connect failures, "no leader"), since
  * otherwise its outcome is unknown (then AMI_EIO says so).  Errors name every
- * endpoint tried.  Reads are linearizable (etcd's default).
+ * endpoint tried.  Reads are linearizable (etcd's default), except
+ * ami__etcd_get_serializable (the election's read before its compare-and-set).
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -357,14 +358,15 @@ static void vs_from_rev(ami_versionstamp vs, int64_t rev)
 
 /* ---- reads ---- */
 
-static int ec_get(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value,
-                  ami_versionstamp vs)
+/* One key; `serializable`: the member's own state, without the ReadIndex round a linearizable read waits for. */
+static int get_key(ec_backend *b, const unsigned char *key, size_t key_len, ami_buf *value, ami_versionstamp vs,
+                   int serializable)
 {
-    ec_backend *b = (ec_backend *)be;
     int rc = full_key(b, &b->kbuf, key, key_len);
     if (rc) return rc;
     json_t *req = json_object(), *resp = NULL;
     json_object_set_new(req, "key", b64_json(b, b->kbuf.ptr, b->kbuf.size));
+    if (serializable) json_object_set_new(req, "serializable", json_true());
     rc = call(b, "/v3/kv/range", req, SAFE_ALWAYS, &resp);
     json_decref(req);
     if (rc) return rc;
@@ -390,6 +392,19 @@ out:
     json_decref(resp);
     if (rc == AMI_ENOTFOUND) vs[0] = '\0';
     return rc;
+}
+
+static int ec_get(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value,
+                  ami_versionstamp vs)
+{
+    return get_key((ec_backend *)be, key, key_len, value, vs, 0);
+}
+
+int ami__etcd_get_serializable(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value,
+                               ami_versionstamp vs)
+{
+    if (!be || strcmp(be->name, "etcd")) return AMI_EUNSUPPORTED;
+    return get_key((ec_backend *)be, key, key_len, value, vs, 1);
 }
 
 static int ec_list(ami_store_backend *be, const unsigned char *start, size_t start_len, const unsigned char *end,
