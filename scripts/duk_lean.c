@@ -18,10 +18,15 @@ void ami__duk_gc_settle(duk_context *ctx);
  * a collection, and only when a quarter would go).  Only between calls (no
  * activation): the reserve goes back to what a fresh heap guarantees an API
  * caller above the top (DUK_VALSTACK_API_ENTRY_MINIMUM) and the allocation to
- * at least a fresh heap's.  A failed shrink keeps the stack as it was. */
-void ami__duk_valstack_trim(duk_context *ctx);
-/* ami__duk_valstack_slots: the slots allocated to ctx's value stack (tests). */
-duk_size_t ami__duk_valstack_slots(duk_context *ctx);
+ * at least a fresh heap's.  With `coroutines`, the heap's other threads (an
+ * async body's or a generator's coroutine, suspended) are shrunk to their
+ * reserve too (a walk of the heap's objects), as
+ * Duktape's emergency collection does (~0.5 KB for a sleeping body).  A
+ * failed shrink keeps a stack as it was. */
+void ami__duk_valstack_trim(duk_context *ctx, int coroutines);
+/* ami__duk_valstack_slots: the slots allocated to ctx's value stack, or with
+ * `coroutines` to the heap's other threads' together (tests). */
+duk_size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines);
 
 /* Count the next voluntary collection from now, as a collection that kept
  * every live object and string would have set it (Duktape's own formula):
@@ -39,7 +44,7 @@ void ami__duk_gc_settle(duk_context *ctx)
 #endif
 }
 
-void ami__duk_valstack_trim(duk_context *ctx)
+void ami__duk_valstack_trim(duk_context *ctx, int coroutines)
 {
 	duk_hthread *thr = (duk_hthread *) ctx;
 	duk_size_t used, keep;
@@ -48,16 +53,29 @@ void ami__duk_valstack_trim(duk_context *ctx)
 	used = (duk_size_t) (thr->valstack_top - thr->valstack);
 	keep = used + DUK_VALSTACK_API_ENTRY_MINIMUM;
 	if (keep < DUK_VALSTACK_INITIAL_SIZE) keep = DUK_VALSTACK_INITIAL_SIZE;
-	if ((duk_size_t) (thr->valstack_alloc_end - thr->valstack) <= keep) return;
-	if (thr->valstack_end > thr->valstack + used + DUK_VALSTACK_API_ENTRY_MINIMUM)
-		thr->valstack_end = thr->valstack + used + DUK_VALSTACK_API_ENTRY_MINIMUM;
-	(void) duk__resize_valstack(thr, keep);
+	if ((duk_size_t) (thr->valstack_alloc_end - thr->valstack) > keep) {
+		if (thr->valstack_end > thr->valstack + used + DUK_VALSTACK_API_ENTRY_MINIMUM)
+			thr->valstack_end = thr->valstack + used + DUK_VALSTACK_API_ENTRY_MINIMUM;
+		(void) duk__resize_valstack(thr, keep);
+	}
+	if (coroutines) {
+		duk_heaphdr *h;
+		for (h = thr->heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(thr->heap, h))
+			if (DUK_HEAPHDR_IS_OBJECT(h) && DUK_HOBJECT_IS_THREAD((duk_hobject *) h) && (duk_hthread *) h != thr)
+				duk_valstack_shrink_check_nothrow((duk_hthread *) h, 1);
+	}
 }
 
-duk_size_t ami__duk_valstack_slots(duk_context *ctx)
+duk_size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines)
 {
 	duk_hthread *thr = (duk_hthread *) ctx;
-	return (duk_size_t) (thr->valstack_alloc_end - thr->valstack);
+	duk_heaphdr *h;
+	duk_size_t n = 0;
+	if (!coroutines) return (duk_size_t) (thr->valstack_alloc_end - thr->valstack);
+	for (h = thr->heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(thr->heap, h))
+		if (DUK_HEAPHDR_IS_OBJECT(h) && DUK_HOBJECT_IS_THREAD((duk_hobject *) h) && (duk_hthread *) h != thr)
+			n += (duk_size_t) (((duk_hthread *) h)->valstack_alloc_end - ((duk_hthread *) h)->valstack);
+	return n;
 }
 
 int ami__duk_destroy_heap_nofin(duk_context *ctx)

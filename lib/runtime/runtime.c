@@ -282,7 +282,7 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     ami__duk_gc_settle(ctx);
     /* loading the prelude grew the value stack to ~200 slots; the body's
      * runs need far fewer and grow it again if they do */
-    ami__duk_valstack_trim(ctx);
+    ami__duk_valstack_trim(ctx, 0);   /* no coroutine yet */
     *out = r;
     return 0;
 }

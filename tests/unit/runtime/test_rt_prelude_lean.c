@@ -117,12 +117,14 @@ static void on_ready(void *payload) { (void)payload; }
 
 static void the_value_stack_is_given_back(void)
 {
-    /* the run grows the main thread's stack beyond a fresh heap's 96 slots:
-     * a call with 300 arguments from a callback the prelude's job queue runs */
+    /* the run grows the main thread's stack beyond a fresh heap's 96 slots
+     * (a call with 300 arguments from a callback the prelude's job queue
+     * runs) and the body's coroutine's (the same call in the body) */
     const char *script =
         "var args = []; for (var i = 0; i < 300; i++) args.push(i);\n"
         "function sum() { var s = 0; for (var i = 0; i < arguments.length; i++) s += arguments[i]; return s; }\n"
         "var got = await Promise.resolve(1).then(function () { return sum.apply(null, args); });\n"
+        "got += sum.apply(null, args);\n"
         "await Stels.sleep(60000);\n"
         "return got;\n";
     json_t *w = rt_worker("vs", script);
@@ -131,13 +133,14 @@ static void the_value_stack_is_given_back(void)
     ami_runtime *inst = NULL;
     REQUIRE(ami_runtime_new(&inst, &o) == 0);
     json_decref(w);
-    size_t fresh = ami__duk_valstack_slots(inst->ctx);
+    size_t fresh = ami__duk_valstack_slots(inst->ctx, 0);
     CHECK(fresh <= 96);
     CHECK_INT(ami_runtime_start(inst), 0);
     int64_t wake = 0;
     CHECK_INT(ami_runtime_step(inst, &wake, NULL), 0);
     CHECK(wake > 1000);
-    CHECK(ami__duk_valstack_slots(inst->ctx) <= 96);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 0) <= 96);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 1) < 200);
     /* and it runs on: a stop ends the sleep, the next run's value is right */
     ami_runtime_stop(inst);
     ami_runtime_result res;
@@ -149,6 +152,7 @@ static void the_value_stack_is_given_back(void)
     w = rt_worker("vs2", "var args = []; for (var i = 0; i < 300; i++) args.push(i);\n"
                          "function sum() { var s = 0; for (var i = 0; i < arguments.length; i++) s += arguments[i]; return s; }\n"
                          "var got = await Promise.resolve(1).then(function () { return sum.apply(null, args); });\n"
+                         "got += sum.apply(null, args);\n"
                          "await Stels.sleep(5);\nreturn got;\n");
     o = rt_options(net, local, w, NULL);
     o.ready = on_ready;
@@ -156,12 +160,13 @@ static void the_value_stack_is_given_back(void)
     json_decref(w);
     CHECK_INT(ami_runtime_start(inst), 0);
     CHECK_INT(ami_runtime_step(inst, &wake, NULL), 0);
-    CHECK(ami__duk_valstack_slots(inst->ctx) > 300);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 0) > 300);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 1) > 300);
     int rc;
     while ((rc = ami_runtime_step(inst, &wake, &res)) == 0) usleep(1000);
     CHECK_INT(rc, AMI_RUNTIME_DONE);
     CHECK(res.ok);
-    CHECK_STR(res.value, "44850");
+    CHECK_STR(res.value, "89700");
     ami_runtime_result_dispose(&res);
     ami_runtime_free(inst);
 }
