@@ -12,6 +12,22 @@
 int ami__duk_destroy_heap_nofin(duk_context *ctx);
 void ami__duk_gc_settle(duk_context *ctx);
 
+/* ami__duk_valstack_trim: give back the value stack a heap's main thread
+ * grew to and no longer uses (loading the prelude's bytecode grows it to
+ * ~200 slots, 3.3 KB, which Duktape keeps: its own shrink check runs only in
+ * a collection, and only when a quarter would go).  Only between calls (no
+ * activation): the reserve goes back to what a fresh heap guarantees an API
+ * caller above the top (DUK_VALSTACK_API_ENTRY_MINIMUM) and the allocation to
+ * at least a fresh heap's.  With `coroutines`, the heap's other threads (an
+ * async body's or a generator's coroutine, suspended) are shrunk to their
+ * reserve too (a walk of the heap's objects), as
+ * Duktape's emergency collection does (~0.5 KB for a sleeping body).  A
+ * failed shrink keeps a stack as it was. */
+void ami__duk_valstack_trim(duk_context *ctx, int coroutines);
+/* ami__duk_valstack_slots: the slots allocated to ctx's value stack, or with
+ * `coroutines` to the heap's other threads' together (tests). */
+duk_size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines);
+
 /* Count the next voluntary collection from now, as a collection that kept
  * every live object and string would have set it (Duktape's own formula):
  * where the instance's setup no longer ends with a collection, its runs then
@@ -26,6 +42,40 @@ void ami__duk_gc_settle(duk_context *ctx)
 	for (h = heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(heap, h)) n++;
 	heap->ms_trigger_counter = (duk_int_t) ((n / 256) * DUK_HEAP_MARK_AND_SWEEP_TRIGGER_MULT + DUK_HEAP_MARK_AND_SWEEP_TRIGGER_ADD);
 #endif
+}
+
+void ami__duk_valstack_trim(duk_context *ctx, int coroutines)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_size_t used, keep;
+
+	if (thr == NULL || thr->callstack_curr != NULL || thr->valstack_bottom != thr->valstack) return;
+	used = (duk_size_t) (thr->valstack_top - thr->valstack);
+	keep = used + DUK_VALSTACK_API_ENTRY_MINIMUM;
+	if (keep < DUK_VALSTACK_INITIAL_SIZE) keep = DUK_VALSTACK_INITIAL_SIZE;
+	if ((duk_size_t) (thr->valstack_alloc_end - thr->valstack) > keep) {
+		if (thr->valstack_end > thr->valstack + used + DUK_VALSTACK_API_ENTRY_MINIMUM)
+			thr->valstack_end = thr->valstack + used + DUK_VALSTACK_API_ENTRY_MINIMUM;
+		(void) duk__resize_valstack(thr, keep);
+	}
+	if (coroutines) {
+		duk_heaphdr *h;
+		for (h = thr->heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(thr->heap, h))
+			if (DUK_HEAPHDR_IS_OBJECT(h) && DUK_HOBJECT_IS_THREAD((duk_hobject *) h) && (duk_hthread *) h != thr)
+				duk_valstack_shrink_check_nothrow((duk_hthread *) h, 1);
+	}
+}
+
+duk_size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_heaphdr *h;
+	duk_size_t n = 0;
+	if (!coroutines) return (duk_size_t) (thr->valstack_alloc_end - thr->valstack);
+	for (h = thr->heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(thr->heap, h))
+		if (DUK_HEAPHDR_IS_OBJECT(h) && DUK_HOBJECT_IS_THREAD((duk_hobject *) h) && (duk_hthread *) h != thr)
+			n += (duk_size_t) (((duk_hthread *) h)->valstack_alloc_end - ((duk_hthread *) h)->valstack);
+	return n;
 }
 
 int ami__duk_destroy_heap_nofin(duk_context *ctx)

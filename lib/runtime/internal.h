@@ -165,6 +165,14 @@ void ami__duk_interrupt_now(duk_context *ctx);
 int ami__duk_destroy_heap_nofin(duk_context *ctx);
 /* The next voluntary collection counted as if one ran now (duk_lean.c). */
 void ami__duk_gc_settle(duk_context *ctx);
+/* Between calls (no activation on ctx's thread): shrink its value stack to
+ * what it holds plus the API's reserve, at least a fresh heap's size, and
+ * with `coroutines` the heap's suspended coroutines' to their reserve (a
+ * walk of the heap's objects; duk_lean.c); a no-op inside a call. */
+void ami__duk_valstack_trim(duk_context *ctx, int coroutines);
+/* The slots allocated to ctx's value stack, or with `coroutines` to the
+ * heap's other threads' together; for tests (duk_lean.c). */
+size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines);
 /* After a synchronous body's call: 2 when the run is over with undefined on
  * top, 1 over with another primitive, 0 when the prelude must settle it (an
  * object on top, or microtasks or parked coroutines left in the arrays jobs

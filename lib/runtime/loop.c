@@ -743,6 +743,8 @@ static int64_t next_wake(ami_runtime *r)
 }
 
 static int step(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park);
+/* A parked wait at least this long trims the value stack (step_on). */
+#define AMI__TRIM_WAIT_MS 1000
 static int body_start(ami_runtime *r, ami_runtime_result *res, int keep);
 static int step_on(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, int park);
 
@@ -862,13 +864,17 @@ static int step_on(ami_runtime *r, int64_t *wake_ms, ami_runtime_result *res, in
                                                   "(no pending timers, I/O or live subscriptions)");
         return end_with_error(r, res), AMI_RUNTIME_DONE;
     }
+    int64_t d = w >= 0 ? w - ami_time_mono_ms() : -1;
+    int idle = inbox_empty(r);
     if (wake_ms) {
-        if (!inbox_empty(r)) *wake_ms = 0;
-        else if (w >= 0) {
-            int64_t d = w - ami_time_mono_ms();
-            *wake_ms = d < 0 ? 0 : d;
-        }
+        if (!idle) *wake_ms = 0;
+        else if (w >= 0) *wake_ms = d < 0 ? 0 : d;
     }
+    /* parked for a while (a sleep, I/O, a subscription): the value stacks the
+     * run grew (~2.4 KB, and ~0.5 KB of the body's coroutine) are given back;
+     * a worker that wakes sooner keeps them rather than reallocating them at
+     * every turn */
+    if (park && idle && (w < 0 || d >= AMI__TRIM_WAIT_MS)) ami__duk_valstack_trim(ctx, 1);
     if (park) ami__loop_io_park(r);
     return 0;
 }

@@ -280,6 +280,9 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
      * would find ~0.3 KB to free for ~7 % of a create; the next one is
      * counted from here as if it had run */
     ami__duk_gc_settle(ctx);
+    /* loading the prelude grew the value stack to ~200 slots; the body's
+     * runs need far fewer and grow it again if they do */
+    ami__duk_valstack_trim(ctx, 0);   /* no coroutine yet */
     *out = r;
     return 0;
 }

@@ -10,8 +10,13 @@
  * holds no garbage that only a collection would free (setup drops nothing in
  * reference cycles), so creating one needs no collection; and the prelude's
  * functions, like Duktape's built-ins, carry no caller/arguments throwers of
- * their own, where a script's strict functions keep them (loaded or compiled). */
+ * their own, where a script's strict functions keep them (loaded or compiled);
+ * and the value stack that loading the prelude grew (~200 slots) is given
+ * back when the instance is made, as is the one a run grew when the run
+ * parks for a long wait (not for a short one), and the instance then runs
+ * on as before. */
 #include "rt.h"
+#include <unistd.h>
 #include "runtime/internal.h"
 
 static ami_store *net, *local;
@@ -108,6 +113,64 @@ static void a_new_instance_holds_no_cyclic_garbage(void)
     }
 }
 
+static void on_ready(void *payload) { (void)payload; }
+
+static void the_value_stack_is_given_back(void)
+{
+    /* the run grows the main thread's stack beyond a fresh heap's 96 slots
+     * (a call with 300 arguments from a callback the prelude's job queue
+     * runs) and the body's coroutine's (the same call in the body) */
+    const char *script =
+        "var args = []; for (var i = 0; i < 300; i++) args.push(i);\n"
+        "function sum() { var s = 0; for (var i = 0; i < arguments.length; i++) s += arguments[i]; return s; }\n"
+        "var got = await Promise.resolve(1).then(function () { return sum.apply(null, args); });\n"
+        "got += sum.apply(null, args);\n"
+        "await Stels.sleep(60000);\n"
+        "return got;\n";
+    json_t *w = rt_worker("vs", script);
+    ami_runtime_options o = rt_options(net, local, w, NULL);
+    o.ready = on_ready;   /* a scheduler's instance: a waiting step parks it */
+    ami_runtime *inst = NULL;
+    REQUIRE(ami_runtime_new(&inst, &o) == 0);
+    json_decref(w);
+    size_t fresh = ami__duk_valstack_slots(inst->ctx, 0);
+    CHECK(fresh <= 96);
+    CHECK_INT(ami_runtime_start(inst), 0);
+    int64_t wake = 0;
+    CHECK_INT(ami_runtime_step(inst, &wake, NULL), 0);
+    CHECK(wake > 1000);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 0) <= 96);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 1) < 200);
+    /* and it runs on: a stop ends the sleep, the next run's value is right */
+    ami_runtime_stop(inst);
+    ami_runtime_result res;
+    CHECK_INT(ami_runtime_step(inst, &wake, &res), AMI_RUNTIME_DONE);
+    ami_runtime_result_dispose(&res);
+    ami_runtime_free(inst);
+
+    /* a short wait keeps what the run grew (no reallocation at every turn) */
+    w = rt_worker("vs2", "var args = []; for (var i = 0; i < 300; i++) args.push(i);\n"
+                         "function sum() { var s = 0; for (var i = 0; i < arguments.length; i++) s += arguments[i]; return s; }\n"
+                         "var got = await Promise.resolve(1).then(function () { return sum.apply(null, args); });\n"
+                         "got += sum.apply(null, args);\n"
+                         "await Stels.sleep(5);\nreturn got;\n");
+    o = rt_options(net, local, w, NULL);
+    o.ready = on_ready;
+    REQUIRE(ami_runtime_new(&inst, &o) == 0);
+    json_decref(w);
+    CHECK_INT(ami_runtime_start(inst), 0);
+    CHECK_INT(ami_runtime_step(inst, &wake, NULL), 0);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 0) > 300);
+    CHECK(ami__duk_valstack_slots(inst->ctx, 1) > 300);
+    int rc;
+    while ((rc = ami_runtime_step(inst, &wake, &res)) == 0) usleep(1000);
+    CHECK_INT(rc, AMI_RUNTIME_DONE);
+    CHECK(res.ok);
+    CHECK_STR(res.value, "89700");
+    ami_runtime_result_dispose(&res);
+    ami_runtime_free(inst);
+}
+
 int main(void)
 {
     REQUIRE(ami_store_open(&net, check_path("net.db")) == 0);
@@ -116,6 +179,7 @@ int main(void)
     RUN(cached_functions_behave_as_compiled);
     RUN(a_new_instance_holds_no_cyclic_garbage);
     RUN(prelude_functions_have_no_throwers);
+    RUN(the_value_stack_is_given_back);
     ami_store_free(net);
     ami_store_free(local);
     return check_done();
