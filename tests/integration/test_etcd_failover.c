@@ -55,15 +55,7 @@ static void failover_after_kill(void)
     int n = 0;
     for (int k = 0; k < KILLS; k++) {
         /* a leader that has renewed at least once, then a moment more (the kill lands anywhere in a renewal period) */
-        ami_lease ls;
-        int64_t t0 = ami_time_mono_ms();
-        int v = -1;
-        while (ami_time_mono_ms() - t0 < 15000) {
-            if (ami_election_get(&ls, st, sid) == 0 && !ls.expired && ls.renewed_at > ls.timestamp)
-                for (int q = 0; q < N; q++) if (!strcmp(ls.leader, nids[q])) v = q;
-            if (v >= 0) break;
-            nap_ms(20);
-        }
+        int v = amid_renewed_leader(st, sid, nids, N, 15000);
         REQUIRE(v >= 0);
         nap_ms(300 + (int)(random() % 1200));
         kill(pids[v], SIGKILL);

@@ -87,15 +87,7 @@ static void election_despite_slow_reads(void)
     int n = 0;
     for (int k = 0; k < KILLS; k++) {
         /* a leader that has renewed at least once, and the other node up long enough to be campaigning */
-        ami_lease ls;
-        int64_t t0 = ami_time_mono_ms();
-        int v = -1;
-        while (ami_time_mono_ms() - t0 < 30000) {
-            if (ami_election_get(&ls, st, sid) == 0 && !ls.expired && ls.renewed_at > ls.timestamp)
-                for (int q = 0; q < N; q++) if (!strcmp(ls.leader, nids[q])) v = q;
-            if (v >= 0) break;
-            nap_ms(20);
-        }
+        int v = amid_renewed_leader(st, sid, nids, N, 30000);
         REQUIRE(v >= 0);
         /* the other node through its start-up (every linearizable read of it is slow too: about four
          * of them before its first campaign) and campaigning for a few reads' time */

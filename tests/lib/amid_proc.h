@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "ami/node.h"
+#include "ami/election.h"
 
 #define AMID_NID "s-0001"
 
@@ -62,6 +63,22 @@ static __attribute__((unused)) pid_t amid_spawn_member(const char *db, const cha
         _exit(127);
     }
     return p;
+}
+
+/* Index in nids[0..n) of the member that holds worker sid's lease and has renewed it at
+ * least once (so it is past its campaign and the others are campaigning), polled every
+ * 20 ms for up to timeout_ms; -1 when none does in time. */
+static __attribute__((unused)) int amid_renewed_leader(ami_store *st, const char *sid, const char *const *nids,
+                                                       int n, int timeout_ms)
+{
+    int64_t t0 = ami_time_mono_ms();
+    while (ami_time_mono_ms() - t0 < timeout_ms) {
+        ami_lease ls;
+        if (ami_election_get(&ls, st, sid) == 0 && !ls.expired && ls.renewed_at > ls.timestamp)
+            for (int q = 0; q < n; q++) if (!strcmp(ls.leader, nids[q])) return q;
+        nap_ms(20);
+    }
+    return -1;
 }
 
 /* Resident set of process p in KiB (-1 when it is gone). */
