@@ -10,7 +10,6 @@
  *
  * Output rows (see tests/bench/run):  name TAB value TAB unit TAB baseline-name TAB baseline-value [TAB lower]
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +26,7 @@
 #include "ami/runtime.h"
 #include "ami/election.h"
 #include "duktape.h"
+#include "check.h"   /* check_each_thread */
 
 static char dir[512];
 static const char *build;
@@ -586,47 +586,34 @@ static void rss_parts(long *stacks, long *heap, long *anon)
 /* CPU ticks of each thread of this process, by name: "name=ticks name=ticks …" summed per name. */
 typedef struct { char name[32]; long ticks; } thr_cpu;
 
+typedef struct { thr_cpu *out; int n, max; } thr_cpu_list;
+
+static void add_thread_cpu(const char *name, const char *fields, void *arg)
+{
+    thr_cpu_list *l = arg;
+    unsigned long ut = 0, stt = 0;
+    /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stt) != 2) return;
+    int k;
+    for (k = 0; k < l->n; k++) if (!strcmp(l->out[k].name, name)) break;
+    if (k == l->n) {
+        if (l->n == l->max) return;
+        snprintf(l->out[l->n].name, sizeof l->out[l->n].name, "%s", name);
+        l->out[l->n++].ticks = 0;
+    }
+    l->out[k].ticks += (long)(ut + stt);
+}
+
 static int thread_cpu(thr_cpu *out, int max)
 {
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[300], buf[1024];
-        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = 0;
-        char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
-        if (!lp || !rp) continue;
-        char name[32];
-        snprintf(name, sizeof name, "%.*s", (int)(rp - lp - 1), lp + 1);
-        unsigned long ut = 0, stt = 0;
-        if (sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stt) != 2) continue;
-        int k;
-        for (k = 0; k < n; k++) if (!strcmp(out[k].name, name)) break;
-        if (k == n) {
-            if (n == max) continue;
-            snprintf(out[n].name, sizeof out[n].name, "%s", name);
-            out[n++].ticks = 0;
-        }
-        out[k].ticks += (long)(ut + stt);
-    }
-    if (d) closedir(d);
-    return n;
+    thr_cpu_list l = { out, 0, max };
+    check_each_thread(add_thread_cpu, &l);
+    return l.n;
 }
 
 static int threads_now(void)
 {
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) if (e->d_name[0] != '.') n++;
-    if (d) closedir(d);
-    return n;
+    return check_each_thread(NULL, NULL);
 }
 
 /* Sum of `field` over this node's workers, and how many are running with a heap entered. */

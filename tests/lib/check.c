@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,4 +170,29 @@ int check_etcd_start(char *eps, size_t cap, int members)
     eps[strcspn(eps, "\n")] = '\0';
     REQUIRE(rc == 0 && eps[0]);
     return 1;
+}
+
+int check_each_thread(void (*fn)(const char *name, const char *fields, void *arg), void *arg)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[300], buf[1024], name[32];
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;   /* the thread ended meanwhile */
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = 0;
+        /* the name is between the first '(' and the last ')': it may hold either */
+        char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
+        if (!lp || !rp || rp < lp || !rp[1]) continue;
+        snprintf(name, sizeof name, "%.*s", (int)(rp - lp - 1), lp + 1);
+        n++;
+        if (fn) fn(name, rp + 2, arg);
+    }
+    if (d) closedir(d);
+    return n;
 }

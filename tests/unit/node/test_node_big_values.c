@@ -11,33 +11,24 @@
  * Counted from /proc/self/task/<tid>/stat (minflt) of the ami-run threads.
  * Not under AddressSanitizer: its allocator keeps freed blocks in a
  * quarantine, so new pages are touched whatever glibc would do. */
-#include <dirent.h>
 #include "node_helpers.h"
 
 enum { FAULTS_PER_ITERATION_MAX = 8, MIN_ITERATIONS = 50 };
 
-/* Minor page faults of this process's runner threads ("ami-run…"). */
+/* Adds a runner thread's ("ami-run…") minor page faults to *(long long *)arg. */
+static void add_runner_faults(const char *name, const char *fields, void *arg)
+{
+    long long minflt = 0;
+    /* state ppid pgrp session tty tpgid flags minflt */
+    if (!strncmp(name, "ami-run", 7) && sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %lld", &minflt) == 1)
+        *(long long *)arg += minflt;
+}
+
+/* Minor page faults of this process's runner threads. */
 static long long runner_faults(void)
 {
-    DIR *d = opendir("/proc/self/task");
     long long sum = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[300], buf[1024];
-        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = 0;
-        char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
-        if (!lp || !rp || strncmp(lp + 1, "ami-run", 7)) continue;
-        long long minflt = 0;
-        /* after ") ": state ppid pgrp session tty tpgid flags minflt */
-        if (sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %lld", &minflt) == 1) sum += minflt;
-    }
-    if (d) closedir(d);
+    check_each_thread(add_runner_faults, &sum);
     return sum;
 }
 
