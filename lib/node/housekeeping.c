@@ -18,7 +18,13 @@ void *ami__housekeeping_main(void *arg)
     int hb_running = 0;
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
-        ami__cond_wait_ms(&node->cv, &node->mu, 100);
+        /* until the next heartbeat or stats pass, a second at most (the heartbeat that
+         * follows a change of the running count: nothing signals that); a state change
+         * signals (ami__stats_urgent).  Not every 100 ms: docs/node.md "Idle cost". */
+        int64_t now0 = ami_time_mono_ms();
+        int64_t nap = (next_hb < next_stats ? next_hb : next_stats) - now0;
+        if (nap > 1000) nap = 1000;
+        if (!node->stats_urgent && nap > 0) ami__cond_wait_ms(&node->cv, &node->mu, (int)nap);
         if (node->threads_quit) break;
         pthread_mutex_unlock(&node->mu);
         int64_t now = ami_time_mono_ms();

@@ -130,12 +130,12 @@ static void reconcile_one(ami_node *node, ami__worker *w)
             w->waiting = 0;
             if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED;
             w->stats_dirty = 1;
-            node->stats_urgent = 1;
+            ami__stats_urgent(node);
         }
         if (w->state != AMI__ST_NONE && w->state != AMI__ST_STOPPED && w->state != AMI__ST_FINISHED) {
             w->state = AMI__ST_STOPPED;
             w->stats_dirty = 1;
-            node->stats_urgent = 1;
+            ami__stats_urgent(node);
         }
         return;
     }

@@ -246,6 +246,7 @@ struct ami_node {
     int stop_done;
     int threads_quit;         /* service threads must leave */
     int kick;                 /* the scheduler should reconcile node->attn now */
+    int64_t logs_next_flush;  /* the log thread's next flush while lines come (monotonic ms; its own) */
     int sched_waiting;        /* the scheduler sleeps in its store watch: a kick wakes it (ami__node_kick) */
     ami__worker *attn;        /* the workers whose reconcile may do something (ami__node_attend): a registry
                                * change, an instance that left, a start to retry, a wait for capacity, a
@@ -351,6 +352,9 @@ int ami__worker_stats_listed(ami_node *node, const ami__worker *w);
 void *ami__housekeeping_main(void *arg);
 /* Persist dirty stats (all when `all`); call without mu. */
 void ami__stats_persist(ami_node *node, int all);
+/* A worker's state changed: its stats row is written now, not at the next pass
+ * (sets stats_urgent and wakes the housekeeping thread); under mu. */
+void ami__stats_urgent(ami_node *node);
 /* Write the heartbeat (or delete it when `remove`). */
 void ami__heartbeat(ami_node *node, int remove);
 /* Write pending log lines to the local store and prune. */

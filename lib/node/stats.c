@@ -102,6 +102,12 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
     return *out ? 0 : ami__error_oom();
 }
 
+void ami__stats_urgent(ami_node *node)
+{
+    node->stats_urgent = 1;
+    pthread_cond_broadcast(&node->cv);   /* the housekeeping thread naps until its next pass */
+}
+
 void ami__stats_persist(ami_node *node, int all)
 {
     json_t *sets = json_array(), *dels = json_array();
