@@ -65,6 +65,7 @@
  * on the change feed within a few ms while anyone watches; otherwise expired
  * rows are purged by ordinary commits, at most once a second per handle.
  */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -986,6 +987,7 @@ static int notifier_drain(sq_backend *b)
 static void *notifier_main(void *arg)
 {
     sq_backend *b = arg;
+    pthread_setname_np(pthread_self(), "ami-walnotify");   /* not the name of the watcher that started it */
     for (;;) {
         struct pollfd pfd = { b->ino_fd, POLLIN, 0 };
         int gone = poll(&pfd, 1, -1) < 0 && errno != EINTR;
