@@ -109,8 +109,11 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
 
 void ami__stats_urgent(ami_node *node)
 {
+    /* the housekeeping thread naps until its next pass; the first change since its last
+     * pass wakes it (the later ones find the flag set: no wake-up each) */
+    if (node->stats_urgent) return;
     node->stats_urgent = 1;
-    pthread_cond_broadcast(&node->cv);   /* the housekeeping thread naps until its next pass */
+    pthread_cond_broadcast(&node->cv);
 }
 
 void ami__stats_persist(ami_node *node, int all)
