@@ -16,16 +16,26 @@ void *ami__housekeeping_main(void *arg)
     int64_t next_stats = ami_time_mono_ms() + node->o.stats_ms;
     int64_t last_hb = ami_time_mono_ms();
     int hb_running = 0;
+    int64_t last_pass = 0;   /* the last stats pass (urgent passes are 100 ms apart at least) */
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
-        ami__cond_wait_ms(&node->cv, &node->mu, 100);
+        /* until the next heartbeat or stats pass, a second at most (the heartbeat that
+         * follows a change of the running count: nothing signals that); a state change
+         * signals (ami__stats_urgent), and is written 100 ms after the last pass at the
+         * soonest: thousands of instances leaving at once make a few passes, not one each.
+         * Not every 100 ms: docs/node.md "Idle cost". */
+        int64_t now0 = ami_time_mono_ms();
+        int64_t nap = (next_hb < next_stats ? next_hb : next_stats) - now0;
+        if (nap > 1000) nap = 1000;
+        if (node->stats_urgent && last_pass + 100 - now0 < nap) nap = last_pass + 100 - now0;
+        if (nap > 0) ami__cond_wait_ms(&node->cv, &node->mu, nap);
         if (node->threads_quit) break;
         pthread_mutex_unlock(&node->mu);
         int64_t now = ami_time_mono_ms();
         pthread_mutex_lock(&node->mu);
         int running = node->running;
-        int urgent = node->stats_urgent;
-        node->stats_urgent = 0;
+        int urgent = node->stats_urgent && now >= last_pass + 100;
+        if (urgent || now >= next_stats) node->stats_urgent = 0;   /* the pass below writes what it was for */
         pthread_mutex_unlock(&node->mu);
         /* on time, and sooner (at most once a second) when the number of running instances changed */
         if (now >= next_hb || (running != hb_running && now >= last_hb + 1000)) {
@@ -37,8 +47,10 @@ void *ami__housekeeping_main(void *arg)
         if (now >= next_stats) {
             ami__stats_persist(node, 0);
             next_stats = now + node->o.stats_ms;
+            last_pass = now;
         } else if (urgent) {
             ami__stats_persist(node, 0);   /* a state change is written at once (only the dirty rows) */
+            last_pass = now;
         }
         pthread_mutex_lock(&node->mu);
     }

@@ -279,8 +279,9 @@ void *ami__election_main(void *arg)
         int quit = node->threads_quit;
         int leaders = node->n_leader;
         if (!quit && !leaders) {
-            /* nothing to elect here: no store watch either; the scheduler signals when that changes */
-            ami__cond_wait_ms(&node->cv, &node->mu, 200);
+            /* nothing to elect here: no store watch either; the scheduler signals when that
+             * changes (under mu, so no signal is missed: the nap is only a backstop) */
+            ami__cond_wait_ms(&node->cv, &node->mu, 5000);
             pthread_mutex_unlock(&node->mu);
             continue;
         }

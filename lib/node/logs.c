@@ -121,7 +121,13 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
             } else {
                 p->bytes = keep;
                 if (node->plog_tail) node->plog_tail->next = p;
-                else node->plog_head = p;
+                else {
+                    node->plog_head = p;
+                    /* the first line since the last flush wakes the log thread (it sleeps while
+                     * nothing is queued); without mu, so a wake can be missed: the thread's
+                     * AMI__LOGS_IDLE_MS nap bounds that */
+                    pthread_cond_broadcast(&node->cv);
+                }
                 node->plog_tail = p;
                 node->plog_count++;
                 node->plog_bytes += keep;
@@ -358,13 +364,31 @@ void ami__logs_flush(ami_node *node)
     json_decref(to_sweep);
 }
 
+/* The log thread's nap while no line is queued (a missed wake waits this long at most). */
+#define AMI__LOGS_IDLE_MS 1000
+
 void *ami__logs_main(void *arg)
 {
     ami_node *node = arg;
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
-        ami__cond_wait_ms(&node->cv, &node->mu, 100);
+        /* every 100 ms while lines come (they are written in batches), else a nap until
+         * the next line: an idle node's log thread wakes once a second, not ten times */
+        pthread_mutex_lock(&node->log_mu);
+        int busy = node->plog_head || node->over_budget;
+        pthread_mutex_unlock(&node->log_mu);
+        ami__cond_wait_ms(&node->cv, &node->mu, busy ? 100 : AMI__LOGS_IDLE_MS);
         if (node->threads_quit) break;
+        pthread_mutex_lock(&node->log_mu);
+        busy = node->plog_head || node->over_budget;
+        pthread_mutex_unlock(&node->log_mu);
+        if (!busy) continue;
+        if (ami_time_mono_ms() < node->logs_next_flush) {
+            /* woken by a first line: let the batch gather for the rest of the 100 ms */
+            ami__cond_wait_ms(&node->cv, &node->mu, node->logs_next_flush - ami_time_mono_ms());
+            if (node->threads_quit) break;
+        }
+        node->logs_next_flush = ami_time_mono_ms() + 100;
         budget_markers(node);
         pthread_mutex_unlock(&node->mu);
         ami__logs_flush(node);

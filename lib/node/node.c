@@ -130,12 +130,12 @@ static void reconcile_one(ami_node *node, ami__worker *w)
             w->waiting = 0;
             if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED;
             w->stats_dirty = 1;
-            node->stats_urgent = 1;
+            ami__stats_urgent(node);
         }
         if (w->state != AMI__ST_NONE && w->state != AMI__ST_STOPPED && w->state != AMI__ST_FINISHED) {
             w->state = AMI__ST_STOPPED;
             w->stats_dirty = 1;
-            node->stats_urgent = 1;
+            ami__stats_urgent(node);
         }
         return;
     }
@@ -179,9 +179,18 @@ void ami__node_reconcile(ami_node *node, ami__worker *w)
     if (unsettled(node, w)) ami__node_attend(node, w);   /* looked at again at the scheduler's next pass */
 }
 
-void ami__node_attend(ami_node *node, ami__worker *w)
+void ami__node_kick(ami_node *node)
 {
     node->kick = 1;
+    if (node->sched_waiting) {
+        node->sched_waiting = 0;
+        ami_store_wake(node->store);   /* wmu after mu: no store lock is held while taking mu */
+    }
+}
+
+void ami__node_attend(ami_node *node, ami__worker *w)
+{
+    ami__node_kick(node);
     if (w->attn) return;
     w->attn = 1;
     w->attn_next = node->attn;
@@ -662,6 +671,10 @@ static void reap_deleted(ami_node *node)
  * matches the registry again.
  */
 #define AMI__RESYNC_QUIET 12
+/* The scheduler's longest sleep in the store watch (see scheduler_main), and its
+ * pace while workers stay unsettled (or lease_mu was busy): what it was always. */
+#define AMI__SCHED_NAP_MS 1000
+#define AMI__SCHED_RETRY_MS 50
 
 static void *scheduler_main(void *arg)
 {
@@ -675,12 +688,17 @@ static void *scheduler_main(void *arg)
     int feed_lost = 0;    /* the feed failed since the last list: list at the next period */
     for (;;) {
         pthread_mutex_lock(&node->mu);
+        node->sched_passes++;
         int quit = node->threads_quit;
         /* only when something happened: an instance left, the registry changed, a lease was released */
         int work = !quit && node->kick;
+        int again = 0;
         if (work) {
             node->kick = 0;
             reconcile_attn(node);
+            /* a kick from the pass itself: some are still unsettled (waiting for room, a
+             * start to retry, a slot to free): the next pass in AMI__SCHED_RETRY_MS */
+            again = node->kick;
         }
         pthread_mutex_unlock(&node->mu);
         /* slots are freed only under lease_mu too (the election thread holds pointers across a pass) */
@@ -694,13 +712,28 @@ static void *scheduler_main(void *arg)
                 pthread_mutex_lock(&node->mu);
                 node->kick = 1;
                 pthread_mutex_unlock(&node->mu);
+                again = 1;
             }
         }
         if (quit) break;
         int64_t now = ami_time_mono_ms();
         int timeout = (int)(node->o.resync_ms - (now - last_sync));
-        if (timeout > 50) timeout = 50;   /* re-check local events (exits, capacity) often */
+        /* sleep until the resync is due: local events (exits, capacity) kick the scheduler
+         * awake (ami__node_kick).  A kick between this and the watch's start is missed
+         * by the wake (the watch counts wakes from its start), hence the cap: rare, and
+         * late by at most AMI__SCHED_NAP_MS.  An idle node's scheduler wakes about once
+         * a second, not twenty times (docs/node.md "Idle cost"). */
+        if (timeout > AMI__SCHED_NAP_MS) timeout = AMI__SCHED_NAP_MS;
         if (timeout < 0) timeout = 0;
+        pthread_mutex_lock(&node->mu);
+        if (again) {
+            if (timeout > AMI__SCHED_RETRY_MS) timeout = AMI__SCHED_RETRY_MS;   /* the kick stays for that pass */
+        } else if (node->kick || node->threads_quit) {
+            timeout = 0;
+        } else {
+            node->sched_waiting = 1;
+        }
+        pthread_mutex_unlock(&node->mu);
         /* a watch that times out says through which commit it vouches for the registry:
          * `seen` moves on to it, so other keys' commits (stats, worker data) never age it
          * into the store's "too old to tell: changed" answer, which would list the registry.
@@ -708,6 +741,9 @@ static void *scheduler_main(void *arg)
          * the change it held back is reported once it is back. */
         ami_versionstamp vs;
         int rc = ami_store_watch(node->store, prefix, seen, timeout, vs);
+        pthread_mutex_lock(&node->mu);
+        node->sched_waiting = 0;
+        pthread_mutex_unlock(&node->mu);
         if (rc == AMI_ETIMEOUT && vs[0] && strcmp(vs, seen) > 0) memcpy(seen, vs, sizeof seen);
         now = ami_time_mono_ms();
         if (rc != 0 && rc != AMI_ETIMEOUT && rc != AMI_ESTOPPED) feed_lost = 1;
@@ -1162,7 +1198,7 @@ AMI_EXTERN(int) ami_node_wait(ami_node *node, const char *sid, int condition, in
             break;
         }
         if (!w) {
-            node->kick = 1;   /* a worker just created: let the scheduler look now */
+            ami__node_kick(node);   /* a worker just created: let the scheduler look now */
             pthread_cond_broadcast(&node->cv);
         }
         /* slices: slot removals and scheduler progress are not signalled on wait_cv */

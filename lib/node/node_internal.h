@@ -246,6 +246,8 @@ struct ami_node {
     int stop_done;
     int threads_quit;         /* service threads must leave */
     int kick;                 /* the scheduler should reconcile node->attn now */
+    int64_t logs_next_flush;  /* the log thread's next flush while lines come (monotonic ms; its own) */
+    int sched_waiting;        /* the scheduler sleeps in its store watch: a kick wakes it (ami__node_kick) */
     ami__worker *attn;        /* the workers whose reconcile may do something (ami__node_attend): a registry
                                * change, an instance that left, a start to retry, a wait for capacity, a
                                * deleted slot to free; every other worker is settled, so a pass costs
@@ -260,6 +262,7 @@ struct ami_node {
     int64_t registry_lists;   /* full registry re-lists so far (the scheduler's O(workers) pass; tests read it) */
     int64_t registry_parsed;  /* registry records parsed by lists and feed reports so far (tests read it) */
     int64_t registry_changes; /* feed reports applied key by key, without a list (tests read it) */
+    int64_t sched_passes;     /* the scheduler's trips round its loop (wake-ups, nearly; tests read it) */
     int64_t reconciles;       /* workers reconciled so far (a quiet node reconciles none; tests read it) */
     int relist_owed;          /* a record waits for a deleted slot to go: list at the next resync period */
     int64_t started_at;
@@ -283,6 +286,10 @@ int ami__node_wants(ami_node *node, const ami__worker *w);
 int ami__node_leader_eligible(ami_node *node, const ami__worker *w);
 /* Have the scheduler reconcile W at its next pass (and wake it); under mu. */
 void ami__node_attend(ami_node *node, ami__worker *w);
+/* Under mu: the scheduler should reconcile node->attn now (node->kick); when it
+ * sleeps in its store watch, ami_store_wake() ends that (every watch on the node's
+ * store returns AMI_ESTOPPED: once per scheduler sleep at most). */
+void ami__node_kick(ami_node *node);
 /* Ask an instance to stop now (interrupting); under mu. */
 void ami__worker_interrupt(ami__worker *w);
 
@@ -345,6 +352,9 @@ int ami__worker_stats_listed(ami_node *node, const ami__worker *w);
 void *ami__housekeeping_main(void *arg);
 /* Persist dirty stats (all when `all`); call without mu. */
 void ami__stats_persist(ami_node *node, int all);
+/* A worker's state changed: its stats row is written now, not at the next pass
+ * (sets stats_urgent and wakes the housekeeping thread); under mu. */
+void ami__stats_urgent(ami_node *node);
 /* Write the heartbeat (or delete it when `remove`). */
 void ami__heartbeat(ami_node *node, int remove);
 /* Write pending log lines to the local store and prune. */

@@ -283,7 +283,7 @@ static void leave(ami_node *node, ami__worker *w)
         w->waiting = w->evict;
     }
     w->stats_dirty = 1;
-    node->stats_urgent = 1;
+    ami__stats_urgent(node);
     /* a policy stop is written into the record (docs/design.md §7), unless the script changed meanwhile */
     json_t *policy_patch = NULL;
     char vs[sizeof w->vs];

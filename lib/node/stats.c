@@ -7,13 +7,18 @@
 #include "util/util.h"
 #include "node/node_internal.h"
 
-/* Unchanged stats are rewritten this often anyway (uptime, lastRunAgo).
- * Workers started together would all come due in the same pass (10,000
- * rows built and committed at once every 30 s, a burst that delayed the
- * timers of every instance): a pass rewrites at most the share of a
- * refresh period's unchanged rows that falls on it (twice that, so a
- * backlog clears), the rest in the passes after, which spreads them. */
-#define AMI__STATS_REFRESH_MS 30000
+/* Unchanged stats are rewritten this often anyway, so that they do not expire
+ * (AMI__STATS_RETENTION_MS): half the retention.  Not more often: a row costs
+ * 12-17 us to build and commit, and 100,000 sleeping workers' rows every 30 s
+ * were 5% of a core by themselves; whether a row's node is alive is its
+ * heartbeat's business (a reader marks the rows of a node without one "lost"),
+ * and a stored row's uptime and lastRunAgo are as of its write (started and
+ * lastRun say the same in absolute time).  Workers started together would all
+ * come due in the same pass (10,000 rows built and committed at once, a burst
+ * that delayed the timers of every instance): a pass rewrites at most the share
+ * of a refresh period's unchanged rows that falls on it (twice that, so a
+ * backlog clears within half the period), the rest in the passes after. */
+#define AMI__STATS_REFRESH_MS (5 * 60 * 1000)
 /* A stats record not rewritten for this long expires: the rows of a node that is gone
  * (killed, or stopped for good) leave the cluster's stats by themselves. */
 #define AMI__STATS_RETENTION_MS (10 * 60 * 1000)
@@ -100,6 +105,15 @@ AMI_EXTERN(int) ami_node_stats(json_t **out, ami_node *node)
     if (*out && corrupt) json_object_set_new(*out, "corruptRecords", corrupt);
     else json_decref(corrupt);
     return *out ? 0 : ami__error_oom();
+}
+
+void ami__stats_urgent(ami_node *node)
+{
+    /* the housekeeping thread naps until its next pass; the first change since its last
+     * pass wakes it (the later ones find the flag set: no wake-up each) */
+    if (node->stats_urgent) return;
+    node->stats_urgent = 1;
+    pthread_cond_broadcast(&node->cv);
 }
 
 void ami__stats_persist(ami_node *node, int all)

@@ -55,11 +55,17 @@
  * The main connection (reads, commits, purges) is used under `mmu`.  watch() uses a
  * second connection (reads only) under its own mutex `wmu` (mmu before wmu): one waiting watcher (the "poller")
  * polls PRAGMA data_version every POLL_MS (POLL_QUIET_MS while the file is quiet) and wakes the others; local commits
- * and wake() signal the condition variable directly.  The poller also purges
+ * and wake() signal the condition variable directly.  Where inotify can watch the
+ * -wal file (every commit of every process writes it: WAL needs all of them on one
+ * host), a thread of the handle blocks on it instead and does the poller's check
+ * at each write, and the poller only looks every POLL_NOTIFIED_MS (and at the next
+ * expiry): an idle watcher costs no wake-ups (a wake-up of a thread of a big
+ * process is not cheap, docs/node.md "Idle cost").  The poller also purges
  * entries as they expire (through the main connection), so expiry shows
  * on the change feed within a few ms while anyone watches; otherwise expired
  * rows are purged by ordinary commits, at most once a second per handle.
  */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -68,6 +74,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,6 +88,7 @@
                                    * wake-ups of an idle node, and another process's commit is
                                    * still seen well within the feed's 50 ms */
 #define POLL_BUSY_MS      250     /* how long after a change the poll stays at POLL_MS */
+#define POLL_NOTIFIED_MS  1000    /* the poll while inotify reports writes to the -wal: a backstop only */
 #define BUSY_TIMEOUT_MS   2       /* SQLite's own busy handler: short */
 #define BUSY_BUDGET_MS    15000   /* our retry budget before AMI_EBUSY */
 #define LOG_KEEP          20000   /* change-log commits kept (and tombstones) */
@@ -197,6 +206,12 @@ typedef struct {
     int dv_hdr_ok;
     int64_t dv_val;         /* what that PRAGMA answered */
     int poller_active;
+    uint64_t polls;         /* data_version checks made by pollers (a test's count of idle wake-ups) */
+    /* the -wal notifier (see the header comment): started by the first poller, stopped by sq_free */
+    int ino_fd, ino_wd;     /* -1: none */
+    int ino_state;          /* 0 not tried, 1 running, 2 unavailable (polling as before), 3 stopping */
+    int ino_started;        /* the thread exists (join it) */
+    pthread_t ino_thr;
     ring_entry ring[RING];  /* our own commits' keys, oldest overwritten first */
     size_t ring_next;
     uint64_t ring_lost;     /* newest vs overwritten in the ring (0: none) */
@@ -927,6 +942,109 @@ static void expire_if_due(sq_backend *b)
     else b->next_exp = ami_time_now_ms() + PURGE_EVERY_MS;    /* an error: back off */
 }
 
+/* A sign that the file may have changed (the poller's check, by a poller or the
+ * notifier): data_version moved, so bump change_seq and wake every watcher.  Under wmu. */
+static void check_moved(sq_backend *b)
+{
+    b->polls++;
+    int64_t dv = data_version(b);
+    if (dv != b->last_dv || dv < 0) {
+        b->last_dv = dv;
+        b->dv_moved_at = ami_time_mono_ms();
+        b->change_seq++;
+        b->next_exp_stale = 1;
+        pthread_cond_broadcast(&b->wcv);
+    }
+}
+
+/* Read what inotify queued without blocking: 1 when the -wal went (IN_IGNORED:
+ * deleted or replaced, or sq_free removed the watch) or the descriptor failed. */
+static int notifier_drain(sq_backend *b)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (;;) {
+        ssize_t n = read(b->ino_fd, buf, sizeof buf);
+        if (n < 0) return errno != EAGAIN && errno != EINTR;
+        for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
+            if (ev->mask & IN_IGNORED) return 1;
+            off += (ssize_t)(sizeof *ev + ev->len);
+        }
+    }
+}
+
+/*
+ * The notifier: sleeps until the -wal is written (by any process), then does the
+ * poller's check.  A commit writes its frames first and publishes them in the
+ * WAL-index (shared memory, no event) after, so the check waits NOTIFY_SETTLE_MS
+ * for the commit to finish (the rest of its writes are read with it), and when
+ * data_version has still not moved (a slow fsync), looks again every POLL_MS for
+ * up to NOTIFY_CHASE_MS; the poller's POLL_NOTIFIED_MS backstop covers the rest.
+ * Stopped by sq_free: inotify_rm_watch queues IN_IGNORED.
+ */
+#define NOTIFY_SETTLE_MS 2
+#define NOTIFY_CHASE_MS  100
+static void *notifier_main(void *arg)
+{
+    sq_backend *b = arg;
+    pthread_setname_np(pthread_self(), "ami-walnotify");   /* not the name of the watcher that started it */
+    for (;;) {
+        struct pollfd pfd = { b->ino_fd, POLLIN, 0 };
+        int gone = poll(&pfd, 1, -1) < 0 && errno != EINTR;
+        if (!gone) {
+            ami__sleep_ms(NOTIFY_SETTLE_MS);
+            gone = notifier_drain(b);
+        }
+        pthread_mutex_lock(&b->wmu);
+        int stop = b->ino_state != 1;
+        int64_t before = b->last_dv;
+        if (!stop) check_moved(b);
+        for (int waited = 0; !stop && !gone && b->last_dv == before && waited < NOTIFY_CHASE_MS; waited += POLL_MS) {
+            pthread_mutex_unlock(&b->wmu);
+            ami__sleep_ms(POLL_MS);
+            gone = notifier_drain(b);
+            pthread_mutex_lock(&b->wmu);
+            stop = b->ino_state != 1;
+            if (!stop) check_moved(b);
+        }
+        if (!stop && gone) {
+            b->ino_state = 2;   /* nothing more will come: the poller polls as before */
+            pthread_cond_broadcast(&b->wcv);
+        }
+        pthread_mutex_unlock(&b->wmu);
+        if (stop || gone) break;
+    }
+    return NULL;
+}
+
+/* Start the notifier once the watch connection holds the file (its -wal exists
+ * from then on).  Under wmu; on any failure the poller polls as before. */
+static void notifier_start(sq_backend *b)
+{
+    if (b->ino_state || b->memory || !b->shm_held) return;
+    b->ino_state = 2;
+    sqlite3_filename f = sqlite3_db_filename(b->wdb, "main");
+    const char *wal = f ? sqlite3_filename_wal(f) : NULL;
+    if (!wal || !*wal) return;
+    int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0) return;
+    int wd = inotify_add_watch(fd, wal, IN_MODIFY);
+    if (wd < 0) {
+        close(fd);
+        return;
+    }
+    b->ino_fd = fd;
+    b->ino_wd = wd;
+    b->ino_state = 1;
+    if (pthread_create(&b->ino_thr, NULL, notifier_main, b)) {
+        b->ino_state = 2;
+        close(fd);
+        b->ino_fd = -1;
+    } else {
+        b->ino_started = 1;
+    }
+}
+
 static int timed_wait(sq_backend *b, int ms)
 {
     return ami__cond_wait_mono_ms(&b->wcv, &b->wmu, ms);
@@ -977,20 +1095,21 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
                 b->poller_active = 1;
                 poller = 1;
             }
+            if (poller) notifier_start(b);
             int slice = !poller ? 200 : now - b->dv_moved_at < POLL_BUSY_MS ? POLL_MS : POLL_QUIET_MS;
+            if (poller && b->ino_state == 1 && !busy) {
+                /* the notifier reports writes: look at the next expiry (and now and then) only */
+                slice = POLL_NOTIFIED_MS;
+                if (b->next_exp_stale) refresh_next_exp(b);
+                int64_t wall = ami_time_now_ms();
+                if (b->next_exp_stale) slice = POLL_QUIET_MS;
+                else if (b->next_exp != INT64_MAX && b->next_exp - wall + 1 < slice)
+                    slice = (int)(b->next_exp - wall + 1);
+            }
             if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
             timed_wait(b, slice > 0 ? slice : 1);
             if (busy) break;
-            if (poller && b->change_seq == seq0) {
-                int64_t dv = data_version(b);
-                if (dv != b->last_dv || dv < 0) {
-                    b->last_dv = dv;
-                    b->dv_moved_at = ami_time_mono_ms();
-                    b->change_seq++;
-                    b->next_exp_stale = 1;
-                    pthread_cond_broadcast(&b->wcv);
-                }
-            }
+            if (poller && b->change_seq == seq0) check_moved(b);
             if (poller) expire_if_due(b);
         }
         if (rc) break;
@@ -1110,6 +1229,15 @@ static void sq_free(ami_store_backend *be)
 {
     sq_backend *b = (sq_backend *)be;
     if (!b) return;
+    pthread_mutex_lock(&b->wmu);
+    int notifier = b->ino_started;
+    if (b->ino_state == 1) b->ino_state = 3;
+    pthread_mutex_unlock(&b->wmu);
+    if (b->ino_fd >= 0) {
+        inotify_rm_watch(b->ino_fd, b->ino_wd);   /* IN_IGNORED ends the notifier's read */
+        if (notifier) pthread_join(b->ino_thr, NULL);
+        close(b->ino_fd);
+    }
     if (b->handle_id && b->db) {
         /* leave `handles` (the others may go back to not logging); alone, our
          * unlogged commits end at the floor */
@@ -1180,6 +1308,7 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     b->base.watch = sq_watch;
     b->base.wake = sq_wake;
     b->base.free = sq_free;
+    b->ino_fd = b->ino_wd = -1;
     b->log_keep = LOG_KEEP;
     b->log_prune_every = LOG_PRUNE_EVERY;
     b->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ami_time_now_ms() ^ (uint64_t)(uintptr_t)b;
@@ -1326,6 +1455,16 @@ int ami__sqlite_data_version(ami_store_backend *be, int64_t *out)
     pthread_mutex_unlock(&b->wmu);
     if (v < 0) return AMI_EBUSY;
     *out = v;
+    return 0;
+}
+
+int ami__sqlite_polls(ami_store_backend *be, uint64_t *out)
+{
+    sq_backend *b = (sq_backend *)be;
+    if (!be || strcmp(be->name, "sqlite")) return AMI_EUNSUPPORTED;
+    pthread_mutex_lock(&b->wmu);
+    *out = b->polls;
+    pthread_mutex_unlock(&b->wmu);
     return 0;
 }
 

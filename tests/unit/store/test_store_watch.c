@@ -384,6 +384,26 @@ static void another_process_is_seen(void)
                total / 1000.0 / rounds, worst / 1000.0, rounds);
 }
 
+/* SQLite: a watch on a quiet file sleeps (the -wal notifier reports writes) instead
+ * of checking PRAGMA data_version every few ms, and still wakes on a commit. */
+static void an_idle_watch_does_not_poll(void)
+{
+    uint64_t p0 = 0, p1 = 0;
+    watcher w;
+    start(&w, "[\"idle\"]", 5000);
+    sleep_ms(100);   /* the first wait starts the notifier */
+    CHECK_RC(ami__sqlite_polls(ami__store_backend(S), &p0));
+    sleep_ms(1500);
+    CHECK_RC(ami__sqlite_polls(ami__store_backend(S), &p1));
+    printf("data_version checks over 1.5 s of an idle watch: %llu\n", (unsigned long long)(p1 - p0));
+    CHECK(p1 - p0 <= 3);   /* polling every POLL_QUIET_MS would be 75 */
+    ami_versionstamp vs;
+    set_key(S, "[\"idle\",1]", vs);
+    pthread_join(w.th, NULL);
+    CHECK_RC(w.rc);
+    CHECK_STR(w.vs, vs);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "child")) return child_main(argv[2], argv[3]);
@@ -403,6 +423,7 @@ int main(int argc, char **argv)
     }
     RUN(expiry_shows_on_the_feed);
     RUN(another_process_is_seen);
+    if (!check_store_is_etcd()) RUN(an_idle_watch_does_not_poll);
     ami_store_free(S);
     return check_done();
 }
