@@ -588,8 +588,9 @@ typedef struct { char name[32]; long ticks; } thr_cpu;
 
 typedef struct { thr_cpu *out; int n, max; } thr_cpu_list;
 
-static void add_thread_cpu(const char *name, const char *fields, void *arg)
+static void add_thread_cpu(const char *name, const char *fields, const char *task_dir, void *arg)
 {
+    (void)task_dir;
     thr_cpu_list *l = arg;
     unsigned long ut = 0, stt = 0;
     /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */

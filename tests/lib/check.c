@@ -172,15 +172,16 @@ int check_etcd_start(char *eps, size_t cap, int members)
     return 1;
 }
 
-int check_each_thread(void (*fn)(const char *name, const char *fields, void *arg), void *arg)
+int check_each_thread(void (*fn)(const char *name, const char *fields, const char *dir, void *arg), void *arg)
 {
     DIR *d = opendir("/proc/self/task");
     int n = 0;
     struct dirent *e;
     while (d && (e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        char path[300], buf[1024], name[32];
-        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        char dir[300], path[320], buf[1024], name[32];
+        snprintf(dir, sizeof dir, "/proc/self/task/%s", e->d_name);
+        snprintf(path, sizeof path, "%s/stat", dir);
         FILE *f = fopen(path, "r");
         if (!f) continue;   /* the thread ended meanwhile */
         size_t len = fread(buf, 1, sizeof buf - 1, f);
@@ -191,7 +192,7 @@ int check_each_thread(void (*fn)(const char *name, const char *fields, void *arg
         if (!lp || !rp || rp < lp || !rp[1]) continue;
         snprintf(name, sizeof name, "%.*s", (int)(rp - lp - 1), lp + 1);
         n++;
-        if (fn) fn(name, rp + 2, arg);
+        if (fn) fn(name, rp + 2, dir, arg);
     }
     if (d) closedir(d);
     return n;

@@ -52,10 +52,11 @@ const char *check_run(char *out, size_t cap, int *rc, const char *cmd);
  * at exit) and writes their endpoints ("127.0.0.1:P[,…]") to `eps`: 1, or 0 with a SKIP line
  * printed when etcd is not installed.  Call it once per process. */
 int check_etcd_start(char *eps, size_t cap, int members);
-/* Calls fn once per thread of this process (/proc/self/task/TID/stat) with the thread's name
- * and its stat fields after the name, from the state on (proc(5): field 3 onwards).
- * fn may be NULL. Returns how many threads were read. */
-int check_each_thread(void (*fn)(const char *name, const char *fields, void *arg), void *arg);
+/* Calls fn once per thread of this process (/proc/self/task/TID/stat) with the thread's name,
+ * its stat fields after the name, from the state on (proc(5): field 3 onwards), and its
+ * directory ("/proc/self/task/TID", for its other files). fn may be NULL. Returns how many
+ * threads were read. */
+int check_each_thread(void (*fn)(const char *name, const char *fields, const char *dir, void *arg), void *arg);
 /* Parse JSON text or abort. */
 json_t *check_json(const char *text);
 /* Compare JSON values; prints both on mismatch. */

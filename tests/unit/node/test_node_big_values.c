@@ -16,8 +16,9 @@
 enum { FAULTS_PER_ITERATION_MAX = 8, MIN_ITERATIONS = 50 };
 
 /* Adds a runner thread's ("ami-run…") minor page faults to *(long long *)arg. */
-static void add_runner_faults(const char *name, const char *fields, void *arg)
+static void add_runner_faults(const char *name, const char *fields, const char *dir, void *arg)
 {
+    (void)dir;
     long long minflt = 0;
     /* state ppid pgrp session tty tpgid flags minflt */
     if (!strncmp(name, "ami-run", 7) && sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %lld", &minflt) == 1)

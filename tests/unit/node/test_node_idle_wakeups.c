@@ -7,7 +7,6 @@
  * 100,000 sleeping workers costs about a millisecond (docs/node.md "Idle cost").
  * A change still reaches the node through the feed (a worker created meanwhile
  * runs, without a registry list). */
-#include <dirent.h>
 #include "check.h"
 #include "node_helpers.h"
 #include "node_counters.h"
@@ -20,38 +19,28 @@ static void tweak(ami_node_options *o)
     o->stats_ms = 2000;
 }
 
+typedef struct { const char *name; long total; } switch_count;
+
+static void add_switches(const char *name, const char *fields, const char *dir, void *arg)
+{
+    (void)fields;
+    switch_count *c = arg;
+    if (strcmp(name, c->name)) return;
+    char path[400], line[200];
+    snprintf(path, sizeof path, "%s/status", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "voluntary_ctxt_switches:", 24)) c->total += atol(line + 24);
+    fclose(f);
+}
+
 /* Voluntary context switches (sleeps ended, nearly) of this process's thread named `name`. */
 static long switches(const char *name)
 {
-    long total = 0;
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[300], comm[64] = "", line[200];
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        if (!fgets(comm, sizeof comm, f)) comm[0] = 0;
-        fclose(f);
-        comm[strcspn(comm, "\n")] = 0;
-        if (strcmp(comm, name)) continue;
-        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
-        if (!(f = fopen(path, "r"))) continue;
-        while (fgets(line, sizeof line, f))
-            if (!strncmp(line, "voluntary_ctxt_switches:", 24)) total += atol(line + 24);
-        fclose(f);
-    }
-    if (d) closedir(d);
-    return total;
-}
-
-static int running(ami_node *n, const char *sid)
-{
-    json_t *s = worker_stats(n, sid);
-    int yes = s && json_is_true(json_object_get(s, "isRunning"));
-    json_decref(s);
-    return yes;
+    switch_count c = { name, 0 };
+    check_each_thread(add_switches, &c);
+    return c.total;
 }
 
 static void idle_scheduler_sleeps(void)
@@ -67,8 +56,7 @@ static void idle_scheduler_sleeps(void)
         sids[i] = make_worker(st, "idle-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
     ami_node *n = open_node(db, "idle-1", tweak);
     CHECK_RC(ami_node_start(n));
-    for (int i = 0; i < 20; i++)
-        for (int t = 0; t < 100 && !running(n, sids[i]); t++) nap_ms(50);
+    CHECK(all_running(n, sids, 20, 10000));
     nap_ms(1500);   /* start-up settles */
     uint64_t p0 = 0, p1 = 0;
     CHECK_RC(ami__sqlite_polls(ami__store_backend(ami_node_store(n)), &p0));
@@ -95,8 +83,8 @@ static void idle_scheduler_sleeps(void)
     /* a change still arrives (through the feed, not a list: the scheduler sleeps in the watch) */
     int64_t l0 = node_counter(n, &n->registry_lists);
     char *last = make_worker(st, "idle-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
-    for (int t = 0; t < 600 && !running(n, last); t++) nap_ms(5);
-    CHECK(running(n, last));
+    for (int t = 0; t < 600 && !stat_running(n, last); t++) nap_ms(5);
+    CHECK(stat_running(n, last));
     CHECK(node_counter(n, &n->registry_lists) == l0);
     ami_node_free(n);
     for (int i = 0; i < 20; i++) free(sids[i]);
