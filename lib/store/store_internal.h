@@ -63,9 +63,10 @@ int ami__store_changes(ami_store *store, const char *after, size_t max, ami__cha
  * read transaction, no table read.  AMI_EUNSUPPORTED for another backend or
  * ":memory:"; AMI_EBUSY when it could not be read. */
 int ami__sqlite_data_version(ami_store_backend *be, int64_t *out);
-/* SQLite: how many times this handle's watchers (or its -wal notifier) looked
- * whether another connection committed (PRAGMA data_version checks): the wake-ups
- * a change feed costs, for tests.  AMI_EUNSUPPORTED for another backend. */
+/* SQLite: how many times this handle's watchers polled whether another connection
+ * committed (PRAGMA data_version checks on a timer, not the -wal notifier's checks,
+ * which follow writes): the idle wake-ups a change feed costs, for tests.
+ * AMI_EUNSUPPORTED for another backend. */
 int ami__sqlite_polls(ami_store_backend *be, uint64_t *out);
 /* SQLite: the earliest expiry (wall ms) after now_ms of any entry, INT64_MAX when none
  * will expire: until then, and while the data version holds, every read answers the

@@ -206,7 +206,8 @@ typedef struct {
     int dv_hdr_ok;
     int64_t dv_val;         /* what that PRAGMA answered */
     int poller_active;
-    uint64_t polls;         /* data_version checks made by pollers (a test's count of idle wake-ups) */
+    uint64_t polls;         /* data_version checks made by pollers (a test's count of idle wake-ups; the
+                             * notifier's checks follow writes and are not counted) */
     /* the -wal notifier (see the header comment): started by the first poller, stopped by sq_free */
     int ino_fd, ino_wd;     /* -1: none */
     int ino_state;          /* 0 not tried, 1 running, 2 unavailable (polling as before), 3 stopping */
@@ -944,9 +945,9 @@ static void expire_if_due(sq_backend *b)
 
 /* A sign that the file may have changed (the poller's check, by a poller or the
  * notifier): data_version moved, so bump change_seq and wake every watcher.  Under wmu. */
-static void check_moved(sq_backend *b)
+static void check_moved(sq_backend *b, int by_poller)
 {
-    b->polls++;
+    if (by_poller) b->polls++;
     int64_t dv = data_version(b);
     if (dv != b->last_dv || dv < 0) {
         b->last_dv = dv;
@@ -978,8 +979,11 @@ static int notifier_drain(sq_backend *b)
  * poller's check.  A commit writes its frames first and publishes them in the
  * WAL-index (shared memory, no event) after, so the check waits NOTIFY_SETTLE_MS
  * for the commit to finish (the rest of its writes are read with it), and when
- * data_version has still not moved (a slow fsync), looks again every POLL_MS for
- * up to NOTIFY_CHASE_MS; the poller's POLL_NOTIFIED_MS backstop covers the rest.
+ * data_version has still not moved (the writer was descheduled between its frames
+ * and the WAL-index, or a slow fsync), looks again after POLL_MS, then after
+ * twice as long each time, for up to NOTIFY_CHASE_MS (about five checks, not
+ * twenty, for a write that publishes nothing: a loaded machine makes those
+ * common); the poller's POLL_NOTIFIED_MS backstop covers the rest.
  * Stopped by sq_free: inotify_rm_watch queues IN_IGNORED.
  */
 #define NOTIFY_SETTLE_MS 2
@@ -998,14 +1002,15 @@ static void *notifier_main(void *arg)
         pthread_mutex_lock(&b->wmu);
         int stop = b->ino_state != 1;
         int64_t before = b->last_dv;
-        if (!stop) check_moved(b);
-        for (int waited = 0; !stop && !gone && b->last_dv == before && waited < NOTIFY_CHASE_MS; waited += POLL_MS) {
+        if (!stop) check_moved(b, 0);
+        for (int waited = 0, nap = POLL_MS; !stop && !gone && b->last_dv == before && waited < NOTIFY_CHASE_MS;
+             waited += nap, nap *= 2) {
             pthread_mutex_unlock(&b->wmu);
-            ami__sleep_ms(POLL_MS);
+            ami__sleep_ms(nap);
             gone = notifier_drain(b);
             pthread_mutex_lock(&b->wmu);
             stop = b->ino_state != 1;
-            if (!stop) check_moved(b);
+            if (!stop) check_moved(b, 0);
         }
         if (!stop && gone) {
             b->ino_state = 2;   /* nothing more will come: the poller polls as before */
@@ -1109,7 +1114,7 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
             if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
             timed_wait(b, slice > 0 ? slice : 1);
             if (busy) break;
-            if (poller && b->change_seq == seq0) check_moved(b);
+            if (poller && b->change_seq == seq0) check_moved(b, 1);
             if (poller) expire_if_due(b);
         }
         if (rc) break;
