@@ -44,6 +44,17 @@ void ami__duk_gc_settle(duk_context *ctx)
 #endif
 }
 
+/* The heap's threads other than thr (coroutines: an async body's, a generator's),
+ * one per call: *h is the walk's place in the heap's object list (NULL to start). */
+static duk_hthread *next_coroutine(duk_hthread *thr, duk_heaphdr **h)
+{
+	*h = *h == NULL ? thr->heap->heap_allocated : DUK_HEAPHDR_GET_NEXT(thr->heap, *h);
+	for (; *h != NULL; *h = DUK_HEAPHDR_GET_NEXT(thr->heap, *h))
+		if (DUK_HEAPHDR_IS_OBJECT(*h) && DUK_HOBJECT_IS_THREAD((duk_hobject *) *h) && (duk_hthread *) *h != thr)
+			return (duk_hthread *) *h;
+	return NULL;
+}
+
 void ami__duk_valstack_trim(duk_context *ctx, int coroutines)
 {
 	duk_hthread *thr = (duk_hthread *) ctx;
@@ -59,22 +70,19 @@ void ami__duk_valstack_trim(duk_context *ctx, int coroutines)
 		(void) duk__resize_valstack(thr, keep);
 	}
 	if (coroutines) {
-		duk_heaphdr *h;
-		for (h = thr->heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(thr->heap, h))
-			if (DUK_HEAPHDR_IS_OBJECT(h) && DUK_HOBJECT_IS_THREAD((duk_hobject *) h) && (duk_hthread *) h != thr)
-				duk_valstack_shrink_check_nothrow((duk_hthread *) h, 1);
+		duk_heaphdr *h = NULL;
+		duk_hthread *co;
+		while ((co = next_coroutine(thr, &h)) != NULL) duk_valstack_shrink_check_nothrow(co, 1);
 	}
 }
 
 duk_size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines)
 {
-	duk_hthread *thr = (duk_hthread *) ctx;
-	duk_heaphdr *h;
+	duk_hthread *thr = (duk_hthread *) ctx, *co;
+	duk_heaphdr *h = NULL;
 	duk_size_t n = 0;
 	if (!coroutines) return (duk_size_t) (thr->valstack_alloc_end - thr->valstack);
-	for (h = thr->heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(thr->heap, h))
-		if (DUK_HEAPHDR_IS_OBJECT(h) && DUK_HOBJECT_IS_THREAD((duk_hobject *) h) && (duk_hthread *) h != thr)
-			n += (duk_size_t) (((duk_hthread *) h)->valstack_alloc_end - ((duk_hthread *) h)->valstack);
+	while ((co = next_coroutine(thr, &h)) != NULL) n += (duk_size_t) (co->valstack_alloc_end - co->valstack);
 	return n;
 }
 
