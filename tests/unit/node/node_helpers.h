@@ -13,13 +13,31 @@ static inline void nap_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* The store URI of `db`, a SQLite path or a store URI already, written into out; returns out. */
+static inline const char *node_store_uri(char *out, size_t cap, const char *db)
+{
+    snprintf(out, cap, "%s%s", strstr(db, "://") ? "" : "sqlite:", db);
+    return out;
+}
+
+/* A handle of its own on the store open_node(db, …) opens (the test's view of it); exits on error. */
+static inline ami_store *open_store(const char *db)
+{
+    char uri[600];
+    ami_store *st = NULL;
+    if (ami_store_open(&st, node_store_uri(uri, sizeof uri, db))) {
+        fprintf(stderr, "ami_store_open: %s\n", ami_error_last());
+        exit(1);
+    }
+    return st;
+}
+
 /* Short leases so tests run fast (docs/design.md §6: 1000/300/100). */
 static inline ami_node *open_node(const char *db, const char *nid, void (*tweak)(ami_node_options *))
 {
     ami_node_options o = AMI_NODE_OPTIONS_INIT;
     char uri[600];
-    snprintf(uri, sizeof uri, "%s%s", strstr(db, "://") ? "" : "sqlite:", db);   /* a SQLite path, or a store URI */
-    o.store_uri = uri;
+    o.store_uri = node_store_uri(uri, sizeof uri, db);
     o.nid = nid;
     o.lease_ms = 1000;
     o.renew_ms = 300;

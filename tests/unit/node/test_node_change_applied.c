@@ -24,10 +24,7 @@ enum { N = 40 };
 /* The claim on the store at `uri` (what open_node takes: a SQLite path or an etcd:// URI). */
 static void changes_do_not_list(const char *db)
 {
-    ami_store *st = NULL;
-    char uri[700];
-    snprintf(uri, sizeof uri, "%s%s", strstr(db, "://") ? "" : "sqlite:", db);
-    CHECK_RC(ami_store_open(&st, uri));
+    ami_store *st = open_store(db);
     char *sid[N];
     for (int i = 0; i < N; i++)
         sid[i] = make_worker(st, "c-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");

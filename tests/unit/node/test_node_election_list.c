@@ -22,11 +22,9 @@ static void tweak(ami_node_options *o)
 
 static void passes_look_at_leaders_only(void)
 {
-    char db[400], uri[500];
+    char db[400];
     snprintf(db, sizeof db, "%s", check_path("e.db"));
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
-    ami_store *st = NULL;
-    CHECK_RC(ami_store_open(&st, uri));
+    ami_store *st = open_store(db);
     char *sid[N];
     for (int i = 0; i < N; i++)
         sid[i] = make_worker(st, "e-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");

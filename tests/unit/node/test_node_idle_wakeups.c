@@ -47,10 +47,7 @@ static void idle_scheduler_sleeps(void)
 {
     char db[400];
     snprintf(db, sizeof db, "%s", check_path("idle.db"));
-    ami_store *st = NULL;
-    char uri[700];
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
-    CHECK_RC(ami_store_open(&st, uri));
+    ami_store *st = open_store(db);
     char *sids[20];
     for (int i = 0; i < 20; i++)
         sids[i] = make_worker(st, "idle-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");

@@ -24,10 +24,7 @@ static void quiet_registry_is_not_relisted(void)
 {
     char db[400];
     snprintf(db, sizeof db, "%s", check_path("q.db"));
-    ami_store *st = NULL;
-    char uri[700];
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
-    CHECK_RC(ami_store_open(&st, uri));
+    ami_store *st = open_store(db);
     char *sid = make_worker(st, "q-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
     char *writer = make_worker(st, "q-1", "{\"active\":true,\"priority\":\"critical\",\"scriptContent\":"
                                           "\"for (let i = 0; i < 400; i++) { await Stels.net.set(['busy', i], i); if (i % 50 == 49) await Stels.sleep(10); }\"}");

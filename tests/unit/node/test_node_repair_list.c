@@ -59,11 +59,9 @@ static int two_lists(ami_node *n)
 
 static void repair_parses_what_differs(void)
 {
-    char db[400], uri[500];
+    char db[400];
     snprintf(db, sizeof db, "%s", check_path("r.db"));
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
-    ami_store *st = NULL;
-    CHECK_RC(ami_store_open(&st, uri));
+    ami_store *st = open_store(db);
     char *sid[N];
     for (int i = 0; i < N; i++)
         sid[i] = make_worker(st, "r-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");

@@ -108,10 +108,7 @@ static int64_t first_iteration(const char *name, int read, int64_t *term, int64_
 {
     char db[400];
     snprintf(db, sizeof db, "%s", check_path(name));
-    ami_store *st = NULL;
-    char uri[700];
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
-    CHECK_RC(ami_store_open(&st, uri));
+    ami_store *st = open_store(db);
     char *sid = make_worker(st, "s-1", "{\"active\":true,\"executionMode\":\"leader\",\"scriptContent\":"
                                        "\"await Stels.net.set(['tick', Stels.config.sid], Date.now());\"}");
     slow *s = NULL;

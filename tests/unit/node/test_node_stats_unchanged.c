@@ -33,10 +33,7 @@ static void unchanged_rows_are_not_rewritten(void)
 {
     char db[400];
     snprintf(db, sizeof db, "%s", check_path("u.db"));
-    ami_store *st = NULL;
-    char uri[700];
-    snprintf(uri, sizeof uri, "sqlite:%s", db);
-    CHECK_RC(ami_store_open(&st, uri));
+    ami_store *st = open_store(db);
     char *sids[N];
     for (int i = 0; i < N; i++)
         sids[i] = make_worker(st, "u-1", "{\"active\":true,\"scriptContent\":\"await Stels.sleep(3600000);\"}");
