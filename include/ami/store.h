@@ -216,6 +216,21 @@ AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const ch
 /** Make every ami_store_watch() waiting on this handle return AMI_ESTOPPED now (any thread; later watches are unaffected). */
 AMI_EXTERN(void) ami_store_wake(ami_store *store);
 
+/** How many times ami_store_wake() has been called on this handle (0 for NULL); see ami_store_watch_unless_woken(). */
+AMI_EXTERN(uint64_t) ami_store_wakes(ami_store *store);
+
+/**
+ * ami_store_watch(), but it also returns AMI_ESTOPPED, at once, when ami_store_wake()
+ * was called after `wakes` was read from ami_store_wakes() — even before this call
+ * began.  A thread that decides to wait under its own lock reads the count there, and
+ * the thread that wakes it (taking the same lock, then calling ami_store_wake) cannot
+ * slip between that decision and the watch's start.  With a backend of version 1
+ * (no watch_from) only a wake before the call is seen early; one in the moment the
+ * call begins may be missed.  Errors: as ami_store_watch().
+ */
+AMI_EXTERN(int) ami_store_watch_unless_woken(ami_store *store, const json_t *prefix, const char *after,
+                                             int timeout_ms, uint64_t wakes, ami_versionstamp vs);
+
 /* ---- helpers ---- */
 
 /*

@@ -41,6 +41,7 @@ struct ami_store {
     ami_store_op *ops;
     size_t ops_cap;
     char *temp_dir;   /* ami_store_open_temp: removed with everything in it on free */
+    uint64_t wakes;   /* ami_store_wake calls (atomic): the backend counts the same wake()s */
 };
 
 /* A batch keeps its keys and value texts in one arena; ops refer to offsets. */
@@ -66,8 +67,9 @@ AMI_EXTERN(int) ami_store_open_backend(ami_store **out, ami_store_backend *backe
     if (!out) return ami__error_set(AMI_EINVAL, "out is NULL");
     *out = NULL;
     if (!backend) return ami__error_set(AMI_EINVAL, "backend is NULL");
-    if (backend->version != AMI_STORE_BACKEND_VERSION)
-        return ami__error_set(AMI_EINVAL, "store backend version %u is not %d", backend->version,
+    /* a version 1 struct ends before watch_from: accepted, and never read past its end */
+    if (backend->version != 1 && backend->version != AMI_STORE_BACKEND_VERSION)
+        return ami__error_set(AMI_EINVAL, "store backend version %u is not 1 or %d", backend->version,
                               AMI_STORE_BACKEND_VERSION);
     if (!backend->get || !backend->list || !backend->commit || !backend->current || !backend->free)
         return ami__error_set(AMI_EINVAL, "store backend \"%s\" lacks a required method",
@@ -763,8 +765,9 @@ AMI_EXTERN(int) ami_store_current(ami_store *store, ami_versionstamp vs)
     return rc;
 }
 
-AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const char *after, int timeout_ms,
-                                ami_versionstamp vs)
+/* ami_store_watch, and with `wakes` (non-NULL) ami_store_watch_unless_woken */
+static int watch(ami_store *store, const json_t *prefix, const char *after, int timeout_ms, const uint64_t *wakes,
+                 ami_versionstamp vs)
 {
     ami_versionstamp tmpvs;
     if (!vs) vs = tmpvs;
@@ -775,18 +778,44 @@ AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const ch
     uint64_t c;
     int rc = ami__vs_parse(&c, after);
     if (rc) return rc;
+    ami_store_watch_from_fn from = store->be->version >= 2 ? store->be->watch_from : NULL;
+    if (wakes && !from && ami_store_wakes(store) != *wakes)
+        return ami__error_set(AMI_ESTOPPED, "watch stopped by ami_store_wake()");
     /* not under store->mu: the backend serves watch from its own connection */
     ami_buf p = AMI_BUF_INIT;
     if (prefix && (rc = ami__key_encode_any(&p, prefix))) return rc;
-    rc = store->be->watch(store->be, (const unsigned char *)p.ptr, p.size, after ? after : "", timeout_ms, vs);
+    const char *a = after ? after : "";
+    if (wakes && from) rc = from(store->be, (const unsigned char *)p.ptr, p.size, a, timeout_ms, *wakes, vs);
+    else rc = store->be->watch(store->be, (const unsigned char *)p.ptr, p.size, a, timeout_ms, vs);
     ami_buf_dispose(&p);
     if (rc && rc != AMI_ETIMEOUT) vs[0] = '\0';   /* a timeout's vs says how far it vouches */
     return rc;
 }
 
+AMI_EXTERN(int) ami_store_watch(ami_store *store, const json_t *prefix, const char *after, int timeout_ms,
+                                ami_versionstamp vs)
+{
+    return watch(store, prefix, after, timeout_ms, NULL, vs);
+}
+
+AMI_EXTERN(int) ami_store_watch_unless_woken(ami_store *store, const json_t *prefix, const char *after,
+                                             int timeout_ms, uint64_t wakes, ami_versionstamp vs)
+{
+    return watch(store, prefix, after, timeout_ms, &wakes, vs);
+}
+
 AMI_EXTERN(void) ami_store_wake(ami_store *store)
 {
-    if (store && store->be->wake) store->be->wake(store->be);
+    if (!store || !store->be->wake) return;
+    /* counted before the backend's own count moves: a reader of the new count may see the
+     * backend one behind, which ends its watch at once — the wake is on its way anyway */
+    __atomic_add_fetch(&store->wakes, 1, __ATOMIC_SEQ_CST);
+    store->be->wake(store->be);
+}
+
+AMI_EXTERN(uint64_t) ami_store_wakes(ami_store *store)
+{
+    return store ? __atomic_load_n(&store->wakes, __ATOMIC_SEQ_CST) : 0;
 }
 
 AMI_EXTERN(json_t *) ami_entry_value(const json_t *entry)

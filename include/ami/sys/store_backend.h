@@ -20,7 +20,8 @@
 extern "C" {
 #endif
 
-#define AMI_STORE_BACKEND_VERSION 1
+/* 2 added watch_from; a version 1 backend (without it) is still accepted. */
+#define AMI_STORE_BACKEND_VERSION 2
 
 /* Capability bits AMI_STORE_CAP_* are in ami/store.h. */
 
@@ -40,6 +41,11 @@ typedef int (*ami_store_list_cb)(const unsigned char *key, size_t key_len, const
                                  size_t value_len, const char *versionstamp, void *payload);
 
 typedef struct ami_store_backend ami_store_backend;
+
+/** The type of ami_store_backend.watch_from. */
+typedef int (*ami_store_watch_from_fn)(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len,
+                                       const char *after, int timeout_ms, uint64_t wakes, ami_versionstamp vs);
+
 struct ami_store_backend {
     unsigned int version;        /* AMI_STORE_BACKEND_VERSION */
     unsigned int capabilities;   /* AMI_STORE_CAP_* */
@@ -80,12 +86,23 @@ struct ami_store_backend {
 
     /** Close and free the backend. */
     void (*free)(ami_store_backend *be);
+
+    /* ---- version 2 ---- */
+
+    /**
+     * Optional (NULL = the front end falls back to watch()): watch(), except that
+     * AMI_ESTOPPED is returned as soon as the backend has had a number of wake() calls
+     * other than `wakes`, counted from its creation — so a wake() made after the caller
+     * read that count (ami_store_wakes) but before this call began still ends it at once.
+     * Same threading as watch().
+     */
+    ami_store_watch_from_fn watch_from;
 };
 
 /**
  * Wrap a backend in a store handle.  On success the store owns `backend`
  * (its free() runs in ami_store_free); on failure the caller still owns it.
- * Errors: AMI_EINVAL (NULL, wrong version, or a required method missing).
+ * Errors: AMI_EINVAL (NULL, a version other than 1 or 2, or a required method missing).
  */
 AMI_EXTERN(int) ami_store_open_backend(ami_store **out, ami_store_backend *backend);
 

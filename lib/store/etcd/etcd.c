@@ -842,7 +842,7 @@ static int watch_peek(ec_backend *b, CURLM *multi, CURL *c, const char *ep, cons
 
 /* A watch of its own (a stream from `a`+1), for an `after` older than the hub's log. */
 static int watch_direct(ec_backend *b, const unsigned char *prefix, size_t prefix_len, uint64_t a, int timeout_ms,
-                        ami_versionstamp vs)
+                        const uint64_t *wakes, ami_versionstamp vs)
 {
     int rc = 0;
     ami_buf k = AMI_BUF_INIT, end = AMI_BUF_INIT;
@@ -872,7 +872,7 @@ static int watch_direct(ec_backend *b, const unsigned char *prefix, size_t prefi
     setup_easy(b, c);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, b->whdrs);
     pthread_mutex_lock(&b->wmu);
-    uint64_t gen = b->wake_gen;
+    uint64_t gen = wakes ? *wakes : b->wake_gen;
     size_t ep = b->ep_hint;
     me.next = b->watchers;
     b->watchers = &me;
@@ -1169,9 +1169,10 @@ static int timed_wait(ec_backend *b, int ms)
 /*
  * watch: served from the hub's log when `after` is within it (the first watch
  * starts the hub from its `after`); an older `after` gets a stream of its own.
+ * `wakes` (NULL = the count at the start) is the wake() count the watch began at.
  */
-static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
-                    int timeout_ms, ami_versionstamp vs)
+static int watch_counted(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
+                         int timeout_ms, const uint64_t *wakes, ami_versionstamp vs)
 {
     ec_backend *b = (ec_backend *)be;
     vs[0] = '\0';
@@ -1182,9 +1183,9 @@ static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     if (!b->hub_state && a > 0) (void)hub_start(b, (int64_t)a + 1);   /* on failure: direct watches */
     if (b->hub_state != 1 || (int64_t)a + 1 < b->hub_start) {
         pthread_mutex_unlock(&b->wmu);
-        return watch_direct(b, prefix, prefix_len, a, timeout_ms, vs);
+        return watch_direct(b, prefix, prefix_len, a, timeout_ms, wakes, vs);
     }
-    uint64_t gen = b->wake_gen;
+    uint64_t gen = wakes ? *wakes : b->wake_gen;
     int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
     /* a hub started moments ago may still be replaying the history it started from */
     if (deadline >= 0 && deadline < b->hub_born + HISTORY_WAIT_MS) deadline = b->hub_born + HISTORY_WAIT_MS;
@@ -1247,6 +1248,18 @@ int ami__etcd_changes(ami_store_backend *be, const char *after, size_t max, ami_
     }
     pthread_mutex_unlock(&b->wmu);
     return missed;
+}
+
+static int ec_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
+                    int timeout_ms, ami_versionstamp vs)
+{
+    return watch_counted(be, prefix, prefix_len, after, timeout_ms, NULL, vs);
+}
+
+static int ec_watch_from(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
+                         int timeout_ms, uint64_t wakes, ami_versionstamp vs)
+{
+    return watch_counted(be, prefix, prefix_len, after, timeout_ms, &wakes, vs);
 }
 
 static void ec_wake(ami_store_backend *be)
@@ -1396,6 +1409,7 @@ int ami__etcd_backend_open(ami_store_backend **out, const char *uri)
     b->base.watch = ec_watch;
     b->base.wake = ec_wake;
     b->base.free = ec_free;
+    b->base.watch_from = ec_watch_from;
     b->timeout_ms = DEFAULT_TIMEOUT_MS;
     b->page = DEFAULT_PAGE;
     pthread_mutex_init(&b->wmu, NULL);

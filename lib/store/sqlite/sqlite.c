@@ -1055,8 +1055,9 @@ static int timed_wait(sq_backend *b, int ms)
     return ami__cond_wait_mono_ms(&b->wcv, &b->wmu, ms);
 }
 
-static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
-                    int timeout_ms, ami_versionstamp vs)
+/* watch and watch_from: `wakes` (NULL = the count at the start) is the wake() count this watch began at */
+static int watch_counted(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
+                         int timeout_ms, const uint64_t *wakes, ami_versionstamp vs)
 {
     sq_backend *b = (sq_backend *)be;
     vs[0] = '\0';
@@ -1083,7 +1084,7 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
 
     sqlite3_int64 quiet = 0;   /* nothing matched through this commit */
     pthread_mutex_lock(&b->wmu);
-    uint64_t gen = b->wake_gen;
+    uint64_t gen = wakes ? *wakes : b->wake_gen;
     for (;;) {
         if (b->wake_gen != gen) { rc = AMI_ESTOPPED; break; }
         uint64_t seq0 = b->change_seq;
@@ -1133,6 +1134,18 @@ static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t p
     if (hi != small && hi != &any_hi) ami_free(hi);
     if (rc && rc != AMI_ETIMEOUT) vs[0] = '\0';
     return rc;
+}
+
+static int sq_watch(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
+                    int timeout_ms, ami_versionstamp vs)
+{
+    return watch_counted(be, prefix, prefix_len, after, timeout_ms, NULL, vs);
+}
+
+static int sq_watch_from(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
+                         int timeout_ms, uint64_t wakes, ami_versionstamp vs)
+{
+    return watch_counted(be, prefix, prefix_len, after, timeout_ms, &wakes, vs);
 }
 
 static void sq_wake(ami_store_backend *be)
@@ -1313,6 +1326,7 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     b->base.watch = sq_watch;
     b->base.wake = sq_wake;
     b->base.free = sq_free;
+    b->base.watch_from = sq_watch_from;
     b->ino_fd = b->ino_wd = -1;
     b->log_keep = LOG_KEEP;
     b->log_prune_every = LOG_PRUNE_EVERY;

@@ -62,6 +62,12 @@ static int s_watch(ami_store_backend *be, const unsigned char *p, size_t pl, con
     slow *s = (slow *)be;
     return s->real->watch(s->real, p, pl, after, ms, vs);
 }
+static int s_watch_from(ami_store_backend *be, const unsigned char *p, size_t pl, const char *after, int ms,
+                        uint64_t wakes, ami_versionstamp vs)
+{
+    slow *s = (slow *)be;
+    return s->real->watch_from(s->real, p, pl, after, ms, wakes, vs);
+}
 static void s_wake(ami_store_backend *be)
 {
     slow *s = (slow *)be;
@@ -89,6 +95,7 @@ static ami_store *open_slow(const char *db, slow **out)
     s->base.watch = s_watch;
     s->base.wake = s_wake;
     s->base.free = s_free;
+    s->base.watch_from = s_watch_from;
     json_t *k = ami_key_new("ami", "leader", NULL);
     REQUIRE(ami_key_encode(&s->lease_prefix, k) == 0);
     json_decref(k);

@@ -19,6 +19,8 @@ typedef struct {
     ami_store_op last_ops[4];
     int64_t expire_at;
     int *freed_flag;
+    int watch_calls, watch_from_calls, wake_calls;
+    uint64_t watch_from_wakes;
 } fake;
 
 static int f_get(ami_store_backend *be, const unsigned char *key, size_t key_len, ami_buf *value, ami_versionstamp vs)
@@ -63,6 +65,24 @@ static int f_commit(ami_store_backend *be, const ami_store_op *ops, size_t n, in
 
 static int f_current(ami_store_backend *be, ami_versionstamp vs) { (void)be; strcpy(vs, "00000000000000080000"); return 0; }
 static void f_free(ami_store_backend *be) { fake *f = (fake *)be; *f->freed_flag = 1; free(f); }
+
+static int f_watch(ami_store_backend *be, const unsigned char *p, size_t pl, const char *after, int ms,
+                   ami_versionstamp vs)
+{
+    (void)p; (void)pl; (void)after; (void)ms; (void)vs;
+    ((fake *)be)->watch_calls++;
+    return AMI_ETIMEOUT;
+}
+static int f_watch_from(ami_store_backend *be, const unsigned char *p, size_t pl, const char *after, int ms,
+                        uint64_t wakes, ami_versionstamp vs)
+{
+    (void)p; (void)pl; (void)after; (void)ms; (void)vs;
+    fake *f = (fake *)be;
+    f->watch_from_calls++;
+    f->watch_from_wakes = wakes;
+    return AMI_ETIMEOUT;
+}
+static void f_wake(ami_store_backend *be) { ((fake *)be)->wake_calls++; }
 
 static fake *new_fake(unsigned caps, int *freed)
 {
@@ -174,10 +194,55 @@ static void enforces_capabilities(void)
     json_decref(k); json_decref(v);
 }
 
+/* A version 1 backend (no watch_from) still opens; ami_store_watch_unless_woken sees a
+ * wake made before it began from the front end's count.  A version 2 backend is handed
+ * the caller's count, counted like its own wake() calls. */
+static void watch_from_by_version(void)
+{
+    int freed = 0;
+    fake *f = new_fake(AMI_STORE_CAP_WATCH, &freed);
+    f->base.version = 1;
+    f->base.watch = f_watch;
+    f->base.wake = f_wake;
+    f->base.watch_from = f_watch_from;   /* past a version 1 struct's end: never read */
+    ami_store *s = NULL;
+    CHECK_RC(ami_store_open_backend(&s, &f->base));
+    ami_versionstamp vs;
+    uint64_t n = ami_store_wakes(s);
+    CHECK(n == 0);
+    ami_store_wake(s);
+    CHECK_INT(f->wake_calls, 1);
+    CHECK(ami_store_wakes(s) == 1);
+    CHECK_INT(ami_store_watch_unless_woken(s, NULL, "", 1000, n, vs), AMI_ESTOPPED);
+    CHECK_INT(f->watch_calls, 0);
+    CHECK_INT(ami_store_watch_unless_woken(s, NULL, "", 10, ami_store_wakes(s), vs), AMI_ETIMEOUT);
+    CHECK_INT(f->watch_calls, 1);
+    CHECK_INT(f->watch_from_calls, 0);
+    ami_store_free(s);
+    CHECK_INT(freed, 1);
+
+    freed = 0;
+    f = new_fake(AMI_STORE_CAP_WATCH, &freed);
+    f->base.watch = f_watch;
+    f->base.wake = f_wake;
+    f->base.watch_from = f_watch_from;
+    CHECK_RC(ami_store_open_backend(&s, &f->base));
+    ami_store_wake(s);
+    ami_store_wake(s);
+    CHECK_INT(ami_store_watch_unless_woken(s, NULL, "", 10, 1, vs), AMI_ETIMEOUT);   /* the backend decides */
+    CHECK_INT(f->watch_from_calls, 1);
+    CHECK(f->watch_from_wakes == 1);
+    CHECK_INT(ami_store_watch(s, NULL, "", 10, vs), AMI_ETIMEOUT);
+    CHECK_INT(f->watch_calls, 1);
+    ami_store_free(s);
+    CHECK_INT(freed, 1);
+}
+
 int main(void)
 {
     RUN(refuses_bad_backends);
     RUN(drives_the_vtable);
     RUN(enforces_capabilities);
+    RUN(watch_from_by_version);
     return check_done();
 }

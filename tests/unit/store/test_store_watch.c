@@ -143,6 +143,38 @@ static void wake_stops_waiters(void)
     json_decref(p);
 }
 
+/* ami_store_watch_unless_woken: a wake after the count was read ends the watch even
+ * when it came before the watch began (the scheduler's kick-before-sleep race) */
+static void a_wake_before_the_watch_still_ends_it(void)
+{
+    json_t *p = check_json("[\"never\"]");
+    ami_versionstamp cur, got;
+    CHECK_RC(ami_store_current(S, cur));
+    uint64_t n = ami_store_wakes(S);
+    ami_store_wake(S);
+    CHECK(ami_store_wakes(S) == n + 1);
+    int64_t t0 = mono_us();
+    CHECK_INT(ami_store_watch_unless_woken(S, p, cur, 5000, n, got), AMI_ESTOPPED);
+    CHECK(mono_us() - t0 < 1000000);
+    /* the backend itself honours the count (the front end's own look comes before the
+     * backend's start, and a wake between the two is only seen there) */
+    ami_store_backend *be = ami__store_backend(S);
+    REQUIRE(be->version >= 2 && be->watch_from);
+    ami_buf enc = AMI_BUF_INIT;
+    CHECK_RC(ami_key_encode(&enc, p));
+    t0 = mono_us();
+    CHECK_INT(be->watch_from(be, (const unsigned char *)enc.ptr, enc.size, cur, 5000, n, got), AMI_ESTOPPED);
+    CHECK(mono_us() - t0 < 1000000);
+    /* counted from the backend's creation, like the front end's count */
+    CHECK_INT(be->watch_from(be, (const unsigned char *)enc.ptr, enc.size, cur, 30, n + 1, got), AMI_ETIMEOUT);
+    ami_buf_dispose(&enc);
+    /* with the count read now, it waits as ami_store_watch does */
+    t0 = mono_us();
+    CHECK_INT(ami_store_watch_unless_woken(S, p, cur, 50, ami_store_wakes(S), got), AMI_ETIMEOUT);
+    CHECK(mono_us() - t0 >= 40000);
+    json_decref(p);
+}
+
 static void watch_does_not_block_the_handle(void)
 {
     watcher w;
@@ -413,6 +445,7 @@ int main(int argc, char **argv)
     RUN(other_prefixes_do_not_wake);
     RUN(past_commits_return_at_once);
     RUN(wake_stops_waiters);
+    RUN(a_wake_before_the_watch_still_ends_it);
     RUN(watch_does_not_block_the_handle);
     RUN(another_handle_is_seen);
     if (check_store_is_etcd()) {
