@@ -19,6 +19,7 @@
 static void over_budget_add(ami_node *node, ami__worker *w)
 {
     if (w->lb_listed) return;
+    if (!node->over_budget) pthread_cond_broadcast(&node->logs_cv);   /* the log thread may be napping */
     w->lb_listed = 1;
     w->lb_next = node->over_budget;
     node->over_budget = w;
@@ -124,9 +125,8 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
                 else {
                     node->plog_head = p;
                     /* the first line since the last flush wakes the log thread (it sleeps while
-                     * nothing is queued); without mu, so a wake can be missed: the thread's
-                     * AMI__LOGS_IDLE_MS nap bounds that */
-                    pthread_cond_broadcast(&node->cv);
+                     * nothing is queued, looking under log_mu, so this wake cannot be missed) */
+                    pthread_cond_broadcast(&node->logs_cv);
                 }
                 node->plog_tail = p;
                 node->plog_count++;
@@ -364,37 +364,32 @@ void ami__logs_flush(ami_node *node)
     json_decref(to_sweep);
 }
 
-/* The log thread's nap while no line is queued (a missed wake waits this long at most). */
-#define AMI__LOGS_IDLE_MS 1000
+/* The log thread's nap while no line is queued: only a backstop, every wake comes under log_mu. */
+#define AMI__LOGS_IDLE_MS 5000
+
+static int logs_quit(ami_node *node) { return __atomic_load_n(&node->threads_quit, __ATOMIC_ACQUIRE); }
 
 void *ami__logs_main(void *arg)
 {
     ami_node *node = arg;
-    pthread_mutex_lock(&node->mu);
-    while (!node->threads_quit) {
-        /* every 100 ms while lines come (they are written in batches), else a nap until
-         * the next line: an idle node's log thread wakes once a second, not ten times */
+    for (;;) {
+        /* a nap until the first line (an idle node's log thread does not wake every 100 ms);
+         * the look and the wait are under log_mu, which the line's producer holds to wake us */
         pthread_mutex_lock(&node->log_mu);
-        int busy = node->plog_head || node->over_budget;
+        while (!logs_quit(node) && !node->plog_head && !node->over_budget)
+            ami__cond_wait_ms(&node->logs_cv, &node->log_mu, AMI__LOGS_IDLE_MS);
+        /* then let the batch gather: lines are written at most every 100 ms */
+        int64_t now;
+        while (!logs_quit(node) && (now = ami_time_mono_ms()) < node->logs_next_flush)
+            ami__cond_wait_ms(&node->logs_cv, &node->log_mu, node->logs_next_flush - now);
         pthread_mutex_unlock(&node->log_mu);
-        ami__cond_wait_ms(&node->cv, &node->mu, busy ? 100 : AMI__LOGS_IDLE_MS);
-        if (node->threads_quit) break;
-        pthread_mutex_lock(&node->log_mu);
-        busy = node->plog_head || node->over_budget;
-        pthread_mutex_unlock(&node->log_mu);
-        if (!busy) continue;
-        if (ami_time_mono_ms() < node->logs_next_flush) {
-            /* woken by a first line: let the batch gather for the rest of the 100 ms */
-            ami__cond_wait_ms(&node->cv, &node->mu, node->logs_next_flush - ami_time_mono_ms());
-            if (node->threads_quit) break;
-        }
+        if (logs_quit(node)) break;
         node->logs_next_flush = ami_time_mono_ms() + 100;
+        pthread_mutex_lock(&node->mu);
         budget_markers(node);
         pthread_mutex_unlock(&node->mu);
         ami__logs_flush(node);
-        pthread_mutex_lock(&node->mu);
     }
-    pthread_mutex_unlock(&node->mu);
     return NULL;
 }
 

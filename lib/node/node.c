@@ -671,9 +671,7 @@ static void reap_deleted(ami_node *node)
  * matches the registry again.
  */
 #define AMI__RESYNC_QUIET 12
-/* The scheduler's longest sleep in the store watch (see scheduler_main), and its
- * pace while workers stay unsettled (or lease_mu was busy): what it was always. */
-#define AMI__SCHED_NAP_MS 1000
+/* The scheduler's pace while workers stay unsettled (or lease_mu was busy): what it was always. */
 #define AMI__SCHED_RETRY_MS 50
 
 static void *scheduler_main(void *arg)
@@ -719,13 +717,13 @@ static void *scheduler_main(void *arg)
         int64_t now = ami_time_mono_ms();
         int timeout = (int)(node->o.resync_ms - (now - last_sync));
         /* sleep until the resync is due: local events (exits, capacity) kick the scheduler
-         * awake (ami__node_kick).  A kick between this and the watch's start is missed
-         * by the wake (the watch counts wakes from its start), hence the cap: rare, and
-         * late by at most AMI__SCHED_NAP_MS.  An idle node's scheduler wakes about once
-         * a second, not twenty times (docs/node.md "Idle cost"). */
-        if (timeout > AMI__SCHED_NAP_MS) timeout = AMI__SCHED_NAP_MS;
+         * awake (ami__node_kick).  The wake count is read under mu with sched_waiting set,
+         * so a kick between here and the watch's start still ends the watch at once
+         * (ami_store_watch_unless_woken).  An idle node's scheduler wakes once a
+         * resync_ms, not twenty times a second (docs/node.md "Idle cost"). */
         if (timeout < 0) timeout = 0;
         pthread_mutex_lock(&node->mu);
+        uint64_t wakes = ami_store_wakes(node->store);
         if (again) {
             if (timeout > AMI__SCHED_RETRY_MS) timeout = AMI__SCHED_RETRY_MS;   /* the kick stays for that pass */
         } else if (node->kick || node->threads_quit) {
@@ -740,7 +738,7 @@ static void *scheduler_main(void *arg)
          * Only that far: an etcd stream that went silent vouches for what it delivered, and
          * the change it held back is reported once it is back. */
         ami_versionstamp vs;
-        int rc = ami_store_watch(node->store, prefix, seen, timeout, vs);
+        int rc = ami_store_watch_unless_woken(node->store, prefix, seen, timeout, wakes, vs);
         pthread_mutex_lock(&node->mu);
         node->sched_waiting = 0;
         pthread_mutex_unlock(&node->mu);
@@ -918,6 +916,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     pthread_mutex_init(&node->log_mu, NULL);
     pthread_cond_init(&node->cv, NULL);
     pthread_cond_init(&node->wait_cv, NULL);
+    pthread_cond_init(&node->logs_cv, NULL);
     node->log_fifos = json_object();
     node->index = json_object();
     if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
@@ -1078,9 +1077,12 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
         pthread_mutex_lock(&node->mu);
         if (live_instances(node)) timed_wait_ms(node, 10);
     }
-    node->threads_quit = 1;
+    __atomic_store_n(&node->threads_quit, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&node->cv);
     pthread_mutex_unlock(&node->mu);
+    pthread_mutex_lock(&node->log_mu);
+    pthread_cond_broadcast(&node->logs_cv);
+    pthread_mutex_unlock(&node->log_mu);
     ami__pool_stop(node);   /* every instance left the pool */
     ami_store_wake(node->store);
     pthread_join(node->sched_thr, NULL);
@@ -1135,6 +1137,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     pthread_mutex_destroy(&node->log_mu);
     pthread_cond_destroy(&node->cv);
     pthread_cond_destroy(&node->wait_cv);
+    pthread_cond_destroy(&node->logs_cv);
     ami__pool_destroy(&node->pool);
     ami_free(node->store_uri);
     ami_free(node->local_uri);

@@ -235,6 +235,7 @@ struct ami_node {
     pthread_cond_t wait_cv;   /* an iteration ended or an instance exited (ami_node_wait) */
     pthread_mutex_t lease_mu; /* serialises lease store calls (election thread vs shutdown) */
     pthread_mutex_t log_mu;
+    pthread_cond_t logs_cv;   /* under log_mu: a first line queued, or the log thread must leave */
 
     json_t *corrupt;          /* unreadable worker records of the latest listing: [{key, sid, error}] */
     ami__worker *workers;
@@ -244,7 +245,7 @@ struct ami_node {
     int started;              /* ami_node_start ran */
     int stopping;             /* no new work */
     int stop_done;
-    int threads_quit;         /* service threads must leave */
+    int threads_quit;         /* service threads must leave (set under mu, atomically: the log thread reads it under log_mu) */
     int kick;                 /* the scheduler should reconcile node->attn now */
     int64_t logs_next_flush;  /* the log thread's next flush while lines come (monotonic ms; its own) */
     int sched_waiting;        /* the scheduler sleeps in its store watch: a kick wakes it (ami__node_kick) */
