@@ -11,6 +11,7 @@
  * Output rows (see tests/bench/run):  name TAB value TAB unit TAB baseline-name TAB baseline-value [TAB lower]
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "ami/election.h"
 #include "duktape.h"
 #include "check.h"   /* check_each_thread */
+#include "runtime/slab.h"   /* ami__slab_stats: where the instances' blocks are */
 
 static char dir[512];
 static const char *build;
@@ -786,6 +788,9 @@ static void sleepers(int count, int latency)
     long before = rss_kb();
     long st0, hp0, an0;
     rss_parts(&st0, &hp0, &an0);
+    struct mallinfo2 mi0 = mallinfo2();
+    ami__slab_stat sl0;
+    ami__slab_stats(&sl0);
     int64_t start_ms = 0;
     ami_node *n = node_with(db, count, "{\"scriptContent\":\"await Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}", -1,
                             &start_ms);
@@ -793,6 +798,9 @@ static void sleepers(int count, int latency)
     long after = rss_kb();
     long st1, hp1, an1;
     rss_parts(&st1, &hp1, &an1);
+    struct mallinfo2 mi1 = mallinfo2();   /* all arenas */
+    ami__slab_stat sl1;
+    ami__slab_stats(&sl1);
     int thr = threads_now();
     thr_cpu tc0[64], tc1[64];
     int ntc0 = thread_cpu(tc0, 64);
@@ -829,6 +837,13 @@ static void sleepers(int count, int latency)
            "(malloc arenas of the runner threads); the instance's heap (counting allocator): %.1f KiB; a raw Duktape heap with a "
            "function compiled: %.1f KiB\n",
            (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count, inst, raw);
+    printf("# of which: the slab's pages %.1f KiB (%.1f KiB in %.0f small blocks; %.1f KiB empty kept or given back), malloc's "
+           "blocks in use %.1f KiB, malloc's free space %.1f KiB (mallinfo2, all arenas, headers counted in use)\n",
+           (double)(sl1.pages_used - sl0.pages_used) * AMI__SLAB_PAGE / 1024 / count, (double)(sl1.bytes - sl0.bytes) / 1024 / count,
+           (double)(sl1.blocks - sl0.blocks) / count,
+           ((double)(sl1.pages_empty + sl1.pages_released) - (double)(sl0.pages_empty + sl0.pages_released)) * AMI__SLAB_PAGE / 1024 / count,
+           ((double)(mi1.uordblks + mi1.hblkhd) - (double)(mi0.uordblks + mi0.hblkhd)) / 1024 / count,
+           ((double)mi1.fordblks - (double)mi0.fordblks) / 1024 / count);
     printf("RSS per sleeping worker (%d)\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, (double)(after - before) * 1.024 / count,
            raw * 1.024);
     printf("# idle CPU by thread (/proc/self/task/*/stat utime+stime over %d s):%s\n", idle_s, idle_by);
