@@ -9,6 +9,12 @@
 
 /* ---- the housekeeping thread ---- */
 
+/* How long starts must have stopped before malloc's free space is given back
+ * (ami__pool_trim): after the burst, not in it, and not after every restart. */
+#define AMI__TRIM_SETTLE_MS 5000
+/* …and how many starts since the last trim make one worth a walk of the arenas. */
+#define AMI__TRIM_MIN_STARTS 64
+
 void *ami__housekeeping_main(void *arg)
 {
     ami_node *node = arg;
@@ -17,6 +23,7 @@ void *ami__housekeeping_main(void *arg)
     int64_t last_hb = ami_time_mono_ms();
     int hb_running = 0;
     int64_t last_pass = 0;   /* the last stats pass (urgent passes are 100 ms apart at least) */
+    uint64_t trimmed_at = 0;   /* node->starts at the last trim */
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
         /* until the next heartbeat or stats pass, a second at most (the heartbeat that
@@ -34,6 +41,8 @@ void *ami__housekeeping_main(void *arg)
         int64_t now = ami_time_mono_ms();
         pthread_mutex_lock(&node->mu);
         int running = node->running;
+        int trim = node->starts - trimmed_at >= AMI__TRIM_MIN_STARTS && now - node->last_start_ms >= AMI__TRIM_SETTLE_MS;
+        if (trim) trimmed_at = node->starts;
         int urgent = node->stats_urgent && now >= last_pass + 100;
         if (urgent || now >= next_stats) node->stats_urgent = 0;   /* the pass below writes what it was for */
         pthread_mutex_unlock(&node->mu);
@@ -52,6 +61,7 @@ void *ami__housekeeping_main(void *arg)
             ami__stats_persist(node, 0);   /* a state change is written at once (only the dirty rows) */
             last_pass = now;
         }
+        if (trim) ami__pool_trim(node);
         pthread_mutex_lock(&node->mu);
     }
     pthread_mutex_unlock(&node->mu);

@@ -264,6 +264,9 @@ struct ami_node {
     int64_t registry_parsed;  /* registry records parsed by lists and feed reports so far (tests read it) */
     int64_t registry_changes; /* feed reports applied key by key, without a list (tests read it) */
     int64_t sched_passes;     /* the scheduler's trips round its loop (wake-ups, nearly; tests read it) */
+    uint64_t starts;          /* instances started (ami__runner_start), for the trim after a burst */
+    int64_t last_start_ms;    /* when the last one started (monotonic) */
+    int64_t trims;            /* ami__pool_trim calls made (tests read it) */
     int64_t reconciles;       /* workers reconciled so far (a quiet node reconciles none; tests read it) */
     int relist_owed;          /* a record waits for a deleted slot to go: list at the next resync period */
     int64_t started_at;
@@ -327,6 +330,12 @@ void ami__pool_destroy(ami__pool *p);
  * given back to the kernel and faulted in again every iteration. */
 int ami__pool_start(ami_node *node);
 void ami__pool_stop(ami_node *node);
+/* Give the free memory inside malloc's arenas back to the kernel (glibc's
+ * malloc_trim; nothing elsewhere, and nothing under the sanitizers, whose allocator
+ * is their own).  The housekeeping thread calls it once starts have settled: a
+ * burst of starts (the registry listing's JSON, the heaps' build scratch) leaves
+ * free chunks between live blocks that glibc never trims by itself.  No lock held. */
+void ami__pool_trim(ami_node *node);
 /* Queue a worker that is not in the pool (takes pool.mu; mu may be held). */
 void ami__pool_add(ami_node *node, ami__worker *w);
 /* Make W ready now: parked -> queued; on a runner -> queued again after its turn (any thread, mu may be held). */

@@ -16,6 +16,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>   /* malloc_trim */
+#endif
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -378,6 +381,16 @@ static void prime_malloc_once(void)
 }
 
 static pthread_once_t prime_once = PTHREAD_ONCE_INIT;
+
+void ami__pool_trim(ami_node *node)
+{
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+    malloc_trim(0);
+#endif
+    pthread_mutex_lock(&node->mu);
+    node->trims++;
+    pthread_mutex_unlock(&node->mu);
+}
 
 int ami__pool_start(ami_node *node)
 {

@@ -542,6 +542,8 @@ int ami__runner_start(ami_node *node, ami__worker *w)
     w->phase = AMI__PH_GEN;
     w->thr_state = AMI__THR_LIVE;
     node->running++;
+    node->starts++;
+    node->last_start_ms = ami_time_mono_ms();
     ami__pool_add(node, w);
     return 0;
 }
