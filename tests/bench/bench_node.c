@@ -587,7 +587,7 @@ static void rss_parts(long *stacks, long *heap, long *anon)
  * /proc/self/task/<tid>/schedstat (its first field: ns on a CPU, counted at every
  * switch), not stat's utime+stime: those are clock-tick samples, and a thread that
  * wakes for a few microseconds once a second can be charged a whole tick at a wake-up. */
-typedef struct { char name[32]; int64_t ns; } thr_cpu;
+typedef struct { char name[32]; int64_t ns, slices; } thr_cpu;
 
 typedef struct { thr_cpu *out; int n, max; } thr_cpu_list;
 
@@ -598,9 +598,9 @@ static void add_thread_cpu(const char *name, const char *fields, const char *tas
     char path[400];
     snprintf(path, sizeof path, "%s/schedstat", task_dir);
     FILE *f = fopen(path, "r");
-    long long ns = -1;
+    long long ns = -1, wait_ns = 0, slices = 0;   /* on a CPU, waiting for one, times run (switched in) */
     if (f) {
-        if (fscanf(f, "%lld", &ns) != 1) ns = -1;
+        if (fscanf(f, "%lld %lld %lld", &ns, &wait_ns, &slices) != 3) ns = -1;
         fclose(f);
     }
     if (ns < 0) return;   /* the thread ended meanwhile (or no schedstat) */
@@ -609,9 +609,11 @@ static void add_thread_cpu(const char *name, const char *fields, const char *tas
     if (k == l->n) {
         if (l->n == l->max) return;
         snprintf(l->out[l->n].name, sizeof l->out[l->n].name, "%s", name);
-        l->out[l->n++].ns = 0;
+        l->out[l->n].ns = 0;
+        l->out[l->n++].slices = 0;
     }
     l->out[k].ns += ns;
+    l->out[k].slices += slices;
 }
 
 static int thread_cpu(thr_cpu *out, int max)
@@ -819,12 +821,17 @@ static void sleepers(int count, int latency)
     char idle_by[1024] = "";
     int64_t sum_ns = 0;
     for (int i = 0; i < ntc1; i++) {
-        int64_t t = tc1[i].ns;
-        for (int j = 0; j < ntc0; j++) if (!strcmp(tc0[j].name, tc1[i].name)) t -= tc0[j].ns;
+        int64_t t = tc1[i].ns, sl = tc1[i].slices;
+        for (int j = 0; j < ntc0; j++)
+            if (!strcmp(tc0[j].name, tc1[i].name)) {
+                t -= tc0[j].ns;
+                sl -= tc0[j].slices;
+            }
         if (t > 0) sum_ns += t;
         size_t l = strlen(idle_by);
-        if (t > 0 && l < sizeof idle_by - 48)
-            snprintf(idle_by + l, sizeof idle_by - l, " %.31s %.3f%%", tc1[i].name, (double)t / 1e7 / wall_s);
+        if (t > 0 && l < sizeof idle_by - 64)
+            snprintf(idle_by + l, sizeof idle_by - l, " %.31s %.3f%% (%.1f runs/s)", tc1[i].name, (double)t / 1e7 / wall_s,
+                     (double)sl / wall_s);
     }
     double cpu = (double)sum_ns / 1e7 / wall_s;
     double l50 = -1, l99 = -1, r50 = 0, r99 = 0;
@@ -846,7 +853,7 @@ static void sleepers(int count, int latency)
            (double)(st1 - st0) / count, (double)(hp1 - hp0) / count, (double)(an1 - an0) / count, inst, raw);
     printf("RSS per sleeping worker (%d)\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, (double)(after - before) * 1.024 / count,
            raw * 1.024);
-    printf("# idle CPU by thread (/proc/self/task/*/schedstat, ns on a CPU, over %d s):%s; getrusage (process, tick-based split): "
+    printf("# idle CPU by thread (/proc/self/task/*/schedstat: ns on a CPU, and times switched in, over %d s):%s; getrusage (process, tick-based split): "
            "%.2f%%\n", idle_s, idle_by, cpu_ru);
     printf("idle CPU with %d sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", count, cpu);
     if (latency && l99 >= 0) {
