@@ -19,6 +19,7 @@
 static void over_budget_add(ami_node *node, ami__worker *w)
 {
     if (w->lb_listed) return;
+    if (!node->over_budget) pthread_cond_signal(&node->log_cv);   /* the log thread says the count once the window ends */
     w->lb_listed = 1;
     w->lb_next = node->over_budget;
     node->over_budget = w;
@@ -123,10 +124,9 @@ void ami__log_add(ami_node *node, ami__worker *w, int64_t ts, const char *level,
                 if (node->plog_tail) node->plog_tail->next = p;
                 else {
                     node->plog_head = p;
-                    /* the first line since the last flush wakes the log thread (it sleeps while
-                     * nothing is queued); without mu, so a wake can be missed: the thread's
-                     * AMI__LOGS_IDLE_MS nap bounds that */
-                    pthread_cond_broadcast(&node->cv);
+                    /* the first line since the last flush wakes the log thread (it sleeps on
+                     * log_cv while nothing is queued, checking under log_mu: no wake is missed) */
+                    pthread_cond_signal(&node->log_cv);
                 }
                 node->plog_tail = p;
                 node->plog_count++;
@@ -364,20 +364,32 @@ void ami__logs_flush(ami_node *node)
     json_decref(to_sweep);
 }
 
-/* The log thread's nap while no line is queued (a missed wake waits this long at most). */
-#define AMI__LOGS_IDLE_MS 1000
+/* The log thread's nap while nothing is queued: only a guard, since a first line
+ * (or a first dropped one) signals log_cv under log_mu, where the thread checks
+ * the queue before it sleeps.  It was a second when the wake went through
+ * node->cv without mu (a wake could be missed): once a second is a wake-up of a
+ * thread of a big process for nothing (docs/node.md "Idle cost"). */
+#define AMI__LOGS_IDLE_MS 60000
 
 void *ami__logs_main(void *arg)
 {
     ami_node *node = arg;
     pthread_mutex_lock(&node->mu);
     while (!node->threads_quit) {
-        /* every 100 ms while lines come (they are written in batches), else a nap until
-         * the next line: an idle node's log thread wakes once a second, not ten times */
+        /* every 100 ms while lines come (they are written in batches), else a sleep until
+         * the next line: an idle node's log thread does not wake at all */
         pthread_mutex_lock(&node->log_mu);
         int busy = node->plog_head || node->over_budget;
-        pthread_mutex_unlock(&node->log_mu);
-        ami__cond_wait_ms(&node->cv, &node->mu, busy ? 100 : AMI__LOGS_IDLE_MS);
+        if (busy) {
+            pthread_mutex_unlock(&node->log_mu);
+            ami__cond_wait_ms(&node->cv, &node->mu, 100);
+        } else {
+            /* on log_cv with log_mu alone (mu before log_mu: mu is taken again after) */
+            pthread_mutex_unlock(&node->mu);
+            if (!node->log_quit) ami__cond_wait_ms(&node->log_cv, &node->log_mu, AMI__LOGS_IDLE_MS);
+            pthread_mutex_unlock(&node->log_mu);
+            pthread_mutex_lock(&node->mu);
+        }
         if (node->threads_quit) break;
         pthread_mutex_lock(&node->log_mu);
         busy = node->plog_head || node->over_budget;

@@ -920,6 +920,7 @@ AMI_EXTERN(int) ami_node_open(ami_node **out, const ami_node_options *in)
     pthread_mutex_init(&node->log_mu, NULL);
     pthread_cond_init(&node->cv, NULL);
     pthread_cond_init(&node->wait_cv, NULL);
+    pthread_cond_init(&node->log_cv, NULL);
     node->log_fifos = json_object();
     node->index = json_object();
     if (!node->store_uri || !node->nid || !node->network || !node->local_uri) {
@@ -1082,6 +1083,10 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
     }
     node->threads_quit = 1;
     pthread_cond_broadcast(&node->cv);
+    pthread_mutex_lock(&node->log_mu);
+    node->log_quit = 1;
+    pthread_cond_broadcast(&node->log_cv);
+    pthread_mutex_unlock(&node->log_mu);
     pthread_mutex_unlock(&node->mu);
     ami__pool_stop(node);   /* every instance left the pool */
     ami_store_wake(node->store);
@@ -1137,6 +1142,7 @@ AMI_EXTERN(void) ami_node_free(ami_node *node)
     pthread_mutex_destroy(&node->log_mu);
     pthread_cond_destroy(&node->cv);
     pthread_cond_destroy(&node->wait_cv);
+    pthread_cond_destroy(&node->log_cv);
     ami__pool_destroy(&node->pool);
     ami_free(node->store_uri);
     ami_free(node->local_uri);

@@ -237,6 +237,8 @@ struct ami_node {
     pthread_cond_t wait_cv;   /* an iteration ended or an instance exited (ami_node_wait) */
     pthread_mutex_t lease_mu; /* serialises lease store calls (election thread vs shutdown) */
     pthread_mutex_t log_mu;
+    pthread_cond_t log_cv;    /* with log_mu: a first line queued, a first dropped line, or log_quit (the log thread) */
+    int log_quit;             /* under log_mu: threads_quit, for the log thread asleep on log_cv */
 
     json_t *corrupt;          /* unreadable worker records of the latest listing: [{key, sid, error}] */
     ami__worker *workers;
