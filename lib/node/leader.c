@@ -50,6 +50,7 @@ void ami__leader_release(ami_node *node, ami__worker *w)
     pthread_mutex_lock(&node->lease_mu);
     pthread_mutex_lock(&node->mu);
     ami_lease l = w->lease;
+    if (w->held) ami__worker_stats_recheck(node, w);   /* a leader worker's row is shown where it holds the lease */
     w->held = 0;
     pthread_mutex_unlock(&node->mu);
     if (l.versionstamp[0]) {
@@ -83,11 +84,13 @@ static int decide(ami_node *node, ami__worker *w, int64_t now, int room)
         int act = ACT_NONE;
         if (w->thr_state == AMI__THR_NONE || !w->inst_leader) act = ACT_RELEASE;
         else if (!w->quit && !node->stopping) ami__worker_interrupt(w);
+        if (w->held) ami__worker_stats_recheck(node, w);
         w->held = 0;
         return act;
     }
     if (w->held && now > w->renewed_mono + lease_ms - ami__fence_margin(lease_ms)) {
         /* self-fence: not renewed in time by our own clock; stop now, the lease lapses */
+        ami__worker_stats_recheck(node, w);
         w->held = 0;
         w->lease.versionstamp[0] = '\0';
         w->next_campaign = now + node->o.retry_ms;
@@ -149,6 +152,7 @@ static void renew(ami_node *node, item *it)
         if (w->held)
             ami__node_wlog(node, w, "warn", "lease of term %lld lost to another node; instance stopped",
                            (long long)w->lease.term);
+        if (w->held) ami__worker_stats_recheck(node, w);
         w->held = 0;
         w->lease.versionstamp[0] = '\0';
         w->next_campaign = now;
@@ -189,7 +193,7 @@ static void campaign(ami_node *node, item *it)
         /* from when the lease's time was taken, not from before a read that may have been slow */
         w->renewed_mono = at;
         w->next_renew = at + node->o.renew_ms;
-        w->stats_dirty = 1;
+        ami__worker_stats_touch(node, w);
         ami__node_wlog(node, w, "info", "elected leader on %s (term %lld)", node->nid, (long long)l.term);
         if (ami__node_leader_eligible(node, w)) ami__node_reconcile(node, w);
     } else {

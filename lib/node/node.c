@@ -129,12 +129,12 @@ static void reconcile_one(ami_node *node, ami__worker *w)
         if (w->waiting) {
             w->waiting = 0;
             if (w->state == AMI__ST_WAITING) w->state = AMI__ST_STOPPED;
-            w->stats_dirty = 1;
+            ami__worker_stats_touch(node, w);
             ami__stats_urgent(node);
         }
         if (w->state != AMI__ST_NONE && w->state != AMI__ST_STOPPED && w->state != AMI__ST_FINISHED) {
             w->state = AMI__ST_STOPPED;
-            w->stats_dirty = 1;
+            ami__worker_stats_touch(node, w);
             ami__stats_urgent(node);
         }
         return;
@@ -163,7 +163,7 @@ static void reconcile_one(ami_node *node, ami__worker *w)
         if (!w->waiting || w->state != AMI__ST_WAITING) {
             w->waiting = 1;
             w->state = AMI__ST_WAITING;
-            w->stats_dirty = 1;
+            ami__worker_stats_touch(node, w);
         }
         return;
     }
@@ -303,7 +303,7 @@ static int apply_entry(ami_node *node, const json_t *entry)
     if (strcmp(hash, w->hash)) {
         memcpy(w->hash, hash, 9);
         w->stopped_hash[0] = '\0';     /* a new script gets a new chance */
-        w->stats_dirty = 1;
+        ami__worker_stats_touch(node, w);
     }
     if (!r.active) w->stopped_hash[0] = '\0';   /* stop then start clears a policy stop */
     /* a policy stop recorded by a node (this one before a restart, or another): not started until cleared */
@@ -312,15 +312,16 @@ static int apply_entry(ami_node *node, const json_t *entry)
         if (!w->policy_stopped) {
             const char *why = json_string_value(json_object_get(sbp, "reason"));
             snprintf(w->stop_reason, sizeof w->stop_reason, "%s", why ? why : "stopped by policy");
-            w->stats_dirty = 1;
+            ami__worker_stats_touch(node, w);
         }
         w->policy_stopped = 1;
     } else if (w->policy_stopped) {
         w->policy_stopped = 0;
         w->stopped_hash[0] = '\0';   /* started again (amictl start, active:true) */
-        w->stats_dirty = 1;
+        ami__worker_stats_touch(node, w);
     }
-    if (r.active != w->active) w->stats_dirty = 1;
+    if (r.active != w->active) ami__worker_stats_touch(node, w);
+    if (r.exec != w->exec) ami__worker_stats_recheck(node, w);   /* a leader worker's row is shown where it runs */
     w->active = r.active;
     w->exec = r.exec;
     w->prio = r.priority;
@@ -644,6 +645,7 @@ static void reap_deleted(ami_node *node)
             else node->workers = w->next;
             if (w->next) w->next->prev = w->prev;
             node->nworkers--;
+            ami__worker_stats_forget(node, w);
             if (w->leader_ix) {   /* off the election thread's list (it holds lease_mu, which the caller holds too) */
                 ami__worker *last = node->leaders[--node->n_leader];
                 node->leaders[w->leader_ix - 1] = last;
@@ -1096,7 +1098,7 @@ AMI_EXTERN(int) ami_node_stop(ami_node *node)
         join_if_exited(node, w);
         if (w->state != AMI__ST_NONE && w->state != AMI__ST_FINISHED && w->state != AMI__ST_STOPPED) {
             w->state = AMI__ST_STOPPED;
-            w->stats_dirty = 1;
+            ami__worker_stats_touch(node, w);
         }
     }
     pthread_mutex_unlock(&node->mu);

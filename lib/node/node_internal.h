@@ -162,7 +162,9 @@ typedef struct ami__worker {
     int64_t term;
     uint64_t iterations;      /* runs ended on this node since it opened (ami_node_wait) */
     uint64_t iter_errors;     /* failed runs and compile failures since it opened (ami_node_wait) */
-    int stats_dirty;
+    int stats_dirty;          /* its row must be written (set by ami__worker_stats_touch) */
+    int stats_queued;         /* on node->stats_queue: the next stats pass looks at it */
+    struct ami__worker *stats_qnext, *stats_qprev;
     int stats_persisted;
     uint64_t persisted_execs; /* executions at the last write */
     int64_t persisted_at;     /* monotonic ms of the last write */
@@ -254,6 +256,11 @@ struct ami_node {
                                * deleted slot to free; every other worker is settled, so a pass costs
                                * these, not every worker */
     int stats_urgent;         /* a worker stopped or finished: persist its stats now, not on the timer */
+    ami__worker *stats_queue; /* workers whose row may have to be written or deleted (ami__worker_stats_touch,
+                               * ami__worker_stats_recheck): a stats pass looks at these, not every worker */
+    ami__worker *stats_cursor;/* where the stats passes' round of unchanged rows goes on (NULL: from the start) */
+    int64_t stats_visits;     /* workers looked at by stats passes so far (tests read it) */
+    int64_t stats_passes;     /* stats passes so far (tests read it) */
     int n_leader;             /* workers the election thread must look at (leader mode or holding a lease record) */
     ami__worker **leaders;    /* those n_leader workers: the election thread walks these, not every worker
                                  (rebuilt when registry changes are applied; a reaped slot leaves it; under mu) */
@@ -359,8 +366,23 @@ void ami__error_rate(char out[32], uint64_t errors, uint64_t executions);
 json_t *ami__worker_stats_json(ami_node *node, ami__worker *w, int64_t now);
 /* Whether W's stats appear in this node's stats; under mu. */
 int ami__worker_stats_listed(ami_node *node, const ami__worker *w);
+/* Something in W's stats row changed (its state, counters, error, script, …):
+ * the next stats pass writes it.  Sets w->stats_dirty and queues W on
+ * node->stats_queue (once); every change of a row's content goes through here,
+ * since a pass looks only at the queued workers (and a bounded share of the
+ * others for the unchanged rows' refresh).  Under mu. */
+void ami__worker_stats_touch(ami_node *node, ami__worker *w);
+/* Whether W's row is shown may have changed (lease held or lost, instance
+ * left, execution mode): the next stats pass looks at W (deletes its row when
+ * no longer listed) without rewriting an unchanged row.  Under mu. */
+void ami__worker_stats_recheck(ami_node *node, ami__worker *w);
+/* W's slot is about to be freed: off the stats queue, and the refresh cursor
+ * moves past it.  Under mu. */
+void ami__worker_stats_forget(ami_node *node, ami__worker *w);
 void *ami__housekeeping_main(void *arg);
-/* Persist dirty stats (all when `all`); call without mu. */
+/* Persist the queued workers' stats (every worker's when `all`), and rewrite
+ * unchanged rows due for a refresh: the pass looks at a bounded share of the
+ * workers for those (a round-robin cursor), not every worker.  Call without mu. */
 void ami__stats_persist(ami_node *node, int all);
 /* A worker's state changed: its stats row is written now, not at the next pass
  * (sets stats_urgent and wakes the housekeeping thread); under mu. */

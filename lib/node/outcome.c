@@ -38,7 +38,7 @@ int64_t ami__runner_on_failure(ami_node *node, ami__worker *w, const char *name,
     w->last_error = ami_buf_detach(&b);
     w->iter_errors++;
     w->last_class = cls;
-    w->stats_dirty = 1;
+    ami__worker_stats_touch(node, w);
     if (line > 0) ami__node_wlog(node, w, "error", "%s (line %d) [%s]", w->last_error, line, ami_errclass_name(cls));
     else ami__node_wlog(node, w, "error", "%s [%s]", w->last_error, ami_errclass_name(cls));
     if (d.kind == AMI_DECISION_STOP) {

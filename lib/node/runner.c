@@ -92,7 +92,7 @@ static void generation(ami_node *node, ami__worker *w)
         json_decref(raw);
         memcpy(w->finished_hash, w->gen_hash, sizeof w->gen_hash);
         w->state = AMI__ST_FINISHED;
-        w->stats_dirty = 1;
+        ami__worker_stats_touch(node, w);
         w->phase = AMI__PH_EXIT;
         return;
     }
@@ -177,7 +177,7 @@ static void iteration(ami_node *node, ami__worker *w, turn_clock *tc)
     w->state = AMI__ST_RUNNING;
     int64_t mono = clock_mono(tc);
     w->last_run = mono + tc->wall_off;
-    w->stats_dirty = 1;
+    ami__worker_stats_touch(node, w);
     w->phase = AMI__PH_STEP;
     w->run_t0 = mono;
     /* under mu: it only resets the run's state (and applies a new term:
@@ -197,7 +197,7 @@ static void count_runs(ami_node *node, ami__worker *w, uint64_t runs, uint64_t o
         w->ps.executions += ok - 1;
     }
     w->iterations += runs;
-    w->stats_dirty = 1;
+    ami__worker_stats_touch(node, w);
     pthread_cond_broadcast(&node->wait_cv);
 }
 
@@ -282,7 +282,7 @@ static void leave(ami_node *node, ami__worker *w)
         w->state = w->evict ? AMI__ST_WAITING : AMI__ST_STOPPED;
         w->waiting = w->evict;
     }
-    w->stats_dirty = 1;
+    ami__worker_stats_touch(node, w);
     ami__stats_urgent(node);
     /* a policy stop is written into the record (docs/design.md §7), unless the script changed meanwhile */
     json_t *policy_patch = NULL;
@@ -305,6 +305,7 @@ static void leave(ami_node *node, ami__worker *w)
     w->evict = 0;
     ami__pool_leave(node, w);
     w->thr_state = AMI__THR_EXITED;
+    ami__worker_stats_recheck(node, w);   /* a leader worker without the lease is no longer shown here */
     node->running--;
     ami__node_attend(node, w);   /* its slot may start again, or free; waiting workers may start */
     /* the threads waiting on cv look again within 100 ms anyway; wake them
@@ -538,7 +539,7 @@ int ami__runner_start(ami_node *node, ami__worker *w)
     w->reload = 0;
     w->evict = 0;
     w->state = AMI__ST_RUNNING;
-    w->stats_dirty = 1;
+    ami__worker_stats_touch(node, w);
     w->phase = AMI__PH_GEN;
     w->thr_state = AMI__THR_LIVE;
     node->running++;

@@ -585,26 +585,37 @@ static void rss_parts(long *stacks, long *heap, long *anon)
     if (f) fclose(f);
 }
 
-/* CPU ticks of each thread of this process, by name: "name=ticks name=ticks …" summed per name. */
-typedef struct { char name[32]; long ticks; } thr_cpu;
+/* CPU time of each thread of this process, by name, summed per name.  From
+ * /proc/self/task/<tid>/schedstat (its first field: ns on a CPU, counted at every
+ * switch), not stat's utime+stime: those are clock-tick samples, and a thread that
+ * wakes for a few microseconds once a second can be charged a whole tick at a wake-up. */
+typedef struct { char name[32]; int64_t ns, slices; } thr_cpu;
 
 typedef struct { thr_cpu *out; int n, max; } thr_cpu_list;
 
 static void add_thread_cpu(const char *name, const char *fields, const char *task_dir, void *arg)
 {
-    (void)task_dir;
+    (void)fields;
     thr_cpu_list *l = arg;
-    unsigned long ut = 0, stt = 0;
-    /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-    if (sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stt) != 2) return;
+    char path[400];
+    snprintf(path, sizeof path, "%s/schedstat", task_dir);
+    FILE *f = fopen(path, "r");
+    long long ns = -1, wait_ns = 0, slices = 0;   /* on a CPU, waiting for one, times run (switched in) */
+    if (f) {
+        if (fscanf(f, "%lld %lld %lld", &ns, &wait_ns, &slices) != 3) ns = -1;
+        fclose(f);
+    }
+    if (ns < 0) return;   /* the thread ended meanwhile (or no schedstat) */
     int k;
     for (k = 0; k < l->n; k++) if (!strcmp(l->out[k].name, name)) break;
     if (k == l->n) {
         if (l->n == l->max) return;
         snprintf(l->out[l->n].name, sizeof l->out[l->n].name, "%s", name);
-        l->out[l->n++].ticks = 0;
+        l->out[l->n].ns = 0;
+        l->out[l->n++].slices = 0;
     }
-    l->out[k].ticks += (long)(ut + stt);
+    l->out[k].ns += ns;
+    l->out[k].slices += slices;
 }
 
 static int thread_cpu(thr_cpu *out, int max)
@@ -810,16 +821,27 @@ static void sleepers(int count, int latency)
     double c0 = cpu_s();
     int64_t t0 = ami_time_mono_ms();
     nap_ms(idle_s * 1000);
-    double cpu = (cpu_s() - c0) / ((double)(ami_time_mono_ms() - t0) / 1000.0) * 100.0;
+    double wall_s = (double)(ami_time_mono_ms() - t0) / 1000.0;
+    double cpu_ru = (cpu_s() - c0) / wall_s * 100.0;
     int ntc1 = thread_cpu(tc1, 64);
-    char idle_by[512] = "";
+    /* the row: the threads' schedstat time over the window (a thread that ended
+     * inside it is not counted; getrusage's figure, which counts it, is printed beside) */
+    char idle_by[1024] = "";
+    int64_t sum_ns = 0;
     for (int i = 0; i < ntc1; i++) {
-        long t = tc1[i].ticks;
-        for (int j = 0; j < ntc0; j++) if (!strcmp(tc0[j].name, tc1[i].name)) t -= tc0[j].ticks;
+        int64_t t = tc1[i].ns, sl = tc1[i].slices;
+        for (int j = 0; j < ntc0; j++)
+            if (!strcmp(tc0[j].name, tc1[i].name)) {
+                t -= tc0[j].ns;
+                sl -= tc0[j].slices;
+            }
+        if (t > 0) sum_ns += t;
         size_t l = strlen(idle_by);
-        if (t > 0 && l < sizeof idle_by - 40)
-            snprintf(idle_by + l, sizeof idle_by - l, " %.31s %.1f%%", tc1[i].name, (double)t * 100.0 / sysconf(_SC_CLK_TCK) / idle_s);
+        if (t > 0 && l < sizeof idle_by - 64)
+            snprintf(idle_by + l, sizeof idle_by - l, " %.31s %.3f%% (%.1f runs/s)", tc1[i].name, (double)t / 1e7 / wall_s,
+                     (double)sl / wall_s);
     }
+    double cpu = (double)sum_ns / 1e7 / wall_s;
     double l50 = -1, l99 = -1, r50 = 0, r99 = 0;
     if (latency) {
         raw_sleep rs = { 0, 0 };
@@ -846,7 +868,8 @@ static void sleepers(int count, int latency)
            ((double)mi1.fordblks - (double)mi0.fordblks) / 1024 / count);
     printf("RSS per sleeping worker (%d)\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, (double)(after - before) * 1.024 / count,
            raw * 1.024);
-    printf("# idle CPU by thread (/proc/self/task/*/stat utime+stime over %d s):%s\n", idle_s, idle_by);
+    printf("# idle CPU by thread (/proc/self/task/*/schedstat: ns on a CPU, and times switched in, over %d s):%s; getrusage (process, tick-based split): "
+           "%.2f%%\n", idle_s, idle_by, cpu_ru);
     printf("idle CPU with %d sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", count, cpu);
     if (latency && l99 >= 0) {
         printf("# wake-up: 20 workers sleeping 10 ms 100 times each among %d sleepers (performance.now), sampled "

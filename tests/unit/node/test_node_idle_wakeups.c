@@ -2,8 +2,9 @@
  * not wake its scheduler every 50 ms to look for local events: those kick it
  * awake, so over 2 idle seconds the scheduler goes round its loop a few times
  * (its 1 s nap), not 40; the node's SQLite store is not polled (the -wal
- * notifier reports writes); the housekeeping, log and election threads sleep
- * until they have something to do (a second at most), not 100-200 ms.  Each wake-up of a thread of a process as big as
+ * notifier reports writes); the housekeeping and election threads sleep
+ * until they have something to do (a second at most), not 100-200 ms, and the
+ * log thread until a line comes (test_node_logs_idle).  Each wake-up of a thread of a process as big as
  * 100,000 sleeping workers costs about a millisecond (docs/node.md "Idle cost").
  * A change still reaches the node through the feed (a worker created meanwhile
  * runs, without a registry list). */
