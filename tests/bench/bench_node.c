@@ -821,6 +821,7 @@ static void sleepers(int count, int latency)
     double c0 = cpu_s();
     int64_t t0 = ami_time_mono_ms();
     nap_ms(idle_s * 1000);
+    long settled = rss_kb();   /* after the idle window: the node's trim of start-up's free space has run */
     double wall_s = (double)(ami_time_mono_ms() - t0) / 1000.0;
     double cpu_ru = (cpu_s() - c0) / wall_s * 100.0;
     int ntc1 = thread_cpu(tc1, 64);
@@ -868,6 +869,8 @@ static void sleepers(int count, int latency)
            ((double)mi1.fordblks - (double)mi0.fordblks) / 1024 / count);
     printf("RSS per sleeping worker (%d)\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, (double)(after - before) * 1.024 / count,
            raw * 1.024);
+    printf("RSS per sleeping worker (%d) after %d s asleep\t%.1f\tKB\traw Duktape heap\t%.1f\tlower\n", count, idle_s,
+           (double)(settled - before) * 1.024 / count, raw * 1.024);
     printf("# idle CPU by thread (/proc/self/task/*/schedstat: ns on a CPU, and times switched in, over %d s):%s; getrusage (process, tick-based split): "
            "%.2f%%\n", idle_s, idle_by, cpu_ru);
     printf("idle CPU with %d sleeping workers\t%.2f\t%%core\tgoal\t5\tlower\n", count, cpu);
