@@ -112,3 +112,39 @@ int ami__duk_destroy_heap_nofin(duk_context *ctx)
 	heap->free_func(heap->heap_udata, heap);
 	return 0;
 }
+
+/* ami__duk_code_stats: the instructions of the heap's compiled functions
+ * (templates and closures sharing one data buffer count once), in *shared
+ * those run from a process-wide copy (AMI__DUK_SHARED_CODE), in *own those
+ * copied into the heap (tests). */
+void ami__duk_code_stats(duk_context *ctx, duk_size_t *shared, duk_size_t *own);
+void ami__duk_code_stats(duk_context *ctx, duk_size_t *shared, duk_size_t *own)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_heap *heap = thr->heap;
+	duk_heaphdr *h;
+	*shared = *own = 0;
+	for (h = heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(heap, h)) {
+		duk_hcompfunc *f;
+		duk_heaphdr *data;
+		duk_size_t n;
+		if (!DUK_HEAPHDR_IS_OBJECT(h) || !DUK_HOBJECT_IS_COMPFUNC((duk_hobject *) h)) continue;
+		f = (duk_hcompfunc *) h;
+		data = (duk_heaphdr *) DUK_HCOMPFUNC_GET_DATA(heap, f);
+		if (data == NULL) continue;
+		/* one function per data buffer: the one it names first in the list */
+		{
+			duk_heaphdr *g;
+			int first = 1;
+			for (g = heap->heap_allocated; g != h; g = DUK_HEAPHDR_GET_NEXT(heap, g))
+				if (DUK_HEAPHDR_IS_OBJECT(g) && DUK_HOBJECT_IS_COMPFUNC((duk_hobject *) g) &&
+				    (duk_heaphdr *) DUK_HCOMPFUNC_GET_DATA(heap, (duk_hcompfunc *) g) == data) { first = 0; break; }
+			if (!first) continue;
+		}
+		n = (duk_size_t) DUK_HCOMPFUNC_GET_CODE_COUNT(heap, f);
+#if defined(AMI__DUK_SHARED_CODE)
+		if (AMI__DUK_HCOMPFUNC_SHARED(heap, f)) { *shared += n; continue; }
+#endif
+		*own += n;
+	}
+}

@@ -49,7 +49,11 @@
 #   on every use (a loop over one quadratic), so scripts/duk_lean.patch
 #   (AMI__DUK_HSTRING_CLEN_AFTER_DATA, defined here) sets the ASCII flag
 #   when a string is made and keeps a non-ASCII one's length in 4 bytes
-#   after its data.
+#   after its data;
+# - AMI__DUK_SHARED_CODE: functions loaded from the dumps libami keeps for
+#   the process's life (the prelude and its parts) run their instructions
+#   from one copy per process, not a copy in every heap
+#   (scripts/duk_lean.patch, lib/runtime/bytecode.c).
 set -eu
 in=$1; out=$2
 reclimit=8192
@@ -74,7 +78,7 @@ sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeo
     -e 's|^#define DUK_USE_STRTAB_GROW_LIMIT 17$|#define DUK_USE_STRTAB_GROW_LIMIT 64|' \
     -e 's|^#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 16$|#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 48|' \
     -e 's|^#define DUK_USE_HSTRING_ARRIDX$|#undef DUK_USE_HSTRING_ARRIDX|' \
-    -e 's|^#define DUK_USE_HSTRING_CLEN$|#undef DUK_USE_HSTRING_CLEN\n#define AMI__DUK_HSTRING_CLEN_AFTER_DATA|' \
+    -e 's|^#define DUK_USE_HSTRING_CLEN$|#undef DUK_USE_HSTRING_CLEN\n#define AMI__DUK_HSTRING_CLEN_AFTER_DATA\n#define AMI__DUK_SHARED_CODE|' \
     -e "s|^#define DUK_USE_MARK_AND_SWEEP_RECLIMIT 256\$|#define DUK_USE_MARK_AND_SWEEP_RECLIMIT $reclimit|" \
     -e 's|visibility("default")|visibility("hidden")|g' \
     "$in" > "$out.tmp"

@@ -62,6 +62,8 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size);
     /* no fileName or line tables: they never show in a user's stack trace */
     if (prelude_code) ami__bytecode_strip(prelude_code, &prelude_size);
+    /* its instructions: one copy for every heap (bytecode.c); so for the others below */
+    if (prelude_code) ami__bytecode_share(prelude_code, prelude_size);
     /* the helpers are global code: wrapped as a (non-strict) function body */
     duk_push_string(ctx, "function(){");
     duk_push_string(ctx, ami__lower_helpers_js);
@@ -73,6 +75,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     helpers_code = dump_top(ctx, &helpers_size);
     if (helpers_code) ami__bytecode_unconstruct(ctx, helpers_code, helpers_size);
     if (helpers_code) ami__bytecode_strip(helpers_code, &helpers_size);
+    if (helpers_code) ami__bytecode_share(helpers_code, helpers_size);
     /* run them here once to learn the names they define (on this heap's bare global) */
     duk_call(ctx, 0);
     duk_pop(ctx);
@@ -99,6 +102,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
         lazy_code[i] = dump_top(ctx, &lazy_size[i]);
         if (lazy_code[i] && lazy_parts[i].unconstruct) ami__bytecode_unconstruct(ctx, lazy_code[i], lazy_size[i]);
         if (lazy_code[i]) ami__bytecode_strip(lazy_code[i], &lazy_size[i]);
+        if (lazy_code[i]) ami__bytecode_share(lazy_code[i], lazy_size[i]);
     }
     return 0;
 }

@@ -17,7 +17,10 @@
  * on as before; and an interned string's header is 24 bytes, not 32
  * (scripts/gen_duk_config.sh), while a non-ASCII string's length is still
  * known without counting its characters at every use (a loop over one is
- * not quadratic: scripts/duk_lean.patch). */
+ * not quadratic: scripts/duk_lean.patch); and the instructions of the
+ * prelude and of its parts loaded on first use run from one copy per
+ * process, not a copy in each heap, while the worker's own code is the
+ * heap's (lib/runtime/bytecode.c, ami__bytecode_share). */
 #include "rt.h"
 #include <unistd.h>
 #include "runtime/internal.h"
@@ -224,6 +227,39 @@ static void strings_have_a_small_header(void)
     ami_runtime_result_dispose(&res);
 }
 
+static void prelude_code_is_shared(void)
+{
+    static const char *const scripts[] = {
+        "var x = 1;",
+        /* parts loaded on first use: Map/Set, the loaders, the web globals, the polyfills */
+        "var m = new Map([[1, 2]]), u = new URL('http://a/b?c=3');\n"
+        "return [m.get(1), u.searchParams.get('c'), [1, 2, 3].find(function (v) { return v > 1; }), 'ab'.padStart(4, '-')];",
+        NULL
+    };
+    size_t first_shared = 0;
+    for (int i = 0; scripts[i]; i++) {
+        json_t *w = rt_worker("sc", scripts[i]);
+        ami_runtime_options o = rt_options(net, local, w, NULL);
+        ami_runtime *inst = NULL;
+        REQUIRE(ami_runtime_new(&inst, &o) == 0);
+        json_decref(w);
+        ami_runtime_result res;
+        CHECK_INT(ami_runtime_run(inst, &res), 0);
+        if (i == 1) CHECK_STR(res.value, "[2,\"3\",2,\"--ab\"]");
+        ami_runtime_result_dispose(&res);
+        size_t shared = 0, own = 0;
+        ami__duk_code_stats(inst->ctx, &shared, &own);
+        /* the prelude alone is ~1,600 instructions; the bodies a few dozen */
+        if (shared < 1000 || own > 200) {
+            check_failures++;
+            fprintf(stderr, "  script %d: %zu instructions shared, %zu in the heap\n", i, shared, own);
+        }
+        if (i == 0) first_shared = shared;
+        else CHECK(shared > first_shared + 1000);   /* the parts' too */
+        ami_runtime_free(inst);
+    }
+}
+
 int main(void)
 {
     REQUIRE(ami_store_open(&net, check_path("net.db")) == 0);
@@ -234,6 +270,7 @@ int main(void)
     RUN(prelude_functions_have_no_throwers);
     RUN(the_value_stack_is_given_back);
     RUN(strings_have_a_small_header);
+    RUN(prelude_code_is_shared);
     ami_store_free(net);
     ami_store_free(local);
     return check_done();
