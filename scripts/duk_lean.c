@@ -148,3 +148,19 @@ void ami__duk_code_stats(duk_context *ctx, duk_size_t *shared, duk_size_t *own)
 		*own += n;
 	}
 }
+
+/* ami__duk_compact_scope: compact the property table of the scope the
+ * compiled function at idx closes over (the prelude's variables, which
+ * Duktape copies out of the registers into a table sized with growth slack
+ * when the prelude returns); a no-op for anything else. */
+void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx);
+void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_hobject *f = duk_get_hobject(ctx, idx);
+	duk_hobject *env;
+	if (f == NULL || !DUK_HOBJECT_IS_COMPFUNC(f)) return;
+	env = DUK_HCOMPFUNC_GET_LEXENV(thr->heap, (duk_hcompfunc *) f);
+	if (env == NULL || !DUK_HOBJECT_IS_DECENV(env) || ((duk_hdecenv *) env)->thread != NULL) return;   /* open: still in registers */
+	duk_hobject_compact_props(thr, env);
+}

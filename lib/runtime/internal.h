@@ -188,6 +188,10 @@ size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines);
  * ami__bytecode_share), in *own those copied into the heap (tests;
  * scripts/duk_lean.c). */
 void ami__duk_code_stats(duk_context *ctx, size_t *shared, size_t *own);
+/* Compact the property table of the closed scope the compiled function at
+ * idx closes over (the prelude's variables after it returned); a no-op for
+ * anything else (duk_lean.c).  May throw (out of memory). */
+void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx);
 /* After a synchronous body's call: 2 when the run is over with undefined on
  * top, 1 over with another primitive, 0 when the prelude must settle it (an
  * object on top, or microtasks or parked coroutines left in the arrays jobs

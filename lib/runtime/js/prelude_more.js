@@ -1,6 +1,6 @@
 /* The prelude's loaders of its other parts, the logger, the array and string
  * iterators and the polyfills' helpers, compiled as `function (kit)` and
- * loaded on first use of any name loaded on first use (the prelude's M(),
+ * loaded on first use of any name loaded on first use (the prelude's loadMore(),
  * host.lazy(9)): an instance that touches none of them never makes these
  * functions (each one made costs every instance ~1 KB and its share of a
  * create).  kit: the prelude's own functions and state these need.

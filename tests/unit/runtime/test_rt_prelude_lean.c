@@ -20,7 +20,10 @@
  * not quadratic: scripts/duk_lean.patch); and the instructions of the
  * prelude and of its parts loaded on first use run from one copy per
  * process, not a copy in each heap, while the worker's own code is the
- * heap's (lib/runtime/bytecode.c, ami__bytecode_share). */
+ * heap's (lib/runtime/bytecode.c, ami__bytecode_share); and what only the
+ * prelude's setup reads (the config object it is handed, in the global
+ * stash and on host) is not kept, while Stels.config, Stels.startTime and
+ * the cex mode still come from it. */
 #include "rt.h"
 #include <unistd.h>
 #include "runtime/internal.h"
@@ -260,6 +263,29 @@ static void prelude_code_is_shared(void)
     }
 }
 
+static void setup_only_objects_are_dropped(void)
+{
+    for (int paper = 0; paper < 2; paper++) {
+        json_t *w = rt_worker("su", "var c = Stels.config;\n"
+                                    "return [c.nid, c.sid, c.network, c.term, c.workers.length, typeof Stels.startTime,\n"
+                                    "        Stels.startTime > 0, new Stels.runtime.cex.binance({}).paper];");
+        ami_runtime_options o = rt_options(net, local, w, NULL);
+        if (paper) o.cex = "paper";
+        ami_runtime *inst = NULL;
+        REQUIRE(ami_runtime_new(&inst, &o) == 0);
+        json_decref(w);
+        duk_push_global_stash(inst->ctx);
+        CHECK(!duk_has_prop_string(inst->ctx, -1, "config"));
+        duk_pop(inst->ctx);
+        ami_runtime_result res;
+        CHECK_INT(ami_runtime_run(inst, &res), 0);
+        CHECK_STR(res.value, paper ? "[\"node-1\",\"su\",\"testnet\",null,0,\"number\",true,true]"
+                                   : "[\"node-1\",\"su\",\"testnet\",null,0,\"number\",true,false]");
+        ami_runtime_result_dispose(&res);
+        ami_runtime_free(inst);
+    }
+}
+
 int main(void)
 {
     REQUIRE(ami_store_open(&net, check_path("net.db")) == 0);
@@ -271,6 +297,7 @@ int main(void)
     RUN(the_value_stack_is_given_back);
     RUN(strings_have_a_small_header);
     RUN(prelude_code_is_shared);
+    RUN(setup_only_objects_are_dropped);
     ami_store_free(net);
     ami_store_free(local);
     return check_done();
