@@ -45,16 +45,8 @@ function isObject(x) { return x !== null && (typeof x === 'object' || typeof x =
 
 /* ---- iteration ---- */
 
-/* Everything an iterable or array-like yields, as an array.  Iterables go
- * through the one iteration protocol of lowered code (__ami_spread in
- * lib/runtime/js/lower_helpers.js: spread, destructuring, for-of, Array.from). */
-function values(x) {
-    if (x === null || x === undefined) throw new TypeError(String(x) + ' is not iterable');
-    if (isArray(x)) return Array.prototype.slice.call(x);
-    if (typeof x === 'string' || isCallable(x[ITER]) || isCallable(x['@@iterator'])) return G.__ami_spread(x);
-    if (isObject(x) && typeof x.length === 'number') return Array.prototype.slice.call(x);
-    throw new TypeError(typeof x + ' is not iterable');
-}
+/* values(x), __ami_values: everything an iterable or array-like yields, as
+ * an array; in the part loaded on first use (loadMore(), prelude_more.js) */
 /* (the iterators themselves are in the part loaded on first use, loadMore()) */
 if (Array.prototype[ITER] === undefined) force(Array.prototype, ITER, function () { return loadMore().arrayIterator(this, 0); });
 if (String.prototype[ITER] === undefined)
@@ -389,7 +381,7 @@ if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
     try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
 var genNames = '__ami_gen __ami_agen __ami_yield __ami_yield_star __ami_ayield __ami_ayield_star __ami_genret';
 lazyPut(G, genNames, false);
-force(G, '__ami_values', values);
+lazyPut(G, '__ami_values', false);   /* made by the part of the loaders (loadMore()) */
 
 /* Map and Set (ami__prelude_mapset_js, host.lazy(0)) */
 host.lazyPut(G, 'Map Set', 3, lazyGet, lazySet);
@@ -492,7 +484,7 @@ var more = null;
 function loadMore() {
     if (more) return more;
     more = host.lazy(9)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isArray: isArray,
-                          objToString: objToString, isObject: isObject, isCallable: isCallable, values: values,
+                          objToString: objToString, isObject: isObject, isCallable: isCallable,
                           PromiseImpl: PromiseImpl, newCo: newCo, park: park, resumeRaw: resumeRaw, resumeCo: resumeCo,
                           cur: function () { return current; }, yieldCo: yieldCo, awaitOn: awaitOn,
                           awaitValue: awaitValue, asyncCall: asyncCall, newPending: newPending, settle: settle,
