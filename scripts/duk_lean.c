@@ -164,3 +164,19 @@ void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx)
 	if (env == NULL || !DUK_HOBJECT_IS_DECENV(env) || ((duk_hdecenv *) env)->thread != NULL) return;   /* open: still in registers */
 	duk_hobject_compact_props(thr, env);
 }
+
+/* ami__duk_has_string: whether the heap's string table holds the string s
+ * (NUL-terminated), without interning it (tests). */
+int ami__duk_has_string(duk_context *ctx, const char *s);
+int ami__duk_has_string(duk_context *ctx, const char *s)
+{
+	duk_heap *heap = ((duk_hthread *) ctx)->heap;
+	duk_size_t n = DUK_STRLEN(s);
+	duk_uint32_t i;
+	for (i = 0; i < heap->st_size; i++) {
+		duk_hstring *h;
+		for (h = heap->strtable[i]; h != NULL; h = h->hdr.h_next)
+			if (DUK_HSTRING_GET_BYTELEN(h) == n && duk_memcmp(DUK_HSTRING_GET_DATA(h), s, n) == 0) return 1;
+	}
+	return 0;
+}

@@ -192,6 +192,9 @@ void ami__duk_code_stats(duk_context *ctx, size_t *shared, size_t *own);
  * idx closes over (the prelude's variables after it returned); a no-op for
  * anything else (duk_lean.c).  May throw (out of memory). */
 void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx);
+/* Whether the heap's string table holds s, without interning it (tests;
+ * duk_lean.c). */
+int ami__duk_has_string(duk_context *ctx, const char *s);
 /* After a synchronous body's call: 2 when the run is over with undefined on
  * top, 1 over with another primitive, 0 when the prelude must settle it (an
  * object on top, or microtasks or parked coroutines left in the arrays jobs

@@ -143,10 +143,43 @@ void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int
 }
 
 /* host.lazy(i): the prelude's part i (lazy_parts), a function to call. */
+/* The host's functions only the prelude's parts call (Stels.net/local, the
+ * timers, Deno, the web globals, RegExp) or that the prelude read once at
+ * setup: an idle instance's host goes without them (~1.4 KB with their names
+ * and the host's hash index), and the first part to load puts them back
+ * (h_lazy: every part loads after the part of the loaders, host.lazy(9)). */
+static const char *const host_later[] = {
+    "get", "set", "del", "commit", "list", "sub", "subLive", "unsub", "op", "mem", "loadavg", "metrics",
+    "clearTimer", "web", "regex", "force", "then", "newPromise", "track", "untrack", "take", "fulfil",
+    "config", "promiseKeys", "promiseInit", NULL
+};
+
+static duk_ret_t h_regex(duk_context *ctx);
+
+/* host (the object at idx) without host_later's names, compacted */
+static void host_trim(duk_context *ctx, duk_idx_t idx)
+{
+    for (int i = 0; host_later[i]; i++) duk_del_prop_string(ctx, idx, host_later[i]);
+    duk_compact(ctx, idx);
+}
+
 static duk_ret_t h_lazy(duk_context *ctx)
 {
     int i = duk_require_int(ctx, 0);
     if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
+    /* called as host.lazy(i): the host gets the functions the parts use back,
+     * once (they stay: a loaded part keeps using them) */
+    duk_push_this(ctx);
+    if (duk_is_object(ctx, -1) && !duk_has_prop_string(ctx, -1, "get")) {
+        ami__runtime_push_host(ctx, NULL);   /* fills the object on top; its instance argument is unused */
+        duk_push_c_lightfunc(ctx, h_regex, 2, 2, 0);
+        duk_put_prop_string(ctx, -2, "regex");
+        /* what only the prelude's setup read stays out */
+        duk_del_prop_string(ctx, -1, "config");
+        duk_del_prop_string(ctx, -1, "promiseKeys");
+        duk_del_prop_string(ctx, -1, "promiseInit");
+    }
+    duk_pop(ctx);
     if (lazy_code[i]) {
         ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0);
     } else {
@@ -446,13 +479,10 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     duk_pop_2(ctx);
     /* what only the prelude's setup read goes (~0.9 KB of an idle heap):
      * Stels.config's source object (the stash's and host's config), the
-     * promise keys' array (the prelude keeps the keys) and promiseInit; the
-     * host keeps its other functions for the prelude's parts */
+     * promise keys' array (the prelude keeps the keys) and promiseInit; and
+     * until a part loads, the host's functions only the parts use (h_lazy) */
     duk_del_prop_string(ctx, -1, "config");
-    duk_del_prop_string(ctx, -3, "config");
-    duk_del_prop_string(ctx, -3, "promiseKeys");
-    duk_del_prop_string(ctx, -3, "promiseInit");
-    duk_compact(ctx, -3);
+    host_trim(ctx, -3);
     /* the prelude's variables, copied out of its registers when it returned
      * into a table with growth slack (any of its closures leads there) */
     duk_get_prop_string(ctx, -1, "drain");

@@ -23,7 +23,9 @@
  * heap's (lib/runtime/bytecode.c, ami__bytecode_share); and what only the
  * prelude's setup reads (the config object it is handed, in the global
  * stash and on host) is not kept, while Stels.config, Stels.startTime and
- * the cex mode still come from it. */
+ * the cex mode still come from it; and an idle instance's host lacks the
+ * functions only the prelude's parts use (their names are not even
+ * interned), which the first part to load puts back. */
 #include "rt.h"
 #include <unistd.h>
 #include "runtime/internal.h"
@@ -286,6 +288,33 @@ static void setup_only_objects_are_dropped(void)
     }
 }
 
+static void host_gets_the_parts_functions_when_a_part_loads(void)
+{
+    static const char *const later[] = { "subLive", "metrics", "clearTimer", "newPromise", "promiseInit", NULL };
+    json_t *w = rt_worker("hp", "await Stels.net.set(['hp'], 1); var v = (await Stels.net.get(['hp'])).value.raw;\n"
+                                "var t = await new Promise(function (ok) { var id = setTimeout(function () { ok(1); }, 1);\n"
+                                "  clearTimeout(setTimeout(function () { ok(2); }, 0)); });\n"
+                                "return [v, t, typeof Deno.memoryUsage().heapUsed, typeof Deno.loadavg()[0],\n"
+                                "        new RegExp('a.c', 's').test('a\\nc'), Stels.local.subscribe(['hp'], function () {}) !== undefined];");
+    ami_runtime_options o = rt_options(net, local, w, NULL);
+    ami_runtime *inst = NULL;
+    REQUIRE(ami_runtime_new(&inst, &o) == 0);
+    json_decref(w);
+    for (int i = 0; later[i]; i++)
+        if (ami__duk_has_string(inst->ctx, later[i])) {
+            check_failures++;
+            fprintf(stderr, "  an idle instance holds the string %s\n", later[i]);
+        }
+    CHECK(ami__duk_has_string(inst->ctx, "sleepOp"));   /* the prelude's own host functions stay */
+    ami_runtime_result res;
+    CHECK_INT(ami_runtime_run(inst, &res), 0);
+    CHECK_STR(res.value, "[1,1,\"number\",\"number\",true,true]");
+    ami_runtime_result_dispose(&res);
+    CHECK(ami__duk_has_string(inst->ctx, "subLive") && ami__duk_has_string(inst->ctx, "clearTimer"));
+    CHECK(!ami__duk_has_string(inst->ctx, "promiseInit"));
+    ami_runtime_free(inst);
+}
+
 int main(void)
 {
     REQUIRE(ami_store_open(&net, check_path("net.db")) == 0);
@@ -298,6 +327,7 @@ int main(void)
     RUN(strings_have_a_small_header);
     RUN(prelude_code_is_shared);
     RUN(setup_only_objects_are_dropped);
+    RUN(host_gets_the_parts_functions_when_a_part_loads);
     ami_store_free(net);
     ami_store_free(local);
     return check_done();
