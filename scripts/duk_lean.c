@@ -112,3 +112,71 @@ int ami__duk_destroy_heap_nofin(duk_context *ctx)
 	heap->free_func(heap->heap_udata, heap);
 	return 0;
 }
+
+/* ami__duk_code_stats: the instructions of the heap's compiled functions
+ * (templates and closures sharing one data buffer count once), in *shared
+ * those run from a process-wide copy (AMI__DUK_SHARED_CODE), in *own those
+ * copied into the heap (tests). */
+void ami__duk_code_stats(duk_context *ctx, duk_size_t *shared, duk_size_t *own);
+void ami__duk_code_stats(duk_context *ctx, duk_size_t *shared, duk_size_t *own)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_heap *heap = thr->heap;
+	duk_heaphdr *h;
+	*shared = *own = 0;
+	for (h = heap->heap_allocated; h != NULL; h = DUK_HEAPHDR_GET_NEXT(heap, h)) {
+		duk_hcompfunc *f;
+		duk_heaphdr *data;
+		duk_size_t n;
+		if (!DUK_HEAPHDR_IS_OBJECT(h) || !DUK_HOBJECT_IS_COMPFUNC((duk_hobject *) h)) continue;
+		f = (duk_hcompfunc *) h;
+		data = (duk_heaphdr *) DUK_HCOMPFUNC_GET_DATA(heap, f);
+		if (data == NULL) continue;
+		/* one function per data buffer: the one it names first in the list */
+		{
+			duk_heaphdr *g;
+			int first = 1;
+			for (g = heap->heap_allocated; g != h; g = DUK_HEAPHDR_GET_NEXT(heap, g))
+				if (DUK_HEAPHDR_IS_OBJECT(g) && DUK_HOBJECT_IS_COMPFUNC((duk_hobject *) g) &&
+				    (duk_heaphdr *) DUK_HCOMPFUNC_GET_DATA(heap, (duk_hcompfunc *) g) == data) { first = 0; break; }
+			if (!first) continue;
+		}
+		n = (duk_size_t) DUK_HCOMPFUNC_GET_CODE_COUNT(heap, f);
+#if defined(AMI__DUK_SHARED_CODE)
+		if (AMI__DUK_HCOMPFUNC_SHARED(heap, f)) { *shared += n; continue; }
+#endif
+		*own += n;
+	}
+}
+
+/* ami__duk_compact_scope: compact the property table of the scope the
+ * compiled function at idx closes over (the prelude's variables, which
+ * Duktape copies out of the registers into a table sized with growth slack
+ * when the prelude returns); a no-op for anything else. */
+void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx);
+void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx)
+{
+	duk_hthread *thr = (duk_hthread *) ctx;
+	duk_hobject *f = duk_get_hobject(ctx, idx);
+	duk_hobject *env;
+	if (f == NULL || !DUK_HOBJECT_IS_COMPFUNC(f)) return;
+	env = DUK_HCOMPFUNC_GET_LEXENV(thr->heap, (duk_hcompfunc *) f);
+	if (env == NULL || !DUK_HOBJECT_IS_DECENV(env) || ((duk_hdecenv *) env)->thread != NULL) return;   /* open: still in registers */
+	duk_hobject_compact_props(thr, env);
+}
+
+/* ami__duk_has_string: whether the heap's string table holds the string s
+ * (NUL-terminated), without interning it (tests). */
+int ami__duk_has_string(duk_context *ctx, const char *s);
+int ami__duk_has_string(duk_context *ctx, const char *s)
+{
+	duk_heap *heap = ((duk_hthread *) ctx)->heap;
+	duk_size_t n = DUK_STRLEN(s);
+	duk_uint32_t i;
+	for (i = 0; i < heap->st_size; i++) {
+		duk_hstring *h;
+		for (h = heap->strtable[i]; h != NULL; h = h->hdr.h_next)
+			if (DUK_HSTRING_GET_BYTELEN(h) == n && duk_memcmp(DUK_HSTRING_GET_DATA(h), s, n) == 0) return 1;
+	}
+	return 0;
+}

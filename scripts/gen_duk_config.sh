@@ -40,7 +40,20 @@
 #   lose properties after setup).  Since scripts/duk_lean.patch the loader
 #   and duk_js_push_closure size a template's and a closure's table once, at
 #   its final size, so the setting now serves the other small objects the
-#   prelude and scripts build (not measured again on its own).
+#   prelude and scripts build (not measured again on its own);
+# - no DUK_USE_HSTRING_ARRIDX and no DUK_USE_HSTRING_CLEN: a string's header
+#   is 24 bytes instead of 32 (every interned string: ~720 in an idle
+#   instance).  Without the array index field Duktape parses the few
+#   strings flagged as array indexes when it needs the number; without the
+#   character length field it would count a non-ASCII string's characters
+#   on every use (a loop over one quadratic), so scripts/duk_lean.patch
+#   (AMI__DUK_HSTRING_CLEN_AFTER_DATA, defined here) sets the ASCII flag
+#   when a string is made and keeps a non-ASCII one's length in 4 bytes
+#   after its data;
+# - AMI__DUK_SHARED_CODE: functions loaded from the dumps libami keeps for
+#   the process's life (the prelude and its parts) run their instructions
+#   from one copy per process, not a copy in every heap
+#   (scripts/duk_lean.patch, lib/runtime/bytecode.c).
 set -eu
 in=$1; out=$2
 reclimit=8192
@@ -53,6 +66,9 @@ grep -q '^#define DUK_USE_LITCACHE_SIZE 256$' "$in" || { echo "gen_duk_config: u
 grep -q '^#define DUK_USE_STRTAB_MINSIZE 1024$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#define DUK_USE_STRTAB_GROW_LIMIT 17$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 grep -q '^#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 16$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
+grep -q '^#define DUK_USE_HSTRING_ARRIDX$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
+grep -q '^#define DUK_USE_HSTRING_CLEN$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
+grep -q '^#define DUK_USE_HSTRING_LAZY_CLEN$' "$in" || { echo "gen_duk_config: unexpected $in" >&2; exit 1; }
 sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeout_check(void *udata);\n#define DUK_USE_EXEC_TIMEOUT_CHECK(udata) ami__runtime_exec_timeout_check((udata))|' \
     -e 's|^#undef DUK_USE_INTERRUPT_COUNTER$|#define DUK_USE_INTERRUPT_COUNTER|' \
     -e 's|^#undef DUK_USE_LIGHTFUNC_BUILTINS$|#define DUK_USE_LIGHTFUNC_BUILTINS|' \
@@ -61,6 +77,8 @@ sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeo
     -e 's|^#define DUK_USE_STRTAB_MINSIZE 1024$|#define DUK_USE_STRTAB_MINSIZE 256|' \
     -e 's|^#define DUK_USE_STRTAB_GROW_LIMIT 17$|#define DUK_USE_STRTAB_GROW_LIMIT 64|' \
     -e 's|^#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 16$|#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 48|' \
+    -e 's|^#define DUK_USE_HSTRING_ARRIDX$|#undef DUK_USE_HSTRING_ARRIDX|' \
+    -e 's|^#define DUK_USE_HSTRING_CLEN$|#undef DUK_USE_HSTRING_CLEN\n#define AMI__DUK_HSTRING_CLEN_AFTER_DATA\n#define AMI__DUK_SHARED_CODE|' \
     -e "s|^#define DUK_USE_MARK_AND_SWEEP_RECLIMIT 256\$|#define DUK_USE_MARK_AND_SWEEP_RECLIMIT $reclimit|" \
     -e 's|visibility("default")|visibility("hidden")|g' \
     "$in" > "$out.tmp"

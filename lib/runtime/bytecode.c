@@ -231,3 +231,93 @@ int ami__bytecode_strip(void *code, size_t *size)
     free(copy);
     return rc;
 }
+
+/*
+ * Sharing: the instructions of the dumps this process keeps for its whole
+ * life (the prelude, its parts and the lowering's helpers, prelude.c) are
+ * the same in every heap that loads them, so Duktape as libami builds it
+ * (scripts/duk_lean.patch, AMI__DUK_SHARED_CODE) runs them from one copy
+ * per process instead of copying them into each heap (~6.5 KB of an idle
+ * instance).  ami__bytecode_share walks a dump once and makes that copy
+ * (native byte order, aligned); the loader asks ami__duk_shared_code for
+ * each function it loads, by the position of its instructions in the dump
+ * and their count: anything not registered, or not matching exactly, loads
+ * as before.
+ */
+typedef struct {
+    uintptr_t at;     /* the instructions' position in the dump */
+    uint32_t n;       /* their count */
+    uint32_t *code;   /* the shared copy */
+} shared_fn;
+enum { SHARED_DUMPS = 16 };
+static struct {
+    uintptr_t start, end;
+    shared_fn *fns;   /* in dump order: increasing at */
+    size_t n;
+} shared[SHARED_DUMPS];
+static int nshared;   /* written under the prelude's once, read by any loader (atomics) */
+
+static int share_walk(cursor *c, int depth, shared_fn **fns, size_t *n, size_t *cap)
+{
+    unsigned char *head = c->p;
+    uint32_t nfuncs, ninstr;
+    if (func_head(c, depth, &nfuncs, NULL)) return -1;
+    ninstr = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
+    if (*n == *cap) {
+        shared_fn *grown = realloc(*fns, (*cap = *cap ? *cap * 2 : 64) * sizeof **fns);
+        if (!grown) return -1;
+        *fns = grown;
+    }
+    /* instructions after the counts (3 x 4), nregs, nargs (2 x 2), lines (2 x 4) and flags (4) */
+    (*fns)[(*n)++] = (shared_fn){ (uintptr_t)(head + 28), ninstr, NULL };
+    for (uint32_t i = 0; i < nfuncs; i++)
+        if (share_walk(c, depth + 1, fns, n, cap)) return -1;
+    if (take(c, 4, NULL) || blob(c, NULL, NULL)) return -1;      /* length, name */
+    if (blob(c, NULL, NULL) || blob(c, NULL, NULL)) return -1;   /* fileName, pc2line */
+    return func_tail(c);
+}
+
+int ami__bytecode_share(const void *code, size_t size)
+{
+    int k = __atomic_load_n(&nshared, __ATOMIC_RELAXED);
+    if (k >= SHARED_DUMPS || size < 1 || ((const unsigned char *)code)[0] != SER_MARKER) return -1;
+    cursor c = { (unsigned char *)code + 1, (unsigned char *)code + size };   /* read only */
+    shared_fn *fns = NULL;
+    size_t n = 0, cap = 0, total = 0;
+    if (share_walk(&c, 0, &fns, &n, &cap) || c.p != c.end) { free(fns); return -1; }
+    for (size_t i = 0; i < n; i++) total += fns[i].n;
+    uint32_t *all = malloc(total ? total * sizeof *all : 1);
+    if (!all) { free(fns); return -1; }
+    uint32_t *w = all;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *q = (const unsigned char *)fns[i].at;
+        fns[i].code = w;
+        for (uint32_t j = 0; j < fns[i].n; j++, q += 4)
+            *w++ = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+    }
+    shared[k].start = (uintptr_t)code;
+    shared[k].end = (uintptr_t)code + size;
+    shared[k].fns = fns;
+    shared[k].n = n;
+    __atomic_store_n(&nshared, k + 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+uint32_t *ami__duk_shared_code(const void *p, uint32_t count)
+{
+    uintptr_t at = (uintptr_t)p;
+    int k = __atomic_load_n(&nshared, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < k; i++) {
+        if (at < shared[i].start || at >= shared[i].end) continue;
+        size_t lo = 0, hi = shared[i].n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (shared[i].fns[mid].at < at) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < shared[i].n && shared[i].fns[lo].at == at && shared[i].fns[lo].n == count && count > 0)
+            return shared[i].fns[lo].code;
+        return NULL;
+    }
+    return NULL;
+}

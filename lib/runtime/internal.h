@@ -150,6 +150,16 @@ int ami__bytecode_unconstruct(duk_context *ctx, void *code, size_t size);
  * prelude's own code).  The dump shrinks in place (*size updated); 0, or -1
  * with the dump unchanged.  bytecode.c */
 int ami__bytecode_strip(void *code, size_t *size);
+/* ami__bytecode_share: the instructions of a dump this process keeps
+ * unchanged for its whole life (prelude.c: the prelude, its parts, the
+ * lowering's helpers; called after unconstruct and strip, under the
+ * prelude's once) run from one copy per process in every heap that loads
+ * it (scripts/duk_lean.patch); 0, or -1 when the dump does not parse (it
+ * then loads as before).  ami__duk_shared_code (called by Duktape's loader,
+ * from any thread): that copy of the count instructions at p, a position in
+ * such a dump, or NULL. */
+int ami__bytecode_share(const void *code, size_t size);
+uint32_t *ami__duk_shared_code(const void *p, uint32_t count);
 /* Push the function a bytecode dump made by this process holds (see prelude.c). */
 void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int keep_prototype);
 
@@ -173,6 +183,18 @@ void ami__duk_valstack_trim(duk_context *ctx, int coroutines);
 /* The slots allocated to ctx's value stack, or with `coroutines` to the
  * heap's other threads' together; for tests (duk_lean.c). */
 size_t ami__duk_valstack_slots(duk_context *ctx, int coroutines);
+/* The instructions of the heap's compiled functions (one count per data
+ * buffer): in *shared those run from a process-wide copy (bytecode.c,
+ * ami__bytecode_share), in *own those copied into the heap (tests;
+ * scripts/duk_lean.c). */
+void ami__duk_code_stats(duk_context *ctx, size_t *shared, size_t *own);
+/* Compact the property table of the closed scope the compiled function at
+ * idx closes over (the prelude's variables after it returned); a no-op for
+ * anything else (duk_lean.c).  May throw (out of memory). */
+void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx);
+/* Whether the heap's string table holds s, without interning it (tests;
+ * duk_lean.c). */
+int ami__duk_has_string(duk_context *ctx, const char *s);
 /* After a synchronous body's call: 2 when the run is over with undefined on
  * top, 1 over with another primitive, 0 when the prelude must settle it (an
  * object on top, or microtasks or parked coroutines left in the arrays jobs

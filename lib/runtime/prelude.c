@@ -62,6 +62,8 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     if (prelude_code) ami__bytecode_unconstruct(ctx, prelude_code, prelude_size);
     /* no fileName or line tables: they never show in a user's stack trace */
     if (prelude_code) ami__bytecode_strip(prelude_code, &prelude_size);
+    /* its instructions: one copy for every heap (bytecode.c); so for the others below */
+    if (prelude_code) ami__bytecode_share(prelude_code, prelude_size);
     /* the helpers are global code: wrapped as a (non-strict) function body */
     duk_push_string(ctx, "function(){");
     duk_push_string(ctx, ami__lower_helpers_js);
@@ -73,6 +75,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
     helpers_code = dump_top(ctx, &helpers_size);
     if (helpers_code) ami__bytecode_unconstruct(ctx, helpers_code, helpers_size);
     if (helpers_code) ami__bytecode_strip(helpers_code, &helpers_size);
+    if (helpers_code) ami__bytecode_share(helpers_code, helpers_size);
     /* run them here once to learn the names they define (on this heap's bare global) */
     duk_call(ctx, 0);
     duk_pop(ctx);
@@ -99,6 +102,7 @@ static duk_ret_t dump_prelude(duk_context *ctx, void *udata)
         lazy_code[i] = dump_top(ctx, &lazy_size[i]);
         if (lazy_code[i] && lazy_parts[i].unconstruct) ami__bytecode_unconstruct(ctx, lazy_code[i], lazy_size[i]);
         if (lazy_code[i]) ami__bytecode_strip(lazy_code[i], &lazy_size[i]);
+        if (lazy_code[i]) ami__bytecode_share(lazy_code[i], lazy_size[i]);
     }
     return 0;
 }
@@ -139,10 +143,43 @@ void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int
 }
 
 /* host.lazy(i): the prelude's part i (lazy_parts), a function to call. */
+/* The host's functions only the prelude's parts call (Stels.net/local, the
+ * timers, Deno, the web globals, RegExp) or that the prelude read once at
+ * setup: an idle instance's host goes without them (~1.4 KB with their names
+ * and the host's hash index), and the first part to load puts them back
+ * (h_lazy: every part loads after the part of the loaders, host.lazy(9)). */
+static const char *const host_later[] = {
+    "get", "set", "del", "commit", "list", "sub", "subLive", "unsub", "op", "mem", "loadavg", "metrics",
+    "clearTimer", "web", "regex", "force", "then", "newPromise", "track", "untrack", "take", "fulfil",
+    "config", "promiseKeys", "promiseInit", NULL
+};
+
+static duk_ret_t h_regex(duk_context *ctx);
+
+/* host (the object at idx) without host_later's names, compacted */
+static void host_trim(duk_context *ctx, duk_idx_t idx)
+{
+    for (int i = 0; host_later[i]; i++) duk_del_prop_string(ctx, idx, host_later[i]);
+    duk_compact(ctx, idx);
+}
+
 static duk_ret_t h_lazy(duk_context *ctx)
 {
     int i = duk_require_int(ctx, 0);
     if (i < 0 || i >= LAZY_PARTS) return DUK_RET_RANGE_ERROR;
+    /* called as host.lazy(i): the host gets the functions the parts use back,
+     * once (they stay: a loaded part keeps using them) */
+    duk_push_this(ctx);
+    if (duk_is_object(ctx, -1) && !duk_has_prop_string(ctx, -1, "get")) {
+        ami__runtime_push_host(ctx, NULL);   /* fills the object on top; its instance argument is unused */
+        duk_push_c_lightfunc(ctx, h_regex, 2, 2, 0);
+        duk_put_prop_string(ctx, -2, "regex");
+        /* what only the prelude's setup read stays out */
+        duk_del_prop_string(ctx, -1, "config");
+        duk_del_prop_string(ctx, -1, "promiseKeys");
+        duk_del_prop_string(ctx, -1, "promiseInit");
+    }
+    duk_pop(ctx);
     if (lazy_code[i]) {
         ami__runtime_load_code(ctx, lazy_code[i], lazy_size[i], 0);
     } else {
@@ -422,8 +459,10 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     duk_put_prop_string(ctx, -2, "lazyPut");
     duk_push_c_lightfunc(ctx, h_force, 3, 3, 0);
     duk_put_prop_string(ctx, -2, "force");
+    duk_dup(ctx, -1);                 /* host, kept for the trim below */
+    duk_insert(ctx, -3);
     duk_push_global_object(ctx);
-    duk_call(ctx, 2);                 /* -> hooks object */
+    duk_call(ctx, 2);                 /* -> host, hooks object */
     duk_push_global_stash(ctx);
     static const char *const hooks[] = { "dispatch", "drain", "start", "settle", "fire", "reset", "bodyError", "bodyValue",
                                          "setTerm", "jobs", "pool", NULL };
@@ -437,6 +476,17 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
     r->loop.jobs = duk_get_heapptr(ctx, -1);
     duk_get_prop_string(ctx, -2, "pool");
     r->loop.pool = duk_get_heapptr(ctx, -1);
+    duk_pop_2(ctx);
+    /* what only the prelude's setup read goes (~0.9 KB of an idle heap):
+     * Stels.config's source object (the stash's and host's config), the
+     * promise keys' array (the prelude keeps the keys) and promiseInit; and
+     * until a part loads, the host's functions only the parts use (h_lazy) */
+    duk_del_prop_string(ctx, -1, "config");
+    host_trim(ctx, -3);
+    /* the prelude's variables, copied out of its registers when it returned
+     * into a table with growth slack (any of its closures leads there) */
+    duk_get_prop_string(ctx, -1, "drain");
+    ami__duk_compact_scope(ctx, -1);
     duk_pop_n(ctx, 4);
     if (helpers_code && helper_names) {
         /* the __ami_* helpers lowered code calls: accessors that load them on first use */
@@ -455,6 +505,11 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
         helpers_load(ctx);
     }
     duk_push_global_object(ctx);
+    /* the Duktape object stays (Duktape's built-in, where errThrow is looked
+     * up): without the slack that adding errThrow left */
+    duk_get_prop_string(ctx, -1, "Duktape");
+    if (duk_is_object(ctx, -1)) duk_compact(ctx, -1);
+    duk_pop(ctx);
     for (int i = 0; removed_globals[i]; i++) duk_del_prop_string(ctx, -1, removed_globals[i]);
     /* the objects the prelude added properties to (the names loaded on first
      * use, Stels, logger, the helpers) keep their tables' growth slack
@@ -468,6 +523,15 @@ void ami__runtime_setup_prelude(duk_context *ctx, ami_runtime *r)
         duk_compact(ctx, -1);
         duk_pop_2(ctx);
     }
+    /* Stels and Stels.runtime, built a property at a time (~0.25 KB of slack) */
+    duk_get_prop_string(ctx, -1, "Stels");
+    if (duk_is_object(ctx, -1)) {
+        duk_compact(ctx, -1);
+        duk_get_prop_string(ctx, -1, "runtime");
+        if (duk_is_object(ctx, -1)) duk_compact(ctx, -1);
+        duk_pop(ctx);
+    }
+    duk_pop(ctx);
     duk_pop(ctx);
 }
 

@@ -45,20 +45,12 @@ function isObject(x) { return x !== null && (typeof x === 'object' || typeof x =
 
 /* ---- iteration ---- */
 
-/* Everything an iterable or array-like yields, as an array.  Iterables go
- * through the one iteration protocol of lowered code (__ami_spread in
- * lib/runtime/js/lower_helpers.js: spread, destructuring, for-of, Array.from). */
-function values(x) {
-    if (x === null || x === undefined) throw new TypeError(String(x) + ' is not iterable');
-    if (isArray(x)) return Array.prototype.slice.call(x);
-    if (typeof x === 'string' || isCallable(x[ITER]) || isCallable(x['@@iterator'])) return G.__ami_spread(x);
-    if (isObject(x) && typeof x.length === 'number') return Array.prototype.slice.call(x);
-    throw new TypeError(typeof x + ' is not iterable');
-}
-/* (the iterators themselves are in the part loaded on first use, M()) */
-if (Array.prototype[ITER] === undefined) force(Array.prototype, ITER, function () { return M().arrayIterator(this, 0); });
+/* values(x), __ami_values: everything an iterable or array-like yields, as
+ * an array; in the part loaded on first use (loadMore(), prelude_more.js) */
+/* (the iterators themselves are in the part loaded on first use, loadMore()) */
+if (Array.prototype[ITER] === undefined) force(Array.prototype, ITER, function () { return loadMore().arrayIterator(this, 0); });
 if (String.prototype[ITER] === undefined)
-    force(String.prototype, ITER, function () { return M().arrayIterator(M().stringChars(String(this)), 0); });
+    force(String.prototype, ITER, function () { return loadMore().arrayIterator(loadMore().stringChars(String(this)), 0); });
 
 /* ---- Promise with a job queue ---- */
 
@@ -252,7 +244,7 @@ function PromiseImpl(executor) {
 }
 var Pp = PromiseImpl.prototype;
 /* then() is C (lib/runtime/promise.c): the hot call of every chain; catch,
- * finally and toJSON are made by the part loaded on first use (M(), below) */
+ * finally and toJSON are made by the part loaded on first use (loadMore(), below) */
 host.promiseInit(PK, Pp, ring, jobs, reactionJob3, unhandled, AWAIT, reactionJob);
 force(Pp, 'then', host.then);
 if (hasSymbol && Symbol.toStringTag) force(Pp, Symbol.toStringTag, 'Promise');
@@ -367,11 +359,11 @@ force(G, '__ami_async', asyncCall);
  * stopped) puts back the accessors of its names still missing: a later use
  * retries.  The loaders themselves, with the logger, the iterators and the
  * polyfills' helpers, are one more part loaded on first use of any such
- * name (ami__prelude_more_js, host.lazy(9), M()): every function made here
+ * name (ami__prelude_more_js, host.lazy(9), loadMore()): every function made here
  * costs each instance ~1 KB and its share of a create, used or not. */
 
-function lazyGet(key) { M().lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
-function lazySet(v, key) { M().lazyLoad(key); this[key] = v; }
+function lazyGet(key) { loadMore().lazyLoad(key); return this === undefined || this === null ? undefined : this[key]; }
+function lazySet(v, key) { loadMore().lazyLoad(key); this[key] = v; }
 /* The names of a part are one string, separated by spaces: an array of them
  * in every idle instance cost an object and a slot per name (~4 KB in all),
  * and they are only read when a part loads (or fails to). */
@@ -382,14 +374,14 @@ function lazyPut(holder, names, onlyMissing) { host.lazyPut(holder, names, onlyM
 /* At setup, for the names not already present, host.lazyPut is called with
  * mode 3: which those are is the same in every heap (the built-ins), so it
  * finds them in the process's first heap only; a retry after a failed load
- * (M(), with some of the part's names already there) uses lazyPut. */
+ * (loadMore(), with some of the part's names already there) uses lazyPut. */
 
 /* generators (ami__prelude_gen_js, host.lazy(5)): on the same coroutines */
 if (hasSymbol && typeof Symbol.asyncIterator !== 'symbol')
     try { Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol('Symbol.asyncIterator') }); } catch (e) {}
 var genNames = '__ami_gen __ami_agen __ami_yield __ami_yield_star __ami_ayield __ami_ayield_star __ami_genret';
 lazyPut(G, genNames, false);
-force(G, '__ami_values', values);
+lazyPut(G, '__ami_values', false);   /* made by the part of the loaders (loadMore()) */
 
 /* Map and Set (ami__prelude_mapset_js, host.lazy(0)) */
 host.lazyPut(G, 'Map Set', 3, lazyGet, lazySet);
@@ -410,7 +402,7 @@ host.lazyPut(polyHolders, polyNames, 3, lazyGet, lazySet);
 lazyPut(G, 'RegExp', false);   /* present natively: replaced on first use */
 
 /* logger, and Promise.prototype.catch/finally/toJSON: made by the part of
- * the loaders (M()) when it loads */
+ * the loaders (loadMore()) when it loads */
 var moreNames = 'catch finally toJSON';
 lazyPut(G, 'logger', false);
 lazyPut(Pp, moreNames, false);
@@ -440,7 +432,10 @@ host.lazyPut(G, timerNames, 3, lazyGet, lazySet);
 
 var subs = {};
 var stelsNames = 'net local webfix';
-var cfg = host.config;   /* an object (lib/runtime/runtime.c, setup_instance) */
+/* an object (lib/runtime/runtime.c, setup_instance), dropped after setup
+ * (prelude.c): only the cex mode is kept */
+var cfg = host.config;
+var cexMode = cfg.cex || '';
 var config = { nid: cfg.nid, sid: cfg.sid, network: cfg.network, workers: cfg.workers, term: cfg.term };
 var Stels = {};
 force(Stels, 'config', config);
@@ -459,10 +454,10 @@ var runtimeNs = {}, cexNs = null;
 Object.defineProperty(runtimeNs, 'cex', {
     get: function () {
         if (!cexNs) {
-            var m = M();
+            var m = loadMore();
             m.loadWeb();
             cexNs = host.lazy(7)({ force: force, G: G, PromiseImpl: PromiseImpl, awaitValue: awaitValue, Stels: Stels, commit: m.loadStels().commit,
-                                   mode: cfg.cex || '', hosted: host.cexHosted ? host.cexHosted() : [] });
+                                   mode: cexMode, hosted: host.cexHosted ? host.cexHosted() : [] });
         }
         return cexNs;
     },
@@ -486,10 +481,10 @@ host.lazyPut(G, webNames, 2, lazyGet, lazySet);
 /* ---- the part of the loaders, the logger and the iterators (host.lazy(9)) ---- */
 
 var more = null;
-function M() {
+function loadMore() {
     if (more) return more;
     more = host.lazy(9)({ force: force, G: G, host: host, hasSymbol: hasSymbol, ITER: ITER, isArray: isArray,
-                          objToString: objToString, isObject: isObject, isCallable: isCallable, values: values,
+                          objToString: objToString, isObject: isObject, isCallable: isCallable,
                           PromiseImpl: PromiseImpl, newCo: newCo, park: park, resumeRaw: resumeRaw, resumeCo: resumeCo,
                           cur: function () { return current; }, yieldCo: yieldCo, awaitOn: awaitOn,
                           awaitValue: awaitValue, asyncCall: asyncCall, newPending: newPending, settle: settle,
@@ -499,6 +494,11 @@ function M() {
                           stelsNames: stelsNames, webNames: webNames, moreNames: moreNames });
     return more;
 }
+
+/* setup-only objects the scope would keep for the instance's life (the
+ * host's config and promise keys: prelude.c drops them from host too) */
+cfg = null;
+PK = null;
 
 /* ---- hooks for the C side ---- */
 
@@ -512,7 +512,7 @@ function drain() {
     var u = unhandled.slice();
     unhandled.length = 0;
     for (var i = 0; i < u.length; i++)
-        if (!u[i][KH]) host.log(3, 'Unhandled promise rejection: ' + M().format(u[i][KV]));
+        if (!u[i][KH]) host.log(3, 'Unhandled promise rejection: ' + loadMore().format(u[i][KV]));
 }
 return {
     dispatch: function (id, text) {

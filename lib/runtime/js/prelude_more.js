@@ -1,16 +1,29 @@
 /* The prelude's loaders of its other parts, the logger, the array and string
  * iterators and the polyfills' helpers, compiled as `function (kit)` and
- * loaded on first use of any name loaded on first use (the prelude's M(),
+ * loaded on first use of any name loaded on first use (the prelude's loadMore(),
  * host.lazy(9)): an instance that touches none of them never makes these
  * functions (each one made costs every instance ~1 KB and its share of a
  * create).  kit: the prelude's own functions and state these need.
  * Returns { lazyLoad, format, arrayIterator, stringChars, loadWeb, loadStels }.
- * Loading it also turns the global `logger` accessor into the logger, and
+ * Loading it also turns the global `logger` and `__ami_values` accessors into
+ * the logger and values(), and
  * those of Promise.prototype.catch, finally and toJSON into the methods. */
 function (kit) {
 'use strict';
 var force = kit.force, G = kit.G, host = kit.host, ITER = kit.ITER, isArray = kit.isArray, objToString = kit.objToString;
-var isObject = kit.isObject, isCallable = kit.isCallable, values = kit.values, PromiseImpl = kit.PromiseImpl;
+var isObject = kit.isObject, isCallable = kit.isCallable, PromiseImpl = kit.PromiseImpl;
+
+/* Everything an iterable or array-like yields, as an array (the global
+ * __ami_values and the parts' `values`).  Iterables go through the one
+ * iteration protocol of lowered code (__ami_spread in
+ * lib/runtime/js/lower_helpers.js: spread, destructuring, for-of, Array.from). */
+function values(x) {
+    if (x === null || x === undefined) throw new TypeError(String(x) + ' is not iterable');
+    if (isArray(x)) return Array.prototype.slice.call(x);
+    if (typeof x === 'string' || isCallable(x[ITER]) || isCallable(x['@@iterator'])) return G.__ami_spread(x);
+    if (isObject(x) && typeof x.length === 'number') return Array.prototype.slice.call(x);
+    throw new TypeError(typeof x + ' is not iterable');
+}
 var lazyGet = kit.lazyGet, lazyPut = kit.lazyPut, Stels = kit.Stels;
 var genNames = kit.genNames, polyHolders = kit.polyHolders, polyNames = kit.polyNames, timerNames = kit.timerNames;
 var stelsNames = kit.stelsNames, webNames = kit.webNames;
@@ -75,7 +88,7 @@ function lazyDrop(holder, names) {
 }
 function named(names, key) { return (' ' + names + ' ').indexOf(' ' + key + ' ') >= 0; }
 function lazyLoad(key) {
-    if (key === 'logger' || named(kit.moreNames, key)) return;   /* made when this part loaded (below) */
+    if (key === 'logger' || key === '__ami_values' || named(kit.moreNames, key)) return;   /* made when this part loaded (below) */
     if (key === 'Map' || key === 'Set') loadMapSet();
     else if (named(genNames, key)) loadGen();
     else if (named(timerNames, key)) loadTimers();
@@ -242,6 +255,7 @@ function replace(holder, name, value) {
     if (d && d.get === lazyGet) force(holder, name, value);
 }
 replace(G, 'logger', logger);
+replace(G, '__ami_values', values);
 var mn = kit.moreNames.split(' ');
 for (var mi = 0; mi < mn.length; mi++) replace(Pp, mn[mi], later[mn[mi]]);
 

@@ -2,7 +2,7 @@
  * Object/Array/String/Number polyfills (with ES2022's at, entries/keys/values,
  * findLast, replaceAll, matchAll, Object.hasOwn, WeakMap/WeakSet,
  * Promise.withResolvers), Promise combinators, AggregateError,
- * Deno, the lowering's __ami_* helpers, Stels.net/local/webfix, logger,
+ * Deno, the lowering's __ami_* helpers and __ami_values, Stels.net/local/webfix, logger,
  * Promise.prototype.catch/finally/toJSON) load on
  * first use and then behave as if they had always been there; an idle
  * instance stays small. */
@@ -44,6 +44,9 @@ static void each_part_loads_on_first_use(void)
         "eq(new AggregateError([1], 'm').errors, [1], 'aggregate');",
         "kind(globalThis, '__ami_spread', 'get'); class A { constructor(...a) { this.n = a.length; } }"
         "eq(new A(...[1, 2]).n, 2, 'lowered'); kind(globalThis, '__ami_spread', 'value');",
+        "kind(globalThis, '__ami_values', 'get'); eq(__ami_values('ab'), ['a', 'b'], 'values');"
+        "kind(globalThis, '__ami_values', 'value'); kind(globalThis, 'logger', 'value'); eq(__ami_values([1, 2]), [1, 2], 'array');"
+        "var th = null; try { __ami_values(7); } catch (e) { th = e; } eq(th instanceof TypeError, true, 'not iterable');",
         "var a = []; a.find = 5; eq(a.find, 5, 'own'); eq(Object.keys(a), ['find'], 'keys'); eq(typeof [].find, 'function', 'proto');",
         "Map = 7; eq(Map, 7, 'assigned'); eq(typeof Set, 'function', 'set still there');",
         "kind(Array.prototype, 'at', 'get'); kind(globalThis, 'WeakMap', 'get'); eq([1, 2].at(-1), 2, 'at');"

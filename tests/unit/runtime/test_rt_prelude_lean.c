@@ -14,7 +14,18 @@
  * and the value stack that loading the prelude grew (~200 slots) is given
  * back when the instance is made, as is the one a run grew when the run
  * parks for a long wait (not for a short one), and the instance then runs
- * on as before. */
+ * on as before; and an interned string's header is 24 bytes, not 32
+ * (scripts/gen_duk_config.sh), while a non-ASCII string's length is still
+ * known without counting its characters at every use (a loop over one is
+ * not quadratic: scripts/duk_lean.patch); and the instructions of the
+ * prelude and of its parts loaded on first use run from one copy per
+ * process, not a copy in each heap, while the worker's own code is the
+ * heap's (lib/runtime/bytecode.c, ami__bytecode_share); and what only the
+ * prelude's setup reads (the config object it is handed, in the global
+ * stash and on host) is not kept, while Stels.config, Stels.startTime and
+ * the cex mode still come from it; and an idle instance's host lacks the
+ * functions only the prelude's parts use (their names are not even
+ * interned), which the first part to load puts back. */
 #include "rt.h"
 #include <unistd.h>
 #include "runtime/internal.h"
@@ -171,6 +182,139 @@ static void the_value_stack_is_given_back(void)
     ami_runtime_free(inst);
 }
 
+/* heap_used of an instance after its run has kept `script`'s globals, collected */
+static size_t heap_after(const char *script)
+{
+    json_t *w = rt_worker("hs", script);
+    ami_runtime_options o = rt_options(net, local, w, NULL);
+    ami_runtime *inst = NULL;
+    REQUIRE(ami_runtime_new(&inst, &o) == 0);
+    json_decref(w);
+    ami_runtime_result res;
+    CHECK_INT(ami_runtime_run(inst, &res), 0);
+    ami_runtime_result_dispose(&res);
+    duk_gc(inst->ctx, 0);
+    size_t used = ami_runtime_heap_used(inst);
+    ami_runtime_free(inst);
+    return used;
+}
+
+static void strings_have_a_small_header(void)
+{
+    /* 1,000 distinct 15-byte strings against 1,000 numbers in the same
+     * array: each string is a header, 16 bytes of data (with its NUL) and
+     * the allocator's rounding, plus ~2 bytes of the string table's growth.
+     * A 32-byte header made each 48 bytes asked (56 usable from glibc), so
+     * ~50-58 in all; 24 bytes make it 40 (40 usable), ~42 in all */
+    enum { N = 1000 };
+    size_t nums = heap_after("globalThis.keep = new Array(1000); for (var i = 0; i < 1000; i++) keep[i] = i;");
+    size_t strs = heap_after("globalThis.keep = new Array(1000);\n"
+                             "for (var i = 0; i < 1000; i++) keep[i] = 'k' + (100000000 + i) + 'xxxxx';");
+    CHECK(strs > nums);
+    size_t each = (strs - nums) / N;
+    if (each >= 46) {
+        check_failures++;
+        fprintf(stderr, "  a 15-byte string costs %zu bytes of heap\n", each);
+    }
+
+    /* non-ASCII strings: lengths and a loop over 100,000 characters (which
+     * counting them at every .length would make 10^10 steps: over the slice) */
+    ami_runtime_result res;
+    CHECK_INT(rt_run_slice(net, local,
+                           "var s = Array(100001).join('\u00e9'), n = 0;\n"
+                           "for (var i = 0; i < s.length; i++) if (s.charCodeAt(i) === 0xe9) n++;\n"
+                           "var t = s + 'ab\u20ac', u = 'h\u00e9llo'.toUpperCase();\n"
+                           "return [s.length, n, t.length, t.charAt(t.length - 1) === '\u20ac', t.slice(-3), u, u.length,\n"
+                           "        ('x' + '\u00e9').length, 'na\u00efve caf\u00e9'.indexOf('caf'), '\u00e9\u00e9'.split('').length,\n"
+                           "        Object.keys({ '\u00e9t\u00e9': 1, 7: 2 }), [10, 20][String(1)]];\n",
+                           NULL, &res, 3000), 0);
+    CHECK_STR(res.value, "[100000,100000,100003,true,\"ab\u20ac\",\"H\u00c9LLO\",5,2,6,2,[\"7\",\"\u00e9t\u00e9\"],20]");
+    ami_runtime_result_dispose(&res);
+}
+
+static void prelude_code_is_shared(void)
+{
+    static const char *const scripts[] = {
+        "var x = 1;",
+        /* parts loaded on first use: Map/Set, the loaders, the web globals, the polyfills */
+        "var m = new Map([[1, 2]]), u = new URL('http://a/b?c=3');\n"
+        "return [m.get(1), u.searchParams.get('c'), [1, 2, 3].find(function (v) { return v > 1; }), 'ab'.padStart(4, '-')];",
+        NULL
+    };
+    size_t first_shared = 0;
+    for (int i = 0; scripts[i]; i++) {
+        json_t *w = rt_worker("sc", scripts[i]);
+        ami_runtime_options o = rt_options(net, local, w, NULL);
+        ami_runtime *inst = NULL;
+        REQUIRE(ami_runtime_new(&inst, &o) == 0);
+        json_decref(w);
+        ami_runtime_result res;
+        CHECK_INT(ami_runtime_run(inst, &res), 0);
+        if (i == 1) CHECK_STR(res.value, "[2,\"3\",2,\"--ab\"]");
+        ami_runtime_result_dispose(&res);
+        size_t shared = 0, own = 0;
+        ami__duk_code_stats(inst->ctx, &shared, &own);
+        /* the prelude alone is ~1,600 instructions; the bodies a few dozen */
+        if (shared < 1000 || own > 200) {
+            check_failures++;
+            fprintf(stderr, "  script %d: %zu instructions shared, %zu in the heap\n", i, shared, own);
+        }
+        if (i == 0) first_shared = shared;
+        else CHECK(shared > first_shared + 1000);   /* the parts' too */
+        ami_runtime_free(inst);
+    }
+}
+
+static void setup_only_objects_are_dropped(void)
+{
+    for (int paper = 0; paper < 2; paper++) {
+        json_t *w = rt_worker("su", "var c = Stels.config;\n"
+                                    "return [c.nid, c.sid, c.network, c.term, c.workers.length, typeof Stels.startTime,\n"
+                                    "        Stels.startTime > 0, new Stels.runtime.cex.binance({}).paper];");
+        ami_runtime_options o = rt_options(net, local, w, NULL);
+        if (paper) o.cex = "paper";
+        ami_runtime *inst = NULL;
+        REQUIRE(ami_runtime_new(&inst, &o) == 0);
+        json_decref(w);
+        duk_push_global_stash(inst->ctx);
+        CHECK(!duk_has_prop_string(inst->ctx, -1, "config"));
+        duk_pop(inst->ctx);
+        ami_runtime_result res;
+        CHECK_INT(ami_runtime_run(inst, &res), 0);
+        CHECK_STR(res.value, paper ? "[\"node-1\",\"su\",\"testnet\",null,0,\"number\",true,true]"
+                                   : "[\"node-1\",\"su\",\"testnet\",null,0,\"number\",true,false]");
+        ami_runtime_result_dispose(&res);
+        ami_runtime_free(inst);
+    }
+}
+
+static void host_gets_the_parts_functions_when_a_part_loads(void)
+{
+    static const char *const later[] = { "subLive", "metrics", "clearTimer", "newPromise", "promiseInit", NULL };
+    json_t *w = rt_worker("hp", "await Stels.net.set(['hp'], 1); var v = (await Stels.net.get(['hp'])).value.raw;\n"
+                                "var t = await new Promise(function (ok) { var id = setTimeout(function () { ok(1); }, 1);\n"
+                                "  clearTimeout(setTimeout(function () { ok(2); }, 0)); });\n"
+                                "return [v, t, typeof Deno.memoryUsage().heapUsed, typeof Deno.loadavg()[0],\n"
+                                "        new RegExp('a.c', 's').test('a\\nc'), Stels.local.subscribe(['hp'], function () {}) !== undefined];");
+    ami_runtime_options o = rt_options(net, local, w, NULL);
+    ami_runtime *inst = NULL;
+    REQUIRE(ami_runtime_new(&inst, &o) == 0);
+    json_decref(w);
+    for (int i = 0; later[i]; i++)
+        if (ami__duk_has_string(inst->ctx, later[i])) {
+            check_failures++;
+            fprintf(stderr, "  an idle instance holds the string %s\n", later[i]);
+        }
+    CHECK(ami__duk_has_string(inst->ctx, "sleepOp"));   /* the prelude's own host functions stay */
+    ami_runtime_result res;
+    CHECK_INT(ami_runtime_run(inst, &res), 0);
+    CHECK_STR(res.value, "[1,1,\"number\",\"number\",true,true]");
+    ami_runtime_result_dispose(&res);
+    CHECK(ami__duk_has_string(inst->ctx, "subLive") && ami__duk_has_string(inst->ctx, "clearTimer"));
+    CHECK(!ami__duk_has_string(inst->ctx, "promiseInit"));
+    ami_runtime_free(inst);
+}
+
 int main(void)
 {
     REQUIRE(ami_store_open(&net, check_path("net.db")) == 0);
@@ -180,6 +324,10 @@ int main(void)
     RUN(a_new_instance_holds_no_cyclic_garbage);
     RUN(prelude_functions_have_no_throwers);
     RUN(the_value_stack_is_given_back);
+    RUN(strings_have_a_small_header);
+    RUN(prelude_code_is_shared);
+    RUN(setup_only_objects_are_dropped);
+    RUN(host_gets_the_parts_functions_when_a_part_loads);
     ami_store_free(net);
     ami_store_free(local);
     return check_done();
