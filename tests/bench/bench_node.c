@@ -543,17 +543,6 @@ static void big_value_neighbour(void)
 
 /* ---- memory and idle CPU per sleeping worker ---- */
 
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
-    if (f) fclose(f);
-    return kb;
-}
-
 /* Where the resident memory is, from /proc/self/smaps: instance thread
  * stacks (anonymous read-write mappings of exactly the stack size), the main
  * malloc heap ([heap]) and the other anonymous mappings (malloc's per-thread
@@ -676,12 +665,12 @@ static double raw_kb;
 
 static void raw_heaps_measure(void)
 {
-    long before = rss_kb();
+    long before = check_rss_kb();
     for (int i = 0; i < RAW_HEAPS; i++) {
         raw_heaps[i] = duk_create_heap_default();
         if (!raw_heaps[i] || duk_pcompile_string(raw_heaps[i], DUK_COMPILE_FUNCTION, "function(){ return 1; }")) die("raw heap");
     }
-    raw_kb = (double)(rss_kb() - before) / RAW_HEAPS;
+    raw_kb = (double)(check_rss_kb() - before) / RAW_HEAPS;
 }
 
 static void parked_ready(void *payload) { (void)payload; }
@@ -796,7 +785,7 @@ static void sleepers(int count, int latency)
 {
     char db[600];
     snprintf(db, sizeof db, "%s/mem%d.db", dir, count);
-    long before = rss_kb();
+    long before = check_rss_kb();
     long st0, hp0, an0;
     rss_parts(&st0, &hp0, &an0);
     struct mallinfo2 mi0 = mallinfo2();
@@ -806,7 +795,7 @@ static void sleepers(int count, int latency)
     ami_node *n = node_with(db, count, "{\"scriptContent\":\"await Stels.sleep(3600000);\",\"priority\":\"low\",\"active\":true}", -1,
                             &start_ms);
     nap_ms(2000);
-    long after = rss_kb();
+    long after = check_rss_kb();
     long st1, hp1, an1;
     rss_parts(&st1, &hp1, &an1);
     struct mallinfo2 mi1 = mallinfo2();   /* all arenas */
@@ -821,7 +810,7 @@ static void sleepers(int count, int latency)
     double c0 = cpu_s();
     int64_t t0 = ami_time_mono_ms();
     nap_ms(idle_s * 1000);
-    long settled = rss_kb();   /* after the idle window: the node's trim of start-up's free space has run */
+    long settled = check_rss_kb();   /* after the idle window: the node's trim of start-up's free space has run */
     double wall_s = (double)(ami_time_mono_ms() - t0) / 1000.0;
     double cpu_ru = (cpu_s() - c0) / wall_s * 100.0;
     int ntc1 = thread_cpu(tc1, 64);

@@ -197,3 +197,37 @@ int check_each_thread(void (*fn)(const char *name, const char *fields, const cha
     if (d) closedir(d);
     return n;
 }
+
+typedef struct { const char *name; long total; } switch_count;
+
+static void add_switches(const char *name, const char *fields, const char *dir, void *arg)
+{
+    (void)fields;
+    switch_count *c = arg;
+    if (strcmp(name, c->name)) return;
+    char path[400], line[200];
+    snprintf(path, sizeof path, "%s/status", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "voluntary_ctxt_switches:", 24)) c->total += atol(line + 24);
+    fclose(f);
+}
+
+long check_thread_switches(const char *name)
+{
+    switch_count c = { name, 0 };
+    check_each_thread(add_switches, &c);
+    return c.total;
+}
+
+long check_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
+    if (f) fclose(f);
+    return kb;
+}

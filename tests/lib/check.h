@@ -57,6 +57,10 @@ int check_etcd_start(char *eps, size_t cap, int members);
  * directory ("/proc/self/task/TID", for its other files). fn may be NULL. Returns how many
  * threads were read. */
 int check_each_thread(void (*fn)(const char *name, const char *fields, const char *dir, void *arg), void *arg);
+/* Voluntary context switches (sleeps ended, nearly) of this process's threads named `name`, summed. */
+long check_thread_switches(const char *name);
+/* This process's resident memory (VmRSS), KiB; -1 when it cannot be read. */
+long check_rss_kb(void);
 /* Parse JSON text or abort. */
 json_t *check_json(const char *text);
 /* Compare JSON values; prints both on mismatch. */

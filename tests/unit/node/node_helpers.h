@@ -129,6 +129,19 @@ static inline int all_running(ami_node *n, char *const *sids, int count, int ms)
     }
 }
 
+/* How many log lines of worker `sid` the node keeps in its node-local store. */
+static inline size_t local_log_lines(ami_node *n, const char *sid)
+{
+    json_t *prefix = json_pack("[s, s, s]", "localnet", "logs", sid), *list = NULL;
+    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
+    lo.prefix = prefix;
+    ami_store_list(&list, ami_node_local_store(n), &lo);
+    size_t c = json_array_size(list);
+    json_decref(list);
+    json_decref(prefix);
+    return c;
+}
+
 /* Wait up to ms for cond (polled every 5 ms); returns elapsed ms or -1. */
 #define WAIT_FOR(cond, ms) ({ int64_t t0_ = ami_time_mono_ms(), r_ = -1; \
     while (ami_time_mono_ms() - t0_ < (ms)) { if (cond) { r_ = ami_time_mono_ms() - t0_; break; } nap_ms(5); } r_; })

@@ -20,30 +20,6 @@ static void tweak(ami_node_options *o)
     o->stats_ms = 2000;
 }
 
-typedef struct { const char *name; long total; } switch_count;
-
-static void add_switches(const char *name, const char *fields, const char *dir, void *arg)
-{
-    (void)fields;
-    switch_count *c = arg;
-    if (strcmp(name, c->name)) return;
-    char path[400], line[200];
-    snprintf(path, sizeof path, "%s/status", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "voluntary_ctxt_switches:", 24)) c->total += atol(line + 24);
-    fclose(f);
-}
-
-/* Voluntary context switches (sleeps ended, nearly) of this process's thread named `name`. */
-static long switches(const char *name)
-{
-    switch_count c = { name, 0 };
-    check_each_thread(add_switches, &c);
-    return c.total;
-}
-
 static void idle_scheduler_sleeps(void)
 {
     char db[400];
@@ -60,11 +36,11 @@ static void idle_scheduler_sleeps(void)
     CHECK_RC(ami__sqlite_polls(ami__store_backend(ami_node_store(n)), &p0));
     static const char *const names[] = { "ami-housekeep", "ami-logs", "ami-elect" };
     long w0[3], w1[3];
-    for (int i = 0; i < 3; i++) w0[i] = switches(names[i]);
+    for (int i = 0; i < 3; i++) w0[i] = check_thread_switches(names[i]);
     int64_t s0 = node_counter(n, &n->sched_passes);
     nap_ms(2000);
     int64_t s1 = node_counter(n, &n->sched_passes);
-    for (int i = 0; i < 3; i++) w1[i] = switches(names[i]);
+    for (int i = 0; i < 3; i++) w1[i] = check_thread_switches(names[i]);
     /* naps of 100, 100 and 200 ms would be 20, 20 and 10; now the heartbeat (1 s) and
      * stats pass (2 s), a 1 s nap and nothing */
     printf("sleeps ended over 2 idle seconds: %s %ld, %s %ld, %s %ld\n", names[0], w1[0] - w0[0], names[1],

@@ -24,18 +24,6 @@ static void small_ring(ami_node_options *o)
     o->log_lines_per_s = -1;   /* this test is about the ring and the store, not the budget */
 }
 
-static size_t stored_lines(ami_node *n, const char *sid)
-{
-    json_t *prefix = json_pack("[s, s, s]", "localnet", "logs", sid), *list = NULL;
-    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
-    lo.prefix = prefix;
-    ami_store_list(&list, ami_node_local_store(n), &lo);
-    size_t c = json_array_size(list);
-    json_decref(list);
-    json_decref(prefix);
-    return c;
-}
-
 static void ring_store_and_prune(void)
 {
     const char *db = check_path("ami.db");
@@ -68,7 +56,7 @@ static void ring_store_and_prune(void)
     /* Flushes append and prune in turns while the worker keeps logging: the bound holds
      * once a prune has followed the latest flush (a loaded machine may need a moment). */
     size_t stored = 0;
-    CHECK(WAIT_FOR((stored = stored_lines(n, sid)) >= 20 && stored <= 111, 5000) >= 0);
+    CHECK(WAIT_FOR((stored = local_log_lines(n, sid)) >= 20 && stored <= 111, 5000) >= 0);
     fprintf(stderr, "    %zu lines in the local store (bound 100 + 11)\n", stored);
     pthread_mutex_lock(&sink_mu);
     CHECK(sink_lines >= 300);

@@ -7,42 +7,6 @@
 #include "check.h"
 #include "node_helpers.h"
 
-typedef struct { long total; } switch_count;
-
-static void add_switches(const char *name, const char *fields, const char *dir, void *arg)
-{
-    (void)fields;
-    switch_count *c = arg;
-    if (strcmp(name, "ami-logs")) return;
-    char path[400], line[200];
-    snprintf(path, sizeof path, "%s/status", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "voluntary_ctxt_switches:", 24)) c->total += atol(line + 24);
-    fclose(f);
-}
-
-/* Voluntary context switches (sleeps ended, nearly) of the log thread. */
-static long log_thread_switches(void)
-{
-    switch_count c = { 0 };
-    check_each_thread(add_switches, &c);
-    return c.total;
-}
-
-static size_t stored_lines(ami_node *n, const char *sid)
-{
-    json_t *prefix = json_pack("[s, s, s]", "localnet", "logs", sid), *list = NULL;
-    ami_list_options lo = AMI_LIST_OPTIONS_INIT;
-    lo.prefix = prefix;
-    ami_store_list(&list, ami_node_local_store(n), &lo);
-    size_t c = json_array_size(list);
-    json_decref(list);
-    json_decref(prefix);
-    return c;
-}
-
 static void idle_log_thread_sleeps(void)
 {
     char db[400];
@@ -55,16 +19,16 @@ static void idle_log_thread_sleeps(void)
     CHECK_RC(ami_node_start(n));
     CHECK(all_running(n, sids, 10, 10000));
     nap_ms(1500);   /* start-up settles (its lines are flushed) */
-    long s0 = log_thread_switches();
+    long s0 = check_thread_switches("ami-logs");
     nap_ms(3000);
-    long s1 = log_thread_switches();
+    long s1 = check_thread_switches("ami-logs");
     printf("log thread sleeps ended over 3 idle seconds: %ld\n", s1 - s0);
     CHECK(s1 - s0 <= 1);
 
     /* a line still arrives: written within two seconds of its worker's start (at once, nearly) */
     char *talk = make_worker(st, "li-1", "{\"active\":true,\"scriptContent\":\"logger.info('hello'); await Stels.sleep(3600000);\"}");
     CHECK(WAIT_FOR(stat_running(n, talk), 10000) >= 0);
-    CHECK(WAIT_FOR(stored_lines(n, talk) >= 1, 2000) >= 0);
+    CHECK(WAIT_FOR(local_log_lines(n, talk) >= 1, 2000) >= 0);
     ami_node_free(n);
     for (int i = 0; i < 10; i++) free(sids[i]);
     free(talk);

@@ -10,17 +10,6 @@
 #define BLOCKS 40000
 #define WORKERS 80
 
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
-    if (f) fclose(f);
-    return kb;
-}
-
 static int64_t trims(ami_node *n)
 {
     pthread_mutex_lock(&n->mu);
@@ -49,9 +38,9 @@ static void free_space_goes_back_after_the_burst(void)
     CHECK_RC(ami_node_start(n));
     CHECK(all_running(n, sids, WORKERS, 20000));
     CHECK_INT(trims(n), 0);   /* not in the burst */
-    long before = rss_kb();
+    long before = check_rss_kb();
     int64_t took = WAIT_FOR(trims(n) > 0, 15000);
-    long after = rss_kb();
+    long after = check_rss_kb();
     fprintf(stderr, "trimmed %lld ms after all ran; RSS %ld -> %ld KiB\n", (long long)took, before, after);
     CHECK(took >= 0);
     CHECK(before - after > 20 * 1024);   /* most of the ~38 MB */

@@ -137,18 +137,6 @@ static void limit_enforced(void)
     ami_runtime_free(inst);
 }
 
-/* The process's resident memory, KiB. */
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
-    if (f) fclose(f);
-    return kb;
-}
-
 static void pages_back_after_destroy(void)
 {
     enum { N = 60 };
@@ -188,16 +176,16 @@ static void empty_pages_given_back(void)
     static void *b[N];
     ami__slab_stat s0, s1, s2;
     ami__slab_stats(&s0);
-    long rss0 = rss_kb();
+    long rss0 = check_rss_kb();
     for (int i = 0; i < N; i++) {
         REQUIRE((b[i] = ami__slab_alloc(AMI__SLAB_MAX, &(size_t){ 0 })) != NULL);
         memset(b[i], 1, AMI__SLAB_MAX);
     }
     ami__slab_stats(&s1);
-    long rss1 = rss_kb();
+    long rss1 = check_rss_kb();
     for (int i = 0; i < N; i++) ami__slab_free(b[i]);
     ami__slab_stats(&s2);
-    long rss2 = rss_kb();
+    long rss2 = check_rss_kb();
     fprintf(stderr, "  24 MiB of blocks: pages used %zu -> %zu -> %zu, empty %zu, released %zu; RSS %ld -> %ld -> %ld KiB\n",
             s0.pages_used, s1.pages_used, s2.pages_used, s2.pages_empty, s2.pages_released, rss0, rss1, rss2);
     CHECK(rss1 - rss0 >= 12 << 10);   /* the empty pages already resident are taken first */
