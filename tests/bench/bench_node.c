@@ -57,9 +57,13 @@ static ami_node *open_node(const char *db, const char *nid, int capacity, int lo
     o.lease_ms = 1000;
     o.renew_ms = 300;
     o.retry_ms = 100;
-    o.heartbeat_ms = 1000;
-    o.stats_ms = 2000;
-    o.resync_ms = 5000;
+    /* a 1 s heartbeat: five times the default's commits; AMI_BENCH_NODE_DEFAULTS=1 keeps
+     * the node's defaults for the periods (heartbeat 5 s) */
+    if (!getenv("AMI_BENCH_NODE_DEFAULTS")) {
+        o.heartbeat_ms = 1000;
+        o.stats_ms = 2000;
+        o.resync_ms = 5000;
+    }
     ami_node *n = NULL;
     if (ami_node_open(&n, &o)) die("ami_node_open");
     return n;
