@@ -45,13 +45,20 @@ typedef struct {
     char sid[AMI_LEASE_ID_MAX];
 } item;
 
+/* W no longer holds its lease here (under mu): whether its stats row is shown
+ * follows the lease, so the next stats pass looks at it. */
+static void drop_held(ami_node *node, ami__worker *w)
+{
+    if (w->held) ami__worker_stats_recheck(node, w);
+    w->held = 0;
+}
+
 void ami__leader_release(ami_node *node, ami__worker *w)
 {
     pthread_mutex_lock(&node->lease_mu);
     pthread_mutex_lock(&node->mu);
     ami_lease l = w->lease;
-    if (w->held) ami__worker_stats_recheck(node, w);   /* a leader worker's row is shown where it holds the lease */
-    w->held = 0;
+    drop_held(node, w);
     pthread_mutex_unlock(&node->mu);
     if (l.versionstamp[0]) {
         int rc = ami_election_release(node->store, &l);
@@ -84,14 +91,12 @@ static int decide(ami_node *node, ami__worker *w, int64_t now, int room)
         int act = ACT_NONE;
         if (w->thr_state == AMI__THR_NONE || !w->inst_leader) act = ACT_RELEASE;
         else if (!w->quit && !node->stopping) ami__worker_interrupt(w);
-        if (w->held) ami__worker_stats_recheck(node, w);
-        w->held = 0;
+        drop_held(node, w);
         return act;
     }
     if (w->held && now > w->renewed_mono + lease_ms - ami__fence_margin(lease_ms)) {
         /* self-fence: not renewed in time by our own clock; stop now, the lease lapses */
-        ami__worker_stats_recheck(node, w);
-        w->held = 0;
+        drop_held(node, w);
         w->lease.versionstamp[0] = '\0';
         w->next_campaign = now + node->o.retry_ms;
         ami__node_wlog(node, w, "warn", "self-fenced: lease of term %lld not renewed for %lld ms; instance stopped",
@@ -152,8 +157,7 @@ static void renew(ami_node *node, item *it)
         if (w->held)
             ami__node_wlog(node, w, "warn", "lease of term %lld lost to another node; instance stopped",
                            (long long)w->lease.term);
-        if (w->held) ami__worker_stats_recheck(node, w);
-        w->held = 0;
+        drop_held(node, w);
         w->lease.versionstamp[0] = '\0';
         w->next_campaign = now;
         ami__worker_interrupt(w);
