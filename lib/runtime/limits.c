@@ -41,6 +41,13 @@ static size_t charge(size_t size)
     return c ? c : size;
 }
 
+/* What a block holds: its class when it is the slab's, else malloc's usable size. */
+static size_t block_size(void *p)
+{
+    size_t n = ami__slab_size(p);
+    return n ? n : malloc_usable_size(p);
+}
+
 static void block_free(void *p)
 {
     if (ami__slab_size(p)) ami__slab_free(p);
@@ -149,14 +156,8 @@ void ami__runtime_free_block(void *udata, void *ptr)
 {
     ami_runtime *r = udata;
     if (!ptr) return;
-    size_t n = ami__slab_size(ptr);
-    if (n) {
-        count_add(r, 0, n);
-        ami__slab_free(ptr);
-    } else {
-        count_add(r, 0, malloc_usable_size(ptr));
-        free(ptr);
-    }
+    count_add(r, 0, block_size(ptr));
+    block_free(ptr);
 }
 
 void *ami__runtime_realloc(void *udata, void *ptr, duk_size_t size)
@@ -165,7 +166,7 @@ void *ami__runtime_realloc(void *udata, void *ptr, duk_size_t size)
     if (!ptr) return ami__runtime_alloc(udata, size);
     if (size == 0) { ami__runtime_free_block(udata, ptr); return NULL; }
     size_t slab_old = ami__slab_size(ptr);
-    size_t old = slab_old ? slab_old : malloc_usable_size(ptr);
+    size_t old = block_size(ptr);
     if (size > old && alloc_blocked(r, size)) return NULL;
     if (size > old && r->heap_used + (charge(size) - old) > r->heap_max) { r->heap_hit = 1; return NULL; }
     if (slab_old ? ami__slab_round(size) == slab_old : size > AMI__SLAB_MAX || !ami__slab_enabled()) {
