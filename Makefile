@@ -145,7 +145,7 @@ $(DUKDIR)/duk_config.h: $(DUK_SRC)/duk_config.h scripts/gen_duk_config.sh
 $(DUKDIR)/duktape.h: $(DUK_SRC)/duktape.h
 	@mkdir -p $(DUKDIR)
 	cp $< $@
-$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_lean.patch scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c scripts/duk_sync_done.c scripts/duk_record.c
+$(DUKDIR)/duktape.c: $(DUK_SRC)/duktape.c scripts/duk_lean.patch scripts/duk_interrupt_now.c scripts/duk_lean.c scripts/duk_promise.c scripts/duk_sync_done.c scripts/duk_record.c scripts/duk_shared_strings.c
 	@mkdir -p $(DUKDIR)
 	patch --quiet --force -r - -o $@.tmp $(DUK_SRC)/duktape.c scripts/duk_lean.patch
 	cat $(filter %.c,$(wordlist 3,99,$^)) >> $@.tmp

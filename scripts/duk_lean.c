@@ -165,7 +165,8 @@ void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx)
 	duk_hobject_compact_props(thr, env);
 }
 
-/* ami__duk_has_string: whether the heap's string table holds the string s
+/* ami__duk_has_string: whether the heap's string table, or the strings all
+ * heaps share (scripts/duk_shared_strings.c), hold the string s
  * (NUL-terminated), without interning it (tests). */
 int ami__duk_has_string(duk_context *ctx, const char *s);
 int ami__duk_has_string(duk_context *ctx, const char *s)
@@ -178,5 +179,10 @@ int ami__duk_has_string(duk_context *ctx, const char *s)
 		for (h = heap->strtable[i]; h != NULL; h = h->hdr.h_next)
 			if (DUK_HSTRING_GET_BYTELEN(h) == n && duk_memcmp(DUK_HSTRING_GET_DATA(h), s, n) == 0) return 1;
 	}
+#if defined(AMI__DUK_SHARED_STRINGS)
+	return ami__duk_shared_lookup((const duk_uint8_t *) s, (duk_uint32_t) n,
+	                              duk_heap_hashstring(heap, (const duk_uint8_t *) s, n)) != NULL;
+#else
 	return 0;
+#endif
 }

@@ -53,7 +53,12 @@
 # - AMI__DUK_SHARED_CODE: functions loaded from the dumps libami keeps for
 #   the process's life (the prelude and its parts) run their instructions
 #   from one copy per process, not a copy in every heap
-#   (scripts/duk_lean.patch, lib/runtime/bytecode.c).
+#   (scripts/duk_lean.patch, lib/runtime/bytecode.c);
+# - AMI__DUK_SHARED_STRINGS: the strings every instance interns (a bare
+#   heap's built-in names and the prelude's, ~720) are made once per process
+#   and shared read-only by every heap (scripts/duk_shared_strings.c,
+#   scripts/duk_lean.patch, lib/runtime/runtime.c); every heap hashes its
+#   strings with one fixed seed, as Duktape's ROM build does.
 set -eu
 in=$1; out=$2
 reclimit=8192
@@ -78,7 +83,7 @@ sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeo
     -e 's|^#define DUK_USE_STRTAB_GROW_LIMIT 17$|#define DUK_USE_STRTAB_GROW_LIMIT 64|' \
     -e 's|^#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 16$|#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 48|' \
     -e 's|^#define DUK_USE_HSTRING_ARRIDX$|#undef DUK_USE_HSTRING_ARRIDX|' \
-    -e 's|^#define DUK_USE_HSTRING_CLEN$|#undef DUK_USE_HSTRING_CLEN\n#define AMI__DUK_HSTRING_CLEN_AFTER_DATA\n#define AMI__DUK_SHARED_CODE|' \
+    -e 's|^#define DUK_USE_HSTRING_CLEN$|#undef DUK_USE_HSTRING_CLEN\n#define AMI__DUK_HSTRING_CLEN_AFTER_DATA\n#define AMI__DUK_SHARED_CODE\n#define AMI__DUK_SHARED_STRINGS|' \
     -e "s|^#define DUK_USE_MARK_AND_SWEEP_RECLIMIT 256\$|#define DUK_USE_MARK_AND_SWEEP_RECLIMIT $reclimit|" \
     -e 's|visibility("default")|visibility("hidden")|g' \
     "$in" > "$out.tmp"

@@ -192,9 +192,23 @@ void ami__duk_code_stats(duk_context *ctx, size_t *shared, size_t *own);
  * idx closes over (the prelude's variables after it returned); a no-op for
  * anything else (duk_lean.c).  May throw (out of memory). */
 void ami__duk_compact_scope(duk_context *ctx, duk_idx_t idx);
-/* Whether the heap's string table holds s, without interning it (tests;
- * duk_lean.c). */
+/* Whether the heap's string table or the shared strings hold s, without
+ * interning it (tests; duk_lean.c). */
 int ami__duk_has_string(duk_context *ctx, const char *s);
+/* Copy every string of ctx's heap into the table of strings shared by all
+ * heaps made after, read-only, for the process's life: the number copied;
+ * 0 when a table exists already (it is made once), -1 out of memory
+ * (nothing shared).  Not thread-safe against itself: call it once
+ * (scripts/duk_shared_strings.c; runtime.c, the template instance). */
+int ami__duk_strings_share(duk_context *ctx);
+/* The number of shared strings (0: no table yet), their bytes in *bytes
+ * when bytes is not NULL (tests, bench). */
+size_t ami__duk_strings_shared(size_t *bytes);
+/* The number of strings in the heap's own table (tests). */
+size_t ami__duk_strings_own(duk_context *ctx);
+/* The shared strings a heap wrote to (their count or flags changed): 0
+ * unless something bypassed the READONLY checks (tests). */
+size_t ami__duk_strings_shared_written(void);
 /* After a synchronous body's call: 2 when the run is over with undefined on
  * top, 1 over with another primitive, 0 when the prelude must settle it (an
  * object on top, or microtasks or parked coroutines left in the arrays jobs

@@ -29,6 +29,7 @@ typedef struct {
     void *dump;               /* out: the bytecode of a script compiled here (malloc'd) */
     size_t dump_size;
     ami_script_error se;
+    int prelude_only;         /* the template of shared strings: no script */
     int rc;
 } setup_arg;
 
@@ -138,6 +139,10 @@ static duk_ret_t setup_instance(duk_context *ctx, void *udata)
     duk_put_prop_string(ctx, -2, "config");
     duk_pop(ctx);
     ami__runtime_setup_prelude(ctx, a->r);
+    if (a->prelude_only) {
+        duk_push_undefined(ctx);
+        return 1;
+    }
     if (a->code) {
         ami__runtime_load_code(ctx, a->code, a->code_size, 1);
         return 1;
@@ -159,7 +164,9 @@ static int fail_new(ami_runtime *r, int code)
     return code;
 }
 
-AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in)
+/* ami_runtime_new; with prelude_only an instance of the prelude alone, the
+ * template of the shared strings (no script looked up, lowered or cached) */
+static int runtime_build(ami_runtime **out, const ami_runtime_options *in, int prelude_only)
 {
     if (!out) return ami__error_set(AMI_EINVAL, "runtime: out is NULL");
     *out = NULL;
@@ -243,9 +250,9 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     /* the script compiled by an earlier instance, else lowered and compiled here */
     ami__script_key key;
     ami__script_key_make(&key, json_string_value(script), json_string_length(script), lang_id);
-    const ami__script_code *cached = ami__script_cache_get(&key, &a.code, &a.code_size, &r->body_async);
+    const ami__script_code *cached = prelude_only ? NULL : ami__script_cache_get(&key, &a.code, &a.code_size, &r->body_async);
     int rc = 0;
-    if (!cached) {
+    if (!cached && !prelude_only) {
         rc = ami__runtime_prepare_source(json_string_value(script), json_string_length(script), lang_id, &src, &a.se);
         if (rc) {
             free(cfgtext);
@@ -261,6 +268,7 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     a.cex = cex_mode;
     a.src = src.ptr ? src.ptr : "";
     a.len = src.size;
+    a.prelude_only = prelude_only;
     rc = duk_safe_call(ctx, setup_instance, &a, 0, 1);
     ami__script_cache_release(cached);
     if (rc == 0 && a.dump) ami__script_cache_put(&key, a.dump, a.dump_size, r->body_async);
@@ -285,6 +293,30 @@ AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in
     ami__duk_valstack_trim(ctx, 0);   /* no coroutine yet */
     *out = r;
     return 0;
+}
+
+/* The strings every instance interns (a bare heap's built-in names, the
+ * prelude's: ~720, ~31 KB in each heap) made once per process from a
+ * template instance with an empty config, then shared read-only by every
+ * heap made after (scripts/duk_shared_strings.c).  A template that cannot be
+ * made leaves each heap with its own copies, as before. */
+static pthread_once_t strings_once = PTHREAD_ONCE_INIT;
+
+static void strings_share(void)
+{
+    ami_runtime_options o = AMI_RUNTIME_OPTIONS_INIT;
+    json_t *worker = json_pack("{s:s}", "script", "");
+    ami_runtime *t = NULL;
+    o.worker = worker;
+    if (worker && runtime_build(&t, &o, 1) == 0) ami__duk_strings_share(t->ctx);
+    ami_runtime_free(t);
+    json_decref(worker);
+}
+
+AMI_EXTERN(int) ami_runtime_new(ami_runtime **out, const ami_runtime_options *in)
+{
+    pthread_once(&strings_once, strings_share);
+    return runtime_build(out, in, 0);
 }
 
 AMI_EXTERN(void) ami_runtime_free(ami_runtime *r)
