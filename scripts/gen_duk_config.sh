@@ -24,12 +24,13 @@
 #   used: AMI_RUNTIME_STACK_MIN accounts for both;
 # - no DUK_USE_LITCACHE_SIZE: the literal cache is a 4 KB array in every heap
 #   that only speeds up duk_push_literal, which libami barely uses;
-# - DUK_USE_STRTAB_MINSIZE 1024 -> 256 and DUK_USE_STRTAB_GROW_LIMIT 17 -> 64:
-#   the string table (chained buckets, 8 bytes each) starts at 256 buckets and
-#   doubles when the strings reach 4 per bucket (was: 1.06): a bare heap has
-#   ~440 strings and an idle instance ~750, so every heap carried an 8 KB table
-#   where 2 KB do (6 KB less per instance); a lookup compares the hash of one
-#   to four strings of its chain before the bytes;
+# - DUK_USE_STRTAB_MINSIZE 1024 -> 64 and DUK_USE_STRTAB_GROW_LIMIT 17 -> 64:
+#   the string table (chained buckets, 8 bytes each) starts at 64 buckets and
+#   doubles when the strings reach 4 per bucket (was: 1.06): an idle
+#   instance's own table holds a handful of strings (the ~700 every instance
+#   interns are shared, AMI__DUK_SHARED_STRINGS below), so every heap carried
+#   an 8 KB table where 0.5 KB do; a lookup compares the hash of one to four
+#   strings of its chain before the bytes;
 # - DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 16 -> 48: a full property table grows
 #   by (used + 48) / 8 entries instead of (used + 16) / 8, so a small object
 #   grows by 6 entries instead of 2: a loaded function template (length,
@@ -79,7 +80,7 @@ sed -e 's|^#undef DUK_USE_EXEC_TIMEOUT_CHECK$|extern int ami__runtime_exec_timeo
     -e 's|^#undef DUK_USE_LIGHTFUNC_BUILTINS$|#define DUK_USE_LIGHTFUNC_BUILTINS|' \
     -e 's|^#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 8$|#define DUK_USE_HOBJECT_HASH_PROP_LIMIT 16|' \
     -e 's|^#define DUK_USE_LITCACHE_SIZE 256$|#undef DUK_USE_LITCACHE_SIZE|' \
-    -e 's|^#define DUK_USE_STRTAB_MINSIZE 1024$|#define DUK_USE_STRTAB_MINSIZE 256|' \
+    -e 's|^#define DUK_USE_STRTAB_MINSIZE 1024$|#define DUK_USE_STRTAB_MINSIZE 64|' \
     -e 's|^#define DUK_USE_STRTAB_GROW_LIMIT 17$|#define DUK_USE_STRTAB_GROW_LIMIT 64|' \
     -e 's|^#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 16$|#define DUK_USE_HOBJECT_ENTRY_MINGROW_ADD 48|' \
     -e 's|^#define DUK_USE_HSTRING_ARRIDX$|#undef DUK_USE_HSTRING_ARRIDX|' \

@@ -308,7 +308,13 @@ static void strings_share(void)
     json_t *worker = json_pack("{s:s}", "script", "");
     ami_runtime *t = NULL;
     o.worker = worker;
-    if (worker && runtime_build(&t, &o, 1) == 0) ami__duk_strings_share(t->ctx);
+    if (worker && runtime_build(&t, &o, 1) == 0) {
+        /* only what an idle instance holds: a garbage cycle's strings would
+         * be shared or not depending on when the collector last ran */
+        duk_gc(t->ctx, 0);
+        duk_gc(t->ctx, 0);
+        ami__duk_strings_share(t->ctx);
+    }
     ami_runtime_free(t);
     json_decref(worker);
 }
