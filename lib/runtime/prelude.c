@@ -150,16 +150,24 @@ void ami__runtime_load_code(duk_context *ctx, const void *code, size_t size, int
  * (h_lazy: every part loads after the part of the loaders, host.lazy(9)). */
 static const char *const host_later[] = {
     "get", "set", "del", "commit", "list", "sub", "subLive", "unsub", "op", "mem", "loadavg", "metrics",
-    "clearTimer", "web", "regex", "force", "then", "newPromise", "track", "untrack", "take", "fulfil",
-    "config", "promiseKeys", "promiseInit", NULL
+    "clearTimer", "web", "regex", "force", "then", "newPromise", "track", "untrack", "take", "fulfil", NULL
 };
+/* what only the prelude's setup reads: never put back */
+static const char *const host_setup_only[] = { "config", "promiseKeys", "promiseInit", NULL };
 
 static duk_ret_t h_regex(duk_context *ctx);
 
-/* host (the object at idx) without host_later's names, compacted */
+static void del_props(duk_context *ctx, duk_idx_t idx, const char *const *names)
+{
+    for (int i = 0; names[i]; i++) duk_del_prop_string(ctx, idx, names[i]);
+}
+
+/* host (the object at idx) without host_later's and host_setup_only's names, compacted */
 static void host_trim(duk_context *ctx, duk_idx_t idx)
 {
-    for (int i = 0; host_later[i]; i++) duk_del_prop_string(ctx, idx, host_later[i]);
+    idx = duk_require_normalize_index(ctx, idx);
+    del_props(ctx, idx, host_later);
+    del_props(ctx, idx, host_setup_only);
     duk_compact(ctx, idx);
 }
 
@@ -174,10 +182,7 @@ static duk_ret_t h_lazy(duk_context *ctx)
         ami__runtime_push_host(ctx, NULL);   /* fills the object on top; its instance argument is unused */
         duk_push_c_lightfunc(ctx, h_regex, 2, 2, 0);
         duk_put_prop_string(ctx, -2, "regex");
-        /* what only the prelude's setup read stays out */
-        duk_del_prop_string(ctx, -1, "config");
-        duk_del_prop_string(ctx, -1, "promiseKeys");
-        duk_del_prop_string(ctx, -1, "promiseInit");
+        del_props(ctx, -1, host_setup_only);   /* what only the prelude's setup read stays out */
     }
     duk_pop(ctx);
     if (lazy_code[i]) {
