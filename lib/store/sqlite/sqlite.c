@@ -178,6 +178,8 @@ typedef struct waiter {
     const unsigned char *lo, *hi;
     size_t lo_len, hi_len;
     int changed;            /* something under the prefix may have changed since its last query */
+    int queried;            /* its first query is done: our commits since were matched as published */
+    uint64_t mine;          /* ... and the newest of them under its prefix (0: none) */
     pthread_cond_t cv;
     struct waiter *prev, *next;
 } waiter;
@@ -618,11 +620,15 @@ static void wake_all(sq_backend *b)
     for (waiter *w = b->waiters; w; w = w->next) wake_waiter(b, w);
 }
 
-/* The waiters whose prefix holds `k`.  Under wmu. */
-static void wake_key(sq_backend *b, const unsigned char *k, size_t n)
+/* The waiters whose prefix holds `k`, written by our commit `vs` (0: another connection's,
+ * found again in the log by the waiter's query).  Under wmu. */
+static void wake_key(sq_backend *b, const unsigned char *k, size_t n, uint64_t vs)
 {
-    for (waiter *w = b->waiters; w; w = w->next)
-        if (!w->changed && key_in(k, n, w->lo, w->lo_len, w->hi, w->hi_len)) wake_waiter(b, w);
+    for (waiter *w = b->waiters; w; w = w->next) {
+        if ((w->changed && vs <= w->mine) || !key_in(k, n, w->lo, w->lo_len, w->hi, w->hi_len)) continue;
+        if (vs > w->mine) w->mine = vs;
+        wake_waiter(b, w);
+    }
 }
 
 /* After a commit: our keys into the ring, and wake the local watchers whose prefix holds one.  Takes wmu. */
@@ -647,7 +653,7 @@ static void publish(sq_backend *b, job *jobs, sqlite3_int64 newest)
                 oom = 1;
             }
             b->ring_next = (b->ring_next + 1) % RING;
-            wake_key(b, op->key, op->key_len);
+            wake_key(b, op->key, op->key_len, vs);
         }
     }
     for (size_t off = 0; off < b->expired.size;) {
@@ -663,10 +669,14 @@ static void publish(sq_backend *b, job *jobs, sqlite3_int64 newest)
             oom = 1;
         }
         b->ring_next = (b->ring_next + 1) % RING;
-        wake_key(b, (const unsigned char *)b->expired.ptr + off + sizeof len, len);   /* expiry is on the feed */
+        wake_key(b, (const unsigned char *)b->expired.ptr + off + sizeof len, len, (uint64_t)newest);   /* expiry is on the feed */
         off += sizeof len + len;
     }
-    if (oom) wake_all(b);   /* "changed" for everyone (ring_lost): let them all look */
+    if (oom) {
+        /* a key not kept: "changed" for everyone */
+        for (waiter *w = b->waiters; w; w = w->next) w->mine = (uint64_t)newest;
+        wake_all(b);
+    }
     if ((uint64_t)newest > b->newest) b->newest = (uint64_t)newest;
     b->next_exp_stale = 1;
     pthread_mutex_unlock(&b->wmu);
@@ -938,11 +948,15 @@ static int ring_query(sq_backend *b, const unsigned char *lo, size_t lo_len, con
  * newest commit the query covered (the log's and this handle's); RETRY: busy;
  * <0: error.  Under wmu.
  */
-static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, const unsigned char *hi,
-                       size_t hi_len, sqlite3_int64 after, ami_versionstamp vs, sqlite3_int64 *quiet)
+static int watch_query(sq_backend *b, waiter *w, sqlite3_int64 after, ami_versionstamp vs, sqlite3_int64 *quiet)
 {
+    const unsigned char *lo = w->lo, *hi = w->hi;
+    size_t lo_len = w->lo_len, hi_len = w->hi_len;
+    /* our own commits: the ring the first time; after, those publish matched while it
+     * waited (exact, where the ring may have lost them to other keys' commits meanwhile) */
     uint64_t mine = 0;
-    ring_query(b, lo, lo_len, hi, hi_len, (uint64_t)after, &mine);
+    if (!w->queried) ring_query(b, lo, lo_len, hi, hi_len, (uint64_t)after, &mine);
+    else if (w->mine > (uint64_t)after) mine = w->mine;
     sqlite3_stmt *st = b->wst[W_QUERY];
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_blob(st, 2, lo, (int)lo_len, SQLITE_STATIC);
@@ -1036,7 +1050,7 @@ static void feed_wake(sq_backend *b)
             all = 1;
             break;
         }
-        if (!all) wake_key(b, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3));
+        if (!all) wake_key(b, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), 0);
     }
     sqlite3_reset(st);
     if (first || (src != SQLITE_DONE && src != SQLITE_ROW)) {
@@ -1221,7 +1235,8 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
     for (;;) {
         if (b->wake_gen != gen) { rc = AMI_ESTOPPED; break; }
         w.changed = 0;
-        rc = watch_query(b, lo, lo_len, hi, hi_len, (sqlite3_int64)a, vs, &quiet);
+        rc = watch_query(b, &w, (sqlite3_int64)a, vs, &quiet);
+        if (rc >= 0 && rc != RETRY) w.queried = 1;
         if (rc >= 0 && rc != RETRY && !w.next && !w.prev && (b->feed_unknown || (uint64_t)quiet > b->feed_seen)) {
             /* the only waiter saw the file through `quiet`: the log's keys are dispatched that far */
             if (quiet > 0 && (uint64_t)quiet > b->feed_seen) b->feed_seen = (uint64_t)quiet;
@@ -1264,7 +1279,7 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
     if (rc == AMI_ETIMEOUT && waited) {
         /* only the changes under the prefix woke it: look once more, so the vouched
          * point (`quiet`) is the file's now, not the start's (and nothing is missed) */
-        if (watch_query(b, lo, lo_len, hi, hi_len, (sqlite3_int64)a, vs, &quiet) == 1) rc = 0;
+        if (watch_query(b, &w, (sqlite3_int64)a, vs, &quiet) == 1) rc = 0;
     }
     if (rc == AMI_ESTOPPED) ami__error_set(AMI_ESTOPPED, "watch stopped by ami_store_wake()");
     else if (rc == AMI_ETIMEOUT) {

@@ -6,7 +6,8 @@
  * two per commit when every commit woke every watch), and still reports the
  * next commit under ["a"] within a second.  A third watch on ["c"], started
  * first, holds the feed's poller role (timed polls) so that the counted thread
- * only ever wakes for a change.
+ * only ever wakes for a change.  And more commits under ["b"] than the handle's
+ * ring of its own keys holds do not make a waiting watch on ["a"] say "changed".
  */
 #define _GNU_SOURCE   /* pthread_setname_np */
 #include <pthread.h>
@@ -177,6 +178,31 @@ static void another_process(void)
     ami_store_free(st);
 }
 
+/* More commits under ["b"] than the handle's ring of its own commits' keys holds (1,024):
+ * a watch on ["a"] waiting through them times out (no change under its prefix), vouching
+ * past them — not "changed" for want of the keys the ring lost. */
+static void many_other_keys_are_no_change(void)
+{
+    ami_store *st = NULL;
+    snprintf(dbpath, sizeof dbpath, "%s", check_path("ring.db"));
+    CHECK_RC(ami_store_open(&st, dbpath));
+    watcher wa;
+    start(&wa, st, "a", 1500);
+    ami_versionstamp last = "";
+    for (int i = 0; i < 1500; i++) {
+        char part[16];
+        snprintf(part, sizeof part, "%d", i);
+        json_t *k = ami_key_new("b", part, NULL), *v = json_integer(i);
+        CHECK_RC(ami_store_set(st, k, v, 0, last));
+        json_decref(k);
+        json_decref(v);
+    }
+    pthread_join(wa.th, NULL);
+    CHECK_INT(wa.rc, AMI_ETIMEOUT);
+    CHECK(wa.vs[0] && strcmp(wa.vs, last) >= 0);
+    ami_store_free(st);
+}
+
 /* The other process: NOISE commits under ["b"], "noise done", then at a byte on stdin one under ["a"] (its vs printed). */
 static int child(const char *path)
 {
@@ -206,6 +232,7 @@ int main(int argc, char **argv)
     RUN(same_handle);
     RUN(second_handle);
     RUN(another_process);
+    RUN(many_other_keys_are_no_change);
     ami_shutdown();
     return check_done();
 }
