@@ -96,7 +96,9 @@
                                    * wake-ups of an idle node, and another process's commit is
                                    * still seen well within the feed's 50 ms */
 #define POLL_BUSY_MS      250     /* how long after a change the poll stays at POLL_MS */
-#define POLL_NOTIFIED_MS  1000    /* the poll while inotify reports writes to the -wal: a backstop only */
+#define POLL_NOTIFIED_MS  5000    /* the poll while inotify reports writes to the -wal: a backstop only (a
+                                   * timer wake-up of a thread of a big process costs ms; the
+                                   * notifier chases a late publish for a second itself) */
 #define BUSY_TIMEOUT_MS   2       /* SQLite's own busy handler: short */
 #define BUSY_BUDGET_MS    15000   /* our retry budget before AMI_EBUSY */
 #define LOG_KEEP          20000   /* change-log commits kept (and tombstones) */
@@ -1101,13 +1103,14 @@ static int notifier_drain(sq_backend *b)
  * for the commit to finish (the rest of its writes are read with it), and when
  * data_version has still not moved (the writer was descheduled between its frames
  * and the WAL-index, or a slow fsync), looks again after POLL_MS, then after
- * twice as long each time, for up to NOTIFY_CHASE_MS (about five checks, not
- * twenty, for a write that publishes nothing: a loaded machine makes those
- * common); the poller's POLL_NOTIFIED_MS backstop covers the rest.
+ * twice as long each time, for up to NOTIFY_CHASE_MS (eight checks over 1.3 s,
+ * not one every 5 ms, for a write that publishes nothing: a loaded machine makes
+ * those common; this cheap thread does them so the poller's POLL_NOTIFIED_MS
+ * backstop can be long); the backstop covers the rest.
  * Stopped by sq_free: inotify_rm_watch queues IN_IGNORED.
  */
 #define NOTIFY_SETTLE_MS 2
-#define NOTIFY_CHASE_MS  100
+#define NOTIFY_CHASE_MS  1000
 static void *notifier_main(void *arg)
 {
     sq_backend *b = arg;
