@@ -53,9 +53,17 @@
  * we retry SQLITE_BUSY ourselves with jittered sleeps up to a budget.
  *
  * The main connection (reads, commits, purges) is used under `mmu`.  watch() uses a
- * second connection (reads only) under its own mutex `wmu` (mmu before wmu): one waiting watcher (the "poller")
- * polls PRAGMA data_version every POLL_MS (POLL_QUIET_MS while the file is quiet) and wakes the others; local commits
- * and wake() signal the condition variable directly.  Where inotify can watch the
+ * second connection (reads only) under its own mutex `wmu` (mmu before wmu).  A
+ * waiting watch is in the handle's list of waiters with its prefix's key range and
+ * a condition variable of its own, and is woken only for a change under its prefix:
+ * a local commit (publish) wakes the waiters whose range holds a key it wrote or
+ * purged; another connection's commit, seen as PRAGMA data_version moving, is
+ * looked up in the change log (the keys after the last commit dispatched) and wakes
+ * the waiters those keys concern, or every waiter when the log cannot tell (it moved
+ * while nobody waited, it was pruned or its floor passed, too many keys, an error).
+ * wake() wakes them all.  One waiting watcher (the "poller") polls data_version
+ * every POLL_MS (POLL_QUIET_MS while the file is quiet); when it leaves it wakes
+ * another to take the role.  Where inotify can watch the
  * -wal file (every commit of every process writes it: WAL needs all of them on one
  * host), a thread of the handle blocks on it instead and does the poller's check
  * at each write, and the poller only looks every POLL_NOTIFIED_MS (and at the next
@@ -88,7 +96,9 @@
                                    * wake-ups of an idle node, and another process's commit is
                                    * still seen well within the feed's 50 ms */
 #define POLL_BUSY_MS      250     /* how long after a change the poll stays at POLL_MS */
-#define POLL_NOTIFIED_MS  1000    /* the poll while inotify reports writes to the -wal: a backstop only */
+#define POLL_NOTIFIED_MS  5000    /* the poll while inotify reports writes to the -wal: a backstop only (a
+                                   * timer wake-up of a thread of a big process costs ms; the
+                                   * notifier chases a late publish for a second itself) */
 #define BUSY_TIMEOUT_MS   2       /* SQLite's own busy handler: short */
 #define BUSY_BUDGET_MS    15000   /* our retry budget before AMI_EBUSY */
 #define LOG_KEEP          20000   /* change-log commits kept (and tombstones) */
@@ -127,7 +137,7 @@ static const char *const main_sql[S_COUNT] = {
 };
 
 /* Statements of the watch connection. */
-enum { W_DV, W_QUERY, W_NEXT_EXP, W_CHANGES, W_NEXT_LIVE_EXP, W_COUNT };
+enum { W_DV, W_QUERY, W_NEXT_EXP, W_CHANGES, W_NEXT_LIVE_EXP, W_FEED, W_COUNT };
 
 static const char *const watch_sql[W_COUNT] = {
     [W_DV] = "PRAGMA data_version",
@@ -140,6 +150,10 @@ static const char *const watch_sql[W_COUNT] = {
     /* the log after ?1 (at most ?2 rows), after a first row telling whether it is complete: (min(vs), floor) */
     [W_CHANGES] = ("SELECT (SELECT min(vs) FROM changelog), (SELECT value FROM meta WHERE name='floor'), NULL "
                    "UNION ALL SELECT * FROM (SELECT 0, vs, k FROM changelog WHERE vs>?1 AND k<>x'' ORDER BY vs LIMIT ?2)"),
+    /* the same with the log's newest first: (min(vs), floor, max(vs)), then (vs, k) after ?1 */
+    [W_FEED] = ("SELECT (SELECT min(vs) FROM changelog), (SELECT value FROM meta WHERE name='floor'),"
+                " (SELECT max(vs) FROM changelog), NULL "
+                "UNION ALL SELECT * FROM (SELECT 0, 0, vs, k FROM changelog WHERE vs>?1 AND k<>x'' ORDER BY vs LIMIT ?2)"),
 };
 
 static const char schema_sql[] =
@@ -158,6 +172,19 @@ typedef struct {
     uint64_t vs;
     ami_buf key;
 } ring_entry;
+
+/* A watch waiting for a change: in the handle's list while it waits, under wmu.
+ * Its own condition variable, so a commit wakes only the watches whose keys
+ * [lo, hi) it wrote (a wake-up of a thread of a big process is not cheap). */
+typedef struct waiter {
+    const unsigned char *lo, *hi;
+    size_t lo_len, hi_len;
+    int changed;            /* something under the prefix may have changed since its last query */
+    int queried;            /* its first query is done: our commits since were matched as published */
+    uint64_t mine;          /* ... and the newest of them under its prefix (0: none) */
+    pthread_cond_t cv;
+    struct waiter *prev, *next;
+} waiter;
 
 typedef struct {
     ami_store_backend base;
@@ -190,12 +217,14 @@ typedef struct {
 
     /* change feed, all under wmu */
     pthread_mutex_t wmu;
-    pthread_cond_t wcv;
+    waiter *waiters;        /* the watches waiting now */
+    waiter *poller;         /* the one of them with the poller's role (NULL: none) */
+    uint64_t feed_seen;     /* the log is dispatched to the waiters through this commit */
+    int feed_unknown;       /* ... or not known: the log moved while nobody waited */
     sqlite3 *wdb;
     sqlite3_stmt *wst[W_COUNT];
     int64_t next_exp;       /* earliest expiry in the store (wall ms; INT64_MAX none) */
     int next_exp_stale;     /* re-read next_exp before trusting it */
-    uint64_t change_seq;    /* bumped whenever the file may have changed */
     uint64_t wake_gen;      /* bumped by wake() */
     int64_t last_dv;        /* data_version last seen by the poller */
     int64_t dv_moved_at;    /* monotonic ms the poller last saw data_version change */
@@ -205,7 +234,6 @@ typedef struct {
     unsigned char dv_hdr[WAL_HDR];   /* its header as read before the last PRAGMA data_version */
     int dv_hdr_ok;
     int64_t dv_val;         /* what that PRAGMA answered */
-    int poller_active;
     uint64_t polls;         /* data_version checks made by pollers (a test's count of idle wake-ups; the
                              * notifier's checks follow writes and are not counted) */
     /* the -wal notifier (see the header comment): started by the first poller, stopped by sq_free */
@@ -569,9 +597,46 @@ static int housekeeping(sq_backend *b, sqlite3_int64 before, sqlite3_int64 newvs
     return rc;
 }
 
-/* After a commit: our keys into the ring, and wake local watchers.  Takes wmu. */
+/* `k` (n bytes) is in [lo, hi). */
+static int key_in(const unsigned char *k, size_t n, const unsigned char *lo, size_t lo_len, const unsigned char *hi,
+                  size_t hi_len)
+{
+    int ge_lo = memcmp(k, lo, n < lo_len ? n : lo_len);
+    ge_lo = ge_lo > 0 || (ge_lo == 0 && n >= lo_len);
+    int lt_hi = memcmp(k, hi, n < hi_len ? n : hi_len);
+    lt_hi = lt_hi < 0 || (lt_hi == 0 && n < hi_len);
+    return ge_lo && lt_hi;
+}
+
+/* Tell a waiter something under its prefix may have changed: it queries again.  Under wmu. */
+static void wake_waiter(sq_backend *b, waiter *w)
+{
+    if (w->changed) return;   /* already told, not yet awake: one wake-up covers both */
+    w->changed = 1;
+    pthread_cond_signal(&w->cv);
+}
+
+/* Every waiter: what changed is not known.  Under wmu. */
+static void wake_all(sq_backend *b)
+{
+    for (waiter *w = b->waiters; w; w = w->next) wake_waiter(b, w);
+}
+
+/* The waiters whose prefix holds `k`, written by our commit `vs` (0: another connection's,
+ * found again in the log by the waiter's query).  Under wmu. */
+static void wake_key(sq_backend *b, const unsigned char *k, size_t n, uint64_t vs)
+{
+    for (waiter *w = b->waiters; w; w = w->next) {
+        if ((w->changed && vs <= w->mine) || !key_in(k, n, w->lo, w->lo_len, w->hi, w->hi_len)) continue;
+        if (vs > w->mine) w->mine = vs;
+        wake_waiter(b, w);
+    }
+}
+
+/* After a commit: our keys into the ring, and wake the local watchers whose prefix holds one.  Takes wmu. */
 static void publish(sq_backend *b, job *jobs, sqlite3_int64 newest)
 {
+    int oom = 0;
     pthread_mutex_lock(&b->wmu);
     for (job *j = jobs; j; j = j->next) {
         if (!j->committed) continue;
@@ -587,8 +652,10 @@ static void publish(sq_backend *b, job *jobs, sqlite3_int64 newest)
             if (ami_buf_put(&e->key, op->key, op->key_len)) {
                 b->ring_lost = vs;   /* out of memory: watchers are told "changed" */
                 e->vs = 0;
+                oom = 1;
             }
             b->ring_next = (b->ring_next + 1) % RING;
+            wake_key(b, op->key, op->key_len, vs);
         }
     }
     for (size_t off = 0; off < b->expired.size;) {
@@ -601,14 +668,19 @@ static void publish(sq_backend *b, job *jobs, sqlite3_int64 newest)
         if (ami_buf_put(&e->key, b->expired.ptr + off + sizeof len, len)) {
             b->ring_lost = e->vs;
             e->vs = 0;
+            oom = 1;
         }
         b->ring_next = (b->ring_next + 1) % RING;
+        wake_key(b, (const unsigned char *)b->expired.ptr + off + sizeof len, len, (uint64_t)newest);   /* expiry is on the feed */
         off += sizeof len + len;
+    }
+    if (oom) {
+        /* a key not kept: "changed" for everyone */
+        for (waiter *w = b->waiters; w; w = w->next) w->mine = (uint64_t)newest;
+        wake_all(b);
     }
     if ((uint64_t)newest > b->newest) b->newest = (uint64_t)newest;
     b->next_exp_stale = 1;
-    b->change_seq++;
-    pthread_cond_broadcast(&b->wcv);
     pthread_mutex_unlock(&b->wmu);
 }
 
@@ -868,13 +940,7 @@ static int ring_query(sq_backend *b, const unsigned char *lo, size_t lo_len, con
     for (size_t i = 0; i < RING; i++) {
         const ring_entry *e = &b->ring[i];
         if (e->vs <= after || e->vs <= *found) continue;
-        size_t n = e->key.size;
-        const unsigned char *k = (const unsigned char *)e->key.ptr;
-        int ge_lo = memcmp(k, lo, n < lo_len ? n : lo_len);
-        ge_lo = ge_lo > 0 || (ge_lo == 0 && n >= lo_len);
-        int lt_hi = memcmp(k, hi, n < hi_len ? n : hi_len);
-        lt_hi = lt_hi < 0 || (lt_hi == 0 && n < hi_len);
-        if (ge_lo && lt_hi) *found = e->vs;
+        if (key_in((const unsigned char *)e->key.ptr, e->key.size, lo, lo_len, hi, hi_len)) *found = e->vs;
     }
     return *found > 0;
 }
@@ -884,11 +950,15 @@ static int ring_query(sq_backend *b, const unsigned char *lo, size_t lo_len, con
  * newest commit the query covered (the log's and this handle's); RETRY: busy;
  * <0: error.  Under wmu.
  */
-static int watch_query(sq_backend *b, const unsigned char *lo, size_t lo_len, const unsigned char *hi,
-                       size_t hi_len, sqlite3_int64 after, ami_versionstamp vs, sqlite3_int64 *quiet)
+static int watch_query(sq_backend *b, waiter *w, sqlite3_int64 after, ami_versionstamp vs, sqlite3_int64 *quiet)
 {
+    const unsigned char *lo = w->lo, *hi = w->hi;
+    size_t lo_len = w->lo_len, hi_len = w->hi_len;
+    /* our own commits: the ring the first time; after, those publish matched while it
+     * waited (exact, where the ring may have lost them to other keys' commits meanwhile) */
     uint64_t mine = 0;
-    ring_query(b, lo, lo_len, hi, hi_len, (uint64_t)after, &mine);
+    if (!w->queried) ring_query(b, lo, lo_len, hi, hi_len, (uint64_t)after, &mine);
+    else if (w->mine > (uint64_t)after) mine = w->mine;
     sqlite3_stmt *st = b->wst[W_QUERY];
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_blob(st, 2, lo, (int)lo_len, SQLITE_STATIC);
@@ -943,8 +1013,60 @@ static void expire_if_due(sq_backend *b)
     else b->next_exp = ami_time_now_ms() + PURGE_EVERY_MS;    /* an error: back off */
 }
 
+#define FEED_ROWS 256   /* keys read from the log per check; more wake every waiter */
+
+/*
+ * Another connection committed: wake the waiters whose prefix holds a key the
+ * log has after feed_seen (our own commits there too, while shared: a second
+ * wake-up for what publish told, harmless).  Every waiter when that cannot be
+ * told: the log moved while nobody waited, its floor or its start passed
+ * feed_seen (commits missing from it), more than FEED_ROWS keys, or the read
+ * failed.  A waiter's own query saw the file as it was before this check (both
+ * under wmu), so every commit it did not see is in the log after feed_seen
+ * (the counter only grows) or below its floor.  Under wmu.
+ */
+static void feed_wake(sq_backend *b)
+{
+    if (!b->waiters) {
+        b->feed_unknown = 1;   /* no one to wake: the next waiter alone sets feed_seen (watch_counted) */
+        return;
+    }
+    sqlite3_stmt *st = b->wst[W_FEED];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->feed_seen);
+    sqlite3_bind_int64(st, 2, FEED_ROWS + 1);
+    int all = b->feed_unknown, rows = 0, src, first = 1;
+    sqlite3_int64 top = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (first) {
+            first = 0;
+            sqlite3_int64 floor = sqlite3_column_int64(st, 1);
+            top = sqlite3_column_int64(st, 2);
+            if (floor > top) top = floor;
+            if ((sqlite3_int64)b->feed_seen < floor) all = 1;
+            if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+                (sqlite3_int64)b->feed_seen + 1 < sqlite3_column_int64(st, 0))
+                all = 1;
+            continue;
+        }
+        if (++rows > FEED_ROWS) {
+            all = 1;
+            break;
+        }
+        if (!all) wake_key(b, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), 0);
+    }
+    sqlite3_reset(st);
+    if (first || (src != SQLITE_DONE && src != SQLITE_ROW)) {
+        wake_all(b);   /* busy or an error: feed_seen stays, the next check reads it again */
+        return;
+    }
+    if (all) wake_all(b);
+    if ((uint64_t)top > b->feed_seen) b->feed_seen = (uint64_t)top;
+    b->feed_unknown = 0;
+}
+
 /* A sign that the file may have changed (the poller's check, by a poller or the
- * notifier): data_version moved, so bump change_seq and wake every watcher.  Under wmu. */
+ * notifier): when data_version moved, wake the waiters the log's new keys concern
+ * (all of them when data_version cannot be read).  Under wmu. */
 static void check_moved(sq_backend *b, int by_poller)
 {
     if (by_poller) b->polls++;
@@ -952,9 +1074,9 @@ static void check_moved(sq_backend *b, int by_poller)
     if (dv != b->last_dv || dv < 0) {
         b->last_dv = dv;
         b->dv_moved_at = ami_time_mono_ms();
-        b->change_seq++;
         b->next_exp_stale = 1;
-        pthread_cond_broadcast(&b->wcv);
+        if (dv < 0) wake_all(b);
+        else feed_wake(b);
     }
 }
 
@@ -981,13 +1103,14 @@ static int notifier_drain(sq_backend *b)
  * for the commit to finish (the rest of its writes are read with it), and when
  * data_version has still not moved (the writer was descheduled between its frames
  * and the WAL-index, or a slow fsync), looks again after POLL_MS, then after
- * twice as long each time, for up to NOTIFY_CHASE_MS (about five checks, not
- * twenty, for a write that publishes nothing: a loaded machine makes those
- * common); the poller's POLL_NOTIFIED_MS backstop covers the rest.
+ * twice as long each time, for up to NOTIFY_CHASE_MS (eight checks over 1.3 s,
+ * not one every 5 ms, for a write that publishes nothing: a loaded machine makes
+ * those common; this cheap thread does them so the poller's POLL_NOTIFIED_MS
+ * backstop can be long); the backstop covers the rest.
  * Stopped by sq_free: inotify_rm_watch queues IN_IGNORED.
  */
 #define NOTIFY_SETTLE_MS 2
-#define NOTIFY_CHASE_MS  100
+#define NOTIFY_CHASE_MS  1000
 static void *notifier_main(void *arg)
 {
     sq_backend *b = arg;
@@ -1014,7 +1137,7 @@ static void *notifier_main(void *arg)
         }
         if (!stop && gone) {
             b->ino_state = 2;   /* nothing more will come: the poller polls as before */
-            pthread_cond_broadcast(&b->wcv);
+            if (b->poller) pthread_cond_signal(&b->poller->cv);   /* at its shorter period from now */
         }
         pthread_mutex_unlock(&b->wmu);
         if (stop || gone) break;
@@ -1050,12 +1173,23 @@ static void notifier_start(sq_backend *b)
     }
 }
 
-static int timed_wait(sq_backend *b, int ms)
+/* A waiter's wait: up to `ms` (-1: until woken).  Under wmu. */
+static void waiter_wait(sq_backend *b, waiter *w, int64_t ms)
 {
-    return ami__cond_wait_mono_ms(&b->wcv, &b->wmu, ms);
+    if (ms < 0) pthread_cond_wait(&w->cv, &b->wmu);
+    else ami__cond_wait_mono_ms(&w->cv, &b->wmu, ms > 0 ? ms : 1);
 }
 
-/* watch and watch_from: `wakes` (NULL = the count at the start) is the wake() count this watch began at */
+/*
+ * watch and watch_from: `wakes` (NULL = the count at the start) is the wake()
+ * count this watch began at.  Between its queries a watch waits in the
+ * handle's list of waiters on a condition variable of its own: a commit of
+ * this handle (publish), a commit of another seen in the log (feed_wake) or
+ * an expiry purge wakes it only when it wrote a key under its prefix; wake()
+ * and a poller leaving wake it whatever its prefix.  One waiter is the poller
+ * (polls data_version, runs expiry purges); the others sleep until woken or
+ * their deadline.
+ */
 static int watch_counted(ami_store_backend *be, const unsigned char *prefix, size_t prefix_len, const char *after,
                          int timeout_ms, const uint64_t *wakes, ami_versionstamp vs)
 {
@@ -1080,29 +1214,53 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
         hi[prefix_len] = 0xFF;
     }
     int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
-    int poller = 0;
+    int poller = 0, waited = 0;
+
+    waiter w;
+    memset(&w, 0, sizeof w);
+    w.lo = lo;
+    w.lo_len = lo_len;
+    w.hi = hi;
+    w.hi_len = hi_len;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.cv, &ca);
+    pthread_condattr_destroy(&ca);
 
     sqlite3_int64 quiet = 0;   /* nothing matched through this commit */
     pthread_mutex_lock(&b->wmu);
+    /* in the list before the first query: a commit it does not see wakes it */
+    w.next = b->waiters;
+    if (w.next) w.next->prev = &w;
+    b->waiters = &w;
     uint64_t gen = wakes ? *wakes : b->wake_gen;
     for (;;) {
         if (b->wake_gen != gen) { rc = AMI_ESTOPPED; break; }
-        uint64_t seq0 = b->change_seq;
-        rc = watch_query(b, lo, lo_len, hi, hi_len, (sqlite3_int64)a, vs, &quiet);
+        w.changed = 0;
+        rc = watch_query(b, &w, (sqlite3_int64)a, vs, &quiet);
+        if (rc >= 0 && rc != RETRY) w.queried = 1;
+        if (rc >= 0 && rc != RETRY && !w.next && !w.prev && (b->feed_unknown || (uint64_t)quiet > b->feed_seen)) {
+            /* the only waiter saw the file through `quiet`: the log's keys are dispatched that far */
+            if (quiet > 0 && (uint64_t)quiet > b->feed_seen) b->feed_seen = (uint64_t)quiet;
+            b->feed_unknown = 0;
+        }
         if (rc == 1) { rc = 0; break; }
         if (rc < 0) break;
         int busy = rc == RETRY;
         rc = 0;
-        /* wait until something may have changed */
-        while ((busy || b->change_seq == seq0) && b->wake_gen == gen) {
+        /* wait until something under the prefix may have changed */
+        while ((busy || !w.changed) && b->wake_gen == gen) {
             int64_t now = ami_time_mono_ms();
             if (deadline >= 0 && now >= deadline) { rc = AMI_ETIMEOUT; break; }
-            if (!b->poller_active) {
-                b->poller_active = 1;
+            if (!b->poller) {
+                b->poller = &w;
                 poller = 1;
             }
             if (poller) notifier_start(b);
-            int slice = !poller ? 200 : now - b->dv_moved_at < POLL_BUSY_MS ? POLL_MS : POLL_QUIET_MS;
+            /* not the poller: woken by a change, wake() or the poller leaving; busy: look again soon */
+            int64_t slice = !poller ? (busy ? 200 : -1)
+                                    : now - b->dv_moved_at < POLL_BUSY_MS ? POLL_MS : POLL_QUIET_MS;
             if (poller && b->ino_state == 1 && !busy) {
                 /* the notifier reports writes: look at the next expiry (and now and then) only */
                 slice = POLL_NOTIFIED_MS;
@@ -1110,27 +1268,38 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
                 int64_t wall = ami_time_now_ms();
                 if (b->next_exp_stale) slice = POLL_QUIET_MS;
                 else if (b->next_exp != INT64_MAX && b->next_exp - wall + 1 < slice)
-                    slice = (int)(b->next_exp - wall + 1);
+                    slice = b->next_exp - wall + 1;
             }
-            if (deadline >= 0 && deadline - now < slice) slice = (int)(deadline - now);
-            timed_wait(b, slice > 0 ? slice : 1);
+            if (deadline >= 0 && (slice < 0 || deadline - now < slice)) slice = deadline - now;
+            waiter_wait(b, &w, slice);
+            waited = 1;
             if (busy) break;
-            if (poller && b->change_seq == seq0) check_moved(b, 1);
+            if (poller && !w.changed) check_moved(b, 1);
             if (poller) expire_if_due(b);
         }
         if (rc) break;
     }
+    if (rc == AMI_ETIMEOUT && waited) {
+        /* only the changes under the prefix woke it: look once more, so the vouched
+         * point (`quiet`) is the file's now, not the start's (and nothing is missed) */
+        if (watch_query(b, &w, (sqlite3_int64)a, vs, &quiet) == 1) rc = 0;
+    }
     if (rc == AMI_ESTOPPED) ami__error_set(AMI_ESTOPPED, "watch stopped by ami_store_wake()");
     else if (rc == AMI_ETIMEOUT) {
+        vs[0] = '\0';
         if (quiet > (sqlite3_int64)a) vs_out(vs, quiet);
         ami__error_set(AMI_ETIMEOUT, "no change within %d ms", timeout_ms);
     }
-    if (poller) {
-        /* hand the polling role to another waiter */
-        b->poller_active = 0;
-        pthread_cond_broadcast(&b->wcv);
-    }
+    /* out of the list */
+    if (w.prev) w.prev->next = w.next;
+    else b->waiters = w.next;
+    if (w.next) w.next->prev = w.prev;
+    /* hand the polling role to another waiter: wake one, it takes the role (also when
+     * this one was woken for it but is leaving: the wake-up must not be lost) */
+    if (poller) b->poller = NULL;
+    if (!b->poller && b->waiters) pthread_cond_signal(&b->waiters->cv);
     pthread_mutex_unlock(&b->wmu);
+    pthread_cond_destroy(&w.cv);
     if (hi != small && hi != &any_hi) ami_free(hi);
     if (rc && rc != AMI_ETIMEOUT) vs[0] = '\0';
     return rc;
@@ -1153,7 +1322,7 @@ static void sq_wake(ami_store_backend *be)
     sq_backend *b = (sq_backend *)be;
     pthread_mutex_lock(&b->wmu);
     b->wake_gen++;
-    pthread_cond_broadcast(&b->wcv);
+    for (waiter *w = b->waiters; w; w = w->next) pthread_cond_signal(&w->cv);   /* every watch ends now */
     pthread_mutex_unlock(&b->wmu);
 }
 
@@ -1274,7 +1443,6 @@ static void sq_free(ami_store_backend *be)
     for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(b->wst[i]);
     sqlite3_close(b->db);
     sqlite3_close(b->wdb);
-    pthread_cond_destroy(&b->wcv);
     pthread_mutex_destroy(&b->wmu);
     pthread_mutex_destroy(&b->mmu);
     pthread_mutex_destroy(&b->qmu);
@@ -1332,11 +1500,7 @@ int ami__sqlite_backend_open(ami_store_backend **out, const char *path, int sync
     b->log_prune_every = LOG_PRUNE_EVERY;
     b->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ami_time_now_ms() ^ (uint64_t)(uintptr_t)b;
     if (!b->rng) b->rng = 88172645463325252ull;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->wcv, &ca);
-    pthread_condattr_destroy(&ca);
+    b->feed_unknown = 1;   /* the first waiter alone sets feed_seen */
     pthread_mutex_init(&b->wmu, NULL);
     pthread_mutex_init(&b->mmu, NULL);
     pthread_mutex_init(&b->qmu, NULL);
