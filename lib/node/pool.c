@@ -444,11 +444,7 @@ void ami__pool_init(ami__pool *p)
 {
     memset(p, 0, sizeof *p);
     pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    ami__cond_init_mono(&p->cv);
     pthread_cond_init(&p->watch_cv, NULL);   /* wall clock, as ami__cond_wait_ms expects */
 }
 

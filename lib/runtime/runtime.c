@@ -189,11 +189,7 @@ static int runtime_build(ami_runtime **out, const ami_runtime_options *in, int p
     if (!r) return ami__error_oom();
     memset(r, 0, sizeof *r);
     pthread_mutex_init(&r->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    ami__cond_init_mono(&r->cv);
     r->heap_max = opts->heap_max_bytes ? opts->heap_max_bytes : AMI_RUNTIME_HEAP_DEFAULT;
     r->slice_ms = opts->slice_ms == 0 ? AMI_RUNTIME_SLICE_DEFAULT_MS : opts->slice_ms;
     r->log_max = opts->log_line_max ? opts->log_line_max : AMI_RUNTIME_LOG_LINE_DEFAULT;

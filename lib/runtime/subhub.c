@@ -323,11 +323,7 @@ static ami__subhub *hub_attach(ami_store *store)
     }
     h->store = store;
     pthread_mutex_init(&h->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    ami__cond_init_mono(&h->cv);
     /* the feed is followed from here on; earlier commits are the registrations' own poll */
     if (ami_store_current(store, h->seen)) h->seen[0] = '\0';
     if (pthread_create(&h->thr, NULL, hub_main, h)) {

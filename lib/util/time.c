@@ -47,6 +47,16 @@ int ami__cond_wait_mono_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
     return pthread_cond_timedwait(cv, mu, &ts);
 }
 
+int ami__cond_init_mono(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return rc;
+}
+
 void ami__iso_time(int64_t ms, char out[32])
 {
     time_t s = (time_t)(ms / 1000);

@@ -31,9 +31,12 @@ int ami__base64_decode(ami_buf *out, const char *text, size_t len);
 void ami__sleep_ms(int64_t ms);
 /* Wait on cv (mu held, as pthread_cond_timedwait) for at most ms milliseconds. */
 void ami__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms);
-/* The same for a cv made with pthread_condattr_setclock(CLOCK_MONOTONIC)
- * (immune to wall-clock jumps); pthread_cond_timedwait's result. */
+/* The same for a cv made by ami__cond_init_mono (immune to wall-clock
+ * jumps); pthread_cond_timedwait's result. */
 int ami__cond_wait_mono_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms);
+/* Initialise cv on the monotonic clock, for ami__cond_wait_mono_ms; the
+ * caller destroys it with pthread_cond_destroy.  pthread_cond_init's result. */
+int ami__cond_init_mono(pthread_cond_t *cv);
 /* ISO-8601 UTC with milliseconds ("2025-10-15T12:00:00.000Z") into out[25]. */
 void ami__iso_time(int64_t ms, char out[32]);
 

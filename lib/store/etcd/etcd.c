@@ -1413,11 +1413,7 @@ int ami__etcd_backend_open(ami_store_backend **out, const char *uri)
     b->timeout_ms = DEFAULT_TIMEOUT_MS;
     b->page = DEFAULT_PAGE;
     pthread_mutex_init(&b->wmu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->wcv, &ca);
-    pthread_condattr_destroy(&ca);
+    ami__cond_init_mono(&b->wcv);
     int rc = parse_uri(b, uri);
     if (!rc) {
         b->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
