@@ -1214,7 +1214,7 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
         hi[prefix_len] = 0xFF;
     }
     int64_t deadline = timeout_ms >= 0 ? ami_time_mono_ms() + timeout_ms : -1;
-    int poller = 0, waited = 0;
+    int waited = 0;
 
     waiter w;
     memset(&w, 0, sizeof w);
@@ -1222,11 +1222,7 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
     w.lo_len = lo_len;
     w.hi = hi;
     w.hi_len = hi_len;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w.cv, &ca);
-    pthread_condattr_destroy(&ca);
+    ami__cond_init_mono(&w.cv);
 
     sqlite3_int64 quiet = 0;   /* nothing matched through this commit */
     pthread_mutex_lock(&b->wmu);
@@ -1253,10 +1249,8 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
         while ((busy || !w.changed) && b->wake_gen == gen) {
             int64_t now = ami_time_mono_ms();
             if (deadline >= 0 && now >= deadline) { rc = AMI_ETIMEOUT; break; }
-            if (!b->poller) {
-                b->poller = &w;
-                poller = 1;
-            }
+            if (!b->poller) b->poller = &w;   /* the role is free: take it */
+            int poller = b->poller == &w;
             if (poller) notifier_start(b);
             /* not the poller: woken by a change, wake() or the poller leaving; busy: look again soon */
             int64_t slice = !poller ? (busy ? 200 : -1)
@@ -1296,7 +1290,7 @@ static int watch_counted(ami_store_backend *be, const unsigned char *prefix, siz
     if (w.next) w.next->prev = w.prev;
     /* hand the polling role to another waiter: wake one, it takes the role (also when
      * this one was woken for it but is leaving: the wake-up must not be lost) */
-    if (poller) b->poller = NULL;
+    if (b->poller == &w) b->poller = NULL;
     if (!b->poller && b->waiters) pthread_cond_signal(&b->waiters->cv);
     pthread_mutex_unlock(&b->wmu);
     pthread_cond_destroy(&w.cv);
